@@ -1,0 +1,433 @@
+"""From a plan to row specs (what to query), and from rows to an answer people can read:
+narrative, table, Vega-Lite chart, citations and caveats.  Pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from assistant.semantic import Catalog, MeasureRef
+from assistant.sql import RowSpec
+from assistant.types import Citation, QueryPlan
+from retrieval.datasheets import Datasheet, Measure
+from retrieval.geography import Gazetteer, Place
+
+ORDINAL = {1: "st", 2: "nd", 3: "rd"}
+LEVEL_NAMES = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils",
+               "region": "city region", "country": "England"}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One measure for one plan: the specs to union and how to read the rows back."""
+    sheet: Datasheet
+    measure: Measure
+    specs: tuple[RowSpec, ...]
+    share: bool = False
+
+
+def ordinal(n: int) -> str:
+    return f"{n}th" if 10 <= n % 100 <= 20 else f"{n}{ORDINAL.get(n % 10, 'th')}"
+
+
+def decimals(m: Measure, share: bool = False) -> int:
+    return 1 if share else m.decimals
+
+
+def fmt(value, m: Measure, share: bool = False) -> str:
+    if value is None:
+        return "not available"
+    if isinstance(value, str):
+        return value
+    d = decimals(m, share)
+    if share or m.format == "percent":
+        return f"{value:,.{d}f}%"
+    return f"{value:,.{d}f}"
+
+
+def rounded(value, m: Measure, share: bool = False):
+    if value is None or isinstance(value, str):
+        return value
+    d = decimals(m, share)
+    return int(round(value)) if d == 0 else round(float(value), d)
+
+
+def period_label(sheet: Datasheet, period: str | None) -> str:
+    if sheet.time.granularity == "fixed":
+        return sheet.time.label
+    if period and ".." in period:
+        lo, hi = period.split("..")
+        return f"{lo} to {hi}"
+    if sheet.time.granularity == "month" and period and len(period) == 4:
+        return f"{period} ({sheet.time.label}s held for that year)"
+    return period or ""
+
+
+def _periods(catalog: Catalog, sheet: Datasheet, period: str | None) -> tuple[str, ...]:
+    if not sheet.time.column:
+        return ()
+    if period and ".." in period:
+        lo, hi = period.split("..")
+        return tuple(p for p in catalog.periods[sheet.id] if lo <= p[:4] <= hi)
+    return catalog.matching_periods(sheet.id, period)
+
+
+def place_filter(catalog: Catalog, sheet: Datasheet, place: Place) -> tuple[str, str] | None:
+    code = catalog.place_code(sheet, place)
+    level = "lad" if place.level == "lad" else place.level
+    return (level, code)
+
+
+def spec_for_place(catalog, sheet, m, place: Place, period, share_of=None, filters=(),
+                   group_time=False, dimension=None, category=None) -> RowSpec:
+    periods = _periods(catalog, sheet, period)
+    if place.level == "country":
+        return RowSpec(m, "country", None, periods, period, group_time, dimension, filters, category, share_of)
+    return RowSpec(m, place.level, place_filter(catalog, sheet, place), periods, period, group_time,
+                   dimension, filters, category, share_of)
+
+
+def share_total(sheet: Datasheet, m: Measure) -> Measure | None:
+    for g in sheet.groups:
+        if g.id == m.group and g.total != m.id:
+            return sheet.measure_by_id[g.total]
+    return None
+
+
+def context_places(catalog: Catalog, gaz: Gazetteer, ref: MeasureRef, place: Place) -> list[Place]:
+    """Parent area and England, where this dataset can give them."""
+    out = []
+    parent = gaz.parent(place)
+    while parent is not None and parent.level != "country":
+        if catalog.supports(ref, parent):
+            out.append(parent)
+            break
+        parent = gaz.parent(parent)
+    if place.level != "country" and catalog.supports(ref, gaz.england()):
+        out.append(gaz.england())
+    return out
+
+
+def queries_for(plan: QueryPlan, catalog: Catalog, gaz: Gazetteer) -> Query:
+    sheet = catalog.sheets[plan.dataset]
+    m = sheet.measure_by_id[plan.measure]
+    ref = MeasureRef(sheet, m)
+    share_of = share_total(sheet, m) if plan.share else None
+    places = [gaz.get(k) for k in plan.places]
+    specs: list[RowSpec] = []
+    f = plan.filters
+    if plan.intent in ("value", "comparison"):
+        shown = list(places)
+        if plan.with_context and (plan.intent == "value" or len(places) == 1):
+            for p in places[:1]:
+                shown += [c for c in context_places(catalog, gaz, ref, p) if c not in shown]
+        specs = [spec_for_place(catalog, sheet, m, p, plan.period, share_of, f) for p in shown]
+        if plan.with_context and places and places[0].level == "lad" and m.format not in ("rank", "category") \
+                and catalog.supports_level(ref, "lad"):
+            specs.append(RowSpec(m, "lad", None, _periods(catalog, sheet, plan.period), plan.period,
+                                 filters=f, share_of=share_of, category="__councils__"))
+    elif plan.intent == "trend":
+        specs = [spec_for_place(catalog, sheet, m, p, plan.period, share_of, f, group_time=True) for p in places]
+    elif plan.intent in ("ranking", "breakdown") and plan.child_level:
+        scope = places[0]
+        pf = None if scope.level == "region" else place_filter(catalog, sheet, scope)
+        specs = [RowSpec(m, plan.child_level, pf, _periods(catalog, sheet, plan.period), plan.period,
+                         filters=f, share_of=share_of, order=plan.order or "desc")]
+    elif plan.intent == "breakdown" and plan.dimension and plan.dimension.startswith("group:"):
+        gid = plan.dimension.split(":", 1)[1]
+        place = places[0]
+        members = [x for x in sheet.measures if x.group == gid]
+        group = next(g for g in sheet.groups if g.id == gid)
+        total = sheet.measure_by_id[group.total]
+        specs = [spec_for_place(catalog, sheet, x, place, plan.period, None, f, category=x.label)
+                 for x in members if x.id != total.id]
+        specs.append(spec_for_place(catalog, sheet, total, place, plan.period, None, f, category="Total"))
+        m = total
+    elif plan.intent == "breakdown" and plan.dimension:
+        specs = [spec_for_place(catalog, sheet, m, p, plan.period, share_of, f, dimension=plan.dimension)
+                 for p in places]
+        if m.format == "category":
+            specs = [replace(s, condition=("all", 0), place=None if p.level == "region" else s.place)
+                     for s, p in zip(specs, places)]
+    elif plan.intent == "count":
+        scope = places[0]
+        pf = None if scope.level == "region" else place_filter(catalog, sheet, scope)
+        base = dict(measure=m, level=scope.level, place=pf, periods=_periods(catalog, sheet, plan.period),
+                    period_label=plan.period)
+        specs = [RowSpec(**base, condition=plan.condition, category="matching"),
+                 RowSpec(**base, condition=("all", 0), category="all")]
+    return Query(sheet, m, tuple(specs), bool(share_of))
+
+
+def citation(sheet: Datasheet) -> Citation:
+    return Citation(dataset=sheet.id, title=sheet.title, publisher=sheet.publisher,
+                    licence=sheet.licence.name, attribution=sheet.licence.attribution,
+                    source=sheet.source_url)
+
+
+def caveats_for(plan: QueryPlan, sheet: Datasheet, gaz: Gazetteer) -> list[str]:
+    out = list(sheet.caveats)
+    levels = {gaz.get(k).level for k in plan.places} | ({plan.child_level} if plan.child_level else set())
+    if "ward" in levels and sheet.geography.level == "lsoa":
+        vintage = {"2011": "December 2019", "2021": "May 2024"}[sheet.geography.vintage]
+        note = (f"Ward figures are built from small areas assigned to {vintage} wards by ONS best fit, "
+                "so they are approximate.")
+        if not any("best fit" in c.lower() or "best-fit" in c.lower() for c in out):
+            out.append(note)
+    if plan.period_defaulted:
+        out.append(f"No period was given, so the latest the commons holds is used ({period_label(sheet, plan.period)}).")
+    return out
+
+
+# -- composing -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Composed:
+    status: str
+    text: str
+    table: dict | None = None
+    chart: dict | None = None
+
+
+def _rows(result) -> list[dict]:
+    return [dict(zip(result.columns, r)) for r in result.rows]
+
+
+def bar_chart(title: str, rows: list[dict], x: str, y: str, color: str | None = None,
+              sort: bool = True) -> dict:
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": title,
+        "data": {"values": rows},
+        "mark": {"type": "bar", "tooltip": True},
+        "encoding": {
+            "y": {"field": x, "type": "nominal", "sort": "-x" if sort else None, "title": None},
+            "x": {"field": y, "type": "quantitative", "title": y},
+        },
+    }
+    if color:
+        spec["encoding"]["color"] = {"field": color, "type": "nominal"}
+    return spec
+
+
+def line_chart(title: str, rows: list[dict], x: str, y: str, color: str) -> dict:
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": title,
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True, "tooltip": True},
+        "encoding": {
+            "x": {"field": x, "type": "ordinal", "title": x},
+            "y": {"field": y, "type": "quantitative", "title": y, "scale": {"zero": False}},
+            "color": {"field": color, "type": "nominal"},
+        },
+    }
+
+
+def _name(gaz: Gazetteer, code: str, fallback: str) -> str:
+    p = gaz.by_code(code) if code else None
+    if p is not None and p.level == "ward":
+        return f"{fallback} ward ({p.lad_name})"
+    return fallback
+
+
+def compose(plan: QueryPlan, q: Query, result, gaz: Gazetteer) -> Composed:
+    rows = [r for r in _rows(result)]
+    m, sheet, share = q.measure, q.sheet, q.share
+    label = (f"Share of {share_total(sheet, m).label.lower()}: {m.label}" if share else m.label)
+    col_label = label + (" (%)" if share or m.format == "percent" else "")
+    when = period_label(sheet, plan.period)
+    places = [gaz.get(k) for k in plan.places]
+    if plan.intent in ("value", "comparison"):
+        return _compose_values(plan, q, rows, gaz, places, label, col_label, when)
+    if plan.intent == "trend":
+        return _compose_trend(plan, q, rows, gaz, places, label, col_label)
+    if plan.intent == "count":
+        return _compose_count(plan, q, rows, places, when)
+    return _compose_list(plan, q, rows, gaz, places, label, col_label, when)
+
+
+def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Composed:
+    m, share = q.measure, q.share
+    council_rows = [r for r in rows if r["category"] == "__councils__"]
+    rows = [r for r in rows if r["category"] != "__councils__"]
+    by_code = {r["area_code"]: r for r in rows}
+    main_codes = []
+    for p in places:
+        code = p.any_code if p.level in ("region", "country", "lad") else \
+            (p.code_for({"2011": "2011", "2021": "2021"}[q.sheet.geography.vintage]) if p.level == "lsoa"
+             else p.code_for({"2011": "2019", "2021": "2024"}.get(q.sheet.geography.vintage, "")))
+        if p.level == "country":
+            code = q.sheet.geography.extra_rows.get("country")
+        main_codes.append(code)
+    missing = [p.display for p, c in zip(places, main_codes) if c not in by_code or by_code[c]["value"] is None]
+    if missing:
+        return Composed("no_data", f"The commons has no {label.lower()} figure for {', '.join(missing)} "
+                                   f"({when}). " + _coverage(q.sheet))
+    table_rows = []
+    for r in rows:
+        table_rows.append([_name(gaz, r["area_code"], r["area_name"]), when if len(when) < 40 else plan.period or "",
+                           rounded(r["value"], m, share)])
+    text_parts = []
+    if plan.intent == "value" or len(places) == 1:
+        main = by_code[main_codes[0]]
+        text_parts.append(f"**{label}** in **{places[0].display}** ({when}): **{fmt(main['value'], m, share)}**.")
+        ctx = [r for r in rows if r["area_code"] != main_codes[0]]
+        if ctx:
+            text_parts.append("For comparison: " + "; ".join(
+                f"{r['area_name']} {fmt(r['value'], m, share)}" for r in ctx) + ".")
+        if council_rows and places[0].level == "lad" and main["value"] is not None:
+            ordered = sorted((r for r in council_rows if r["value"] is not None), key=lambda r: -r["value"])
+            pos = next((i for i, r in enumerate(ordered, 1) if r["area_code"] == main_codes[0]), None)
+            if pos:
+                text_parts.append(f"{places[0].name} ranks {ordinal(pos)} highest of the "
+                                  f"{len(ordered)} city-region councils on this measure.")
+                for r in ordered:
+                    if r["area_code"] not in by_code:
+                        table_rows.append([r["area_name"], table_rows[0][1], rounded(r["value"], m, share)])
+    else:
+        vals = [(p, by_code[c]) for p, c in zip(places, main_codes)]
+        text_parts.append(f"**{label}** ({when}): " + "; ".join(
+            f"**{p.display}** {fmt(r['value'], m, share)}" for p, r in vals) + ".")
+        if len(vals) == 2 and all(isinstance(r["value"], (int, float)) for _, r in vals):
+            (p1, a), (p2, b) = vals
+            if a["value"] != b["value"]:
+                hi, lo = ((p1, a), (p2, b)) if a["value"] > b["value"] else ((p2, b), (p1, a))
+                diff = hi[1]["value"] - lo[1]["value"]
+                text_parts.append(f"{hi[0].display} is higher by {fmt(diff, m, share)}.")
+    if m.direction != "neutral" and m.format not in ("rank",):
+        text_parts.append("Higher is worse." if m.direction == "higher_is_worse" else "Higher is better.")
+    elif m.format == "rank":
+        text_parts.append("Rank 1 is the most deprived in England.")
+    table = {"columns": ["Area", "Period", col_label], "rows": table_rows}
+    chart = None
+    if len(table_rows) > 1 and all(isinstance(r[2], (int, float)) for r in table_rows):
+        chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[2]} for r in table_rows],
+                          "Area", col_label)
+    return Composed("answered", " ".join(text_parts), table, chart)
+
+
+def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
+    m, share = q.measure, q.share
+    rows = [r for r in rows if r["value"] is not None]
+    if not rows:
+        return Composed("no_data", f"The commons has no {label.lower()} series for "
+                                   f"{', '.join(p.display for p in places)}. " + _coverage(q.sheet))
+    rows.sort(key=lambda r: (r["area_name"], r["period"]))
+    text = []
+    for p in places:
+        series = [r for r in rows if _matches_place(r, p, q)]
+        if len(series) < 2:
+            continue
+        a, b = series[0], series[-1]
+        change = b["value"] - a["value"]
+        pct = f" ({change / a['value'] * 100:+.1f}%)" if a["value"] and m.format == "count" else ""
+        text.append(f"**{label}** in **{p.display}** went from {fmt(a['value'], m, share)} in {a['period']} "
+                    f"to {fmt(b['value'], m, share)} in {b['period']}: a change of "
+                    f"{'+' if change >= 0 else ''}{fmt(change, m, share)}{pct}.")
+    if not text:
+        return Composed("no_data", f"The commons holds only one period of {label.lower()}, so there is no trend to show.")
+    table_rows = [[_name(gaz, r["area_code"], r["area_name"]), r["period"], rounded(r["value"], m, share)] for r in rows]
+    chart = line_chart(label, [{"Area": r[0], "Period": r[1], col_label: r[2]} for r in table_rows],
+                       "Period", col_label, "Area")
+    return Composed("answered", " ".join(text), {"columns": ["Area", "Period", col_label], "rows": table_rows}, chart)
+
+
+def _matches_place(r, p: Place, q: Query) -> bool:
+    if p.level == "country":
+        return r["area_code"] == q.sheet.geography.extra_rows.get("country")
+    return r["area_code"] in {c for _, c in p.codes}
+
+
+def _compose_count(plan, q, rows, places, when) -> Composed:
+    got = {r["category"]: r["value"] for r in rows}
+    n, total = got.get("matching", 0) or 0, got.get("all", 0) or 0
+    place = places[0]
+    op, val = plan.condition
+    m = q.measure
+    if m.format == "decile":
+        cond = {"=": f"in decile {val}", "<=": f"in deciles 1 to {val}", ">=": f"in deciles {val} to 10"}.get(op, f"{op} {val}")
+        if (op, val) in (("<=", 1), (">=", 10)):
+            cond = f"in decile {val}"
+        if (op, val) in (("=", 1), ("<=", 1)):
+            cond += " (the most deprived 10% in England)"
+        elif (op, val) in (("=", 10), (">=", 10)):
+            cond += " (the least deprived 10% in England)"
+    else:
+        cond = f"classed {val}" if op == "=" else f"with {m.label.lower()} {op} {val}"
+    unit = "neighbourhoods (LSOAs)" if q.sheet.geography.level == "lsoa" else "areas"
+    share = f" ({n / total * 100:.1f}%)" if total else ""
+    text = (f"**{n:,}** of the {total:,} {unit} in **{place.display}** are {cond}{share}, "
+            f"on {m.label} ({when}).")
+    table = {"columns": ["Area", "Condition", "Matching areas", "All areas", "Share (%)"],
+             "rows": [[place.name, cond, n, total, round(n / total * 100, 1) if total else None]]}
+    return Composed("answered", text, table, None)
+
+
+def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Composed:
+    m, share = q.measure, q.share
+    rows = [r for r in rows if r["value"] is not None]
+    if not rows:
+        return Composed("no_data", f"The commons has no {label.lower()} figures for that ({when}). " + _coverage(q.sheet))
+    scope = places[0] if places else gaz.region()
+    if plan.dimension and plan.dimension.startswith("group:"):
+        total = next((r["value"] for r in rows if r["category"] == "Total"), None)
+        parts = [r for r in rows if r["category"] != "Total"]
+        table_rows = [[scope.name, r["category"], rounded(r["value"], m),
+                       round(r["value"] / total * 100, 1) if total else None] for r in parts]
+        table_rows.append([scope.name, "Total", rounded(total, m), 100.0 if total else None])
+        top = max(parts, key=lambda r: r["value"])
+        text = (f"**{scope.display}** ({when}), by {plan.dimension.split(':')[1].replace('_', ' ')}: "
+                + "; ".join(f"{r['category']} {fmt(r['value'], m)}"
+                            + (f" ({r['value'] / total * 100:.1f}%)" if total else "") for r in parts)
+                + f". Total {fmt(total, m)}. The largest group is {top['category'].lower()}.")
+        chart = bar_chart(f"{scope.display}: {m.label} ({when})",
+                          [{"Category": r[1], "Value": r[2]} for r in table_rows[:-1]], "Category", "Value")
+        return Composed("answered", text, {"columns": ["Area", "Category", "Count", "Share (%)"],
+                                           "rows": table_rows}, chart)
+    if plan.dimension:
+        dim_label = next((d.label for d in q.sheet.dimensions if d.column == plan.dimension), plan.dimension)
+        rows.sort(key=lambda r: (r["area_name"], -r["value"] if plan.dimension != q.sheet.time.column else r["category"]))
+        total = sum(r["value"] for r in rows) if m.rollup == "sum" or m.format == "category" else None
+        table_rows = [[_name(gaz, r["area_code"], r["area_name"]), r["category"], rounded(r["value"], m, share)]
+                      + ([round(r["value"] / total * 100, 1)] if total else []) for r in rows]
+        top = rows[:3] if plan.dimension != q.sheet.time.column else rows
+        text = (f"**{label}** in **{scope.display}** ({when}) by {dim_label.lower()}: "
+                + "; ".join(f"{r['category']} {fmt(r['value'], m, share)}" for r in top)
+                + (" (largest first)" if plan.dimension != q.sheet.time.column else "")
+                + (f". Total {fmt(total, m)}." if total else "."))
+        cols = ["Area", dim_label, col_label] + (["Share (%)"] if total else [])
+        chart = bar_chart(f"{label} by {dim_label.lower()}", [{dim_label: r[1], col_label: r[2]} for r in table_rows],
+                          dim_label, col_label)
+        return Composed("answered", text, {"columns": cols, "rows": table_rows}, chart)
+    # child areas: ranking or breakdown
+    rows.sort(key=lambda r: ((-r["value"] if plan.order != "asc" else r["value"]) if isinstance(r["value"], (int, float)) else 0,
+                             r["area_name"]))
+    level = LEVEL_NAMES.get(plan.child_level, plan.child_level)
+    shown_n = plan.limit or (len(rows) if plan.child_level == "lad" else min(len(rows), 10))
+    if plan.intent == "ranking":
+        word = "Highest" if plan.order != "asc" else "Lowest"
+        if m.format == "rank":
+            word = "Highest rank number (least deprived)" if plan.order != "asc" else "Lowest rank number (most deprived)"
+        head = rows[:shown_n]
+        text = (f"{word} **{label.lower()}** among the {level} of **{scope.display}** ({when}): "
+                + "; ".join(f"{i}. **{_name(gaz, r['area_code'], r['area_name'])}** {fmt(r['value'], m, share)}"
+                            for i, r in enumerate(head, 1)) + ".")
+        if plan.limit == 1 and len(rows) > 1:
+            text += f" Next: {_name(gaz, rows[1]['area_code'], rows[1]['area_name'])} {fmt(rows[1]['value'], m, share)}."
+        table_n = max(shown_n, min(len(rows), 10))
+        if len(rows) > table_n:
+            text += f" ({len(rows)} {level} in all; the table lists the first {table_n}.)"
+    else:
+        text = (f"**{label}** for the {level} of **{scope.display}** ({when}), largest first: "
+                + "; ".join(f"{_name(gaz, r['area_code'], r['area_name'])} {fmt(r['value'], m, share)}"
+                            for r in rows[:5]) + (f" … ({len(rows)} in all)." if len(rows) > 5 else "."))
+        table_n = len(rows)
+    table_rows = [[_name(gaz, r["area_code"], r["area_name"]), rounded(r["value"], m, share), i]
+                  for i, r in enumerate(rows[:table_n], 1)]
+    chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[1]} for r in table_rows[:30]],
+                      "Area", col_label, sort=True) if all(isinstance(r[1], (int, float)) for r in table_rows) else None
+    return Composed("answered", text, {"columns": ["Area", col_label, "Position"], "rows": table_rows}, chart)
+
+
+def _coverage(sheet: Datasheet) -> str:
+    notes = [c for c in sheet.caveats if "not" in c.lower() and ("cover" in c.lower() or "include" in c.lower())]
+    return notes[0] if notes else ""

@@ -1,0 +1,154 @@
+"""Words the offline planner understands: intents, periods, levels, function words and
+topics the commons does not hold.  Pure data and small pure functions."""
+
+from __future__ import annotations
+
+import re
+
+MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+          "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+          "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
+          "nov": 11, "december": 12, "dec": 12}
+
+SUMMARY = ("summary", "summarise", "summarize", "summarising", "profile", "overview",
+           "tell me about", "what do you know about", "key facts", "snapshot", "facts about",
+           "information about", "info on", "info about", "all about", "area profile", "headline")
+TREND = ("trend", "trends", "over time", "changed", "change", "changes", "since", "each year",
+         "every year", "by year", "year by year", "over the years", "growth", "grown", "grow",
+         "increase", "increased", "decrease", "decreased", "fallen", "risen", "rise", "fall",
+         "month by month", "by month", "each month", "every month", "monthly", "history",
+         "historical", "time series", "going up", "going down", "trajectory")
+BREAKDOWN = ("breakdown", "break down", "broken down", "split by", "split", "by type", "types of",
+             "type of", "each", "every", "per", "all the", "distribution", "by", "list",
+             "for all", "mix", "makeup", "make up", "composition")
+COMPARE = ("compare", "compared", "comparison", "versus", "vs", "against", "than", "difference",
+           "differ", "relative to", "next to", "side by side", "benchmark", "benchmarking")
+RANK_DESC = ("highest", "most", "largest", "biggest", "top", "greatest", "worst", "maximum",
+             "max", "busiest", "heaviest", "more")
+RANK_ASC = ("lowest", "least", "smallest", "fewest", "bottom", "minimum", "min", "best",
+            "quietest", "lightest")
+RANK_WORDS = ("rank", "ranking", "ranked", "league table", "order", "ordered", "sort", "sorted",
+              "which", "where")
+COUNT_WORDS = ("how many",)
+DOCS = ("who publishes", "who published", "publisher", "published by", "who produces",
+        "who makes", "licence", "license", "licensed", "licenced", "attribution", "cite",
+        "citation", "credit", "steward", "who looks after", "who is responsible", "caveat",
+        "caveats", "limitation", "limitations", "methodology", "method", "how is it calculated",
+        "how is", "how are", "how was", "how were", "calculated", "measured", "defined",
+        "definition", "what does", "what is the", "mean", "means", "approximate", "accurate",
+        "reliable", "source", "sources", "come from", "can i use",
+        "allowed to use", "reuse", "re use", "terms", "what data", "what datasets",
+        "which datasets", "what do you have", "what do you hold", "what can i ask",
+        "what can you tell", "datasets", "datasheet", "provenance", "why are", "why is",
+        "why do", "why does", "up to date", "how old", "how recent", "when was", "updated")
+DOC_SECTIONS = {
+    "publisher": ("who publishes", "who published", "publisher", "published by", "who produces",
+                  "who makes", "source", "sources", "come from",
+                  "provenance"),
+    "licence": ("licence", "license", "licensed", "licenced", "attribution", "cite", "citation",
+                "credit", "can i use", "allowed to use", "reuse", "re use", "terms"),
+    "steward": ("steward", "who looks after", "who is responsible", "contact"),
+    "caveats": ("caveat", "caveats", "limitation", "limitations", "approximate", "accurate",
+                "reliable", "why are", "why is", "why do", "why does", "missing", "not included",
+                "up to date", "how old", "how recent"),
+    "methodology": ("methodology", "method", "calculated", "measured", "defined", "definition",
+                    "how is", "how are", "how was", "how were", "what does", "mean", "means",
+                    "worked out"),
+    "catalogue": ("what data", "what datasets", "which datasets", "what do you have",
+                  "what do you hold", "what can i ask", "what can you tell", "datasets"),
+}
+
+LEVELS = {
+    "lsoa": ("lsoa", "lsoas", "neighbourhood", "neighbourhoods", "neighborhood", "neighborhoods",
+             "small area", "small areas", "super output area", "super output areas", "areas"),
+    "ward": ("ward", "wards"),
+    "lad": ("council", "councils", "council area", "council areas", "local authority",
+            "local authorities", "borough", "boroughs", "district", "districts", "authority",
+            "authorities", "la", "las", "places", "towns"),
+}
+
+# Topics people ask about that the commons does not hold: answered with no_data even when
+# a generic phrase ("how many people") would otherwise match a measure.
+OUT_OF_SCOPE = ("life expectancy", "fuel poverty", "broadband", "house price", "house prices",
+                "property prices", "rent prices", "rents", "average rent", "unemployment rate",
+                "unemployed", "claimant", "claimants", "universal credit", "benefits", "benefit", "claim benefits",
+                "gcse", "exam results", "school results", "obesity", "obese", "smoking",
+                "smokers", "covid", "vaccination", "vaccinations", "traffic", "weather",
+                "election", "elections", "voting", "voters", "council tax", "bin collection",
+                "bins", "wages", "salary", "salaries", "average pay", "earnings", "businesses",
+                "jobs", "job vacancies", "birth rate", "births", "deaths", "death rate",
+                "mortality rate", "suicide", "suicides", "teenage pregnancy", "free school meals",
+                "religion", "language spoken", "languages", "car ownership", "cars", "vans",
+                "general health", "commute", "commuting", "rainfall", "footfall", "tourism",
+                "tourists", "hate crime", "knife crime", "murders", "murder")
+
+STOP = set("""a an the of in for on at to and or is are was were be been being what whats what's
+which who whom whose how many much do does did doing i me my we our you your it its this that
+these those there their they them please can could would should will shall may might tell show
+give list get find know let us about with from into by as per than then so just also any some
+all each every most more less least very really quite bit lot lots number figure figures stat
+stats statistic statistics data value values level levels rate rates total overall area areas
+place places live living lives people residents here near around like want need im i'm hi hello
+thanks thank cheers ok okay yes no not now currently current latest recent recently year years
+time today local round whole entire across within between over under compared compare versus vs
+against does is it's isnt isn't has have had got get gets our ours mine whats hows wheres which's
+""".split())
+
+
+def find_years(tokens: list[str]) -> list[tuple[int, str]]:
+    """(token index, 'YYYY') for plausible years; '2022 23' style financial years give the end year."""
+    out = []
+    for i, t in enumerate(tokens):
+        if re.fullmatch(r"(19|20)\d\d", t):
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if re.fullmatch(r"\d\d", nxt) and int(nxt) == (int(t) + 1) % 100:
+                out.append((i, str(int(t) + 1)))
+            else:
+                out.append((i, t))
+        elif re.fullmatch(r"mid(19|20)\d\d", t):
+            out.append((i, t[3:]))
+    return out
+
+
+def find_month(tokens: list[str], default_year: str | None) -> tuple[list[int], str] | None:
+    """('2019-09') when a month is named, with the year next to it or the default."""
+    for i, t in enumerate(tokens):
+        if t in MONTHS and not (t == "may" and (i + 1 >= len(tokens) or not re.fullmatch(r"\d{4}", tokens[i + 1]))) \
+                and not (t in ("mar", "sep", "dec") and False):
+            year = tokens[i + 1] if i + 1 < len(tokens) and re.fullmatch(r"\d{4}", tokens[i + 1]) else default_year
+            if year:
+                return ([i], f"{year}-{MONTHS[t]:02d}")
+    return None
+
+
+def has_phrase(tokens: list[str], phrase: str) -> bool:
+    return phrase_positions(tokens, phrase) is not None
+
+
+def phrase_positions(tokens: list[str], phrase: str) -> tuple[int, int] | None:
+    words = phrase.split()
+    n = len(words)
+    for i in range(len(tokens) - n + 1):
+        if tokens[i:i + n] == words:
+            return (i, i + n)
+    return None
+
+
+def any_phrase(tokens: list[str], phrases) -> str | None:
+    for p in sorted(phrases, key=lambda x: -len(x.split())):
+        if has_phrase(tokens, p):
+            return p
+    return None
+
+
+def parse_top_n(tokens: list[str]) -> int | None:
+    words = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+             "nine": 9, "ten": 10, "twenty": 20}
+    for i, t in enumerate(tokens[:-1]):
+        if t in ("top", "bottom", "first", "best", "worst", "highest", "lowest", "most", "least"):
+            nxt = tokens[i + 1]
+            if nxt.isdigit() and 0 < int(nxt) <= 100:
+                return int(nxt)
+            if nxt in words:
+                return words[nxt]
+    return None

@@ -1,0 +1,668 @@
+"""The offline planner: question text -> QueryPlan (or a clarify / no_data / docs outcome).
+
+Rule-based and deterministic.  It reads measures, synonyms, groups and dimensions from the
+datasheets (through the catalogue), places from the gazetteer, and carries context between
+turns of a conversation ("and in 2020?", "what about Wirral?").  It never writes SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from assistant import lexicon as lx
+from assistant.semantic import Binding, Catalog
+from assistant.types import QueryPlan
+from rapidfuzz import fuzz, process
+
+from retrieval.geography import Gazetteer, Place, PlaceMatch, normalise
+
+Kind = Literal["data", "docs", "clarify", "no_data"]
+SUMMARY_CONCEPTS = ("population", "imd_score", "health_index_score", "crime_severity_score",
+                    "households_assessed_homeless_per_1000", "patients_per_gp_fte", "crimes",
+                    "households", "population_density")
+DIM_ALIASES = {
+    "asb": "Anti-social behaviour", "anti social": "Anti-social behaviour",
+    "antisocial": "Anti-social behaviour", "anti social behavior": "Anti-social behaviour",
+    "violent crime": "Violence and sexual offences", "violence": "Violence and sexual offences",
+    "violent crimes": "Violence and sexual offences", "sexual offences": "Violence and sexual offences",
+    "burglaries": "Burglary", "break ins": "Burglary", "car crime": "Vehicle crime",
+    "vehicle crimes": "Vehicle crime", "bike theft": "Bicycle theft", "bike thefts": "Bicycle theft",
+    "bicycle thefts": "Bicycle theft", "drug": "Drugs", "drug crime": "Drugs", "drugs crime": "Drugs",
+    "drug offences": "Drugs", "arson": "Criminal damage and arson", "criminal damage": "Criminal damage and arson",
+    "vandalism": "Criminal damage and arson", "robberies": "Robbery", "muggings": "Robbery",
+    "weapons": "Possession of weapons", "weapon": "Possession of weapons", "shop lifting": "Shoplifting",
+    "public disorder": "Public order", "pickpocketing": "Theft from the person",
+    "urban": "Urban", "rural": "Rural",
+}
+
+
+REWRITES = {"folk": "people", "folks": "people", "peeps": "people", "pop": "population",
+            "poorer": "deprived", "poorest": "most deprived", "richest": "least deprived",
+            "deprivation": "deprivation", "councils": "councils", "authorities": "councils",
+            "nbhd": "neighbourhood"}
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: Kind
+    plan: QueryPlan | None = None
+    message: str = ""
+    options: tuple[str, ...] = ()
+    docs: dict[str, Any] | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class _Hit:
+    concept: str
+    span: tuple[int, int]
+    score: float
+
+
+class Planner:
+    def __init__(self, catalog: Catalog, gazetteer: Gazetteer, fuzzy_cutoff: int = 88):
+        self.catalog, self.gaz, self.fuzzy_cutoff = catalog, gazetteer, fuzzy_cutoff
+        self._phrases = self._build_phrases()
+        self._groups = self._build_groups()
+        self._dims = self._build_dims()
+        self._labels = {c: frozenset(stem(w) for w in normalise(re.sub(r"\(.*?\)", "", refs[0].measure.label)).split()
+                                     if w not in lx.STOP)
+                        for c, refs in self.catalog.concepts.items()}
+        self._vocab = self._build_vocab()
+        self._spell = sorted(w for w in self._vocab if len(w) >= 5 and w.isalpha())
+
+    # -- vocabulary built from the datasheets -----------------------------------------
+    def _build_phrases(self) -> dict[tuple[str, ...], dict[str, float]]:
+        phrases: dict[tuple[str, ...], dict[str, float]] = {}
+
+        def add(text: str, concept: str, bonus: float):
+            words = tuple(stem(w) for w in normalise(text).split())
+            if not words:
+                return
+            content = [w for w in words if w not in lx.STOP]
+            score = len(content) + 0.25 * (len(words) - len(content)) + bonus
+            if not content:
+                score = 0.3 * len(words) + bonus
+            slot = phrases.setdefault(words, {})
+            slot[concept] = max(slot.get(concept, 0), score)
+
+        for concept, refs in self.catalog.concepts.items():
+            for ref in refs:
+                m = ref.measure
+                add(m.label, concept, 0.5)
+                add(re.sub(r"\(.*?\)", "", m.label), concept, 0.5)
+                add(concept.replace("_", " "), concept, 0.25)
+                for s in m.synonyms:
+                    add(s, concept, 0.0)
+        return phrases
+
+    def _build_groups(self) -> dict[tuple[str, ...], tuple[str, str]]:
+        out = {}
+        for s in self.catalog.sheets.values():
+            for g in s.groups:
+                for text in (g.label, *g.synonyms):
+                    out[tuple(stem(w) for w in normalise(text).split())] = (g.id, g.total)
+        return out
+
+    def _build_dims(self) -> dict[tuple[str, ...], tuple[str, str]]:
+        out = {}
+        for s in self.catalog.sheets.values():
+            for d in s.dimensions:
+                for text in (d.label, *d.synonyms, d.column.replace("_", " ")):
+                    out[tuple(stem(w) for w in normalise(text).split())] = (s.id, d.column)
+        return out
+
+    def _build_vocab(self) -> set[str]:
+        vocab = {w for phrase in self._phrases for w in phrase} | lx.STOP
+        vocab |= {w for phrase in (*self._groups, *self._dims) for w in phrase}
+        vocab |= {w for words in lx.LEVELS.values() for p in words for w in p.split()}
+        vocab |= {w for p in (*lx.TREND, *lx.COMPARE, *lx.RANK_DESC, *lx.RANK_ASC, *lx.SUMMARY,
+                              *lx.BREAKDOWN, *lx.RANK_WORDS, *lx.DOCS, *lx.OUT_OF_SCOPE) for w in p.split()}
+        vocab |= set(lx.MONTHS) | {w for a in DIM_ALIASES for w in a.split()}
+        vocab |= {normalise(v) for vals in self.catalog.dim_values.values() for v in vals for v in normalise(v).split()}
+        vocab |= {"ward", "wards", "council", "borough", "city", "town", "region", "england", "uk",
+                  "area", "my", "our", "deprived", "deprivation", "poor", "poorest", "poverty",
+                  "crime", "crimes", "score", "rank", "decile", "mid", "estimate", "estimates",
+                  "census", "q4", "quarter", "homeless", "doctor", "gp", "gps", "nhs", "percent",
+                  "share", "percentage", "proportion", "nationally", "national", "folk", "folks",
+                  "lived", "living", "bad", "good", "safe", "much", "there", "were", "was", "bit",
+                  "compare", "compared", "from", "to", "did", "since", "recorded", "police", "month"}
+        return vocab
+
+    def _correct(self, tokens: list[str]) -> list[str]:
+        """Fix typos in topic words ('popuation', 'deprevation'); never touch place names."""
+        out = []
+        for t in tokens:
+            if len(t) >= 5 and t.isalpha() and t not in self._vocab and stem(t) not in self._vocab \
+                    and t not in self.gaz.words:
+                hit = process.extractOne(t, self._spell, scorer=fuzz.ratio, score_cutoff=84)
+                if hit:
+                    place_hit = process.extractOne(t, self.gaz.word_list, scorer=fuzz.ratio, score_cutoff=84)
+                    if not place_hit or place_hit[1] < hit[1]:
+                        t = hit[0]
+            out.append(t)
+        return out
+
+    # -- entry point ------------------------------------------------------------------
+    def plan(self, text: str, state: dict[str, Any] | None = None) -> Planned:
+        state = dict(state or {})
+        tokens = [REWRITES.get(t, t) for t in self._correct(normalise(text).split())]
+        stems = [stem(t) for t in tokens]
+        if not tokens:
+            return Planned("clarify", message="Please type a question about an area, for example "
+                           "'What was the population of Liverpool in 2020?'")
+
+        pending = state.get("pending")
+        if pending:
+            resolved = self._resolve_pending(text, tokens, pending)
+            if resolved is not None:
+                rest = {**state, "pending": None}
+                if pending.get("append"):
+                    label = self.gaz.get(resolved["key"]).name
+                    return self.plan(f"{pending['question']} in {label}", rest)
+                return self.plan(pending["question"], {**rest, "force": resolved})
+
+        if lx.any_phrase(tokens, lx.DOCS) and not self._looks_like_data(tokens):
+            return self._docs(tokens, stems, state)
+
+        oos = lx.any_phrase(tokens, lx.OUT_OF_SCOPE)
+        hits = self._measures(stems)
+        blocked = {i for h in hits for i in range(*h.span)}
+        years = lx.find_years(tokens)
+        blocked |= {i for i, _ in years}
+        last_period = (state.get("last") or {}).get("period") or ""
+        month = lx.find_month(tokens, years[0][1] if years else (last_period[:4] or None))
+        if month:
+            blocked |= set(month[0])
+        matches = self.gaz.find(text, tokens, blocked, self.fuzzy_cutoff)
+        matches = self._apply_forced(matches, state.get("force"))
+        concept = hits[0].concept if hits else None
+        wants_share = bool(lx.any_phrase(tokens, ("share", "percentage", "percent", "proportion", "pct")))
+        if wants_share and concept and not self._is_group_member(concept):
+            member = next((h.concept for h in hits if self._is_group_member(h.concept)), None)
+            concept = member or concept
+        group_hit = self._group_only(stems) if concept is None else None
+        if group_hit:
+            concept = group_hit
+        if concept is None:
+            concept = self._concept_from_values(tokens)
+        if oos and (not hits or not any(oos in " ".join(tokens[h.span[0]:h.span[1]]) for h in hits)):
+            return Planned("no_data", message=(
+                f"The commons does not hold figures on {oos}. It holds population, deprivation "
+                "(IMD 2019 and 2025), Census 2021 households and residents, street crime, crime "
+                "severity, homelessness, GP provision, the ONS Health Index, population density "
+                "and rural-urban classification for the Liverpool City Region."), state=state)
+
+        ambiguous = [m for m in matches if m.ambiguous]
+        if ambiguous:
+            m = ambiguous[0]
+            opts = [(c.display, c.key) for c in m.candidates]
+            return Planned("clarify", message=(
+                f"'{m.text.title()}' matches more than one place. Which did you mean?"),
+                options=tuple(o for o, _ in opts),
+                state={**state, "pending": {"question": text, "span": m.text,
+                                            "options": [[o, k] for o, k in opts]}})
+        places = [m.candidates[0] for m in matches]
+        unknown = self._unknown_place(text, tokens, blocked | {i for m in matches for i in range(*m.span)})
+
+        last = state.get("last")
+        follow_up = last is not None and (concept is None or not places) and (
+            places or years or month or concept or _starts_follow_up(tokens))
+        if unknown and not places:
+            return Planned("no_data", message=(
+                f"I couldn't find '{unknown}' in the commons. It covers the six councils of the "
+                "Liverpool City Region (Halton, Knowsley, Liverpool, Sefton, St Helens and Wirral), "
+                "their wards and neighbourhoods, with England as a comparator."), state=state)
+
+        intent, order, limit, child_level = self._intent(tokens, stems, places, concept)
+        share = bool(lx.any_phrase(tokens, ("share", "percentage", "percent", "proportion",
+                                              "what fraction", "pct", "rate of")))
+        dimension, filters = self._dimension(stems, tokens, concept)
+        if dimension and intent in ("value", "comparison") and not places[1:]:
+            intent = "breakdown"
+        condition = self._condition(tokens, concept) if intent == "count" else None
+
+        if follow_up:
+            prev = QueryPlan.from_dict(last)
+            if concept is None:
+                concept = prev.measure
+                share = share or prev.share
+                dimension, new_filters = self._dimension(stems, tokens, concept)
+                filters = new_filters or list(prev.filters)
+                if dimension:
+                    intent = "breakdown"
+                elif not new_filters:
+                    dimension = prev.dimension
+                if intent == "value" and prev.intent != "summary":
+                    intent, order, limit, child_level = prev.intent, prev.order, prev.limit, prev.child_level
+                elif prev.intent == "summary" and intent == "value":
+                    intent = "summary"
+                if intent == "count":
+                    condition = condition or prev.condition
+            if not places:
+                places = [self.gaz.get(k) for k in prev.places]
+                if intent in ("ranking", "breakdown", "count") and child_level and places:
+                    order_ = ("lsoa", "ward", "lad", "region", "country")
+                    while places[0].level != "country" and \
+                            order_.index(places[0].level) <= order_.index(child_level):
+                        places = [self.gaz.parent(places[0])]
+            if not (years or month) and intent != "trend" and prev.period and not prev.period_defaulted:
+                years = [(-1, prev.period[:4])]
+                if len(prev.period) > 4:
+                    month = ([], prev.period)
+
+        if intent == "summary":
+            if not places:
+                return self._which_place(text, state, "Which area would you like a summary of?")
+            plan = QueryPlan(intent="summary", measure="profile", dataset="", places=(places[0].key,),
+                             period=None, period_defaulted=True)
+            return Planned("data", plan, state={**state, "last": plan.to_dict(), "pending": None})
+
+        if concept is None:
+            return Planned("no_data", message=(
+                "I couldn't tell which figure you're after. Try naming a topic the commons holds: "
+                "population, deprivation, crime, crime severity, homelessness, GP patients per "
+                "doctor, health index, households and tenure, disability, ethnic group, population "
+                "density or rural-urban classification."), state=state)
+
+        concept = self._variant(concept, stems, share, intent)
+        if condition is not None and len(condition) == 3:
+            column = condition[2]
+            concept = next((r.measure.id for ref in self.catalog.concepts.get(concept, [])
+                            for r in [ref] for m in ref.sheet.measures if m.column == column
+                            for r in [type(ref)(ref.sheet, m)]), concept)
+            condition = condition[:2]
+        fmt_ = self.catalog.concepts[concept][0].measure
+        if fmt_.format == "category" and intent in ("breakdown", "ranking", "value", "comparison") and places[:1]:
+            intent, dimension, child_level = "breakdown", fmt_.column, None
+        if share and not self._is_group_member(concept):
+            share = False
+
+        if intent in ("ranking", "breakdown", "count") and not dimension:
+            scope = places[0] if places else self.gaz.region()
+            if child_level is None:
+                child_level = {"region": "lad", "lad": "ward", "ward": "lsoa", "lsoa": None,
+                               "country": "lad"}[scope.level]
+                if intent == "ranking" and scope.level == "region" and _mentions_ward(tokens):
+                    child_level = "ward"
+            if child_level is None:
+                intent = "value"
+            places = [scope] if intent != "value" else places
+        if not places:
+            if intent == "trend" or intent in ("value", "comparison"):
+                return self._which_place(text, state, "Which area do you mean?",
+                                         concept=concept)
+        period = None
+        period_defaulted = False
+        if month:
+            period = month[1]
+        elif years:
+            period = years[0][1]
+        if intent == "trend":
+            period = None
+        category = self.catalog.concepts[concept][0].measure.format == "category"
+        listing = intent in ("ranking", "breakdown", "count") and (not dimension or category)
+        binding = self.catalog.bind(concept, [] if listing else places, child_level if listing else None,
+                                    period, trend=intent == "trend", scope=places[0] if listing else None)
+        if binding is None:
+            return self._unbound(concept, places, child_level, period, state, intent)
+        if period is None and intent != "trend":
+            period_defaulted = True
+            latest = binding.periods[-1]
+            period = latest[:4] if binding.ref.sheet.time.granularity == "month" else latest
+        if intent == "trend" and len(years) >= 2:
+            lo, hi = sorted(y for _, y in years[:2])
+            period = f"{lo}..{hi}"
+        if intent == "comparison" and len(places) == 1:
+            pass  # compared with parent area and England in the answer
+        plan = QueryPlan(intent=intent, measure=concept, dataset=binding.ref.dataset,
+                         places=tuple(p.key for p in places), child_level=child_level
+                         if intent in ("ranking", "breakdown", "count") and not dimension else None,
+                         period=period, period_defaulted=period_defaulted, dimension=dimension,
+                         filters=tuple(filters), condition=condition, order=order, limit=limit,
+                         share=share)
+        return Planned("data", plan, state={**state, "last": plan.to_dict(), "pending": None,
+                                            "force": None})
+
+    # -- pieces -----------------------------------------------------------------------
+    def _looks_like_data(self, tokens: list[str]) -> bool:
+        """'How is crime in Everton?' is a data question even though 'how is' is a docs cue."""
+        strong = lx.any_phrase(tokens, ("who publishes", "who published", "publisher", "licence",
+                                        "license", "attribution", "steward", "caveat", "caveats",
+                                        "methodology", "datasets", "come from",
+                                        "what data", "can i use", "approximate", "calculated",
+                                        "provenance", "cite", "source", "sources", "definition",
+                                        "mean", "means", "measured", "what do you have"))
+        if strong:
+            return False
+        stems = [stem(t) for t in tokens]
+        return bool(self._measures(stems)) and bool(self.gaz.find(" ".join(tokens), tokens))
+
+    def _measures(self, stems: list[str]) -> list[_Hit]:
+        hits: list[_Hit] = []
+        n = len(stems)
+        for size in range(min(8, n), 0, -1):
+            for i in range(n - size + 1):
+                words = tuple(stems[i:i + size])
+                for concept, score in self._phrases.get(words, {}).items():
+                    hits.append(_Hit(concept, (i, i + size), score))
+        present = set(stems)
+        for concept, words in self._labels.items():
+            if len(words) >= 2 and words <= present:
+                first = min(stems.index(w) for w in words)
+                hits.append(_Hit(concept, (first, first + 1), len(words) + 0.4))
+        if not hits:
+            return []
+        # The best concept: highest single phrase score, then most supporting phrases.
+        support: dict[str, float] = {}
+        for h in hits:
+            support[h.concept] = support.get(h.concept, 0) + h.score
+        hits.sort(key=lambda h: (-h.score, -support[h.concept], h.concept))
+        return hits
+
+    def _variant(self, concept: str, stems: list[str], share: bool, intent: str = "value") -> str:
+        base = re.sub(r"_(score|rank|decile)$", "", concept)
+        known = self.catalog.concepts
+        if intent == "ranking" and concept.endswith("_rank") and f"{base}_score" in known:
+            return f"{base}_score"
+        if intent == "count" and f"{base}_decile" in known and concept != f"{base}_decile":
+            return f"{base}_decile" 
+        if "decile" in stems and f"{base}_decile" in known:
+            return f"{base}_decile"
+        if any(w in stems for w in ("rank", "ranking", "ranked")) and f"{base}_rank" in known \
+                and not any(w in stems for w in ("highest", "lowest", "which", "most", "least", "top")):
+            return f"{base}_rank"
+        return concept
+
+    def _is_group_member(self, concept: str) -> bool:
+        for ref in self.catalog.concepts.get(concept, []):
+            m = ref.measure
+            if m.group and any(g.id == m.group and g.total != m.id for g in ref.sheet.groups):
+                return True
+        return False
+
+    def _intent(self, tokens, stems, places, concept):
+        order = limit = child_level = None
+        level_word = None
+        for lvl, words in lx.LEVELS.items():
+            w = lx.any_phrase(tokens, words)
+            if w and w not in ("areas", "places", "towns", "authority", "la", "las"):
+                level_word = lvl
+                break
+            if w and level_word is None:
+                level_word = lvl if w not in ("areas",) else "lsoa"
+        if lx.any_phrase(tokens, lx.SUMMARY) and (concept is None or lx.any_phrase(tokens, ("summary", "summarise", "summarize", "profile", "overview"))):
+            return "summary", None, None, None
+        if lx.has_phrase(tokens, "how many") or lx.has_phrase(tokens, "number of") or lx.has_phrase(tokens, "count of"):
+            pos = (lx.phrase_positions(tokens, "how many") or lx.phrase_positions(tokens, "number of")
+                   or lx.phrase_positions(tokens, "count of"))
+            after = tokens[pos[1]:pos[1] + 3] if pos else []
+            if any(a in ("lsoas", "lsoa", "neighbourhoods", "neighborhoods", "wards", "areas",
+                         "small", "councils", "ward", "neighbourhood") for a in after):
+                lvl = "ward" if any(a.startswith("ward") for a in after) else "lsoa"
+                return "count", None, None, lvl
+        desc = lx.any_phrase(tokens, lx.RANK_DESC)
+        asc = lx.any_phrase(tokens, lx.RANK_ASC)
+        n = lx.parse_top_n(tokens)
+        ranking_cue = (desc or asc) and (lx.any_phrase(tokens, ("which", "where", "what", "top", "bottom", "rank", "ranking", "ranked", "list"))
+                                         or level_word in ("lad", "ward", "lsoa") and len(places) <= 1)
+        if lx.any_phrase(tokens, ("rank", "ranking", "ranked", "league table", "order", "sorted")) and \
+                level_word and level_word != "lsoa" or (level_word and lx.any_phrase(tokens, ("which",))
+                                                        and (desc or asc)):
+            ranking_cue = True
+        if ranking_cue and not (len(places) >= 2):
+            is_worse = self._direction(concept) == "higher_is_worse"
+            word = desc or asc
+            if word in ("best",):
+                order = "asc" if is_worse else "desc"
+            elif word in ("worst",):
+                order = "desc" if is_worse else "asc"
+            elif desc and (not asc or tokens.index(desc.split()[0]) < tokens.index(asc.split()[0])):
+                order = "desc"
+            else:
+                order = "asc" if asc else "desc"
+            if lx.has_phrase(tokens, "least deprived") or lx.has_phrase(tokens, "least poor"):
+                order = "asc"
+            if order is None:
+                order = "desc"
+            limit = n
+            if limit is None and lx.any_phrase(tokens, ("which", "where", "what")) and \
+                    not lx.any_phrase(tokens, ("wards", "councils", "neighbourhoods", "lsoas", "areas", "places")):
+                limit = 1
+            return "ranking", order, limit, level_word
+        if lx.any_phrase(tokens, lx.TREND) or len(lx.find_years(tokens)) >= 2 and \
+                lx.any_phrase(tokens, ("from", "between", "to", "and", "until")):
+            return "trend", None, None, None
+        if len(places) >= 2 or (len(places) == 1 and lx.any_phrase(tokens, lx.COMPARE)):
+            return "comparison", None, None, None
+        if level_word and level_word != (places[0].level if places else None) and \
+                lx.any_phrase(tokens, ("each", "every", "per", "by", "all", "breakdown", "break down",
+                                       "split", "list", "across", "in", "for")) and \
+                lx.any_phrase(tokens, lx.LEVELS[level_word]) not in ("areas", "places", "towns"):
+            if not places or {"lad": 2, "ward": 1, "lsoa": 0}.get(level_word, 3) < \
+                    {"country": 4, "region": 3, "lad": 2, "ward": 1, "lsoa": 0}[places[0].level]:
+                return "breakdown", "desc", None, level_word
+        if lx.any_phrase(tokens, ("breakdown", "break down", "broken down", "split by")):
+            return "breakdown", "desc", None, None
+        return "value", None, None, None
+
+    def _direction(self, concept: str | None) -> str:
+        if not concept or concept not in self.catalog.concepts:
+            return "neutral"
+        return self.catalog.concepts[concept][0].measure.direction
+
+    def _dimension(self, stems, tokens, concept) -> tuple[str | None, list[tuple[str, str]]]:
+        filters: list[tuple[str, str]] = []
+        dimension = None
+        joined = " ".join(tokens)
+        if concept is not None:
+            for ref in self.catalog.concepts.get(concept, []):
+                for d in ref.sheet.dimensions:
+                    values = self.catalog.dim_values.get((ref.dataset, d.column), ())
+                    for v in values:
+                        nv = normalise(v)
+                        if re.search(rf"\b{re.escape(nv)}\b", joined) and d.column != ref.sheet.time.column:
+                            filters.append((d.column, v))
+                            break
+                    else:
+                        for alias, v in DIM_ALIASES.items():
+                            if v in values and re.search(rf"\b{re.escape(alias)}\b", joined):
+                                filters.append((d.column, v))
+                                break
+                if filters:
+                    break
+        n = len(stems)
+        for size in range(min(5, n), 0, -1):
+            for i in range(n - size + 1):
+                words = tuple(stems[i:i + size])
+                if words in self._dims and (concept is None or any(
+                        r.dataset == self._dims[words][0] for r in self.catalog.concepts.get(concept, []))):
+                    prev = stems[i - 1] if i else ""
+                    if prev in ("by", "per", "each", "every", "of", "breakdown", "across") or \
+                            size > 1 or lx.any_phrase(tokens, ("breakdown", "break down", "split")):
+                        col = self._dims[words][1]
+                        if not any(c == col for c, _ in filters):
+                            return col, filters
+                if words in self._groups and concept is not None:
+                    gid, total = self._groups[words]
+                    if concept == total or self._in_group(concept, gid):
+                        prev = stems[i - 1] if i else ""
+                        if prev in ("by", "per", "each", "of", "breakdown", "across") or size > 1 or \
+                                lx.any_phrase(tokens, ("breakdown", "break down", "split", "profile")):
+                            return f"group:{gid}", filters
+        return dimension, filters
+
+    def _concept_from_values(self, tokens: list[str]) -> str | None:
+        """'burglaries in Sefton': a dimension value names the dataset's count measure."""
+        joined = " ".join(tokens)
+        for (dataset, column), values in self.catalog.dim_values.items():
+            sheet = self.catalog.sheets[dataset]
+            if column == sheet.time.column or any(m.column == column for m in sheet.measures):
+                continue
+            names = [normalise(v) for v in values] + [a for a, v in DIM_ALIASES.items() if v in values]
+            if any(re.search(rf"\b{re.escape(n)}\b", joined) for n in names if len(n) > 3):
+                count = next((m for m in sheet.measures if m.rollup == "sum"), None)
+                if count:
+                    return count.id
+        return None
+
+    def _group_only(self, stems: list[str]) -> str | None:
+        n = len(stems)
+        for size in range(min(5, n), 0, -1):
+            for i in range(n - size + 1):
+                hit = self._groups.get(tuple(stems[i:i + size]))
+                if hit and stems[i:i + size] != ["age"]:
+                    return hit[1]
+        return None
+
+    def _in_group(self, concept: str, gid: str) -> bool:
+        return any(r.measure.group == gid for r in self.catalog.concepts.get(concept, []))
+
+    def _condition(self, tokens, concept) -> tuple[str, float | str] | None:
+        joined = " ".join(tokens)
+        m = re.search(r"\bdecile (\d+)\b", joined) or re.search(r"\b(\d+)(?:st|nd|rd|th)? decile\b", joined)
+        if m:
+            return ("=", int(m.group(1)))
+        m = re.search(r"\b(?:most|least) deprived (\d+) ?(?:%|percent|per cent|pc)?", joined)
+        m = m or re.search(r"\b(\d+) ?(?:%|percent|per cent|pc)? (?:most|least) deprived", joined)
+        if m:
+            d = max(1, round(int(m.group(1)) / 10))
+            return ("<=", d) if "most" in joined else (">=", 11 - d)
+        if "most deprived" in joined or "poorest" in joined:
+            return ("=", 1)
+        if "least deprived" in joined:
+            return ("=", 10)
+        best = None
+        for ref in self.catalog.concepts.get(concept, []):
+            for (dataset, column), values in self.catalog.dim_values.items():
+                if dataset != ref.dataset or not any(m.column == column and m.format == "category"
+                                                     for m in ref.sheet.measures):
+                    continue
+                for v in values:
+                    nv = normalise(v)
+                    if re.search(rf"\b{re.escape(nv)}\b", joined) and (best is None or len(nv) > len(best[0])):
+                        best = (nv, column, v)
+        if best:
+            return ("=", best[2], best[1])
+        return None
+
+    def _apply_forced(self, matches: list[PlaceMatch], force: dict | None) -> list[PlaceMatch]:
+        if not force:
+            return matches
+        out = []
+        for m in matches:
+            if m.ambiguous and m.text == force.get("span"):
+                out.append(PlaceMatch(m.span, m.text, (self.gaz.get(force["key"]),)))
+            else:
+                out.append(m)
+        return out
+
+    def _resolve_pending(self, text: str, tokens: list[str], pending: dict) -> dict | None:
+        norm = normalise(text)
+        options = pending["options"]
+        for label, key in options:
+            if normalise(label) == norm:
+                return {"span": pending["span"], "key": key}
+        if norm.isdigit() and 1 <= int(norm) <= len(options):
+            return {"span": pending["span"], "key": options[int(norm) - 1][1]}
+        found = self.gaz.find(text, tokens)
+        keys = {k for _, k in options}
+        for m in found:
+            inside = [c for c in m.candidates if c.key in keys]
+            if len(inside) == 1:
+                return {"span": pending["span"], "key": inside[0].key}
+            lad_hits = [k for _, k in options if any(c.level == "lad" and self.gaz.get(k).lad_code == c.lad_code
+                                                    for c in m.candidates)]
+            if len(lad_hits) == 1:
+                return {"span": pending["span"], "key": lad_hits[0]}
+        return None
+
+    def _which_place(self, text: str, state: dict, message: str, concept: str | None = None) -> Planned:
+        options = [p for p in self.gaz.lads()] + [self.gaz.region()]
+        return Planned("clarify", message=message + " For a ward or neighbourhood, name it in your question.",
+                       options=tuple(p.display for p in options),
+                       state={**state, "pending": {"question": text, "span": "",
+                                                   "options": [[p.display, p.key] for p in options],
+                                                   "append": True}})
+
+    def _unknown_place(self, text: str, tokens: list[str], explained: set[int]) -> str | None:
+        """Words that are neither vocabulary nor a known place: most likely a place we don't hold."""
+        vocab = self._vocab
+        run: list[str] = []
+        for i, t in enumerate(tokens + [""]):
+            unknown = t and i not in explained and t not in vocab and stem(t) not in vocab \
+                and not t.isdigit() and not re.fullmatch(r"\d+(st|nd|rd|th|s)?", t)
+            if unknown:
+                run.append(t)
+            elif run:
+                name = " ".join(run)
+                if len(name) >= 3:
+                    return name.title()
+                run = []
+        return None
+
+    def _unbound(self, concept, places, child_level, period, state, intent) -> Planned:
+        label = self.catalog.label(concept)
+        refs = self.catalog.concepts.get(concept, [])
+        all_periods = sorted({p[:4] for r in refs for p in self.catalog.periods.get(r.dataset, ())})
+        if period and not any(self.catalog.matching_periods(r.dataset, period) for r in refs):
+            span = f"{all_periods[0]}" if len(all_periods) == 1 else f"{all_periods[0]} to {all_periods[-1]}"
+            return Planned("no_data", message=(
+                f"The commons has no {label.lower()} figures for {period}. It holds {span}."), state=state)
+        if intent == "trend":
+            pass
+        where = ", ".join(p.display for p in places) or "that area"
+        levels = sorted({r.sheet.geography.level for r in refs})
+        lvl_names = {"lsoa": "neighbourhood (LSOA)", "ward": "ward", "lad": "council", "region": "city region"}
+        msg = (f"The commons has no {label.lower()} figures for {where}"
+               + (f" at {lvl_names.get(child_level, child_level)} level" if child_level else "")
+               + f". This measure is published at {' and '.join(lvl_names[l] for l in levels)} level")
+        covered = self._coverage_note(refs, places)
+        return Planned("no_data", message=msg + (f"; {covered}" if covered else "") + ".", state=state)
+
+    @staticmethod
+    def _coverage_note(refs, places) -> str:
+        notes = []
+        for r in refs:
+            for c in r.sheet.caveats:
+                if any(p.name.split()[0].lower() in c.lower() for p in places if p.level in ("lad", "ward")):
+                    notes.append(c.rstrip("."))
+        return notes[0] if notes else ""
+
+    def _docs(self, tokens, stems, state) -> Planned:
+        section = None
+        for name, cues in lx.DOC_SECTIONS.items():
+            if lx.any_phrase(tokens, cues):
+                section = name
+                break
+        hits = self._measures(stems)
+        datasets = []
+        if hits:
+            concept = hits[0].concept
+            datasets = [r.dataset for r in self.catalog.concepts[concept]]
+        elif state.get("last") and state["last"].get("dataset"):
+            datasets = [state["last"]["dataset"]]
+        return Planned("docs", docs={"section": section or "description", "datasets": datasets,
+                                     "query": " ".join(tokens),
+                                     "concept": hits[0].concept if hits else None}, state=state)
+
+
+def _starts_follow_up(tokens: list[str]) -> bool:
+    if any(t in ("that", "this", "it", "those", "them", "there", "same") for t in tokens):
+        return True
+    return bool(tokens) and (tokens[0] in ("and", "what", "how", "same", "now", "also", "then", "for", "in")
+                             or " ".join(tokens[:2]) in ("what about", "how about"))
+
+
+def _mentions_ward(tokens: list[str]) -> bool:
+    return "ward" in tokens or "wards" in tokens

@@ -1,0 +1,157 @@
+"""The semantic layer: concepts (measures shared across datasets), the periods each dataset
+holds, and the choice of dataset for a place, level and period.
+
+Pure apart from construction, which reads the distinct periods and dimension values from
+the store once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
+from retrieval.geography import Place
+
+WARD_VINTAGE = {"2011": "2019", "2021": "2024"}     # LSOA vintage -> best-fit ward vintage
+
+
+@dataclass(frozen=True)
+class MeasureRef:
+    sheet: Datasheet
+    measure: Measure
+
+    @property
+    def dataset(self) -> str:
+        return self.sheet.id
+
+
+@dataclass(frozen=True)
+class Binding:
+    ref: MeasureRef
+    periods: tuple[str, ...]       # the periods to query (one, or several for a trend)
+    native: bool
+
+
+class Catalog:
+    def __init__(self, sheets: dict[str, Datasheet], periods: dict[str, tuple[str, ...]],
+                 dim_values: dict[tuple[str, str], tuple[str, ...]]):
+        self.sheets = sheets
+        self.periods = periods
+        self.dim_values = dim_values
+
+    @classmethod
+    def from_store(cls, sheets: dict[str, Datasheet], store) -> "Catalog":
+        periods: dict[str, tuple[str, ...]] = {}
+        dims: dict[tuple[str, str], tuple[str, ...]] = {}
+        for s in sheets.values():
+            if not s.measures:
+                continue
+            if s.time.column:
+                periods[s.id] = tuple(str(v) for v in store.distinct(s.table, s.time.column))
+            else:
+                periods[s.id] = (s.time.period,)
+            for d in s.dimensions:
+                dims[(s.id, d.column)] = tuple(str(v) for v in store.distinct(s.table, d.column))
+            for m in s.measures:
+                if m.format == "category":
+                    dims[(s.id, m.column)] = tuple(str(v) for v in store.distinct(s.table, m.column))
+        return cls(sheets, periods, dims)
+
+    # -- concepts ------------------------------------------------------------------------
+    @cached_property
+    def concepts(self) -> dict[str, list[MeasureRef]]:
+        out: dict[str, list[MeasureRef]] = {}
+        for s in self.sheets.values():
+            for m in s.measures:
+                out.setdefault(m.id, []).append(MeasureRef(s, m))
+        return out
+
+    def label(self, concept: str) -> str:
+        return self.concepts[concept][0].measure.label
+
+    def ref(self, dataset: str, concept: str) -> MeasureRef:
+        s = self.sheets[dataset]
+        return MeasureRef(s, s.measure_by_id[concept])
+
+    # -- geography support -------------------------------------------------------------
+    @staticmethod
+    def place_code(sheet: Datasheet, place: Place) -> str | None:
+        """The code of ``place`` in this dataset's geography, or None if it cannot be answered."""
+        geo = sheet.geography
+        if place.level == "country":
+            return geo.extra_rows.get("country")
+        if place.level == "region":
+            return place.any_code
+        if place.level == "lad":
+            return place.lad_code
+        if geo.level == "lad":
+            return None
+        if place.level == "ward":
+            return place.code_for(WARD_VINTAGE[geo.vintage])
+        if place.level == "lsoa":
+            return place.code_for(geo.vintage)
+        return None
+
+    def supports(self, ref: MeasureRef, place: Place) -> bool:
+        geo = ref.sheet.geography
+        if self.place_code(ref.sheet, place) is None:
+            return False
+        if place.level == "country":
+            return True
+        if place.level == geo.level:
+            return True
+        if LEVEL_ORDER.index(place.level) < LEVEL_ORDER.index(geo.level):
+            return False
+        return ref.measure.rollup != "none"
+
+    def supports_level(self, ref: MeasureRef, level: str) -> bool:
+        """Can this dataset produce rows at ``level`` (for rankings and breakdowns)?"""
+        geo = ref.sheet.geography
+        if level == geo.level:
+            return True
+        if LEVEL_ORDER.index(level) < LEVEL_ORDER.index(geo.level) or level == "country":
+            return False
+        return ref.measure.rollup != "none"
+
+    def matching_periods(self, dataset: str, wanted: str | None) -> tuple[str, ...]:
+        have = self.periods.get(dataset, ())
+        if wanted is None:
+            return have
+        return tuple(p for p in have if p == wanted or p.startswith(wanted + "-"))
+
+    # -- choosing a dataset --------------------------------------------------------------
+    def bind(self, concept: str, places: list[Place], child_level: str | None,
+             period: str | None, trend: bool = False,
+             dataset_hint: str | None = None, scope: Place | None = None) -> Binding | None:
+        """Pick the dataset for a concept: it must cover every place (and the child level),
+        hold the period; prefer the latest period, then published (native) figures."""
+        best: tuple | None = None
+        for ref in self.concepts.get(concept, []):
+            if not all(self.supports(ref, p) for p in places):
+                continue
+            if child_level and not self.supports_level(ref, child_level):
+                continue
+            if scope is not None and scope.level not in ("region", "country") and \
+                    self.place_code(ref.sheet, scope) is None:
+                continue
+            periods = self.matching_periods(ref.dataset, period)
+            if not periods:
+                continue
+            native = all(p.level == ref.sheet.geography.level or p.level == "country" for p in places) \
+                and (child_level in (None, ref.sheet.geography.level))
+            latest = periods[-1][:4]
+            key = (ref.dataset == dataset_hint,
+                   len(periods) if trend else 0,
+                   latest,
+                   native,
+                   # published council figures where the place is a council; otherwise
+                   # the finest data, summed up (it matches the published small-area totals)
+                   ref.sheet.geography.level == ("lad" if native else "lsoa"))
+            if best is None or key > best[0]:
+                best = (key, Binding(ref, periods, native))
+        return best[1] if best else None
+
+    def latest_period(self, dataset: str) -> str | None:
+        p = self.periods.get(dataset)
+        return p[-1] if p else None

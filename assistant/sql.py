@@ -1,0 +1,228 @@
+"""SQL as a sqlglot AST, built from a plan and the semantic layer, then checked.
+
+User text never becomes SQL text: every identifier comes from a datasheet, every literal
+from the gazetteer (area codes), the catalogue (periods, dimension values) or a number the
+planner parsed.  ``check`` re-parses the rendered statement and accepts one SELECT (or a
+UNION ALL of SELECTs) over allow-listed relations and columns, calling only allow-listed
+functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+from assistant.errors import QueryRejected
+from assistant.types import CheckedSQL
+from retrieval.datasheets import Datasheet, Measure
+from retrieval.store import GEO_COLUMNS, geo_table_for
+
+OUT_COLUMNS = ("area_code", "area_name", "period", "category", "value")
+ALLOWED_FUNCS = {"And", "Or", "Sum", "Count", "Nullif", "AnyValue", "Round", "Cast", "Div", "Mul", "Add", "Sub",
+                 "Case", "If", "Coalesce", "StartsWith", "Paren", "Neg", "Star", "CountIf"}
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    measure: Measure
+    level: str                                  # level of the output rows
+    place: tuple[str, str] | None = None        # (level, code) to filter on
+    periods: tuple[str, ...] = ()               # time-column values to keep (empty: all)
+    period_label: str | None = None             # when rows are not per period
+    group_time: bool = False
+    dimension: str | None = None                # a dimension column to group by
+    filters: tuple[tuple[str, str], ...] = ()
+    category: str | None = None                 # literal label for this spec's rows
+    share_of: Measure | None = None             # value = measure / share_of * 100
+    condition: tuple[str, float | str] | None = None   # count rows meeting it
+    order: str | None = None
+    limit: int | None = None
+
+
+def _col(name: str, table: str = "t") -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
+
+
+def _lit(v) -> exp.Expression:
+    if isinstance(v, bool):
+        return exp.Boolean(this=v)
+    if isinstance(v, (int, float)):
+        return exp.Literal.number(v)
+    return exp.Literal.string(str(v))
+
+
+def _sum(e: exp.Expression) -> exp.Expression:
+    return exp.Sum(this=e)
+
+
+def _div(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    return exp.Div(this=exp.Paren(this=a), expression=exp.Nullif(this=exp.Paren(this=b), expression=_lit(0)))
+
+
+def value_expression(m: Measure, aggregate: bool) -> exp.Expression:
+    """The value of ``m`` for a group of rows (or a single native row)."""
+    if m.rollup == "ratio":
+        if not aggregate and m.column:
+            e: exp.Expression = exp.AnyValue(this=_col(m.column))
+        else:
+            e = _div(_sum(_col(m.numerator)), _sum(_col(m.denominator)))
+    elif m.rollup == "sum":
+        e = _sum(_col(m.column))
+    elif m.rollup == "weighted_mean":
+        if not aggregate:
+            e = exp.AnyValue(this=_col(m.column))
+        else:
+            weight_if_valued = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=_col(m.column), expression=exp.Null())),
+                                                    true=_col(m.weight))])
+            e = _div(_sum(exp.Mul(this=_col(m.column), expression=_col(m.weight))), _sum(weight_if_valued))
+    else:
+        e = exp.AnyValue(this=_col(m.column))
+    if m.scale != 1 and m.format != "category":
+        e = exp.Mul(this=exp.Paren(this=e), expression=_lit(m.scale))
+    return e
+
+
+def _time_filter(sheet: Datasheet, periods: tuple[str, ...]) -> exp.Expression | None:
+    col = sheet.time.column
+    if not col or not periods:
+        return None
+    if sheet.time.granularity == "month":
+        values = [_lit(p) for p in periods]
+    else:
+        values = [_lit(int(p)) if p.isdigit() else _lit(p) for p in periods]
+    return exp.In(this=_col(col), expressions=values)
+
+
+def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
+    geo = sheet.geography
+    m = spec.measure
+    country_rows = spec.level == "country"
+    native = spec.level == geo.level or country_rows
+    t = exp.to_table(sheet.table, alias="t")
+    q = exp.select().from_(t)
+    where: list[exp.Expression] = []
+    if country_rows:
+        code = geo.extra_rows["country"]
+        area_code, area_name = _lit(code), (_col(geo.name_column) if geo.name_column else _lit("England"))
+        where.append(exp.EQ(this=_col(geo.column), expression=_lit(code)))
+        group_keys: list[exp.Expression] = [area_name] if geo.name_column else []
+    else:
+        gtable = geo_table_for(sheet)
+        key = "lsoa_cd" if geo.level == "lsoa" else "lad_cd"
+        q = q.join(exp.to_table(gtable, alias="g"),
+                   on=exp.EQ(this=_col(geo.column), expression=_col(key, "g")), join_type="inner")
+        lvl = "lad" if spec.level == "lad" else spec.level
+        area_code, area_name = _col(f"{lvl}_cd", "g"), _col(f"{lvl}_nm", "g")
+        group_keys = [area_code, area_name]
+        if spec.place:
+            plevel, pcode = spec.place
+            where.append(exp.EQ(this=_col(f"{plevel}_cd", "g"), expression=_lit(pcode)))
+    tf = _time_filter(sheet, spec.periods)
+    if tf is not None:
+        where.append(tf)
+    for col, val in spec.filters:
+        where.append(exp.EQ(this=_col(col), expression=_lit(val)))
+
+    if spec.group_time and sheet.time.column:
+        period = exp.Cast(this=_col(sheet.time.column), to=exp.DataType.build("VARCHAR"))
+        group_keys.append(_col(sheet.time.column))
+    else:
+        period = _lit(spec.period_label or "")
+    if spec.dimension:
+        category = exp.Cast(this=_col(spec.dimension), to=exp.DataType.build("VARCHAR"))
+        group_keys.append(_col(spec.dimension))
+    else:
+        category = _lit(spec.category or "")
+
+    aggregate = not native or m.rollup in ("sum",) or bool(spec.dimension) or m.rollup == "ratio" and not m.column
+    if spec.condition is not None:
+        op, val = spec.condition
+        value = exp.Count(this=exp.Star())
+        if op != "all":
+            cmp = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[op]
+            where.append(cmp(this=_col(m.column), expression=_lit(val)))
+    else:
+        value = value_expression(m, aggregate)
+        if spec.share_of is not None:
+            value = exp.Mul(this=_div(value, value_expression(spec.share_of, aggregate)), expression=_lit(100))
+    q = q.select(exp.alias_(area_code, "area_code"), exp.alias_(area_name, "area_name"),
+                 exp.alias_(period, "period"), exp.alias_(category, "category"),
+                 exp.alias_(value, "value"))
+    if where:
+        q = q.where(exp.and_(*where))
+    if group_keys:
+        q = q.group_by(*group_keys)
+    if spec.order:
+        q = q.order_by(exp.Ordered(this=exp.column("value"), desc=spec.order == "desc", nulls_first=False))
+        q = q.order_by(exp.Ordered(this=exp.column("area_name")), append=True)
+    if spec.limit:
+        q = q.limit(spec.limit)
+    return q
+
+
+def build_union(parts: list[tuple[Datasheet, RowSpec]]) -> exp.Expression:
+    selects = [build_select(s, spec) for s, spec in parts]
+    if len(selects) == 1:
+        return selects[0]
+    wrapped = [exp.select("*").from_(exp.Subquery(this=s, alias=exp.TableAlias(this=exp.to_identifier(f"q{i}"))))
+               if (s.args.get("limit") or s.args.get("order")) else s for i, s in enumerate(selects)]
+    out = wrapped[0]
+    for s in wrapped[1:]:
+        out = exp.union(out, s, distinct=False)
+    return out
+
+
+def allowed_columns(sheets: dict[str, Datasheet]) -> dict[str, set[str]]:
+    allowed: dict[str, set[str]] = {g: set(GEO_COLUMNS) for g in ("geo_lsoa11", "geo_lsoa21", "geo_lad")}
+    for s in sheets.values():
+        cols = {s.geography.column}
+        if s.geography.name_column:
+            cols.add(s.geography.name_column)
+        if s.time.column:
+            cols.add(s.time.column)
+        for m in s.measures:
+            cols |= {c for c in (m.column, m.weight, m.numerator, m.denominator) if c}
+        cols |= {d.column for d in s.dimensions}
+        blocked = {c.name for c in s.columns if c.role == "direct_identifier"}
+        allowed[s.table] = cols - blocked
+    return allowed
+
+
+def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL:
+    """Render and re-parse; accept only a read-only query over allow-listed names."""
+    sql = statement.sql(dialect="duckdb")
+    try:
+        parsed = sqlglot.parse(sql, read="duckdb")
+    except sqlglot.errors.ParseError as e:
+        raise QueryRejected(f"generated SQL does not parse: {e}") from None
+    if len(parsed) != 1 or parsed[0] is None:
+        raise QueryRejected("exactly one statement is allowed")
+    tree = parsed[0]
+    if not isinstance(tree, (exp.Select, exp.Union)):
+        raise QueryRejected(f"only SELECT is allowed, not {type(tree).__name__}")
+    aliases: dict[str, str] = {}
+    tables: list[str] = []
+    for node in tree.walk():
+        if isinstance(node, exp.Table):
+            name = node.name
+            if not name or name not in allowed or node.args.get("db") or node.args.get("catalog"):
+                raise QueryRejected(f"relation '{node.sql()}' is not allowed")
+            tables.append(name)
+            if node.alias:
+                aliases[node.alias] = name
+        elif isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Command,
+                               exp.Pragma, exp.Set, exp.Copy, exp.Attach)):
+            raise QueryRejected(f"{type(node).__name__} is not allowed")
+        elif isinstance(node, exp.Func) and type(node).__name__ not in ALLOWED_FUNCS:
+            raise QueryRejected(f"function {node.sql()[:40]} is not allowed")
+    for node in tree.find_all(exp.Column):
+        if not node.table:
+            if node.name in OUT_COLUMNS:
+                continue   # output aliases such as ORDER BY value
+            raise QueryRejected(f"unqualified column '{node.name}' is not allowed")
+        table = aliases.get(node.table)
+        if table is None or node.name not in allowed[table]:
+            raise QueryRejected(f"column '{node.sql()}' is not allowed")
+    return CheckedSQL(sql=sql, tables=tuple(dict.fromkeys(tables)))

@@ -1,0 +1,83 @@
+"""Latency benchmark: ask every question of a suite through the pipeline and time it.
+
+    .venv/bin/python eval/benchmark.py [--suite public] [--repeat 3]
+
+Opens the pipeline once, warms up with one pass over the suite, then asks every question
+``--repeat`` times (conversations in file order, a fresh conversation id per pass) and prints
+a JSON report: cases, runs, p50_ms, p95_ms, max_ms, mean_ms and per-intent p95.
+A measurement script, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from eval.runner import load_suite, percentile  # noqa: E402
+
+
+def _one_pass(pipeline, question_cls, cases: list[dict], tag: str) -> list[tuple[str, float]]:
+    out: list[tuple[str, float]] = []
+    for case in cases:
+        conv = case.get("conversation")
+        conv_id = f"bench-{tag}-{conv}" if conv else None
+        t0 = time.perf_counter()
+        try:
+            pipeline.ask(question_cls(text=case["question"], conversation_id=conv_id)).to_dict()
+        except Exception as exc:  # keep measuring; report the error on stderr
+            print(f"error on {case.get('id')}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        out.append((case.get("intent", "?"), (time.perf_counter() - t0) * 1000.0))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Time the pipeline over an evaluation suite.")
+    ap.add_argument("--suite", default="public")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+
+    from assistant.pipeline import Pipeline
+    from assistant.types import Question
+
+    cases = load_suite(args.suite)
+    t_open = time.perf_counter()
+    pipeline = Pipeline.open()
+    open_ms = (time.perf_counter() - t_open) * 1000.0
+
+    _one_pass(pipeline, Question, cases, f"warm-{uuid.uuid4().hex[:8]}")  # warm-up, not timed
+
+    timings: list[tuple[str, float]] = []
+    for i in range(max(1, args.repeat)):
+        timings += _one_pass(pipeline, Question, cases, f"{i}-{uuid.uuid4().hex[:8]}")
+
+    ms = [t for _, t in timings]
+    by_intent: dict[str, list[float]] = {}
+    for intent, t in timings:
+        by_intent.setdefault(intent, []).append(t)
+    report = {
+        "suite": args.suite,
+        "cases": len(cases),
+        "runs": len(ms),
+        "repeat": max(1, args.repeat),
+        "open_ms": round(open_ms, 1),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "max_ms": round(max(ms), 1) if ms else 0.0,
+        "mean_ms": round(statistics.fmean(ms), 1) if ms else 0.0,
+        "per_intent_p95_ms": {k: round(percentile(v, 95), 1) for k, v in sorted(by_intent.items())},
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Audit log: canonical JSON records in a hash chain, h_i = SHA256(h_{i-1} || record_i).
+
+Safe for several writers (an exclusive file lock around read-last-hash + append).  Never
+holds raw PII: the pipeline passes the redacted question only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+GENESIS = "0" * 64
+
+
+def canonical(record: dict) -> str:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+class AuditLog:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def append(self, event: str, **fields) -> str:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.seek(0)
+                prev, seq = GENESIS, 0
+                for line in fh:
+                    if line.strip():
+                        rec = json.loads(line)
+                        prev, seq = rec["hash"], rec["seq"] + 1
+                body = {"seq": seq, "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                        "event": event, **fields}
+                digest = hashlib.sha256((prev + canonical(body)).encode()).hexdigest()
+                fh.seek(0, os.SEEK_END)
+                fh.write(canonical({**body, "prev": prev, "hash": digest}) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        return f"{seq}:{digest[:12]}"
+
+    def verify(self) -> tuple[bool, str]:
+        if not self.path.exists():
+            return True, "no audit records yet"
+        prev, n = GENESIS, 0
+        with open(self.path, encoding="utf-8") as fh:
+            for n, line in enumerate(fh):
+                rec = json.loads(line)
+                body = {k: v for k, v in rec.items() if k not in ("prev", "hash")}
+                if rec.get("prev") != prev or body.get("seq") != n:
+                    return False, f"record {n}: chain broken (deleted or reordered record)"
+                if hashlib.sha256((prev + canonical(body)).encode()).hexdigest() != rec["hash"]:
+                    return False, f"record {n}: contents modified"
+                prev = rec["hash"]
+        return True, f"{n + 1} records verified"

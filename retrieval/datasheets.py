@@ -1,0 +1,240 @@
+"""Datasheets: one YAML file per dataset, validated at load time.
+
+A datasheet says what a dataset is (publisher, licence, steward, methodology, caveats), how
+its geography and time work, which measures it holds and how each rolls up to larger areas,
+and what it may be used for.  Measures that share an ``id`` across datasets are the same
+concept (for example ``population`` at LSOA level and as published for councils); the
+planner picks the dataset that fits the place and period asked about.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from assistant.errors import DatasheetError
+
+Level = Literal["lsoa", "ward", "lad", "region", "country"]
+LEVEL_ORDER: tuple[str, ...] = ("lsoa", "ward", "lad", "region", "country")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Licence(_Strict):
+    name: str
+    url: str
+    attribution: str
+
+
+class Steward(_Strict):
+    name: str
+    contact: str
+
+
+class Geography(_Strict):
+    column: str = Field(description="Column holding the area code")
+    name_column: str | None = None
+    level: Level
+    vintage: str = Field(description="Boundary vintage, e.g. '2011' for LSOA 2011, '2019' for wards")
+    # Rows in the file that are at another level (e.g. an England comparator row).
+    extra_rows: dict[Level, str] = Field(default_factory=dict)
+
+
+class Time(_Strict):
+    column: str | None = None
+    granularity: Literal["year", "month", "fixed"] = "year"
+    period: str | None = Field(default=None, description="The single period a file without a time column covers")
+    label: str = Field(description="How the period is described to people, e.g. 'mid-year estimate'")
+
+    @model_validator(mode="after")
+    def _column_or_period(self):
+        if self.column is None and self.period is None:
+            raise ValueError("give either 'column' or 'period'")
+        return self
+
+
+Rollup = Literal["sum", "weighted_mean", "ratio", "none"]
+Format = Literal["count", "percent", "rate", "score", "rank", "decile", "ratio", "category", "area"]
+
+
+class Measure(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    column: str | None = None
+    label: str
+    description: str
+    unit: str
+    format: Format
+    rollup: Rollup
+    weight: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    scale: float = 1.0
+    direction: Literal["higher_is_worse", "higher_is_better", "neutral"] = "neutral"
+    decimals: int = 0
+    synonyms: tuple[str, ...] = ()
+    group: str | None = None
+
+    @model_validator(mode="after")
+    def _rollup_inputs(self):
+        if self.rollup == "weighted_mean" and not self.weight:
+            raise ValueError("rollup 'weighted_mean' needs 'weight' (a population column)")
+        if self.rollup == "ratio" and not (self.numerator and self.denominator):
+            raise ValueError("rollup 'ratio' needs 'numerator' and 'denominator'")
+        if self.rollup != "ratio" and not self.column:
+            raise ValueError("needs 'column' unless rollup is 'ratio'")
+        if self.format == "rank" and self.rollup != "none":
+            raise ValueError("ranks never roll up: use rollup 'none'")
+        return self
+
+
+class Group(_Strict):
+    """A wide table: a total column and category columns that add up to it."""
+
+    id: str
+    label: str
+    total: str = Field(description="Measure id of the total")
+    synonyms: tuple[str, ...] = ()
+
+
+class Dimension(_Strict):
+    column: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+
+
+class ColumnRole(_Strict):
+    name: str
+    role: Literal["direct_identifier", "quasi_identifier", "attribute", "geography", "time"]
+
+
+class UsePolicy(_Strict):
+    permitted_purposes: tuple[str, ...] = ("any",)
+    duo_codes: tuple[str, ...] = ()
+    needs_review: tuple[str, ...] = ()
+    prohibited: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ("any",)
+    notes: str = ""
+
+
+class Datasheet(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    publisher: str
+    steward: Steward
+    licence: Licence
+    source_url: str
+    source_file: str
+    description: str
+    methodology: str
+    caveats: tuple[str, ...] = ()
+    sensitivity: Literal["open", "restricted", "personal"] = "open"
+    synthetic: bool = False
+    geography: Geography
+    time: Time
+    measures: tuple[Measure, ...]
+    groups: tuple[Group, ...] = ()
+    dimensions: tuple[Dimension, ...] = ()
+    columns: tuple[ColumnRole, ...] = ()
+    policy: UsePolicy = UsePolicy()
+    # Columns to copy in from another dataset at build time (e.g. a population weight).
+    enrich: tuple["Enrichment", ...] = ()
+
+    @model_validator(mode="after")
+    def _references(self):
+        ids = [m.id for m in self.measures]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"measure ids repeated: {sorted(dupes)}")
+        for g in self.groups:
+            if g.total not in ids:
+                raise ValueError(f"group '{g.id}' names total '{g.total}', which is not a measure")
+        groups = {g.id for g in self.groups}
+        for m in self.measures:
+            if m.group and m.group not in groups:
+                raise ValueError(f"measure '{m.id}' names group '{m.group}', which is not defined")
+        return self
+
+    @cached_property
+    def measure_by_id(self) -> dict[str, Measure]:
+        return {m.id: m for m in self.measures}
+
+    def group_members(self, group_id: str) -> list[Measure]:
+        return [m for m in self.measures if m.group == group_id]
+
+    @property
+    def table(self) -> str:
+        return f"ds_{self.id}"
+
+
+class Enrichment(_Strict):
+    dataset: str
+    on: str
+    columns: tuple[str, ...]
+
+
+Datasheet.model_rebuild()
+
+
+def load_datasheet(path: Path) -> Datasheet:
+    """Read and validate one datasheet; a bad one fails naming its file and field."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise DatasheetError(str(path), "-", f"cannot be read ({e.strerror})") from None
+    except yaml.YAMLError as e:
+        raise DatasheetError(str(path), "-", f"is not valid YAML ({e})") from None
+    if not isinstance(raw, dict):
+        raise DatasheetError(str(path), "-", "must be a YAML mapping")
+    try:
+        return Datasheet.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "-"
+        raise DatasheetError(str(path), field, err["msg"]) from None
+
+
+def load_datasheets(folder: Path, data_dir: Path | None = None) -> dict[str, Datasheet]:
+    """Load every ``*.yaml`` under ``folder``; checks that each source file and column exists."""
+    sheets: dict[str, Datasheet] = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        sheet = load_datasheet(path)
+        if sheet.id in sheets:
+            raise DatasheetError(str(path), "id", f"'{sheet.id}' is used by another datasheet")
+        if data_dir is not None:
+            _check_columns(path, sheet, data_dir)
+        sheets[sheet.id] = sheet
+    for path_id, sheet in sheets.items():
+        for e in sheet.enrich:
+            if e.dataset not in sheets:
+                raise DatasheetError(path_id, "enrich.dataset", f"unknown dataset '{e.dataset}'")
+    return sheets
+
+
+def _check_columns(path: Path, sheet: Datasheet, data_dir: Path) -> None:
+    source = Path(data_dir) / sheet.source_file
+    if not source.exists():
+        raise DatasheetError(str(path), "source_file", f"{source} does not exist")
+    with source.open(encoding="utf-8") as f:
+        header = set(f.readline().strip().split(","))
+    header |= {c for e in sheet.enrich for c in e.columns}
+    wanted: list[tuple[str, str]] = [("geography.column", sheet.geography.column)]
+    if sheet.geography.name_column:
+        wanted.append(("geography.name_column", sheet.geography.name_column))
+    if sheet.time.column:
+        wanted.append(("time.column", sheet.time.column))
+    for i, m in enumerate(sheet.measures):
+        for attr in ("column", "weight", "numerator", "denominator"):
+            col = getattr(m, attr)
+            if col:
+                wanted.append((f"measures.{i}.{attr}", col))
+    for i, d in enumerate(sheet.dimensions):
+        wanted.append((f"dimensions.{i}.column", d.column))
+    for field, col in wanted:
+        if col not in header:
+            raise DatasheetError(str(path), field, f"column '{col}' is not in {sheet.source_file}")

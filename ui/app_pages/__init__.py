@@ -1,0 +1,1 @@
+"""Streamlit pages, routed by ui/app.py with st.navigation."""

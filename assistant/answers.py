@@ -135,7 +135,7 @@ def queries_for(plan: QueryPlan, catalog: Catalog, gaz: Gazetteer) -> Query:
     elif plan.intent == "breakdown" and plan.dimension and plan.dimension.startswith("group:"):
         gid = plan.dimension.split(":", 1)[1]
         place = places[0]
-        members = [x for x in sheet.measures if x.group == gid]
+        members = [x for x in sheet.measures if x.group == gid and x.in_breakdown]
         group = next(g for g in sheet.groups if g.id == gid)
         total = sheet.measure_by_id[group.total]
         specs = [spec_for_place(catalog, sheet, x, place, plan.period, None, f, category=x.label)
@@ -371,6 +371,15 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
     if plan.dimension and plan.dimension.startswith("group:"):
         total = next((r["value"] for r in rows if r["category"] == "Total"), None)
         parts = [r for r in rows if r["category"] != "Total"]
+        if m.format != "count":   # scores that do not add up: no shares, the overall figure last
+            table_rows = [[scope.name, r["category"], rounded(r["value"], m)] for r in parts]
+            table_rows.append([scope.name, m.label, rounded(total, m)])
+            text = (f"**{scope.display}** ({when}), {plan.dimension.split(':')[1].replace('_', ' ')}: "
+                    + "; ".join(f"{r['category']} {fmt(r['value'], m)}" for r in parts)
+                    + f". {m.label}: {fmt(total, m)}.")
+            chart = bar_chart(f"{scope.display} ({when})", [{"Category": r[1], "Value": r[2]} for r in table_rows],
+                              "Category", "Value")
+            return Composed("answered", text, {"columns": ["Area", "Measure", "Value"], "rows": table_rows}, chart)
         table_rows = [[scope.name, r["category"], rounded(r["value"], m),
                        round(r["value"] / total * 100, 1) if total else None] for r in parts]
         table_rows.append([scope.name, "Total", rounded(total, m), 100.0 if total else None])

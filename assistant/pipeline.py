@@ -134,7 +134,7 @@ class Pipeline:
         result = self.store.execute(checked)
         controlled = disclosure.control(result, [sheet])
         composed = ans.compose(plan, q, controlled.result, self.gaz)
-        caveats = ans.caveats_for(plan, sheet, self.gaz)
+        caveats = ans.caveats_for(plan, sheet, self.gaz) + ([planned.message] if planned.message else [])
         text = composed.text
         if composed.status == "answered":
             text += f"\n\nSource: {sheet.publisher}, *{sheet.title}* ({sheet.licence.name})."

@@ -39,7 +39,7 @@ DIM_ALIASES = {
 
 
 REWRITES = {"folk": "people", "folks": "people", "peeps": "people", "pop": "population",
-            "poorer": "deprived", "poorest": "most deprived", "richest": "least deprived",
+            "poorer": "deprived", "poor": "deprived", "poorest": "most deprived", "richest": "least deprived",
             "deprivation": "deprivation", "councils": "councils", "authorities": "councils",
             "nbhd": "neighbourhood"}
 
@@ -78,6 +78,10 @@ class Planner:
         self._labels = {c: frozenset(stem(w) for w in normalise(re.sub(r"\(.*?\)", "", refs[0].measure.label)).split()
                                      if w not in lx.STOP)
                         for c, refs in self.catalog.concepts.items()}
+        self._label_df: dict[str, int] = {}
+        for words in self._labels.values():
+            for w in words:
+                self._label_df[w] = self._label_df.get(w, 0) + 1
         self._vocab = self._build_vocab()
         self._spell = sorted(w for w in self._vocab if len(w) >= 5 and w.isalpha())
 
@@ -284,6 +288,11 @@ class Planner:
             condition = condition[:2]
         fmt_ = self.catalog.concepts[concept][0].measure
         if fmt_.format == "category" and intent in ("breakdown", "ranking", "value", "comparison") and places[:1]:
+            if intent == "breakdown":   # a split: the most detailed classification held
+                ref = self.catalog.concepts[concept][0]
+                cats = [m for m in ref.sheet.measures if m.format == "category"]
+                fmt_ = max(cats, key=lambda m: len(self.catalog.dim_values.get((ref.dataset, m.column), ())))
+                concept = fmt_.id
             intent, dimension, child_level = "breakdown", fmt_.column, None
         if share and not self._is_group_member(concept):
             share = False
@@ -314,12 +323,21 @@ class Planner:
         listing = intent in ("ranking", "breakdown", "count") and (not dimension or category)
         binding = self.catalog.bind(concept, [] if listing else places, child_level if listing else None,
                                     period, trend=intent == "trend", scope=places[0] if listing else None)
+        dropped = None
+        if binding is None and len(places) > 1 and any(p.level == "country" for p in places):
+            dropped = self.gaz.england()
+            places = [p for p in places if p.level != "country"]
+            binding = self.catalog.bind(concept, places, None, period, trend=intent == "trend")
+            if binding is not None and intent == "comparison" and len(places) == 1:
+                intent = "value"
         if binding is None:
             return self._unbound(concept, places, child_level, period, state, intent)
         if period is None and intent != "trend":
             period_defaulted = True
             latest = binding.periods[-1]
             period = latest[:4] if binding.ref.sheet.time.granularity == "month" else latest
+        if dimension and dimension == binding.ref.sheet.time.column and period and len(period) > 4:
+            period = period[:4]
         if intent == "trend" and len(years) >= 2:
             lo, hi = sorted(y for _, y in years[:2])
             period = f"{lo}..{hi}"
@@ -331,8 +349,10 @@ class Planner:
                          period=period, period_defaulted=period_defaulted, dimension=dimension,
                          filters=tuple(filters), condition=condition, order=order, limit=limit,
                          share=share)
-        return Planned("data", plan, state={**state, "last": plan.to_dict(), "pending": None,
-                                            "force": None})
+        note = (f"The commons holds no England figure for {self.catalog.label(concept).lower()}, "
+                "so the comparison uses the parent areas it does hold.") if dropped else ""
+        return Planned("data", plan, message=note, state={**state, "last": plan.to_dict(), "pending": None,
+                                                          "force": None})
 
     # -- pieces -----------------------------------------------------------------------
     def _looks_like_data(self, tokens: list[str]) -> bool:
@@ -360,7 +380,8 @@ class Planner:
         for concept, words in self._labels.items():
             if len(words) >= 2 and words <= present:
                 first = min(stems.index(w) for w in words)
-                hits.append(_Hit(concept, (first, first + 1), len(words) + 0.4))
+                rarity = sum(1 / self._label_df[w] for w in words)
+                hits.append(_Hit(concept, (first, first + 1), len(words) + 0.4 + 0.2 * rarity))
         if not hits:
             return []
         # The best concept: highest single phrase score, then most supporting phrases.

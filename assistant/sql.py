@@ -68,6 +68,12 @@ def value_expression(m: Measure, aggregate: bool) -> exp.Expression:
             e: exp.Expression = exp.AnyValue(this=_col(m.column))
         else:
             e = _div(_sum(_col(m.numerator)), _sum(_col(m.denominator)))
+    elif m.rollup == "sum" and m.sum_of:
+        parts = [exp.Coalesce(this=_col(c), expressions=[_lit(0)]) for c in m.sum_of]
+        total = parts[0]
+        for p in parts[1:]:
+            total = exp.Add(this=total, expression=p)
+        e = _sum(total)
     elif m.rollup == "sum":
         e = _sum(_col(m.column))
     elif m.rollup == "weighted_mean":
@@ -183,7 +189,7 @@ def allowed_columns(sheets: dict[str, Datasheet]) -> dict[str, set[str]]:
         if s.time.column:
             cols.add(s.time.column)
         for m in s.measures:
-            cols |= {c for c in (m.column, m.weight, m.numerator, m.denominator) if c}
+            cols |= {c for c in (m.column, m.weight, m.numerator, m.denominator) if c} | set(m.sum_of)
         cols |= {d.column for d in s.dimensions}
         blocked = {c.name for c in s.columns if c.role == "direct_identifier"}
         allowed[s.table] = cols - blocked

@@ -79,6 +79,13 @@ class Measure(_Strict):
     decimals: int = 0
     synonyms: tuple[str, ...] = ()
     group: str | None = None
+    # A combined category: the sum of several columns (e.g. all private renting).  Such a
+    # measure can be asked for and shared, but is left out of group breakdowns.
+    sum_of: tuple[str, ...] = ()
+
+    @property
+    def in_breakdown(self) -> bool:
+        return not self.sum_of
 
     @model_validator(mode="after")
     def _rollup_inputs(self):
@@ -86,8 +93,10 @@ class Measure(_Strict):
             raise ValueError("rollup 'weighted_mean' needs 'weight' (a population column)")
         if self.rollup == "ratio" and not (self.numerator and self.denominator):
             raise ValueError("rollup 'ratio' needs 'numerator' and 'denominator'")
-        if self.rollup != "ratio" and not self.column:
-            raise ValueError("needs 'column' unless rollup is 'ratio'")
+        if self.rollup != "ratio" and not self.column and not self.sum_of:
+            raise ValueError("needs 'column' (or 'sum_of') unless rollup is 'ratio'")
+        if self.sum_of and (self.rollup != "sum" or self.column):
+            raise ValueError("'sum_of' needs rollup 'sum' and no 'column'")
         if self.format == "rank" and self.rollup != "none":
             raise ValueError("ranks never roll up: use rollup 'none'")
         return self
@@ -233,6 +242,7 @@ def _check_columns(path: Path, sheet: Datasheet, data_dir: Path) -> None:
             col = getattr(m, attr)
             if col:
                 wanted.append((f"measures.{i}.{attr}", col))
+        wanted += [(f"measures.{i}.sum_of", c) for c in m.sum_of]
     for i, d in enumerate(sheet.dimensions):
         wanted.append((f"dimensions.{i}.column", d.column))
     for field, col in wanted:

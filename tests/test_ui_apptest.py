@@ -63,10 +63,13 @@ def test_ambiguous_place_offers_options_and_clicking_one_answers(at):
     assert not [b for b in at.button if b.key and b.key.startswith("t1_opt_")]  # options retire
 
 
-def test_example_button_asks_it(at):
-    at.button(key="example_0").click().run()
+@pytest.mark.parametrize("i", range(3))
+def test_every_example_button_gets_an_answer(at, i):
+    at.button(key=f"example_{i}").click().run()
     assert not at.exception
-    assert "500,474" in texts(at)
+    assert at.chat_message[0].markdown[0].value == at.button(key=f"example_{i}").label
+    assert at.dataframe, "an example should answer with a table"
+    assert not (at.warning or at.info or at.error), texts(at)
 
 
 def test_new_conversation_clears_history(at):
@@ -84,3 +87,44 @@ def test_new_conversation_clears_history(at):
 ])
 def test_odd_input_never_raises(at, text):
     ask(at, text)
+
+
+def _render(answer: dict) -> None:
+    import streamlit as st
+
+    from ui.components import render_answer
+
+    render_answer(answer, key="t1", on_ask=lambda text: st.session_state.update(asked=text))
+
+
+@pytest.mark.parametrize("status,element", [
+    ("refused", "warning"), ("needs_review", "info"), ("no_data", "info"),
+])
+def test_guarded_statuses_show_a_notice(status, element):
+    answer = {"status": status, "answer": "Not for this purpose (rule x).", "review_id": "rv-1"}
+    at = AppTest.from_function(_render, kwargs={"answer": answer}, default_timeout=30).run()
+    assert not at.exception
+    notice = getattr(at, element)[0].value
+    assert "Not for this purpose" in notice and "rv-1" in notice
+
+
+def test_full_answer_renders_every_part():
+    answer = {
+        "status": "answered", "answer": "**42** people.", "sql": "SELECT 42",
+        "table": {"columns": ["Area", "Period", "People"], "rows": [["A", "2020", 42]]},
+        "chart": {"mark": "bar", "data": {"values": [{"a": "A", "v": 42}]},
+                  "encoding": {"x": {"field": "a", "type": "nominal"},
+                               "y": {"field": "v", "type": "quantitative"}}},
+        "citations": [{"dataset": "d", "title": "T", "publisher": "P", "licence": "OGL",
+                       "attribution": "Contains public sector information", "source": "https://x"}],
+        "caveats": ["Estimates."], "suggestions": ["and in 2019?"],
+    }
+    at = AppTest.from_function(_render, kwargs={"answer": answer}, default_timeout=30).run()
+    assert not at.exception
+    assert at.markdown[0].value == "**42** people."
+    assert at.dataframe[0].value.shape == (1, 3)
+    assert [e.label for e in at.expander] == ["Caveats", "Show the SQL"]
+    assert at.code[0].value == "SELECT 42"
+    assert "Contains public sector information" in texts(at)
+    at.button(key="t1_sug_0").click().run()
+    assert at.session_state["asked"] == "and in 2019?"

@@ -63,6 +63,16 @@ def buttons(labels, key: str, on_ask: Callable[[str], None], **kw) -> None:
             st.button(label, key=f"{key}_{j}", on_click=on_ask, args=(label,), wrap=True, **kw)
 
 
+def _table(df: pd.DataFrame) -> None:
+    """Numbers with thousands separators (years left alone); the first column stays in view."""
+    config = {df.columns[0]: st.column_config.Column(pinned=True)}
+    for col in df.columns[1:]:
+        if (pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
+                and not any(w in str(col).lower() for w in ("year", "period"))):
+            config[col] = st.column_config.NumberColumn(format="localized")
+    st.dataframe(df, hide_index=True, column_config=config)
+
+
 def render_answer(
     answer: dict[str, Any], key: str, on_ask: Callable[[str], None], interactive: bool = True
 ) -> None:
@@ -84,7 +94,7 @@ def render_answer(
 
     table = answer.get("table")
     if table and table.get("rows"):
-        st.dataframe(pd.DataFrame(table["rows"], columns=table["columns"]), hide_index=True)
+        _table(pd.DataFrame(table["rows"], columns=table["columns"]))
     if answer.get("chart"):
         st.vega_lite_chart(spec=answer["chart"], width="stretch")
     if answer.get("citations"):

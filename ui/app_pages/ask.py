@@ -11,8 +11,8 @@ from ui.components import PURPOSES, buttons, error_message, get_pipeline, render
 
 EXAMPLES = (
     "What was the population of Liverpool in 2020?",
-    "How deprived is Knowsley compared with England?",
-    "Which council in the city region had the most children in 2020?",
+    "How deprived is Knowsley?",
+    "Which neighbourhoods in Knowsley are the most deprived?",
 )
 
 state = st.session_state

@@ -23,6 +23,7 @@ class Query:
     measure: Measure
     specs: tuple[RowSpec, ...]
     share: bool = False
+    periods: tuple[str, ...] = ()     # every period the dataset holds (for labels)
 
 
 def ordinal(n: int) -> str:
@@ -51,14 +52,25 @@ def rounded(value, m: Measure, share: bool = False):
     return int(round(value)) if d == 0 else round(float(value), d)
 
 
-def period_label(sheet: Datasheet, period: str | None) -> str:
+def _month_name(p: str) -> str:
+    import calendar
+    return calendar.month_name[int(p[5:7])]
+
+
+def period_label(sheet: Datasheet, period: str | None, periods: tuple[str, ...] = ()) -> str:
     if sheet.time.granularity == "fixed":
         return sheet.time.label
     if period and ".." in period:
         lo, hi = period.split("..")
         return f"{lo} to {hi}"
     if sheet.time.granularity == "month" and period and len(period) == 4:
-        return f"{period} ({sheet.time.label}s held for that year)"
+        months = [p for p in (periods or ()) if p.startswith(period)]
+        if months:
+            first, last = _month_name(months[0]), _month_name(months[-1])
+            return f"{first} to {last} {period}" if first != last else f"{first} {period}"
+        return period
+    if sheet.time.granularity == "month" and period and len(period) == 7:
+        return f"{_month_name(period)} {period[:4]}"
     return period or ""
 
 
@@ -155,7 +167,7 @@ def queries_for(plan: QueryPlan, catalog: Catalog, gaz: Gazetteer) -> Query:
                     period_label=plan.period)
         specs = [RowSpec(**base, condition=plan.condition, category="matching"),
                  RowSpec(**base, condition=("all", 0), category="all")]
-    return Query(sheet, m, tuple(specs), bool(share_of))
+    return Query(sheet, m, tuple(specs), bool(share_of), catalog.periods.get(sheet.id, ()))
 
 
 def citation(sheet: Datasheet) -> Citation:
@@ -232,9 +244,9 @@ def _name(gaz: Gazetteer, code: str, fallback: str) -> str:
 def compose(plan: QueryPlan, q: Query, result, gaz: Gazetteer) -> Composed:
     rows = [r for r in _rows(result)]
     m, sheet, share = q.measure, q.sheet, q.share
-    label = (f"Share of {share_total(sheet, m).label.lower()}: {m.label}" if share else m.label)
+    label = f"{m.label}, as a share of the total" if share else m.label
     col_label = label + (" (%)" if share or m.format == "percent" else "")
-    when = period_label(sheet, plan.period)
+    when = period_label(sheet, plan.period, q.periods)
     places = [gaz.get(k) for k in plan.places]
     if plan.intent in ("value", "comparison"):
         return _compose_values(plan, q, rows, gaz, places, label, col_label, when)
@@ -393,7 +405,8 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
         return Composed("answered", text, {"columns": ["Area", "Category", "Count", "Share (%)"],
                                            "rows": table_rows}, chart)
     if plan.dimension:
-        dim_label = next((d.label for d in q.sheet.dimensions if d.column == plan.dimension), plan.dimension)
+        dim_label = next((d.label for d in q.sheet.dimensions if d.column == plan.dimension),
+                         next((x.label for x in q.sheet.measures if x.column == plan.dimension), plan.dimension))
         rows.sort(key=lambda r: (r["area_name"], -r["value"] if plan.dimension != q.sheet.time.column else r["category"]))
         total = sum(r["value"] for r in rows) if m.rollup == "sum" or m.format == "category" else None
         table_rows = [[_name(gaz, r["area_code"], r["area_name"]), r["category"], rounded(r["value"], m, share)]

@@ -167,7 +167,7 @@ class Pipeline:
             if main is None:
                 continue
             m = q.measure
-            when = ans.period_label(sheet, period)
+            when = ans.period_label(sheet, period, self.catalog.periods.get(sheet.id, ()))
             ctx = [(n, vals.get(c)) for n, c in ((parent.name if parent else None, parent.any_code if parent else None),
                                                  ("England", sheet.geography.extra_rows.get("country")))
                    if n and c in vals and c != place.any_code]

@@ -330,6 +330,10 @@ class Planner:
             binding = self.catalog.bind(concept, places, None, period, trend=intent == "trend")
             if binding is not None and intent == "comparison" and len(places) == 1:
                 intent = "value"
+        if binding is None and intent == "value" and len(places) == 1 and places[0].level == "region":
+            # Not published for the city region (no roll-up): show its councils instead.
+            intent, child_level, order = "breakdown", "lad", "desc"
+            binding = self.catalog.bind(concept, [], "lad", period, scope=places[0])
         if binding is None:
             return self._unbound(concept, places, child_level, period, state, intent)
         if period is None and intent != "trend":

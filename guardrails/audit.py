@@ -20,6 +20,25 @@ def canonical(record: dict) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def _last_line(fh) -> str | None:
+    """The last complete line, read backwards from the end (appends stay O(1))."""
+    fh.seek(0, os.SEEK_END)
+    end = fh.tell()
+    if end == 0:
+        return None
+    raw = fh.buffer if hasattr(fh, "buffer") else fh
+    chunk, pos = b"", end
+    while pos > 0:
+        step = min(8192, pos)
+        pos -= step
+        raw.seek(pos)
+        chunk = raw.read(step) + chunk
+        lines = chunk.rstrip(b"\n").split(b"\n")
+        if len(lines) > 1 or pos == 0:
+            return lines[-1].decode("utf-8")
+    return None
+
+
 class AuditLog:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -29,12 +48,11 @@ class AuditLog:
         with open(self.path, "a+", encoding="utf-8") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
-                fh.seek(0)
                 prev, seq = GENESIS, 0
-                for line in fh:
-                    if line.strip():
-                        rec = json.loads(line)
-                        prev, seq = rec["hash"], rec["seq"] + 1
+                last = _last_line(fh)
+                if last:
+                    rec = json.loads(last)
+                    prev, seq = rec["hash"], rec["seq"] + 1
                 body = {"seq": seq, "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                         "event": event, **fields}
                 digest = hashlib.sha256((prev + canonical(body)).encode()).hexdigest()

@@ -64,9 +64,9 @@ def buttons(labels, key: str, on_ask: Callable[[str], None], **kw) -> None:
 
 
 def _table(df: pd.DataFrame) -> None:
-    """Numbers with thousands separators (years left alone); the first column stays in view."""
-    config = {df.columns[0]: st.column_config.Column(pinned=True)}
-    for col in df.columns[1:]:
+    """Numbers with thousands separators; years and periods left alone."""
+    config = {}
+    for col in df.columns:
         if (pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
                 and not any(w in str(col).lower() for w in ("year", "period"))):
             config[col] = st.column_config.NumberColumn(format="localized")

@@ -311,8 +311,13 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
         text_parts.append("Rank 1 is the most deprived in England.")
     table = {"columns": ["Area", "Period", col_label], "rows": table_rows}
     chart = None
-    if len(table_rows) > 1 and all(isinstance(r[2], (int, float)) for r in table_rows):
-        chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[2]} for r in table_rows],
+    # Chart like with like: comparator rows (city region, England) would dwarf local bars.
+    comparators = {gaz.region().name} | {r["area_name"] for r in rows
+                                         if r["area_code"] == q.sheet.geography.extra_rows.get("country")}
+    chartable = [r for r in table_rows if isinstance(r[2], (int, float))
+                 and (r[0] not in comparators or any(p.level in ("region", "country") for p in places))]
+    if len(chartable) > 1:
+        chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[2]} for r in chartable],
                           "Area", col_label)
     return Composed("answered", " ".join(text_parts), table, chart)
 

@@ -33,6 +33,8 @@ def _answer_text(d: dict) -> str:
         lines.append("  " + " | ".join(map(str, d["table"]["columns"])))
         for r in d["table"]["rows"][:20]:
             lines.append("  " + " | ".join("" if c is None else str(c) for c in r))
+    for c in d.get("citations") or []:
+        lines.append(f"  source: {c['publisher']}, {c['title']} ({c['licence']}). {c['attribution']}")
     for c in d.get("caveats") or []:
         lines.append(f"  caveat: {c}")
     return "\n".join(lines)

@@ -34,16 +34,21 @@ from retrieval.store import Store, build_store
 log = logging.getLogger(__name__)
 
 
-def _suggest(plan: QueryPlan, gaz: Gazetteer) -> tuple[str, ...]:
-    place = gaz.get(plan.places[0]).name if plan.places else "Liverpool"
+def _suggest(plan: QueryPlan, gaz: Gazetteer, catalog: Catalog) -> tuple[str, ...]:
+    """Follow-ups that the planner answers as written (each is a complete question)."""
+    p = gaz.get(plan.places[0]) if plan.places else gaz.region()
+    place = f"{p.name} ward in {p.lad_name}" if p.level == "ward" else p.name
+    label = catalog.label(plan.measure).lower() if plan.measure in catalog.concepts else ""
     out = []
-    if plan.intent in ("value", "comparison") and plan.period and plan.period.isdigit():
+    if plan.intent in ("value", "comparison") and plan.period and plan.period.isdigit() and \
+            str(int(plan.period) - 1) in {x[:4] for x in catalog.periods.get(plan.dataset, ())}:
         out.append(f"and in {int(plan.period) - 1}?")
-    if plan.intent != "summary":
+    if plan.intent != "summary" and p.level != "country":
         out.append(f"Give me a summary of {place}")
-    if plan.intent == "value":
-        out.append("Which council has the highest?")
-    out.append("Who publishes this data?")
+    if plan.intent == "value" and label and p.level == "lad":
+        out.append(f"Which council has the highest {label}?")
+    if label:
+        out.append(f"Who publishes the {label} data?")
     return tuple(out[:3])
 
 
@@ -136,13 +141,11 @@ class Pipeline:
         composed = ans.compose(plan, q, controlled.result, self.gaz)
         caveats = ans.caveats_for(plan, sheet, self.gaz) + ([planned.message] if planned.message else [])
         text = composed.text
-        if composed.status == "answered":
-            text += f"\n\nSource: {sheet.publisher}, *{sheet.title}* ({sheet.licence.name})."
         return GuardedAnswer(status=composed.status, answer=text, table=composed.table,
                              chart=composed.chart, sql=checked.sql, datasets=(sheet.id,),
                              citations=(ans.citation(sheet),), caveats=tuple(caveats),
                              plan=plan.to_dict(),
-                             suggestions=_suggest(plan, self.gaz) if composed.status == "answered" else ())
+                             suggestions=_suggest(plan, self.gaz, self.catalog) if composed.status == "answered" else ())
 
     def _summary(self, plan: QueryPlan, question: Question) -> GuardedAnswer:
         place = self.gaz.get(plan.places[0])
@@ -182,7 +185,6 @@ class Pipeline:
         if not lines:
             return GuardedAnswer(status="no_data", answer=f"The commons holds no figures for {place.display}.")
         text = f"**Summary of {place.display}** (latest figures the commons holds):\n\n" + "\n".join(lines)
-        text += "\n\nSources: " + "; ".join(f"{s.publisher}, *{s.title}*" for s in used) + "."
         table = {"columns": ["Area", "Measure", "Period", "Value", parent.name if parent else "Parent area", "England"],
                  "rows": rows}
         caveats = []

@@ -211,6 +211,9 @@ def load_datasheet(path: Path) -> Datasheet:
 def load_datasheets(folder: Path, data_dir: Path | None = None) -> dict[str, Datasheet]:
     """Load every ``*.yaml`` under ``folder``; checks that each source file and column exists."""
     sheets: dict[str, Datasheet] = {}
+    if not Path(folder).is_dir():
+        raise DatasheetError(str(folder), "-", "the datasheet folder does not exist "
+                             "(check the COMMONS_DATA_DIR setting)")
     for path in sorted(Path(folder).glob("*.yaml")):
         sheet = load_datasheet(path)
         if sheet.id in sheets:

@@ -49,7 +49,7 @@ buttons(EXAMPLES, "example", queue, icon=":material/lightbulb:")
 
 prompt = st.chat_input(
     "Ask about an area, e.g. What was the population of Liverpool in 2020?",
-    key="chat_input", max_chars=2000,
+    key="chat_input", max_chars=get_pipeline().settings.max_question_chars,
 )
 pending = state.pop("pending_question", None)
 question = (prompt or pending or "").strip()

@@ -290,8 +290,8 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
             ordered = sorted((r for r in council_rows if r["value"] is not None), key=lambda r: -r["value"])
             pos = next((i for i, r in enumerate(ordered, 1) if r["area_code"] == main_codes[0]), None)
             if pos:
-                text_parts.append(f"{places[0].name} ranks {ordinal(pos)} highest of the "
-                                  f"{len(ordered)} city-region councils on this measure.")
+                text_parts.append(f"{places[0].name} is {ordinal(pos)} of the {len(ordered)} "
+                                  "city-region councils on this measure (1st = highest).")
                 for r in ordered:
                     if r["area_code"] not in by_code:
                         table_rows.append([r["area_name"], table_rows[0][1], rounded(r["value"], m, share)])

@@ -39,6 +39,17 @@ def _last_line(fh) -> str | None:
     return None
 
 
+def _last_valid(fh) -> dict | None:
+    fh.seek(0)
+    rec = None
+    for line in fh:
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+    return rec
+
+
 class AuditLog:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -51,8 +62,16 @@ class AuditLog:
                 prev, seq = GENESIS, 0
                 last = _last_line(fh)
                 if last:
-                    rec = json.loads(last)
-                    prev, seq = rec["hash"], rec["seq"] + 1
+                    try:
+                        rec = json.loads(last)
+                    except ValueError:
+                        # A torn write: keep logging after the last whole record; the damage
+                        # stays in the file for `commons audit verify` to report.
+                        rec = _last_valid(fh)
+                        fh.seek(0, os.SEEK_END)
+                        fh.write("\n")
+                    if rec:
+                        prev, seq = rec["hash"], rec["seq"] + 1
                 body = {"seq": seq, "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                         "event": event, **fields}
                 digest = hashlib.sha256((prev + canonical(body)).encode()).hexdigest()
@@ -70,7 +89,13 @@ class AuditLog:
         prev, n = GENESIS, 0
         with open(self.path, encoding="utf-8") as fh:
             for n, line in enumerate(fh):
-                rec = json.loads(line)
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    return False, f"record {n}: not a whole JSON record (torn write or edited)"
+                if not isinstance(rec, dict) or "hash" not in rec:
+                    return False, f"record {n}: not an audit record"
+                rec = rec
                 body = {k: v for k, v in rec.items() if k not in ("prev", "hash")}
                 if rec.get("prev") != prev or body.get("seq") != n:
                     return False, f"record {n}: chain broken (deleted or reordered record)"

@@ -50,7 +50,10 @@ def manifest_for(sheets: dict[str, Datasheet], data_dir: Path) -> str:
     files = sorted({s.source_file for s in sheets.values()} | {f for f, _ in GEO_TABLES.values()})
     for f in files:
         h.update(f.encode())
-        h.update((Path(data_dir) / f).read_bytes())
+        try:
+            h.update((Path(data_dir) / f).read_bytes())
+        except OSError as e:
+            raise StoreError(f"Cannot read {Path(data_dir) / f} to build the commons store: {e.strerror}") from None
     for sid in sorted(sheets):
         h.update(sheets[sid].model_dump_json().encode())
     return h.hexdigest()
@@ -106,7 +109,7 @@ def build_store(path: Path, sheets: dict[str, Datasheet], data_dir: Path,
             finally:
                 con.close()
             os.replace(tmp, path)
-        except duckdb.Error as e:
+        except (duckdb.Error, OSError) as e:
             tmp.unlink(missing_ok=True)
             raise StoreError(f"Could not build the commons store at {path}: {e}") from None
         say(f"store ready: {path}")
@@ -171,7 +174,6 @@ class Store:
                                        config={"enable_external_access": False,
                                                "autoload_known_extensions": False,
                                                "autoinstall_known_extensions": False})
-            self._con.execute("SET lock_configuration = true")
         except duckdb.Error as e:
             raise StoreError(f"Could not open the commons store at {self.path}: {e}") from None
         self._lock = threading.Lock()

@@ -282,9 +282,8 @@ class Planner:
         concept = self._variant(concept, stems, share, intent)
         if condition is not None and len(condition) == 3:
             column = condition[2]
-            concept = next((r.measure.id for ref in self.catalog.concepts.get(concept, [])
-                            for r in [ref] for m in ref.sheet.measures if m.column == column
-                            for r in [type(ref)(ref.sheet, m)]), concept)
+            concept = next((m.id for ref in self.catalog.concepts.get(concept, [])
+                            for m in ref.sheet.measures if m.column == column), concept)
             condition = condition[:2]
         fmt_ = self.catalog.concepts[concept][0].measure
         if fmt_.format == "category" and intent in ("breakdown", "ranking", "value", "comparison") and places[:1]:
@@ -345,8 +344,6 @@ class Planner:
         if intent == "trend" and len(years) >= 2:
             lo, hi = sorted(y for _, y in years[:2])
             period = f"{lo}..{hi}"
-        if intent == "comparison" and len(places) == 1:
-            pass  # compared with parent area and England in the answer
         plan = QueryPlan(intent=intent, measure=concept, dataset=binding.ref.dataset,
                          places=tuple(p.key for p in places), child_level=child_level
                          if intent in ("ranking", "breakdown", "count") and not dimension else None,
@@ -644,8 +641,6 @@ class Planner:
             span = f"{all_periods[0]}" if len(all_periods) == 1 else f"{all_periods[0]} to {all_periods[-1]}"
             return Planned("no_data", message=(
                 f"The commons has no {label.lower()} figures for {period}. It holds {span}."), state=state)
-        if intent == "trend":
-            pass
         where = ", ".join(p.display for p in places) or "that area"
         levels = sorted({r.sheet.geography.level for r in refs})
         lvl_names = {"lsoa": "neighbourhood (LSOA)", "ward": "ward", "lad": "council", "region": "city region"}

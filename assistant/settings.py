@@ -33,6 +33,14 @@ class Settings:
     default_purpose: str = "personal"
     planner: str = "rules"
     fuzzy_place_cutoff: int = 88
+    # Documentation search: "" = the StaticEmbedding the commons trains on its own text at
+    # build time; otherwise a sentence-transformers model name (already cached) or folder.
+    embedding_model: str = ""
+    # PII names: "" = a blank spaCy pipeline with the commons' name patterns, built locally;
+    # otherwise an installed spaCy model name or folder (e.g. en_core_web_lg) for real NER.
+    spacy_model: str = ""
+    # Stewards who may sign in to the steward desk (hashed passwords; see README).
+    users_file: Path = REPO_ROOT / "data" / "stewards.yaml"
 
     ENV = {
         "home": "COMMONS_HOME",
@@ -44,6 +52,9 @@ class Settings:
         "default_purpose": "COMMONS_DEFAULT_PURPOSE",
         "planner": "COMMONS_PLANNER",
         "fuzzy_place_cutoff": "COMMONS_FUZZY_PLACE_CUTOFF",
+        "embedding_model": "COMMONS_EMBEDDING_MODEL",
+        "spacy_model": "COMMONS_SPACY_MODEL",
+        "users_file": "COMMONS_USERS_FILE",
     }
 
     @classmethod
@@ -71,6 +82,31 @@ class Settings:
     @property
     def conversations_dir(self) -> Path:
         return Path(self.home) / "conversations"
+
+    @property
+    def governance_db(self) -> Path:
+        """Review queue and the ledger of what each actor has been given (SQLite)."""
+        return Path(self.home) / "governance.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        """The persistent Chroma documentation index and the trained embedding model."""
+        return Path(self.home) / "index"
+
+    @property
+    def published_dir(self) -> Path:
+        """Contributed datasets after ingestion (identifiers removed), with their datasheets."""
+        return Path(self.home) / "published"
+
+    @property
+    def contributions_dir(self) -> Path:
+        """Raw contributions and uploads waiting for a steward (never queried)."""
+        return Path(self.home) / "contributions"
+
+    @property
+    def secret_key_path(self) -> Path:
+        """Key for pseudonymising identifiers (created on first use, never leaves the machine)."""
+        return Path(self.home) / "secret.key"
 
 
 def _convert(name: str, var: str, raw: str, typ) -> object:

@@ -59,7 +59,8 @@ class Time(_Strict):
         return self
 
 
-Rollup = Literal["sum", "weighted_mean", "ratio", "none"]
+# count: the number of records (person-level data, no column); mean: sum(column) / records.
+Rollup = Literal["sum", "weighted_mean", "ratio", "none", "count", "mean"]
 Format = Literal["count", "percent", "rate", "score", "rank", "decile", "ratio", "category", "area"]
 
 
@@ -93,8 +94,10 @@ class Measure(_Strict):
             raise ValueError("rollup 'weighted_mean' needs 'weight' (a population column)")
         if self.rollup == "ratio" and not (self.numerator and self.denominator):
             raise ValueError("rollup 'ratio' needs 'numerator' and 'denominator'")
-        if self.rollup != "ratio" and not self.column and not self.sum_of:
-            raise ValueError("needs 'column' (or 'sum_of') unless rollup is 'ratio'")
+        if self.rollup == "count" and (self.column or self.sum_of):
+            raise ValueError("rollup 'count' counts records: give no 'column'")
+        if self.rollup not in ("ratio", "count") and not self.column and not self.sum_of:
+            raise ValueError("needs 'column' (or 'sum_of') unless rollup is 'ratio' or 'count'")
         if self.sum_of and (self.rollup != "sum" or self.column):
             raise ValueError("'sum_of' needs rollup 'sum' and no 'column'")
         if self.format == "rank" and self.rollup != "none":
@@ -117,18 +120,47 @@ class Dimension(_Strict):
     synonyms: tuple[str, ...] = ()
 
 
+ColumnRoleName = Literal["direct_identifier", "quasi_identifier", "attribute", "geography", "time"]
+
+
 class ColumnRole(_Strict):
     name: str
-    role: Literal["direct_identifier", "quasi_identifier", "attribute", "geography", "time"]
+    role: ColumnRoleName
+    # Direct identifiers never reach the store: dropped, or replaced by a keyed hash
+    # (pseudonymise) when records must be linked.  Ignored for other roles.
+    handling: Literal["drop", "pseudonymise"] = "drop"
+    # The PII entity the column is expected to hold (e.g. NHS_NUMBER), so the ingestion scan
+    # can tell a declared identifier from an undeclared one.
+    pii_entity: str | None = None
 
 
 class UsePolicy(_Strict):
+    """Use boundaries (default deny).  Purposes are ids from guardrails.policy.PURPOSES."""
+
     permitted_purposes: tuple[str, ...] = ("any",)
     duo_codes: tuple[str, ...] = ()
+    # Purposes allowed only once a duty is met; the value says which (e.g. a fee agreement).
+    # These go to a steward for review.
+    duties: dict[str, str] = Field(default_factory=dict)
     needs_review: tuple[str, ...] = ()
     prohibited: tuple[str, ...] = ()
     roles: tuple[str, ...] = ("any",)
     notes: str = ""
+
+    @property
+    def review_purposes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.needs_review, *self.duties)))
+
+
+class DisclosureRules(_Strict):
+    """Statistical disclosure control for person-level data (UK TRE defaults)."""
+
+    min_cell: int = Field(default=10, ge=1, description="Cells below this are suppressed (zeros too)")
+    round_to: int = Field(default=5, ge=1, description="Counts are rounded to a multiple of this")
+    dominance_top: int = Field(default=2, ge=1, description="Dominance rule: the top N contributors ...")
+    dominance_share: float = Field(default=0.9, gt=0, le=1, description="... may not make up this share of a sum")
+    differencing_max: int = Field(default=9, ge=0, description="Populations differing by 1..this are flagged")
+    secondary: bool = True
 
 
 class Datasheet(_Strict):
@@ -151,11 +183,21 @@ class Datasheet(_Strict):
     dimensions: tuple[Dimension, ...] = ()
     columns: tuple[ColumnRole, ...] = ()
     policy: UsePolicy = UsePolicy()
+    # Required when sensitivity is 'personal'; open published aggregates are not suppressed.
+    disclosure: DisclosureRules | None = None
+    # Documentation sections only some roles may read: section name -> roles allowed.
+    restricted_sections: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # Columns to copy in from another dataset at build time (e.g. a population weight).
     enrich: tuple["Enrichment", ...] = ()
 
     @model_validator(mode="after")
     def _references(self):
+        if self.sensitivity == "personal" and self.disclosure is None:
+            raise ValueError("person-level data (sensitivity 'personal') needs a 'disclosure' block")
+        if self.sensitivity == "personal" and not self.synthetic and "SYNTHETIC" in self.title:
+            raise ValueError("a dataset titled SYNTHETIC must say 'synthetic: true'")
+        if self.synthetic and "SYNTHETIC" not in self.title:
+            raise ValueError("a synthetic dataset must say SYNTHETIC in its title")
         ids = [m.id for m in self.measures]
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:
@@ -179,6 +221,17 @@ class Datasheet(_Strict):
     @property
     def table(self) -> str:
         return f"ds_{self.id}"
+
+    @property
+    def person_level(self) -> bool:
+        return self.sensitivity == "personal"
+
+    @property
+    def rules(self) -> DisclosureRules:
+        return self.disclosure or DisclosureRules()
+
+    def columns_with_role(self, role: str) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.role == role)
 
 
 class Enrichment(_Strict):

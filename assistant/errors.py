@@ -44,3 +44,15 @@ class QueryTimeout(CommonsError):
 
 class UsageError(CommonsError):
     """The command line was used wrongly."""
+
+
+class IngestError(CommonsError):
+    """A contributed file cannot be taken into the commons (says what is wrong and where)."""
+
+
+class ReviewError(CommonsError):
+    """A review-queue action is not allowed (wrong role, own request, already decided)."""
+
+
+class AuthError(CommonsError):
+    """Sign-in failed or the users file is unusable."""

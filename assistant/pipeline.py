@@ -18,14 +18,15 @@ from typing import Callable
 
 from assistant import answers as ans
 from assistant.conversation import Conversations
-from assistant.errors import CommonsError, QueryTimeout
+from assistant.errors import CommonsError, QueryTimeout, ReviewError
 from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
 from assistant.semantic import Catalog
 from assistant.settings import Settings
 from assistant.sql import allowed_columns, build_union, check
-from assistant.types import GuardedAnswer, QueryPlan, Question
+from assistant.types import Actor, GuardedAnswer, QueryPlan, Question
 from guardrails import disclosure, inbound, policy
 from guardrails.audit import AuditLog
+from guardrails.review import ReviewQueue, ReviewRequest
 from retrieval import docs as docs_mod
 from retrieval.datasheets import Datasheet, load_datasheets
 from retrieval.geography import Gazetteer
@@ -64,6 +65,8 @@ class Pipeline:
         self.planner = Planner(self.catalog, gazetteer, settings.fuzzy_place_cutoff)
         self.allowed = allowed_columns(sheets)
         self.conversations = Conversations(settings.conversations_dir)
+        self.reviews = ReviewQueue(settings.governance_db)
+        self.ledger = disclosure.Ledger(settings.governance_db)
 
     @classmethod
     def open(cls, settings: Settings | None = None,
@@ -86,10 +89,18 @@ class Pipeline:
         if screened.problem:
             answer = GuardedAnswer(status=screened.status, answer=screened.problem)
             return self._finish(answer, record, started)
+        stated = policy.stated_purpose(screened.text)
+        if stated:
+            decision = policy.decide([], question.actor.role, stated)
+            record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
+            answer = GuardedAnswer(status="refused", answer=decision.reason + " If you meant something else, "
+                                   "ask for the figures without the use you described.")
+            return self._finish(answer, record, started)
+        question = replace(question, text=screened.text)
         state = self.conversations.load(question.conversation_id)
         try:
             planned = self.planner.plan(screened.text, state)
-            answer = self._answer(planned, question)
+            answer = self._answer(planned, question, record)
         except QueryTimeout as e:
             answer = GuardedAnswer(status="no_data", answer=str(e))
         except CommonsError as e:
@@ -99,11 +110,13 @@ class Pipeline:
         record["plan"] = answer.plan
         return self._finish(answer, record, started)
 
-    def _finish(self, answer: GuardedAnswer, record: dict, started: float) -> GuardedAnswer:
+    def _finish(self, answer: GuardedAnswer, record: dict, started: float,
+                event: str = "question") -> GuardedAnswer:
         answer = self._outbound(answer)
-        cells = len(answer.table["rows"]) if answer.table else 0
-        audit_id = self.audit.append("question", **record, status=answer.status, sql=answer.sql,
-                                     datasets=list(answer.datasets), released_cells=cells,
+        record.setdefault("released_cells", sum(1 for r in answer.table["rows"]) if answer.table else 0)
+        record.setdefault("suppressed_cells", 0)
+        audit_id = self.audit.append(event, **record, status=answer.status, sql=answer.sql,
+                                     datasets=list(answer.datasets), review_id=answer.review_id,
                                      elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
         return replace(answer, audit_id=audit_id)
 
@@ -119,7 +132,7 @@ class Pipeline:
         return replace(answer, answer=text, table=table) if found or table is not answer.table else answer
 
     # -- stages ---------------------------------------------------------------------------
-    def _answer(self, planned: Planned, question: Question) -> GuardedAnswer:
+    def _answer(self, planned: Planned, question: Question, record: dict) -> GuardedAnswer:
         if planned.kind == "clarify":
             return GuardedAnswer(status="clarify", answer=planned.message, options=planned.options)
         if planned.kind == "no_data":
@@ -131,21 +144,113 @@ class Pipeline:
             return self._summary(plan, question)
         sheet = self.sheets[plan.dataset]
         decision = policy.decide([sheet], question.actor.role, question.purpose)
-        if decision.outcome != "allow":
-            return GuardedAnswer(status="refused" if decision.outcome == "refuse" else "needs_review",
-                                 answer=decision.reason, datasets=(sheet.id,), plan=plan.to_dict())
+        record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
+        if decision.outcome == "refuse":
+            return GuardedAnswer(status="refused", answer=decision.reason, datasets=(sheet.id,),
+                                 plan=plan.to_dict())
+        if decision.outcome == "needs_review":
+            q = ans.queries_for(plan, self.catalog, self.gaz)
+            checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
+            req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
+                                      decision.reason, plan=plan.to_dict(), sql=checked.sql,
+                                      conversation=question.conversation_id)
+            return GuardedAnswer(status="needs_review", review_id=req.id, datasets=(sheet.id,), plan=plan.to_dict(),
+                                 sql=checked.sql,
+                                 answer=(f"{decision.reason} Your request is {req.id}; it is pending. "
+                                         "Nothing has been released yet. Check its state with the reference; "
+                                         "once a steward approves it you can fetch the answer once."))
+        return self._execute(plan, question, record, planned.message)
+
+    def _execute(self, plan: QueryPlan, question: Question, record: dict,
+                 note: str | None = None, check_differencing: bool = True) -> GuardedAnswer:
+        """Build, check and run the SQL for an allowed plan; disclosure control; compose."""
+        sheet = self.sheets[plan.dataset]
         q = ans.queries_for(plan, self.catalog, self.gaz)
         checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
         result = self.store.execute(checked)
-        controlled = disclosure.control(result, [sheet])
+        if sheet.person_level:
+            result = self._with_empty_categories(result, plan, sheet)
+        controlled = disclosure.control(result, [sheet], q.measure)
+        record.update(released_cells=controlled.released_cells, suppressed_cells=controlled.suppressed_cells,
+                      disclosure_rules=list(controlled.reasons))
+        if sheet.person_level and check_differencing:
+            sig = disclosure.signature(plan.to_dict())
+            flag = self.ledger.check(question.actor.id, sheet.id, sig, controlled.populations,
+                                     sheet.rules.differencing_max)
+            if flag is not None:
+                record["policy"] = {"outcome": "refuse", "rule": "disclosure.differencing"}
+                record.update(released_cells=0)
+                return GuardedAnswer(
+                    status="refused", datasets=(sheet.id,), plan=plan.to_dict(),
+                    answer=("This question covers almost the same group of people as one you have already been "
+                            "given (they differ by fewer than "
+                            f"{sheet.rules.differencing_max + 1} people), so comparing the two could reveal "
+                            "figures about a handful of individuals. It has not been answered "
+                            "(rule: disclosure.differencing). "
+                            f"Contact the steward if you need it: {sheet.steward.name} ({sheet.steward.contact})."))
+            self.ledger.record(question.actor.id, sheet.id, sig, controlled.populations)
         composed = ans.compose(plan, q, controlled.result, self.gaz)
-        caveats = ans.caveats_for(plan, sheet, self.gaz) + ([planned.message] if planned.message else [])
-        text = composed.text
-        return GuardedAnswer(status=composed.status, answer=text, table=composed.table,
-                             chart=composed.chart, sql=checked.sql, datasets=(sheet.id,),
-                             citations=(ans.citation(sheet),), caveats=tuple(caveats),
+        caveats = ans.caveats_for(plan, sheet, self.gaz) + ([note] if note else [])
+        text, table, status = composed.text, composed.table, composed.status
+        if sheet.person_level:
+            text, table, status, extra = self._explain_suppression(composed, controlled, sheet, plan)
+            caveats += extra
+        if sheet.synthetic:
+            text = f"SYNTHETIC data (a generated demo, not real people). {text}"
+            caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")
+        return GuardedAnswer(status=status, answer=text, table=table,
+                             chart=composed.chart if status == "answered" else None, sql=checked.sql,
+                             datasets=(sheet.id,), citations=(ans.citation(sheet),), caveats=tuple(caveats),
                              plan=plan.to_dict(),
-                             suggestions=_suggest(plan, self.gaz, self.catalog) if composed.status == "answered" else ())
+                             suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
+
+    def _with_empty_categories(self, result, plan: QueryPlan, sheet: Datasheet):
+        """A dimension breakdown lists every category, empty ones as zero cells (which
+        disclosure control then suppresses), so a missing row cannot reveal a zero."""
+        if not plan.dimension or plan.dimension.startswith("group:") or plan.dimension == sheet.time.column:
+            return result
+        values = self.catalog.dim_values.get((sheet.id, plan.dimension), ())
+        cols = result.columns
+        ci, ai = cols.index("category"), cols.index("area_code")
+        have = {(r[ai], str(r[ci])) for r in result.rows}
+        areas = {r[ai]: r for r in result.rows}
+        extra = []
+        for code, row in areas.items():
+            for v in values:
+                if (code, v) not in have:
+                    filler = dict(zip(cols, row))
+                    filler.update(category=v, value=0, n=0, top=None)
+                    extra.append(tuple(filler[c] for c in cols))
+        return replace(result, rows=result.rows + tuple(extra)) if extra else result
+
+    @staticmethod
+    def _explain_suppression(composed, controlled, sheet: Datasheet, plan: QueryPlan):
+        rules = sheet.rules
+        caveats = [f"Disclosure control: cells about fewer than {rules.min_cell} people are suppressed (zeros too), "
+                   f"counts are rounded to the nearest {rules.round_to}, and a further cell is hidden where a "
+                   "suppressed one could be worked out from a total."]
+        text, table, status = composed.text, composed.table, composed.status
+        hidden = [r for i, r in enumerate(controlled.result.rows) if i in controlled.suppressed]
+        if hidden and status == "no_data" and plan.intent in ("value", "comparison"):
+            status = "answered"
+            text = (f"The figure for {', '.join(dict.fromkeys(str(r[1]) for r in hidden))} is suppressed: it describes "
+                    f"fewer than {rules.min_cell} people (or would let a suppressed figure be worked out), so the "
+                    "commons does not release it.")
+            table = {"columns": ["Area", "Category", "Value"],
+                     "rows": [[r[1], r[3] or "", f"suppressed (<{rules.min_cell})"] for r in hidden]}
+        elif hidden and table:
+            width = len(table["columns"])
+            for r in hidden:
+                label = r[3] if r[3] and r[3] != "__councils__" else ""
+                cells = [r[1], label] if plan.dimension else [r[1]]
+                row = cells + [f"suppressed (<{rules.min_cell})"]
+                table["rows"].append((row + [None] * width)[:width])
+            text += (f" {len(hidden)} cell{'s' if len(hidden) != 1 else ''} "
+                     f"{'are' if len(hidden) != 1 else 'is'} suppressed to protect the people in the data.")
+        if "dominance" in controlled.reasons:
+            caveats.append(f"A total dominated by {rules.dominance_top} contributors (at least "
+                           f"{rules.dominance_share:.0%} of it) is suppressed.")
+        return text, table, status, caveats
 
     def _summary(self, plan: QueryPlan, question: Question) -> GuardedAnswer:
         place = self.gaz.get(plan.places[0])
@@ -203,6 +308,89 @@ class Pipeline:
         used = list(dict.fromkeys(p.dataset for p in found))
         return GuardedAnswer(status="answered", answer=text, datasets=tuple(used),
                              citations=tuple(ans.citation(self.sheets[d]) for d in used))
+
+    # -- steward review -------------------------------------------------------------------
+    def review_status(self, review_id: str, actor: Actor) -> ReviewRequest:
+        """The state of a request, for its requester or a steward."""
+        req = self.reviews.get(review_id)
+        if actor.role != "steward" and req.requester != actor.id:
+            raise ReviewError(f"Request {req.id} belongs to someone else.")
+        return req
+
+    def review_queue(self, steward: Actor, state: str | None = "pending") -> list[ReviewRequest]:
+        self._require_steward(steward)
+        return self.reviews.list(state)
+
+    def inspect_review(self, review_id: str, steward: Actor) -> dict:
+        """Everything a steward needs to decide: the request, its plan and SQL, the rule that
+        flagged it and the table that would be released (after disclosure control).
+        Nothing is released to the requester by inspecting."""
+        self._require_steward(steward)
+        req = self.reviews.get(review_id)
+        preview: GuardedAnswer | None = None
+        if req.plan:
+            record: dict = {}
+            requester = Actor(id=req.requester, role=req.role)
+            try:
+                preview = self._execute(QueryPlan.from_dict(req.plan), Question(req.question, requester, req.purpose),
+                                        record, check_differencing=False)
+                preview = self._outbound(preview)
+            except CommonsError as e:
+                preview = GuardedAnswer(status="no_data", answer=f"The preview could not be built: {e}")
+        self.audit.append("review_inspect", review_id=req.id, steward=steward.id)
+        return {"request": req, "preview": preview}
+
+    def decide_review(self, review_id: str, steward: Actor, approve: bool, reason: str) -> ReviewRequest:
+        self._require_steward(steward)
+        reason_clean, _ = inbound.redact(reason or "")
+        req = self.reviews.decide(review_id, steward, approve, reason_clean)
+        self.audit.append("review_decision", review_id=req.id, steward=steward.id, decision=req.state,
+                          reason=req.decision_reason, rule=req.rule, datasets=list(req.datasets),
+                          purpose=req.purpose, role=req.role)
+        return req
+
+    def fetch_review(self, review_id: str, actor: Actor) -> GuardedAnswer:
+        """The requester's answer once approved, exactly once, through the same disclosure
+        control and outbound checks as any other answer."""
+        started = time.perf_counter()
+        req = self.review_status(review_id, actor)
+        record = {"actor": actor.id, "role": actor.role, "purpose": req.purpose, "question": req.question,
+                  "review_id": req.id}
+        if req.state == "pending":
+            return GuardedAnswer(status="needs_review", review_id=req.id, datasets=req.datasets,
+                                 answer=f"Request {req.id} is still pending with a steward. Nothing has been released.")
+        if req.state == "denied":
+            return GuardedAnswer(status="refused", review_id=req.id, datasets=req.datasets,
+                                 answer=f"Request {req.id} was denied by a steward: {req.decision_reason}")
+        req = self.reviews.claim_release(req.id, actor)
+        record["policy"] = {"outcome": "allow", "rule": f"review.approved.{req.id}"}
+        try:
+            answer = self._execute(QueryPlan.from_dict(req.plan), Question(req.question, actor, req.purpose,
+                                                                           req.conversation), record)
+        except CommonsError as e:
+            answer = GuardedAnswer(status="no_data", answer=f"Sorry, that could not be answered: {e}")
+        answer = replace(answer, review_id=req.id,
+                         answer=f"Approved by a steward ({req.decision_reason}). {answer.answer}")
+        out = self._finish(answer, record, started, event="review_release")
+        return replace(out, review_id=req.id)
+
+    @staticmethod
+    def _require_steward(actor: Actor) -> None:
+        if actor.role != "steward":
+            raise ReviewError("Only a signed-in steward can see the review queue.")
+
+    # -- transparency and oversight ------------------------------------------------------
+    def transparency(self, dataset: str) -> dict:
+        from guardrails.transparency import report
+        if dataset not in self.sheets:
+            raise ReviewError(f"There is no dataset '{dataset}'. Datasets: {', '.join(sorted(self.sheets))}.")
+        return report(self.audit, self.sheets[dataset])
+
+    def policies(self) -> list[dict]:
+        return [policy.describe(s) for s in self.sheets.values() if s.measures]
+
+    def verify_audit(self) -> tuple[bool, str]:
+        return self.audit.verify()
 
     def close(self) -> None:
         self.store.close()

@@ -20,6 +20,9 @@ from retrieval.datasheets import Datasheet, Measure
 from retrieval.store import GEO_COLUMNS, geo_table_for
 
 OUT_COLUMNS = ("area_code", "area_name", "period", "category", "value")
+# Support columns on results from person-level data, for disclosure control only (the
+# record count of each cell and the sum of its largest contributions); never released.
+SUPPORT_COLUMNS = ("n", "top")
 ALLOWED_FUNCS = {"And", "Or", "Sum", "Count", "Nullif", "AnyValue", "Round", "Cast", "Div", "Mul", "Add", "Sub",
                  "Case", "If", "Coalesce", "StartsWith", "Paren", "Neg", "Star", "CountIf"}
 
@@ -76,6 +79,10 @@ def value_expression(m: Measure, aggregate: bool) -> exp.Expression:
         e = _sum(total)
     elif m.rollup == "sum":
         e = _sum(_col(m.column))
+    elif m.rollup == "count":
+        e = exp.Count(this=exp.Star())
+    elif m.rollup == "mean":
+        e = _div(_sum(_col(m.column)), exp.Count(this=_col(m.column)))
     elif m.rollup == "weighted_mean":
         if not aggregate:
             e = exp.AnyValue(this=_col(m.column))
@@ -142,7 +149,10 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
     else:
         category = _lit(spec.category or "")
 
-    aggregate = not native or m.rollup in ("sum",) or bool(spec.dimension) or m.rollup == "ratio" and not m.column
+    aggregate = not native or m.rollup in ("sum", "count", "mean") or bool(spec.dimension) \
+        or m.rollup == "ratio" and not m.column
+    if sheet.person_level and (spec.condition is not None or spec.share_of is not None or country_rows):
+        raise QueryRejected("that kind of question is not available on person-level data")
     if spec.condition is not None:
         op, val = spec.condition
         value = exp.Count(this=exp.Star())
@@ -156,6 +166,10 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
     q = q.select(exp.alias_(area_code, "area_code"), exp.alias_(area_name, "area_name"),
                  exp.alias_(period, "period"), exp.alias_(category, "category"),
                  exp.alias_(value, "value"))
+    if sheet.person_level:
+        top = exp.Null() if m.rollup == "count" else exp.Anonymous(
+            this="LIST_SUM", expressions=[exp.Max(this=_col(m.column), count=_lit(sheet.rules.dominance_top))])
+        q = q.select(exp.alias_(exp.Count(this=exp.Star()), "n"), exp.alias_(top, "top"))
     if where:
         q = q.where(exp.and_(*where))
     if group_keys:
@@ -172,7 +186,9 @@ def build_union(parts: list[tuple[Datasheet, RowSpec]]) -> exp.Expression:
     selects = [build_select(s, spec) for s, spec in parts]
     if len(selects) == 1:
         return selects[0]
-    wrapped = [exp.select("*").from_(exp.Subquery(this=s, alias=exp.TableAlias(this=exp.to_identifier(f"q{i}"))))
+    cols = OUT_COLUMNS + (SUPPORT_COLUMNS if any(s.person_level for s, _ in parts) else ())
+    wrapped = [exp.select(*[exp.column(c, table=f"q{i}", quoted=True) for c in cols])
+               .from_(exp.Subquery(this=s, alias=exp.TableAlias(this=exp.to_identifier(f"q{i}"))))
                if (s.args.get("limit") or s.args.get("order")) else s for i, s in enumerate(selects)]
     out = wrapped[0]
     for s in wrapped[1:]:
@@ -180,8 +196,16 @@ def build_union(parts: list[tuple[Datasheet, RowSpec]]) -> exp.Expression:
     return out
 
 
-def allowed_columns(sheets: dict[str, Datasheet]) -> dict[str, set[str]]:
-    allowed: dict[str, set[str]] = {g: set(GEO_COLUMNS) for g in ("geo_lsoa11", "geo_lsoa21", "geo_lad")}
+class AllowList(dict):
+    """Table -> columns that generated SQL may touch; ``person_level`` names the tables of
+    person-level data, which may only be read in aggregate."""
+
+    person_level: frozenset[str] = frozenset()
+
+
+def allowed_columns(sheets: dict[str, Datasheet]) -> AllowList:
+    allowed = AllowList({g: set(GEO_COLUMNS) for g in ("geo_lsoa11", "geo_lsoa21", "geo_lad")})
+    allowed.person_level = frozenset(s.table for s in sheets.values() if s.person_level)
     for s in sheets.values():
         cols = {s.geography.column}
         if s.geography.name_column:
@@ -192,6 +216,9 @@ def allowed_columns(sheets: dict[str, Datasheet]) -> dict[str, set[str]]:
             cols |= {c for c in (m.column, m.weight, m.numerator, m.denominator) if c} | set(m.sum_of)
         cols |= {d.column for d in s.dimensions}
         blocked = {c.name for c in s.columns if c.role == "direct_identifier"}
+        if s.person_level:     # only what the datasheet offers as a measure, dimension or place
+            blocked |= {c.name for c in s.columns if c.role == "quasi_identifier"} - \
+                {d.column for d in s.dimensions} - {s.geography.column}
         allowed[s.table] = cols - blocked
     return allowed
 
@@ -209,7 +236,9 @@ def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL
     if not isinstance(tree, (exp.Select, exp.Union)):
         raise QueryRejected(f"only SELECT is allowed, not {type(tree).__name__}")
     aliases: dict[str, str] = {}
+    subqueries: set[str] = set()
     tables: list[str] = []
+    person_level = getattr(allowed, "person_level", frozenset())
     for node in tree.walk():
         if isinstance(node, exp.Table):
             name = node.name
@@ -218,17 +247,43 @@ def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL
             tables.append(name)
             if node.alias:
                 aliases[node.alias] = name
+        elif isinstance(node, exp.Subquery) and node.alias:
+            subqueries.add(node.alias)
         elif isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Command,
                                exp.Pragma, exp.Set, exp.Copy, exp.Attach)):
             raise QueryRejected(f"{type(node).__name__} is not allowed")
+        elif isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count):
+            raise QueryRejected("SELECT * is not allowed: every column must be named")
         elif isinstance(node, exp.Func) and type(node).__name__ not in ALLOWED_FUNCS:
-            raise QueryRejected(f"function {node.sql()[:40]} is not allowed")
+            if not _support_function(node):
+                raise QueryRejected(f"function {node.sql()[:40]} is not allowed")
     for node in tree.find_all(exp.Column):
         if not node.table:
             if node.name in OUT_COLUMNS:
                 continue   # output aliases such as ORDER BY value
             raise QueryRejected(f"unqualified column '{node.name}' is not allowed")
+        if node.table in subqueries and node.table not in aliases:
+            if node.name not in OUT_COLUMNS + SUPPORT_COLUMNS:
+                raise QueryRejected(f"column '{node.sql()}' is not allowed")
+            continue
         table = aliases.get(node.table)
         if table is None or node.name not in allowed[table]:
             raise QueryRejected(f"column '{node.sql()}' is not allowed")
+    for select in tree.find_all(exp.Select):
+        from_ = select.args.get("from") or select.args.get("from_")
+        source = from_.this if from_ is not None else None
+        if isinstance(source, exp.Table) and source.name in person_level:
+            names = {e.alias_or_name for e in select.expressions}
+            if not select.args.get("group") or "n" not in names:
+                raise QueryRejected("person-level data can only be read as counted aggregates, never row by row")
     return CheckedSQL(sql=sql, tables=tuple(dict.fromkeys(tables)))
+
+
+def _support_function(node: exp.Expression) -> bool:
+    """LIST_SUM(MAX(col, k)) may appear only as the ``top`` support column (dominance rule)."""
+    anon = node if isinstance(node, exp.Anonymous) else node.parent
+    if isinstance(node, exp.Max) and not isinstance(node.parent, exp.Anonymous):
+        return False
+    if not isinstance(anon, exp.Anonymous) or str(anon.name).upper() != "LIST_SUM":
+        return False
+    return isinstance(anon.parent, exp.Alias) and anon.parent.alias == "top"

@@ -83,6 +83,19 @@ class AuditLog:
                 fcntl.flock(fh, fcntl.LOCK_UN)
         return f"{seq}:{digest[:12]}"
 
+    def records(self):
+        """Every whole record, oldest first (a torn line is skipped; verify() reports it)."""
+        if not self.path.exists():
+            return
+        with open(self.path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict):
+                    yield rec
+
     def verify(self) -> tuple[bool, str]:
         if not self.path.exists():
             return True, "no audit records yet"

@@ -1,50 +1,188 @@
-"""Use-boundary policy: decided on the plan, before any SQL exists.  Default deny."""
+"""Use-boundary policy: decided on the plan, before any SQL exists.  Default deny.
+
+Each datasheet carries its use boundaries (``policy:``): which purposes are permitted,
+which need a duty met first (commercial use needs a fee agreement, so a steward reviews
+it), which are prohibited, which roles may ask, and DUO-style codes.  ``decide`` is a pure
+function of (datasheets, role, purpose) and always returns a rule id that the refusal, the
+review queue and the audit log quote.
+
+Rules are checked in this order, first match wins:
+
+1. ``purpose.unknown``        the purpose is not one the commons recognises
+2. ``commons.prohibited.P``   the purpose is one the commons never allows (re-sale, ...)
+3. ``<ds>.prohibited.P``      the dataset's own prohibitions
+4. ``<ds>.roles``             the role may not use the dataset
+5. ``<ds>.duo.<CODE>``        the dataset's DUO codes exclude the purpose
+6. ``<ds>.duty.P``            the purpose needs a duty met -> needs_review
+7. ``<ds>.purpose.not_permitted``  not in the permitted list (default deny)
+8. ``open.permitted`` / ``policy.permitted``
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from retrieval.datasheets import Datasheet
 
-PURPOSES = {
-    "personal": "personal or community interest",
-    "service_planning": "service planning",
-    "research": "general research (GRU)",
-    "health_research": "health or medical research (HMB)",
-    "commercial": "commercial use",
-    "evaluation": "evaluation of the commons",
-    "stewardship": "stewardship and oversight",
+
+@dataclass(frozen=True)
+class Purpose:
+    id: str
+    label: str
+    duo: str | None = None          # the GA4GH DUO code this purpose corresponds to
+    commercial: bool = False
+    profit: bool = False
+
+
+PURPOSES: dict[str, Purpose] = {p.id: p for p in (
+    Purpose("personal", "personal or community interest"),
+    Purpose("service_planning", "planning or improving a public or voluntary service"),
+    Purpose("research", "general research", duo="GRU"),
+    Purpose("health_research", "health or medical research", duo="HMB"),
+    Purpose("disease_research", "research on a specific disease", duo="DS"),
+    Purpose("commercial", "commercial use", commercial=True, profit=True),
+    Purpose("evaluation", "evaluation of the commons"),
+    Purpose("stewardship", "stewardship and oversight"),
+)}
+
+# Purposes no dataset in this commons may be used for, in the words quoted to the user.
+PROHIBITED: dict[str, str] = {
+    "resale": "Data from the commons may not be sold on or passed to third parties.",
+    "insurance_pricing": "Data from the commons may not be used to set or adjust insurance prices or cover.",
+    "individual_decisions": ("Data from the commons may not be used to make decisions about individual people, "
+                             "such as refusing care, benefits, housing or employment."),
+    "marketing": "Data from the commons may not be used for marketing or advertising to people.",
+    "reidentification": "Nobody may use the commons to identify, single out or contact the people in it.",
 }
+PROHIBITED_LABELS = {
+    "resale": "re-sale", "insurance_pricing": "insurance pricing",
+    "individual_decisions": "decisions about individual people", "marketing": "marketing",
+    "reidentification": "re-identification",
+}
+
+# Phrases that state a purpose in the question itself ("... to price insurance").  A stated
+# prohibited purpose is refused whatever purpose was selected.
+STATED_PURPOSE = {
+    "resale": re.compile(r"\b(re-?sell|resale|sell (it|this|the data|them|on)|sell\w* (the )?(data|figures|list)|"
+                         r"pass (it|this|the data) (on )?to (a )?third|data broker)\b", re.I),
+    "insurance_pricing": re.compile(r"\b(insurance|insurer|underwrit\w*|premium(s)?)\b.{0,60}\b(pric\w*|premium|cover|"
+                                    r"quote|risk|set|adjust|load\w*)\b|\b(pric\w*|set|adjust)\b.{0,40}\b"
+                                    r"(insurance|premiums?)\b", re.I),
+    "individual_decisions": re.compile(r"\b(den(y|ying|ial)|refus\w*|withdraw\w*|decid\w* (whether|who|on))\b.{0,60}"
+                                       r"\b(care|treatment|benefit\w*|housing|tenan\w*|job|employ\w*|hir\w*|loan|"
+                                       r"credit|mortgage|individual|patient|applicant)\b", re.I),
+    "marketing": re.compile(r"\b(market(ing)? (to|campaign)|advertis\w*|target(ed|ing)? (ads|adverts|advertising|"
+                            r"marketing|them|people|patients|customers)|mailing list|sales leads?|leads? for)\b", re.I),
+    "reidentification": re.compile(r"\b(re-?identif\w*|de-?anonymi[sz]\w*|unmask\w*|who exactly|which (person|people|"
+                                   r"patient|individual)s?\b|identify (the|which|who|individual|them|a) ?\w*|find out who|"
+                                   r"names? (and|&) (address|email|phone)\w*|contact details|home address\w*|"
+                                   r"list (of )?(the )?(names|participants|patients|people|members|individuals|"
+                                   r"beneficiaries))", re.I),
+}
+
+# DUO codes that restrict which purposes fit (GA4GH Data Use Ontology, simplified).
+DUO_ALLOWS: dict[str, set[str]] = {
+    "GRU": {"research", "health_research", "disease_research"},
+    "HMB": {"health_research", "disease_research"},
+    "DS": {"disease_research", "health_research"},
+}
+DUO_LABELS = {
+    "GRU": "general research use", "HMB": "health or medical research", "DS": "research on a named disease",
+    "NCU": "non-commercial use only", "NPU": "not-for-profit use only", "PUB": "results must be published",
+}
+RESEARCH_PURPOSES = {"research", "health_research", "disease_research"}
 
 
 @dataclass(frozen=True)
 class PolicyDecision:
     outcome: str            # allow | refuse | needs_review
     rule: str               # rule id, quoted in refusals and the audit log
-    reason: str = ""
+    reason: str = ""        # the rule in plain language, with the steward to contact
+    duty: str | None = None # for needs_review: the duty that must be met
+
+
+def _steward(s: Datasheet) -> str:
+    return f"Contact the steward: {s.steward.name} ({s.steward.contact})."
+
+
+def stated_purpose(text: str) -> str | None:
+    """A prohibited purpose stated in the question itself, if any."""
+    for pid, pattern in STATED_PURPOSE.items():
+        if pattern.search(text):
+            return pid
+    return None
+
+
+def purpose_label(purpose: str) -> str:
+    if purpose in PURPOSES:
+        return PURPOSES[purpose].label
+    return PROHIBITED_LABELS.get(purpose, purpose)
 
 
 def decide(sheets: list[Datasheet], role: str, purpose: str) -> PolicyDecision:
+    if purpose in PROHIBITED:
+        first = sheets[0] if sheets else None
+        return PolicyDecision("refuse", f"commons.prohibited.{purpose}",
+                              PROHIBITED[purpose] + (" " + _steward(first) if first else ""))
     if purpose not in PURPOSES:
         return PolicyDecision("refuse", "purpose.unknown",
                               f"'{purpose}' is not a purpose this commons recognises. "
                               f"Choose one of: {', '.join(sorted(PURPOSES))}.")
+    review: PolicyDecision | None = None
     for s in sheets:
         p = s.policy
+        label = PURPOSES[purpose].label
         if purpose in p.prohibited:
             return PolicyDecision("refuse", f"{s.id}.prohibited.{purpose}",
-                                  f"{s.title} may not be used for {PURPOSES[purpose]}. "
-                                  f"Contact the steward: {s.steward.name} ({s.steward.contact}).")
+                                  f"{s.title} may not be used for {label}. {_steward(s)}")
         if "any" not in p.roles and role not in p.roles:
+            allowed = ", ".join(r for r in p.roles)
             return PolicyDecision("refuse", f"{s.id}.roles",
-                                  f"{s.title} is not available to the {role} role. "
-                                  f"Contact the steward: {s.steward.name} ({s.steward.contact}).")
-        if purpose in p.needs_review:
-            return PolicyDecision("needs_review", f"{s.id}.review.{purpose}",
-                                  f"Use of {s.title} for {PURPOSES[purpose]} needs a steward's approval.")
+                                  f"{s.title} is available only to these roles: {allowed}; not to the {role} role. "
+                                  f"{_steward(s)}")
+        codes = {c.split(":", 1)[0] for c in p.duo_codes}
+        if PURPOSES[purpose].commercial and "NCU" in codes:
+            return PolicyDecision("refuse", f"{s.id}.duo.NCU",
+                                  f"{s.title} is for non-commercial use only (DUO: NCU). {_steward(s)}")
+        if PURPOSES[purpose].profit and "NPU" in codes:
+            return PolicyDecision("refuse", f"{s.id}.duo.NPU",
+                                  f"{s.title} is for not-for-profit use only (DUO: NPU). {_steward(s)}")
+        research_codes = codes & set(DUO_ALLOWS)
+        if purpose in RESEARCH_PURPOSES and research_codes and \
+                not any(purpose in DUO_ALLOWS[c] for c in research_codes):
+            code = sorted(research_codes)[0]
+            return PolicyDecision("refuse", f"{s.id}.duo.{code}",
+                                  f"{s.title} may be used for research only when it is {DUO_LABELS[code]} "
+                                  f"(DUO: {code}); {label} does not qualify. {_steward(s)}")
+        if purpose in p.review_purposes:
+            duty = p.duties.get(purpose, "a steward's approval")
+            review = review or PolicyDecision(
+                "needs_review", f"{s.id}.duty.{purpose}",
+                f"Using {s.title} for {label} needs {duty}, so a steward reviews each request before "
+                f"anything is released. {_steward(s)}", duty=duty)
+            continue
         if "any" not in p.permitted_purposes and purpose not in p.permitted_purposes:
+            permitted = "; ".join(purpose_label(x) for x in p.permitted_purposes)
             return PolicyDecision("refuse", f"{s.id}.purpose.not_permitted",
-                                  f"{s.title} may be used only for: {', '.join(p.permitted_purposes)}. "
-                                  f"Contact the steward: {s.steward.name} ({s.steward.contact}).")
+                                  f"{s.title} may be used only for: {permitted}. {_steward(s)}")
+    if review:
+        return review
     return PolicyDecision("allow", "open.permitted" if all(s.sensitivity == "open" for s in sheets)
                           else "policy.permitted")
+
+
+def describe(sheet: Datasheet) -> dict[str, object]:
+    """The use boundaries of one dataset in plain language (for the catalogue and steward desk)."""
+    p = sheet.policy
+    return {
+        "dataset": sheet.id,
+        "roles": list(p.roles),
+        "permitted": ["any purpose"] if "any" in p.permitted_purposes
+        else [purpose_label(x) for x in p.permitted_purposes],
+        "needs_review": {purpose_label(k): p.duties.get(k, "a steward's approval") for k in p.review_purposes},
+        "prohibited": [PROHIBITED.get(x, f"{purpose_label(x)} is not allowed.") for x in
+                       dict.fromkeys((*p.prohibited, *PROHIBITED))],
+        "duo_codes": [f"{c} ({DUO_LABELS.get(c.split(':', 1)[0], c)})" for c in p.duo_codes],
+        "notes": p.notes,
+    }

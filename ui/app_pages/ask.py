@@ -36,7 +36,7 @@ with st.sidebar:
     st.selectbox("I am asking as a", ROLES, index=ROLES.index("resident"), key="role",
                  format_func=str.capitalize)
     st.selectbox("Purpose", list(PURPOSES), key="purpose",
-                 format_func=lambda p: PURPOSES[p][:1].upper() + PURPOSES[p][1:])
+                 format_func=lambda p: PURPOSES[p].label[:1].upper() + PURPOSES[p].label[1:])
     st.button("New conversation", key="new_conversation", icon=":material/add_comment:",
               on_click=new_conversation)
 

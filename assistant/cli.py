@@ -3,8 +3,13 @@
     commons ask "QUESTION" --json [--role R] [--purpose P] [--user ID] [--conversation ID]
     commons ask --batch FILE.jsonl --json
     commons build [--force]        build the demo commons store under COMMONS_HOME
+    commons ingest FILE --datasheet X.yaml [--json]   publish a contribution (identifiers removed)
     commons ui [--port N]          start the Streamlit app
     commons eval --suite public --json [--min-accuracy X] [--max-wrong N]
+    commons review list|show|approve|deny [ID] --steward S [--reason R]   (stewards)
+    commons review status|fetch ID --user U                              (requesters)
+    commons transparency DATASET [--json]
+    commons users add ID [--name N] [--org O]   add or update a steward (password via getpass)
     commons audit verify
 """
 
@@ -86,12 +91,39 @@ def cmd_ask(args) -> int:
 
 
 def cmd_build(args) -> int:
-    from retrieval.datasheets import load_datasheets
+    from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
     from retrieval.store import build_store
     s = Settings.load()
-    sheets = load_datasheets(Path(s.data_dir) / "datasheets", Path(s.data_dir))
+    ensure_demo_contributions(s, lambda m: print(m, file=sys.stderr))
+    sheets = load_commons_sheets(s)
     built = build_store(s.store_path, sheets, Path(s.data_dir), lambda m: print(m, file=sys.stderr), args.force)
     print(f"store {'built' if built else 'already up to date'}: {s.store_path}", file=sys.stderr)
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from guardrails.pii import PiiScanner
+    from retrieval.datasheets import load_datasheet
+    from retrieval.ingest import ingest, load_commons_sheets
+    from retrieval.store import build_store
+    s = Settings.load()
+    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    for f, what in ((args.file, "File"), (args.datasheet, "Datasheet")):
+        if not Path(f).is_file():
+            raise UsageError(f"{what} {f} does not exist.")
+    try:
+        result = ingest(Path(args.file), load_datasheet(Path(args.datasheet)), s, PiiScanner.from_settings(s), say)
+    except CommonsError as e:
+        if args.json:
+            _print_json({"ok": False, "error": str(e)})
+        raise
+    built = build_store(s.store_path, load_commons_sheets(s), Path(s.data_dir), say)
+    if args.json:
+        _print_json({"ok": True, **result.to_dict(), "store_rebuilt": built})
+    else:
+        print(f"published {result.dataset}: {result.rows} rows -> {result.published_csv}")
+        for c in result.report.columns:
+            print(f"  {c.name:<24} {c.declared or '-':<18} {c.entity or '-':<14} {c.share:>5.0%}  {c.action}")
     return 0
 
 
@@ -128,11 +160,100 @@ def cmd_eval(args) -> int:
     return 1 if failed else 0
 
 
+def cmd_users(args) -> int:
+    """Add or update a steward in the users file; the password is read with getpass."""
+    import getpass
+    from guardrails.auth import add_user
+    users_file = Settings.load().users_file
+    password = getpass.getpass(f"New password for {args.id}: ")
+    if getpass.getpass("Repeat the password: ") != password:
+        raise UsageError("The two passwords differ; nothing was changed.")
+    new = add_user(users_file, args.id, password, name=args.name, org=args.org)
+    print(f"steward {args.id} {'added to' if new else 'updated in'} {users_file}", file=sys.stderr)
+    return 0
+
+
 def cmd_audit(args) -> int:
     from guardrails.audit import AuditLog
     ok, message = AuditLog(Settings.load().audit_path).verify()
     print(message)
     return 0 if ok else 1
+
+
+def _steward(args, settings: Settings) -> Actor:
+    """A steward signs in with the users file (password from COMMONS_STEWARD_PASSWORD or a prompt)."""
+    import getpass
+    import os
+    from guardrails.auth import verify
+    if not args.steward:
+        raise UsageError("Give --steward ID (a steward in the users file) for this action.")
+    password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {args.steward}: ")
+    return verify(settings.users_file, args.steward, password)
+
+
+def _review_dict(req) -> dict:
+    d = req.to_dict()
+    d.pop("plan", None)
+    return d
+
+
+def cmd_review(args) -> int:
+    from assistant.pipeline import Pipeline
+    settings = Settings.load()
+    pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr))
+    if args.action in ("status", "fetch"):
+        if not args.id:
+            raise UsageError(f"Give the review id: commons review {args.action} R-XXXXXXXX --user ID")
+        requester = Actor(id=args.user or "anonymous", role=args.role or settings.default_role)
+        if args.action == "status":
+            req = pipeline.review_status(args.id, requester)
+            _print_json(_review_dict(req)) if args.json else print(
+                f"{req.id}: {req.state}" + (f" ({req.decision_reason})" if req.decision_reason else ""))
+        else:
+            d = pipeline.fetch_review(args.id, requester).to_dict()
+            d.pop("plan", None)
+            _print_json(d) if args.json else print(_answer_text(d))
+        return 0
+    steward = _steward(args, settings)
+    if args.action == "list":
+        reqs = pipeline.review_queue(steward, None if args.state == "all" else args.state)
+        if args.json:
+            _print_json([_review_dict(r) for r in reqs])
+        else:
+            for r in reqs:
+                print(f"{r.id}  {r.state:<9} {r.created}  {r.role}/{r.purpose}  {', '.join(r.datasets)}  "
+                      f"{r.rule}\n    {r.question}")
+            if not reqs:
+                print(f"no {args.state} requests")
+        return 0
+    if not args.id:
+        raise UsageError(f"Give the review id: commons review {args.action} R-XXXXXXXX --steward ID")
+    if args.action == "show":
+        info = pipeline.inspect_review(args.id, steward)
+        req, preview = info["request"], info["preview"]
+        if args.json:
+            _print_json({"request": req.to_dict(), "preview": preview.to_dict() if preview else None})
+        else:
+            print(f"{req.id} ({req.state}) from a {req.role} for {req.purpose}: {req.question}")
+            print(f"flagged by {req.rule}: {req.reason}")
+            print(f"plan: {json.dumps(req.plan)}\nSQL: {req.sql}")
+            if preview:
+                print("would release (after disclosure control):\n" + _answer_text(
+                    {k: v for k, v in preview.to_dict().items() if k != "plan"}))
+        return 0
+    req = pipeline.decide_review(args.id, steward, args.action == "approve", args.reason or "")
+    _print_json(_review_dict(req)) if args.json else print(f"{req.id}: {req.state} by {req.steward} "
+                                                          f"({req.decision_reason})")
+    return 0
+
+
+def cmd_transparency(args) -> int:
+    from assistant.pipeline import Pipeline
+    from guardrails.transparency import as_text
+    pipeline = Pipeline.open(Settings.load(), progress=lambda m: print(m, file=sys.stderr))
+    rep = pipeline.transparency(args.dataset)
+    _print_json(rep) if args.json else print(as_text(rep))
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -150,6 +271,11 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the demo commons store")
     b.add_argument("--force", action="store_true")
     b.set_defaults(func=cmd_build)
+    ig = sub.add_parser("ingest", help="publish a contributed CSV (identifiers removed) under its datasheet")
+    ig.add_argument("file")
+    ig.add_argument("--datasheet", required=True, help="the datasheet (YAML) describing the file's columns")
+    ig.add_argument("--json", action="store_true")
+    ig.set_defaults(func=cmd_ingest)
     u = sub.add_parser("ui", help="start the Streamlit app")
     u.add_argument("--port", type=int, default=8501)
     u.add_argument("--address", default="127.0.0.1")
@@ -160,6 +286,27 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--min-accuracy", type=float)
     e.add_argument("--max-wrong", type=int)
     e.set_defaults(func=cmd_eval)
+    rv = sub.add_parser("review", help="the steward review queue (stewards) and request state (requesters)")
+    rv.add_argument("action", choices=["list", "show", "approve", "deny", "status", "fetch"])
+    rv.add_argument("id", nargs="?", help="review id, e.g. R-1A2B3C4D")
+    rv.add_argument("--steward", help="steward id (list/show/approve/deny; password prompted or "
+                                      "COMMONS_STEWARD_PASSWORD)")
+    rv.add_argument("--reason", help="reason for approve/deny (recorded, shown to the requester)")
+    rv.add_argument("--state", default="pending", choices=["pending", "approved", "denied", "released", "all"])
+    rv.add_argument("--user", help="requester id (status/fetch)")
+    rv.add_argument("--role", choices=ROLES, help="requester role (status/fetch)")
+    rv.add_argument("--json", action="store_true")
+    rv.set_defaults(func=cmd_review)
+    tr = sub.add_parser("transparency", help="how a dataset has been used (disclosure-controlled)")
+    tr.add_argument("dataset")
+    tr.add_argument("--json", action="store_true")
+    tr.set_defaults(func=cmd_transparency)
+    us = sub.add_parser("users", help="stewards who may sign in (the users file, COMMONS_USERS_FILE)")
+    us.add_argument("action", choices=["add"])
+    us.add_argument("id", help="the steward's user id")
+    us.add_argument("--name", help="the steward's name, shown in the app")
+    us.add_argument("--org", help="the steward's organisation")
+    us.set_defaults(func=cmd_users)
     au = sub.add_parser("audit", help="audit log tools")
     au.add_argument("action", choices=["verify"])
     au.set_defaults(func=cmd_audit)

@@ -84,6 +84,9 @@ class Planner:
                 self._label_df[w] = self._label_df.get(w, 0) + 1
         self._vocab = self._build_vocab()
         self._spell = sorted(w for w in self._vocab if len(w) >= 5 and w.isalpha())
+        # Set by the pipeline: text -> ranked candidate measures (retrieval.index.MetricIndex),
+        # consulted only when the lexicon finds no measure at all.
+        self.metric_finder = None
 
     # -- vocabulary built from the datasheets -----------------------------------------
     def _build_phrases(self) -> dict[tuple[str, ...], dict[str, float]]:
@@ -118,12 +121,13 @@ class Planner:
                     out[tuple(stem(w) for w in normalise(text).split())] = (g.id, g.total)
         return out
 
-    def _build_dims(self) -> dict[tuple[str, ...], tuple[str, str]]:
-        out = {}
+    def _build_dims(self) -> dict[tuple[str, ...], dict[str, str]]:
+        """Phrase -> {dataset: dimension column} (several datasets share 'age band')."""
+        out: dict[tuple[str, ...], dict[str, str]] = {}
         for s in self.catalog.sheets.values():
             for d in s.dimensions:
                 for text in (d.label, *d.synonyms, d.column.replace("_", " ")):
-                    out[tuple(stem(w) for w in normalise(text).split())] = (s.id, d.column)
+                    out.setdefault(tuple(stem(w) for w in normalise(text).split()), {})[s.id] = d.column
         return out
 
     def _build_vocab(self) -> set[str]:
@@ -160,6 +164,7 @@ class Planner:
     # -- entry point ------------------------------------------------------------------
     def plan(self, text: str, state: dict[str, Any] | None = None) -> Planned:
         state = dict(state or {})
+        forced_metric = state.pop("force_metric", None)
         tokens = [REWRITES.get(t, t) for t in self._correct(normalise(text).split())]
         stems = [stem(t) for t in tokens]
         if not tokens:
@@ -167,7 +172,11 @@ class Planner:
                            "'What was the population of Liverpool in 2020?'")
 
         pending = state.get("pending")
-        if pending:
+        if pending and pending.get("metrics"):
+            chosen = _pick_option(text, pending["metrics"])
+            if chosen is not None:
+                return self.plan(pending["question"], {**state, "pending": None, "force_metric": chosen})
+        elif pending:
             resolved = self._resolve_pending(text, tokens, pending)
             if resolved is not None:
                 rest = {**state, "pending": None}
@@ -206,6 +215,19 @@ class Planner:
                 "(IMD 2019 and 2025), Census 2021 households and residents, street crime, crime "
                 "severity, homelessness, GP provision, the ONS Health Index, population density "
                 "and rural-urban classification for the Liverpool City Region."), state=state)
+
+        metric_choice = None
+        if concept is None and forced_metric in self.catalog.concepts:
+            concept = forced_metric
+        elif concept is None and self.metric_finder is not None:
+            explained = blocked | {i for m in matches for i in range(*m.span)}
+            topic = [i for i, t in enumerate(tokens) if i not in explained and t not in _NOT_TOPIC]
+            if any(tokens[i] not in lx.STOP for i in topic):
+                metric_choice = self._detect_metric(" ".join(tokens[i] for i in topic))
+                if metric_choice[0] == "use":
+                    concept = metric_choice[1]
+                if metric_choice[0] in ("use", "clarify"):
+                    blocked = blocked | set(topic)
 
         ambiguous = [m for m in matches if m.ambiguous]
         if ambiguous:
@@ -272,6 +294,12 @@ class Planner:
                              period=None, period_defaulted=True)
             return Planned("data", plan, state={**state, "last": plan.to_dict(), "pending": None})
 
+        if concept is None and metric_choice and metric_choice[0] == "clarify":
+            opts = metric_choice[1]
+            return Planned("clarify", message=(
+                "I'm not sure which figure you mean. Did you mean one of these?"),
+                options=tuple(label for label, _ in opts),
+                state={**state, "pending": {"question": text, "metrics": [[label, c] for label, c in opts]}})
         if concept is None:
             return Planned("no_data", message=(
                 "I couldn't tell which figure you're after. Try naming a topic the commons holds: "
@@ -507,12 +535,14 @@ class Planner:
         for size in range(min(5, n), 0, -1):
             for i in range(n - size + 1):
                 words = tuple(stems[i:i + size])
-                if words in self._dims and (concept is None or any(
-                        r.dataset == self._dims[words][0] for r in self.catalog.concepts.get(concept, []))):
+                owners = self._dims.get(words, {})
+                datasets = [r.dataset for r in self.catalog.concepts.get(concept, [])] if concept else list(owners)
+                owner = next((d for d in datasets if d in owners), None)
+                if owner is not None:
                     prev = stems[i - 1] if i else ""
                     if prev in ("by", "per", "each", "every", "of", "breakdown", "across") or \
                             size > 1 or lx.any_phrase(tokens, ("breakdown", "break down", "split")):
-                        col = self._dims[words][1]
+                        col = owners[owner]
                         if not any(c == col for c, _ in filters):
                             return col, filters
                 if words in self._groups and concept is not None:
@@ -659,6 +689,22 @@ class Planner:
                     notes.append(c.rstrip("."))
         return notes[0] if notes else ""
 
+    def _detect_metric(self, topic: str) -> tuple:
+        """('use', concept) | ('clarify', [(label, concept), ...]) | ('none', None)."""
+        try:
+            found = list(self.metric_finder(topic) or [])
+        except Exception:  # noqa: BLE001 - detection is a help, never a failure
+            return ("none", None)
+        found = [c for c in found if c.concept in self.catalog.concepts]
+        if not found or found[0].score < METRIC_ASK:
+            return ("none", None)
+        top = found[0]
+        runner = found[1].score if len(found) > 1 else 0.0
+        if top.score >= METRIC_USE and top.score - runner >= METRIC_MARGIN:
+            return ("use", top.concept)
+        opts = [(self.catalog.label(c.concept), c.concept) for c in found[:3] if c.score >= METRIC_ASK]
+        return ("clarify", opts)
+
     def _docs(self, tokens, stems, state) -> Planned:
         section = None
         for name, cues in lx.DOC_SECTIONS.items():
@@ -675,6 +721,29 @@ class Planner:
         return Planned("docs", docs={"section": section or "description", "datasets": datasets,
                                      "query": " ".join(tokens),
                                      "concept": hits[0].concept if hits else None}, state=state)
+
+
+# Measure detection by embeddings: a top candidate at or above METRIC_USE is used; between
+# METRIC_ASK and METRIC_USE the person is asked to choose; below, no_data (never a guess).
+METRIC_USE = 0.80
+METRIC_ASK = 0.55
+METRIC_MARGIN = 0.04
+_NOT_TOPIC = (lx.STOP | {w for group in (lx.RANK_DESC, lx.RANK_ASC, lx.TREND, lx.COMPARE, lx.BREAKDOWN,
+                                          lx.RANK_WORDS, lx.SUMMARY, *lx.LEVELS.values())
+                         for p in group for w in p.split()}
+              | {"ward", "wards", "council", "councils", "borough", "city", "region", "england", "uk",
+                 "highest", "lowest", "worst", "best", "top", "bottom", "rank", "ranking", "in", "of",
+                 "for", "the", "a", "an", "and", "or", "is", "are", "what", "which", "where", "how",
+                 "many", "much", "there", "who", "has", "have", "got", "lcr", "merseyside"}) \
+    - {"people", "residents", "living", "live", "lives", "number", "households"}
+
+
+def _pick_option(text: str, options: list) -> str | None:
+    norm = normalise(text)
+    for i, (label, key) in enumerate(options, 1):
+        if normalise(label) == norm or norm == str(i):
+            return key
+    return None
 
 
 def _starts_follow_up(tokens: list[str]) -> bool:

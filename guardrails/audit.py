@@ -1,7 +1,10 @@
 """Audit log: canonical JSON records in a hash chain, h_i = SHA256(h_{i-1} || record_i).
 
-Safe for several writers (an exclusive file lock around read-last-hash + append).  Never
-holds raw PII: the pipeline passes the redacted question only.
+Safe for several writers, threads or processes (an exclusive file lock around
+read-last-hash + append).  The head of the chain (last sequence number and hash) is also
+written to ``<log>.head`` under the same lock, so cutting records off the end is detected:
+publish or copy that head elsewhere for stronger evidence.  Never holds raw PII: the
+pipeline passes the redacted question only.
 """
 
 from __future__ import annotations
@@ -79,9 +82,26 @@ class AuditLog:
                 fh.write(canonical({**body, "prev": prev, "hash": digest}) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
+                self._write_head(seq, digest)
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
         return f"{seq}:{digest[:12]}"
+
+    @property
+    def head_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".head")
+
+    def _write_head(self, seq: int, digest: str) -> None:
+        tmp = self.head_path.with_name(self.head_path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"seq": seq, "hash": digest}), encoding="utf-8")
+        os.replace(tmp, self.head_path)
+
+    def head(self) -> dict | None:
+        """The last sequence number and hash written (from the head file)."""
+        try:
+            return json.loads(self.head_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
 
     def records(self):
         """Every whole record, oldest first (a torn line is skipped; verify() reports it)."""
@@ -96,10 +116,15 @@ class AuditLog:
                 if isinstance(rec, dict):
                     yield rec
 
-    def verify(self) -> tuple[bool, str]:
+    def verify(self, expect: dict | None = None) -> tuple[bool, str]:
+        """Check the whole chain, and that it reaches the recorded head (``expect`` or the
+        head file): any modified, deleted, reordered or truncated record fails."""
+        expect = expect or self.head()
         if not self.path.exists():
+            if expect:
+                return False, f"the audit log is missing but its head says {expect['seq'] + 1} records were written"
             return True, "no audit records yet"
-        prev, n = GENESIS, 0
+        prev, n = GENESIS, -1
         with open(self.path, encoding="utf-8") as fh:
             for n, line in enumerate(fh):
                 try:
@@ -115,4 +140,8 @@ class AuditLog:
                 if hashlib.sha256((prev + canonical(body)).encode()).hexdigest() != rec["hash"]:
                     return False, f"record {n}: contents modified"
                 prev = rec["hash"]
+        if expect and (expect.get("seq") != n or expect.get("hash") != prev):
+            if isinstance(expect.get("seq"), int) and expect["seq"] > n:
+                return False, (f"truncated: the log ends at record {n} but {expect['seq'] + 1} records were written")
+            return False, "the log does not end at the recorded head (records removed or rewritten)"
         return True, f"{n + 1} records verified"

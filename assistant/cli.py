@@ -133,10 +133,17 @@ def cmd_ui(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    if args.suite == "pii":   # PII scanner precision/recall on eval/suites/pii.jsonl (no pipeline)
+        from eval.pii_eval import main as pii_main
+        return pii_main([], json_out=args.json)
     from assistant.pipeline import Pipeline
     from assistant.types import Question as Q
     from eval.runner import run_suite
     pipeline = Pipeline.open(Settings.load(), progress=lambda m: print(m, file=sys.stderr))
+    if args.suite in ("docs", "metrics"):
+        return _eval_retrieval(args, pipeline)
+    if args.suite == "redteam":
+        return _eval_redteam(args, pipeline)
 
     def ask(text, conversation):
         return pipeline.ask(Q(text=text, conversation_id=conversation)).to_dict()
@@ -160,6 +167,30 @@ def cmd_eval(args) -> int:
     return 1 if failed else 0
 
 
+def _eval_redteam(args, pipeline) -> int:
+    from eval.redteam import run
+    report = run(pipeline)
+    if args.json:
+        _print_json(report)
+    else:
+        print(f"redteam: {report['cases']} cases; attacks stopped {report['attacks_stopped_pct']}% "
+              f"of {report['attacks']}, benign answered {report['benign_answered_pct']}% of {report['benign']}, "
+              f"leaks {report['leaks']}")
+        for f in report["failures"]:
+            print(f"  FAIL {f['id']} [{f['kind']}/{f['category']}] {f['question'] or f['action']} -> "
+                  f"{f['status']} {f['leaks'] or ''} {f['detail'][:100]}")
+    failed = []
+    if args.min_stopped is not None and report["attacks_stopped_pct"] < args.min_stopped:
+        failed.append(f"attacks stopped {report['attacks_stopped_pct']}% is below {args.min_stopped}%")
+    if args.min_benign is not None and report["benign_answered_pct"] < args.min_benign:
+        failed.append(f"benign answered {report['benign_answered_pct']}% is below {args.min_benign}%")
+    if report["leaks"]:
+        failed.append(f"{report['leaks']} outputs leaked an identifier or a small cell")
+    for f in failed:
+        print(f"eval gate failed: {f}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_users(args) -> int:
     """Add or update a steward in the users file; the password is read with getpass."""
     import getpass
@@ -170,6 +201,24 @@ def cmd_users(args) -> int:
         raise UsageError("The two passwords differ; nothing was changed.")
     new = add_user(users_file, args.id, password, name=args.name, org=args.org)
     print(f"steward {args.id} {'added to' if new else 'updated in'} {users_file}", file=sys.stderr)
+    return 0
+
+
+def _eval_retrieval(args, pipeline) -> int:
+    from eval.docs_eval import run_docs, run_metrics
+    pipeline.docs_index.progress = lambda m: print(m, file=sys.stderr)
+    run = run_docs if args.suite == "docs" else run_metrics
+    report = run(pipeline, mode=args.retriever, embedding_model=args.embedding_model)
+    if args.json:
+        _print_json(report)
+    else:
+        print(f"{report['suite']} ({report['retriever']}, {report['embedding_model']}): {report['cases']} cases, "
+              f"recall@1 {report['recall_at_1']}, recall@3 {report['recall_at_3']}, MRR {report['mrr']}")
+        for f in report.get("failures", []):
+            print(f"  MISS {f['id']}: {f['question']} -> rank {f['rank']} {f['got']}")
+    if args.min_recall_at_3 is not None and report["recall_at_3"] < args.min_recall_at_3:
+        print(f"eval gate failed: recall@3 {report['recall_at_3']} is below {args.min_recall_at_3}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -285,6 +334,13 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.add_argument("--min-accuracy", type=float)
     e.add_argument("--max-wrong", type=int)
+    e.add_argument("--min-stopped", type=float, help="redteam: fail when fewer attacks are stopped (percent)")
+    e.add_argument("--min-benign", type=float, help="redteam: fail when fewer benign cases are answered (percent)")
+    e.add_argument("--retriever", choices=["hybrid", "dense", "lexical"], default="hybrid",
+                   help="docs/metrics suites: which retrieval to score")
+    e.add_argument("--embedding-model", help="docs/metrics suites: score another embedding model "
+                   "(name or folder) in a separate index; default: the configured one")
+    e.add_argument("--min-recall-at-3", type=float, help="docs/metrics suites: fail below this recall@3")
     e.set_defaults(func=cmd_eval)
     rv = sub.add_parser("review", help="the steward review queue (stewards) and request state (requesters)")
     rv.add_argument("action", choices=["list", "show", "approve", "deny", "status", "fetch"])

@@ -10,6 +10,7 @@ when the pipeline is opened; the stages in between are pure functions.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import replace
@@ -24,10 +25,11 @@ from assistant.semantic import Catalog
 from assistant.settings import Settings
 from assistant.sql import allowed_columns, build_union, check
 from assistant.types import Actor, GuardedAnswer, QueryPlan, Question
-from guardrails import disclosure, inbound, policy
+from guardrails import disclosure, inbound, policy, probes
 from guardrails.audit import AuditLog
 from guardrails.review import ReviewQueue, ReviewRequest
 from retrieval import docs as docs_mod
+from retrieval.index import DocsIndex
 from retrieval.datasheets import Datasheet, load_datasheets
 from retrieval.geography import Gazetteer
 from retrieval.store import Store, build_store
@@ -65,6 +67,10 @@ class Pipeline:
         self.planner = Planner(self.catalog, gazetteer, settings.fuzzy_place_cutoff)
         self.allowed = allowed_columns(sheets)
         self.conversations = Conversations(settings.conversations_dir)
+        # Documentation index (Chroma + BM25): built lazily on the first docs question or
+        # measure lookup, embedding only chunks that changed since the last build.
+        self.docs_index = DocsIndex.open(settings, sheets)
+        self.planner.metric_finder = self._metric_candidates
         self.reviews = ReviewQueue(settings.governance_db)
         self.ledger = disclosure.Ledger(settings.governance_db)
 
@@ -73,7 +79,9 @@ class Pipeline:
              progress: Callable[[str], None] | None = None) -> "Pipeline":
         settings = settings or Settings.load()
         data_dir = Path(settings.data_dir)
-        sheets = load_datasheets(data_dir / "datasheets", data_dir)
+        from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
+        ensure_demo_contributions(settings, progress)     # SYNTHETIC demo data; cheap when current
+        sheets = load_commons_sheets(settings)             # shipped + published contributions
         build_store(settings.store_path, sheets, data_dir, progress)
         store = Store(settings.store_path, settings.query_timeout_s, settings.row_cap)
         gaz = Gazetteer.from_lookups(data_dir / "raw")
@@ -96,10 +104,16 @@ class Pipeline:
             answer = GuardedAnswer(status="refused", answer=decision.reason + " If you meant something else, "
                                    "ask for the figures without the use you described.")
             return self._finish(answer, record, started)
+        probed = probes.probe(screened.text)
+        if probed:
+            record["policy"] = {"outcome": "refuse", "rule": probed.rule}
+            return self._finish(GuardedAnswer(status="refused", answer=f"{probed.message} (rule: {probed.rule})"),
+                                record, started)
         question = replace(question, text=screened.text)
         state = self.conversations.load(question.conversation_id)
         try:
-            planned = self.planner.plan(screened.text, state)
+            # Redaction placeholders (<EMAIL_ADDRESS>) are not part of what was asked.
+            planned = self.planner.plan(re.sub(r"<[A-Z_]+>", " ", screened.text), state)
             answer = self._answer(planned, question, record)
         except QueryTimeout as e:
             answer = GuardedAnswer(status="no_data", answer=str(e))
@@ -304,10 +318,19 @@ class Pipeline:
                                                                f"How has the population of {place.name} changed?"))
 
     def _docs(self, planned: Planned, question: Question) -> GuardedAnswer:
-        text, found = docs_mod.answer(self.sheets, planned.docs)
-        used = list(dict.fromkeys(p.dataset for p in found))
+        text, found = docs_mod.answer(self.sheets, planned.docs, index=self.docs_index,
+                                      role=question.actor.role)
+        used = [d for d in dict.fromkeys(p.dataset for p in found) if d in self.sheets]
         return GuardedAnswer(status="answered", answer=text, datasets=tuple(used),
                              citations=tuple(ans.citation(self.sheets[d]) for d in used))
+
+    def _metric_candidates(self, text: str, k: int = 3):
+        """Ranked candidate measures for words the planner's lexicon did not recognise."""
+        try:
+            return self.docs_index.metrics.candidates(text, k=k)
+        except CommonsError as e:
+            log.warning("measure index unavailable: %s", e)
+            return []
 
     # -- steward review -------------------------------------------------------------------
     def review_status(self, review_id: str, actor: Actor) -> ReviewRequest:
@@ -354,8 +377,7 @@ class Pipeline:
         control and outbound checks as any other answer."""
         started = time.perf_counter()
         req = self.review_status(review_id, actor)
-        record = {"actor": actor.id, "role": actor.role, "purpose": req.purpose, "question": req.question,
-                  "review_id": req.id}
+        record = {"actor": actor.id, "role": actor.role, "purpose": req.purpose, "question": req.question}
         if req.state == "pending":
             return GuardedAnswer(status="needs_review", review_id=req.id, datasets=req.datasets,
                                  answer=f"Request {req.id} is still pending with a steward. Nothing has been released.")
@@ -394,6 +416,56 @@ class Pipeline:
 
     def close(self) -> None:
         self.store.close()
+
+    # -- contributions (thin wrappers over retrieval.ingest; added for the app) ------------
+    def _contribution_scanner(self):
+        if getattr(self, "_pii_scanner", None) is None:
+            from guardrails.pii import PiiScanner
+            self._pii_scanner = PiiScanner.from_settings(self.settings)
+        return self._pii_scanner
+
+    def scan_contribution(self, csv_bytes: bytes, datasheet_yaml: str):
+        """The identifier scan of an upload (a ScanReport); nothing is kept."""
+        import tempfile
+        from retrieval import ingest
+        with tempfile.TemporaryDirectory(prefix="commons-scan-") as tmp:
+            path = Path(tmp) / "upload.csv"
+            path.write_bytes(csv_bytes)
+            return ingest.scan(path, datasheet_yaml, self._contribution_scanner())
+
+    def submit_contribution(self, csv_bytes: bytes, datasheet_yaml: str, submitter: Actor):
+        """Stage an upload for a steward (scanned now; nothing is published before approval)."""
+        from retrieval import ingest
+        return ingest.submit(csv_bytes, datasheet_yaml, self.settings, self._contribution_scanner(), submitter.id)
+
+    def contributions(self, steward: Actor, state: str | None = None):
+        from retrieval import ingest
+        self._require_steward(steward)
+        return ingest.list_contributions(self.settings, state)
+
+    def approve_contribution(self, cid: str, steward: Actor, reason: str):
+        """Publish a pending contribution, then reload so the new dataset is answerable."""
+        from retrieval import ingest
+        self._require_steward(steward)
+        c = ingest.approve_contribution(cid, steward.id, reason, self.settings, self._contribution_scanner())
+        self.reload()
+        return c
+
+    def deny_contribution(self, cid: str, steward: Actor, reason: str):
+        from retrieval import ingest
+        self._require_steward(steward)
+        return ingest.deny_contribution(cid, steward.id, reason, self.settings)
+
+    def reload(self) -> None:
+        """Re-read the datasheets and rebuild the store, catalogue and planner in place (the
+        app holds one cached pipeline).  The old store connection is closed first: DuckDB
+        shares one database instance per path within a process, so while it is open a new
+        connection would still see the old store."""
+        scanner = getattr(self, "_pii_scanner", None)
+        self.store.close()
+        fresh = Pipeline.open(self.settings)
+        self.__dict__.update(fresh.__dict__)
+        self._pii_scanner = scanner
 
 
 def new_conversation_id() -> str:

@@ -190,6 +190,11 @@ class Planner:
 
         oos = lx.any_phrase(tokens, lx.OUT_OF_SCOPE)
         hits = self._measures(stems)
+        # A multi-word place name wins over a topic word inside it ("Princes Park" is not green space).
+        named = [m.span for m in self.gaz.find(text, tokens, set(), self.fuzzy_cutoff)
+                 if m.span[1] - m.span[0] >= 2 and not m.fuzzy]
+        hits = [h for h in hits if not any(a <= h.span[0] and h.span[1] <= b and h.span[1] - h.span[0] < b - a
+                                           for a, b in named)]
         blocked = {i for h in hits for i in range(*h.span)}
         years = lx.find_years(tokens)
         blocked |= {i for i, _ in years}
@@ -521,7 +526,7 @@ class Planner:
                     values = self.catalog.dim_values.get((ref.dataset, d.column), ())
                     for v in values:
                         nv = normalise(v)
-                        if re.search(rf"\b{re.escape(nv)}\b", joined) and d.column != ref.sheet.time.column:
+                        if re.search(rf"\b{re.escape(nv)}s?\b", joined) and d.column != ref.sheet.time.column:
                             filters.append((d.column, v))
                             break
                     else:

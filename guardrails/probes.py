@@ -1,0 +1,80 @@
+"""Requests the commons refuses whatever data they touch, spotted in the (redacted) question:
+
+* ``disclosure.identifiers``  asking for identifiers or individual records ("the NHS numbers
+  of ...", "list everyone ...", "every row", a direct-identifier column name);
+* ``inbound.injection``        instructions aimed at the assistant ("ignore previous
+  instructions", "SYSTEM:", "developer mode", "pretend you are ...");
+* ``inbound.role_claim``       claiming a role in the text ("I am the steward"): roles come
+  from signing in, never from a question;
+* ``inbound.sql_tautology``    SQL injection fragments such as ``' OR '1'='1``.
+
+Pure functions over text; the pipeline turns a hit into a refusal that quotes the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_IDENTIFIER_WORDS = (r"(full |first |last |sur)?names?|e-?mails?( addresses)?|email addresses|phone numbers?|"
+                     r"mobile numbers?|telephone numbers?|nhs numbers?|ni numbers?|national insurance numbers?|"
+                     r"post ?codes?|(home )?addresses|contact details|identifiers|ids|dates? of birth|"
+                     r"participant (keys?|refs?|ids?)|record refs?")
+_PEOPLE = (r"(people|persons?|participants?|patients?|beneficiar(y|ies)|everyone|each|every|users?|members?|"
+           r"residents?|individuals?|contributors?|those|them|clients?|service users?)")
+IDENTIFIERS = re.compile(
+    rf"\b({_IDENTIFIER_WORDS})\b.{{0,40}}\b(of|for|from|belonging to|in)\b.{{0,30}}\b{_PEOPLE}\b|"
+    rf"\b{_PEOPLE}\b.{{0,30}}\b(with|and|including|by)\b.{{0,15}}\b({_IDENTIFIER_WORDS})\b|"
+    r"\b(list|name|show|give|tell|export|dump|print)\b.{0,20}\b(everyone|every (one|person|participant|patient|row|record)|"
+    r"all (the )?(participants|patients|people|rows|records|beneficiaries|members)|each (participant|patient|person|row)|"
+    r"the (raw|individual|underlying) (rows|records|data|table|file))\b|"
+    r"\b(every row|row[- ]level|raw (table|rows|records|file|contribution)|individual (records|rows|level data)|"
+    r"microdata|record[- ]level|the raw contribution)\b|"
+    r"\b(full_name|beneficiary_name|nhs_number|ni_number|participant_key|participant_ref|record_ref|"
+    r"date_of_birth)\b|"
+    r"\bwho (is|are) (participant|patient|beneficiary|the (participant|patient|person))\b|"
+    r"\b(who|which (person|participant|patient|individual|one))\b.{0,30}\b(has|have|had) the (most|highest|"
+    r"nhs|email|postcode|lowest|least)\b",
+    re.I)
+INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass)\b.{0,30}\b(instructions?|rules?|polic(y|ies)|guardrails?|"
+    r"restrictions?|prompt|safeguards?)\b|^\s*(system|assistant|developer)\s*:|\bdeveloper mode\b|"
+    r"\b(pretend|act as if|imagine) (you are|you're|to be)\b|\byou are now\b|\bjailbreak\b|"
+    r"\b(new|updated) (policy|rule|instruction)s? from\b|\byou (are|were) (allowed|authori[sz]ed|permitted) to\b|"
+    r"\b(reveal|leak|disclose|expose)\b.{0,40}\b(identif\w*|nhs|email|names?|raw|secret|password|prompt)\b|"
+    r"\brepeat (the|your) (contents|prompt|instructions|system)\b",
+    re.I | re.M)
+ROLE_CLAIM = re.compile(
+    r"\b(i am|i'm|im|as|acting as|speaking as|this is) (the|a|an) (steward|administrator|admin|superuser|"
+    r"data steward|root|dba|database administrator)\b|\b(approve|grant|elevate|escalate)\b.{0,20}\b(my|own|this) "
+    r"(request|access|role|permissions?)\b|\bswitch (my )?role\b",
+    re.I)
+SQL_TAUTOLOGY = re.compile(r"'\s*(or|and)\s+'?\w*'?\s*=\s*'?\w*|\b(or|and)\s+1\s*=\s*1\b|'\s*;|--\s*$|/\*", re.I)
+
+
+@dataclass(frozen=True)
+class Probe:
+    rule: str
+    message: str
+
+
+MESSAGES = {
+    "disclosure.identifiers": ("The commons never releases identifiers (names, emails, NHS or NI numbers, phone "
+                               "numbers, postcodes) or individual records: only counted, disclosure-controlled "
+                               "figures about groups of at least ten people. Ask for a count or a breakdown instead."),
+    "inbound.injection": ("I follow the commons' rules whatever a question says, so instructions inside a question "
+                          "are not acted on. Ask about an area or a topic instead."),
+    "inbound.role_claim": ("Roles come from signing in, not from what a question says. Stewards review requests on "
+                           "the steward desk or with `commons review`; nobody can approve their own request."),
+    "inbound.sql_tautology": ("I answer questions in plain language and build every query myself; SQL fragments in "
+                              "a question are not run. Ask about an area or a topic instead."),
+}
+
+
+def probe(text: str) -> Probe | None:
+    """The first refused kind of request found in ``text`` (already redacted), if any."""
+    for rule, pattern in (("inbound.sql_tautology", SQL_TAUTOLOGY), ("inbound.injection", INJECTION),
+                          ("inbound.role_claim", ROLE_CLAIM), ("disclosure.identifiers", IDENTIFIERS)):
+        if pattern.search(text):
+            return Probe(rule, MESSAGES[rule])
+    return None

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -35,6 +37,16 @@ from retrieval.geography import Gazetteer
 from retrieval.store import Store, build_store
 
 log = logging.getLogger(__name__)
+GUARDRAIL_STAGES = ("screen", "probe", "policy", "disclosure", "outbound", "audit")
+
+
+@contextmanager
+def _timed(timings: dict, stage: str):
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - t0) * 1000
 
 
 def _suggest(plan: QueryPlan, gaz: Gazetteer, catalog: Catalog) -> tuple[str, ...]:
@@ -72,6 +84,7 @@ class Pipeline:
         self.docs_index = DocsIndex.open(settings, sheets)
         self.planner.metric_finder = self._metric_candidates
         self.reviews = ReviewQueue(settings.governance_db)
+        self._local = threading.local()
         self.ledger = disclosure.Ledger(settings.governance_db)
 
     @classmethod
@@ -85,26 +98,40 @@ class Pipeline:
         build_store(settings.store_path, sheets, data_dir, progress)
         store = Store(settings.store_path, settings.query_timeout_s, settings.row_cap)
         gaz = Gazetteer.from_lookups(data_dir / "raw")
+        if progress:
+            progress("loading the PII scanner")
+        inbound.redact("warm up the scanner")       # builds the Presidio analyzer once, here
         return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path))
 
     # -- the one public verb ------------------------------------------------------------
+    @property
+    def last_timings(self) -> dict[str, float]:
+        """Milliseconds per stage of the last question asked on this thread (for benchmarks)."""
+        return dict(getattr(self._local, "timings", {}))
+
+    def _timings(self) -> dict[str, float]:
+        return self._local.__dict__.setdefault("timings", {})
+
     def ask(self, question: Question) -> GuardedAnswer:
         started = time.perf_counter()
-        screened = inbound.screen(question.text, self.settings.max_question_chars)
+        self._local.timings = t = {}
+        with _timed(t, "screen"):
+            screened = inbound.screen(question.text, self.settings.max_question_chars)
         record = {"actor": question.actor.id, "role": question.actor.role, "purpose": question.purpose,
                   "conversation": question.conversation_id, "question": screened.text[:2000],
                   "pii_found": list(screened.findings)}
         if screened.problem:
             answer = GuardedAnswer(status=screened.status, answer=screened.problem)
             return self._finish(answer, record, started)
-        stated = policy.stated_purpose(screened.text)
+        with _timed(t, "probe"):
+            stated = policy.stated_purpose(screened.text)
+            probed = probes.probe(screened.text) if not stated else None
         if stated:
             decision = policy.decide([], question.actor.role, stated)
             record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
             answer = GuardedAnswer(status="refused", answer=decision.reason + " If you meant something else, "
                                    "ask for the figures without the use you described.")
             return self._finish(answer, record, started)
-        probed = probes.probe(screened.text)
         if probed:
             record["policy"] = {"outcome": "refuse", "rule": probed.rule}
             return self._finish(GuardedAnswer(status="refused", answer=f"{probed.message} (rule: {probed.rule})"),
@@ -113,7 +140,8 @@ class Pipeline:
         state = self.conversations.load(question.conversation_id)
         try:
             # Redaction placeholders (<EMAIL_ADDRESS>) are not part of what was asked.
-            planned = self.planner.plan(re.sub(r"<[A-Z_]+>", " ", screened.text), state)
+            with _timed(t, "plan"):
+                planned = self.planner.plan(re.sub(r"<[A-Z_]+>", " ", screened.text), state)
             answer = self._answer(planned, question, record)
         except QueryTimeout as e:
             answer = GuardedAnswer(status="no_data", answer=str(e))
@@ -126,12 +154,15 @@ class Pipeline:
 
     def _finish(self, answer: GuardedAnswer, record: dict, started: float,
                 event: str = "question") -> GuardedAnswer:
-        answer = self._outbound(answer)
+        t = self._timings()
+        with _timed(t, "outbound"):
+            answer = self._outbound(answer)
         record.setdefault("released_cells", sum(1 for r in answer.table["rows"]) if answer.table else 0)
         record.setdefault("suppressed_cells", 0)
-        audit_id = self.audit.append(event, **record, status=answer.status, sql=answer.sql,
-                                     datasets=list(answer.datasets), review_id=answer.review_id,
-                                     elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+        with _timed(t, "audit"):
+            audit_id = self.audit.append(event, **record, status=answer.status, sql=answer.sql,
+                                         datasets=list(answer.datasets), review_id=answer.review_id,
+                                         elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
         return replace(answer, audit_id=audit_id)
 
     def _outbound(self, answer: GuardedAnswer) -> GuardedAnswer:
@@ -157,7 +188,8 @@ class Pipeline:
         if plan.intent == "summary":
             return self._summary(plan, question)
         sheet = self.sheets[plan.dataset]
-        decision = policy.decide([sheet], question.actor.role, question.purpose)
+        with _timed(self._timings(), "policy"):
+            decision = policy.decide([sheet], question.actor.role, question.purpose)
         record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
         if decision.outcome == "refuse":
             return GuardedAnswer(status="refused", answer=decision.reason, datasets=(sheet.id,),
@@ -179,31 +211,28 @@ class Pipeline:
                  note: str | None = None, check_differencing: bool = True) -> GuardedAnswer:
         """Build, check and run the SQL for an allowed plan; disclosure control; compose."""
         sheet = self.sheets[plan.dataset]
-        q = ans.queries_for(plan, self.catalog, self.gaz)
-        checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
-        result = self.store.execute(checked)
-        if sheet.person_level:
-            result = self._with_empty_categories(result, plan, sheet)
-        controlled = disclosure.control(result, [sheet], q.measure)
+        t = self._timings()
+        with _timed(t, "sql"):
+            q = ans.queries_for(plan, self.catalog, self.gaz)
+            checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
+        with _timed(t, "execute"):
+            result = self.store.execute(checked)
+        with _timed(t, "disclosure"):
+            controlled, flag = self._control(result, plan, sheet, q.measure, question.actor, check_differencing)
         record.update(released_cells=controlled.released_cells, suppressed_cells=controlled.suppressed_cells,
                       disclosure_rules=list(controlled.reasons))
-        if sheet.person_level and check_differencing:
-            sig = disclosure.signature(plan.to_dict())
-            flag = self.ledger.check(question.actor.id, sheet.id, sig, controlled.populations,
-                                     sheet.rules.differencing_max)
-            if flag is not None:
-                record["policy"] = {"outcome": "refuse", "rule": "disclosure.differencing"}
-                record.update(released_cells=0)
-                return GuardedAnswer(
-                    status="refused", datasets=(sheet.id,), plan=plan.to_dict(),
-                    answer=("This question covers almost the same group of people as one you have already been "
-                            "given (they differ by fewer than "
-                            f"{sheet.rules.differencing_max + 1} people), so comparing the two could reveal "
-                            "figures about a handful of individuals. It has not been answered "
-                            "(rule: disclosure.differencing). "
-                            f"Contact the steward if you need it: {sheet.steward.name} ({sheet.steward.contact})."))
-            self.ledger.record(question.actor.id, sheet.id, sig, controlled.populations)
-        composed = ans.compose(plan, q, controlled.result, self.gaz)
+        if flag is not None:
+            record["policy"] = {"outcome": "refuse", "rule": "disclosure.differencing"}
+            record.update(released_cells=0)
+            return GuardedAnswer(
+                status="refused", datasets=(sheet.id,), plan=plan.to_dict(),
+                answer=("This question covers almost the same group of people as one you have already been "
+                        f"given (they differ by fewer than {sheet.rules.differencing_max + 1} people), so "
+                        "comparing the two could reveal figures about a handful of individuals. It has not been "
+                        "answered (rule: disclosure.differencing). "
+                        f"Contact the steward if you need it: {sheet.steward.name} ({sheet.steward.contact})."))
+        with _timed(t, "compose"):
+            composed = ans.compose(plan, q, controlled.result, self.gaz)
         caveats = ans.caveats_for(plan, sheet, self.gaz) + ([note] if note else [])
         text, table, status = composed.text, composed.table, composed.status
         if sheet.person_level:
@@ -217,6 +246,20 @@ class Pipeline:
                              datasets=(sheet.id,), citations=(ans.citation(sheet),), caveats=tuple(caveats),
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
+
+    def _control(self, result, plan: QueryPlan, sheet: Datasheet, measure, actor: Actor, check_differencing: bool):
+        """Disclosure control, then (person-level data) the differencing check against what
+        this actor has been given; a release is recorded in the ledger."""
+        if sheet.person_level:
+            result = self._with_empty_categories(result, plan, sheet)
+        controlled = disclosure.control(result, [sheet], measure)
+        if not (sheet.person_level and check_differencing):
+            return controlled, None
+        sig = disclosure.signature(plan.to_dict())
+        flag = self.ledger.check(actor.id, sheet.id, sig, controlled.populations, sheet.rules.differencing_max)
+        if flag is None:
+            self.ledger.record(actor.id, sheet.id, sig, controlled.populations)
+        return controlled, flag
 
     def _with_empty_categories(self, result, plan: QueryPlan, sheet: Datasheet):
         """A dimension breakdown lists every category, empty ones as zero cells (which

@@ -93,7 +93,9 @@ def cmd_ask(args) -> int:
 def cmd_build(args) -> int:
     from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
     from retrieval.store import build_store
+    from retrieval.datasheets import load_datasheets
     s = Settings.load()
+    load_datasheets(Path(s.data_dir) / "datasheets", Path(s.data_dir))   # fail fast on the shipped data
     ensure_demo_contributions(s, lambda m: print(m, file=sys.stderr))
     sheets = load_commons_sheets(s)
     built = build_store(s.store_path, sheets, Path(s.data_dir), lambda m: print(m, file=sys.stderr), args.force)
@@ -102,9 +104,8 @@ def cmd_build(args) -> int:
 
 
 def cmd_ingest(args) -> int:
-    from guardrails.pii import PiiScanner
     from retrieval.datasheets import load_datasheet
-    from retrieval.ingest import ingest, load_commons_sheets
+    from retrieval.ingest import LazyScanner, ingest, load_commons_sheets
     from retrieval.store import build_store
     s = Settings.load()
     say = lambda m: print(m, file=sys.stderr)  # noqa: E731
@@ -112,12 +113,12 @@ def cmd_ingest(args) -> int:
         if not Path(f).is_file():
             raise UsageError(f"{what} {f} does not exist.")
     try:
-        result = ingest(Path(args.file), load_datasheet(Path(args.datasheet)), s, PiiScanner.from_settings(s), say)
+        result = ingest(Path(args.file), load_datasheet(Path(args.datasheet)), s, LazyScanner(s, say), say)
+        built = build_store(s.store_path, load_commons_sheets(s), Path(s.data_dir), say)
     except CommonsError as e:
         if args.json:
             _print_json({"ok": False, "error": str(e)})
         raise
-    built = build_store(s.store_path, load_commons_sheets(s), Path(s.data_dir), say)
     if args.json:
         _print_json({"ok": True, **result.to_dict(), "store_rebuilt": built})
     else:
@@ -142,7 +143,7 @@ def cmd_eval(args) -> int:
     pipeline = Pipeline.open(Settings.load(), progress=lambda m: print(m, file=sys.stderr))
     if args.suite in ("docs", "metrics"):
         return _eval_retrieval(args, pipeline)
-    if args.suite == "redteam":
+    if args.suite in ("redteam", "redteam_heldout"):
         return _eval_redteam(args, pipeline)
 
     def ask(text, conversation):
@@ -168,8 +169,8 @@ def cmd_eval(args) -> int:
 
 
 def _eval_redteam(args, pipeline) -> int:
-    from eval.redteam import run
-    report = run(pipeline)
+    from eval.redteam import HELDOUT, SUITE, run
+    report = run(pipeline, HELDOUT if args.suite == "redteam_heldout" else SUITE)
     if args.json:
         _print_json(report)
     else:

@@ -16,6 +16,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
@@ -23,7 +24,7 @@ from assistant import answers as ans
 from assistant.conversation import Conversations
 from assistant.errors import CommonsError, QueryTimeout, ReviewError
 from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
-from assistant.semantic import Catalog
+from assistant.semantic import WARD_VINTAGE, Catalog
 from assistant.settings import Settings
 from assistant.sql import allowed_columns, build_union, check
 from assistant.types import Actor, GuardedAnswer, QueryPlan, Question
@@ -125,7 +126,7 @@ class Pipeline:
             return self._finish(answer, record, started)
         with _timed(t, "probe"):
             stated = policy.stated_purpose(screened.text)
-            probed = probes.probe(screened.text) if not stated else None
+            probed = probes.probe(screened.text, question.actor.role) if not stated else None
         if stated:
             decision = policy.decide([], question.actor.role, stated)
             record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
@@ -166,15 +167,43 @@ class Pipeline:
         return replace(answer, audit_id=audit_id)
 
     def _outbound(self, answer: GuardedAnswer) -> GuardedAnswer:
-        """No identifier leaves: the answer text and every table cell are scanned."""
-        text, found = inbound.redact(answer.answer)
+        """No identifier leaves: answer text, table cells, caveats, options and suggestions are
+        scanned.  The stewards' published contact addresses are the only emails let through."""
+        texts = [answer.answer, *answer.caveats, *answer.options, *answer.suggestions]
+        cells = [(i, j) for i, row in enumerate((answer.table or {}).get("rows") or [])
+                 for j, c in enumerate(row) if isinstance(c, str)]
+        texts += [answer.table["rows"][i][j] for i, j in cells]
+        out = [self._restore(t) for t, _ in inbound.redact_many([self._shield(t) for t in texts])]
+        if out == texts:
+            return answer
+        n = 1 + len(answer.caveats)
+        caveats, rest = out[1:n], out[n:]
+        options, rest = rest[:len(answer.options)], rest[len(answer.options):]
+        suggestions, rest = rest[:len(answer.suggestions)], rest[len(answer.suggestions):]
         table = answer.table
-        if table:
-            rows = []
-            for row in table["rows"]:
-                rows.append([inbound.redact(c)[0] if isinstance(c, str) else c for c in row])
+        if cells:
+            rows = [list(r) for r in table["rows"]]
+            for (i, j), v in zip(cells, rest):
+                rows[i][j] = v
             table = {**table, "rows": rows}
-        return replace(answer, answer=text, table=table) if found or table is not answer.table else answer
+        return replace(answer, answer=out[0], caveats=tuple(caveats), options=tuple(options),
+                       suggestions=tuple(suggestions), table=table)
+
+    @cached_property
+    def _contacts(self) -> dict[str, str]:
+        """Published steward contacts (from datasheets) -> placeholder tokens."""
+        found = sorted({s.steward.contact for s in self.sheets.values() if "@" in s.steward.contact})
+        return {c: f"STEWARDCONTACT{i}X" for i, c in enumerate(found)}
+
+    def _shield(self, text: str) -> str:
+        for contact, token in self._contacts.items():
+            text = text.replace(contact, token)
+        return text
+
+    def _restore(self, text: str) -> str:
+        for contact, token in self._contacts.items():
+            text = text.replace(token, contact)
+        return text
 
     # -- stages ---------------------------------------------------------------------------
     def _answer(self, planned: Planned, question: Question, record: dict) -> GuardedAnswer:
@@ -214,11 +243,15 @@ class Pipeline:
         t = self._timings()
         with _timed(t, "sql"):
             q = ans.queries_for(plan, self.catalog, self.gaz)
+            if sheet.person_level:
+                # Rank after disclosure control, never in SQL: a LIMIT or ORDER BY over true
+                # counts would reveal which suppressed areas are smallest.
+                q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
             checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
         with _timed(t, "execute"):
             result = self.store.execute(checked)
         with _timed(t, "disclosure"):
-            controlled, flag = self._control(result, plan, sheet, q.measure, question.actor, check_differencing)
+            controlled, flag = self._control(result, plan, q, sheet, question.actor, check_differencing)
         record.update(released_cells=controlled.released_cells, suppressed_cells=controlled.suppressed_cells,
                       disclosure_rules=list(controlled.reasons))
         if flag is not None:
@@ -247,12 +280,12 @@ class Pipeline:
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
 
-    def _control(self, result, plan: QueryPlan, sheet: Datasheet, measure, actor: Actor, check_differencing: bool):
+    def _control(self, result, plan: QueryPlan, q, sheet: Datasheet, actor: Actor, check_differencing: bool):
         """Disclosure control, then (person-level data) the differencing check against what
         this actor has been given; a release is recorded in the ledger."""
         if sheet.person_level:
-            result = self._with_empty_categories(result, plan, sheet)
-        controlled = disclosure.control(result, [sheet], measure)
+            result = self._with_empty_cells(result, q, sheet)
+        controlled = disclosure.control(result, [sheet], q.measure)
         if not (sheet.person_level and check_differencing):
             return controlled, None
         sig = disclosure.signature(plan.to_dict())
@@ -261,24 +294,53 @@ class Pipeline:
             self.ledger.record(actor.id, sheet.id, sig, controlled.populations)
         return controlled, flag
 
-    def _with_empty_categories(self, result, plan: QueryPlan, sheet: Datasheet):
-        """A dimension breakdown lists every category, empty ones as zero cells (which
-        disclosure control then suppresses), so a missing row cannot reveal a zero."""
-        if not plan.dimension or plan.dimension.startswith("group:") or plan.dimension == sheet.time.column:
-            return result
-        values = self.catalog.dim_values.get((sheet.id, plan.dimension), ())
+    def _with_empty_cells(self, result, q, sheet: Datasheet):
+        """Every cell a person-level question could have returned is listed, empty ones as
+        zero cells (which disclosure control suppresses), so a missing row never reveals a
+        zero: every requested area, every council in the comparison, every child area of a
+        ranking, every category of a breakdown and every period of a series."""
         cols = result.columns
-        ci, ai = cols.index("category"), cols.index("area_code")
-        have = {(r[ai], str(r[ci])) for r in result.rows}
-        areas = {r[ai]: r for r in result.rows}
+        ix = {c: i for i, c in enumerate(cols)}
+        have = {(str(r[ix["area_code"]]), str(r[ix["period"]]), str(r[ix["category"]])) for r in result.rows}
         extra = []
-        for code, row in areas.items():
-            for v in values:
-                if (code, v) not in have:
-                    filler = dict(zip(cols, row))
-                    filler.update(category=v, value=0, n=0, top=None)
-                    extra.append(tuple(filler[c] for c in cols))
+        for spec in q.specs:
+            for code, name, period, category in self._expected_cells(spec, sheet):
+                if (code, period, category) not in have:
+                    have.add((code, period, category))
+                    filler = {"area_code": code, "area_name": name, "period": period, "category": category,
+                              "value": 0, "n": 0, "top": None}
+                    extra.append(tuple(filler.get(c) for c in cols))
         return replace(result, rows=result.rows + tuple(extra)) if extra else result
+
+    def _expected_cells(self, spec, sheet: Datasheet):
+        geo_v = sheet.geography.vintage
+        ward_v = WARD_VINTAGE.get(geo_v, geo_v)
+        scope = spec.place[1] if spec.place else None
+        if spec.category == "__councils__":
+            areas = [(p.lad_code, p.name) for p in self.gaz.lads()]
+        elif spec.place and spec.place[0] == spec.level:
+            place = self.gaz.by_code(spec.place[1])
+            areas = [(spec.place[1], place.name if place else spec.place[1])]
+        elif spec.level == "lad":
+            areas = [(p.lad_code, p.name) for p in self.gaz.lads()]
+        elif spec.level in ("ward", "lsoa"):
+            vintage = ward_v if spec.level == "ward" else geo_v
+            areas = [(p.code_for(vintage), p.name) for p in self.gaz.places.values()
+                     if p.level == spec.level and p.code_for(vintage)
+                     and (scope is None or p.lad_code == scope or scope.startswith("E47"))]
+        elif spec.level == "region":
+            areas = [(self.gaz.region().any_code, self.gaz.region().name)]
+        else:
+            areas = []
+        periods = [str(x) for x in spec.periods] if spec.group_time else [spec.period_label or ""]
+        if spec.dimension:
+            cats = [str(v) for v in self.catalog.dim_values.get((sheet.id, spec.dimension), ())]
+        else:
+            cats = [spec.category or ""]
+        for code, name in areas:
+            for period in periods:
+                for cat in cats:
+                    yield str(code), name, period, cat
 
     @staticmethod
     def _explain_suppression(composed, controlled, sheet: Datasheet, plan: QueryPlan):
@@ -287,21 +349,28 @@ class Pipeline:
                    f"counts are rounded to the nearest {rules.round_to}, and a further cell is hidden where a "
                    "suppressed one could be worked out from a total."]
         text, table, status = composed.text, composed.table, composed.status
-        hidden = [r for i, r in enumerate(controlled.result.rows) if i in controlled.suppressed]
+        mark = f"suppressed (<{rules.min_cell})"
+        # Alphabetical, one row per area and category: the order must not follow the true counts.
+        hidden = sorted({(str(r[1]), "" if r[3] in (None, "__councils__") else str(r[3]))
+                         for i, r in enumerate(controlled.result.rows) if i in controlled.suppressed})
         if hidden and status == "no_data" and plan.intent in ("value", "comparison"):
             status = "answered"
-            text = (f"The figure for {', '.join(dict.fromkeys(str(r[1]) for r in hidden))} is suppressed: it describes "
-                    f"fewer than {rules.min_cell} people (or would let a suppressed figure be worked out), so the "
-                    "commons does not release it.")
+            asked = [n for n, _ in hidden if any(n in (composed.text or "") for _ in (0,))] or [hidden[0][0]]
+            text = (f"The figure for {', '.join(dict.fromkeys(asked))} is suppressed: it describes fewer than "
+                    f"{rules.min_cell} people, or could let a suppressed figure be worked out, so the commons "
+                    "does not release it.")
             table = {"columns": ["Area", "Category", "Value"],
-                     "rows": [[r[1], r[3] or "", f"suppressed (<{rules.min_cell})"] for r in hidden]}
+                     "rows": [[n, c, mark] for n, c in hidden]}
         elif hidden and table:
             width = len(table["columns"])
-            for r in hidden:
-                label = r[3] if r[3] and r[3] != "__councils__" else ""
-                cells = [r[1], label] if plan.dimension else [r[1]]
-                row = cells + [f"suppressed (<{rules.min_cell})"]
-                table["rows"].append((row + [None] * width)[:width])
+            rows = [[mark if (c is None and j > 0) else c for j, c in enumerate(r)] for r in table["rows"]]
+            shown = {str(r[0]).split(" ward (")[0] for r in rows}
+            for name, label in hidden:
+                if name in shown and not plan.dimension:
+                    continue
+                row = ([name, label] if plan.dimension else [name]) + [mark]
+                rows.append((row + [None] * width)[:width])
+            table = {**table, "rows": rows}
             text += (f" {len(hidden)} cell{'s' if len(hidden) != 1 else ''} "
                      f"{'are' if len(hidden) != 1 else 'is'} suppressed to protect the people in the data.")
         if "dominance" in controlled.reasons:
@@ -361,6 +430,19 @@ class Pipeline:
                                                                f"How has the population of {place.name} changed?"))
 
     def _docs(self, planned: Planned, question: Question) -> GuardedAnswer:
+        request = planned.docs or {}
+        section = request.get("section")
+        for did in request.get("datasets") or ():
+            sheet = self.sheets.get(did)
+            allowed = sheet.restricted_sections.get(section) if sheet else None
+            if allowed and question.actor.role not in allowed:
+                return GuardedAnswer(status="refused", datasets=(did,), answer=(
+                    f"The {section} section of {sheet.title} is restricted to these roles: {', '.join(allowed)}. "
+                    f"Contact the steward: {sheet.steward.name} ({sheet.steward.contact}). "
+                    "(rule: docs.restricted_section)"))
+        return self._docs_answer(planned, question)
+
+    def _docs_answer(self, planned: Planned, question: Question) -> GuardedAnswer:
         text, found = docs_mod.answer(self.sheets, planned.docs, index=self.docs_index,
                                       role=question.actor.role)
         used = [d for d in dict.fromkeys(p.dataset for p in found) if d in self.sheets]

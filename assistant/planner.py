@@ -144,7 +144,10 @@ class Planner:
                   "census", "q4", "quarter", "homeless", "doctor", "gp", "gps", "nhs", "percent",
                   "share", "percentage", "proportion", "nationally", "national", "folk", "folks",
                   "lived", "living", "bad", "good", "safe", "much", "there", "were", "was", "bit",
-                  "compare", "compared", "from", "to", "did", "since", "recorded", "police", "month"}
+                  "compare", "compared", "from", "to", "did", "since", "recorded", "police", "month",
+                  # everyday words that are not places ("Drop the decimals", "Name the council")
+                  "drop", "decimals", "decimal", "name", "names", "real", "please", "list", "show", "tell",
+                  "identify", "give", "round", "rounded", "exact", "exactly", "actual", "really", "thanks"}
         return vocab
 
     def _correct(self, tokens: list[str]) -> list[str]:
@@ -205,6 +208,15 @@ class Planner:
         matches = self.gaz.find(text, tokens, blocked, self.fuzzy_cutoff)
         matches = self._apply_forced(matches, state.get("force"))
         concept = hits[0].concept if hits else None
+        # Naming contributed person-level data ("lupus participants", "VCSE") picks that
+        # dataset even when another phrase ("aged 35 to 49") scores higher elsewhere.
+        personal = next((h.concept for h in hits if self._person_level(h.concept)), None)
+        if personal and not self._person_level(concept):
+            concept = personal
+        elif concept and not self._person_level(concept):
+            named = self._concept_from_values(tokens, person_level_only=True)
+            if named and concept in ("population",):
+                concept = named
         wants_share = bool(lx.any_phrase(tokens, ("share", "percentage", "percent", "proportion", "pct")))
         if wants_share and concept and not self._is_group_member(concept):
             member = next((h.concept for h in hits if self._is_group_member(h.concept)), None)
@@ -559,16 +571,25 @@ class Planner:
                             return f"group:{gid}", filters
         return dimension, filters
 
-    def _concept_from_values(self, tokens: list[str]) -> str | None:
-        """'burglaries in Sefton': a dimension value names the dataset's count measure."""
+    def _person_level(self, concept: str | None) -> bool:
+        return bool(concept) and any(r.sheet.person_level for r in self.catalog.concepts.get(concept, []))
+
+    def _concept_from_values(self, tokens: list[str], person_level_only: bool = False) -> str | None:
+        """'burglaries in Sefton', 'debt advice in Knowsley': a distinctive dimension value
+        names the dataset's count measure.  Years, numbers and everyday words ('None',
+        'Female', 'Improved') are not distinctive."""
         joined = " ".join(tokens)
         for (dataset, column), values in self.catalog.dim_values.items():
             sheet = self.catalog.sheets[dataset]
             if column == sheet.time.column or any(m.column == column for m in sheet.measures):
                 continue
+            if person_level_only and not sheet.person_level:
+                continue
             names = [normalise(v) for v in values] + [a for a, v in DIM_ALIASES.items() if v in values]
-            if any(re.search(rf"\b{re.escape(n)}\b", joined) for n in names if len(n) > 3):
-                count = next((m for m in sheet.measures if m.rollup == "sum"), None)
+            names = [n for n in names if len(n) > 3 and not re.fullmatch(r"[\d\s-]+", n)
+                     and (" " in n or not sheet.person_level)]
+            if any(re.search(rf"\b{re.escape(n)}\b", joined) for n in names):
+                count = next((m for m in sheet.measures if m.rollup in ("sum", "count")), None)
                 if count:
                     return count.id
         return None

@@ -63,19 +63,37 @@ PROHIBITED_LABELS = {
 
 # Phrases that state a purpose in the question itself ("... to price insurance").  A stated
 # prohibited purpose is refused whatever purpose was selected.
+# A question about the rules themselves ("can I use it for insurance pricing?", "what does the
+# datasheet say about marketing?") states no purpose: it is answered from the documentation.
+ASKS_ABOUT_RULES = re.compile(
+    r"\b(may|can|could|is it|am i|are we|are you)\b.{0,20}\b(allowed|permitted|use[ds]?|ok)\b.{0,40}\bfor\b|"
+    r"\bsay(s)? about\b|\bpolic(y|ies) (on|about|for)\b|\b(is|are) .{0,30}\b(prohibited|forbidden|allowed|"
+    r"permitted)\b|\bwhat (is|are) (prohibited|forbidden|not allowed)\b", re.I)
 STATED_PURPOSE = {
     "resale": re.compile(r"\b(re-?sell|resale|sell (it|this|the data|them|on)|sell\w* (the )?(data|figures|list)|"
                          r"pass (it|this|the data) (on )?to (a )?third|data broker)\b", re.I),
-    "insurance_pricing": re.compile(r"\b(insurance|insurer|underwrit\w*|premium(s)?)\b.{0,60}\b(pric\w*|premium|cover|"
-                                    r"quote|risk|set|adjust|load\w*)\b|\b(pric\w*|set|adjust)\b.{0,40}\b"
-                                    r"(insurance|premiums?)\b", re.I),
+    "insurance_pricing": re.compile(r"\b(underwrit\w*|actuar\w*|premiums|primas|versicherung\w*)\b|"
+                                    r"\b(insurance|insurers?|assurance|seguros?)\b(?=.*\b(pric\w*|premiums?|quotes?|"
+                                    r"risk\w*|cover|customers?|policy ?holders?|rates?|fijar|set\w*|adjust\w*|"
+                                    r"load\w*|claims?|eligib\w*)\b)|\b(pric\w*|premiums?|quotes?|risk\w*|cover|"
+                                    r"set\w*|adjust\w*|load\w*)\b(?=.*\b(insurance|insurers?|assurance)\b)",
+                                    re.I | re.S),
     "individual_decisions": re.compile(r"\b(den(y|ying|ial)|refus\w*|withdraw\w*|decid\w* (whether|who|on))\b.{0,60}"
                                        r"\b(care|treatment|benefit\w*|housing|tenan\w*|job|employ\w*|hir\w*|loan|"
-                                       r"credit|mortgage|individual|patient|applicant)\b", re.I),
-    "marketing": re.compile(r"\b(market(ing)? (to|campaign)|advertis\w*|target(ed|ing)? (ads|adverts|advertising|"
-                            r"marketing|them|people|patients|customers)|mailing list|sales leads?|leads? for)\b", re.I),
+                                       r"credit|mortgage|individual|patient|applicant)\b|"
+                                       r"\b(vet|vetting|screen(ing)?|assess\w*|shortlist\w*)\b.{0,40}\b(tenants?|"
+                                       r"applicants?|candidates?|employees?|staff|claimants?|borrowers?|individuals?)\b|"
+                                       r"\bpre-?employment\b|\b(landlord|employer|recruiter|lender|hiring manager)\b|"
+                                       r"\bwhether to (hire|employ|lease|rent|lend|insure|treat|admit|sack|dismiss)\b",
+                                       re.I),
+    "marketing": re.compile(r"\b(market(ing)? (to|campaign)|advertis\w*|adverts?|target(ed|ing)? (ads|adverts|"
+                            r"advertising|marketing|them|people|patients|customers)|mailing list|mail ?shots?|"
+                            r"sales leads?|leads? for|promot(e|ion|ional) (our|my|a|the)|leaflet(s|ing)? (drop|to)|"
+                            r"cold[- ]call\w*|(our|my|a) (private )?(clinic|product|service|supplement)s? to)\b", re.I),
     "reidentification": re.compile(r"\b(re-?identif\w*|de-?anonymi[sz]\w*|unmask\w*|who exactly|which (person|people|"
-                                   r"patient|individual)s?\b|identify (the|which|who|individual|them|a) ?\w*|find out who|"
+                                   r"patient|individual)s?\b|identify (them|who|individuals?|(the |which |a )?(person|"
+                                   r"people|patients?|participants?|residents?|individuals?|beneficiar\w+|someone))\b|"
+                                   r"find out who|"
                                    r"names? (and|&) (address|email|phone)\w*|contact details|home address\w*|"
                                    r"list (of )?(the )?(names|participants|patients|people|members|individuals|"
                                    r"beneficiaries))", re.I),
@@ -107,7 +125,10 @@ def _steward(s: Datasheet) -> str:
 
 
 def stated_purpose(text: str) -> str | None:
-    """A prohibited purpose stated in the question itself, if any."""
+    """A prohibited purpose stated in the question itself, if any (a question about the rules
+    themselves states none)."""
+    if ASKS_ABOUT_RULES.search(text):
+        return None
     for pid, pattern in STATED_PURPOSE.items():
         if pattern.search(text):
             return pid
@@ -120,7 +141,24 @@ def purpose_label(purpose: str) -> str:
     return PROHIBITED_LABELS.get(purpose, purpose)
 
 
+# Purposes only some roles may claim; a commercial organisation's use is always commercial.
+PURPOSE_ROLES = {"stewardship": {"steward"}, "evaluation": {"evaluator", "steward"}}
+
+
+def effective_purpose(role: str, purpose: str) -> str:
+    """A commercial actor cannot ask for a non-commercial purpose to avoid review."""
+    if role == "commercial" and purpose in PURPOSES:
+        return "commercial"
+    return purpose
+
+
 def decide(sheets: list[Datasheet], role: str, purpose: str) -> PolicyDecision:
+    purpose = effective_purpose(role, purpose)
+    if purpose in PURPOSE_ROLES and role not in PURPOSE_ROLES[purpose]:
+        return PolicyDecision("refuse", f"purpose.role.{purpose}",
+                              f"Only these roles may ask for {PURPOSES[purpose].label}: "
+                              f"{', '.join(sorted(PURPOSE_ROLES[purpose]))}; not the {role} role. Choose the purpose "
+                              "you will really use the figures for.")
     if purpose in PROHIBITED:
         first = sheets[0] if sheets else None
         return PolicyDecision("refuse", f"commons.prohibited.{purpose}",

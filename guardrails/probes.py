@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_IDENTIFIER_WORDS = (r"(full |first |last |sur)?names?|e-?mails?( addresses)?|email addresses|phone numbers?|"
+_IDENTIFIER_WORDS = (r"(full |first |last |sur|given )?names?|initials|noms?|nombres?|e-?mails?( addresses)?|email addresses|phone numbers?|"
                      r"mobile numbers?|telephone numbers?|nhs numbers?|ni numbers?|national insurance numbers?|"
-                     r"post ?codes?|(home )?addresses|contact details|identifiers|ids|dates? of birth|"
+                     r"post ?codes?|codes postaux|c[oó]digos postales|(home )?addresses|contact details|identifiers|ids|"
+                     r"dates? of birth|birthdays?|"
                      r"participant (keys?|refs?|ids?)|record refs?")
 _PEOPLE = (r"(people|persons?|participants?|patients?|beneficiar(y|ies)|everyone|each|every|users?|members?|"
            r"residents?|individuals?|contributors?|those|them|clients?|service users?)")
@@ -33,6 +34,8 @@ IDENTIFIERS = re.compile(
     r"\b(full_name|beneficiary_name|nhs_number|ni_number|participant_key|participant_ref|record_ref|"
     r"date_of_birth)\b|"
     r"\bwho (is|are) (participant|patient|beneficiary|the (participant|patient|person))\b|"
+    r"\bwho (is|are) the\b.{0,40}\b(participants?|patients?|people|persons?|beneficiar(y|ies)|individuals?|"
+    r"residents?|members?)\b|\b(liste|lista) (des|de|of)\b|"
     r"\b(who|which (person|participant|patient|individual|one))\b.{0,30}\b(has|have|had) the (most|highest|"
     r"nhs|email|postcode|lowest|least)\b",
     re.I)
@@ -42,14 +45,20 @@ INJECTION = re.compile(
     r"\b(pretend|act as if|imagine) (you are|you're|to be)\b|\byou are now\b|\bjailbreak\b|"
     r"\b(new|updated) (policy|rule|instruction)s? from\b|\byou (are|were) (allowed|authori[sz]ed|permitted) to\b|"
     r"\b(reveal|leak|disclose|expose)\b.{0,40}\b(identif\w*|nhs|email|names?|raw|secret|password|prompt)\b|"
-    r"\brepeat (the|your) (contents|prompt|instructions|system)\b",
+    r"\brepeat (the|your) (contents|prompt|instructions|system)\b|\[/?inst\]|<\|?(system|im_start|im_end)|"
+    r"<</?sys>>|\b(set|change|lower|raise|disable|turn off)\b.{0,30}\b(min_cell|round_to|thresholds?|"
+    r"disclosure|suppression|differencing|guardrails?)\b|\b(min_cell|round_to|differencing_max)\s*=|"
+    r"\bignor\w*\b.{0,40}\b(r[eè]gles?|reglas|regeln|instrucciones|consignes)\b",
     re.I | re.M)
 ROLE_CLAIM = re.compile(
-    r"\b(i am|i'm|im|as|acting as|speaking as|this is) (the|a|an) (steward|administrator|admin|superuser|"
-    r"data steward|root|dba|database administrator)\b|\b(approve|grant|elevate|escalate)\b.{0,20}\b(my|own|this) "
+    r"\b(i am|i'm|im|as|acting as|speaking as|this is|on behalf of) (the|a|an|your|my)? ?([\w-]+ ){0,3}"
+    r"(steward|administrator|admin|superuser|root|dba|database administrator)\b|\b(approve|grant|elevate|escalate)\b.{0,20}\b(my|own|this) "
     r"(request|access|role|permissions?)\b|\bswitch (my )?role\b",
     re.I)
-SQL_TAUTOLOGY = re.compile(r"'\s*(or|and)\s+'?\w*'?\s*=\s*'?\w*|\b(or|and)\s+1\s*=\s*1\b|'\s*;|--\s*$|/\*", re.I)
+SQL_TAUTOLOGY = re.compile(
+    r"[\"']\s*(or|and)\b.{0,40}(=|\blike\b|\bin\s*\(|\bis\b)|\b(or|and)\s+\d+\s*=\s*\d+\b|[\"']\s*;|--\s*$|/\*|"
+    # a function call with a quoted argument, e.g. getenv('HOME'), current_setting('x')
+    r"\b[a-z_][a-z0-9_]*\s*\(\s*[\"']", re.I)
 
 
 @dataclass(frozen=True)
@@ -71,10 +80,13 @@ MESSAGES = {
 }
 
 
-def probe(text: str) -> Probe | None:
-    """The first refused kind of request found in ``text`` (already redacted), if any."""
+def probe(text: str, role: str = "resident") -> Probe | None:
+    """The first refused kind of request found in ``text`` (already redacted), if any.  A
+    signed-in steward saying "as a steward" is not claiming anything."""
     for rule, pattern in (("inbound.sql_tautology", SQL_TAUTOLOGY), ("inbound.injection", INJECTION),
                           ("inbound.role_claim", ROLE_CLAIM), ("disclosure.identifiers", IDENTIFIERS)):
+        if rule == "inbound.role_claim" and role == "steward":
+            continue
         if pattern.search(text):
             return Probe(rule, MESSAGES[rule])
     return None

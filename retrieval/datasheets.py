@@ -132,6 +132,9 @@ class ColumnRole(_Strict):
     # The PII entity the column is expected to hold (e.g. NHS_NUMBER), so the ingestion scan
     # can tell a declared identifier from an undeclared one.
     pii_entity: str | None = None
+    # For handling 'pseudonymise': the published column that holds the keyed hash
+    # (default '<name>_key').
+    key_column: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 
 
 class UsePolicy(_Strict):

@@ -1,19 +1,35 @@
-"""Documentation answers from the datasheets: publisher, licence, steward, caveats,
-methodology and the catalogue.  Lexical and extractive; the documentation-retrieval issue
-replaces the search with a hybrid Chroma index behind the same function."""
+"""Documentation answers: short, extractive, cited (dataset + section).
+
+The passages come from the hybrid documentation index (``retrieval.index.DocsIndex``: Chroma
+dense vectors + BM25, fused by reciprocal rank fusion).  Without an index (or if it cannot be
+opened) the same passages are searched with BM25 alone, so documentation questions never fail.
+
+    text, passages = answer(sheets, request, index=index, role="resident")
+
+``request`` is the planner's docs request: ``{"section", "datasets", "query", "concept"}``.
+Restricted sections are only returned to the roles a datasheet allows; every quoted passage
+passes the outbound PII scan (``guardrails.inbound.redact``) before it is used.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
 
 from retrieval.datasheets import Datasheet
-from retrieval.geography import normalise
+from retrieval.index import BM25, COMMONS, Chunk, DocsIndex, Hit, build_chunks, terms
 
-SECTIONS = ("description", "methodology", "caveats", "licence", "publisher", "steward")
-_STOP = set("a an the of in for on to and or is are was were be what who how why does do this "
-            "that it its which data figures figure from by with about you your me my can i".split())
+log = logging.getLogger(__name__)
+
+SECTIONS = ("description", "methodology", "caveats", "licence", "publisher", "steward", "measures",
+            "columns", "policy", "provenance", "policies")
+SECTION_NAMES = {"description": "description", "methodology": "methodology", "caveats": "caveats",
+                 "licence": "licence and attribution", "publisher": "publisher and source",
+                 "steward": "steward", "measures": "measure", "columns": "columns", "policy": "use policy",
+                 "provenance": "provenance (SOURCES.md)", "policies": "commons use policy"}
 
 
 @dataclass(frozen=True)
@@ -22,55 +38,82 @@ class Passage:
     section: str
     text: str
     score: float
+    title: str = ""
 
 
-def section_text(sheet: Datasheet, section: str) -> str:
-    if section == "publisher":
-        return f"{sheet.title} is published by {sheet.publisher}. Source: {sheet.source_url}"
-    if section == "licence":
-        return (f"{sheet.title} is available under the {sheet.licence.name} ({sheet.licence.url}). "
-                f"Attribution: {sheet.licence.attribution}")
-    if section == "steward":
-        return f"The steward of {sheet.title} is {sheet.steward.name} ({sheet.steward.contact})."
-    if section == "caveats":
-        return " ".join(sheet.caveats) or "No caveats are recorded."
-    if section == "methodology":
-        return sheet.methodology
-    return sheet.description
+class LexicalDocs:
+    """BM25 over the same passages as the index: the fallback when Chroma is unavailable."""
+
+    def __init__(self, sheets: dict[str, Datasheet], sources_md: Path | None = None):
+        self.chunks = build_chunks(sheets, sources_md)
+        self.by_id = {c.id: c for c in self.chunks}
+        self._bm25 = BM25([terms(c.text) for c in self.chunks])
+
+    def search(self, query: str, k: int = 5, datasets=None, sections=None, role="resident", mode="lexical"):
+        scores = self._bm25.scores(terms(query))
+        hits = []
+        for i, s in sorted(scores.items(), key=lambda x: -x[1]):
+            c: Chunk = self.chunks[i]
+            if (datasets and c.dataset not in datasets) or (sections and c.section not in sections) \
+                    or not c.visible_to(role):
+                continue
+            hits.append(Hit(c.id, c.dataset, c.section, c.title, c.text, round(s, 4), c.measure))
+            if len(hits) >= k:
+                break
+        return hits
 
 
-def passages(sheets: dict[str, Datasheet]) -> list[tuple[str, str, str]]:
-    out = []
-    for s in sheets.values():
-        for sec in SECTIONS:
-            extra = " ".join(m.label + " " + " ".join(m.synonyms) for m in s.measures) if sec == "description" else ""
-            out.append((s.id, sec, section_text(s, sec) + " " + s.title + " " + extra))
-    return out
+def _safe(text: str) -> str:
+    """Outbound PII scan of a retrieved passage (Presidio behind the same signature)."""
+    from guardrails import inbound
+    return inbound.redact(text)[0]
 
 
-def _terms(text: str) -> list[str]:
-    return [w[:-1] if len(w) > 3 and w.endswith("s") else w
-            for w in normalise(text).split() if w not in _STOP]
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", text) if s.strip()]
 
 
-def search(sheets: dict[str, Datasheet], query: str, datasets: list[str] | None = None,
-           section: str | None = None, k: int = 3) -> list[Passage]:
-    """Score passages by term overlap (idf-weighted), optionally filtered."""
-    docs = passages(sheets)
-    df = Counter(t for _, _, text in docs for t in set(_terms(text)))
-    n = len(docs)
-    q = _terms(query)
-    scored = []
-    for ds, sec, text in docs:
-        if datasets and ds not in datasets:
-            continue
-        if section and sec != section:
-            continue
-        terms = Counter(_terms(text))
-        score = sum((terms[t] > 0) * (1 + (n / (1 + df[t])) ** 0.5) for t in set(q))
-        scored.append(Passage(ds, sec, section_text(sheets[ds], sec), score))
-    scored.sort(key=lambda p: (-p.score, p.dataset, p.section))
-    return scored[:k]
+def extract(text: str, query: str, max_sentences: int = 3, max_chars: int = 600) -> str:
+    """The passage itself when short; otherwise its first sentence plus those sharing most query terms."""
+    if len(text) <= max_chars:
+        return text
+    sents = _sentences(text)
+    q = set(terms(query))
+    scored = sorted(range(len(sents)), key=lambda i: (-len(q & set(terms(sents[i]))), i))
+    keep = sorted({0, *scored[:max_sentences - 1]})
+    out = " ".join(sents[i] for i in keep)
+    return out if len(out) <= max_chars * 1.5 else out[: int(max_chars * 1.5)].rsplit(" ", 1)[0] + " …"
+
+
+def _title(sheets: dict[str, Datasheet], dataset: str, fallback: str) -> str:
+    return sheets[dataset].title if dataset in sheets else fallback
+
+
+def rank(searcher, request: dict, role: str | None = "resident", k: int = 5, mode: str = "hybrid") -> list[Hit]:
+    """Passages for a docs request, best first.
+
+    The planner's hints are soft: the section its cue words name ('licence', 'caveats', ...) and
+    the datasets of a measure it recognised each give a filtered search, fused with the open
+    search by reciprocal rank fusion, so a wrong hint costs a rank, never the answer.
+    """
+    from retrieval.index import rrf
+    query = request.get("query") or ""
+    depth = max(k, 10)
+    free = searcher.search(query, k=depth, role=role, mode=mode)
+    lists = [free]
+    section = request.get("section")
+    if section and section not in ("description", "catalogue"):
+        lists.append(searcher.search(query, k=depth, sections=[section], role=role, mode=mode))
+    datasets = [d for d in request.get("datasets") or []]
+    if datasets:
+        lists.append(searcher.search(query, k=depth, datasets=datasets, role=role, mode=mode))
+    if len(lists) == 1:
+        return free[:k]
+    by_id = {h.id: h for hits in lists for h in hits}
+    fused = rrf([[h.id for h in hits] for hits in lists] + [[h.id for h in free]])   # open search counts twice
+    order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+    return [Hit(i, by_id[i].dataset, by_id[i].section, by_id[i].title, by_id[i].text, round(fused[i], 4),
+                by_id[i].measure) for i in order]
 
 
 def catalogue_text(sheets: dict[str, Datasheet]) -> str:
@@ -78,36 +121,82 @@ def catalogue_text(sheets: dict[str, Datasheet]) -> str:
     return "The commons holds these datasets:\n" + "\n".join(lines)
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+_CATALOGUE_NOISE = {"datum", "data", "dataset", "have", "hold", "ask", "tell", "know", "anything",
+                    "something", "got", "information", "info", "stuff", "figure", "statistic"}
+
+
+def answer(sheets: dict[str, Datasheet], request: dict, index: DocsIndex | LexicalDocs | None = None,
+           role: str | None = "resident") -> tuple[str, list[Passage]]:
+    """A short extractive answer and the passages it quotes (each cited in the text)."""
+    searcher = index if index is not None else LexicalDocs(sheets)
+    section = request.get("section") or "description"
+    query = request.get("query") or ""
+    try:
+        if section == "catalogue":
+            return _catalogue(sheets, searcher, query, request, role)
+        hits = rank(searcher, request, role=role, k=5)
+    except Exception as e:  # noqa: BLE001 - a broken index degrades to lexical search, never an error
+        if isinstance(searcher, LexicalDocs):
+            raise
+        log.warning("documentation index unavailable, using lexical search: %s", e)
+        return answer(sheets, request, LexicalDocs(sheets), role)
+    if not hits:
+        return ("I couldn't find that in the datasheets. " + catalogue_text(sheets)), []
+    top = hits[0]
+    chosen = [top]
+    # A second passage when it says the same kind of thing about another dataset
+    # (e.g. the licence of both census tables), or adds a close second section.
+    for h in hits[1:3]:
+        if h.section == top.section and h.dataset != top.dataset and h.score >= 0.9 * top.score \
+                and top.section in ("licence", "publisher", "steward", "policy"):
+            chosen.append(h)
+            break
+    passages = []
+    parts = []
+    for h in chosen:
+        text = _safe(extract(h.text, query))
+        title = _title(sheets, h.dataset, h.title)
+        passages.append(Passage(h.dataset, h.section, text, h.score, title))
+        parts.append(f"{text} _(Datasheet: {title}, section: {SECTION_NAMES.get(h.section, h.section)})_")
+    return "\n\n".join(parts), passages
+
+
+def _catalogue(sheets, searcher, query: str, request: dict, role) -> tuple[str, list[Passage]]:
+    topic = [t for t in terms(query) if t not in _CATALOGUE_NOISE and t not in
+             {"what", "which", "dataset", "datasets", "commons", "available"}]
+    if not topic:
+        return catalogue_text(sheets), []
+    hits = searcher.search(" ".join(topic), k=12, sections=["description", "measures"], role=role)
+    order: list[str] = []
+    best: dict[str, Hit] = {}
+    for h in hits:
+        if h.dataset in sheets and sheets[h.dataset].measures and h.dataset not in best:
+            best[h.dataset] = h
+            order.append(h.dataset)
+    if not order:
+        return catalogue_text(sheets), []
+    order = order[:5]
+    lines = [f"- **{sheets[d].title}** ({sheets[d].publisher}) _(Datasheet: {sheets[d].title}, "
+             f"section: {SECTION_NAMES.get(best[d].section, best[d].section)})_" for d in order]
+    passages = [Passage(d, best[d].section, _safe(extract(best[d].text, query)), best[d].score, sheets[d].title)
+                for d in order]
+    return "On that topic the commons holds:\n" + "\n".join(lines), passages
+
+
 def describe_measure(sheet: Datasheet, concept: str) -> str:
     m = sheet.measure_by_id[concept]
     return f"{m.label}: {m.description} Unit: {m.unit}."
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def search(sheets: dict[str, Datasheet], query: str, datasets: Sequence[str] | None = None,
+           section: str | None = None, k: int = 3) -> list[Passage]:
+    """Lexical search without an index (kept for callers that have only the datasheets)."""
+    hits = LexicalDocs(sheets).search(query, k=k, datasets=datasets, sections=[section] if section else None)
+    return [Passage(h.dataset, h.section, h.text, h.score, h.title) for h in hits]
 
 
-def answer(sheets: dict[str, Datasheet], request: dict) -> tuple[str, list[Passage]]:
-    section = request.get("section") or "description"
-    datasets = [d for d in request.get("datasets") or [] if d in sheets]
-    if section == "catalogue":
-        query = request.get("query", "")
-        topic = [t for t in _terms(query) if t not in {"datum", "dataset", "have", "hold", "ask", "tell"}]
-        if topic and not datasets:
-            hits = [p for p in search(sheets, " ".join(topic), section="description", k=5) if p.score > 0]
-            if hits:
-                return ("On that topic the commons holds:\n" + "\n".join(
-                    f"- **{sheets[p.dataset].title}** ({sheets[p.dataset].publisher})" for p in hits), hits)
-        return catalogue_text(sheets), []
-    if not datasets:
-        hits = search(sheets, request.get("query", ""), section=section if section != "description" else None, k=1)
-        if not hits or hits[0].score == 0:
-            return ("I couldn't tell which dataset you mean. " + catalogue_text(sheets)), []
-        datasets = [hits[0].dataset]
-        section = hits[0].section if section == "description" else section
-    found = [Passage(d, section, section_text(sheets[d], section), 1.0) for d in datasets[:3]]
-    if request.get("concept") and section in ("methodology", "description"):
-        extra = describe_measure(sheets[datasets[0]], request["concept"])
-        found.insert(0, Passage(datasets[0], "measures", extra, 1.0))
-    text = "\n\n".join(f"{p.text} _(Datasheet: {sheets[p.dataset].title}, section: {p.section})_" for p in found)
-    return text, found
+__all__ = ["Passage", "LexicalDocs", "answer", "rank", "search", "extract", "catalogue_text", "COMMONS"]

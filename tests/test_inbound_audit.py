@@ -25,15 +25,15 @@ PHONE = "0151 123 4567"
 
 
 @pytest.mark.parametrize("value, label", [
-    (EMAIL, "EMAIL"),
-    (NHS, "NHS_NUMBER"),
-    ("9434765919", "NHS_NUMBER"),
+    (EMAIL, "EMAIL_ADDRESS"),
+    (NHS, "UK_NHS"),
+    ("9434765919", "UK_NHS"),
     (POSTCODE, "UK_POSTCODE"),
     ("l18jq", "UK_POSTCODE"),
     (PHONE, "PHONE_NUMBER"),
     ("01511234567", "PHONE_NUMBER"),
-    # The NHS pattern takes the last ten digits first; the number is still gone.
-    ("+44 151 123 4567", None),
+    ("+44 151 123 4567", "PHONE_NUMBER"),
+    ("AB 12 34 56 C", "UK_NINO"),
 ])
 def test_redact_removes_identifier(value, label):
     text, found = redact(f"please help, my details are {value} thanks")
@@ -61,7 +61,7 @@ def test_screen_never_returns_the_raw_identifier():
     s = screen(f"I am {EMAIL}, NHS {NHS}, what is the population of Liverpool?", 2000)
     assert s.problem is None
     assert EMAIL not in s.text and NHS not in s.text
-    assert set(s.findings) >= {"EMAIL", "NHS_NUMBER"}
+    assert set(s.findings) >= {"EMAIL_ADDRESS", "UK_NHS"}
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,8 @@ def test_identifiers_never_reach_answer_audit_or_disk(pipeline, home):
     for s in (EMAIL, NHS, PHONE, POSTCODE):
         assert s not in audit
     records = [json.loads(ln) for ln in audit.splitlines()]
-    assert {"EMAIL", "NHS_NUMBER"} <= set(records[-2]["pii_found"])
-    assert "<EMAIL>" in records[-2]["question"]
+    assert {"EMAIL_ADDRESS", "UK_NHS"} <= set(records[-2]["pii_found"])
+    assert "<EMAIL_ADDRESS>" in records[-2]["question"]
     assert _files_containing(home) == []
     assert AuditLog(pipeline.settings.audit_path).verify()[0]
 

@@ -1,0 +1,699 @@
+"""The documentation index: every datasheet section, the provenance notes and the commons'
+policies, in a persistent Chroma collection under ``COMMONS_HOME/index``, searched by a hybrid
+of dense vectors (Chroma, through a registered sentence-transformers embedding function) and
+BM25, fused by reciprocal rank fusion.  The same embeddings give the planner a ranked list of
+candidate measures for words the datasheets do not use (``MetricIndex``).
+
+    index = DocsIndex.open(settings, sheets, progress)      # cheap: nothing is loaded yet
+    index.search("who publishes the census data", k=3, role="resident")
+    index.metrics.candidates("hard up")                     # [(concept, dataset, score), ...]
+
+Chunks are content-hashed: a sync only embeds what is new or changed and deletes what went.
+Restricted sections (``restricted_sections`` in a datasheet) carry the roles allowed to read
+them; searches for any other role never return them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Literal, Sequence
+
+import numpy as np
+
+from assistant.errors import CommonsError, ConfigError
+from retrieval.datasheets import Datasheet
+from retrieval.embeddings import Embedder, StaticFolderEmbedder, SentenceTransformerEmbedder, load_embedder
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["hybrid", "dense", "lexical"]
+COMMONS = "commons"                 # the 'dataset' of commons-wide passages
+DOC_SECTIONS = ("description", "methodology", "caveats", "licence", "publisher", "steward",
+                "measures", "columns", "policy", "provenance", "policies")
+DOCS_COLLECTION = "commons_docs"
+METRICS_COLLECTION = "commons_metrics"
+RRF_K = 60
+ALL_ROLES = ("resident", "provider", "researcher", "commercial", "steward", "evaluator")
+
+_STOP = frozenset("""a an the of in on at to for and or is are was were be been by with from as it its
+this that these those what which who whom how why when where do does did can could would should
+i me my we our you your there their they them any some all about into than then so if not no yes
+please tell show give get much many""".split())
+
+
+class IndexError_(CommonsError):
+    """The documentation index could not be built or read."""
+
+
+# ----------------------------------------------------------------------------- chunks
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    dataset: str
+    section: str
+    title: str                       # title of the dataset (or the commons)
+    text: str                        # what is embedded, searched and quoted
+    roles: tuple[str, ...] = ()      # empty: anyone; otherwise only these roles
+    measure: str = ""
+
+    @property
+    def digest(self) -> str:
+        raw = json.dumps([self.text, self.dataset, self.section, self.title, list(self.roles), self.measure])
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]
+
+    def metadata(self) -> dict:
+        md = {"dataset": self.dataset, "section": self.section, "title": self.title,
+              "measure": self.measure, "hash": self.digest,
+              "restricted": bool(self.roles), "roles": ",".join(self.roles)}
+        for r in ALL_ROLES:
+            md[f"role_{r}"] = (not self.roles) or r in self.roles
+        return md
+
+    def visible_to(self, role: str | None) -> bool:
+        return not self.roles or (role is not None and role in self.roles)
+
+
+def _roles_for(sheet: Datasheet, section: str) -> tuple[str, ...]:
+    allowed = sheet.restricted_sections.get(section)
+    if allowed is None and section == "licence":
+        allowed = sheet.restricted_sections.get("license")
+    if allowed is None and section == "measures":
+        allowed = sheet.restricted_sections.get("measure")
+    return tuple(allowed or ())
+
+
+def datasheet_chunks(sheet: Datasheet) -> list[Chunk]:
+    t, out = sheet.title, []
+
+    def add(section: str, text: str, suffix: str = "", measure: str = ""):
+        text = " ".join(text.split())
+        if text:
+            out.append(Chunk(f"{sheet.id}/{section}{suffix}", sheet.id, section, t, text,
+                             _roles_for(sheet, section), measure))
+
+    synthetic = " This is a SYNTHETIC dataset." if sheet.synthetic else ""
+    add("description", f"{t}: what the dataset is. {sheet.description}{synthetic}")
+    add("methodology", f"How {t} is made (methodology, how it is calculated): {sheet.methodology}")
+    for i, c in enumerate(sheet.caveats):
+        add("caveats", f"Caveat of {t} (a limitation to bear in mind): {c}", f"/{i}")
+    if not sheet.caveats:
+        add("caveats", f"No caveats are recorded for {t}.")
+    add("licence", f"Licence and attribution of {t}: it is available under the {sheet.licence.name} "
+                   f"({sheet.licence.url}). Attribution (how to credit or cite it when you reuse it): "
+                   f"{sheet.licence.attribution}")
+    add("publisher", f"Publisher and source of {t}: it is published by {sheet.publisher}. "
+                     f"Source: {sheet.source_url}")
+    add("steward", f"Steward of {t}: the data steward who looks after it and whom to contact is "
+                   f"{sheet.steward.name} ({sheet.steward.contact}).")
+    for m in sheet.measures:
+        syn = f" Also called: {', '.join(m.synonyms)}." if m.synonyms else ""
+        add("measures", f"Measure '{m.label}' in {t}: {m.description} Unit: {m.unit}.{syn}",
+            f"/{m.id}", measure=m.id)
+    geo = sheet.geography
+    cols = [f"the area code is in column {geo.column} ({geo.level.upper()}, {geo.vintage} boundaries)"]
+    if geo.name_column:
+        cols.append(f"area names in {geo.name_column}")
+    if sheet.time.column:
+        cols.append(f"the period is in column {sheet.time.column} ({sheet.time.granularity})")
+    else:
+        cols.append(f"it covers one period: {sheet.time.period} ({sheet.time.label})")
+    cols += [f"{d.column} ({d.label})" for d in sheet.dimensions]
+    roles = [f"{c.name} is a {c.role.replace('_', ' ')}" + (f" ({c.handling})" if c.role == "direct_identifier" else "")
+             for c in sheet.columns if c.role in ("direct_identifier", "quasi_identifier")]
+    fields = [m.column for m in sheet.measures if m.column]
+    add("columns", f"Columns and fields of the {t} table: " + "; ".join(cols) + ". Measure columns: "
+        + ", ".join(fields[:40]) + ("." if fields else "none.") + (" Column roles: " + "; ".join(roles) + "." if roles else ""))
+    p = sheet.policy
+    pol = [f"Use policy of {t} (what it may be used for, who is allowed to use it):",
+           "permitted purposes: " + ", ".join(p.permitted_purposes) + ".",
+           "roles: " + ", ".join(p.roles) + "."]
+    if p.prohibited:
+        pol.append("prohibited uses: " + ", ".join(p.prohibited) + ".")
+    if p.review_purposes:
+        pol.append("needs a steward's review: " + ", ".join(p.review_purposes) + ".")
+    for k, v in p.duties.items():
+        pol.append(f"{k} requires: {v}.")
+    if p.duo_codes:
+        pol.append("DUO codes: " + ", ".join(p.duo_codes) + ".")
+    if sheet.sensitivity != "open":
+        pol.append(f"Sensitivity: {sheet.sensitivity}.")
+    if p.notes:
+        pol.append(p.notes)
+    add("policy", " ".join(pol))
+    return out
+
+
+def provenance_chunks(sources_md: Path, sheets: dict[str, Datasheet]) -> list[Chunk]:
+    """SOURCES.md: one passage per file section (cited to its dataset) and per general section."""
+    if not sources_md.exists():
+        return []
+    by_file = {s.source_file.split("/")[-1]: s for s in sheets.values()}
+    text = sources_md.read_text(encoding="utf-8")
+    out: list[Chunk] = []
+    parts = re.split(r"^(#{2,3} .*)$", text, flags=re.M)
+    pending_files: list[str] = []
+    heading2 = "Data sources"
+    for i in range(1, len(parts), 2):
+        head, body = parts[i].strip(), " ".join(parts[i + 1].split())
+        if head.startswith("## "):
+            heading2 = head[3:].strip()
+            if body:
+                out.append(Chunk(f"{COMMONS}/provenance/{_slug(heading2)}", COMMONS, "provenance",
+                                 "Data commons sources (SOURCES.md)", f"{heading2} (data provenance): {body}"))
+            continue
+        files = re.findall(r"`raw/([^`]+)`", head)
+        if not body:                         # '### 13.' followed directly by '### 14.': shared body
+            pending_files += files
+            continue
+        for f in pending_files + files:
+            s = by_file.get(f)
+            if s is None:
+                continue
+            out.append(Chunk(f"{s.id}/provenance", s.id, "provenance", s.title,
+                             f"Provenance of {s.title} (where the file came from, source repository, "
+                             f"checks): {body}", _roles_for(s, "provenance")))
+        pending_files = []
+    seen: set[str] = set()
+    return [c for c in out if not (c.id in seen or seen.add(c.id))]
+
+
+def policy_chunks() -> list[Chunk]:
+    """The commons' own rules: purposes it recognises, prohibited uses, research codes."""
+    try:
+        from guardrails import policy as pol
+    except Exception:  # noqa: BLE001 - the index still works without the policy text
+        return []
+    title = "Data commons use policy"
+    out = []
+    purposes = getattr(pol, "PURPOSES", {}) or {}
+    labels = [f"{k} ({getattr(v, 'label', v)})" for k, v in purposes.items()]
+    if labels:
+        out.append(Chunk(f"{COMMONS}/policies/purposes", COMMONS, "policies", title,
+                         "Purposes of use the commons recognises (what you may use the data for; "
+                         "anything else is refused by default): " + "; ".join(labels) + "."))
+    prohibited = getattr(pol, "PROHIBITED", {}) or {}
+    if prohibited:
+        out.append(Chunk(f"{COMMONS}/policies/prohibited", COMMONS, "policies", title,
+                         "Uses the commons prohibits (refused with the rule quoted): "
+                         + " ".join(str(v) for v in prohibited.values())))
+    duo = getattr(pol, "DUO_LABELS", {}) or {}
+    if duo:
+        out.append(Chunk(f"{COMMONS}/policies/duo", COMMONS, "policies", title,
+                         "Data use conditions (GA4GH DUO codes) used in datasheets: "
+                         + "; ".join(f"{k}: {v}" for k, v in duo.items()) + "."))
+    return out
+
+
+def _slug(s: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")[:40] or "section"
+
+
+def build_chunks(sheets: dict[str, Datasheet], sources_md: Path | None = None) -> list[Chunk]:
+    chunks = [c for s in sheets.values() for c in datasheet_chunks(s)]
+    if sources_md is not None:
+        chunks += provenance_chunks(sources_md, sheets)
+    chunks += policy_chunks()
+    return chunks
+
+
+# ----------------------------------------------------------------------------- text + BM25
+
+def terms(text: str) -> list[str]:
+    """Lower-case word terms with a light plural stem; function words dropped."""
+    out = []
+    for w in re.findall(r"[a-z0-9]+", text.lower().replace("'", "")):
+        if w in _STOP:
+            continue
+        if len(w) > 4 and w.endswith("ies"):
+            w = w[:-3] + "y"
+        elif len(w) > 5 and w.endswith(("shes", "ches", "xes", "sses")):
+            w = w[:-2]
+        elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+            w = w[:-1]
+        if len(w) > 5 and w.endswith("ed") and not w.endswith("eed"):
+            w = w[:-2]
+        out.append(w)
+    return out
+
+
+class BM25:
+    """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75)."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.n = len(docs)
+        self.lengths = [len(d) for d in docs]
+        self.avg = (sum(self.lengths) / self.n) if self.n else 0.0
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, d in enumerate(docs):
+            for t, tf in Counter(d).items():
+                self.postings[t].append((i, tf))
+        self.idf = {t: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+
+    def scores(self, query: Sequence[str]) -> dict[int, float]:
+        out: dict[int, float] = defaultdict(float)
+        for t in set(query):
+            idf = self.idf.get(t)
+            if idf is None:
+                continue
+            for i, tf in self.postings[t]:
+                norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[i] / (self.avg or 1))
+                out[i] += idf * tf * (self.k1 + 1) / norm
+        return out
+
+
+def rrf(rankings: Iterable[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
+    fused: dict[str, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, key in enumerate(ranking):
+            fused[key] += 1.0 / (k + rank + 1)
+    return fused
+
+
+# ----------------------------------------------------------------------------- chroma
+
+_EMBEDDERS: dict[tuple[str, str], Embedder] = {}
+_EF_CLASS = None
+_LOCK = threading.Lock()
+
+
+def embedder_from_config(kind: str, model: str) -> Embedder:
+    key = (kind, model)
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = StaticFolderEmbedder(Path(model)) if kind == "static" else SentenceTransformerEmbedder(model)
+    return _EMBEDDERS[key]
+
+
+def embedding_function_class():
+    """The registered Chroma embedding function (defined on first use: chromadb loads lazily)."""
+    global _EF_CLASS
+    if _EF_CLASS is not None:
+        return _EF_CLASS
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    from chromadb.utils.embedding_functions import register_embedding_function
+
+    @register_embedding_function
+    class CommonsSentenceTransformerEF(EmbeddingFunction[Documents]):
+        """A sentence-transformers model: the commons' trained StaticEmbedding or a configured one."""
+
+        def __init__(self, model: str, kind: str = "st"):
+            self.model, self.kind = model, kind
+
+        def __call__(self, input: Documents) -> Embeddings:
+            return list(embedder_from_config(self.kind, self.model).encode(list(input)))
+
+        @staticmethod
+        def name() -> str:
+            return "commons_sentence_transformer"
+
+        def get_config(self) -> dict:
+            return {"model": self.model, "kind": self.kind}
+
+        @staticmethod
+        def build_from_config(config: dict) -> "CommonsSentenceTransformerEF":
+            return CommonsSentenceTransformerEF(config["model"], config.get("kind", "st"))
+
+        def default_space(self):
+            return "cosine"
+
+        def supported_spaces(self):
+            return ["cosine", "ip", "l2"]
+
+    _EF_CLASS = CommonsSentenceTransformerEF
+    return _EF_CLASS
+
+
+def chroma_client(path: Path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False,
+                                                                             allow_reset=False))
+
+
+# ----------------------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    dataset: str
+    section: str
+    title: str
+    text: str
+    score: float
+    measure: str = ""
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    seconds: float
+
+    @property
+    def embedded(self) -> int:
+        return self.added + self.updated
+
+
+@dataclass(frozen=True)
+class MetricCandidate:
+    concept: str            # measure id
+    dataset: str            # the dataset whose wording matched best
+    label: str
+    score: float            # 0..1 confidence
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+# ----------------------------------------------------------------------------- the index
+
+class DocsIndex:
+    """Documentation passages in Chroma + BM25; lazy: nothing heavy happens until first use."""
+
+    def __init__(self, index_dir: Path, sheets: dict[str, Datasheet], sources_md: Path | None = None,
+                 embedding_model: str = "", progress: Callable[[str], None] | None = None):
+        self.index_dir = Path(index_dir)
+        self.sheets = sheets
+        self.embedding_model = embedding_model
+        self.progress = progress or (lambda m: None)
+        self.chunks = build_chunks(sheets, sources_md)
+        self.by_id = {c.id: c for c in self.chunks}
+        self._bm25 = BM25([terms(c.text) for c in self.chunks])
+        self._embedder: Embedder | None = None
+        self._collection = None
+        self._client = None
+        self._metrics: MetricIndex | None = None
+        self.last_sync: SyncReport | None = None
+
+    @classmethod
+    def open(cls, settings, sheets: dict[str, Datasheet], progress=None) -> "DocsIndex":
+        data_dir = Path(settings.data_dir)
+        return cls(settings.index_dir, sheets, data_dir / "SOURCES.md", settings.embedding_model, progress)
+
+    # -- model and collection -------------------------------------------------------------
+    @property
+    def corpus_key(self) -> str:
+        return hashlib.sha256(",".join(sorted(self.sheets)).encode()).hexdigest()[:16]
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with _LOCK:
+                if self._embedder is None:
+                    self._embedder = load_embedder(self.embedding_model, self.index_dir, self.training_corpus,
+                                                   self.corpus_key, self.progress)
+                    kind = "static" if isinstance(self._embedder, StaticFolderEmbedder) else "st"
+                    _EMBEDDERS[(kind, self._embedder.name)] = self._embedder
+        return self._embedder
+
+    def _ef(self):
+        kind = "static" if isinstance(self.embedder, StaticFolderEmbedder) else "st"
+        return embedding_function_class()(self.embedder.name, kind)
+
+    def _get_collection(self, name: str):
+        if self._client is None:
+            try:
+                self._client = chroma_client(self.index_dir / "chroma")
+            except Exception as e:  # noqa: BLE001
+                raise IndexError_(f"The documentation index at {self.index_dir} could not be opened "
+                                  f"({type(e).__name__}: {e}). Deleting that folder rebuilds it.") from None
+        fp = self.embedder.fingerprint
+        ef = self._ef()
+        col = self._client.get_or_create_collection(name, embedding_function=ef,
+                                                    metadata={"model": fp, "hnsw:space": "cosine"})
+        if (col.metadata or {}).get("model") != fp:       # another model: its vectors are useless
+            self._client.delete_collection(name)
+            col = self._client.create_collection(name, embedding_function=ef,
+                                                 metadata={"model": fp, "hnsw:space": "cosine"})
+        return col
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            self.sync()
+        return self._collection
+
+    def sync(self) -> SyncReport:
+        """Embed new and changed chunks, delete removed ones; unchanged chunks are not touched."""
+        started = time.perf_counter()
+        col = self._get_collection(DOCS_COLLECTION)
+        report = _sync_collection(col, self.chunks, self.embedder, self.progress, "documentation index")
+        self._collection = col
+        self.last_sync = SyncReport(*report, round(time.perf_counter() - started, 3))
+        return self.last_sync
+
+    @property
+    def metrics(self) -> "MetricIndex":
+        if self._metrics is None:
+            col = self._get_collection(METRICS_COLLECTION)
+            self._metrics = MetricIndex(self.sheets, self.embedder, col, self.progress)
+        return self._metrics
+
+    # -- training data -------------------------------------------------------------------
+    def training_corpus(self) -> tuple[list[str], list[tuple[str, str]]]:
+        return training_corpus(self.sheets, self.chunks)
+
+    # -- search ----------------------------------------------------------------------------
+    def _filter(self, c: Chunk, datasets, sections, role) -> bool:
+        return ((not datasets or c.dataset in datasets) and (not sections or c.section in sections)
+                and c.visible_to(role))
+
+    def lexical(self, query: str, n: int, datasets=None, sections=None, role=None) -> list[tuple[str, float]]:
+        scored = self._bm25.scores(terms(query))
+        ranked = sorted(((self.chunks[i].id, s) for i, s in scored.items()
+                         if self._filter(self.chunks[i], datasets, sections, role)), key=lambda x: (-x[1], x[0]))
+        return ranked[:n]
+
+    def dense(self, query: str, n: int, datasets=None, sections=None, role=None) -> list[tuple[str, float]]:
+        col = self.collection
+        where = []
+        if datasets:
+            where.append({"dataset": {"$in": list(datasets)}})
+        if sections:
+            where.append({"section": {"$in": list(sections)}})
+        if role is not None:
+            where.append({f"role_{role}": True} if role in ALL_ROLES else {"restricted": False})
+        else:
+            where.append({"restricted": False})
+        flt = where[0] if len(where) == 1 else {"$and": where}
+        vec = self.embedder.encode([query])[0]
+        count = col.count()
+        if count == 0:
+            return []
+        res = col.query(query_embeddings=[vec.tolist()], n_results=min(n, count), where=flt,
+                        include=["distances"])
+        out = []
+        for cid, dist in zip(res["ids"][0], res["distances"][0]):
+            c = self.by_id.get(cid)
+            if c is not None and self._filter(c, datasets, sections, role):   # belt and braces
+                out.append((cid, 1.0 - float(dist)))
+        return out
+
+    def search(self, query: str, k: int = 5, datasets: Sequence[str] | None = None,
+               sections: Sequence[str] | None = None, role: str | None = "resident",
+               mode: Mode = "hybrid", depth: int = 40) -> list[Hit]:
+        """Top-k passages with scores.  ``role`` None sees only unrestricted passages."""
+        if mode == "lexical":
+            ranked = self.lexical(query, k, datasets, sections, role)
+        elif mode == "dense":
+            ranked = self.dense(query, k, datasets, sections, role)
+        else:
+            lex = self.lexical(query, depth, datasets, sections, role)
+            den = self.dense(query, depth, datasets, sections, role)
+            fused = rrf([[i for i, _ in lex], [i for i, _ in den]])
+            ranked = sorted(fused.items(), key=lambda x: (-x[1], x[0]))[:k]
+        return [Hit(cid, self.by_id[cid].dataset, self.by_id[cid].section, self.by_id[cid].title,
+                    self.by_id[cid].text, round(score, 4), self.by_id[cid].measure)
+                for cid, score in ranked[:k]]
+
+
+def _sync_collection(col, chunks: Sequence[Chunk], embedder: Embedder, progress, what: str) -> tuple[int, int, int, int]:
+    existing = col.get(include=["metadatas"])
+    have = {i: (m or {}).get("hash") for i, m in zip(existing["ids"], existing["metadatas"])}
+    wanted = {c.id: c for c in chunks}
+    stale = [i for i in have if i not in wanted]
+    todo = [c for c in chunks if have.get(c.id) != c.digest]
+    added = sum(1 for c in todo if c.id not in have)
+    if stale:
+        col.delete(ids=stale)
+    if todo:
+        progress(f"{what}: embedding {len(todo)} of {len(chunks)} passages "
+                 f"({len(chunks) - len(todo)} unchanged)")
+        for start in range(0, len(todo), 256):
+            part = todo[start:start + 256]
+            vecs = embedder.encode([c.text for c in part])
+            col.upsert(ids=[c.id for c in part], embeddings=[v.tolist() for v in vecs],
+                       documents=[c.text for c in part], metadatas=[c.metadata() for c in part])
+    return added, len(todo) - added, len(stale), len(chunks) - len(todo)
+
+
+# ----------------------------------------------------------------------------- metrics
+
+def metric_chunks(sheets: dict[str, Datasheet]) -> list[Chunk]:
+    """One short text per way a measure is named: label, each synonym, its description."""
+    out = []
+    for s in sheets.values():
+        for m in s.measures:
+            label = re.sub(r"\s*\(.*?\)", "", m.label).strip() or m.label
+            variants = [("label", label), ("id", m.id.replace("_", " "))]
+            variants += [(f"syn{i}", syn) for i, syn in enumerate(m.synonyms)]
+            variants.append(("description", m.description))
+            seen = set()
+            for tag, text in variants:
+                key = text.lower()
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(Chunk(f"{s.id}/{m.id}/{tag}", s.id, "measures", s.title, text,
+                                 _roles_for(s, "measures"), m.id))
+    return out
+
+
+class MetricIndex:
+    """Ranked candidate measures for a phrase: embeddings over label, synonyms and description,
+    fused with BM25 over the same words.  ``score`` is a confidence in 0..1."""
+
+    def __init__(self, sheets: dict[str, Datasheet], embedder: Embedder, collection=None, progress=None):
+        self.sheets = sheets
+        self.embedder = embedder
+        self.chunks = metric_chunks(sheets)
+        self.labels = {m.id: m.label for s in sheets.values() for m in s.measures}
+        if collection is not None:
+            _sync_collection(collection, self.chunks, embedder, progress or (lambda m: None), "measure index")
+            got = collection.get(ids=[c.id for c in self.chunks], include=["embeddings"])
+            pos = {i: n for n, i in enumerate(got["ids"])}
+            emb = np.asarray(got["embeddings"], dtype=np.float32)
+            self.vectors = emb[[pos[c.id] for c in self.chunks]] if len(self.chunks) else emb
+        else:
+            self.vectors = embedder.encode([c.text for c in self.chunks])
+        # Lexical side: one document per concept, all of its wording together.
+        self.concepts = sorted({c.measure for c in self.chunks})
+        words: dict[str, list[str]] = defaultdict(list)
+        for c in self.chunks:
+            if not c.id.endswith("/description"):
+                words[c.measure] += terms(c.text)
+        self._concept_terms = {k: set(v) for k, v in words.items()}
+        self._bm25 = BM25([words[k] for k in self.concepts])
+
+    def candidates(self, text: str, k: int = 5, role: str | None = None,
+                   mode: Mode = "hybrid") -> list[MetricCandidate]:
+        visible = [i for i, c in enumerate(self.chunks) if c.visible_to(role) or not c.roles]
+        q_terms = terms(text)
+        dense: dict[str, tuple[float, str]] = {}
+        if mode != "lexical" and q_terms:
+            q = self.embedder.encode([text])[0]
+            sims = self.vectors[visible] @ q
+            for i, s in zip(visible, sims):
+                c = self.chunks[i]
+                if s > dense.get(c.measure, (-2.0, ""))[0]:
+                    dense[c.measure] = (float(s), c.dataset)
+        lex: dict[str, float] = {}
+        if mode != "dense" and q_terms:
+            raw = self._bm25.scores(q_terms)
+            idf_total = sum(self._bm25.idf.get(t, 0.0) for t in set(q_terms)) or 1.0
+            for i, s in raw.items():
+                concept = self.concepts[i]
+                covered = sum(self._bm25.idf.get(t, 0.0) for t in set(q_terms) if t in self._concept_terms[concept])
+                lex[concept] = covered / idf_total
+            # unknown query words (not in any measure's wording) also count against coverage
+            unknown = [t for t in set(q_terms) if t not in self._bm25.idf]
+            if unknown:
+                scale = len(set(q_terms) - set(unknown)) / len(set(q_terms))
+                lex = {c: v * scale for c, v in lex.items()}
+        keys = set(dense) | set(lex)
+        if not keys:
+            return []
+        dense_rank = sorted(dense, key=lambda c: -dense[c][0])
+        lex_rank = sorted(lex, key=lambda c: -lex[c])
+        fused = rrf([dense_rank[:50], lex_rank[:50]]) if mode == "hybrid" else {}
+        best_dataset = {c: dense.get(c, (0, ""))[1] for c in keys}
+        out = []
+        for c in keys:
+            d, l = max(dense.get(c, (0.0, ""))[0], 0.0), lex.get(c, 0.0)
+            if mode == "dense":
+                score = d
+            elif mode == "lexical":
+                score = l
+            else:
+                score = 0.5 * d + 0.5 * l if l > 0 else 0.75 * d
+            ds = best_dataset[c] or next(s.id for s in self.sheets.values() if c in s.measure_by_id)
+            out.append(MetricCandidate(c, ds, self.labels.get(c, c), round(score, 4), round(d, 4), round(l, 4)))
+        out.sort(key=lambda m: (-m.score, -fused.get(m.concept, 0.0), m.concept))
+        return out[:k]
+
+
+# ----------------------------------------------------------------------------- training pairs
+
+_SECTION_QUESTIONS = {
+    "description": ["what is {t}", "tell me about the {t} data", "what does {t} contain",
+                    "what is in the {t} dataset"],
+    "methodology": ["how is {t} calculated", "methodology of {t}", "how was {t} produced",
+                    "how are the {t} figures worked out"],
+    "caveats": ["caveats of {t}", "limitations of {t}", "what should I be careful about with {t}",
+                "how reliable is {t}"],
+    "licence": ["what licence is {t} under", "can I reuse {t}", "how do I cite {t}",
+                "attribution for {t}"],
+    "publisher": ["who publishes {t}", "where does {t} come from", "source of {t}",
+                  "who produces the {t} data"],
+    "steward": ["who is the steward of {t}", "who looks after {t}", "who do I contact about {t}"],
+    "columns": ["what columns does {t} have", "fields in {t}", "which geography column is in {t}"],
+    "policy": ["what may {t} be used for", "who is allowed to use {t}", "use policy of {t}"],
+    "provenance": ["where did the {t} file come from", "provenance of {t}", "which repository has {t}"],
+    "policies": ["what purposes can I use the commons for", "what uses are prohibited",
+                 "what data use codes are there"],
+}
+
+
+def _short_titles(title: str) -> list[str]:
+    base = re.sub(r"\(.*?\)", "", title)
+    parts = [p.strip() for p in re.split(r"[:;,]", base) if p.strip()]
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", base) if w.lower() not in _STOP]
+    out = [title, parts[0] if parts else title]
+    if len(words) > 2:
+        out.append(" ".join(words[:3]))
+    return list(dict.fromkeys(out))
+
+
+def training_corpus(sheets: dict[str, Datasheet], chunks: Sequence[Chunk]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Texts for the tokenizer, and (anchor, positive) pairs from the commons' own wording."""
+    texts = [c.text for c in chunks]
+    pairs: list[tuple[str, str]] = []
+    for s in sheets.values():
+        for m in s.measures:
+            label = re.sub(r"\s*\(.*?\)", "", m.label).strip() or m.label
+            names = list(dict.fromkeys([label, m.label, *m.synonyms]))
+            for n in names:
+                pairs.append((n, m.description))
+                if n != m.label:
+                    pairs.append((n, m.label))
+            for a, b in zip(names, names[1:]):
+                pairs.append((a, b))
+            pairs.append((m.id.replace("_", " "), m.label))
+        for g in s.groups:
+            for syn in g.synonyms:
+                pairs.append((syn, g.label))
+        for d in s.dimensions:
+            for syn in d.synonyms:
+                pairs.append((syn, d.label))
+    for c in chunks:
+        titles = _short_titles(c.title)
+        for i, q in enumerate(_SECTION_QUESTIONS.get(c.section, [])):
+            pairs.append((q.format(t=titles[i % len(titles)]), c.text))
+        if c.section == "measures":
+            pairs.append((c.title, c.text))
+        sentences = [x for x in re.split(r"(?<=[.!?])\s+", c.text) if len(x) > 20]
+        for a, b in zip(sentences, sentences[1:]):
+            pairs.append((a, b))
+    return texts, pairs

@@ -1,0 +1,881 @@
+"""Ingestion of contributed person-level data: scan, classify, strip identifiers, publish.
+
+    scan(csv, datasheet, scanner)      -> ScanReport   read the upload safely, sample each
+                                                       column through the PII scanner and
+                                                       classify it against the datasheet
+    ingest(csv, datasheet, settings, scanner)          publish: direct identifiers dropped or
+                                                       replaced by a keyed hash; atomic
+    submit / list_contributions / approve_contribution / deny_contribution
+                                                       the steward's contribution queue
+    ensure_demo_contributions(settings)                the SYNTHETIC demo datasets
+    load_commons_sheets(settings)                      shipped + published datasheets
+
+Where things live under COMMONS_HOME:
+
+    contributions/raw/<file>.csv             generated SYNTHETIC raw contributions (identifiers)
+    contributions/pending/<id>/              an upload waiting for a steward:
+        upload.csv  datasheet.yaml  scan.json  meta.json
+    contributions/approved/<id>/             the same once published (upload kept for re-ingest)
+    contributions/denied/<id>/               meta.json + scan.json only (the upload is deleted)
+    published/<dataset>.csv                  the published table (no direct identifiers)
+    published/<dataset>.yaml                 its datasheet (source_file: <dataset>.csv)
+    published/<dataset>.ingest.json          what it was published from (hashes, counts)
+    secret.key                               the pseudonymisation key (0600)
+
+Raw identifier values are only ever written under ``contributions/``; messages, reports and
+logs name columns, line numbers and entity types, never values.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import hmac
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+import yaml
+
+from assistant.errors import CommonsError, DatasheetError, IngestError, ReviewError
+from retrieval.datasheets import Datasheet, _check_columns, load_datasheet, load_datasheets
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+
+INGEST_VERSION = 1
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_FIELD_CHARS = 10_000
+SAMPLE = 200
+# A column where at least this share of sampled values holds one kind of direct identifier
+# is treated as a direct identifier (the scanner's own decision is at 0.5; this is stricter).
+IDENTIFIER_SHARE = 0.2
+COLUMN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+AREA_CODE = re.compile(r"^[EWSN]\d{8}$")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+STATES = ("pending", "approved", "denied")
+
+
+class Scanner(Protocol):
+    def scan_column(self, name: str, values: list[str], sample: int = 200, seed: int = 0): ...
+
+
+# -- reports --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ColumnReport:
+    name: str
+    declared: str | None          # the role the datasheet gives (None: not declared)
+    role: str | None              # the role it is treated as, after the scan
+    entity: str | None            # the identifier kind the scan found most often
+    share: float                  # share of sampled values holding that entity
+    sampled: int
+    action: str                   # keep | drop | pseudonymise | refuse
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    dataset: str
+    file_sha256: str
+    rows: int
+    columns: tuple[ColumnReport, ...]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def column(self, name: str) -> ColumnReport:
+        return next(c for c in self.columns if c.name == name)
+
+    def to_dict(self) -> dict:
+        return {"dataset": self.dataset, "file_sha256": self.file_sha256, "rows": self.rows, "ok": self.ok,
+                "columns": [asdict(c) for c in self.columns], "problems": list(self.problems)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ScanReport":
+        return cls(d["dataset"], d["file_sha256"], d["rows"], tuple(ColumnReport(**c) for c in d["columns"]),
+                   tuple(d.get("problems", ())))
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    dataset: str
+    published_csv: Path
+    published_sheet: Path
+    rows: int
+    kept: tuple[str, ...]
+    dropped: tuple[str, ...]
+    pseudonymised: tuple[tuple[str, str], ...]    # (raw column, published key column)
+    report: ScanReport
+    elapsed_ms: float
+
+    def to_dict(self) -> dict:
+        return {"dataset": self.dataset, "published_csv": str(self.published_csv),
+                "published_sheet": str(self.published_sheet), "rows": self.rows, "kept": list(self.kept),
+                "dropped": list(self.dropped), "pseudonymised": [list(p) for p in self.pseudonymised],
+                "report": self.report.to_dict(), "elapsed_ms": self.elapsed_ms}
+
+
+# -- reading an upload safely -----------------------------------------------------------------
+@dataclass(frozen=True)
+class _Table:
+    header: tuple[str, ...]
+    rows: list[list[str]]
+    lines: list[int]               # the line each row ends on (for messages)
+    sha256: str
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(f"{path.name} is {size / 1e6:.1f} MB; uploads may be at most "
+                              f"{max_bytes / 1e6:.1f} MB.")
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as e:
+        raise IngestError(f"{path.name} cannot be read ({e.strerror}).") from None
+    if len(data) > max_bytes:
+        raise IngestError(f"{path.name} is larger than {max_bytes / 1e6:.1f} MB, the upload limit.")
+    return data
+
+
+def _parse(data: bytes, name: str) -> _Table:
+    if not data.strip():
+        raise IngestError(f"{name} is empty: expected a CSV file with a header line and at least one row.")
+    if b"\x00" in data:
+        line = data[:data.index(b"\x00")].count(b"\n") + 1
+        raise IngestError(f"{name} looks like a binary file, not a CSV text file (a NUL byte on line {line}).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise IngestError(f"{name} is not UTF-8 text: an invalid byte on line {line}. "
+                          "Save the file as CSV UTF-8 and upload it again.") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as e:
+        raise IngestError(f"{name}, line 1: the header cannot be read as CSV ({e}).") from None
+    header = [h.strip() for h in header]
+    for i, h in enumerate(header, 1):
+        if not COLUMN_NAME.match(h):
+            # Never echo the cell: a file without a header would show a person's data here.
+            raise IngestError(f"{name}, line 1: field {i} of the header is not a column name (letters, digits "
+                              "and underscores, starting with a letter). The first line must name the columns.")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise IngestError(f"{name}, line 1: column names repeated in the header: {', '.join(dupes)}.")
+    rows, lines = [], []
+    try:
+        for row in reader:
+            if not row:
+                continue                      # a blank line
+            if len(row) != len(header):
+                raise IngestError(f"{name}, line {reader.line_num}: {len(row)} fields, but the header has "
+                                  f"{len(header)}. Every row must have one value per column.")
+            if any(len(v) > MAX_FIELD_CHARS for v in row):
+                raise IngestError(f"{name}, line {reader.line_num}: a value is longer than "
+                                  f"{MAX_FIELD_CHARS} characters.")
+            rows.append(row)
+            lines.append(reader.line_num)
+    except csv.Error as e:
+        raise IngestError(f"{name}, line {reader.line_num}: not valid CSV ({e}).") from None
+    if not rows:
+        raise IngestError(f"{name} has a header but no rows.")
+    return _Table(tuple(header), rows, lines, hashlib.sha256(data).hexdigest())
+
+
+def _declared_roles(sheet: Datasheet) -> dict[str, str]:
+    """Column -> role: the ``columns`` block, plus columns the datasheet uses elsewhere."""
+    roles = {c.name: c.role for c in sheet.columns}
+    roles.setdefault(sheet.geography.column, "geography")
+    if sheet.geography.name_column:
+        roles.setdefault(sheet.geography.name_column, "geography")
+    if sheet.time.column:
+        roles.setdefault(sheet.time.column, "time")
+    for m in sheet.measures:
+        for c in (m.column, m.weight, m.numerator, m.denominator, *m.sum_of):
+            if c:
+                roles.setdefault(c, "attribute")
+    for d in sheet.dimensions:
+        roles.setdefault(d.column, "attribute")
+    return roles
+
+
+def _check_values(table: _Table, sheet: Datasheet, name: str) -> list[str]:
+    """Measures must be numbers, area codes must look like codes, months like YYYY-MM."""
+    problems = []
+    idx = {h: i for i, h in enumerate(table.header)}
+    numeric = {c for m in sheet.measures for c in (m.column, m.weight, m.numerator, m.denominator, *m.sum_of) if c}
+    checks: list[tuple[str, Callable[[str], bool], str]] = []
+    for c in sorted(numeric):
+        checks.append((c, lambda v: v == "" or _is_number(v), "must hold numbers"))
+    checks.append((sheet.geography.column, lambda v: bool(AREA_CODE.match(v)), "must hold area codes such as E01006512"))
+    if sheet.time.column and sheet.time.granularity == "month":
+        checks.append((sheet.time.column, lambda v: bool(MONTH.match(v)), "must hold months written YYYY-MM"))
+    elif sheet.time.column:
+        checks.append((sheet.time.column, lambda v: v.isdigit() and len(v) == 4, "must hold years such as 2024"))
+    for col, ok, what in checks:
+        if col not in idx:
+            continue
+        i = idx[col]
+        bad = [n for n, row in zip(table.lines, table.rows) if not ok(row[i].strip())]
+        if bad:
+            more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+            problems.append(f"column '{col}' {what}: line {bad[0]}{more} does not.")
+    return problems
+
+
+def _is_number(v: str) -> bool:
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return v.strip().lower() not in ("nan", "inf", "-inf", "infinity", "-infinity")
+
+
+def _scan_table(table: _Table, sheet: Datasheet, scanner: Scanner, name: str) -> ScanReport:
+    declared = _declared_roles(sheet)
+    handling = {c.name: c for c in sheet.columns}
+    present = set(table.header)
+    if not present & set(declared):
+        raise IngestError(f"{name}, line 1: none of the header's column names is in the datasheet for "
+                          f"'{sheet.id}' - is this the right file, and does its first line name the columns?")
+    problems: list[str] = []
+    reports: list[ColumnReport] = []
+    for i, col in enumerate(table.header):
+        values = [row[i] for row in table.rows]
+        scan = scanner.scan_column(col, values, sample=SAMPLE, seed=0)
+        counts = dict(getattr(scan, "counts", {}) or {})
+        sampled = int(getattr(scan, "sampled", 0) or 0)
+        entity, share = scan.entity, float(scan.share or 0.0)
+        if counts and sampled:
+            top, hits = max(counts.items(), key=lambda kv: kv[1])
+            if entity is None or hits / sampled > share:
+                entity, share = top, round(hits / sampled, 4)
+        looks_identifying = entity is not None and share >= IDENTIFIER_SHARE
+        role = declared.get(col)
+        note = ""
+        if role is None:
+            action = "refuse"
+            if looks_identifying:
+                note = f"looks like {entity} in {share:.0%} of sampled values and is not in the datasheet"
+                problems.append(f"column '{col}' looks like {entity} values in {share:.0%} of sampled values "
+                                "and is not declared in the datasheet; declare it as a direct identifier "
+                                "(to be dropped or pseudonymised) or remove it from the file.")
+            else:
+                note = "not in the datasheet"
+                problems.append(f"column '{col}' is not declared in the datasheet; every column needs a role "
+                                "(direct_identifier, quasi_identifier, attribute, geography or time).")
+        elif role == "direct_identifier":
+            action = handling[col].handling if col in handling else "drop"
+            expected = handling[col].pii_entity if col in handling else None
+            if expected and looks_identifying and entity != expected:
+                note = f"declared as {expected}, looks like {entity}"
+        elif looks_identifying:
+            action = "refuse"
+            note = f"looks like {entity} in {share:.0%} of sampled values"
+            problems.append(f"column '{col}' looks like {entity} values in {share:.0%} of sampled values but "
+                            f"the datasheet does not mark it as a direct identifier (it says '{role}').")
+        else:
+            action = "keep"
+        if entity is not None and not looks_identifying:
+            entity = None if share == 0 else entity
+        reports.append(ColumnReport(col, role, "direct_identifier" if looks_identifying else role, entity,
+                                    share, sampled, action, note))
+    for col, role in declared.items():
+        if col not in present:
+            problems.append(f"column '{col}' ({role}) is in the datasheet but not in the file's header.")
+            reports.append(ColumnReport(col, role, role, None, 0.0, 0, "refuse", "missing from the file"))
+    problems += _check_values(table, sheet, name)
+    return ScanReport(sheet.id, table.sha256, len(table.rows), tuple(reports), tuple(problems))
+
+
+def _as_sheet(sheet: Datasheet | str | bytes | Path) -> Datasheet:
+    if isinstance(sheet, Datasheet):
+        return sheet
+    if isinstance(sheet, Path):
+        return load_datasheet(sheet)
+    from pydantic import ValidationError
+    try:
+        raw = yaml.safe_load(sheet.decode("utf-8") if isinstance(sheet, bytes) else sheet)
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise DatasheetError("(uploaded datasheet)", "-", f"is not valid YAML ({e})") from None
+    if not isinstance(raw, dict):
+        raise DatasheetError("(uploaded datasheet)", "-", "must be a YAML mapping")
+    try:
+        return Datasheet.model_validate(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise DatasheetError("(uploaded datasheet)", ".".join(str(p) for p in err["loc"]) or "-",
+                             err["msg"]) from None
+
+
+def _check_sheet(sheet: Datasheet) -> None:
+    if not sheet.columns:
+        raise IngestError(f"The datasheet for '{sheet.id}' has no 'columns' block: a contribution must give "
+                          "every column a role so identifiers can be removed.")
+    if sheet.enrich:
+        raise IngestError(f"The datasheet for '{sheet.id}' uses 'enrich', which contributed datasets may not.")
+
+
+def scan(csv_path: Path, sheet: Datasheet, scanner: Scanner, max_bytes: int = MAX_UPLOAD_BYTES) -> ScanReport:
+    """Read the upload safely and classify every column.  Malformed files raise IngestError."""
+    sheet = _as_sheet(sheet)
+    _check_sheet(sheet)
+    path = Path(csv_path)
+    table = _parse(_read_bytes(path, max_bytes), path.name)
+    return _scan_table(table, sheet, scanner, path.name)
+
+
+# -- keys and atomic files ------------------------------------------------------------------------
+def secret_key(settings) -> bytes:
+    """The pseudonymisation key: 32 random bytes, created on first use with mode 0600."""
+    path = Path(settings.secret_key_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+            fh.flush()
+            os.fsync(fh.fileno())
+    for _ in range(50):                    # another process may be writing it right now
+        key = path.read_bytes()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise IngestError(f"The pseudonymisation key {path} is empty; remove it to create a new one.")
+
+
+def pseudonym(key: bytes, dataset: str, value: str) -> str:
+    """Keyed hash (HMAC-SHA256) of a normalised identifier, separate per dataset."""
+    norm = re.sub(r"\s+", "", value).upper()
+    if not norm:
+        return ""
+    return hmac.new(key, f"{dataset}\x1f{norm}".encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    """Write to a temporary file beside ``path`` (fsynced); the caller renames it."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return tmp
+
+
+@contextmanager
+def _file_lock(path: Path, shared: bool = False):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _publish_lock(settings, shared: bool = False):
+    return _file_lock(Path(settings.home) / ".publish.lock", shared)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _sheet_digest(sheet: Datasheet) -> str:
+    return _sha256(sheet.model_dump_json().encode())
+
+
+# -- publishing ----------------------------------------------------------------------------------------
+def _published_sheet(sheet: Datasheet, header: tuple[str, ...], report: ScanReport) -> Datasheet:
+    roles = {c.name: c for c in sheet.columns}
+    cols = []
+    removed, keyed = [], []
+    for c in report.columns:
+        if c.name not in header:
+            continue
+        if c.action == "drop":
+            removed.append(c.name)
+        elif c.action == "pseudonymise":
+            key_col = roles[c.name].key_column or f"{c.name}_key"
+            keyed.append((c.name, key_col))
+            cols.append({"name": key_col, "role": "direct_identifier", "handling": "pseudonymise"})
+        else:
+            declared = roles.get(c.name)
+            cols.append(declared.model_dump(mode="json", exclude_defaults=True) if declared
+                        else {"name": c.name, "role": c.role})
+    note = ""
+    if removed or keyed:
+        parts = []
+        if removed:
+            parts.append("the direct identifiers " + ", ".join(removed) + " were removed")
+        if keyed:
+            parts.append(", ".join(f"{a} was replaced by {b}, a keyed hash (HMAC-SHA256) that links records "
+                                   "without revealing the identifier" for a, b in keyed))
+        note = f" At ingestion into the commons {' and '.join(parts)}."
+    data = sheet.model_dump(mode="json")
+    data["source_file"] = f"{sheet.id}.csv"
+    data["columns"] = cols
+    if note and note.strip() not in data["methodology"]:
+        data["methodology"] = data["methodology"].rstrip() + note
+    from pydantic import ValidationError
+    try:
+        return Datasheet.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise IngestError(f"The published datasheet for '{sheet.id}' would not be valid: "
+                          f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}") from None
+
+
+def _published_bytes(table: _Table, report: ScanReport, sheet: Datasheet, key: bytes | None) -> tuple[bytes, list]:
+    actions = {c.name: c.action for c in report.columns}
+    roles = {c.name: c for c in sheet.columns}
+    out_cols, plan = [], []
+    for i, col in enumerate(table.header):
+        action = actions[col]
+        if action == "drop":
+            continue
+        if action == "pseudonymise":
+            out_cols.append(roles[col].key_column or f"{col}_key")
+        elif action == "keep":
+            out_cols.append(col)
+        else:
+            raise IngestError(f"column '{col}' cannot be published ({action}).")
+        plan.append((i, action))
+    clash = sorted({c for c in out_cols if out_cols.count(c) > 1})
+    if clash:
+        raise IngestError(f"The published table would have the column(s) {', '.join(clash)} twice; "
+                          "give the pseudonymised column another key_column.")
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(out_cols)
+    for row in table.rows:
+        w.writerow([pseudonym(key, sheet.id, row[i]) if a == "pseudonymise" else row[i].strip() for i, a in plan])
+    return buf.getvalue().encode("utf-8"), out_cols
+
+
+def _validate_published(sheet_tmp: Path, csv_tmp: Path, sheet: Datasheet) -> None:
+    """The published datasheet must load, match its file, and load into DuckDB as the store will."""
+    import duckdb
+
+    from retrieval.store import _load_dataset
+
+    loaded = load_datasheet(sheet_tmp)
+    resolved = loaded.model_copy(update={"source_file": str(csv_tmp)})
+    _check_columns(sheet_tmp, resolved, Path("/"))
+    con = duckdb.connect()
+    try:
+        _load_dataset(con, resolved, Path("/"))
+        types = dict(con.execute(f"SELECT column_name, data_type FROM information_schema.columns "
+                                 f"WHERE table_name = '{resolved.table}'").fetchall())
+    except duckdb.Error as e:
+        raise IngestError(f"The published table for '{sheet.id}' would not load into the store: "
+                          f"{str(e).splitlines()[0][:200]}") from None
+    finally:
+        con.close()
+    for m in resolved.measures:
+        for c in (m.column, m.weight, m.numerator, m.denominator, *m.sum_of):
+            if c and not re.match(r"^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|DOUBLE|FLOAT|DECIMAL|U)", types[c]):
+                raise IngestError(f"column '{c}' (measure {m.id}) loads as {types[c]}, not as numbers.")
+
+
+def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scanner: Scanner,
+           progress: Progress | None = None, max_bytes: int = MAX_UPLOAD_BYTES,
+           _source_digest: str | None = None, _origin: str = "upload") -> IngestResult:
+    """Scan, refuse on problems, and publish to ``published_dir`` atomically (datasheet last)."""
+    started = time.perf_counter()
+    say = progress or (lambda _m: None)
+    sheet = _as_sheet(sheet)
+    _check_sheet(sheet)
+    shipped = Path(settings.data_dir) / "datasheets" / f"{sheet.id}.yaml"
+    if shipped.exists():
+        raise IngestError(f"'{sheet.id}' is the id of a dataset the commons ships; choose another id.")
+    path = Path(csv_path)
+    say(f"ingest {sheet.id}: reading {path.name}")
+    table = _parse(_read_bytes(path, max_bytes), path.name)
+    say(f"ingest {sheet.id}: scanning {len(table.header)} columns of {len(table.rows)} rows for identifiers")
+    report = _scan_table(table, sheet, scanner, path.name)
+    if not report.ok:
+        raise IngestError(f"{path.name} was not published to '{sheet.id}': " + " ".join(report.problems))
+    key = secret_key(settings) if any(c.action == "pseudonymise" for c in report.columns) else None
+    data, _cols = _published_bytes(table, report, sheet, key)
+    published = _published_sheet(sheet, table.header, report)
+    sheet_bytes = yaml.safe_dump(published.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True,
+                                 width=100).encode("utf-8")
+    out = Path(settings.published_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_final, sheet_final = out / f"{sheet.id}.csv", out / f"{sheet.id}.yaml"
+    stamp_final = out / f"{sheet.id}.ingest.json"
+    stamp = {"dataset": sheet.id, "origin": _origin, "ingest_version": INGEST_VERSION,
+             "source_sha256": table.sha256,
+             "sheet_sha256": _source_digest or _sheet_digest(sheet), "published_sha256": _sha256(data),
+             "rows": len(table.rows), "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+             "columns": {c.name: c.action for c in report.columns}}
+    with _publish_lock(settings):
+        tmps: list[Path] = []
+        try:
+            csv_tmp = _write_atomic(csv_final, data)
+            tmps.append(csv_tmp)
+            sheet_tmp = _write_atomic(sheet_final, sheet_bytes)
+            tmps.append(sheet_tmp)
+            stamp_tmp = _write_atomic(stamp_final, json.dumps(stamp, indent=1).encode())
+            tmps.append(stamp_tmp)
+            _validate_published(sheet_tmp, csv_tmp, sheet)
+            # Data first, datasheet last (readers of published/ take the same lock, shared).
+            os.replace(csv_tmp, csv_final)
+            os.replace(sheet_tmp, sheet_final)
+            os.replace(stamp_tmp, stamp_final)
+        except DatasheetError as e:
+            raise IngestError(f"The published datasheet for '{sheet.id}' does not validate: {e}") from None
+        except OSError as e:
+            raise IngestError(f"Could not publish '{sheet.id}' under {out}: {e.strerror}") from None
+        finally:
+            for t in tmps:
+                t.unlink(missing_ok=True)
+    kept = tuple(c.name for c in report.columns if c.action == "keep")
+    dropped = tuple(c.name for c in report.columns if c.action == "drop")
+    keyed = tuple((c.name, next(r.key_column or f"{r.name}_key" for r in sheet.columns if r.name == c.name))
+                  for c in report.columns if c.action == "pseudonymise")
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    say(f"ingest {sheet.id}: published {len(table.rows)} rows ({len(dropped)} identifier columns dropped, "
+        f"{len(keyed)} pseudonymised) in {ms:.0f} ms")
+    return IngestResult(sheet.id, csv_final, sheet_final, len(table.rows), kept, dropped, keyed, report, ms)
+
+
+# -- loading shipped + published datasheets ------------------------------------------------------------
+def load_commons_sheets(settings) -> dict[str, Datasheet]:
+    """Shipped datasheets (``data/datasheets``) plus published contributions (``published/*.yaml``).
+
+    A published datasheet's ``source_file`` is relative to the published folder; it is
+    returned resolved to an absolute path, which the store reads as is."""
+    data_dir = Path(settings.data_dir)
+    sheets = load_datasheets(data_dir / "datasheets", data_dir)
+    pub = Path(settings.published_dir)
+    if not pub.is_dir():
+        return sheets
+    with _publish_lock(settings, shared=True):
+        for path in sorted(pub.glob("*.yaml")):
+            sheet = load_datasheet(path)
+            if sheet.id in sheets:
+                raise DatasheetError(str(path), "id", f"'{sheet.id}' is used by a shipped datasheet")
+            source = Path(sheet.source_file)
+            if not source.is_absolute():
+                source = pub / source
+            sheet = sheet.model_copy(update={"source_file": str(source)})
+            _check_columns(path, sheet, pub)
+            _check_no_identifiers(path, sheet, source)
+            sheets[sheet.id] = sheet
+    return sheets
+
+
+def _check_no_identifiers(path: Path, sheet: Datasheet, source: Path) -> None:
+    """Defence in depth: a published file never holds a direct identifier, only keyed hashes."""
+    with source.open(encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    keys = {c.name for c in sheet.columns if c.role == "direct_identifier" and c.handling == "pseudonymise"}
+    raw = [c.name for c in sheet.columns if c.role == "direct_identifier" and c.name not in keys and c.name in header]
+    undeclared = [h for h in header if h not in {c.name for c in sheet.columns}]
+    if sheet.columns and undeclared:
+        raise DatasheetError(str(path), "columns", f"the published file {source.name} has column(s) "
+                             f"{', '.join(undeclared[:5])} that its datasheet does not declare")
+    if raw:
+        raise DatasheetError(str(path), "columns", f"the published file {source.name} holds direct identifier "
+                             f"column(s) {', '.join(raw)}; publish contributions with `commons ingest`")
+
+
+class LazyScanner:
+    """The real PII scanner, loaded on first use (a malformed upload is refused without it)."""
+
+    def __init__(self, settings, progress: Progress | None = None):
+        self._settings, self._say, self._scanner = settings, progress or (lambda _m: None), None
+
+    def scan_column(self, name: str, values: list[str], sample: int = 200, seed: int = 0):
+        if self._scanner is None:
+            self._say("loading the PII scanner")
+            self._scanner = _demo_scanner(self._settings)
+        return self._scanner.scan_column(name, values, sample=sample, seed=seed)
+
+
+# -- the demo contributions ---------------------------------------------------------------------------
+def _demo_scanner(settings):
+    from guardrails.pii import PiiScanner
+    return PiiScanner.from_settings(settings)
+
+
+def ensure_demo_contributions(settings, progress: Progress | None = None,
+                              scanner: Scanner | None = None) -> list[str]:
+    """Generate the SYNTHETIC raw contributions and publish them when missing or stale.
+
+    Cheap when nothing changed: a stamp of the generator's inputs decides whether to
+    regenerate, and the published stamp (raw file, datasheet, ingest version and published
+    file hashes) whether to re-ingest.  A demo id that a steward has since published from a
+    real upload (``commons ingest`` or an approved contribution) is left alone.  Returns the
+    ids (re)published."""
+    from retrieval import synthetic
+
+    say = progress or (lambda _m: None)
+    data_dir = Path(settings.data_dir)
+    contrib = data_dir / "contrib"
+    if not contrib.is_dir():
+        return []
+    raw_dir = Path(settings.contributions_dir) / "raw"
+    pub = Path(settings.published_dir)
+    digest = synthetic.inputs_digest(data_dir)
+    stamp_path = raw_dir / "generated.json"
+    try:
+        gen_stamp = json.loads(stamp_path.read_text())
+    except (OSError, ValueError):
+        gen_stamp = {}
+    done: list[str] = []
+    for dataset, (fname, generate) in synthetic.DEMO_DATASETS.items():
+        sheet_path = contrib / f"{dataset}.yaml"
+        if not sheet_path.exists():
+            continue
+        raw = raw_dir / fname
+        entry = gen_stamp.get(dataset) or {}
+        raw_sha = entry.get("sha256")
+        current = entry.get("inputs") == digest and raw.exists()
+        if current:
+            # Trust the size and mtime recorded with the hash; rehash only if they moved.
+            st = raw.stat()
+            if (st.st_size, st.st_mtime_ns) != (entry.get("size"), entry.get("mtime_ns")):
+                current = _sha256(raw.read_bytes()) == raw_sha
+        if not current:
+            t = time.perf_counter()
+            data = generate(data_dir)
+            raw_sha = _sha256(data)
+            raw_dir.mkdir(parents=True, exist_ok=True)
+            if not raw.exists() or _sha256(raw.read_bytes()) != raw_sha:
+                tmp = _write_atomic(raw, data)
+                os.replace(tmp, raw)
+            rows = data.count(b"\n") - 1
+            say(f"generated SYNTHETIC {dataset} contribution ({rows} rows) in "
+                f"{(time.perf_counter() - t) * 1000:.0f} ms")
+            st = raw.stat()
+            gen_stamp[dataset] = {"inputs": digest, "sha256": raw_sha, "size": st.st_size,
+                                  "mtime_ns": st.st_mtime_ns}
+            _write_json(stamp_path, gen_stamp)
+            (raw_dir / "README.txt").write_text(
+                "SYNTHETIC raw contributions generated by retrieval/synthetic.py from fixed seeds.\n"
+                "They imitate what a real contribution carries (names, emails, NHS numbers, ...), but\n"
+                "none of these people exist. They are never queried; ingestion publishes a copy without\n"
+                "the direct identifiers to ../../published/.\n", encoding="utf-8")
+        sheet_digest = _sha256(sheet_path.read_bytes())
+        if _published_current(pub, dataset, raw_sha, sheet_digest):
+            continue
+        if scanner is None:
+            scanner = LazyScanner(settings, say)
+        ingest(raw, load_datasheet(sheet_path), settings, scanner, say, _source_digest=sheet_digest,
+               _origin="demo")
+        done.append(dataset)
+    return done
+
+
+def _published_current(pub: Path, dataset: str, raw_sha: str | None, sheet_digest: str) -> bool:
+    try:
+        stamp = json.loads((pub / f"{dataset}.ingest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if stamp.get("origin", "demo") != "demo" and (pub / f"{dataset}.yaml").exists():
+        return True            # a steward published this id from a real upload: leave it alone
+    if (stamp.get("ingest_version"), stamp.get("source_sha256"), stamp.get("sheet_sha256")) != \
+            (INGEST_VERSION, raw_sha, sheet_digest):
+        return False
+    csv_path, sheet_path = pub / f"{dataset}.csv", pub / f"{dataset}.yaml"
+    if not (csv_path.exists() and sheet_path.exists()):
+        return False
+    return _sha256(csv_path.read_bytes()) == stamp.get("published_sha256")
+
+
+def _write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _write_atomic(path, json.dumps(obj, indent=1, sort_keys=True).encode())
+    os.replace(tmp, path)
+
+
+# -- the contribution queue ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Contribution:
+    id: str
+    dataset: str
+    title: str
+    submitter: str
+    submitted_at: str
+    state: str                      # pending | approved | denied
+    rows: int
+    size: int
+    sha256: str
+    report: ScanReport
+    steward: str | None = None
+    reason: str | None = None
+    decided_at: str | None = None
+    path: Path | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in ("id", "dataset", "title", "submitter", "submitted_at", "state", "rows",
+                                           "size", "sha256", "steward", "reason", "decided_at")}
+        d["report"] = self.report.to_dict()
+        return d
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _queue_lock(settings):
+    return _file_lock(Path(settings.contributions_dir) / ".queue.lock")
+
+
+def _contribution(folder: Path) -> Contribution:
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    report = ScanReport.from_dict(json.loads((folder / "scan.json").read_text(encoding="utf-8")))
+    return Contribution(**meta, report=report, path=folder)
+
+
+def _save_meta(folder: Path, c: Contribution) -> None:
+    meta = {k: v for k, v in c.to_dict().items() if k != "report"}
+    _write_json(folder / "meta.json", meta)
+
+
+def submit(csv_bytes: bytes, sheet: Datasheet | str | bytes, settings, scanner: Scanner, submitter: str,
+           max_bytes: int = MAX_UPLOAD_BYTES) -> Contribution:
+    """Stage an upload for a steward.  It is scanned now: a malformed file or one with an
+    undeclared identifier is refused at once (IngestError) and nothing is kept."""
+    if not submitter or not str(submitter).strip():
+        raise IngestError("A contribution needs the submitter's id.")
+    if len(csv_bytes) > max_bytes:
+        raise IngestError(f"The upload is {len(csv_bytes) / 1e6:.1f} MB; uploads may be at most "
+                          f"{max_bytes / 1e6:.1f} MB.")
+    sheet = _as_sheet(sheet)
+    _check_sheet(sheet)
+    if (Path(settings.data_dir) / "datasheets" / f"{sheet.id}.yaml").exists():
+        raise IngestError(f"'{sheet.id}' is the id of a dataset the commons ships; choose another id.")
+    table = _parse(csv_bytes, "the upload")
+    report = _scan_table(table, sheet, scanner, "the upload")
+    if not report.ok:
+        raise IngestError("The upload cannot be accepted: " + " ".join(report.problems))
+    cid = f"c-{time.strftime('%Y%m%d', time.gmtime())}-{uuid.uuid4().hex[:8]}"
+    root = Path(settings.contributions_dir)
+    tmp = root / f".incoming-{cid}"
+    final = root / "pending" / cid
+    tmp.mkdir(parents=True)
+    try:
+        os.chmod(tmp, 0o700)
+        (tmp / "upload.csv").write_bytes(csv_bytes)
+        (tmp / "datasheet.yaml").write_text(
+            yaml.safe_dump(sheet.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True), encoding="utf-8")
+        _write_json(tmp / "scan.json", report.to_dict())
+        c = Contribution(cid, sheet.id, sheet.title, str(submitter), _now(), "pending", report.rows,
+                         len(csv_bytes), report.file_sha256, report)
+        _save_meta(tmp, c)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return _contribution(final)
+
+
+def list_contributions(settings, state: str | None = None) -> list[Contribution]:
+    if state is not None and state not in STATES:
+        raise IngestError(f"Unknown contribution state '{state}'. States: {', '.join(STATES)}.")
+    root = Path(settings.contributions_dir)
+    out = []
+    for st in ([state] if state else STATES):
+        for folder in sorted((root / st).glob("c-*")) if (root / st).is_dir() else ():
+            try:
+                out.append(_contribution(folder))
+            except (OSError, ValueError, TypeError, KeyError):
+                log.warning("skipping an unreadable contribution folder: %s", folder.name)
+    return sorted(out, key=lambda c: (c.submitted_at, c.id))
+
+
+def get_contribution(cid: str, settings) -> Contribution:
+    if not re.fullmatch(r"c-\d{8}-[0-9a-f]{8}", cid or ""):
+        raise IngestError(f"'{cid}' is not a contribution id.")
+    for st in STATES:
+        folder = Path(settings.contributions_dir) / st / cid
+        if folder.is_dir():
+            return _contribution(folder)
+    raise IngestError(f"There is no contribution '{cid}'.")
+
+
+def _decide_checks(c: Contribution, steward: str, reason: str) -> None:
+    if not steward or not str(steward).strip():
+        raise ReviewError("A decision needs the steward's id.")
+    if not reason or not str(reason).strip():
+        raise ReviewError("A decision needs a reason, which is recorded with it.")
+    if c.state != "pending":
+        raise ReviewError(f"Contribution {c.id} was already {c.state} by {c.steward}.")
+    if str(steward).strip() == c.submitter:
+        raise ReviewError(f"A steward cannot approve or deny their own contribution ({c.id}); "
+                          "another steward must review it.")
+
+
+def _audit(settings, event: str, **fields) -> None:
+    try:
+        from guardrails.audit import AuditLog
+        from guardrails.inbound import redact
+        if "reason" in fields and fields["reason"]:
+            fields["reason"] = redact(str(fields["reason"]))[0]
+        AuditLog(settings.audit_path).append(event, **fields)
+    except CommonsError as e:              # the decision stands; the log says why it is missing
+        log.warning("could not audit %s: %s", event, e)
+
+
+def approve_contribution(cid: str, steward: str, reason: str, settings, scanner: Scanner,
+                         progress: Progress | None = None) -> Contribution:
+    """Publish a pending contribution (runs ``ingest``) and mark it approved."""
+    with _queue_lock(settings):
+        c = get_contribution(cid, settings)
+        _decide_checks(c, steward, reason)
+        folder = c.path
+        result = ingest(folder / "upload.csv", load_datasheet(folder / "datasheet.yaml"), settings, scanner,
+                        progress)
+        decided = Contribution(**{**{k: getattr(c, k) for k in c.__dataclass_fields__ if k != "path"},
+                                  "state": "approved", "steward": str(steward), "reason": str(reason),
+                                  "decided_at": _now(), "report": result.report})
+        _save_meta(folder, decided)
+        target = Path(settings.contributions_dir) / "approved" / cid
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(folder, target)
+    _audit(settings, "contribution", action="approve", contribution=cid, dataset=c.dataset,
+           submitter=c.submitter, steward=str(steward), reason=reason, rows=result.rows)
+    return _contribution(target)
+
+
+def deny_contribution(cid: str, steward: str, reason: str, settings) -> Contribution:
+    """Refuse a pending contribution; its upload is deleted, the decision and scan are kept."""
+    with _queue_lock(settings):
+        c = get_contribution(cid, settings)
+        _decide_checks(c, steward, reason)
+        folder = c.path
+        decided = Contribution(**{**{k: getattr(c, k) for k in c.__dataclass_fields__ if k != "path"},
+                                  "state": "denied", "steward": str(steward), "reason": str(reason),
+                                  "decided_at": _now()})
+        _save_meta(folder, decided)
+        (folder / "upload.csv").unlink(missing_ok=True)
+        target = Path(settings.contributions_dir) / "denied" / cid
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(folder, target)
+    _audit(settings, "contribution", action="deny", contribution=cid, dataset=c.dataset,
+           submitter=c.submitter, steward=str(steward), reason=reason)
+    return _contribution(target)

@@ -158,7 +158,7 @@ def decide(sheets: list[Datasheet], role: str, purpose: str) -> PolicyDecision:
         return PolicyDecision("refuse", f"purpose.role.{purpose}",
                               f"Only these roles may ask for {PURPOSES[purpose].label}: "
                               f"{', '.join(sorted(PURPOSE_ROLES[purpose]))}; not the {role} role. Choose the purpose "
-                              "you will really use the figures for.")
+                              "you will really use the figures for." + (f" {_steward(sheets[0])}" if sheets else ""))
     if purpose in PROHIBITED:
         first = sheets[0] if sheets else None
         return PolicyDecision("refuse", f"commons.prohibited.{purpose}",

@@ -50,6 +50,11 @@ LUPUS_LIKE = dict(permitted_purposes=["health_research", "disease_research", "se
     ("researcher", "reidentification", "refuse", "commons.prohibited.reidentification"),
     ("researcher", "individual_decisions", "refuse", "commons.prohibited.individual_decisions"),
     ("researcher", "astrology", "refuse", "purpose.unknown"),
+    ("commercial", "health_research", "needs_review", "toy.duty.commercial"),   # a company's use is commercial
+    ("commercial", "stewardship", "needs_review", "toy.duty.commercial"),
+    ("provider", "stewardship", "refuse", "purpose.role.stewardship"),          # only stewards claim stewardship
+    ("steward", "stewardship", "allow", "policy.permitted"),
+    ("resident", "evaluation", "refuse", "purpose.role.evaluation"),
 ])
 def test_decide_table(role, purpose, outcome, rule):
     d = policy.decide([sheet(**LUPUS_LIKE)], role, purpose)
@@ -87,6 +92,11 @@ def test_open_data_any_purpose():
     ("give me the names and addresses of the participants", "reidentification"),
     ("count of lupus patients so we can deny treatment to heavy users", "individual_decisions"),
     ("lupus numbers in Knowsley for a targeted ads campaign", "marketing"),
+    ("Para fijar primas de seguro de vida: lupus participants in Wirral", "insurance_pricing"),
+    ("We're setting life insurance premiums for Merseyside", "insurance_pricing"),
+    ("send a mailshot about our private clinic to lupus patients in Sefton", "marketing"),
+    ("I'm a landlord vetting a prospective tenant with lupus", "individual_decisions"),
+    ("pre-employment screening of job applicants: lupus by work status", "individual_decisions"),
 ])
 def test_stated_prohibited_purposes(text, purpose):
     assert policy.stated_purpose(text) == purpose
@@ -97,6 +107,8 @@ def test_stated_prohibited_purposes(text, purpose):
     "How many people with lupus live in Liverpool?", "Which ward in Sefton is most deprived?",
     "crime in Anfield", "Who publishes the population data?", "What licence is the IMD under?",
     "How many people work in insurance in Wirral?", "Break down lupus participants by age band",
+    "What does the lupus commons datasheet say about insurance pricing?",
+    "Can I use the lupus data for marketing?", "Identify the most deprived LSOA in St Helens",
 ])
 def test_benign_questions_state_no_prohibited_purpose(text):
     assert policy.stated_purpose(text) is None

@@ -100,6 +100,11 @@ def cmd_build(args) -> int:
     sheets = load_commons_sheets(s)
     built = build_store(s.store_path, sheets, Path(s.data_dir), lambda m: print(m, file=sys.stderr), args.force)
     print(f"store {'built' if built else 'already up to date'}: {s.store_path}", file=sys.stderr)
+    from retrieval.index import DocsIndex
+    print("documentation index: training the default embedding if needed and embedding what changed",
+          file=sys.stderr)
+    report = DocsIndex.open(s, sheets, progress=lambda m: print(m, file=sys.stderr)).sync()
+    print(f"documentation index ready ({report.embedded} passages embedded)", file=sys.stderr)
     return 0
 
 

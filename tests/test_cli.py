@@ -184,3 +184,33 @@ def test_audit_verify_reports_a_garbled_line_without_a_traceback(audited_home, t
     r = run(["audit", "verify"], tmp_path / "h")
     assert r.returncode != 0
     assert "Traceback" not in r.stderr, r.stderr[-500:]
+
+
+def test_review_and_transparency_commands(home):
+    asked = run(["ask", "How many people with lupus live in Liverpool?", "--json", "--role", "commercial",
+                 "--purpose", "commercial", "--user", "acme"], home)
+    d = json.loads(asked.stdout)
+    assert d["status"] == "needs_review" and d["table"] is None
+    rid = d["review_id"]
+
+    def steward(*args, password="demo-sam-2025"):
+        env = {**os.environ, "COMMONS_HOME": str(home), "COMMONS_STEWARD_PASSWORD": password}
+        return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    bad = steward("review", "list", "--steward", "sam", password="nope")
+    assert bad.returncode == 2 and "do not match" in bad.stderr and "Traceback" not in bad.stderr
+    listed = steward("review", "list", "--steward", "sam", "--json")
+    assert rid in [r["id"] for r in json.loads(listed.stdout)]
+    assert run(["review", "status", rid, "--user", "acme", "--json"], home).stdout.count('"pending"') == 1
+    no_reason = steward("review", "approve", rid, "--steward", "sam")
+    assert no_reason.returncode == 2 and "reason" in no_reason.stderr
+    assert steward("review", "approve", rid, "--steward", "sam", "--reason", "fee agreement FA-9").returncode == 0
+    first = run(["review", "fetch", rid, "--user", "acme", "--role", "commercial", "--json"], home)
+    got = json.loads(first.stdout)
+    assert got["status"] == "answered" and got["review_id"] == rid and got["table"]["rows"]
+    again = run(["review", "fetch", rid, "--user", "acme", "--role", "commercial", "--json"], home)
+    assert again.returncode == 2 and "only once" in again.stderr
+    rep = json.loads(run(["transparency", "lupus_commons", "--json"], home).stdout)
+    assert any(x["review_id"] == rid and x["reason"] == "fee agreement FA-9" for x in rep["steward_decisions"])
+    assert run(["audit", "verify"], home).returncode == 0

@@ -230,7 +230,6 @@ class Pipeline:
                                       decision.reason, plan=plan.to_dict(), sql=checked.sql,
                                       conversation=question.conversation_id)
             return GuardedAnswer(status="needs_review", review_id=req.id, datasets=(sheet.id,), plan=plan.to_dict(),
-                                 sql=checked.sql,
                                  answer=(f"{decision.reason} Your request is {req.id}; it is pending. "
                                          "Nothing has been released yet. Check its state with the reference; "
                                          "once a steward approves it you can fetch the answer once."))
@@ -342,8 +341,7 @@ class Pipeline:
                 for cat in cats:
                     yield str(code), name, period, cat
 
-    @staticmethod
-    def _explain_suppression(composed, controlled, sheet: Datasheet, plan: QueryPlan):
+    def _explain_suppression(self, composed, controlled, sheet: Datasheet, plan: QueryPlan):
         rules = sheet.rules
         caveats = [f"Disclosure control: cells about fewer than {rules.min_cell} people are suppressed (zeros too), "
                    f"counts are rounded to the nearest {rules.round_to}, and a further cell is hidden where a "
@@ -355,21 +353,30 @@ class Pipeline:
                          for i, r in enumerate(controlled.result.rows) if i in controlled.suppressed})
         if hidden and status == "no_data" and plan.intent in ("value", "comparison"):
             status = "answered"
-            asked = [n for n, _ in hidden if any(n in (composed.text or "") for _ in (0,))] or [hidden[0][0]]
-            text = (f"The figure for {', '.join(dict.fromkeys(asked))} is suppressed: it describes fewer than "
+            asked = [self.gaz.get(k).display for k in plan.places] or [hidden[0][0]]
+            text = (f"The figure for {' and '.join(asked)} is suppressed: it describes fewer than "
                     f"{rules.min_cell} people, or could let a suppressed figure be worked out, so the commons "
                     "does not release it.")
+            released = [[str(r[1]), "", r[4]] for i, r in enumerate(controlled.result.rows)
+                        if i not in controlled.suppressed and r[3] != "__councils__"]
             table = {"columns": ["Area", "Category", "Value"],
-                     "rows": [[n, c, mark] for n, c in hidden]}
+                     "rows": [[n, c, mark] for n, c in hidden] + released}
         elif hidden and table:
             width = len(table["columns"])
             rows = [[mark if (c is None and j > 0) else c for j, c in enumerate(r)] for r in table["rows"]]
             shown = {str(r[0]).split(" ward (")[0] for r in rows}
+            # The value column: second in a ranking (Area, value, Position), third otherwise.
+            vi = 1 if table["columns"][-1] == "Position" else min(2, width - 1)
             for name, label in hidden:
                 if name in shown and not plan.dimension:
                     continue
-                row = ([name, label] if plan.dimension else [name]) + [mark]
-                rows.append((row + [None] * width)[:width])
+                row = [name] + [""] * (width - 1)
+                if plan.dimension and width > 2:
+                    row[1] = label
+                row[vi] = mark
+                if table["columns"][-1] == "Position":
+                    row[-1] = None
+                rows.append(row)
             table = {**table, "rows": rows}
             text += (f" {len(hidden)} cell{'s' if len(hidden) != 1 else ''} "
                      f"{'are' if len(hidden) != 1 else 'is'} suppressed to protect the people in the data.")

@@ -133,15 +133,23 @@ def _sum_of(r, idx, kind) -> float | None:
 
 def _partitions(rows, idx) -> list[list[int]]:
     """Sets of cells that add up to a total someone can know: the categories of one area,
-    and the areas of one category (per period)."""
+    and the areas of one level in one category (per period)."""
     by_area: dict[tuple, list[int]] = {}
     by_cat: dict[tuple, list[int]] = {}
     for i, r in enumerate(rows):
         if r[idx["category"]] == "Total":
             continue
         by_area.setdefault((r[idx["area_code"]], r[idx["period"]]), []).append(i)
-        by_cat.setdefault((r[idx["category"]], r[idx["period"]]), []).append(i)
+        by_cat.setdefault((r[idx["category"]], r[idx["period"]], _level(r[idx["area_code"]])), []).append(i)
     return [p for p in (*by_area.values(), *by_cat.values()) if len(p) > 1]
+
+
+def _level(code) -> str:
+    """Areas of one level partition their parent; an area and its parent do not partition
+    anything (ONS code prefixes: E01 LSOA, E05 ward, E06/E07/E08 council, E47 region)."""
+    code = str(code or "")
+    return {"E01": "lsoa", "E05": "ward", "E06": "lad", "E07": "lad", "E08": "lad", "E47": "region"}.get(
+        code[:3], code[:3])
 
 
 def _secondary(rows, idx, suppressed: set[int]) -> set[int]:

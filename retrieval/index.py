@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Literal, Sequence
 
@@ -65,10 +65,17 @@ class Chunk:
     text: str                        # what is embedded, searched and quoted
     roles: tuple[str, ...] = ()      # empty: anyone; otherwise only these roles
     measure: str = ""
+    head: str = ""                   # searched, never quoted: section words, dataset title and names
+
+    @property
+    def search_text(self) -> str:
+        """What is embedded: the heading words, then the passage."""
+        return f"{self.head}. {self.text}" if self.head else self.text
 
     @property
     def digest(self) -> str:
-        raw = json.dumps([self.text, self.dataset, self.section, self.title, list(self.roles), self.measure])
+        raw = json.dumps([self.text, self.dataset, self.section, self.title, list(self.roles), self.measure,
+                          self.head])
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:20]
 
     def metadata(self) -> dict:
@@ -218,12 +225,49 @@ def _slug(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")[:40] or "section"
 
 
+# The words people use for each kind of section.  They go into every passage's heading (searched
+# by BM25 as its own field and embedded, never quoted), so "who puts out X" finds X's publisher
+# passage even though the passage itself says "published by".
+SECTION_WORDS = {
+    "description": "about overview description summary what is the dataset what it contains covers table data",
+    "methodology": "methodology method how it is calculated computed worked out made produced derived built "
+                   "constructed estimated measured definition approach",
+    "caveats": "caveats limitations warnings issues reliability accuracy quality approximate careful bear in mind "
+               "missing gaps comparability compare differences why",
+    "licence": "licence license terms of use reuse copyright open government licence attribution credit cite "
+               "citation acknowledge permission",
+    "publisher": "publisher published by who publishes produces releases puts out issues organisation source "
+                 "origin where it comes from",
+    "steward": "steward data steward contact who looks after responsible person owner custodian questions email",
+    "measures": "measure indicator variable statistic meaning what it means definition unit",
+    "columns": "columns fields variables schema headers table structure codes geography identifiers",
+    "policy": "use policy permitted purposes who may use it allowed roles prohibited uses restrictions conditions",
+    "provenance": "provenance where the file came from obtained origin repository copy checks original source "
+                  "raw file history",
+    "policies": "commons rules use policy purposes allowed permitted prohibited banned forbidden uses conditions",
+}
+
+
+def dataset_names(sheet: Datasheet) -> str:
+    """How people name a dataset: its title, short forms of it and the parts of its id."""
+    ident = sheet.id.replace("_", " ")
+    split = re.sub(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])", " ", ident)
+    return " ".join(dict.fromkeys([*_short_titles(sheet.title), ident, split]))
+
+
+def _with_head(c: Chunk, sheets: dict[str, Datasheet]) -> Chunk:
+    words = SECTION_WORDS.get(c.section, c.section)
+    sheet = sheets.get(c.dataset)
+    names = dataset_names(sheet) if sheet is not None else f"data commons {c.title}"
+    return replace(c, head=f"{c.section}: {words}. {names}")
+
+
 def build_chunks(sheets: dict[str, Datasheet], sources_md: Path | None = None) -> list[Chunk]:
     chunks = [c for s in sheets.values() for c in datasheet_chunks(s)]
     if sources_md is not None:
         chunks += provenance_chunks(sources_md, sheets)
     chunks += policy_chunks()
-    return chunks
+    return [_with_head(c, sheets) for c in chunks]
 
 
 # ----------------------------------------------------------------------------- text + BM25

@@ -67,7 +67,8 @@ def served_app(commons_home, tmp_path_factory):
     env = {**os.environ, "COMMONS_HOME": str(commons_home)}
     # Build the store first (in its own process) so the first page load is quick.
     subprocess.run(
-        [sys.executable, "-c", "from assistant.pipeline import Pipeline; Pipeline.open()"],
+        [sys.executable, "-c", "from assistant.pipeline import Pipeline; p = Pipeline.open(); "
+         "p.docs_index.metrics; p.docs_index.collection"],
         cwd=ROOT, env=env, check=True, timeout=300,
     )
     port = _free_port()
@@ -88,3 +89,67 @@ def served_app(commons_home, tmp_path_factory):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# -- a small contributed dataset for the app's Contribute journey (SYNTHETIC) --------------
+CONTRIB_SHEET = """\
+id: {id}
+title: "Food bank visitors (SYNTHETIC)"
+publisher: "Knowsley Community Food Network (synthetic demo)"
+steward: {{name: Food network data steward, contact: data@food-network.example}}
+licence:
+  name: "Food network data-sharing agreement (SYNTHETIC demo)"
+  url: https://food-network.example/licence
+  attribution: "Contains SYNTHETIC data from the Knowsley Community Food Network demo. Not real people."
+source_url: https://food-network.example/data
+source_file: {id}.csv
+synthetic: true
+description: SYNTHETIC. One row per person who visited a food bank in the last 12 months.
+methodology: SYNTHETIC test data for the app's contribution journey.
+caveats: ["SYNTHETIC data: not real people."]
+sensitivity: personal
+geography: {{column: lsoa21cd, level: lsoa, vintage: "2021"}}
+time: {{granularity: fixed, period: "2025", label: visitors in the 12 months to 2025 (SYNTHETIC)}}
+measures:
+  - id: {id}_visitors
+    label: Food bank visitors
+    description: Number of people who visited a food bank in the last 12 months (SYNTHETIC).
+    unit: people
+    format: count
+    rollup: count
+    synonyms: [food bank visitors, people using food banks, food bank users]
+dimensions:
+  - {{column: age_band, label: Age band, synonyms: [age, by age]}}
+columns:
+  - {{name: visitor_name, role: direct_identifier, handling: drop, pii_entity: PERSON}}
+  - {{name: email, role: direct_identifier, handling: drop, pii_entity: EMAIL_ADDRESS}}
+  - {{name: lsoa21cd, role: geography}}
+  - {{name: age_band, role: quasi_identifier}}
+  - {{name: visits_12m, role: attribute}}
+disclosure: {{min_cell: 10, round_to: 5}}
+policy:
+  permitted_purposes: [any]
+  roles: [any]
+  prohibited: [resale, insurance_pricing, individual_decisions, marketing, reidentification]
+"""
+
+
+def contribution(dataset_id: str = "foodbank_visits", n: int = 600, seed: int = 7) -> tuple[bytes, str]:
+    """A SYNTHETIC person-level CSV (names and emails included, to be removed) and its datasheet."""
+    import csv
+    import io
+    import random
+
+    rnd = random.Random(seed)
+    with open(ROOT / "data" / "raw" / "lookup_lsoa21_ward24_lad24_lcr.csv", encoding="utf-8-sig") as f:
+        lsoas = [r["lsoa21cd"] for r in csv.DictReader(f) if r["lad24nm"] in ("Knowsley", "Halton")]
+    firsts = ["Alice", "Ben", "Chloe", "David", "Emma", "Farah", "George", "Hannah"]
+    lasts = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Thomas"]
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["visitor_name", "email", "lsoa21cd", "age_band", "visits_12m"])
+    for i in range(n):
+        fn, ln = rnd.choice(firsts), rnd.choice(lasts)
+        w.writerow([f"{fn} {ln}", f"{fn.lower()}.{ln.lower()}{i}@example.org", rnd.choice(lsoas),
+                    rnd.choice(["16-24", "25-49", "50-64", "65+"]), rnd.randint(1, 20)])
+    return out.getvalue().encode(), CONTRIB_SHEET.format(id=dataset_id)

@@ -38,7 +38,7 @@ def res(*rows) -> Result:
     return Result(columns=COLS, rows=tuple(rows))
 
 
-def row(n, cat="", area="A1", value=None, top=None, period="2025"):
+def row(n, cat="", area="E05000001", value=None, top=None, period="2025"):
     return (area, area.lower(), period, cat, n if value is None else value, n, top)
 
 
@@ -73,7 +73,7 @@ def test_support_columns_never_leave():
 
 
 def test_person_level_result_without_counts_is_refused():
-    bad = Result(columns=disclosure.OUT, rows=(("A1", "a", "2025", "", 40),))
+    bad = Result(columns=disclosure.OUT, rows=(("E05000001", "a", "2025", "", 40),))
     with pytest.raises(QueryRejected):
         control(bad, [sheet()])
 
@@ -88,10 +88,10 @@ def test_secondary_suppression_protects_a_single_suppressed_category():
 
 def test_secondary_suppression_across_areas_and_categories():
     # A 2x2 grid: suppressing one cell forces a second in its row and in its column.
-    out = control(res(row(30, "x", "A1"), row(3, "y", "A1"), row(50, "x", "A2"), row(60, "y", "A2")), [sheet()])
+    out = control(res(row(30, "x", "E05000001"), row(3, "y", "E05000001"), row(50, "x", "E05000002"), row(60, "y", "E05000002")), [sheet()])
     hidden = {(r[0], r[3]) for r in out.result.rows if r[4] is None}
-    assert ("A1", "y") in hidden
-    by_area = {a: sum(1 for h in hidden if h[0] == a) for a in ("A1", "A2")}
+    assert ("E05000001", "y") in hidden
+    by_area = {a: sum(1 for h in hidden if h[0] == a) for a in ("E05000001", "E05000002")}
     by_cat = {c: sum(1 for h in hidden if h[1] == c) for c in ("x", "y")}
     assert all(v != 1 for v in by_area.values()) and all(v != 1 for v in by_cat.values())
 
@@ -135,18 +135,18 @@ def test_property_no_released_cell_between_1_and_9_and_all_multiples_of_5(counts
 
 
 def test_populations_reported_per_area():
-    out = control(res(row(40, "x"), row(25, "z"), row(30, "x", "A2")), [sheet()])
-    assert dict(((a, p), n) for a, p, n in out.populations) == {("A1", "2025"): 65, ("A2", "2025"): 30}
+    out = control(res(row(40, "x"), row(25, "z"), row(30, "x", "E05000002")), [sheet()])
+    assert dict(((a, p), n) for a, p, n in out.populations) == {("E05000001", "2025"): 65, ("E05000002", "2025"): 30}
 
 
 @pytest.mark.parametrize("previous, current, flagged", [
     (100, 100, False), (100, 99, True), (100, 91, True), (100, 90, False), (100, 109, True), (100, 110, False)])
 def test_differencing_window(tmp_path, previous, current, flagged):
     ledger = Ledger(tmp_path / "g.sqlite")
-    ledger.record("alice", "toy", "sig-a", [("A1", "2025", previous)])
-    flag = ledger.check("alice", "toy", "sig-b", [("A1", "2025", current)], 9)
+    ledger.record("alice", "toy", "sig-a", [("E05000001", "2025", previous)])
+    flag = ledger.check("alice", "toy", "sig-b", [("E05000001", "2025", current)], 9)
     assert (flag is not None) is flagged
     # another actor, the same question again, or another area is never flagged
-    assert ledger.check("bob", "toy", "sig-b", [("A1", "2025", current)], 9) is None
-    assert ledger.check("alice", "toy", "sig-a", [("A1", "2025", current)], 9) is None
-    assert ledger.check("alice", "toy", "sig-b", [("A2", "2025", current)], 9) is None
+    assert ledger.check("bob", "toy", "sig-b", [("E05000001", "2025", current)], 9) is None
+    assert ledger.check("alice", "toy", "sig-a", [("E05000001", "2025", current)], 9) is None
+    assert ledger.check("alice", "toy", "sig-b", [("E05000002", "2025", current)], 9) is None

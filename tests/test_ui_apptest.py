@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
+from conftest import contribution
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "ui" / "app.py")
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "ui" / "app.py")
+PAGES = ROOT / "ui" / "app_pages"
+LUPUS_Q = "How many people with lupus live in Liverpool?"
 QUESTION = "What was the population of Liverpool in 2020?"
 
 
 @pytest.fixture
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=60)
+    app = AppTest.from_file(APP, default_timeout=180)  # the first docs question builds the index
     app.run(timeout=300)  # the first run in a session builds the store
     assert not app.exception
     return app
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success")
+    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "success", "subheader")
              for e in getattr(at, kind)]
     return "\n".join(str(p) for p in parts)
 
@@ -128,3 +134,255 @@ def test_full_answer_renders_every_part():
     assert "Contains public sector information" in texts(at)
     at.button(key="t1_sug_0").click().run()
     assert at.session_state["asked"] == "and in 2019?"
+
+
+# -- the multipage app ----------------------------------------------------------------------
+def page(at: AppTest, name: str) -> AppTest:
+    at.switch_page(str(PAGES / f"{name}.py")).run()
+    assert not at.exception, at.exception
+    assert "something went wrong" not in texts(at)
+    return at
+
+
+def pages(at: AppTest) -> list[str]:
+    return [Path(p).stem for p in at._page_hashes] if hasattr(at, "_page_hashes") else []
+
+
+def sign_in(at: AppTest, user: str = "sam", password: str = "demo-sam-2025") -> AppTest:
+    page(at, "steward_signin")
+    at.text_input(key="signin_user").set_value(user)
+    at.text_input(key="signin_password").set_value(password)
+    at.button[0].click() if not at.form_submit_button else at.form_submit_button[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def desk_registered(at: AppTest) -> bool:
+    try:
+        at.switch_page(str(PAGES / "steward.py"))
+    except ValueError:
+        return False
+    return True
+
+
+def test_sidebar_roles_never_offer_steward(at):
+    assert "steward" not in at.selectbox(key="role").options
+    assert "Steward" not in at.selectbox(key="role").options
+    assert "stewardship" not in [o.lower() for o in at.selectbox(key="purpose").options]
+    assert not desk_registered(at)
+
+
+@pytest.mark.parametrize("name,title", [
+    ("datasets", "Datasets in the commons"), ("contribute", "Contribute data"),
+    ("steward_signin", "Steward desk"), ("transparency", "How your data is used"), ("evaluate", "Evaluate"),
+])
+def test_every_page_renders(at, name, title):
+    page(at, name)
+    assert at.title[0].value == title
+
+
+def test_steward_desk_needs_sign_in_and_rejects_a_wrong_password(at):
+    page(at, "steward_signin")
+    assert not at.tabs  # only the sign-in form
+    sign_in(at, "sam", "not-the-password")
+    assert "do not match" in texts(at)
+    assert not desk_registered(at)
+    sign_in(at, "nobody", "demo-sam-2025")
+    assert not desk_registered(at)
+
+
+@pytest.mark.parametrize("value", [True, "sam", {"actor": {"id": "sam", "role": "steward"}}, ["steward"], 1])
+def test_session_state_cannot_forge_a_steward(at, value):
+    for key in ("_commons_steward_session", "steward", "signed_in", "user_id"):
+        at.session_state[key] = value
+    at.run()
+    assert not desk_registered(at)
+
+
+def _whoami() -> None:
+    import streamlit as st
+
+    from ui import session
+
+    st.session_state["role"] = "steward"           # what a forged widget value could say
+    st.session_state["_commons_steward_session"] = {"actor": {"id": "sam", "role": "steward"}}
+    st.markdown(f"{session.actor().role}|{session.steward()}")
+
+
+def test_a_forged_role_is_not_a_steward():
+    app = AppTest.from_function(_whoami, default_timeout=30).run()
+    assert app.markdown[0].value == "resident|None"
+
+
+@pytest.mark.parametrize("params", [{"page": "steward"}, {"role": "steward"}, {"steward": "sam"},
+                                    {"signed_in": "true"}])
+def test_query_parameters_cannot_reach_the_desk(params):
+    app = AppTest.from_file(APP, default_timeout=60)
+    for k, v in params.items():
+        app.query_params[k] = v
+    app.run(timeout=300)
+    assert not app.exception
+    assert not desk_registered(app)
+    assert app.title[0].value == "Ask the commons"
+
+
+def test_desk_page_run_directly_shows_nothing_but_a_notice():
+    app = AppTest.from_file(str(PAGES / "steward.py"), default_timeout=60).run(timeout=300)
+    assert not app.exception
+    assert "Sign in as a steward" in app.warning[0].value
+    assert not app.tabs and not app.button
+
+
+def test_steward_signs_in_sees_the_desk_and_signs_out(at):
+    sign_in(at)
+    assert desk_registered(at)
+    page(at, "steward")
+    assert at.title[0].value == "Steward desk"
+    assert [t.label for t in at.tabs] == ["Review queue", "Contributions", "Audit log", "Policies in force"]
+    assert "Signed in as" in texts(at)
+    at.button(key="desk_verify").click().run()
+    assert "Audit chain" in texts(at) and not at.error, texts(at)
+    at.button(key="sign_out").click().run()
+    assert not desk_registered(at)
+
+
+def test_commercial_request_reviewed_approved_and_released(at):
+    at.selectbox(key="role").set_value("commercial")
+    at.selectbox(key="purpose").set_value("commercial")
+    at.run()
+    ask(at, LUPUS_Q)
+    notice = at.info[0].value
+    rid = re.search(r"R-[0-9A-F]{8}", notice).group(0)
+    assert "pending" in texts(at)
+    at.button(key="t1_fetch").click().run()  # still pending: nothing released
+    assert "still pending" in texts(at)
+    assert not at.dataframe
+
+    steward = AppTest.from_file(APP, default_timeout=60)
+    steward.run(timeout=300)
+    sign_in(steward, "priya", "demo-priya-2025")
+    page(steward, "steward")
+    assert rid in texts(steward) and LUPUS_Q in texts(steward)
+    assert "lupus_commons.duty.commercial" in texts(steward)
+    steward.button(key=f"desk_pvbtn_{rid}").click().run()
+    assert steward.dataframe, "the steward sees the table that would be released"
+    steward.button(key=f"desk_approve_{rid}").click().run()
+    assert "reason" in steward.error[0].value.lower()  # a reason is required
+    steward.text_input(key=f"desk_reason_{rid}").set_value("Fee agreement FA-12 on file")
+    steward.button(key=f"desk_approve_{rid}").click().run()
+    assert f"{rid} approved" in steward.success[0].value or f"{rid} approved" in texts(steward)
+
+    at.button(key="t3_fetch").click().run()
+    assert not at.exception
+    assert "Approved by a steward" in texts(at)
+    assert at.dataframe
+    assert at.get("download_button")
+    at.button(key="t5_fetch").click().run() if [b for b in at.button if b.key == "t5_fetch"] else None
+
+
+def test_datasets_catalogue_respects_restricted_sections(at):
+    page(at, "datasets")
+    assert at.dataframe  # the catalogue table
+    at.selectbox(key="dataset").set_value("lupus_commons").run()
+    assert "shown only to these roles" in texts(at)
+    assert "Participants are allocated" not in texts(at)
+    assert not at.get("download_button")  # person-level data is never downloadable
+    at.selectbox(key="role").set_value("researcher").run()
+    assert "Participants are allocated" in texts(at)
+    at.selectbox(key="dataset").set_value("population_la").run()
+    assert at.get("download_button")
+    assert "Publisher" in texts(at) and "Office for National Statistics" in texts(at)
+
+
+def test_contribution_scanned_submitted_and_approved_on_the_desk(at):
+    data, sheet = contribution("ui_apptest_foodbank")
+    page(at, "contribute")
+    at.file_uploader(key="contrib_csv").set_value(("foodbank.csv", data, "text/csv"))
+    at.radio(key="contrib_how").set_value("Upload a datasheet (YAML)")
+    at.run()
+    at.file_uploader(key="contrib_yaml").set_value(("foodbank.yaml", sheet.encode(), "application/x-yaml"))
+    at.run()
+    at.button(key="contrib_scan").click().run()
+    assert not at.exception
+    scan = at.dataframe[-1].value
+    assert dict(zip(scan["Column"], scan["Action"]))["email"] == "drop"
+    assert "Removed when published: visitor_name, email" in texts(at)
+    at.button(key="contrib_submit").click().run()
+    assert "pending" in at.success[0].value
+    assert "nothing is published" in at.success[0].value
+
+    steward = AppTest.from_file(APP, default_timeout=120)
+    steward.run(timeout=300)
+    sign_in(steward)
+    page(steward, "steward")
+    cid = next(b.key.removeprefix("desk_capprove_") for b in steward.button
+               if b.key and b.key.startswith("desk_capprove_"))
+    steward.text_input(key=f"desk_creason_{cid}").set_value("scan checked")
+    steward.button(key=f"desk_capprove_{cid}").click().run(timeout=300)
+    assert not steward.exception
+    assert "approved" in texts(steward), texts(steward)
+
+    page(at, "ask")
+    ask(at, "How many food bank visitors are there in Knowsley?")
+    assert "Food bank visitors" in texts(at), texts(at)
+
+
+def test_a_bad_upload_gets_a_clear_message(at):
+    page(at, "contribute")
+    at.file_uploader(key="contrib_csv").set_value(("bad.csv", b"\x00\x01binary", "text/csv"))
+    at.radio(key="contrib_how").set_value("Upload a datasheet (YAML)")
+    at.run()
+    _, sheet = contribution("ui_bad_upload")
+    at.file_uploader(key="contrib_yaml").set_value(("s.yaml", sheet.encode(), "application/x-yaml"))
+    at.run()
+    at.button(key="contrib_scan").click().run()
+    assert "binary file" in at.error[0].value or "not UTF-8" in at.error[0].value
+
+
+def test_datasheet_form_builds_a_valid_datasheet():
+    from retrieval.datasheets import Datasheet
+    from ui.contribute_form import build_datasheet, guess_columns, header_and_sample
+
+    data, _ = contribution("x")
+    header, rows = header_and_sample(data)
+    cols = guess_columns(header, rows)
+    roles = {c["column"]: c["role"] for c in cols}
+    assert roles == {"visitor_name": "direct_identifier", "email": "direct_identifier", "lsoa21cd": "geography",
+                     "age_band": "quasi_identifier", "visits_12m": "attribute"}
+    text = build_datasheet({"title": "Food bank visitors", "publisher": "P", "steward_name": "S",
+                            "steward_contact": "s@x.org", "licence_name": "L", "licence_url": "https://l",
+                            "attribution": "A", "synthetic": True, "sensitivity": "personal"}, cols)
+    sheet = Datasheet.model_validate(yaml.safe_load(text))
+    assert sheet.id == "food_bank_visitors" and "SYNTHETIC" in sheet.title
+    assert sheet.measures[0].rollup == "count"
+
+
+def test_transparency_report_shows_counts_and_the_note(at):
+    page(at, "transparency")
+    at.selectbox(key="transparency_dataset").set_value("population_la").run()
+    assert "cannot single anyone out" in texts(at)
+    assert at.metric
+
+
+def test_evaluate_runs_the_public_suite_and_reports_missing_suites(at):
+    page(at, "evaluate")
+    at.selectbox(key="eval_suite").set_value("public").run()
+    at.button(key="eval_run").click().run(timeout=600)
+    assert not at.exception
+    assert any("accuracy" in m.label for m in at.metric)
+    at.selectbox(key="eval_suite").set_value("redteam").run()
+    from eval.registry import available
+    if not available("redteam")[0]:
+        assert "not available" in texts(at)
+
+
+def test_csv_download_carries_the_attribution():
+    from ui.export import table_csv
+
+    body = table_csv({"table": {"columns": ["Area", "People"], "rows": [["Liverpool", 500474]]},
+                      "citations": [{"title": "Population", "publisher": "ONS", "licence": "OGL v3",
+                                     "attribution": "Source: Office for National Statistics licensed under the OGL",
+                                     "source": "https://ons"}]}).decode()
+    assert body.startswith("Area,People\nLiverpool,500474\n")
+    assert "Licence: OGL v3" in body and "Office for National Statistics licensed under the OGL" in body

@@ -1,4 +1,8 @@
-"""Commons Assistant: the Streamlit entry file (router only; pages live in app_pages/)."""
+"""Commons Assistant: the Streamlit entry file (router and sidebar; pages live in app_pages/).
+
+The Steward desk page is registered only for a session a steward has signed in to (see
+ui/session.py); before that the same place in the menu is a sign-in form.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +15,62 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the path
     sys.path.insert(0, str(ROOT))
 
-from ui.components import get_pipeline, show_error  # noqa: E402
+from ui import session  # noqa: E402
+from ui.components import get_pipeline, purpose_label, show_error  # noqa: E402
 
 st.set_page_config(page_title="Commons Assistant", page_icon=":material/forum:", layout="wide")
 
+# Phone widths: less padding, wrapped chat, tables scroll inside their own box.
+st.html("""<style>
+@media (max-width: 640px) {
+  .block-container, [data-testid="stMainBlockContainer"] { padding: 3.5rem 0.75rem 5rem 0.75rem; }
+  [data-testid="stChatMessage"] { padding: 0.5rem 0.25rem; gap: 0.5rem; }
+  [data-testid="stChatMessageAvatarUser"], [data-testid="stChatMessageAvatarAssistant"] { display: none; }
+  h1 { font-size: 1.6rem !important; }
+  [data-testid="stDataFrame"], [data-testid="stVegaLiteChart"] { max-width: 100%; overflow-x: auto; }
+}
+</style>""")
+
+session.init()
+signed_in = session.steward()
+desk = (st.Page("app_pages/steward.py", title="Steward desk", icon=":material/verified_user:", url_path="steward")
+        if signed_in else
+        st.Page("app_pages/steward_signin.py", title="Steward desk", icon=":material/lock:", url_path="steward"))
 PAGES = [
     st.Page("app_pages/ask.py", title="Ask", icon=":material/chat:", default=True),
-    # Later: Datasets, Contribute, Steward desk, How your data is used, Evaluate.
+    st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:", url_path="datasets"),
+    st.Page("app_pages/contribute.py", title="Contribute", icon=":material/upload_file:", url_path="contribute"),
+    desk,
+    st.Page("app_pages/transparency.py", title="How your data is used", icon=":material/visibility:",
+            url_path="transparency"),
+    st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),
 ]
+
+
+def _sidebar() -> None:
+    with st.sidebar:
+        s = session.steward()
+        if s:
+            st.success(f"Signed in as **{s.name}** (steward)", icon=":material/verified_user:")
+            st.selectbox("Purpose", ("stewardship", *session.PUBLIC_PURPOSES), key="purpose",
+                         format_func=purpose_label)
+
+            def _out():
+                session.sign_out()
+                if s.via == "identity provider":
+                    st.logout()
+
+            st.button("Sign out", key="sign_out", on_click=_out, icon=":material/logout:")
+        else:
+            st.caption("Who you are and why you ask decide which data the commons may show you.")
+            st.selectbox("I am asking as a", session.PUBLIC_ROLES, key="role", format_func=str.capitalize)
+            st.selectbox("Purpose", session.PUBLIC_PURPOSES, key="purpose", format_func=purpose_label)
+
 
 try:
     page = st.navigation(PAGES)
-    with st.spinner("Preparing the commons (first run builds the data store)…"):
+    _sidebar()
+    with st.spinner("Preparing the commons (the first run builds the data store)…"):
         get_pipeline()
     page.run()
 except Exception as exc:  # Streamlit's stop/rerun signals are BaseException and pass through

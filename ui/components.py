@@ -1,11 +1,12 @@
 """Pieces shared by the pages: the cached pipeline, error display, answer rendering.
 
-Nothing here touches data: every number comes from ``Pipeline.ask``.
+Nothing here touches data: every number comes from the pipeline.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -15,11 +16,19 @@ import streamlit as st
 
 from assistant.errors import CommonsError
 from guardrails.policy import PURPOSES  # purpose id -> label, e.g. "personal"
+from ui.export import table_csv
 
 log = logging.getLogger("commons.ui")
 
-__all__ = ["PURPOSES", "buttons", "error_message", "get_pipeline", "render_answer", "show_error"]
+__all__ = ["PURPOSES", "buttons", "error_message", "get_pipeline", "purpose_label", "render_answer",
+           "show_error", "table"]
 STATUS_NOTICE = {"refused": st.warning, "needs_review": st.info, "no_data": st.info}
+STATE_TEXT = {
+    "pending": "pending: a steward has not decided yet",
+    "approved": "approved: fetch the answer below (it is released once)",
+    "denied": "denied by a steward",
+    "released": "released: the answer has been fetched",
+}
 
 
 @st.cache_resource(show_spinner=False)
@@ -27,7 +36,23 @@ def get_pipeline():
     """The one pipeline for this server process (opening it builds the store on first run)."""
     from assistant.pipeline import Pipeline
 
-    return Pipeline.open()
+    pipeline = Pipeline.open()
+    warm_up(pipeline)
+    return pipeline
+
+
+def warm_up(pipeline) -> None:
+    """Load (or, on a fresh COMMONS_HOME, build) the documentation and measure index in the
+    background, so the first question that needs it does not wait for all of it."""
+    def run():
+        try:
+            index = pipeline.docs_index
+            index.metrics
+            index.collection
+        except Exception as exc:  # the pipeline falls back without it; the question will say
+            log.warning("documentation index warm-up failed: %s", exc)
+
+    threading.Thread(target=run, name="commons-warm-up", daemon=True).start()
 
 
 def error_message(exc: BaseException) -> str:
@@ -41,6 +66,11 @@ def error_message(exc: BaseException) -> str:
 
 def show_error(exc: BaseException) -> None:
     st.error(error_message(exc), icon=":material/error:")
+
+
+def purpose_label(p: str) -> str:
+    label = PURPOSES[p].label if p in PURPOSES else str(p)
+    return label[:1].upper() + label[1:]
 
 
 def _citations(citations: list[dict[str, Any]]) -> None:
@@ -63,20 +93,70 @@ def buttons(labels, key: str, on_ask: Callable[[str], None], **kw) -> None:
             st.button(label, key=f"{key}_{j}", on_click=on_ask, args=(label,), wrap=True, **kw)
 
 
-def _table(df: pd.DataFrame) -> None:
-    """Numbers with thousands separators; years and periods left alone."""
+def table(df: pd.DataFrame, key: str | None = None) -> None:
+    """Numbers with thousands separators; years and periods left alone; no index."""
     config = {}
     for col in df.columns:
         if (pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])
                 and not any(w in str(col).lower() for w in ("year", "period"))):
             config[col] = st.column_config.NumberColumn(format="localized")
-    st.dataframe(df, hide_index=True, column_config=config)
+    st.dataframe(df, hide_index=True, column_config=config, width="stretch", key=key)
+
+
+_table = table  # the name earlier tests used
+
+
+def _steward_notes(datasets: list[str]) -> None:
+    """For a refusal: who to contact and the dataset's use rules (from the pipeline)."""
+    try:
+        pipeline = get_pipeline()
+        rules = {p["dataset"]: p for p in pipeline.policies()}
+    except Exception as exc:  # the refusal text already names the rule and steward
+        log.warning("could not load use rules: %s", exc)
+        return
+    for ds in datasets:
+        sheet = pipeline.sheets.get(ds)
+        if sheet is None:
+            continue
+        st.caption(f"Steward for {sheet.title}: {sheet.steward.name} ({sheet.steward.contact})")
+        p = rules.get(ds)
+        if p:
+            with st.expander(f"The use rules for {sheet.title}"):
+                _policy_body(p)
+
+
+def _policy_body(p: dict) -> None:
+    st.markdown("**Who may use it:** " + ", ".join(p.get("roles") or []))
+    st.markdown("**Permitted purposes:** " + "; ".join(p.get("permitted") or []))
+    if p.get("needs_review"):
+        st.markdown("**Only after a steward's review:** " +
+                    "; ".join(f"{k} (needs {v})" for k, v in p["needs_review"].items()))
+    if p.get("duo_codes"):
+        st.markdown("**Data use codes (GA4GH DUO):** " + "; ".join(p["duo_codes"]))
+    if p.get("prohibited"):
+        st.markdown("**Never allowed:**\n" + "\n".join(f"- {x}" for x in p["prohibited"]))
+    if p.get("notes"):
+        st.caption(p["notes"])
+
+
+policy_body = _policy_body
+
+
+def _review_state(review_id: str, requester) -> str | None:
+    try:
+        return get_pipeline().review_status(review_id, requester).state
+    except Exception as exc:
+        log.warning("review state unavailable: %s", exc)
+        return None
 
 
 def render_answer(
-    answer: dict[str, Any], key: str, on_ask: Callable[[str], None], interactive: bool = True
+    answer: dict[str, Any], key: str, on_ask: Callable[[str], None], interactive: bool = True,
+    on_fetch: Callable[[str], None] | None = None, requester=None,
 ) -> None:
-    """Draw one ``GuardedAnswer.to_dict()``; buttons call ``on_ask(text)`` when clicked."""
+    """Draw one ``GuardedAnswer.to_dict()``; buttons call ``on_ask(text)`` when clicked, and
+    the review button ``on_fetch(review_id)``.  ``requester`` is the actor who asked (to show
+    the state of a review request)."""
     status = answer.get("status", "answered")
     text = answer.get("answer") or ""
     if status in STATUS_NOTICE:
@@ -86,19 +166,34 @@ def render_answer(
     elif text:
         st.markdown(text)
 
+    if status == "refused" and answer.get("datasets") and interactive:
+        _steward_notes(list(answer["datasets"]))
+    if status == "needs_review" and answer.get("review_id"):
+        rid = answer["review_id"]
+        if requester is not None:
+            state = _review_state(rid, requester)
+            if state:
+                st.markdown(f"**State of {rid}:** {STATE_TEXT.get(state, state)}")
+        if on_fetch is not None:
+            st.button("Check / fetch answer", key=f"{key}_fetch", on_click=on_fetch, args=(rid,),
+                      icon=":material/refresh:")
+
     if status == "clarify" and answer.get("options"):
         if interactive:
             buttons(answer["options"], f"{key}_opt", on_ask, icon=":material/place:")
         else:
             st.caption("Options: " + "; ".join(answer["options"]))
 
-    table = answer.get("table")
-    if table and table.get("rows"):
-        _table(pd.DataFrame(table["rows"], columns=table["columns"]))
+    tbl = answer.get("table")
+    if tbl and tbl.get("rows"):
+        table(pd.DataFrame(tbl["rows"], columns=tbl["columns"]))
     if answer.get("chart"):
         st.vega_lite_chart(spec=answer["chart"], width="stretch")
     if answer.get("citations"):
         _citations(answer["citations"])
+    if status == "answered" and tbl and tbl.get("rows"):
+        st.download_button("Download the table (CSV)", data=table_csv(answer), file_name=f"commons-{key}.csv",
+                           mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
     if answer.get("caveats"):
         with st.expander("Caveats"):
             for c in answer["caveats"]:

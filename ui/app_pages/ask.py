@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 
 import streamlit as st
 
-from assistant.types import ROLES, Actor, Question
-from ui.components import PURPOSES, buttons, error_message, get_pipeline, render_answer
+from assistant.types import Actor, Question
+from ui import session
+from ui.components import buttons, error_message, get_pipeline, render_answer
 
 EXAMPLES = (
     "What was the population of Liverpool in 2020?",
@@ -16,8 +18,6 @@ EXAMPLES = (
 )
 
 state = st.session_state
-state.setdefault("conversation_id", uuid.uuid4().hex)
-state.setdefault("user_id", "web-" + uuid.uuid4().hex[:8])
 state.setdefault("history", [])
 
 
@@ -26,17 +26,17 @@ def queue(text: str) -> None:
     state.pending_question = text
 
 
+def fetch(review_id: str) -> None:
+    """Button callback: check a review request and fetch its answer once it is approved."""
+    state.pending_fetch = review_id
+
+
 def new_conversation() -> None:
     state.conversation_id = uuid.uuid4().hex
     state.history = []
 
 
 with st.sidebar:
-    st.caption("Who you are and why you ask decide which data the commons may show you.")
-    st.selectbox("I am asking as a", ROLES, index=ROLES.index("resident"), key="role",
-                 format_func=str.capitalize)
-    st.selectbox("Purpose", list(PURPOSES), key="purpose",
-                 format_func=lambda p: PURPOSES[p].label[:1].upper() + PURPOSES[p].label[1:])
     st.button("New conversation", key="new_conversation", icon=":material/add_comment:",
               on_click=new_conversation)
 
@@ -52,7 +52,9 @@ prompt = st.chat_input(
     key="chat_input", max_chars=get_pipeline().settings.max_question_chars,
 )
 pending = state.pop("pending_question", None)
+pending_fetch = state.pop("pending_fetch", None)
 question = (prompt or pending or "").strip()
+busy = bool(question or pending_fetch)
 
 history = state.history
 for i, turn in enumerate(history):
@@ -62,27 +64,42 @@ for i, turn in enumerate(history):
         elif "error" in turn:
             st.error(turn["error"])
         else:
-            last = i == len(history) - 1 and not question
-            render_answer(turn["answer"], key=f"t{i}", on_ask=queue, interactive=last)
+            last = i == len(history) - 1 and not busy
+            # The review state is shown when nothing is about to change it in this run.
+            asker = Actor(**turn["actor"]) if turn.get("actor") and not busy else None
+            render_answer(turn["answer"], key=f"t{i}", on_ask=queue, interactive=last,
+                          on_fetch=fetch, requester=asker)
 
-if question:
-    history.append({"role": "user", "text": question})
+
+def _run(user_text: str, label: str, call) -> None:
+    """Show the user's turn, run ``call()`` under a status panel, then show the answer."""
+    history.append({"role": "user", "text": user_text})
     with st.chat_message("user"):
-        st.markdown(question)
+        st.markdown(user_text)
     with st.chat_message("assistant"):
         slot = st.empty()
         try:
-            with slot.status("Planning and running your question…"):
-                answer = get_pipeline().ask(Question(
-                    question,
-                    Actor(id=state.user_id, role=state.role),
-                    purpose=state.purpose,
-                    conversation_id=state.conversation_id,
-                ))
+            with slot.status(label, expanded=False) as status:
+                answer, who = call()
+                status.update(label="Done", state="complete")
         except Exception as exc:  # shown as a message in the chat, never a traceback
             history.append({"role": "assistant", "error": error_message(exc)})
             slot.error(history[-1]["error"])
         else:
             slot.empty()
-            history.append({"role": "assistant", "answer": answer.to_dict()})
-            render_answer(history[-1]["answer"], key=f"t{len(history) - 1}", on_ask=queue)
+            history.append({"role": "assistant", "answer": answer.to_dict(), "actor": asdict(who)})
+            render_answer(history[-1]["answer"], key=f"t{len(history) - 1}", on_ask=queue,
+                          on_fetch=fetch, requester=who)
+
+
+if question:
+    def _ask():
+        who = session.actor()
+        return get_pipeline().ask(Question(question, who, purpose=session.purpose(),
+                                           conversation_id=state.conversation_id)), who
+    _run(question, "Planning and running your question…", _ask)
+elif pending_fetch:
+    def _fetch():
+        who = session.requester()
+        return get_pipeline().fetch_review(pending_fetch, who), who
+    _run(f"Check request {pending_fetch}", f"Checking request {pending_fetch}…", _fetch)

@@ -1,0 +1,170 @@
+"""Steward desk: the review queue, pending contributions, the audit chain, the policies.
+
+Registered in the navigation only for a signed-in steward; it checks again here, so running
+this file in any other way shows nothing but a notice.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from ui import session
+from ui.components import error_message, get_pipeline, policy_body, purpose_label, render_answer, warm_up
+
+who = session.steward()
+if who is None:
+    st.title("Steward desk")
+    st.warning("Sign in as a steward to use the desk.", icon=":material/lock:")
+    st.stop()
+
+steward = who.actor
+pipeline = get_pipeline()
+state = st.session_state
+
+st.title("Steward desk")
+st.caption(f"Signed in as {who.name} ({steward.id}). Every decision is recorded in the audit log with your id "
+           "and reason. You cannot decide your own requests.")
+
+
+def flash(kind: str, text: str) -> None:
+    state["desk_flash"] = (kind, text)
+
+
+def decide(review_id: str, approve: bool) -> None:
+    reason = state.get(f"desk_reason_{review_id}", "")
+    try:
+        req = pipeline.decide_review(review_id, steward, approve, reason)
+    except Exception as exc:
+        flash("error", error_message(exc))
+    else:
+        flash("success", f"{req.id} {req.state}: {req.decision_reason}")
+        state.pop(f"desk_preview_{review_id}", None)
+
+
+def preview(review_id: str) -> None:
+    try:
+        out = pipeline.inspect_review(review_id, steward)
+        state[f"desk_preview_{review_id}"] = out["preview"].to_dict() if out["preview"] else None
+    except Exception as exc:
+        flash("error", error_message(exc))
+
+
+def decide_contribution(cid: str, approve: bool) -> None:
+    reason = state.get(f"desk_creason_{cid}", "")
+    try:
+        c = (pipeline.approve_contribution if approve else pipeline.deny_contribution)(cid, steward, reason)
+        if approve:
+            warm_up(pipeline)  # the new dataset's documentation and measures
+    except Exception as exc:
+        flash("error", error_message(exc))
+    else:
+        flash("success", f"Contribution {c.id} ({c.dataset}) {c.state}: {c.reason}")
+
+
+def verify() -> None:
+    try:
+        ok, message = pipeline.verify_audit()
+    except Exception as exc:
+        ok, message = False, error_message(exc)
+    flash("success" if ok else "error", f"Audit chain: {message}")
+
+
+if "desk_flash" in state:
+    kind, text = state.pop("desk_flash")
+    (st.success if kind == "success" else st.error)(text)
+
+queue_tab, contrib_tab, audit_tab, policy_tab = st.tabs(
+    ["Review queue", "Contributions", "Audit log", "Policies in force"])
+
+with queue_tab:
+    try:
+        pending = pipeline.review_queue(steward, "pending")
+    except Exception as exc:
+        pending = []
+        st.error(error_message(exc))
+    if not pending:
+        st.info("No requests are waiting for a decision.", icon=":material/inbox:")
+    for req in pending:
+        with st.container(border=True):
+            st.subheader(f"{req.id}")
+            st.markdown(f"**Question:** {req.question}")
+            st.markdown(f"**Requested by** a {req.role} for **{purpose_label(req.purpose)}** · {req.created}")
+            st.markdown("**Datasets:** " + ", ".join(
+                pipeline.sheets[d].title if d in pipeline.sheets else d for d in req.datasets))
+            st.markdown(f"**Rule:** `{req.rule}`")
+            st.caption(req.reason)
+            if req.plan:
+                with st.expander("Plan"):
+                    st.code(json.dumps(req.plan, indent=1), language="json")
+            if req.sql:
+                with st.expander("SQL"):
+                    st.code(req.sql, language="sql")
+            key = f"desk_preview_{req.id}"
+            if key in state:
+                st.markdown("**What would be released** (after disclosure control):")
+                if state[key]:
+                    render_answer(state[key], key=f"pv_{req.id}", on_ask=lambda _t: None, interactive=False)
+                else:
+                    st.caption("No preview (the request has no plan).")
+            else:
+                st.button("Preview what would be released", key=f"desk_pvbtn_{req.id}", on_click=preview,
+                          args=(req.id,), icon=":material/preview:")
+            st.text_input("Reason for your decision (recorded and shown to the requester)",
+                          key=f"desk_reason_{req.id}")
+            with st.container(horizontal=True):
+                st.button("Approve", key=f"desk_approve_{req.id}", type="primary", on_click=decide,
+                          args=(req.id, True), icon=":material/check:")
+                st.button("Deny", key=f"desk_deny_{req.id}", on_click=decide, args=(req.id, False),
+                          icon=":material/block:")
+    try:
+        done = [r for r in pipeline.review_queue(steward, None) if r.state != "pending"]
+    except Exception:
+        done = []
+    if done:
+        st.markdown("**Decided requests**")
+        st.dataframe(pd.DataFrame([{"Request": r.id, "State": r.state, "Steward": r.steward,
+                                    "Reason": r.decision_reason, "Purpose": purpose_label(r.purpose),
+                                    "Decided": (r.decided_at or "")[:16]} for r in reversed(done)]),
+                     hide_index=True, width="stretch", key="desk_decided")
+
+with contrib_tab:
+    if not hasattr(pipeline, "contributions"):
+        st.info("Contributions are not available in this version of the commons.")
+    else:
+        try:
+            waiting = pipeline.contributions(steward, "pending")
+        except Exception as exc:
+            waiting = []
+            st.error(error_message(exc))
+        if not waiting:
+            st.info("No contributions are waiting for approval.", icon=":material/inbox:")
+        for c in waiting:
+            with st.container(border=True):
+                st.subheader(c.title)
+                st.caption(f"{c.id} · dataset id `{c.dataset}` · {c.rows:,} rows · submitted {c.submitted_at} "
+                           f"by {c.submitter}")
+                st.markdown("**Identifier scan** (what publishing will do with each column):")
+                st.dataframe(pd.DataFrame([{"Column": r.name, "Declared": r.declared or "-",
+                                            "Detected": r.entity or "-", "Share": f"{r.share:.0%}",
+                                            "Action": r.action} for r in c.report.columns]),
+                             hide_index=True, width="stretch", key=f"desk_scan_{c.id}")
+                st.text_input("Reason for your decision", key=f"desk_creason_{c.id}")
+                with st.container(horizontal=True):
+                    st.button("Approve and publish", key=f"desk_capprove_{c.id}", type="primary",
+                              on_click=decide_contribution, args=(c.id, True), icon=":material/check:")
+                    st.button("Deny", key=f"desk_cdeny_{c.id}", on_click=decide_contribution, args=(c.id, False),
+                              icon=":material/block:")
+
+with audit_tab:
+    st.markdown("Every question, decision and release is a record in a hash chain. Verification recomputes "
+                "the chain and finds any record that was changed, removed, reordered or cut off.")
+    st.button("Verify the audit chain", key="desk_verify", on_click=verify, icon=":material/verified:")
+
+with policy_tab:
+    titles = {sid: s.title for sid, s in pipeline.sheets.items()}
+    for p in pipeline.policies():
+        with st.expander(titles.get(p["dataset"], p["dataset"])):
+            policy_body(p)

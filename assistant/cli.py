@@ -146,7 +146,7 @@ def cmd_eval(args) -> int:
     from assistant.types import Question as Q
     from eval.runner import run_suite
     pipeline = Pipeline.open(Settings.load(), progress=lambda m: print(m, file=sys.stderr))
-    if args.suite in ("docs", "metrics"):
+    if args.suite in ("docs", "docs_heldout", "metrics"):
         return _eval_retrieval(args, pipeline)
     if args.suite in ("redteam", "redteam_heldout"):
         return _eval_redteam(args, pipeline)
@@ -213,8 +213,8 @@ def cmd_users(args) -> int:
 def _eval_retrieval(args, pipeline) -> int:
     from eval.docs_eval import run_docs, run_metrics
     pipeline.docs_index.progress = lambda m: print(m, file=sys.stderr)
-    run = run_docs if args.suite == "docs" else run_metrics
-    report = run(pipeline, mode=args.retriever, embedding_model=args.embedding_model)
+    run = run_metrics if args.suite == "metrics" else run_docs
+    report = run(pipeline, mode=args.retriever, embedding_model=args.embedding_model, suite=args.suite)
     if args.json:
         _print_json(report)
     else:

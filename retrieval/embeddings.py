@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 SEED = 1234
 DEFAULT_DIM = 256
-DEFAULT_VOCAB = 6000
+DEFAULT_VOCAB = 12000
 TRAINED_MARKER = "commons_training.json"     # written next to the trained model
 
 
@@ -162,53 +162,117 @@ def train_static_model(folder: Path, corpus: Sequence[str], pairs: Sequence[tupl
                        batch_size: int = 128, lr: float = 0.1, seed: int = SEED,
                        progress: Callable[[str], None] | None = None) -> Path:
     """Train a tokenizer and a StaticEmbedding on local text; save a sentence-transformers folder."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
-
     say = progress or (lambda m: None)
     started = time.perf_counter()
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True, clean_text=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=1, special_tokens=["[UNK]"],
-                                        show_progress=False)
-    tok.train_from_iterator(list(corpus) + [t for p in pairs for t in p], trainer=trainer)
+    tok = _wordpiece_tokenizer(list(corpus) + [t for p in pairs for t in p], vocab_size)
 
     say("documentation index: training the embedding model on the commons' own text (first run only)")
     import torch
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
-    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    from safetensors.torch import save_file
 
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    static = StaticEmbedding(tok, embedding_dim=dim)
-    with torch.no_grad():
-        static.embedding.weight.normal_(0.0, 0.1, generator=torch.Generator().manual_seed(seed))
-    model = SentenceTransformer(modules=[static], device="cpu")
-    loss = MultipleNegativesRankingLoss(model)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    rng = random.Random(seed)
-    pairs = list(dict.fromkeys((a.strip(), b.strip()) for a, b in pairs if a.strip() and b.strip()))
-    model.train()
-    for _ in range(epochs):
-        rng.shuffle(pairs)
-        for batch in _batches_without_duplicates(pairs, batch_size):
-            anchors = model.preprocess([a for a, _ in batch])
-            positives = model.preprocess([b for _, b in batch])
-            value = loss([anchors, positives], None)
-            opt.zero_grad()
-            value.backward()
-            opt.step()
-    model.eval()
+    # Deterministic: one thread (no parallel float reductions), a seeded generator, a fixed pair order.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        gen = torch.Generator().manual_seed(seed)
+        pairs = list(dict.fromkeys((a.strip(), b.strip()) for a, b in pairs if a.strip() and b.strip()))
+        texts = sorted({t for p in pairs for t in p})
+        encoded = tok.encode_batch(texts, add_special_tokens=False)
+        ids = {t: (e.ids or [0]) for t, e in zip(texts, encoded)}
+        # What StaticEmbedding is: an EmbeddingBag (mean of token vectors); trained here directly
+        # with the MultipleNegativesRankingLoss objective (in-batch negatives, cosine x 20), which
+        # avoids importing sentence-transformers (several seconds) just to train.
+        bag = torch.nn.EmbeddingBag(tok.get_vocab_size(), dim, mode="mean", sparse=True)
+        with torch.no_grad():
+            bag.weight.normal_(0.0, 0.1, generator=gen)
+        opt = torch.optim.SparseAdam(list(bag.parameters()), lr=lr)    # updates only the rows a batch uses
+        rng = random.Random(seed)
+
+        def embed(batch_texts):
+            flat, offsets = [], []
+            for t in batch_texts:
+                offsets.append(len(flat))
+                flat.extend(ids[t])
+            out = bag(torch.tensor(flat, dtype=torch.long), torch.tensor(offsets, dtype=torch.long))
+            return torch.nn.functional.normalize(out, dim=1)
+
+        for _ in range(epochs):
+            rng.shuffle(pairs)
+            for batch in _batches_without_duplicates(pairs, batch_size):
+                a = embed([x for x, _ in batch])
+                b = embed([y for _, y in batch])
+                scores = a @ b.T * 20.0
+                value = torch.nn.functional.cross_entropy(scores, torch.arange(len(batch)))
+                opt.zero_grad()
+                value.backward()
+                opt.step()
+        weight = bag.weight.detach().clone().contiguous()
+    finally:
+        torch.set_num_threads(threads)
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    model.save(str(folder))
+    # An ordinary sentence-transformers folder holding one StaticEmbedding module.
+    save_file({"embedding.weight": weight}, str(folder / "model.safetensors"))
+    tok.save(str(folder / "tokenizer.json"))
+    (folder / "modules.json").write_text(json.dumps([{
+        "idx": 0, "name": "0", "path": "",
+        "type": "sentence_transformers.sentence_transformer.modules.static_embedding.StaticEmbedding"}], indent=2),
+        encoding="utf-8")
+    (folder / "config_sentence_transformers.json").write_text(json.dumps({
+        "model_type": "SentenceTransformer", "prompts": {"query": "", "document": ""},
+        "default_prompt_name": None, "similarity_fn_name": "cosine"}, indent=2), encoding="utf-8")
     (folder / TRAINED_MARKER).write_text(json.dumps(
         {"pairs": len(pairs), "dim": dim, "vocab": tok.get_vocab_size(), "epochs": epochs, "seed": seed,
          "seconds": round(time.perf_counter() - started, 2)}), encoding="utf-8")
     return folder
+
+
+_SUFFIXES = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "ion", "ions", "ation", "al", "ity", "ies", "y",
+             "ment", "ness", "ive", "ise", "ised", "ize", "ized", "able", "ship", "hood", "ful", "less")
+
+
+def _wordpiece_tokenizer(texts: Sequence[str], vocab_size: int = DEFAULT_VOCAB):
+    """A WordPiece tokenizer whose vocabulary is built deterministically from the text.
+
+    (The ``tokenizers`` WordPiece trainer breaks frequency ties in hash order, so two trainings
+    on the same text give different vocabularies and different models.)  The vocabulary is every
+    character, the most frequent words, their stems (a word less up to three final letters) and
+    the same as continuations ('##word'), plus common English suffixes, so a word the commons
+    never uses ('republishing') still splits into pieces it knows ('re', '##publish', '##ing').
+    """
+    from collections import Counter
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+    normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True, clean_text=True)
+    pre = pre_tokenizers.BertPreTokenizer()
+    counts: Counter[str] = Counter()
+    for t in texts:
+        counts.update(w for w, _ in pre.pre_tokenize_str(normalizer.normalize_str(t)))
+    words = sorted(counts, key=lambda w: (-counts[w], w))
+    chars = sorted({c for w in words for c in w})
+    vocab: dict[str, int] = {}
+
+    def add(piece: str) -> None:
+        if piece not in vocab:
+            vocab[piece] = len(vocab)
+
+    for piece in ["[UNK]", *chars, *("##" + c for c in chars), *("##" + x for x in _SUFFIXES)]:
+        add(piece)
+    for w in words:
+        if len(vocab) >= vocab_size:
+            break
+        add(w)
+        if w.isalpha() and len(w) >= 3:
+            add("##" + w)
+            for cut in (1, 2, 3):
+                if len(w) - cut >= 4:
+                    add(w[:-cut])
+                    add("##" + w[:-cut])
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=100))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre
+    return tok
 
 
 def _batches_without_duplicates(pairs: list[tuple[str, str]], size: int) -> Iterable[list[tuple[str, str]]]:

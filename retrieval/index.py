@@ -42,12 +42,19 @@ DOC_SECTIONS = ("description", "methodology", "caveats", "licence", "publisher",
 DOCS_COLLECTION = "commons_docs"
 METRICS_COLLECTION = "commons_metrics"
 RRF_K = 60
+HEAD_WEIGHT = 1.0                   # BM25 weight of a passage's heading field against its text
+HEAD_B = 0.3                        # headings differ in length by their titles: weak length norm
+SECTION_WEIGHT = 2.0                # weight of the query's section intent in the lexical score
+DENSE_WEIGHT = 1.0                  # weight of the dense ranking in the fusion (lexical: 1)
 ALL_ROLES = ("resident", "provider", "researcher", "commercial", "steward", "evaluator")
 
 _STOP = frozenset("""a an the of in on at to for and or is are was were be been by with from as it its
 this that these those what which who whom how why when where do does did can could would should
 i me my we our you your there their they them any some all about into than then so if not no yes
 please tell show give get much many""".split())
+
+
+_SPELLING = {"licens": "licenc", "organization": "organisation", "organiz": "organis", "analyz": "analys"}
 
 
 class IndexError_(CommonsError):
@@ -284,20 +291,35 @@ def terms(text: str) -> list[str]:
             w = w[:-2]
         elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
             w = w[:-1]
-        if len(w) > 5 and w.endswith("ed") and not w.endswith("eed"):
+        if len(w) > 3 and w.endswith("ed") and not w.endswith("eed"):
             w = w[:-2]
-        out.append(w)
+        elif len(w) > 4 and w.endswith("ing"):
+            w = w[:-3]
+        if len(w) > 2 and w.endswith("e") and not w.endswith("ee"):
+            w = w[:-1]                  # use/used/using, produce/produced, licence/licensed
+        out.append(_SPELLING.get(w, w))
     return out
 
 
 class BM25:
-    """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75)."""
+    """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75).
 
-    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
+    ``groups`` (one key per document, e.g. its section) normalises each document's length by the
+    average length of its own group, so kinds of passage that are long by nature (a table's
+    column list) are not penalised against short ones (a publisher line)."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75,
+                 groups: Sequence[str] | None = None):
         self.k1, self.b = k1, b
         self.n = len(docs)
         self.lengths = [len(d) for d in docs]
         self.avg = (sum(self.lengths) / self.n) if self.n else 0.0
+        if groups is not None:
+            total: dict[str, list[int]] = defaultdict(list)
+            for g, n in zip(groups, self.lengths):
+                total[g].append(n)
+            mean = {g: sum(v) / len(v) for g, v in total.items()}
+            self.lengths = [n * self.avg / (mean[g] or 1) for g, n in zip(groups, self.lengths)]
         self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for i, d in enumerate(docs):
             for t, tf in Counter(d).items():
@@ -316,11 +338,12 @@ class BM25:
         return out
 
 
-def rrf(rankings: Iterable[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
+def rrf(rankings: Iterable[Sequence[str]], k: int = RRF_K, weights: Sequence[float] | None = None) -> dict[str, float]:
     fused: dict[str, float] = defaultdict(float)
-    for ranking in rankings:
+    for n, ranking in enumerate(rankings):
+        w = weights[n] if weights is not None else 1.0
         for rank, key in enumerate(ranking):
-            fused[key] += 1.0 / (k + rank + 1)
+            fused[key] += w / (k + rank + 1)
     return fused
 
 
@@ -434,7 +457,13 @@ class DocsIndex:
         self.progress = progress or (lambda m: None)
         self.chunks = build_chunks(sheets, sources_md)
         self.by_id = {c.id: c for c in self.chunks}
-        self._bm25 = BM25([terms(c.text) for c in self.chunks])
+        self._bm25 = BM25([terms(c.text) for c in self.chunks], groups=[c.section for c in self.chunks])
+        self._bm25_head = BM25([list(dict.fromkeys(terms(c.head))) for c in self.chunks], b=HEAD_B)
+        # Section intent: the section words scored against each other (11 short documents), so a
+        # word every steward passage shares ("contact") still tells steward from description.
+        self._section_names = sorted(SECTION_WORDS)
+        self._bm25_section = BM25([list(dict.fromkeys(terms(f"{k} {SECTION_WORDS[k]}"))) for k in self._section_names], b=0.0)
+        self._vectors: np.ndarray | None = None
         self._embedder: Embedder | None = None
         self._collection = None
         self._client = None
@@ -495,6 +524,7 @@ class DocsIndex:
         col = self._get_collection(DOCS_COLLECTION)
         report = _sync_collection(col, self.chunks, self.embedder, self.progress, "documentation index")
         self._collection = col
+        self._vectors = None
         self.last_sync = SyncReport(*report, round(time.perf_counter() - started, 3))
         return self.last_sync
 
@@ -515,34 +545,51 @@ class DocsIndex:
                 and c.visible_to(role))
 
     def lexical(self, query: str, n: int, datasets=None, sections=None, role=None) -> list[tuple[str, float]]:
-        scored = self._bm25.scores(terms(query))
+        """BM25 over two fields: the passage, and its heading (section words, dataset names)."""
+        q = terms(query)
+        scored = self._bm25.scores(q)
+        for i, v in self._bm25_head.scores(q).items():
+            scored[i] = scored.get(i, 0.0) + HEAD_WEIGHT * v
+        intent = self.section_intent(q)
+        if intent:
+            for i in list(scored):
+                scored[i] += SECTION_WEIGHT * intent.get(self.chunks[i].section, 0.0)
         ranked = sorted(((self.chunks[i].id, s) for i, s in scored.items()
                          if self._filter(self.chunks[i], datasets, sections, role)), key=lambda x: (-x[1], x[0]))
         return ranked[:n]
 
+    @property
+    def vectors(self) -> np.ndarray:
+        """Every passage's vector, in ``self.chunks`` order, read back from the Chroma collection."""
+        if self._vectors is None:
+            col = self.collection
+            got = col.get(ids=[c.id for c in self.chunks], include=["embeddings"])
+            pos = {i: n for n, i in enumerate(got["ids"])}
+            emb = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1)
+            self._vectors = emb[[pos[c.id] for c in self.chunks]] if self.chunks else emb
+        return self._vectors
+
+    def section_intent(self, q_terms: Sequence[str]) -> dict[str, float]:
+        """BM25 of the query's words against each section's vocabulary."""
+        raw = self._bm25_section.scores(q_terms)
+        return {self._section_names[i]: v for i, v in raw.items()}
+
     def dense(self, query: str, n: int, datasets=None, sections=None, role=None) -> list[tuple[str, float]]:
-        col = self.collection
-        where = []
-        if datasets:
-            where.append({"dataset": {"$in": list(datasets)}})
-        if sections:
-            where.append({"section": {"$in": list(sections)}})
-        if role is not None:
-            where.append({f"role_{role}": True} if role in ALL_ROLES else {"restricted": False})
-        else:
-            where.append({"restricted": False})
-        flt = where[0] if len(where) == 1 else {"$and": where}
-        vec = self.embedder.encode([query])[0]
-        count = col.count()
-        if count == 0:
+        """Cosine similarity to every visible passage.  The collection holds a few hundred passages,
+        so the scan is exact (and deterministic) and takes well under a millisecond; Chroma's own
+        (approximate) query is what other tools reading the collection use."""
+        vectors = self.vectors
+        if not len(self.chunks):
             return []
-        res = col.query(query_embeddings=[vec.tolist()], n_results=min(n, count), where=flt,
-                        include=["distances"])
+        sims = vectors @ self.embedder.encode([query])[0]
+        order = np.argsort(-sims, kind="stable")
         out = []
-        for cid, dist in zip(res["ids"][0], res["distances"][0]):
-            c = self.by_id.get(cid)
-            if c is not None and self._filter(c, datasets, sections, role):   # belt and braces
-                out.append((cid, 1.0 - float(dist)))
+        for i in order:
+            c = self.chunks[int(i)]
+            if self._filter(c, datasets, sections, role):
+                out.append((c.id, float(sims[i])))
+                if len(out) >= n:
+                    break
         return out
 
     def search(self, query: str, k: int = 5, datasets: Sequence[str] | None = None,
@@ -556,7 +603,7 @@ class DocsIndex:
         else:
             lex = self.lexical(query, depth, datasets, sections, role)
             den = self.dense(query, depth, datasets, sections, role)
-            fused = rrf([[i for i, _ in lex], [i for i, _ in den]])
+            fused = rrf([[i for i, _ in lex], [i for i, _ in den]], weights=(1.0, DENSE_WEIGHT))
             ranked = sorted(fused.items(), key=lambda x: (-x[1], x[0]))[:k]
         return [Hit(cid, self.by_id[cid].dataset, self.by_id[cid].section, self.by_id[cid].title,
                     self.by_id[cid].text, round(score, 4), self.by_id[cid].measure)
@@ -577,7 +624,7 @@ def _sync_collection(col, chunks: Sequence[Chunk], embedder: Embedder, progress,
                  f"({len(chunks) - len(todo)} unchanged)")
         for start in range(0, len(todo), 256):
             part = todo[start:start + 256]
-            vecs = embedder.encode([c.text for c in part])
+            vecs = embedder.encode([c.search_text for c in part])
             col.upsert(ids=[c.id for c in part], embeddings=[v.tolist() for v in vecs],
                        documents=[c.text for c in part], metadatas=[c.metadata() for c in part])
     return added, len(todo) - added, len(stale), len(chunks) - len(todo)
@@ -712,7 +759,7 @@ def _short_titles(title: str) -> list[str]:
 
 def training_corpus(sheets: dict[str, Datasheet], chunks: Sequence[Chunk]) -> tuple[list[str], list[tuple[str, str]]]:
     """Texts for the tokenizer, and (anchor, positive) pairs from the commons' own wording."""
-    texts = [c.text for c in chunks]
+    texts = [c.search_text for c in chunks]
     pairs: list[tuple[str, str]] = []
     for s in sheets.values():
         for m in s.measures:
@@ -734,9 +781,9 @@ def training_corpus(sheets: dict[str, Datasheet], chunks: Sequence[Chunk]) -> tu
     for c in chunks:
         titles = _short_titles(c.title)
         for i, q in enumerate(_SECTION_QUESTIONS.get(c.section, [])):
-            pairs.append((q.format(t=titles[i % len(titles)]), c.text))
+            pairs.append((q.format(t=titles[i % len(titles)]), c.search_text))
         if c.section == "measures":
-            pairs.append((c.title, c.text))
+            pairs.append((c.title, c.search_text))
         sentences = [x for x in re.split(r"(?<=[.!?])\s+", c.text) if len(x) > 20]
         for a, b in zip(sentences, sentences[1:]):
             pairs.append((a, b))

@@ -145,7 +145,11 @@ def cmd_eval(args) -> int:
     from assistant.pipeline import Pipeline
     from assistant.types import Question as Q
     from eval.runner import run_suite
-    pipeline = Pipeline.open(Settings.load(), progress=lambda m: print(m, file=sys.stderr))
+    settings, chat_model = Settings.load(), None
+    if getattr(args, "llm", None) == "recorded":    # LLM planner driven by recorded responses
+        from eval.llm_recorded import RecordedChatModel
+        settings, chat_model = Settings.load(llm_mode="always"), RecordedChatModel.from_file()
+    pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr), chat_model=chat_model)
     if args.suite in ("docs", "docs_heldout", "metrics"):
         return _eval_retrieval(args, pipeline)
     if args.suite in ("redteam", "redteam_heldout"):
@@ -347,6 +351,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--embedding-model", help="docs/metrics suites: score another embedding model "
                    "(name or folder) in a separate index; default: the configured one")
     e.add_argument("--min-recall-at-3", type=float, help="docs/metrics suites: fail below this recall@3")
+    e.add_argument("--llm", choices=["recorded"], help="public/redteam suites: plan with the LLM planner "
+                   "(mode 'always') driven by the recorded responses in eval/suites/llm_recorded.jsonl")
     e.set_defaults(func=cmd_eval)
     rv = sub.add_parser("review", help="the steward review queue (stewards) and request state (requesters)")
     rv.add_argument("action", choices=["list", "show", "approve", "deny", "status", "fetch"])

@@ -70,7 +70,7 @@ def _suggest(plan: QueryPlan, gaz: Gazetteer, catalog: Catalog) -> tuple[str, ..
 
 class Pipeline:
     def __init__(self, settings: Settings, sheets: dict[str, Datasheet], store: Store,
-                 gazetteer: Gazetteer, audit: AuditLog):
+                 gazetteer: Gazetteer, audit: AuditLog, chat_model=None):
         self.settings = settings
         self.sheets = sheets
         self.store = store
@@ -78,6 +78,10 @@ class Pipeline:
         self.audit = audit
         self.catalog = Catalog.from_store(sheets, store)
         self.planner = Planner(self.catalog, gazetteer, settings.fuzzy_place_cutoff)
+        # Optional language model (assistant/llm.py): None unless configured or injected.
+        from assistant.llm import LlmAssist
+        self._chat_model = chat_model
+        self.llm = LlmAssist.from_settings(settings, self.catalog, gazetteer, audit, chat_model)
         self.allowed = allowed_columns(sheets)
         self.conversations = Conversations(settings.conversations_dir)
         # Documentation index (Chroma + BM25): built lazily on the first docs question or
@@ -90,7 +94,7 @@ class Pipeline:
 
     @classmethod
     def open(cls, settings: Settings | None = None,
-             progress: Callable[[str], None] | None = None) -> "Pipeline":
+             progress: Callable[[str], None] | None = None, chat_model=None) -> "Pipeline":
         settings = settings or Settings.load()
         data_dir = Path(settings.data_dir)
         from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
@@ -102,7 +106,7 @@ class Pipeline:
         if progress:
             progress("loading the PII scanner")
         inbound.redact("warm up the scanner")       # builds the Presidio analyzer once, here
-        return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path))
+        return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path), chat_model=chat_model)
 
     # -- the one public verb ------------------------------------------------------------
     @property
@@ -142,8 +146,13 @@ class Pipeline:
         try:
             # Redaction placeholders (<EMAIL_ADDRESS>) are not part of what was asked.
             with _timed(t, "plan"):
-                planned = self.planner.plan(re.sub(r"<[A-Z_]+>", " ", screened.text), state)
+                asked = re.sub(r"<[A-Z_]+>", " ", screened.text)
+                planned = self.planner.plan(asked, state)
+                if self.llm is not None:      # a suggestion, checked; then the same path as rules
+                    planned = self.llm.replan(asked, state, planned)
             answer = self._answer(planned, question, record)
+            if self.llm is not None:
+                answer = self.llm.phrase(answer, asked, self.sheets)
         except QueryTimeout as e:
             answer = GuardedAnswer(status="no_data", answer=str(e))
         except CommonsError as e:
@@ -595,7 +604,7 @@ class Pipeline:
         connection would still see the old store."""
         scanner = getattr(self, "_pii_scanner", None)
         self.store.close()
-        fresh = Pipeline.open(self.settings)
+        fresh = Pipeline.open(self.settings, chat_model=self._chat_model)
         self.__dict__.update(fresh.__dict__)
         self._pii_scanner = scanner
 

@@ -41,6 +41,12 @@ class Settings:
     spacy_model: str = ""
     # Stewards who may sign in to the steward desk (hashed passwords; see README).
     users_file: Path = REPO_ROOT / "data" / "stewards.yaml"
+    # Optional language model (assistant/llm.py): "" = off.  "provider:model" for LangChain's
+    # init_chat_model, e.g. "ollama:llama3.1" or "openai:gpt-4o-mini" (needs the [llm] extra).
+    llm_model: str = ""
+    llm_base_url: str = ""          # the model server (Ollama host or OpenAI-compatible /v1)
+    llm_mode: str = "fallback"      # "fallback": only when the rules find no plan; "always"
+    llm_phrasing: str = "off"       # "on": the model rewords answers, numbers checked against the table
 
     ENV = {
         "home": "COMMONS_HOME",
@@ -55,6 +61,10 @@ class Settings:
         "embedding_model": "COMMONS_EMBEDDING_MODEL",
         "spacy_model": "COMMONS_SPACY_MODEL",
         "users_file": "COMMONS_USERS_FILE",
+        "llm_model": "COMMONS_LLM_MODEL",
+        "llm_base_url": "COMMONS_LLM_BASE_URL",
+        "llm_mode": "COMMONS_LLM_MODE",
+        "llm_phrasing": "COMMONS_LLM_PHRASING",
     }
 
     @classmethod
@@ -69,6 +79,10 @@ class Settings:
         settings = cls(**values)
         if settings.planner not in ("rules", "llm"):
             raise ConfigError(f"COMMONS_PLANNER must be 'rules' or 'llm', not {settings.planner!r}.")
+        if settings.llm_mode not in ("fallback", "always"):
+            raise ConfigError(f"COMMONS_LLM_MODE must be 'fallback' or 'always', not {settings.llm_mode!r}.")
+        if settings.llm_phrasing not in ("off", "on"):
+            raise ConfigError(f"COMMONS_LLM_PHRASING must be 'off' or 'on', not {settings.llm_phrasing!r}.")
         return settings
 
     @property

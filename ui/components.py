@@ -6,7 +6,6 @@ Nothing here touches data: every number comes from the pipeline.
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -42,17 +41,16 @@ def get_pipeline():
 
 
 def warm_up(pipeline) -> None:
-    """Load (or, on a fresh COMMONS_HOME, build) the documentation and measure index in the
-    background, so the first question that needs it does not wait for all of it."""
-    def run():
-        try:
-            index = pipeline.docs_index
-            index.metrics
-            index.collection
-        except Exception as exc:  # the pipeline falls back without it; the question will say
-            log.warning("documentation index warm-up failed: %s", exc)
-
-    threading.Thread(target=run, name="commons-warm-up", daemon=True).start()
+    """Load (or, on a fresh COMMONS_HOME, build: a few seconds) the documentation and measure
+    index while the pipeline opens, so no question waits for it.  `commons build` (run by
+    ./scripts/run) has usually built it already.  Not a background thread: a daemon thread
+    still training when the process exits aborts it."""
+    try:
+        index = pipeline.docs_index
+        index.metrics
+        index.collection
+    except Exception as exc:  # the pipeline falls back without it; the question will say
+        log.warning("documentation index warm-up failed: %s", exc)
 
 
 def error_message(exc: BaseException) -> str:

@@ -40,7 +40,9 @@ DOCS = ("who publishes", "who published", "publisher", "published by", "who prod
         "allowed to use", "reuse", "re use", "terms", "what data", "what datasets",
         "which datasets", "what do you have", "what do you hold", "what can i ask",
         "what can you tell", "datasets", "datasheet", "provenance", "why are", "why is",
-        "why do", "why does", "up to date", "how old", "how recent", "when was", "updated")
+        "why do", "why does", "up to date", "how old", "how recent", "when was", "updated",
+        "real people", "synthetic", "made up", "fake data", "is it real", "prohibit", "prohibited",
+        "use boundaries", "what purposes", "which purposes", "permitted purposes")
 DOC_SECTIONS = {
     "publisher": ("who publishes", "who published", "publisher", "published by", "who produces",
                   "who makes", "source", "sources", "come from",

@@ -453,6 +453,7 @@ class DocsIndex:
                  embedding_model: str = "", progress: Callable[[str], None] | None = None):
         self.index_dir = Path(index_dir)
         self.sheets = sheets
+        self.data_dir = Path(sources_md).parent if sources_md else None
         self.embedding_model = embedding_model
         self.progress = progress or (lambda m: None)
         self.chunks = build_chunks(sheets, sources_md)
@@ -478,7 +479,13 @@ class DocsIndex:
     # -- model and collection -------------------------------------------------------------
     @property
     def corpus_key(self) -> str:
-        return hashlib.sha256(",".join(sorted(self.sheets)).encode()).hexdigest()[:16]
+        """What the default model is trained for: the shipped datasheets.  A contribution a
+        steward publishes later is embedded with the existing model (no retraining while the
+        steward waits); `commons build` on a fresh home trains on everything shipped."""
+        shipped = {f.stem for d in ("datasheets", "contrib") for f in (self.data_dir / d).glob("*.yaml")} \
+            if self.data_dir else set()
+        ids = sorted(i for i in self.sheets if not shipped or i in shipped)
+        return hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
 
     @property
     def embedder(self) -> Embedder:

@@ -150,7 +150,7 @@ def cmd_eval(args) -> int:
         from eval.llm_recorded import RecordedChatModel
         settings, chat_model = Settings.load(llm_mode="always"), RecordedChatModel.from_file()
     pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr), chat_model=chat_model)
-    if args.suite in ("docs", "docs_heldout", "metrics"):
+    if args.suite in ("docs", "docs_heldout", "docs_heldout2", "metrics"):
         return _eval_retrieval(args, pipeline)
     if args.suite in ("redteam", "redteam_heldout"):
         return _eval_redteam(args, pipeline)
@@ -340,7 +340,8 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--address", default="127.0.0.1")
     u.set_defaults(func=cmd_ui)
     e = sub.add_parser("eval", help="run an evaluation suite")
-    e.add_argument("--suite", default="public")
+    e.add_argument("--suite", default="public", help="public, redteam, redteam_heldout, docs, docs_heldout, "
+                   "docs_heldout2, metrics or pii")
     e.add_argument("--json", action="store_true")
     e.add_argument("--min-accuracy", type=float)
     e.add_argument("--max-wrong", type=int)

@@ -103,7 +103,9 @@ def rank(searcher, request: dict, role: str | None = "resident", k: int = 5, mod
     lists = [free]
     section = request.get("section")
     if section and section not in ("description", "catalogue"):
-        lists.append(searcher.search(query, k=depth, sections=[section], role=role, mode=mode))
+        # the commons-wide use policy answers 'policy' questions as well as each datasheet's own
+        sections = [section, "policies"] if section == "policy" else [section]
+        lists.append(searcher.search(query, k=depth, sections=sections, role=role, mode=mode))
     datasets = [d for d in request.get("datasets") or []]
     if datasets:
         lists.append(searcher.search(query, k=depth, datasets=datasets, role=role, mode=mode))

@@ -108,6 +108,36 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_docs_model(args) -> int:
+    """Train the default documentation model for the shipped datasheets into data/models/docs-static
+    (run after editing a datasheet; a fresh home then copies it instead of training)."""
+    import shutil
+    import tempfile
+    from retrieval.embeddings import train_for_key, trained_key
+    from retrieval.index import DocsIndex
+    from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
+    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    base = Settings.load()
+    out = Path(args.out) if args.out else Path(base.data_dir) / "models" / "docs-static"
+    with tempfile.TemporaryDirectory(prefix="commons-docs-model-") as tmp:
+        s = Settings.load({"COMMONS_HOME": tmp, "COMMONS_DATA_DIR": str(base.data_dir), "COMMONS_EMBEDDING_MODEL": ""})
+        ensure_demo_contributions(s, say)        # the demo contributions' published datasheets, as on a fresh home
+        index = DocsIndex.open(s, load_commons_sheets(s), progress=say)
+        key = index.corpus_key
+        if trained_key(out) == key and not args.force:
+            print(f"{out} is already trained for this text (key {key})")
+            return 0
+        texts, pairs = index.training_corpus()
+        staged = Path(tmp) / "model"
+        train_for_key(staged, texts, pairs, key, say)
+        if out.exists():
+            shutil.rmtree(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(staged, out)
+    print(f"trained {out} (key {key})")
+    return 0
+
+
 def cmd_ingest(args) -> int:
     from retrieval.datasheets import load_datasheet
     from retrieval.ingest import LazyScanner, ingest, load_commons_sheets
@@ -339,6 +369,11 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--port", type=int, default=8501)
     u.add_argument("--address", default="127.0.0.1")
     u.set_defaults(func=cmd_ui)
+    dm = sub.add_parser("docs-model", help="train the default documentation model shipped in data/models "
+                        "(after editing a datasheet)")
+    dm.add_argument("--out", help="folder (default: data/models/docs-static)")
+    dm.add_argument("--force", action="store_true", help="train even when the folder is up to date")
+    dm.set_defaults(func=cmd_docs_model)
     e = sub.add_parser("eval", help="run an evaluation suite")
     e.add_argument("--suite", default="public", help="public, redteam, redteam_heldout, docs, docs_heldout, "
                    "docs_heldout2, metrics or pii")

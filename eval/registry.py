@@ -80,6 +80,9 @@ SUITES: dict[str, Suite] = {s.name: s for s in (
     Suite("docs", "Documentation retrieval",
           "Questions about the datasets' documentation: is the right passage found and cited?",
           lambda pipeline: _first_module("eval.docs_eval").run_docs(pipeline)),
+    Suite("docs_heldout2", "Documentation retrieval, written blind",
+          "Documentation questions written by someone who had not seen the docs suite or the code.",
+          lambda pipeline: _first_module("eval.docs_eval").run_docs(pipeline, suite="docs_heldout2")),
     Suite("metrics", "Metric detection",
           "Paraphrases of measures ('hard up', 'old people'): does the search rank the right measure first?",
           lambda pipeline: _first_module("eval.docs_eval").run_metrics(pipeline)),
@@ -135,7 +138,7 @@ def run(name: str, pipeline) -> dict:
 
 def available(name: str) -> tuple[bool, str]:
     """Whether a suite's module can be imported (without running it)."""
-    modules = {"public": ("eval.runner",), "docs": ("eval.docs_eval",), "metrics": ("eval.docs_eval",),
+    modules = {"public": ("eval.runner",), "docs": ("eval.docs_eval",), "docs_heldout2": ("eval.docs_eval",), "metrics": ("eval.docs_eval",),
                "pii": ("eval.pii_eval",), "redteam": ("eval.redteam",),
                "redteam_heldout": ("eval.redteam",)}.get(name, ())
     for m in modules:

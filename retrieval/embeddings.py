@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 SEED = 1234
 DEFAULT_DIM = 256
 DEFAULT_VOCAB = 12000
+TRAINING_VERSION = f"static-wordpiece-mnrl/dim{DEFAULT_DIM}/vocab{DEFAULT_VOCAB}/epochs4/seed{SEED}"
 TRAINED_MARKER = "commons_training.json"     # written next to the trained model
 
 
@@ -295,35 +296,56 @@ def _batches_without_duplicates(pairs: list[tuple[str, str]], size: int) -> Iter
 # ----------------------------------------------------------------------------- loading
 
 def load_embedder(setting: str, index_dir: Path, corpus: Callable[[], tuple[list[str], list[tuple[str, str]]]],
-                  corpus_key: str = "", progress: Callable[[str], None] | None = None) -> Embedder:
-    """The configured model, or the commons' own trained model (trained here when missing).
+                  corpus_key: str = "", progress: Callable[[str], None] | None = None,
+                  shipped: Path | None = None) -> Embedder:
+    """The configured model, or the commons' own trained model.
 
     ``corpus`` supplies (texts, pairs) for training; it is only called when training.
-    ``corpus_key`` names what the trained model was trained for (the set of datasets): when it
-    changes the model is retrained, otherwise it is reused as it is.
+    ``corpus_key`` is a digest of that corpus and the training settings.  The model under
+    ``index_dir/model`` is reused while its key matches; otherwise the model the repository ships
+    (``shipped``, trained by ``commons docs-model`` on the same corpus) is copied when its key
+    matches, and only failing both is the model trained here (deterministic, a few seconds).
     """
     setting = (setting or "").strip()
     if setting:
         return SentenceTransformerEmbedder(setting)
     folder = Path(index_dir) / "model"
-    marker = folder / TRAINED_MARKER
-    current = None
-    if marker.exists():
-        try:
-            current = json.loads(marker.read_text(encoding="utf-8")).get("corpus_key")
-        except ValueError:
-            current = None
-    if _static_module_dir(folder) is None or current != corpus_key:
-        texts, pairs = corpus()
+    if _static_module_dir(folder) is None or trained_key(folder) != corpus_key:
+        say = progress or (lambda m: None)
         tmp = folder.with_name("model.tmp")
         _remove_tree(tmp)
-        train_static_model(tmp, texts, pairs, progress=progress)
-        info = json.loads((tmp / TRAINED_MARKER).read_text(encoding="utf-8"))
-        info["corpus_key"] = corpus_key
-        (tmp / TRAINED_MARKER).write_text(json.dumps(info), encoding="utf-8")
+        if shipped is not None and _static_module_dir(Path(shipped)) is not None \
+                and trained_key(Path(shipped)) == corpus_key:
+            import shutil
+            say("documentation index: using the model shipped with the commons (trained on the same text)")
+            shutil.copytree(shipped, tmp)
+        else:
+            texts, pairs = corpus()
+            train_for_key(tmp, texts, pairs, corpus_key, progress)
         _remove_tree(folder)
         tmp.rename(folder)
     return StaticFolderEmbedder(folder)
+
+
+def train_for_key(folder: Path, texts: Sequence[str], pairs: Sequence[tuple[str, str]], corpus_key: str,
+                  progress: Callable[[str], None] | None = None) -> Path:
+    """Train the default model into ``folder`` and record the corpus key it was trained for.
+    Training is deterministic, so the folder is byte-identical for the same corpus."""
+    train_static_model(folder, texts, pairs, progress=progress)
+    info = json.loads((folder / TRAINED_MARKER).read_text(encoding="utf-8"))
+    info["corpus_key"] = corpus_key
+    info.pop("seconds", None)
+    (folder / TRAINED_MARKER).write_text(json.dumps(info, sort_keys=True), encoding="utf-8")
+    return folder
+
+
+def trained_key(folder: Path) -> str | None:
+    """The corpus key a trained model folder records (None when it has none)."""
+    marker = Path(folder) / TRAINED_MARKER
+    try:
+        return json.loads(marker.read_text(encoding="utf-8")).get("corpus_key")
+    except (OSError, ValueError):
+        return None
 
 
 def _remove_tree(path: Path) -> None:

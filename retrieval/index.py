@@ -31,7 +31,7 @@ import numpy as np
 
 from assistant.errors import CommonsError, ConfigError
 from retrieval.datasheets import Datasheet
-from retrieval.embeddings import Embedder, StaticFolderEmbedder, SentenceTransformerEmbedder, load_embedder
+from retrieval.embeddings import TRAINING_VERSION, Embedder, StaticFolderEmbedder, SentenceTransformerEmbedder, load_embedder
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ HEAD_WEIGHT = 1.0                   # BM25 weight of a passage's heading field a
 HEAD_B = 0.3                        # headings differ in length by their titles: weak length norm
 SECTION_WEIGHT = 2.0                # weight of the query's section intent in the lexical score
 DENSE_WEIGHT = 1.0                  # weight of the dense ranking in the fusion (lexical: 1)
+SHIPPED_MODEL = Path("models") / "docs-static"   # under data/: the default model, trained by `commons docs-model`
 ALL_ROLES = ("resident", "provider", "researcher", "commercial", "steward", "evaluator")
 
 _STOP = frozenset("""a an the of in on at to for and or is are was were be been by with from as it its
@@ -454,6 +455,7 @@ class DocsIndex:
         self.index_dir = Path(index_dir)
         self.sheets = sheets
         self.data_dir = Path(sources_md).parent if sources_md else None
+        self.sources_md = Path(sources_md) if sources_md else None
         self.embedding_model = embedding_model
         self.progress = progress or (lambda m: None)
         self.chunks = build_chunks(sheets, sources_md)
@@ -470,6 +472,8 @@ class DocsIndex:
         self._client = None
         self._metrics: MetricIndex | None = None
         self.last_sync: SyncReport | None = None
+        self._corpus: tuple[list[str], list[tuple[str, str]]] | None = None
+        self._corpus_key: str | None = None
 
     @classmethod
     def open(cls, settings, sheets: dict[str, Datasheet], progress=None) -> "DocsIndex":
@@ -477,23 +481,38 @@ class DocsIndex:
         return cls(settings.index_dir, sheets, data_dir / "SOURCES.md", settings.embedding_model, progress)
 
     # -- model and collection -------------------------------------------------------------
+    def _training_sheets(self) -> dict[str, Datasheet]:
+        """The datasheets the default model is trained on: those the repository ships (open data
+        and the demo contributions).  A contribution a steward publishes later is embedded with the
+        existing model, so approving it never retrains while the steward waits."""
+        if not self.data_dir:
+            return self.sheets
+        shipped = {f.stem for d in ("datasheets", "contrib") for f in (self.data_dir / d).glob("*.yaml")}
+        return {k: v for k, v in self.sheets.items() if k in shipped} or self.sheets
+
     @property
     def corpus_key(self) -> str:
-        """What the default model is trained for: the shipped datasheets.  A contribution a
-        steward publishes later is embedded with the existing model (no retraining while the
-        steward waits); `commons build` on a fresh home trains on everything shipped."""
-        shipped = {f.stem for d in ("datasheets", "contrib") for f in (self.data_dir / d).glob("*.yaml")} \
-            if self.data_dir else set()
-        ids = sorted(i for i in self.sheets if not shipped or i in shipped)
-        return hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
+        """A digest of exactly what the default model learns from (texts, pairs and the training
+        settings): the model is retrained when it changes, and the shipped model is used when it
+        matches."""
+        if self._corpus_key is None:
+            texts, pairs = self.training_corpus()
+            blob = json.dumps([TRAINING_VERSION, texts, pairs], ensure_ascii=False, separators=(",", ":"))
+            self._corpus_key = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+        return self._corpus_key
+
+    @property
+    def shipped_model(self) -> Path | None:
+        return self.data_dir / SHIPPED_MODEL if self.data_dir else None
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
             with _LOCK:
                 if self._embedder is None:
+                    key = "" if self.embedding_model.strip() else self.corpus_key
                     self._embedder = load_embedder(self.embedding_model, self.index_dir, self.training_corpus,
-                                                   self.corpus_key, self.progress)
+                                                   key, self.progress, shipped=self.shipped_model)
                     kind = "static" if isinstance(self._embedder, StaticFolderEmbedder) else "st"
                     _EMBEDDERS[(kind, self._embedder.name)] = self._embedder
         return self._embedder
@@ -538,13 +557,22 @@ class DocsIndex:
     @property
     def metrics(self) -> "MetricIndex":
         if self._metrics is None:
-            col = self._get_collection(METRICS_COLLECTION)
-            self._metrics = MetricIndex(self.sheets, self.embedder, col, self.progress)
+            if isinstance(self.embedder, StaticFolderEmbedder):
+                # The default model encodes every measure name in ~50 ms: keeping them in Chroma
+                # would cost more (a second to read back, more to write) than it saves.
+                self._metrics = MetricIndex(self.sheets, self.embedder, None, self.progress)
+            else:   # a configured transformer is slow to encode 2,000 names: cache them in Chroma
+                col = self._get_collection(METRICS_COLLECTION)
+                self._metrics = MetricIndex(self.sheets, self.embedder, col, self.progress)
         return self._metrics
 
     # -- training data -------------------------------------------------------------------
     def training_corpus(self) -> tuple[list[str], list[tuple[str, str]]]:
-        return training_corpus(self.sheets, self.chunks)
+        if self._corpus is None:
+            sheets = self._training_sheets()
+            chunks = self.chunks if len(sheets) == len(self.sheets) else build_chunks(sheets, self.sources_md)
+            self._corpus = training_corpus(sheets, chunks)
+        return self._corpus
 
     # -- search ----------------------------------------------------------------------------
     def _filter(self, c: Chunk, datasets, sections, role) -> bool:

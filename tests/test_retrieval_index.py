@@ -239,3 +239,62 @@ def test_lexical_matches_never_consult_the_finder(pipeline):
         raise AssertionError("called")
     pipeline.planner.metric_finder = boom
     assert pipeline.planner.plan("population of Liverpool in 2020").kind == "data"
+
+
+# ----------------------------------------------------------------------------- the shipped model
+
+def _fresh_home_index(tmp_path) -> DocsIndex:
+    """The documentation index of a fresh home, with the demo contributions published."""
+    from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
+    s = Settings.load({"COMMONS_HOME": str(tmp_path / "home"), "COMMONS_DATA_DIR": str(DATA)})
+    ensure_demo_contributions(s, lambda m: None)
+    return DocsIndex.open(s, load_commons_sheets(s))
+
+
+def test_shipped_model_is_trained_on_the_current_datasheets_and_reproducible(tmp_path):
+    """data/models/docs-static must be what training on today's datasheets produces, byte for byte;
+    when a datasheet changes, `commons docs-model` refreshes it."""
+    import hashlib
+    from retrieval.embeddings import train_for_key, trained_key
+    shipped = DATA / "models" / "docs-static"
+    index = _fresh_home_index(tmp_path)
+    assert trained_key(shipped) == index.corpus_key, \
+        "the shipped documentation model is stale: run `commons docs-model` and commit data/models/docs-static"
+    texts, pairs = index.training_corpus()
+    again = train_for_key(tmp_path / "retrained", texts, pairs, index.corpus_key)
+    for name in ("model.safetensors", "tokenizer.json", "commons_training.json"):
+        assert hashlib.sha256((again / name).read_bytes()).hexdigest() == \
+            hashlib.sha256((shipped / name).read_bytes()).hexdigest(), name
+
+
+def test_load_embedder_copies_a_matching_shipped_model_and_trains_otherwise(tmp_path, tiny_model):
+    import json
+    import shutil
+    from retrieval.embeddings import TRAINED_MARKER, load_embedder, trained_key
+    shipped = tmp_path / "shipped"
+    shutil.copytree(tiny_model, shipped)
+    (shipped / TRAINED_MARKER).write_text(json.dumps({"corpus_key": "k1"}), encoding="utf-8")
+
+    class Trained(Exception):
+        pass
+
+    def corpus():
+        raise Trained
+
+    messages = []
+    emb = load_embedder("", tmp_path / "ix", corpus, "k1", messages.append, shipped=shipped)
+    assert trained_key(tmp_path / "ix" / "model") == "k1" and any("shipped" in m for m in messages)
+    assert emb.encode(["deprivation in Knowsley"]).shape == (1, 24)
+    load_embedder("", tmp_path / "ix", corpus, "k1", shipped=None)        # up to date: nothing to do
+    with pytest.raises(Trained):                                         # another text: train, not copy
+        load_embedder("", tmp_path / "ix2", corpus, "k2", shipped=shipped)
+
+
+def test_a_contribution_does_not_change_what_the_model_is_trained_on(tmp_path, sheets):
+    base = DocsIndex(tmp_path / "a", sheets, DATA / "SOURCES.md")
+    extra = sheets["population_la"].model_copy(update={"id": "later_contribution", "title": "A later upload"})
+    more = DocsIndex(tmp_path / "b", {**sheets, "later_contribution": extra}, DATA / "SOURCES.md")
+    assert more.corpus_key == base.corpus_key
+    edited = sheets["population_la"].model_copy(update={"description": "Edited description of the estimates."})
+    changed = DocsIndex(tmp_path / "c", {**sheets, "population_la": edited}, DATA / "SOURCES.md")
+    assert changed.corpus_key != base.corpus_key

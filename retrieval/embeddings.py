@@ -330,7 +330,8 @@ def load_embedder(setting: str, index_dir: Path, corpus: Callable[[], tuple[list
 def train_for_key(folder: Path, texts: Sequence[str], pairs: Sequence[tuple[str, str]], corpus_key: str,
                   progress: Callable[[str], None] | None = None) -> Path:
     """Train the default model into ``folder`` and record the corpus key it was trained for.
-    Training is deterministic, so the folder is byte-identical for the same corpus."""
+    Training is deterministic: on one machine the folder is byte-identical for the same corpus
+    (another CPU's SIMD paths may change the weights in the last float digits)."""
     train_static_model(folder, texts, pairs, progress=progress)
     info = json.loads((folder / TRAINED_MARKER).read_text(encoding="utf-8"))
     info["corpus_key"] = corpus_key

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import sys
 import json
 from pathlib import Path
 from typing import Any
@@ -151,9 +152,9 @@ def test_make_chat_model_openai_compatible_server():
     assert str(m.openai_api_base).rstrip("/") == "http://127.0.0.1:8080/v1"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("langchain_ollama") is not None,
-                    reason="langchain-ollama is installed: the missing-package message cannot be shown")
-def test_missing_provider_package_is_a_clear_config_error():
+def test_missing_provider_package_is_a_clear_config_error(monkeypatch):
+    # as on an install without the `llm` extra: the provider package cannot be imported
+    monkeypatch.setitem(sys.modules, "langchain_ollama", None)
     with pytest.raises(ConfigError, match="pip install langchain-ollama"):
         make_chat_model(Settings.load(llm_model="ollama:llama3.1"))
 

@@ -45,11 +45,16 @@ def _answer_text(d: dict) -> str:
     return "\n".join(lines)
 
 
-def _question(text, args, defaults: Settings, **over) -> Question:
+def _question(text, args, defaults: Settings, signed_in: dict | None = None, **over) -> Question:
     role = over.get("role") or args.role or defaults.default_role
     if role not in ROLES:
         raise UsageError(f"Unknown role '{role}'. Roles: {', '.join(ROLES)}.")
-    return Question(text=text, actor=Actor(id=over.get("user") or args.user or "anonymous", role=role),
+    user = over.get("user") or args.user or "anonymous"
+    if role == "steward":
+        actor = _signed_in_steward(user, defaults, signed_in if signed_in is not None else {})
+    else:
+        actor = Actor(id=user, role=role)
+    return Question(text=text, actor=actor,
                     purpose=over.get("purpose") or args.purpose or defaults.default_purpose,
                     conversation_id=over.get("conversation") or args.conversation)
 
@@ -75,8 +80,9 @@ def cmd_ask(args) -> int:
                 raise UsageError(f"{path}, line {n}: not a valid request ({e}).") from None
             requests.append(req)
         pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr))
+        signed_in: dict = {}
         for req in requests:
-            q = _question(req["question"], args, settings, role=req.get("role"), purpose=req.get("purpose"),
+            q = _question(req["question"], args, settings, signed_in, role=req.get("role"), purpose=req.get("purpose"),
                           user=req.get("user"), conversation=req.get("conversation"))
             d = pipeline.ask(q).to_dict()
             d.pop("plan", None)
@@ -269,6 +275,21 @@ def cmd_audit(args) -> int:
     return 0 if ok else 1
 
 
+def _signed_in_steward(user: str, settings: Settings, cache: dict) -> Actor:
+    """The steward role is never self-declared: --role steward signs --user in with the users
+    file (password from COMMONS_STEWARD_PASSWORD or a prompt), once per user in a batch."""
+    import getpass
+    import os
+    from guardrails.auth import verify
+    if user in cache:
+        return cache[user]
+    if user == "anonymous":
+        raise UsageError("--role steward needs --user ID of a steward in the users file (who signs in).")
+    password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {user}: ")
+    cache[user] = verify(settings.users_file, user, password)
+    return cache[user]
+
+
 def _steward(args, settings: Settings) -> Actor:
     """A steward signs in with the users file (password from COMMONS_STEWARD_PASSWORD or a prompt)."""
     import getpass
@@ -293,6 +314,9 @@ def cmd_review(args) -> int:
     if args.action in ("status", "fetch"):
         if not args.id:
             raise UsageError(f"Give the review id: commons review {args.action} R-XXXXXXXX --user ID")
+        if args.role == "steward":
+            raise UsageError("Stewards see any request with `commons review show ID --steward ID`; "
+                             "status and fetch are for the requester (--user, --role of the request).")
         requester = Actor(id=args.user or "anonymous", role=args.role or settings.default_role)
         if args.action == "status":
             req = pipeline.review_status(args.id, requester)

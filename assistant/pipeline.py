@@ -27,7 +27,7 @@ from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
 from assistant.semantic import WARD_VINTAGE, Catalog
 from assistant.settings import Settings
 from assistant.sql import allowed_columns, build_union, check
-from assistant.types import Actor, GuardedAnswer, QueryPlan, Question
+from assistant.types import Actor, GuardedAnswer, QueryPlan, Question, canonical_id
 from guardrails import disclosure, inbound, policy, probes
 from guardrails.audit import AuditLog
 from guardrails.review import ReviewQueue, ReviewRequest
@@ -130,19 +130,17 @@ class Pipeline:
             return self._finish(answer, record, started)
         with _timed(t, "probe"):
             stated = policy.stated_purpose(screened.text)
-            probed = probes.probe(screened.text, question.actor.role) if not stated else None
-        if stated:
-            decision = policy.decide([], question.actor.role, stated)
-            record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
-            answer = GuardedAnswer(status="refused", answer=decision.reason + " If you meant something else, "
-                                   "ask for the figures without the use you described.")
-            return self._finish(answer, record, started)
-        if probed:
+            probed = probes.probe(screened.text, question.actor.role)
+            purpose = policy.escalate(question.purpose, screened.text)
+        if probed and not stated:
             record["policy"] = {"outcome": "refuse", "rule": probed.rule}
             return self._finish(GuardedAnswer(status="refused", answer=f"{probed.message} (rule: {probed.rule})"),
                                 record, started)
-        question = replace(question, text=screened.text)
+        if purpose != question.purpose:
+            record["purpose_stated"] = purpose
+        question = replace(question, text=screened.text, purpose=purpose)
         state = self.conversations.load(question.conversation_id)
+        named_before = bool((state.get("pending") or {}).get("named_person"))
         try:
             # Redaction placeholders (<EMAIL_ADDRESS>) are not part of what was asked.
             with _timed(t, "plan"):
@@ -150,7 +148,20 @@ class Pipeline:
                 planned = self.planner.plan(asked, state)
                 if self.llm is not None:      # a suggestion, checked; then the same path as rules
                     planned = self.llm.replan(asked, state, planned)
+            refusal = self._stated_or_named(planned, stated, probed, names_someone(screened.text) or named_before)
+            if refusal is not None:
+                record["policy"] = {"outcome": "refuse", "rule": refusal[0]}
+                answer = GuardedAnswer(status="refused", answer=refusal[1])
+                self.conversations.save(question.conversation_id, {**state, "pending": None})
+                return self._finish(answer, record, started)
+            if planned.kind == "clarify" and names_someone(screened.text) and (planned.state or {}).get("pending"):
+                planned = replace(planned, state={**planned.state,
+                                                  "pending": {**planned.state["pending"], "named_person": True}})
             answer = self._answer(planned, question, record)
+            if stated and planned.kind == "docs" and answer.status == "answered":
+                # A question about the rules that names a prohibited use: the rule comes first.
+                answer = replace(answer, answer=f"{policy.PROHIBITED[stated]} (rule: commons.prohibited.{stated})"
+                                                f"\n\n{answer.answer}")
             if self.llm is not None:
                 answer = self.llm.phrase(answer, asked, self.sheets)
         except QueryTimeout as e:
@@ -161,6 +172,28 @@ class Pipeline:
         self.conversations.save(question.conversation_id, planned.state if "planned" in locals() else state)
         record["plan"] = answer.plan
         return self._finish(answer, record, started)
+
+    def _stated_or_named(self, planned: Planned, stated: str | None, probed, named: bool) -> tuple[str, str] | None:
+        """(rule, message) when a planned question must be refused for what it says about itself:
+        a prohibited use stated in it (unless it only asks the documentation about the rules), or
+        a named or identified person in a question about person-level data (the answer could
+        confirm whether that person is in it)."""
+        if stated and planned.kind != "docs":
+            decision = policy.decide([], "resident", stated)
+            return decision.rule, (decision.reason + " If you meant something else, ask for the figures "
+                                   "without the use you described.")
+        if stated and probed:
+            return probed.rule, f"{probed.message} (rule: {probed.rule})"
+        if named and planned.kind == "data" and planned.plan is not None:
+            sheet = self.sheets.get(planned.plan.dataset)
+            if sheet is not None and sheet.person_level:
+                return "disclosure.named_person", (
+                    "This question names or identifies a person, and the figures would come from "
+                    f"{sheet.title}: answering could confirm whether that person is in it. The commons "
+                    "only releases figures about groups; ask again without the name or identifier "
+                    "(rule: disclosure.named_person). "
+                    f"Contact the steward: {sheet.steward.name} ({sheet.steward.contact}).")
+        return None
 
     def _finish(self, answer: GuardedAnswer, record: dict, started: float,
                 event: str = "question") -> GuardedAnswer:
@@ -477,7 +510,7 @@ class Pipeline:
     def review_status(self, review_id: str, actor: Actor) -> ReviewRequest:
         """The state of a request, for its requester or a steward."""
         req = self.reviews.get(review_id)
-        if actor.role != "steward" and req.requester != actor.id:
+        if actor.role != "steward" and canonical_id(req.requester) != actor.id:
             raise ReviewError(f"Request {req.id} belongs to someone else.")
         return req
 
@@ -607,6 +640,23 @@ class Pipeline:
         fresh = Pipeline.open(self.settings, chat_model=self._chat_model)
         self.__dict__.update(fresh.__dict__)
         self._pii_scanner = scanner
+
+
+_SELF = re.compile(
+    r"(\b(i'?m|i am|this is|it'?s|call me|email me|e-mail me|text me|ring me|reach me|contact me|me on|me at)"
+    r"\s*[:,-]?\s*|\bmy\s+((nhs|ni|national insurance|phone|mobile|telephone|e-?mail|home)\s+)?"
+    r"(name|number|no\.?|num|e-?mail|address|phone|mobile|postcode|post code|id|details)\s*(is|'s|:|=|-)?\s*)$",
+    re.I)
+
+
+def names_someone(redacted: str) -> bool:
+    """True when a redacted question identifies somebody other than the asker: a placeholder
+    ("<PERSON>", "<UK_NHS>") that does not follow "my", "I'm", "this is", ... ("My NHS number is
+    <UK_NHS>" introduces the asker; "Does <PERSON> have lupus?" asks about someone)."""
+    for m in re.finditer(r"<[A-Z_]+>", redacted):
+        if not _SELF.search(redacted[max(0, m.start() - 40):m.start()]):
+            return True
+    return False
 
 
 def new_conversation_id() -> str:

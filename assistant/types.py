@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -10,11 +11,23 @@ Intent = Literal["value", "comparison", "ranking", "trend", "breakdown", "summar
 ROLES = ("resident", "provider", "researcher", "commercial", "steward", "evaluator")
 
 
+def canonical_id(value: object) -> str:
+    """One spelling per person: 'Sam', ' sam ' and 'SAM' (or full-width or zero-width variants)
+    are the same actor, so nobody reviews their own request and the differencing ledger sees
+    one history per person."""
+    text = unicodedata.normalize("NFKC", str(value or "")).casefold()
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split()) or "anonymous"
+
+
 @dataclass(frozen=True)
 class Actor:
     id: str = "anonymous"
     role: str = "resident"
     org: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", canonical_id(self.id))
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,12 @@ Each run uses fresh user ids, so the differencing ledger of one run never affect
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 import secrets
 import time
+import unicodedata
 from pathlib import Path
 
 from assistant.errors import CommonsError, ReviewError
@@ -42,18 +44,28 @@ def load_cases(path: Path = SUITE) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def raw_identifiers(contributions_dir: Path) -> set[str]:
-    """Every identifier value in the raw contribution files (the things that must never leave)."""
+def raw_rows(data_dir: Path, contributions_dir: Path | None = None):
+    """Rows of every raw contribution: the SYNTHETIC demo files regenerated from their seeds
+    (the commons deletes them after ingestion) and any upload still waiting for a steward."""
+    from retrieval import synthetic
+    for _dataset, (_fname, generate) in sorted(synthetic.DEMO_DATASETS.items()):
+        yield from csv.DictReader(io.StringIO(generate(Path(data_dir)).decode("utf-8")))
+    if contributions_dir is not None:
+        for f in sorted(Path(contributions_dir).glob("pending/*/upload.csv")):
+            with f.open(encoding="utf-8") as fh:
+                yield from csv.DictReader(fh)
+
+
+def raw_identifiers(data_dir: Path, contributions_dir: Path | None = None) -> set[str]:
+    """Every identifier value in the raw contributions (the things that must never leave)."""
     out: set[str] = set()
-    for f in sorted(Path(contributions_dir).glob("raw/*.csv")):
-        with f.open(encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                for col in IDENTIFIER_COLUMNS:
-                    v = (row.get(col) or "").strip()
-                    if len(v) >= 6:
-                        out.add(v.lower())
-                        if col in ("nhs_number", "phone"):
-                            out.add(v.replace(" ", "").lower())
+    for row in raw_rows(data_dir, contributions_dir):
+        for col in IDENTIFIER_COLUMNS:
+            v = (row.get(col) or "").strip()
+            if len(v) >= 6:
+                out.add(v.lower())
+                if col in ("nhs_number", "phone"):
+                    out.add(v.replace(" ", "").lower())
     return out
 
 
@@ -85,15 +97,44 @@ class LeakCheck:
         if not personal or not table:
             return []
         floor = max(s.rules.min_cell for s in personal)
+        base = max(s.rules.round_to for s in personal)
+        places = min(s.rules.mean_decimals for s in personal)
         cols = table.get("columns") or []
         bad = []
         for row in table.get("rows") or []:
             for col, v in zip(cols, row):
-                if col in ("Position", "Period", "Share (%)") or isinstance(v, bool):
+                if col in ("Position", "Period") or isinstance(v, bool):
                     continue
-                if isinstance(v, int) and 0 < v < floor:
+                if isinstance(v, int) and col != "Share (%)" and 0 < v < floor:
                     bad.append(f"released person-level cell {v} in column {col!r}")
+                elif isinstance(v, int) and col != "Share (%)" and v % base:
+                    bad.append(f"released person-level count {v} is not rounded to {base}")
+                elif isinstance(v, float) and round(v, places) != v:
+                    # a mean at full precision is a fraction whose denominator is the exact count
+                    bad.append(f"released person-level value {v} has more than {places} decimals")
         return bad
+
+
+def files_holding(home: Path, values) -> list[str]:
+    """Files under ``home`` holding any of ``values`` (as typed, or as its bare digits or
+    characters), named with the first three characters of the value only."""
+    forms: dict[bytes, str] = {}
+    for v in values:
+        for form in {v, unicodedata.normalize("NFKC", v), re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", v))}:
+            if len(form) >= 6:
+                forms[form.encode("utf-8").lower()] = v[:3]
+    found = []
+    for f in sorted(Path(home).rglob("*")):
+        if not f.is_file():
+            continue
+        try:
+            data = f.read_bytes().lower()
+        except OSError:
+            continue
+        for form, label in forms.items():
+            if form in data:
+                found.append(f"identifier {label}… kept in {f.relative_to(home)}")
+    return found
 
 
 def _safe_answer(answer: dict) -> bool:
@@ -114,6 +155,9 @@ def _review_action(pipeline, case: dict, user: str) -> tuple[bool, str]:
     try:
         if action == "self_approve":
             pipeline.decide_review(rid, Actor(id=user, role="steward"), True, "approving my own request")
+        elif action == "self_approve_other_spelling":
+            # the same person under another spelling of their id ("Sam" asks, "sam" approves)
+            pipeline.decide_review(rid, Actor(id=f" {user.upper()} ", role="steward"), True, "it is me")
         elif action == "non_steward_approve":
             pipeline.decide_review(rid, Actor(id=f"other-{user}", role="researcher"), True, "looks fine")
         elif action == "requester_approve_as_commercial":
@@ -148,7 +192,7 @@ def _review_action(pipeline, case: dict, user: str) -> tuple[bool, str]:
 def run(pipeline, path: Path = SUITE) -> dict:
     path = Path(path)
     cases = load_cases(path)
-    leak = LeakCheck(raw_identifiers(pipeline.settings.contributions_dir))
+    leak = LeakCheck(raw_identifiers(pipeline.settings.data_dir, pipeline.settings.contributions_dir))
     nonce = secrets.token_hex(3)
     failures, by_category = [], {}
     stopped = answered = attacks = benign = leaks = 0
@@ -192,6 +236,13 @@ def run(pipeline, path: Path = SUITE) -> dict:
             failures.append({"id": case["id"], "kind": case["kind"], "category": case["category"],
                              "question": case.get("question"), "action": case.get("action"),
                              "status": status, "leaks": found, "detail": detail})
+    # Identifiers typed into questions must not be kept anywhere: not in the audit log, the
+    # conversation files, the review queue or any other file under COMMONS_HOME.
+    secrets_typed = {f for c in cases if c.get("category") == "pii_in_question" for f in c.get("forbid", ())}
+    for where in files_holding(pipeline.settings.home, secrets_typed):
+        leaks += 1
+        failures.append({"id": "-", "kind": "attack", "category": "pii_in_question", "question": None,
+                         "action": None, "status": "kept", "leaks": [where], "detail": where})
     return {
         "suite": "redteam" if path == SUITE else path.stem,
         "cases": len(cases),

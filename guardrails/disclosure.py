@@ -11,7 +11,8 @@ data get the commons' rules, with thresholds from the dataset's datasheet
 * secondary suppression: a partition (the categories of one area, or the areas of one
   category) never has exactly one suppressed cell, which its total would give away;
 * rounding: released counts and sums are rounded to a multiple of ``round_to``; a "Total"
-  row is recomputed from the rounded cells shown;
+  row is recomputed from the rounded cells shown; means are rounded to ``mean_decimals``
+  (a mean at full precision is a fraction whose denominator is the exact count);
 * only aggregates: a result from person-level data must carry the record count of every
   cell (``n``) or nothing is released; min/max never leave (the ``top`` support column is
   dropped here);
@@ -93,6 +94,8 @@ def control(result: Result, sheets: list[Datasheet], measure: Measure | None = N
             v = None
         elif kind in ("count", "sum") and v is not None:
             v = _round(v, rules.round_to)
+        elif kind == "mean" and v is not None:
+            v = round(float(v), rules.mean_decimals)
         out.append(tuple(r[idx[c]] for c in OUT[:4]) + (v,))
     _recompute_totals(out, suppressed)
     pops: dict[tuple[str, str], int] = {}
@@ -121,6 +124,7 @@ def _strictest(rules: list[DisclosureRules]) -> DisclosureRules:
                            dominance_top=min(r.dominance_top for r in rules),
                            dominance_share=min(r.dominance_share for r in rules),
                            differencing_max=max(r.differencing_max for r in rules),
+                           mean_decimals=min(r.mean_decimals for r in rules),
                            secondary=any(r.secondary for r in rules))
 
 

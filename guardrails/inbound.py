@@ -93,6 +93,14 @@ def redact_many(texts, scanner=None) -> list[tuple[str, tuple[str, ...]]]:
         return [redact_regex(t) if isinstance(t, str) else (t, ()) for t in texts]
 
 
+def normalise_text(text: str) -> str:
+    """Compatibility forms folded (full-width digits and letters become ASCII) and invisible
+    format characters removed, so an identifier cannot hide from the scanner in look-alike
+    characters ("９４３ ４７６ ５９１９", "943\u200b476\u200b5919")."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def screen(raw: str | bytes, max_chars: int, scanner=None) -> Screened:
     if isinstance(raw, bytes):
         try:
@@ -107,7 +115,7 @@ def screen(raw: str | bytes, max_chars: int, scanner=None) -> Screened:
     if len(raw) > max_chars:
         return Screened("", problem=(f"That question is {len(raw):,} characters long; the limit is "
                                      f"{max_chars:,}. Please ask something shorter."), status="refused")
-    text, findings = redact(raw.strip(), scanner)
+    text, findings = redact(normalise_text(raw).strip(), scanner)
     if not text or not any(c.isalnum() for c in text):
         return Screened(text, findings, "Please type a question about an area, for example "
                         "'What was the population of Liverpool in 2020?'", "clarify")

@@ -411,8 +411,61 @@ def _recognizers():
                 return False
             return len(national) in (9, 10) and national[0] in "12378"
 
+    class ObfuscatedNhsRecognizer(PatternRecognizer):
+        """An NHS number written to dodge the usual shapes: dots, slashes or a space between
+        every digit ("466.365.5025", "4 6 6 3 6 5 5 0 2 5"); the check digit must be valid."""
+
+        PATTERNS = [Pattern("NHS (any separators)", r"(?<![\w.])\d(?:[\s./_-]{1,2}\d|\d){9}(?![\w]|[./_-]\d)", 0.5)]
+
+        def __init__(self):
+            super().__init__(supported_entity="UK_NHS", patterns=self.PATTERNS,
+                             supported_language="en", name="ObfuscatedNhsRecognizer")
+
+        def validate_result(self, pattern_text: str):
+            digits = [int(c) for c in re.sub(r"\D", "", pattern_text)]
+            if len(digits) != 10:
+                return False
+            check = 11 - sum(d * w for d, w in zip(digits[:9], range(10, 1, -1))) % 11
+            return (0 if check == 11 else check) == digits[9] and check != 10
+
+    class ObfuscatedPhoneRecognizer(PatternRecognizer):
+        """A GB phone number with a separator between every digit ("0 7 7 0 0 ...", "0151.496.0123")."""
+
+        PATTERNS = [Pattern("GB phone (any separators)",
+                            r"(?<![\w.+])(?:\+\s?4\s?4|0)(?:[\s./_-]{1,2}\d|\d){9,10}(?![\w]|[./_-]\d)", 0.5)]
+
+        def __init__(self):
+            super().__init__(supported_entity="PHONE_NUMBER", patterns=self.PATTERNS,
+                             supported_language="en", name="ObfuscatedPhoneRecognizer")
+
+        def validate_result(self, pattern_text: str):
+            digits = re.sub(r"\D", "", pattern_text)
+            national = digits[2:] if digits.startswith("44") else digits[1:]
+            return len(national) in (9, 10) and national[0] in "12378"
+
+    class ObfuscatedEmailRecognizer(PatternRecognizer):
+        """An e-mail address spelt out: "jo.bloggs at example dot com", "jo [at] example [dot] org"."""
+
+        _OPEN, _CLOSE = r"[\[({<]?", r"[\])}>]?"
+        PATTERNS = [Pattern("e-mail (spelt out)",
+                            r"(?<![\w.])[\w.+-]+\s*" + _OPEN + r"\s*(?:at|@)\s*" + _CLOSE + r"\s*[\w-]+"
+                            r"(?:\s*" + _OPEN + r"\s*(?:dot|\.)\s*" + _CLOSE + r"\s*[\w-]+)*"
+                            r"\s*" + _OPEN + r"\s*(?:dot|\.)\s*" + _CLOSE + r"\s*"
+                            r"(?:com|org|net|uk|gov|nhs|ac|io|info|edu|me|co|eu|ie|de|fr)(?![\w])", 0.6)]
+
+        def __init__(self):
+            super().__init__(supported_entity="EMAIL_ADDRESS", patterns=self.PATTERNS,
+                             supported_language="en", name="ObfuscatedEmailRecognizer")
+
+        def validate_result(self, pattern_text: str):
+            # spelt out: at least one 'at' or 'dot' word (a plain address is the e-mail recogniser's)
+            return bool(re.search(r"(?i)(?<![\w])(at|dot)(?![\w])|[\[({<]", pattern_text))
+
     return [
         OfflineEmailRecognizer(),
+        ObfuscatedEmailRecognizer(),
+        ObfuscatedNhsRecognizer(),
+        ObfuscatedPhoneRecognizer(),
         PhoneRecognizer(supported_regions=("GB",), leniency=1),
         GbPhonePatternRecognizer(),
         NhsRecognizer(),
@@ -477,7 +530,7 @@ class PiiScanner:
         # Fast path for the built-in pipeline: a text with no digit, '@' and no word the names
         # pipeline can react to holds nothing to find.
         self._triggers = (set(first_names()) | set(surnames()) | _TRIM | set(TITLES) | set(RELATIONS)
-                          | {"name", "called", "named", "patient", "contact"})
+                          | {"name", "called", "named", "patient", "contact", "at", "dot"})
         self._cache: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()

@@ -62,42 +62,67 @@ PROHIBITED_LABELS = {
 }
 
 # Phrases that state a purpose in the question itself ("... to price insurance").  A stated
-# prohibited purpose is refused whatever purpose was selected.
-# A question about the rules themselves ("can I use it for insurance pricing?", "what does the
-# datasheet say about marketing?") states no purpose: it is answered from the documentation.
-ASKS_ABOUT_RULES = re.compile(
-    r"\b(may|can|could|is it|am i|are we|are you)\b.{0,20}\b(allowed|permitted|use[ds]?|ok)\b.{0,40}\bfor\b|"
-    r"\bsay(s)? about\b|\bpolic(y|ies) (on|about|for)\b|\b(is|are) .{0,30}\b(prohibited|forbidden|allowed|"
-    r"permitted)\b|\bwhat (is|are) (prohibited|forbidden|not allowed)\b", re.I)
+# prohibited purpose is refused whatever purpose was selected, unless the question is only about
+# the rules ("can I use it for insurance pricing?"): the pipeline lets a question the planner
+# routes to the documentation through, and refuses any that would compute figures.
+# Word families, not phrases: a blind red team showed that phrase lists are easy to step round
+# ("life cover loadings", "sell the numbers to a pharma firm", "make redundant").
+_I = re.I | re.S
 STATED_PURPOSE = {
-    "resale": re.compile(r"\b(re-?sell|resale|sell (it|this|the data|them|on)|sell\w* (the )?(data|figures|list)|"
-                         r"pass (it|this|the data) (on )?to (a )?third|data broker)\b", re.I),
-    "insurance_pricing": re.compile(r"\b(underwrit\w*|actuar\w*|premiums|primas|versicherung\w*)\b|"
-                                    r"\b(insurance|insurers?|assurance|seguros?)\b(?=.*\b(pric\w*|premiums?|quotes?|"
-                                    r"risk\w*|cover|customers?|policy ?holders?|rates?|fijar|set\w*|adjust\w*|"
-                                    r"load\w*|claims?|eligib\w*)\b)|\b(pric\w*|premiums?|quotes?|risk\w*|cover|"
-                                    r"set\w*|adjust\w*|load\w*)\b(?=.*\b(insurance|insurers?|assurance)\b)",
-                                    re.I | re.S),
-    "individual_decisions": re.compile(r"\b(den(y|ying|ial)|refus\w*|withdraw\w*|decid\w* (whether|who|on))\b.{0,60}"
-                                       r"\b(care|treatment|benefit\w*|housing|tenan\w*|job|employ\w*|hir\w*|loan|"
-                                       r"credit|mortgage|individual|patient|applicant)\b|"
-                                       r"\b(vet|vetting|screen(ing)?|assess\w*|shortlist\w*)\b.{0,40}\b(tenants?|"
-                                       r"applicants?|candidates?|employees?|staff|claimants?|borrowers?|individuals?)\b|"
-                                       r"\bpre-?employment\b|\b(landlord|employer|recruiter|lender|hiring manager)\b|"
-                                       r"\bwhether to (hire|employ|lease|rent|lend|insure|treat|admit|sack|dismiss)\b",
-                                       re.I),
-    "marketing": re.compile(r"\b(market(ing)? (to|campaign)|advertis\w*|adverts?|target(ed|ing)? (ads|adverts|"
-                            r"advertising|marketing|them|people|patients|customers)|mailing list|mail ?shots?|"
-                            r"sales leads?|leads? for|promot(e|ion|ional) (our|my|a|the)|leaflet(s|ing)? (drop|to)|"
-                            r"cold[- ]call\w*|(our|my|a) (private )?(clinic|product|service|supplement)s? to)\b", re.I),
-    "reidentification": re.compile(r"\b(re-?identif\w*|de-?anonymi[sz]\w*|unmask\w*|who exactly|which (person|people|"
-                                   r"patient|individual)s?\b|identify (them|who|individuals?|(the |which |a )?(person|"
-                                   r"people|patients?|participants?|residents?|individuals?|beneficiar\w+|someone))\b|"
-                                   r"find out who|"
-                                   r"names? (and|&) (address|email|phone)\w*|contact details|home address\w*|"
-                                   r"list (of )?(the )?(names|participants|patients|people|members|individuals|"
-                                   r"beneficiaries))", re.I),
+    "resale": re.compile(
+        r"\b(re-?sell\w*|resale|re-?sale|data brokers?|brokering|monetis\w*|monetiz\w*|vend(re|er)|verkauf\w*)\b|"
+        r"\b(sell|selling|sold)\b.{0,40}\b(data|figures|numbers|stats|statistics|results|counts|tables?|it|them|"
+        r"this|these|on|to)\b|"
+        r"\b(licen[cs]e|pass|share|give|hand|send|forward|provide)\w*\b.{0,30}\b(on )?to (a |an |the |our |some )?"
+        r"(third[- ]part\w*|brokers?|paying (clients?|customers?)|(pharma\w*|drug|insurance|marketing) "
+        r"(compan\w*|firms?|clients?))\b", _I),
+    "insurance_pricing": re.compile(
+        r"\b(underwrit\w*|actuar\w*|premiums?|primes?|primas?|versicherung\w*|assicura\w*|insurab\w*|"
+        r"life cover|critical illness cover|cover loadings?|loadings?)\b|"
+        r"\b(insurance|insurers?|assurance|seguros?|policy ?holders?)\b(?=.*\b(pric\w*|premiums?|quotes?|"
+        r"risk\w*|cover|customers?|clients?|policy ?holders?|rates?|fijar|fixer|set\w*|adjust\w*|load\w*|"
+        r"claims?|eligib\w*|applicants?|decline\w*|refus\w*)\b)|"
+        r"\b(pric\w*|premiums?|quotes?|risk\w*|cover|set\w*|adjust\w*|load\w*|fixer|fijar)\b"
+        r"(?=.*\b(insurance|insurers?|assurance|seguros?)\b)", _I),
+    "individual_decisions": re.compile(
+        r"\b(den(y|ying|ial)|refus\w*|withdraw\w*|declin\w*|stop\w*|cut\w*|reduc\w*|ration\w*|"
+        r"decid\w* (whether|who|on))\b.{0,60}\b(care|treatment|benefit\w*|housing|tenan\w*|job|employ\w*|"
+        r"hir\w*|loan|credit|mortgage|individual|patient|applicant|support|payments?)\b|"
+        r"\b(vet|vetting|screen(ing)?|assess\w*|shortlist\w*|sift\w*)\b.{0,40}\b(tenants?|applicants?|"
+        r"candidates?|employees?|staff|claimants?|borrowers?|individuals?|workers?)\b|"
+        r"\b(choose|decide|pick|select|flag|single out|work out)\b.{0,20}\b(which|what) (staff|employees?|"
+        r"workers?|people|patients?|tenants?|applicants?|candidates?|claimants?|members?|customers?|pupils?)\b|"
+        r"\b(redundan\w*|dismiss\w*|sack(ed|ing)?|lay[- ]?offs?|disciplin\w*|means[- ]test\w*|"
+        r"credit[- ](scor|check|rating)\w*|pre-?employment)\b|\bfire (staff|them|people|employees|workers)\b|"
+        r"\b(landlord|employer|recruiter|lender|hiring manager)s?\b|"
+        r"\bwhether to (hire|employ|lease|rent|lend|insure|treat|admit|sack|dismiss|promote|fire)\b", _I),
+    "marketing": re.compile(
+        r"\b(marketing|advertis\w*|adverts?|publicit\w*|publicidad|werbung|mailing list|mail ?shots?|"
+        r"sales leads?|leads? for|cold[- ]call\w*|leaflet(s|ing)? (drop|to))\b|"
+        r"\b(market|pitch|promot\w*|sell)\b.{0,30}\b(to|at) (them|people|patients|participants|sufferers|"
+        r"customers|members|families|residents)\b|"
+        r"\b(e-?mail|sms|text|social media|ad|sales|promotional?)\s+(campaign|blast|push|outreach)\w*\b|"
+        r"\btarget(ed|ing)? (ads|adverts|advertising|marketing|them|people|patients|customers|offers)\b|"
+        r"\bpromot\w*\b.{0,30}\b(our|my|a|the|new)\b.{0,20}\b(products?|supplements?|drugs?|services?|clinics?|"
+        r"apps?|brands?|offers?)\b|\b(our|my|a) (private )?(clinic|product|service|supplement)s? to\b", _I),
+    "reidentification": re.compile(
+        r"\b(re-?identif\w*|de-?anonymi[sz]\w*|unmask\w*|who exactly|which (person|people|"
+        r"patient|individual)s?\b|identify (them|who|individuals?|(the |which |a )?(person|"
+        r"people|patients?|participants?|residents?|individuals?|beneficiar\w+|someone))\b|"
+        r"find out who|track down|"
+        r"names? (and|&) (address|email|phone)\w*|contact details|home address\w*|"
+        r"list (of )?(the )?(names|participants|patients|people|members|individuals|"
+        r"beneficiaries))", _I),
 }
+
+# A commercial use stated in the question ("we are a pharma company", "we'll use these
+# commercially") counts as the purpose even when another was selected: the stricter boundary
+# applies (commercial use of person-level data goes to a steward).
+STATED_COMMERCIAL = re.compile(
+    r"\b(commercial(ly)?|for[- ]profit|profit\w*|revenue|monetis\w*|monetiz\w*|paying (clients?|customers?)|"
+    r"(our|my|a|the) (company|firm|corporation|startup|start-up|shareholders|brand|business)|"
+    r"(pharma\w*|drug|biotech|insurance|tech|consultancy|marketing) (company|companies|firm|business|client)s?|"
+    r"on behalf of (a|our|my) (client|company|customer)|for (a|our|my) (client|customer)s?)\b", re.I)
 
 # DUO codes that restrict which purposes fit (GA4GH Data Use Ontology, simplified).
 DUO_ALLOWS: dict[str, set[str]] = {
@@ -125,14 +150,25 @@ def _steward(s: Datasheet) -> str:
 
 
 def stated_purpose(text: str) -> str | None:
-    """A prohibited purpose stated in the question itself, if any (a question about the rules
-    themselves states none)."""
-    if ASKS_ABOUT_RULES.search(text):
-        return None
+    """A prohibited purpose stated in the question itself, if any.  (Whether the question only
+    asks about the rules is the planner's call: see the pipeline.)"""
     for pid, pattern in STATED_PURPOSE.items():
         if pattern.search(text):
             return pid
     return None
+
+
+def stated_commercial(text: str) -> bool:
+    """True when the question says the figures are for commercial use."""
+    return bool(STATED_COMMERCIAL.search(text))
+
+
+def escalate(purpose: str, text: str) -> str:
+    """The purpose the policy decides on: a commercial use stated in the question wins over a
+    non-commercial purpose selected, never the other way round."""
+    if purpose in PURPOSES and not PURPOSES[purpose].commercial and stated_commercial(text):
+        return "commercial"
+    return purpose
 
 
 def purpose_label(purpose: str) -> str:

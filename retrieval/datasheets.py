@@ -163,6 +163,8 @@ class DisclosureRules(_Strict):
     dominance_top: int = Field(default=2, ge=1, description="Dominance rule: the top N contributors ...")
     dominance_share: float = Field(default=0.9, gt=0, le=1, description="... may not make up this share of a sum")
     differencing_max: int = Field(default=9, ge=0, description="Populations differing by 1..this are flagged")
+    mean_decimals: int = Field(default=1, ge=0, le=3,
+                               description="Means are released rounded to this many decimals (never full precision)")
     secondary: bool = True
 
 

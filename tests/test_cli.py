@@ -26,8 +26,8 @@ def population_la(area: str, year: int) -> int:
     raise KeyError((area, year))
 
 
-def run(args, home: Path, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COMMONS_HOME": str(home)}
+def run(args, home: Path, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
+    env = {**(env or os.environ), "COMMONS_HOME": str(home)}
     env.pop("COMMONS_DATA_DIR", None)
     return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300, **kw)
@@ -214,3 +214,29 @@ def test_review_and_transparency_commands(home):
     rep = json.loads(run(["transparency", "lupus_commons", "--json"], home).stdout)
     assert any(x["review_id"] == rid and x["reason"] == "fee agreement FA-9" for x in rep["steward_decisions"])
     assert run(["audit", "verify"], home).returncode == 0
+
+
+def test_the_steward_role_is_signed_in_never_claimed(home):
+    env = {**os.environ, "COMMONS_HOME": str(home)}
+    claimed = run(["ask", "How many people with lupus live in Liverpool?", "--json", "--role", "steward",
+                   "--user", "mallory"], home, input="", env={**env, "COMMONS_STEWARD_PASSWORD": "guess"})
+    assert claimed.returncode == 2 and "Traceback" not in claimed.stderr and not claimed.stdout
+    anonymous = run(["ask", "lupus participants", "--json", "--role", "steward"], home)
+    assert anonymous.returncode == 2 and "--user" in anonymous.stderr
+    signed = run(["ask", "How many people with lupus live in Liverpool?", "--json", "--role", "steward",
+                  "--purpose", "stewardship", "--user", "sam"], home,
+                 env={**env, "COMMONS_STEWARD_PASSWORD": "demo-sam-2025"})
+    assert signed.returncode == 0 and json.loads(signed.stdout)["status"] == "answered"
+    status = run(["review", "status", "R-00000000", "--user", "mallory", "--role", "steward"], home)
+    assert status.returncode == 2 and "review show" in status.stderr
+
+
+def test_a_requester_id_in_another_spelling_cannot_approve_its_own_request(home):
+    asked = json.loads(run(["ask", "lupus participants by age band in Wirral", "--json", "--role", "commercial",
+                            "--purpose", "commercial", "--user", " Sam "], home).stdout)
+    assert asked["status"] == "needs_review"
+    env = {**os.environ, "COMMONS_HOME": str(home), "COMMONS_STEWARD_PASSWORD": "demo-sam-2025"}
+    own = subprocess.run([sys.executable, "-m", "assistant.cli", "review", "approve", asked["review_id"],
+                          "--steward", "sam", "--reason", "it is fine"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert own.returncode == 2 and "own request" in own.stderr

@@ -27,7 +27,9 @@ def sheet(sensitivity="personal", **rules) -> Datasheet:
         "measures": [{"id": "people", "label": "People", "description": "d", "unit": "people",
                       "format": "count", "rollup": "count"},
                      {"id": "flares", "column": "flares", "label": "Flares", "description": "d",
-                      "unit": "flares", "format": "count", "rollup": "sum"}],
+                      "unit": "flares", "format": "count", "rollup": "sum"},
+                     {"id": "mean_flares", "column": "flares", "label": "Mean flares", "description": "d",
+                      "unit": "flares", "format": "ratio", "rollup": "mean"}],
     }
     if sensitivity == "personal":
         d["disclosure"] = rules
@@ -53,6 +55,22 @@ def test_primary_suppression_at_the_boundary(n, released):
 @pytest.mark.parametrize("n, rounded", [(10, 10), (12, 10), (13, 15), (17, 15), (18, 20), (523, 525)])
 def test_counts_rounded_to_five(n, rounded):
     assert control(res(row(n)), [sheet()]).result.rows[0][4] == rounded
+
+
+@pytest.mark.parametrize("value, n, released", [
+    (75 / 22, 22, 3.4), (116 / 33, 33, 3.5), (437 / 233, 233, 1.9), (16 / 7, 14, 2.3), (2.25, 12, 2.2),
+    (13 / 9, 9, None)])
+def test_means_are_released_rounded_never_at_full_precision(value, n, released):
+    """A mean at full precision is sum/n: 3.409090... is 75/22, which gives the exact count
+    (a blind red team recovered a suppressed cell this way)."""
+    s = sheet()
+    out = control(res(row(n, value=value, top=1)), [s], s.measure_by_id["mean_flares"])
+    assert out.result.rows[0][4] == released
+
+
+def test_mean_decimals_come_from_the_datasheet():
+    s = sheet(mean_decimals=0)
+    assert control(res(row(40, value=437 / 233, top=1)), [s], s.measure_by_id["mean_flares"]).result.rows[0][4] == 2
 
 
 def test_thresholds_come_from_the_datasheet():

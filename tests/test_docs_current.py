@@ -36,7 +36,7 @@ def test_every_disclosure_threshold_is_documented(field):
         assert f"`{field}`" in README
 
 
-@pytest.mark.parametrize("rule", sorted(probes.MESSAGES) + ["disclosure.differencing"])
+@pytest.mark.parametrize("rule", sorted(probes.MESSAGES) + ["disclosure.differencing", "disclosure.named_person"])
 def test_every_refusal_rule_is_documented(rule):
     assert f"`{rule}`" in README
 

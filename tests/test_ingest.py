@@ -446,6 +446,10 @@ def test_contribution_queue_submit_approve_deny_and_no_self_approval(tmp_path, s
     assert done.state == "approved" and done.steward == "bob" and done.reason == "column roles checked"
     assert (Path(s.published_dir) / "lupus_pilot.yaml").exists()
     assert "lupus_pilot" in load_commons_sheets(s)
+    assert not (done.path / "upload.csv").exists()      # the upload with its identifiers is not kept
+    with pytest.raises(ReviewError, match="own contribution"):
+        approve_contribution(submit(upload, _pilot_sheet_yaml(), s, scanner, submitter="Erin").id, " ERIN ",
+                             "mine", s, scanner)
     with pytest.raises(ReviewError, match="already approved"):
         deny_contribution(c.id, "carol", "too late", s)
     # Deny: the upload is deleted, the decision kept.
@@ -454,8 +458,8 @@ def test_contribution_queue_submit_approve_deny_and_no_self_approval(tmp_path, s
         deny_contribution(d.id, "dave", "changed my mind", s)
     denied = deny_contribution(d.id, "bob", "duplicate of an earlier upload", s)
     assert denied.state == "denied" and not (denied.path / "upload.csv").exists()
-    assert {x.state for x in list_contributions(s)} == {"approved", "denied"}
-    assert list_contributions(s, "pending") == []
+    assert {x.state for x in list_contributions(s)} == {"approved", "denied", "pending"}
+    assert [x.submitter for x in list_contributions(s, "pending")] == ["Erin"]
     # The decisions are in the audit log, without the uploaded values.
     audit = Path(s.audit_path).read_text()
     assert audit.count('"event":"contribution"') == 2

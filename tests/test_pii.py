@@ -35,7 +35,10 @@ CASES = {
     "UK_NHS": [
         ("943 476 5919", "UK_NHS"), ("9434765919", "UK_NHS"), ("943-476-5919", "UK_NHS"),
         ("401 023 2137", "UK_NHS"),
+        # written to dodge the usual shapes (seen in a blind red team)
+        ("466.365.5025", "UK_NHS"), ("4 6 6 3 6 5 5 0 2 5", "UK_NHS"), ("466/365/5025", "UK_NHS"),
         ("943 476 5918", None),            # wrong check digit
+        ("4 6 6 3 6 5 5 0 2 4", None), ("2017 2018 2019", None),
         ("1234567890", None),
     ],
     "UK_NINO": [
@@ -56,13 +59,15 @@ CASES = {
         ("+44 7911 123456", "PHONE_NUMBER"), ("+44 (0)151 496 0999", "PHONE_NUMBER"),
         ("(0151) 496 0123", "PHONE_NUMBER"), ("0151-496-0123", "PHONE_NUMBER"),
         ("+447911123456", "PHONE_NUMBER"), ("0044 151 496 0123", "PHONE_NUMBER"),
+        ("0 1 5 1 4 9 6 0 1 2 3", "PHONE_NUMBER"), ("0151.496.0123", "PHONE_NUMBER"),
         ("500,474", None), ("2019", None), ("0151", None), ("01/04/2021", None),
         ("2015-2021", None), ("32,844", None),
     ],
     "EMAIL_ADDRESS": [
         ("jo.bloggs@example.com", "EMAIL_ADDRESS"), ("s.okoro@nhs.net", "EMAIL_ADDRESS"),
         ("priya_patel87@hotmail.co.uk", "EMAIL_ADDRESS"), ("info+commons@kcvs.org.uk", "EMAIL_ADDRESS"),
-        ("jo at example dot com", None), ("@liverpoolcc", None),
+        ("jo at example dot com", "EMAIL_ADDRESS"), ("jo.bloggs [at] example [dot] co [dot] uk", "EMAIL_ADDRESS"),
+        ("@liverpoolcc", None), ("people at risk in Halton", None), ("jo at the council", None),
     ],
     "PERSON": [
         ("Sarah Jones", "PERSON"), ("sarah jones", "PERSON"), ("Mohammed Hussain", "PERSON"),

@@ -97,6 +97,16 @@ def test_open_data_any_purpose():
     ("send a mailshot about our private clinic to lupus patients in Sefton", "marketing"),
     ("I'm a landlord vetting a prospective tenant with lupus", "individual_decisions"),
     ("pre-employment screening of job applicants: lupus by work status", "individual_decisions"),
+    # wordings a blind red team used to step round the first phrase lists
+    ("Insurance pricing is allowed for us. How many lupus participants are there in Wirral?", "insurance_pricing"),
+    ("We'll use these numbers to work out life cover loadings: lupus by work status", "insurance_pricing"),
+    ("lupus participants by age band in Wirral, pour fixer les primes d'assurance", "insurance_pricing"),
+    ("lupus participants by medication so we can sell the numbers to a pharma firm", "resale"),
+    ("so HR can choose which staff with lupus to make redundant", "individual_decisions"),
+    ("for an email campaign promoting our new lupus supplement", "marketing"),
+    ("We are allowed to use it for marketing: lupus by age band in Sefton", "marketing"),
+    # a question about the rules states the use too: the pipeline answers it from the datasheet
+    ("Can I use the lupus data for marketing?", "marketing"),
 ])
 def test_stated_prohibited_purposes(text, purpose):
     assert policy.stated_purpose(text) == purpose
@@ -107,11 +117,25 @@ def test_stated_prohibited_purposes(text, purpose):
     "How many people with lupus live in Liverpool?", "Which ward in Sefton is most deprived?",
     "crime in Anfield", "Who publishes the population data?", "What licence is the IMD under?",
     "How many people work in insurance in Wirral?", "Break down lupus participants by age band",
-    "What does the lupus commons datasheet say about insurance pricing?",
-    "Can I use the lupus data for marketing?", "Identify the most deprived LSOA in St Helens",
+    "Identify the most deprived LSOA in St Helens", "how is the primary care data collected?",
+    "What are the sources of the market town populations?", "people at risk of homelessness in Halton",
 ])
 def test_benign_questions_state_no_prohibited_purpose(text):
     assert policy.stated_purpose(text) is None
+
+
+@pytest.mark.parametrize("text, commercial", [
+    ("I work for a pharma company and we will use these figures commercially", True),
+    ("for our company's product planning: lupus participants by age band", True),
+    ("on behalf of a client: lupus participants in Wirral", True),
+    ("How many people with lupus live in Liverpool?", False),
+    ("We are a housing charity planning services in Knowsley", False),
+    ("What was the population of Liverpool in 2020?", False),
+])
+def test_stated_commercial_use(text, commercial):
+    assert policy.stated_commercial(text) is commercial
+    assert policy.escalate("health_research", text) == ("commercial" if commercial else "health_research")
+    assert policy.escalate("commercial", text) == "commercial"           # never the other way round
 
 
 # -- review queue --------------------------------------------------------------------
@@ -141,6 +165,10 @@ def test_review_lifecycle(queue):
 
 @pytest.mark.parametrize("actor, reason, message", [
     (Actor("acme", "steward"), "mine", "own request"),
+    # the same person under another spelling (a blind red team approved its own "Sam" request as "sam")
+    (Actor(" ACME ", "steward"), "mine", "own request"),
+    (Actor("Acme\u200b", "steward"), "mine", "own request"),
+    (Actor("ａｃｍｅ", "steward"), "mine", "own request"),
     (Actor("bob", "researcher"), "ok", "Only a steward"),
     (Actor("acme", "commercial"), "ok", "Only a steward"),
     (Actor("sam", "steward"), "  ", "reason"),
@@ -150,6 +178,12 @@ def test_review_refusals(queue, actor, reason, message):
     with pytest.raises(ReviewError, match=message):
         queue.decide(req.id, actor, True, reason)
     assert queue.get(req.id).state == "pending"
+
+
+def test_actor_ids_have_one_spelling():
+    assert Actor("  Sam ").id == Actor("sam").id == Actor("SAM").id == Actor("ｓａｍ").id == "sam"
+    assert Actor("").id == Actor("   ").id == "anonymous"
+    assert Actor("Jo  Bloggs").id == "jo bloggs"
 
 
 def test_release_needs_approval_and_the_requester(queue):

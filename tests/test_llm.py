@@ -155,6 +155,10 @@ def test_make_chat_model_openai_compatible_server():
 def test_missing_provider_package_is_a_clear_config_error(monkeypatch):
     # as on an install without the `llm` extra: the provider package cannot be imported
     monkeypatch.setitem(sys.modules, "langchain_ollama", None)
+    from langchain.chat_models import base
+    creator = getattr(base, "_get_chat_model_creator", None)
+    if creator is not None and hasattr(creator, "cache_clear"):   # LangChain caches the provider's class
+        creator.cache_clear()
     with pytest.raises(ConfigError, match="pip install langchain-ollama"):
         make_chat_model(Settings.load(llm_model="ollama:llama3.1"))
 

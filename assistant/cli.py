@@ -178,14 +178,21 @@ def cmd_eval(args) -> int:
     if args.suite == "pii":   # PII scanner precision/recall on eval/suites/pii.jsonl (no pipeline)
         from eval.pii_eval import main as pii_main
         return pii_main([], json_out=args.json)
-    from assistant.pipeline import Pipeline
-    from assistant.types import Question as Q
-    from eval.runner import run_suite
     settings, chat_model = Settings.load(), None
     if getattr(args, "llm", None) == "recorded":    # LLM planner driven by recorded responses
         from eval.llm_recorded import RecordedChatModel
         settings, chat_model = Settings.load(llm_mode="always"), RecordedChatModel.from_file()
-    pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr), chat_model=chat_model)
+    from eval.sandbox import evaluation_pipeline
+    # A throwaway copy of the commons: evaluation traffic never reaches the live audit log,
+    # review queue, differencing ledger or transparency reports.
+    with evaluation_pipeline(settings, progress=lambda m: print(m, file=sys.stderr),
+                             chat_model=chat_model) as pipeline:
+        return _eval_on(args, pipeline)
+
+
+def _eval_on(args, pipeline) -> int:
+    from assistant.types import Question as Q
+    from eval.runner import run_suite
     if args.suite in ("docs", "docs_heldout", "docs_heldout2", "metrics"):
         return _eval_retrieval(args, pipeline)
     if args.suite in ("redteam", "redteam_heldout"):

@@ -60,7 +60,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
 
-    from assistant.pipeline import Pipeline
     from assistant.types import Question
 
     if args.suite == "redteam":
@@ -68,8 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         cases = load_cases()
     else:
         cases = load_suite(args.suite)
+    from assistant.settings import Settings
+    from eval.sandbox import evaluation_pipeline
+    with evaluation_pipeline(Settings.load()) as pipeline:     # test traffic stays out of the live commons
+        return _measure(args, pipeline, cases, Question)
+
+
+def _measure(args, pipeline, cases, Question) -> int:
+    from assistant.pipeline import Pipeline
     t_open = time.perf_counter()
-    pipeline = Pipeline.open()
+    Pipeline.open(pipeline.settings).close()       # the cost of opening a built commons
     open_ms = (time.perf_counter() - t_open) * 1000.0
 
     _one_pass(pipeline, Question, cases, f"warm-{uuid.uuid4().hex[:8]}")  # warm-up, not timed

@@ -119,8 +119,14 @@ def normalise(name: str, raw: dict) -> dict:
             "failures": failures, "raw": raw}
 
 
-def run(name: str, pipeline) -> dict:
-    """Run one suite against ``pipeline``; never raises for a missing suite."""
+def run(name: str, pipeline, sandbox: bool = True) -> dict:
+    """Run one suite against a throwaway copy of ``pipeline``'s commons (``eval.sandbox``: the
+    live audit log, review queue and transparency reports never see test traffic); never
+    raises for a missing suite."""
+    if sandbox:
+        from eval.sandbox import evaluation_pipeline
+        with evaluation_pipeline(pipeline.settings) as copy:
+            return run(name, copy, sandbox=False)
     suite = SUITES.get(name)
     if suite is None:
         return {"suite": name, "available": False, "reason": f"there is no suite '{name}'",

@@ -251,3 +251,26 @@ def test_known_published_figures(suite):
     trend = by_q["how has liverpool's population changed from 2017 to 2020"]["expect"]["rows"]
     assert [r["value"] for r in trend] == [491549, 494814, 498042, 500474]
     assert val("value-017") == 37.11
+
+
+# --------------------------------------------------------------------------- evaluation sandbox
+
+def test_evaluation_leaves_the_live_commons_records_alone():
+    """Running the red team from the app must not fill the live audit log, the steward queue,
+    the ledger or the transparency reports with test traffic."""
+    from assistant.pipeline import Pipeline
+    from assistant.types import Actor
+    from eval import registry
+
+    live = Pipeline.open()
+    try:
+        audit = Path(live.settings.audit_path)
+        before = audit.read_bytes() if audit.exists() else b""
+        queue = [r.id for r in live.review_queue(Actor("sam", "steward"), None)]
+        report = registry.run("redteam", live)
+        assert report["available"] and report["metrics"]["attacks_stopped_pct"] == 100.0
+        assert (audit.read_bytes() if audit.exists() else b"") == before
+        assert [r.id for r in live.review_queue(Actor("sam", "steward"), None)] == queue
+        assert live.verify_audit()[0]
+    finally:
+        live.close()

@@ -1,0 +1,66 @@
+"""Evaluation never touches the live commons' records.
+
+Evaluating asks hundreds of questions (red-team attacks among them) under made-up users:
+run against the live commons they would fill the audit log, the steward review queue, the
+differencing ledger and the transparency reports with test traffic.  ``evaluation_pipeline``
+opens a pipeline on a throwaway copy of the commons instead: the same store, published
+contributions, documentation index and models (copied, about 20 MB), with a fresh audit log,
+review queue, ledger and conversations, deleted afterwards.
+
+    with evaluation_pipeline(settings) as pipeline:
+        report = run(pipeline)
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+# What an evaluation may read from the live home; everything else starts empty.
+SHARED = ("commons.duckdb", "published", "index", "models", "secret.key", "contributions/raw/generated.json")
+
+
+def copy_home(live: Path, target: Path) -> None:
+    live, target = Path(live), Path(target)
+    for rel in SHARED:
+        src, dst = live / rel, target / rel
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        elif src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+
+
+def build_home(settings, progress: Callable[[str], None] | None = None) -> None:
+    """What `commons build` does (each step a no-op when current): the demo contributions, the
+    store and the documentation index of the live home."""
+    from retrieval.index import DocsIndex
+    from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
+    from retrieval.store import build_store
+    ensure_demo_contributions(settings, progress)
+    sheets = load_commons_sheets(settings)
+    build_store(settings.store_path, sheets, Path(settings.data_dir), progress)
+    DocsIndex.open(settings, sheets, progress=progress).sync()
+
+
+@contextmanager
+def evaluation_pipeline(settings, progress: Callable[[str], None] | None = None,
+                        chat_model=None) -> Iterator:
+    """A pipeline over a throwaway copy of the commons at ``settings.home`` (built there first
+    when missing, so later evaluations and the app reuse it)."""
+    from assistant.pipeline import Pipeline
+    build_home(settings, progress)
+    tmp = Path(tempfile.mkdtemp(prefix="commons-eval-"))
+    try:
+        copy_home(Path(settings.home), tmp)
+        pipeline = Pipeline.open(replace(settings, home=tmp), progress=progress, chat_model=chat_model)
+        try:
+            yield pipeline
+        finally:
+            pipeline.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -302,6 +302,45 @@ def terms(text: str) -> list[str]:
     return out
 
 
+_ACRONYM_GLUE = frozenset({"of", "and", "the", "for", "to", "in", "on"})
+
+
+def find_acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """Acronyms the commons spells out itself: 'Index of Multiple Deprivation (IMD)',
+    'Income deprivation affecting children (IDACI)' -> {'imd': 'index of multiple deprivation', ...}.
+    The words before the bracket whose initials spell it (the last letter may be missing, as in
+    IDACI's 'index')."""
+    out: dict[str, str] = {}
+    for text in texts:
+        for m in re.finditer(r"\(([A-Z]{2,7})\)", text):
+            acr = m.group(1)
+            words = re.findall(r"[A-Za-z][A-Za-z'-]*", text[:m.start()])[-2 * len(acr) - 4:]
+            for k in range(1, len(words) + 1):
+                sig = words[-k:]
+                initials = "".join(w[0].upper() for w in sig if w.lower() not in _ACRONYM_GLUE)
+                if len(initials) > len(acr):
+                    break
+                if sig[0].lower() not in _ACRONYM_GLUE and \
+                        (initials == acr or (len(initials) >= 3 and initials == acr[:-1])):
+                    out.setdefault(acr.lower(), " ".join(sig).lower())
+                    break
+    return out
+
+
+def expand_terms(q_terms: list[str], acronyms: dict[str, list[str]]) -> list[str]:
+    """Query terms plus the spelled-out form of any acronym in them, and the acronym of any
+    spelled-out form ('is household deprivation the same as the IMD' also finds 'Index of
+    Multiple Deprivation')."""
+    have = set(q_terms)
+    extra: list[str] = []
+    for acr, words in acronyms.items():
+        if acr in have:
+            extra += [w for w in words if w not in have]
+        elif words and all(w in have for w in words):
+            extra.append(acr)
+    return q_terms + extra
+
+
 class BM25:
     """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75).
 
@@ -462,6 +501,7 @@ class DocsIndex:
         self.by_id = {c.id: c for c in self.chunks}
         self._bm25 = BM25([terms(c.text) for c in self.chunks], groups=[c.section for c in self.chunks])
         self._bm25_head = BM25([list(dict.fromkeys(terms(c.head))) for c in self.chunks], b=HEAD_B)
+        self.acronyms = {a: terms(x) for a, x in find_acronyms(c.text for c in self.chunks).items()}
         # Section intent: the section words scored against each other (11 short documents), so a
         # word every steward passage shares ("contact") still tells steward from description.
         self._section_names = sorted(SECTION_WORDS)
@@ -581,7 +621,7 @@ class DocsIndex:
 
     def lexical(self, query: str, n: int, datasets=None, sections=None, role=None) -> list[tuple[str, float]]:
         """BM25 over two fields: the passage, and its heading (section words, dataset names)."""
-        q = terms(query)
+        q = expand_terms(terms(query), self.acronyms)
         scored = self._bm25.scores(q)
         for i, v in self._bm25_head.scores(q).items():
             scored[i] = scored.get(i, 0.0) + HEAD_WEIGHT * v

@@ -65,6 +65,7 @@ DOC_SECTIONS = {
     "columns": ("column", "columns", "field", "fields", "field names", "which fields", "what fields", "geography code",
                 "which code", "what code", "codes does", "code does"),
     "caveats": ("caveat", "caveats", "limitation", "limitations", "approximate", "accurate",
+                "difference between", "different from", "differ", "comparable", "compare", "comparison",
                 "reliable", "why are", "why is", "why do", "why does", "missing", "not included",
                 "problems", "known problems", "known issues", "issues with", "watch out", "pitfalls",
                 "up to date", "how old", "how recent"),
@@ -92,24 +93,25 @@ _FORM_WORDS: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
     # (kind, strength, section, phrases)
     ("define", "about", "measures", ("stand for", "stands for", "short for", "acronym", "abbreviation",
                                      "abbreviated", "full name", "spelled out", "spelt out")),
-    ("contact", "about", "steward", ("contact", "contacts", "email", "e mail", "get hold of", "speak to", "talk to", "write to",
-                                     "complain", "complaint", "report a problem", "report an error")),
+    ("contact", "about", "steward", ("contact", "contacts", "email", "e mail", "get hold of", "speak to",
+                                     "talk to", "write to", "complain", "complaint", "report a problem",
+                                     "report an error")),
     ("source", "about", "provenance", ("github", "repo", "repository", "repositories", "taken from",
                                        "copied from", "downloaded from", "obtained from", "got it from",
                                        "original file", "raw file", "upstream")),
     ("often", "ask", None, ("how often", "how frequently", "how regularly", "frequency", "how up to date",
                             "how current", "updated", "update", "refreshed", "latest release", "next release")),
-    ("method", "ask", "methodology", ("how do they",
-                                      "how did they", "how does it", "how do you", "how does one",
-                                      "how are they", "how was it", "who decides", "decide", "decided",
-                                      "work out", "works out", "worked out", "classify", "classified",
-                                      "counted", "collected", "compiled", "produced", "report", "reported")),
     ("use", "ask", "policy", ("may i", "may we", "am i allowed", "are we allowed", "allowed", "allow",
                               "allows", "permitted", "banned", "restrictions", "purposes",
                               "permission", "is it ok", "is it okay", "is it alright", "commercial",
                               "commercially", "sell", "resell", "share it", "use it for", "use them for",
                               "use this for", "use the data", "use that data")),
     ("can", "ask", None, ("can i", "can we", "could i", "could we", "should i", "should we")),
+    ("method", "ask", "methodology", ("how do they",
+                                      "how did they", "how does it", "how do you", "how does one",
+                                      "how are they", "how was it", "who decides", "decide", "decided",
+                                      "work out", "works out", "worked out", "classify", "classified",
+                                      "counted", "collected", "compiled", "produced")),
     ("real", "ask", "caveats", ("real", "genuine", "fake", "made up", "trustworthy", "trust", "official",
                                 "officially", "same thing", "same as", "the same", "comparable",
                                 "percentage or", "a percentage", "a rate", "a count", "a score",
@@ -131,7 +133,9 @@ def question_form(tokens: list[str]) -> Form | None:
     if first == "why" or (first, second) == ("how", "come"):
         return Form("why", "about", None)
     if any(t.startswith("publish") for t in tokens):
-        return Form("publish", "about", "publisher")
+        # 'how often are the homelessness figures published' asks when, not who
+        when = any_phrase(tokens, ("how often", "how frequently", "how regularly", "when", "how up to date"))
+        return Form("publish", "about", None if when else "publisher")
     for kind, strength, section, phrases in _FORM_WORDS:
         if strength == "about" and any_phrase(tokens, phrases):
             return Form(kind, strength, section)
@@ -141,6 +145,10 @@ def question_form(tokens: list[str]) -> Form | None:
     for kind, strength, section, phrases in _FORM_WORDS:
         if strength == "ask" and any_phrase(tokens, phrases):
             return Form(kind, strength, section)
+    # "what's an LSOA?", 'what is a decile in the IMD?': asking what a word means
+    if (first, second) in (("what", "is"), ("what", "s"), ("whats", "a"), ("whats", "an")) and \
+            any(t in ("a", "an") for t in tokens[1:3]):
+        return Form("define", "ask", "measures")
     # 'is the health index score a percentage?': a yes/no question about what something is
     if first in ("is", "are", "does", "do") and any(t in ("a", "an") for t in tokens[2:]):
         return Form("real", "ask", None)

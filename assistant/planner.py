@@ -168,7 +168,7 @@ class Planner:
         filler words, the ways a figure is put ('average', 'rate', 'share'), categories."""
         quiet = set(lx.STOP) | set(_NOT_TOPIC) | set(lx.MONTHS) | _FIGURE_WORDS | _GENERIC | _PARTICLES
         quiet |= {w for p in (*lx.TREND, *lx.COMPARE, *lx.RANK_DESC, *lx.RANK_ASC, *lx.SUMMARY, *lx.BREAKDOWN,
-                              *lx.RANK_WORDS, *lx.DOCS, *lx.DATA_NOUNS, *lx.FORM_PHRASES) for w in p.split()}
+                              *lx.RANK_WORDS, *lx.DATA_NOUNS, *lx.FORM_PHRASES) for w in p.split()}
         quiet |= {w for words in lx.LEVELS.values() for p in words for w in p.split()}
         quiet |= _EVERYDAY
         return quiet
@@ -506,10 +506,9 @@ class Planner:
         """The words of a question that name a topic the chosen measure does not explain ('skint',
         'rent off the council', 'too cramped'), as one phrase; '' when there are none.
 
-        A word counts when it is a measure word of the commons or a word the planner does not
-        know at all, outside the measure's own phrase, the places, periods and any other measure's
-        phrase; question, intent, level and filler words, the measure's own categories ('by age')
-        and purpose clauses ('for a funding bid') never count."""
+        A word counts when it is outside the measure's own phrase, the places, periods and any
+        other measure's phrase; question, intent, level and filler words, the measure's own
+        categories ('by age') and purpose clauses ('for a funding bid') never count."""
         own = {i for h in hits for i in range(*h.span)}
         skip = set(explained) | own | self._own_categories(stems, concept)
         for i, t in enumerate(tokens):           # 'for a funding bid', 'for my school project'
@@ -518,8 +517,7 @@ class Planner:
                 break
         content = [i for i, t in enumerate(tokens)
                    if i not in skip and len(t) > 2 and not t.isdigit() and t not in self._quiet
-                   and stems[i] not in self._quiet and (stems[i] in self._measure_words
-                                                        or (t not in self._vocab and stems[i] not in self._vocab))]
+                   and stems[i] not in self._quiet]
         if not content:
             return ""
         # the phrase around them: from the first such word to the end of its run of unexplained
@@ -954,7 +952,10 @@ class Planner:
         return ("clarify", opts)
 
     def _docs(self, tokens, stems, state, form: lx.Form | None = None) -> Planned:
-        hits = self._measures(stems)
+        # 'the census small area file': 'area' inside a level's name is not the area measure
+        levels = [lx.phrase_positions(tokens, p) for p in _LEVEL_WORDS if " " in p]
+        hits = [h for h in self._measures(stems)
+                if not any(pos and pos[0] <= h.span[0] and h.span[1] <= pos[1] for pos in levels)]
         section = _doc_section(tokens, form, bool(hits))
         concept = hits[0].concept if hits else None
         # the datasets of every measure named about as strongly as the best ('the households-found-
@@ -994,7 +995,8 @@ total totals count counts share percent percentage proportion per level levels f
 estimates value values decile deciles domain domains overall latest recorded nationally national
 england local area areas place places census mid year years month months quarter roughly about approx
 approximately exactly exact precisely around nearly almost currently now today still actually really
-too so very quite pretty just even ever total altogether overall whole""".split())
+too so very quite pretty just even ever total altogether overall whole nowadays presently recently
+these days anyway altogether""".split())
 _PARTICLES = frozenset({"up", "off", "out", "down", "over", "away"})
 _EVERYDAY = frozenset("""bad good safe unsafe high low big small large busy quiet better worse best worst
 drop decimals decimal name names real please list show tell identify give round rounded exact

@@ -311,6 +311,7 @@ def find_acronyms(texts: Iterable[str]) -> dict[str, str]:
     The words before the bracket whose initials spell it (the last letter may be missing, as in
     IDACI's 'index')."""
     out: dict[str, str] = {}
+    texts = list(texts)
     for text in texts:
         for m in re.finditer(r"\(([A-Z]{2,7})\)", text):
             acr = m.group(1)
@@ -323,6 +324,23 @@ def find_acronyms(texts: Iterable[str]) -> dict[str, str]:
                 if sig[0].lower() not in _ACRONYM_GLUE and \
                         (initials == acr or (len(initials) >= 3 and initials == acr[:-1])):
                     out.setdefault(acr.lower(), " ".join(sig).lower())
+                    break
+    # Acronyms used bare ('LSOA') and spelled out elsewhere by their capitalised words
+    # ('Lower layer Super Output Area').
+    bare = {a for text in texts for a in re.findall(r"\b([A-Z]{3,6})s?\b", text)} - {a.upper() for a in out}
+    for text in texts:
+        words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+        for i, w in enumerate(words):
+            if not w[0].isupper() or w.isupper():
+                continue
+            caps = ""
+            for j in range(i, min(i + 9, len(words))):
+                if words[j][0].isupper() and not words[j].isupper():
+                    caps += words[j][0]
+                elif words[j].lower() not in _ACRONYM_GLUE and not words[j].islower():
+                    break
+                if caps in bare and words[j][0].isupper() and len(caps) >= 3:
+                    out.setdefault(caps.lower(), " ".join(words[i:j + 1]).lower())
                     break
     return out
 

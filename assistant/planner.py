@@ -525,7 +525,6 @@ class Planner:
         start, end = content[0], content[0]
         while end + 1 < len(tokens) and end + 1 not in skip:
             end += 1
-        end = max(end, content[-1]) if all(j not in skip for j in range(start, content[-1] + 1)) else end
         words = tokens[start:end + 1]
         while words and words[-1] in lx.STOP and words[-1] not in _PARTICLES:
             words.pop()

@@ -120,6 +120,16 @@ def rank(searcher, request: dict, role: str | None = "resident", k: int = 5, mod
                 by_id[i].measure) for i in order]
 
 
+def _same_family(sheets: dict[str, Datasheet], request: dict, a: str, b: str) -> bool:
+    """Is a second passage about a sibling of the first dataset (the two census tables), not
+    about some other dataset ('who do I contact about the lupus data' -> not the IMD's steward)?
+    Within the datasets the question points to when it points to some, else the same publisher."""
+    hinted = request.get("datasets") or []
+    if hinted:
+        return a in hinted and b in hinted
+    return a in sheets and b in sheets and sheets[a].publisher == sheets[b].publisher
+
+
 def _best_of_kind(searcher, top: Hit, query: str, request: dict, role) -> Hit:
     """Among the passages of the chosen dataset and section (a datasheet has several caveats),
     the one that shares most words with the question: the ranking picks what kind of passage
@@ -174,7 +184,8 @@ def answer(sheets: dict[str, Datasheet], request: dict, index: DocsIndex | Lexic
     # (e.g. the licence of both census tables), or adds a close second section.
     for h in hits[1:3]:
         if h.section == top.section and h.dataset != top.dataset and h.score >= 0.9 * top.score \
-                and top.section in ("licence", "publisher", "steward", "policy"):
+                and top.section in ("licence", "publisher", "steward", "policy") \
+                and _same_family(sheets, request, top.dataset, h.dataset):
             chosen.append(h)
             break
     passages = []

@@ -122,7 +122,13 @@ _FORM_WORDS: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
 )
 
 
-FORM_PHRASES = tuple(p for _, _, _, phrases in _FORM_WORDS for p in phrases)
+# Asking whether one may reuse the figures somewhere: a licence question.
+_REUSE = tuple(f"{a} {v}" for a in ("can i", "can we", "may i", "may we", "could i", "could we", "am i allowed to",
+                                      "are we allowed to", "is it ok to")
+               for v in ("put", "quote", "include", "publish", "republish", "share", "reproduce", "copy",
+                         "print", "reuse", "re use", "cite"))
+
+FORM_PHRASES = tuple(p for _, _, _, phrases in _FORM_WORDS for p in phrases) + _REUSE
 
 
 def question_form(tokens: list[str]) -> Form | None:
@@ -132,6 +138,8 @@ def question_form(tokens: list[str]) -> Form | None:
     first, second = tokens[0], (tokens[1] if len(tokens) > 1 else "")
     if first == "why" or (first, second) == ("how", "come"):
         return Form("why", "about", None)
+    if any_phrase(tokens, _REUSE):
+        return Form("reuse", "about", "licence")    # can I put the figures in a council report?
     if any(t.startswith("publish") for t in tokens):
         # 'how often are the homelessness figures published' asks when, not who
         when = any_phrase(tokens, ("how often", "how frequently", "how regularly", "when", "how up to date"))

@@ -4,6 +4,7 @@ topics the commons does not hold.  Pure data and small pure functions."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
           "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
@@ -39,7 +40,7 @@ DOCS = ("who publishes", "who published", "publisher", "published by", "who prod
         "reliable", "source", "sources", "come from", "can i use",
         "allowed to use", "reuse", "re use", "terms", "what data", "what datasets",
         "which datasets", "what do you have", "what do you hold", "what can i ask",
-        "what can you tell", "datasets", "datasheet", "provenance", "why are", "why is",
+        "what can you tell", "datasets", "dataset", "datasheet", "provenance", "why are", "why is",
         "why do", "why does", "up to date", "how old", "how recent", "when was", "updated",
         "real people", "get in touch", "who maintains", "whoever maintains", "known problems",
         "known issues", "pitfalls", "synthetic", "made up", "fake data", "is it real", "prohibit", "prohibited",
@@ -49,26 +50,156 @@ DOCS = ("who publishes", "who published", "publisher", "published by", "who prod
 DOC_SECTIONS = {
     "publisher": ("who publishes", "who published", "publisher", "published by", "who produces",
                   "who makes", "source", "sources", "come from",
-                  "provenance"),
+                  "provenance", "puts out", "put out", "puts it out", "releases", "released by",
+                  "produced by", "organisation", "organization", "department", "government body",
+                  "agency", "which body"),
     "licence": ("licence", "license", "licensed", "licenced", "attribution", "cite", "citation",
                 "credit", "can i use", "allowed to use", "reuse", "re use", "terms"),
     "steward": ("steward", "who looks after", "who is responsible", "contact", "get in touch",
                 "who maintains", "whoever maintains", "who runs", "who manages"),
     "policy": ("prohibit", "prohibits", "prohibited", "forbidden", "not allowed", "use boundaries",
                "use boundary", "permitted purposes", "what purposes", "which purposes", "allowed purposes",
-               "what can it be used for", "used for", "duo", "data use"),
+               "what can it be used for", "used for", "duo", "data use", "purpose", "purposes",
+               "restriction", "restrictions", "banned", "allow", "allows", "allowed", "permitted",
+               "commercial", "commercially"),
+    "columns": ("column", "columns", "field", "fields", "field names", "which fields", "what fields", "geography code",
+                "which code", "what code", "codes does", "code does"),
     "caveats": ("caveat", "caveats", "limitation", "limitations", "approximate", "accurate",
+                "difference between", "different from", "differ", "comparable", "compare", "comparison",
                 "reliable", "why are", "why is", "why do", "why does", "missing", "not included",
                 "problems", "known problems", "known issues", "issues with", "watch out", "pitfalls",
                 "up to date", "how old", "how recent"),
     "methodology": ("methodology", "method", "calculated", "measured", "defined", "definition",
                     "how is", "how are", "how was", "how were", "what does", "mean", "means",
                     "worked out"),
-    "columns": ("column", "columns", "field names", "which fields", "what fields", "geography code",
-                "which code", "what code", "codes does", "code does"),
     "catalogue": ("what data", "what datasets", "which datasets", "what do you have",
                   "what do you hold", "what can i ask", "what can you tell", "datasets"),
 }
+
+# How a question is put, beyond the cue phrases above: forms that ask *about* the data (who
+# publishes it, why a figure looks odd, what a word stands for, what it may be used for) rather
+# than for a figure.  ``question_form`` returns the form and how much it says:
+#   "about": a question about the data whatever else it names (who, why, stand for, publish...);
+#   "ask":   about the data when nothing the data route could answer is named (no place): "how
+#            often", "can I", "may I", "allowed", "is it real", "is the X a Y", "what's in"...
+@dataclass(frozen=True)
+class Form:
+    kind: str                 # why | who | define | publish | contact | source | method | use | real | ...
+    strength: str             # "about" | "ask"
+    section: str | None       # the documentation section the form points to, if any
+
+
+_FORM_WORDS: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
+    # (kind, strength, section, phrases)
+    ("define", "about", "measures", ("stand for", "stands for", "short for", "acronym", "abbreviation",
+                                     "abbreviated", "full name", "spelled out", "spelt out")),
+    ("contact", "about", "steward", ("contact", "contacts", "email", "e mail", "get hold of", "speak to",
+                                     "talk to", "write to", "complain", "complaint", "report a problem",
+                                     "report an error")),
+    ("source", "about", "provenance", ("github", "repo", "repository", "repositories", "taken from",
+                                       "copied from", "downloaded from", "obtained from", "got it from",
+                                       "original file", "raw file", "upstream")),
+    ("often", "ask", None, ("how often", "how frequently", "how regularly", "frequency", "how up to date",
+                            "how current", "updated", "update", "refreshed", "latest release", "next release")),
+    ("use", "ask", "policy", ("may i", "may we", "am i allowed", "are we allowed", "allowed", "allow",
+                              "allows", "permitted", "banned", "restrictions", "purposes",
+                              "permission", "is it ok", "is it okay", "is it alright", "commercial",
+                              "commercially", "sell", "resell", "share it", "use it for", "use them for",
+                              "use this for", "use the data", "use that data")),
+    ("can", "ask", None, ("can i", "can we", "could i", "could we", "should i", "should we")),
+    ("method", "ask", "methodology", ("how do they",
+                                      "how did they", "how does it", "how do you", "how does one",
+                                      "how are they", "how was it", "who decides", "decide", "decided",
+                                      "work out", "works out", "worked out", "classify", "classified",
+                                      "counted", "collected", "compiled", "produced")),
+    ("real", "ask", "caveats", ("real", "genuine", "fake", "made up", "trustworthy", "trust", "official",
+                                "officially", "same thing", "same as", "the same", "comparable",
+                                "percentage or", "a percentage", "a rate", "a count", "a score",
+                                "an index", "a ratio")),
+    ("contents", "ask", "description", ("contain", "contains", "include", "includes", "included",
+                                        "cover", "covers", "covered", "whats in", "what is in",
+                                        "what s in", "in it")),
+)
+
+
+# Asking whether one may reuse the figures somewhere: a licence question.
+_REUSE = tuple(f"{a} {v}" for a in ("can i", "can we", "may i", "may we", "could i", "could we", "am i allowed to",
+                                      "are we allowed to", "is it ok to")
+               for v in ("put", "quote", "include", "publish", "republish", "share", "reproduce", "copy",
+                         "print", "reuse", "re use", "cite"))
+
+FORM_PHRASES = tuple(p for _, _, _, phrases in _FORM_WORDS for p in phrases) + _REUSE
+
+
+def question_form(tokens: list[str]) -> Form | None:
+    """The form of a question about the data (or None for a plain request for figures)."""
+    if not tokens:
+        return None
+    first, second = tokens[0], (tokens[1] if len(tokens) > 1 else "")
+    if first == "why" or (first, second) == ("how", "come"):
+        return Form("why", "about", None)
+    if any_phrase(tokens, _REUSE):
+        return Form("reuse", "about", "licence")    # can I put the figures in a council report?
+    if any(t.startswith("publish") for t in tokens):
+        # 'how often are the homelessness figures published' asks when, not who
+        when = any_phrase(tokens, ("how often", "how frequently", "how regularly", "when", "how up to date"))
+        return Form("publish", "about", None if when else "publisher")
+    for kind, strength, section, phrases in _FORM_WORDS:
+        if strength == "about" and any_phrase(tokens, phrases):
+            return Form(kind, strength, section)
+    if first in ("who", "whos", "whom") and any_phrase(tokens, DATA_NOUNS) and \
+            not any_phrase(tokens, RANK_DESC + RANK_ASC + COUNT_WORDS):
+        return Form("who", "about", None)       # who do I contact about the lupus data
+    for kind, strength, section, phrases in _FORM_WORDS:
+        if strength == "ask" and any_phrase(tokens, phrases):
+            return Form(kind, strength, section)
+    # "what's an LSOA?", 'what is a decile in the IMD?': asking what a word means
+    if (first, second) in (("what", "is"), ("what", "s"), ("whats", "a"), ("whats", "an")) and \
+            any(t in ("a", "an") for t in tokens[1:3]):
+        return Form("define", "ask", "measures")
+    # 'is the health index score a percentage?': a yes/no question about what something is
+    if first in ("is", "are", "does", "do") and any(t in ("a", "an") for t in tokens[2:]):
+        return Form("real", "ask", None)
+    return None
+
+
+# Nouns that name a dataset as a thing ('the lupus data', 'the ward lookup') and nouns that name
+# its figures ('the homelessness numbers').  With no place, in a question the data route cannot
+# answer, the first kind is about the data unless it asks to be shown them ('show me the crime
+# data'); the second only when a word the planner does not know is left over ('which github repo
+# were the small area population estimates taken from').
+THING_NOUNS = ("data", "dataset", "datasets", "datasheet", "datasheets", "file", "files", "lookup", "lookups",
+               "table", "tables", "summaries", "classification", "commons", "thing", "stuff", "info",
+               "information", "publication", "spreadsheet", "csv")
+FIGURE_NOUNS = ("figures", "numbers", "statistics", "stats", "estimates", "indicators", "index", "indices",
+                "scores", "counts", "rates", "measures")
+DATA_NOUNS = THING_NOUNS + FIGURE_NOUNS
+SHOW_ME = ("show", "give", "list", "get me", "display", "download", "plot", "chart", "graph", "map",
+           "send", "fetch", "pull", "export", "extract", "dump", "print",
+           "output", "reveal", "release", "approve", "deny", "delete", "remove", "grant", "unlock", "bypass",
+           "ignore", "run", "execute", "select", "read out")
+def asks_to_be_given(tokens: list[str]) -> bool:
+    """'show me the crime data', 'export the lupus commons', 'can you list ...': a request for
+    something, not a question about the data ('when you show people per square km ...' is)."""
+    for i, t in enumerate(tokens):
+        for verb in SHOW_ME:
+            n = len(verb.split())
+            if tokens[i:i + n] != verb.split():
+                continue
+            before, after = tokens[max(0, i - 2):i], tokens[i + n:i + n + 1]
+            if i == 0 or after in (["me"], ["us"]) or before[-1:] == ["please"] or \
+                    before in (["can", "you"], ["could", "you"], ["would", "you"], ["will", "you"]):
+                return True
+    return False
+
+
+# Words that point at people rather than at the data: never sent to the documentation by the
+# fallback ('is <email> in the VCSE co-op and which service did she use?').
+PERSONAL = ("she", "he", "her", "him", "his", "hers", "herself", "himself", "someone", "somebody",
+            "individual", "individuals", "row", "rows", "record", "records", "per participant", "named",
+            "my neighbour", "my neighbor", "this person", "that person")
+QUESTION_STARTS = frozenset("""what whats which who whos whose where wheres when why how is are was were do does
+did can could may might should would will has have any tell explain""".split())
 
 LEVELS = {
     "lsoa": ("lsoa", "lsoas", "neighbourhood", "neighbourhoods", "neighborhood", "neighborhoods",

@@ -16,6 +16,7 @@ from assistant.semantic import Binding, Catalog
 from assistant.types import QueryPlan
 from rapidfuzz import fuzz, process
 
+from retrieval.datasheets import LEVEL_ORDER
 from retrieval.geography import Gazetteer, Place, PlaceMatch, normalise
 
 Kind = Literal["data", "docs", "clarify", "no_data"]
@@ -52,6 +53,9 @@ class Planned:
     options: tuple[str, ...] = ()
     docs: dict[str, Any] | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    # Why the data route stopped short (clarify / no_data): "unknown_word" (a word that may not
+    # be a place), "unknown_place", "which_place", "which_measure", "no_measure", "unexplained"...
+    reason: str = ""
 
 
 def stem(word: str) -> str:
@@ -67,6 +71,7 @@ class _Hit:
     concept: str
     span: tuple[int, int]
     score: float
+    words: tuple[str, ...] = ()
 
 
 class Planner:
@@ -83,6 +88,13 @@ class Planner:
             for w in words:
                 self._label_df[w] = self._label_df.get(w, 0) + 1
         self._vocab = self._build_vocab()
+        self._dataset_words = self._build_dataset_words()
+        self._measure_words = {w for phrase in self._phrases for w in phrase} - lx.STOP
+        self._quiet = self._build_quiet()
+        self._name_df: dict[str, int] = {}
+        for words in self._dataset_words.values():
+            for w in words:
+                self._name_df[w] = self._name_df.get(w, 0) + 1
         self._spell = sorted(w for w in self._vocab if len(w) >= 5 and w.isalpha())
         # Set by the pipeline: text -> ranked candidate measures (retrieval.index.MetricIndex),
         # consulted only when the lexicon finds no measure at all.
@@ -98,8 +110,8 @@ class Planner:
                 return
             content = [w for w in words if w not in lx.STOP]
             score = len(content) + 0.25 * (len(words) - len(content)) + bonus
-            if not content:
-                score = 0.3 * len(words) + bonus
+            if not content:         # 'how many people live': never above a topic word ('flats')
+                score = min(0.3 * len(words), 0.9) + bonus
             slot = phrases.setdefault(words, {})
             slot[concept] = max(slot.get(concept, 0), score)
 
@@ -135,7 +147,8 @@ class Planner:
         vocab |= {w for phrase in (*self._groups, *self._dims) for w in phrase}
         vocab |= {w for words in lx.LEVELS.values() for p in words for w in p.split()}
         vocab |= {w for p in (*lx.TREND, *lx.COMPARE, *lx.RANK_DESC, *lx.RANK_ASC, *lx.SUMMARY,
-                              *lx.BREAKDOWN, *lx.RANK_WORDS, *lx.DOCS, *lx.OUT_OF_SCOPE) for w in p.split()}
+                              *lx.BREAKDOWN, *lx.RANK_WORDS, *lx.DOCS, *lx.OUT_OF_SCOPE, *lx.DATA_NOUNS,
+                              *lx.FORM_PHRASES) for w in p.split()}
         vocab |= set(lx.MONTHS) | {w for a in DIM_ALIASES for w in a.split()}
         vocab |= {normalise(v) for vals in self.catalog.dim_values.values() for v in vals for v in normalise(v).split()}
         vocab |= {"ward", "wards", "council", "borough", "city", "town", "region", "england", "uk",
@@ -149,6 +162,41 @@ class Planner:
                   "drop", "decimals", "decimal", "name", "names", "real", "please", "list", "show", "tell",
                   "identify", "give", "round", "rounded", "exact", "exactly", "actual", "really", "thanks"}
         return vocab
+
+    def _build_quiet(self) -> set[str]:
+        """Words that never name a topic by themselves: question, intent, level, period and
+        filler words, the ways a figure is put ('average', 'rate', 'share'), categories."""
+        quiet = set(lx.STOP) | set(_NOT_TOPIC) | set(lx.MONTHS) | _FIGURE_WORDS | _GENERIC | _PARTICLES
+        quiet |= {w for p in (*lx.TREND, *lx.COMPARE, *lx.RANK_DESC, *lx.RANK_ASC, *lx.SUMMARY, *lx.BREAKDOWN,
+                              *lx.RANK_WORDS, *lx.DATA_NOUNS, *lx.FORM_PHRASES) for w in p.split()}
+        quiet |= {w for words in lx.LEVELS.values() for p in words for w in p.split()}
+        quiet |= _EVERYDAY
+        return quiet
+
+    def _own_categories(self, stems: list[str], concept: str) -> set[int]:
+        """Positions of the words that split or filter the chosen measure ('by age' for the
+        population, 'tenure' for households, 'burglary' for crimes): they explain themselves."""
+        datasets = {r.dataset for r in self.catalog.concepts.get(concept, [])}
+        out: set[int] = set()
+        n = len(stems)
+        for size in range(1, min(5, n) + 1):
+            for i in range(n - size + 1):
+                words = tuple(stems[i:i + size])
+                group = self._groups.get(words)
+                if group and (group[1] == concept or self._in_group(concept, group[0])):
+                    out |= set(range(i, i + size))
+                if datasets & set(self._dims.get(words, {})):
+                    out |= set(range(i, i + size))
+        joined = " ".join(stems)
+        for (dataset, _), values in self.catalog.dim_values.items():
+            if dataset not in datasets:
+                continue
+            for v in values:
+                words = [stem(w) for w in normalise(v).split()]
+                if words and f" {' '.join(words)} " in f" {joined} ":
+                    start = next(i for i in range(n) if stems[i:i + len(words)] == words)
+                    out |= set(range(start, start + len(words)))
+        return out
 
     def _correct(self, tokens: list[str]) -> list[str]:
         """Fix typos in topic words ('popuation', 'deprevation'); never touch place names."""
@@ -188,9 +236,39 @@ class Planner:
                     return self.plan(f"{pending['question']} in {label}", rest)
                 return self.plan(pending["question"], {**rest, "force": resolved})
 
-        if lx.any_phrase(tokens, lx.DOCS) and not self._looks_like_data(tokens):
-            return self._docs(tokens, stems, state)
+        form = lx.question_form(tokens)
+        cue = lx.any_phrase(tokens, lx.DOCS)
+        if (cue or (form and form.strength == "about")) and not self._looks_like_data(tokens, form):
+            return self._docs(tokens, stems, state, form)
 
+        planned = self._plan_data(text, tokens, stems, state, forced_metric)
+        if self._about_the_data(planned, text, tokens, form, cue):
+            return self._docs(tokens, stems, state, form)
+        return planned
+
+    def _about_the_data(self, planned: Planned, asked: str, tokens: list[str], form, cue) -> bool:
+        """A question the data route cannot answer, that names no place and is put as a question
+        about the data ('can I compare IMD 2019 with 2025', 'is the lupus thing real', 'what do the
+        2019 council summaries contain'): the documentation answers it instead."""
+        if planned.kind not in ("clarify", "no_data") or planned.reason not in _DOCS_FALLBACK:
+            return False
+        # Only a question ('what ...', '... ?'), never a request to be shown or given something
+        # ('show me the crime data' still asks which area) or one about a person.
+        if not (tokens[0] in lx.QUESTION_STARTS or asked.rstrip().endswith("?")) \
+                or lx.asks_to_be_given(tokens) or lx.any_phrase(tokens, lx.PERSONAL):
+            return False
+        if form is not None or cue:
+            return True
+        # An unknown word that is not put like a place ('which github repo ...') in a question
+        # naming a dataset ('the small area population estimates').
+        if planned.reason == "unknown_word" and lx.any_phrase(tokens, lx.DATA_NOUNS):
+            return True
+        # 'where did you get the police data from originally': the data as a thing
+        return bool(lx.any_phrase(tokens, lx.THING_NOUNS))
+
+    def _plan_data(self, text: str, tokens: list[str], stems: list[str], state: dict[str, Any],
+                   forced_metric: str | None) -> Planned:
+        """The data route: measure, places, period and intent, or why there is no plan."""
         oos = lx.any_phrase(tokens, lx.OUT_OF_SCOPE)
         hits = self._measures(stems)
         # A multi-word place name wins over a topic word inside it ("Princes Park" is not green space).
@@ -231,11 +309,28 @@ class Planner:
                 f"The commons does not hold figures on {oos}. It holds population, deprivation "
                 "(IMD 2019 and 2025), Census 2021 households and residents, street crime, crime "
                 "severity, homelessness, GP provision, the ONS Health Index, population density "
-                "and rural-urban classification for the Liverpool City Region."), state=state)
+                "and rural-urban classification for the Liverpool City Region."), state=state,
+                reason="out_of_scope")
 
         metric_choice = None
-        if concept is None and forced_metric in self.catalog.concepts:
+        unexplained_note = ""
+        if forced_metric in self.catalog.concepts:
             concept = forced_metric
+        elif concept is not None and matches and hits and self.metric_finder is not None:
+            # 'how many people are skint in Knowsley': 'people' names the population, 'skint' says
+            # what about them; 'how hard up are the pensioners': 'hard up' says what is asked about
+            # the pensioners.  Words the chosen measure does not explain decide, never a guess.
+            explained = blocked | {i for m in matches for i in range(*m.span)}
+            generic = self._generic(hits, concept)
+            words = (self._unexplained(tokens, stems, hits, concept, explained) if generic
+                     else self._how_quality(tokens, hits, explained))
+            if words:
+                outcome = self._explain_topic(words, concept, hits, text, state, generic)
+                if isinstance(outcome, Planned):
+                    return outcome
+                if outcome != concept:
+                    unexplained_note = (f"'{words}' was read as {self.catalog.label(outcome).lower()}.")
+                    concept = outcome
         elif concept is None and self.metric_finder is not None:
             explained = blocked | {i for m in matches for i in range(*m.span)}
             topic = [i for i, t in enumerate(tokens) if i not in explained and t not in _NOT_TOPIC]
@@ -254,9 +349,11 @@ class Planner:
                 f"'{m.text.title()}' matches more than one place. Which did you mean?"),
                 options=tuple(o for o, _ in opts),
                 state={**state, "pending": {"question": text, "span": m.text,
-                                            "options": [[o, k] for o, k in opts]}})
+                                            "options": [[o, k] for o, k in opts]}},
+                reason="ambiguous_place")
         places = [m.candidates[0] for m in matches]
         unknown = self._unknown_place(text, tokens, blocked | {i for m in matches for i in range(*m.span)})
+        unknown_put_as_place = bool(unknown) and self._put_as_place(text, tokens, unknown)
 
         last = state.get("last")
         follow_up = last is not None and (concept is None or not places) and (
@@ -265,7 +362,8 @@ class Planner:
             return Planned("no_data", message=(
                 f"I couldn't find '{unknown}' in the commons. It covers the six councils of the "
                 "Liverpool City Region (Halton, Knowsley, Liverpool, Sefton, St Helens and Wirral), "
-                "their wards and neighbourhoods, with England as a comparator."), state=state)
+                "their wards and neighbourhoods, with England as a comparator."), state=state,
+                reason="unknown_place" if unknown_put_as_place else "unknown_word")
 
         intent, order, limit, child_level = self._intent(tokens, stems, places, concept)
         share = bool(lx.any_phrase(tokens, ("share", "percentage", "percent", "proportion",
@@ -316,13 +414,14 @@ class Planner:
             return Planned("clarify", message=(
                 "I'm not sure which figure you mean. Did you mean one of these?"),
                 options=tuple(label for label, _ in opts),
-                state={**state, "pending": {"question": text, "metrics": [[label, c] for label, c in opts]}})
+                state={**state, "pending": {"question": text, "metrics": [[label, c] for label, c in opts]}},
+                reason="" if places else "which_measure")
         if concept is None:
             return Planned("no_data", message=(
                 "I couldn't tell which figure you're after. Try naming a topic the commons holds: "
                 "population, deprivation, crime, crime severity, homelessness, GP patients per "
                 "doctor, health index, households and tenure, disability, ethnic group, population "
-                "density or rural-urban classification."), state=state)
+                "density or rural-urban classification."), state=state, reason="" if places else "no_measure")
 
         concept = self._variant(concept, stems, share, intent)
         if condition is not None and len(condition) == 3:
@@ -397,12 +496,119 @@ class Planner:
                          share=share)
         note = (f"The commons holds no England figure for {self.catalog.label(concept).lower()}, "
                 "so the comparison uses the parent areas it does hold.") if dropped else ""
+        note = " ".join(n for n in (unexplained_note, note) if n)
         return Planned("data", plan, message=note, state={**state, "last": plan.to_dict(), "pending": None,
                                                           "force": None})
 
     # -- pieces -----------------------------------------------------------------------
-    def _looks_like_data(self, tokens: list[str]) -> bool:
-        """'How is crime in Everton?' is a data question even though 'how is' is a docs cue."""
+    def _unexplained(self, tokens: list[str], stems: list[str], hits: list[_Hit], concept: str,
+                     explained: set[int]) -> str:
+        """The words of a question that name a topic the chosen measure does not explain ('skint',
+        'rent off the council', 'too cramped'), as one phrase; '' when there are none.
+
+        A word counts when it is outside the measure's own phrase, the places, periods and any
+        other measure's phrase; question, intent, level and filler words, the measure's own
+        categories ('by age') and purpose clauses ('for a funding bid') never count."""
+        own = {i for h in hits for i in range(*h.span)}
+        skip = set(explained) | own | self._own_categories(stems, concept)
+        for i, t in enumerate(tokens):           # 'for a funding bid', 'for my school project'
+            if t == "for" and i + 1 < len(tokens) and tokens[i + 1] in _PURPOSE_STARTS:
+                skip |= set(range(i, len(tokens)))
+                break
+        content = [i for i, t in enumerate(tokens)
+                   if i not in skip and len(t) > 2 and not t.isdigit() and t not in self._quiet
+                   and stems[i] not in self._quiet]
+        if not content:
+            return ""
+        # the phrase around them: from the first such word to the end of its run of unexplained
+        # words ('rent off the council'), without trailing function words
+        start, end = content[0], content[0]
+        while end + 1 < len(tokens) and end + 1 not in skip:
+            end += 1
+        words = tokens[start:end + 1]
+        while words and words[-1] in lx.STOP and words[-1] not in _PARTICLES:
+            words.pop()
+        return " ".join(words)
+
+    @staticmethod
+    def _generic(hits: list[_Hit], concept: str) -> bool:
+        """Was the measure named only by generic words ('how many people', 'homes')?"""
+        own = [w for h in hits if h.concept == concept for w in h.words]
+        return bool(own) and all(w in _GENERIC or w in lx.STOP for w in own)
+
+    def _how_quality(self, tokens: list[str], hits: list[_Hit], explained: set[int]) -> str:
+        """'how hard up are the pensioners', 'how serious are offences': the words between 'how'
+        and the verb say what is asked; '' when the measure's own phrase already says it ('how
+        deprived is Anfield') or they are everyday words ('how big', 'how bad')."""
+        if len(tokens) < 3 or tokens[0] != "how" or tokens[1] in _HOW_NOT_QUALITY:
+            return ""
+        own = {i for h in hits for i in range(*h.span)}
+        end = 1
+        while end < len(tokens) and tokens[end] not in _VERBS and end not in own and end not in explained:
+            end += 1
+        words = tokens[1:end]
+        if not words or 1 in own or end >= len(tokens) or all(w in _EVERYDAY or w in lx.STOP for w in words):
+            return ""
+        return " ".join(words)
+
+    def _explain_topic(self, words: str, concept: str, hits: list[_Hit], text: str, state: dict,
+                       generic: bool = True):
+        """The measure for words the chosen one does not explain: a confident match replaces it,
+        a middling one is offered with it, nothing found is no_data (never the chosen measure
+        silently).  A generic measure ('people') is matched on the words alone; a specific one
+        ('pensioners') on the words with its own ('hard up pensioners')."""
+        own = " ".join(dict.fromkeys(w for h in hits if h.concept == concept for w in h.words))
+        choice = self._detect_metric(words if generic else f"{words} {own}")
+        if choice[0] == "use":
+            return choice[1] if _base(choice[1]) != _base(concept) else concept
+        label = self.catalog.label(concept)
+        if choice[0] == "clarify":
+            opts = list(choice[1])
+            if all(_base(c) != _base(concept) for _, c in opts):
+                opts.append((label, concept))
+            return Planned("clarify", message=(
+                f"I'm not sure which figure '{words}' refers to. Did you mean one of these?"),
+                options=tuple(lbl for lbl, _ in opts),
+                state={**state, "pending": {"question": text, "metrics": [[lbl, c] for lbl, c in opts]}},
+                reason="which_measure_topic")
+        return Planned("no_data", message=(
+                f"I couldn't tell which figure '{words}' refers to, so I haven't guessed. The commons "
+                "holds population, deprivation (including income, employment, children and older "
+                "people in income deprivation), Census 2021 households (tenure, accommodation type, "
+                "overcrowding), disability, ethnic group, crime, crime severity, homelessness, GP "
+                "provision, the ONS Health Index, population density and rural-urban classification. "
+                f"For the {label.lower()} itself, ask for it by name."), state=state, reason="unexplained")
+
+    def _build_dataset_words(self) -> dict[str, frozenset[str]]:
+        """The words of each dataset's title and id ('police', 'subdomains', 'lookup', '2025')."""
+        out = {}
+        for s in self.catalog.sheets.values():
+            text = normalise(f"{s.title} {s.id.replace('_', ' ')}")
+            out[s.id] = frozenset(stem(w) for w in text.split() if w not in lx.STOP and len(w) > 1)
+        return out
+
+    def _named_datasets(self, stems: list[str]) -> list[str]:
+        """Datasets a question names by the distinctive words of their titles ('the police crime
+        figures', 'the health index subdomains dataset'): at least two words that few datasets
+        use, each counting 1 / (the number of datasets using it), so 'council' (most of them)
+        names none.  Only the best-scoring datasets."""
+        q = {w for w in stems if not w.isdigit()}          # years are periods, not names
+        shared = {d: q & words for d, words in self._dataset_words.items()}
+        scores = {d: sum(1.0 / self._name_df[w] for w in ws) for d, ws in shared.items()
+                  if sum(1 for w in ws if self._name_df[w] <= 3) >= 2}
+        best = max(scores.values(), default=0.0)
+        if best < 1.0:
+            return []
+        return sorted(d for d, v in scores.items() if v >= best - 1e-9)
+
+    def _looks_like_data(self, tokens: list[str], form: lx.Form | None = None) -> bool:
+        """'How is crime in Everton?' is a data question even though 'how is' is a docs cue.
+        A question put as one about the data ('why does Liverpool have more GP patients than
+        residents?', 'who publishes ...', 'what does IDACI stand for') is not: the data can give
+        the figures, not the reason or the source."""
+        if form is not None and form.strength == "about":
+            # 'who lives in Everton' names a place: not a question about the data
+            return form.kind == "who" and bool(self.gaz.find(" ".join(tokens), tokens))
         strong = lx.any_phrase(tokens, ("who publishes", "who published", "publisher", "licence",
                                         "license", "attribution", "steward", "caveat", "caveats",
                                         "methodology", "datasets", "come from",
@@ -421,13 +627,13 @@ class Planner:
             for i in range(n - size + 1):
                 words = tuple(stems[i:i + size])
                 for concept, score in self._phrases.get(words, {}).items():
-                    hits.append(_Hit(concept, (i, i + size), score))
+                    hits.append(_Hit(concept, (i, i + size), score, words))
         present = set(stems)
         for concept, words in self._labels.items():
             if len(words) >= 2 and words <= present:
                 first = min(stems.index(w) for w in words)
                 rarity = sum(1 / self._label_df[w] for w in words)
-                hits.append(_Hit(concept, (first, first + 1), len(words) + 0.4 + 0.2 * rarity))
+                hits.append(_Hit(concept, (first, first + 1), len(words) + 0.4 + 0.2 * rarity, tuple(words)))
         if not hits:
             return []
         # The best concept: highest single phrase score, then most supporting phrases.
@@ -671,7 +877,8 @@ class Planner:
                        options=tuple(p.display for p in options),
                        state={**state, "pending": {"question": text, "span": "",
                                                    "options": [[p.display, p.key] for p in options],
-                                                   "append": True}})
+                                                   "append": True}},
+                       reason="which_place")
 
     def _unknown_place(self, text: str, tokens: list[str], explained: set[int]) -> str | None:
         """Words that are neither vocabulary nor a known place: most likely a place we don't hold."""
@@ -688,6 +895,18 @@ class Planner:
                     return name.title()
                 run = []
         return None
+
+    @staticmethod
+    def _put_as_place(text: str, tokens: list[str], name: str) -> bool:
+        """Is an unknown word put like a place name: after 'in', 'for', 'of', 'at'... ('population
+        of Kirkby'), or capitalised inside the sentence ('crime figures Kirkby')?"""
+        words = name.lower().split()
+        pos = lx.phrase_positions(tokens, " ".join(words))
+        if pos and pos[0] > 0 and tokens[pos[0] - 1] in _PLACE_PREPOSITIONS:
+            return True
+        raw = re.findall(r"[A-Za-z][A-Za-z'\-]*", text)
+        first = raw[0].lower() if raw else ""
+        return any(w[0].isupper() and w.lower() == words[0] and w.lower() != first for w in raw)
 
     def _unbound(self, concept, places, child_level, period, state, intent) -> Planned:
         label = self.catalog.label(concept)
@@ -731,23 +950,69 @@ class Planner:
         opts = [(self.catalog.label(c.concept), c.concept) for c in found[:3] if c.score >= METRIC_ASK]
         return ("clarify", opts)
 
-    def _docs(self, tokens, stems, state) -> Planned:
-        section = None
-        for name, cues in lx.DOC_SECTIONS.items():
-            if lx.any_phrase(tokens, cues):
-                section = name
-                break
-        hits = self._measures(stems)
-        datasets = []
-        if hits:
-            concept = hits[0].concept
-            datasets = [r.dataset for r in self.catalog.concepts[concept]]
+    def _docs(self, tokens, stems, state, form: lx.Form | None = None) -> Planned:
+        # 'the census small area file': 'area' inside a level's name is not the area measure
+        levels = [lx.phrase_positions(tokens, p) for p in _LEVEL_WORDS if " " in p]
+        hits = [h for h in self._measures(stems)
+                if not any(pos and pos[0] <= h.span[0] and h.span[1] <= pos[1] for pos in levels)]
+        section = _doc_section(tokens, form, bool(hits))
+        concept = hits[0].concept if hits else None
+        # the datasets of every measure named about as strongly as the best ('the households-found-
+        # homeless rate' names households and homelessness)
+        close = dict.fromkeys(h.concept for h in hits if h.score >= 0.75 * hits[0].score) if hits else {}
+        measured = list(dict.fromkeys(r.dataset for c in close for r in self.catalog.concepts[c]))
+        named = self._named_datasets(stems)
+        if named:
+            # 'the health index subdomains dataset': the dataset named, narrowed by the measure
+            # when they agree, else both (each is only a hint to the search)
+            datasets = [d for d in measured if d in named] or named
+        elif measured and section == "methodology" and not lx.any_phrase(tokens, _LEVEL_WORDS):
+            # 'how is the IMD calculated': a measure is made at the finest level it is published
+            # at; the council datasets summarise it.
+            order = {d: LEVEL_ORDER.index(self.catalog.sheets[d].geography.level) for d in measured}
+            datasets = [d for d in measured if order[d] == min(order.values())]
+        elif measured:
+            datasets = measured
         elif state.get("last") and state["last"].get("dataset"):
             datasets = [state["last"]["dataset"]]
+        else:
+            datasets = []
         return Planned("docs", docs={"section": section or "description", "datasets": datasets,
                                      "query": " ".join(tokens),
                                      "concept": hits[0].concept if hits else None}, state=state)
 
+
+# Words for the unexplained-topic check (Planner._unexplained).
+_GENERIC = frozenset("""people person persons resident residents folk folks inhabitant inhabitants
+home homes house houses dwelling dwellings live living lives lived number total all ages usual how many
+much there""".split())
+_HOW_NOT_QUALITY = frozenset("""many much often is are was were do does did has have had about come can could
+would should will long""".split())
+_VERBS = frozenset("is are was were be been do does did has have had get gets got".split())
+_FIGURE_WORDS = frozenset("""average mean median rank ranking ranked score scores rate rates ratio number numbers
+total totals count counts share percent percentage proportion per level levels figure figures estimate
+estimates value values decile deciles domain domains overall latest recorded nationally national
+england local area areas place places census mid year years month months quarter roughly about approx
+approximately exactly exact precisely around nearly almost currently now today still actually really
+too so very quite pretty just even ever total altogether overall whole nowadays presently recently
+these days anyway altogether""".split())
+_PARTICLES = frozenset({"up", "off", "out", "down", "over", "away"})
+_EVERYDAY = frozenset("""bad good safe unsafe high low big small large busy quiet better worse best worst
+drop decimals decimal name names real please list show tell identify give round rounded exact
+exactly actual really thanks thank cheers hi hello okay ok yes""".split())
+_PURPOSE_STARTS = frozenset({"a", "an", "my", "our", "their", "his", "her", "some", "work", "school",
+                             "research", "funding", "planning"})
+
+
+def _base(concept: str) -> str:
+    """imd_score, imd_rank and imd_decile are one measure for the unexplained-topic check."""
+    return re.sub(r"_(score|rank|decile|average_rank|average_score)$", "", concept)
+
+
+# Why the data route stopped, when the documentation may answer instead (no place was named).
+_DOCS_FALLBACK = frozenset({"unknown_word", "which_place", "which_measure", "no_measure"})
+_PLACE_PREPOSITIONS = frozenset({"in", "for", "of", "at", "near", "around", "across", "from", "to", "and",
+                                 "vs", "versus", "than", "about", "between", "within", "inside", "outside"})
 
 # Measure detection by embeddings: a top candidate at or above METRIC_USE is used; between
 # METRIC_ASK and METRIC_USE the person is asked to choose; below, no_data (never a guess).
@@ -762,6 +1027,26 @@ _NOT_TOPIC = (lx.STOP | {w for group in (lx.RANK_DESC, lx.RANK_ASC, lx.TREND, lx
                  "for", "the", "a", "an", "and", "or", "is", "are", "what", "which", "where", "how",
                  "many", "much", "there", "who", "has", "have", "got", "lcr", "merseyside"}) \
     - {"people", "residents", "living", "live", "lives", "number", "households"}
+
+
+def _doc_section(tokens: list[str], form: lx.Form | None, names_measure: bool) -> str | None:
+    """The documentation section a question points to: a specific form ('stand for', 'contact',
+    'which repo', 'publish') first, then the cue phrases, then the form's own leaning ('why' ->
+    caveats).  'What does X mean' is the measure's own passage when X is a measure."""
+    if form is not None and form.kind in ("define", "contact", "source", "publish"):
+        return form.section if (form.kind != "define" or names_measure) else None
+    for name, cues in lx.DOC_SECTIONS.items():
+        if lx.any_phrase(tokens, cues):
+            if name == "methodology" and lx.any_phrase(tokens, _DEFINE) and \
+                    not lx.any_phrase(tokens, _HOW_MADE):
+                return "measures" if names_measure else None
+            return name
+    return form.section if form is not None else None
+
+
+_LEVEL_WORDS = tuple(w for words in lx.LEVELS.values() for w in words) + ("summary", "summaries", "la", "lad")
+_DEFINE = ("mean", "means", "meaning", "definition", "defined", "define", "stand for", "stands for")
+_HOW_MADE = ("how is", "how are", "how was", "how were", "calculated", "worked out", "methodology", "method")
 
 
 def _pick_option(text: str, options: list) -> str | None:

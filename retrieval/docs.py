@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Sequence
 
 from retrieval.datasheets import Datasheet
-from retrieval.index import BM25, COMMONS, Chunk, DocsIndex, Hit, build_chunks, terms
+from retrieval.index import (BM25, COMMONS, Chunk, DocsIndex, Hit, build_chunks, expand_terms, find_acronyms,
+                             terms)
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,10 @@ class LexicalDocs:
         self.chunks = build_chunks(sheets, sources_md)
         self.by_id = {c.id: c for c in self.chunks}
         self._bm25 = BM25([terms(c.text) for c in self.chunks])
+        self.acronyms = {a: terms(x) for a, x in find_acronyms(c.text for c in self.chunks).items()}
 
     def search(self, query: str, k: int = 5, datasets=None, sections=None, role="resident", mode="lexical"):
-        scores = self._bm25.scores(terms(query))
+        scores = self._bm25.scores(expand_terms(terms(query), self.acronyms))
         hits = []
         for i, s in sorted(scores.items(), key=lambda x: -x[1]):
             c: Chunk = self.chunks[i]
@@ -118,6 +120,34 @@ def rank(searcher, request: dict, role: str | None = "resident", k: int = 5, mod
                 by_id[i].measure) for i in order]
 
 
+def _same_family(sheets: dict[str, Datasheet], request: dict, a: str, b: str) -> bool:
+    """Is a second passage about a sibling of the first dataset (the two census tables), not
+    about some other dataset ('who do I contact about the lupus data' -> not the IMD's steward)?
+    Within the datasets the question points to when it points to some, else the same publisher."""
+    hinted = request.get("datasets") or []
+    if hinted:
+        return a in hinted and b in hinted
+    return a in sheets and b in sheets and sheets[a].publisher == sheets[b].publisher
+
+
+def _best_of_kind(searcher, top: Hit, query: str, request: dict, role) -> Hit:
+    """Among the passages of the chosen dataset and section (a datasheet has several caveats),
+    the one that shares most words with the question: the ranking picks what kind of passage
+    answers, the words pick which one ('can I compare IMD 2019 with 2025' -> the caveat that says
+    they are not directly comparable, not the first caveat)."""
+    if top.section == "measures" and top.measure and top.measure == request.get("concept"):
+        return top
+    try:
+        same = searcher.search(query, k=1, datasets=[top.dataset], sections=[top.section], role=role,
+                               mode="lexical")
+    except Exception:  # noqa: BLE001 - the fused choice stands
+        return top
+    if same and same[0].id != top.id and same[0].dataset == top.dataset and same[0].section == top.section:
+        h = same[0]
+        return Hit(h.id, h.dataset, h.section, h.title, h.text, top.score, h.measure)
+    return top
+
+
 def catalogue_text(sheets: dict[str, Datasheet]) -> str:
     lines = [f"- **{s.title}** ({s.publisher}; {s.licence.name})" for s in sheets.values() if s.measures]
     return "The commons holds these datasets:\n" + "\n".join(lines)
@@ -148,13 +178,14 @@ def answer(sheets: dict[str, Datasheet], request: dict, index: DocsIndex | Lexic
         return answer(sheets, request, LexicalDocs(sheets), role)
     if not hits:
         return ("I couldn't find that in the datasheets. " + catalogue_text(sheets)), []
-    top = hits[0]
+    top = _best_of_kind(searcher, hits[0], query, request, role)
     chosen = [top]
     # A second passage when it says the same kind of thing about another dataset
     # (e.g. the licence of both census tables), or adds a close second section.
     for h in hits[1:3]:
         if h.section == top.section and h.dataset != top.dataset and h.score >= 0.9 * top.score \
-                and top.section in ("licence", "publisher", "steward", "policy"):
+                and top.section in ("licence", "publisher", "steward", "policy") \
+                and _same_family(sheets, request, top.dataset, h.dataset):
             chosen.append(h)
             break
     passages = []

@@ -302,6 +302,63 @@ def terms(text: str) -> list[str]:
     return out
 
 
+_ACRONYM_GLUE = frozenset({"of", "and", "the", "for", "to", "in", "on"})
+
+
+def find_acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """Acronyms the commons spells out itself: 'Index of Multiple Deprivation (IMD)',
+    'Income deprivation affecting children (IDACI)' -> {'imd': 'index of multiple deprivation', ...}.
+    The words before the bracket whose initials spell it (the last letter may be missing, as in
+    IDACI's 'index')."""
+    out: dict[str, str] = {}
+    texts = list(texts)
+    for text in texts:
+        for m in re.finditer(r"\(([A-Z]{2,7})\)", text):
+            acr = m.group(1)
+            words = re.findall(r"[A-Za-z][A-Za-z'-]*", text[:m.start()])[-2 * len(acr) - 4:]
+            for k in range(1, len(words) + 1):
+                sig = words[-k:]
+                initials = "".join(w[0].upper() for w in sig if w.lower() not in _ACRONYM_GLUE)
+                if len(initials) > len(acr):
+                    break
+                if sig[0].lower() not in _ACRONYM_GLUE and \
+                        (initials == acr or (len(initials) >= 3 and initials == acr[:-1])):
+                    out.setdefault(acr.lower(), " ".join(sig).lower())
+                    break
+    # Acronyms used bare ('LSOA') and spelled out elsewhere by their capitalised words
+    # ('Lower layer Super Output Area').
+    bare = {a for text in texts for a in re.findall(r"\b([A-Z]{3,6})s?\b", text)} - {a.upper() for a in out}
+    for text in texts:
+        words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+        for i, w in enumerate(words):
+            if not w[0].isupper() or w.isupper():
+                continue
+            caps = ""
+            for j in range(i, min(i + 9, len(words))):
+                if words[j][0].isupper() and not words[j].isupper():
+                    caps += words[j][0]
+                elif words[j].lower() not in _ACRONYM_GLUE and not words[j].islower():
+                    break
+                if caps in bare and words[j][0].isupper() and len(caps) >= 3:
+                    out.setdefault(caps.lower(), " ".join(words[i:j + 1]).lower())
+                    break
+    return out
+
+
+def expand_terms(q_terms: list[str], acronyms: dict[str, list[str]]) -> list[str]:
+    """Query terms plus the spelled-out form of any acronym in them, and the acronym of any
+    spelled-out form ('is household deprivation the same as the IMD' also finds 'Index of
+    Multiple Deprivation')."""
+    have = set(q_terms)
+    extra: list[str] = []
+    for acr, words in acronyms.items():
+        if acr in have:
+            extra += [w for w in words if w not in have]
+        elif words and all(w in have for w in words):
+            extra.append(acr)
+    return q_terms + extra
+
+
 class BM25:
     """Okapi BM25 over a fixed list of documents (k1=1.2, b=0.75).
 
@@ -462,6 +519,7 @@ class DocsIndex:
         self.by_id = {c.id: c for c in self.chunks}
         self._bm25 = BM25([terms(c.text) for c in self.chunks], groups=[c.section for c in self.chunks])
         self._bm25_head = BM25([list(dict.fromkeys(terms(c.head))) for c in self.chunks], b=HEAD_B)
+        self.acronyms = {a: terms(x) for a, x in find_acronyms(c.text for c in self.chunks).items()}
         # Section intent: the section words scored against each other (11 short documents), so a
         # word every steward passage shares ("contact") still tells steward from description.
         self._section_names = sorted(SECTION_WORDS)
@@ -581,7 +639,7 @@ class DocsIndex:
 
     def lexical(self, query: str, n: int, datasets=None, sections=None, role=None) -> list[tuple[str, float]]:
         """BM25 over two fields: the passage, and its heading (section words, dataset names)."""
-        q = terms(query)
+        q = expand_terms(terms(query), self.acronyms)
         scored = self._bm25.scores(q)
         for i, v in self._bm25_head.scores(q).items():
             scored[i] = scored.get(i, 0.0) + HEAD_WEIGHT * v

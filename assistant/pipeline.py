@@ -484,7 +484,10 @@ class Pipeline:
         for did in request.get("datasets") or ():
             sheet = self.sheets.get(did)
             allowed = sheet.restricted_sections.get(section) if sheet else None
-            if allowed and question.actor.role not in allowed:
+            # Asked for by name ("the methodology of ..."): refused, saying who may see it.
+            # Otherwise the search simply skips passages this role may not see.
+            if allowed and question.actor.role not in allowed and \
+                    docs_mod.names_section(request.get("query") or "", section):
                 return GuardedAnswer(status="refused", datasets=(did,), answer=(
                     f"The {section} section of {sheet.title} is restricted to these roles: {', '.join(allowed)}. "
                     f"Contact the steward: {sheet.steward.name} ({sheet.steward.contact}). "

@@ -148,6 +148,32 @@ def _best_of_kind(searcher, top: Hit, query: str, request: dict, role) -> Hit:
     return top
 
 
+# The words that ask for a section by name (a restricted section asked for by name is refused;
+# a question that merely lands near one is answered from the sections the role may see).
+SECTION_WORDS = {
+    "methodology": ("methodology", "method", "methods", "calculated", "calculate", "calculation", "how it was made",
+                    "how was it made", "how is it made", "worked out", "collected", "generated"),
+    "caveats": ("caveat", "caveats", "limitation", "limitations", "known problems", "known issues"),
+    "columns": ("column", "columns", "field", "fields"),
+    "steward": ("steward", "contact"),
+    "policy": ("policy", "policies", "use boundaries", "permitted purposes"),
+    "licence": ("licence", "license", "attribution"),
+    "publisher": ("publisher", "publishes", "published by"),
+    "measures": ("measure", "measures"),
+    "description": ("description",),
+}
+
+
+def names_section(query: str, section: str | None) -> bool:
+    """True when the question names ``section`` itself ("what is the methodology of ...")."""
+    words = set(re.findall(r"[a-z]+", query.lower()))
+    text = " ".join(re.findall(r"[a-z]+", query.lower()))
+    for cue in SECTION_WORDS.get(section or "", (section or "",)):
+        if (" " in cue and f" {cue} " in f" {text} ") or cue in words:
+            return True
+    return False
+
+
 def catalogue_text(sheets: dict[str, Datasheet]) -> str:
     lines = [f"- **{s.title}** ({s.publisher}; {s.licence.name})" for s in sheets.values() if s.measures]
     return "The commons holds these datasets:\n" + "\n".join(lines)
@@ -232,4 +258,5 @@ def search(sheets: dict[str, Datasheet], query: str, datasets: Sequence[str] | N
     return [Passage(h.dataset, h.section, h.text, h.score, h.title) for h in hits]
 
 
-__all__ = ["Passage", "LexicalDocs", "answer", "rank", "search", "extract", "catalogue_text", "COMMONS"]
+__all__ = ["Passage", "LexicalDocs", "answer", "rank", "search", "extract", "catalogue_text", "names_section",
+           "COMMONS"]

@@ -221,7 +221,8 @@ OUT_OF_SCOPE = ("life expectancy", "fuel poverty", "broadband", "house price", "
                 "bins", "wages", "salary", "salaries", "average pay", "earnings", "businesses",
                 "jobs", "job vacancies", "birth rate", "births", "deaths", "death rate",
                 "mortality rate", "suicide", "suicides", "teenage pregnancy", "free school meals",
-                "religion", "language spoken", "languages", "car ownership", "cars", "vans",
+                "religion", "language spoken", "languages", "car ownership", "cars", "vans", "car", "van",
+                "have a car", "own a car", "vehicle", "vehicles", "car or van",
                 "general health", "commute", "commuting", "rainfall", "footfall", "tourism",
                 "tourists", "hate crime", "knife crime", "murders", "murder")
 

@@ -40,6 +40,7 @@ DIM_ALIASES = {
 
 
 REWRITES = {"folk": "people", "folks": "people", "peeps": "people", "pop": "population",
+            "diverse": "diversity", "multicultural": "diversity",
             "poorer": "deprived", "poor": "deprived", "poorest": "most deprived", "richest": "least deprived",
             "deprivation": "deprivation", "councils": "councils", "authorities": "councils",
             "nbhd": "neighbourhood"}
@@ -89,6 +90,12 @@ class Planner:
                 self._label_df[w] = self._label_df.get(w, 0) + 1
         self._vocab = self._build_vocab()
         self._dataset_words = self._build_dataset_words()
+        # A dataset's id words ('lupus', 'vcse') name it alone; its aliases only as whole phrases
+        # ('the charity data' names the co-op's data, 'our little charity' does not).
+        self._id_words = {s.id: frozenset(stem(w) for w in normalise(s.id.replace("_", " ")).split())
+                          for s in self.catalog.sheets.values()}
+        self._alias_phrases = {s.id: tuple(tuple(stem(w) for w in normalise(a).split()) for a in s.aliases)
+                               for s in self.catalog.sheets.values()}
         self._measure_words = {w for phrase in self._phrases for w in phrase} - lx.STOP
         self._quiet = self._build_quiet()
         self._name_df: dict[str, int] = {}
@@ -369,6 +376,12 @@ class Planner:
         share = bool(lx.any_phrase(tokens, ("share", "percentage", "percent", "proportion",
                                               "what fraction", "pct", "rate of")))
         dimension, filters = self._dimension(stems, tokens, concept)
+        if dimension is None and not filters and intent in ("value", "comparison") and not places[1:]:
+            # 'how diverse is Liverpool', 'tenure in Knowsley': a group named as a topic is
+            # answered with its split, not with the table's total
+            named_group = self._group_named(stems, concept)
+            if named_group:
+                dimension = f"group:{named_group}"
         if dimension and intent in ("value", "comparison") and not places[1:]:
             intent = "breakdown"
         condition = self._condition(tokens, concept) if intent == "count" else None
@@ -594,8 +607,16 @@ class Planner:
         names none.  Only the best-scoring datasets."""
         q = {w for w in stems if not w.isdigit()}          # years are periods, not names
         shared = {d: q & words for d, words in self._dataset_words.items()}
+        # two words few datasets use, or one word of a name only this dataset goes by (its id or
+        # an alias: 'the lupus data', 'the charity data'; not a word of a long descriptive title)
         scores = {d: sum(1.0 / self._name_df[w] for w in ws) for d, ws in shared.items()
-                  if sum(1 for w in ws if self._name_df[w] <= 3) >= 2}
+                  if sum(1 for w in ws if self._name_df[w] <= 3) >= 2
+                  or any(self._name_df[w] == 1 and len(w) >= 3 and w not in _NOT_A_NAME
+                         and w in self._id_words[d] for w in ws)}
+        for d, phrases in self._alias_phrases.items():
+            if any(p and any(tuple(stems[i:i + len(p)]) == p for i in range(len(stems) - len(p) + 1))
+                   for p in phrases):
+                scores[d] = max(scores.get(d, 0.0), 2.0)
         best = max(scores.values(), default=0.0)
         if best < 1.0:
             return []
@@ -800,6 +821,16 @@ class Planner:
                     return count.id
         return None
 
+    def _group_named(self, stems: list[str], concept: str | None) -> str | None:
+        """The group whose name or synonym the question uses, when ``concept`` is its total."""
+        n = len(stems)
+        for size in range(min(5, n), 0, -1):
+            for i in range(n - size + 1):
+                hit = self._groups.get(tuple(stems[i:i + size]))
+                if hit and hit[1] == concept and stems[i:i + size] != ["age"]:
+                    return hit[0]
+        return None
+
     def _group_only(self, stems: list[str]) -> str | None:
         n = len(stems)
         for size in range(min(5, n), 0, -1):
@@ -981,6 +1012,11 @@ class Planner:
                                      "query": " ".join(tokens),
                                      "concept": hits[0].concept if hits else None}, state=state)
 
+
+# Words in a dataset's title that never name it on their own, however rare.
+_NOT_A_NAME = frozenset("""data dataset figure figures number numbers table tables file files local area
+areas people person summary summaries overall score scores rate rates small council councils commons common
+geo indicator indicators""".split())
 
 # Words for the unexplained-topic check (Planner._unexplained).
 _GENERIC = frozenset("""people person persons resident residents folk folks inhabitant inhabitants

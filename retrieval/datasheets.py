@@ -171,6 +171,8 @@ class DisclosureRules(_Strict):
 class Datasheet(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
+    aliases: tuple[str, ...] = Field(default=(), description="Other names people use for the dataset "
+                                     "('the charity data'): searched with its title, never shown as its name")
     publisher: str
     steward: Steward
     licence: Licence

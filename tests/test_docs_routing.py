@@ -257,3 +257,48 @@ def test_asks_to_be_given():
     assert lx.asks_to_be_given(normalise("show me the crime data").split())
     assert lx.asks_to_be_given(normalise("export the lupus commons").split())
     assert not lx.asks_to_be_given(normalise("when you show people per square km for a ward").split())
+
+
+# ----------------------------------------------------------------------------- names and topics
+
+@pytest.mark.parametrize("question,dataset", [
+    ("who looks after the lupus data? who do i contact about it", "lupus_commons"),
+    ("what licence is the charity data under", "vcse_coop"),
+    ("who publishes the police data?", "street_crime_lsoa11"),
+])
+def test_a_dataset_named_by_an_alias_or_its_id_is_the_hint(pipeline, question, dataset):
+    p = plan(pipeline, question)
+    assert p.kind == "docs" and p.docs["datasets"] == [dataset]
+
+
+@pytest.mark.parametrize("question,not_named", [
+    ("Im writing a funding bid for our little charity in Kirkby - am I allowed to quote the deprivation "
+     "stuff in it?", "vcse_coop"),                        # an alias names a dataset only as a whole phrase
+    ("what does the change indicator in the 2011 to 2021 LSOA lookup mean", "iod2019_indicators_lsoa11"),
+])
+def test_common_words_never_name_a_dataset_alone(pipeline, question, not_named):
+    p = plan(pipeline, question)
+    assert p.kind == "docs" and not_named not in p.docs["datasets"]
+
+
+@pytest.mark.parametrize("question,dimension", [
+    ("how diverse is Liverpool", "group:ethnic_group"), ("diversity in Liverpool", "group:ethnic_group"),
+    ("tenure in Knowsley", "group:tenure"), ("ethnic groups in liverpool", "group:ethnic_group")])
+def test_a_group_named_as_a_topic_is_answered_with_its_split(pipeline, question, dimension):
+    p = plan(pipeline, question)
+    assert p.kind == "data" and p.plan.intent == "breakdown" and p.plan.dimension == dimension
+
+
+def test_a_table_total_asked_for_as_such_stays_a_value(pipeline):
+    p = plan(pipeline, "how many households in Knowsley")
+    assert p.kind == "data" and p.plan.intent == "value" and p.plan.dimension is None
+
+
+@pytest.mark.parametrize("question", ["how many people in Halton have a car", "car ownership in Sefton"])
+def test_cars_are_not_held_and_never_guessed(pipeline, question):
+    assert plan(pipeline, question).kind == "no_data"
+
+
+def test_car_accidents_are_still_the_road_accident_measure(pipeline):
+    p = plan(pipeline, "car accidents in Halton")
+    assert p.kind == "data" and "road" in p.plan.measure

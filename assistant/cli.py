@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
 from assistant.errors import CommonsError, UsageError
 from assistant.settings import Settings
-from assistant.types import ROLES, Actor, Question
+from assistant.types import ROLES, Actor, Question, canonical_id
 
 
 def _print_json(obj) -> None:
@@ -45,11 +46,24 @@ def _answer_text(d: dict) -> str:
     return "\n".join(lines)
 
 
+USER_ID = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,63}$")
+
+
+def _user_id(raw: str | None) -> str:
+    """The --user id as the commons compares it; letters a-z, digits and . _ @ + - only, so a
+    look-alike spelling cannot pass for someone else (or for a fresh identity)."""
+    uid = canonical_id(raw or "anonymous")
+    if not USER_ID.match(uid):
+        raise UsageError("A user id is 1-64 characters: letters a-z, digits, '.', '_', '@', '+' or '-' "
+                         "(no spaces or other alphabets).")
+    return uid
+
+
 def _question(text, args, defaults: Settings, signed_in: dict | None = None, **over) -> Question:
     role = over.get("role") or args.role or defaults.default_role
     if role not in ROLES:
         raise UsageError(f"Unknown role '{role}'. Roles: {', '.join(ROLES)}.")
-    user = over.get("user") or args.user or "anonymous"
+    user = _user_id(over.get("user") or args.user)
     if role == "steward":
         actor = _signed_in_steward(user, defaults, signed_in if signed_in is not None else {})
     else:
@@ -324,7 +338,7 @@ def cmd_review(args) -> int:
         if args.role == "steward":
             raise UsageError("Stewards see any request with `commons review show ID --steward ID`; "
                              "status and fetch are for the requester (--user, --role of the request).")
-        requester = Actor(id=args.user or "anonymous", role=args.role or settings.default_role)
+        requester = Actor(id=_user_id(args.user), role=args.role or settings.default_role)
         if args.action == "status":
             req = pipeline.review_status(args.id, requester)
             _print_json(_review_dict(req)) if args.json else print(

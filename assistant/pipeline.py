@@ -27,7 +27,7 @@ from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
 from assistant.semantic import WARD_VINTAGE, Catalog
 from assistant.settings import Settings
 from assistant.sql import allowed_columns, build_union, check
-from assistant.types import Actor, GuardedAnswer, QueryPlan, Question, canonical_id
+from assistant.types import Actor, GuardedAnswer, QueryPlan, Question, same_person
 from guardrails import disclosure, inbound, policy, probes
 from guardrails.audit import AuditLog
 from guardrails.review import ReviewQueue, ReviewRequest
@@ -128,36 +128,49 @@ class Pipeline:
         if screened.problem:
             answer = GuardedAnswer(status=screened.status, answer=screened.problem)
             return self._finish(answer, record, started)
+        state = self.conversations.load(question.conversation_id)
         with _timed(t, "probe"):
-            stated = policy.stated_purpose(screened.text)
-            probed = probes.probe(screened.text, question.actor.role)
-            purpose = policy.escalate(question.purpose, screened.text)
+            text = screened.text
+            stated = policy.stated_purpose(text)
+            probed = probes.probe(text, question.actor.role)
+            # What a conversation has said about itself sticks to it: a use stated, a commercial
+            # context, a described use, someone other than the asker ("and in Halton?" is still
+            # for the insurer, still about the neighbour).
+            guard = dict(state.get("guard") or {})
+            guard = {"stated": stated or guard.get("stated"),
+                     "commercial": policy.stated_commercial(text) or guard.get("commercial", False),
+                     "described": policy.described_use(text) or guard.get("described", False),
+                     "named": (names_someone(text) or policy.third_person(text) or guard.get("named", False)
+                               or bool((state.get("pending") or {}).get("named_person")))}
+            purpose = policy.canonical_purpose(question.purpose)
+            if guard["commercial"] and purpose in policy.PURPOSES and not policy.PURPOSES[purpose].commercial:
+                purpose = "commercial"
+        record["purpose"] = policy.canonical_purpose(question.purpose)
         if probed and not stated:
             record["policy"] = {"outcome": "refuse", "rule": probed.rule}
             return self._finish(GuardedAnswer(status="refused", answer=f"{probed.message} (rule: {probed.rule})"),
                                 record, started)
-        if purpose != question.purpose:
+        if purpose != record["purpose"]:
             record["purpose_stated"] = purpose
-        question = replace(question, text=screened.text, purpose=purpose)
-        state = self.conversations.load(question.conversation_id)
-        named_before = bool((state.get("pending") or {}).get("named_person"))
+        question = replace(question, text=text, purpose=purpose)
         try:
             # Redaction placeholders (<EMAIL_ADDRESS>) are not part of what was asked.
             with _timed(t, "plan"):
-                asked = re.sub(r"<[A-Z_]+>", " ", screened.text)
+                asked = re.sub(r"<[A-Z_]+>", " ", text)
                 planned = self.planner.plan(asked, state)
                 if self.llm is not None:      # a suggestion, checked; then the same path as rules
                     planned = self.llm.replan(asked, state, planned)
-            refusal = self._stated_or_named(planned, stated, probed, names_someone(screened.text) or named_before)
+            keep = {k: v for k, v in guard.items() if v}
+            planned = replace(planned, state={**(planned.state or {}), "guard": keep})
+            refusal = self._stated_or_named(planned, guard["stated"], probed if stated else None, guard["named"])
             if refusal is not None:
                 record["policy"] = {"outcome": "refuse", "rule": refusal[0]}
+                if refusal[0].startswith("commons.prohibited."):
+                    self.ledger.flag(question.actor.id, refusal[0])
                 answer = GuardedAnswer(status="refused", answer=refusal[1])
-                self.conversations.save(question.conversation_id, {**state, "pending": None})
+                self.conversations.save(question.conversation_id, {**state, "pending": None, "guard": keep})
                 return self._finish(answer, record, started)
-            if planned.kind == "clarify" and names_someone(screened.text) and (planned.state or {}).get("pending"):
-                planned = replace(planned, state={**planned.state,
-                                                  "pending": {**planned.state["pending"], "named_person": True}})
-            answer = self._answer(planned, question, record)
+            answer = self._answer(planned, question, record, review=self._review_first(question, guard))
             if stated and planned.kind == "docs" and answer.status == "answered":
                 # A question about the rules that names a prohibited use: the rule comes first.
                 answer = replace(answer, answer=f"{policy.PROHIBITED[stated]} (rule: commons.prohibited.{stated})"
@@ -178,10 +191,15 @@ class Pipeline:
         a prohibited use stated in it (unless it only asks the documentation about the rules), or
         a named or identified person in a question about person-level data (the answer could
         confirm whether that person is in it)."""
-        if stated and planned.kind != "docs":
+        # Routed to the documentation yet naming a place: figures were asked for, not the rules.
+        asks_figures = planned.kind != "docs" or bool(
+            planned.docs and planned.docs.get("concept") and self.gaz.find(planned.docs.get("query") or "",
+                                                                            (planned.docs.get("query") or "").split()))
+        if stated and asks_figures:
             decision = policy.decide([], "resident", stated)
-            return decision.rule, (decision.reason + " If you meant something else, ask for the figures "
-                                   "without the use you described.")
+            return decision.rule, (f"{decision.reason} (rule: {decision.rule}) Because this use was described, "
+                                   f"your requests for person-level data go to a steward for the next "
+                                   f"{policy.FLAG_DAYS} days.")
         if stated and probed:
             return probed.rule, f"{probed.message} (rule: {probed.rule})"
         if named and planned.kind == "data" and planned.plan is not None:
@@ -193,6 +211,21 @@ class Pipeline:
                     "only releases figures about groups; ask again without the name or identifier "
                     "(rule: disclosure.named_person). "
                     f"Contact the steward: {sheet.steward.name} ({sheet.steward.contact}).")
+        return None
+
+    def _review_first(self, question: Question, guard: dict) -> tuple[str, str] | None:
+        """(rule, why) when a request for person-level data must go to a steward whatever the
+        purpose selected: the question describes a use the policy cannot check, or this person
+        recently described a prohibited use."""
+        flagged = self.ledger.flagged(question.actor.id, policy.FLAG_DAYS)
+        if flagged:
+            return "policy.flagged_actor", ("You recently described a use the commons does not allow "
+                                            f"({flagged}), so a steward checks your requests for person-level "
+                                            "data before anything is released.")
+        if guard.get("described") and not policy.PURPOSES.get(question.purpose, policy.PURPOSES["personal"]).commercial:
+            return "policy.described_use", ("Your question describes what the figures are for, and a steward "
+                                            "checks described uses of person-level data before anything is "
+                                            "released.")
         return None
 
     def _finish(self, answer: GuardedAnswer, record: dict, started: float,
@@ -248,7 +281,8 @@ class Pipeline:
         return text
 
     # -- stages ---------------------------------------------------------------------------
-    def _answer(self, planned: Planned, question: Question, record: dict) -> GuardedAnswer:
+    def _answer(self, planned: Planned, question: Question, record: dict,
+                review: tuple[str, str] | None = None) -> GuardedAnswer:
         if planned.kind == "clarify":
             return GuardedAnswer(status="clarify", answer=planned.message, options=planned.options)
         if planned.kind == "no_data":
@@ -261,6 +295,10 @@ class Pipeline:
         sheet = self.sheets[plan.dataset]
         with _timed(self._timings(), "policy"):
             decision = policy.decide([sheet], question.actor.role, question.purpose)
+            if decision.outcome == "allow" and review is not None and sheet.person_level:
+                decision = policy.PolicyDecision("needs_review", review[0],
+                                                 f"{review[1]} Contact the steward: {sheet.steward.name} "
+                                                 f"({sheet.steward.contact}).", duty="a steward's check")
         record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
         if decision.outcome == "refuse":
             return GuardedAnswer(status="refused", answer=decision.reason, datasets=(sheet.id,),
@@ -330,9 +368,10 @@ class Pipeline:
         if not (sheet.person_level and check_differencing):
             return controlled, None
         sig = disclosure.signature(plan.to_dict())
-        flag = self.ledger.check(actor.id, sheet.id, sig, controlled.populations, sheet.rules.differencing_max)
+        flag = self.ledger.check(actor.id, sheet.id, sig, controlled.populations, sheet.rules.differencing_max,
+                                 sheet.rules.min_cell)
         if flag is None:
-            self.ledger.record(actor.id, sheet.id, sig, controlled.populations)
+            self.ledger.record(actor.id, sheet.id, sig, controlled.populations, sheet.rules.min_cell)
         return controlled, flag
 
     def _with_empty_cells(self, result, q, sheet: Datasheet):
@@ -513,7 +552,7 @@ class Pipeline:
     def review_status(self, review_id: str, actor: Actor) -> ReviewRequest:
         """The state of a request, for its requester or a steward."""
         req = self.reviews.get(review_id)
-        if actor.role != "steward" and canonical_id(req.requester) != actor.id:
+        if actor.role != "steward" and not same_person(req.requester, actor.id):
             raise ReviewError(f"Request {req.id} belongs to someone else.")
         return req
 
@@ -542,7 +581,7 @@ class Pipeline:
 
     def decide_review(self, review_id: str, steward: Actor, approve: bool, reason: str) -> ReviewRequest:
         self._require_steward(steward)
-        reason_clean, _ = inbound.redact(reason or "")
+        reason_clean, _ = inbound.redact(inbound.normalise_text(reason or ""))
         req = self.reviews.decide(review_id, steward, approve, reason_clean)
         self.audit.append("review_decision", review_id=req.id, steward=steward.id, decision=req.state,
                           reason=req.decision_reason, rule=req.rule, datasets=list(req.datasets),
@@ -657,6 +696,8 @@ def names_someone(redacted: str) -> bool:
     ("<PERSON>", "<UK_NHS>") that does not follow "my", "I'm", "this is", ... ("My NHS number is
     <UK_NHS>" introduces the asker; "Does <PERSON> have lupus?" asks about someone)."""
     for m in re.finditer(r"<[A-Z_]+>", redacted):
+        if re.match(r"\s*['’]s\b", redacted[m.end():]):        # "this is <PERSON>'s carer"
+            return True
         if not _SELF.search(redacted[max(0, m.start() - 40):m.start()]):
             return True
     return False

@@ -11,13 +11,32 @@ Intent = Literal["value", "comparison", "ranking", "trend", "breakdown", "summar
 ROLES = ("resident", "provider", "researcher", "commercial", "steward", "evaluator")
 
 
+# Latin letters' look-alikes in other scripts ('sаm' with a Cyrillic а is not another person).
+CONFUSABLES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l",
+    "ԛ": "q", "ԝ": "w", "ɡ": "g", "ɩ": "i", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k",
+    "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ϳ": "j",
+})
+# Characters that show as nothing or as a blank: gone from an id.
+_INVISIBLE = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u180e"}
+
+
 def canonical_id(value: object) -> str:
-    """One spelling per person: 'Sam', ' sam ' and 'SAM' (or full-width or zero-width variants)
-    are the same actor, so nobody reviews their own request and the differencing ledger sees
-    one history per person."""
-    text = unicodedata.normalize("NFKC", str(value or "")).casefold()
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    """One spelling per person: 'Sam', ' sam ', 'SAM', 'ｓａｍ', 'sаm' (Cyrillic а) and 'sam' with
+    an invisible joiner are the same actor, so nobody reviews their own request and the
+    differencing ledger sees one history per person."""
+    text = unicodedata.normalize("NFKC", str(value or "")).casefold().translate(CONFUSABLES)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Mn", "Me", "Cc")
+                   and ch not in _INVISIBLE)
     return " ".join(text.split()) or "anonymous"
+
+
+def same_person(a: object, b: object) -> bool:
+    """Ids that differ only in punctuation or spacing ('s.a.m', 's-am') are the same person."""
+    def skeleton(x: object) -> str:
+        return "".join(ch for ch in canonical_id(x) if ch.isalnum())
+    return skeleton(a) == skeleton(b)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ data get the commons' rules, with thresholds from the dataset's datasheet
   dropped here);
 * differencing: the population a query covers for an area is compared with populations
   already released to the same actor; a difference of 1..``differencing_max`` records is
-  flagged (``Ledger``).
+  flagged (``Ledger``).  Only released populations (at least ``min_cell`` records, some cell
+  shown) take part, so a refusal never says anything about a suppressed group.
 
 ``control`` is pure.  The ``Ledger`` (SQLite, shared with the review queue) is IO.
 """
@@ -100,8 +101,13 @@ def control(result: Result, sheets: list[Datasheet], measure: Measure | None = N
     _recompute_totals(out, suppressed)
     pops: dict[tuple[str, str], int] = {}
     plain = {(r[idx["area_code"]], r[idx["period"]]) for r in rows if r[idx["category"]] != "__councils__"}
+    # Only the populations of areas with something released: a fully suppressed area told the
+    # asker nothing, and must not take part in the differencing check either.
+    shown = {(r[idx["area_code"]], r[idx["period"]]) for i, r in enumerate(rows) if i not in suppressed}
     for r in rows:
         key = (r[idx["area_code"]], r[idx["period"]])
+        if key not in shown:
+            continue
         if r[idx["category"]] in ("__councils__", "Total") and (r[idx["category"]] == "Total" or key in plain):
             continue    # the same records again (council ranking rows, a total row)
         pops[key] = pops.get(key, 0) + int(r[idx["n"]] or 0)
@@ -213,6 +219,7 @@ class Ledger:
                 actor TEXT NOT NULL, dataset TEXT NOT NULL, area_code TEXT NOT NULL, period TEXT NOT NULL,
                 signature TEXT NOT NULL, population INTEGER NOT NULL, ts TEXT NOT NULL)""")
             con.execute("CREATE INDEX IF NOT EXISTS releases_actor ON releases (actor, dataset, area_code, period)")
+            con.execute("CREATE TABLE IF NOT EXISTS flags (actor TEXT NOT NULL, rule TEXT NOT NULL, ts REAL NOT NULL)")
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -220,9 +227,35 @@ class Ledger:
         con.execute("PRAGMA busy_timeout=30000")
         return con
 
-    def check(self, actor: str, dataset: str, sig: str, populations, max_diff: int) -> DifferencingFlag | None:
+    def flag(self, actor: str, rule: str) -> None:
+        """Remember that ``actor`` described a prohibited use (``rule``)."""
+        con = self._connect()
+        try:
+            con.execute("INSERT INTO flags VALUES (?,?,?)", (actor, rule, time.time()))
+        finally:
+            con.close()
+
+    def flagged(self, actor: str, days: float) -> str | None:
+        """The use ``actor`` described within ``days``, if any (in words, e.g. 'insurance pricing')."""
+        con = self._connect()
+        try:
+            row = con.execute("SELECT rule FROM flags WHERE actor=? AND ts>=? ORDER BY ts DESC LIMIT 1",
+                              (actor, time.time() - days * 86400)).fetchone()
+        finally:
+            con.close()
+        if row is None:
+            return None
+        from guardrails.policy import purpose_label
+        return purpose_label(row[0].rsplit(".", 1)[-1])
+
+    def check(self, actor: str, dataset: str, sig: str, populations, max_diff: int,
+              min_cell: int = 1) -> DifferencingFlag | None:
+        """Only populations that were released take part (at least ``min_cell`` records, some cell
+        shown): comparing a suppressed or empty group with history would turn the refusal itself
+        into a yes/no answer about a small group (found by a blind red team)."""
         if max_diff <= 0:
             return None
+        populations = [(a, p, n) for a, p, n in populations if n >= min_cell]
         con = self._connect()
         try:
             for area, period, n in populations:
@@ -235,7 +268,10 @@ class Ledger:
             con.close()
         return None
 
-    def record(self, actor: str, dataset: str, sig: str, populations) -> None:
+    def record(self, actor: str, dataset: str, sig: str, populations, min_cell: int = 1) -> None:
+        populations = [(a, p, n) for a, p, n in populations if n >= min_cell]
+        if not populations:
+            return
         con = self._connect()
         try:
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

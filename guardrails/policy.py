@@ -70,46 +70,56 @@ PROHIBITED_LABELS = {
 _I = re.I | re.S
 STATED_PURPOSE = {
     "resale": re.compile(
-        r"\b(re-?sell\w*|resale|re-?sale|data brokers?|brokering|monetis\w*|monetiz\w*|vend(re|er)|verkauf\w*)\b|"
+        r"\b(re-?sell\w*|resale|re-?sale|data brokers?|brokering|monetis\w*|monetiz\w*|vend(re|er|ere)|"
+        r"verkauf\w*|verkopen|flog\w*|auction\w*|marketplace|highest bidder|for sale|(data|dataset) products?|"
+        r"repackag\w*)\b|"
         r"\b(sell|selling|sold)\b.{0,40}\b(data|figures|numbers|stats|statistics|results|counts|tables?|it|them|"
-        r"this|these|on|to)\b|"
+        r"this|these|on|to)\b|\b(we|i|they) (sell|resell)\b|"
         r"\b(licen[cs]e|pass|share|give|hand|send|forward|provide)\w*\b.{0,30}\b(on )?to (a |an |the |our |some )?"
-        r"(third[- ]part\w*|brokers?|paying (clients?|customers?)|(pharma\w*|drug|insurance|marketing) "
-        r"(compan\w*|firms?|clients?))\b", _I),
+        r"(third[- ]part\w*|brokers?|vendors?|paying (clients?|customers?)|hedge funds?|investors?|"
+        r"(analytics|data|marketing) (vendors?|compan\w*|firms?|providers?)|"
+        r"(pharma\w*|drug|insurance|marketing) (compan\w*|firms?|clients?))\b", _I),
     "insurance_pricing": re.compile(
-        r"\b(underwrit\w*|actuar\w*|premiums?|primes?|primas?|versicherung\w*|assicura\w*|insurab\w*|"
-        r"life cover|critical illness cover|cover loadings?|loadings?)\b|"
-        r"\b(insurance|insurers?|assurance|seguros?|policy ?holders?)\b(?=.*\b(pric\w*|premiums?|quotes?|"
-        r"risk\w*|cover|customers?|clients?|policy ?holders?|rates?|fijar|fixer|set\w*|adjust\w*|load\w*|"
-        r"claims?|eligib\w*|applicants?|decline\w*|refus\w*)\b)|"
-        r"\b(pric\w*|premiums?|quotes?|risk\w*|cover|set\w*|adjust\w*|load\w*|fixer|fijar)\b"
-        r"(?=.*\b(insurance|insurers?|assurance|seguros?)\b)", _I),
+        r"\b(underwrit\w*|actuar\w*|premiums?|primes?|primas?|premi|prämie\w*|insurab\w*|life cover|"
+        r"critical illness cover|income protection|cover loadings?|loadings?)\b|"
+        r"\w*(versicher|verzeker|assicura|segur[oa]s)\w*|"
+        r"\b(insurance|insurers?|assurance|seguros?|policy ?holders?|polic(y|ies))\b(?=.*\b(pric\w*|precio\w*|"
+        r"premiums?|quotes?|risk\w*|cover|customers?|clients?|policy ?holders?|rates?|charg\w*|pay\w*|fijar|fixer|calcul\w*|"
+        r"set\w*|adjust\w*|load\w*|claims?|eligib\w*|applicants?|decline\w*|refus\w*)\b)|"
+        r"\b(pric\w*|precio\w*|premiums?|quotes?|risk\w*|cover|charg\w*|set\w*|adjust\w*|load\w*|fixer|fijar)\b"
+        r"(?=.*\b(insurance|insurers?|assurance|seguros?)\b)|\bcharg\w* (them|people|patients|customers)\b.{0,20}"
+        r"\bfor cover\b", _I),
     "individual_decisions": re.compile(
         r"\b(den(y|ying|ial)|refus\w*|withdraw\w*|declin\w*|stop\w*|cut\w*|reduc\w*|ration\w*|"
-        r"decid\w* (whether|who|on))\b.{0,60}\b(care|treatment|benefit\w*|housing|tenan\w*|job|employ\w*|"
+        r"decid\w* (whether|who|on|if))\b.{0,60}\b(care|treatment|benefit\w*|housing|tenan\w*|job|employ\w*|"
         r"hir\w*|loan|credit|mortgage|individual|patient|applicant|support|payments?)\b|"
         r"\b(vet|vetting|screen(ing)?|assess\w*|shortlist\w*|sift\w*)\b.{0,40}\b(tenants?|applicants?|"
         r"candidates?|employees?|staff|claimants?|borrowers?|individuals?|workers?)\b|"
-        r"\b(choose|decide|pick|select|flag|single out|work out)\b.{0,20}\b(which|what) (staff|employees?|"
-        r"workers?|people|patients?|tenants?|applicants?|candidates?|claimants?|members?|customers?|pupils?)\b|"
-        r"\b(redundan\w*|dismiss\w*|sack(ed|ing)?|lay[- ]?offs?|disciplin\w*|means[- ]test\w*|"
-        r"credit[- ](scor|check|rating)\w*|pre-?employment)\b|\bfire (staff|them|people|employees|workers)\b|"
-        r"\b(landlord|employer|recruiter|lender|hiring manager)s?\b|"
-        r"\bwhether to (hire|employ|lease|rent|lend|insure|treat|admit|sack|dismiss|promote|fire)\b", _I),
+        r"\b(choose|decide|pick|select|flag|single out|work out)\b.{0,20}\b(which|what|who) (staff|employees?|"
+        r"workers?|people|patients?|tenants?|applicants?|candidates?|claimants?|members?|customers?|pupils?|to)\b|"
+        r"\b(tenants?|applicants?|borrowers?|employees?|staff|workers?|claimants?|candidates?)\b.{0,30}"
+        r"\b(too risky|risky|a risk|reliable|trustworthy)\b|\blet (him|her|them|people|staff|someone|\w+) go\b|"
+        r"\b(redundan\w*|dismiss\w*|sack(ed|ing)?|lay[- ]?offs?|disciplin\w*|means[- ]test\w*|evict\w*|"
+        r"credit[- ](scor|check|rating|decision|worth)\w*|credit ?worth\w*|pre-?employment)\b|"
+        r"\bfire (staff|them|people|employees|workers)\b|"
+        r"\b(landlord|employer|recruiter|lender|hiring manager)s?\b.{0,40}\b(vet|check|screen|decid|choos|assess|"
+        r"reject|refus|risk)\w*|\bwhether to (hire|employ|lease|rent|lend|insure|treat|admit|sack|dismiss|"
+        r"promote|fire|evict)\b", _I),
     "marketing": re.compile(
-        r"\b(marketing|advertis\w*|adverts?|publicit\w*|publicidad|werbung|mailing list|mail ?shots?|"
-        r"sales leads?|leads? for|cold[- ]call\w*|leaflet(s|ing)? (drop|to))\b|"
-        r"\b(market|pitch|promot\w*|sell)\b.{0,30}\b(to|at) (them|people|patients|participants|sufferers|"
-        r"customers|members|families|residents)\b|"
+        r"\b(marketing|advertis\w*|advertiz\w*|adverts?|billboards?|publicit\w*|publicidad|werbung|reclame|"
+        r"mailing list|mail ?shots?|sales leads?|leads? for|lead gen\w*|customer acquisition|cold[- ]call\w*|"
+        r"leaflet(s|ing)? (drop|to))\b|"
+        r"\b(market|pitch|promot\w*|sell|advertis\w*)\b.{0,30}\b(to|at) (them|people|patients|participants|"
+        r"sufferers|customers|members|families|residents)\b|\bpitch\w* (our|my)\b|"
         r"\b(e-?mail|sms|text|social media|ad|sales|promotional?)\s+(campaign|blast|push|outreach)\w*\b|"
-        r"\btarget(ed|ing)? (ads|adverts|advertising|marketing|them|people|patients|customers|offers)\b|"
+        r"\btarget(ed|ing)? (ads|adverts|advertising|marketing|them|people|patients|customers|offers|sufferers)\b|"
         r"\bpromot\w*\b.{0,30}\b(our|my|a|the|new)\b.{0,20}\b(products?|supplements?|drugs?|services?|clinics?|"
-        r"apps?|brands?|offers?)\b|\b(our|my|a) (private )?(clinic|product|service|supplement)s? to\b", _I),
+        r"apps?|brands?|offers?|loans?)\b|\b(our|my|a) (private )?(clinic|product|service|supplement)s? to\b", _I),
     "reidentification": re.compile(
         r"\b(re-?identif\w*|de-?anonymi[sz]\w*|unmask\w*|who exactly|which (person|people|"
         r"patient|individual)s?\b|identify (them|who|individuals?|(the |which |a )?(person|"
         r"people|patients?|participants?|residents?|individuals?|beneficiar\w+|someone))\b|"
-        r"find out who|track down|"
+        r"find out who|track down|pin ?point who|pin down who|work out who (they|he|she|it) (is|are)|"
         r"names? (and|&) (address|email|phone)\w*|contact details|home address\w*|"
         r"list (of )?(the )?(names|participants|patients|people|members|individuals|"
         r"beneficiaries))", _I),
@@ -120,9 +130,46 @@ STATED_PURPOSE = {
 # applies (commercial use of person-level data goes to a steward).
 STATED_COMMERCIAL = re.compile(
     r"\b(commercial(ly)?|for[- ]profit|profit\w*|revenue|monetis\w*|monetiz\w*|paying (clients?|customers?)|"
-    r"(our|my|a|the) (company|firm|corporation|startup|start-up|shareholders|brand|business)|"
-    r"(pharma\w*|drug|biotech|insurance|tech|consultancy|marketing) (company|companies|firm|business|client)s?|"
+    r"market (sizing|size|research|analysis|opportunity)|investors?|private equity|hedge funds?|sponsors?|"
+    r"\bcro\b|debt collect\w*|(ltd|plc|llc|inc|gmbh)\.?|"
+    r"(our|my|a|the) (company|firm|corporation|startup|start-up|shareholders|brand|business|clients?|"
+    r"customers?|product|fund)|"
+    r"(pharma\w*|drug|biotech|insurance|tech|consultancy|marketing|private (healthcare|health ?care|clinic)) "
+    r"(company|companies|firm|business|client|provider|group|broker)s?|insurers?|underwriters?|"
     r"on behalf of (a|our|my) (client|company|customer)|for (a|our|my) (client|customer)s?)\b", re.I)
+
+# A use described in a question about person-level data that none of the patterns above
+# recognises ("... for our board", "so we can plan our new product") is not answered on trust:
+# it goes to a steward (rule policy.described_use).  Questions that describe nothing are
+# decided on the purpose selected.
+DESCRIBED_USE = re.compile(
+    r"\b(for (our|my|a|an|the|their|his|her|some) \w+|so (that )?(we|i|they|our|my|the)\b|in order to|"
+    r"because (we|i)|we('re| are)|i('m| am) (a|an|from|with|at|working)|i work (for|at|in)|on behalf of|"
+    r"(our|my) (company|firm|client|business|agency|fund|organi[sz]ation|product|team|board|investors?|"
+    r"customers?|employer|boss)|(we|i) (want|need|plan|intend|will use|'ll use|are going) to|"
+    r"to (help|decide|set|price|sell|market|target|choose|identify|work out|calculate|charge|build|assess|rank|"
+    r"screen|vet|pick|select|sort|approve|reject)\b|use (it|this|these|them|the (data|figures|numbers)) (for|to))",
+    re.I)
+
+# Someone other than the asker, referred to without a name ("my neighbour", "the lady at ...").
+THIRD_PERSON = re.compile(
+    r"\b(my|our|his|her|their) (next[- ]door )?(neighbou?rs?|friends?|colleagues?|co-?workers?|tenants?|lodgers?|"
+    r"employees?|staff member|patients?|clients?|wife|husband|partner|son|daughter|mother|father|mum|mom|"
+    r"dad|brother|sister|boss|aunt|uncle|cousin|nan|gran|grandma|grandad|carer|ex)\b|"
+    r"\bsomeone (called|named)\b|\b(a|the) (man|woman|lady|gentleman|guy|girl|boy|person|chap|bloke|fella|"
+    r"family|couple) (at|from|in|who|living|next door|down|on|across)\b|"
+    r"\b(does|is|has|did) (he|she|him|her)\b|\b(he|she) (has|have|is|got|was|had)\b|"
+    # membership questions about anyone: 'is X one of the participants', '... among them?'
+    r"\b(is|are|was|were)\b.{1,40}\b(one of (them|those|the (lupus|participants|patients|people|beneficiaries|"
+    r"members|contributors))|among (them|those|the (participants|patients|people|beneficiaries|members))|"
+    r"in the (lupus|vcse|data|commons|dataset))\b|\bamong them\b|"
+    r"(?-i:\basking (about|for) [A-Z]|\b[A-Z][\w'-]+ [A-Z][\w'-]+ (lives|living|lived|who lives) (in|at|on)\b)|"
+    r"'s (carer|neighbou?r|wife|husband|son|daughter|mum|dad|mother|father)\b",
+    re.I)
+
+# After someone describes a prohibited use, their requests for person-level data go to a steward
+# for this many days (rule policy.flagged_actor): asking again without the use is not a way round.
+FLAG_DAYS = 30
 
 # DUO codes that restrict which purposes fit (GA4GH Data Use Ontology, simplified).
 DUO_ALLOWS: dict[str, set[str]] = {
@@ -152,15 +199,32 @@ def _steward(s: Datasheet) -> str:
 def stated_purpose(text: str) -> str | None:
     """A prohibited purpose stated in the question itself, if any.  (Whether the question only
     asks about the rules is the planner's call: see the pipeline.)"""
+    text = _unbroken(text)
     for pid, pattern in STATED_PURPOSE.items():
         if pattern.search(text):
             return pid
     return None
 
 
+def _unbroken(text: str) -> str:
+    """Words broken up to slip past the patterns ('ins-urance pri-cing', 'm.a.r.k.e.t.i.n.g') joined."""
+    text = text.replace("_", " ")              # 'use = insurance_pricing'
+    return re.sub(r"(?<=[^\W\d_])[-.*·](?=[^\W\d_])", "", text)
+
+
+def described_use(text: str) -> bool:
+    """True when the question describes what the figures are for (see DESCRIBED_USE)."""
+    return bool(DESCRIBED_USE.search(_unbroken(text)))
+
+
+def third_person(text: str) -> bool:
+    """True when the question refers to a particular other person without naming them."""
+    return bool(THIRD_PERSON.search(text))
+
+
 def stated_commercial(text: str) -> bool:
     """True when the question says the figures are for commercial use."""
-    return bool(STATED_COMMERCIAL.search(text))
+    return bool(STATED_COMMERCIAL.search(_unbroken(text)))
 
 
 def escalate(purpose: str, text: str) -> str:
@@ -169,6 +233,13 @@ def escalate(purpose: str, text: str) -> str:
     if purpose in PURPOSES and not PURPOSES[purpose].commercial and stated_commercial(text):
         return "commercial"
     return purpose
+
+
+def canonical_purpose(purpose: str | None) -> str:
+    """A purpose as the commons knows it ('Health_Research ' -> 'health_research'), or
+    'unrecognised' (never the text typed, which is not stored or shown)."""
+    p = re.sub(r"[\s-]+", "_", str(purpose or "").strip().casefold())
+    return p if p in PURPOSES or p in PROHIBITED else "unrecognised"
 
 
 def purpose_label(purpose: str) -> str:
@@ -201,7 +272,7 @@ def decide(sheets: list[Datasheet], role: str, purpose: str) -> PolicyDecision:
                               PROHIBITED[purpose] + (" " + _steward(first) if first else ""))
     if purpose not in PURPOSES:
         return PolicyDecision("refuse", "purpose.unknown",
-                              f"'{purpose}' is not a purpose this commons recognises. "
+                              "That is not a purpose this commons recognises. "
                               f"Choose one of: {', '.join(sorted(PURPOSES))}.")
     review: PolicyDecision | None = None
     for s in sheets:

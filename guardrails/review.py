@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import ReviewError
-from assistant.types import Actor, canonical_id
+from assistant.types import Actor, same_person
 
 STATES = ("pending", "approved", "denied", "released")
 
@@ -134,7 +134,7 @@ class ReviewQueue:
         if not reason or not reason.strip():
             raise ReviewError("Give a reason for the decision; it is recorded and shown to the requester.")
         req = self.get(rid)
-        if canonical_id(req.requester) == canonical_id(steward.id):
+        if same_person(req.requester, steward.id):
             raise ReviewError("Nobody may review their own request: ask another steward.")
         state = "approved" if approve else "denied"
         con = self._connect()
@@ -150,7 +150,7 @@ class ReviewQueue:
     def claim_release(self, rid: str, actor: Actor) -> ReviewRequest:
         """Mark an approved request released to its requester; succeeds exactly once."""
         req = self.get(rid)
-        if canonical_id(req.requester) != canonical_id(actor.id):
+        if not same_person(req.requester, actor.id):
             raise ReviewError(f"Request {req.id} belongs to someone else.")
         if req.state == "released":
             raise ReviewError(f"The answer to {req.id} has already been released (it is released only once).")

@@ -49,7 +49,7 @@ from typing import Callable, Protocol
 import yaml
 
 from assistant.errors import CommonsError, DatasheetError, IngestError, ReviewError
-from assistant.types import canonical_id
+from assistant.types import same_person
 from retrieval.datasheets import Datasheet, _check_columns, load_datasheet, load_datasheets
 
 log = logging.getLogger(__name__)
@@ -829,7 +829,7 @@ def _decide_checks(c: Contribution, steward: str, reason: str) -> None:
         raise ReviewError("A decision needs a reason, which is recorded with it.")
     if c.state != "pending":
         raise ReviewError(f"Contribution {c.id} was already {c.state} by {c.steward}.")
-    if canonical_id(steward) == canonical_id(c.submitter):
+    if same_person(steward, c.submitter):
         raise ReviewError(f"A steward cannot approve or deny their own contribution ({c.id}); "
                           "another steward must review it.")
 

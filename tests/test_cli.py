@@ -240,3 +240,13 @@ def test_a_requester_id_in_another_spelling_cannot_approve_its_own_request(home)
                           "--steward", "sam", "--reason", "it is fine"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=300)
     assert own.returncode == 2 and "own request" in own.stderr
+
+
+@pytest.mark.parametrize("user", ["s\u0430m", "sam\u034f", "sam\u3164", "bob smith", "<script>", "x" * 70])
+def test_user_ids_outside_the_plain_alphabet_are_refused(home, user):
+    got = run(["ask", "population of Liverpool", "--json", "--user", user], home)
+    if user in ("s\u0430m", "sam\u034f", "sam\u3164"):
+        # folded to 'sam': accepted, and the same person as 'sam'
+        assert got.returncode == 0
+    else:
+        assert got.returncode == 2 and "user id" in got.stderr and "Traceback" not in got.stderr

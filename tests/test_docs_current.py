@@ -36,7 +36,8 @@ def test_every_disclosure_threshold_is_documented(field):
         assert f"`{field}`" in README
 
 
-@pytest.mark.parametrize("rule", sorted(probes.MESSAGES) + ["disclosure.differencing", "disclosure.named_person"])
+@pytest.mark.parametrize("rule", sorted(probes.MESSAGES) + ["disclosure.differencing", "disclosure.named_person",
+                                                     "policy.described_use", "policy.flagged_actor"])
 def test_every_refusal_rule_is_documented(rule):
     assert f"`{rule}`" in README
 

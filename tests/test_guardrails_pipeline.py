@@ -124,7 +124,8 @@ def test_a_named_person_is_never_looked_up_in_person_level_data(pipeline, text):
     ("My NHS number is <UK_NHS>, how many people with lupus live in Wirral?", False),
     ("I'm <EMAIL_ADDRESS>, how deprived is Everton?", False), ("This is <PERSON> from the CVS: lupus by age", False),
     ("my name is <PERSON> and my friend <PERSON> has lupus, is she counted?", True),
-    ("How many people with lupus live in Wirral?", False)])
+    ("How many people with lupus live in Wirral?", False),
+    ("this is <PERSON>'s carer: how many lupus patients by age in Knowsley", True)])
 def test_names_someone(redacted, someone):
     from assistant.pipeline import names_someone
     assert names_someone(redacted) is someone
@@ -263,3 +264,55 @@ def test_transparency_report_is_disclosure_controlled(pipeline):
     assert {"review_id": req.review_id, "decision": "denied", "reason": "no fee agreement on file"}.items() <= \
         next(d for d in rep["steward_decisions"] if d["review_id"] == req.review_id).items()
     assert "requester" not in json.dumps(rep)
+
+
+@pytest.mark.parametrize("text", [
+    "is my neighbour one of the lupus participants in Knowsley 006A?",
+    "Is Xiomara Quintanilla one of the lupus participants in Wirral?",
+    "lupus patients by medication in Knowsley - is Bethan Clark among them?",
+    "Zbigniew Brzeczyszczykiewicz lives in Halton; how many lupus patients by medication in Halton?"])
+def test_someone_else_described_without_a_detected_name_is_not_looked_up(pipeline, text):
+    got = ask(pipeline, text, user="third-1")
+    assert got["status"] in ("refused", "no_data", "clarify") and got["table"] is None
+
+
+def test_what_a_conversation_said_sticks_to_it(pipeline):
+    first = ask(pipeline, "lupus patients by age in Knowsley, for our pharma company", user="conv-1", conv="conv-1")
+    assert first["status"] == "needs_review"
+    assert ask(pipeline, "and in Halton?", user="conv-1", conv="conv-1")["status"] == "needs_review"
+    refused = ask(pipeline, "lupus participants in Knowsley, to price insurance", user="conv-2", conv="conv-2")
+    assert refused["status"] == "refused"
+    assert ask(pipeline, "and Halton?", user="conv-2", conv="conv-2")["status"] == "refused"
+    # and the person who described it: a new conversation goes to a steward
+    later = ask(pipeline, "lupus participants by age band in Sefton", user="conv-2", conv="conv-2b")
+    assert later["status"] == "needs_review" and later["table"] is None
+    assert ask(pipeline, "population of Sefton", user="conv-2", role="resident", purpose="personal",
+               conv="conv-2c")["status"] == "answered"
+
+
+def test_a_described_use_of_person_level_data_goes_to_a_steward(pipeline):
+    got = ask(pipeline, "lupus participants by age band in Wirral for our board", user="described-1")
+    assert got["status"] == "needs_review" and got["table"] is None
+    assert ask(pipeline, "lupus participants by age band in Wirral", user="described-2")["status"] == "answered"
+
+
+def test_a_refusal_never_answers_a_question_about_a_suppressed_group(pipeline):
+    """A blind red team used the differencing refusal as a yes/no oracle on groups that were
+    never released (an empty group, then a group of one: refused means 'at least one')."""
+    user = "oracle-1"
+    statuses = [ask(pipeline, q, user=user)["status"] for q in (
+        "lupus participants aged 65+ who are students in Halton 001A by sex",
+        "male lupus participants aged 35-49 in Halton 001A by medication",
+        "male lupus participants aged 16-24 in Halton 001A by medication",
+        "male lupus participants aged 35-49 on immunosuppressants in Halton 001A by work status")]
+    assert "refused" not in statuses
+
+
+def test_unrecognised_purposes_are_stored_as_such(pipeline):
+    got = ask(pipeline, "How many people with lupus live in Wirral?", user="purpose-1",
+              purpose="research for Bethan Clark NHS 466 365 5025")
+    assert got["status"] == "refused" and "466" not in got["answer"]
+    record = next(r for r in reversed(list(pipeline.audit.records())) if r.get("actor") == "purpose-1")
+    assert record["purpose"] == "unrecognised" and "466" not in json.dumps(record)
+    assert ask(pipeline, "How many people with lupus live in Wirral?", user="purpose-2",
+               purpose=" Health_Research ")["status"] == "answered"

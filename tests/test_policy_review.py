@@ -169,6 +169,10 @@ def test_review_lifecycle(queue):
     (Actor(" ACME ", "steward"), "mine", "own request"),
     (Actor("Acme\u200b", "steward"), "mine", "own request"),
     (Actor("ａｃｍｅ", "steward"), "mine", "own request"),
+    # look-alikes a second blind red team used: Cyrillic letters, an invisible joiner, a Hangul
+    # filler, punctuation
+    (Actor("\u0430cme", "steward"), "mine", "own request"), (Actor("acme\u034f", "steward"), "mine", "own request"),
+    (Actor("acme\u3164", "steward"), "mine", "own request"), (Actor("a.c.m.e", "steward"), "mine", "own request"),
     (Actor("bob", "researcher"), "ok", "Only a steward"),
     (Actor("acme", "commercial"), "ok", "Only a steward"),
     (Actor("sam", "steward"), "  ", "reason"),

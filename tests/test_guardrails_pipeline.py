@@ -35,6 +35,11 @@ def ask(p, text, user="u", role="researcher", purpose="health_research", conv=No
     return p.ask(Question(text, Actor(user, role), purpose, conv)).to_dict()
 
 
+def last_record(p, actor: str) -> dict:
+    """The newest audit record of ``actor``."""
+    return next(r for r in reversed(list(p.audit.records())) if r.get("actor") == actor)
+
+
 def raw_rows(p) -> list[dict]:
     """The raw lupus contribution, regenerated from its seed (the commons does not keep it)."""
     import io
@@ -91,7 +96,7 @@ def test_prohibited_purpose_selected_or_stated(pipeline):
 def test_a_stated_use_is_refused_even_when_claimed_to_be_allowed(pipeline, text):
     got = ask(pipeline, text, user="stated-1")
     assert got["status"] == "refused" and got["table"] is None and got["sql"] is None
-    record = next(r for r in reversed(list(pipeline.audit.records())) if r.get("actor") == "stated-1")
+    record = last_record(pipeline, "stated-1")
     assert record["policy"]["rule"].startswith("commons.prohibited.")
 
 
@@ -106,7 +111,7 @@ def test_commercial_use_stated_in_the_question_goes_to_a_steward(pipeline):
     got = ask(pipeline, "I work for a pharma company and we will use these figures commercially: "
                         "lupus participants by medication in Liverpool", user="pharma-1")
     assert got["status"] == "needs_review" and got["table"] is None and got["review_id"]
-    record = next(r for r in reversed(list(pipeline.audit.records())) if r.get("actor") == "pharma-1")
+    record = last_record(pipeline, "pharma-1")
     assert record["purpose"] == "health_research" and record["purpose_stated"] == "commercial"
 
 
@@ -159,7 +164,7 @@ def test_means_leave_rounded_and_cannot_give_away_a_count(pipeline):
 def test_refused_requests_quote_their_rule(pipeline, text):
     got = ask(pipeline, text, user="probe-1")
     assert got["status"] == "refused" and got["sql"] is None and got["table"] is None
-    record = next(r for r in reversed(list(pipeline.audit.records())) if r.get("actor") == "probe-1")
+    record = last_record(pipeline, "probe-1")
     assert record["status"] == "refused"
 
 
@@ -230,7 +235,7 @@ def test_identifiers_written_to_dodge_the_scanner_are_redacted_before_the_audit(
     got = ask(pipeline, f"my id is {typed}, what was the population of Knowsley in 2020?", user="dodge-1",
               role="resident", purpose="personal")
     assert got["status"] == "answered"
-    record = next(r for r in reversed(list(pipeline.audit.records())) if r.get("actor") == "dodge-1")
+    record = last_record(pipeline, "dodge-1")
     kept = re.sub(r"\W", "", json.dumps(record, ensure_ascii=False))
     assert digits.replace(".", "") not in kept and record["pii_found"]
 
@@ -312,7 +317,7 @@ def test_unrecognised_purposes_are_stored_as_such(pipeline):
     got = ask(pipeline, "How many people with lupus live in Wirral?", user="purpose-1",
               purpose="research for Bethan Clark NHS 466 365 5025")
     assert got["status"] == "refused" and "466" not in got["answer"]
-    record = next(r for r in reversed(list(pipeline.audit.records())) if r.get("actor") == "purpose-1")
+    record = last_record(pipeline, "purpose-1")
     assert record["purpose"] == "unrecognised" and "466" not in json.dumps(record)
     assert ask(pipeline, "How many people with lupus live in Wirral?", user="purpose-2",
                purpose=" Health_Research ")["status"] == "answered"

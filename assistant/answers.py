@@ -124,7 +124,9 @@ def queries_for(plan: QueryPlan, catalog: Catalog, gaz: Gazetteer) -> Query:
     m = sheet.measure_by_id[plan.measure]
     ref = MeasureRef(sheet, m)
     share_of = share_total(sheet, m) if plan.share else None
-    places = [gaz.get(k) for k in plan.places]
+    # a plan always names its area; one that does not is read as the city region's (never an
+    # IndexError that aborts a batch)
+    places = [gaz.get(k) for k in plan.places] or [gaz.region()]
     specs: list[RowSpec] = []
     f = plan.filters
     if plan.intent in ("value", "comparison"):
@@ -167,7 +169,29 @@ def queries_for(plan: QueryPlan, catalog: Catalog, gaz: Gazetteer) -> Query:
                     period_label=plan.period)
         specs = [RowSpec(**base, condition=plan.condition, category="matching"),
                  RowSpec(**base, condition=("all", 0), category="all")]
+        weight = catalog.population_weight(sheet, m) if plan.share else None
+        if weight:
+            # the residents of those areas: the population the dataset weights its scores by,
+            # summed over the areas in each decile that meets the condition
+            people = Measure(id=f"{m.id}_population", column=weight, label="Residents",
+                             description="Residents of the areas (the dataset's population weights)",
+                             unit="people", format="count", rollup="sum")
+            base["measure"] = people
+            specs += [RowSpec(**base, filters=f + ((m.column, d),), category="people_matching")
+                      for d in _decile_values(plan.condition)]
+            specs.append(RowSpec(**base, filters=f, category="people_all"))
     return Query(sheet, m, tuple(specs), bool(share_of), catalog.periods.get(sheet.id, ()))
+
+
+def _decile_values(condition) -> list[int]:
+    """The deciles (1 to 10) meeting a count condition such as ('<=', 2)."""
+    op, val = condition
+    try:
+        v = float(val)
+    except (TypeError, ValueError):
+        return []
+    test = {"=": v.__eq__, "<=": v.__ge__, ">=": v.__le__, "<": v.__gt__, ">": v.__lt__}.get(op)
+    return [d for d in range(1, 11) if test and test(d)]
 
 
 def citation(sheet: Datasheet) -> Citation:
@@ -247,7 +271,7 @@ def compose(plan: QueryPlan, q: Query, result, gaz: Gazetteer) -> Composed:
     label = f"{m.label}, as a share of the total" if share else m.label
     col_label = label + (" (%)" if share or m.format == "percent" else "")
     when = period_label(sheet, plan.period, q.periods)
-    places = [gaz.get(k) for k in plan.places]
+    places = [gaz.get(k) for k in plan.places] or [gaz.region()]
     if plan.intent in ("value", "comparison"):
         return _compose_values(plan, q, rows, gaz, places, label, col_label, when)
     if plan.intent == "trend":
@@ -376,6 +400,21 @@ def _compose_count(plan, q, rows, places, when) -> Composed:
             f"on {m.label} ({when}).")
     table = {"columns": ["Area", "Condition", "Matching areas", "All areas", "Share (%)"],
              "rows": [[place.name, cond, n, total, round(n / total * 100, 1) if total else None]]}
+    if plan.share:
+        people = sum(r["value"] or 0 for r in rows if r["category"] == "people_matching")
+        everyone = got.get("people_all") or 0
+        if not everyone:
+            text += (" The commons holds no resident counts for these areas, so this is the share of "
+                     "neighbourhoods, not of people.")
+            return Composed("answered", text, table, None)
+        pct = people / everyone * 100
+        text = (f"**{pct:.1f}%** of the residents of **{place.display}** ({people:,.0f} of {everyone:,.0f}) "
+                f"live in {unit} {cond}, on {m.label} ({when}). That is {n:,} of its {total:,} {unit}"
+                f"{share}. Residents are the population figures the dataset weights its scores by.")
+        table = {"columns": ["Area", "Condition", "Residents in matching areas", "All residents",
+                             "Share of residents (%)", "Matching areas", "All areas", "Share of areas (%)"],
+                 "rows": [[place.name, cond, round(people), round(everyone), round(pct, 1), n, total,
+                           round(n / total * 100, 1) if total else None]]}
     return Composed("answered", text, table, None)
 
 
@@ -384,7 +423,7 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
     rows = [r for r in rows if r["value"] is not None]
     if not rows:
         return Composed("no_data", f"The commons has no {label.lower()} figures for that ({when}). " + _coverage(q.sheet))
-    scope = places[0] if places else gaz.region()
+    scope = places[0]
     if plan.dimension and plan.dimension.startswith("group:"):
         total = next((r["value"] for r in rows if r["category"] == "Total"), None)
         parts = [r for r in rows if r["category"] != "Total"]

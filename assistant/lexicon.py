@@ -296,3 +296,89 @@ def parse_top_n(tokens: list[str]) -> int | None:
             if nxt in words:
                 return words[nxt]
     return None
+
+
+# -- who is asking and why ---------------------------------------------------------------
+# A clause that says who is asking or what for ('asking for a housing charity', 'for my school
+# project', 'to evaluate whether our employment support works', 'as a councillor') is context,
+# never a place or a topic.  It starts at one of these and runs to the end of its sentence or
+# comma clause.
+ASKER_CUES = ("asking for", "asking on behalf", "asking as", "im asking", "i m asking", "i am asking",
+              "we re asking", "were asking", "we are asking", "on behalf of", "i work for", "i work at",
+              "i work in", "we work for", "we work with", "we work in", "i m from", "im from", "i am from",
+              "we re from", "we are from", "i am a", "i m a", "im a", "we are a", "we re a", "i am an",
+              "i m an", "im an", "we are an", "speaking as", "writing as", "writing for",
+              "working for", "working with", "in order to", "so that", "so we", "so i", "so our",
+              "so they", "because")
+# Only at the start of a sentence or comma clause ('As a councillor, ...'): 'quote it as an
+# official number' is how something is used, not who is asking.
+CLAUSE_START_CUES = ("as a", "as an", "as we", "as i", "as our")
+# 'for a/my/our ...' ('for a funding bid'); 'as a' before a figure word is how a figure is put
+# ('as a share of', 'as a percentage'), not who is asking.
+PURPOSE_STARTS = frozenset({"a", "an", "my", "our", "their", "his", "her", "some", "work", "school",
+                            "research", "funding", "planning"})
+PURPOSE_VERBS = frozenset("""evaluate evaluating assess assessing plan planning support supporting help helping
+inform informing understand decide deciding target targeting prepare preparing apply write writing bid
+justify justifying monitor monitoring review reviewing design designing fund prioritise prioritize
+allocate allocating build argue lobby campaign present presenting demonstrate prove evidence improve
+improving tackle tackling shape shaping brief briefing report reporting""".split())
+FIGURE_FORMS = frozenset({"share", "percentage", "percent", "proportion", "rate", "fraction", "ratio",
+                          "number", "count", "total", "whole", "ward", "council", "borough", "district",
+                          "neighbourhood", "neighborhood", "lsoa", "small", "area", "place", "town",
+                          "given", "particular", "specific", "single", "year", "month", "period"})
+
+
+def context_clause(text: str, tokens: list[str]) -> set[int]:
+    """Token positions of clauses that say who is asking or why (see ASKER_CUES): each from its
+    cue to the end of its sentence or comma clause.  ``tokens`` are the normalised words of
+    ``text``, one for one."""
+    from retrieval.geography import normalise
+    chunks, start = [], 0
+    for piece in re.split(r"[?!.;:,()\n]+", text):
+        n = len(normalise(piece).split())
+        chunks.append((start, start + n))
+        start += n
+    if start != len(tokens):            # not one for one: the whole question is one clause
+        chunks = [(0, len(tokens))]
+    out: set[int] = set()
+    for lo, hi in chunks:
+        for i in range(lo, hi):
+            t, nxt = tokens[i], (tokens[i + 1] if i + 1 < hi else "")
+            cue = any(tokens[i:i + len(c.split())] == c.split() and i + len(c.split()) <= hi
+                      for c in ASKER_CUES + (CLAUSE_START_CUES if i == lo else ()))
+            if cue and t == "as" and nxt in ("a", "an") and i + 2 < hi and tokens[i + 2] in FIGURE_FORMS:
+                cue = False
+            if not cue and t == "for" and nxt in PURPOSE_STARTS:
+                cue = not (nxt in ("a", "an") and i + 2 < hi and tokens[i + 2] in FIGURE_FORMS)
+            if not cue and t == "to" and nxt in PURPOSE_VERBS:
+                cue = True
+            if cue:
+                out |= set(range(i, hi))
+                break
+    return out
+
+
+# Everyday English words that are never spelling mistakes for a word the commons knows
+# ('whether' is not 'weather', 'setting' is not 'letting'); together with spaCy's English stop
+# words and the words of the datasheets' own prose.
+ENGLISH_WORDS = frozenset("""whether weather asking asked ask asks setting vetting letting lease leases
+leasing prospective protective football footfall unrounded evaluate evaluating evaluation support
+supports supported working worker workers works worked charity charities project projects funding
+funder funders grant grants organisation organization volunteer volunteers service services
+employment employer employers tenant tenants landlord landlords housing councillor councillors
+officer officers manager student students teacher teachers journalist researcher researchers
+business businesses company companies agency agencies client clients customer customers member
+members family families friend friends neighbour neighbours community communities church churches
+school schools college university hospital hospitals surgery practice practices clinic clinics
+pharmacy pharmacies shop shops street streets road roads house houses home homes flat flats
+interested interesting wondering wonder curious thinking think moving move moved living lived buying
+buy renting rent selling sell looking look trying try planning plan writing write reading read
+applying apply bidding bid helping help understanding understand comparing compare knowing know
+whole several various different similar general specific particular certain enough other another
+every either neither whatever whichever whoever wherever whenever however although though unless
+until while whilst because since therefore thus hence also still already almost always never often
+sometimes usually really actually basically probably possibly perhaps maybe quite rather pretty
+fairly nearly roughly approximately exactly precisely simply just only even especially particularly
+mainly mostly largely partly fully totally completely entirely quickly slowly better worse best
+worst bigger smaller higher lower larger fewer greater longer shorter older younger newer cheaper
+safer poorer richer happier healthier wealthier""".split())

@@ -67,12 +67,26 @@ def stem(word: str) -> str:
     return word
 
 
+def lemma(word: str) -> str:
+    """A word's root for matching a measure's phrase in other words ('social renters', 'rent
+    socially' for 'social rent'): the plural, then -ly, -ing, -ed, -er(s) are taken off."""
+    w = stem(word)
+    for suffix, keep in (("ally", 4), ("ly", 4), ("ing", 3), ("ed", 3), ("er", 3)):
+        if w.endswith(suffix) and len(w) - len(suffix) >= keep:
+            w = w[:-len(suffix)]
+            if suffix == "ally":
+                w += "al"
+            break
+    return w
+
+
 @dataclass(frozen=True)
 class _Hit:
     concept: str
     span: tuple[int, int]
     score: float
     words: tuple[str, ...] = ()
+    loose: bool = False         # matched by the roots of its words, not as written
 
 
 class Planner:
@@ -98,11 +112,25 @@ class Planner:
                                for s in self.catalog.sheets.values()}
         self._measure_words = {w for phrase in self._phrases for w in phrase} - lx.STOP
         self._quiet = self._build_quiet()
+        # every measure phrase of two or more words, all of them topic words (no level, figure or
+        # filler word: 'renting from the council' is not 'households rent'), by their roots
+        self._root_phrases: list[tuple[frozenset[str], frozenset[str], str, float]] = []
+        for words, concepts in self._phrases.items():
+            content = [w for w in words if w not in lx.STOP]
+            roots = frozenset(lemma(w) for w in content)
+            if len(roots) >= 2 and not any(self._is_quiet(w) for w in content):
+                for concept, score in concepts.items():
+                    self._root_phrases.append((roots, frozenset(words), concept, score))
+        self._root_index: dict[str, list[tuple]] = {}
+        for entry in self._root_phrases:
+            for r in entry[0]:
+                self._root_index.setdefault(r, []).append(entry)
         self._name_df: dict[str, int] = {}
         for words in self._dataset_words.values():
             for w in words:
                 self._name_df[w] = self._name_df.get(w, 0) + 1
         self._spell = sorted(w for w in self._vocab if len(w) >= 5 and w.isalpha())
+        self._english = self._build_english()
         # Set by the pipeline: text -> ranked candidate measures (retrieval.index.MetricIndex),
         # consulted only when the lexicon finds no measure at all.
         self.metric_finder = None
@@ -170,6 +198,20 @@ class Planner:
                   "identify", "give", "round", "rounded", "exact", "exactly", "actual", "really", "thanks"}
         return vocab
 
+    def _build_english(self) -> frozenset[str]:
+        """Real English words: everyday ones (lexicon, spaCy's stop words) and every word of the
+        datasheets' own prose (descriptions, methodology, caveats, measure descriptions)."""
+        words = set(lx.ENGLISH_WORDS) | set(lx.STOP)
+        try:
+            from spacy.lang.en.stop_words import STOP_WORDS
+            words |= {normalise(w) for w in STOP_WORDS}
+        except Exception:  # noqa: BLE001 - the lexicon's own list is enough without spaCy
+            pass
+        for s in self.catalog.sheets.values():
+            prose = [s.description, s.methodology, *s.caveats, *(m.description or "" for m in s.measures)]
+            words |= {w for text in prose for w in normalise(text).split() if w.isalpha()}
+        return frozenset(words)
+
     def _build_quiet(self) -> set[str]:
         """Words that never name a topic by themselves: question, intent, level, period and
         filler words, the ways a figure is put ('average', 'rate', 'share'), categories."""
@@ -179,6 +221,9 @@ class Planner:
         quiet |= {w for words in lx.LEVELS.values() for p in words for w in p.split()}
         quiet |= _EVERYDAY
         return quiet
+
+    def _is_quiet(self, word: str) -> bool:
+        return word in lx.STOP or word in self._quiet or word in _PARTICLES
 
     def _own_categories(self, stems: list[str], concept: str) -> set[int]:
         """Positions of the words that split or filter the chosen measure ('by age' for the
@@ -206,12 +251,16 @@ class Planner:
         return out
 
     def _correct(self, tokens: list[str]) -> list[str]:
-        """Fix typos in topic words ('popuation', 'deprevation'); never touch place names."""
+        """Fix typos in topic words ('popuation', 'deprevation'); never touch place names, and
+        never turn a real English word into another word ('whether' is not 'weather'): an English
+        word is only put in the form the commons uses ('reported' -> 'report')."""
         out = []
         for t in tokens:
             if len(t) >= 5 and t.isalpha() and t not in self._vocab and stem(t) not in self._vocab \
                     and t not in self.gaz.words:
                 hit = process.extractOne(t, self._spell, scorer=fuzz.ratio, score_cutoff=84)
+                if hit and (t in self._english or stem(t) in self._english) and not _inflection(t, hit[0]):
+                    hit = None
                 if hit:
                     place_hit = process.extractOne(t, self.gaz.word_list, scorer=fuzz.ratio, score_cutoff=84)
                     if not place_hit or place_hit[1] < hit[1]:
@@ -243,9 +292,14 @@ class Planner:
                     return self.plan(f"{pending['question']} in {label}", rest)
                 return self.plan(pending["question"], {**rest, "force": resolved})
 
-        form = lx.question_form(tokens)
-        cue = lx.any_phrase(tokens, lx.DOCS)
-        if (cue or (form and form.strength == "about")) and not self._looks_like_data(tokens, form):
+        # The question is put by what is asked, not by who is asking or why: 'email' in 'for an
+        # email campaign' or 'source' in 'asking for a source of funding' is no documentation cue
+        # (a clause that is the whole question is its question, not its context).
+        context = lx.context_clause(text, tokens)
+        asked = [t for i, t in enumerate(tokens) if i not in context] if len(context) < len(tokens) else tokens
+        form = lx.question_form(asked)
+        cue = lx.any_phrase(asked, lx.DOCS)
+        if (cue or (form and form.strength == "about")) and not self._looks_like_data(tokens, form, text):
             return self._docs(tokens, stems, state, form)
 
         planned = self._plan_data(text, tokens, stems, state, forced_metric)
@@ -276,8 +330,15 @@ class Planner:
     def _plan_data(self, text: str, tokens: list[str], stems: list[str], state: dict[str, Any],
                    forced_metric: str | None) -> Planned:
         """The data route: measure, places, period and intent, or why there is no plan."""
-        oos = lx.any_phrase(tokens, lx.OUT_OF_SCOPE)
+        # who is asking and why ('asking for a housing charity', 'to evaluate whether our
+        # employment support works'): context, never a place, nor the topic when another is named
+        context = lx.context_clause(text, tokens)
         hits = self._measures(stems)
+        if any(not set(range(*h.span)) <= context for h in hits):
+            hits = [h for h in hits if not set(range(*h.span)) <= context]
+            oos = lx.any_phrase([t if i not in context else "" for i, t in enumerate(tokens)], lx.OUT_OF_SCOPE)
+        else:
+            oos = lx.any_phrase(tokens, lx.OUT_OF_SCOPE)
         # A multi-word place name wins over a topic word inside it ("Princes Park" is not green space).
         named = [m.span for m in self.gaz.find(text, tokens, set(), self.fuzzy_cutoff)
                  if m.span[1] - m.span[0] >= 2 and not m.fuzzy]
@@ -311,7 +372,9 @@ class Planner:
             concept = group_hit
         if concept is None:
             concept = self._concept_from_values(tokens)
-        if oos and (not hits or not any(oos in " ".join(tokens[h.span[0]:h.span[1]]) for h in hits)):
+        # a topic the commons does not hold, unless a measure's own phrase says it ('benefit
+        # claimants'); words only in another form ('claim ... benefit') never do
+        if oos and not any(oos in " ".join(tokens[h.span[0]:h.span[1]]) for h in hits if not h.loose):
             return Planned("no_data", message=(
                 f"The commons does not hold figures on {oos}. It holds population, deprivation "
                 "(IMD 2019 and 2025), Census 2021 households and residents, street crime, crime "
@@ -327,7 +390,7 @@ class Planner:
             # 'how many people are skint in Knowsley': 'people' names the population, 'skint' says
             # what about them; 'how hard up are the pensioners': 'hard up' says what is asked about
             # the pensioners.  Words the chosen measure does not explain decide, never a guess.
-            explained = blocked | {i for m in matches for i in range(*m.span)}
+            explained = blocked | context | {i for m in matches for i in m.positions}
             generic = self._generic(hits, concept)
             words = (self._unexplained(tokens, stems, hits, concept, explained) if generic
                      else self._how_quality(tokens, hits, explained))
@@ -339,7 +402,7 @@ class Planner:
                     unexplained_note = (f"'{words}' was read as {self.catalog.label(outcome).lower()}.")
                     concept = outcome
         elif concept is None and self.metric_finder is not None:
-            explained = blocked | {i for m in matches for i in range(*m.span)}
+            explained = blocked | context | {i for m in matches for i in m.positions}
             topic = [i for i, t in enumerate(tokens) if i not in explained and t not in _NOT_TOPIC]
             if any(tokens[i] not in lx.STOP for i in topic):
                 metric_choice = self._detect_metric(" ".join(tokens[i] for i in topic))
@@ -359,7 +422,7 @@ class Planner:
                                             "options": [[o, k] for o, k in opts]}},
                 reason="ambiguous_place")
         places = [m.candidates[0] for m in matches]
-        unknown = self._unknown_place(text, tokens, blocked | {i for m in matches for i in range(*m.span)})
+        unknown = self._unknown_place(text, tokens, blocked | context | {i for m in matches for i in m.positions})
         unknown_put_as_place = bool(unknown) and self._put_as_place(text, tokens, unknown)
 
         last = state.get("last")
@@ -385,6 +448,23 @@ class Planner:
         if dimension and intent in ("value", "comparison") and not places[1:]:
             intent = "breakdown"
         condition = self._condition(tokens, concept) if intent == "count" else None
+        if intent == "count":
+            share = False       # the share of small areas is always given; of people only if asked
+        elif share and concept and not places[1:] and not dimension \
+                and (intent in ("value", "comparison") or intent == "ranking" and not lx.any_phrase(
+                    tokens, ("which", "where", "top", "bottom", "rank", "ranking", "highest", "lowest"))) \
+                and (not places or places[0].level in ("region", "lad", "ward")):
+            # 'what proportion of Knowsley residents are in the most deprived 10%?': a share of an
+            # area's people or neighbourhoods in some deciles is a count of its small areas
+            # meeting the condition, weighted by their residents when people are asked about
+            decile = self._decile_of(concept)
+            cond = self._condition(tokens, decile) if decile else None
+            if cond is not None and len(cond) == 2 and _names_decile(tokens):
+                intent, concept, condition, order, limit = "count", decile, cond, None, None
+                child_level = min((r.sheet.geography.level for r in self.catalog.concepts[decile]),
+                                  key=LEVEL_ORDER.index)
+                share = bool(lx.any_phrase(tokens, _PEOPLE_WORDS)) and any(
+                    self.catalog.population_weight(r.sheet, r.measure) for r in self.catalog.concepts[decile])
 
         if follow_up:
             prev = QueryPlan.from_dict(last)
@@ -450,7 +530,7 @@ class Planner:
                 fmt_ = max(cats, key=lambda m: len(self.catalog.dim_values.get((ref.dataset, m.column), ())))
                 concept = fmt_.id
             intent, dimension, child_level = "breakdown", fmt_.column, None
-        if share and not self._is_group_member(concept):
+        if share and intent != "count" and not self._is_group_member(concept):
             share = False
 
         if intent in ("ranking", "breakdown", "count") and not dimension:
@@ -463,10 +543,16 @@ class Planner:
             if child_level is None:
                 intent = "value"
             places = [scope] if intent != "value" else places
+        region_note = ""
         if not places:
-            if intent == "trend" or intent in ("value", "comparison"):
+            if intent != "breakdown":
+                # value, comparison, trend, summary: the figure depends on the area, so ask
                 return self._which_place(text, state, "Which area do you mean?",
                                          concept=concept)
+            # 'population by age', 'crime by type': a split with no area named is the city
+            # region's, as a ranking or list with no area is over the city region's councils
+            places = [self.gaz.region()]
+            region_note = f"No area was named, so this is for the {self.gaz.region().display}."
         period = None
         period_defaulted = False
         if month:
@@ -490,6 +576,8 @@ class Planner:
             # Not published for the city region (no roll-up): show its councils instead.
             intent, child_level, order = "breakdown", "lad", "desc"
             binding = self.catalog.bind(concept, [], "lad", period, scope=places[0])
+        if binding is None and region_note:
+            return self._which_place(text, state, "Which area do you mean?", concept=concept)
         if binding is None:
             return self._unbound(concept, places, child_level, period, state, intent)
         if period is None and intent != "trend":
@@ -509,7 +597,7 @@ class Planner:
                          share=share)
         note = (f"The commons holds no England figure for {self.catalog.label(concept).lower()}, "
                 "so the comparison uses the parent areas it does hold.") if dropped else ""
-        note = " ".join(n for n in (unexplained_note, note) if n)
+        note = " ".join(n for n in (unexplained_note, region_note, note) if n)
         return Planned("data", plan, message=note, state={**state, "last": plan.to_dict(), "pending": None,
                                                           "force": None})
 
@@ -523,11 +611,8 @@ class Planner:
         other measure's phrase; question, intent, level and filler words, the measure's own
         categories ('by age') and purpose clauses ('for a funding bid') never count."""
         own = {i for h in hits for i in range(*h.span)}
+        # purpose clauses ('for a funding bid') are in ``explained`` (lexicon.context_clause)
         skip = set(explained) | own | self._own_categories(stems, concept)
-        for i, t in enumerate(tokens):           # 'for a funding bid', 'for my school project'
-            if t == "for" and i + 1 < len(tokens) and tokens[i + 1] in _PURPOSE_STARTS:
-                skip |= set(range(i, len(tokens)))
-                break
         content = [i for i, t in enumerate(tokens)
                    if i not in skip and len(t) > 2 and not t.isdigit() and t not in self._quiet
                    and stems[i] not in self._quiet]
@@ -622,7 +707,7 @@ class Planner:
             return []
         return sorted(d for d, v in scores.items() if v >= best - 1e-9)
 
-    def _looks_like_data(self, tokens: list[str], form: lx.Form | None = None) -> bool:
+    def _looks_like_data(self, tokens: list[str], form: lx.Form | None = None, text: str = "") -> bool:
         """'How is crime in Everton?' is a data question even though 'how is' is a docs cue.
         A question put as one about the data ('why does Liverpool have more GP patients than
         residents?', 'who publishes ...', 'what does IDACI stand for') is not: the data can give
@@ -639,7 +724,18 @@ class Planner:
         if strong:
             return False
         stems = [stem(t) for t in tokens]
-        return bool(self._measures(stems)) and bool(self.gaz.find(" ".join(tokens), tokens))
+        hits = self._measures(stems)
+        if not hits:
+            return False
+        if self.gaz.find(" ".join(tokens), tokens):
+            return True
+        # 'what is the population density of Kirkby': a measure of a place the commons does not
+        # hold is still a request for a figure (answered no_data naming the place), not a
+        # question about the dataset
+        unknown = self._unknown_place(text or " ".join(tokens), tokens,
+                                      {i for h in hits for i in range(*h.span)}
+                                      | lx.context_clause(text or " ".join(tokens), tokens))
+        return bool(unknown) and self._put_as_place(text or " ".join(tokens), tokens, unknown)
 
     def _measures(self, stems: list[str]) -> list[_Hit]:
         hits: list[_Hit] = []
@@ -649,6 +745,26 @@ class Planner:
                 words = tuple(stems[i:i + size])
                 for concept, score in self._phrases.get(words, {}).items():
                     hits.append(_Hit(concept, (i, i + size), score, words))
+        # the same topic words in another form ('social renters', 'households rent socially' for
+        # 'social rent'), side by side, where a word no phrase explains as written is one of
+        # them; a little below the phrase itself
+        covered = {i for h in hits for i in range(*h.span)}
+        at: dict[str, list[int]] = {}
+        for i, w in enumerate(stems):
+            if not self._is_quiet(w):
+                at.setdefault(lemma(w), []).append(i)
+        seen: set[tuple[str, tuple[int, int]]] = set()
+        candidates = {id(e): e for w in at for e in self._root_index.get(w, ())}
+        for words, forms, concept, score in candidates.values():
+            if not words <= at.keys():
+                continue
+            first = min(min(at[w]) for w in words)
+            used = [min(p for p in at[w] if p >= first) for w in words]
+            span = (first, max(used) + 1)
+            if span[1] - span[0] == len(set(used)) and any(i not in covered for i in used) \
+                    and any(stems[i] not in forms for i in used) and (concept, span) not in seen:
+                seen.add((concept, span))
+                hits.append(_Hit(concept, span, score - 0.25, tuple(stems[span[0]:span[1]]), loose=True))
         present = set(stems)
         for concept, words in self._labels.items():
             if len(words) >= 2 and words <= present:
@@ -677,6 +793,15 @@ class Planner:
                 and not any(w in stems for w in ("highest", "lowest", "which", "most", "least", "top")):
             return f"{base}_rank"
         return concept
+
+    def _decile_of(self, concept: str) -> str | None:
+        """The decile measure of a score or rank ('imd_score' -> 'imd_decile'), if there is one."""
+        base = re.sub(r"_(score|rank|decile)$", "", concept)
+        for c in (f"{base}_decile", concept):
+            refs = self.catalog.concepts.get(c, [])
+            if refs and refs[0].measure.format == "decile":
+                return c
+        return None
 
     def _is_group_member(self, concept: str) -> bool:
         for ref in self.catalog.concepts.get(concept, []):
@@ -848,14 +973,15 @@ class Planner:
         m = re.search(r"\bdecile (\d+)\b", joined) or re.search(r"\b(\d+)(?:st|nd|rd|th)? decile\b", joined)
         if m:
             return ("=", int(m.group(1)))
-        m = re.search(r"\b(?:most|least) deprived (\d+) ?(?:%|percent|per cent|pc)?", joined)
-        m = m or re.search(r"\b(\d+) ?(?:%|percent|per cent|pc)? (?:most|least) deprived", joined)
+        # 'the most deprived 10%', 'the most income deprived 20 percent', '10% most deprived'
+        m = re.search(r"\b(?:most|least)(?: [a-z]+)? deprived (\d+) ?(?:%|percent|per cent|pc)?", joined)
+        m = m or re.search(r"\b(\d+) ?(?:%|percent|per cent|pc)? (?:most|least)(?: [a-z]+)? deprived", joined)
         if m:
             d = max(1, round(int(m.group(1)) / 10))
             return ("<=", d) if "most" in joined else (">=", 11 - d)
-        if "most deprived" in joined or "poorest" in joined:
+        if re.search(r"\bmost(?: [a-z]+)? deprived\b", joined) or "poorest" in joined:
             return ("=", 1)
-        if "least deprived" in joined:
+        if re.search(r"\bleast(?: [a-z]+)? deprived\b", joined):
             return ("=", 10)
         best = None
         for ref in self.catalog.concepts.get(concept, []):
@@ -877,7 +1003,7 @@ class Planner:
         out = []
         for m in matches:
             if m.ambiguous and m.text == force.get("span"):
-                out.append(PlaceMatch(m.span, m.text, (self.gaz.get(force["key"]),)))
+                out.append(PlaceMatch(m.span, m.text, (self.gaz.get(force["key"]),), m.fuzzy, m.qualifier))
             else:
                 out.append(m)
         return out
@@ -891,6 +1017,13 @@ class Planner:
         if norm.isdigit() and 1 <= int(norm) <= len(options):
             return {"span": pending["span"], "key": options[int(norm) - 1][1]}
         found = self.gaz.find(text, tokens)
+        # A reply that names a topic of its own ('which wards in Liverpool have the highest
+        # deprivation?', 'how much crime is there in Sefton?') is a new question, not a choice
+        # among the places offered ('the one in Sefton', 'Liverpool please').
+        in_places = {i for m in found for i in m.positions}
+        outside = [stem(t) if i not in in_places else "" for i, t in enumerate(tokens)]
+        if any(not set(range(*h.span)) & in_places for h in self._measures(outside)):
+            return None
         keys = {k for _, k in options}
         for m in found:
             inside = [c for c in m.candidates if c.key in keys]
@@ -1036,8 +1169,28 @@ _PARTICLES = frozenset({"up", "off", "out", "down", "over", "away"})
 _EVERYDAY = frozenset("""bad good safe unsafe high low big small large busy quiet better worse best worst
 drop decimals decimal name names real please list show tell identify give round rounded exact
 exactly actual really thanks thank cheers hi hello okay ok yes""".split())
-_PURPOSE_STARTS = frozenset({"a", "an", "my", "our", "their", "his", "her", "some", "work", "school",
-                             "research", "funding", "planning"})
+
+
+# Words that ask about residents ('what proportion of Knowsley residents ...', 'how many people live ...').
+_PEOPLE_WORDS = ("people", "residents", "resident", "population", "persons", "inhabitants", "live", "lives",
+                 "living", "folk", "folks")
+
+
+def _names_decile(tokens: list[str]) -> bool:
+    """Does the question name deciles ('the most deprived 10%', 'decile 1', 'the least deprived
+    20 percent', 'the most deprived areas')?"""
+    joined = " ".join(tokens)
+    return bool(re.search(r"\bdeciles?\b|\b(most|least)( [a-z]+)? deprived\b|\bpoorest\b", joined))
+
+
+def _inflection(word: str, other: str) -> bool:
+    """Are two words forms of one ('reported'/'report', 'tourist'/'tourists', 'originally'/'original')?"""
+    common = 0
+    for a, b in zip(word, other):
+        if a != b:
+            break
+        common += 1
+    return common >= 4 and common >= min(len(word), len(other)) - 1
 
 
 def _base(concept: str) -> str:

@@ -74,6 +74,22 @@ class Catalog:
         s = self.sheets[dataset]
         return MeasureRef(s, s.measure_by_id[concept])
 
+    @staticmethod
+    def population_weight(sheet: Datasheet, m: Measure) -> str | None:
+        """The column of residents behind a decile ('imd_decile' -> the population the IMD score
+        is weighted by), so 'what share of residents live in the most deprived 10%' can be
+        answered.  Only the dataset's whole-population weight (the one most of its scores use);
+        None for deciles of a narrower population (children, older people) or without one."""
+        if m.format != "decile":
+            return None
+        weights = [x.weight for x in sheet.measures if x.rollup == "weighted_mean" and x.weight]
+        if not weights:
+            return None
+        common = max(sorted(set(weights)), key=weights.count)
+        base = m.id[:-len("_decile")] if m.id.endswith("_decile") else m.id
+        score = next((x for x in sheet.measures if x.id in (f"{base}_score", base) and x.weight), None)
+        return common if score is not None and score.weight == common else None
+
     # -- geography support -------------------------------------------------------------
     @staticmethod
     def place_code(sheet: Datasheet, place: Place) -> str | None:

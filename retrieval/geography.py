@@ -95,6 +95,14 @@ class PlaceMatch:
     text: str
     candidates: tuple[Place, ...]
     fuzzy: bool = False
+    # Token positions of a council that only says which council the place is in ('Church ward in
+    # Sefton', 'Liverpool City Centre North ward'): part of this place's name, never a second place.
+    qualifier: tuple[int, ...] = ()
+
+    @property
+    def positions(self) -> set[int]:
+        """Every token position this place accounts for: its name and its qualifying council."""
+        return set(range(*self.span)) | set(self.qualifier)
 
     @property
     def ambiguous(self) -> bool:
@@ -236,7 +244,7 @@ class Gazetteer:
                                           fuzzy=True))
                 used.update(span)
         matches.sort(key=lambda m: m.span)
-        return _qualify(matches)
+        return _qualify(matches, tokens)
 
     def search(self, text: str, limit: int = 8) -> list[Place]:
         """Places whose names look like ``text`` (for suggestions)."""
@@ -249,27 +257,53 @@ class Gazetteer:
         return seen[:limit]
 
 
-def _qualify(matches: list[PlaceMatch]) -> list[PlaceMatch]:
-    """'Church ward in Sefton': a council named next to an ambiguous ward picks the ward."""
+def _qualify(matches: list[PlaceMatch], tokens: list[str] = ()) -> list[PlaceMatch]:
+    """A council named with a ward or neighbourhood in it says which one is meant: it narrows an
+    ambiguous name anywhere in the question ('Church ward ... Sefton'), and qualifies any ward
+    written next to it ('Liverpool City Centre North ward', 'Everton ward in Liverpool',
+    'Church ward, Sefton').  Either way the council is kept as the match's ``qualifier`` (its
+    words explain themselves), not as a second place to compare with."""
     lad_matches = [m for m in matches if not m.ambiguous and m.candidates[0].level == "lad"]
-    out: list[PlaceMatch] = []
     consumed: set[int] = set()
     for idx, m in enumerate(matches):
-        if not m.ambiguous or m.candidates[0].level == "region":
+        if m.candidates[0].level in ("region", "country", "lad"):
             continue
         for lm in lad_matches:
+            if id(lm) in consumed:
+                continue
             lad = lm.candidates[0]
             narrowed = tuple(c for c in m.candidates if c.lad_code == lad.lad_code)
-            if narrowed and len(narrowed) < len(m.candidates):
-                matches[idx] = PlaceMatch(m.span, m.text, narrowed, m.fuzzy)
-                consumed.add(id(lm))
-                break
-    for m in matches:
-        if id(m) not in consumed:
-            out.append(m)
+            if not narrowed:
+                continue
+            narrows = m.ambiguous and len(narrowed) < len(m.candidates)
+            if not (narrows or _attached(tokens, m.span, lm.span)):
+                continue
+            between = range(min(m.span[1], lm.span[1]), max(m.span[0], lm.span[0]))
+            joined = tuple(sorted(set(range(*lm.span))
+                                  | (set(between) if _attached(tokens, m.span, lm.span) else set())))
+            matches[idx] = PlaceMatch(m.span, m.text, narrowed, m.fuzzy, m.qualifier + joined)
+            consumed.add(id(lm))
+            break
     # A name that is both a place at several levels (e.g. an LSOA code typed twice) keeps
     # the broadest unless a level word says otherwise: handled by the planner.
-    return out
+    return [m for m in matches if id(m) not in consumed]
+
+
+# Words that may stand between a ward and the council it is in ('Everton ward in Liverpool').
+_IN_COUNCIL = frozenset({"ward", "wards", "in", "of", "within", "inside", "lsoa", "neighbourhood",
+                         "area", "the"})
+
+
+def _attached(tokens, place_span: tuple[int, int], lad_span: tuple[int, int]) -> bool:
+    """Is the council written as part of the place's name: right before it ('Sefton Church
+    ward') or after it with only 'ward', 'in', 'of' between ('Church ward in Sefton')?"""
+    if not tokens:
+        return False
+    if lad_span[1] == place_span[0]:
+        return True
+    if lad_span[0] >= place_span[1]:
+        return all(t in _IN_COUNCIL for t in tokens[place_span[1]:lad_span[0]])
+    return False
 
 
 def _near_ward(tokens: list[str], i: int, size: int) -> bool:

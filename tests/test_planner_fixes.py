@@ -1,0 +1,270 @@
+"""Planner fixes found by a blind tester: breakdowns with no place (an uncaught IndexError),
+a council naming a ward, context clauses about the asker, spelling correction of real words,
+the share of residents in the most deprived deciles, a new question after a clarify, and
+measure words in another form ('social renters').
+
+Expected figures are computed here from data/raw with the csv module, never from the product.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.answers import queries_for
+from assistant.pipeline import Pipeline
+from assistant.settings import Settings
+from assistant.types import Actor, QueryPlan, Question
+from retrieval.geography import normalise
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(RAW / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    settings = Settings.load(home=tmp_path_factory.mktemp("planner_fixes_home"))
+    p = Pipeline.open(settings)
+    yield p
+    p.close()
+
+
+def ask(p: Pipeline, text: str, role: str = "resident", purpose: str = "personal",
+        conversation: str | None = None):
+    return p.ask(Question(text=text, actor=Actor("tester", role), purpose=purpose,
+                          conversation_id=conversation))
+
+
+# -- 1. a breakdown with no place ----------------------------------------------------------
+@pytest.mark.parametrize("question, role, purpose", [
+    ("population by age", "resident", "personal"),
+    ("lupus participants by sex", "researcher", "health_research"),
+    ("crime by type", "resident", "personal"),
+    ("ethnic groups", "resident", "personal"),
+])
+def test_breakdown_without_a_place_is_the_city_regions(pipeline, question, role, purpose):
+    a = ask(pipeline, question, role, purpose)
+    assert a.status == "answered", a.answer
+    assert a.plan["places"] == ["region:E47000004"] or tuple(a.plan["places"]) == ("region:E47000004",)
+    assert "Liverpool City Region" in a.answer
+    assert any("No area was named" in c for c in a.caveats)
+
+
+def test_crime_by_type_for_the_city_region_matches_the_csv(pipeline):
+    a = ask(pipeline, "crime by type")
+    want: dict[str, int] = {}
+    for r in _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv"):
+        want[r["crime_type"]] = want.get(r["crime_type"], 0) + int(r["crimes"])
+    got = {row[1]: row[2] for row in a.table["rows"]}
+    assert got["Burglary"] == want["Burglary"]
+    assert got["Violence and sexual offences"] == want["Violence and sexual offences"]
+
+
+def test_breakdown_the_city_region_cannot_give_asks_which_area(pipeline):
+    a = ask(pipeline, "health index domains")
+    assert a.status == "clarify"
+    assert "Knowsley" in a.options
+
+
+def test_a_plan_without_places_never_raises_index_error(pipeline):
+    # every intent that reads a scope falls back to the city region instead of places[0]
+    cat, gaz = pipeline.catalog, pipeline.gaz
+    for plan in (QueryPlan(intent="breakdown", measure="crimes", dataset="street_crime_lsoa11",
+                           dimension="crime_type", period="2019"),
+                 QueryPlan(intent="breakdown", measure="population", dataset="census2021_lsoa21",
+                           dimension="group:age_band", period="2021"),
+                 QueryPlan(intent="count", measure="imd_decile", dataset="iod2025_lsoa21",
+                           child_level="lsoa", period="2025", condition=("<=", 1)),
+                 QueryPlan(intent="ranking", measure="imd_score", dataset="iod2025_lsoa21",
+                           child_level="lad", period="2025", order="desc")):
+        assert queries_for(plan, cat, gaz).specs
+
+
+def test_batch_with_placeless_breakdowns_runs_to_the_end(tmp_path):
+    home = tmp_path / "home"
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(json.dumps(x) for x in [
+        {"question": "population by age"},
+        {"question": "lupus participants by sex", "role": "researcher", "purpose": "health_research"},
+        {"question": "crime by type"},
+        {"question": "population of Knowsley in 2020"},
+    ]) + "\n", encoding="utf-8")
+    env = {**os.environ, "COMMONS_HOME": str(home)}
+    env.pop("COMMONS_DATA_DIR", None)
+    r = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", "--batch", str(batch), "--json"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = [json.loads(ln) for ln in r.stdout.splitlines() if ln.strip()]
+    assert [d["status"] for d in out] == ["answered"] * 4
+    assert "Traceback" not in r.stderr
+
+
+# -- 2a. a council names the ward ----------------------------------------------------------
+def _ward_population(ward: str, lad: str) -> int:
+    codes = {r["lsoa21cd"] for r in _rows("lookup_lsoa21_ward24_lad24_lcr.csv")
+             if r["wd24nm"] == ward and r["lad24nm"] == lad}
+    return sum(int(r["age6__total_usual_residents"]) for r in _rows("census2021_lsoa21_lcr.csv")
+               if r["lsoa21cd"] in codes)
+
+
+@pytest.mark.parametrize("question", [
+    "How many people live in Church ward in Sefton?",
+    "population of Church ward, Sefton",
+    "Sefton Church ward population",
+])
+def test_naming_the_council_resolves_a_shared_ward_name(pipeline, question):
+    a = ask(pipeline, question)
+    assert a.status == "answered", a.answer
+    assert a.plan["places"][0] == "ward:E08000014:church"
+    assert len(a.plan["places"]) == 1
+    assert a.table["rows"][0][-1] == _ward_population("Church", "Sefton")
+
+
+@pytest.mark.parametrize("question", [
+    "Liverpool City Centre North ward population",
+    "What is the population of Liverpool City Centre North ward?",
+    "How many people live in City Centre North ward in Liverpool?",
+])
+def test_a_ward_written_with_its_council_is_one_place_with_a_figure(pipeline, question):
+    a = ask(pipeline, question)
+    assert a.status == "answered", a.answer
+    assert a.plan["intent"] == "value"
+    assert list(a.plan["places"]) == ["ward:E08000012:city_centre_north"]
+    assert a.table["rows"][0][-1] == _ward_population("City Centre North", "Liverpool")
+
+
+def test_a_ward_and_its_council_joined_by_and_are_still_compared(pipeline):
+    a = ask(pipeline, "compare Everton ward and Liverpool population")
+    assert a.plan["intent"] == "comparison" and len(a.plan["places"]) == 2
+
+
+def test_a_town_that_is_not_a_ward_is_no_data_naming_it(pipeline):
+    for q in ("population density of Kirkby", "What is the population density of Kirkby?",
+              "What is the population of Kirkby?"):
+        a = ask(pipeline, q)
+        assert a.status == "no_data", (q, a.answer)
+        assert "Kirkby" in a.answer and "Datasheet" not in a.answer
+
+
+# -- 2b. context about the asker -----------------------------------------------------------
+def test_trailing_context_about_the_asker_is_not_a_place(pipeline):
+    a = ask(pipeline, "Which council has the highest homelessness rate? asking for a housing charity")
+    assert a.status == "answered", a.answer
+    assert a.plan["measure"] == "households_assessed_homeless_per_1000"
+    want = max(_rows("homelessness_la_2023q4_lcr.csv"),
+               key=lambda r: float(r["households_assessed_homeless_per_1000"]))
+    assert f"1. **{want['ltla23_name']}**" in a.answer
+
+
+def test_purpose_clause_is_context_for_the_planner(pipeline):
+    a = ask(pipeline, "What is the employment deprivation rate in Knowsley? We want to evaluate "
+                      "whether our employment support works")
+    assert a.status == "answered", a.answer
+    assert a.plan["measure"] == "employment_deprivation_score"
+
+
+# -- 2c. spelling correction never turns a real word into another --------------------------
+def test_spelling_correction_keeps_real_english_words(pipeline):
+    pl = pipeline.planner
+    for word in ("whether", "setting", "vetting", "prospective", "unrounded", "football"):
+        assert pl._correct([word]) == [word], word
+    assert pl._correct(["popuation"]) == ["population"]      # a typo is still fixed
+    assert pl._correct(["reported"]) == ["report"]           # and a form of the same word
+
+
+def test_whether_is_not_read_as_weather(pipeline):
+    a = ask(pipeline, "employment deprivation in Knowsley to evaluate whether our employment support works")
+    assert "weather" not in a.answer.lower()
+    assert a.status == "answered", a.answer
+
+
+# -- 2d. the share of residents in the most deprived 10% -----------------------------------
+def test_share_of_residents_in_the_most_deprived_decile(pipeline):
+    a = ask(pipeline, "what proportion of Knowsley residents are in the most deprived 10%?")
+    assert a.status == "answered", a.answer
+    rows = [r for r in _rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley"]
+    people = sum(int(r["pop_total_mid2022"]) for r in rows if int(r["imd_decile"]) == 1)
+    everyone = sum(int(r["pop_total_mid2022"]) for r in rows)
+    n = sum(1 for r in rows if int(r["imd_decile"]) == 1)
+    row = a.table["rows"][0]
+    assert row[2:5] == [people, everyone, round(people / everyone * 100, 1)]
+    assert row[5:7] == [n, len(rows)]
+    assert f"{people / everyone * 100:.1f}%" in a.answer
+
+
+def test_share_of_areas_without_people_is_the_lsoa_count(pipeline):
+    a = ask(pipeline, "what share of Knowsley is in the most deprived 10%")
+    assert a.status == "answered" and a.plan["intent"] == "count" and not a.plan.get("share")
+    rows = [r for r in _rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley"]
+    assert a.table["rows"][0][2] == sum(1 for r in rows if int(r["imd_decile"]) == 1)
+
+
+def test_share_of_residents_in_two_deciles_for_the_city_region(pipeline):
+    a = ask(pipeline, "what percentage of people in the city region live in the most deprived 20%")
+    rows = _rows("iod2025_lsoa21_lcr.csv")
+    people = sum(int(r["pop_total_mid2022"]) for r in rows if int(r["imd_decile"]) <= 2)
+    assert a.table["rows"][0][2] == people
+
+
+# -- 2e. a new question after a clarify is not an answer to it ------------------------------
+def test_a_full_question_after_which_area_is_planned_afresh(pipeline):
+    conv = "fix-ward-ranking"
+    assert ask(pipeline, "show me deprivation", conversation=conv).status == "clarify"
+    a = ask(pipeline, "Which wards in Liverpool have the highest deprivation?", conversation=conv)
+    assert a.plan["intent"] == "ranking" and a.plan["child_level"] == "ward", a.answer
+    sums: dict[str, list[float]] = {}
+    for r in _rows("iod2025_lsoa21_lcr.csv"):
+        if r["lad24nm"] == "Liverpool":        # ward score: population-weighted mean of its LSOAs
+            w = sums.setdefault(r["wd24nm"], [0.0, 0.0])
+            w[0] += float(r["imd_score"]) * float(r["pop_total_mid2022"])
+            w[1] += float(r["pop_total_mid2022"])
+    top = max(sums, key=lambda k: sums[k][0] / sums[k][1])
+    assert a.table["rows"][0][0] == f"{top} ward (Liverpool)"
+
+
+def test_a_full_question_after_which_ward_is_planned_afresh(pipeline):
+    conv = "fix-church-then-crime"
+    assert ask(pipeline, "How many people live in Church ward?", conversation=conv).status == "clarify"
+    a = ask(pipeline, "How much crime is there in Sefton?", conversation=conv)
+    assert a.plan["measure"] == "crimes" and list(a.plan["places"]) == ["lad:E08000014"]
+
+
+def test_picking_an_option_still_answers_the_pending_question(pipeline):
+    conv = "fix-church-pick"
+    ask(pipeline, "population of church ward", conversation=conv)
+    a = ask(pipeline, "the one in sefton", conversation=conv)
+    assert a.status == "answered" and a.plan["places"][0] == "ward:E08000014:church"
+    conv = "fix-which-area-pick"
+    ask(pipeline, "show me deprivation", conversation=conv)
+    a = ask(pipeline, "Liverpool please", conversation=conv)
+    assert a.status == "answered" and list(a.plan["places"]) == ["lad:E08000012"]
+
+
+# -- 2f. measure words in another form ---------------------------------------------------
+@pytest.mark.parametrize("question", ["social renters in Knowsley",
+                                      "How many households rent socially in Knowsley?"])
+def test_social_renters_are_households_renting_socially(pipeline, question):
+    a = ask(pipeline, question)
+    assert a.status == "answered", a.answer
+    assert a.plan["measure"] == "tenure_social_rented_all"
+    rows = [r for r in _rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley"]
+    social = [c for c in rows[0] if c.startswith("ts054_tenure__social_rented")]
+    assert len(social) == 2, "council and other social landlords"
+    want = sum(int(r[c]) for r in rows for c in social)
+    assert a.table["rows"][0][-1] == want
+
+
+def test_words_in_another_form_never_outweigh_an_out_of_scope_topic(pipeline):
+    a = ask(pipeline, "how many people claim unemployment benefit in halton")
+    assert a.status == "no_data"

@@ -161,8 +161,8 @@ THIRD_PERSON = re.compile(
     r"\b(does|is|has|did) (he|she|him|her)\b|\b(he|she) (has|have|is|got|was|had)\b|"
     # membership questions about anyone: 'is X one of the participants', '... among them?'
     r"\b(is|are|was|were)\b.{1,40}\b(one of (them|those|the (lupus|participants|patients|people|beneficiaries|"
-    r"members|contributors))|among (them|those|the (participants|patients|people|beneficiaries|members))|"
-    r"in the (lupus|vcse|data|commons|dataset))\b|\bamong them\b|"
+    r"members|contributors))|among (them|those|the (participants|patients|people|beneficiaries|members)))\b|"
+    r"\bamong them\b|"
     r"(?-i:\basking (about|for) [A-Z]|\b[A-Z][\w'-]+ [A-Z][\w'-]+ (lives|living|lived|who lives) (in|at|on)\b)|"
     r"'s (carer|neighbou?r|wife|husband|son|daughter|mum|dad|mother|father)\b",
     re.I)

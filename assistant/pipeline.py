@@ -542,7 +542,7 @@ class Pipeline:
 
     def decide_review(self, review_id: str, steward: Actor, approve: bool, reason: str) -> ReviewRequest:
         self._require_steward(steward)
-        reason_clean, _ = inbound.redact(reason or "")
+        reason_clean, _ = inbound.redact(inbound.normalise_text(reason or ""))
         req = self.reviews.decide(review_id, steward, approve, reason_clean)
         self.audit.append("review_decision", review_id=req.id, steward=steward.id, decision=req.state,
                           reason=req.decision_reason, rule=req.rule, datasets=list(req.datasets),

@@ -9,6 +9,12 @@ Identifiers are synthetic: NHS numbers carry valid check digits, NI numbers vali
 phone numbers sit in GB number ranges (many in Ofcom's drama ranges), postcodes are
 Merseyside-shaped.  Entity names are those of ``guardrails.pii``.
 
+Obfuscated forms (tag ``obfuscated``): identifiers bent out of their usual shape as a blind red
+team typed them (separators such as commas and colons, digits read out as words, '#' or 'at'
+for '@', a comma for a dot, postcodes and NI numbers with any separators, a mobile without its
+leading 0, a name in lower case or as an initial and a surname).  They come from their own
+random generator, so adding them leaves the rest of the set as it was.
+
 Names: half of the person names come from the scanner's gazetteer
 (``guardrails/pii_names``); the other half are held out (asserted absent from the
 gazetteer) and appear only where a context pattern or a known first name can find them, so
@@ -116,6 +122,49 @@ def email(rng: random.Random, first: str, last: str) -> str:
     return f"{local}@{rng.choice(DOMAINS)}"
 
 
+# -- identifiers written to dodge the usual shapes (seen in a blind red team) ---------------------------
+def _nth(i: int, forms: list[str]) -> str:
+    """The i-th form, in turn (every form is in the set)."""
+    return forms[i % len(forms)]
+
+
+DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+
+
+def _nhs_digits(rng: random.Random) -> str:
+    return re.sub(r"\D", "", nhs_number(rng))
+
+
+def nhs_obfuscated(rng: random.Random, i: int) -> str:
+    s = _nhs_digits(rng)
+    a, b, c = s[:3], s[3:6], s[6:]
+    return _nth(i, [f"{a},{b},{c}", f"{a}:{b}:{c}", " - ".join(" ".join(g) for g in (a, b, c)),
+                       f"{a} / {b} / {c}", " ".join(DIGIT_WORDS[int(d)] for d in s)])
+
+
+def email_obfuscated(rng: random.Random, i: int, first: str, last: str) -> str:
+    local = f"{first[0].lower()}{re.sub(r'[^a-z]', '', last.lower())}{rng.randint(10, 99)}"
+    domain, tld = rng.choice([("example", "org"), ("example", "com"), ("mersey-mail", "net")])
+    return _nth(i, [f"{local} at {domain} {tld}", f"{local}#{domain}.{tld}",
+                       f"{local} @ {domain} . {tld}", f"{local}@{domain},{tld}"])
+
+
+def nino_obfuscated(rng: random.Random, i: int) -> str:
+    v = re.sub(r"\s", "", ni_number(rng)).upper()
+    return _nth(i, [f"{v[:2]}-{v[2:4]}-{v[4:6]}-{v[6:8]}-{v[8]}", " ".join(v), f"{v[:2]}/{v[2:8]}/{v[8]}"])
+
+
+def postcode_obfuscated(rng: random.Random, i: int) -> str:
+    v = re.sub(r"\s", "", postcode(rng)).upper()
+    return f"{v[:-3]}{_nth(i, ['-', '_', '/'])}{v[-3:]}"
+
+
+def phone_obfuscated(rng: random.Random, i: int) -> str:
+    m = "7" + rng.choice(["700 900", "911", "710", "528"]).replace(" ", "")
+    m += "".join(str(rng.randint(0, 9)) for _ in range(10 - len(m)))
+    return _nth(i, [f"0{m[:4]},{m[4:]}", f"{m[:4]} {m[4:]}", f"0{m[:4]}:{m[4:7]}:{m[7:]}"])
+
+
 # -- templates -------------------------------------------------------------------------------------
 # Slots: {NAME} full name, {FIRST} first name, {SURNAME} surname, {EMAIL}, {PHONE}, {NHS}, {NINO},
 # {POSTCODE}.  Templates in CONTEXT_TEMPLATES name the person with a context ("my name is",
@@ -186,6 +235,19 @@ ID_TEMPLATES = [
     "Our office is at {POSTCODE}, phone {PHONE}, email {EMAIL}.",
     "Can I get data for E01006512? My NHS number is {NHS}.",
     "What was the population of Knowsley in 2019 (E08000011)? Reply to {EMAIL}.",
+]
+# Identifiers bent out of shape; names typed in lower case or as an initial and a surname.
+OBFUSCATED_TEMPLATES = [
+    "my nhs number is {NHS_OBF}, how many people in Halton have lupus?",
+    "Is the participant with NHS number {NHS_OBF} in the lupus commons?",
+    "is patient id=NHS{NHS_DIGITS} in the lupus commons?",
+    "Reach me at {EMAIL_OBF} about the Sefton figures.",
+    "Does {EMAIL_OBF} appear in the VCSE data?",
+    "NI {NINO_OBF} - am I in the VCSE data co-op?",
+    "I live at {POSTCODE_OBF}, how deprived is my area?",
+    "ring {PHONE_OBF} with the Knowsley crime data",
+    "does {NAME_LOWER} have lupus in Wirral?",
+    "Is {INITIAL_SURNAME} in the lupus commons?",
 ]
 NEGATIVES = [
     "What was the population of Liverpool in 2020?",
@@ -278,6 +340,12 @@ NEGATIVES = [
     "Show me Allerton, Aigburth and Garston.",
     "What is the population of Woolton Village?",
     "What was the population of St Helens in 2019?",
+    "The population went from 1,423,065 to 1,564,015 in the city region.",
+    "What were the figures for 2019-2020 and 2020-2021 in Knowsley?",
+    "Compare E01006512, E01006513 and E05010946 for 2017, 2018 and 2019.",
+    "How many staff at the NHS in Sefton work part time?",
+    "How many people at risk in Halton in 2019/20?",
+    "Liverpool 500,474 versus Sefton 275,899 in 2020",
 ]
 
 
@@ -340,6 +408,27 @@ def build() -> list[dict]:
     for t in ID_TEMPLATES:
         for _ in range(3):
             add(t, heldout=False)
+    orng = random.Random(SEED + 1)
+    i = 0
+    for t in OBFUSCATED_TEMPLATES:
+        for _ in range(3):
+            i += 1
+            values, kind = _values(orng, False)
+            first, last = values["FIRST"][1], values["SURNAME"][1]
+            values.update({
+                "NHS_OBF": ("UK_NHS", nhs_obfuscated(orng, i)), "NHS_DIGITS": ("UK_NHS", _nhs_digits(orng)),
+                "EMAIL_OBF": ("EMAIL_ADDRESS", email_obfuscated(orng, i, first, last)),
+                "NINO_OBF": ("UK_NINO", nino_obfuscated(orng, i)),
+                "POSTCODE_OBF": ("UK_POSTCODE", postcode_obfuscated(orng, i)),
+                "PHONE_OBF": ("PHONE_NUMBER", phone_obfuscated(orng, i)),
+                "NAME_LOWER": ("PERSON", f"{first} {last}".lower()),
+                "INITIAL_SURNAME": ("PERSON", f"{first[0]}. {last}"),
+            })
+            text, spans = _fill(t, values)
+            tags = sorted({s["entity"] for s in spans}) + ["obfuscated"]
+            if any(s["entity"] == "PERSON" for s in spans):
+                tags.append(f"name:{kind}")
+            items.append({"text": text, "entities": spans, "tags": tags})
     for text in NEGATIVES:
         items.append({"text": text, "entities": [], "tags": ["negative"]})
     rng.shuffle(items)

@@ -4,7 +4,9 @@ Safe for several writers, threads or processes (an exclusive file lock around
 read-last-hash + append).  The head of the chain (last sequence number and hash) is also
 written to ``<log>.head`` under the same lock, so cutting records off the end is detected:
 publish or copy that head elsewhere for stronger evidence.  Never holds raw PII: the
-pipeline passes the redacted question only.
+pipeline passes the redacted question only, and every free-text field (question, reason,
+purpose, decision_reason, ...: ``guardrails.inbound.STORAGE_TEXT_FIELDS``) goes through
+``sanitise_for_storage`` here, the last line for an identifier the scanner missed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 import os
 import time
 from pathlib import Path
+
+from guardrails.inbound import sanitise_fields
 
 GENESIS = "0" * 64
 
@@ -58,6 +62,7 @@ class AuditLog:
         self.path = Path(path)
 
     def append(self, event: str, **fields) -> str:
+        fields = sanitise_fields(fields)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a+", encoding="utf-8") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)

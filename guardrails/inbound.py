@@ -93,12 +93,74 @@ def redact_many(texts, scanner=None) -> list[tuple[str, tuple[str, ...]]]:
         return [redact_regex(t) if isinstance(t, str) else (t, ()) for t in texts]
 
 
+# Latin look-alikes from Cyrillic and Greek (and a few IPA letters), folded to the Latin letter
+# they imitate so that "Bеthan Clаrk" (Cyrillic е, а) is scanned as "Bethan Clark".  Small and
+# explicit on purpose: only letters that pass for a Latin letter in ordinary fonts.
+CONFUSABLES: dict[str, str] = {
+    # Cyrillic, lower case
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "һ": "h", "ӏ": "l", "ԛ": "q", "ԝ": "w", "ү": "y", "ɡ": "g", "ı": "i",
+    # Cyrillic, capitals
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+    "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ї": "I", "Ј": "J", "Ѕ": "S", "Һ": "H",
+    "Ӏ": "I", "Ԛ": "Q", "Ԝ": "W", "Ү": "Y",
+    # Greek
+    "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+}
+_CONFUSABLE_TABLE = str.maketrans(CONFUSABLES)
+_WORD = re.compile(r"[^\W_]+")
+# 3+ single letters joined by the same separator: "B-e-t-h-a-n", "s.t.a.c.e.y", "B e t h a n".
+_SPELLED = re.compile(r"(?<![^\W\d_])[^\W\d_](?P<sep>[-._*/|+~·]| [-._*/|+~·] | )"
+                      r"[^\W\d_](?:(?P=sep)[^\W\d_])+(?![^\W\d_])")
+# Combining marks left after NFKC on a Latin letter or digit (strike-through, overlays).
+_STRAY_MARKS = re.compile(r"(?<=[A-Za-z0-9])[\u0300-\u036f\u1ab0-\u1aff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
+def _fold_confusables(text: str) -> str:
+    """Fold look-alike letters word by word: in a word that mixes them with Latin letters or
+    digits ("Bеthan"), and in a word made only of look-alikes ("Сое") when the text around it
+    is Latin; a question written in Cyrillic or Greek is left as it is."""
+    if not any(c in CONFUSABLES for c in text):
+        return text
+    words = _WORD.findall(text)
+    pure = {w for w in words if all(c in CONFUSABLES or not c.isalpha() for c in w)
+            and any(c in CONFUSABLES for c in w)}
+    other = [c for w in words if w not in pure for c in w if c.isalpha()]
+    latin = sum(1 for c in other if c.isascii())
+    latin_text = latin > 0 and latin >= len(other) - latin
+
+    def fold(m: re.Match) -> str:
+        w = m.group(0)
+        if not any(c in CONFUSABLES for c in w):
+            return w
+        if any(c.isascii() for c in w) or (w in pure and latin_text):
+            return w.translate(_CONFUSABLE_TABLE)
+        return w
+    return _WORD.sub(fold, text)
+
+
+def _join_spelled(m: re.Match) -> str:
+    letters = m.group(0)[::len(m.group("sep")) + 1]
+    # "B e t h a n C l a r k": a capital after a small letter starts the next word
+    return re.sub(r"(?<=[^\W\d_A-Z])(?=[A-Z])", " ", letters) if m.group("sep") == " " else letters
+
+
 def normalise_text(text: str) -> str:
-    """Compatibility forms folded (full-width digits and letters become ASCII) and invisible
-    format characters removed, so an identifier cannot hide from the scanner in look-alike
-    characters ("９４３ ４７６ ５９１９", "943\u200b476\u200b5919")."""
+    """What the scanner sees: compatibility forms folded (full-width digits and letters become
+    ASCII), invisible format characters and stray combining marks removed, Cyrillic and Greek
+    look-alike letters folded to Latin ("Bеthan"), letters spelled out with a separator joined
+    ("B-e-t-h-a-n" -> "Bethan") and an initial glued to a surname split ("S.Halsall" ->
+    "S. Halsall"), so an identifier cannot hide from the scanner in look-alike characters
+    ("９４３ ４７６ ５９１９", "943\u200b476\u200b5919")."""
     text = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = _STRAY_MARKS.sub("", text)
+    text = _fold_confusables(text)
+    text = _SPELLED.sub(_join_spelled, text)
+    return re.sub(r"(?<![\w.])([A-Z])\.(?=[A-Z][a-z])", r"\1. ", text)
 
 
 def screen(raw: str | bytes, max_chars: int, scanner=None) -> Screened:
@@ -130,3 +192,131 @@ def screen(raw: str | bytes, max_chars: int, scanner=None) -> Screened:
                                          "Try, for example, 'What was the population of Liverpool in 2020?'"),
                         "no_data")
     return Screened(text, findings)
+
+
+# -- the last line before storage ---------------------------------------------------------
+# Separators that may sit between the digits of one identifier ("466,365,5025", "4 6 6 - 3 6 5").
+_DSEP = r"(?:[ \t]*[.,:;/_|\\~*-][ \t]*|[ \t]{1,2})"
+_DIGIT_RUN = re.compile(rf"\d(?:{_DSEP}?\d)*")
+_YEARISH = r"(?:19|20)\d\d(?:[/-]\d\d(?!\d))?"          # 2019, 2019/20
+_DATE = r"(?:(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)\d\d|(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))"
+_SAFE_RUN = re.compile(rf"(?:{_DATE}|{_YEARISH})(?:{_DSEP}(?:{_DATE}|{_YEARISH}))*")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3}){2}(?:\.\d+)?")       # 1,564,015 (7 to 9 digits)
+_ONS_CODE = re.compile(r"[EWSNK]\d{8}")                        # E01006512: public area codes
+_NUM_WORD = (r"(?:zero|nought|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple)"
+             r"(?![a-z])")
+_SPELLED_DIGITS = re.compile(rf"(?<![a-z]){_NUM_WORD}(?:[\s,.;:/_-]+{_NUM_WORD}){{5,}}", re.I)
+_TLD = (r"(?:com|org|net|uk|gov|nhs|ac|io|info|edu|me|co|eu|ie|de|fr|biz|online|email|scot|wales|"
+        r"cymru|london|example)")
+_LOCAL = r"(?<![\w.+-])[a-z0-9][\w.+-]*"
+_LABEL = r"[a-z0-9][\w-]*"
+_OPEN, _CLOSE = r"[\[({<]?[ \t]*", r"[ \t]*[\])}>]?"
+_EMAIL_SHAPES = re.compile(
+    _LOCAL + r"(?:"
+    rf"[@#＠]{_LABEL}(?:\.{_LABEL})*\.[a-z]{{2,24}}(?![\w])"                      # a@b.c, a#b.org
+    rf"|[ \t]*[@#＠][ \t]*{_LABEL}(?:[ \t]*[.,][ \t]*{_LABEL})*[ \t]*[.,][ \t]*{_TLD}(?![\w])"  # a @ b . org, a@b,org
+    rf"|[ \t]*{_OPEN}\bat\b{_CLOSE}[ \t]*{_LABEL}"                                 # a at b dot com
+    rf"(?:[ \t]*{_OPEN}(?:\bdot\b|[.,]){_CLOSE}[ \t]*{_LABEL})*[ \t]*{_OPEN}(?:\bdot\b|[.,]){_CLOSE}[ \t]*{_TLD}(?![\w])"
+    rf"|[ \t]+at[ \t]+{_LABEL}(?:[ \t]+{_LABEL})?[ \t]+"                              # a at b org
+    r"(?:com|org|net|edu|info|io|(?:co|org|ac|gov|nhs|ltd|plc|sch|me)[ \t]+uk|nhs[ \t]+net)(?![\w]))",
+    re.I)
+_NINO_SHAPE = re.compile(
+    r"(?<![a-z0-9])(?!bg|gb|nk|kn|nt|tn|zz)[a-ceghj-pr-tw-z][ \t.,:;/_|-]{0,3}[a-ceghj-npr-tw-z]"
+    r"(?:[ \t.,:;/_|-]{0,3}\d){6}[ \t.,:;/_|-]{0,3}[a-d](?![a-z0-9])", re.I)
+_POSTCODE_SHAPE = re.compile(
+    r"(?<![a-z0-9])[a-pr-uwyz][a-hk-y]?\d[a-z\d]?[ \t]*[-_./,:;|\\][ \t]*\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])", re.I)
+# Two-letter words that are also valid NI prefixes: "at 10:30:45 a.m." is a time, not a number.
+_SHORT_WORDS = {"am", "an", "as", "at", "be", "by", "he", "me", "my", "no", "ok", "on", "or", "so",
+                "to", "up", "us", "we"}
+
+
+def nino_shape_ok(value: str) -> bool:
+    """A National Insurance shape that is not a time or a version written after a short word
+    ("at 10:30:45 a", "on 1.2.3.4.5.6 b")."""
+    prefix = "".join(re.findall(r"[A-Za-z]", value)[:2])
+    if prefix.islower() and prefix in _SHORT_WORDS and re.search(r"\d[^\d\s]+\d", value):
+        return False
+    return True
+
+
+def ordinal_inward(value: str) -> bool:
+    """ "A5 3rd", "M6-1st": the inward part of a postcode shape is an ordinal."""
+    return bool(re.search(r"(?i)(?:1st|2nd|3rd|\dth)$", value.strip()))
+
+
+def _mask_digit_run(m: re.Match) -> str:
+    run = m.group(0)
+    if sum(c.isdigit() for c in run) < 7:
+        return run
+    if _SAFE_RUN.fullmatch(run) or _THOUSANDS.fullmatch(run):
+        return run                       # years, year ranges, dates; a number such as 1,564,015
+    before = m.string[max(0, m.start() - 2):m.start()]
+    if len(run) == 8 and before[-1:] in "EWSNK" and before[-1:] and not before[:-1].isalnum() \
+            and _ONS_CODE.fullmatch(before[-1] + run) and not m.string[m.end():m.end() + 1].isalnum():
+        return run                       # an ONS area code (E01006512)
+    return "<NUMBER>"
+
+
+def sanitise_for_storage(text: str) -> str:
+    """The last line before free text is stored (audit log, review queue): masks whatever is
+    shaped like an identifier and survived the scanner's redaction.
+
+    - runs of 7 or more digits with short separators between them ("466,365,5025",
+      "07710,451582", "NHS4663655025x") -> "<NUMBER>"; kept: years and year ranges
+      ("2017, 2018 and 2019", "2019-2020", "2019/20"), dates, a number written with thousands
+      separators ("1,564,015") and ONS area codes ("E01006512", "E08000012");
+    - six or more digits spelled out ("four six six three ...") -> "<NUMBER>";
+    - e-mail-like shapes ("a@b.c", "a # b . c", "a@b,org", "a at b dot c", "a at b org")
+      -> "<EMAIL_ADDRESS>";
+    - National Insurance shapes with any separators ("RG-82-22-06-C") -> "<UK_NINO>";
+    - postcodes with a separator other than a space ("L35-8NU", "L35_8NU") -> "<UK_POSTCODE>".
+
+    Pure: no scanner, no I/O.  Never applied to the text the planner plans on."""
+    if not isinstance(text, str) or not text:
+        return text
+    text = normalise_text(text)
+    text = _EMAIL_SHAPES.sub("<EMAIL_ADDRESS>", text)
+    text = _SPELLED_DIGITS.sub(lambda m: "<NUMBER>" if _spelled_len(m.group(0)) >= 6 else m.group(0), text)
+    text = _NINO_SHAPE.sub(lambda m: "<UK_NINO>" if nino_shape_ok(m.group(0)) else m.group(0), text)
+    text = _POSTCODE_SHAPE.sub(lambda m: m.group(0) if ordinal_inward(m.group(0)) else "<UK_POSTCODE>", text)
+    return _DIGIT_RUN.sub(_mask_digit_run, text)
+
+
+def _spelled_len(run: str) -> int:
+    n, mult = 0, 1
+    for w in re.findall(r"[a-z]+", run.lower()):
+        if w in ("double", "triple"):
+            mult = 2 if w == "double" else 3
+            continue
+        n += mult
+        mult = 1
+    return n
+
+
+def sanitise_fields(fields: dict, names=None) -> dict:
+    """``sanitise_for_storage`` over the free-text fields of a record (strings, and strings
+    in lists), the rest untouched."""
+    names = STORAGE_TEXT_FIELDS if names is None else names
+    out = dict(fields)
+    for k in names:
+        v = out.get(k)
+        if k == "conversation":
+            out[k] = sanitise_conversation_id(v)
+        elif isinstance(v, str):
+            out[k] = sanitise_for_storage(v)
+        elif isinstance(v, (list, tuple)):
+            out[k] = [sanitise_for_storage(x) if isinstance(x, str) else x for x in v]
+    return out
+
+
+def sanitise_conversation_id(value):
+    """A conversation id as stored: the app's own ids ("c-" and 12 hex digits) as they are,
+    any other (a client may send any string) through ``sanitise_for_storage``."""
+    if not isinstance(value, str) or re.fullmatch(r"c-[0-9a-f]{12}", value):
+        return value
+    return sanitise_for_storage(value)
+
+
+# Free text that can carry what a person typed: questions, reasons, purposes, conversation ids.
+STORAGE_TEXT_FIELDS = ("question", "reason", "purpose", "purpose_stated", "decision_reason",
+                       "conversation", "detail", "note", "message", "ungrounded")

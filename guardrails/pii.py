@@ -15,6 +15,14 @@ Entities (Presidio's own names):
                     "Dr X", "patient X Y"); ``Settings.spacy_model`` (COMMONS_SPACY_MODEL)
                     names an installed spaCy model or a folder to use instead (real NER).
 
+Identifiers bent out of shape are recognised too (one recogniser class each): digits with any
+short separators or letters glued on, with the NHS check digit ("466,365,5025",
+"id=NHS4663655025"); digits read out as words (UK_NHS when the ten digits validate, else
+PHONE_NUMBER); e-mails with '#', 'at', spaces or a comma for a dot; NI numbers and postcodes with
+any separators; mobiles with commas or without the leading 0.  Digits grouped like a list of
+figures ("500,474; 2020", "2027 - 87 - 2019") are not identifiers.  Look-alike letters and
+spelled-out names are folded by ``guardrails.inbound.normalise_text`` before the scan.
+
 Each span gets one entity: overlapping results (Presidio's NHS recogniser and the phone
 recogniser on the same digits, a name inside an e-mail address) are resolved to the longest
 span, then by a fixed priority.  Place names of the Liverpool City Region (wards, local
@@ -41,6 +49,7 @@ from pathlib import Path
 from typing import Iterable
 
 from assistant.errors import CommonsError, ConfigError
+from guardrails.inbound import nino_shape_ok, ordinal_inward
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +241,8 @@ def ruler_patterns(firsts: list[str], surns: list[str], places: Iterable[str]) -
                  "marco", "theo", "neil", "scott", "ryan", "owen", "oscar", "harvey", "lewis",
                  "thomas", "martin", "george", "oliver", "henry", "arthur", "albert", "james",
                  "francis", "logan", "cameron", "dylan", "maria", "paul", "luke", "mark", "gary",
-                 "william", "victoria", "charles", "stuart", "graham", "dennis", "frances"}
+                 "william", "victoria", "charles", "stuart", "graham", "dennis", "frances",
+                 "grace", "poppy", "ivy", "willow", "harper", "luna", "florence", "jude", "teddy"}
     single = sorted(set(firsts) - ambiguous - place_words - _STOP)
     p: list[dict] = []
     cap = {"IS_TITLE": True}
@@ -249,9 +259,14 @@ def ruler_patterns(firsts: list[str], surns: list[str], places: Iterable[str]) -
               "pattern": [{**first_any, **cap}, {**name_like, **cap, "LOWER": {"NOT_IN": sorted(_STOP | place_words)}}]})
     # A known, unambiguous first name on its own, capitalised ("ask Priya").
     p.append({"label": "PERSON", "id": "gaz", "pattern": [{"LOWER": {"IN": single}, **cap}]})
-    # A known surname after a known first initial ("J. Smith", "J Smith").
+    # A known surname after an initial ("J. Smith", "J Smith"; spaCy keeps "J." as one token;
+    # never "A" or "I" without a full stop: "A Baker in Kirkby"), in lower case only with the
+    # full stop ("s. halsall").
     p.append({"label": "PERSON", "id": "gaz",
-              "pattern": [{"TEXT": {"REGEX": r"^[A-Z]$"}}, {"ORTH": ".", "OP": "?"}, {**surn_any, **cap}]})
+              "pattern": [{"TEXT": {"REGEX": r"^(?:[B-HJ-Z]|[A-Z]\.)$"}}, {"ORTH": ".", "OP": "?"},
+                          {**surn_any, **cap}]})
+    p.append({"label": "PERSON", "id": "gaz",
+              "pattern": [{"TEXT": {"REGEX": r"^[a-z]\.$"}}, surn_any]})
 
     def ctx(prefix: list[dict], title_only: bool, suffix: list[dict] | None = None):
         for slot in _name_slots(title_only):
@@ -350,6 +365,62 @@ def _resolve_model(spacy_model: str, cache_dir: Path, data_dir: Path | None) -> 
 
 # -- recognisers -------------------------------------------------------------------------------
 _TLD = None
+# Short separators that may sit between the digits of one identifier: a punctuation mark with
+# optional spaces around it, or one or two spaces ("466,365,5025", "4 6 6 - 3 6 5").
+_PUNCT = r"[.,:;/_|\\~*-]"
+_SEP = rf"(?:[ \t]*{_PUNCT}[ \t]*|[ \t]{{1,2}})"
+# A calendar date inside a digit run ("01/04/2021 10") is not an identifier.
+_DATE_IN = re.compile(r"(?<!\d)(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:19|20)\d\d(?!\d)")
+_THOUSANDS_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_TLD_WORDS = {"com", "org", "net", "uk", "co", "ac", "gov", "nhs", "io", "me", "info", "edu"}
+_NUMBER_WORDS = {"zero", "nought", "oh", "one", "two", "three", "four", "five", "six", "seven",
+                 "eight", "nine", "double", "triple"}
+
+
+def _separators(text: str) -> list[str]:
+    """What stands between each pair of consecutive letters or digits in ``text``."""
+    return re.split(r"[A-Za-z0-9]", text.strip())[1:-1]
+
+
+def _grouping_ok(text: str, phone: bool = False) -> bool:
+    """Digits split like an identifier, not like a list of numbers ("12, 45, 67, 89, 10",
+    "500,474; 2020").  One separator throughout, none of them a comma, semicolon or colon:
+    any grouping ("46 63 65 50 25").  Otherwise one digit per group ("4 6 6 - 3 6 5 - ...")
+    or the usual groups: 3-3-4 for an NHS number; for a phone number no group after the
+    first shorter than three digits and at most four groups ("07710,451582", "0771:045:1582");
+    never a number with thousands separators beside another ("500,474; 2020"), nor (for an NHS
+    number) a year among other groups ("2027 - 87 - 2019")."""
+    groups = re.findall(r"\d+", text)
+    seps = {re.sub(r"[ \t]+", " ", x) for x in re.findall(r"\D+", text.strip())}
+    sizes = [len(g) for g in groups]
+    if not phone and len(groups) > 1 and sizes != [3, 3, 4] \
+            and any(re.fullmatch(r"(?:19|20)\d\d", g) for g in groups):
+        return False                     # "2027 - 87 - 2019", "119523 / 2012": figures and years
+    if len(seps) <= 1 and not any(c in x for x in seps for c in ",;:"):
+        return True
+    if set(sizes) == {1}:
+        return True
+    if len(seps) > 1 and re.search(r"\d,\d", text):
+        return False                     # a number written with thousands separators, then another
+    if phone:
+        return len(sizes) <= 4 and min(sizes[1:], default=3) >= 3
+    return sizes == [3, 3, 4]
+
+
+def _one_separator(seps: list[str], group_ends: set[int]) -> bool:
+    """Separators inside the groups of an identifier are all absent, or all present and the
+    same; between groups (``group_ends``) anything goes."""
+    inner = {x for i, x in enumerate(seps) if i not in group_ends}
+    return inner == {""} or (len(inner) == 1 and "" not in inner) or not inner
+
+
+def nhs_valid(digits: str) -> bool:
+    """Ten digits with a valid NHS modulus-11 check digit (not all the same digit)."""
+    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
+        return False
+    d = [int(c) for c in digits]
+    check = 11 - sum(x * w for x, w in zip(d[:9], range(10, 1, -1))) % 11
+    return check != 10 and (0 if check == 11 else check) == d[9]
 
 
 def _tld_extractor():
@@ -361,7 +432,7 @@ def _tld_extractor():
 
 
 def _recognizers():
-    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
     from presidio_analyzer.predefined_recognizers import (EmailRecognizer, NhsRecognizer,
                                                           PhoneRecognizer, UkNinoRecognizer,
                                                           UkPostcodeRecognizer)
@@ -412,27 +483,40 @@ def _recognizers():
             return len(national) in (9, 10) and national[0] in "12378"
 
     class ObfuscatedNhsRecognizer(PatternRecognizer):
-        """An NHS number written to dodge the usual shapes: dots, slashes or a space between
-        every digit ("466.365.5025", "4 6 6 3 6 5 5 0 2 5"); the check digit must be valid."""
+        """An NHS number written to dodge the usual shapes: any short separators between the
+        digits ("466.365.5025", "466,365,5025", "466:365:5025", "4 6 6 - 3 6 5 - 5 0 2 5",
+        "4 6 6 3 6 5 5 0 2 5") and letters glued on either side ("NHS4663655025",
+        "466-365-5025x"); the check digit must be valid and no digit may run on either side."""
 
-        PATTERNS = [Pattern("NHS (any separators)", r"(?<![\w.])\d(?:[\s./_-]{1,2}\d|\d){9}(?![\w]|[./_-]\d)", 0.5)]
+        PATTERNS = [Pattern("NHS (any separators)",
+                            rf"(?<!\d{_SEP}?)\d(?:{_SEP}?\d){{9}}(?!{_SEP}?\d)", 0.5),
+                    # 3-3-4 with one tight separator, next to another number ("466,365,5025, 2019")
+                    Pattern("NHS (one separator, among numbers)",
+                            rf"(?<!\d)(?<!\d[ \t]?{_PUNCT})\d{{3}}(?P<s>{_PUNCT})\d{{3}}(?P=s)\d{{4}}(?!\d|(?P=s)\d)",
+                            0.5)]
 
         def __init__(self):
             super().__init__(supported_entity="UK_NHS", patterns=self.PATTERNS,
                              supported_language="en", name="ObfuscatedNhsRecognizer")
 
         def validate_result(self, pattern_text: str):
-            digits = [int(c) for c in re.sub(r"\D", "", pattern_text)]
-            if len(digits) != 10:
-                return False
-            check = 11 - sum(d * w for d, w in zip(digits[:9], range(10, 1, -1))) % 11
-            return (0 if check == 11 else check) == digits[9] and check != 10
+            return (nhs_valid(re.sub(r"\D", "", pattern_text)) and not _DATE_IN.search(pattern_text)
+                    and _grouping_ok(pattern_text))
 
     class ObfuscatedPhoneRecognizer(PatternRecognizer):
-        """A GB phone number with a separator between every digit ("0 7 7 0 0 ...", "0151.496.0123")."""
+        """A GB phone number with any short separators between the digits ("0 7 7 0 0 ...",
+        "0151.496.0123", "07710,451582", "0771:045:1582"), letters glued in front ("tel07710...")
+        or a mobile written without its leading 0 ("7710 451582": ten digits from 71 to 79)."""
 
-        PATTERNS = [Pattern("GB phone (any separators)",
-                            r"(?<![\w.+])(?:\+\s?4\s?4|0)(?:[\s./_-]{1,2}\d|\d){9,10}(?![\w]|[./_-]\d)", 0.5)]
+        PATTERNS = [
+            Pattern("GB phone (any separators)",
+                    rf"(?<![\d+]{_SEP}?)(?:\+[ \t]?4[ \t]?4(?:[ \t]?\(0\))?|0)(?:{_SEP}?\d){{9,10}}(?!{_SEP}?\d)", 0.5),
+            Pattern("GB phone (one separator, among numbers)",
+                    rf"(?<!\d)(?<!\d[ \t]?{_PUNCT})0\d{{2,4}}(?P<s>{_PUNCT})\d{{3,6}}(?:(?P=s)\d{{3,4}})?"
+                    rf"(?!\d|(?P=s)\d)", 0.5),
+            Pattern("GB mobile (no leading 0)",
+                    rf"(?<![\d+]{_SEP}?)7(?:{_SEP}?\d){{9}}(?!{_SEP}?\d)", 0.45),
+        ]
 
         def __init__(self):
             super().__init__(supported_entity="PHONE_NUMBER", patterns=self.PATTERNS,
@@ -440,7 +524,19 @@ def _recognizers():
 
         def validate_result(self, pattern_text: str):
             digits = re.sub(r"\D", "", pattern_text)
-            national = digits[2:] if digits.startswith("44") else digits[1:]
+            if _DATE_IN.search(pattern_text) or _THOUSANDS_NUMBER.fullmatch(pattern_text.strip()) \
+                    or not _grouping_ok(re.sub(r"^\s*\+[ \t]?4[ \t]?4(?:[ \t]?\(0\))?[ \t]*", "0", pattern_text),
+                                        phone=True):
+                return False
+            if pattern_text.lstrip().startswith("+"):
+                national = digits[2:]
+            elif digits.startswith("0"):
+                national = digits[1:]
+            else:                                # a mobile without its 0: 7[1-9] and 8 more digits,
+                sizes = [len(g) for g in re.findall(r"\d+", pattern_text)]   # grouped as a mobile is
+                seps = set(re.findall(r"\D+", pattern_text.strip()))
+                return (len(digits) == 10 and digits[1] != "0" and len(seps) <= 1
+                        and (sizes in ([10], [4, 6], [4, 3, 3], [5, 5]) or set(sizes) == {1}))
             return len(national) in (9, 10) and national[0] in "12378"
 
     class ObfuscatedEmailRecognizer(PatternRecognizer):
@@ -461,11 +557,150 @@ def _recognizers():
             # spelt out: at least one 'at' or 'dot' word (a plain address is the e-mail recogniser's)
             return bool(re.search(r"(?i)(?<![\w])(at|dot)(?![\w])|[\[({<]", pattern_text))
 
+    class LooseEmailRecognizer(PatternRecognizer):
+        """E-mail addresses bent out of shape: '#' for '@' ("bclark45#example.org"), spaces
+        around '@' and '.' ("bclark45 @ example . org"), a comma for a dot ("bclark45@example,org"),
+        and 'at' with the domain's words and a bare top-level domain ("bclark45 at example org",
+        "jo at example co uk").  The rebuilt address must end in a real public suffix."""
+
+        PATTERNS = [
+            Pattern("e-mail ('#', spaces, commas)",
+                    r"(?<![\w.+-])[a-z0-9][\w.+-]*[ \t]*[@#][ \t]*[a-z0-9][\w-]*"
+                    r"(?:[ \t]*[.,][ \t]*[a-z0-9][\w-]*)+(?![\w])", 0.55),
+            Pattern("e-mail ('at', bare domain words)",
+                    r"(?<![\w.+-])[a-z0-9][\w.+-]*[ \t]+at[ \t]+[a-z0-9][\w-]*(?:[ \t]+[a-z0-9][\w-]*)?[ \t]+"
+                    r"(?:com|org|net|edu|info|io|(?:co|org|ac|gov|nhs|ltd|plc|sch|me)[ \t]+uk|nhs[ \t]+net)(?![\w])",
+                    0.55),
+        ]
+
+        def __init__(self):
+            super().__init__(supported_entity="EMAIL_ADDRESS", patterns=self.PATTERNS,
+                             supported_language="en", name="LooseEmailRecognizer")
+
+        def validate_result(self, pattern_text: str):
+            m = re.match(r"(?is)\s*([\w.+-]+?)\s*(?:[@#]|\s(?:at)\s)\s*(.+)$", pattern_text)
+            if not m:
+                return False
+            local, domain = m.group(1), m.group(2)
+            labels = [w for w in re.split(r"[\s.,]+", domain) if w]
+            if not labels or any(w.lower() in _STOP and w.lower() not in _TLD_WORDS for w in labels):
+                return False
+            if "@" not in pattern_text and "#" not in pattern_text and local.lower() in _STOP:
+                return False
+            return _tld_extractor()(local + "@" + ".".join(labels)).suffix != ""
+
+    class SeparatedNinoRecognizer(PatternRecognizer):
+        """A National Insurance number with separators between any of its characters
+        ("RG-82-22-06-C", "R G 8 2 2 2 0 6 C", "RG/822206/C"); valid prefixes only."""
+
+        _S = r"[ \t.,:;/_|\\-]{0,3}"
+        PATTERNS = [Pattern("NI number (any separators)",
+                            r"(?<![a-z0-9])(?!bg|gb|nk|kn|nt|tn|zz)[a-ceghj-pr-tw-z]" + _S + r"[a-ceghj-npr-tw-z]"
+                            r"(?:" + _S + r"\d){6}" + _S + r"[a-d](?![a-z0-9])", 0.5)]
+
+        def __init__(self):
+            super().__init__(supported_entity="UK_NINO", patterns=self.PATTERNS,
+                             supported_language="en", name="SeparatedNinoRecognizer")
+
+        def validate_result(self, pattern_text: str):
+            # separators between the groups ("RG-82-22-06-C", "RG/822206/C") or one separator
+            # between every character ("R G 8 2 2 2 0 6 C")
+            if not _one_separator(_separators(pattern_text), {1, 3, 5, 7}):
+                return False
+            return nino_shape_ok(pattern_text)
+
+    class SeparatedPostcodeRecognizer(PatternRecognizer):
+        """A full postcode with separators other than one space: "L35-8NU", "L35_8NU", "CH41/5LH",
+        "L 3 5 8 N U".  Never an outcode alone, never an ONS code, never "A5-3rd"."""
+
+        _S = r"[ \t.,:;/_|\\-]{0,3}"
+        _OUT = (r"(?:[a-pr-uwyz]" + _S + r"\d(?:" + _S + r"[abcdefghjkpstuw\d])?"
+                r"|[a-pr-uwyz]" + _S + r"[a-hk-y]" + _S + r"\d(?:" + _S + r"[abehmnprvwxy\d])?)")
+        PATTERNS = [Pattern("postcode (any separators)",
+                            r"(?<![a-z0-9])" + _OUT + _S + r"\d" + _S + r"[abd-hjlnp-uw-z]" + _S
+                            + r"[abd-hjlnp-uw-z](?![a-z0-9])", 0.5)]
+
+        def __init__(self):
+            super().__init__(supported_entity="UK_POSTCODE", patterns=self.PATTERNS,
+                             supported_language="en", name="SeparatedPostcodeRecognizer")
+
+        def validate_result(self, pattern_text: str):
+            compact = re.sub(r"[^A-Za-z0-9]", "", pattern_text)
+            if ordinal_inward(compact) or not 5 <= len(compact) <= 7:
+                return False
+            # a separator between the outward and inward codes ("L35-8NU") or one separator
+            # between every character ("L 3 5 8 N U"); never "A, L9 2DL" (a list item, a postcode)
+            seps = _separators(pattern_text)
+            if not _one_separator(seps, {len(seps) - 3}):
+                return False
+            # a plain "L8 7SS" / "l87ss" is the postcode recogniser's; here a separator must be
+            # something other than one space between outward and inward code
+            return re.fullmatch(r"[A-Za-z0-9]+ ?[A-Za-z0-9]{3}", pattern_text) is None
+
+    class SpelledDigitsRecognizer(EntityRecognizer):
+        """Digits read out as words ("four six six three six five five zero two five",
+        "oh seven seven one oh ...", "double five"), alone or mixed with figures: six or more
+        digits are an identifier.  UK_NHS when the ten digits carry a valid check digit,
+        otherwise PHONE_NUMBER (a number a person can be reached or found by)."""
+
+        _WORD = (r"(?:zero|nought|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple)"
+                 r"(?![a-z])")
+        _RUN = re.compile(r"(?<![\w])(?:" + _WORD + r"|\d+)(?:[\s,.;:/_-]+(?:" + _WORD + r"|\d+(?![\w])))+", re.I)
+        _VALUES = {"zero": "0", "nought": "0", "oh": "0", "o": "0", "one": "1", "two": "2",
+                   "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
+                   "nine": "9"}
+
+        def __init__(self):
+            super().__init__(supported_entities=["UK_NHS", "PHONE_NUMBER"], supported_language="en",
+                             name="SpelledDigitsRecognizer")
+
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            out = []
+            for m in self._RUN.finditer(text):
+                span = self._read(m)
+                if span is None:
+                    continue
+                start, end, digits = span
+                entity = "UK_NHS" if len(digits) == 10 and nhs_valid(digits) else "PHONE_NUMBER"
+                if entity in entities:
+                    out.append(RecognizerResult(entity, start, end, 0.6))
+            return out
+
+        def _read(self, m):
+            """(start, end, digits) of the run, trimmed to whole numbers; None when fewer than
+            three digits come from words or fewer than six in all."""
+            digits, from_words, mult, start, end = "", 0, 1, None, None
+            for t in re.finditer(r"[a-z]+|\d+", m.group(0), re.I):
+                w = t.group(0).lower()
+                if w in ("double", "triple"):
+                    mult = 2 if w == "double" else 3
+                    continue
+                if w.isdigit():
+                    digits += w * mult
+                else:
+                    if w == "o" and start is None:
+                        continue            # a bare "o" counts only inside a number
+                    digits += self._VALUES[w] * mult
+                    from_words += mult
+                mult = 1
+                start = m.start() + t.start() if start is None else start
+                end = m.start() + t.end()
+            if start is None or from_words < 3 or len(digits) < 6:
+                return None
+            return start, end, digits
+
     return [
         OfflineEmailRecognizer(),
         ObfuscatedEmailRecognizer(),
+        LooseEmailRecognizer(),
         ObfuscatedNhsRecognizer(),
         ObfuscatedPhoneRecognizer(),
+        SpelledDigitsRecognizer(),
+        SeparatedNinoRecognizer(),
+        SeparatedPostcodeRecognizer(),
         PhoneRecognizer(supported_regions=("GB",), leniency=1),
         GbPhonePatternRecognizer(),
         NhsRecognizer(),
@@ -530,7 +765,8 @@ class PiiScanner:
         # Fast path for the built-in pipeline: a text with no digit, '@' and no word the names
         # pipeline can react to holds nothing to find.
         self._triggers = (set(first_names()) | set(surnames()) | _TRIM | set(TITLES) | set(RELATIONS)
-                          | {"name", "called", "named", "patient", "contact", "at", "dot"})
+                          | {"name", "called", "named", "patient", "contact", "at", "dot"}
+                          | _NUMBER_WORDS | _TLD_WORDS)
         self._cache: OrderedDict[str, tuple[Finding, ...]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()

@@ -6,7 +6,8 @@ reason; nobody reviews their own request.  Once approved, the requester can fetc
 exactly once; the pipeline re-runs it through the same disclosure control at that moment.
 
 Stored in SQLite under COMMONS_HOME (shared with the disclosure ledger), so the app and the
-CLI can work on the queue at the same time.
+CLI can work on the queue at the same time.  The question (already redacted by the caller) and
+the steward's reason go through ``sanitise_for_storage`` before they are written.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from assistant.errors import ReviewError
 from assistant.types import Actor, same_person
+from guardrails.inbound import sanitise_conversation_id, sanitise_for_storage
 
 STATES = ("pending", "approved", "denied", "released")
 
@@ -85,6 +87,8 @@ class ReviewQueue:
     def create(self, actor: Actor, purpose: str, question: str, datasets, rule: str, reason: str,
                plan: dict | None = None, sql: str | None = None, conversation: str | None = None) -> ReviewRequest:
         rid = f"R-{secrets.token_hex(4).upper()}"
+        question = sanitise_for_storage(question)
+        conversation = sanitise_conversation_id(conversation)
         req = ReviewRequest(id=rid, created=_now(), requester=actor.id, role=actor.role, purpose=purpose,
                             question=question, datasets=tuple(datasets), rule=rule, reason=reason, plan=plan,
                             sql=sql, conversation=conversation)
@@ -140,7 +144,7 @@ class ReviewQueue:
         con = self._connect()
         try:
             cur = con.execute("UPDATE reviews SET state=?, steward=?, decision_reason=?, decided_at=? "
-                              "WHERE id=? AND state='pending'", (state, steward.id, reason.strip()[:1000], _now(), req.id))
+                              "WHERE id=? AND state='pending'", (state, steward.id, sanitise_for_storage(reason.strip())[:1000], _now(), req.id))
             if cur.rowcount != 1:
                 raise ReviewError(f"Request {req.id} is already {self.get(req.id).state}; it can be decided only once.")
         finally:

@@ -834,12 +834,16 @@ def _decide_checks(c: Contribution, steward: str, reason: str) -> None:
                           "another steward must review it.")
 
 
+def _clean_reason(reason: str) -> str:
+    """A steward's reason as stored (meta.json, the audit log): identifiers redacted by the
+    scanner, then ``sanitise_for_storage``."""
+    from guardrails.inbound import normalise_text, redact, sanitise_for_storage
+    return sanitise_for_storage(redact(normalise_text(str(reason)))[0])
+
+
 def _audit(settings, event: str, **fields) -> None:
     try:
         from guardrails.audit import AuditLog
-        from guardrails.inbound import redact
-        if "reason" in fields and fields["reason"]:
-            fields["reason"] = redact(str(fields["reason"]))[0]
         AuditLog(settings.audit_path).append(event, **fields)
     except CommonsError as e:              # the decision stands; the log says why it is missing
         log.warning("could not audit %s: %s", event, e)
@@ -855,7 +859,7 @@ def approve_contribution(cid: str, steward: str, reason: str, settings, scanner:
         result = ingest(folder / "upload.csv", load_datasheet(folder / "datasheet.yaml"), settings, scanner,
                         progress)
         decided = Contribution(**{**{k: getattr(c, k) for k in c.__dataclass_fields__ if k != "path"},
-                                  "state": "approved", "steward": str(steward), "reason": str(reason),
+                                  "state": "approved", "steward": str(steward), "reason": _clean_reason(reason),
                                   "decided_at": _now(), "report": result.report})
         _save_meta(folder, decided)
         # Published without its direct identifiers; the upload that carried them is not kept.
@@ -864,7 +868,7 @@ def approve_contribution(cid: str, steward: str, reason: str, settings, scanner:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(folder, target)
     _audit(settings, "contribution", action="approve", contribution=cid, dataset=c.dataset,
-           submitter=c.submitter, steward=str(steward), reason=reason, rows=result.rows)
+           submitter=c.submitter, steward=str(steward), reason=decided.reason, rows=result.rows)
     return _contribution(target)
 
 
@@ -875,7 +879,7 @@ def deny_contribution(cid: str, steward: str, reason: str, settings) -> Contribu
         _decide_checks(c, steward, reason)
         folder = c.path
         decided = Contribution(**{**{k: getattr(c, k) for k in c.__dataclass_fields__ if k != "path"},
-                                  "state": "denied", "steward": str(steward), "reason": str(reason),
+                                  "state": "denied", "steward": str(steward), "reason": _clean_reason(reason),
                                   "decided_at": _now()})
         _save_meta(folder, decided)
         (folder / "upload.csv").unlink(missing_ok=True)
@@ -883,5 +887,5 @@ def deny_contribution(cid: str, steward: str, reason: str, settings) -> Contribu
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(folder, target)
     _audit(settings, "contribution", action="deny", contribution=cid, dataset=c.dataset,
-           submitter=c.submitter, steward=str(steward), reason=reason)
+           submitter=c.submitter, steward=str(steward), reason=decided.reason)
     return _contribution(target)

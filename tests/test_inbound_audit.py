@@ -13,7 +13,7 @@ import pytest
 
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
-from assistant.types import Question
+from assistant.types import Actor, Question
 from guardrails.audit import AuditLog
 from guardrails.inbound import redact, screen
 
@@ -159,3 +159,68 @@ def test_a_torn_last_audit_line_does_not_stop_the_log(tmp_path):
     log.append("question", n=2)      # must not raise
     ok, _ = log.verify()
     assert not ok                    # the damage is still reported
+
+
+# -- identifiers written to slip past the scanner (a blind red team's forms) ----------------------
+OBFUSCATED = ["466,365,5025", "466:365:5025", "4 6 6 - 3 6 5 - 5 0 2 5", "NHS4663655025", "466-365-5025x",
+              "four six six three six five five zero two five", "bclark45 at example org",
+              "bclark45#example.org", "bclark45 @ example . org", "bclark45@example,org", "RG-82-22-06-C",
+              "R G 8 2 2 2 0 6 C", "L35-8NU", "L35_8NU", "07710,451582", "7710 451582", "stacey halsall",
+              "S. Halsall", "B\u0435than Cl\u0430rk", "B-e-t-h-a-n C-l-a-r-k"]
+# What must never be found on disk: the forms as typed, and their bare digits / local parts.
+RAW_NEEDLES = OBFUSCATED + ["4663655025", "bclark45", "RG822206C", "L358NU", "07710451582", "7710451582",
+                            "halsall", "Halsall", "Bethan", "Clark"]
+
+
+def _raw_on_disk(folder: Path) -> list[str]:
+    """Every file under COMMONS_HOME but the names pipeline's gazetteer (models/)."""
+    hits = []
+    for f in folder.rglob("*"):
+        if f.is_file() and "models" not in f.relative_to(folder).parts:
+            data = f.read_bytes()
+            for n in RAW_NEEDLES:
+                if n.encode() in data or n.encode("utf-16-le") in data:
+                    hits.append(f"{f.name}: {n!r}")
+    return hits
+
+
+def test_audit_append_masks_an_obfuscated_identifier(tmp_path):
+    """The last line: whatever reaches AuditLog.append unredacted is stored masked."""
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.append("question", question="is 466,365,5025 or bclark45#example.org in Halton?",
+               reason="four six six three six five five zero two five", purpose="commercial",
+               decision_reason="RG-82-22-06-C lives at L35-8NU", conversation="07710,451582",
+               sql="SELECT * FROM t WHERE lsoa = 'E01006512'", n=4663655025)
+    rec = json.loads(log.path.read_text(encoding="utf-8"))
+    assert rec["question"] == "is <NUMBER> or <EMAIL_ADDRESS> in Halton?"
+    assert rec["reason"] == "<NUMBER>" and rec["purpose"] == "commercial"
+    assert rec["decision_reason"] == "<UK_NINO> lives at <UK_POSTCODE>"
+    assert rec["conversation"] == "<NUMBER>"
+    assert rec["sql"].endswith("'E01006512'") and rec["n"] == 4663655025   # not free text: untouched
+    assert log.verify()[0]
+
+
+def test_obfuscated_identifiers_never_reach_audit_reviews_or_disk(tmp_path):
+    home = tmp_path / "home"
+    p = Pipeline.open(Settings.load(home=home))
+    try:
+        for i, form in enumerate(OBFUSCATED):
+            a = p.ask(Question(text=f"does {form} live in Halton? what is the population of Halton?",
+                               conversation_id=f"obf-{i}"))
+            out = json.dumps(a.to_dict(), ensure_ascii=False, default=str)
+            assert form not in out, (form, a.answer)
+        # a commercial request with an identifier in its question goes to the review queue ...
+        acme = Actor("acme-ltd", "commercial")
+        req = p.ask(Question("my nhs number is 466,365,5025 - lupus participants in Sefton", acme, "commercial"))
+        assert req.status == "needs_review" and req.review_id
+        # ... and a steward's reason can carry one too
+        p.decide_review(req.review_id, Actor("sam", "steward"), False,
+                        "no fee agreement from B-e-t-h-a-n C-l-a-r-k (466:365:5025, RG-82-22-06-C)")
+        stored = p.reviews.get(req.review_id)
+        assert "<UK_NHS>" in stored.question
+        assert "<PERSON>" in stored.decision_reason and "<UK_NHS>" in stored.decision_reason
+        assert "<UK_NINO>" in stored.decision_reason
+    finally:
+        p.close()
+    assert _raw_on_disk(home) == []
+    assert AuditLog(p.settings.audit_path).verify()[0]

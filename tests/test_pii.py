@@ -37,21 +37,35 @@ CASES = {
         ("401 023 2137", "UK_NHS"),
         # written to dodge the usual shapes (seen in a blind red team)
         ("466.365.5025", "UK_NHS"), ("4 6 6 3 6 5 5 0 2 5", "UK_NHS"), ("466/365/5025", "UK_NHS"),
+        ("466,365,5025", "UK_NHS"), ("466:365:5025", "UK_NHS"), ("4 6 6 - 3 6 5 - 5 0 2 5", "UK_NHS"),
+        ("466 / 365 / 5025", "UK_NHS"), ("466;365;5025", "UK_NHS"),
+        ("four six six three six five five zero two five", "UK_NHS"),
         ("943 476 5918", None),            # wrong check digit
-        ("4 6 6 3 6 5 5 0 2 4", None), ("2017 2018 2019", None),
-        ("1234567890", None),
+        ("4 6 6 3 6 5 5 0 2 4", None), ("2017 2018 2019", None), ("466,365,5024", None),
+        ("1234567890", None), ("500,474 and 1,564,015", None),
+        ("2019-2020", None), ("E01006512", None), ("01/04/2021 10", None),
+        ("2017, 2018, 2019 and 2020", None),
+        # lists of figures (the check digit of 5004741018 is valid)
+        ("500,474; 1018", None), ("500,474, 1018", None), ("2027 - 87 - 2019", None), ("119523 / 2012", None),
+        ("12, 45, 67, 89, 10", None),
     ],
     "UK_NINO": [
         ("AB123456C", "UK_NINO"), ("AB 12 34 56 C", "UK_NINO"), ("ab123456c", "UK_NINO"),
         ("JG 103759 A", "UK_NINO"),
+        ("RG-82-22-06-C", "UK_NINO"), ("R G 8 2 2 2 0 6 C", "UK_NINO"), ("RG/822206/C", "UK_NINO"),
+        ("rg.82.22.06.c", "UK_NINO"), ("RG:82:22:06:C", "UK_NINO"),
         ("QQ123456C", None),               # QQ is an example prefix, never issued
-        ("GB123456A", None), ("AB123456", None),
+        ("GB123456A", None), ("AB123456", None), ("Q-Q-1-2-3-4-5-6-C", None), ("GB-12-34-56-A", None),
+        ("at 10:30:45 a.m.", None), ("on 1.2.3.4.5.6 b", None),
     ],
     "UK_POSTCODE": [
         ("L8 7SS", "UK_POSTCODE"), ("CH41 5LH", "UK_POSTCODE"), ("WA10 1AB", "UK_POSTCODE"),
         ("l87ss", "UK_POSTCODE"), ("pr8 2dt", "UK_POSTCODE"), ("L1 8JQ", "UK_POSTCODE"),
+        ("L35-8NU", "UK_POSTCODE"), ("L35_8NU", "UK_POSTCODE"), ("CH41/5LH", "UK_POSTCODE"),
+        ("L 3 5 8 N U", "UK_POSTCODE"), ("wa10.1ab", "UK_POSTCODE"),
         ("L8", None), ("CH41", None), ("E01006512", None), ("E08000012", None), ("E05010946", None),
-        ("Liverpool 023A", None), ("A5 3rd", None),
+        ("Liverpool 023A", None), ("A5 3rd", None), ("A5-3rd", None), ("M62-2nd", None),
+        ("2019-2020", None), ("L8 and L4", None), ("WA10", None),
     ],
     "PHONE_NUMBER": [
         ("0151 496 0123", "PHONE_NUMBER"), ("07911 123456", "PHONE_NUMBER"),
@@ -60,18 +74,32 @@ CASES = {
         ("(0151) 496 0123", "PHONE_NUMBER"), ("0151-496-0123", "PHONE_NUMBER"),
         ("+447911123456", "PHONE_NUMBER"), ("0044 151 496 0123", "PHONE_NUMBER"),
         ("0 1 5 1 4 9 6 0 1 2 3", "PHONE_NUMBER"), ("0151.496.0123", "PHONE_NUMBER"),
+        ("07710,451582", "PHONE_NUMBER"), ("7710 451582", "PHONE_NUMBER"), ("0771:045:1582", "PHONE_NUMBER"),
+        ("0151 - 496 - 0123", "PHONE_NUMBER"), ("7911123456", "PHONE_NUMBER"),
+        ("oh seven seven one oh four five one five eight two", "PHONE_NUMBER"),
         ("500,474", None), ("2019", None), ("0151", None), ("01/04/2021", None),
-        ("2015-2021", None), ("32,844", None),
+        ("2015-2021", None), ("32,844", None), ("1,564,015", None), ("7,000,000,000", None),
+        ("7010 451582", None), ("2019-2020", None), ("one two three", None),
+        ("78; 1998; 2026", None), ("7456 / 1999 / 38", None), ("723248, 1995", None),
+        ("0, 12, 345, 678", None),
     ],
     "EMAIL_ADDRESS": [
         ("jo.bloggs@example.com", "EMAIL_ADDRESS"), ("s.okoro@nhs.net", "EMAIL_ADDRESS"),
         ("priya_patel87@hotmail.co.uk", "EMAIL_ADDRESS"), ("info+commons@kcvs.org.uk", "EMAIL_ADDRESS"),
         ("jo at example dot com", "EMAIL_ADDRESS"), ("jo.bloggs [at] example [dot] co [dot] uk", "EMAIL_ADDRESS"),
+        ("bclark45 at example org", "EMAIL_ADDRESS"), ("bclark45#example.org", "EMAIL_ADDRESS"),
+        ("bclark45 @ example . org", "EMAIL_ADDRESS"), ("bclark45@example,org", "EMAIL_ADDRESS"),
+        ("jo.bloggs at example co uk", "EMAIL_ADDRESS"),
         ("@liverpoolcc", None), ("people at risk in Halton", None), ("jo at the council", None),
+        ("staff at the nhs", None), ("#liverpool", None), ("meet at 5.30", None),
+        ("Sefton, Knowsley", None), ("jo @ Sefton, Knowsley", None),
     ],
     "PERSON": [
         ("Sarah Jones", "PERSON"), ("sarah jones", "PERSON"), ("Mohammed Hussain", "PERSON"),
         ("Chioma Okafor", "PERSON"), ("Agnieszka Nowak", "PERSON"), ("Priya Quayle", "PERSON"),
+        ("stacey halsall", "PERSON"), ("S. Halsall", "PERSON"),
+        ("s. halsall", "PERSON"), ("J. Smith", "PERSON"),
+        ("A Baker", None), ("I Hill", None),
         ("Church ward", None), ("Dr Martens", None), ("Norris Green", None), ("St Helens", None),
         ("Princes Park", None), ("Victoria ward", None), ("Kirkby", None),
     ],
@@ -89,6 +117,106 @@ def test_recogniser_table(scanner, recogniser, value, expected):
     else:
         assert (expected, value) in found, found
         assert len(found) == 1, f"one entity per span: {found}"
+
+
+@pytest.mark.parametrize("text, entity, inside", [
+    ("is id=NHS4663655025 in the data?", "UK_NHS", "4663655025"),
+    ("NHS no 466-365-5025x please", "UK_NHS", "466-365-5025"),
+    ("tel07710451582 about Kirkby", "PHONE_NUMBER", "07710451582"),
+    # next to another number: the year is not part of the identifier
+    ("NHS 466,365,5025, 2019 figures", "UK_NHS", "466,365,5025"),
+    ("in 2019, 466:365:5025 moved", "UK_NHS", "466:365:5025"),
+    ("ring 07710,451582, 2020", "PHONE_NUMBER", "07710,451582"),
+])
+def test_identifiers_with_letters_glued_on(scanner, text, entity, inside):
+    """A glued prefix or suffix, or a number beside it, does not hide the digits."""
+    assert (entity, inside) in _entities(scanner, text)
+
+
+# -- normalise_text: what the scanner sees ------------------------------------------------------
+@pytest.mark.parametrize("raw, expected", [
+    ("Bеthan Clаrk", "Bethan Clark"),                     # Cyrillic е, а
+    ("Веthаn", "Bethan"),                            # Cyrillic В, е, а
+    ("Stαcey", "Stacey"),                                      # Greek α
+    ("Does Сое live in Sefton?", "Does Coe live in Sefton?"),   # a word of look-alikes only
+    ("B-e-t-h-a-n C-l-a-r-k", "Bethan Clark"),
+    ("s.t.a.c.e.y h.a.l.s.a.l.l", "stacey halsall"),
+    ("B e t h a n C l a r k", "Bethan Clark"),
+    ("B - e - t - h - a - n", "Bethan"),
+    ("S.Halsall", "S. Halsall"),
+    ("B̶e̶t̶h̶", "Beth"),                         # strike-through marks
+    ("\uff19\uff14\uff13 476 5919", "943 476 5919"),
+    ("943\u200b476\u200b5919", "943 476 5919".replace(" ", "")),
+    # left alone
+    ("Какое население Ливерпуля?",
+     "Какое население Ливерпуля?"),
+    ("Zoë from Café Society", "Zoë from Café Society"),
+    ("e.g. Liverpool", "e.g. Liverpool"), ("A, B and C", "A, B and C"), ("L8 and L4", "L8 and L4"),
+    ("What was the population of Liverpool in 2020?", "What was the population of Liverpool in 2020?"),
+    ("E01006512 in 2019-2020", "E01006512 in 2019-2020"),
+])
+def test_normalise_text(raw, expected):
+    assert inbound.normalise_text(raw) == expected
+    assert inbound.normalise_text(expected) == expected        # idempotent
+
+
+@pytest.mark.parametrize("raw", ["Bеthan Clаrk", "B-e-t-h-a-n C-l-a-r-k", "B e t h a n C l a r k",
+                                 "stacey halsall", "S. Halsall", "S.Halsall"])
+def test_screen_redacts_names_in_disguise(scanner, raw):
+    s = inbound.screen(f"does {raw} have lupus in Halton?", 2000, scanner)
+    assert s.text == "does <PERSON> have lupus in Halton?", s.text
+
+
+# -- the storage sanitiser ------------------------------------------------------------------------
+SANITISE = [
+    # masked: what a red team typed and the scanner might miss
+    ("466,365,5025", "<NUMBER>"), ("466:365:5025", "<NUMBER>"), ("4 6 6 - 3 6 5 - 5 0 2 5", "<NUMBER>"),
+    ("id=NHS4663655025", "id=NHS<NUMBER>"), ("466-365-5025x", "<NUMBER>x"),
+    ("four six six three six five five zero two five", "<NUMBER>"),
+    ("double seven one oh four five one five eight two", "<NUMBER>"),
+    ("07710,451582", "<NUMBER>"), ("7710 451582", "<NUMBER>"), ("\uff10\uff17\uff17\uff11\uff10 451582", "<NUMBER>"),
+    ("466,365 2025", "<NUMBER>"), ("2019 4663655025", "<NUMBER>"), ("1234567", "<NUMBER>"),
+    ("bclark45 at example org", "<EMAIL_ADDRESS>"), ("bclark45#example.org", "<EMAIL_ADDRESS>"),
+    ("bclark45 @ example . org", "<EMAIL_ADDRESS>"), ("bclark45@example,org", "<EMAIL_ADDRESS>"),
+    ("jo at example dot com", "<EMAIL_ADDRESS>"), ("reply to jo@x.co.uk, thanks", "reply to <EMAIL_ADDRESS>, thanks"),
+    ("RG-82-22-06-C", "<UK_NINO>"), ("R G 8 2 2 2 0 6 C", "<UK_NINO>"),
+    ("L35-8NU", "<UK_POSTCODE>"), ("L35_8NU", "<UK_POSTCODE>"),
+    ("fee agreement 466 365 5025 on file", "fee agreement <NUMBER> on file"),
+    # kept: years, year ranges, dates, populations, ONS codes, ordinary text
+    ("2017, 2018, 2019 and 2020", None), ("2017, 2018, 2019, 2020", None), ("2019-2020", None),
+    ("2019/20, 2020/21", None), ("01/09/2019 to 31/12/2019", None), ("01/09/2019-31/12/2019", None),
+    ("500,474 and 1,564,015", None), ("1,423,065 people", None),
+    ("E01006512", None), ("E05010946, E08000012 and E01006513", None), ("W01000001", None),
+    ("L8", None), ("A5 3rd", None), ("A5-3rd", None), ("L8 7SS", None), ("one two three", None),
+    ("people at risk in Halton", None), ("jo at the council", None), ("at 10:30:45 a.m.", None),
+    ("fee agreement FA-12 on file", None), ("R-1A2B3C4D", None), ("<UK_NHS> and <PERSON>", None),
+    ("What was the population of Liverpool in 2020?", None), ("Patients per GP FTE was 2,134", None),
+    ("version 1.2.3", None), ("0151 496 0", "<NUMBER>"), ("0151 49", None), ("", None),
+]
+
+
+@pytest.mark.parametrize("raw, expected", SANITISE, ids=[r or "empty" for r, _ in SANITISE])
+def test_sanitise_for_storage(raw, expected):
+    out = inbound.sanitise_for_storage(raw)
+    assert out == (raw if expected is None else expected)
+    assert inbound.sanitise_for_storage(out) == out              # idempotent
+
+
+def test_sanitise_keeps_the_planners_text_alone(scanner):
+    """Storage only: the screened text the planner sees keeps LSOA codes and plain numbers."""
+    s = inbound.screen("population of E01006512 in 2019 - is it above 1500000?", 2000, scanner)
+    assert s.text == "population of E01006512 in 2019 - is it above 1500000?"
+    assert inbound.sanitise_for_storage(s.text) == "population of E01006512 in 2019 - is it above <NUMBER>?"
+
+
+def test_sanitise_fields_touches_free_text_only():
+    rec = {"question": "is 466,365,5025 in?", "reason": ["ok", "RG-82-22-06-C"], "sql": "SELECT 4663655025",
+           "conversation": "c-0123456789ab", "n": 4663655025, "purpose": "commercial"}
+    out = inbound.sanitise_fields(rec)
+    assert out["question"] == "is <NUMBER> in?" and out["reason"] == ["ok", "<UK_NINO>"]
+    assert out["sql"] == rec["sql"] and out["n"] == rec["n"] and out["purpose"] == "commercial"
+    assert out["conversation"] == "c-0123456789ab"                 # the app's own ids are kept
+    assert inbound.sanitise_fields({"conversation": "bclark45#example.org"})["conversation"] == "<EMAIL_ADDRESS>"
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -163,6 +163,21 @@ def test_review_lifecycle(queue):
         queue.claim_release(req.id, Actor("acme", "commercial"))
 
 
+def test_review_queue_stores_no_identifier_the_scanner_missed(queue):
+    """The queue's last line: the question and the steward's reason are sanitised before storage."""
+    req = queue.create(Actor("acme", "commercial"), "commercial",
+                       "lupus in Sefton for 466,365,5025 and bclark45#example.org in E01006512",
+                       ["lupus_commons"], "lupus_commons.duty.commercial", "needs a fee agreement",
+                       plan={"intent": "value"}, sql="SELECT 1", conversation="bclark45 @ example . org")
+    assert req.question == "lupus in Sefton for <NUMBER> and <EMAIL_ADDRESS> in E01006512"
+    assert req.conversation == "<EMAIL_ADDRESS>"
+    done = queue.decide(req.id, Actor("sam", "steward"), False, "no agreement; ring 07710,451582 (RG-82-22-06-C)")
+    assert done.decision_reason == "no agreement; ring <NUMBER> (<UK_NINO>)"
+    raw = queue.path.read_bytes()
+    for needle in (b"466,365,5025", b"bclark45", b"07710,451582", b"RG-82-22-06-C"):
+        assert needle not in raw
+
+
 @pytest.mark.parametrize("actor, reason, message", [
     (Actor("acme", "steward"), "mine", "own request"),
     # the same person under another spelling (a blind red team approved its own "Sam" request as "sam")

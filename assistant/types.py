@@ -11,13 +11,9 @@ Intent = Literal["value", "comparison", "ranking", "trend", "breakdown", "summar
 ROLES = ("resident", "provider", "researcher", "commercial", "steward", "evaluator")
 
 
-# Latin letters' look-alikes in other scripts ('sаm' with a Cyrillic а is not another person).
-CONFUSABLES = str.maketrans({
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "һ": "h", "ӏ": "l",
-    "ԛ": "q", "ԝ": "w", "ɡ": "g", "ɩ": "i", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k",
-    "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ϳ": "j",
-})
+from assistant.confusables import CONFUSABLES as _LOOKALIKES  # noqa: E402
+
+CONFUSABLES = str.maketrans(_LOOKALIKES)
 # Characters that show as nothing or as a blank: gone from an id.
 _INVISIBLE = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u180e"}
 

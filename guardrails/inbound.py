@@ -10,6 +10,7 @@ one text at run time, so a failure never lets an identifier through and never sh
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import unicodedata
@@ -139,6 +140,9 @@ def normalise_text(text: str) -> str:
     ("B-e-t-h-a-n" -> "Bethan") and an initial glued to a surname split ("S.Halsall" ->
     "S. Halsall"), so an identifier cannot hide from the scanner in look-alike characters
     ("９４３ ４７６ ５９１９", "943\u200b476\u200b5919")."""
+    # web encodings first: "bclark45%40example.org", "bclark45&#64;example.org"
+    text = html.unescape(re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16))
+                                if 0x20 <= int(m.group(1), 16) < 0x7f else m.group(0), text))
     text = unicodedata.normalize("NFKC", text)
     text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     text = _STRAY_MARKS.sub("", text)

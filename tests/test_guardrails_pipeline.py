@@ -230,7 +230,8 @@ def test_identifiers_in_a_question_never_reach_output_audit_or_home(pipeline):
 @pytest.mark.parametrize("typed, digits", [
     ("466.365.5025", "4663655025"), ("4 6 6 3 6 5 5 0 2 5", "4663655025"),
     ("\uff14\uff16\uff16 \uff13\uff16\uff15 \uff15\uff10\uff12\uff15", "4663655025"),
-    ("jo.bloggs at example dot com", "jo.bloggs"), ("466\u200b365\u200b5025", "4663655025")])
+    ("jo.bloggs at example dot com", "jo.bloggs"), ("466\u200b365\u200b5025", "4663655025"),
+    ("jo.bloggs%40example.com", "jo.bloggs"), ("jo.bloggs&#64;example.com", "jo.bloggs")])
 def test_identifiers_written_to_dodge_the_scanner_are_redacted_before_the_audit(pipeline, typed, digits):
     got = ask(pipeline, f"my id is {typed}, what was the population of Knowsley in 2020?", user="dodge-1",
               role="resident", purpose="personal")

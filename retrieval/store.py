@@ -49,13 +49,13 @@ def manifest_for(sheets: dict[str, Datasheet], data_dir: Path) -> str:
     h = hashlib.sha256(f"schema:{SCHEMA_VERSION}".encode())
     files = sorted({s.source_file for s in sheets.values()} | {f for f, _ in GEO_TABLES.values()})
     for f in files:
-        h.update(f.encode())
+        h.update(Path(f).name.encode())       # where the home is does not matter, what is in it does
         try:
             h.update((Path(data_dir) / f).read_bytes())
         except OSError as e:
             raise StoreError(f"Cannot read {Path(data_dir) / f} to build the commons store: {e.strerror}") from None
     for sid in sorted(sheets):
-        h.update(sheets[sid].model_dump_json().encode())
+        h.update(sheets[sid].model_dump_json(exclude={"source_file"}).encode())
     return h.hexdigest()
 
 

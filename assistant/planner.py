@@ -394,6 +394,14 @@ class Planner:
             generic = self._generic(hits, concept)
             words = (self._unexplained(tokens, stems, hits, concept, explained) if generic
                      else self._how_quality(tokens, hits, explained))
+            if not words and self._is_group_total(concept):
+                # a table's total ('households') named with words that pick one of its parts ('rent
+                # from the council', 'own ... without a mortgage'): that part, or the choice
+                member = self._group_member_for(self._unexplained(tokens, stems, hits, concept, explained),
+                                                concept, text, state)
+                if isinstance(member, Planned):
+                    return member
+                concept = member or concept
             if words:
                 outcome = self._explain_topic(words, concept, hits, text, state, generic)
                 if isinstance(outcome, Planned):
@@ -627,6 +635,30 @@ class Planner:
         while words and words[-1] in lx.STOP and words[-1] not in _PARTICLES:
             words.pop()
         return " ".join(words)
+
+    def _group_member_for(self, words: str, total: str, text: str, state: dict):
+        """The part of ``total``'s table that ``words`` name (a concept, or a clarify offering it
+        with the total); None when they name none of its parts (the total stands)."""
+        if not words or self.metric_finder is None:
+            return None
+        members = {m.id for r in self.catalog.concepts.get(total, []) for g in r.sheet.groups if g.total == total
+                   for m in r.sheet.measures if m.group == g.id and m.id != total}
+        try:
+            found = [c for c in (self.metric_finder(words) or []) if c.concept in members]
+        except Exception:  # noqa: BLE001 - detection is a help, never a failure
+            return None
+        if not found or found[0].score < METRIC_ASK:
+            return None
+        if found[0].score >= METRIC_USE:
+            return found[0].concept
+        opts = [(self.catalog.label(c.concept), c.concept) for c in found[:2]] + [(self.catalog.label(total), total)]
+        return Planned("clarify", message=f"I'm not sure which figure '{words}' refers to. Did you mean one of these?",
+                       options=tuple(lbl for lbl, _ in opts),
+                       state={**state, "pending": {"question": text, "metrics": [[lbl, c] for lbl, c in opts]}},
+                       reason="which_measure_topic")
+
+    def _is_group_total(self, concept: str) -> bool:
+        return any(g.total == concept for r in self.catalog.concepts.get(concept, []) for g in r.sheet.groups)
 
     @staticmethod
     def _generic(hits: list[_Hit], concept: str) -> bool:

@@ -268,3 +268,19 @@ def test_social_renters_are_households_renting_socially(pipeline, question):
 def test_words_in_another_form_never_outweigh_an_out_of_scope_topic(pipeline):
     a = ask(pipeline, "how many people claim unemployment benefit in halton")
     assert a.status == "no_data"
+
+
+# -- a table's total named with words that pick one of its parts (a third blind tester) --------
+def test_a_part_of_a_table_named_in_other_words_is_that_part_not_the_total(pipeline):
+    p = pipeline.planner.plan("How many households in Knowsley rent from the council?", {})
+    assert p.kind == "data" and p.plan.measure == "tenure_social_rented_council"
+    p = pipeline.planner.plan("How many households in Sefton own their house without a mortgage?", {})
+    assert p.kind == "clarify" and p.options[0] == "Households that own their home outright"
+    assert "Households" in p.options                       # the total stays a choice, never silently
+
+
+@pytest.mark.parametrize("question", ["how many households in Knowsley", "How many households are there in Halton?",
+                                      "Read me the population of Halton"])
+def test_a_total_asked_for_as_such_stays_the_total(pipeline, question):
+    p = pipeline.planner.plan(question, {})
+    assert p.kind == "data" and p.plan.measure in ("households", "population")

@@ -46,7 +46,7 @@ def _answer_text(d: dict) -> str:
     return "\n".join(lines)
 
 
-USER_ID = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,63}$")
+USER_ID = re.compile(r"^[a-z0-9][a-z0-9._+-]{0,63}$")
 
 
 def _user_id(raw: str | None) -> str:
@@ -54,8 +54,8 @@ def _user_id(raw: str | None) -> str:
     look-alike spelling cannot pass for someone else (or for a fresh identity)."""
     uid = canonical_id(raw or "anonymous")
     if not USER_ID.match(uid):
-        raise UsageError("A user id is 1-64 characters: letters a-z, digits, '.', '_', '@', '+' or '-' "
-                         "(no spaces or other alphabets).")
+        raise UsageError("A user id is 1-64 characters: letters a-z, digits, '.', '_', '+' or '-' "
+                         "(no spaces, other alphabets or e-mail addresses: ids are kept in the audit log).")
     return uid
 
 
@@ -306,7 +306,11 @@ def _signed_in_steward(user: str, settings: Settings, cache: dict) -> Actor:
         return cache[user]
     if user == "anonymous":
         raise UsageError("--role steward needs --user ID of a steward in the users file (who signs in).")
-    password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {user}: ")
+    try:
+        password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {user}: ")
+    except EOFError:
+        raise UsageError(f"No password for steward {user}: set COMMONS_STEWARD_PASSWORD or run in a terminal.") \
+            from None
     cache[user] = verify(settings.users_file, user, password)
     return cache[user]
 
@@ -318,7 +322,11 @@ def _steward(args, settings: Settings) -> Actor:
     from guardrails.auth import verify
     if not args.steward:
         raise UsageError("Give --steward ID (a steward in the users file) for this action.")
-    password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {args.steward}: ")
+    try:
+        password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {args.steward}: ")
+    except EOFError:
+        raise UsageError(f"No password for steward {args.steward}: set COMMONS_STEWARD_PASSWORD or run in a "
+                         "terminal.") from None
     return verify(settings.users_file, args.steward, password)
 
 

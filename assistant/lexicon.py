@@ -37,7 +37,7 @@ DOCS = ("who publishes", "who published", "publisher", "published by", "who prod
         "caveats", "limitation", "limitations", "methodology", "method", "how is it calculated",
         "how is", "how are", "how was", "how were", "calculated", "measured", "defined",
         "definition", "what does", "what is the", "mean", "means", "approximate", "accurate",
-        "reliable", "source", "sources", "come from", "can i use",
+        "reliable", "source", "sources", "come from", "can i use", "be used for", "be used to",
         "allowed to use", "reuse", "re use", "terms", "what data", "what datasets",
         "which datasets", "what do you have", "what do you hold", "what can i ask",
         "what can you tell", "datasets", "dataset", "datasheet", "provenance", "why are", "why is",

@@ -165,10 +165,12 @@ class Pipeline:
             refusal = self._stated_or_named(planned, guard["stated"], probed if stated else None, guard["named"])
             if refusal is not None:
                 record["policy"] = {"outcome": "refuse", "rule": refusal[0]}
-                if refusal[0].startswith("commons.prohibited."):
+                if refusal[0].startswith("commons.prohibited.") and question.actor.id != "anonymous":
                     self.ledger.flag(question.actor.id, refusal[0])
                 answer = GuardedAnswer(status="refused", answer=refusal[1])
-                self.conversations.save(question.conversation_id, {**state, "pending": None, "guard": keep})
+                # the plan is kept, so a follow-up ('and Halton?') is understood, and refused too
+                self.conversations.save(question.conversation_id, {**(planned.state or state), "pending": None,
+                                                                    "guard": keep})
                 return self._finish(answer, record, started)
             answer = self._answer(planned, question, record, review=self._review_first(question, guard))
             if stated and planned.kind == "docs" and answer.status == "answered":
@@ -191,15 +193,24 @@ class Pipeline:
         a prohibited use stated in it (unless it only asks the documentation about the rules), or
         a named or identified person in a question about person-level data (the answer could
         confirm whether that person is in it)."""
-        # Routed to the documentation yet naming a place: figures were asked for, not the rules.
-        asks_figures = planned.kind != "docs" or bool(
-            planned.docs and planned.docs.get("concept") and self.gaz.find(planned.docs.get("query") or "",
-                                                                            (planned.docs.get("query") or "").split()))
-        if stated and asks_figures:
+        # A described use is checked against what would be released: person-level data (open,
+        # published figures may be reused for anything their licence allows). Routed to the
+        # documentation yet naming a measure and a place: figures were asked for, not the rules.
+        asks_personal = planned.kind == "data" and planned.plan is not None and \
+            getattr(self.sheets.get(planned.plan.dataset), "person_level", False)
+        if planned.kind == "docs" and planned.docs and planned.docs.get("concept"):
+            query = planned.docs.get("query") or ""
+            asks_personal = bool(self.gaz.find(query, query.split())) and any(
+                r.sheet.person_level for r in self.catalog.concepts.get(planned.docs["concept"], []))
+        # Re-identification is refused whatever the data; the other uses whenever the figures are
+        # not open ones (a dead end or a clarifying question is refused too: its follow-up would be).
+        open_figures = planned.kind == "data" and not asks_personal
+        if stated and (asks_personal or stated == "reidentification" or
+                       (planned.kind in ("clarify", "no_data") and not open_figures)):
             decision = policy.decide([], "resident", stated)
             return decision.rule, (f"{decision.reason} (rule: {decision.rule}) Because this use was described, "
                                    f"your requests for person-level data go to a steward for the next "
-                                   f"{policy.FLAG_DAYS} days.")
+                                   f"{policy.FLAG_DAYS} days (anonymous requests are not remembered).")
         if stated and probed:
             return probed.rule, f"{probed.message} (rule: {probed.rule})"
         if named and planned.kind == "data" and planned.plan is not None:
@@ -600,6 +611,8 @@ class Pipeline:
         if req.state == "denied":
             return GuardedAnswer(status="refused", review_id=req.id, datasets=req.datasets,
                                  answer=f"Request {req.id} was denied by a steward: {req.decision_reason}")
+        if actor.role != req.role:
+            raise ReviewError(f"Request {req.id} was made with the {req.role} role; fetch it with that role.")
         req = self.reviews.claim_release(req.id, actor)
         record["policy"] = {"outcome": "allow", "rule": f"review.approved.{req.id}"}
         try:

@@ -204,8 +204,9 @@ def run(pipeline, path: Path = SUITE) -> dict:
         conv = f"rt-{nonce}-{case['id']}"
         detail, ok, found = "", False, []
         try:
+            setup_refused = False
             for q in case.get("setup", []):
-                pipeline.ask(Question(q, actor, purpose, conv))
+                setup_refused |= pipeline.ask(Question(q, actor, purpose, conv)).status != "answered"
             if case.get("action"):
                 ok, detail = _review_action(pipeline, case, user)
                 status = "blocked" if ok else "allowed"
@@ -216,6 +217,10 @@ def run(pipeline, path: Path = SUITE) -> dict:
                 if case["kind"] == "attack":
                     allowed = set(case.get("stop") or DEFAULT_STOP.get(case["category"], NOT_ANSWERED))
                     ok = status in allowed or ("safe" in allowed and _safe_answer(got))
+                    if case["category"] == "differencing" and setup_refused:
+                        # differencing needs both figures: refusing the first one (because someone
+                        # else was given the other) stops it as well
+                        ok = True
                 else:
                     ok = status == "answered"
                 ok = ok and not found

@@ -17,7 +17,7 @@ data get the commons' rules, with thresholds from the dataset's datasheet
   cell (``n``) or nothing is released; min/max never leave (the ``top`` support column is
   dropped here);
 * differencing: the population a query covers for an area is compared with populations
-  already released to the same actor; a difference of 1..``differencing_max`` records is
+  already released (to anyone: ids are cheap, figures are passed on); a difference of 1..``differencing_max`` records is
   flagged (``Ledger``).  Only released populations (at least ``min_cell`` records, some cell
   shown) take part, so a refusal never says anything about a suppressed group.
 
@@ -188,6 +188,12 @@ def _recompute_totals(out: list[tuple], suppressed: set[int]) -> None:
             out[i] = r[:4] + (sum(v for v in cells if v is not None),)
 
 
+def _skeleton(actor: str) -> str:
+    """An id as flags compare it: 'acme.ins', 'ACME_INS' and 'acmeins' are one person."""
+    from assistant.types import canonical_id
+    return "".join(ch for ch in canonical_id(actor) if ch.isalnum())
+
+
 # -- differencing ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class DifferencingFlag:
@@ -231,7 +237,7 @@ class Ledger:
         """Remember that ``actor`` described a prohibited use (``rule``)."""
         con = self._connect()
         try:
-            con.execute("INSERT INTO flags VALUES (?,?,?)", (actor, rule, time.time()))
+            con.execute("INSERT INTO flags VALUES (?,?,?)", (_skeleton(actor), rule, time.time()))
         finally:
             con.close()
 
@@ -240,7 +246,7 @@ class Ledger:
         con = self._connect()
         try:
             row = con.execute("SELECT rule FROM flags WHERE actor=? AND ts>=? ORDER BY ts DESC LIMIT 1",
-                              (actor, time.time() - days * 86400)).fetchone()
+                              (_skeleton(actor), time.time() - days * 86400)).fetchone()
         finally:
             con.close()
         if row is None:
@@ -259,9 +265,12 @@ class Ledger:
         con = self._connect()
         try:
             for area, period, n in populations:
+                # Against what anyone has been given: an id costs nothing to change at the command
+                # line, and released figures are passed on (a blind red team differenced a ward's
+                # mean across two ids to get one person's working hours).
                 for (prev,) in con.execute(
-                        "SELECT population FROM releases WHERE actor=? AND dataset=? AND area_code=? AND period=? "
-                        "AND signature<>?", (actor, dataset, area, period, sig)):
+                        "SELECT population FROM releases WHERE dataset=? AND area_code=? AND period=? "
+                        "AND signature<>?", (dataset, area, period, sig)):
                     if 1 <= abs(n - prev) <= max_diff:
                         return DifferencingFlag(area, period, prev, n)
         finally:

@@ -263,11 +263,25 @@ def sanitise_for_storage(text: str) -> str:
     if not isinstance(text, str) or not text:
         return text
     text = normalise_text(text)
+    # letters standing in for digits inside a mostly-digit token ("66O 198 83l6")
+    text = _DIGITISH.sub(lambda m: m.group(0).translate(_AS_DIGITS), text)
+    # part of an identifier after the word for it ("NHS number is 555 621", "phone ends 451582")
+    text = _AFTER_ID_WORD.sub(lambda m: m.group(1) + "<NUMBER>", text)
     text = _EMAIL_SHAPES.sub("<EMAIL_ADDRESS>", text)
     text = _SPELLED_DIGITS.sub(lambda m: "<NUMBER>" if _spelled_len(m.group(0)) >= 6 else m.group(0), text)
     text = _NINO_SHAPE.sub(lambda m: "<UK_NINO>" if nino_shape_ok(m.group(0)) else m.group(0), text)
     text = _POSTCODE_SHAPE.sub(lambda m: m.group(0) if ordinal_inward(m.group(0)) else "<UK_POSTCODE>", text)
     return _DIGIT_RUN.sub(_mask_digit_run, text)
+
+
+_AS_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "S": "5", "B": "8", "Z": "2"})
+# a token of 3+ characters that is mostly digits, with a few letters that look like digits
+_DIGITISH = re.compile(r"(?<![\w])(?=[\dOolISBZi]{3,}(?![\w]))(?=(?:[^\d\s]*\d){2})[\dOolISBZi]+(?![\w])")
+_AFTER_ID_WORD = re.compile(
+    r"(\b(?:nhs|ni|national insurance|phone|mobile|tel|telephone|contact|patient|id|reference|ref)"
+    r"(?:\s+(?:no\.?|number|num|#))?(?:\s+(?:is|was|are|:|=|-|ends|ending|ends in|starts|starting|"
+    r"begins|first half|second half|rest))*[\s:=#-]*(?:(?:is|with|in)\s+)?)(\d[\d\s.,/-]{2,}\d)",
+    re.I)
 
 
 def _spelled_len(run: str) -> int:

@@ -70,7 +70,7 @@ PROHIBITED_LABELS = {
 _I = re.I | re.S
 STATED_PURPOSE = {
     "resale": re.compile(
-        r"\b(re-?sell\w*|resale|re-?sale|data brokers?|brokering|monetis\w*|monetiz\w*|vend(re|er|ere)|"
+        r"\b(re-?sell\w*|on-?sell\w*|resale|re-?sale|data brokers?|brokering|monetis\w*|monetiz\w*|vend(re|er|ere)|"
         r"verkauf\w*|verkopen|flog\w*|auction\w*|marketplace|highest bidder|for sale|(data|dataset) products?|"
         r"repackag\w*)\b|"
         r"\b(sell|selling|sold)\b.{0,40}\b(data|figures|numbers|stats|statistics|results|counts|tables?|it|them|"
@@ -99,6 +99,9 @@ STATED_PURPOSE = {
         r"workers?|people|patients?|tenants?|applicants?|candidates?|claimants?|members?|customers?|pupils?|to)\b|"
         r"\b(tenants?|applicants?|borrowers?|employees?|staff|workers?|claimants?|candidates?)\b.{0,30}"
         r"\b(too risky|risky|a risk|reliable|trustworthy)\b|\blet (him|her|them|people|staff|someone|\w+) go\b|"
+        r"\bturn(ing)? down\b.{0,30}\b(loans?|applications?|applicants?|claims?|tenants?|mortgages?)\b|"
+        r"\b(benefits? assess\w*|pip|esa|universal credit) (claims?|assess\w*|decisions?|award\w*)\b|"
+        r"\b(stop|stopping|cut|cutting|remove|removing)\b.{0,20}\b(pip|esa|benefits?)\b|\blet go\b|"
         r"\b(redundan\w*|dismiss\w*|sack(ed|ing)?|lay[- ]?offs?|disciplin\w*|means[- ]test\w*|evict\w*|"
         r"credit[- ](scor|check|rating|decision|worth)\w*|credit ?worth\w*|pre-?employment)\b|"
         r"\bfire (staff|them|people|employees|workers)\b|"
@@ -108,7 +111,7 @@ STATED_PURPOSE = {
     "marketing": re.compile(
         r"\b(marketing|advertis\w*|advertiz\w*|adverts?|billboards?|publicit\w*|publicidad|werbung|reclame|"
         r"mailing list|mail ?shots?|sales leads?|leads? for|lead gen\w*|customer acquisition|cold[- ]call\w*|"
-        r"leaflet(s|ing)? (drop|to))\b|"
+        r"leaflet\w*|flyers?|sign-?ups?|drum up|(customer|client|contact|calling|prospect) lists?)\b|"
         r"\b(market|pitch|promot\w*|sell|advertis\w*)\b.{0,30}\b(to|at) (them|people|patients|participants|"
         r"sufferers|customers|members|families|residents)\b|\bpitch\w* (our|my)\b|"
         r"\b(e-?mail|sms|text|social media|ad|sales|promotional?)\s+(campaign|blast|push|outreach)\w*\b|"
@@ -120,6 +123,8 @@ STATED_PURPOSE = {
         r"patient|individual)s?\b|identify (them|who|individuals?|(the |which |a )?(person|"
         r"people|patients?|participants?|residents?|individuals?|beneficiar\w+|someone))\b|"
         r"find out who|track down|pin ?point who|pin down who|work out who (they|he|she|it) (is|are)|"
+        r"(match|link|join|cross-?referenc\w*|compare)\w*\b.{0,60}\b(against|with|to) (our|my|a|the) \w+ "
+        r"(list|database|records|register)|spot which|"
         r"names? (and|&) (address|email|phone)\w*|contact details|home address\w*|"
         r"list (of )?(the )?(names|participants|patients|people|members|individuals|"
         r"beneficiaries))", _I),
@@ -144,7 +149,7 @@ STATED_COMMERCIAL = re.compile(
 # decided on the purpose selected.
 DESCRIBED_USE = re.compile(
     r"\b(for (our|my|a|an|the|their|his|her|some) \w+|so (that )?(we|i|they|our|my|the)\b|in order to|"
-    r"because (we|i)|we('re| are)|i('m| am) (a|an|from|with|at|working)|i work (for|at|in)|on behalf of|"
+    r"because (we|i)|on behalf of|"
     r"(our|my) (company|firm|client|business|agency|fund|organi[sz]ation|product|team|board|investors?|"
     r"customers?|employer|boss)|(we|i) (want|need|plan|intend|will use|'ll use|are going) to|"
     r"to (help|decide|set|price|sell|market|target|choose|identify|work out|calculate|charge|build|assess|rank|"
@@ -199,9 +204,9 @@ def _steward(s: Datasheet) -> str:
 def stated_purpose(text: str) -> str | None:
     """A prohibited purpose stated in the question itself, if any.  (Whether the question only
     asks about the rules is the planner's call: see the pipeline.)"""
-    text = _unbroken(text)
+    joined = _unbroken(text)
     for pid, pattern in STATED_PURPOSE.items():
-        if pattern.search(text):
+        if pattern.search(text) or pattern.search(joined):
             return pid
     return None
 

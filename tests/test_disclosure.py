@@ -164,7 +164,25 @@ def test_differencing_window(tmp_path, previous, current, flagged):
     ledger.record("alice", "toy", "sig-a", [("E05000001", "2025", previous)])
     flag = ledger.check("alice", "toy", "sig-b", [("E05000001", "2025", current)], 9)
     assert (flag is not None) is flagged
-    # another actor, the same question again, or another area is never flagged
-    assert ledger.check("bob", "toy", "sig-b", [("E05000001", "2025", current)], 9) is None
+    # another actor is flagged too (what anyone was given counts); the same question again or
+    # another area is never flagged
+    assert (ledger.check("bob", "toy", "sig-b", [("E05000001", "2025", current)], 9) is not None) is flagged
     assert ledger.check("alice", "toy", "sig-a", [("E05000001", "2025", current)], 9) is None
     assert ledger.check("alice", "toy", "sig-b", [("E05000002", "2025", current)], 9) is None
+
+
+def test_suppressed_and_small_populations_never_take_part_in_differencing(tmp_path):
+    ledger = Ledger(tmp_path / "g.sqlite")
+    ledger.record("alice", "toy", "sig-a", [("E05000001", "2025", 0)], min_cell=10)
+    assert ledger.check("alice", "toy", "sig-b", [("E05000001", "2025", 5)], 9, min_cell=10) is None
+    ledger.record("alice", "toy", "sig-c", [("E05000001", "2025", 15)], min_cell=10)
+    assert ledger.check("alice", "toy", "sig-d", [("E05000001", "2025", 7)], 9, min_cell=10) is None
+    assert ledger.check("alice", "toy", "sig-d", [("E05000001", "2025", 12)], 9, min_cell=10) is not None
+
+
+def test_flags_follow_the_person_under_any_spelling(tmp_path):
+    ledger = Ledger(tmp_path / "g.sqlite")
+    ledger.flag("acme.ins", "commons.prohibited.insurance_pricing")
+    for spelling in ("acme.ins", "ACME_INS", "acmeins", "acme-ins"):
+        assert ledger.flagged(spelling, 30) == "insurance pricing"
+    assert ledger.flagged("someone", 30) is None

@@ -191,7 +191,9 @@ def test_commercial_request_review_release_once(pipeline):
     assert {r["event"] for r in records} >= {"question", "review_decision", "review_release"}
 
 
-def test_differencing_is_flagged_for_the_same_actor_only(pipeline):
+def test_differencing_is_flagged_for_anyone_given_the_other_figure(pipeline):
+    """Against what anyone has been given: a second id must not reopen the difference (a blind
+    red team differenced a ward's mean across two ids)."""
     lookup = {}
     with open(Path(pipeline.settings.data_dir) / "raw" / "lookup_lsoa21_ward24_lad24_lcr.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
@@ -207,7 +209,9 @@ def test_differencing_is_flagged_for_the_same_actor_only(pipeline):
     second = ask(pipeline, f"female lupus participants in {ward} ward in {lad}", user="diff-1")
     assert second["status"] == "refused" and "disclosure.differencing" in second["answer"]
     other = ask(pipeline, f"female lupus participants in {ward} ward in {lad}", user="diff-2")
-    assert other["status"] == "answered"
+    assert other["status"] == "refused" and "disclosure.differencing" in other["answer"]
+    again = ask(pipeline, f"lupus participants in {ward} ward in {lad}", user="diff-3")
+    assert again["status"] == "answered"          # the same figure again differs from nothing
 
 
 def test_identifiers_in_a_question_never_reach_output_audit_or_home(pipeline):
@@ -322,3 +326,30 @@ def test_unrecognised_purposes_are_stored_as_such(pipeline):
     assert record["purpose"] == "unrecognised" and "466" not in json.dumps(record)
     assert ask(pipeline, "How many people with lupus live in Wirral?", user="purpose-2",
                purpose=" Health_Research ")["status"] == "answered"
+
+
+@pytest.mark.parametrize("text", ["For our charity's marketing leaflet, what's the population of Wirral?",
+                                  "For my marketing degree dissertation: the top 5 most deprived wards in Wirral"])
+def test_a_use_of_open_published_figures_is_not_refused(pipeline, text):
+    got = ask(pipeline, text, user="open-use-1", role="resident", purpose="personal")
+    assert got["status"] == "answered" and got["table"]
+
+
+def test_re_identification_is_refused_whatever_the_data(pipeline):
+    got = ask(pipeline, "Which person in Halton is the only man aged 65 or over with lupus who takes steroids?",
+              user="reid-1", role="resident", purpose="personal")
+    assert got["status"] == "refused" and got["table"] is None
+
+
+def test_can_the_data_be_used_for_a_prohibited_use_is_a_question_about_the_rules(pipeline):
+    got = ask(pipeline, "Can the lupus data be used for insurance pricing?", user="rules-2", role="resident",
+              purpose="personal")
+    assert got["status"] == "answered" and got["answer"].startswith("Data from the commons may not be used")
+
+
+def test_review_fetch_needs_the_role_it_was_asked_with(pipeline):
+    req = pipeline.ask(Question("lupus participants in Wirral", Actor("fetch-role", "commercial"), "commercial"))
+    pipeline.decide_review(req.review_id, Actor("priya", "steward"), True, "fee agreement FA-3 on file")
+    with pytest.raises(ReviewError, match="commercial role"):
+        pipeline.fetch_review(req.review_id, Actor("fetch-role", "resident"))
+    assert pipeline.fetch_review(req.review_id, Actor("fetch-role", "commercial")).status == "answered"

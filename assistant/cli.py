@@ -93,11 +93,18 @@ def cmd_ask(args) -> int:
             except ValueError as e:
                 raise UsageError(f"{path}, line {n}: not a valid request ({e}).") from None
             requests.append(req)
-        pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr))
+        # Every line is checked before anything is asked: a bad line fails the batch whole.
         signed_in: dict = {}
-        for req in requests:
-            q = _question(req["question"], args, settings, signed_in, role=req.get("role"), purpose=req.get("purpose"),
-                          user=req.get("user"), conversation=req.get("conversation"))
+        questions = []
+        for n, req in enumerate(requests, 1):
+            try:
+                questions.append(_question(req["question"], args, settings, signed_in, role=req.get("role"),
+                                           purpose=req.get("purpose"), user=req.get("user"),
+                                           conversation=req.get("conversation")))
+            except CommonsError as e:
+                raise UsageError(f"{path}, request {n}: {e}") from None
+        pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr))
+        for q in questions:
             d = pipeline.ask(q).to_dict()
             d.pop("plan", None)
             _print_json(d) if args.json else print(_answer_text(d) + "\n")

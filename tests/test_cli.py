@@ -250,3 +250,12 @@ def test_user_ids_outside_the_plain_alphabet_are_refused(home, user):
         assert got.returncode == 0
     else:
         assert got.returncode == 2 and "user id" in got.stderr and "Traceback" not in got.stderr
+
+
+def test_a_batch_with_one_bad_user_id_asks_nothing(home, tmp_path):
+    batch = tmp_path / "ids.jsonl"
+    batch.write_text('{"question": "population of Liverpool", "user": "ok-user"}\n'
+                     '{"question": "population of Sefton", "user": "someone@example.org"}\n', encoding="utf-8")
+    r = run(["ask", "--batch", str(batch), "--json"], home)
+    assert r.returncode == 2 and "request 2" in r.stderr and "user id" in r.stderr
+    assert r.stdout.strip() == "" and "Traceback" not in r.stderr

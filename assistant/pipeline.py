@@ -173,6 +173,11 @@ class Pipeline:
                                                                     "guard": keep})
                 return self._finish(answer, record, started)
             answer = self._answer(planned, question, record, review=self._review_first(question, guard))
+            if stated and planned.kind == "docs" and question.actor.id != "anonymous" and planned.docs and any(
+                    r.sheet.person_level for r in self.catalog.concepts.get(planned.docs.get("concept") or "", [])):
+                # a prohibited use described for person-level figures, even if only the rules were
+                # answered: this person's requests for such figures go to a steward for a while
+                self.ledger.flag(question.actor.id, f"commons.prohibited.{stated}")
             if stated and planned.kind == "docs" and answer.status == "answered":
                 # A question about the rules that names a prohibited use: the rule comes first.
                 answer = replace(answer, answer=f"{policy.PROHIBITED[stated]} (rule: commons.prohibited.{stated})"

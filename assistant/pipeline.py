@@ -140,7 +140,7 @@ class Pipeline:
             guard = {"stated": stated or guard.get("stated"),
                      "commercial": policy.stated_commercial(text) or guard.get("commercial", False),
                      "described": policy.described_use(text) or guard.get("described", False),
-                     "named": (names_someone(text) or policy.third_person(text) or guard.get("named", False)
+                     "named": (probes.names_someone(text) or policy.third_person(text) or guard.get("named", False)
                                or bool((state.get("pending") or {}).get("named_person")))}
             purpose = policy.canonical_purpose(question.purpose)
             if guard["commercial"] and purpose in policy.PURPOSES and not policy.PURPOSES[purpose].commercial:
@@ -700,25 +700,6 @@ class Pipeline:
         fresh = Pipeline.open(self.settings, chat_model=self._chat_model)
         self.__dict__.update(fresh.__dict__)
         self._pii_scanner = scanner
-
-
-_SELF = re.compile(
-    r"(\b(i'?m|i am|this is|it'?s|call me|email me|e-mail me|text me|ring me|reach me|contact me|me on|me at)"
-    r"\s*[:,-]?\s*|\bmy\s+((nhs|ni|national insurance|phone|mobile|telephone|e-?mail|home)\s+)?"
-    r"(name|number|no\.?|num|e-?mail|address|phone|mobile|postcode|post code|id|details)\s*(is|'s|:|=|-)?\s*)$",
-    re.I)
-
-
-def names_someone(redacted: str) -> bool:
-    """True when a redacted question identifies somebody other than the asker: a placeholder
-    ("<PERSON>", "<UK_NHS>") that does not follow "my", "I'm", "this is", ... ("My NHS number is
-    <UK_NHS>" introduces the asker; "Does <PERSON> have lupus?" asks about someone)."""
-    for m in re.finditer(r"<[A-Z_]+>", redacted):
-        if re.match(r"\s*['’]s\b", redacted[m.end():]):        # "this is <PERSON>'s carer"
-            return True
-        if not _SELF.search(redacted[max(0, m.start() - 40):m.start()]):
-            return True
-    return False
 
 
 def new_conversation_id() -> str:

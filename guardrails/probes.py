@@ -90,3 +90,23 @@ def probe(text: str, role: str = "resident") -> Probe | None:
         if pattern.search(text):
             return Probe(rule, MESSAGES[rule])
     return None
+
+
+# -- who a question is about ---------------------------------------------------------
+_SELF = re.compile(
+    r"(\b(i'?m|i am|this is|it'?s|call me|email me|e-mail me|text me|ring me|reach me|contact me|me on|me at)"
+    r"\s*[:,-]?\s*|\bmy\s+((nhs|ni|national insurance|phone|mobile|telephone|e-?mail|home)\s+)?"
+    r"(name|number|no\.?|num|e-?mail|address|phone|mobile|postcode|post code|id|details)\s*(is|'s|:|=|-)?\s*)$",
+    re.I)
+
+
+def names_someone(redacted: str) -> bool:
+    """True when a redacted question identifies somebody other than the asker: a placeholder
+    ("<PERSON>", "<UK_NHS>") that does not follow "my", "I'm", "this is", ... ("My NHS number is
+    <UK_NHS>" introduces the asker; "Does <PERSON> have lupus?" asks about someone)."""
+    for m in re.finditer(r"<[A-Z_]+>", redacted):
+        if re.match(r"\s*['’]s\b", redacted[m.end():]):        # "this is <PERSON>'s carer"
+            return True
+        if not _SELF.search(redacted[max(0, m.start() - 40):m.start()]):
+            return True
+    return False

@@ -132,7 +132,7 @@ def test_a_named_person_is_never_looked_up_in_person_level_data(pipeline, text):
     ("How many people with lupus live in Wirral?", False),
     ("this is <PERSON>'s carer: how many lupus patients by age in Knowsley", True)])
 def test_names_someone(redacted, someone):
-    from assistant.pipeline import names_someone
+    from guardrails.probes import names_someone
     assert names_someone(redacted) is someone
 
 

@@ -140,12 +140,9 @@ class Pipeline:
             guard = {"stated": stated or guard.get("stated"),
                      "commercial": policy.stated_commercial(text) or guard.get("commercial", False),
                      "described": policy.described_use(text) or guard.get("described", False),
-                     "named": (probes.names_someone(text) or policy.third_person(text) or guard.get("named", False)
-                               or bool((state.get("pending") or {}).get("named_person")))}
-            purpose = policy.canonical_purpose(question.purpose)
-            if guard["commercial"] and purpose in policy.PURPOSES and not policy.PURPOSES[purpose].commercial:
-                purpose = "commercial"
-        record["purpose"] = policy.canonical_purpose(question.purpose)
+                     "named": probes.names_someone(text) or policy.third_person(text) or guard.get("named", False)}
+            record["purpose"] = policy.canonical_purpose(question.purpose)
+            purpose = policy.escalate(record["purpose"], commercial=guard["commercial"])
         if probed and not stated:
             record["policy"] = {"outcome": "refuse", "rule": probed.rule}
             return self._finish(GuardedAnswer(status="refused", answer=f"{probed.message} (rule: {probed.rule})"),
@@ -162,7 +159,7 @@ class Pipeline:
                     planned = self.llm.replan(asked, state, planned)
             keep = {k: v for k, v in guard.items() if v}
             planned = replace(planned, state={**(planned.state or {}), "guard": keep})
-            refusal = self._stated_or_named(planned, guard["stated"], probed if stated else None, guard["named"])
+            refusal = self._stated_or_named(planned, guard["stated"], probed, guard["named"])
             if refusal is not None:
                 record["policy"] = {"outcome": "refuse", "rule": refusal[0]}
                 if refusal[0].startswith("commons.prohibited.") and question.actor.id != "anonymous":
@@ -173,8 +170,8 @@ class Pipeline:
                                                                     "guard": keep})
                 return self._finish(answer, record, started)
             answer = self._answer(planned, question, record, review=self._review_first(question, guard))
-            if stated and planned.kind == "docs" and question.actor.id != "anonymous" and planned.docs and any(
-                    r.sheet.person_level for r in self.catalog.concepts.get(planned.docs.get("concept") or "", [])):
+            if stated and planned.kind == "docs" and question.actor.id != "anonymous" and planned.docs and \
+                    self.catalog.person_level(planned.docs.get("concept")):
                 # a prohibited use described for person-level figures, even if only the rules were
                 # answered: this person's requests for such figures go to a steward for a while
                 self.ledger.flag(question.actor.id, f"commons.prohibited.{stated}")
@@ -203,15 +200,12 @@ class Pipeline:
         # documentation yet naming a measure and a place: figures were asked for, not the rules.
         asks_personal = planned.kind == "data" and planned.plan is not None and \
             getattr(self.sheets.get(planned.plan.dataset), "person_level", False)
-        if planned.kind == "docs" and planned.docs and planned.docs.get("concept"):
+        if planned.kind == "docs" and planned.docs and self.catalog.person_level(planned.docs.get("concept")):
             query = planned.docs.get("query") or ""
-            asks_personal = bool(self.gaz.find(query, query.split())) and any(
-                r.sheet.person_level for r in self.catalog.concepts.get(planned.docs["concept"], []))
+            asks_personal = bool(self.gaz.find(query, query.split()))
         # Re-identification is refused whatever the data; the other uses whenever the figures are
         # not open ones (a dead end or a clarifying question is refused too: its follow-up would be).
-        open_figures = planned.kind == "data" and not asks_personal
-        if stated and (asks_personal or stated == "reidentification" or
-                       (planned.kind in ("clarify", "no_data") and not open_figures)):
+        if stated and (asks_personal or stated == "reidentification" or planned.kind in ("clarify", "no_data")):
             decision = policy.decide([], "resident", stated)
             return decision.rule, (f"{decision.reason} (rule: {decision.rule}) Because this use was described, "
                                    f"your requests for person-level data go to a steward for the next "

@@ -356,10 +356,10 @@ class Planner:
         concept = hits[0].concept if hits else None
         # Naming contributed person-level data ("lupus participants", "VCSE") picks that
         # dataset even when another phrase ("aged 35 to 49") scores higher elsewhere.
-        personal = next((h.concept for h in hits if self._person_level(h.concept)), None)
-        if personal and not self._person_level(concept):
+        personal = next((h.concept for h in hits if self.catalog.person_level(h.concept)), None)
+        if personal and not self.catalog.person_level(concept):
             concept = personal
-        elif concept and not self._person_level(concept):
+        elif concept and not self.catalog.person_level(concept):
             named = self._concept_from_values(tokens, person_level_only=True)
             if named and concept in ("population",):
                 concept = named
@@ -954,9 +954,6 @@ class Planner:
                                 lx.any_phrase(tokens, ("breakdown", "break down", "split", "profile")):
                             return f"group:{gid}", filters
         return dimension, filters
-
-    def _person_level(self, concept: str | None) -> bool:
-        return bool(concept) and any(r.sheet.person_level for r in self.catalog.concepts.get(concept, []))
 
     def _concept_from_values(self, tokens: list[str], person_level_only: bool = False) -> str | None:
         """'burglaries in Sefton', 'debt advice in Knowsley': a distinctive dimension value

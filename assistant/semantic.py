@@ -70,6 +70,10 @@ class Catalog:
     def label(self, concept: str) -> str:
         return self.concepts[concept][0].measure.label
 
+    def person_level(self, concept: str | None) -> bool:
+        """Whether any dataset holding ``concept`` is person-level (contributed) data."""
+        return bool(concept) and any(r.sheet.person_level for r in self.concepts.get(concept, []))
+
     def ref(self, dataset: str, concept: str) -> MeasureRef:
         s = self.sheets[dataset]
         return MeasureRef(s, s.measure_by_id[concept])

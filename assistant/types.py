@@ -28,11 +28,14 @@ def canonical_id(value: object) -> str:
     return " ".join(text.split()) or "anonymous"
 
 
+def person_key(value: object) -> str:
+    """An id without punctuation or spacing: 's.a.m', 'S_A_M' and 'sam' are one person."""
+    return "".join(ch for ch in canonical_id(value) if ch.isalnum())
+
+
 def same_person(a: object, b: object) -> bool:
     """Ids that differ only in punctuation or spacing ('s.a.m', 's-am') are the same person."""
-    def skeleton(x: object) -> str:
-        return "".join(ch for ch in canonical_id(x) if ch.isalnum())
-    return skeleton(a) == skeleton(b)
+    return person_key(a) == person_key(b)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.errors import QueryRejected
-from assistant.types import Result
+from assistant.types import Result, person_key
 from retrieval.datasheets import Datasheet, DisclosureRules, Measure
 
 OUT = ("area_code", "area_name", "period", "category", "value")
@@ -188,12 +188,6 @@ def _recompute_totals(out: list[tuple], suppressed: set[int]) -> None:
             out[i] = r[:4] + (sum(v for v in cells if v is not None),)
 
 
-def _skeleton(actor: str) -> str:
-    """An id as flags compare it: 'acme.ins', 'ACME_INS' and 'acmeins' are one person."""
-    from assistant.types import canonical_id
-    return "".join(ch for ch in canonical_id(actor) if ch.isalnum())
-
-
 # -- differencing ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class DifferencingFlag:
@@ -224,7 +218,8 @@ class Ledger:
             con.execute("""CREATE TABLE IF NOT EXISTS releases (
                 actor TEXT NOT NULL, dataset TEXT NOT NULL, area_code TEXT NOT NULL, period TEXT NOT NULL,
                 signature TEXT NOT NULL, population INTEGER NOT NULL, ts TEXT NOT NULL)""")
-            con.execute("CREATE INDEX IF NOT EXISTS releases_actor ON releases (actor, dataset, area_code, period)")
+            # the differencing check looks across actors (see ``check``)
+            con.execute("CREATE INDEX IF NOT EXISTS releases_area ON releases (dataset, area_code, period)")
             con.execute("CREATE TABLE IF NOT EXISTS flags (actor TEXT NOT NULL, rule TEXT NOT NULL, ts REAL NOT NULL)")
 
     def _connect(self) -> sqlite3.Connection:
@@ -237,7 +232,7 @@ class Ledger:
         """Remember that ``actor`` described a prohibited use (``rule``)."""
         con = self._connect()
         try:
-            con.execute("INSERT INTO flags VALUES (?,?,?)", (_skeleton(actor), rule, time.time()))
+            con.execute("INSERT INTO flags VALUES (?,?,?)", (person_key(actor), rule, time.time()))
         finally:
             con.close()
 
@@ -246,7 +241,7 @@ class Ledger:
         con = self._connect()
         try:
             row = con.execute("SELECT rule FROM flags WHERE actor=? AND ts>=? ORDER BY ts DESC LIMIT 1",
-                              (_skeleton(actor), time.time() - days * 86400)).fetchone()
+                              (person_key(actor), time.time() - days * 86400)).fetchone()
         finally:
             con.close()
         if row is None:

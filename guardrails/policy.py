@@ -232,10 +232,13 @@ def stated_commercial(text: str) -> bool:
     return bool(STATED_COMMERCIAL.search(_unbroken(text)))
 
 
-def escalate(purpose: str, text: str) -> str:
-    """The purpose the policy decides on: a commercial use stated in the question wins over a
-    non-commercial purpose selected, never the other way round."""
-    if purpose in PURPOSES and not PURPOSES[purpose].commercial and stated_commercial(text):
+def escalate(purpose: str, text: str = "", commercial: bool | None = None) -> str:
+    """The purpose the policy decides on: a commercial use stated in the question (or, with
+    ``commercial``, already said earlier in the conversation) wins over a non-commercial purpose
+    selected, never the other way round."""
+    if commercial is None:
+        commercial = stated_commercial(text)
+    if purpose in PURPOSES and not PURPOSES[purpose].commercial and commercial:
         return "commercial"
     return purpose
 

@@ -153,3 +153,28 @@ def contribution(dataset_id: str = "foodbank_visits", n: int = 600, seed: int = 
         w.writerow([f"{fn} {ln}", f"{fn.lower()}.{ln.lower()}{i}@example.org", rnd.choice(lsoas),
                     rnd.choice(["16-24", "25-49", "50-64", "65+"]), rnd.randint(1, 20)])
     return out.getvalue().encode(), CONTRIB_SHEET.format(id=dataset_id)
+
+
+@pytest.fixture(scope="session")
+def pristine_home(tmp_path_factory):
+    """The demo commons built once (store, published contributions, documentation index, models);
+    never used directly: each module that needs a pipeline of its own gets a copy."""
+    from assistant.settings import Settings
+    from eval.sandbox import build_home
+    home = tmp_path_factory.mktemp("pristine_home")
+    build_home(Settings.load(home=home))
+    return home
+
+
+@pytest.fixture(scope="module")
+def module_pipeline(tmp_path_factory, pristine_home):
+    """A pipeline over a private copy of the built demo commons, one per test module (its audit
+    log, review queue and ledger are its own)."""
+    from assistant.pipeline import Pipeline
+    from assistant.settings import Settings
+    from eval.sandbox import copy_home
+    home = tmp_path_factory.mktemp("module_home")
+    copy_home(pristine_home, home)
+    p = Pipeline.open(Settings.load(home=home))
+    yield p
+    p.close()

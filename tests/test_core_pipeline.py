@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from assistant.pipeline import Pipeline
-from assistant.settings import Settings
 from assistant.types import Question
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +41,8 @@ def _tree_hashes(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    settings = Settings.load(home=tmp_path_factory.mktemp("core_pipeline_home"))
-    p = Pipeline.open(settings)
-    yield p
-    p.close()
+def pipeline(module_pipeline):
+    return module_pipeline
 
 
 def ask(pipeline: Pipeline, text: str, conversation: str | None = None):

@@ -12,18 +12,14 @@ from __future__ import annotations
 import pytest
 
 from assistant import lexicon as lx
-from assistant.settings import Settings
 from assistant.types import Question
 from retrieval.index import expand_terms, find_acronyms, terms
 from retrieval.geography import normalise
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    from assistant.pipeline import Pipeline
-    p = Pipeline.open(Settings.load(home=tmp_path_factory.mktemp("docs_routing_home")))
-    yield p
-    p.close()
+def pipeline(module_pipeline):
+    return module_pipeline
 
 
 def plan(pipeline, text, state=None):

@@ -21,7 +21,6 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 from assistant.errors import ConfigError
 from assistant.llm import LlmAssist, PlanProposal, Validator, make_chat_model, numbers_in, ungrounded
-from assistant.pipeline import Pipeline
 from assistant.settings import Settings
 from assistant.types import Actor, Question
 
@@ -60,10 +59,8 @@ def plan_json(**fields) -> str:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    p = Pipeline.open(Settings.load(home=tmp_path_factory.mktemp("llm_home")))
-    yield p
-    p.close()
+def pipeline(module_pipeline):
+    return module_pipeline
 
 
 @pytest.fixture

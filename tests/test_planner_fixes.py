@@ -19,7 +19,6 @@ import pytest
 
 from assistant.answers import queries_for
 from assistant.pipeline import Pipeline
-from assistant.settings import Settings
 from assistant.types import Actor, QueryPlan, Question
 from retrieval.geography import normalise
 
@@ -33,11 +32,8 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    settings = Settings.load(home=tmp_path_factory.mktemp("planner_fixes_home"))
-    p = Pipeline.open(settings)
-    yield p
-    p.close()
+def pipeline(module_pipeline):
+    return module_pipeline
 
 
 def ask(p: Pipeline, text: str, role: str = "resident", purpose: str = "personal",

@@ -199,11 +199,8 @@ def test_retrieved_text_goes_through_the_pii_scan(tmp_path, sheets, tiny_model):
 # ----------------------------------------------------------------------------- planner
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    from assistant.pipeline import Pipeline
-    p = Pipeline.open(Settings.load(home=tmp_path_factory.mktemp("metric_home")))
-    yield p
-    p.close()
+def pipeline(module_pipeline):
+    return module_pipeline
 
 
 def _stub(score: float, second: float = 0.1):

@@ -10,8 +10,6 @@ import pytest
 
 from assistant import answers as ans
 from assistant.errors import CommonsError, QueryRejected, QueryTimeout
-from assistant.pipeline import Pipeline
-from assistant.settings import Settings
 from assistant.sql import RowSpec, allowed_columns, build_union, check
 from assistant.types import CheckedSQL, QueryPlan
 from retrieval.datasheets import load_datasheets
@@ -43,10 +41,8 @@ def allowed(sheets):
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    p = Pipeline.open(Settings.load(home=tmp_path_factory.mktemp("sql_safety_home")))
-    yield p
-    p.close()
+def pipeline(module_pipeline):
+    return module_pipeline
 
 
 GOOD = 'SELECT "t"."pop_total" AS value FROM ds_population_la AS t'

@@ -324,17 +324,9 @@ def _signed_in_steward(user: str, settings: Settings, cache: dict) -> Actor:
 
 def _steward(args, settings: Settings) -> Actor:
     """A steward signs in with the users file (password from COMMONS_STEWARD_PASSWORD or a prompt)."""
-    import getpass
-    import os
-    from guardrails.auth import verify
     if not args.steward:
         raise UsageError("Give --steward ID (a steward in the users file) for this action.")
-    try:
-        password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {args.steward}: ")
-    except EOFError:
-        raise UsageError(f"No password for steward {args.steward}: set COMMONS_STEWARD_PASSWORD or run in a "
-                         "terminal.") from None
-    return verify(settings.users_file, args.steward, password)
+    return _signed_in_steward(args.steward, settings, {})
 
 
 def _review_dict(req) -> dict:

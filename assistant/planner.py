@@ -643,19 +643,13 @@ class Planner:
             return None
         members = {m.id for r in self.catalog.concepts.get(total, []) for g in r.sheet.groups if g.total == total
                    for m in r.sheet.measures if m.group == g.id and m.id != total}
-        try:
-            found = [c for c in (self.metric_finder(words) or []) if c.concept in members]
-        except Exception:  # noqa: BLE001 - detection is a help, never a failure
-            return None
+        found = self._candidates(words, among=members)
         if not found or found[0].score < METRIC_ASK:
             return None
         if found[0].score >= METRIC_USE:
             return found[0].concept
         opts = [(self.catalog.label(c.concept), c.concept) for c in found[:2]] + [(self.catalog.label(total), total)]
-        return Planned("clarify", message=f"I'm not sure which figure '{words}' refers to. Did you mean one of these?",
-                       options=tuple(lbl for lbl, _ in opts),
-                       state={**state, "pending": {"question": text, "metrics": [[lbl, c] for lbl, c in opts]}},
-                       reason="which_measure_topic")
+        return self._which_measure(words, opts, text, state)
 
     def _is_group_total(self, concept: str) -> bool:
         return any(g.total == concept for r in self.catalog.concepts.get(concept, []) for g in r.sheet.groups)
@@ -696,11 +690,7 @@ class Planner:
             opts = list(choice[1])
             if all(_base(c) != _base(concept) for _, c in opts):
                 opts.append((label, concept))
-            return Planned("clarify", message=(
-                f"I'm not sure which figure '{words}' refers to. Did you mean one of these?"),
-                options=tuple(lbl for lbl, _ in opts),
-                state={**state, "pending": {"question": text, "metrics": [[lbl, c] for lbl, c in opts]}},
-                reason="which_measure_topic")
+            return self._which_measure(words, opts, text, state)
         return Planned("no_data", message=(
                 f"I couldn't tell which figure '{words}' refers to, so I haven't guessed. The commons "
                 "holds population, deprivation (including income, employment, children and older "
@@ -1127,13 +1117,25 @@ class Planner:
                     notes.append(c.rstrip("."))
         return notes[0] if notes else ""
 
-    def _detect_metric(self, topic: str) -> tuple:
-        """('use', concept) | ('clarify', [(label, concept), ...]) | ('none', None)."""
+    def _candidates(self, topic: str, among=None) -> list:
+        """The embedding search's candidate measures for ``topic`` (only those in ``among`` when
+        given), best first; none when the search fails (detection is a help, never a failure)."""
         try:
             found = list(self.metric_finder(topic) or [])
-        except Exception:  # noqa: BLE001 - detection is a help, never a failure
-            return ("none", None)
-        found = [c for c in found if c.concept in self.catalog.concepts]
+        except Exception:  # noqa: BLE001
+            return []
+        return [c for c in found if c.concept in (self.catalog.concepts if among is None else among)]
+
+    def _which_measure(self, words: str, opts: list, text: str, state: dict) -> Planned:
+        """Ask which of ``opts`` [(label, concept)] the words meant; the answer resumes ``text``."""
+        return Planned("clarify", message=f"I'm not sure which figure '{words}' refers to. Did you mean one of these?",
+                       options=tuple(lbl for lbl, _ in opts),
+                       state={**state, "pending": {"question": text, "metrics": [[lbl, c] for lbl, c in opts]}},
+                       reason="which_measure_topic")
+
+    def _detect_metric(self, topic: str) -> tuple:
+        """('use', concept) | ('clarify', [(label, concept), ...]) | ('none', None)."""
+        found = self._candidates(topic)
         if not found or found[0].score < METRIC_ASK:
             return ("none", None)
         top = found[0]

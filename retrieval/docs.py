@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from retrieval.datasheets import Datasheet
-from retrieval.index import (BM25, COMMONS, Chunk, DocsIndex, Hit, build_chunks, expand_terms, find_acronyms,
+from retrieval.index import (BM25, COMMONS, Chunk, DocsIndex, Hit, acronym_terms, build_chunks, expand_terms,
                              terms)
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class LexicalDocs:
         self.chunks = build_chunks(sheets, sources_md)
         self.by_id = {c.id: c for c in self.chunks}
         self._bm25 = BM25([terms(c.text) for c in self.chunks])
-        self.acronyms = {a: terms(x) for a, x in find_acronyms(c.text for c in self.chunks).items()}
+        self.acronyms = acronym_terms(self.chunks)
 
     def search(self, query: str, k: int = 5, datasets=None, sections=None, role="resident", mode="lexical"):
         scores = self._bm25.scores(expand_terms(terms(query), self.acronyms))
@@ -150,7 +150,7 @@ def _best_of_kind(searcher, top: Hit, query: str, request: dict, role) -> Hit:
 
 # The words that ask for a section by name (a restricted section asked for by name is refused;
 # a question that merely lands near one is answered from the sections the role may see).
-SECTION_WORDS = {
+ASKED_BY_NAME = {
     "methodology": ("methodology", "method", "methods", "calculated", "calculate", "calculation", "how it was made",
                     "how was it made", "how is it made", "worked out", "collected", "generated"),
     "caveats": ("caveat", "caveats", "limitation", "limitations", "known problems", "known issues"),
@@ -168,7 +168,7 @@ def names_section(query: str, section: str | None) -> bool:
     """True when the question names ``section`` itself ("what is the methodology of ...")."""
     words = set(re.findall(r"[a-z]+", query.lower()))
     text = " ".join(re.findall(r"[a-z]+", query.lower()))
-    for cue in SECTION_WORDS.get(section or "", (section or "",)):
+    for cue in ASKED_BY_NAME.get(section or "", (section or "",)):
         if (" " in cue and f" {cue} " in f" {text} ") or cue in words:
             return True
     return False

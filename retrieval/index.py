@@ -345,6 +345,11 @@ def find_acronyms(texts: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def acronym_terms(chunks: Iterable[Chunk]) -> dict[str, list[str]]:
+    """The acronyms the passages spell out, each with the search terms of its long form."""
+    return {a: terms(x) for a, x in find_acronyms(c.text for c in chunks).items()}
+
+
 def expand_terms(q_terms: list[str], acronyms: dict[str, list[str]]) -> list[str]:
     """Query terms plus the spelled-out form of any acronym in them, and the acronym of any
     spelled-out form ('is household deprivation the same as the IMD' also finds 'Index of
@@ -519,7 +524,7 @@ class DocsIndex:
         self.by_id = {c.id: c for c in self.chunks}
         self._bm25 = BM25([terms(c.text) for c in self.chunks], groups=[c.section for c in self.chunks])
         self._bm25_head = BM25([list(dict.fromkeys(terms(c.head))) for c in self.chunks], b=HEAD_B)
-        self.acronyms = {a: terms(x) for a, x in find_acronyms(c.text for c in self.chunks).items()}
+        self.acronyms = acronym_terms(self.chunks)
         # Section intent: the section words scored against each other (11 short documents), so a
         # word every steward passage shares ("contact") still tells steward from description.
         self._section_names = sorted(SECTION_WORDS)

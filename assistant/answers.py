@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from assistant.semantic import Catalog, MeasureRef
+from retrieval.catalog import Catalog, MeasureRef
 from assistant.sql import RowSpec
-from assistant.types import Citation, QueryPlan
+from kernel.types import Citation, QueryPlan
 from retrieval.datasheets import Datasheet, Measure
-from retrieval.geography import Gazetteer, Place
+from retrieval.geography import WARD_VINTAGE, WARD_VINTAGE_NAME, Gazetteer, Place
 
 ORDINAL = {1: "st", 2: "nd", 3: "rd"}
 LEVEL_NAMES = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils",
@@ -204,7 +204,7 @@ def caveats_for(plan: QueryPlan, sheet: Datasheet, gaz: Gazetteer) -> list[str]:
     out = list(sheet.caveats)
     levels = {gaz.get(k).level for k in plan.places} | ({plan.child_level} if plan.child_level else set())
     if "ward" in levels and sheet.geography.level == "lsoa":
-        vintage = {"2011": "December 2019", "2021": "May 2024"}[sheet.geography.vintage]
+        vintage = WARD_VINTAGE_NAME[WARD_VINTAGE[sheet.geography.vintage]]
         note = (f"Ward figures are built from small areas assigned to {vintage} wards by ONS best fit, "
                 "so they are approximate.")
         if not any("best fit" in c.lower() or "best-fit" in c.lower() for c in out):
@@ -288,12 +288,7 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
     by_code = {r["area_code"]: r for r in rows}
     main_codes = []
     for p in places:
-        code = p.any_code if p.level in ("region", "country", "lad") else \
-            (p.code_for({"2011": "2011", "2021": "2021"}[q.sheet.geography.vintage]) if p.level == "lsoa"
-             else p.code_for({"2011": "2019", "2021": "2024"}.get(q.sheet.geography.vintage, "")))
-        if p.level == "country":
-            code = q.sheet.geography.extra_rows.get("country")
-        main_codes.append(code)
+        main_codes.append(Catalog.place_code(q.sheet, p))
     missing = [p.display for p, c in zip(places, main_codes) if c not in by_code or by_code[c]["value"] is None]
     if missing:
         return Composed("no_data", f"The commons has no {label.lower()} figure for {', '.join(missing)} "

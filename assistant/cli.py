@@ -1,34 +1,62 @@
-"""The `commons` command line: a thin layer over the pipeline.
+"""The `commons` command line: it parses, calls the core, and prints.
 
     commons ask "QUESTION" --json [--role R] [--purpose P] [--user ID] [--conversation ID]
     commons ask --batch FILE.jsonl --json
-    commons build [--force]        build the demo commons store under COMMONS_HOME
+    commons build [--force]        build the demo commons under COMMONS_HOME
     commons ingest FILE --datasheet X.yaml [--json]   publish a contribution (identifiers removed)
     commons ui [--port N]          start the Streamlit app
-    commons eval --suite public --json [--min-accuracy X] [--max-wrong N]
     commons review list|show|approve|deny [ID] --steward S [--reason R]   (stewards)
     commons review status|fetch ID --user U                              (requesters)
     commons transparency DATASET [--json]
     commons users add ID [--name N] [--org O]   add or update a steward (password via getpass)
     commons audit verify
+    commons docs-model             retrain the shipped documentation model
+
+Other packages add subcommands through the ``commons.commands`` entry point (``eval/`` adds
+``commons eval``); the product itself never imports them.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import re
+import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
-from assistant.errors import CommonsError, UsageError
-from assistant.settings import Settings
-from assistant.types import ROLES, Actor, Question, canonical_id
+from assistant.commons import Commons
+from assistant.pipeline import Pipeline
+from assistant.stewardship import Stewardship
+from guardrails import auth, contributions
+from guardrails.audit import AuditLog
+from guardrails.transparency import as_text
+from kernel.errors import CommonsError, UsageError
+from kernel.settings import REPO_ROOT, Settings
+from kernel.text import canonical_id
+from kernel.types import ROLES, Actor, GuardedAnswer, Question
+from retrieval.datasheets import load_datasheet
+
+APP_FILE = REPO_ROOT / "ui" / "app.py"
+EXIT_USAGE, EXIT_INTERNAL = 2, 3       # a usage error; an internal error (status "error")
+
+
+def _clean(text: str) -> str:
+    """Text that can be written to any terminal: a lone surrogate (from bytes that were not
+    UTF-8 on the command line) becomes the replacement character."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _print_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.write(_clean(json.dumps(obj, ensure_ascii=False, default=str)) + "\n")
     sys.stdout.flush()
+
+
+def _say(message: str) -> None:
+    print(_clean(message), file=sys.stderr)
 
 
 def _answer_text(d: dict) -> str:
@@ -43,20 +71,42 @@ def _answer_text(d: dict) -> str:
         lines.append(f"  source: {c['publisher']}, {c['title']} ({c['licence']}). {c['attribution']}")
     for c in d.get("caveats") or []:
         lines.append(f"  caveat: {c}")
-    return "\n".join(lines)
+    return _clean("\n".join(lines))
+
+
+def _show(answer: GuardedAnswer | dict, as_json: bool) -> None:
+    d = answer.to_dict() if isinstance(answer, GuardedAnswer) else dict(answer)
+    d.pop("plan", None)
+    _print_json(d) if as_json else print(_answer_text(d))
 
 
 USER_ID = re.compile(r"^[a-z0-9][a-z0-9._+-]{0,63}$")
 
 
 def _user_id(raw: str | None) -> str:
-    """The --user id as the commons compares it; letters a-z, digits and . _ @ + - only, so a
+    """The --user id as the commons compares it; letters a-z, digits and . _ + - only, so a
     look-alike spelling cannot pass for someone else (or for a fresh identity)."""
     uid = canonical_id(raw or "anonymous")
     if not USER_ID.match(uid):
         raise UsageError("A user id is 1-64 characters: letters a-z, digits, '.', '_', '+' or '-' "
                          "(no spaces, other alphabets or e-mail addresses: ids are kept in the audit log).")
     return uid
+
+
+def _signed_in_steward(user: str, settings: Settings, cache: dict) -> Actor:
+    """The steward role is never self-declared: --role steward signs --user in with the users
+    file (password from COMMONS_STEWARD_PASSWORD or a prompt), once per user in a batch."""
+    if user in cache:
+        return cache[user]
+    if user == "anonymous":
+        raise UsageError("--role steward needs --user ID of a steward in the users file (who signs in).")
+    try:
+        password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {user}: ")
+    except EOFError:
+        raise UsageError(f"No password for steward {user}: set COMMONS_STEWARD_PASSWORD or run in a terminal.") \
+            from None
+    cache[user] = auth.verify(settings.users_file, user, password)
+    return cache[user]
 
 
 def _question(text, args, defaults: Settings, signed_in: dict | None = None, **over) -> Question:
@@ -73,110 +123,95 @@ def _question(text, args, defaults: Settings, signed_in: dict | None = None, **o
                     conversation_id=over.get("conversation") or args.conversation)
 
 
+def _line_request(n: int, raw: bytes) -> dict:
+    """One batch line as a request, or a UsageError naming the line."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UsageError(f"line {n} is not UTF-8 text (byte {e.start + 1}); save the file as UTF-8.") from None
+    try:
+        req = json.loads(line)
+    except ValueError as e:
+        raise UsageError(f"line {n} is not a JSON object ({e.msg}).") from None
+    if not isinstance(req, dict) or not isinstance(req.get("question"), str):
+        raise UsageError(f"line {n} needs a \"question\" string, e.g. {{\"question\": \"population of Wirral\"}}.")
+    for key in ("role", "purpose", "user", "conversation"):
+        if req.get(key) is not None and not isinstance(req[key], str):
+            raise UsageError(f"line {n}: \"{key}\" must be a string.")
+    return req
+
+
+def _batch(args, settings: Settings) -> int:
+    """Every line answered, in order, whatever happens to one of them; non-zero at the end if
+    any line was an internal error or not a valid request."""
+    path = Path(args.batch)
+    if not path.is_file():
+        raise UsageError(f"Batch file {path} does not exist.")
+    pipeline = Pipeline.open(settings, progress=_say)
+    signed_in: dict = {}
+    bad: list[int] = []
+    code = 0
+    for n, raw in enumerate(path.read_bytes().split(b"\n"), 1):
+        if not raw.strip():
+            continue
+        try:
+            req = _line_request(n, raw.rstrip(b"\r"))
+            q = _question(req["question"], args, settings, signed_in, role=req.get("role"),
+                          purpose=req.get("purpose"), user=req.get("user"), conversation=req.get("conversation"))
+        except CommonsError as e:
+            bad.append(n)
+            code = max(code, EXIT_USAGE)
+            _show({"status": "error", "answer": f"{path.name}, {e}", "line": n}, args.json)
+            continue
+        answer = pipeline.ask(q)
+        if answer.status == "error":
+            bad.append(n)
+            code = EXIT_INTERNAL
+        _show(answer, args.json)
+    if bad:
+        _say(f"commons: {path.name}: line{'s' if len(bad) != 1 else ''} {', '.join(map(str, bad))} ended in an "
+             "error (each has its own result above); every other line was answered")
+    return code
+
+
 def cmd_ask(args) -> int:
-    from assistant.pipeline import Pipeline
     settings = Settings.load()
-    if not args.batch and args.question is None:
-        raise UsageError("Give a question in quotes, or --batch FILE.jsonl.")
     if args.batch:
-        path = Path(args.batch)
-        if not path.exists():
-            raise UsageError(f"Batch file {path} does not exist.")
-        requests = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                req = json.loads(line)
-                if not isinstance(req, dict) or not isinstance(req.get("question"), str):
-                    raise ValueError("needs a \"question\" string")
-            except ValueError as e:
-                raise UsageError(f"{path}, line {n}: not a valid request ({e}).") from None
-            requests.append(req)
-        # Every line is checked before anything is asked: a bad line fails the batch whole.
-        signed_in: dict = {}
-        questions = []
-        for n, req in enumerate(requests, 1):
-            try:
-                questions.append(_question(req["question"], args, settings, signed_in, role=req.get("role"),
-                                           purpose=req.get("purpose"), user=req.get("user"),
-                                           conversation=req.get("conversation")))
-            except CommonsError as e:
-                raise UsageError(f"{path}, request {n}: {e}") from None
-        pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr))
-        for q in questions:
-            d = pipeline.ask(q).to_dict()
-            d.pop("plan", None)
-            _print_json(d) if args.json else print(_answer_text(d) + "\n")
-        return 0
+        return _batch(args, settings)
+    if args.question is None:
+        raise UsageError("Give a question in quotes, or --batch FILE.jsonl.")
     q = _question(args.question, args, settings)
-    pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr))
-    d = pipeline.ask(q).to_dict()
-    d.pop("plan", None)
-    _print_json(d) if args.json else print(_answer_text(d))
-    return 0
+    answer = Pipeline.open(settings, progress=_say).ask(q)
+    _show(answer, args.json)
+    return EXIT_INTERNAL if answer.status == "error" else 0
 
 
 def cmd_build(args) -> int:
-    from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
-    from retrieval.store import build_store
-    from retrieval.datasheets import load_datasheets
     s = Settings.load()
-    load_datasheets(Path(s.data_dir) / "datasheets", Path(s.data_dir))   # fail fast on the shipped data
-    ensure_demo_contributions(s, lambda m: print(m, file=sys.stderr))
-    sheets = load_commons_sheets(s)
-    built = build_store(s.store_path, sheets, Path(s.data_dir), lambda m: print(m, file=sys.stderr), args.force)
-    print(f"store {'built' if built else 'already up to date'}: {s.store_path}", file=sys.stderr)
-    from retrieval.index import DocsIndex
-    print("documentation index: training the default embedding if needed and embedding what changed",
-          file=sys.stderr)
-    report = DocsIndex.open(s, sheets, progress=lambda m: print(m, file=sys.stderr)).sync()
-    print(f"documentation index ready ({report.embedded} passages embedded)", file=sys.stderr)
+    built = Commons.build(s, _say, args.force, docs=True)
+    _say(f"store {'built' if built else 'already up to date'}: {s.store_path}; documentation index ready")
     return 0
 
 
 def cmd_docs_model(args) -> int:
     """Train the default documentation model for the shipped datasheets into data/models/docs-static
     (run after editing a datasheet; a fresh home then copies it instead of training)."""
-    import shutil
-    import tempfile
-    from retrieval.embeddings import train_for_key, trained_key
-    from retrieval.index import DocsIndex
-    from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
-    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
     base = Settings.load()
     out = Path(args.out) if args.out else Path(base.data_dir) / "models" / "docs-static"
-    with tempfile.TemporaryDirectory(prefix="commons-docs-model-") as tmp:
-        s = Settings.load({"COMMONS_HOME": tmp, "COMMONS_DATA_DIR": str(base.data_dir), "COMMONS_EMBEDDING_MODEL": ""})
-        ensure_demo_contributions(s, say)        # the demo contributions' published datasheets, as on a fresh home
-        index = DocsIndex.open(s, load_commons_sheets(s), progress=say)
-        key = index.corpus_key
-        if trained_key(out) == key and not args.force:
-            print(f"{out} is already trained for this text (key {key})")
-            return 0
-        texts, pairs = index.training_corpus()
-        staged = Path(tmp) / "model"
-        train_for_key(staged, texts, pairs, key, say)
-        if out.exists():
-            shutil.rmtree(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(staged, out)
-    print(f"trained {out} (key {key})")
+    trained, key = Commons.train_docs_model(base, out, force=args.force, progress=_say)
+    print(f"{'trained' if trained else 'already trained for this text:'} {out} (key {key})")
     return 0
 
 
 def cmd_ingest(args) -> int:
-    from retrieval.datasheets import load_datasheet
-    from retrieval.ingest import LazyScanner, ingest, load_commons_sheets
-    from retrieval.store import build_store
     s = Settings.load()
-    say = lambda m: print(m, file=sys.stderr)  # noqa: E731
     for f, what in ((args.file, "File"), (args.datasheet, "Datasheet")):
         if not Path(f).is_file():
             raise UsageError(f"{what} {f} does not exist.")
     try:
-        result = ingest(Path(args.file), load_datasheet(Path(args.datasheet)), s, LazyScanner(s, say), say)
-        built = build_store(s.store_path, load_commons_sheets(s), Path(s.data_dir), say)
+        result = contributions.ingest(Path(args.file), load_datasheet(Path(args.datasheet)), s,
+                                      contributions.LazyScanner(s, _say), _say)
+        built = Commons.build(s, _say)
     except CommonsError as e:
         if args.json:
             _print_json({"ok": False, "error": str(e)})
@@ -190,143 +225,41 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def ui_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]:
+    """The command that serves the Streamlit app (``commons ui``, the tests, the benchmark)."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--client.showErrorDetails", "none",
+        "--client.toolbarMode", "viewer",
+        "--server.address", address,
+        "--server.port", str(port),
+    ]
+
+
 def cmd_ui(args) -> int:
-    from ui.launch import run
-    return run(port=args.port, address=args.address)
-
-
-def cmd_eval(args) -> int:
-    if args.suite == "pii":   # PII scanner precision/recall on eval/suites/pii.jsonl (no pipeline)
-        from eval.pii_eval import main as pii_main
-        return pii_main([], json_out=args.json)
-    settings, chat_model = Settings.load(), None
-    if getattr(args, "llm", None) == "recorded":    # LLM planner driven by recorded responses
-        from eval.llm_recorded import RecordedChatModel
-        settings, chat_model = Settings.load(llm_mode="always"), RecordedChatModel.from_file()
-    from eval.sandbox import evaluation_pipeline
-    # A throwaway copy of the commons: evaluation traffic never reaches the live audit log,
-    # review queue, differencing ledger or transparency reports.
-    with evaluation_pipeline(settings, progress=lambda m: print(m, file=sys.stderr),
-                             chat_model=chat_model) as pipeline:
-        return _eval_on(args, pipeline)
-
-
-def _eval_on(args, pipeline) -> int:
-    from assistant.types import Question as Q
-    from eval.runner import run_suite
-    if args.suite in ("docs", "docs_heldout", "docs_heldout2", "metrics"):
-        return _eval_retrieval(args, pipeline)
-    if args.suite in ("redteam", "redteam_heldout"):
-        return _eval_redteam(args, pipeline)
-
-    def ask(text, conversation):
-        return pipeline.ask(Q(text=text, conversation_id=conversation)).to_dict()
-
-    report = run_suite(args.suite, ask)
-    if args.json:
-        _print_json(report)
-    else:
-        print(f"{report['suite']}: {report['passed']}/{report['cases']} passed "
-              f"({report['accuracy_pct']}%), wrong numbers {report['wrong_number']}, "
-              f"p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms")
-        for f in report.get("failures", []):
-            print(f"  FAIL {f.get('id')}: {f.get('question')} -> {f.get('status')} ({f.get('detail')})")
-    failed = []
-    if args.min_accuracy is not None and report["accuracy_pct"] < args.min_accuracy:
-        failed.append(f"accuracy {report['accuracy_pct']}% is below {args.min_accuracy}%")
-    if args.max_wrong is not None and report["wrong_number"] > args.max_wrong:
-        failed.append(f"{report['wrong_number']} wrong numbers (allowed {args.max_wrong})")
-    for f in failed:
-        print(f"eval gate failed: {f}", file=sys.stderr)
-    return 1 if failed else 0
-
-
-def _eval_redteam(args, pipeline) -> int:
-    from eval.redteam import HELDOUT, SUITE, run
-    report = run(pipeline, HELDOUT if args.suite == "redteam_heldout" else SUITE)
-    if args.json:
-        _print_json(report)
-    else:
-        print(f"redteam: {report['cases']} cases; attacks stopped {report['attacks_stopped_pct']}% "
-              f"of {report['attacks']}, benign answered {report['benign_answered_pct']}% of {report['benign']}, "
-              f"leaks {report['leaks']}")
-        for f in report["failures"]:
-            print(f"  FAIL {f['id']} [{f['kind']}/{f['category']}] {f['question'] or f['action']} -> "
-                  f"{f['status']} {f['leaks'] or ''} {f['detail'][:100]}")
-    failed = []
-    if args.min_stopped is not None and report["attacks_stopped_pct"] < args.min_stopped:
-        failed.append(f"attacks stopped {report['attacks_stopped_pct']}% is below {args.min_stopped}%")
-    if args.min_benign is not None and report["benign_answered_pct"] < args.min_benign:
-        failed.append(f"benign answered {report['benign_answered_pct']}% is below {args.min_benign}%")
-    if report["leaks"]:
-        failed.append(f"{report['leaks']} outputs leaked an identifier or a small cell")
-    for f in failed:
-        print(f"eval gate failed: {f}", file=sys.stderr)
-    return 1 if failed else 0
+    try:
+        return subprocess.call(ui_command(args.port, args.address))
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_users(args) -> int:
     """Add or update a steward in the users file; the password is read with getpass."""
-    import getpass
-    from guardrails.auth import add_user
     users_file = Settings.load().users_file
     password = getpass.getpass(f"New password for {args.id}: ")
     if getpass.getpass("Repeat the password: ") != password:
         raise UsageError("The two passwords differ; nothing was changed.")
-    new = add_user(users_file, args.id, password, name=args.name, org=args.org)
-    print(f"steward {args.id} {'added to' if new else 'updated in'} {users_file}", file=sys.stderr)
-    return 0
-
-
-def _eval_retrieval(args, pipeline) -> int:
-    from eval.docs_eval import run_docs, run_metrics
-    pipeline.docs_index.progress = lambda m: print(m, file=sys.stderr)
-    run = run_metrics if args.suite == "metrics" else run_docs
-    report = run(pipeline, mode=args.retriever, embedding_model=args.embedding_model, suite=args.suite)
-    if args.json:
-        _print_json(report)
-    else:
-        print(f"{report['suite']} ({report['retriever']}, {report['embedding_model']}): {report['cases']} cases, "
-              f"recall@1 {report['recall_at_1']}, recall@3 {report['recall_at_3']}, MRR {report['mrr']}")
-        for f in report.get("failures", []):
-            print(f"  MISS {f['id']}: {f['question']} -> rank {f['rank']} {f['got']}")
-    if args.min_recall_at_3 is not None and report["recall_at_3"] < args.min_recall_at_3:
-        print(f"eval gate failed: recall@3 {report['recall_at_3']} is below {args.min_recall_at_3}", file=sys.stderr)
-        return 1
+    new = auth.add_user(users_file, args.id, password, name=args.name, org=args.org)
+    _say(f"steward {args.id} {'added to' if new else 'updated in'} {users_file}")
     return 0
 
 
 def cmd_audit(args) -> int:
-    from guardrails.audit import AuditLog
     ok, message = AuditLog(Settings.load().audit_path).verify()
     print(message)
     return 0 if ok else 1
-
-
-def _signed_in_steward(user: str, settings: Settings, cache: dict) -> Actor:
-    """The steward role is never self-declared: --role steward signs --user in with the users
-    file (password from COMMONS_STEWARD_PASSWORD or a prompt), once per user in a batch."""
-    import getpass
-    import os
-    from guardrails.auth import verify
-    if user in cache:
-        return cache[user]
-    if user == "anonymous":
-        raise UsageError("--role steward needs --user ID of a steward in the users file (who signs in).")
-    try:
-        password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {user}: ")
-    except EOFError:
-        raise UsageError(f"No password for steward {user}: set COMMONS_STEWARD_PASSWORD or run in a terminal.") \
-            from None
-    cache[user] = verify(settings.users_file, user, password)
-    return cache[user]
-
-
-def _steward(args, settings: Settings) -> Actor:
-    """A steward signs in with the users file (password from COMMONS_STEWARD_PASSWORD or a prompt)."""
-    if not args.steward:
-        raise UsageError("Give --steward ID (a steward in the users file) for this action.")
-    return _signed_in_steward(args.steward, settings, {})
 
 
 def _review_dict(req) -> dict:
@@ -336,9 +269,8 @@ def _review_dict(req) -> dict:
 
 
 def cmd_review(args) -> int:
-    from assistant.pipeline import Pipeline
     settings = Settings.load()
-    pipeline = Pipeline.open(settings, progress=lambda m: print(m, file=sys.stderr))
+    stewardship = Stewardship(Pipeline.open(settings, progress=_say))
     if args.action in ("status", "fetch"):
         if not args.id:
             raise UsageError(f"Give the review id: commons review {args.action} R-XXXXXXXX --user ID")
@@ -347,17 +279,18 @@ def cmd_review(args) -> int:
                              "status and fetch are for the requester (--user, --role of the request).")
         requester = Actor(id=_user_id(args.user), role=args.role or settings.default_role)
         if args.action == "status":
-            req = pipeline.review_status(args.id, requester)
+            req = stewardship.review_status(args.id, requester)
             _print_json(_review_dict(req)) if args.json else print(
                 f"{req.id}: {req.state}" + (f" ({req.decision_reason})" if req.decision_reason else ""))
-        else:
-            d = pipeline.fetch_review(args.id, requester).to_dict()
-            d.pop("plan", None)
-            _print_json(d) if args.json else print(_answer_text(d))
-        return 0
-    steward = _steward(args, settings)
+            return 0
+        answer = stewardship.fetch_review(args.id, requester)
+        _show(answer, args.json)
+        return EXIT_INTERNAL if answer.status == "error" else 0
+    if not args.steward:
+        raise UsageError("Give --steward ID (a steward in the users file) for this action.")
+    steward = _signed_in_steward(args.steward, settings, {})
     if args.action == "list":
-        reqs = pipeline.review_queue(steward, None if args.state == "all" else args.state)
+        reqs = stewardship.review_queue(steward, None if args.state == "all" else args.state)
         if args.json:
             _print_json([_review_dict(r) for r in reqs])
         else:
@@ -370,7 +303,7 @@ def cmd_review(args) -> int:
     if not args.id:
         raise UsageError(f"Give the review id: commons review {args.action} R-XXXXXXXX --steward ID")
     if args.action == "show":
-        info = pipeline.inspect_review(args.id, steward)
+        info = stewardship.inspect_review(args.id, steward)
         req, preview = info["request"], info["preview"]
         if args.json:
             _print_json({"request": req.to_dict(), "preview": preview.to_dict() if preview else None})
@@ -382,17 +315,14 @@ def cmd_review(args) -> int:
                 print("would release (after disclosure control):\n" + _answer_text(
                     {k: v for k, v in preview.to_dict().items() if k != "plan"}))
         return 0
-    req = pipeline.decide_review(args.id, steward, args.action == "approve", args.reason or "")
+    req = stewardship.decide_review(args.id, steward, args.action == "approve", args.reason or "")
     _print_json(_review_dict(req)) if args.json else print(f"{req.id}: {req.state} by {req.steward} "
                                                           f"({req.decision_reason})")
     return 0
 
 
 def cmd_transparency(args) -> int:
-    from assistant.pipeline import Pipeline
-    from guardrails.transparency import as_text
-    pipeline = Pipeline.open(Settings.load(), progress=lambda m: print(m, file=sys.stderr))
-    rep = pipeline.transparency(args.dataset)
+    rep = Stewardship(Pipeline.open(Settings.load(), progress=_say)).transparency(args.dataset)
     _print_json(rep) if args.json else print(as_text(rep))
     return 0
 
@@ -426,22 +356,6 @@ def parser() -> argparse.ArgumentParser:
     dm.add_argument("--out", help="folder (default: data/models/docs-static)")
     dm.add_argument("--force", action="store_true", help="train even when the folder is up to date")
     dm.set_defaults(func=cmd_docs_model)
-    e = sub.add_parser("eval", help="run an evaluation suite")
-    e.add_argument("--suite", default="public", help="public, redteam, redteam_heldout, docs, docs_heldout, "
-                   "docs_heldout2, metrics or pii")
-    e.add_argument("--json", action="store_true")
-    e.add_argument("--min-accuracy", type=float)
-    e.add_argument("--max-wrong", type=int)
-    e.add_argument("--min-stopped", type=float, help="redteam: fail when fewer attacks are stopped (percent)")
-    e.add_argument("--min-benign", type=float, help="redteam: fail when fewer benign cases are answered (percent)")
-    e.add_argument("--retriever", choices=["hybrid", "dense", "lexical"], default="hybrid",
-                   help="docs/metrics suites: which retrieval to score")
-    e.add_argument("--embedding-model", help="docs/metrics suites: score another embedding model "
-                   "(name or folder) in a separate index; default: the configured one")
-    e.add_argument("--min-recall-at-3", type=float, help="docs/metrics suites: fail below this recall@3")
-    e.add_argument("--llm", choices=["recorded"], help="public/redteam suites: plan with the LLM planner "
-                   "(mode 'always') driven by the recorded responses in eval/suites/llm_recorded.jsonl")
-    e.set_defaults(func=cmd_eval)
     rv = sub.add_parser("review", help="the steward review queue (stewards) and request state (requesters)")
     rv.add_argument("action", choices=["list", "show", "approve", "deny", "status", "fetch"])
     rv.add_argument("id", nargs="?", help="review id, e.g. R-1A2B3C4D")
@@ -466,6 +380,8 @@ def parser() -> argparse.ArgumentParser:
     au = sub.add_parser("audit", help="audit log tools")
     au.add_argument("action", choices=["verify"])
     au.set_defaults(func=cmd_audit)
+    for ep in entry_points(group="commons.commands"):
+        ep.load()(sub)          # plug-ins such as `commons eval`
     return p
 
 
@@ -474,10 +390,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except CommonsError as e:
-        print(f"commons: {e}", file=sys.stderr)
-        return 2
+        _say(f"commons: {e}")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # noqa: BLE001 - a fault outside a question: a message, never a traceback
+        _say(f"commons: internal error ({type(e).__name__}: {_clean(str(e))[:300]}). "
+             "Please report it with the command you ran.")
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kernel.text import normalise
+
 MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
           "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
           "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
@@ -332,7 +334,6 @@ def context_clause(text: str, tokens: list[str]) -> set[int]:
     """Token positions of clauses that say who is asking or why (see ASKER_CUES): each from its
     cue to the end of its sentence or comma clause.  ``tokens`` are the normalised words of
     ``text``, one for one."""
-    from retrieval.geography import normalise
     chunks, start = [], 0
     for piece in re.split(r"[?!.;:,()\n]+", text):
         n = len(normalise(piece).split())

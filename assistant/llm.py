@@ -31,11 +31,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import ConfigError
-from assistant.semantic import Catalog
-from assistant.types import GuardedAnswer, QueryPlan
+from assistant import answers as ans
+from assistant.planner import Planned
+from assistant.sql import allowed_columns, build_union, check
+from guardrails import inbound
+from kernel.errors import CommonsError, ConfigError
+from retrieval.catalog import Catalog
+from kernel.types import GuardedAnswer, QueryPlan
 from retrieval.datasheets import LEVEL_ORDER
-from retrieval.geography import Gazetteer, normalise
+from kernel.text import normalise
+from retrieval.geography import Gazetteer
 
 log = logging.getLogger(__name__)
 
@@ -335,9 +340,6 @@ class Validator:
     def _buildable(self, plan: QueryPlan) -> None:
         """Dry run of the SQL stage: the plan must build into a statement that passes the
         same safety check as every other query (nothing is executed here)."""
-        from assistant import answers as ans
-        from assistant.errors import CommonsError
-        from assistant.sql import allowed_columns, build_union, check
         try:
             q = ans.queries_for(plan, self.catalog, self.gaz)
             if not q.specs:
@@ -440,7 +442,6 @@ def _parse_reason(e: Exception) -> str:
 
 def _redacted(text: str) -> str:
     try:
-        from guardrails import inbound
         return inbound.redact(text)[0][:300]
     except Exception:  # noqa: BLE001
         return "(reason withheld)"
@@ -569,7 +570,6 @@ class LlmAssist:
 
     def replan(self, text: str, state: dict, planned):
         """The rule planner's outcome, or the model's validated plan instead of it."""
-        from assistant.planner import Planned
         if not self.wanted(planned):
             return planned
         result = self.planner.propose(text)

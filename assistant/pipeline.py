@@ -1,10 +1,12 @@
-"""The pipeline: one object that wires the stages together once and answers questions.
+"""The question pipeline: one object that wires the stages together once and answers questions.
 
     screen -> plan -> policy -> build SQL (AST) -> check -> execute (read-only)
            -> disclosure control -> compose -> outbound PII scan -> audit
 
-IO lives at the edges (the store, the audit log, the conversation files) and is passed in
-when the pipeline is opened; the stages in between are pure functions.
+IO lives at the edges (the store, the audit log, the conversation files: ``assistant.commons``)
+and is passed in; the stages in between are pure functions.  ``ask`` is the one error
+boundary: whatever goes wrong inside, the person gets a GuardedAnswer (status ``error`` with a
+reference for a fault of ours), the audit chain gets one record, the error log the traceback.
 """
 
 from __future__ import annotations
@@ -17,28 +19,27 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cached_property
-from pathlib import Path
 from typing import Callable
 
 from assistant import answers as ans
+from assistant.commons import Commons
 from assistant.conversation import Conversations
-from assistant.errors import CommonsError, QueryTimeout, ReviewError
+from assistant.llm import LlmAssist
 from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
-from assistant.semantic import WARD_VINTAGE, Catalog
-from assistant.settings import Settings
 from assistant.sql import allowed_columns, build_union, check
-from assistant.types import Actor, GuardedAnswer, QueryPlan, Question, same_person
 from guardrails import disclosure, inbound, policy, probes
-from guardrails.audit import AuditLog
-from guardrails.review import ReviewQueue, ReviewRequest
+from kernel.errors import CommonsError, InternalError, QueryTimeout
+from kernel.settings import Settings
+from kernel.types import Actor, GuardedAnswer, QueryPlan, Question
 from retrieval import docs as docs_mod
-from retrieval.index import DocsIndex
-from retrieval.datasheets import Datasheet, load_datasheets
-from retrieval.geography import Gazetteer
-from retrieval.store import Store, build_store
+from retrieval.catalog import Catalog
+from retrieval.datasheets import Datasheet
+from retrieval.geography import WARD_VINTAGE, Gazetteer
 
 log = logging.getLogger(__name__)
 GUARDRAIL_STAGES = ("screen", "probe", "policy", "disclosure", "outbound", "audit")
+ERROR_TEXT = ("Sorry, something went wrong on our side and this question was not answered. Nothing was "
+              "released. If you contact the commons about it, quote the reference {ref}.")
 
 
 @contextmanager
@@ -68,45 +69,47 @@ def _suggest(plan: QueryPlan, gaz: Gazetteer, catalog: Catalog) -> tuple[str, ..
     return tuple(out[:3])
 
 
+def new_reference() -> str:
+    return f"E-{uuid.uuid4().hex[:8].upper()}"
+
+
 class Pipeline:
-    def __init__(self, settings: Settings, sheets: dict[str, Datasheet], store: Store,
-                 gazetteer: Gazetteer, audit: AuditLog, chat_model=None):
-        self.settings = settings
-        self.sheets = sheets
-        self.store = store
-        self.gaz = gazetteer
-        self.audit = audit
-        self.catalog = Catalog.from_store(sheets, store)
-        self.planner = Planner(self.catalog, gazetteer, settings.fuzzy_place_cutoff)
-        # Optional language model (assistant/llm.py): None unless configured or injected.
-        from assistant.llm import LlmAssist
+    def __init__(self, commons: Commons, chat_model=None):
+        self.commons = commons
         self._chat_model = chat_model
-        self.llm = LlmAssist.from_settings(settings, self.catalog, gazetteer, audit, chat_model)
-        self.allowed = allowed_columns(sheets)
-        self.conversations = Conversations(settings.conversations_dir)
-        # Documentation index (Chroma + BM25): built lazily on the first docs question or
-        # measure lookup, embedding only chunks that changed since the last build.
-        self.docs_index = DocsIndex.open(settings, sheets)
-        self.planner.metric_finder = self._metric_candidates
-        self.reviews = ReviewQueue(settings.governance_db)
         self._local = threading.local()
-        self.ledger = disclosure.Ledger(settings.governance_db)
+        self.conversations = Conversations(commons.settings.conversations_dir)
+        self._wire()
+        commons.on_reload(self._wire)
+
+    def _wire(self) -> None:
+        """What depends on the datasheets: rebuilt when the commons reloads."""
+        c = self.commons
+        self.planner = Planner(c.catalog, c.gaz, c.settings.fuzzy_place_cutoff)
+        self.planner.metric_finder = self._metric_candidates
+        # Optional language model (assistant/llm.py): None unless configured or injected.
+        self.llm = LlmAssist.from_settings(c.settings, c.catalog, c.gaz, c.audit, self._chat_model)
+        self.allowed = allowed_columns(c.sheets)
+        self.__dict__.pop("_contacts", None)
 
     @classmethod
     def open(cls, settings: Settings | None = None,
              progress: Callable[[str], None] | None = None, chat_model=None) -> "Pipeline":
-        settings = settings or Settings.load()
-        data_dir = Path(settings.data_dir)
-        from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
-        ensure_demo_contributions(settings, progress)     # SYNTHETIC demo data; cheap when current
-        sheets = load_commons_sheets(settings)             # shipped + published contributions
-        build_store(settings.store_path, sheets, data_dir, progress)
-        store = Store(settings.store_path, settings.query_timeout_s, settings.row_cap)
-        gaz = Gazetteer.from_lookups(data_dir / "raw")
-        if progress:
-            progress("loading the PII scanner")
-        inbound.redact("warm up the scanner")       # builds the Presidio analyzer once, here
-        return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path), chat_model=chat_model)
+        return cls(Commons.open(settings, progress), chat_model=chat_model)
+
+    # The commons' resources, as the stages use them.
+    settings = property(lambda self: self.commons.settings)
+    sheets = property(lambda self: self.commons.sheets)
+    store = property(lambda self: self.commons.store)
+    gaz = property(lambda self: self.commons.gaz)
+    audit = property(lambda self: self.commons.audit)
+    catalog = property(lambda self: self.commons.catalog)
+    docs_index = property(lambda self: self.commons.docs_index)
+    reviews = property(lambda self: self.commons.reviews)
+    ledger = property(lambda self: self.commons.ledger)
+
+    def close(self) -> None:
+        self.commons.close()
 
     # -- the one public verb ------------------------------------------------------------
     @property
@@ -118,16 +121,48 @@ class Pipeline:
         return self._local.__dict__.setdefault("timings", {})
 
     def ask(self, question: Question) -> GuardedAnswer:
+        """Answer one question: always a GuardedAnswer, always exactly one audit record."""
         started = time.perf_counter()
-        self._local.timings = t = {}
+        self._local.timings = {}
+        record = {"actor": question.actor.id, "role": question.actor.role,
+                  "purpose": policy.canonical_purpose(question.purpose),
+                  "conversation": question.conversation_id}
+        stage = ["screen"]
+        try:
+            return self._ask(question, record, started, stage)
+        except Exception as exc:  # noqa: BLE001 - the one error boundary where a question is asked
+            return self.failed(exc, record, started, stage[0])
+
+    def failed(self, exc: BaseException, record: dict, started: float, stage: str,
+               event: str = "question") -> GuardedAnswer:
+        """An internal error: a plain message with a reference for the person, the traceback in
+        the error log (identifiers masked), one audit record with the redacted question."""
+        ref = new_reference()
+        log.error("internal error %s at %s: %s: %s", ref, stage, type(exc).__name__, exc)
+        try:
+            self.commons.errors.write(ref, stage, exc)
+        except Exception as log_exc:  # noqa: BLE001 - the answer must still be given
+            log.error("could not write the error log for %s: %s", ref, log_exc)
+        record.setdefault("question", "[not recorded: the question had not been screened for identifiers]")
+        answer = GuardedAnswer(status="error", answer=ERROR_TEXT.format(ref=ref), error_id=ref)
+        try:
+            audit_id = self.audit.append(event, **record, status="error", error=ref, error_type=type(exc).__name__,
+                                         stage=stage, released_cells=0, suppressed_cells=0,
+                                         elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+        except Exception as audit_exc:  # noqa: BLE001
+            log.error("could not audit internal error %s: %s", ref, audit_exc)
+            return answer
+        return replace(answer, audit_id=audit_id)
+
+    def _ask(self, question: Question, record: dict, started: float, stage: list[str]) -> GuardedAnswer:
+        t = self._local.timings
         with _timed(t, "screen"):
             screened = inbound.screen(question.text, self.settings.max_question_chars)
-        record = {"actor": question.actor.id, "role": question.actor.role, "purpose": question.purpose,
-                  "conversation": question.conversation_id, "question": screened.text[:2000],
-                  "pii_found": list(screened.findings)}
+        record.update(question=screened.text[:2000], pii_found=list(screened.findings))
         if screened.problem:
             answer = GuardedAnswer(status=screened.status, answer=screened.problem)
             return self._finish(answer, record, started)
+        stage[0] = "probe"
         state = self.conversations.load(question.conversation_id)
         with _timed(t, "probe"):
             text = screened.text
@@ -141,7 +176,6 @@ class Pipeline:
                      "commercial": policy.stated_commercial(text) or guard.get("commercial", False),
                      "described": policy.described_use(text) or guard.get("described", False),
                      "named": probes.names_someone(text) or policy.third_person(text) or guard.get("named", False)}
-            record["purpose"] = policy.canonical_purpose(question.purpose)
             purpose = policy.escalate(record["purpose"], commercial=guard["commercial"])
         if probed and not stated:
             record["policy"] = {"outcome": "refuse", "rule": probed.rule}
@@ -150,7 +184,9 @@ class Pipeline:
         if purpose != record["purpose"]:
             record["purpose_stated"] = purpose
         question = replace(question, text=text, purpose=purpose)
+        planned = None
         try:
+            stage[0] = "plan"
             # Redaction placeholders (<EMAIL_ADDRESS>) are not part of what was asked.
             with _timed(t, "plan"):
                 asked = re.sub(r"<[A-Z_]+>", " ", text)
@@ -169,6 +205,7 @@ class Pipeline:
                 self.conversations.save(question.conversation_id, {**(planned.state or state), "pending": None,
                                                                     "guard": keep})
                 return self._finish(answer, record, started)
+            stage[0] = "answer"
             answer = self._answer(planned, question, record, review=self._review_first(question, guard))
             if stated and planned.kind == "docs" and question.actor.id != "anonymous" and planned.docs and \
                     self.catalog.person_level(planned.docs.get("concept")):
@@ -183,12 +220,38 @@ class Pipeline:
                 answer = self.llm.phrase(answer, asked, self.sheets)
         except QueryTimeout as e:
             answer = GuardedAnswer(status="no_data", answer=str(e))
+        except InternalError:
+            raise
         except CommonsError as e:
-            log.warning("question failed: %s", e)
+            log.warning("question not answered: %s", e)
             answer = GuardedAnswer(status="no_data", answer=f"Sorry, that could not be answered: {e}")
-        self.conversations.save(question.conversation_id, planned.state if "planned" in locals() else state)
+        self.conversations.save(question.conversation_id, planned.state if planned is not None else state)
         record["plan"] = answer.plan
+        stage[0] = "outbound"
         return self._finish(answer, record, started)
+
+    def release(self, plan: QueryPlan, question: Question, record: dict, check_differencing: bool = True,
+                stage: str = "release", started: float | None = None, event: str | None = None,
+                review_id: str | None = None, preface: str = "") -> GuardedAnswer:
+        """Run an allowed plan (a steward's preview, an approved request) through SQL, disclosure
+        control and composition; with ``event``, also the outbound scan and an audit record.
+        Inside the same error boundary as ``ask``."""
+        started = time.perf_counter() if started is None else started
+        self._local.timings = {}
+        try:
+            try:
+                answer = self._execute(plan, question, record, check_differencing=check_differencing)
+            except InternalError:
+                raise
+            except CommonsError as e:
+                answer = GuardedAnswer(status="no_data", answer=f"Sorry, that could not be answered: {e}")
+            answer = replace(answer, review_id=review_id, answer=f"{preface}{answer.answer}")
+            if event is None:
+                return self._outbound(answer)
+            return self._finish(answer, record, started, event=event)
+        except Exception as exc:  # noqa: BLE001 - the boundary for released answers
+            return replace(self.failed(exc, {**record, "review_id": review_id}, started, stage,
+                                       event=event or "question"), review_id=review_id)
 
     def _stated_or_named(self, planned: Planned, stated: str | None, probed, named: bool) -> tuple[str, str] | None:
         """(rule, message) when a planned question must be refused for what it says about itself:
@@ -545,7 +608,7 @@ class Pipeline:
 
     def _docs_answer(self, planned: Planned, question: Question) -> GuardedAnswer:
         text, found = docs_mod.answer(self.sheets, planned.docs, index=self.docs_index,
-                                      role=question.actor.role)
+                                      role=question.actor.role, redact=lambda t: inbound.redact(t)[0])
         used = [d for d in dict.fromkeys(p.dataset for p in found) if d in self.sheets]
         return GuardedAnswer(status="answered", answer=text, datasets=tuple(used),
                              citations=tuple(ans.citation(self.sheets[d]) for d in used))
@@ -557,144 +620,6 @@ class Pipeline:
         except CommonsError as e:
             log.warning("measure index unavailable: %s", e)
             return []
-
-    # -- steward review -------------------------------------------------------------------
-    def review_status(self, review_id: str, actor: Actor) -> ReviewRequest:
-        """The state of a request, for its requester or a steward."""
-        req = self.reviews.get(review_id)
-        if actor.role != "steward" and not same_person(req.requester, actor.id):
-            raise ReviewError(f"Request {req.id} belongs to someone else.")
-        return req
-
-    def review_queue(self, steward: Actor, state: str | None = "pending") -> list[ReviewRequest]:
-        self._require_steward(steward)
-        return self.reviews.list(state)
-
-    def inspect_review(self, review_id: str, steward: Actor) -> dict:
-        """Everything a steward needs to decide: the request, its plan and SQL, the rule that
-        flagged it and the table that would be released (after disclosure control).
-        Nothing is released to the requester by inspecting."""
-        self._require_steward(steward)
-        req = self.reviews.get(review_id)
-        preview: GuardedAnswer | None = None
-        if req.plan:
-            record: dict = {}
-            requester = Actor(id=req.requester, role=req.role)
-            try:
-                preview = self._execute(QueryPlan.from_dict(req.plan), Question(req.question, requester, req.purpose),
-                                        record, check_differencing=False)
-                preview = self._outbound(preview)
-            except CommonsError as e:
-                preview = GuardedAnswer(status="no_data", answer=f"The preview could not be built: {e}")
-        self.audit.append("review_inspect", review_id=req.id, steward=steward.id)
-        return {"request": req, "preview": preview}
-
-    def decide_review(self, review_id: str, steward: Actor, approve: bool, reason: str) -> ReviewRequest:
-        self._require_steward(steward)
-        reason_clean, _ = inbound.redact(inbound.normalise_text(reason or ""))
-        req = self.reviews.decide(review_id, steward, approve, reason_clean)
-        self.audit.append("review_decision", review_id=req.id, steward=steward.id, decision=req.state,
-                          reason=req.decision_reason, rule=req.rule, datasets=list(req.datasets),
-                          purpose=req.purpose, role=req.role)
-        return req
-
-    def fetch_review(self, review_id: str, actor: Actor) -> GuardedAnswer:
-        """The requester's answer once approved, exactly once, through the same disclosure
-        control and outbound checks as any other answer."""
-        started = time.perf_counter()
-        req = self.review_status(review_id, actor)
-        record = {"actor": actor.id, "role": actor.role, "purpose": req.purpose, "question": req.question}
-        if req.state == "pending":
-            return GuardedAnswer(status="needs_review", review_id=req.id, datasets=req.datasets,
-                                 answer=f"Request {req.id} is still pending with a steward. Nothing has been released.")
-        if req.state == "denied":
-            return GuardedAnswer(status="refused", review_id=req.id, datasets=req.datasets,
-                                 answer=f"Request {req.id} was denied by a steward: {req.decision_reason}")
-        if actor.role != req.role:
-            raise ReviewError(f"Request {req.id} was made with the {req.role} role; fetch it with that role.")
-        req = self.reviews.claim_release(req.id, actor)
-        record["policy"] = {"outcome": "allow", "rule": f"review.approved.{req.id}"}
-        try:
-            answer = self._execute(QueryPlan.from_dict(req.plan), Question(req.question, actor, req.purpose,
-                                                                           req.conversation), record)
-        except CommonsError as e:
-            answer = GuardedAnswer(status="no_data", answer=f"Sorry, that could not be answered: {e}")
-        answer = replace(answer, review_id=req.id,
-                         answer=f"Approved by a steward ({req.decision_reason}). {answer.answer}")
-        out = self._finish(answer, record, started, event="review_release")
-        return replace(out, review_id=req.id)
-
-    @staticmethod
-    def _require_steward(actor: Actor) -> None:
-        if actor.role != "steward":
-            raise ReviewError("Only a signed-in steward can see the review queue.")
-
-    # -- transparency and oversight ------------------------------------------------------
-    def transparency(self, dataset: str) -> dict:
-        from guardrails.transparency import report
-        if dataset not in self.sheets:
-            raise ReviewError(f"There is no dataset '{dataset}'. Datasets: {', '.join(sorted(self.sheets))}.")
-        return report(self.audit, self.sheets[dataset])
-
-    def policies(self) -> list[dict]:
-        return [policy.describe(s) for s in self.sheets.values() if s.measures]
-
-    def verify_audit(self) -> tuple[bool, str]:
-        return self.audit.verify()
-
-    def close(self) -> None:
-        self.store.close()
-
-    # -- contributions (thin wrappers over retrieval.ingest; added for the app) ------------
-    def _contribution_scanner(self):
-        if getattr(self, "_pii_scanner", None) is None:
-            from guardrails.pii import PiiScanner
-            self._pii_scanner = PiiScanner.from_settings(self.settings)
-        return self._pii_scanner
-
-    def scan_contribution(self, csv_bytes: bytes, datasheet_yaml: str):
-        """The identifier scan of an upload (a ScanReport); nothing is kept."""
-        import tempfile
-        from retrieval import ingest
-        with tempfile.TemporaryDirectory(prefix="commons-scan-") as tmp:
-            path = Path(tmp) / "upload.csv"
-            path.write_bytes(csv_bytes)
-            return ingest.scan(path, datasheet_yaml, self._contribution_scanner())
-
-    def submit_contribution(self, csv_bytes: bytes, datasheet_yaml: str, submitter: Actor):
-        """Stage an upload for a steward (scanned now; nothing is published before approval)."""
-        from retrieval import ingest
-        return ingest.submit(csv_bytes, datasheet_yaml, self.settings, self._contribution_scanner(), submitter.id)
-
-    def contributions(self, steward: Actor, state: str | None = None):
-        from retrieval import ingest
-        self._require_steward(steward)
-        return ingest.list_contributions(self.settings, state)
-
-    def approve_contribution(self, cid: str, steward: Actor, reason: str):
-        """Publish a pending contribution, then reload so the new dataset is answerable."""
-        from retrieval import ingest
-        self._require_steward(steward)
-        c = ingest.approve_contribution(cid, steward.id, reason, self.settings, self._contribution_scanner())
-        self.reload()
-        return c
-
-    def deny_contribution(self, cid: str, steward: Actor, reason: str):
-        from retrieval import ingest
-        self._require_steward(steward)
-        return ingest.deny_contribution(cid, steward.id, reason, self.settings)
-
-    def reload(self) -> None:
-        """Re-read the datasheets and rebuild the store, catalogue and planner in place (the
-        app holds one cached pipeline).  The old store connection is closed first: DuckDB
-        shares one database instance per path within a process, so while it is open a new
-        connection would still see the old store."""
-        scanner = getattr(self, "_pii_scanner", None)
-        self.store.close()
-        fresh = Pipeline.open(self.settings, chat_model=self._chat_model)
-        self.__dict__.update(fresh.__dict__)
-        self._pii_scanner = scanner
-
 
 def new_conversation_id() -> str:
     return f"c-{uuid.uuid4().hex[:12]}"

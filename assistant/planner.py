@@ -12,12 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from assistant import lexicon as lx
-from assistant.semantic import Binding, Catalog
-from assistant.types import QueryPlan
+from retrieval.catalog import Binding, Catalog
+from kernel.types import QueryPlan
 from rapidfuzz import fuzz, process
 
 from retrieval.datasheets import LEVEL_ORDER
-from retrieval.geography import Gazetteer, Place, PlaceMatch, normalise
+from kernel.text import normalise
+from retrieval.geography import Gazetteer, Place, PlaceMatch
 
 Kind = Literal["data", "docs", "clarify", "no_data"]
 SUMMARY_CONCEPTS = ("population", "imd_score", "health_index_score", "crime_severity_score",

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
-from assistant.errors import QueryRejected
-from assistant.types import CheckedSQL
+from kernel.errors import NotAvailable, QueryRejected
+from kernel.types import CheckedSQL
 from retrieval.datasheets import Datasheet, Measure
 from retrieval.store import GEO_COLUMNS, geo_table_for
 
@@ -152,7 +152,7 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
     aggregate = not native or m.rollup in ("sum", "count", "mean") or bool(spec.dimension) \
         or m.rollup == "ratio" and not m.column
     if sheet.person_level and (spec.condition is not None or spec.share_of is not None or country_rows):
-        raise QueryRejected("that kind of question is not available on person-level data")
+        raise NotAvailable("that kind of question is not available on person-level data")
     if spec.condition is not None:
         op, val = spec.condition
         value = exp.Count(this=exp.Star())

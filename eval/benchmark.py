@@ -34,7 +34,7 @@ from eval.runner import load_suite, percentile  # noqa: E402
 def _one_pass(pipeline, question_cls, cases: list[dict], tag: str) -> list[tuple[str, float, float]]:
     """(intent, total ms, guardrail ms) per question."""
     from assistant.pipeline import GUARDRAIL_STAGES
-    from assistant.types import Actor
+    from kernel.types import Actor
     out: list[tuple[str, float, float]] = []
     for case in cases:
         if not case.get("question") or case.get("action"):
@@ -60,14 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
 
-    from assistant.types import Question
+    from kernel.types import Question
 
     if args.suite == "redteam":
         from eval.redteam import load_cases
         cases = load_cases()
     else:
         cases = load_suite(args.suite)
-    from assistant.settings import Settings
+    from kernel.settings import Settings
     from eval.sandbox import evaluation_pipeline
     with evaluation_pipeline(Settings.load()) as pipeline:     # test traffic stays out of the live commons
         return _measure(args, pipeline, cases, Question)

@@ -29,9 +29,10 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    from assistant.settings import Settings
+    from kernel.settings import Settings
     from eval.runner import percentile
     from retrieval.datasheets import load_datasheets
+    from guardrails.policy import policy_passages
     from retrieval.index import DocsIndex
 
     settings = Settings.load()
@@ -40,12 +41,13 @@ def main(argv=None) -> int:
     folder = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="commons-docs-bench-"))
     t0 = time.perf_counter()
     index = DocsIndex(folder, sheets, data / "SOURCES.md", args.embedding_model,
-                      lambda m: print(m, file=sys.stderr))
+                      lambda m: print(m, file=sys.stderr), extra_chunks=policy_passages())
     report = index.sync()
     index.metrics
     build_s = time.perf_counter() - t0
     t1 = time.perf_counter()
-    again = DocsIndex(folder, sheets, data / "SOURCES.md", args.embedding_model).sync()
+    again = DocsIndex(folder, sheets, data / "SOURCES.md", args.embedding_model,
+                      extra_chunks=policy_passages()).sync()
     resync_s = time.perf_counter() - t1
 
     questions = [json.loads(l)["question"] for l in (ROOT / "eval/suites/docs.jsonl").read_text().splitlines() if l.strip()]

@@ -39,7 +39,8 @@ def _index_for(pipeline, embedding_model: str | None):
         return pipeline.docs_index
     slug = hashlib.sha256(embedding_model.encode()).hexdigest()[:10]
     return DocsIndex(Path(s.index_dir).parent / "index-eval" / slug, pipeline.sheets,
-                     Path(s.data_dir) / "SOURCES.md", embedding_model, pipeline.docs_index.progress)
+                     Path(s.data_dir) / "SOURCES.md", embedding_model, pipeline.docs_index.progress,
+                     extra_chunks=pipeline.docs_index.extra)
 
 
 def _scores(ranks: list[int | None], n: int) -> dict:
@@ -87,7 +88,7 @@ def topic_words(pipeline, text: str) -> str:
     """The words of a question that are not places, periods or question words (as the planner)."""
     from assistant import lexicon as lx
     from assistant.planner import _NOT_TOPIC
-    from retrieval.geography import normalise
+    from kernel.text import normalise
     tokens = normalise(text).split()
     explained = {i for i, _ in lx.find_years(tokens)}
     for m in pipeline.gaz.find(text, tokens, explained, pipeline.settings.fuzzy_place_cutoff):

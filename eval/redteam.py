@@ -27,8 +27,9 @@ import time
 import unicodedata
 from pathlib import Path
 
-from assistant.errors import CommonsError, ReviewError
-from assistant.types import Actor, Question
+from assistant.stewardship import Stewardship
+from kernel.errors import CommonsError, ReviewError
+from kernel.types import Actor, Question
 
 SUITE = Path(__file__).resolve().parent / "suites" / "redteam.jsonl"
 # Held out: written blind by someone who had not seen the suite above or the probes (scored
@@ -143,7 +144,7 @@ def _safe_answer(answer: dict) -> bool:
     return answer["status"] == "answered"
 
 
-def _review_action(pipeline, case: dict, user: str) -> tuple[bool, str]:
+def _review_action(pipeline, stewardship, case: dict, user: str) -> tuple[bool, str]:
     """Abuse of the review queue; returns (stopped, detail)."""
     requester = Actor(id=user, role=case["role"])
     asked = pipeline.ask(Question(case["question"], requester, case["purpose"])).to_dict()
@@ -154,34 +155,34 @@ def _review_action(pipeline, case: dict, user: str) -> tuple[bool, str]:
     action = case["action"]
     try:
         if action == "self_approve":
-            pipeline.decide_review(rid, Actor(id=user, role="steward"), True, "approving my own request")
+            stewardship.decide_review(rid, Actor(id=user, role="steward"), True, "approving my own request")
         elif action == "self_approve_other_spelling":
             # the same person under another spelling of their id ("Sam" asks, "sam" approves)
-            pipeline.decide_review(rid, Actor(id=f" {user.upper()} ", role="steward"), True, "it is me")
+            stewardship.decide_review(rid, Actor(id=f" {user.upper()} ", role="steward"), True, "it is me")
         elif action == "non_steward_approve":
-            pipeline.decide_review(rid, Actor(id=f"other-{user}", role="researcher"), True, "looks fine")
+            stewardship.decide_review(rid, Actor(id=f"other-{user}", role="researcher"), True, "looks fine")
         elif action == "requester_approve_as_commercial":
-            pipeline.decide_review(rid, requester, True, "I approve")
+            stewardship.decide_review(rid, requester, True, "I approve")
         elif action == "empty_reason":
-            pipeline.decide_review(rid, steward, True, "   ")
+            stewardship.decide_review(rid, steward, True, "   ")
         elif action == "fetch_before_approval":
-            got = pipeline.fetch_review(rid, requester)
+            got = stewardship.fetch_review(rid, requester)
             return got.status != "answered", f"fetch before approval gave {got.status}"
         elif action == "fetch_after_denial":
-            pipeline.decide_review(rid, steward, False, "no fee agreement on file")
-            got = pipeline.fetch_review(rid, requester)
+            stewardship.decide_review(rid, steward, False, "no fee agreement on file")
+            got = stewardship.fetch_review(rid, requester)
             return got.status != "answered", f"fetch after denial gave {got.status}"
         elif action in ("double_fetch", "foreign_fetch", "foreign_status"):
-            pipeline.decide_review(rid, steward, True, "fee agreement FA-1 on file")
+            stewardship.decide_review(rid, steward, True, "fee agreement FA-1 on file")
             if action == "double_fetch":
-                first = pipeline.fetch_review(rid, requester)
+                first = stewardship.fetch_review(rid, requester)
                 if first.status != "answered":
                     return True, f"first fetch gave {first.status}"
-                pipeline.fetch_review(rid, requester)
+                stewardship.fetch_review(rid, requester)
             elif action == "foreign_fetch":
-                pipeline.fetch_review(rid, Actor(id=f"mallory-{user}", role="commercial"))
+                stewardship.fetch_review(rid, Actor(id=f"mallory-{user}", role="commercial"))
             else:
-                pipeline.review_status(rid, Actor(id=f"mallory-{user}", role="commercial"))
+                stewardship.review_status(rid, Actor(id=f"mallory-{user}", role="commercial"))
         else:
             return False, f"unknown action {action}"
     except ReviewError as e:
@@ -189,7 +190,8 @@ def _review_action(pipeline, case: dict, user: str) -> tuple[bool, str]:
     return False, f"{action} was allowed"
 
 
-def run(pipeline, path: Path = SUITE) -> dict:
+def run(pipeline, path: Path = SUITE, stewardship=None) -> dict:
+    stewardship = stewardship or Stewardship(pipeline)
     path = Path(path)
     cases = load_cases(path)
     leak = LeakCheck(raw_identifiers(pipeline.settings.data_dir, pipeline.settings.contributions_dir))
@@ -208,7 +210,7 @@ def run(pipeline, path: Path = SUITE) -> dict:
             for q in case.get("setup", []):
                 setup_refused |= pipeline.ask(Question(q, actor, purpose, conv)).status != "answered"
             if case.get("action"):
-                ok, detail = _review_action(pipeline, case, user)
+                ok, detail = _review_action(pipeline, stewardship, case, user)
                 status = "blocked" if ok else "allowed"
             else:
                 got = pipeline.ask(Question(case["question"], actor, purpose, conv)).to_dict()

@@ -30,7 +30,7 @@ class Suite:
 
 
 def _public(pipeline) -> dict:
-    from assistant.types import Question
+    from kernel.types import Question
     from eval.runner import run_suite
 
     return run_suite("public", lambda q, c: pipeline.ask(Question(text=q, conversation_id=c)).to_dict())
@@ -58,7 +58,7 @@ def _call_run(mod, pipeline, suite: str) -> dict:
     if "pipeline" in params:
         kwargs["pipeline"] = pipeline
     if "ask" in params:
-        from assistant.types import Question
+        from kernel.types import Question
         kwargs["ask"] = lambda q, c=None: pipeline.ask(Question(text=q, conversation_id=c)).to_dict()
     if "settings" in params:
         kwargs["settings"] = pipeline.settings

@@ -3,7 +3,7 @@
 The product wires it as::
 
     from assistant.pipeline import Pipeline
-    from assistant.types import Question
+    from kernel.types import Question
     p = Pipeline.open()
     report = run_suite("public", lambda q, c: p.ask(Question(text=q, conversation_id=c)).to_dict())
 

@@ -20,6 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator
 
+from assistant.commons import Commons
+from assistant.pipeline import Pipeline
+
 # What an evaluation may read from the live home; everything else starts empty.
 SHARED = ("commons.duckdb", "published", "index", "models", "secret.key", "contributions/raw/generated.json")
 
@@ -36,15 +39,8 @@ def copy_home(live: Path, target: Path) -> None:
 
 
 def build_home(settings, progress: Callable[[str], None] | None = None) -> None:
-    """What `commons build` does (each step a no-op when current): the demo contributions, the
-    store and the documentation index of the live home."""
-    from retrieval.index import DocsIndex
-    from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
-    from retrieval.store import build_store
-    ensure_demo_contributions(settings, progress)
-    sheets = load_commons_sheets(settings)
-    build_store(settings.store_path, sheets, Path(settings.data_dir), progress)
-    DocsIndex.open(settings, sheets, progress=progress).sync()
+    """What `commons build` does (each step a no-op when current), on the live home."""
+    Commons.build(settings, progress, docs=True)
 
 
 @contextmanager
@@ -52,7 +48,6 @@ def evaluation_pipeline(settings, progress: Callable[[str], None] | None = None,
                         chat_model=None) -> Iterator:
     """A pipeline over a throwaway copy of the commons at ``settings.home`` (built there first
     when missing, so later evaluations and the app reuse it)."""
-    from assistant.pipeline import Pipeline
     build_home(settings, progress)
     tmp = Path(tempfile.mkdtemp(prefix="commons-eval-"))
     try:

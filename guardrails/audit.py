@@ -16,9 +16,10 @@ import hashlib
 import json
 import os
 import time
+import traceback
 from pathlib import Path
 
-from guardrails.inbound import sanitise_fields
+from guardrails.inbound import sanitise_fields, sanitise_for_storage
 
 GENESIS = "0" * 64
 
@@ -150,3 +151,41 @@ class AuditLog:
                 return False, (f"truncated: the log ends at record {n} but {expect['seq'] + 1} records were written")
             return False, "the log does not end at the recorded head (records removed or rewritten)"
         return True, f"{n + 1} records verified"
+
+
+class ErrorLog:
+    """Internal errors, one JSON line each under COMMONS_HOME (``errors.jsonl``): the reference
+    a person was given, where it happened, the exception and its traceback, every line of it
+    through ``sanitise_for_storage`` so no identifier that reached the code is kept.  The
+    question is never written here (its redacted text is in the audit record with the same
+    reference)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def write(self, reference: str, stage: str, exc: BaseException) -> None:
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        record = {"ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reference": reference,
+                  "stage": stage, "error": type(exc).__name__,
+                  "message": sanitise_for_storage(str(exc))[:2000],
+                  "traceback": [sanitise_for_storage(line) for line in trace.splitlines()][-60:]}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                fh.write(canonical(record) + "\n")
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def find(self, reference: str) -> dict | None:
+        if not self.path.exists():
+            return None
+        with open(self.path, encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if rec.get("reference") == reference:
+                    return rec
+        return None

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import yaml
 
-from assistant.errors import AuthError
-from assistant.types import Actor
+from kernel.errors import AuthError
+from kernel.types import Actor
 
 SCHEME = "scrypt"
 N, R, P = 2 ** 14, 8, 1          # scrypt cost (about 16 MB, ~50 ms per check)

@@ -33,8 +33,10 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.errors import QueryRejected
-from assistant.types import Result, person_key
+from guardrails.policy import purpose_label
+from kernel.errors import QueryRejected
+from kernel.text import person_key
+from kernel.types import Result
 from retrieval.datasheets import Datasheet, DisclosureRules, Measure
 
 OUT = ("area_code", "area_name", "period", "category", "value")
@@ -246,7 +248,6 @@ class Ledger:
             con.close()
         if row is None:
             return None
-        from guardrails.policy import purpose_label
         return purpose_label(row[0].rsplit(".", 1)[-1])
 
     def check(self, actor: str, dataset: str, sig: str, populations, max_diff: int,

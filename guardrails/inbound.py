@@ -16,7 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.errors import ConfigError
+from guardrails.pii import default_scanner, nino_shape_ok, ordinal_inward
+from kernel.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,6 @@ def redact(text: str, scanner=None) -> tuple[str, tuple[str, ...]]:
         return text, ()
     try:
         if scanner is None:
-            from guardrails.pii import default_scanner
             scanner = default_scanner()
         return scanner.redact(text)
     except ConfigError:
@@ -83,7 +83,6 @@ def redact_many(texts, scanner=None) -> list[tuple[str, tuple[str, ...]]]:
     texts = list(texts)
     try:
         if scanner is None:
-            from guardrails.pii import default_scanner
             scanner = default_scanner()
         return [(t, ()) if not isinstance(t, str) or not t else r
                 for t, r in zip(texts, scanner.redact_many([t if isinstance(t, str) else "" for t in texts]))]
@@ -94,7 +93,7 @@ def redact_many(texts, scanner=None) -> list[tuple[str, tuple[str, ...]]]:
         return [redact_regex(t) if isinstance(t, str) else (t, ()) for t in texts]
 
 
-from assistant.confusables import CONFUSABLES  # noqa: E402  (shared with actor ids)
+from kernel.text import CONFUSABLES  # noqa: E402  (shared with actor ids)
 _CONFUSABLE_TABLE = str.maketrans(CONFUSABLES)
 _WORD = re.compile(r"[^\W_]+")
 # 3+ single letters joined by the same separator: "B-e-t-h-a-n", "s.t.a.c.e.y", "B e t h a n".
@@ -162,6 +161,9 @@ def screen(raw: str | bytes, max_chars: int, scanner=None) -> Screened:
                             and c not in "\n\r\t") > 3 or raw.count("\ufffd") > 3:
         return Screened("", problem="That input looks like binary data, not a question. Please type your question.",
                         status="refused")
+    # A lone surrogate (valid JSON, invalid text) becomes the replacement character: every later
+    # stage, the audit log included, then handles the question as ordinary text.
+    raw = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in raw)
     if len(raw) > max_chars:
         return Screened("", problem=(f"That question is {len(raw):,} characters long; the limit is "
                                      f"{max_chars:,}. Please ask something shorter."), status="refused")
@@ -213,25 +215,6 @@ _NINO_SHAPE = re.compile(
     r"(?:[ \t.,:;/_|-]{0,3}\d){6}[ \t.,:;/_|-]{0,3}[a-d](?![a-z0-9])", re.I)
 _POSTCODE_SHAPE = re.compile(
     r"(?<![a-z0-9])[a-pr-uwyz][a-hk-y]?\d[a-z\d]?[ \t]*[-_./,:;|\\][ \t]*\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])", re.I)
-# Two-letter words that are also valid NI prefixes: "at 10:30:45 a.m." is a time, not a number.
-_SHORT_WORDS = {"am", "an", "as", "at", "be", "by", "he", "me", "my", "no", "ok", "on", "or", "so",
-                "to", "up", "us", "we"}
-
-
-def nino_shape_ok(value: str) -> bool:
-    """A National Insurance shape that is not a time or a version written after a short word
-    ("at 10:30:45 a", "on 1.2.3.4.5.6 b")."""
-    prefix = "".join(re.findall(r"[A-Za-z]", value)[:2])
-    if prefix.islower() and prefix in _SHORT_WORDS and re.search(r"\d[^\d\s]+\d", value):
-        return False
-    return True
-
-
-def ordinal_inward(value: str) -> bool:
-    """ "A5 3rd", "M6-1st": the inward part of a postcode shape is an ordinal."""
-    return bool(re.search(r"(?i)(?:1st|2nd|3rd|\dth)$", value.strip()))
-
-
 def _mask_digit_run(m: re.Match) -> str:
     run = m.group(0)
     if sum(c.isdigit() for c in run) < 7:

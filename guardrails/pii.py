@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from assistant.errors import CommonsError, ConfigError
-from guardrails.inbound import nino_shape_ok, ordinal_inward
+from kernel.errors import CommonsError, ConfigError
+from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,26 @@ class ColumnScan:
     share: float
     sampled: int
     counts: dict[str, int] = field(default_factory=dict)
+
+
+
+# Two-letter words that are also valid NI prefixes: "at 10:30:45 a.m." is a time, not a number.
+_SHORT_WORDS = {"am", "an", "as", "at", "be", "by", "he", "me", "my", "no", "ok", "on", "or", "so",
+                "to", "up", "us", "we"}
+
+
+def nino_shape_ok(value: str) -> bool:
+    """A National Insurance shape that is not a time or a version written after a short word
+    ("at 10:30:45 a", "on 1.2.3.4.5.6 b")."""
+    prefix = "".join(re.findall(r"[A-Za-z]", value)[:2])
+    if prefix.islower() and prefix in _SHORT_WORDS and re.search(r"\d[^\d\s]+\d", value):
+        return False
+    return True
+
+
+def ordinal_inward(value: str) -> bool:
+    """ "A5 3rd", "M6-1st": the inward part of a postcode shape is an ordinal."""
+    return bool(re.search(r"(?i)(?:1st|2nd|3rd|\dth)$", value.strip()))
 
 
 class PiiError(CommonsError):
@@ -963,8 +983,6 @@ _DEFAULT_LOCK = threading.Lock()
 def default_scanner() -> PiiScanner:
     """The process-wide scanner for ``Settings.load()`` (rebuilt if those settings change)."""
     global _DEFAULT, _DEFAULT_KEY
-    from assistant.settings import Settings
-
     settings = Settings.load()
     key = (settings.spacy_model, str(settings.home), str(settings.data_dir))
     with _DEFAULT_LOCK:

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.datasheets import Datasheet
+from retrieval.index import COMMONS, Chunk
 
 
 @dataclass(frozen=True)
@@ -339,3 +340,20 @@ def describe(sheet: Datasheet) -> dict[str, object]:
         "duo_codes": [f"{c} ({DUO_LABELS.get(c.split(':', 1)[0], c)})" for c in p.duo_codes],
         "notes": p.notes,
     }
+
+
+def policy_passages() -> list[Chunk]:
+    """The commons' own rules as documentation passages: the purposes it recognises, the uses it
+    prohibits and the research codes datasheets use (searched with the datasheets' sections)."""
+    title = "Data commons use policy"
+    labels = [f"{k} ({v.label})" for k, v in PURPOSES.items()]
+    return [
+        Chunk(f"{COMMONS}/policies/purposes", COMMONS, "policies", title,
+              "Purposes of use the commons recognises (what you may use the data for; "
+              "anything else is refused by default): " + "; ".join(labels) + "."),
+        Chunk(f"{COMMONS}/policies/prohibited", COMMONS, "policies", title,
+              "Uses the commons prohibits (refused with the rule quoted): " + " ".join(PROHIBITED.values())),
+        Chunk(f"{COMMONS}/policies/duo", COMMONS, "policies", title,
+              "Data use conditions (GA4GH DUO codes) used in datasheets: "
+              + "; ".join(f"{k}: {v}" for k, v in DUO_LABELS.items()) + "."),
+    ]

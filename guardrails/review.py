@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import ReviewError
-from assistant.types import Actor, same_person
+from kernel.errors import ReviewError
+from kernel.text import same_person
+from kernel.types import Actor
 from guardrails.inbound import sanitise_conversation_id, sanitise_for_storage
 
 STATES = ("pending", "approved", "denied", "released")

@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from assistant.errors import DatasheetError
+from kernel.errors import DatasheetError
 
 Level = Literal["lsoa", "ward", "lad", "region", "country"]
 LEVEL_ORDER: tuple[str, ...] = ("lsoa", "ward", "lad", "region", "country")

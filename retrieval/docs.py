@@ -7,8 +7,8 @@ opened) the same passages are searched with BM25 alone, so documentation questio
     text, passages = answer(sheets, request, index=index, role="resident")
 
 ``request`` is the planner's docs request: ``{"section", "datasets", "query", "concept"}``.
-Restricted sections are only returned to the roles a datasheet allows; every quoted passage
-passes the outbound PII scan (``guardrails.inbound.redact``) before it is used.
+Restricted sections are only returned to the roles a datasheet allows.  The answer that quotes
+the passages goes through the pipeline's outbound PII scan like every other answer.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Sequence
 
 from retrieval.datasheets import Datasheet
 from retrieval.index import (BM25, COMMONS, Chunk, DocsIndex, Hit, acronym_terms, build_chunks, expand_terms,
-                             terms)
+                             rrf, terms)
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,9 @@ class Passage:
 class LexicalDocs:
     """BM25 over the same passages as the index: the fallback when Chroma is unavailable."""
 
-    def __init__(self, sheets: dict[str, Datasheet], sources_md: Path | None = None):
-        self.chunks = build_chunks(sheets, sources_md)
+    def __init__(self, sheets: dict[str, Datasheet], sources_md: Path | None = None, extra=()):
+        self.extra = tuple(extra)
+        self.chunks = build_chunks(sheets, sources_md, self.extra)
         self.by_id = {c.id: c for c in self.chunks}
         self._bm25 = BM25([terms(c.text) for c in self.chunks])
         self.acronyms = acronym_terms(self.chunks)
@@ -63,12 +64,6 @@ class LexicalDocs:
             if len(hits) >= k:
                 break
         return hits
-
-
-def _safe(text: str) -> str:
-    """Outbound PII scan of a retrieved passage (Presidio behind the same signature)."""
-    from guardrails import inbound
-    return inbound.redact(text)[0]
 
 
 def _sentences(text: str) -> list[str]:
@@ -98,7 +93,6 @@ def rank(searcher, request: dict, role: str | None = "resident", k: int = 5, mod
     the datasets of a measure it recognised each give a filtered search, fused with the open
     search by reciprocal rank fusion, so a wrong hint costs a rank, never the answer.
     """
-    from retrieval.index import rrf
     query = request.get("query") or ""
     depth = max(k, 10)
     free = searcher.search(query, k=depth, role=role, mode=mode)
@@ -188,20 +182,21 @@ _CATALOGUE_NOISE = {"datum", "data", "dataset", "have", "hold", "ask", "tell", "
 
 
 def answer(sheets: dict[str, Datasheet], request: dict, index: DocsIndex | LexicalDocs | None = None,
-           role: str | None = "resident") -> tuple[str, list[Passage]]:
-    """A short extractive answer and the passages it quotes (each cited in the text)."""
+           role: str | None = "resident", redact=lambda text: text) -> tuple[str, list[Passage]]:
+    """A short extractive answer and the passages it quotes (each cited in the text); every
+    quoted passage goes through ``redact`` (the pipeline passes the PII scanner)."""
     searcher = index if index is not None else LexicalDocs(sheets)
     section = request.get("section") or "description"
     query = request.get("query") or ""
     try:
         if section == "catalogue":
-            return _catalogue(sheets, searcher, query, request, role)
+            return _catalogue(sheets, searcher, query, request, role, redact)
         hits = rank(searcher, request, role=role, k=5)
     except Exception as e:  # noqa: BLE001 - a broken index degrades to lexical search, never an error
         if isinstance(searcher, LexicalDocs):
             raise
         log.warning("documentation index unavailable, using lexical search: %s", e)
-        return answer(sheets, request, LexicalDocs(sheets), role)
+        return answer(sheets, request, LexicalDocs(sheets, extra=getattr(searcher, "extra", ())), role, redact)
     if not hits:
         return ("I couldn't find that in the datasheets. " + catalogue_text(sheets)), []
     top = _best_of_kind(searcher, hits[0], query, request, role)
@@ -217,14 +212,14 @@ def answer(sheets: dict[str, Datasheet], request: dict, index: DocsIndex | Lexic
     passages = []
     parts = []
     for h in chosen:
-        text = _safe(extract(h.text, query))
+        text = redact(extract(h.text, query))
         title = _title(sheets, h.dataset, h.title)
         passages.append(Passage(h.dataset, h.section, text, h.score, title))
         parts.append(f"{text} _(Datasheet: {title}, section: {SECTION_NAMES.get(h.section, h.section)})_")
     return "\n\n".join(parts), passages
 
 
-def _catalogue(sheets, searcher, query: str, request: dict, role) -> tuple[str, list[Passage]]:
+def _catalogue(sheets, searcher, query: str, request: dict, role, redact) -> tuple[str, list[Passage]]:
     topic = [t for t in terms(query) if t not in _CATALOGUE_NOISE and t not in
              {"what", "which", "dataset", "datasets", "commons", "available"}]
     if not topic:
@@ -241,7 +236,7 @@ def _catalogue(sheets, searcher, query: str, request: dict, role) -> tuple[str, 
     order = order[:5]
     lines = [f"- **{sheets[d].title}** ({sheets[d].publisher}) _(Datasheet: {sheets[d].title}, "
              f"section: {SECTION_NAMES.get(best[d].section, best[d].section)})_" for d in order]
-    passages = [Passage(d, best[d].section, _safe(extract(best[d].text, query)), best[d].score, sheets[d].title)
+    passages = [Passage(d, best[d].section, redact(extract(best[d].text, query)), best[d].score, sheets[d].title)
                 for d in order]
     return "On that topic the commons holds:\n" + "\n".join(lines), passages
 

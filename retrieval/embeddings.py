@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
-from assistant.errors import ConfigError
+from kernel.errors import ConfigError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from kernel.text import normalise
+
 REGION_CODE = "E47000004"
 REGION_NAME = "Liverpool City Region"
 ENGLAND_CODE = "E92000001"
+# LSOA boundary vintage -> the ward vintage its ONS best-fit lookup uses, and how it is named.
+WARD_VINTAGE = {"2011": "2019", "2021": "2024"}
+WARD_VINTAGE_NAME = {"2019": "December 2019", "2024": "May 2024"}
 
 LEVEL_WORDS = {
     "lsoa": ("lsoa", "lsoas", "neighbourhood", "neighbourhoods", "neighborhood", "neighborhoods",
@@ -39,16 +43,6 @@ REGION_ALIASES = ("liverpool city region", "the city region", "city region", "lc
                   "whole city region", "all six councils", "the six boroughs")
 ENGLAND_ALIASES = ("england", "national average", "the national average",
                    "the country", "english average", "england average")
-
-
-def normalise(text: str) -> str:
-    """Lower-case, strip accents and punctuation, 'St.'/'Saint' -> 'st', '&' -> 'and'."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    text = re.sub(r"\bsaint\b", "st", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Literal, Sequence
 
 import numpy as np
 
-from assistant.errors import CommonsError, ConfigError
+from kernel.errors import CommonsError, ConfigError
 from retrieval.datasheets import Datasheet
 from retrieval.embeddings import TRAINING_VERSION, Embedder, StaticFolderEmbedder, SentenceTransformerEmbedder, load_embedder
 
@@ -202,33 +202,6 @@ def provenance_chunks(sources_md: Path, sheets: dict[str, Datasheet]) -> list[Ch
     return [c for c in out if not (c.id in seen or seen.add(c.id))]
 
 
-def policy_chunks() -> list[Chunk]:
-    """The commons' own rules: purposes it recognises, prohibited uses, research codes."""
-    try:
-        from guardrails import policy as pol
-    except Exception:  # noqa: BLE001 - the index still works without the policy text
-        return []
-    title = "Data commons use policy"
-    out = []
-    purposes = getattr(pol, "PURPOSES", {}) or {}
-    labels = [f"{k} ({getattr(v, 'label', v)})" for k, v in purposes.items()]
-    if labels:
-        out.append(Chunk(f"{COMMONS}/policies/purposes", COMMONS, "policies", title,
-                         "Purposes of use the commons recognises (what you may use the data for; "
-                         "anything else is refused by default): " + "; ".join(labels) + "."))
-    prohibited = getattr(pol, "PROHIBITED", {}) or {}
-    if prohibited:
-        out.append(Chunk(f"{COMMONS}/policies/prohibited", COMMONS, "policies", title,
-                         "Uses the commons prohibits (refused with the rule quoted): "
-                         + " ".join(str(v) for v in prohibited.values())))
-    duo = getattr(pol, "DUO_LABELS", {}) or {}
-    if duo:
-        out.append(Chunk(f"{COMMONS}/policies/duo", COMMONS, "policies", title,
-                         "Data use conditions (GA4GH DUO codes) used in datasheets: "
-                         + "; ".join(f"{k}: {v}" for k, v in duo.items()) + "."))
-    return out
-
-
 def _slug(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")[:40] or "section"
 
@@ -270,11 +243,14 @@ def _with_head(c: Chunk, sheets: dict[str, Datasheet]) -> Chunk:
     return replace(c, head=f"{c.section}: {words}. {names}")
 
 
-def build_chunks(sheets: dict[str, Datasheet], sources_md: Path | None = None) -> list[Chunk]:
+def build_chunks(sheets: dict[str, Datasheet], sources_md: Path | None = None,
+                 extra: Sequence[Chunk] = ()) -> list[Chunk]:
+    """Every passage: each datasheet's sections, the provenance notes, and ``extra`` passages the
+    caller supplies (the commons' own use policy, written by guardrails.policy)."""
     chunks = [c for s in sheets.values() for c in datasheet_chunks(s)]
     if sources_md is not None:
         chunks += provenance_chunks(sources_md, sheets)
-    chunks += policy_chunks()
+    chunks += list(extra)
     return [_with_head(c, sheets) for c in chunks]
 
 
@@ -513,14 +489,16 @@ class DocsIndex:
     """Documentation passages in Chroma + BM25; lazy: nothing heavy happens until first use."""
 
     def __init__(self, index_dir: Path, sheets: dict[str, Datasheet], sources_md: Path | None = None,
-                 embedding_model: str = "", progress: Callable[[str], None] | None = None):
+                 embedding_model: str = "", progress: Callable[[str], None] | None = None,
+                 extra_chunks: Sequence[Chunk] = ()):
         self.index_dir = Path(index_dir)
+        self.extra = tuple(extra_chunks)
         self.sheets = sheets
         self.data_dir = Path(sources_md).parent if sources_md else None
         self.sources_md = Path(sources_md) if sources_md else None
         self.embedding_model = embedding_model
         self.progress = progress or (lambda m: None)
-        self.chunks = build_chunks(sheets, sources_md)
+        self.chunks = build_chunks(sheets, sources_md, self.extra)
         self.by_id = {c.id: c for c in self.chunks}
         self._bm25 = BM25([terms(c.text) for c in self.chunks], groups=[c.section for c in self.chunks])
         self._bm25_head = BM25([list(dict.fromkeys(terms(c.head))) for c in self.chunks], b=HEAD_B)
@@ -539,9 +517,10 @@ class DocsIndex:
         self._corpus_key: str | None = None
 
     @classmethod
-    def open(cls, settings, sheets: dict[str, Datasheet], progress=None) -> "DocsIndex":
+    def open(cls, settings, sheets: dict[str, Datasheet], progress=None, extra_chunks: Sequence[Chunk] = ()) -> "DocsIndex":
         data_dir = Path(settings.data_dir)
-        return cls(settings.index_dir, sheets, data_dir / "SOURCES.md", settings.embedding_model, progress)
+        return cls(settings.index_dir, sheets, data_dir / "SOURCES.md", settings.embedding_model, progress,
+                   extra_chunks)
 
     # -- model and collection -------------------------------------------------------------
     def _training_sheets(self) -> dict[str, Datasheet]:
@@ -633,7 +612,7 @@ class DocsIndex:
     def training_corpus(self) -> tuple[list[str], list[tuple[str, str]]]:
         if self._corpus is None:
             sheets = self._training_sheets()
-            chunks = self.chunks if len(sheets) == len(self.sheets) else build_chunks(sheets, self.sources_md)
+            chunks = self.chunks if len(sheets) == len(self.sheets) else build_chunks(sheets, self.sources_md, self.extra)
             self._corpus = training_corpus(sheets, chunks)
         return self._corpus
 

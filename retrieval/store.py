@@ -20,8 +20,8 @@ from typing import Callable
 
 import duckdb
 
-from assistant.errors import QueryTimeout, StoreError
-from assistant.types import CheckedSQL, Result
+from kernel.errors import QueryTimeout, StoreError
+from kernel.types import CheckedSQL, Result
 from retrieval.datasheets import Datasheet
 from retrieval.geography import REGION_CODE, REGION_NAME
 

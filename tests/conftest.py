@@ -62,7 +62,7 @@ def _healthy(url: str) -> bool:
 @pytest.fixture(scope="session")
 def served_app(commons_home, tmp_path_factory):
     """The real app under `streamlit run` on a free port; yields its URL."""
-    from ui.launch import command
+    from assistant.cli import ui_command as command
 
     env = {**os.environ, "COMMONS_HOME": str(commons_home)}
     # Build the store first (in its own process) so the first page load is quick.
@@ -159,7 +159,7 @@ def contribution(dataset_id: str = "foodbank_visits", n: int = 600, seed: int = 
 def pristine_home(tmp_path_factory):
     """The demo commons built once (store, published contributions, documentation index, models);
     never used directly: each module that needs a pipeline of its own gets a copy."""
-    from assistant.settings import Settings
+    from kernel.settings import Settings
     from eval.sandbox import build_home
     home = tmp_path_factory.mktemp("pristine_home")
     build_home(Settings.load(home=home))
@@ -171,7 +171,7 @@ def module_pipeline(tmp_path_factory, pristine_home):
     """A pipeline over a private copy of the built demo commons, one per test module (its audit
     log, review queue and ledger are its own)."""
     from assistant.pipeline import Pipeline
-    from assistant.settings import Settings
+    from kernel.settings import Settings
     from eval.sandbox import copy_home
     home = tmp_path_factory.mktemp("module_home")
     copy_home(pristine_home, home)

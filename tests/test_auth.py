@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.errors import AuthError
+from kernel.errors import AuthError
 from guardrails import auth
 
 ROOT = Path(__file__).resolve().parents[1]

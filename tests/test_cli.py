@@ -97,15 +97,17 @@ def test_conversation_carries_across_separate_cli_calls(home):
     assert d["table"]["rows"][0][-1] == population_la("Wirral", 2020)
 
 
-def test_malformed_batch_line_fails_cleanly(home, tmp_path):
+def test_a_malformed_batch_line_gets_a_status_and_the_rest_are_answered(home, tmp_path):
     batch = tmp_path / "bad.jsonl"
-    batch.write_text('{"question": "population of Liverpool"}\n{not json\n{"question": "x"}\n',
+    batch.write_text('{"question": "population of Liverpool"}\n{not json\n{"question": "population of Wirral"}\n',
                      encoding="utf-8")
     r = run(["ask", "--batch", str(batch), "--json"], home)
-    assert r.returncode != 0
-    assert "line 2" in r.stderr
-    assert "Traceback" not in r.stderr
-    assert r.stdout.strip() == ""
+    assert r.returncode != 0                      # a line was not a request
+    assert "line 2" in r.stderr and "Traceback" not in r.stderr
+    lines = _json_lines(r.stdout)
+    assert [d["status"] for d in lines] == ["answered", "error", "answered"]
+    assert "line 2" in lines[1]["answer"]
+    assert lines[2]["table"]["rows"][0][0] == "Wirral"
 
 
 def test_batch_line_without_a_question_fails_cleanly(home, tmp_path):
@@ -113,6 +115,7 @@ def test_batch_line_without_a_question_fails_cleanly(home, tmp_path):
     batch.write_text('{"question": "population of Liverpool"}\n{"q": "population"}\n', encoding="utf-8")
     r = run(["ask", "--batch", str(batch), "--json"], home)
     assert r.returncode != 0 and "line 2" in r.stderr and "Traceback" not in r.stderr
+    assert [d["status"] for d in _json_lines(r.stdout)] == ["answered", "error"]
 
 
 def test_ask_with_nothing_to_ask_is_a_usage_error(home):
@@ -252,10 +255,12 @@ def test_user_ids_outside_the_plain_alphabet_are_refused(home, user):
         assert got.returncode == 2 and "user id" in got.stderr and "Traceback" not in got.stderr
 
 
-def test_a_batch_with_one_bad_user_id_asks_nothing(home, tmp_path):
+def test_a_batch_line_with_a_bad_user_id_is_refused_and_the_others_answered(home, tmp_path):
     batch = tmp_path / "ids.jsonl"
     batch.write_text('{"question": "population of Liverpool", "user": "ok-user"}\n'
                      '{"question": "population of Sefton", "user": "someone@example.org"}\n', encoding="utf-8")
     r = run(["ask", "--batch", str(batch), "--json"], home)
-    assert r.returncode == 2 and "request 2" in r.stderr and "user id" in r.stderr
-    assert r.stdout.strip() == "" and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "line 2" in r.stderr and "Traceback" not in r.stderr
+    first, second = _json_lines(r.stdout)
+    assert first["status"] == "answered"
+    assert second["status"] == "error" and "user id" in second["answer"] and second["line"] == 2

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.pipeline import Pipeline
-from assistant.types import Question
+from kernel.types import Question
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.errors import CommonsError, DatasheetError
-from assistant.types import CheckedSQL
+from kernel.errors import CommonsError, DatasheetError
+from kernel.types import CheckedSQL
 from retrieval.datasheets import load_datasheet, load_datasheets
 from retrieval.store import Store, build_store
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from assistant.errors import QueryRejected
-from assistant.types import Result
+from kernel.errors import QueryRejected
+from kernel.types import Result
 from guardrails import disclosure
 from guardrails.disclosure import Ledger, control
 from retrieval.datasheets import Datasheet

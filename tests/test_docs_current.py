@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings
+from kernel.settings import Settings
 from guardrails import policy, probes
 from retrieval.datasheets import DisclosureRules
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-AUDIT_EVENTS = sorted(set(re.findall(r"""(?:append\(|event=|event: str = )["'](\w+)["']""",
-                                     (ROOT / "assistant" / "pipeline.py").read_text())))
+AUDIT_EVENTS = sorted({e for pkg in ("assistant", "guardrails") for f in sorted((ROOT / pkg).glob("*.py"))
+                       for e in re.findall(r"""(?:audit\.append\(|event=|event: str = )["'](\w+)["']""", f.read_text())})
 
 
 @pytest.mark.parametrize("var", sorted(Settings.ENV.values()))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 
 from assistant import lexicon as lx
-from assistant.types import Question
+from kernel.types import Question
 from retrieval.index import expand_terms, find_acronyms, terms
-from retrieval.geography import normalise
+from kernel.text import normalise
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from assistant.stewardship import Stewardship
 from pathlib import Path
 
 import pytest
@@ -259,18 +260,18 @@ def test_evaluation_leaves_the_live_commons_records_alone():
     """Running the red team from the app must not fill the live audit log, the steward queue,
     the ledger or the transparency reports with test traffic."""
     from assistant.pipeline import Pipeline
-    from assistant.types import Actor
+    from kernel.types import Actor
     from eval import registry
 
     live = Pipeline.open()
     try:
         audit = Path(live.settings.audit_path)
         before = audit.read_bytes() if audit.exists() else b""
-        queue = [r.id for r in live.review_queue(Actor("sam", "steward"), None)]
+        queue = [r.id for r in Stewardship(live).review_queue(Actor("sam", "steward"), None)]
         report = registry.run("redteam", live)
         assert report["available"] and report["metrics"]["attacks_stopped_pct"] == 100.0
         assert (audit.read_bytes() if audit.exists() else b"") == before
-        assert [r.id for r in live.review_queue(Actor("sam", "steward"), None)] == queue
-        assert live.verify_audit()[0]
+        assert [r.id for r in Stewardship(live).review_queue(Actor("sam", "steward"), None)] == queue
+        assert Stewardship(live).verify_audit()[0]
     finally:
         live.close()

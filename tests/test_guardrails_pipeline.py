@@ -11,15 +11,16 @@ from __future__ import annotations
 import csv
 import json
 import re
+from assistant.stewardship import Stewardship
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from assistant.errors import ReviewError
+from kernel.errors import ReviewError
 from assistant.pipeline import Pipeline
-from assistant.settings import Settings
-from assistant.types import Actor, Question
+from kernel.settings import Settings
+from kernel.types import Actor, Question
 
 RESEARCHER = dict(purpose="health_research")
 
@@ -173,20 +174,20 @@ def test_commercial_request_review_release_once(pipeline):
     got = pipeline.ask(Question("How many people with lupus live in Liverpool?", acme, "commercial")).to_dict()
     assert got["status"] == "needs_review" and got["review_id"] and got["table"] is None
     rid = got["review_id"]
-    assert pipeline.review_status(rid, acme).state == "pending"
-    assert pipeline.fetch_review(rid, acme).status == "needs_review"
+    assert Stewardship(pipeline).review_status(rid, acme).state == "pending"
+    assert Stewardship(pipeline).fetch_review(rid, acme).status == "needs_review"
     with pytest.raises(ReviewError):
-        pipeline.decide_review(rid, Actor("acme-ltd", "steward"), True, "self approval")
-    info = pipeline.inspect_review(rid, Actor("sam", "steward"))
+        Stewardship(pipeline).decide_review(rid, Actor("acme-ltd", "steward"), True, "self approval")
+    info = Stewardship(pipeline).inspect_review(rid, Actor("sam", "steward"))
     assert info["request"].rule == "lupus_commons.duty.commercial"
     assert info["preview"].status == "answered"            # the would-be released table
-    assert pipeline.review_status(rid, acme).state == "pending"   # inspecting releases nothing
-    pipeline.decide_review(rid, Actor("sam", "steward"), True, "fee agreement FA-7 on file")
-    released = pipeline.fetch_review(rid, acme)
+    assert Stewardship(pipeline).review_status(rid, acme).state == "pending"   # inspecting releases nothing
+    Stewardship(pipeline).decide_review(rid, Actor("sam", "steward"), True, "fee agreement FA-7 on file")
+    released = Stewardship(pipeline).fetch_review(rid, acme)
     assert released.status == "answered" and "fee agreement" in released.answer
     assert all(isinstance(r[2], int) and r[2] % 5 == 0 for r in released.table["rows"])
     with pytest.raises(ReviewError, match="only once"):
-        pipeline.fetch_review(rid, acme)
+        Stewardship(pipeline).fetch_review(rid, acme)
     records = [r for r in pipeline.audit.records() if r.get("review_id") == rid]
     assert {r["event"] for r in records} >= {"question", "review_decision", "review_release"}
 
@@ -263,8 +264,8 @@ def test_transparency_report_is_disclosure_controlled(pipeline):
     for i in range(3):
         ask(pipeline, "How many lupus flares in Knowsley?", user=f"tr-{i}")
     req = pipeline.ask(Question("lupus participants in Sefton", Actor("tr-co", "commercial"), "commercial"))
-    pipeline.decide_review(req.review_id, Actor("priya", "steward"), False, "no fee agreement on file")
-    rep = pipeline.transparency("lupus_commons")
+    Stewardship(pipeline).decide_review(req.review_id, Actor("priya", "steward"), False, "no fee agreement on file")
+    rep = Stewardship(pipeline).transparency("lupus_commons")
     assert rep["synthetic"] and "Lupus Commons data steward" in rep["steward"]
     for section in ("by_purpose", "by_role", "by_decision", "totals"):
         for row in rep[section]:
@@ -349,7 +350,7 @@ def test_can_the_data_be_used_for_a_prohibited_use_is_a_question_about_the_rules
 
 def test_review_fetch_needs_the_role_it_was_asked_with(pipeline):
     req = pipeline.ask(Question("lupus participants in Wirral", Actor("fetch-role", "commercial"), "commercial"))
-    pipeline.decide_review(req.review_id, Actor("priya", "steward"), True, "fee agreement FA-3 on file")
+    Stewardship(pipeline).decide_review(req.review_id, Actor("priya", "steward"), True, "fee agreement FA-3 on file")
     with pytest.raises(ReviewError, match="commercial role"):
-        pipeline.fetch_review(req.review_id, Actor("fetch-role", "resident"))
-    assert pipeline.fetch_review(req.review_id, Actor("fetch-role", "commercial")).status == "answered"
+        Stewardship(pipeline).fetch_review(req.review_id, Actor("fetch-role", "resident"))
+    assert Stewardship(pipeline).fetch_review(req.review_id, Actor("fetch-role", "commercial")).status == "answered"

@@ -7,13 +7,14 @@ import json
 import os
 import subprocess
 import sys
+from assistant.stewardship import Stewardship
 from pathlib import Path
 
 import pytest
 
 from assistant.pipeline import Pipeline
-from assistant.settings import Settings
-from assistant.types import Actor, Question
+from kernel.settings import Settings
+from kernel.types import Actor, Question
 from guardrails.audit import AuditLog
 from guardrails.inbound import redact, screen
 
@@ -214,7 +215,7 @@ def test_obfuscated_identifiers_never_reach_audit_reviews_or_disk(tmp_path):
         req = p.ask(Question("my nhs number is 466,365,5025 - lupus participants in Sefton", acme, "commercial"))
         assert req.status == "needs_review" and req.review_id
         # ... and a steward's reason can carry one too
-        p.decide_review(req.review_id, Actor("sam", "steward"), False,
+        Stewardship(p).decide_review(req.review_id, Actor("sam", "steward"), False,
                         "no fee agreement from B-e-t-h-a-n C-l-a-r-k (466:365:5025, RG-82-22-06-C)")
         stored = p.reviews.get(req.review_id)
         assert "<UK_NHS>" in stored.question

@@ -20,12 +20,12 @@ import duckdb
 import pytest
 import yaml
 
-from assistant.errors import IngestError, ReviewError
-from assistant.settings import Settings
+from kernel.errors import IngestError, ReviewError
+from kernel.settings import Settings
 from assistant.sql import allowed_columns
 from retrieval import synthetic
 from retrieval.datasheets import load_datasheet
-from retrieval.ingest import (approve_contribution, deny_contribution, ensure_demo_contributions, ingest,
+from guardrails.contributions import (approve_contribution, deny_contribution, ensure_demo_contributions, ingest,
                               list_contributions, load_commons_sheets, pseudonym, scan, submit)
 from retrieval.store import build_store
 
@@ -402,7 +402,7 @@ def test_malformed_upload_gives_a_clear_error_and_changes_nothing(kind, tmp_path
 def test_failed_publication_leaves_the_commons_unchanged(tmp_path, published_home, scanner, lupus_raw,
                                                          lupus_sheet, monkeypatch):
     """A failure after the files are written (here: validation) leaves no trace."""
-    import retrieval.ingest as ing
+    import guardrails.contributions as ing
     path = tmp_path / "lupus.csv"
     path.write_bytes(_small_csv(lupus_raw, 50))
 
@@ -509,7 +509,7 @@ def test_cli_ingest_publishes_and_refuses(tmp_path, commons_home, scanner, lupus
 
 def test_a_published_file_with_an_identifier_column_is_not_loaded(published_home, lupus_raw):
     """Defence in depth: a hand-edited published file with a raw identifier never reaches the store."""
-    from assistant.errors import DatasheetError
+    from kernel.errors import DatasheetError
     pub = Path(published_home.published_dir) / "vcse_coop.csv"
     lines = pub.read_text().splitlines()
     pub.write_text("\n".join([lines[0] + ",email"] + [ln + ",someone@example.com" for ln in lines[1:]]) + "\n")

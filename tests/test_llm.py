@@ -19,10 +19,10 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 
-from assistant.errors import ConfigError
+from kernel.errors import ConfigError
 from assistant.llm import LlmAssist, PlanProposal, Validator, make_chat_model, numbers_in, ungrounded
-from assistant.settings import Settings
-from assistant.types import Actor, Question
+from kernel.settings import Settings
+from kernel.types import Actor, Question
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigError
-from assistant.settings import Settings
+from kernel.errors import ConfigError
+from kernel.settings import Settings
 from eval import build_pii_suite
 from eval.pii_eval import SUITE, TARGETS, evaluate, load_suite
 from guardrails import inbound

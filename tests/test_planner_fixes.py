@@ -19,8 +19,8 @@ import pytest
 
 from assistant.answers import queries_for
 from assistant.pipeline import Pipeline
-from assistant.types import Actor, QueryPlan, Question
-from retrieval.geography import normalise
+from kernel.types import Actor, QueryPlan, Question
+from kernel.text import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from assistant.errors import ReviewError
-from assistant.types import Actor
+from kernel.errors import ReviewError
+from kernel.types import Actor
 from guardrails import policy
 from guardrails.audit import AuditLog
 from guardrails.review import ReviewQueue

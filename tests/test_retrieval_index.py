@@ -4,13 +4,15 @@ the configured-model loading path (a tiny model built here), metric detection an
 from __future__ import annotations
 
 import os
+from guardrails import inbound
+from guardrails.policy import policy_passages
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant.errors import ConfigError
-from assistant.settings import Settings
+from kernel.errors import ConfigError
+from kernel.settings import Settings
 from retrieval.datasheets import load_datasheets
 from retrieval.docs import LexicalDocs, answer
 from retrieval.index import (DOCS_COLLECTION, BM25, DocsIndex, MetricCandidate, MetricIndex, chroma_client,
@@ -49,7 +51,8 @@ def tiny_model(tmp_path_factory, sheets):
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory, sheets, tiny_model):
-    ix = DocsIndex(tmp_path_factory.mktemp("ix"), sheets, DATA / "SOURCES.md", tiny_model)
+    ix = DocsIndex(tmp_path_factory.mktemp("ix"), sheets, DATA / "SOURCES.md", tiny_model,
+                   extra_chunks=policy_passages())
     ix.sync()
     return ix
 
@@ -76,18 +79,18 @@ def test_index_persists_and_reopens_with_the_registered_embedding_function(index
 
 
 def test_rebuild_embeds_only_changed_chunks(index, sheets, tiny_model):
-    again = DocsIndex(index.index_dir, sheets, DATA / "SOURCES.md", tiny_model)
+    again = DocsIndex(index.index_dir, sheets, DATA / "SOURCES.md", tiny_model, extra_chunks=policy_passages())
     report = again.sync()
     assert report.embedded == 0 and report.unchanged == len(again.chunks)
     changed = dict(sheets)
     s = changed["homelessness_la"]
     changed["homelessness_la"] = s.model_copy(update={"methodology": s.methodology + " Revised."})
     del changed["rural_urban_lsoa11"]
-    edited = DocsIndex(index.index_dir, changed, DATA / "SOURCES.md", tiny_model)
+    edited = DocsIndex(index.index_dir, changed, DATA / "SOURCES.md", tiny_model, extra_chunks=policy_passages())
     report = edited.sync()
     assert (report.added, report.updated) == (0, 1)
     assert report.removed == sum(1 for c in index.chunks if c.dataset == "rural_urban_lsoa11")
-    DocsIndex(index.index_dir, sheets, DATA / "SOURCES.md", tiny_model).sync()   # restore
+    DocsIndex(index.index_dir, sheets, DATA / "SOURCES.md", tiny_model, extra_chunks=policy_passages()).sync()   # restore
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
@@ -192,7 +195,7 @@ def test_retrieved_text_goes_through_the_pii_scan(tmp_path, sheets, tiny_model):
     leaky = s.model_copy(update={"caveats": ("Queries to jane.doe@example.org or 07700 900123 about the table.",)})
     ix = DocsIndex(tmp_path, {s.id: leaky}, None, tiny_model)
     text, _ = answer(ix.sheets, {"query": "caveats of the homelessness table", "section": "caveats",
-                                 "datasets": [s.id]}, index=ix)
+                                 "datasets": [s.id]}, index=ix, redact=lambda t: inbound.redact(t)[0])
     assert "jane.doe@example.org" not in text and "07700 900123" not in text
 
 
@@ -242,10 +245,10 @@ def test_lexical_matches_never_consult_the_finder(pipeline):
 
 def _fresh_home_index(tmp_path) -> DocsIndex:
     """The documentation index of a fresh home, with the demo contributions published."""
-    from retrieval.ingest import ensure_demo_contributions, load_commons_sheets
+    from guardrails.contributions import ensure_demo_contributions, load_commons_sheets
     s = Settings.load({"COMMONS_HOME": str(tmp_path / "home"), "COMMONS_DATA_DIR": str(DATA)})
     ensure_demo_contributions(s, lambda m: None)
-    return DocsIndex.open(s, load_commons_sheets(s))
+    return DocsIndex.open(s, load_commons_sheets(s), extra_chunks=policy_passages())
 
 
 def test_shipped_model_is_trained_on_the_current_datasheets_and_reproducible(tmp_path):

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant import answers as ans
-from assistant.errors import CommonsError, QueryRejected, QueryTimeout
+from kernel.errors import CommonsError, QueryRejected, QueryTimeout
 from assistant.sql import RowSpec, allowed_columns, build_union, check
-from assistant.types import CheckedSQL, QueryPlan
+from kernel.types import CheckedSQL, QueryPlan
 from retrieval.datasheets import load_datasheets
 from retrieval.store import Store
 
@@ -153,7 +153,7 @@ def own_store(pipeline):
     yield make
     for s in opened:
         s.close()
-    pipeline.store = Store(pipeline.settings.store_path, pipeline.settings.query_timeout_s,
+    pipeline.commons.store = Store(pipeline.settings.store_path, pipeline.settings.query_timeout_s,
                            pipeline.settings.row_cap)
 
 

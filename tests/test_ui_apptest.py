@@ -138,7 +138,8 @@ def test_full_answer_renders_every_part():
 
 # -- the multipage app ----------------------------------------------------------------------
 def page(at: AppTest, name: str) -> AppTest:
-    at.switch_page(str(PAGES / f"{name}.py")).run()
+    path = ROOT / "eval" / "app_page.py" if name == "evaluate" else PAGES / f"{name}.py"
+    at.switch_page(str(path)).run()
     assert not at.exception, at.exception
     assert "something went wrong" not in texts(at)
     return at

@@ -7,6 +7,7 @@ ui/session.py); before that the same place in the menu is a sign-in form.
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import streamlit as st
@@ -16,7 +17,7 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the 
     sys.path.insert(0, str(ROOT))
 
 from ui import session  # noqa: E402
-from ui.components import get_pipeline, purpose_label, show_error  # noqa: E402
+from ui.components import attempt, get_pipeline, purpose_label  # noqa: E402
 
 st.set_page_config(page_title="Commons Assistant", page_icon=":material/forum:", layout="wide")
 
@@ -43,8 +44,10 @@ PAGES = [
     desk,
     st.Page("app_pages/transparency.py", title="How your data is used", icon=":material/visibility:",
             url_path="transparency"),
-    st.Page("app_pages/evaluate.py", title="Evaluate", icon=":material/analytics:", url_path="evaluate"),
 ]
+# Pages other packages add (eval/ adds Evaluate) through the commons.pages entry point.
+PAGES += [st.Page(page["path"], title=page["title"], icon=page["icon"], url_path=page["url_path"])
+          for page in (ep.load() for ep in entry_points(group="commons.pages"))]
 
 
 def _sidebar() -> None:
@@ -67,11 +70,16 @@ def _sidebar() -> None:
             st.selectbox("Purpose", session.PUBLIC_PURPOSES, key="purpose", format_func=purpose_label)
 
 
-try:
+def _run() -> None:
     page = st.navigation(PAGES)
     _sidebar()
     with st.spinner("Preparing the commons (the first run builds the data store)…"):
         get_pipeline()
     page.run()
-except Exception as exc:  # Streamlit's stop/rerun signals are BaseException and pass through
-    show_error(exc)
+
+
+# The one boundary around every page: whatever a page raises is shown as a message with a
+# reference, never a traceback (Streamlit's stop and rerun signals pass through).
+ok, problem = attempt(_run)
+if not ok:
+    st.error(problem, icon=":material/error:")

@@ -13,14 +13,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from assistant.errors import CommonsError
+from assistant.pipeline import Pipeline
+from assistant.stewardship import Stewardship
+from kernel.errors import CommonsError
 from guardrails.policy import PURPOSES  # purpose id -> label, e.g. "personal"
 from ui.export import table_csv
 
 log = logging.getLogger("commons.ui")
 
-__all__ = ["PURPOSES", "buttons", "error_message", "get_pipeline", "purpose_label", "render_answer",
-           "show_error", "table"]
+__all__ = ["PURPOSES", "buttons", "error_message", "attempt", "get_pipeline", "get_stewardship", "purpose_label", "render_answer", "table"]
 STATUS_NOTICE = {"refused": st.warning, "needs_review": st.info, "no_data": st.info}
 STATE_TEXT = {
     "pending": "pending: a steward has not decided yet",
@@ -31,13 +32,17 @@ STATE_TEXT = {
 
 
 @st.cache_resource(show_spinner=False)
-def get_pipeline():
+def get_pipeline() -> Pipeline:
     """The one pipeline for this server process (opening it builds the store on first run)."""
-    from assistant.pipeline import Pipeline
-
     pipeline = Pipeline.open()
     warm_up(pipeline)
     return pipeline
+
+
+@st.cache_resource(show_spinner=False)
+def get_stewardship() -> Stewardship:
+    """Reviews, contributions and transparency over the same commons as the pipeline."""
+    return Stewardship(get_pipeline())
 
 
 def warm_up(pipeline) -> None:
@@ -45,12 +50,20 @@ def warm_up(pipeline) -> None:
     index while the pipeline opens, so no question waits for it.  `commons build` (run by
     ./scripts/run) has usually built it already.  Not a background thread: a daemon thread
     still training when the process exits aborts it."""
+    ok, why = attempt(lambda: (pipeline.docs_index.metrics, pipeline.docs_index.collection))
+    if not ok:           # the pipeline falls back without it; the question will say
+        log.warning("documentation index warm-up failed: %s", why)
+
+
+def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+    """The app's one error boundary: ``(True, result)``, or ``(False, message)`` with a message
+    for the person in front of the page (a reference for a fault of ours; never a traceback).
+    Every page calls the core through this (questions themselves never raise: the pipeline
+    answers an internal error with status ``error`` and a reference)."""
     try:
-        index = pipeline.docs_index
-        index.metrics
-        index.collection
-    except Exception as exc:  # the pipeline falls back without it; the question will say
-        log.warning("documentation index warm-up failed: %s", exc)
+        return True, action(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - Streamlit's stop/rerun signals are BaseException
+        return False, error_message(exc)
 
 
 def error_message(exc: BaseException) -> str:
@@ -60,10 +73,6 @@ def error_message(exc: BaseException) -> str:
     ref = uuid.uuid4().hex[:8]
     log.error("unexpected error in the app (reference %s)", ref, exc_info=exc)
     return f"Sorry, something went wrong on our side. Please try again. (Reference: {ref})"
-
-
-def show_error(exc: BaseException) -> None:
-    st.error(error_message(exc), icon=":material/error:")
 
 
 def purpose_label(p: str) -> str:
@@ -106,12 +115,11 @@ _table = table  # the name earlier tests used
 
 def _steward_notes(datasets: list[str]) -> None:
     """For a refusal: who to contact and the dataset's use rules (from the pipeline)."""
-    try:
-        pipeline = get_pipeline()
-        rules = {p["dataset"]: p for p in pipeline.policies()}
-    except Exception as exc:  # the refusal text already names the rule and steward
-        log.warning("could not load use rules: %s", exc)
+    pipeline = get_pipeline()
+    ok, policies = attempt(get_stewardship().policies)
+    if not ok:           # the refusal text already names the rule and steward
         return
+    rules = {p["dataset"]: p for p in policies}
     for ds in datasets:
         sheet = pipeline.sheets.get(ds)
         if sheet is None:
@@ -141,11 +149,8 @@ policy_body = _policy_body
 
 
 def _review_state(review_id: str, requester) -> str | None:
-    try:
-        return get_pipeline().review_status(review_id, requester).state
-    except Exception as exc:
-        log.warning("review state unavailable: %s", exc)
-        return None
+    ok, req = attempt(get_stewardship().review_status, review_id, requester)
+    return req.state if ok else None
 
 
 def render_answer(

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from assistant.types import ROLES, Actor
+from kernel.types import ROLES, Actor
 from guardrails.policy import PURPOSES
+from guardrails import auth
+from kernel.errors import AuthError
 
 _KEY = "_commons_steward_session"          # no widget uses this key
 PUBLIC_ROLES = tuple(r for r in ROLES if r != "steward")   # steward comes only from signing in
@@ -83,9 +85,6 @@ def _failed(uid: str) -> None:
 
 def sign_in(users_file, user_id: str, password: str) -> StewardSession:
     """Verify against the users file and mark this session signed in (AuthError otherwise)."""
-    from assistant.errors import AuthError
-    from guardrails import auth
-
     uid = (user_id or "").strip().lower()
     if _throttled(uid):
         raise AuthError("Too many failed sign-ins for this user id. Wait a few minutes and try again.")
@@ -109,8 +108,6 @@ def oidc_configured() -> bool:
 
 def sign_in_oidc(users_file) -> StewardSession | None:
     """After ``st.login``: the steward whose ``email`` in the users file matches the identity."""
-    from guardrails import auth
-
     user = getattr(st, "user", None)
     if not user or not getattr(user, "is_logged_in", False):
         return None

@@ -7,9 +7,9 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from assistant.types import Actor, Question
+from kernel.types import Actor, Question
 from ui import session
-from ui.components import buttons, error_message, get_pipeline, render_answer
+from ui.components import attempt, buttons, get_pipeline, get_stewardship, render_answer
 
 EXAMPLES = (
     "What was the population of Liverpool in 2020?",
@@ -78,14 +78,14 @@ def _run(user_text: str, label: str, call) -> None:
         st.markdown(user_text)
     with st.chat_message("assistant"):
         slot = st.empty()
-        try:
-            with slot.status(label, expanded=False) as status:
-                answer, who = call()
-                status.update(label="Done", state="complete")
-        except Exception as exc:  # shown as a message in the chat, never a traceback
-            history.append({"role": "assistant", "error": error_message(exc)})
-            slot.error(history[-1]["error"])
+        with slot.status(label, expanded=False) as status:
+            ok, out = attempt(call)
+            status.update(label="Done" if ok else "Not answered", state="complete" if ok else "error")
+        if not ok:           # shown as a message in the chat, never a traceback
+            history.append({"role": "assistant", "error": out})
+            slot.error(out)
         else:
+            answer, who = out
             slot.empty()
             history.append({"role": "assistant", "answer": answer.to_dict(), "actor": asdict(who)})
             render_answer(history[-1]["answer"], key=f"t{len(history) - 1}", on_ask=queue,
@@ -101,5 +101,5 @@ if question:
 elif pending_fetch:
     def _fetch():
         who = session.requester()
-        return get_pipeline().fetch_review(pending_fetch, who), who
+        return get_stewardship().fetch_review(pending_fetch, who), who
     _run(f"Check request {pending_fetch}", f"Checking request {pending_fetch}…", _fetch)

@@ -11,11 +11,12 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.components import error_message, get_pipeline, purpose_label
+from ui.components import attempt, get_pipeline, get_stewardship, purpose_label
 from ui.contribute_form import MEASURES, ROLES, build_datasheet, guess_columns, header_and_sample
 
 state = st.session_state
 pipeline = get_pipeline()
+stewardship = get_stewardship()
 
 st.title("Contribute data")
 st.markdown("Share a dataset with the commons. Upload it as a CSV file and describe it in a datasheet: what it is, "
@@ -118,11 +119,10 @@ send = c2.button("Submit for a steward's approval", key="contrib_submit", disabl
                  icon=":material/send:", width="stretch")
 
 if check and ready:
-    try:
-        with st.spinner("Scanning every column for identifiers…"):
-            report = pipeline.scan_contribution(csv_bytes, sheet_yaml)
-    except Exception as exc:
-        st.error(error_message(exc), icon=":material/error:")
+    with st.spinner("Scanning every column for identifiers…"):
+        ok, report = attempt(stewardship.scan_contribution, csv_bytes, sheet_yaml)
+    if not ok:
+        st.error(report, icon=":material/error:")
     else:
         st.subheader(f"Identifier scan: {report.rows:,} rows")
         _report(report)
@@ -132,11 +132,10 @@ if check and ready:
             st.error("The file cannot be accepted yet:\n\n" + "\n".join(f"- {p}" for p in report.problems))
 
 if send and ready:
-    try:
-        with st.spinner("Scanning and submitting…"):
-            c = pipeline.submit_contribution(csv_bytes, sheet_yaml, session.actor())
-    except Exception as exc:
-        st.error(error_message(exc), icon=":material/error:")
+    with st.spinner("Scanning and submitting…"):
+        ok, c = attempt(stewardship.submit_contribution, csv_bytes, sheet_yaml, session.actor())
+    if not ok:
+        st.error(c, icon=":material/error:")
     else:
         state["contrib_last"] = c.id
         st.success(f"Submitted as **{c.id}** ({c.title}). It is **{c.state}**: a steward will review it, and "

@@ -7,12 +7,13 @@ import streamlit as st
 
 from ui import session
 from ui.datasets_view import catalogue_rows, open_csv, section_visible
-from ui.components import get_pipeline, policy_body
+from ui.components import get_pipeline, get_stewardship, policy_body
 
 pipeline = get_pipeline()
+stewardship = get_stewardship()
 role = session.actor().role
 sheets = {sid: s for sid, s in pipeline.sheets.items() if s.measures}
-policies = {p["dataset"]: p for p in pipeline.policies()}
+policies = {p["dataset"]: p for p in stewardship.policies()}
 
 st.title("Datasets in the commons")
 st.markdown("Every dataset the assistant answers from, with who publishes it, its licence, how it was made, "

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.components import error_message, get_pipeline, policy_body, purpose_label, render_answer, warm_up
+from ui.components import attempt, get_pipeline, get_stewardship, policy_body, purpose_label, render_answer, warm_up
 
 who = session.steward()
 if who is None:
@@ -22,6 +22,7 @@ if who is None:
 
 steward = who.actor
 pipeline = get_pipeline()
+stewardship = get_stewardship()
 state = st.session_state
 
 st.title("Steward desk")
@@ -35,41 +36,35 @@ def flash(kind: str, text: str) -> None:
 
 def decide(review_id: str, approve: bool) -> None:
     reason = state.get(f"desk_reason_{review_id}", "")
-    try:
-        req = pipeline.decide_review(review_id, steward, approve, reason)
-    except Exception as exc:
-        flash("error", error_message(exc))
-    else:
-        flash("success", f"{req.id} {req.state}: {req.decision_reason}")
-        state.pop(f"desk_preview_{review_id}", None)
+    ok, req = attempt(stewardship.decide_review, review_id, steward, approve, reason)
+    if not ok:
+        return flash("error", req)
+    flash("success", f"{req.id} {req.state}: {req.decision_reason}")
+    state.pop(f"desk_preview_{review_id}", None)
 
 
 def preview(review_id: str) -> None:
-    try:
-        out = pipeline.inspect_review(review_id, steward)
-        state[f"desk_preview_{review_id}"] = out["preview"].to_dict() if out["preview"] else None
-    except Exception as exc:
-        flash("error", error_message(exc))
+    ok, out = attempt(stewardship.inspect_review, review_id, steward)
+    if not ok:
+        return flash("error", out)
+    state[f"desk_preview_{review_id}"] = out["preview"].to_dict() if out["preview"] else None
 
 
 def decide_contribution(cid: str, approve: bool) -> None:
     reason = state.get(f"desk_creason_{cid}", "")
-    try:
-        c = (pipeline.approve_contribution if approve else pipeline.deny_contribution)(cid, steward, reason)
-        if approve:
-            warm_up(pipeline)  # the new dataset's documentation and measures
-    except Exception as exc:
-        flash("error", error_message(exc))
-    else:
-        flash("success", f"Contribution {c.id} ({c.dataset}) {c.state}: {c.reason}")
+    ok, c = attempt(stewardship.approve_contribution if approve else stewardship.deny_contribution,
+                    cid, steward, reason)
+    if not ok:
+        return flash("error", c)
+    if approve:
+        warm_up(pipeline)  # the new dataset's documentation and measures
+    flash("success", f"Contribution {c.id} ({c.dataset}) {c.state}: {c.reason}")
 
 
 def verify() -> None:
-    try:
-        ok, message = pipeline.verify_audit()
-    except Exception as exc:
-        ok, message = False, error_message(exc)
-    flash("success" if ok else "error", f"Audit chain: {message}")
+    ok, out = attempt(stewardship.verify_audit)
+    good, message = out if ok else (False, out)
+    flash("success" if good else "error", f"Audit chain: {message}")
 
 
 if "desk_flash" in state:
@@ -80,11 +75,10 @@ queue_tab, contrib_tab, audit_tab, policy_tab = st.tabs(
     ["Review queue", "Contributions", "Audit log", "Policies in force"])
 
 with queue_tab:
-    try:
-        pending = pipeline.review_queue(steward, "pending")
-    except Exception as exc:
+    ok, pending = attempt(stewardship.review_queue, steward, "pending")
+    if not ok:
+        st.error(pending)
         pending = []
-        st.error(error_message(exc))
     if not pending:
         st.info("No requests are waiting for a decision.", icon=":material/inbox:")
     for req in pending:
@@ -119,10 +113,8 @@ with queue_tab:
                           args=(req.id, True), icon=":material/check:")
                 st.button("Deny", key=f"desk_deny_{req.id}", on_click=decide, args=(req.id, False),
                           icon=":material/block:")
-    try:
-        done = [r for r in pipeline.review_queue(steward, None) if r.state != "pending"]
-    except Exception:
-        done = []
+    ok, decided = attempt(stewardship.review_queue, steward, None)
+    done = [r for r in decided if r.state != "pending"] if ok else []
     if done:
         st.markdown("**Decided requests**")
         st.dataframe(pd.DataFrame([{"Request": r.id, "State": r.state, "Steward": r.steward,
@@ -131,32 +123,28 @@ with queue_tab:
                      hide_index=True, width="stretch", key="desk_decided")
 
 with contrib_tab:
-    if not hasattr(pipeline, "contributions"):
-        st.info("Contributions are not available in this version of the commons.")
-    else:
-        try:
-            waiting = pipeline.contributions(steward, "pending")
-        except Exception as exc:
-            waiting = []
-            st.error(error_message(exc))
-        if not waiting:
-            st.info("No contributions are waiting for approval.", icon=":material/inbox:")
-        for c in waiting:
-            with st.container(border=True):
-                st.subheader(c.title)
-                st.caption(f"{c.id} · dataset id `{c.dataset}` · {c.rows:,} rows · submitted {c.submitted_at} "
-                           f"by {c.submitter}")
-                st.markdown("**Identifier scan** (what publishing will do with each column):")
-                st.dataframe(pd.DataFrame([{"Column": r.name, "Declared": r.declared or "-",
-                                            "Detected": r.entity or "-", "Share": f"{r.share:.0%}",
-                                            "Action": r.action} for r in c.report.columns]),
-                             hide_index=True, width="stretch", key=f"desk_scan_{c.id}")
-                st.text_input("Reason for your decision", key=f"desk_creason_{c.id}")
-                with st.container(horizontal=True):
-                    st.button("Approve and publish", key=f"desk_capprove_{c.id}", type="primary",
-                              on_click=decide_contribution, args=(c.id, True), icon=":material/check:")
-                    st.button("Deny", key=f"desk_cdeny_{c.id}", on_click=decide_contribution, args=(c.id, False),
-                              icon=":material/block:")
+    ok, waiting = attempt(stewardship.contributions, steward, "pending")
+    if not ok:
+        st.error(waiting)
+        waiting = []
+    if not waiting:
+        st.info("No contributions are waiting for approval.", icon=":material/inbox:")
+    for c in waiting:
+        with st.container(border=True):
+            st.subheader(c.title)
+            st.caption(f"{c.id} · dataset id `{c.dataset}` · {c.rows:,} rows · submitted {c.submitted_at} "
+                       f"by {c.submitter}")
+            st.markdown("**Identifier scan** (what publishing will do with each column):")
+            st.dataframe(pd.DataFrame([{"Column": r.name, "Declared": r.declared or "-",
+                                        "Detected": r.entity or "-", "Share": f"{r.share:.0%}",
+                                        "Action": r.action} for r in c.report.columns]),
+                         hide_index=True, width="stretch", key=f"desk_scan_{c.id}")
+            st.text_input("Reason for your decision", key=f"desk_creason_{c.id}")
+            with st.container(horizontal=True):
+                st.button("Approve and publish", key=f"desk_capprove_{c.id}", type="primary",
+                          on_click=decide_contribution, args=(c.id, True), icon=":material/check:")
+                st.button("Deny", key=f"desk_cdeny_{c.id}", on_click=decide_contribution, args=(c.id, False),
+                          icon=":material/block:")
 
 with audit_tab:
     st.markdown("Every question, decision and release is a record in a hash chain. Verification recomputes "
@@ -165,6 +153,6 @@ with audit_tab:
 
 with policy_tab:
     titles = {sid: s.title for sid, s in pipeline.sheets.items()}
-    for p in pipeline.policies():
+    for p in stewardship.policies():
         with st.expander(titles.get(p["dataset"], p["dataset"])):
             policy_body(p)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import session
-from ui.components import error_message, get_pipeline
+from ui.components import attempt, get_pipeline
 
 st.title("Steward desk")
 st.markdown("The steward desk is for the commons' data stewards: the review queue, contributions waiting "
@@ -28,9 +28,8 @@ with st.form("steward_sign_in", clear_on_submit=True):
     submitted = st.form_submit_button("Sign in", icon=":material/login:", type="primary")
 
 if submitted:
-    try:
-        session.sign_in(users_file, user_id, password)
-    except Exception as exc:
-        st.error(error_message(exc), icon=":material/error:")
+    ok, why = attempt(session.sign_in, users_file, user_id, password)
+    if not ok:
+        st.error(why, icon=":material/error:")
     else:
         st.rerun()

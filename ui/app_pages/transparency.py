@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.components import error_message, get_pipeline
+from ui.components import attempt, get_pipeline, get_stewardship
 
 pipeline = get_pipeline()
+stewardship = get_stewardship()
 sheets = {sid: s for sid, s in pipeline.sheets.items() if s.measures}
 # Contributed (person-level) datasets first: their contributors are the ones who ask.
 order = sorted(sheets, key=lambda i: (sheets[i].sensitivity == "open", sheets[i].title))
@@ -17,10 +18,9 @@ st.markdown("For each dataset: how many questions used it, for which purposes an
             "what was released, and every steward decision with its reason. Requesters are never named.")
 sid = st.selectbox("Dataset", order, key="transparency_dataset", format_func=lambda i: sheets[i].title)
 
-try:
-    rep = pipeline.transparency(sid)
-except Exception as exc:
-    st.error(error_message(exc))
+ok, rep = attempt(stewardship.transparency, sid)
+if not ok:
+    st.error(rep)
     st.stop()
 
 if rep.get("synthetic"):

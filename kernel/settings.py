@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from assistant.errors import ConfigError
+from kernel.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,6 +92,11 @@ class Settings:
     @property
     def audit_path(self) -> Path:
         return Path(self.home) / "audit.jsonl"
+
+    @property
+    def error_log_path(self) -> Path:
+        """Internal errors with their references and tracebacks (no identifiers, no questions)."""
+        return Path(self.home) / "errors.jsonl"
 
     @property
     def conversations_dir(self) -> Path:

@@ -2,40 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Status = Literal["answered", "clarify", "refused", "needs_review", "no_data"]
+from kernel.text import canonical_id
+
+Status = Literal["answered", "clarify", "refused", "needs_review", "no_data", "error"]
 Intent = Literal["value", "comparison", "ranking", "trend", "breakdown", "summary", "count"]
 ROLES = ("resident", "provider", "researcher", "commercial", "steward", "evaluator")
 
-
-from assistant.confusables import CONFUSABLES as _LOOKALIKES  # noqa: E402
-
-CONFUSABLES = str.maketrans(_LOOKALIKES)
-# Characters that show as nothing or as a blank: gone from an id.
-_INVISIBLE = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", "\u180e"}
-
-
-def canonical_id(value: object) -> str:
-    """One spelling per person: 'Sam', ' sam ', 'SAM', 'ｓａｍ', 'sаm' (Cyrillic а) and 'sam' with
-    an invisible joiner are the same actor, so nobody reviews their own request and the
-    differencing ledger sees one history per person."""
-    text = unicodedata.normalize("NFKC", str(value or "")).casefold().translate(CONFUSABLES)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Mn", "Me", "Cc")
-                   and ch not in _INVISIBLE)
-    return " ".join(text.split()) or "anonymous"
-
-
-def person_key(value: object) -> str:
-    """An id without punctuation or spacing: 's.a.m', 'S_A_M' and 'sam' are one person."""
-    return "".join(ch for ch in canonical_id(value) if ch.isalnum())
-
-
-def same_person(a: object, b: object) -> bool:
-    """Ids that differ only in punctuation or spacing ('s.a.m', 's-am') are the same person."""
-    return person_key(a) == person_key(b)
 
 
 @dataclass(frozen=True)
@@ -129,6 +104,7 @@ class GuardedAnswer:
     audit_id: str | None = None
     plan: dict[str, Any] | None = field(default=None, compare=False)
     suggestions: tuple[str, ...] = ()
+    error_id: str | None = None          # status "error": the reference the person can quote
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -48,9 +48,14 @@ from typing import Callable, Protocol
 
 import yaml
 
-from assistant.errors import CommonsError, DatasheetError, IngestError, ReviewError
-from assistant.types import same_person
+from guardrails.audit import AuditLog
+from guardrails.inbound import normalise_text, redact, sanitise_for_storage
+from guardrails.pii import PiiScanner
+from kernel.errors import CommonsError, DatasheetError, IngestError, ReviewError
+from kernel.text import same_person
+from retrieval import synthetic
 from retrieval.datasheets import Datasheet, _check_columns, load_datasheet, load_datasheets
+from retrieval.store import _load_dataset
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -478,7 +483,6 @@ def _validate_published(sheet_tmp: Path, csv_tmp: Path, sheet: Datasheet) -> Non
     """The published datasheet must load, match its file, and load into DuckDB as the store will."""
     import duckdb
 
-    from retrieval.store import _load_dataset
 
     loaded = load_datasheet(sheet_tmp)
     resolved = loaded.model_copy(update={"source_file": str(csv_tmp)})
@@ -618,7 +622,6 @@ class LazyScanner:
 
 # -- the demo contributions ---------------------------------------------------------------------------
 def _demo_scanner(settings):
-    from guardrails.pii import PiiScanner
     return PiiScanner.from_settings(settings)
 
 
@@ -631,7 +634,6 @@ def ensure_demo_contributions(settings, progress: Progress | None = None,
     file hashes) whether to re-ingest.  A demo id that a steward has since published from a
     real upload (``commons ingest`` or an approved contribution) is left alone.  Returns the
     ids (re)published."""
-    from retrieval import synthetic
 
     say = progress or (lambda _m: None)
     data_dir = Path(settings.data_dir)
@@ -837,13 +839,11 @@ def _decide_checks(c: Contribution, steward: str, reason: str) -> None:
 def _clean_reason(reason: str) -> str:
     """A steward's reason as stored (meta.json, the audit log): identifiers redacted by the
     scanner, then ``sanitise_for_storage``."""
-    from guardrails.inbound import normalise_text, redact, sanitise_for_storage
     return sanitise_for_storage(redact(normalise_text(str(reason)))[0])
 
 
 def _audit(settings, event: str, **fields) -> None:
     try:
-        from guardrails.audit import AuditLog
         AuditLog(settings.audit_path).append(event, **fields)
     except CommonsError as e:              # the decision stands; the log says why it is missing
         log.warning("could not audit %s: %s", event, e)

@@ -28,8 +28,26 @@ class StoreError(CommonsError):
     """The commons store could not be built or opened."""
 
 
-class QueryRejected(CommonsError):
+class NotAvailable(CommonsError):
+    """A question the commons understood but cannot answer in that form (e.g. a share or an
+    England row from person-level data): answered ``no_data`` with this message."""
+
+
+class InternalError(CommonsError):
+    """A fault in the product itself, not in what was asked: the person gets status ``error``
+    with a reference, the error log gets the traceback, the audit chain gets the outcome."""
+
+
+class QueryRejected(InternalError):
     """Generated SQL failed the safety check (never shown to residents as SQL)."""
+
+
+class PlanInvalid(InternalError):
+    """A plan broke one of the plan invariants (whichever planner proposed it)."""
+
+
+class UnsupportedPlan(InternalError):
+    """No query builder handles this plan shape."""
 
 
 class QueryTimeout(CommonsError):

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
-from retrieval.geography import Place
-
-WARD_VINTAGE = {"2011": "2019", "2021": "2024"}     # LSOA vintage -> best-fit ward vintage
+from retrieval.geography import WARD_VINTAGE, Place
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Evaluate: run the evaluation suites against the live pipeline; metrics, charts, failures."""
+"""Evaluate: run the evaluation suites against the live pipeline; metrics, charts, failures.
+
+A page the app finds through the ``commons.pages`` entry point (``PAGE`` in eval/pages.py):
+the product never imports ``eval``."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from eval import registry
-from ui.components import error_message, get_pipeline
+from ui.components import attempt, get_pipeline
 
 state = st.session_state
 st.title("Evaluate")
@@ -25,12 +28,13 @@ if not ok:
 
 if st.button("Run the suite", key="eval_run", type="primary", disabled=not ok, icon=":material/play_arrow:"):
     with st.status(f"Running the {name} suite…", expanded=False) as status:
-        try:
-            state[f"eval_result_{name}"] = registry.run(name, get_pipeline())
+        ok, out = attempt(registry.run, name, get_pipeline())
+        if ok:
+            state[f"eval_result_{name}"] = out
             status.update(label="Finished", state="complete")
-        except Exception as exc:
+        else:
             status.update(label="The suite could not run", state="error")
-            st.error(error_message(exc))
+            st.error(out)
 
 result = state.get(f"eval_result_{name}")
 if not result:

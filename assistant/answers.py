@@ -3,27 +3,19 @@ narrative, table, Vega-Lite chart, citations and caveats.  Pure functions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import calendar
+from dataclasses import dataclass
 
-from retrieval.catalog import Catalog, MeasureRef
-from assistant.sql import RowSpec
-from kernel.types import Citation, QueryPlan
+from assistant.queries import Query, period_key
+from kernel.plans import Plan
+from retrieval.catalog import Catalog
+from kernel.types import Citation
 from retrieval.datasheets import Datasheet, Measure
 from retrieval.geography import WARD_VINTAGE, WARD_VINTAGE_NAME, Gazetteer, Place
 
 ORDINAL = {1: "st", 2: "nd", 3: "rd"}
 LEVEL_NAMES = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils",
                "region": "city region", "country": "England"}
-
-
-@dataclass(frozen=True)
-class Query:
-    """One measure for one plan: the specs to union and how to read the rows back."""
-    sheet: Datasheet
-    measure: Measure
-    specs: tuple[RowSpec, ...]
-    share: bool = False
-    periods: tuple[str, ...] = ()     # every period the dataset holds (for labels)
 
 
 def ordinal(n: int) -> str:
@@ -53,145 +45,36 @@ def rounded(value, m: Measure, share: bool = False):
 
 
 def _month_name(p: str) -> str:
-    import calendar
     return calendar.month_name[int(p[5:7])]
 
 
-def period_label(sheet: Datasheet, period: str | None, periods: tuple[str, ...] = ()) -> str:
-    if sheet.time.granularity == "fixed":
+def periods_label(sheet: Datasheet, values: tuple[str, ...]) -> str:
+    """How a set of periods is said: 'October 2019', 'September to December 2019', '2017 to
+    2020', 'September and November 2019'; a fixed-period dataset's own label."""
+    if not sheet.time.column or sheet.time.granularity == "fixed":
         return sheet.time.label
-    if period and ".." in period:
-        lo, hi = period.split("..")
-        return f"{lo} to {hi}"
-    if sheet.time.granularity == "month" and period and len(period) == 4:
-        months = [p for p in (periods or ()) if p.startswith(period)]
-        if months:
-            first, last = _month_name(months[0]), _month_name(months[-1])
-            return f"{first} to {last} {period}" if first != last else f"{first} {period}"
-        return period
-    if sheet.time.granularity == "month" and period and len(period) == 7:
-        return f"{_month_name(period)} {period[:4]}"
-    return period or ""
-
-
-def _periods(catalog: Catalog, sheet: Datasheet, period: str | None) -> tuple[str, ...]:
-    if not sheet.time.column:
-        return ()
-    if period and ".." in period:
-        lo, hi = period.split("..")
-        return tuple(p for p in catalog.periods[sheet.id] if lo <= p[:4] <= hi)
-    return catalog.matching_periods(sheet.id, period)
-
-
-def place_filter(catalog: Catalog, sheet: Datasheet, place: Place) -> tuple[str, str] | None:
-    code = catalog.place_code(sheet, place)
-    level = "lad" if place.level == "lad" else place.level
-    return (level, code)
-
-
-def spec_for_place(catalog, sheet, m, place: Place, period, share_of=None, filters=(),
-                   group_time=False, dimension=None, category=None) -> RowSpec:
-    periods = _periods(catalog, sheet, period)
-    if place.level == "country":
-        return RowSpec(m, "country", None, periods, period, group_time, dimension, filters, category, share_of)
-    return RowSpec(m, place.level, place_filter(catalog, sheet, place), periods, period, group_time,
-                   dimension, filters, category, share_of)
-
-
-def share_total(sheet: Datasheet, m: Measure) -> Measure | None:
-    for g in sheet.groups:
-        if g.id == m.group and g.total != m.id:
-            return sheet.measure_by_id[g.total]
-    return None
-
-
-def context_places(catalog: Catalog, gaz: Gazetteer, ref: MeasureRef, place: Place) -> list[Place]:
-    """Parent area and England, where this dataset can give them."""
-    out = []
-    parent = gaz.parent(place)
-    while parent is not None and parent.level != "country":
-        if catalog.supports(ref, parent):
-            out.append(parent)
-            break
-        parent = gaz.parent(parent)
-    if place.level != "country" and catalog.supports(ref, gaz.england()):
-        out.append(gaz.england())
-    return out
-
-
-def queries_for(plan: QueryPlan, catalog: Catalog, gaz: Gazetteer) -> Query:
-    sheet = catalog.sheets[plan.dataset]
-    m = sheet.measure_by_id[plan.measure]
-    ref = MeasureRef(sheet, m)
-    share_of = share_total(sheet, m) if plan.share else None
-    # a plan always names its area; one that does not is read as the city region's (never an
-    # IndexError that aborts a batch)
-    places = [gaz.get(k) for k in plan.places] or [gaz.region()]
-    specs: list[RowSpec] = []
-    f = plan.filters
-    if plan.intent in ("value", "comparison"):
-        shown = list(places)
-        if plan.with_context and (plan.intent == "value" or len(places) == 1):
-            for p in places[:1]:
-                shown += [c for c in context_places(catalog, gaz, ref, p) if c not in shown]
-        specs = [spec_for_place(catalog, sheet, m, p, plan.period, share_of, f) for p in shown]
-        if plan.with_context and places and places[0].level == "lad" and m.format not in ("rank", "category") \
-                and catalog.supports_level(ref, "lad"):
-            specs.append(RowSpec(m, "lad", None, _periods(catalog, sheet, plan.period), plan.period,
-                                 filters=f, share_of=share_of, category="__councils__"))
-    elif plan.intent == "trend":
-        specs = [spec_for_place(catalog, sheet, m, p, plan.period, share_of, f, group_time=True) for p in places]
-    elif plan.intent in ("ranking", "breakdown") and plan.child_level:
-        scope = places[0]
-        pf = None if scope.level == "region" else place_filter(catalog, sheet, scope)
-        specs = [RowSpec(m, plan.child_level, pf, _periods(catalog, sheet, plan.period), plan.period,
-                         filters=f, share_of=share_of, order=plan.order or "desc")]
-    elif plan.intent == "breakdown" and plan.dimension and plan.dimension.startswith("group:"):
-        gid = plan.dimension.split(":", 1)[1]
-        place = places[0]
-        members = [x for x in sheet.measures if x.group == gid and x.in_breakdown]
-        group = next(g for g in sheet.groups if g.id == gid)
-        total = sheet.measure_by_id[group.total]
-        specs = [spec_for_place(catalog, sheet, x, place, plan.period, None, f, category=x.label)
-                 for x in members if x.id != total.id]
-        specs.append(spec_for_place(catalog, sheet, total, place, plan.period, None, f, category="Total"))
-        m = total
-    elif plan.intent == "breakdown" and plan.dimension:
-        specs = [spec_for_place(catalog, sheet, m, p, plan.period, share_of, f, dimension=plan.dimension)
-                 for p in places]
-        if m.format == "category":
-            specs = [replace(s, condition=("all", 0), place=None if p.level == "region" else s.place)
-                     for s, p in zip(specs, places)]
-    elif plan.intent == "count":
-        scope = places[0]
-        pf = None if scope.level == "region" else place_filter(catalog, sheet, scope)
-        base = dict(measure=m, level=scope.level, place=pf, periods=_periods(catalog, sheet, plan.period),
-                    period_label=plan.period)
-        specs = [RowSpec(**base, condition=plan.condition, category="matching"),
-                 RowSpec(**base, condition=("all", 0), category="all")]
-        weight = catalog.population_weight(sheet, m) if plan.share else None
-        if weight:
-            # the residents of those areas: the population the dataset weights its scores by,
-            # summed over the areas in each decile that meets the condition
-            people = Measure(id=f"{m.id}_population", column=weight, label="Residents",
-                             description="Residents of the areas (the dataset's population weights)",
-                             unit="people", format="count", rollup="sum")
-            base["measure"] = people
-            specs += [RowSpec(**base, filters=f + ((m.column, d),), category="people_matching")
-                      for d in _decile_values(plan.condition)]
-            specs.append(RowSpec(**base, filters=f, category="people_all"))
-    return Query(sheet, m, tuple(specs), bool(share_of), catalog.periods.get(sheet.id, ()))
-
-
-def _decile_values(condition) -> list[int]:
-    """The deciles (1 to 10) meeting a count condition such as ('<=', 2)."""
-    op, val = condition
-    try:
-        v = float(val)
-    except (TypeError, ValueError):
-        return []
-    test = {"=": v.__eq__, "<=": v.__ge__, ">=": v.__le__, "<": v.__gt__, ">": v.__lt__}.get(op)
-    return [d for d in range(1, 11) if test and test(d)]
+    values = tuple(sorted(values))
+    if not values:
+        return "every period held"
+    if sheet.time.granularity == "month":
+        if len(values) == 1:
+            return f"{_month_name(values[0])} {values[0][:4]}"
+        idx = [int(v[:4]) * 12 + int(v[5:7]) for v in values]
+        if idx == list(range(idx[0], idx[0] + len(idx))):
+            a, b = values[0], values[-1]
+            if a[:4] == b[:4]:
+                return f"{_month_name(a)} to {_month_name(b)} {a[:4]}"
+            return f"{_month_name(a)} {a[:4]} to {_month_name(b)} {b[:4]}"
+        years = {v[:4] for v in values}
+        if len(years) == 1:
+            names = [_month_name(v) for v in values]
+            return f"{', '.join(names[:-1])} and {names[-1]} {values[0][:4]}"
+        return ", ".join(f"{_month_name(v)} {v[:4]}" for v in values)
+    if len(values) == 1:
+        return values[0]
+    if all(v.isdigit() for v in values) and [int(v) for v in values] == list(range(int(values[0]), int(values[-1]) + 1)):
+        return f"{values[0]} to {values[-1]}"
+    return ", ".join(values[:-1]) + f" and {values[-1]}"
 
 
 def citation(sheet: Datasheet) -> Citation:
@@ -200,7 +83,7 @@ def citation(sheet: Datasheet) -> Citation:
                     source=sheet.source_url)
 
 
-def caveats_for(plan: QueryPlan, sheet: Datasheet, gaz: Gazetteer) -> list[str]:
+def caveats_for(plan: Plan, sheet: Datasheet, gaz: Gazetteer) -> list[str]:
     out = list(sheet.caveats)
     levels = {gaz.get(k).level for k in plan.places} | ({plan.child_level} if plan.child_level else set())
     if "ward" in levels and sheet.geography.level == "lsoa":
@@ -210,7 +93,8 @@ def caveats_for(plan: QueryPlan, sheet: Datasheet, gaz: Gazetteer) -> list[str]:
         if not any("best fit" in c.lower() or "best-fit" in c.lower() for c in out):
             out.append(note)
     if plan.period_defaulted:
-        out.append(f"No period was given, so the latest the commons holds is used ({period_label(sheet, plan.period)}).")
+        out.append(f"No period was given, so the latest the commons holds is used "
+                   f"({periods_label(sheet, plan.periods.values)}).")
     return out
 
 
@@ -265,12 +149,12 @@ def _name(gaz: Gazetteer, code: str, fallback: str) -> str:
     return fallback
 
 
-def compose(plan: QueryPlan, q: Query, result, gaz: Gazetteer) -> Composed:
+def compose(plan: Plan, q: Query, result, gaz: Gazetteer) -> Composed:
     rows = [r for r in _rows(result)]
     m, sheet, share = q.measure, q.sheet, q.share
     label = f"{m.label}, as a share of the total" if share else m.label
     col_label = label + (" (%)" if share or m.format == "percent" else "")
-    when = period_label(sheet, plan.period, q.periods)
+    when = periods_label(sheet, plan.periods.values)
     places = [gaz.get(k) for k in plan.places] or [gaz.region()]
     if plan.intent in ("value", "comparison"):
         return _compose_values(plan, q, rows, gaz, places, label, col_label, when)
@@ -295,7 +179,7 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
                                    f"({when}). " + _coverage(q.sheet))
     table_rows = []
     for r in rows:
-        table_rows.append([_name(gaz, r["area_code"], r["area_name"]), when if len(when) < 40 else plan.period or "",
+        table_rows.append([_name(gaz, r["area_code"], r["area_name"]), when if len(when) < 40 else period_key(plan.periods.values),
                            rounded(r["value"], m, share)])
     text_parts = []
     if plan.intent == "value" or len(places) == 1:
@@ -373,22 +257,37 @@ def _matches_place(r, p: Place, q: Query) -> bool:
     return r["area_code"] in {c for _, c in p.codes}
 
 
+def condition_text(c, m: Measure) -> str:
+    """'in decile 1 (the most deprived 10% in England)', 'not in deciles 1 to 2', 'classed Rural'."""
+    op, val = c.op, c.value
+    if m.format == "decile":
+        if op == "in":
+            ds = sorted(int(float(v)) for v in val)
+            text = f"in decile {ds[0]}" if len(ds) == 1 else (
+                f"in deciles {ds[0]} to {ds[-1]}" if ds == list(range(ds[0], ds[-1] + 1))
+                else "in deciles " + ", ".join(map(str, ds)))
+        else:
+            text = {"=": f"in decile {val}", "<=": f"in deciles 1 to {val}", ">=": f"in deciles {val} to 10",
+                    "<": f"in deciles below {val}", ">": f"in deciles above {val}"}[op]
+            if (op, val) in (("<=", 1), (">=", 10)):
+                text = f"in decile {val}"
+        if not c.negate and (op, val) in (("=", 1), ("<=", 1)):
+            text += " (the most deprived 10% in England)"
+        elif not c.negate and (op, val) in (("=", 10), (">=", 10)):
+            text += " (the least deprived 10% in England)"
+    elif op in ("=", "in"):
+        text = "classed " + (" or ".join(map(str, val)) if op == "in" else str(val))
+    else:
+        text = f"with {m.label.lower()} {op} {val}"
+    return f"not {text}" if c.negate else text
+
+
 def _compose_count(plan, q, rows, places, when) -> Composed:
     got = {r["category"]: r["value"] for r in rows}
     n, total = got.get("matching", 0) or 0, got.get("all", 0) or 0
     place = places[0]
-    op, val = plan.condition
     m = q.measure
-    if m.format == "decile":
-        cond = {"=": f"in decile {val}", "<=": f"in deciles 1 to {val}", ">=": f"in deciles {val} to 10"}.get(op, f"{op} {val}")
-        if (op, val) in (("<=", 1), (">=", 10)):
-            cond = f"in decile {val}"
-        if (op, val) in (("=", 1), ("<=", 1)):
-            cond += " (the most deprived 10% in England)"
-        elif (op, val) in (("=", 10), (">=", 10)):
-            cond += " (the least deprived 10% in England)"
-    else:
-        cond = f"classed {val}" if op == "=" else f"with {m.label.lower()} {op} {val}"
+    cond = condition_text(plan.condition, m)
     unit = "neighbourhoods (LSOAs)" if q.sheet.geography.level == "lsoa" else "areas"
     share = f" ({n / total * 100:.1f}%)" if total else ""
     text = (f"**{n:,}** of the {total:,} {unit} in **{place.display}** are {cond}{share}, "
@@ -419,6 +318,8 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
     if not rows:
         return Composed("no_data", f"The commons has no {label.lower()} figures for that ({when}). " + _coverage(q.sheet))
     scope = places[0]
+    if plan.intent == "ranking" and plan.dimension:
+        return _compose_category_ranking(plan, q, rows, scope, col_label, when)
     if plan.dimension and plan.dimension.startswith("group:"):
         total = next((r["value"] for r in rows if r["category"] == "Total"), None)
         parts = [r for r in rows if r["category"] != "Total"]
@@ -487,6 +388,49 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
     chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[1]} for r in table_rows[:30]],
                       "Area", col_label, sort=True) if all(isinstance(r[1], (int, float)) for r in table_rows) else None
     return Composed("answered", text, {"columns": ["Area", col_label, "Position"], "rows": table_rows}, chart)
+
+
+def _category_label(q: Query, dimension: str) -> tuple[str, str]:
+    """(singular, plural) names of the categories a ranking is over: 'crime type', 'crime types'."""
+    if dimension.startswith("group:"):
+        gid = dimension.split(":", 1)[1]
+        label = next((g.label for g in q.sheet.groups if g.id == gid), gid.replace("_", " "))
+        return label.lower(), f"{label.lower()} categories"
+    label = next((d.label for d in q.sheet.dimensions if d.column == dimension),
+                 next((x.label for x in q.sheet.measures if x.column == dimension), dimension)).lower()
+    return label, label + ("" if label.endswith("s") else "s")
+
+
+def _compose_category_ranking(plan, q, rows, scope, col_label, when) -> Composed:
+    """'The top 3 crime types in Sefton': categories in order of the measure, largest first
+    (or smallest, for 'least common'), with the number asked for."""
+    m, share = q.measure, q.share
+    parts = [r for r in rows if r["category"] != "Total" and isinstance(r["value"], (int, float))]
+    if not parts:
+        return Composed("no_data", f"The commons has no {m.label.lower()} figures for {scope.display} ({when}).")
+    desc = plan.order != "asc"
+    parts.sort(key=lambda r: (-r["value"] if desc else r["value"], str(r["category"])))
+    one, many = _category_label(q, plan.dimension)
+    n = min(plan.limit or len(parts), len(parts))
+    head = parts[:n]
+    which = "most" if desc else "least"
+    measure = m.label.lower() if plan.dimension.startswith("group:") else m.label.lower()
+    if n == 1:
+        lead = f"The {one} with the {'highest' if desc else 'lowest'} {measure} in **{scope.display}** ({when})"
+        text = f"{lead} is **{head[0]['category']}**: {fmt(head[0]['value'], m, share)}."
+        if len(parts) > 1:
+            text += f" Next: {parts[1]['category']} {fmt(parts[1]['value'], m, share)}."
+    else:
+        text = (f"The {n} {many} with the {'highest' if desc else 'lowest'} {measure} in **{scope.display}** "
+                f"({when}), {which} first: "
+                + "; ".join(f"{i}. **{r['category']}** {fmt(r['value'], m, share)}" for i, r in enumerate(head, 1))
+                + ".")
+    text += f" ({len(parts)} {many} in all.)" if len(parts) > n else ""
+    table_rows = [[scope.name, r["category"], rounded(r["value"], m, share), i] for i, r in enumerate(parts, 1)]
+    chart = bar_chart(f"{m.label} by {one} ({when})", [{one.capitalize(): r[1], col_label: r[2]} for r in table_rows],
+                      one.capitalize(), col_label)
+    return Composed("answered", text, {"columns": ["Area", one.capitalize(), col_label, "Position"],
+                                       "rows": table_rows}, chart)
 
 
 def _coverage(sheet: Datasheet) -> str:

@@ -31,12 +31,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant import answers as ans
+from assistant import queries
 from assistant.planner import Planned
 from assistant.sql import allowed_columns, build_union, check
 from guardrails import inbound
 from kernel.errors import CommonsError, ConfigError
 from retrieval.catalog import Catalog
+from kernel.plans import SummaryPlan
 from kernel.types import GuardedAnswer, QueryPlan
 from retrieval.datasheets import LEVEL_ORDER
 from kernel.text import normalise
@@ -338,21 +339,19 @@ class Validator:
         return plan
 
     def _buildable(self, plan: QueryPlan) -> None:
-        """Dry run of the SQL stage: the plan must build into a statement that passes the
-        same safety check as every other query (nothing is executed here)."""
+        """Dry run of the SQL stage: the plan must pass the plan invariants and build into a
+        statement that passes the same safety check as every other query (nothing runs)."""
         try:
-            q = ans.queries_for(plan, self.catalog, self.gaz)
-            if not q.specs:
-                raise PlanRejected("it asks for no rows")
+            typed = queries.from_legacy(plan, self.catalog, self.gaz)
+            if isinstance(typed, SummaryPlan):
+                queries.validate(typed, self.catalog, self.gaz)
+                return
+            q = queries.build(typed, self.catalog, self.gaz)
             if getattr(self, "_allowed", None) is None:
                 self._allowed = allowed_columns(self.catalog.sheets)
             check(build_union([(q.sheet, s) for s in q.specs]), self._allowed)
-        except PlanRejected:
-            raise
         except CommonsError as e:
-            raise PlanRejected(f"its query failed the safety check ({type(e).__name__})") from None
-        except Exception as e:  # noqa: BLE001 - an inconsistent plan the query builder cannot take
-            raise PlanRejected(f"the commons could not build a query for it ({type(e).__name__})") from None
+            raise PlanRejected(f"it is not a plan the commons can answer ({e})") from None
 
 
 def _year(period: str | None) -> str | None:

@@ -24,11 +24,13 @@ from typing import Callable
 from assistant import answers as ans
 from assistant.commons import Commons
 from assistant.conversation import Conversations
+from assistant import queries
 from assistant.llm import LlmAssist
 from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
 from assistant.sql import allowed_columns, build_union, check
 from guardrails import disclosure, inbound, policy, probes
 from kernel.errors import CommonsError, InternalError, QueryTimeout
+from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
 from kernel.settings import Settings
 from kernel.types import Actor, GuardedAnswer, QueryPlan, Question
 from retrieval import docs as docs_mod
@@ -51,15 +53,18 @@ def _timed(timings: dict, stage: str):
         timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - t0) * 1000
 
 
-def _suggest(plan: QueryPlan, gaz: Gazetteer, catalog: Catalog) -> tuple[str, ...]:
+def _suggest(plan: Plan, gaz: Gazetteer, catalog: Catalog) -> tuple[str, ...]:
     """Follow-ups that the planner answers as written (each is a complete question)."""
     p = gaz.get(plan.places[0]) if plan.places else gaz.region()
     place = f"{p.name} ward in {p.lad_name}" if p.level == "ward" else p.name
     label = catalog.label(plan.measure).lower() if plan.measure in catalog.concepts else ""
     out = []
-    if plan.intent in ("value", "comparison") and plan.period and plan.period.isdigit() and \
-            str(int(plan.period) - 1) in {x[:4] for x in catalog.periods.get(plan.dataset, ())}:
-        out.append(f"and in {int(plan.period) - 1}?")
+    years = {v[:4] for v in plan.periods.values}
+    sheet = catalog.sheets.get(plan.dataset)
+    if plan.intent in ("value", "comparison") and len(years) == 1 and sheet and sheet.time.granularity == "year":
+        before = str(int(next(iter(years))) - 1)
+        if before in {x[:4] for x in catalog.periods.get(plan.dataset, ())}:
+            out.append(f"and in {before}?")
     if plan.intent != "summary" and p.level != "country":
         out.append(f"Give me a summary of {place}")
     if plan.intent == "value" and label and p.level == "lad":
@@ -230,7 +235,7 @@ class Pipeline:
         stage[0] = "outbound"
         return self._finish(answer, record, started)
 
-    def release(self, plan: QueryPlan, question: Question, record: dict, check_differencing: bool = True,
+    def release(self, plan: Plan, question: Question, record: dict, check_differencing: bool = True,
                 stage: str = "release", started: float | None = None, event: str | None = None,
                 review_id: str | None = None, preface: str = "") -> GuardedAnswer:
         """Run an allowed plan (a steward's preview, an approved request) through SQL, disclosure
@@ -363,7 +368,10 @@ class Pipeline:
         if planned.kind == "docs":
             return self._docs(planned, question)
         plan = planned.plan
-        if plan.intent == "summary":
+        if isinstance(plan, QueryPlan):          # the rule planner's and the model's flat form
+            plan = queries.from_legacy(plan, self.catalog, self.gaz)
+        queries.validate(plan, self.catalog, self.gaz)   # every plan, whichever planner made it
+        if isinstance(plan, SummaryPlan):
             return self._summary(plan, question)
         sheet = self.sheets[plan.dataset]
         with _timed(self._timings(), "policy"):
@@ -377,7 +385,7 @@ class Pipeline:
             return GuardedAnswer(status="refused", answer=decision.reason, datasets=(sheet.id,),
                                  plan=plan.to_dict())
         if decision.outcome == "needs_review":
-            q = ans.queries_for(plan, self.catalog, self.gaz)
+            q = queries.build(plan, self.catalog, self.gaz)
             checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
             req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
                                       decision.reason, plan=plan.to_dict(), sql=checked.sql,
@@ -388,13 +396,13 @@ class Pipeline:
                                          "once a steward approves it you can fetch the answer once."))
         return self._execute(plan, question, record, planned.message)
 
-    def _execute(self, plan: QueryPlan, question: Question, record: dict,
+    def _execute(self, plan: Plan, question: Question, record: dict,
                  note: str | None = None, check_differencing: bool = True) -> GuardedAnswer:
         """Build, check and run the SQL for an allowed plan; disclosure control; compose."""
         sheet = self.sheets[plan.dataset]
         t = self._timings()
         with _timed(t, "sql"):
-            q = ans.queries_for(plan, self.catalog, self.gaz)
+            q = queries.build(plan, self.catalog, self.gaz)
             if sheet.person_level:
                 # Rank after disclosure control, never in SQL: a LIMIT or ORDER BY over true
                 # counts would reveal which suppressed areas are smallest.
@@ -432,7 +440,7 @@ class Pipeline:
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
 
-    def _control(self, result, plan: QueryPlan, q, sheet: Datasheet, actor: Actor, check_differencing: bool):
+    def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool):
         """Disclosure control, then (person-level data) the differencing check against what
         this actor has been given; a release is recorded in the ledger."""
         if sheet.person_level:
@@ -495,7 +503,7 @@ class Pipeline:
                 for cat in cats:
                     yield str(code), name, period, cat
 
-    def _explain_suppression(self, composed, controlled, sheet: Datasheet, plan: QueryPlan):
+    def _explain_suppression(self, composed, controlled, sheet: Datasheet, plan: Plan):
         rules = sheet.rules
         caveats = [f"Disclosure control: cells about fewer than {rules.min_cell} people are suppressed (zeros too), "
                    f"counts are rounded to the nearest {rules.round_to}, and a further cell is hidden where a "
@@ -539,8 +547,8 @@ class Pipeline:
                            f"{rules.dominance_share:.0%} of it) is suppressed.")
         return text, table, status, caveats
 
-    def _summary(self, plan: QueryPlan, question: Question) -> GuardedAnswer:
-        place = self.gaz.get(plan.places[0])
+    def _summary(self, plan: SummaryPlan, question: Question) -> GuardedAnswer:
+        place = self.gaz.get(plan.place)
         parent = self.gaz.parent(place)
         lines, rows, sqls, used = [], [], [], []
         for concept in SUMMARY_CONCEPTS:
@@ -550,10 +558,10 @@ class Pipeline:
             sheet = binding.ref.sheet
             if policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
                 continue
-            period = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
-            sub = QueryPlan(intent="value", measure=concept, dataset=sheet.id, places=(place.key,),
-                            period=period, period_defaulted=True)
-            q = ans.queries_for(sub, self.catalog, self.gaz)
+            latest = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
+            periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=True)
+            sub = ValuePlan(Subject(concept, sheet.id, periods), place.key)
+            q = queries.build(sub, self.catalog, self.gaz)
             q = replace(q, specs=tuple(s for s in q.specs if s.category != "__councils__"))
             checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
             res = disclosure.control(self.store.execute(checked), [sheet]).result
@@ -562,13 +570,13 @@ class Pipeline:
             if main is None:
                 continue
             m = q.measure
-            when = ans.period_label(sheet, period, self.catalog.periods.get(sheet.id, ()))
+            when = ans.periods_label(sheet, periods.values)
             ctx = [(n, vals.get(c)) for n, c in ((parent.name if parent else None, parent.any_code if parent else None),
                                                  ("England", sheet.geography.extra_rows.get("country")))
                    if n and c in vals and c != place.any_code]
             lines.append(f"- **{m.label}** ({when}): **{ans.fmt(main, m)}**" +
                          (" (" + "; ".join(f"{n} {ans.fmt(v, m)}" for n, v in ctx) + ")" if ctx else ""))
-            rows.append([place.name, m.label, when if len(when) < 40 else period, ans.rounded(main, m),
+            rows.append([place.name, m.label, when if len(when) < 40 else latest, ans.rounded(main, m),
                          ans.rounded(dict(ctx).get(parent.name) if parent else None, m),
                          ans.rounded(dict(ctx).get("England"), m)])
             sqls.append(checked.sql)

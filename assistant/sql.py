@@ -36,10 +36,10 @@ class RowSpec:
     period_label: str | None = None             # when rows are not per period
     group_time: bool = False
     dimension: str | None = None                # a dimension column to group by
-    filters: tuple[tuple[str, str], ...] = ()
+    filters: tuple = ()                         # kernel.plans.Filter: keep / leave out values
     category: str | None = None                 # literal label for this spec's rows
     share_of: Measure | None = None             # value = measure / share_of * 100
-    condition: tuple[str, float | str] | None = None   # count rows meeting it
+    condition: tuple | None = None              # count rows meeting (op, value[, negate]); ("all", 0)
     order: str | None = None
     limit: int | None = None
 
@@ -54,6 +54,15 @@ def _lit(v) -> exp.Expression:
     if isinstance(v, (int, float)):
         return exp.Literal.number(v)
     return exp.Literal.string(str(v))
+
+
+def _member(column: exp.Expression, values, exclude: bool = False) -> exp.Expression:
+    """``column = v`` / ``column IN (...)``, or (``exclude``) the rows that are not one of them."""
+    lits = [_lit(v) for v in values]
+    if not lits:
+        raise QueryRejected("a filter with no values")
+    test = exp.EQ(this=column, expression=lits[0]) if len(lits) == 1 else exp.In(this=column, expressions=lits)
+    return exp.Not(this=exp.Paren(this=test)) if exclude else test
 
 
 def _sum(e: exp.Expression) -> exp.Expression:
@@ -135,8 +144,8 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
     tf = _time_filter(sheet, spec.periods)
     if tf is not None:
         where.append(tf)
-    for col, val in spec.filters:
-        where.append(exp.EQ(this=_col(col), expression=_lit(val)))
+    for f in spec.filters:
+        where.append(_member(_col(f.column), f.values, f.exclude))
 
     if spec.group_time and sheet.time.column:
         period = exp.Cast(this=_col(sheet.time.column), to=exp.DataType.build("VARCHAR"))
@@ -154,11 +163,15 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
     if sheet.person_level and (spec.condition is not None or spec.share_of is not None or country_rows):
         raise NotAvailable("that kind of question is not available on person-level data")
     if spec.condition is not None:
-        op, val = spec.condition
+        op, val = spec.condition[0], spec.condition[1]
+        negate = len(spec.condition) > 2 and bool(spec.condition[2])
         value = exp.Count(this=exp.Star())
-        if op != "all":
+        if op == "in":
+            where.append(_member(_col(m.column), val, negate))
+        elif op != "all":
             cmp = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[op]
-            where.append(cmp(this=_col(m.column), expression=_lit(val)))
+            test = cmp(this=_col(m.column), expression=_lit(val))
+            where.append(exp.Not(this=exp.Paren(this=test)) if negate else test)
     else:
         value = value_expression(m, aggregate)
         if spec.share_of is not None:
@@ -183,6 +196,8 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
 
 
 def build_union(parts: list[tuple[Datasheet, RowSpec]]) -> exp.Expression:
+    if not parts:
+        raise QueryRejected("no row specs to build a query from")
     selects = [build_select(s, spec) for s, spec in parts]
     if len(selects) == 1:
         return selects[0]

@@ -21,7 +21,8 @@ from guardrails.review import ReviewRequest
 from guardrails.transparency import report
 from kernel.errors import ReviewError
 from kernel.text import same_person
-from kernel.types import Actor, GuardedAnswer, QueryPlan, Question
+from kernel.plans import plan_from_dict
+from kernel.types import Actor, GuardedAnswer, Question
 
 
 class Stewardship:
@@ -51,7 +52,7 @@ class Stewardship:
         preview: GuardedAnswer | None = None
         if req.plan:
             requester = Actor(id=req.requester, role=req.role)
-            preview = self.pipeline.release(QueryPlan.from_dict(req.plan), Question(req.question, requester, req.purpose),
+            preview = self.pipeline.release(plan_from_dict(req.plan), Question(req.question, requester, req.purpose),
                                             record={}, check_differencing=False, stage="review preview")
         self.commons.audit.append("review_inspect", review_id=req.id, steward=steward.id)
         return {"request": req, "preview": preview}
@@ -81,7 +82,7 @@ class Stewardship:
             raise ReviewError(f"Request {req.id} was made with the {req.role} role; fetch it with that role.")
         req = self.commons.reviews.claim_release(req.id, actor)
         record["policy"] = {"outcome": "allow", "rule": f"review.approved.{req.id}"}
-        return self.pipeline.release(QueryPlan.from_dict(req.plan),
+        return self.pipeline.release(plan_from_dict(req.plan),
                                      Question(req.question, actor, req.purpose, req.conversation), record,
                                      stage="review release", started=started, event="review_release",
                                      review_id=req.id, preface=f"Approved by a steward ({req.decision_reason}). ")

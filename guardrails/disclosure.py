@@ -204,9 +204,9 @@ class DifferencingFlag:
 
 
 def signature(plan: dict) -> str:
-    """What a query asked for, without who asked: equal signatures are the same question."""
-    keep = {k: plan.get(k) for k in ("measure", "dataset", "places", "child_level", "period",
-                                     "dimension", "filters", "intent")}
+    """What a query asked for, without who asked: equal signatures are the same question (the
+    order and length of a listing are how it is shown, not what it covers)."""
+    keep = {k: v for k, v in plan.items() if k not in ("order", "limit")}
     return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

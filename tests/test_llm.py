@@ -169,7 +169,7 @@ def test_valid_plan_is_answered_through_the_normal_path(pipeline, use):
     assert a.status == "answered", a.answer
     assert value_of(a, "Liverpool") == population_la("Liverpool", 2020)
     assert a.sql and "ds_population_la" in a.sql             # built from the AST and checked
-    assert a.plan["dataset"] == "population_la" and a.plan["period"] == "2020"
+    assert a.plan["dataset"] == "population_la" and a.plan["periods"] == ["2020"]
     assert any("language model" in c for c in a.caveats)
     (call,) = events(pipeline, n)
     assert call["outcome"] == "plan" and call["model"] == "fake:scripted"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answers import queries_for
+from assistant import queries
 from assistant.pipeline import Pipeline
 from kernel.types import Actor, QueryPlan, Question
 from kernel.text import normalise
@@ -84,7 +84,7 @@ def test_a_plan_without_places_never_raises_index_error(pipeline):
                            child_level="lsoa", period="2025", condition=("<=", 1)),
                  QueryPlan(intent="ranking", measure="imd_score", dataset="iod2025_lsoa21",
                            child_level="lad", period="2025", order="desc")):
-        assert queries_for(plan, cat, gaz).specs
+        assert queries.build(queries.from_legacy(plan, cat, gaz), cat, gaz).specs
 
 
 def test_batch_with_placeless_breakdowns_runs_to_the_end(tmp_path):

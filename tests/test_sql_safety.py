@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import answers as ans
+from assistant import queries
 from kernel.errors import CommonsError, QueryRejected, QueryTimeout
 from assistant.sql import RowSpec, allowed_columns, build_union, check
 from kernel.types import CheckedSQL, QueryPlan
@@ -198,7 +198,7 @@ def test_every_concept_for_every_council_builds_a_safe_query(pipeline):
                     plans.append(QueryPlan(intent="ranking", measure=concept, dataset=sheet.id,
                                            places=(place.key,), child_level=child, period=period))
             for plan in plans:
-                q = ans.queries_for(plan, cat, gaz)
+                q = queries.build(queries.from_legacy(plan, cat, gaz), cat, gaz)
                 assert q.specs, plan
                 checked = check(build_union([(q.sheet, s) for s in q.specs]), pipeline.allowed)
                 assert set(checked.tables) <= set(pipeline.allowed)

@@ -1,0 +1,353 @@
+"""From a plan to the row specs to query: the plan invariants, then one builder per plan type.
+
+``validate`` is the one set of plan invariants that need the catalogue (the measure is in the
+dataset, the periods are held, every place is covered, dimensions and filter values exist,
+what person-level data cannot give): every plan passes it, whichever planner made it (the
+rules, the language model, or a steward's approved request read back from the queue).
+``build`` dispatches on the plan's type, exhaustively: a plan shape without a builder is an
+``UnsupportedPlan`` in the error tree, never an empty list of specs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from assistant.sql import RowSpec
+from kernel.errors import NotAvailable, PlanInvalid, UnsupportedPlan
+from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
+                          Periods, Plan, RankingPlan, Subject, SummaryPlan, TrendPlan, ValuePlan)
+from kernel.types import QueryPlan
+from retrieval.catalog import Catalog, MeasureRef
+from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
+from retrieval.geography import Gazetteer, Place
+
+
+@dataclass(frozen=True)
+class Query:
+    """One measure for one plan: the specs to union and how to read the rows back."""
+    sheet: Datasheet
+    measure: Measure
+    specs: tuple[RowSpec, ...]
+    share: bool = False
+    periods: tuple[str, ...] = ()     # every period the dataset holds (for labels)
+
+
+# -- the plan invariants ---------------------------------------------------------------------
+def _fail(why: str) -> None:
+    raise PlanInvalid(why)
+
+
+def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
+    """Raise PlanInvalid (a fault: the planner made a plan that cannot be answered) or
+    NotAvailable (a question person-level data cannot answer in that form)."""
+    for key in plan.places:
+        if key not in gaz.places:
+            _fail(f"'{key}' is not a place the commons knows")
+    if isinstance(plan, SummaryPlan):
+        return
+    sheet = catalog.sheets.get(plan.dataset)
+    if sheet is None:
+        _fail(f"there is no dataset '{plan.dataset}'")
+    if plan.measure not in sheet.measure_by_id:
+        _fail(f"{sheet.id} does not hold the measure '{plan.measure}'")
+    ref = catalog.ref(sheet.id, plan.measure)
+    m = ref.measure
+    _periods_ok(plan.subject, sheet, catalog, trend=isinstance(plan, TrendPlan))
+    columns = _columns(sheet)
+    for f in plan.filters:
+        if f.column not in columns:
+            _fail(f"'{f.column}' is not a dimension of {sheet.id}")
+        held = set(catalog.dim_values.get((sheet.id, f.column), ()))
+        unknown = [v for v in f.values if v not in held]
+        if unknown:
+            _fail(f"{unknown[0]!r} is not a value of {f.column} in {sheet.id}")
+    if plan.share and not _in_group(sheet, m) and not isinstance(plan, CountPlan):
+        _fail(f"'{m.id}' is not part of a table with a total, so it has no share")
+    places = [gaz.get(k) for k in plan.places]
+    if isinstance(plan, (ValuePlan, ComparisonPlan, TrendPlan)):
+        for p in places:
+            if not catalog.supports(ref, p):
+                _fail(f"{sheet.id} has no figure for {p.display}")
+    if isinstance(plan, (RankingPlan, BreakdownPlan, CountPlan)):
+        scope = places[0]
+        if scope.level == "country":
+            _fail("the commons lists areas within the city region only")
+        if scope.level not in ("region",) and catalog.place_code(sheet, scope) is None:
+            _fail(f"{sheet.id} does not cover {scope.display}")
+        over = plan.over if not isinstance(plan, CountPlan) else Areas(plan.level)
+        _over_ok(over, sheet, ref, scope, catalog, columns)
+    if isinstance(plan, CountPlan) and m.format == "category" and plan.condition.op not in ("=", "in"):
+        _fail(f"a category is matched with '=' or 'in', not {plan.condition.op!r}")
+    for k in getattr(plan, "exclude_places", ()):
+        if k not in gaz.places:
+            _fail(f"'{k}' is not a place the commons knows")
+    if sheet.person_level:
+        if isinstance(plan, CountPlan) or plan.share or plan.rate is not None:
+            raise NotAvailable("counts of areas, shares and rates are not available on person-level data")
+        if any(p.level == "country" for p in places):
+            raise NotAvailable("person-level data has no England figure")
+
+
+def _columns(sheet: Datasheet) -> set[str]:
+    cols = {d.column for d in sheet.dimensions}
+    cols |= {m.column for m in sheet.measures if m.format == "category" and m.column}
+    return cols
+
+
+def _in_group(sheet: Datasheet, m: Measure) -> bool:
+    return any(g.id == m.group and g.total != m.id for g in sheet.groups)
+
+
+def _periods_ok(subject: Subject, sheet: Datasheet, catalog: Catalog, trend: bool) -> None:
+    values = subject.periods.values
+    if not sheet.time.column:
+        if values and set(values) - set(catalog.periods.get(sheet.id, ())):
+            _fail(f"{sheet.id} covers one period ({sheet.time.label})")
+        return
+    held = set(catalog.periods.get(sheet.id, ()))
+    if not values:
+        if not trend:
+            _fail(f"a plan on {sheet.id} must name its periods")
+        return
+    missing = [v for v in values if v not in held]
+    if missing:
+        _fail(f"{sheet.id} holds no figures for {missing[0]}")
+    m = sheet.measure_by_id[subject.measure]
+    if len(values) > 1 and not trend and m.rollup not in ("sum", "count") and not m.sum_of:
+        _fail(f"'{m.id}' does not add up over periods; several periods make a trend")
+
+
+def _over_ok(over, sheet: Datasheet, ref: MeasureRef, scope: Place, catalog: Catalog, columns: set[str]) -> None:
+    if isinstance(over, Areas):
+        if not catalog.supports_level(ref, over.level):
+            _fail(f"{sheet.id} has no rows at level '{over.level}'")
+        if LEVEL_ORDER.index(over.level) >= LEVEL_ORDER.index(scope.level):
+            _fail(f"level '{over.level}' is not inside {scope.display}")
+    elif isinstance(over, Categories):
+        if over.column not in columns and over.column != sheet.time.column:
+            _fail(f"'{over.column}' is not a dimension of {sheet.id}")
+        if not catalog.supports(ref, scope):
+            _fail(f"{sheet.id} has no figure for {scope.display}")
+    elif isinstance(over, Members):
+        group = next((g for g in sheet.groups if g.id == over.group), None)
+        if group is None:
+            _fail(f"'{over.group}' is not a table of {sheet.id}")
+        if not catalog.supports(ref, scope):
+            _fail(f"{sheet.id} has no figure for {scope.display}")
+
+
+# -- building --------------------------------------------------------------------------------
+def build(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> Query:
+    """The row specs for a valid plan (checked here first)."""
+    validate(plan, catalog, gaz)
+    if isinstance(plan, SummaryPlan):
+        raise UnsupportedPlan("an area summary is answered measure by measure, not as one query")
+    builder = BUILDERS.get(type(plan))
+    if builder is None:
+        raise UnsupportedPlan(f"no query builder for a {type(plan).__name__}")
+    sheet = catalog.sheets[plan.dataset]
+    m = sheet.measure_by_id[plan.measure]
+    query = builder(plan, catalog, gaz, sheet, m)
+    if not query.specs:
+        raise UnsupportedPlan(f"the {type(plan).__name__} built no query")
+    return query
+
+
+def _places(plan: Plan, gaz: Gazetteer) -> list[Place]:
+    return [gaz.get(k) for k in plan.places]
+
+
+def _query(sheet: Datasheet, m: Measure, specs: list[RowSpec], catalog: Catalog, share: bool = False) -> Query:
+    return Query(sheet, m, tuple(specs), share, catalog.periods.get(sheet.id, ()))
+
+
+def _spec(catalog: Catalog, sheet: Datasheet, m: Measure, place: Place, plan: Plan, share_of: Measure | None = None,
+          group_time: bool = False, dimension: str | None = None, category: str | None = None,
+          measure: Measure | None = None) -> RowSpec:
+    periods = plan.periods.values
+    label = None if group_time else period_key(periods)
+    level = "country" if place.level == "country" else place.level
+    where = None if place.level == "country" else place_filter(catalog, sheet, place)
+    return RowSpec(measure or m, level, where, periods, label, group_time, dimension, plan.filters, category, share_of)
+
+
+def period_key(values: tuple[str, ...]) -> str:
+    """The period column of rows that are not split by period: the one period, or first..last."""
+    if not values:
+        return ""
+    return values[0] if len(values) == 1 else f"{values[0]}..{values[-1]}"
+
+
+def place_filter(catalog: Catalog, sheet: Datasheet, place: Place) -> tuple[str, str] | None:
+    code = catalog.place_code(sheet, place)
+    return (place.level, code)
+
+
+def share_total(sheet: Datasheet, m: Measure) -> Measure | None:
+    for g in sheet.groups:
+        if g.id == m.group and g.total != m.id:
+            return sheet.measure_by_id[g.total]
+    return None
+
+
+def context_places(catalog: Catalog, gaz: Gazetteer, ref: MeasureRef, place: Place) -> list[Place]:
+    """Parent area and England, where this dataset can give them."""
+    out = []
+    parent = gaz.parent(place)
+    while parent is not None and parent.level != "country":
+        if catalog.supports(ref, parent):
+            out.append(parent)
+            break
+        parent = gaz.parent(parent)
+    if place.level != "country" and catalog.supports(ref, gaz.england()):
+        out.append(gaz.england())
+    return out
+
+
+def _values(plan: ValuePlan | ComparisonPlan, catalog, gaz, sheet, m) -> Query:
+    ref = MeasureRef(sheet, m)
+    share_of = share_total(sheet, m) if plan.share else None
+    places = _places(plan, gaz)
+    shown = list(places)
+    single = isinstance(plan, ValuePlan)
+    if single and plan.with_context:
+        shown += [c for c in context_places(catalog, gaz, ref, places[0]) if c not in shown]
+    specs = [_spec(catalog, sheet, m, p, plan, share_of) for p in shown]
+    if single and plan.with_context and places[0].level == "lad" and m.format not in ("rank", "category") \
+            and catalog.supports_level(ref, "lad"):
+        specs.append(RowSpec(m, "lad", None, plan.periods.values, period_key(plan.periods.values),
+                             filters=plan.filters, share_of=share_of, category="__councils__"))
+    return _query(sheet, m, specs, catalog, bool(share_of))
+
+
+def _trend(plan: TrendPlan, catalog, gaz, sheet, m) -> Query:
+    share_of = share_total(sheet, m) if plan.share else None
+    specs = [_spec(catalog, sheet, m, p, plan, share_of, group_time=True) for p in _places(plan, gaz)]
+    return _query(sheet, m, specs, catalog, bool(share_of))
+
+
+def _listing(plan: RankingPlan | BreakdownPlan, catalog, gaz, sheet, m) -> Query:
+    scope = _places(plan, gaz)[0]
+    over = plan.over
+    if isinstance(over, Areas):
+        share_of = share_total(sheet, m) if plan.share else None
+        where = None if scope.level == "region" else place_filter(catalog, sheet, scope)
+        order = plan.order if isinstance(plan, RankingPlan) else "desc"
+        spec = RowSpec(m, over.level, where, plan.periods.values, period_key(plan.periods.values),
+                       filters=plan.filters, share_of=share_of, order=order)
+        return _query(sheet, m, [spec], catalog, bool(share_of))
+    if isinstance(over, Members):
+        group = next(g for g in sheet.groups if g.id == over.group)
+        total = sheet.measure_by_id[group.total]
+        members = [x for x in sheet.measures if x.group == over.group and x.in_breakdown and x.id != total.id]
+        specs = [_spec(catalog, sheet, m, scope, plan, category=x.label, measure=x) for x in members]
+        specs.append(_spec(catalog, sheet, m, scope, plan, category="Total", measure=total))
+        return _query(sheet, total, specs, catalog)
+    if isinstance(over, Categories):
+        share_of = share_total(sheet, m) if plan.share else None
+        spec = _spec(catalog, sheet, m, scope, plan, share_of, dimension=over.column,
+                     group_time=over.column == sheet.time.column)
+        if m.format == "category":     # a category measure: count the areas in each class
+            spec = replace(spec, condition=("all", 0), place=None if scope.level == "region" else spec.place)
+        return _query(sheet, m, [spec], catalog, bool(share_of))
+    raise UnsupportedPlan(f"no query builder for a listing over {type(over).__name__}")
+
+
+def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
+    scope = _places(plan, gaz)[0]
+    where = None if scope.level == "region" else place_filter(catalog, sheet, scope)
+    c = plan.condition
+    base = dict(measure=m, level=scope.level, place=where, periods=plan.periods.values,
+                period_label=period_key(plan.periods.values), filters=plan.filters)
+    specs = [RowSpec(**base, condition=(c.op, c.value, c.negate), category="matching"),
+             RowSpec(**base, condition=("all", 0), category="all")]
+    weight = catalog.population_weight(sheet, m) if plan.share else None
+    if weight:
+        # the residents of those areas: the population the dataset weights its scores by,
+        # summed over the areas in each decile that meets the condition
+        people = Measure(id=f"{m.id}_population", column=weight, label="Residents",
+                         description="Residents of the areas (the dataset's population weights)",
+                         unit="people", format="count", rollup="sum")
+        base["measure"] = people
+        deciles = decile_values(c)
+        if deciles:
+            specs.append(RowSpec(**{**base, "filters": plan.filters + (Filter(m.column, tuple(map(str, deciles))),)},
+                                 category="people_matching"))
+        specs.append(RowSpec(**base, category="people_all"))
+    return _query(sheet, m, specs, catalog)
+
+
+def decile_values(condition: Condition) -> list[int]:
+    """The deciles (1 to 10) meeting a count condition such as ('<=', 2), or its negation."""
+    if condition.op == "in":
+        chosen = {int(float(v)) for v in condition.value}
+    else:
+        try:
+            v = float(condition.value)
+        except (TypeError, ValueError):
+            return []
+        test = {"=": v.__eq__, "<=": v.__ge__, ">=": v.__le__, "<": v.__gt__, ">": v.__lt__}[condition.op]
+        chosen = {d for d in range(1, 11) if test(d)}
+    if condition.negate:
+        chosen = set(range(1, 11)) - chosen
+    return sorted(chosen)
+
+
+BUILDERS = {ValuePlan: _values, ComparisonPlan: _values, TrendPlan: _trend, RankingPlan: _listing,
+            BreakdownPlan: _listing, CountPlan: _count}
+
+
+# -- plans in the older flat form (the rule planner and the language model still make them) ----
+def from_legacy(qp: QueryPlan, catalog: Catalog, gaz: Gazetteer) -> Plan:
+    """The typed plan for a flat ``QueryPlan``; PlanInvalid when it describes no valid shape."""
+    if qp.intent == "summary":
+        return SummaryPlan(qp.places[0] if qp.places else gaz.region().key)
+    sheet = catalog.sheets.get(qp.dataset)
+    if sheet is None:
+        raise PlanInvalid(f"there is no dataset '{qp.dataset}'")
+    periods = Periods(legacy_periods(catalog, sheet, qp.period), qp.period_defaulted)
+    filters = tuple(Filter(c, (v,)) for c, v in qp.filters)
+    subject = Subject(qp.measure, qp.dataset, periods, filters)
+    places = tuple(qp.places) or (gaz.region().key,)
+    over = None
+    if qp.dimension and qp.dimension.startswith("group:"):
+        over = Members(qp.dimension.split(":", 1)[1])
+    elif qp.dimension:
+        over = Categories(qp.dimension)
+    elif qp.child_level:
+        over = Areas(qp.child_level)
+    if qp.intent == "value":
+        if len(places) > 1:
+            return ComparisonPlan(subject, places, share=qp.share)
+        return ValuePlan(subject, places[0], share=qp.share, with_context=qp.with_context)
+    if qp.intent == "comparison":
+        if len(places) == 1:
+            return ValuePlan(subject, places[0], share=qp.share, with_context=qp.with_context)
+        return ComparisonPlan(subject, places, share=qp.share)
+    if qp.intent == "trend":
+        return TrendPlan(subject, places, share=qp.share)
+    if qp.intent == "ranking":
+        if over is None:
+            raise PlanInvalid("a ranking needs child areas or a dimension")
+        return RankingPlan(subject, places[0], over, qp.order or "desc", qp.limit, share=qp.share)
+    if qp.intent == "breakdown":
+        if over is None:
+            raise PlanInvalid("a breakdown needs child areas or a dimension")
+        return BreakdownPlan(subject, places[0], over, share=qp.share)
+    if qp.intent == "count":
+        if qp.condition is None or not qp.child_level:
+            raise PlanInvalid("a count needs a condition and a level")
+        op, value = qp.condition[0], qp.condition[1]
+        return CountPlan(subject, places[0], qp.child_level, Condition(op, value), share=qp.share)
+    raise PlanInvalid(f"unknown intent {qp.intent!r}")
+
+
+def legacy_periods(catalog: Catalog, sheet: Datasheet, period: str | None) -> tuple[str, ...]:
+    """The periods a flat plan's period string means: '2019' (every month of it), '2019-09',
+    '2017..2020' (a range), or None (all, for a trend)."""
+    if not sheet.time.column:
+        return ()
+    if period and ".." in period:
+        lo, hi = period.split("..")
+        return tuple(p for p in catalog.periods[sheet.id] if lo <= p[:4] <= hi)
+    return catalog.matching_periods(sheet.id, period)

@@ -1,0 +1,410 @@
+"""Plans: what to compute, in the commons' own terms (no SQL, no user text).  One type per
+intent, each valid by construction: a plan that cannot be built cannot be made.
+
+Every plan has a ``Subject`` (the measure, the dataset chosen for it, the periods and the
+filters) and the shape of its intent:
+
+    ValuePlan       one place (with its parent area and England for context)
+    ComparisonPlan  two or more places side by side (optionally their difference)
+    RankingPlan     child areas of a scope, or the categories of a dimension, in order
+    TrendPlan       places over every period asked
+    BreakdownPlan   one place split by child areas, a dimension, or a table's categories
+    CountPlan       how many areas of a scope meet a condition (a negated one too)
+    SummaryPlan     an area profile (several measures; no subject)
+
+Structural rules are checked when a plan is made (``PlanInvalid`` otherwise); the rules that
+need the catalogue (the measure is in the dataset, the periods are held, the places are
+covered) are ``assistant.queries.validate``, applied to every plan whichever planner made it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal, Union
+
+from kernel.errors import PlanInvalid
+
+Order = Literal["desc", "asc"]
+AREA_LEVELS = ("lsoa", "ward", "lad", "region", "country")
+CONDITION_OPS = ("=", "<", "<=", ">", ">=", "in")
+
+
+def _need(ok: bool, why: str) -> None:
+    if not ok:
+        raise PlanInvalid(why)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Keep (or, with ``exclude``, leave out) the rows whose ``column`` is one of ``values``."""
+
+    column: str
+    values: tuple[str, ...]
+    exclude: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(str(v) for v in self.values))
+        _need(bool(self.column), "a filter needs a column")
+        _need(bool(self.values), f"the filter on {self.column} names no values")
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The time-column values to read, oldest first.  Empty when the dataset has a single
+    fixed period (no time column).  ``defaulted``: none was asked, so the latest is used."""
+
+    values: tuple[str, ...] = ()
+    defaulted: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(sorted(dict.fromkeys(str(v) for v in self.values))))
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The value per ``per`` of a denominator measure (crimes per 1,000 residents), both
+    computed in the governed SQL; the denominator comes from the datasheet that declares it."""
+
+    denominator: str              # concept id of the denominator measure
+    dataset: str                  # the dataset it is read from
+    periods: Periods
+    per: int = 1000
+
+    def __post_init__(self) -> None:
+        _need(self.per in (1, 10, 100, 1000, 10000, 100000), f"a rate per {self.per} is not offered")
+
+
+@dataclass(frozen=True)
+class Subject:
+    measure: str                  # concept id, e.g. "population"
+    dataset: str                  # the datasheet chosen for the place and period
+    periods: Periods = Periods()
+    filters: tuple[Filter, ...] = ()
+
+    def __post_init__(self) -> None:
+        _need(bool(self.measure) and bool(self.dataset), "a plan needs a measure and a dataset")
+        object.__setattr__(self, "filters", tuple(self.filters))
+        cols = [f.column for f in self.filters]
+        _need(len(cols) == len(set(cols)), "one filter per column")
+
+
+@dataclass(frozen=True)
+class Areas:
+    """Over the child areas of the scope at ``level``."""
+    level: str
+
+    def __post_init__(self) -> None:
+        _need(self.level in AREA_LEVELS[:3], f"no rows at level {self.level!r}")
+
+
+@dataclass(frozen=True)
+class Categories:
+    """Over the values of a dimension column (or a category measure's column)."""
+    column: str
+
+    def __post_init__(self) -> None:
+        _need(bool(self.column), "categories of which column?")
+
+
+@dataclass(frozen=True)
+class Members:
+    """Over the category columns of a wide table's group (tenure, age bands)."""
+    group: str
+
+    def __post_init__(self) -> None:
+        _need(bool(self.group), "members of which group?")
+
+
+Over = Union[Areas, Categories, Members]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``op`` ``value`` on the measure (``in``: value is a tuple); ``negate`` keeps the rest."""
+    op: str
+    value: Any
+    negate: bool = False
+
+    def __post_init__(self) -> None:
+        _need(self.op in CONDITION_OPS, f"unknown comparison {self.op!r}")
+        if self.op == "in":
+            _need(isinstance(self.value, (tuple, list)) and len(self.value) > 0, "'in' needs values")
+            object.__setattr__(self, "value", tuple(self.value))
+
+
+class _Plan:
+    """What every plan answers to (read by the query builder, the answer and the audit)."""
+
+    intent: str = ""
+    subject: Subject
+
+    @property
+    def measure(self) -> str:
+        return self.subject.measure
+
+    @property
+    def dataset(self) -> str:
+        return self.subject.dataset
+
+    @property
+    def periods(self) -> Periods:
+        return self.subject.periods
+
+    @property
+    def filters(self) -> tuple[Filter, ...]:
+        return self.subject.filters
+
+    @property
+    def period_defaulted(self) -> bool:
+        return self.subject.periods.defaulted
+
+    # Shape attributes read uniformly downstream; each plan type sets the ones it has.
+    child_level: str | None = None
+    dimension: str | None = None
+    order: str | None = None
+    limit: int | None = None
+    condition: Condition | None = None
+    share: bool = False
+    with_context: bool = False
+    rate: Rate | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return plan_to_dict(self)      # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ValuePlan(_Plan):
+    subject: Subject
+    place: str
+    share: bool = False           # as a share (%) of its group's total
+    rate: Rate | None = None
+    with_context: bool = True     # parent area, England and the council's position
+
+    intent = "value"
+
+    def __post_init__(self) -> None:
+        _need(bool(self.place), "a value needs a place")
+        _need(not (self.share and self.rate), "a share or a rate, not both")
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return (self.place,)
+
+
+@dataclass(frozen=True)
+class ComparisonPlan(_Plan):
+    subject: Subject
+    places: tuple[str, ...]
+    share: bool = False
+    rate: Rate | None = None
+    difference: bool = False      # say how much higher one is than the other (two places)
+
+    intent = "comparison"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "places", tuple(self.places))
+        _need(len(self.places) >= 2, "a comparison needs two or more places")
+        _need(len(set(self.places)) == len(self.places), "a place named twice is compared once")
+        _need(not (self.share and self.rate), "a share or a rate, not both")
+        _need(not self.difference or len(self.places) == 2, "a difference is between two places")
+
+
+@dataclass(frozen=True)
+class RankingPlan(_Plan):
+    subject: Subject
+    scope: str                    # the area whose children are ranked (or whose categories)
+    over: Over
+    order: Order = "desc"
+    limit: int | None = None
+    share: bool = False
+    exclude_places: tuple[str, ...] = ()
+
+    intent = "ranking"
+
+    def __post_init__(self) -> None:
+        _need(bool(self.scope), "a ranking needs a scope")
+        _need(isinstance(self.over, (Areas, Categories, Members)), "a ranking is over areas or categories")
+        _need(self.order in ("desc", "asc"), f"unknown order {self.order!r}")
+        _need(self.limit is None or (isinstance(self.limit, int) and 0 < self.limit <= 1000),
+              f"a ranking limit must be 1 to 1000, not {self.limit!r}")
+        object.__setattr__(self, "exclude_places", tuple(self.exclude_places))
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return (self.scope,)
+
+    @property
+    def child_level(self) -> str | None:           # type: ignore[override]
+        return self.over.level if isinstance(self.over, Areas) else None
+
+    @property
+    def dimension(self) -> str | None:             # type: ignore[override]
+        return _dimension(self.over)
+
+
+@dataclass(frozen=True)
+class TrendPlan(_Plan):
+    subject: Subject
+    places: tuple[str, ...]
+    share: bool = False
+
+    intent = "trend"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "places", tuple(self.places))
+        _need(len(self.places) >= 1, "a trend needs a place")
+        _need(len(set(self.places)) == len(self.places), "a place named twice is drawn once")
+
+
+@dataclass(frozen=True)
+class BreakdownPlan(_Plan):
+    subject: Subject
+    place: str
+    over: Over
+    share: bool = False
+
+    intent = "breakdown"
+
+    def __post_init__(self) -> None:
+        _need(bool(self.place), "a breakdown needs a place")
+        _need(isinstance(self.over, (Areas, Categories, Members)), "a breakdown is by areas or categories")
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return (self.place,)
+
+    @property
+    def child_level(self) -> str | None:           # type: ignore[override]
+        return self.over.level if isinstance(self.over, Areas) else None
+
+    @property
+    def dimension(self) -> str | None:             # type: ignore[override]
+        return _dimension(self.over)
+
+    @property
+    def order(self) -> str | None:                 # type: ignore[override]
+        return "desc"
+
+
+@dataclass(frozen=True)
+class CountPlan(_Plan):
+    subject: Subject
+    scope: str
+    level: str                    # the areas counted
+    condition: Condition          # type: ignore[assignment]
+    share: bool = False           # also the share of the residents living in them
+
+    intent = "count"
+
+    def __post_init__(self) -> None:
+        _need(bool(self.scope), "a count needs a scope")
+        _need(self.level in ("lsoa", "ward", "lad"), f"cannot count areas at level {self.level!r}")
+        _need(isinstance(self.condition, Condition), "a count needs a condition")
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return (self.scope,)
+
+    @property
+    def child_level(self) -> str | None:           # type: ignore[override]
+        return self.level
+
+
+@dataclass(frozen=True)
+class SummaryPlan:
+    """An area profile: each summary measure the commons holds for the place, latest period."""
+
+    place: str
+    intent = "summary"
+    measure = "profile"
+    dataset = ""
+    filters = ()
+    child_level = dimension = order = limit = condition = rate = None
+    share = False
+    with_context = True
+    period_defaulted = True
+    periods = Periods()
+
+    def __post_init__(self) -> None:
+        _need(bool(self.place), "a summary needs a place")
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return (self.place,)
+
+    def to_dict(self) -> dict[str, Any]:
+        return plan_to_dict(self)
+
+
+Plan = Union[ValuePlan, ComparisonPlan, RankingPlan, TrendPlan, BreakdownPlan, CountPlan, SummaryPlan]
+PLAN_TYPES: dict[str, type] = {t.intent: t for t in (ValuePlan, ComparisonPlan, RankingPlan, TrendPlan,
+                                                     BreakdownPlan, CountPlan, SummaryPlan)}
+
+
+def _dimension(over: Over) -> str | None:
+    if isinstance(over, Categories):
+        return over.column
+    if isinstance(over, Members):
+        return f"group:{over.group}"
+    return None
+
+
+# -- serialised form (audit record, review queue, conversation state) ----------------------
+_OVER = {"areas": Areas, "categories": Categories, "members": Members}
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    d: dict[str, Any] = {"intent": plan.intent}
+    for f in fields(plan):                              # type: ignore[arg-type]
+        v = getattr(plan, f.name)
+        if isinstance(v, (Areas, Categories, Members)):
+            kind = next(k for k, t in _OVER.items() if isinstance(v, t))
+            d[f.name] = {"kind": kind, **asdict(v)}
+        elif hasattr(v, "__dataclass_fields__"):
+            d[f.name] = asdict(v)
+        else:
+            d[f.name] = v
+    # a flat view of the common fields, for people reading the audit log (ignored when read back)
+    d.update(measure=plan.measure, dataset=plan.dataset, places=list(plan.places),
+             periods=list(plan.periods.values), child_level=plan.child_level, dimension=plan.dimension)
+    return d
+
+
+def plan_from_dict(d: dict[str, Any]) -> Plan:
+    """The plan a dict describes, checked as it is made (PlanInvalid when it is not one)."""
+    try:
+        cls = PLAN_TYPES[d["intent"]]
+        kw: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in d:
+                continue
+            v = d[f.name]
+            if f.name == "subject":
+                v = _subject(v)
+            elif f.name == "over":
+                v = _OVER[v["kind"]](**{k: x for k, x in v.items() if k != "kind"})
+            elif f.name == "condition":
+                v = Condition(v["op"], tuple(v["value"]) if isinstance(v["value"], list) else v["value"],
+                              v.get("negate", False))
+            elif f.name == "rate" and v is not None:
+                v = Rate(v["denominator"], v["dataset"], Periods(tuple(v["periods"]["values"]),
+                                                                 v["periods"].get("defaulted", False)), v["per"])
+            elif isinstance(v, list):
+                v = tuple(v)
+            kw[f.name] = v
+        return cls(**kw)
+    except PlanInvalid:
+        raise
+    except (KeyError, TypeError, ValueError) as e:
+        raise PlanInvalid(f"not a plan: {type(e).__name__}: {e}") from None
+
+
+def _subject(d: dict[str, Any]) -> Subject:
+    p = d.get("periods") or {}
+    return Subject(d["measure"], d["dataset"], Periods(tuple(p.get("values") or ()), bool(p.get("defaulted"))),
+                   tuple(Filter(f["column"], tuple(f["values"]), bool(f.get("exclude"))) for f in d.get("filters") or ()))
+
+
+__all__ = ["Areas", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",
+           "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "Subject", "SummaryPlan", "TrendPlan",
+           "ValuePlan", "plan_from_dict", "plan_to_dict"]

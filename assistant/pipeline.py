@@ -29,7 +29,7 @@ from assistant.llm import LlmAssist
 from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
 from assistant.sql import allowed_columns, build_union, check
 from guardrails import disclosure, inbound, policy, probes
-from kernel.errors import CommonsError, InternalError, QueryTimeout
+from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
 from kernel.settings import Settings
 from kernel.types import Actor, GuardedAnswer, QueryPlan, Question
@@ -198,6 +198,7 @@ class Pipeline:
                 planned = self.planner.plan(asked, state)
                 if self.llm is not None:      # a suggestion, checked; then the same path as rules
                     planned = self.llm.replan(asked, state, planned)
+                planned = self._typed(planned)
             keep = {k: v for k, v in guard.items() if v}
             planned = replace(planned, state={**(planned.state or {}), "guard": keep})
             refusal = self._stated_or_named(planned, guard["stated"], probed, guard["named"])
@@ -257,6 +258,22 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - the boundary for released answers
             return replace(self.failed(exc, {**record, "review_id": review_id}, started, stage,
                                        event=event or "question"), review_id=review_id)
+
+    def _typed(self, planned: Planned) -> Planned:
+        """The planner's flat plan as a typed plan that passes the plan invariants; a plan that
+        does not is declined here, saying why, so no invalid plan goes further."""
+        if planned.kind != "data" or not isinstance(planned.plan, QueryPlan):
+            return planned
+        try:
+            plan = queries.from_legacy(planned.plan, self.catalog, self.gaz)
+            queries.validate(plan, self.catalog, self.gaz)
+        except NotAvailable as e:
+            return replace(planned, kind="no_data", plan=None, message=f"That is not available here: {e}.")
+        except PlanInvalid as e:
+            return replace(planned, kind="no_data", plan=None, message=(
+                f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed. "
+                "Try naming the area and the figure you want."))
+        return replace(planned, plan=plan)
 
     def _stated_or_named(self, planned: Planned, stated: str | None, probed, named: bool) -> tuple[str, str] | None:
         """(rule, message) when a planned question must be refused for what it says about itself:
@@ -368,8 +385,6 @@ class Pipeline:
         if planned.kind == "docs":
             return self._docs(planned, question)
         plan = planned.plan
-        if isinstance(plan, QueryPlan):          # the rule planner's and the model's flat form
-            plan = queries.from_legacy(plan, self.catalog, self.gaz)
         queries.validate(plan, self.catalog, self.gaz)   # every plan, whichever planner made it
         if isinstance(plan, SummaryPlan):
             return self._summary(plan, question)
@@ -566,14 +581,16 @@ class Pipeline:
             checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
             res = disclosure.control(self.store.execute(checked), [sheet]).result
             vals = {r[0]: r[4] for r in res.rows}
-            main = vals.get(self.catalog.place_code(sheet, place)) if place.level != "region" else vals.get(place.any_code)
+            code = self.catalog.place_code(sheet, place)
+            main = vals.get(code)
             if main is None:
                 continue
             m = q.measure
             when = ans.periods_label(sheet, periods.values)
-            ctx = [(n, vals.get(c)) for n, c in ((parent.name if parent else None, parent.any_code if parent else None),
+            ctx = [(n, vals.get(c)) for n, c in ((parent.name if parent else None,
+                                                  self.catalog.place_code(sheet, parent) if parent else None),
                                                  ("England", sheet.geography.extra_rows.get("country")))
-                   if n and c in vals and c != place.any_code]
+                   if n and c in vals and c != code]
             lines.append(f"- **{m.label}** ({when}): **{ans.fmt(main, m)}**" +
                          (" (" + "; ".join(f"{n} {ans.fmt(v, m)}" for n, v in ctx) + ")" if ctx else ""))
             rows.append([place.name, m.label, when if len(when) < 40 else latest, ans.rounded(main, m),
@@ -603,10 +620,10 @@ class Pipeline:
         section = request.get("section")
         for did in request.get("datasets") or ():
             sheet = self.sheets.get(did)
-            allowed = sheet.restricted_sections.get(section) if sheet else None
+            allowed = sheet.section_roles(section) if sheet and section else None
             # Asked for by name ("the methodology of ..."): refused, saying who may see it.
             # Otherwise the search simply skips passages this role may not see.
-            if allowed and question.actor.role not in allowed and \
+            if allowed and not sheet.section_visible(section, question.actor.role) and \
                     docs_mod.names_section(request.get("query") or "", section):
                 return GuardedAnswer(status="refused", datasets=(did,), answer=(
                     f"The {section} section of {sheet.title} is restricted to these roles: {', '.join(allowed)}. "

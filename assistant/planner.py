@@ -525,6 +525,9 @@ class Planner:
                 "doctor, health index, households and tenure, disability, ethnic group, population "
                 "density or rural-urban classification."), state=state, reason="" if places else "no_measure")
 
+        if concept not in self.catalog.concepts:      # a follow-up to a summary names no measure
+            return Planned("no_data", message="Which figure would you like? Name a topic, for example population "
+                           "or crime.", state=state, reason="no_measure")
         concept = self._variant(concept, stems, share, intent)
         if condition is not None and len(condition) == 3:
             column = condition[2]

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from kernel.errors import DatasheetError
 
 Level = Literal["lsoa", "ward", "lad", "region", "country"]
+# Other spellings of a documentation section's name in ``restricted_sections``.
+SECTION_ALIASES = {"license": "licence", "measure": "measures"}
 LEVEL_ORDER: tuple[str, ...] = ("lsoa", "ward", "lad", "region", "country")
 
 
@@ -217,6 +219,20 @@ class Datasheet(_Strict):
             if m.group and m.group not in groups:
                 raise ValueError(f"measure '{m.id}' names group '{m.group}', which is not defined")
         return self
+
+    def section_roles(self, section: str) -> tuple[str, ...] | None:
+        """The roles that may read a documentation section, or None when everyone may (the
+        one rule: the app's Datasets page, the documentation search and the pipeline use it)."""
+        allowed = self.restricted_sections.get(SECTION_ALIASES.get(section, section))
+        if allowed is None:
+            allowed = next((v for k, v in self.restricted_sections.items() if SECTION_ALIASES.get(k) == section), None)
+        if allowed is None or "any" in allowed:
+            return None
+        return tuple(allowed)
+
+    def section_visible(self, section: str, role: str | None) -> bool:
+        allowed = self.section_roles(section)
+        return allowed is None or (role is not None and role in allowed)
 
     @cached_property
     def measure_by_id(self) -> dict[str, Measure]:

@@ -100,7 +100,7 @@ class Commons:
         if progress:
             progress("loading the PII scanner")
         inbound.redact("warm up the scanner")       # builds the Presidio analyzer once, here
-        return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path))
+        return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path, settings=settings))
 
     def on_reload(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)

@@ -30,6 +30,7 @@ from assistant.planner import Planned, Planner
 from assistant.understanding.planner import Understanding
 from assistant.sql import allowed_columns, check
 from guardrails import disclosure, inbound, policy, probes
+from guardrails.audit import AuditUnavailable
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
 from kernel.settings import Settings
@@ -131,6 +132,7 @@ class Pipeline:
         """Answer one question: always a GuardedAnswer, always exactly one audit record."""
         started = time.perf_counter()
         self._local.timings = {}
+        question = _scrubbed(question)
         record = {"actor": question.actor.id, "role": question.actor.role,
                   "purpose": policy.canonical_purpose(question.purpose),
                   "conversation": question.conversation_id}
@@ -207,7 +209,7 @@ class Pipeline:
             if refusal is not None:
                 record["policy"] = {"outcome": "refuse", "rule": refusal[0]}
                 if refusal[0].startswith("commons.prohibited.") and question.actor.id != "anonymous":
-                    self.ledger.flag(question.actor.id, refusal[0])
+                    record["flagged"] = refusal[0]      # written to the ledger once it is audited
                 answer = GuardedAnswer(status="refused", answer=refusal[1])
                 # the plan is kept, so a follow-up ('and Halton?') is understood, and refused too
                 self.conversations.save(question.conversation_id, {**(planned.state or state), "pending": None,
@@ -219,7 +221,7 @@ class Pipeline:
                     self.catalog.person_level(planned.docs.get("concept")):
                 # a prohibited use described for person-level figures, even if only the rules were
                 # answered: this person's requests for such figures go to a steward for a while
-                self.ledger.flag(question.actor.id, f"commons.prohibited.{stated}")
+                record["flagged"] = f"commons.prohibited.{stated}"
             if stated and planned.kind == "docs" and answer.status == "answered":
                 # A question about the rules that names a prohibited use: the rule comes first.
                 answer = replace(answer, answer=f"{policy.PROHIBITED[stated]} (rule: commons.prohibited.{stated})"
@@ -228,6 +230,8 @@ class Pipeline:
                 answer = self.llm.phrase(answer, asked, self.sheets)
         except QueryTimeout as e:
             answer = GuardedAnswer(status="no_data", answer=str(e))
+        except AuditUnavailable as e:
+            answer = GuardedAnswer(status="refused", answer=f"{e} (rule: audit.write_ahead)")
         except InternalError:
             raise
         except CommonsError as e:
@@ -249,6 +253,8 @@ class Pipeline:
         try:
             try:
                 answer = self._execute(plan, question, record, check_differencing=check_differencing)
+            except AuditUnavailable as e:
+                answer = GuardedAnswer(status="refused", answer=f"{e} (rule: audit.write_ahead)")
             except InternalError:
                 raise
             except CommonsError as e:
@@ -336,7 +342,19 @@ class Pipeline:
             audit_id = self.audit.append(event, **record, status=answer.status, sql=answer.sql,
                                          datasets=list(answer.datasets), review_id=answer.review_id,
                                          elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+        if record.get("flagged"):            # a ledger row only once its audit record is written
+            self.ledger.flag(record["actor"], record["flagged"])
         return replace(answer, audit_id=audit_id)
+
+    def _run_query(self, checked, sheet: Datasheet, question: Question, record: dict):
+        """Write-ahead: the query's audit record is written before the query runs; if it cannot
+        be written the query does not run (AuditUnavailable refuses the answer).  Returns the
+        result and the record's id (the ledger row of a release names it)."""
+        audit_id = self.audit.append("query", actor=question.actor.id, role=question.actor.role,
+                                     purpose=record.get("purpose", question.purpose), dataset=sheet.id, sql=checked.sql,
+                                     review_id=record.get("review_id"), conversation=question.conversation_id)
+        record.setdefault("queries", []).append(audit_id)
+        return self.store.execute(checked), audit_id
 
     def _outbound(self, answer: GuardedAnswer) -> GuardedAnswer:
         """No identifier leaves: answer text, table cells, caveats, options and suggestions are
@@ -436,9 +454,9 @@ class Pipeline:
                 q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
             checked = check(queries.statement(q), self.allowed)
         with _timed(t, "execute"):
-            result = self.store.execute(checked)
+            result, query_id = self._run_query(checked, sheet, question, record)
         with _timed(t, "disclosure"):
-            controlled, flag = self._control(result, plan, q, sheet, question.actor, check_differencing)
+            controlled, flag = self._control(result, plan, q, sheet, question.actor, check_differencing, query_id)
         record.update(released_cells=controlled.released_cells, suppressed_cells=controlled.suppressed_cells,
                       disclosure_rules=list(controlled.reasons))
         if flag is not None:
@@ -467,7 +485,8 @@ class Pipeline:
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
 
-    def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool):
+    def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool,
+                 query_id: str | None = None):
         """Disclosure control, then (person-level data) the differencing check against what
         this actor has been given; a release is recorded in the ledger."""
         if sheet.person_level:
@@ -476,11 +495,23 @@ class Pipeline:
         if not (sheet.person_level and check_differencing):
             return controlled, None
         sig = disclosure.signature(plan.to_dict())
-        flag = self.ledger.check(actor.id, sheet.id, sig, controlled.populations, sheet.rules.differencing_max,
-                                 sheet.rules.min_cell)
+        cells = self._ledger_cells(plan, sheet, controlled)
+        flag = self.ledger.check(actor.id, sheet.id, sig, cells, sheet.rules.differencing_max, sheet.rules.min_cell)
         if flag is None:
-            self.ledger.record(actor.id, sheet.id, sig, controlled.populations, sheet.rules.min_cell)
+            self.ledger.record(actor.id, sheet.id, sig, cells, sheet.rules.min_cell, audit_id=query_id)
         return controlled, flag
+
+    def _ledger_cells(self, plan: Plan, sheet: Datasheet, controlled):
+        """The groups a release describes, for the differencing ledger: each area's whole group
+        (the plan's filters) and each released cell of a breakdown (filters + its category)."""
+        values = {col: tuple(v) for (sid, col), v in self.catalog.dim_values.items() if sid == sheet.id}
+        filters = [(f.column, f.values, f.exclude) for f in plan.filters]
+        base = disclosure.conditions(filters, None, None, values)
+        out = [(a, p, base, n) for a, p, n in controlled.populations]
+        if plan.dimension:
+            out += [(a, p, disclosure.conditions(filters, plan.dimension, c, values), n)
+                    for a, p, c, n in controlled.cells if c not in ("", "__councils__")]
+        return out
 
     def _with_empty_cells(self, result, q, sheet: Datasheet):
         """Every cell a person-level question could have returned is listed, empty ones as
@@ -591,7 +622,7 @@ class Pipeline:
             q = queries.build(sub, self.catalog, self.gaz)
             q = replace(q, specs=tuple(s for s in q.specs if s.category != "__councils__"))
             checked = check(queries.statement(q), self.allowed)
-            res = disclosure.control(self.store.execute(checked), [sheet]).result
+            res = disclosure.control(self._run_query(checked, sheet, question, {})[0], [sheet]).result
             vals = {r[0]: r[4] for r in res.rows}
             code = self.catalog.place_code(sheet, place)
             main = vals.get(code)
@@ -657,6 +688,17 @@ class Pipeline:
         except CommonsError as e:
             log.warning("measure index unavailable: %s", e)
             return []
+
+def _scrubbed(question: Question) -> Question:
+    """Text of any kind in, ordinary text on: a lone surrogate (bytes that were not UTF-8, or
+    JSON such as "\\ud800") becomes the replacement character in every field a question carries."""
+    def clean(v):
+        return v.encode("utf-8", "replace").decode("utf-8") if isinstance(v, str) else v
+    if all(clean(v) == v for v in (question.text, question.purpose, question.conversation_id)):
+        return question
+    return replace(question, text=clean(question.text), purpose=clean(question.purpose),
+                   conversation_id=clean(question.conversation_id))
+
 
 def new_conversation_id() -> str:
     return f"c-{uuid.uuid4().hex[:12]}"

@@ -16,10 +16,20 @@ data get the commons' rules, with thresholds from the dataset's datasheet
 * only aggregates: a result from person-level data must carry the record count of every
   cell (``n``) or nothing is released; min/max never leave (the ``top`` support column is
   dropped here);
-* differencing: the population a query covers for an area is compared with populations
-  already released (to anyone: ids are cheap, figures are passed on); a difference of 1..``differencing_max`` records is
-  flagged (``Ledger``).  Only released populations (at least ``min_cell`` records, some cell
-  shown) take part, so a refusal never says anything about a suppressed group.
+* perturbation (the cell-key method of ONS Census 2021 and ABS TableBuilder): every published
+  record carries a fixed random key (``record_key``); a cell's key is the sum of its records'
+  keys modulo 2**32, and the noise added to the cell is a fixed function of that key: the same
+  cell always gets the same value (asking again, under any id, averages nothing away), and two
+  cells that differ by one record get unrelated noise, so subtracting near-identical cells does
+  not give the difference.  Counts move by at most ``COUNT_NOISE_MAX`` before rounding; a sum
+  moves by at most ``SUM_NOISE_SHARE`` of its largest contributions; a mean is the perturbed sum
+  over the perturbed count;
+* differencing: what the perturbation leaves is a group isolated by two *nested* releases (one
+  group inside the other, e.g. 'participants in Everton' and 'women in Everton') that differ by
+  1..``differencing_max`` records: such a pair is refused against what anyone has been given
+  (ids are cheap, figures are passed on) (``Ledger``).  Groups that are not nested are never
+  compared, so honest series of sub-groups are answered.  Only released cells (at least
+  ``min_cell`` records) take part, so a refusal never says anything about a suppressed group.
 
 ``control`` is pure.  The ``Ledger`` (SQLite, shared with the review queue) is IO.
 """
@@ -40,7 +50,13 @@ from kernel.types import Result
 from retrieval.datasheets import Datasheet, DisclosureRules, Measure
 
 OUT = ("area_code", "area_name", "period", "category", "value")
-SUPPORT = ("n", "top")
+SUPPORT = ("n", "top", "ck")
+KEY_SPACE = 2 ** 32
+# The p-table for counts: the noise a cell key selects, bounded by COUNT_NOISE_MAX (before rounding).
+COUNT_NOISE = ((-2, 0.1), (-1, 0.2), (0, 0.4), (1, 0.2), (2, 0.1))
+COUNT_NOISE_MAX = 2
+# A sum (and so a mean) moves by at most this share of its largest contribution.
+SUM_NOISE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,33 @@ class Controlled:
     suppressed: frozenset[int] = frozenset()   # row indices suppressed
     reasons: tuple[str, ...] = ()        # which rules fired (for the caveats and audit)
     populations: tuple[tuple[str, str, int], ...] = ()   # (area_code, period, records)
+    cells: tuple[tuple[str, str, str, int], ...] = ()    # released cells: (area_code, period, category, records)
+    perturbed: bool = False                              # cell-key noise was applied
+
+
+def _uniform(ck, stream: str) -> float:
+    """A number in [0, 1) that is a fixed function of a cell key (one stream per use)."""
+    digest = hashlib.sha256(f"{int(ck) % KEY_SPACE}:{stream}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2 ** 64
+
+
+def count_noise(ck) -> int:
+    """The count perturbation the cell key selects from the p-table (0 without a key)."""
+    if ck is None:
+        return 0
+    u, acc = _uniform(ck, "count"), 0.0
+    for d, p in COUNT_NOISE:
+        acc += p
+        if u < acc:
+            return d
+    return COUNT_NOISE[-1][0]
+
+
+def sum_noise(ck, top: float | None, k: int) -> float:
+    """The sum perturbation: up to SUM_NOISE_SHARE of the mean of the top ``k`` contributions."""
+    if ck is None or not top:
+        return 0.0
+    return (2 * _uniform(ck, "sum") - 1) * SUM_NOISE_SHARE * abs(float(top)) / max(k, 1)
 
 
 def _round(v: float, base: int) -> int:
@@ -91,14 +134,21 @@ def control(result: Result, sheets: list[Datasheet], measure: Measure | None = N
             reasons.append("secondary")
         suppressed |= extra
     out: list[tuple] = []
+    has_key = "ck" in idx
     for i, r in enumerate(rows):
         v = r[idx["value"]]
+        ck = r[idx["ck"]] if has_key else None
+        n = int(r[idx["n"]] or 0)
+        top = r[idx["top"]] if "top" in idx else None
         if i in suppressed:
             v = None
-        elif kind in ("count", "sum") and v is not None:
-            v = _round(v, rules.round_to)
+        elif kind == "count" and v is not None:
+            v = _round(max(float(v) + count_noise(ck), 0), rules.round_to)
+        elif kind == "sum" and v is not None:
+            v = _round(float(v) + sum_noise(ck, top, rules.dominance_top), rules.round_to)
         elif kind == "mean" and v is not None:
-            v = round(float(v), rules.mean_decimals)
+            total = float(v) * n + sum_noise(ck, top, rules.dominance_top)
+            v = round(total / max(n + count_noise(ck), 1), rules.mean_decimals)
         out.append(tuple(r[idx[c]] for c in OUT[:4]) + (v,))
     _recompute_totals(out, suppressed)
     pops: dict[tuple[str, str], int] = {}
@@ -114,9 +164,13 @@ def control(result: Result, sheets: list[Datasheet], measure: Measure | None = N
             continue    # the same records again (council ranking rows, a total row)
         pops[key] = pops.get(key, 0) + int(r[idx["n"]] or 0)
     pops = {(str(a), str(p)): n for (a, p), n in pops.items()}
+    cells = tuple((str(r[idx["area_code"]]), str(r[idx["period"]]), str(r[idx["category"]] or ""),
+                   int(r[idx["n"]] or 0)) for i, r in enumerate(rows)
+                  if i not in suppressed and r[idx["category"]] != "Total")
     res = replace(result, columns=OUT, rows=tuple(out))
     return Controlled(res, len(out) - len(suppressed), len(suppressed), frozenset(suppressed),
-                      tuple(dict.fromkeys(reasons)), tuple((a, p, n) for (a, p), n in pops.items()))
+                      tuple(dict.fromkeys(reasons)), tuple((a, p, n) for (a, p), n in pops.items()),
+                      cells, has_key)
 
 
 def _strip(result: Result) -> Result:
@@ -210,8 +264,32 @@ def signature(plan: dict) -> str:
     return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def conditions(filters, dimension: str | None, category: str | None, values: dict[str, tuple]) -> dict:
+    """The group a cell describes, as {column: allowed values} (a column not named is any value):
+    the plan's filters (an exclusion as the values left) and, in a breakdown, the cell's category."""
+    out: dict[str, set[str]] = {}
+    for f in filters:
+        col, vals, exclude = f
+        vals = {str(v) for v in vals}
+        if exclude:
+            vals = {str(v) for v in values.get(col, ())} - vals
+        out[col] = out[col] & vals if col in out else vals
+    if dimension and category not in (None, "", "__councils__", "Total"):
+        out[dimension] = out.get(dimension, {str(category)}) & {str(category)}
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def nested(a: dict, b: dict) -> bool:
+    """True when one group lies inside the other (every column the wider one limits, the
+    narrower one limits at least as much)."""
+    def inside(x, y):
+        return all(c in x and set(x[c]) <= set(y[c]) for c in y)
+    return inside(a, b) or inside(b, a)
+
+
 class Ledger:
-    """What each actor has been given from person-level data (populations, not values)."""
+    """What has been released from person-level data (groups and their sizes, never values), each
+    row naming the audit record written before its query ran."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -220,6 +298,10 @@ class Ledger:
             con.execute("""CREATE TABLE IF NOT EXISTS releases (
                 actor TEXT NOT NULL, dataset TEXT NOT NULL, area_code TEXT NOT NULL, period TEXT NOT NULL,
                 signature TEXT NOT NULL, population INTEGER NOT NULL, ts TEXT NOT NULL)""")
+            have = {r[1] for r in con.execute("PRAGMA table_info(releases)")}
+            for col in ("conds", "audit_id"):
+                if col not in have:
+                    con.execute(f"ALTER TABLE releases ADD COLUMN {col} TEXT")
             # the differencing check looks across actors (see ``check``)
             con.execute("CREATE INDEX IF NOT EXISTS releases_area ON releases (dataset, area_code, period)")
             con.execute("CREATE TABLE IF NOT EXISTS flags (actor TEXT NOT NULL, rule TEXT NOT NULL, ts REAL NOT NULL)")
@@ -250,37 +332,49 @@ class Ledger:
             return None
         return purpose_label(row[0].rsplit(".", 1)[-1])
 
-    def check(self, actor: str, dataset: str, sig: str, populations, max_diff: int,
+    def check(self, actor: str, dataset: str, sig: str, cells, max_diff: int,
               min_cell: int = 1) -> DifferencingFlag | None:
-        """Only populations that were released take part (at least ``min_cell`` records, some cell
-        shown): comparing a suppressed or empty group with history would turn the refusal itself
-        into a yes/no answer about a small group (found by a blind red team)."""
+        """``cells``: (area_code, period, conditions, records).  A cell nested with one already
+        released to anyone (one group inside the other) and differing by 1..``max_diff`` records
+        is flagged.  Only released cells (at least ``min_cell`` records) take part: comparing a
+        suppressed or empty group with history would turn the refusal itself into a yes/no answer
+        about a small group (found by a blind red team)."""
         if max_diff <= 0:
             return None
-        populations = [(a, p, n) for a, p, n in populations if n >= min_cell]
+        cells = [(a, p, c, n) for a, p, c, n in cells if n >= min_cell]
         con = self._connect()
         try:
-            for area, period, n in populations:
+            for area, period, conds, n in cells:
                 # Against what anyone has been given: an id costs nothing to change at the command
-                # line, and released figures are passed on (a blind red team differenced a ward's
-                # mean across two ids to get one person's working hours).
-                for (prev,) in con.execute(
-                        "SELECT population FROM releases WHERE dataset=? AND area_code=? AND period=? "
+                # line, and released figures are passed on.
+                for prev, prev_conds in con.execute(
+                        "SELECT population, conds FROM releases WHERE dataset=? AND area_code=? AND period=? "
                         "AND signature<>?", (dataset, area, period, sig)):
-                    if 1 <= abs(n - prev) <= max_diff:
+                    if 1 <= abs(n - prev) <= max_diff and nested(conds, json.loads(prev_conds or "{}")):
                         return DifferencingFlag(area, period, prev, n)
         finally:
             con.close()
         return None
 
-    def record(self, actor: str, dataset: str, sig: str, populations, min_cell: int = 1) -> None:
-        populations = [(a, p, n) for a, p, n in populations if n >= min_cell]
-        if not populations:
+    def record(self, actor: str, dataset: str, sig: str, cells, min_cell: int = 1,
+               audit_id: str | None = None) -> None:
+        cells = [(a, p, c, n) for a, p, c, n in cells if n >= min_cell]
+        if not cells:
             return
         con = self._connect()
         try:
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            con.executemany("INSERT INTO releases VALUES (?,?,?,?,?,?,?)",
-                            [(actor, dataset, a, p, sig, int(n), now) for a, p, n in populations])
+            con.executemany("INSERT INTO releases (actor, dataset, area_code, period, signature, population, ts, "
+                            "conds, audit_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                            [(actor, dataset, a, p, sig, int(n), now, json.dumps(c, sort_keys=True), audit_id)
+                             for a, p, c, n in cells])
+        finally:
+            con.close()
+
+    def releases(self) -> list[tuple[str, str | None]]:
+        """(dataset, audit id) of every release row (for the audit cross-check)."""
+        con = self._connect()
+        try:
+            return [(d, a) for d, a in con.execute("SELECT dataset, audit_id FROM releases")]
         finally:
             con.close()

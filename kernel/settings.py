@@ -47,6 +47,13 @@ class Settings:
     llm_base_url: str = ""          # the model server (Ollama host or OpenAI-compatible /v1)
     llm_mode: str = "fallback"      # "fallback": only when the rules find no plan; "always"
     llm_phrasing: str = "off"       # "on": the model rewords answers, numbers checked against the table
+    # The audit chain's signing key (Ed25519) and the witness of its head: both held apart from
+    # COMMONS_HOME, so whoever can write the home cannot rewrite, cut or recompute the chain.
+    audit_key_file: Path = Path("~/.config/commons-assistant/audit-signing.key").expanduser()
+    audit_witness: Path = Path("~/.config/commons-assistant/witness").expanduser()
+    # The public key `commons audit verify` checks signatures with: "" = the .pub file written
+    # beside the signing key; otherwise 64 hex digits or a file holding them (publishable).
+    audit_verify_key: str = ""
 
     ENV = {
         "home": "COMMONS_HOME",
@@ -65,6 +72,9 @@ class Settings:
         "llm_base_url": "COMMONS_LLM_BASE_URL",
         "llm_mode": "COMMONS_LLM_MODE",
         "llm_phrasing": "COMMONS_LLM_PHRASING",
+        "audit_key_file": "COMMONS_AUDIT_KEY_FILE",
+        "audit_witness": "COMMONS_AUDIT_WITNESS",
+        "audit_verify_key": "COMMONS_AUDIT_VERIFY_KEY",
     }
 
     @classmethod
@@ -83,7 +93,18 @@ class Settings:
             raise ConfigError(f"COMMONS_LLM_MODE must be 'fallback' or 'always', not {settings.llm_mode!r}.")
         if settings.llm_phrasing not in ("off", "on"):
             raise ConfigError(f"COMMONS_LLM_PHRASING must be 'off' or 'on', not {settings.llm_phrasing!r}.")
+        home = Path(settings.home).expanduser().resolve()
+        for name in ("audit_key_file", "audit_witness"):
+            where = Path(getattr(settings, name)).expanduser().resolve()
+            if where == home or home in where.parents:
+                raise ConfigError(f"{cls.ENV[name]} ({where}) must be outside COMMONS_HOME ({home}): whoever can "
+                                  "write the home could otherwise rewrite the audit chain.")
         return settings
+
+    @property
+    def governance_dir(self) -> Path:
+        """Approved digests of the governance files and the approved users file (signed)."""
+        return Path(self.home) / "governance"
 
     @property
     def store_path(self) -> Path:

@@ -38,6 +38,10 @@ def commons_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("commons_home")
     old = os.environ.get("COMMONS_HOME")
     os.environ["COMMONS_HOME"] = str(home)
+    # The audit signing key and the witness of the chain's head live outside every home.
+    keys = tmp_path_factory.mktemp("audit_keys")
+    os.environ["COMMONS_AUDIT_KEY_FILE"] = str(keys / "audit-signing.key")
+    os.environ["COMMONS_AUDIT_WITNESS"] = str(keys / "witness")
     yield home
     if old is None:
         os.environ.pop("COMMONS_HOME", None)

@@ -3,7 +3,10 @@
     commons ask "QUESTION" --json [--role R] [--purpose P] [--user ID] [--conversation ID]
     commons ask --batch FILE.jsonl --json
     commons build [--force]        build the demo commons under COMMONS_HOME
-    commons ingest FILE --datasheet X.yaml [--json]   publish a contribution (identifiers removed)
+    commons ingest FILE --datasheet X.yaml --user ID [--json]   stage a contribution for a steward
+    commons contributions list|approve|deny [ID] --steward S [--reason R]
+    commons datasets versions ID | restore ID --version N --steward S --reason R
+    commons governance status | approve --steward S --reason R
     commons ui [--port N]          start the Streamlit app
     commons review list|show|approve|deny [ID] --steward S [--reason R]   (stewards)
     commons review status|fetch ID --user U                              (requesters)
@@ -31,8 +34,8 @@ from pathlib import Path
 from assistant.commons import Commons
 from assistant.pipeline import Pipeline
 from assistant.stewardship import Stewardship
-from guardrails import auth, contributions
-from guardrails.audit import AuditLog
+from guardrails import auth, contributions, integrity
+from guardrails.governance import Governance
 from guardrails.transparency import as_text
 from kernel.errors import CommonsError, UsageError
 from kernel.settings import REPO_ROOT, Settings
@@ -93,7 +96,7 @@ def _user_id(raw: str | None) -> str:
     return uid
 
 
-def _signed_in_steward(user: str, settings: Settings, cache: dict) -> Actor:
+def _signed_in_steward(user: str, settings: Settings, cache: dict, users_file: Path | None = None) -> Actor:
     """The steward role is never self-declared: --role steward signs --user in with the users
     file (password from COMMONS_STEWARD_PASSWORD or a prompt), once per user in a batch."""
     if user in cache:
@@ -105,7 +108,7 @@ def _signed_in_steward(user: str, settings: Settings, cache: dict) -> Actor:
     except EOFError:
         raise UsageError(f"No password for steward {user}: set COMMONS_STEWARD_PASSWORD or run in a terminal.") \
             from None
-    cache[user] = auth.verify(settings.users_file, user, password)
+    cache[user] = auth.verify(users_file or settings.users_file, user, password)
     return cache[user]
 
 
@@ -123,12 +126,31 @@ def _question(text, args, defaults: Settings, signed_in: dict | None = None, **o
                     conversation_id=over.get("conversation") or args.conversation)
 
 
+MAX_LINE_BYTES = 64 * 1024
+
+
+class LineRefused(UsageError):
+    """A batch line that cannot be taken as a request (answered ``refused``, naming the line)."""
+
+
 def _line_request(n: int, raw: bytes) -> dict:
-    """One batch line as a request, or a UsageError naming the line."""
+    """One batch line as a request, decoded on its own: a LineRefused naming the line for bytes
+    that are not a UTF-8 JSON request (other encodings, NUL, oversize), a UsageError for JSON of
+    the wrong shape."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise LineRefused(f"line {n} is {len(raw):,} bytes long; a request line may be at most "
+                          f"{MAX_LINE_BYTES:,} bytes.")
+    if b"\x00" in raw:
+        at = raw.index(b"\x00") + 1
+        raise LineRefused(f"line {n} holds a NUL byte (byte {at}): it is binary data, not a request.")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise UsageError(f"line {n} is not UTF-8 text (byte {e.start + 1}); save the file as UTF-8.") from None
+        guess = "Latin-1 / Windows-1252 text" if all(b >= 0x20 or b in (9, 13) for b in raw) else "binary data"
+        raise LineRefused(f"line {n} is not UTF-8 text (byte {e.start + 1}; it looks like {guess}); save the "
+                          "file as UTF-8.") from None
     try:
         req = json.loads(line)
     except ValueError as e:
@@ -158,6 +180,9 @@ def _batch(args, settings: Settings) -> int:
             req = _line_request(n, raw.rstrip(b"\r"))
             q = _question(req["question"], args, settings, signed_in, role=req.get("role"),
                           purpose=req.get("purpose"), user=req.get("user"), conversation=req.get("conversation"))
+        except LineRefused as e:
+            _show({"status": "refused", "answer": f"{path.name}, {e}", "line": n}, args.json)
+            continue
         except CommonsError as e:
             bad.append(n)
             code = max(code, EXIT_USAGE)
@@ -204,24 +229,87 @@ def cmd_docs_model(args) -> int:
 
 
 def cmd_ingest(args) -> int:
+    """Stage a contribution for a steward, as the app's Contribute page does: scanned now,
+    published only when a steward approves it (`commons contributions approve`)."""
     s = Settings.load()
     for f, what in ((args.file, "File"), (args.datasheet, "Datasheet")):
         if not Path(f).is_file():
             raise UsageError(f"{what} {f} does not exist.")
     try:
-        result = contributions.ingest(Path(args.file), load_datasheet(Path(args.datasheet)), s,
-                                      contributions.LazyScanner(s, _say), _say)
-        built = Commons.build(s, _say)
+        c = contributions.submit(Path(args.file).read_bytes(), load_datasheet(Path(args.datasheet)), s,
+                                 contributions.LazyScanner(s, _say), _user_id(args.user))
     except CommonsError as e:
         if args.json:
             _print_json({"ok": False, "error": str(e)})
         raise
     if args.json:
-        _print_json({"ok": True, **result.to_dict(), "store_rebuilt": built})
+        _print_json({"ok": True, **c.to_dict()})
     else:
-        print(f"published {result.dataset}: {result.rows} rows -> {result.published_csv}")
-        for c in result.report.columns:
-            print(f"  {c.name:<24} {c.declared or '-':<18} {c.entity or '-':<14} {c.share:>5.0%}  {c.action}")
+        print(f"staged {c.id} for {c.dataset} ({c.rows} rows): pending; a steward publishes it with "
+              f"`commons contributions approve {c.id} --steward ID --reason R`")
+        for col in c.report.columns:
+            print(f"  {col.name:<24} {col.declared or '-':<18} {col.entity or '-':<14} {col.share:>5.0%}  {col.action}")
+    return 0
+
+
+def cmd_contributions(args) -> int:
+    settings = Settings.load()
+    if not args.steward:
+        raise UsageError("Give --steward ID (a steward in the users file) for this action.")
+    stewardship = Stewardship(Pipeline.open(settings, progress=_say))
+    steward = _signed_in_steward(args.steward, settings, {})
+    if args.action == "list":
+        items = stewardship.contributions(steward, None if args.state == "all" else args.state)
+        if args.json:
+            _print_json([c.to_dict() for c in items])
+        for c in items if not args.json else ():
+            print(f"{c.id}  {c.state:<8} {c.dataset}  {c.rows} rows  from {c.submitter}")
+        return 0
+    if not args.id:
+        raise UsageError(f"Give the contribution id: commons contributions {args.action} c-... --steward ID")
+    act = stewardship.approve_contribution if args.action == "approve" else stewardship.deny_contribution
+    c = act(args.id, steward, args.reason or "")
+    _print_json(c.to_dict()) if args.json else print(f"{c.id}: {c.state} by {c.steward} ({c.reason})")
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    settings = Settings.load()
+    if args.action == "versions":
+        hist = contributions.history(settings, args.id)
+        if args.json:
+            _print_json(hist)
+        else:
+            for v in hist["versions"]:
+                mark = "*" if v["version"] == hist["current"] else " "
+                print(f"{mark} v{v['version']}  {v['published_at']}  {v['action']:<12} {v['rows']} rows  "
+                      f"steward {v.get('steward') or '-'}")
+            if not hist["versions"]:
+                print(f"'{args.id}' has no published versions")
+        return 0
+    if not (args.steward and args.version):
+        raise UsageError("commons datasets restore ID --version N --steward S --reason R")
+    stewardship = Stewardship(Pipeline.open(settings, progress=_say))
+    hist = stewardship.restore_version(args.id, args.version, _signed_in_steward(args.steward, settings, {}),
+                                       args.reason or "")
+    print(f"{args.id}: version {hist['current']} is current again")
+    return 0
+
+
+def cmd_governance(args) -> int:
+    settings = Settings.load()
+    sheets = contributions.load_commons_sheets(settings)
+    gov = Governance(settings)
+    status = gov.status(sheets)
+    if args.action == "status":
+        print("approved" if status.approved else status.message())
+        return 0 if status.approved else 1
+    if not args.steward:
+        raise UsageError("Give --steward ID: a steward in the users file as a steward last approved it.")
+    # Signed in against the approved users file, never the one being approved.
+    steward = _signed_in_steward(args.steward, settings, {}, users_file=gov.users_file_for_sign_in())
+    Stewardship(Pipeline.open(settings, progress=_say)).approve_governance(steward, args.reason or "")
+    print("governance files approved: " + (", ".join(status.changed) or "no changes"))
     return 0
 
 
@@ -257,7 +345,7 @@ def cmd_users(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    ok, message = AuditLog(Settings.load().audit_path).verify()
+    ok, message = integrity.verify(Settings.load())
     print(message)
     return 0 if ok else 1
 
@@ -345,8 +433,30 @@ def parser() -> argparse.ArgumentParser:
     ig = sub.add_parser("ingest", help="publish a contributed CSV (identifiers removed) under its datasheet")
     ig.add_argument("file")
     ig.add_argument("--datasheet", required=True, help="the datasheet (YAML) describing the file's columns")
+    ig.add_argument("--user", help="who is contributing (recorded; they cannot approve it themselves)")
     ig.add_argument("--json", action="store_true")
     ig.set_defaults(func=cmd_ingest)
+    co = sub.add_parser("contributions", help="the steward's contribution queue (approve publishes a new version)")
+    co.add_argument("action", choices=["list", "approve", "deny"])
+    co.add_argument("id", nargs="?")
+    co.add_argument("--steward")
+    co.add_argument("--reason")
+    co.add_argument("--state", default="pending", choices=["pending", "approved", "denied", "all"])
+    co.add_argument("--json", action="store_true")
+    co.set_defaults(func=cmd_contributions)
+    ds = sub.add_parser("datasets", help="published versions of a contributed dataset; restore one (its steward)")
+    ds.add_argument("action", choices=["versions", "restore"])
+    ds.add_argument("id")
+    ds.add_argument("--version", type=int)
+    ds.add_argument("--steward")
+    ds.add_argument("--reason")
+    ds.add_argument("--json", action="store_true")
+    ds.set_defaults(func=cmd_datasets)
+    gv = sub.add_parser("governance", help="approve changed governance files (datasheet policies, users file)")
+    gv.add_argument("action", choices=["status", "approve"])
+    gv.add_argument("--steward")
+    gv.add_argument("--reason")
+    gv.set_defaults(func=cmd_governance)
     u = sub.add_parser("ui", help="start the Streamlit app")
     u.add_argument("--port", type=int, default=8501)
     u.add_argument("--address", default="127.0.0.1")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from guardrails import contributions, disclosure, inbound, policy
+from guardrails.governance import Governance
 from guardrails.audit import AuditLog, ErrorLog
 from guardrails.review import ReviewQueue
 from kernel.settings import Settings
@@ -45,6 +46,9 @@ class Commons:
         self.catalog = Catalog.from_store(sheets, store)
         self.reviews = ReviewQueue(settings.governance_db)
         self.ledger = disclosure.Ledger(settings.governance_db)
+        # Governance files (datasheet policy and disclosure sections, the users file) against the
+        # digest a steward approved: while they differ, no person-level data is served.
+        self.governance = Governance(settings).status(sheets)
         # Documentation index (Chroma + BM25): built lazily on the first docs question or
         # measure lookup, embedding only passages that changed since the last build.
         self.docs_index = DocsIndex.open(settings, sheets, extra_chunks=policy.policy_passages())

@@ -419,6 +419,9 @@ class Pipeline:
         if isinstance(plan, SummaryPlan):
             return self._summary(plan, question)
         sheet = self.sheets[plan.dataset]
+        if self.commons.governance.blocks(sheet):
+            record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
+            return GuardedAnswer(status="refused", answer=self.commons.governance.message(), datasets=(sheet.id,))
         with _timed(self._timings(), "policy"):
             decision = policy.decide([sheet], question.actor.role, question.purpose)
             if decision.outcome == "allow" and review is not None and sheet.person_level:
@@ -445,6 +448,9 @@ class Pipeline:
                  note: str | None = None, check_differencing: bool = True) -> GuardedAnswer:
         """Build, check and run the SQL for an allowed plan; disclosure control; compose."""
         sheet = self.sheets[plan.dataset]
+        if self.commons.governance.blocks(sheet):
+            record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
+            return GuardedAnswer(status="refused", answer=self.commons.governance.message(), datasets=(sheet.id,))
         t = self._timings()
         with _timed(t, "sql"):
             q = queries.build(plan, self.catalog, self.gaz)
@@ -614,7 +620,8 @@ class Pipeline:
             if binding is None:
                 continue
             sheet = binding.ref.sheet
-            if policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
+            if policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow" or \
+                    self.commons.governance.blocks(sheet):
                 continue
             latest = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
             periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=True)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from assistant.pipeline import Pipeline
 from guardrails import contributions as ingest
-from guardrails import inbound, policy
+from guardrails import inbound, integrity, policy
+from guardrails.governance import Governance
 from guardrails.pii import PiiScanner
 from guardrails.review import ReviewRequest
 from guardrails.transparency import report
@@ -40,14 +41,14 @@ class Stewardship:
         return req
 
     def review_queue(self, steward: Actor, state: str | None = "pending") -> list[ReviewRequest]:
-        _require_steward(steward)
+        self._require_steward(steward)
         return self.commons.reviews.list(state)
 
     def inspect_review(self, review_id: str, steward: Actor) -> dict:
         """Everything a steward needs to decide: the request, its plan and SQL, the rule that
         flagged it and the table that would be released (after disclosure control).
         Nothing is released to the requester by inspecting."""
-        _require_steward(steward)
+        self._require_steward(steward)
         req = self.commons.reviews.get(review_id)
         preview: GuardedAnswer | None = None
         if req.plan:
@@ -58,7 +59,7 @@ class Stewardship:
         return {"request": req, "preview": preview}
 
     def decide_review(self, review_id: str, steward: Actor, approve: bool, reason: str) -> ReviewRequest:
-        _require_steward(steward)
+        self._require_steward(steward)
         reason_clean, _ = inbound.redact(inbound.normalise_text(reason or ""))
         req = self.commons.reviews.decide(review_id, steward, approve, reason_clean)
         self.commons.audit.append("review_decision", review_id=req.id, steward=steward.id, decision=req.state,
@@ -97,7 +98,9 @@ class Stewardship:
         return [policy.describe(s) for s in self.commons.sheets.values() if s.measures]
 
     def verify_audit(self) -> tuple[bool, str]:
-        return self.commons.audit.verify()
+        """The chain (signatures, order, the witnessed head) and its cross-checks with the
+        governance store (every review, decision, release and published version has its record)."""
+        return integrity.verify(self.commons.settings)
 
     # -- contributions ------------------------------------------------------------------
     def _scanner(self) -> PiiScanner:
@@ -117,22 +120,50 @@ class Stewardship:
         return ingest.submit(csv_bytes, datasheet_yaml, self.commons.settings, self._scanner(), submitter.id)
 
     def contributions(self, steward: Actor, state: str | None = None):
-        _require_steward(steward)
+        self._require_steward(steward)
         return ingest.list_contributions(self.commons.settings, state)
 
     def approve_contribution(self, cid: str, steward: Actor, reason: str):
         """Publish a pending contribution, then reload so the new dataset is answerable."""
-        _require_steward(steward)
+        self._require_steward(steward)
         c = ingest.approve_contribution(cid, steward.id, reason, self.commons.settings, self._scanner())
+        self._approve_governance(c.dataset, steward, reason)
         self.commons.reload()
         return c
 
+    def restore_version(self, dataset: str, version: int, steward: Actor, reason: str) -> dict:
+        """Make an earlier version of a contributed dataset current again (its steward, audited)."""
+        self._require_steward(steward)
+        hist = ingest.restore_version(dataset, version, steward.id, reason, self.commons.settings)
+        self._approve_governance(dataset, steward, reason)
+        self.commons.reload()
+        return hist
+
+    def approve_governance(self, steward: Actor, reason: str) -> dict:
+        """Approve the governance files as they are now (the steward signed in against the
+        approved users file: see the CLI)."""
+        if steward.role != "steward":
+            raise ReviewError("Only a signed-in steward can approve governance changes.")
+        sheets = ingest.load_commons_sheets(self.commons.settings)
+        out = Governance(self.commons.settings).approve(sheets, steward.id, reason)
+        self.commons.reload()
+        return out
+
+    def _approve_governance(self, dataset: str, steward: Actor, reason: str) -> None:
+        """A steward-approved version approves its own datasheet's governance sections, nothing else."""
+        sheets = ingest.load_commons_sheets(self.commons.settings)
+        Governance(self.commons.settings).approve(sheets, steward.id, reason, event="governance_version",
+                                                  only={f"datasheet {dataset}"})
+
     def deny_contribution(self, cid: str, steward: Actor, reason: str):
-        _require_steward(steward)
+        self._require_steward(steward)
         return ingest.deny_contribution(cid, steward.id, reason, self.commons.settings)
 
-
-def _require_steward(actor: Actor) -> None:
-    if actor.role != "steward":
-        raise ReviewError("Only a signed-in steward can see the review queue.")
+    def _require_steward(self, actor: Actor) -> None:
+        if actor.role != "steward":
+            raise ReviewError("Only a signed-in steward can see the review queue.")
+        if self.commons.governance.users_changed:
+            raise ReviewError("The users file differs from the one a steward approved, so no steward action is "
+                              "possible until a steward signed in against the approved one approves it "
+                              "(`commons governance approve`; rule: governance.unapproved).")
 

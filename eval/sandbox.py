@@ -24,7 +24,8 @@ from assistant.commons import Commons
 from assistant.pipeline import Pipeline
 
 # What an evaluation may read from the live home; everything else starts empty.
-SHARED = ("commons.duckdb", "published", "index", "models", "secret.key", "contributions/raw/generated.json")
+SHARED = ("commons.duckdb", "published", "index", "models", "secret.key", "contributions/raw/generated.json",
+          "governance")
 
 
 def copy_home(live: Path, target: Path) -> None:

@@ -199,6 +199,7 @@ class Pipeline:
             # Redaction placeholders (<EMAIL_ADDRESS>) are not part of what was asked.
             with _timed(t, "plan"):
                 asked = re.sub(r"<[A-Z_]+>", " ", text)
+                self._local.asked = asked
                 planned = self.planner.plan(asked, state)
                 if self.llm is not None:      # a suggestion, checked; then the same path as rules
                     planned = self.llm.replan(asked, state, planned)
@@ -298,7 +299,10 @@ class Pipeline:
             asks_personal = bool(self.gaz.find(query, query.split()))
         # Re-identification is refused whatever the data; the other uses whenever the figures are
         # not open ones (a dead end or a clarifying question is refused too: its follow-up would be).
-        if stated and (asks_personal or stated == "reidentification" or planned.kind in ("clarify", "no_data")):
+        # A dead end or a clarifying question is refused too when it is about person-level data (its
+        # follow-up would be); open, published figures are not subject to person-level prohibitions.
+        unsure = planned.kind in ("clarify", "no_data") and self._mentions_person_level(planned)
+        if stated and (asks_personal or stated == "reidentification" or unsure):
             decision = policy.decide([], "resident", stated)
             return decision.rule, (f"{decision.reason} (rule: {decision.rule}) Because this use was described, "
                                    f"your requests for person-level data go to a steward for the next "
@@ -315,6 +319,20 @@ class Pipeline:
                     "(rule: disclosure.named_person). "
                     f"Contact the steward: {sheet.steward.name} ({sheet.steward.contact}).")
         return None
+
+    def _mentions_person_level(self, planned: Planned) -> bool:
+        """Whether a question the planner could not settle names person-level data (a title, an
+        alias or a measure's words of a person-level dataset)."""
+        text = " ".join(str(x) for x in (planned.message, *(planned.options or ()),
+                                         getattr(self._local, "asked", ""))).lower()
+        words = set()
+        for sh in self.sheets.values():
+            if sh.person_level:
+                words |= {sh.title.lower(), *(a.lower() for a in sh.aliases)}
+                for m in sh.measures:
+                    words |= {m.label.lower(), *(x.lower() for x in m.synonyms)}
+        return any(w and w in text for w in words) or any(
+            getattr(self.sheets.get(d), "person_level", False) for d in ((planned.state or {}).get("datasets") or ()))
 
     def _review_first(self, question: Question, guard: dict) -> tuple[str, str] | None:
         """(rule, why) when a request for person-level data must go to a steward whatever the
@@ -482,6 +500,8 @@ class Pipeline:
         if sheet.person_level:
             text, table, status, extra = self._explain_suppression(composed, controlled, sheet, plan)
             caveats += extra
+        if sheet.version:
+            caveats.append(f"{sheet.title}: version {sheet.version} of the published dataset.")
         if sheet.synthetic:
             text = f"SYNTHETIC data (a generated demo, not real people). {text}"
             caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")

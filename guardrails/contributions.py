@@ -591,11 +591,6 @@ def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scan
     out = Path(settings.published_dir)
     hist = history(settings, sheet.id)
     existing = (out / f"{sheet.id}.yaml").exists()
-    if existing and _origin != "demo" and not steward:
-        cur = hist.get("current") or 1
-        raise IngestError(f"'{sheet.id}' is already published (version {cur}); a new version is never published "
-                          "without a steward of that dataset: stage it with `commons ingest FILE --datasheet X "
-                          "--user ID` and a steward approves it (`commons contributions approve`).")
     path = Path(csv_path)
     say(f"ingest {sheet.id}: reading {path.name}")
     table = _parse(_read_bytes(path, max_bytes), path.name)
@@ -603,6 +598,11 @@ def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scan
     report = _scan_table(table, sheet, scanner, path.name)
     if not report.ok:
         raise IngestError(f"{path.name} was not published to '{sheet.id}': " + " ".join(report.problems))
+    if existing and _origin != "demo" and not steward:
+        cur = hist.get("current") or 1
+        raise IngestError(f"'{sheet.id}' is already published (version {cur}); a new version is never published "
+                          "without a steward of that dataset: stage it with `commons ingest FILE --datasheet X "
+                          "--user ID` and a steward approves it (`commons contributions approve`).")
     key = secret_key(settings) if any(c.action == "pseudonymise" for c in report.columns) else None
     keys = record_keys(sheet.id, len(table.rows), _origin == "demo") if sheet.person_level else None
     version = max([v["version"] for v in hist["versions"]] or [0]) + 1

@@ -61,6 +61,9 @@ def report(audit: AuditLog, sheet: Datasheet) -> dict:
         "by_role": _controlled(by_role, rules.min_cell, rules.round_to),
         "by_decision": _controlled(by_decision, rules.min_cell, rules.round_to),
         "steward_decisions": decisions,
+        # the head of the signed audit chain this report was built from: anyone holding the
+        # published verify key can check the log reaches it (``commons audit verify``)
+        "audit_head": {k: v for k, v in (audit.head() or {}).items() if k in ("seq", "hash")},
         "note": (f"Counts below {rules.min_cell} are shown as 'fewer than {rules.min_cell}' and the rest are "
                  f"rounded to the nearest {rules.round_to}, so this report cannot single anyone out. "
                  "Requesters are never named."),
@@ -76,5 +79,6 @@ def as_text(rep: dict) -> str:
     lines.append("Steward decisions:")
     lines += [f"  {d['date']} {d['review_id']} {d['decision']} ({d['purpose']}): {d['reason']}"
               for d in rep["steward_decisions"]] or ["  none yet"]
-    lines += ["", rep["note"]]
+    head = rep.get("audit_head") or {}
+    lines += ["", rep["note"], f"Audit chain head: record {head.get('seq', '-')}, hash {head.get('hash', '-')}"]
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from retrieval.datasheets import DisclosureRules
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 AUDIT_EVENTS = sorted({e for pkg in ("assistant", "guardrails") for f in sorted((ROOT / pkg).glob("*.py"))
-                       for e in re.findall(r"""(?:audit\.append\(|event=|event: str = )["'](\w+)["']""", f.read_text())})
+                       for e in re.findall(r"""(?:audit\.append\(\s*|\)\.append\(\s*|event=|event: str = |_audit\(settings, )["'](\w+)["']""", f.read_text())})
 
 
 @pytest.mark.parametrize("var", sorted(Settings.ENV.values()))
@@ -37,7 +37,8 @@ def test_every_disclosure_threshold_is_documented(field):
 
 
 @pytest.mark.parametrize("rule", sorted(probes.MESSAGES) + ["disclosure.differencing", "disclosure.named_person",
-                                                     "policy.described_use", "policy.flagged_actor"])
+                                                     "policy.described_use", "policy.flagged_actor",
+                                                     "audit.write_ahead", "governance.unapproved"])
 def test_every_refusal_rule_is_documented(rule):
     assert f"`{rule}`" in README
 

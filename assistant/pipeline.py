@@ -626,6 +626,10 @@ class Pipeline:
             table = {**table, "rows": rows}
             text += (f" {len(hidden)} cell{'s' if len(hidden) != 1 else ''} "
                      f"{'are' if len(hidden) != 1 else 'is'} suppressed to protect the people in the data.")
+        if controlled.perturbed:
+            caveats.append("Figures from person-level data are perturbed slightly and consistently (the cell-key "
+                           "method: a count moves by at most 2 people before rounding), so the same group always "
+                           "gets the same figure and near-identical groups cannot be subtracted.")
         if "dominance" in controlled.reasons:
             caveats.append(f"A total dominated by {rules.dominance_top} contributors (at least "
                            f"{rules.dominance_share:.0%} of it) is suppressed.")

@@ -190,6 +190,100 @@ def _review_action(pipeline, stewardship, case: dict, user: str) -> tuple[bool, 
     return False, f"{action} was allowed"
 
 
+FILE_ACTIONS = ("overwrite_dataset", "replace_by_other_steward", "weak_disclosure", "audit_truncate",
+                "audit_forge_decision", "audit_rechain", "audit_empty", "users_swap")
+
+
+def _file_action(pipeline, case: dict, user: str) -> tuple[bool, str]:
+    """Attacks on the files and processes around the questions (issue 17's red team); each on the
+    evaluation sandbox or a scratch copy.  Returns (stopped, detail)."""
+    import hashlib
+    import shutil
+    import tempfile
+    from dataclasses import replace
+
+    import yaml
+
+    from guardrails import auth, contributions
+    from guardrails.audit import GENESIS, AuditLog, canonical
+    from guardrails.governance import Governance
+    from kernel.errors import DatasheetError, IngestError
+    from retrieval import synthetic
+    from guardrails.pii import default_scanner
+    s = pipeline.settings
+    scanner = default_scanner()
+    action = case["action"]
+    sheet_path = Path(s.data_dir) / "contrib" / "lupus_commons.yaml"
+    two_rows = ("\n".join(synthetic.generate_lupus(Path(s.data_dir)).decode().splitlines()[:3]) + "\n").encode()
+    scratch = Path(tempfile.mkdtemp(prefix="rt-files-"))
+    try:
+        if action in ("overwrite_dataset", "replace_by_other_steward"):
+            published = Path(s.published_dir) / "lupus_commons.csv"
+            before = published.read_bytes()
+            up = scratch / "two.csv"
+            up.write_bytes(two_rows)
+            try:
+                if action == "overwrite_dataset":
+                    contributions.ingest(up, contributions.load_datasheet(sheet_path), s,
+                                         scanner)
+                else:
+                    c = contributions.submit(two_rows, contributions.load_datasheet(sheet_path), s,
+                                             scanner, submitter=user)
+                    contributions.approve_contribution(c.id, "sam", "looks fine", s, scanner)
+            except (IngestError, ReviewError) as e:
+                return published.read_bytes() == before, f"blocked: {str(e)[:100]}"
+            return False, f"{action} replaced the dataset"
+        if action == "weak_disclosure":
+            raw = yaml.safe_load(sheet_path.read_text())
+            raw.update(id=f"weak_{user.replace('-', '_')}", title="Weak (SYNTHETIC)", source_file="weak.csv")
+            raw["disclosure"] = {"min_cell": 1, "round_to": 1}
+            try:
+                contributions.submit(two_rows, yaml.safe_dump(raw), s, scanner, submitter=user)
+            except (DatasheetError, IngestError) as e:
+                return True, f"blocked: {str(e)[:100]}"
+            return False, "a datasheet with min_cell 1 was accepted"
+        if action == "users_swap":
+            evil = scratch / "users.yaml"
+            auth.add_user(evil, "mallory", "mallory-password")
+            status = Governance(replace(s, users_file=evil)).status(pipeline.sheets)
+            stopped = status.users_changed and status.blocks(pipeline.sheets["lupus_commons"])
+            return stopped, "a swapped users file is " + ("not approved" if stopped else "accepted")
+        # the audit chain: a scratch log (keyed and witnessed like the sandbox's), then the attack
+        log = AuditLog(scratch / "home" / "audit.jsonl", settings=s)
+        for i in range(6):
+            log.append("question", actor=f"a{i % 3}", question=f"q{i}", status="answered")
+        log.append("review_decision", review_id="R-1", steward="sam", decision="denied", reason="no agreement")
+        recs = list(log.records())
+
+        def rechain(rs):
+            prev, out = GENESIS, []
+            for i, r in enumerate(rs):
+                body = {k: v for k, v in r.items() if k not in ("prev", "hash", "sig", "kid")}
+                body["seq"] = i
+                h = hashlib.sha256((prev + canonical(body)).encode()).hexdigest()
+                out.append({**body, "prev": prev, "hash": h, "sig": r.get("sig")})
+                prev = h
+            return out
+
+        def write(rs):
+            log.path.write_text("".join(canonical(r) + "\n" for r in rs))
+            log.head_path.write_text(json.dumps({"seq": rs[-1]["seq"], "hash": rs[-1]["hash"]}) if rs else "")
+        if action == "audit_truncate":
+            write(recs[:3])
+        elif action == "audit_forge_decision":
+            recs[-1] = {**recs[-1], "decision": "approved"}
+            write(rechain(recs))
+        elif action == "audit_rechain":
+            write(rechain([r for r in recs if r.get("actor") != "a1"]))
+        elif action == "audit_empty":
+            log.path.write_text("")
+            log.head_path.unlink()
+        ok, message = log.verify()
+        return not ok, f"verify: {message[:100]}"
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def run(pipeline, path: Path = SUITE, stewardship=None) -> dict:
     stewardship = stewardship or Stewardship(pipeline)
     path = Path(path)
@@ -207,9 +301,17 @@ def run(pipeline, path: Path = SUITE, stewardship=None) -> dict:
         detail, ok, found = "", False, []
         try:
             setup_refused = False
+            setup_as = case.get("setup_as")
+            # another role and id asks the first half (ids are cheap; figures are passed on)
+            setup_actor = Actor(id=f"{user}-other", role=setup_as["role"]) if setup_as else actor
+            setup_purpose = setup_as.get("purpose", purpose) if setup_as else purpose
             for q in case.get("setup", []):
-                setup_refused |= pipeline.ask(Question(q, actor, purpose, conv)).status != "answered"
-            if case.get("action"):
+                setup_refused |= pipeline.ask(Question(q, setup_actor, setup_purpose,
+                                                       f"{conv}-setup" if setup_as else conv)).status != "answered"
+            if case.get("action") in FILE_ACTIONS:
+                ok, detail = _file_action(pipeline, case, user)
+                status = "blocked" if ok else "allowed"
+            elif case.get("action"):
                 ok, detail = _review_action(pipeline, stewardship, case, user)
                 status = "blocked" if ok else "allowed"
             else:

@@ -279,6 +279,11 @@ def conditions(filters, dimension: str | None, category: str | None, values: dic
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
+def _cells(cells):
+    """(area, period, conditions, records); an (area, period, records) entry is the area's whole group."""
+    return [c if len(c) == 4 else (c[0], c[1], {}, c[2]) for c in cells]
+
+
 def nested(a: dict, b: dict) -> bool:
     """True when one group lies inside the other (every column the wider one limits, the
     narrower one limits at least as much)."""
@@ -341,7 +346,7 @@ class Ledger:
         about a small group (found by a blind red team)."""
         if max_diff <= 0:
             return None
-        cells = [(a, p, c, n) for a, p, c, n in cells if n >= min_cell]
+        cells = [(a, p, c, n) for a, p, c, n in _cells(cells) if n >= min_cell]
         con = self._connect()
         try:
             for area, period, conds, n in cells:
@@ -358,7 +363,7 @@ class Ledger:
 
     def record(self, actor: str, dataset: str, sig: str, cells, min_cell: int = 1,
                audit_id: str | None = None) -> None:
-        cells = [(a, p, c, n) for a, p, c, n in cells if n >= min_cell]
+        cells = [(a, p, c, n) for a, p, c, n in _cells(cells) if n >= min_cell]
         if not cells:
             return
         con = self._connect()

@@ -521,11 +521,18 @@ class Pipeline:
         if not (sheet.person_level and check_differencing):
             return controlled, None
         sig = disclosure.signature(plan.to_dict())
-        cells = self._ledger_cells(plan, sheet, controlled)
-        flag = self.ledger.check(actor.id, sheet.id, sig, cells, sheet.rules.differencing_max, sheet.rules.min_cell)
-        if flag is None:
-            self.ledger.record(actor.id, sheet.id, sig, cells, sheet.rules.min_cell, audit_id=query_id)
-        return controlled, flag
+        flags = self.ledger.conflicts(sheet.id, sig, self._ledger_cells(plan, sheet, controlled),
+                                      sheet.rules.differencing_max, sheet.rules.min_cell)
+        asked = {str(self.catalog.place_code(sheet, self.gaz.get(k))) for k in plan.places if self.gaz.get(k)}
+        if any(f.area_code in asked for f in flags):
+            return controlled, flags[0]
+        if flags:
+            # Only comparison rows (other councils, the city region) would isolate a handful of
+            # people with a figure given earlier: those rows are withheld, the question answered.
+            controlled = disclosure.withhold(controlled, {f.area_code for f in flags})
+        self.ledger.record(actor.id, sheet.id, sig, self._ledger_cells(plan, sheet, controlled), sheet.rules.min_cell,
+                           audit_id=query_id)
+        return controlled, None
 
     def _ledger_cells(self, plan: Plan, sheet: Datasheet, controlled):
         """The groups a release describes, for the differencing ledger: each area's whole group
@@ -626,6 +633,9 @@ class Pipeline:
             table = {**table, "rows": rows}
             text += (f" {len(hidden)} cell{'s' if len(hidden) != 1 else ''} "
                      f"{'are' if len(hidden) != 1 else 'is'} suppressed to protect the people in the data.")
+        if "differencing" in controlled.reasons:
+            caveats.append("A comparison figure is withheld: with a figure released earlier it would describe "
+                           f"fewer than {rules.differencing_max + 1} people (rule: disclosure.differencing).")
         if controlled.perturbed:
             caveats.append("Figures from person-level data are perturbed slightly and consistently (the cell-key "
                            "method: a count moves by at most 2 people before rounding), so the same group always "

@@ -289,7 +289,7 @@ class AuditLog:
                 return False, (f"the audit log is {'missing' if not self.path.exists() else 'empty'} but the "
                                f"witness outside COMMONS_HOME says {witness['seq'] + 1} records were written")
             return True, "no audit records yet"
-        prev, n = GENESIS, -1
+        prev, n, hashes = GENESIS, -1, []
         with open(self.path, encoding="utf-8", errors="replace") as fh:
             for n, line in enumerate(fh):
                 try:
@@ -309,9 +309,13 @@ class AuditLog:
                     return False, (f"record {n}: signature does not verify: forged, or rewritten and re-hashed "
                                    "without the audit key")
                 prev = rec["hash"]
+                hashes.append(prev)
         if witness is None:
             return False, (f"no witness of this log's head at {self.witness_path} (COMMONS_AUDIT_WITNESS): it was "
                            "removed, or the log was copied here from elsewhere; truncation cannot be ruled out")
+        if 0 <= witness["seq"] <= n and hashes[witness["seq"]] != witness.get("hash"):
+            return False, (f"the witnessed head does not match record {witness['seq']}: the witness was edited, or "
+                           "the log rewritten")
         if witness["seq"] > n:
             return False, (f"truncated: the log ends at record {n} but the witness outside COMMONS_HOME says "
                            f"{witness['seq'] + 1} records were written")

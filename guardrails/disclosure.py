@@ -173,6 +173,22 @@ def control(result: Result, sheets: list[Datasheet], measure: Measure | None = N
                       cells, has_key)
 
 
+def withhold(controlled: Controlled, areas: set[str]) -> Controlled:
+    """The same release with every cell of ``areas`` withheld (a comparison row that, with a figure
+    released earlier, would isolate a handful of people): shown as suppressed, never counted."""
+    rows = controlled.result.rows
+    hide = {i for i, r in enumerate(rows) if str(r[0]) in areas}
+    if not hide:
+        return controlled
+    out = tuple(r[:4] + (None,) if i in hide else r for i, r in enumerate(rows))
+    suppressed = controlled.suppressed | hide
+    return replace(controlled, result=replace(controlled.result, rows=out),
+                   released_cells=len(rows) - len(suppressed), suppressed_cells=len(suppressed),
+                   suppressed=frozenset(suppressed), reasons=tuple(dict.fromkeys((*controlled.reasons, "differencing"))),
+                   populations=tuple(x for x in controlled.populations if x[0] not in areas),
+                   cells=tuple(x for x in controlled.cells if x[0] not in areas))
+
+
 def _strip(result: Result) -> Result:
     if tuple(result.columns) == OUT:
         return result
@@ -344,9 +360,15 @@ class Ledger:
         is flagged.  Only released cells (at least ``min_cell`` records) take part: comparing a
         suppressed or empty group with history would turn the refusal itself into a yes/no answer
         about a small group (found by a blind red team)."""
+        found = self.conflicts(dataset, sig, cells, max_diff, min_cell)
+        return found[0] if found else None
+
+    def conflicts(self, dataset: str, sig: str, cells, max_diff: int, min_cell: int = 1) -> list[DifferencingFlag]:
+        """Every cell of ``cells`` that ``check`` would flag (one per area and period)."""
         if max_diff <= 0:
-            return None
+            return []
         cells = [(a, p, c, n) for a, p, c, n in _cells(cells) if n >= min_cell]
+        out: dict[tuple[str, str], DifferencingFlag] = {}
         con = self._connect()
         try:
             for area, period, conds, n in cells:
@@ -356,10 +378,10 @@ class Ledger:
                         "SELECT population, conds FROM releases WHERE dataset=? AND area_code=? AND period=? "
                         "AND signature<>?", (dataset, area, period, sig)):
                     if 1 <= abs(n - prev) <= max_diff and nested(conds, json.loads(prev_conds or "{}")):
-                        return DifferencingFlag(area, period, prev, n)
+                        out.setdefault((area, period), DifferencingFlag(area, period, prev, n))
         finally:
             con.close()
-        return None
+        return list(out.values())
 
     def record(self, actor: str, dataset: str, sig: str, cells, min_cell: int = 1,
                audit_id: str | None = None) -> None:

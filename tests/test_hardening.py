@@ -52,6 +52,15 @@ def lupus_raw() -> bytes:
     return synthetic.generate_lupus(ROOT / "data")
 
 
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """A home built from nothing, so every published version has its audit record (a copied home
+    has the published files but a new audit log)."""
+    s = Settings.load(home=tmp_path_factory.mktemp("fresh_home"))
+    Pipeline.open(s).close()
+    return s
+
+
 def _home(tmp_path_factory, pristine_home, name: str) -> Settings:
     home = tmp_path_factory.mktemp(name)
     copy_home(pristine_home, home)
@@ -273,7 +282,7 @@ def _attack(log: AuditLog, kind: str) -> None:
     ("forged_decision_appended", "signature does not verify"),
     ("decision_rewritten_and_rechained", "signature does not verify"),
     ("one_actor_removed_and_rechained", "signature does not verify"),
-    ("log_emptied", "empty"), ("log_deleted", "missing"), ("witness_edited", "witness was edited")])
+    ("log_emptied", "empty"), ("log_deleted", "missing"), ("witness_edited", "the witness was edited")])
 def test_audit_verify_detects_and_names_each_rewrite(tmp_path, kind, named):
     log = _filled(tmp_path)
     _attack(log, kind)
@@ -297,19 +306,24 @@ def test_verify_needs_only_the_published_key(tmp_path):
     assert AuditLog(log.path, key=key, witness=log.witness_path.parent).verify()[0]
 
 
-def test_a_release_or_review_without_its_audit_record_fails_verification(module_pipeline):
-    p = module_pipeline
-    asked = ask(p, "How many people with lupus live in Liverpool?", user="xcheck")
-    assert asked["status"] == "answered"
-    ok, message = integrity.verify(p.settings)
+def test_a_release_or_review_without_its_audit_record_fails_verification(fresh):
+    p = Pipeline.open(fresh)
+    try:
+        asked = ask(p, "How many people with lupus live in Liverpool?", user="xcheck")
+        review = ask(p, "How many people with lupus live in Sefton?", user="acme", role="commercial",
+                     purpose="commercial")
+        assert asked["status"] == "answered" and review["status"] == "needs_review"
+    finally:
+        p.close()
+    ok, message = integrity.verify(fresh)
     assert ok, message
-    con = sqlite3.connect(p.settings.governance_db)
+    con = sqlite3.connect(fresh.governance_db)
     try:
         con.execute("INSERT INTO releases (actor, dataset, area_code, period, signature, population, ts, conds, "
                     "audit_id) VALUES ('x','lupus_commons','E08000012','2025','s',500,'t','{}','999:deadbeef')")
         con.execute("INSERT INTO reviews (id, state) VALUES ('R-FAKE0001', 'released')")
         con.commit()
-        ok, message = integrity.verify(p.settings)
+        ok, message = integrity.verify(fresh)
         assert not ok and "R-FAKE0001" in message and "differencing ledger" in message, message
     finally:
         con.execute("DELETE FROM releases WHERE audit_id='999:deadbeef'")
@@ -358,8 +372,8 @@ def test_any_text_is_audited(tmp_path):
 
 
 # -- 6. any bytes in -------------------------------------------------------------------------------------
-def test_every_batch_line_is_decoded_on_its_own_and_none_crashes(tmp_path_factory, pristine_home):
-    s = _home(tmp_path_factory, pristine_home, "bytes_home")
+def test_every_batch_line_is_decoded_on_its_own_and_none_crashes(tmp_path_factory, fresh):
+    s = fresh
     lines = [
         b'{"question": "population of Liverpool in 2020"}',
         b'\xff\xfe\x00\x01raw bytes',                                               # raw bytes with NUL
@@ -389,7 +403,7 @@ def test_every_batch_line_is_decoded_on_its_own_and_none_crashes(tmp_path_factor
     assert statuses[8] == "refused" and "insurance" in out[8]["answer"].lower()
     for i in (3, 4, 5):
         assert statuses[i] in ("answered", "refused", "clarify", "no_data") and out[i]["audit_id"], out[i]
-    assert statuses[7] == "error" and "line 8" in out[7]["answer"]          # a user id the commons cannot keep
+    assert statuses[7] == "error" and out[7]["line"] == 8          # a user id the commons cannot keep
     ok, message = integrity.verify(s)
     assert ok, message
     # invalid UTF-8 on the command line
@@ -477,6 +491,10 @@ def test_an_honest_series_of_sub_groups_is_answered(module_pipeline):
     assert answered >= len(questions) - 1, answered
 
 
-def test_open_published_figures_are_not_refused_for_a_stated_person_level_prohibition(module_pipeline):
-    a = ask(module_pipeline, "imd rank of Speke for our marketing brochure", role="resident", purpose="personal")
-    assert a["status"] in ("answered", "clarify"), a["answer"]
+@pytest.mark.parametrize("text", ["imd rank of Speke for our marketing brochure",
+                                  "imd score of Speke-Garston for our marketing brochure"])
+def test_open_published_figures_are_not_refused_for_a_stated_person_level_prohibition(module_pipeline, text):
+    """Open published aggregates are not subject to person-level prohibitions (only re-identification);
+    the first has no ward-level rank, and says so instead of quoting the marketing rule."""
+    a = ask(module_pipeline, text, role="resident", purpose="personal")
+    assert a["status"] != "refused" and "commons.prohibited" not in a["answer"], a["answer"]

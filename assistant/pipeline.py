@@ -99,6 +99,7 @@ class Pipeline:
         self.llm = LlmAssist.from_settings(c.settings, c.catalog, c.gaz, c.audit, self._chat_model)
         self.allowed = allowed_columns(c.sheets)
         self.__dict__.pop("_contacts", None)
+        self.__dict__.pop("_person_level_words", None)
 
     @classmethod
     def open(cls, settings: Settings | None = None,
@@ -321,18 +322,24 @@ class Pipeline:
         return None
 
     def _mentions_person_level(self, planned: Planned) -> bool:
-        """Whether a question the planner could not settle names person-level data (a title, an
-        alias or a measure's words of a person-level dataset)."""
-        text = " ".join(str(x) for x in (planned.message, *(planned.options or ()),
-                                         getattr(self._local, "asked", ""))).lower()
-        words = set()
-        for sh in self.sheets.values():
-            if sh.person_level:
-                words |= {sh.title.lower(), *(a.lower() for a in sh.aliases)}
-                for m in sh.measures:
-                    words |= {m.label.lower(), *(x.lower() for x in m.synonyms)}
-        return any(w and w in text for w in words) or any(
+        """Whether a question the planner could not settle names person-level data: a word of a
+        person-level dataset's title, aliases or measures that no open dataset uses ('lupus')."""
+        text = " ".join(str(x) for x in (planned.message, *(planned.options or ()), getattr(self._local, "asked", "")))
+        return bool(set(re.findall(r"[a-z]{4,}", text.lower())) & self._person_level_words) or any(
             getattr(self.sheets.get(d), "person_level", False) for d in ((planned.state or {}).get("datasets") or ()))
+
+    @cached_property
+    def _person_level_words(self) -> frozenset[str]:
+        def words(sheets):
+            out = set()
+            for sh in sheets:
+                for t in (sh.title, *sh.aliases, *(m.label for m in sh.measures),
+                          *(x for m in sh.measures for x in m.synonyms)):
+                    out |= set(re.findall(r"[a-z]{4,}", t.lower()))
+            return out
+        personal = [sh for sh in self.sheets.values() if sh.person_level]
+        return frozenset(words(personal) - words(sh for sh in self.sheets.values() if not sh.person_level)
+                         - {"synthetic", "commons", "data", "people", "number", "participants"} | {"participants"})
 
     def _review_first(self, question: Question, guard: dict) -> tuple[str, str] | None:
         """(rule, why) when a request for person-level data must go to a steward whatever the
@@ -521,8 +528,9 @@ class Pipeline:
         if not (sheet.person_level and check_differencing):
             return controlled, None
         sig = disclosure.signature(plan.to_dict())
-        flags = self.ledger.conflicts(sheet.id, sig, self._ledger_cells(plan, sheet, controlled),
-                                      sheet.rules.differencing_max, sheet.rules.min_cell)
+        kind = q.measure.rollup if q.measure else "count"
+        flags, isolated = self.ledger.assess(sheet.id, sig, self._ledger_cells(plan, sheet, controlled),
+                                             sheet.rules.differencing_max, sheet.rules.min_cell, plan.measure, kind)
         asked = {str(self.catalog.place_code(sheet, self.gaz.get(k))) for k in plan.places if self.gaz.get(k)}
         if any(f.area_code in asked for f in flags):
             return controlled, flags[0]
@@ -530,8 +538,9 @@ class Pipeline:
             # Only comparison rows (other councils, the city region) would isolate a handful of
             # people with a figure given earlier: those rows are withheld, the question answered.
             controlled = disclosure.withhold(controlled, {f.area_code for f in flags})
+            isolated = [i for i in isolated if i[0] not in {f.area_code for f in flags}]
         self.ledger.record(actor.id, sheet.id, sig, self._ledger_cells(plan, sheet, controlled), sheet.rules.min_cell,
-                           audit_id=query_id)
+                           audit_id=query_id, measure=plan.measure, isolated=isolated)
         return controlled, None
 
     def _ledger_cells(self, plan: Plan, sheet: Datasheet, controlled):
@@ -540,10 +549,11 @@ class Pipeline:
         values = {col: tuple(v) for (sid, col), v in self.catalog.dim_values.items() if sid == sheet.id}
         filters = [(f.column, f.values, f.exclude) for f in plan.filters]
         base = disclosure.conditions(filters, None, None, values)
-        out = [(a, p, base, n) for a, p, n in controlled.populations]
+        keys = {(a, p): k for a, p, k in controlled.population_keys}
+        out = [(a, p, base, n, keys.get((a, p))) for a, p, n in controlled.populations]
         if plan.dimension:
-            out += [(a, p, disclosure.conditions(filters, plan.dimension, c, values), n)
-                    for a, p, c, n in controlled.cells if c not in ("", "__councils__")]
+            out += [(a, p, disclosure.conditions(filters, plan.dimension, c, values), n, k)
+                    for a, p, c, n, k in controlled.cells if c not in ("", "__councils__")]
         return out
 
     def _with_empty_cells(self, result, q, sheet: Datasheet):

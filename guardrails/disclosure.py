@@ -24,12 +24,17 @@ data get the commons' rules, with thresholds from the dataset's datasheet
   not give the difference.  Counts move by at most ``COUNT_NOISE_MAX`` before rounding; a sum
   moves by at most ``SUM_NOISE_SHARE`` of its largest contributions; a mean is the perturbed sum
   over the perturbed count;
-* differencing: what the perturbation leaves is a group isolated by two *nested* releases (one
-  group inside the other, e.g. 'participants in Everton' and 'women in Everton') that differ by
-  1..``differencing_max`` records: such a pair is refused against what anyone has been given
-  (ids are cheap, figures are passed on) (``Ledger``).  Groups that are not nested are never
-  compared, so honest series of sub-groups are answered.  Only released cells (at least
-  ``min_cell`` records) take part, so a refusal never says anything about a suppressed group.
+* differencing (``Ledger``), kept where the perturbation leaves a gap, against what anyone has
+  been given (ids are cheap, figures are passed on).  Two *nested* releases of the same measure
+  (one group inside the other, e.g. 'participants in Everton' and 'women in Everton') that differ
+  by 1..``differencing_max`` records isolate a small group.  For counts the perturbation protects
+  one such isolation, so it is answered; the same small group isolated again (recognised by its
+  fingerprint, the difference of the two cell keys, which is the sum of that group's record keys)
+  is refused, so noise cannot be averaged away.  For sums and means, whose noise is bounded by the
+  largest contributions rather than by a count, every nested isolation is refused; so is any
+  nested isolation of data without record keys.  Groups that are not nested are never compared.
+  Only released cells (at least ``min_cell`` records) take part, so a refusal never says anything
+  about a suppressed group.
 
 ``control`` is pure.  The ``Ledger`` (SQLite, shared with the review queue) is IO.
 """
@@ -67,8 +72,9 @@ class Controlled:
     suppressed: frozenset[int] = frozenset()   # row indices suppressed
     reasons: tuple[str, ...] = ()        # which rules fired (for the caveats and audit)
     populations: tuple[tuple[str, str, int], ...] = ()   # (area_code, period, records)
-    cells: tuple[tuple[str, str, str, int], ...] = ()    # released cells: (area_code, period, category, records)
+    cells: tuple[tuple[str, str, str, int, int | None], ...] = ()   # released: (area, period, category, records, key)
     perturbed: bool = False                              # cell-key noise was applied
+    population_keys: tuple[tuple[str, str, int | None], ...] = ()   # (area_code, period, cell key of the area)
 
 
 def _uniform(ck, stream: str) -> float:
@@ -152,6 +158,7 @@ def control(result: Result, sheets: list[Datasheet], measure: Measure | None = N
         out.append(tuple(r[idx[c]] for c in OUT[:4]) + (v,))
     _recompute_totals(out, suppressed)
     pops: dict[tuple[str, str], int] = {}
+    pop_keys: dict[tuple[str, str], int | None] = {}
     plain = {(r[idx["area_code"]], r[idx["period"]]) for r in rows if r[idx["category"]] != "__councils__"}
     # Only the populations of areas with something released: a fully suppressed area told the
     # asker nothing, and must not take part in the differencing check either.
@@ -163,14 +170,21 @@ def control(result: Result, sheets: list[Datasheet], measure: Measure | None = N
         if r[idx["category"]] in ("__councils__", "Total") and (r[idx["category"]] == "Total" or key in plain):
             continue    # the same records again (council ranking rows, a total row)
         pops[key] = pops.get(key, 0) + int(r[idx["n"]] or 0)
+        if has_key:       # the area's key is the sum of its cells' keys (each a sum of record keys)
+            have, k = pop_keys.get(key, 0), r[idx["ck"]]
+            if have is None or (k is None and r[idx["n"]]):
+                pop_keys[key] = None
+            else:
+                pop_keys[key] = (have + int(k or 0)) % KEY_SPACE
     pops = {(str(a), str(p)): n for (a, p), n in pops.items()}
+    pop_keys = {(str(a), str(p)): k for (a, p), k in pop_keys.items()}
     cells = tuple((str(r[idx["area_code"]]), str(r[idx["period"]]), str(r[idx["category"]] or ""),
-                   int(r[idx["n"]] or 0)) for i, r in enumerate(rows)
+                   int(r[idx["n"]] or 0), r[idx["ck"]] if has_key else None) for i, r in enumerate(rows)
                   if i not in suppressed and r[idx["category"]] != "Total")
     res = replace(result, columns=OUT, rows=tuple(out))
     return Controlled(res, len(out) - len(suppressed), len(suppressed), frozenset(suppressed),
                       tuple(dict.fromkeys(reasons)), tuple((a, p, n) for (a, p), n in pops.items()),
-                      cells, has_key)
+                      cells, has_key, tuple((a, p, k) for (a, p), k in pop_keys.items()))
 
 
 def withhold(controlled: Controlled, areas: set[str]) -> Controlled:
@@ -186,7 +200,8 @@ def withhold(controlled: Controlled, areas: set[str]) -> Controlled:
                    released_cells=len(rows) - len(suppressed), suppressed_cells=len(suppressed),
                    suppressed=frozenset(suppressed), reasons=tuple(dict.fromkeys((*controlled.reasons, "differencing"))),
                    populations=tuple(x for x in controlled.populations if x[0] not in areas),
-                   cells=tuple(x for x in controlled.cells if x[0] not in areas))
+                   cells=tuple(x for x in controlled.cells if x[0] not in areas),
+                   population_keys=tuple(x for x in controlled.population_keys if x[0] not in areas))
 
 
 def _strip(result: Result) -> Result:
@@ -296,8 +311,14 @@ def conditions(filters, dimension: str | None, category: str | None, values: dic
 
 
 def _cells(cells):
-    """(area, period, conditions, records); an (area, period, records) entry is the area's whole group."""
-    return [c if len(c) == 4 else (c[0], c[1], {}, c[2]) for c in cells]
+    """(area, period, conditions, records, key); an (area, period, records) entry is the area's whole
+    group, and an entry without a key has none."""
+    out = []
+    for c in cells:
+        if len(c) == 3:
+            c = (c[0], c[1], {}, c[2])
+        out.append(tuple(c) if len(c) == 5 else (*c, None))
+    return out
 
 
 def nested(a: dict, b: dict) -> bool:
@@ -320,9 +341,11 @@ class Ledger:
                 actor TEXT NOT NULL, dataset TEXT NOT NULL, area_code TEXT NOT NULL, period TEXT NOT NULL,
                 signature TEXT NOT NULL, population INTEGER NOT NULL, ts TEXT NOT NULL)""")
             have = {r[1] for r in con.execute("PRAGMA table_info(releases)")}
-            for col in ("conds", "audit_id"):
+            for col, typ in (("conds", "TEXT"), ("audit_id", "TEXT"), ("ck", "INTEGER"), ("measure", "TEXT")):
                 if col not in have:
-                    con.execute(f"ALTER TABLE releases ADD COLUMN {col} TEXT")
+                    con.execute(f"ALTER TABLE releases ADD COLUMN {col} {typ}")
+            con.execute("""CREATE TABLE IF NOT EXISTS isolations (dataset TEXT NOT NULL, area_code TEXT NOT NULL,
+                period TEXT NOT NULL, fingerprint INTEGER NOT NULL, size INTEGER NOT NULL, ts TEXT NOT NULL)""")
             # the differencing check looks across actors (see ``check``)
             con.execute("CREATE INDEX IF NOT EXISTS releases_area ON releases (dataset, area_code, period)")
             con.execute("CREATE TABLE IF NOT EXISTS flags (actor TEXT NOT NULL, rule TEXT NOT NULL, ts REAL NOT NULL)")
@@ -355,46 +378,63 @@ class Ledger:
 
     def check(self, actor: str, dataset: str, sig: str, cells, max_diff: int,
               min_cell: int = 1) -> DifferencingFlag | None:
-        """``cells``: (area_code, period, conditions, records).  A cell nested with one already
-        released to anyone (one group inside the other) and differing by 1..``max_diff`` records
-        is flagged.  Only released cells (at least ``min_cell`` records) take part: comparing a
-        suppressed or empty group with history would turn the refusal itself into a yes/no answer
-        about a small group (found by a blind red team)."""
-        found = self.conflicts(dataset, sig, cells, max_diff, min_cell)
+        """The first cell of ``cells`` nested with one already released to anyone and differing by
+        1..``max_diff`` records (without record keys every such isolation counts: see ``assess``)."""
+        found, _ = self.assess(dataset, sig, cells, max_diff, min_cell)
         return found[0] if found else None
 
-    def conflicts(self, dataset: str, sig: str, cells, max_diff: int, min_cell: int = 1) -> list[DifferencingFlag]:
-        """Every cell of ``cells`` that ``check`` would flag (one per area and period)."""
+    def assess(self, dataset: str, sig: str, cells, max_diff: int, min_cell: int = 1, measure: str | None = None,
+               kind: str = "count") -> tuple[list[DifferencingFlag], list[tuple]]:
+        """``cells``: (area_code, period, conditions, records[, cell key]).  Returns the cells to
+        refuse (one per area and period) and the small groups this release isolates for the first
+        time (to be recorded with it).  A small group is isolated by a cell nested with one of the
+        same measure already released to anyone, differing by 1..``max_diff`` records.  It is refused
+        when the measure is a sum or mean, when either cell has no key, or when the same group (the
+        same fingerprint) was isolated before.  Only released cells (at least ``min_cell`` records)
+        take part: comparing a suppressed or empty group with history would turn the refusal itself
+        into a yes/no answer about a small group (found by a blind red team)."""
         if max_diff <= 0:
-            return []
-        cells = [(a, p, c, n) for a, p, c, n in _cells(cells) if n >= min_cell]
-        out: dict[tuple[str, str], DifferencingFlag] = {}
+            return [], []
+        cells = [c for c in _cells(cells) if c[3] >= min_cell]
+        flags: dict[tuple[str, str], DifferencingFlag] = {}
+        isolated: list[tuple] = []
         con = self._connect()
         try:
-            for area, period, conds, n in cells:
-                # Against what anyone has been given: an id costs nothing to change at the command
-                # line, and released figures are passed on.
-                for prev, prev_conds in con.execute(
-                        "SELECT population, conds FROM releases WHERE dataset=? AND area_code=? AND period=? "
-                        "AND signature<>?", (dataset, area, period, sig)):
-                    if 1 <= abs(n - prev) <= max_diff and nested(conds, json.loads(prev_conds or "{}")):
-                        out.setdefault((area, period), DifferencingFlag(area, period, prev, n))
+            for area, period, conds, n, ck in cells:
+                for prev, prev_conds, prev_ck in con.execute(
+                        "SELECT population, conds, ck FROM releases WHERE dataset=? AND area_code=? AND period=? "
+                        "AND signature<>? AND (measure IS ? OR measure IS NULL OR ? IS NULL)",
+                        (dataset, area, period, sig, measure, measure)):
+                    if not (1 <= abs(n - prev) <= max_diff and nested(conds, json.loads(prev_conds or "{}"))):
+                        continue
+                    fingerprint = None if ck is None or prev_ck is None else \
+                        ((ck - prev_ck) if n > prev else (prev_ck - ck)) % KEY_SPACE
+                    seen = fingerprint is not None and (
+                        con.execute("SELECT 1 FROM isolations WHERE dataset=? AND area_code=? AND period=? AND "
+                                    "fingerprint=?", (dataset, area, period, fingerprint)).fetchone() is not None
+                        or any(i[:3] == (area, period, fingerprint) for i in isolated))
+                    if kind in ("sum", "mean") or fingerprint is None or seen:
+                        flags.setdefault((area, period), DifferencingFlag(area, period, prev, n))
+                    else:
+                        isolated.append((area, period, fingerprint, abs(n - prev)))
         finally:
             con.close()
-        return list(out.values())
+        return list(flags.values()), isolated
 
     def record(self, actor: str, dataset: str, sig: str, cells, min_cell: int = 1,
-               audit_id: str | None = None) -> None:
-        cells = [(a, p, c, n) for a, p, c, n in _cells(cells) if n >= min_cell]
+               audit_id: str | None = None, measure: str | None = None, isolated=()) -> None:
+        cells = [c for c in _cells(cells) if c[3] >= min_cell]
         if not cells:
             return
         con = self._connect()
         try:
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             con.executemany("INSERT INTO releases (actor, dataset, area_code, period, signature, population, ts, "
-                            "conds, audit_id) VALUES (?,?,?,?,?,?,?,?,?)",
-                            [(actor, dataset, a, p, sig, int(n), now, json.dumps(c, sort_keys=True), audit_id)
-                             for a, p, c, n in cells])
+                            "conds, audit_id, ck, measure) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                            [(actor, dataset, a, p, sig, int(n), now, json.dumps(c, sort_keys=True), audit_id,
+                              None if k is None else int(k), measure) for a, p, c, n, k in cells])
+            con.executemany("INSERT INTO isolations VALUES (?,?,?,?,?,?)",
+                            [(dataset, a, p, int(f), int(size), now) for a, p, f, size in isolated])
         finally:
             con.close()
 

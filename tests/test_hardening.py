@@ -477,6 +477,25 @@ def test_only_nested_releases_are_compared_across_every_id(tmp_path):
     assert ledger.check("carol", "toy", "s3", [("E08000012", "2025", {"age_band": ["16-24"]}, 27)], 9) is not None
 
 
+def test_counts_isolate_a_small_group_once_means_never(tmp_path):
+    ledger = Ledger(tmp_path / "g.sqlite")
+    men, women = 4242, 99991
+    ledger.record("ann", "toy", "all", [("W", "2025", {}, 27, (men + women) % 2 ** 32)], measure="people")
+    # the women: one isolation of the men (4 of them), protected by the perturbation: answered
+    flags, isolated = ledger.assess("toy", "f", [("W", "2025", {"sex": ["Female"]}, 23, women)], 9, 10, "people")
+    assert flags == [] and [i[2] for i in isolated] == [men]
+    ledger.record("bob", "toy", "f", [("W", "2025", {"sex": ["Female"]}, 23, women)], measure="people",
+                  isolated=isolated)
+    # the same men isolated again through another pair (another id): refused
+    flags, _ = ledger.assess("toy", "f2", [("W", "2025", {"sex": ["Female"], "age_band": ["16-24", "25-34", "35-49",
+                                           "50-64", "65+"]}, 23, women)], 9, 10, "people")
+    assert flags
+    # a mean of the nested group: refused at once (its noise is bounded by contributions, not counts)
+    ledger.record("ann", "toy", "mall", [("W", "2025", {}, 27, (men + women) % 2 ** 32)], measure="hours")
+    flags, _ = ledger.assess("toy", "mf", [("W", "2025", {"sex": ["Female"]}, 23, women)], 9, 10, "hours", "mean")
+    assert flags
+
+
 def test_an_honest_series_of_sub_groups_is_answered(module_pipeline):
     """Researchers asking a series of sub-groups in different councils are not refused because of
     what others have been given (the red team saw them refused one after another)."""

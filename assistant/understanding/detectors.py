@@ -156,8 +156,10 @@ class OperatorDetector:
         pats = [
             (r"\b(?:in )?(?:the )?decile (\d+)\b", lambda m: ("=", int(m.group(1)))),
             (r"\b(?:in )?(?:the )?(\d+)(?:st|nd|rd|th)? decile\b", lambda m: ("=", int(m.group(1)))),
-            (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (\d+) ?(?:percent|pc)?", lambda m: self._pct(m.group(1), m.group(2))),
-            (r"\b(?:in )?(?:the )?(\d+) ?(?:percent|pc)? (most|least)(?: [a-z]+)? deprived", lambda m: self._pct(m.group(2), m.group(1))),
+            (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (\d+) ?(?:percent|pc)\b", lambda m: self._pct(m.group(1), m.group(2))),
+            (r"\b(?:in )?(?:the )?(\d+) ?(?:percent|pc) (most|least)(?: [a-z]+)? deprived", lambda m: self._pct(m.group(2), m.group(1))),
+            (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (fifth|tenth)\b",
+             lambda m: self._pct(m.group(1), {"fifth": "20", "tenth": "10"}[m.group(2)])),
             (r"\b(?:in )?(?:the )?(most|least) deprived decile\b", lambda m: ("=", 1 if m.group(1) == "most" else 10)),
             (r"\b(?:in )?(?:the )?(top|bottom) decile\b", lambda m: ("=", 1 if m.group(1) == "top" else 10)),
         ]
@@ -182,7 +184,8 @@ class AgeDetector:
     PATTERNS = [
         (r"\b(?:aged |age |ages )?(?:under|below|younger than|less than) (\d+)s?\b", lambda a: Age(0, a - 1)),
         (r"\b(?:aged )?(\d+) (?:and|or) (?:under|younger|below)\b", lambda a: Age(0, a)),
-        (r"\b(?:aged |age |ages )?(?:over|above|older than|more than) (\d+)s?\b", lambda a: Age(a + 1, None)),
+        (r"\b(?:aged |age |ages )?(?:over|above|older than|more than) (\d+)s\b", lambda a: Age(a, None)),   # 'over 65s'
+        (r"\b(?:aged |age |ages )?(?:over|above|older than|more than) (\d+)\b(?!s)", lambda a: Age(a + 1, None)),
         (r"\b(?:aged )?(\d+) (?:and|or) (?:over|older|above)\b", lambda a: Age(a, None)),
         (r"\b(?:aged )?(\d+) plus\b", lambda a: Age(a, None)),
     ]
@@ -262,6 +265,8 @@ class TopicDetector:
             out.append(Span("table", a, b, hit, score=0.9 * (b - a)))
         for a, b, hit in self.topics.dimension_names(t):
             out.append(Span("dimension", a, b, hit, score=0.9 * (b - a)))
+        for a, b, hit in self.topics.sources(t):
+            out.append(Span("source", a, b, hit, score=0.8 * (b - a)))
         return out
 
 

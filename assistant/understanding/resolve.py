@@ -19,7 +19,7 @@ from assistant.understanding.detectors import Condition as DecileCondition
 from assistant.understanding.frame import Carried, Frame, PlaceRef, when_from_state, when_to_state
 from assistant.understanding.outcome import Planned
 from assistant.understanding.time import When, resolve as resolve_when
-from assistant.understanding.topics import MeasureHit, Topics, stem
+from assistant.understanding.topics import MeasureHit, Topics, lemma, stem
 from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
@@ -85,8 +85,11 @@ class Resolver:
             choice = self._measure(f, carried if follow else None, text, state)
         if isinstance(choice, Planned):
             return choice
-        # words no slot explains: said back, never dropped
-        left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])]
+        # words no slot explains: said back, never dropped (a measure's own words only say again
+        # which measure is meant: 'registered' patients, the IMD 'score')
+        own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
+        left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])
+                and lemma(t[i]) not in own]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
@@ -118,7 +121,9 @@ class Resolver:
         elif concepts:
             concept = self._combine(f, spans)
             if isinstance(concept, Planned):
-                return concept
+                return replace(concept, state=state)
+        elif f.dimensions and not f.tables and carried is None:
+            concept = self._dimension_count(f)
         elif f.tables:
             span, hit = f.tables[0]
             return Choice(hit.options[0][2], [], share, table=(hit.options[0][0], hit.options[0][1]))
@@ -130,6 +135,11 @@ class Resolver:
             concept = None
         used: set[int] = set()
         # ages: the part of an age table the ages name
+        if any(self._excluded_age(f, s) for s, _ in f.ages):
+            words = ", ".join(f.words(s) for s, _ in f.ages)
+            return self._no_data(state, f"I can't leave '{words}' out of the figure: ask for the age bands you want "
+                                        "instead (for example 'children aged 0-15' or 'working-age residents').",
+                                 "unexplained", f"{self._topic_words(f)} leaving out {words}")
         if f.ages and concept is not None:
             aged = self._ages(concept, f)
             if isinstance(aged, str):
@@ -138,6 +148,9 @@ class Resolver:
             filters += age_filters
         elif f.ages and concept is None:
             concept = self._ages_alone(f)
+            if concept is None:
+                span, age = f.ages[0]
+                return self._no_data(state, self._ages_held(f.words(span)), "unexplained", f"people {f.words(span)}")
         # words the measure does not explain, named by the embedding search ('skint', 'hard up')
         uncovered = [i for i in f.reading.uncovered if not self._harmless(t[i]) and not t[i].isdigit()]
         generic = concept is not None and self._generic(spans, concept)
@@ -199,12 +212,30 @@ class Resolver:
             merged: dict[tuple[str, str, bool], list[str]] = {}
             for ds, col, vals, excl in filters:
                 merged.setdefault((ds, col, excl), []).extend(vals)
+            cols = [(ds, col) for ds, col, _ in merged]
+            if len(cols) != len(set(cols)):
+                # values kept and left out of one column at once
+                kept = [v for (ds, col, e), vs in merged.items() if not e for v in vs]
+                dropped = [v for (ds, col, e), vs in merged.items() if e for v in vs]
+                return (f"I can't both keep {', '.join(kept)} and leave out {', '.join(dropped)} of one figure; "
+                        "ask for the categories to keep, or for the ones to leave out")
             return concept, [(ds, col, tuple(dict.fromkeys(v)), e) for (ds, col, e), v in merged.items()]
         names = ", ".join(f"'{' '.join(ref.hit.words)}'" for ref, _ in cat_opts)
         what = cat.label(concepts[0]).lower() if concepts else "that figure"
         held = sorted({f"{cat.sheets[ds].title}" for _, opts in cat_opts for ds, _, _ in opts})
         return (f"I can't apply {names} to {what}: the commons holds that category only in {', '.join(held)}, "
                 f"so I haven't guessed.")
+
+    def _dimension_count(self, f: Frame) -> str | None:
+        # 'which crime type was most common': the count measure of the dataset the dimension is in
+        for span, hit in f.dimensions:
+            for ds, col in hit.options:
+                sheet = self.catalog.sheets[ds]
+                m = next((m for m in sorted(sheet.measures, key=lambda m: m.summary or 99)
+                          if m.rollup in ("sum", "count") and m.format == "count"), None)
+                if m is not None and m.id in self.catalog.concepts:
+                    return m.id
+        return None
 
     def _combine(self, f: Frame, spans) -> str | Planned:
         """One measure from several measure phrases: a table's part over its total ('households
@@ -231,9 +262,29 @@ class Resolver:
                 best = c
             elif self._related(best, c):
                 continue
+            elif not self._joined(f, s, [x for x, h in spans if h.best == best]):
+                # 'female GPs', 'income deprivation among older people': one measure said of another
+                what = self.catalog.label(best).lower()
+                return self._no_data({}, (
+                    f"I can't apply '{f.words(s)}' to {what}: the commons holds no {what} figures split that way, "
+                    "so I haven't given a figure for a different question."), "unexplained", f"{what}, {f.words(s)}")
             else:
                 f.__dict__.setdefault("left_parts", []).append(f.words(s))
         return best
+
+    @staticmethod
+    def _joined(f: Frame, s, others) -> bool:
+        # two measure phrases asked as two parts ('population and households', 'rank, and decile')
+        t = f.reading.q.tokens
+        starts = {a for a, _ in f.reading.q.clauses[1:]}
+        for o in others:
+            a, b = (o, s) if o.end <= s.start else (s, o)
+            between = t[a.end:b.start]
+            if any(w in ("and", "also", "plus") for w in between):
+                return True
+            if any(a.end <= x <= b.start for x in starts):
+                return True
+        return False
 
     def _member_of(self, member: str, total: str) -> bool:
         for ref in self.catalog.concepts.get(member, []):
@@ -290,6 +341,18 @@ class Resolver:
             return out if out and covered_lo == age.lo else []
         return out
 
+    @staticmethod
+    def _excluded_age(f: Frame, span) -> bool:
+        r = f.reading
+        return any(x.slot in ("exclude", "negate") and 0 <= span.start - x.end <= 2 for x in r.spans)
+
+    def _ages_held(self, words: str) -> str:
+        bands = sorted({r.measure.ages for refs in self.catalog.concepts.values() for r in refs if r.measure.ages},
+                       key=lambda a: (a[0], a[1] or 999))
+        held = ", ".join(f"{a}-{b}" if b is not None else f"{a} and over" for a, b in bands)
+        return (f"I can't apply '{words}': the commons holds people by age only in the bands {held}, and '{words}' "
+                "is not one of them, so I haven't given a figure for another age group.")
+
     def _ages_alone(self, f: Frame) -> str | None:
         span, age = f.ages[0]
         for concept, refs in self.catalog.concepts.items():
@@ -302,7 +365,8 @@ class Resolver:
         base = re.sub(r"_(score|rank|decile)$", "", concept)
         known = self.catalog.concepts
         st = {stem(w) for w in t}
-        ranking = bool(f.order or f.limit or f.cues.get("rank"))
+        # 'where does Sefton rank': the rank of one place; 'rank the wards': a ranking
+        ranking = bool(f.order or f.limit or (f.cues.get("rank") and (f.levels or f.grouping)))
         if f.condition is not None and f"{base}_decile" in known:
             return f"{base}_decile"
         if concept.endswith("_rank") and ranking and f"{base}_score" in known:
@@ -342,7 +406,7 @@ class Resolver:
         quoted = "', '".join(dict.fromkeys(w.strip() for w in words if w.strip()))
         why = self._why_not(quoted, choice)
         reason = "unknown_word" if not f.names_topic else "unexplained"
-        return Planned("no_data", message=f"{understood}, but I can't apply '{quoted}'{why}, so I haven't given a "
+        return Planned("no_data", message=f"I can't apply '{quoted}'{why}, so I haven't given a "
                                           "figure for a different question. Ask again without it, or name what it "
                                           "should mean.",
                        state=state, reason=reason, understood=f"{understood}; not applied: '{quoted}'.")
@@ -421,6 +485,12 @@ class Resolver:
                                                         "(the latest figures the commons holds for it).")
         concept = choice.concept
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        if excluded and intent not in ("ranking",):
+            left = ", ".join(p.found.candidates[0].display for p in f.places if p.excluded and not p.found.ambiguous)
+            return self._no_data(state, f"I can't leave {left} out of a single figure: the commons gives figures for "
+                                        "whole areas. Ask for the area's wards or neighbourhoods (for example 'crime "
+                                        "in each ward of ...') and I'll list them, or ask about a smaller area directly.",
+                                 "unexplained", f"{self._say_measure(concept, choice.filters)} leaving out {left}")
         if intent == "count":
             return self._count(f, choice, places, state, text)
         when = self._when(f, carried)
@@ -495,6 +565,10 @@ class Resolver:
             over = self._over_from_grouping(f.grouping[1], choice, f)
         if over is None and choice.table is not None:
             over = Members(choice.table[1])
+        if over is None and f.dimensions:
+            over = self._named_dimension(choice.concept, f)
+        if over is None and f.tables:
+            over = self._named_table(choice.concept, f)
         if over is None and level is not None:
             over = Areas(level)
         counting = cues.get("count") is not None and (f.condition is not None or self._level_after_count(f) is not None)
@@ -506,9 +580,15 @@ class Resolver:
         if f.common is not None:
             cats = self._categories_of(choice.concept, f)
             if cats is not None:
-                return "ranking", cats, f.common, f.limit
-        ranked = f.order is not None or f.limit is not None or cues.get("rank") is not None
+                # 'which crime type was most common': the one; 'the most common types': all, in order
+                singular = cues.get("which") is not None and not any(
+                    f.words(s).endswith("s") for s, _ in f.dimensions)
+                return "ranking", cats, f.common, f.limit or (1 if singular else None)
         subject_n = len(places)
+        # 'where does Sefton rank': one place's rank (a rank measure), not a table of its wards
+        rank_of_one = cues.get("rank") is not None and subject_n == 1 and not f.levels and f.grouping is None \
+            and choice.concept.endswith("_rank")
+        ranked = (f.order is not None or f.limit is not None or cues.get("rank") is not None) and not rank_of_one
         if ranked and subject_n <= 1:
             order = self._order(f, choice.concept)
             limit = f.limit
@@ -527,7 +607,7 @@ class Resolver:
             return "trend", None, None, None
         if subject_n >= 2:
             return "comparison", None, None, None
-        if over is not None and (f.grouping is not None or choice.table is not None or
+        if over is not None and (f.grouping is not None or choice.table is not None or f.dimensions or f.tables or
                                  cues.get("breakdown") is not None or (level is not None and self._each(f))):
             return "breakdown", over, None, None
         if over is not None and isinstance(over, Areas) and places and \
@@ -568,6 +648,22 @@ class Resolver:
     def _says_type(self, f: Frame) -> bool:
         t = f.reading.q.tokens
         return bool(f.dimensions) or any(w in t for w in ("type", "types", "kind", "kinds", "category", "categories"))
+
+    def _named_table(self, concept: str, f: Frame):
+        # 'households by tenure', 'population by age': the table whose total is the measure
+        for s, hit in f.tables:
+            for ds, gid, total in hit.options:
+                if total == concept:
+                    return Members(gid)
+        return None
+
+    def _named_dimension(self, concept: str, f: Frame):
+        refs = self.catalog.concepts.get(concept, [])
+        for s, hit in f.dimensions:
+            for ds, col in hit.options:
+                if any(r.dataset == ds for r in refs):
+                    return Categories(col)
+        return None
 
     def _categories_of(self, concept: str, f: Frame):
         """The categories a 'most common ...' ranking is over: a dimension named, the measure's
@@ -656,6 +752,15 @@ class Resolver:
         """The dataset for the measure, places, rows and period; or why none holds them."""
         cat = self.catalog
         refs = cat.concepts.get(concept, [])
+        if f.sources:
+            named = frozenset.intersection(*(ds for _, ds in f.sources)) or frozenset.union(*(ds for _, ds in f.sources))
+            inside = [r for r in refs if r.dataset in named]
+            if not inside:
+                said = " and ".join(f"'{f.words(sp)}'" for sp, _ in f.sources)
+                held = "; ".join(dict.fromkeys(r.sheet.title for r in refs)) or "no dataset"
+                return (f"The commons holds {cat.label(concept).lower()} in {held}, not in the source you named "
+                        f"({said}), so I haven't given a figure from another source")
+            refs = inside
         best = None
         why: list[str] = []
         partial: list[tuple[MeasureRef, tuple[str, ...]]] = []
@@ -954,7 +1059,7 @@ class Resolver:
         if isinstance(plan, RankingPlan):
             over = plan.over
             rows = (f"{LEVEL_NAMES.get(over.level, over.level)}s" if isinstance(over, Areas)
-                    else "categories")
+                    else f"{self._rows_label(sheet, over)} categories")
             lim = f"top {plan.limit}" if plan.limit else "all"
             head = f"{lim} {rows} of {names[0]} by {what}, {'highest' if plan.order != 'asc' else 'lowest'} first"
             if plan.exclude_places:
@@ -962,7 +1067,7 @@ class Resolver:
         elif isinstance(plan, BreakdownPlan):
             over = plan.over
             by = (LEVEL_NAMES.get(over.level, over.level) if isinstance(over, Areas)
-                  else "category")
+                  else self._rows_label(sheet, over))
             head = f"{what} in {names[0]}, by {by}"
         elif isinstance(plan, CountPlan):
             from_cond = f"{'not ' if plan.condition.negate else ''}{plan.condition.op} {plan.condition.value}"
@@ -978,6 +1083,18 @@ class Resolver:
                 head += f", as a share of {whole.display}"
         period = self._period_words(plan, sheet, when)
         return f"Understood: {head}, {period}."
+
+    @staticmethod
+    def _rows_label(sheet, over) -> str:
+        if isinstance(over, Members):
+            g = next((g for g in sheet.groups if g.id == over.group), None)
+            return g.label.lower() if g else "category"
+        if isinstance(over, Categories):
+            d = next((d for d in sheet.dimensions if d.column == over.column), None)
+            if over.column == sheet.time.column:
+                return sheet.time.granularity
+            return d.label.lower() if d else over.column.replace("_", " ")
+        return "category"
 
     def _rate_label(self, plan) -> str:
         sheet = self.catalog.sheets[plan.dataset]

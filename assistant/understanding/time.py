@@ -211,6 +211,9 @@ class TimeParser:
         t = toks[i]
         if t not in self.seasons:
             return None
+        if t == "fall" and not ((i + 1 < len(toks) and self._year(toks[i + 1]) is not None) or
+                                (i > 0 and toks[i - 1] in ("the", "in", "this", "last", "during"))):
+            return None               # 'did crime fall': a change, not the American autumn
         j = i + 1
         if j < len(toks) and toks[j] == "of":
             j += 1
@@ -430,6 +433,8 @@ def resolve(when: When | None, held: tuple[str, ...], granularity: str, covers: 
         return Resolved((held[-1],), "exact")
     spans = {p: period_months(p, granularity, covers if len(held) == 1 else None) for p in held}
     s, e = when.start, when.end
+    if when.kind == "mid_year" and granularity == "year" and s and e:
+        s, e = (s[0], 1), (e[0], 12)      # mid-2019 is the 2019 mid-year estimate
 
     def inside(p):
         a, b = spans[p]

@@ -225,14 +225,26 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
     elif m.format == "rank":
         text_parts.append("Rank 1 is the most deprived in England.")
     table = {"columns": ["Area", "Period", col_label], "rows": table_rows}
+    of_place = getattr(plan, "of_place", None)
+    if of_place:
+        whole = gaz.get(of_place)
+        wrow = by_code.get(Catalog.place_code(q.sheet, whole))
+        main = by_code[main_codes[0]]
+        if wrow and isinstance(wrow["value"], (int, float)) and wrow["value"] and isinstance(main["value"], (int, float)):
+            pct = round(main["value"] / wrow["value"] * 100, 1)
+            at = next(i for i, r in enumerate(rows) if r["area_code"] == main_codes[0])
+            table = {"columns": ["Area", "Period", col_label, f"Share of {whole.display} (%)"],
+                     "rows": [r + ([pct] if i == at else [None]) for i, r in enumerate(table_rows)]}
+            text_parts.append(f"That is **{pct}%** of {whole.display}'s {label.lower()} "
+                              f"({fmt(main['value'], m)} of {fmt(wrow['value'], m)}).")
     if getattr(plan, "difference", False) and len(places) == 2:
         # the difference asked for, on the first place's row: first minus second
         a, b = (by_code[c]["value"] for c in main_codes)
-        first = _name(gaz, main_codes[0], places[0].display)
+        at = next(i for i, r in enumerate(rows) if r["area_code"] == main_codes[0])
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             diff = rounded(a - b, m, share)
             table = {"columns": ["Area", "Period", col_label, f"Difference ({places[0].name} minus {places[1].name})"],
-                     "rows": [r + ([diff] if r[0] == first else [None]) for r in table_rows]}
+                     "rows": [r + ([diff] if i == at else [None]) for i, r in enumerate(table_rows)]}
             word = "more" if a >= b else "fewer" if m.format in ("count",) else "higher" if a >= b else "lower"
             if m.format != "count":
                 word = "higher" if a >= b else "lower"

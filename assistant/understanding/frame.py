@@ -140,6 +140,8 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
             f.limit = n
             if order in ("desc", "asc") and f.order is None:
                 f.order, f.order_word = order, f.words(s).split()[0]
+            elif order is None:
+                pass
             elif order in ("best", "worst") and f.order is None:
                 f.order, f.order_word = order, order
         elif s.slot == "common":

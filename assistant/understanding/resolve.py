@@ -39,7 +39,7 @@ COVERS = ("The commons covers the six councils of the Liverpool City Region (Hal
 # Leftover words that never change which figure is meant ('is crime bad in Everton').
 HARMLESS = frozenset("""bad good safe unsafe high low big small large busy quiet better worse nice rough posh
 recorded official officially estimate estimates estimated published actual real exact precise overall whole total
-currently nowadays reported latest figure""".split())
+currently nowadays reported latest figure much single live lives living lived according""".split())
 
 
 @dataclass
@@ -88,8 +88,9 @@ class Resolver:
         # words no slot explains: said back, never dropped (a measure's own words only say again
         # which measure is meant: 'registered' patients, the IMD 'score')
         own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
+        starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
         left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])
-                and lemma(t[i]) not in own]
+                and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
@@ -181,6 +182,13 @@ class Resolver:
     def _with_categories(self, concepts, cat_opts, carried):
         """(concept, filters) for category values named, or why they cannot be applied."""
         cat = self.catalog
+        if concepts:
+            own = self.topics.own_words(concepts[0])
+            cat_opts = [(ref, opts) for ref, opts in cat_opts
+                        if not ({lemma(w) for w in ref.hit.words} <= own and not any(
+                            ds in {r.dataset for r in cat.concepts.get(concepts[0], [])} for ds, _, _ in opts))]
+            if not cat_opts:
+                return concepts[0], []
         datasets_of = {c: {r.dataset for r in cat.concepts.get(c, [])} for c in concepts}
         candidates = concepts or ([carried.measure] if carried and carried.measure else [])
         # category measures (rural / urban): the value names the measure itself
@@ -244,6 +252,9 @@ class Resolver:
         cat = self.catalog
         if len(spans) == 1:
             return spans[0][1].best
+        whole = self._named_by_all(spans)
+        if whole is not None:
+            return whole
         best = None
         for s, h in sorted(spans, key=lambda x: -x[1].concepts[0][1]):
             c = h.best
@@ -271,6 +282,20 @@ class Resolver:
             else:
                 f.__dict__.setdefault("left_parts", []).append(f.words(s))
         return best
+
+    def _named_by_all(self, spans) -> str | None:
+        # every phrase's words are the words of one measure ('mortality' in 'the health index'):
+        # that measure, the most specific reading of them together
+        words = [{lemma(w) for w in h.words if w not in self.fillers and w not in self.generic} for _, h in spans]
+        words = [ws for ws in words if ws]
+        if len(words) < 2:
+            return None
+        cands = {c for _, h in spans for c, _ in h.concepts}
+        fits = [c for c in self.catalog.concepts if all(ws <= self.topics.own_words(c) for ws in words)]
+        named = [c for c in fits if c in cands]
+        if len(named) == 1 or (not named and len(fits) == 1):
+            return (named or fits)[0]
+        return None
 
     @staticmethod
     def _joined(f: Frame, s, others) -> bool:
@@ -476,7 +501,8 @@ class Resolver:
                state: dict) -> Planned:
         cat, gaz = self.catalog, self.gaz
         places = [gaz.get(k) for k in keys]
-        excluded = [p.found.candidates[0].key for p in f.places if p.excluded and not p.found.ambiguous]
+        excluded = [p.found.candidates[0].key for p in f.places if p.excluded and not p.found.ambiguous
+                    and self._overlaps(p.found.candidates[0], places)]
         if choice.concept == "profile" or (f.cues.get("summary") is not None and not f.names_topic):
             if not places:
                 return self._which_place(text, state, "Which area would you like a summary of?")
@@ -484,6 +510,17 @@ class Resolver:
             return self._done(plan, f, state, choice, f"Understood: an overview of {places[0].display} "
                                                         "(the latest figures the commons holds for it).")
         concept = choice.concept
+        whole = None
+        if choice.share and concept in cat.concepts and not any(
+                self._total_of(r) for r in cat.concepts[concept]) and len(places) >= 2:
+            # 'what share of the city region's crime was in Knowsley': a place's part of a larger one
+            whole = self._whole(f, places)
+            if whole is not None:
+                places = [p for p in places if p.key != whole.key]
+                choice = replace(choice, share=False)
+        if not places and f.levels and not f.cues.get("summary"):
+            # 'the six councils', 'each ward': the rows of the city region
+            places = [gaz.region()]
         intent, over, order, limit = self._intent(f, choice, places, carried)
         if excluded and intent not in ("ranking",):
             left = ", ".join(p.found.candidates[0].display for p in f.places if p.excluded and not p.found.ambiguous)
@@ -493,6 +530,13 @@ class Resolver:
                                  "unexplained", f"{self._say_measure(concept, choice.filters)} leaving out {left}")
         if intent == "count":
             return self._count(f, choice, places, state, text)
+        fmt = cat.concepts[concept][0].measure.format if concept in cat.concepts else None
+        if fmt == "category" and intent in ("ranking", "breakdown", "comparison", "trend"):
+            label = cat.label(concept).lower()
+            return self._no_data(state, f"{cat.label(concept)} is a class each neighbourhood has, not a number to "
+                                        f"{'rank' if intent == 'ranking' else 'split'}. I can count the neighbourhoods "
+                                        "in one class: for example 'how many neighbourhoods in St Helens are rural?'.",
+                                 "unexplained", f"{label}, as a {intent}")
         when = self._when(f, carried)
         if intent in ("ranking", "breakdown"):
             scope = places[0] if places else gaz.region()
@@ -528,7 +572,6 @@ class Resolver:
             if isinstance(got, str):
                 return self._no_data(state, got, "unexplained", self._say_measure(concept, filters))
             rate, rate_note = got
-        whole = None
         if share and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent == "value":
             whole = self._whole(f, places)
             if whole is None:
@@ -548,6 +591,9 @@ class Resolver:
             return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
                                  "invalid", self._say_measure(concept, filters))
         notes = [n for n in (choice.note, note, rate_note) if n]
+        if f.__dict__.get("dropped"):
+            title, gone = f.__dict__["dropped"]
+            notes.append(f"{title} has no figure for {', '.join(gone)}, so it is not in the comparison.")
         if getattr(f, "left_parts", None):
             notes.append(f"Your question also asked about {', '.join(repr(w) for w in f.left_parts)}; "
                          "this answers the first part only: ask for the rest separately.")
@@ -785,6 +831,12 @@ class Resolver:
                     continue
             else:
                 missing = [p for p in places if not cat.supports(ref, p)]
+                if missing and intent == "comparison" and len(missing) < len(places) and \
+                        all(p.level == "country" for p in missing):
+                    # 'compared with England' where the dataset has no England row: the rest, said so
+                    f.__dict__["dropped"] = (sheet.title, [p.display for p in missing])
+                    places[:] = [p for p in places if p not in missing]
+                    missing = []
                 if missing:
                     why.append(f"{sheet.title} has no figure for {missing[0].display}")
                     continue
@@ -803,8 +855,11 @@ class Resolver:
                 why.append(self._period_why(sheet, when, got))
                 continue
             values = got.values if sheet.time.column else ()
-            native = all(p.level == sheet.geography.level or p.level == "country" for p in places) and \
-                (not isinstance(over, Areas) or over.level == sheet.geography.level)
+            if listing and isinstance(over, Areas):
+                native = over.level == sheet.geography.level          # rows the dataset publishes as such
+            else:
+                native = all(p.level == sheet.geography.level or p.level == "country" for p in places) and \
+                    (not isinstance(over, Areas) or over.level == sheet.geography.level)
             latest = (values[-1] if values else (held[-1] if held else ""))[:4]
             key = (len(values) if intent == "trend" else 0, latest, native,
                    sheet.geography.level == ("lad" if native else "lsoa"))
@@ -941,6 +996,13 @@ class Resolver:
             if self._inside(b, a):
                 return a
         return None
+
+    def _overlaps(self, other: Place, places: list[Place]) -> bool:
+        """Does leaving ``other`` out change a figure for ``places``? ('not Sefton council' of
+        Sefton Park ward in Liverpool does not: it only says which place was meant)."""
+        if not places:
+            return True
+        return any(o.key == other.key or self._inside(other, o) or self._inside(o, other) for o in places)
 
     def _inside(self, a: Place, b: Place) -> bool:
         p = self.gaz.parent(a)

@@ -16,6 +16,12 @@ from kernel.text import normalise
 from retrieval.catalog import Catalog
 
 
+# Words that only say what kind of figure a measure is ('the mental health score', 'the rank').
+FORMAT_WORDS = {"score": frozenset({"score", "index", "value"}), "rank": frozenset({"rank", "position", "place"}),
+                "decile": frozenset({"decile", "band"}), "rate": frozenset({"rate", "level"}),
+                "percent": frozenset({"percentage", "percent", "rate", "level"}), "ratio": frozenset({"ratio", "rate"})}
+
+
 def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -201,7 +207,14 @@ class Topics:
                     texts += [g.label, *g.synonyms]
             for t in texts:
                 roots |= {lemma(w) for w in normalise(t).split() if w not in self.stop and not w.isdigit()}
+            roots |= FORMAT_WORDS.get(m.format, frozenset())
+            if m.rollup in ("weighted_mean", "mean"):
+                roots |= {"average", "mean"}         # a council's figure is the average of its areas'
         return frozenset(roots)
+
+    def is_category_measure(self, dataset: str, column: str) -> bool:
+        sheet = self.catalog.sheets.get(dataset)
+        return sheet is not None and any(m.column == column and m.format == "category" for m in sheet.measures)
 
     def sources(self, toks: list[str]) -> list[tuple[int, int, frozenset[str]]]:
         st = [stem(t) for t in toks]

@@ -432,7 +432,8 @@ class Pipeline:
     def _answer_for(self, planned: Planned, question: Question, record: dict,
                     review: tuple[str, str] | None = None) -> GuardedAnswer:
         if planned.kind == "info":
-            return GuardedAnswer(status="answered", answer=planned.message)
+            # about the assistant itself: words, no figures (so not an "answered" figure)
+            return GuardedAnswer(status="no_data", answer=planned.message)
         if planned.kind == "clarify":
             return GuardedAnswer(status="clarify", answer=planned.message, options=planned.options)
         if planned.kind == "no_data":

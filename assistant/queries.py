@@ -214,7 +214,7 @@ def _with_rate(plan: Plan, q: Query, catalog: Catalog) -> Query:
                               s.period_label, False, None, (), s.category) for s in q.specs)
     spec = next((x for x in q.measure.rates if x.denominator == r.denominator), None)
     label = f"{q.measure.label} per {r.per:,} {spec.label if spec else den.label.lower()}"
-    rated = q.measure.model_copy(update={"label": label, "format": "rate", "decimals": 1, "unit": f"per {r.per:,}",
+    rated = q.measure.model_copy(update={"label": label, "format": "rate", "decimals": 2, "unit": f"per {r.per:,}",
                                          "direction": q.measure.direction})
     specs = tuple(replace(s, order=None, limit=None) for s in q.specs)
     return replace(q, measure=rated, specs=specs, per=r.per, rate_sheet=den_sheet, rate_specs=den_specs)

@@ -94,6 +94,15 @@ class OperatorDetector:
     def detect(self, q: Prepared) -> list[Span]:
         t = q.tokens
         out: list[Span] = []
+        for i, w in enumerate(t):
+            if w in ("leaving", "leave", "taking", "take", "stripping", "strip", "knocking", "knock", "cutting", "cut"):
+                for j in range(i + 2, min(len(t), i + 9)):
+                    if t[j] in ("out", "off") and t[j - 1] not in ("leave", "leaving", "take", "taking"):
+                        tail = j + 1
+                        if t[tail:tail + 2] == ["of", "it"] or t[tail:tail + 2] == ["of", "that"]:
+                            tail += 2
+                        out.append(Span("exclude", i, i + 1, Op("exclude"), extra=frozenset(range(j, tail))))
+                        break
         for a, b, p in self.exclude.find(t):
             if p == ("without",) and b < len(t) and t[b] in ("a", "an"):      # 'households without a mortgage'
                 continue
@@ -156,8 +165,10 @@ class OperatorDetector:
         pats = [
             (r"\b(?:in )?(?:the )?decile (\d+)\b", lambda m: ("=", int(m.group(1)))),
             (r"\b(?:in )?(?:the )?(\d+)(?:st|nd|rd|th)? decile\b", lambda m: ("=", int(m.group(1)))),
-            (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (\d+) ?(?:percent|pc)?", lambda m: self._pct(m.group(1), m.group(2))),
-            (r"\b(?:in )?(?:the )?(\d+) ?(?:percent|pc)? (most|least)(?: [a-z]+)? deprived", lambda m: self._pct(m.group(2), m.group(1))),
+            (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (\d+) ?(?:percent|pc)\b", lambda m: self._pct(m.group(1), m.group(2))),
+            (r"\b(?:in )?(?:the )?(\d+) ?(?:percent|pc) (most|least)(?: [a-z]+)? deprived", lambda m: self._pct(m.group(2), m.group(1))),
+            (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (fifth|tenth)\b",
+             lambda m: self._pct(m.group(1), {"fifth": "20", "tenth": "10"}[m.group(2)])),
             (r"\b(?:in )?(?:the )?(most|least) deprived decile\b", lambda m: ("=", 1 if m.group(1) == "most" else 10)),
             (r"\b(?:in )?(?:the )?(top|bottom) decile\b", lambda m: ("=", 1 if m.group(1) == "top" else 10)),
         ]
@@ -182,9 +193,11 @@ class AgeDetector:
     PATTERNS = [
         (r"\b(?:aged |age |ages )?(?:under|below|younger than|less than) (\d+)s?\b", lambda a: Age(0, a - 1)),
         (r"\b(?:aged )?(\d+) (?:and|or) (?:under|younger|below)\b", lambda a: Age(0, a)),
-        (r"\b(?:aged |age |ages )?(?:over|above|older than|more than) (\d+)s?\b", lambda a: Age(a + 1, None)),
+        (r"\b(?:aged |age |ages )?(?:over|above|older than|more than) (\d+)s\b", lambda a: Age(a, None)),   # 'over 65s'
+        (r"\b(?:aged |age |ages )?(?:over|above|older than|more than) (\d+)\b(?!s)", lambda a: Age(a + 1, None)),
         (r"\b(?:aged )?(\d+) (?:and|or) (?:over|older|above)\b", lambda a: Age(a, None)),
-        (r"\b(?:aged )?(\d+) plus\b", lambda a: Age(a, None)),
+        (r"\b(?:aged )?(\d+) plus\b(?! (?:bedrooms?|rooms?|cars?|vans?|children|people|persons|homes|houses))",
+         lambda a: Age(a, None)),
     ]
     RANGE = r"\b(?:aged |age |ages |between )?(\d+) (?:to|and|through) (\d+)(?: year olds?| years? old| years)?\b"
 
@@ -257,11 +270,15 @@ class TopicDetector:
         for a, b, hit in self.topics.measures(t):
             out.append(Span("measure", a, b, hit, score=hit.concepts[0][1]))
         for a, b, hit in self.topics.categories(t):
-            out.append(Span("category", a, b, hit, score=1.0 + 0.5 * (b - a)))
+            # a class of a category measure ('urban conurbation') is that class, not the measure
+            own = any(self.topics.is_category_measure(ds, col) for ds, col, _ in hit.options)
+            out.append(Span("category", a, b, hit, score=1.0 + 0.5 * (b - a) + (3.0 if own else 0.0)))
         for a, b, hit in self.topics.group_names(t):
             out.append(Span("table", a, b, hit, score=0.9 * (b - a)))
         for a, b, hit in self.topics.dimension_names(t):
             out.append(Span("dimension", a, b, hit, score=0.9 * (b - a)))
+        for a, b, hit in self.topics.sources(t):
+            out.append(Span("source", a, b, hit, score=0.8 * (b - a)))
         return out
 
 
@@ -270,6 +287,8 @@ class IntentDetector:
         i = words.intents
         self.kinds = [("summary", Phrases(i.summary)), ("trend", Phrases(i.trend)), ("compare", Phrases(i.compare)),
                       ("breakdown", Phrases(("breakdown", "break down", "broken down", "split", "distribution",
+                                             "break that down", "break it down", "break this down", "split that",
+                                             "split it", "split this", "break those down", "break them down",
                                              "composition", "makeup", "make up", "mix", "profile of"))),
                       ("count", Phrases(i.count)), ("which", Phrases(("which", "where", "what", "whats")))]
         self.desc = Phrases(i.rank_desc)
@@ -279,6 +298,8 @@ class IntentDetector:
         self.common = Phrases(i.common)
         self.uncommon = Phrases(i.uncommon)
         self.numbers = dict(words.numbers)
+        self.row_words = frozenset(w for ws in words.levels.values() for p in ws for w in p.split()) | frozenset(
+            ("types", "categories", "kinds", "places", "areas"))
 
     def detect(self, q: Prepared) -> list[Span]:
         t = q.tokens
@@ -291,14 +312,17 @@ class IntentDetector:
         for a, b, p in self.uncommon.find(t):
             out.append(Span("common", a, b, Cue("asc", " ".join(p)), score=2.0))
         for a, b, p in self.desc.find(t):
-            out.append(Span("order", a, b, Cue("desc", " ".join(p))))
+            out.append(Span("order", a, b, Cue("worst" if p == ("worst",) else "desc", " ".join(p))))
         for a, b, p in self.asc.find(t):
-            out.append(Span("order", a, b, Cue("asc", " ".join(p))))
+            out.append(Span("order", a, b, Cue("best" if p == ("best",) else "asc", " ".join(p))))
         for a, b, p in self.rank.find(t):
             kind = "asc" if "lowest" in p else "desc" if "highest" in p else "rank"
             out.append(Span("intent", a, b, Cue("rank", " ".join(p)), score=1.0) if kind == "rank" else
                        Span("order", a, b, Cue(kind, " ".join(p)), score=1.5))
         for i, w in enumerate(t[:-1]):
+            if w.isdigit() and 0 < int(w) <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") \
+                    and t[i + 1] in self.row_words:
+                out.append(Span("top_n", i, i + 1, (int(w), None), score=1.5))
             if w in ("top", "bottom", "first", "best", "worst", "highest", "lowest", "most", "least", "largest",
                      "smallest", "biggest", "fewest"):
                 nxt = t[i + 1]
@@ -373,8 +397,17 @@ class MetaDetector:
     def __init__(self, words: Words):
         self.phrases = Phrases(words.meta.phrases)
 
+    SOFT = frozenset(("actually", "really", "exactly", "even", "just", "please", "then", "so", "btw", "anyway"))
+
     def detect(self, q: Prepared) -> list[Span]:
-        return [Span("meta", a, b, " ".join(p)) for a, b, p in self.phrases.find(q.tokens)]
+        # 'how do you actually work?': the phrase with softening words between its words
+        keep = [i for i, w in enumerate(q.tokens) if w not in self.SOFT]
+        toks = [q.tokens[i] for i in keep]
+        out = []
+        for a, b, p in self.phrases.find(toks):
+            start, end = keep[a], keep[b - 1] + 1
+            out.append(Span("meta", start, end, " ".join(p)))
+        return out
 
 
 class NotHeldDetector:
@@ -438,6 +471,10 @@ class ContextDetector:
                     cue = None if (nxt in ("a", "an") and i + 2 < hi and t[i + 2] in self.figure_forms) else ("for",)
                 if not cue and t[i] == "to" and nxt in self.purpose_verbs:
                     cue = ("to",)
+                if not cue and t[i] in ("im", "were", "i", "we") and i == lo:
+                    k = i + 1 + (1 if nxt in ("am", "are", "m", "re") else 0)
+                    if k < hi and t[k].endswith("ing") and len(t[k]) > 4:
+                        cue = tuple(t[i:k + 1])
                 if cue:
                     end = hi
                     for j in range(i + len(cue), hi):

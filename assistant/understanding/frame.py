@@ -61,6 +61,7 @@ class Frame:
     loose_negations: list[Span] = field(default_factory=list)
     excluders: list[Span] = field(default_factory=list)     # exclusion words that govern nothing
     not_held: list[Span] = field(default_factory=list)
+    sources: list[tuple[Span, frozenset]] = field(default_factory=list)   # datasets named ('the census')
     meta: Span | None = None
     followup: bool = False
     context_ranges: list[tuple[int, int]] = field(default_factory=list)
@@ -91,6 +92,9 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
         target = _next_governed(reading, s, ("category", "place", "table", "measure", "age"))
         if target is not None:
             excl_targets.add(id(target))
+            # 'minus shoplifting and bike theft': the exclusion governs the whole list
+            for more in _listed_after(reading, target):
+                excl_targets.add(id(more))
         else:
             f.excluders.append(s)
     for s in reading.of("negate"):
@@ -136,6 +140,8 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
             f.limit = n
             if order in ("desc", "asc") and f.order is None:
                 f.order, f.order_word = order, f.words(s).split()[0]
+            elif order is None:
+                pass
             elif order in ("best", "worst") and f.order is None:
                 f.order, f.order_word = order, order
         elif s.slot == "common":
@@ -156,6 +162,8 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
                 f.difference = (s, v.detail)
         elif s.slot == "condition":
             f.condition = (s, v, id(s) in neg_targets)
+        elif s.slot == "source":
+            f.sources.append((s, v))
         elif s.slot == "not_held":
             f.not_held.append(s)
         elif s.slot == "meta":
@@ -163,6 +171,22 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
         elif s.slot == "followup":
             f.followup = True
     return f
+
+
+def _listed_after(reading: Reading, first: Span) -> list[Span]:
+    """Spans of the same slot joined to ``first`` by 'and', 'or' or a comma."""
+    t = reading.q.tokens
+    out, cur = [], first
+    for s in sorted(reading.spans, key=lambda x: x.start):
+        if s.start < cur.end or s.slot != first.slot:
+            continue
+        between = t[cur.end:s.start]
+        if 0 < len(between) <= 2 and all(w in ("and", "or", "nor", "the", "also") for w in between):
+            out.append(s)
+            cur = s
+        else:
+            break
+    return out
 
 
 def _next_governed(reading: Reading, op: Span, slots: tuple[str, ...], gap: int = 3) -> Span | None:

@@ -19,7 +19,7 @@ from assistant.understanding import detectors as d
 from assistant.understanding.docs import DocsRouter
 from assistant.understanding.frame import Carried, build
 from assistant.understanding.outcome import Planned
-from assistant.understanding.reading import choose
+from assistant.understanding.reading import choose, clause_context
 from assistant.understanding.resolve import Resolver
 from assistant.understanding.spans import Prepared, Span
 from assistant.understanding.topics import Topics
@@ -86,7 +86,7 @@ class Understanding:
         q = self.prepare(text)
         candidates = self.spans(q)
         context = [(s.start, s.end) for s in candidates if s.slot == "context"]
-        reading = choose(q, candidates)
+        reading = clause_context(choose(q, candidates))
         return q, reading, build(reading, context)
 
     # -- planning -------------------------------------------------------------------------
@@ -108,7 +108,7 @@ class Understanding:
             if sum(b - a for a, b in context) < len(t) else t
         form = self.docs.form(asked)
         cue = self.docs.is_cue(asked)
-        reading = choose(q, candidates)
+        reading = clause_context(choose(q, candidates))
         frame = build(reading, context)
         if frame.meta and not frame.names_topic and not frame.places and not frame.periods and \
                 not self.docs.named_datasets(t) and not (form and form.kind in ("define", "contact", "source", "publish")):

@@ -69,7 +69,8 @@ def choose(q: Prepared, candidates: list[Span]) -> Reading:
     taken: set[int] = set()
     chosen: list[Span] = []
     content = [s for s in candidates if s.slot not in GAP_SLOTS]
-    content.sort(key=lambda s: (-len(s.positions), s.tier, -s.score, s.start))
+    # exclusion words first ('other than' is never part of a measure's name), then longest first
+    content.sort(key=lambda s: (s.slot != "exclude", -len(s.positions), s.tier, -s.score, s.start))
     for s in content:
         if s.positions & taken:
             continue
@@ -103,3 +104,39 @@ def _runs(pos: list[int]) -> list[list[int]]:
         else:
             out.append([p])
     return out
+
+
+# Spans that carry what a question asks; a clause with none of them is not part of the request.
+STRONG = frozenset(("measure", "category", "table", "dimension", "source", "place", "foreign_place", "unknown_place",
+                    "near_me", "period", "age", "per", "share", "difference", "exclude", "condition", "not_held",
+                    "top_n", "order", "common", "grouping", "meta", "negate"))
+ASIDE_STARTS = frozenset("""i im ive id we were weve my our thanks thank cheers ta it its this because cos as so just
+if please hope sorry hopefully ideally""".split())
+
+
+def clause_context(reading: Reading) -> Reading:
+    """Clauses before the request that ask nothing ('Councillor here, prepping for a surgery -')
+    and asides after it ('..., I know it's old data') are context: they account for their words,
+    and no slot inside them (a 'ward' in 'ward surgery') shapes the plan."""
+    q = reading.q
+    clauses = q.clauses
+    if len(clauses) < 2:
+        return reading
+    strong = [any(s.slot in STRONG and s.positions & set(range(a, b)) for s in reading.spans) for a, b in clauses]
+    if not any(strong):
+        return reading
+    first = strong.index(True)
+    last = len(strong) - 1 - strong[::-1].index(True)
+    aside = [k for k in range(len(clauses)) if not strong[k] and (
+        k < first or (k > last and q.tokens[clauses[k][0]] in ASIDE_STARTS))]
+    if not aside:
+        return reading
+    drop = set()
+    for k in aside:
+        drop |= set(range(*clauses[k]))
+    spans = [s for s in reading.spans if not (s.positions <= drop)]
+    for k in aside:
+        a, b = clauses[k]
+        spans.append(Span("context", a, b, " ".join(q.tokens[a:b])))
+    uncovered = [i for i in reading.uncovered if i not in drop]
+    return Reading(q, sorted(spans, key=lambda s: (s.start, s.end)), uncovered)

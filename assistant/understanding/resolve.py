@@ -19,7 +19,7 @@ from assistant.understanding.detectors import Condition as DecileCondition
 from assistant.understanding.frame import Carried, Frame, PlaceRef, when_from_state, when_to_state
 from assistant.understanding.outcome import Planned
 from assistant.understanding.time import When, resolve as resolve_when
-from assistant.understanding.topics import MeasureHit, Topics, stem
+from assistant.understanding.topics import MeasureHit, Topics, lemma, stem
 from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
@@ -39,7 +39,7 @@ COVERS = ("The commons covers the six councils of the Liverpool City Region (Hal
 # Leftover words that never change which figure is meant ('is crime bad in Everton').
 HARMLESS = frozenset("""bad good safe unsafe high low big small large busy quiet better worse nice rough posh
 recorded official officially estimate estimates estimated published actual real exact precise overall whole total
-currently nowadays reported latest figure""".split())
+currently nowadays reported latest figure much single live lives living lived according""".split())
 
 
 @dataclass
@@ -85,8 +85,12 @@ class Resolver:
             choice = self._measure(f, carried if follow else None, text, state)
         if isinstance(choice, Planned):
             return choice
-        # words no slot explains: said back, never dropped
-        left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])]
+        # words no slot explains: said back, never dropped (a measure's own words only say again
+        # which measure is meant: 'registered' patients, the IMD 'score')
+        own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
+        starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
+        left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])
+                and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
@@ -118,7 +122,9 @@ class Resolver:
         elif concepts:
             concept = self._combine(f, spans)
             if isinstance(concept, Planned):
-                return concept
+                return replace(concept, state=state)
+        elif f.dimensions and not f.tables and carried is None:
+            concept = self._dimension_count(f)
         elif f.tables:
             span, hit = f.tables[0]
             return Choice(hit.options[0][2], [], share, table=(hit.options[0][0], hit.options[0][1]))
@@ -130,6 +136,11 @@ class Resolver:
             concept = None
         used: set[int] = set()
         # ages: the part of an age table the ages name
+        if any(self._excluded_age(f, s) for s, _ in f.ages):
+            words = ", ".join(f.words(s) for s, _ in f.ages)
+            return self._no_data(state, f"I can't leave '{words}' out of the figure: ask for the age bands you want "
+                                        "instead (for example 'children aged 0-15' or 'working-age residents').",
+                                 "unexplained", f"{self._topic_words(f)} leaving out {words}")
         if f.ages and concept is not None:
             aged = self._ages(concept, f)
             if isinstance(aged, str):
@@ -138,6 +149,9 @@ class Resolver:
             filters += age_filters
         elif f.ages and concept is None:
             concept = self._ages_alone(f)
+            if concept is None:
+                span, age = f.ages[0]
+                return self._no_data(state, self._ages_held(f.words(span)), "unexplained", f"people {f.words(span)}")
         # words the measure does not explain, named by the embedding search ('skint', 'hard up')
         uncovered = [i for i in f.reading.uncovered if not self._harmless(t[i]) and not t[i].isdigit()]
         generic = concept is not None and self._generic(spans, concept)
@@ -168,6 +182,13 @@ class Resolver:
     def _with_categories(self, concepts, cat_opts, carried):
         """(concept, filters) for category values named, or why they cannot be applied."""
         cat = self.catalog
+        if concepts:
+            own = self.topics.own_words(concepts[0])
+            cat_opts = [(ref, opts) for ref, opts in cat_opts
+                        if not ({lemma(w) for w in ref.hit.words} <= own and not any(
+                            ds in {r.dataset for r in cat.concepts.get(concepts[0], [])} for ds, _, _ in opts))]
+            if not cat_opts:
+                return concepts[0], []
         datasets_of = {c: {r.dataset for r in cat.concepts.get(c, [])} for c in concepts}
         candidates = concepts or ([carried.measure] if carried and carried.measure else [])
         # category measures (rural / urban): the value names the measure itself
@@ -199,12 +220,30 @@ class Resolver:
             merged: dict[tuple[str, str, bool], list[str]] = {}
             for ds, col, vals, excl in filters:
                 merged.setdefault((ds, col, excl), []).extend(vals)
+            cols = [(ds, col) for ds, col, _ in merged]
+            if len(cols) != len(set(cols)):
+                # values kept and left out of one column at once
+                kept = [v for (ds, col, e), vs in merged.items() if not e for v in vs]
+                dropped = [v for (ds, col, e), vs in merged.items() if e for v in vs]
+                return (f"I can't both keep {', '.join(kept)} and leave out {', '.join(dropped)} of one figure; "
+                        "ask for the categories to keep, or for the ones to leave out")
             return concept, [(ds, col, tuple(dict.fromkeys(v)), e) for (ds, col, e), v in merged.items()]
         names = ", ".join(f"'{' '.join(ref.hit.words)}'" for ref, _ in cat_opts)
         what = cat.label(concepts[0]).lower() if concepts else "that figure"
         held = sorted({f"{cat.sheets[ds].title}" for _, opts in cat_opts for ds, _, _ in opts})
         return (f"I can't apply {names} to {what}: the commons holds that category only in {', '.join(held)}, "
                 f"so I haven't guessed.")
+
+    def _dimension_count(self, f: Frame) -> str | None:
+        # 'which crime type was most common': the count measure of the dataset the dimension is in
+        for span, hit in f.dimensions:
+            for ds, col in hit.options:
+                sheet = self.catalog.sheets[ds]
+                m = next((m for m in sorted(sheet.measures, key=lambda m: m.summary or 99)
+                          if m.rollup in ("sum", "count") and m.format == "count"), None)
+                if m is not None and m.id in self.catalog.concepts:
+                    return m.id
+        return None
 
     def _combine(self, f: Frame, spans) -> str | Planned:
         """One measure from several measure phrases: a table's part over its total ('households
@@ -213,6 +252,9 @@ class Resolver:
         cat = self.catalog
         if len(spans) == 1:
             return spans[0][1].best
+        whole = self._named_by_all(spans)
+        if whole is not None:
+            return whole
         best = None
         for s, h in sorted(spans, key=lambda x: -x[1].concepts[0][1]):
             c = h.best
@@ -231,9 +273,43 @@ class Resolver:
                 best = c
             elif self._related(best, c):
                 continue
+            elif not self._joined(f, s, [x for x, h in spans if h.best == best]):
+                # 'female GPs', 'income deprivation among older people': one measure said of another
+                what = self.catalog.label(best).lower()
+                return self._no_data({}, (
+                    f"I can't apply '{f.words(s)}' to {what}: the commons holds no {what} figures split that way, "
+                    "so I haven't given a figure for a different question."), "unexplained", f"{what}, {f.words(s)}")
             else:
                 f.__dict__.setdefault("left_parts", []).append(f.words(s))
         return best
+
+    def _named_by_all(self, spans) -> str | None:
+        # every phrase's words are the words of one measure ('mortality' in 'the health index'):
+        # that measure, the most specific reading of them together
+        words = [{lemma(w) for w in h.words if w not in self.fillers and w not in self.generic} for _, h in spans]
+        words = [ws for ws in words if ws]
+        if len(words) < 2:
+            return None
+        cands = {c for _, h in spans for c, _ in h.concepts}
+        fits = [c for c in self.catalog.concepts if all(ws <= self.topics.own_words(c) for ws in words)]
+        named = [c for c in fits if c in cands]
+        if len(named) == 1 or (not named and len(fits) == 1):
+            return (named or fits)[0]
+        return None
+
+    @staticmethod
+    def _joined(f: Frame, s, others) -> bool:
+        # two measure phrases asked as two parts ('population and households', 'rank, and decile')
+        t = f.reading.q.tokens
+        starts = {a for a, _ in f.reading.q.clauses[1:]}
+        for o in others:
+            a, b = (o, s) if o.end <= s.start else (s, o)
+            between = t[a.end:b.start]
+            if any(w in ("and", "also", "plus") for w in between):
+                return True
+            if any(a.end <= x <= b.start for x in starts):
+                return True
+        return False
 
     def _member_of(self, member: str, total: str) -> bool:
         for ref in self.catalog.concepts.get(member, []):
@@ -290,6 +366,18 @@ class Resolver:
             return out if out and covered_lo == age.lo else []
         return out
 
+    @staticmethod
+    def _excluded_age(f: Frame, span) -> bool:
+        r = f.reading
+        return any(x.slot in ("exclude", "negate") and 0 <= span.start - x.end <= 2 for x in r.spans)
+
+    def _ages_held(self, words: str) -> str:
+        bands = sorted({r.measure.ages for refs in self.catalog.concepts.values() for r in refs if r.measure.ages},
+                       key=lambda a: (a[0], a[1] or 999))
+        held = ", ".join(f"{a}-{b}" if b is not None else f"{a} and over" for a, b in bands)
+        return (f"I can't apply '{words}': the commons holds people by age only in the bands {held}, and '{words}' "
+                "is not one of them, so I haven't given a figure for another age group.")
+
     def _ages_alone(self, f: Frame) -> str | None:
         span, age = f.ages[0]
         for concept, refs in self.catalog.concepts.items():
@@ -302,7 +390,8 @@ class Resolver:
         base = re.sub(r"_(score|rank|decile)$", "", concept)
         known = self.catalog.concepts
         st = {stem(w) for w in t}
-        ranking = bool(f.order or f.limit or f.cues.get("rank"))
+        # 'where does Sefton rank': the rank of one place; 'rank the wards': a ranking
+        ranking = bool(f.order or f.limit or (f.cues.get("rank") and (f.levels or f.grouping)))
         if f.condition is not None and f"{base}_decile" in known:
             return f"{base}_decile"
         if concept.endswith("_rank") and ranking and f"{base}_score" in known:
@@ -342,7 +431,7 @@ class Resolver:
         quoted = "', '".join(dict.fromkeys(w.strip() for w in words if w.strip()))
         why = self._why_not(quoted, choice)
         reason = "unknown_word" if not f.names_topic else "unexplained"
-        return Planned("no_data", message=f"{understood}, but I can't apply '{quoted}'{why}, so I haven't given a "
+        return Planned("no_data", message=f"I can't apply '{quoted}'{why}, so I haven't given a "
                                           "figure for a different question. Ask again without it, or name what it "
                                           "should mean.",
                        state=state, reason=reason, understood=f"{understood}; not applied: '{quoted}'.")
@@ -412,7 +501,8 @@ class Resolver:
                state: dict) -> Planned:
         cat, gaz = self.catalog, self.gaz
         places = [gaz.get(k) for k in keys]
-        excluded = [p.found.candidates[0].key for p in f.places if p.excluded and not p.found.ambiguous]
+        excluded = [p.found.candidates[0].key for p in f.places if p.excluded and not p.found.ambiguous
+                    and self._overlaps(p.found.candidates[0], places)]
         if choice.concept == "profile" or (f.cues.get("summary") is not None and not f.names_topic):
             if not places:
                 return self._which_place(text, state, "Which area would you like a summary of?")
@@ -420,9 +510,33 @@ class Resolver:
             return self._done(plan, f, state, choice, f"Understood: an overview of {places[0].display} "
                                                         "(the latest figures the commons holds for it).")
         concept = choice.concept
+        whole = None
+        if choice.share and concept in cat.concepts and not any(
+                self._total_of(r) for r in cat.concepts[concept]) and len(places) >= 2:
+            # 'what share of the city region's crime was in Knowsley': a place's part of a larger one
+            whole = self._whole(f, places)
+            if whole is not None:
+                places = [p for p in places if p.key != whole.key]
+                choice = replace(choice, share=False)
+        if not places and f.levels and not f.cues.get("summary"):
+            # 'the six councils', 'each ward': the rows of the city region
+            places = [gaz.region()]
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        if excluded and intent not in ("ranking",):
+            left = ", ".join(p.found.candidates[0].display for p in f.places if p.excluded and not p.found.ambiguous)
+            return self._no_data(state, f"I can't leave {left} out of a single figure: the commons gives figures for "
+                                        "whole areas. Ask for the area's wards or neighbourhoods (for example 'crime "
+                                        "in each ward of ...') and I'll list them, or ask about a smaller area directly.",
+                                 "unexplained", f"{self._say_measure(concept, choice.filters)} leaving out {left}")
         if intent == "count":
             return self._count(f, choice, places, state, text)
+        fmt = cat.concepts[concept][0].measure.format if concept in cat.concepts else None
+        if fmt == "category" and intent in ("ranking", "breakdown", "comparison", "trend"):
+            label = cat.label(concept).lower()
+            return self._no_data(state, f"{cat.label(concept)} is a class each neighbourhood has, not a number to "
+                                        f"{'rank' if intent == 'ranking' else 'split'}. I can count the neighbourhoods "
+                                        "in one class: for example 'how many neighbourhoods in St Helens are rural?'.",
+                                 "unexplained", f"{label}, as a {intent}")
         when = self._when(f, carried)
         if intent in ("ranking", "breakdown"):
             scope = places[0] if places else gaz.region()
@@ -458,7 +572,6 @@ class Resolver:
             if isinstance(got, str):
                 return self._no_data(state, got, "unexplained", self._say_measure(concept, filters))
             rate, rate_note = got
-        whole = None
         if share and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent == "value":
             whole = self._whole(f, places)
             if whole is None:
@@ -478,6 +591,9 @@ class Resolver:
             return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
                                  "invalid", self._say_measure(concept, filters))
         notes = [n for n in (choice.note, note, rate_note) if n]
+        if f.__dict__.get("dropped"):
+            title, gone = f.__dict__["dropped"]
+            notes.append(f"{title} has no figure for {', '.join(gone)}, so it is not in the comparison.")
         if getattr(f, "left_parts", None):
             notes.append(f"Your question also asked about {', '.join(repr(w) for w in f.left_parts)}; "
                          "this answers the first part only: ask for the rest separately.")
@@ -495,6 +611,10 @@ class Resolver:
             over = self._over_from_grouping(f.grouping[1], choice, f)
         if over is None and choice.table is not None:
             over = Members(choice.table[1])
+        if over is None and f.dimensions:
+            over = self._named_dimension(choice.concept, f)
+        if over is None and f.tables:
+            over = self._named_table(choice.concept, f)
         if over is None and level is not None:
             over = Areas(level)
         counting = cues.get("count") is not None and (f.condition is not None or self._level_after_count(f) is not None)
@@ -506,9 +626,15 @@ class Resolver:
         if f.common is not None:
             cats = self._categories_of(choice.concept, f)
             if cats is not None:
-                return "ranking", cats, f.common, f.limit
-        ranked = f.order is not None or f.limit is not None or cues.get("rank") is not None
+                # 'which crime type was most common': the one; 'the most common types': all, in order
+                singular = cues.get("which") is not None and not any(
+                    f.words(s).endswith("s") for s, _ in f.dimensions)
+                return "ranking", cats, f.common, f.limit or (1 if singular else None)
         subject_n = len(places)
+        # 'where does Sefton rank': one place's rank (a rank measure), not a table of its wards
+        rank_of_one = cues.get("rank") is not None and subject_n == 1 and not f.levels and f.grouping is None \
+            and choice.concept.endswith("_rank")
+        ranked = (f.order is not None or f.limit is not None or cues.get("rank") is not None) and not rank_of_one
         if ranked and subject_n <= 1:
             order = self._order(f, choice.concept)
             limit = f.limit
@@ -527,7 +653,7 @@ class Resolver:
             return "trend", None, None, None
         if subject_n >= 2:
             return "comparison", None, None, None
-        if over is not None and (f.grouping is not None or choice.table is not None or
+        if over is not None and (f.grouping is not None or choice.table is not None or f.dimensions or f.tables or
                                  cues.get("breakdown") is not None or (level is not None and self._each(f))):
             return "breakdown", over, None, None
         if over is not None and isinstance(over, Areas) and places and \
@@ -568,6 +694,22 @@ class Resolver:
     def _says_type(self, f: Frame) -> bool:
         t = f.reading.q.tokens
         return bool(f.dimensions) or any(w in t for w in ("type", "types", "kind", "kinds", "category", "categories"))
+
+    def _named_table(self, concept: str, f: Frame):
+        # 'households by tenure', 'population by age': the table whose total is the measure
+        for s, hit in f.tables:
+            for ds, gid, total in hit.options:
+                if total == concept:
+                    return Members(gid)
+        return None
+
+    def _named_dimension(self, concept: str, f: Frame):
+        refs = self.catalog.concepts.get(concept, [])
+        for s, hit in f.dimensions:
+            for ds, col in hit.options:
+                if any(r.dataset == ds for r in refs):
+                    return Categories(col)
+        return None
 
     def _categories_of(self, concept: str, f: Frame):
         """The categories a 'most common ...' ranking is over: a dimension named, the measure's
@@ -656,6 +798,15 @@ class Resolver:
         """The dataset for the measure, places, rows and period; or why none holds them."""
         cat = self.catalog
         refs = cat.concepts.get(concept, [])
+        if f.sources:
+            named = frozenset.intersection(*(ds for _, ds in f.sources)) or frozenset.union(*(ds for _, ds in f.sources))
+            inside = [r for r in refs if r.dataset in named]
+            if not inside:
+                said = " and ".join(f"'{f.words(sp)}'" for sp, _ in f.sources)
+                held = "; ".join(dict.fromkeys(r.sheet.title for r in refs)) or "no dataset"
+                return (f"The commons holds {cat.label(concept).lower()} in {held}, not in the source you named "
+                        f"({said}), so I haven't given a figure from another source")
+            refs = inside
         best = None
         why: list[str] = []
         partial: list[tuple[MeasureRef, tuple[str, ...]]] = []
@@ -680,6 +831,12 @@ class Resolver:
                     continue
             else:
                 missing = [p for p in places if not cat.supports(ref, p)]
+                if missing and intent == "comparison" and len(missing) < len(places) and \
+                        all(p.level == "country" for p in missing):
+                    # 'compared with England' where the dataset has no England row: the rest, said so
+                    f.__dict__["dropped"] = (sheet.title, [p.display for p in missing])
+                    places[:] = [p for p in places if p not in missing]
+                    missing = []
                 if missing:
                     why.append(f"{sheet.title} has no figure for {missing[0].display}")
                     continue
@@ -698,8 +855,11 @@ class Resolver:
                 why.append(self._period_why(sheet, when, got))
                 continue
             values = got.values if sheet.time.column else ()
-            native = all(p.level == sheet.geography.level or p.level == "country" for p in places) and \
-                (not isinstance(over, Areas) or over.level == sheet.geography.level)
+            if listing and isinstance(over, Areas):
+                native = over.level == sheet.geography.level          # rows the dataset publishes as such
+            else:
+                native = all(p.level == sheet.geography.level or p.level == "country" for p in places) and \
+                    (not isinstance(over, Areas) or over.level == sheet.geography.level)
             latest = (values[-1] if values else (held[-1] if held else ""))[:4]
             key = (len(values) if intent == "trend" else 0, latest, native,
                    sheet.geography.level == ("lad" if native else "lsoa"))
@@ -837,6 +997,13 @@ class Resolver:
                 return a
         return None
 
+    def _overlaps(self, other: Place, places: list[Place]) -> bool:
+        """Does leaving ``other`` out change a figure for ``places``? ('not Sefton council' of
+        Sefton Park ward in Liverpool does not: it only says which place was meant)."""
+        if not places:
+            return True
+        return any(o.key == other.key or self._inside(other, o) or self._inside(o, other) for o in places)
+
     def _inside(self, a: Place, b: Place) -> bool:
         p = self.gaz.parent(a)
         while p is not None:
@@ -954,7 +1121,7 @@ class Resolver:
         if isinstance(plan, RankingPlan):
             over = plan.over
             rows = (f"{LEVEL_NAMES.get(over.level, over.level)}s" if isinstance(over, Areas)
-                    else "categories")
+                    else f"{self._rows_label(sheet, over)} categories")
             lim = f"top {plan.limit}" if plan.limit else "all"
             head = f"{lim} {rows} of {names[0]} by {what}, {'highest' if plan.order != 'asc' else 'lowest'} first"
             if plan.exclude_places:
@@ -962,7 +1129,7 @@ class Resolver:
         elif isinstance(plan, BreakdownPlan):
             over = plan.over
             by = (LEVEL_NAMES.get(over.level, over.level) if isinstance(over, Areas)
-                  else "category")
+                  else self._rows_label(sheet, over))
             head = f"{what} in {names[0]}, by {by}"
         elif isinstance(plan, CountPlan):
             from_cond = f"{'not ' if plan.condition.negate else ''}{plan.condition.op} {plan.condition.value}"
@@ -978,6 +1145,18 @@ class Resolver:
                 head += f", as a share of {whole.display}"
         period = self._period_words(plan, sheet, when)
         return f"Understood: {head}, {period}."
+
+    @staticmethod
+    def _rows_label(sheet, over) -> str:
+        if isinstance(over, Members):
+            g = next((g for g in sheet.groups if g.id == over.group), None)
+            return g.label.lower() if g else "category"
+        if isinstance(over, Categories):
+            d = next((d for d in sheet.dimensions if d.column == over.column), None)
+            if over.column == sheet.time.column:
+                return sheet.time.granularity
+            return d.label.lower() if d else over.column.replace("_", " ")
+        return "category"
 
     def _rate_label(self, plan) -> str:
         sheet = self.catalog.sheets[plan.dataset]

@@ -16,7 +16,7 @@ TIERS = {
     "period": 1, "per": 1, "share": 1, "difference": 1, "exclude": 1, "negate": 1, "condition": 1, "age": 1,
     "meta": 2, "near_me": 2, "not_held": 5,
     "place": 3, "foreign_place": 3, "unknown_place": 3,
-    "measure": 4, "category": 4, "table": 4, "dimension": 4,
+    "measure": 4, "category": 4, "table": 4, "dimension": 4, "source": 4,
     "intent": 5, "order": 5, "top_n": 5, "level": 5, "grouping": 5, "common": 5, "rate": 5,
     "followup": 6, "context": 6,
     "filler": 7,
@@ -52,22 +52,30 @@ class Prepared:
     tokens: list[str]
     original: str
     corrections: dict[int, str] = field(default_factory=dict)    # position -> the word as typed
+    clauses: list[tuple[int, int]] = field(default_factory=list)  # token ranges between punctuation
 
     @classmethod
     def from_text(cls, text: str, rewrites: dict[str, str]) -> "Prepared":
         plain = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)             # 1,000 -> 1000
         plain = re.sub(r"(\d)\s*%", r"\1 percent", plain)
+        plain = re.sub(r"(?<![\d-])(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?![\d-])", r"\1 to \2", plain)   # 16-24 year olds
         plain = plain.replace("%", " percent ").replace("£", " ").replace("+", " plus ")
         plain = re.sub(r"\bper cent\b", "percent", plain, flags=re.I)
-        tokens = normalise(plain).split()
         out: list[str] = []
-        i = 0
-        while i < len(tokens):
-            two = " ".join(tokens[i:i + 2])
-            if two in rewrites and " " in two:
-                out += rewrites[two].split()
-                i += 2
-                continue
-            out += rewrites.get(tokens[i], tokens[i]).split()
-            i += 1
-        return cls(plain, out, text)
+        clauses: list[tuple[int, int]] = []
+        # clauses: the pieces between punctuation or a dash, as token ranges (for context clauses)
+        for piece in re.split(r"[?!;:,()\n]+|\.(?=\s|$)|\s[-\u2013\u2014]+\s", plain):
+            tokens = normalise(piece).split()
+            start = len(out)
+            i = 0
+            while i < len(tokens):
+                two = " ".join(tokens[i:i + 2])
+                if two in rewrites and " " in two:
+                    out += rewrites[two].split()
+                    i += 2
+                    continue
+                out += rewrites.get(tokens[i], tokens[i]).split()
+                i += 1
+            if len(out) > start:
+                clauses.append((start, len(out)))
+        return cls(plain, out, text, clauses=clauses)

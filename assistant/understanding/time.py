@@ -44,10 +44,12 @@ class When:
 
     def with_year(self, year: int) -> "When":
         """A month asked without its year ('in October') placed in ``year``."""
-        if self.year_known or self.start is None or self.end is None:
+        if self.year_known or (self.start is None and self.end is None):
             return self
-        shift = year - self.start[0]
-        s, e = (self.start[0] + shift, self.start[1]), (self.end[0] + shift, self.end[1])
+        base = (self.start or self.end)[0]
+        shift = year - base
+        s = (self.start[0] + shift, self.start[1]) if self.start else None
+        e = (self.end[0] + shift, self.end[1]) if self.end else None
         return When(s, e, self.grain, self.words, self.kind, True, tuple(m.with_year(year) for m in self.members))
 
     def describe(self) -> str:
@@ -211,6 +213,9 @@ class TimeParser:
         t = toks[i]
         if t not in self.seasons:
             return None
+        if t == "fall" and not ((i + 1 < len(toks) and self._year(toks[i + 1]) is not None) or
+                                (i > 0 and toks[i - 1] in ("the", "in", "this", "last", "during"))):
+            return None               # 'did crime fall': a change, not the American autumn
         j = i + 1
         if j < len(toks) and toks[j] == "of":
             j += 1
@@ -430,6 +435,8 @@ def resolve(when: When | None, held: tuple[str, ...], granularity: str, covers: 
         return Resolved((held[-1],), "exact")
     spans = {p: period_months(p, granularity, covers if len(held) == 1 else None) for p in held}
     s, e = when.start, when.end
+    if granularity == "year" and s and e and (when.kind == "mid_year" or (s[1] == 6 and e[1] == 6 and "mid" in when.words)):
+        s, e = (s[0], 1), (e[0], 12)      # mid-2019 is the 2019 mid-year estimate
 
     def inside(p):
         a, b = spans[p]

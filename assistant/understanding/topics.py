@@ -16,6 +16,12 @@ from kernel.text import normalise
 from retrieval.catalog import Catalog
 
 
+# Words that only say what kind of figure a measure is ('the mental health score', 'the rank').
+FORMAT_WORDS = {"score": frozenset({"score", "index", "value"}), "rank": frozenset({"rank", "position", "place"}),
+                "decile": frozenset({"decile", "band"}), "rate": frozenset({"rate", "level"}),
+                "percent": frozenset({"percentage", "percent", "rate", "level"}), "ratio": frozenset({"ratio", "rate"})}
+
+
 def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -94,6 +100,7 @@ class Topics:
         self.values = self._values()
         self.groups = self._groups()
         self.dims = self._dims()
+        self.source_names = self._sources()
 
     # -- building ----------------------------------------------------------------------------
     def _phrases(self) -> dict[tuple[str, ...], dict[str, float]]:
@@ -177,6 +184,48 @@ class Topics:
                         out[stems(text)].append((s.id, d.column))
         return out
 
+    def _sources(self) -> dict[tuple[str, ...], frozenset[str]]:
+        """Phrase -> datasets: the names people give a source ('the census', 'police data',
+        'IoD2019', 'the 2025 index'), from each datasheet's ``aliases``."""
+        out: dict[tuple[str, ...], set[str]] = {}
+        for s in self.catalog.sheets.values():
+            for a in s.aliases:
+                ws = stems(a)
+                if ws:
+                    out.setdefault(ws, set()).add(s.id)
+        return {k: frozenset(v) for k, v in out.items()}
+
+    def own_words(self, concept: str) -> frozenset[str]:
+        """The word roots a measure is called by (its label and synonyms, and its table's): words
+        of these, wherever they stand in the question, only say again which measure is meant."""
+        roots: set[str] = set()
+        for ref in self.catalog.concepts.get(concept, []):
+            m = ref.measure
+            texts = [m.label, *m.synonyms]
+            for g in ref.sheet.groups:
+                if g.id == m.group and g.total != m.id:      # a part of a table ('tenure'), not its total
+                    texts += [g.label, *g.synonyms]
+            for t in texts:
+                roots |= {lemma(w) for w in normalise(t).split() if w not in self.stop and not w.isdigit()}
+            roots |= FORMAT_WORDS.get(m.format, frozenset())
+            if m.rollup in ("weighted_mean", "mean"):
+                roots |= {"average", "mean"}         # a council's figure is the average of its areas'
+        return frozenset(roots)
+
+    def is_category_measure(self, dataset: str, column: str) -> bool:
+        sheet = self.catalog.sheets.get(dataset)
+        return sheet is not None and any(m.column == column and m.format == "category" for m in sheet.measures)
+
+    def sources(self, toks: list[str]) -> list[tuple[int, int, frozenset[str]]]:
+        st = [stem(t) for t in toks]
+        out = []
+        for size in range(min(6, len(st)), 0, -1):
+            for i in range(len(st) - size + 1):
+                hit = self.source_names.get(tuple(st[i:i + size]))
+                if hit:
+                    out.append((i, i + size, hit))
+        return out
+
     # -- finding -----------------------------------------------------------------------------
     def measures(self, toks: list[str]) -> list[tuple[int, int, MeasureHit]]:
         """Every measure phrase in the question: as written, by word roots, or as every content
@@ -204,7 +253,10 @@ class Topics:
                 first = min(min(at[r]) for r in roots)
                 used = [min(p for p in at[r] if p >= first) for r in roots]
                 a, b = first, max(used) + 1
-                if b - a == len(set(used)) and any(j not in covered for j in used) \
+                # the roots together, with at most two function words between ('rent from the council')
+                gaps = [j for j in range(a, b) if j not in used]
+                if len(set(used)) == len(used) and len(gaps) <= 2 and all(st[j] in self.stop for j in gaps) \
+                        and any(j not in covered for j in used) \
                         and any(st[j] not in forms for j in used) and (concept, a, b) not in seen:
                     seen.add((concept, a, b))
                     found.append((a, b, MeasureHit(((concept, score - 0.25),), tuple(st[a:b]), loose=True)))
@@ -247,7 +299,7 @@ class Topics:
     @cached_property
     def vocabulary(self) -> frozenset[str]:
         vocab = {w for p in self.phrases for w in p} | {w for p in self.values for w in p}
-        vocab |= {w for p in (*self.groups, *self.dims) for w in p}
+        vocab |= {w for p in (*self.groups, *self.dims, *self.source_names) for w in p}
         return frozenset(vocab)
 
     @cached_property

@@ -211,7 +211,7 @@ def test_a_small_group_isolated_again_is_refused_for_anyone(pipeline):
     assert first["status"] == "answered"
     second = ask(pipeline, f"female lupus participants in {ward} ward in {lad}", user="diff-1")
     assert second["status"] == "answered" and any("perturbed" in c for c in second["caveats"])
-    other = ask(pipeline, f"lupus participants in {ward} ward in {lad} by sex", user="diff-2")
+    other = ask(pipeline, f"female lupus participants in {ward} ward in {lad} by age band", user="diff-2")
     assert other["status"] == "refused" and "disclosure.differencing" in other["answer"]
     again = ask(pipeline, f"lupus participants in {ward} ward in {lad}", user="diff-3")
     assert again["status"] == "answered" and again["table"] == first["table"]   # the same figure again

@@ -402,13 +402,13 @@ class Ledger:
         try:
             for area, period, conds, n, ck in cells:
                 history = con.execute(
-                    "SELECT population, conds, ck FROM releases WHERE dataset=? AND area_code=? AND period=? "
-                    "AND signature<>? AND (measure IS ? OR measure IS NULL OR ? IS NULL)",
-                    (dataset, area, period, sig, measure, measure)).fetchall()
+                    "SELECT population, conds, ck, signature FROM releases WHERE dataset=? AND area_code=? AND "
+                    "period=? AND (measure IS ? OR measure IS NULL OR ? IS NULL)",
+                    (dataset, area, period, measure, measure)).fetchall()
                 if ck is not None and any(p == n and pk == ck and json.loads(pc or "{}") == conds
-                                          for p, pc, pk in history):
+                                          for p, pc, pk, _s in history):
                     continue        # the very same group released before (e.g. as a comparison row): nothing new
-                for prev, prev_conds, prev_ck in history:
+                for prev, prev_conds, prev_ck, _s in (h for h in history if h[3] != sig):
                     if not (1 <= abs(n - prev) <= max_diff and nested(conds, json.loads(prev_conds or "{}"))):
                         continue
                     fingerprint = None if ck is None or prev_ck is None else \

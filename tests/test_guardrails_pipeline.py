@@ -9,6 +9,7 @@ with the csv module, never taken from the product."""
 from __future__ import annotations
 
 import csv
+import sqlite3
 import json
 import re
 from assistant.stewardship import Stewardship
@@ -211,10 +212,21 @@ def test_a_small_group_isolated_again_is_refused_for_anyone(pipeline):
     assert first["status"] == "answered"
     second = ask(pipeline, f"female lupus participants in {ward} ward in {lad}", user="diff-1")
     assert second["status"] == "answered" and any("perturbed" in c for c in second["caveats"])
-    other = ask(pipeline, f"female lupus participants in {ward} ward in {lad} by age band", user="diff-2")
-    assert other["status"] == "refused" and "disclosure.differencing" in other["answer"]
-    again = ask(pipeline, f"lupus participants in {ward} ward in {lad}", user="diff-3")
-    assert again["status"] == "answered" and again["table"] == first["table"]   # the same figure again
+    # asked again under other ids: the very same figures (consistent noise: nothing to average)
+    assert ask(pipeline, f"lupus participants in {ward} ward in {lad}", user="diff-3")["table"] == first["table"]
+    assert ask(pipeline, f"female lupus participants in {ward} ward in {lad}", user="diff-4")["table"] == \
+        second["table"]
+    # the same men isolated again through another description of the women: refused, whoever asks
+    con = sqlite3.connect(pipeline.settings.governance_db)
+    try:
+        area, n, ck = con.execute("SELECT area_code, population, ck FROM releases WHERE actor='diff-1' AND conds=? "
+                                  "ORDER BY ts DESC LIMIT 1", ('{"sex": ["Female"]}',)).fetchone()
+    finally:
+        con.close()
+    bands = sorted(pipeline.catalog.dim_values[("lupus_commons", "age_band")])
+    flags, _ = pipeline.ledger.assess("lupus_commons", "another-wording", [
+        (area, "", {"age_band": bands, "sex": ["Female"]}, n, ck)], 9, 10, "lupus_participants")
+    assert flags and flags[0].area_code == area
 
 
 def test_identifiers_in_a_question_never_reach_output_audit_or_home(pipeline):

@@ -4,6 +4,8 @@ question is put in, the section it points to and the datasets it names."""
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from assistant.understanding.topics import Topics, stem
@@ -186,7 +188,7 @@ class DocsRouter:
         if planned_kind not in ("clarify", "no_data") or reason not in ("unknown_word", "which_place", "which_measure",
                                                                         "no_measure", "unexplained", "unknown_place"):
             return False
-        if reason == "unknown_place" and form is None:
+        if reason == "unknown_place" and form is None and re.search(r"\b[A-Z][a-z]", text.strip()[1:]):
             return False                # 'the population of Kirkby': a place the commons lacks, not the docs
         if not (t and (t[0] in self.question_starts or text.rstrip().endswith("?"))) or self.asks_to_be_given(t) \
                 or self.personal_words(t):

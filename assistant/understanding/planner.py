@@ -116,6 +116,8 @@ class Understanding:
             carried = Carried.from_state(state.get("frame"))
         if (cue or (form and form.strength == "about")) and not self._looks_like_data(t, form, q.original, frame):
             return self._docs(t, form, state)
+        if frame.sources and not frame.measures and (cue or form) and not frame.places:
+            return self._docs(t, form, state)      # 'are the mid-year estimates still the official numbers?'
         planned = self.resolver.resolve(frame, carried, text, state)
         if self.docs.about_the_data(planned.kind, planned.reason, t, text, form, cue) and not frame.places:
             return self._docs(t, form, state)

@@ -255,9 +255,7 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
             table = {"columns": ["Area", "Period", col_label,
                                  f"{col_label}: difference ({places[0].name} minus {places[1].name})"],
                      "rows": [r + ([diff] if i == at else [None]) for i, r in enumerate(table_rows)]}
-            word = "more" if a >= b else "fewer" if m.format in ("count",) else "higher" if a >= b else "lower"
-            if m.format != "count":
-                word = "higher" if a >= b else "lower"
+            word = ("more" if a >= b else "fewer") if m.format == "count" else ("higher" if a >= b else "lower")
             text_parts.append(f"The difference: {places[0].display} {fmt(abs(a - b), m, share)} {word} than "
                               f"{places[1].display}.")
     chart = None

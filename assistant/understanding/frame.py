@@ -65,6 +65,11 @@ class Frame:
     meta: Span | None = None
     followup: bool = False
     context_ranges: list[tuple[int, int]] = field(default_factory=list)
+    # filled while resolving: parts of a several-part question left, a comparator the dataset
+    # lacks (its title, the places), the periods a 'yes' to 'would X do?' chose
+    left_parts: list[str] = field(default_factory=list)
+    dropped: tuple[str, list[str]] | None = None
+    force_periods: list[str] | None = None
 
     # -- what the question names --------------------------------------------------------
     @property

@@ -37,14 +37,7 @@ class Reading:
 
     def runs(self, positions=None) -> list[str]:
         """Uncovered words as runs of neighbouring words ('that were solved', 'in flats')."""
-        pos = sorted(self.uncovered if positions is None else positions)
-        out: list[list[int]] = []
-        for p in pos:
-            if out and p == out[-1][-1] + 1:
-                out[-1].append(p)
-            else:
-                out.append([p])
-        return [self.words(r) for r in out]
+        return [self.words(r) for r in _runs(sorted(self.uncovered if positions is None else positions))]
 
     def before(self, span: Span, slots: tuple[str, ...], gap: int = 2) -> Span | None:
         """A span of ``slots`` ending at most ``gap`` words before ``span`` (fillers between)."""

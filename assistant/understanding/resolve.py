@@ -79,7 +79,7 @@ class Resolver:
             return self._no_data(state, f"The commons does not hold figures on {topic}. It holds {HOLDS}.",
                                  "out_of_scope", f"a figure on {topic}")
         chosen_place = state.pop("force_place", None)
-        f.__dict__["force_periods"] = state.pop("force_periods", None)
+        f.force_periods = state.pop("force_periods", None)
         forced = state.pop("force_measure", None)
         if forced in self.catalog.concepts:
             # a reply to 'which figure did you mean?': the words that were unclear mean this one
@@ -136,11 +136,8 @@ class Resolver:
             t0 = f.reading.q.tokens
             ends = {s.end for s, _ in spans}
             f.categories = [c for c in f.categories if not (
-                c.span.start - 1 in ends and t0[c.span.start - 1] in ("and", "plus") and not c.excluded
-                and {lemma(w) for w in c.hit.words} <= own)]
-            f.categories = [c for c in f.categories if not (
-                c.span.start - 2 in ends and t0[c.span.start - 2] in ("and", "plus") and not c.excluded
-                and {lemma(w) for w in c.hit.words} <= own)]
+                any(k in ends and t0[k] in ("and", "plus") for k in (c.span.start - 1, c.span.start - 2))
+                and not c.excluded and {lemma(w) for w in c.hit.words} <= own)]
         cat_opts = [(c, c.hit.options) for c in f.categories]
         if cat_opts:
             chosen = self._with_categories(concepts, cat_opts, carried)
@@ -166,7 +163,7 @@ class Resolver:
             concept = None
         used: set[int] = set()
         # ages: the part of an age table the ages name
-        if any(self._excluded_age(f, s) for s, _ in f.ages):
+        if any(self._excluded_span(f, s) for s, _ in f.ages):
             words = ", ".join(f.words(s) for s, _ in f.ages)
             return self._no_data(state, f"I can't leave '{words}' out of the figure: ask for the age bands you want "
                                         "instead (for example 'children aged 0-15' or 'working-age residents').",
@@ -186,7 +183,7 @@ class Resolver:
         uncovered = [i for i in f.reading.uncovered if not self._harmless(t[i]) and not t[i].isdigit()]
         generic = concept is not None and self._generic(spans, concept)
         if uncovered and self.metric_finder is not None and (concept is None or generic):
-            words = self._phrase(f, uncovered)
+            words = f.reading.words(uncovered)
             got = self._detect_metric(words if concept is None else f"{words} {self._measure_words(f, spans)}")
             if got[0] == "use" and (concept is None or self._related(concept, got[1]) or generic):
                 note = f"'{words}' was read as {cat.label(got[1]).lower()}."
@@ -327,7 +324,7 @@ class Resolver:
                     f"I can't apply '{f.words(s)}' to {what}: the commons holds no {what} figures split that way, "
                     "so I haven't guessed a figure for a different question."), "unexplained", f"{what}, {f.words(s)}")
             else:
-                f.__dict__.setdefault("left_parts", []).append(f.words(s))
+                f.left_parts.append(f.words(s))
         return best
 
     def _named_by_all(self, spans) -> str | None:
@@ -434,11 +431,6 @@ class Resolver:
     @staticmethod
     def _excluded_span(f: Frame, span) -> bool:
         return any(x.slot in ("exclude", "negate") and 0 <= span.start - x.end <= 2 for x in f.reading.spans)
-
-    @staticmethod
-    def _excluded_age(f: Frame, span) -> bool:
-        r = f.reading
-        return any(x.slot in ("exclude", "negate") and 0 <= span.start - x.end <= 2 for x in r.spans)
 
     def _ages_held(self, words: str) -> str:
         bands = sorted({r.measure.ages for refs in self.catalog.concepts.values() for r in refs if r.measure.ages},
@@ -628,9 +620,7 @@ class Resolver:
                                  "unexplained", f"{label}, as a {intent}")
         when = self._when(f, carried)
         if intent in ("ranking", "breakdown"):
-            if not places and concept in cat.concepts and not any(
-                    (cat.supports_level(r, over.level) if isinstance(over, Areas) else cat.supports(r, gaz.region()))
-                    for r in cat.concepts[concept]):
+            if not places and not self._region_can_give(concept, over):
                 return self._which_place(text, state, "Which area do you mean?")
             scope = places[0] if places else gaz.region()
             if over is None:
@@ -646,12 +636,9 @@ class Resolver:
             if intent in ("ranking", "breakdown"):
                 places = [scope]
         if not places:
-            region = gaz.region()
-            if intent in ("value", "comparison", "trend") or (concept in cat.concepts and not any(
-                    (cat.supports_level(r, over.level) if isinstance(over, Areas) else cat.supports(r, region))
-                    for r in cat.concepts[concept])):
+            if intent in ("value", "comparison", "trend"):
                 return self._which_place(text, state, "Which area do you mean?")
-            places = [region]
+            places = [gaz.region()]
         filters = choice.filters
         bound = self._bind(concept, places, intent, over, when, filters, f)
         if isinstance(bound, str):
@@ -693,10 +680,10 @@ class Resolver:
         notes = [n for n in (choice.note, note, rate_note) if n]
         if no_place and intent in ("ranking", "breakdown") and plan.places == (gaz.region().key,):
             notes.append(f"No area was named, so this is for the {gaz.region().display}.")
-        if f.__dict__.get("dropped"):
-            title, gone = f.__dict__["dropped"]
+        if f.dropped:
+            title, gone = f.dropped
             notes.append(f"{title} has no figure for {', '.join(gone)}, so it is not in the comparison.")
-        if getattr(f, "left_parts", None):
+        if f.left_parts:
             notes.append(f"Your question also asked about {', '.join(repr(w) for w in f.left_parts)}; "
                          "this answers the first part only: ask for the rest separately.")
         understood = self._understood(plan, f, when, whole)
@@ -801,6 +788,14 @@ class Resolver:
     def _says_type(self, f: Frame) -> bool:
         t = f.reading.q.tokens
         return bool(f.dimensions) or any(w in t for w in ("type", "types", "kind", "kinds", "category", "categories"))
+
+    def _region_can_give(self, concept: str, over) -> bool:
+        """Can the city region's rows (its councils, or its own figure split by category) be given?"""
+        cat, region = self.catalog, self.gaz.region()
+        if concept not in cat.concepts:
+            return True
+        return any(cat.supports_level(r, over.level) if isinstance(over, Areas) else cat.supports(r, region)
+                   for r in cat.concepts[concept])
 
     def _named_table(self, concept: str, f: Frame):
         # 'households by tenure', 'population by age': the table whose total is the measure
@@ -947,7 +942,7 @@ class Resolver:
                 if missing and intent == "comparison" and len(missing) < len(places) and \
                         all(p.level == "country" for p in missing):
                     # 'compared with England' where the dataset has no England row: the rest, said so
-                    f.__dict__["dropped"] = (sheet.title, [p.display for p in missing])
+                    f.dropped = (sheet.title, [p.display for p in missing])
                     places[:] = [p for p in places if p not in missing]
                     missing = []
                 if missing:
@@ -959,7 +954,7 @@ class Resolver:
             held = cat.periods.get(sheet.id, ())
             got = resolve_when(None if intent == "trend" and when is None else when, held, sheet.time.granularity,
                                sheet.time.covers)
-            forced = f.__dict__.get("force_periods")
+            forced = f.force_periods
             if forced and set(forced) <= set(held):
                 got = type(got)(tuple(sorted(forced)), "exact")      # 'yes' to 'would X do?': those periods
             if intent == "trend" and when is None:
@@ -1339,9 +1334,6 @@ class Resolver:
         if top.score >= METRIC_USE and top.score - runner >= METRIC_MARGIN:
             return ("use", top.concept)
         return ("clarify", [(self.catalog.label(c.concept), c.concept) for c in found[:3] if c.score >= METRIC_ASK])
-
-    def _phrase(self, f: Frame, positions) -> str:
-        return " ".join(f.reading.q.tokens[i] for i in sorted(positions))
 
     def _measure_words(self, f: Frame, spans) -> str:
         return " ".join(w for s, h in spans for w in h.words)

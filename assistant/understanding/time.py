@@ -169,11 +169,12 @@ class TimeParser:
     PARTS = {("late",): (9, 12), ("end", "of"): (10, 12), ("the", "end", "of"): (10, 12), ("early",): (1, 4),
              ("start", "of"): (1, 3), ("the", "start", "of"): (1, 3), ("beginning", "of"): (1, 3),
              ("the", "beginning", "of"): (1, 3), ("first", "half", "of"): (1, 6), ("second", "half", "of"): (7, 12)}
+    PARTS_LONGEST_FIRST = sorted(PARTS.items(), key=lambda kv: -len(kv[0]))
 
     def _part_of_year(self, toks, i):
         """'late 2019' (September to December), 'the end of 2023' (October to December), 'early
         2020', 'the first half of 2019': a part of a year, said back in the answer."""
-        for words, (a, b) in sorted(self.PARTS.items(), key=lambda kv: -len(kv[0])):
+        for words, (a, b) in self.PARTS_LONGEST_FIRST:
             n = len(words)
             if tuple(toks[i:i + n]) == words and i + n < len(toks):
                 y = self._year(toks[i + n])

@@ -104,6 +104,7 @@ class Topics:
         self.groups = self._groups()
         self.dims = self._dims()
         self.source_names = self._sources()
+        self._own: dict[str, frozenset[str]] = {}
 
     # -- building ----------------------------------------------------------------------------
     def _phrases(self) -> dict[tuple[str, ...], dict[str, float]]:
@@ -201,10 +202,9 @@ class Topics:
     def own_words(self, concept: str) -> frozenset[str]:
         """The word roots a measure is called by (its label and synonyms, and its table's): words
         of these, wherever they stand in the question, only say again which measure is meant."""
-        cache = self.__dict__.setdefault("_own", {})
-        if concept not in cache:
-            cache[concept] = self._own_words(concept)
-        return cache[concept]
+        if concept not in self._own:
+            self._own[concept] = self._own_words(concept)
+        return self._own[concept]
 
     def _own_words(self, concept: str) -> frozenset[str]:
         roots: set[str] = set()
@@ -224,19 +224,19 @@ class Topics:
     def value_options(self, words: tuple[str, ...]) -> list[tuple[str, str, str]]:
         """(dataset, column, value) for a value named exactly, everyday words included ('female'
         is a value of the lupus data's sex column, and a census measure too)."""
-        index = self.__dict__.get("_all_values")
-        if index is None:
-            index = {}
-            for (dataset, column), values in self.catalog.dim_values.items():
-                sheet = self.catalog.sheets[dataset]
-                if column == sheet.time.column:
-                    continue
-                for v in values:
-                    key = tuple(stem(w) for w in normalise(str(v)).split())
-                    if key:
-                        index.setdefault(key, []).append((dataset, column, v))
-            self.__dict__["_all_values"] = index
-        return index.get(tuple(stem(w) for w in words), [])
+        return self._all_values.get(tuple(stem(w) for w in words), [])
+
+    @cached_property
+    def _all_values(self) -> dict[tuple[str, ...], list[tuple[str, str, str]]]:
+        index: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
+        for (dataset, column), values in self.catalog.dim_values.items():
+            if column == self.catalog.sheets[dataset].time.column:
+                continue
+            for v in values:
+                key = tuple(stem(w) for w in normalise(str(v)).split())
+                if key:
+                    index.setdefault(key, []).append((dataset, column, v))
+        return index
 
     def is_category_measure(self, dataset: str, column: str) -> bool:
         sheet = self.catalog.sheets.get(dataset)

@@ -391,6 +391,13 @@ class Pipeline:
         sheet = self.sheets[plan.dataset]
         with _timed(self._timings(), "policy"):
             decision = policy.decide([sheet], question.actor.role, question.purpose)
+            if decision.outcome != "refuse" and sheet.person_level:
+                # Safe projects: only within an approved project naming the dataset, for its purpose.
+                record["project"] = question.project
+                gate = self.commons.projects.gate(question.project, question.actor,
+                                                  policy.effective_purpose(question.actor.role, question.purpose), sheet)
+                if gate is not None:
+                    decision = policy.PolicyDecision("refuse", gate[0], gate[1])
             if decision.outcome == "allow" and review is not None and sheet.person_level:
                 decision = policy.PolicyDecision("needs_review", review[0],
                                                  f"{review[1]} Contact the steward: {sheet.steward.name} "
@@ -404,7 +411,7 @@ class Pipeline:
             checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
             req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
                                       decision.reason, plan=plan.to_dict(), sql=checked.sql,
-                                      conversation=question.conversation_id)
+                                      conversation=question.conversation_id, project=question.project)
             return GuardedAnswer(status="needs_review", review_id=req.id, datasets=(sheet.id,), plan=plan.to_dict(),
                                  answer=(f"{decision.reason} Your request is {req.id}; it is pending. "
                                          "Nothing has been released yet. Check its state with the reference; "
@@ -571,7 +578,7 @@ class Pipeline:
             if binding is None:
                 continue
             sheet = binding.ref.sheet
-            if policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
+            if sheet.person_level or policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
                 continue
             latest = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
             periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=True)

@@ -9,7 +9,10 @@ from kernel.text import canonical_id
 
 Status = Literal["answered", "clarify", "refused", "needs_review", "no_data", "error"]
 Intent = Literal["value", "comparison", "ranking", "trend", "breakdown", "summary", "count"]
-ROLES = ("resident", "provider", "researcher", "commercial", "steward", "evaluator")
+ROLES = ("resident", "provider", "researcher", "commercial", "steward", "member", "evaluator")
+# Every role but resident comes from a signed-in account (guardrails/auth.py); "member" is a
+# member representative on a dataset's members' panel.
+ACCOUNT_ROLES = tuple(r for r in ROLES if r != "resident")
 
 
 
@@ -29,6 +32,9 @@ class Question:
     actor: Actor = Actor()
     purpose: str = "personal"
     conversation_id: str | None = None
+    # An approved project (guardrails/projects.py, "P-..."): person-level data is answered only
+    # within one that names the dataset, and its purpose is the purpose.
+    project: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from assistant.llm import LlmAssist
 from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
 from assistant.sql import allowed_columns, build_union, check
 from guardrails import disclosure, inbound, policy, probes
+from guardrails.auth import NOT_SIGNED_IN
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
 from kernel.settings import Settings
@@ -167,6 +168,15 @@ class Pipeline:
         if screened.problem:
             answer = GuardedAnswer(status=screened.status, answer=screened.problem)
             return self._finish(answer, record, started)
+        if question.actor.role != "resident":
+            # Safe people: a role is honoured only with a live sign-in of an account that holds
+            # it; its organisation is the account's.
+            account = self.commons.accounts.signed(question.actor)
+            if account is None:
+                record["policy"] = {"outcome": "refuse", "rule": "auth.not_signed_in"}
+                return self._finish(GuardedAnswer(status="refused", answer=f"{NOT_SIGNED_IN} (rule: auth.not_signed_in)"),
+                                    record, started)
+            question = replace(question, actor=replace(question.actor, org=account.org))
         stage[0] = "probe"
         state = self.conversations.load(question.conversation_id)
         with _timed(t, "probe"):

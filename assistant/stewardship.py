@@ -54,8 +54,10 @@ class Stewardship:
 
     # -- who is acting ------------------------------------------------------------------------
     def account(self, actor: Actor, role: str | None = None) -> Account:
-        """The account behind ``actor`` (as the users file has it), holding ``role``; ReviewError otherwise."""
-        acct = self.commons.accounts.get(actor.id)
+        """The account behind ``actor``: a live sign-in (``Accounts.signed``) of an account that
+        holds ``role`` (as the users file has it now); ReviewError otherwise.  An id and a role
+        alone are never an identity."""
+        acct = self.commons.accounts.signed(actor)
         role = role or actor.role
         if acct is None or not acct.holds(role) or actor.role != role:
             raise ReviewError(f"This needs a signed-in account with the {role} role.")
@@ -335,22 +337,17 @@ class Stewardship:
         return ingest.submit(csv_bytes, datasheet_yaml, self.commons.settings, self._scanner(), submitter.id)
 
     def contributions(self, steward: Actor, state: str | None = None):
-        _require_steward(steward)
+        self.account(steward, "steward")
         return ingest.list_contributions(self.commons.settings, state)
 
     def approve_contribution(self, cid: str, steward: Actor, reason: str):
         """Publish a pending contribution, then reload so the new dataset is answerable."""
-        _require_steward(steward)
+        self.account(steward, "steward")
         c = ingest.approve_contribution(cid, steward.id, reason, self.commons.settings, self._scanner())
         self.commons.reload()
         return c
 
     def deny_contribution(self, cid: str, steward: Actor, reason: str):
-        _require_steward(steward)
+        self.account(steward, "steward")
         return ingest.deny_contribution(cid, steward.id, reason, self.commons.settings)
-
-
-def _require_steward(actor: Actor) -> None:
-    if actor.role != "steward":
-        raise ReviewError("Only a signed-in steward can see the review queue.")
 

@@ -9,10 +9,13 @@ agreement for a commercial project), all through ``assistant.stewardship.Steward
 The accounts it creates are throwaway ones, written to a users file of the evaluation's own
 (``private_users``): never the live one.  They share one cheap password hash
 (``PASSWORD``), which is fine for a copy that is deleted afterwards and wrong anywhere else.
+Every actor it hands out has signed in through ``Accounts.sign_in`` (``signed_in``): the
+pipeline and stewardship honour no other.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import replace
 from datetime import timedelta
@@ -20,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from guardrails import auth, policy
+from guardrails.policy import purpose_label
 from kernel.types import Actor
 
 PASSWORD = "evaluation-only-password"
@@ -60,36 +64,48 @@ def ensure_account(users_file: Path, uid: str, roles, org: str, datasets=(), ema
                   datasets=list(datasets) or None, email=email, password_hash=_hash())
 
 
+def signed_in(commons, uid: str, role: str, org: str | None = None, datasets=(), email: str | None = None) -> Actor:
+    """A throwaway account ``uid`` (created when missing) signed in through ``Accounts.sign_in``,
+    the way a person signs in: the returned actor carries its session."""
+    check_private(commons.settings)
+    ensure_account(commons.settings.users_file, uid, [role], org or _org(uid), datasets, email)
+    return commons.accounts.sign_in(uid, PASSWORD, role, via="evaluation")
+
+
 def stewards_for(stewardship, dataset: str, prefix: str = "gov") -> list[Actor]:
-    """As many stewards of ``dataset`` as its datasheet needs, each of another organisation."""
-    users = stewardship.commons.settings.users_file
-    sheet = stewardship.sheets[dataset]
-    need = sheet.policy.approval.approvals
-    out = []
-    for i in range(max(need, 2)):
-        uid = f"{prefix}-{dataset.replace('_', '-')}-steward-{i}"[:32]
-        org = f"{prefix} {dataset} stewards organisation {i}"
-        ensure_account(users, uid, ["steward"], org, [dataset])
-        out.append(Actor(uid, "steward", org))
-    return out
+    """As many signed-in stewards of ``dataset`` as its datasheet needs, each of another organisation."""
+    need = stewardship.sheets[dataset].policy.approval.approvals
+    return [_signed_once(stewardship.commons, f"{prefix}-{dataset.replace('_', '-')}-steward-{i}"[:32], "steward",
+                         f"{prefix} {dataset} stewards organisation {i}", (dataset,)) for i in range(max(need, 2))]
 
 
 def members_for(stewardship, dataset: str, prefix: str = "gov") -> list[Actor]:
-    users = stewardship.commons.settings.users_file
+    """Signed-in member representatives of ``dataset``'s panel (one more than its quorum)."""
     panel = stewardship.sheets[dataset].policy.panel
-    out = []
-    for i in range((panel.quorum if panel else 0) + 1):
-        uid = f"{prefix}-{dataset.replace('_', '-')}-member-{i}"[:32]
-        org = f"{prefix} {dataset} members"
-        ensure_account(users, uid, ["member"], org, [dataset])
-        out.append(Actor(uid, "member", org))
-    return out
+    return [_signed_once(stewardship.commons, f"{prefix}-{dataset.replace('_', '-')}-member-{i}"[:32], "member",
+                         f"{prefix} {dataset} members", (dataset,)) for i in range((panel.quorum if panel else 0) + 1)]
+
+
+def _org(uid: str) -> str:
+    """A throwaway account's own organisation (named without its id: reports list organisations)."""
+    return f"Evaluation organisation {hashlib.sha256(uid.encode()).hexdigest()[:8]}"
+
+
+_SIGNED: dict[tuple, Actor] = {}
+
+
+def _signed_once(commons, uid: str, role: str, org: str, datasets=()) -> Actor:
+    """Stewards and members shared by many cases sign in once per commons (a session lasts hours)."""
+    key = (str(commons.settings.governance_db), uid, role)
+    actor = _SIGNED.get(key)
+    if actor is None or commons.accounts.signed(actor) is None:
+        actor = _SIGNED[key] = signed_in(commons, uid, role, org, datasets)
+    return actor
 
 
 def requester(stewardship, uid: str, role: str, org: str | None = None) -> Actor:
-    org = org or f"{uid} organisation"
-    ensure_account(stewardship.commons.settings.users_file, uid, [role], org)
-    return Actor(uid, role, auth.account(stewardship.commons.settings.users_file, uid).org)
+    """A signed-in requester (the account created when missing)."""
+    return signed_in(stewardship.commons, uid, role, org)
 
 
 def person_level_datasets(stewardship, role: str, purpose: str) -> list[str]:
@@ -103,16 +119,17 @@ def grant(stewardship, actor: Actor, purpose: str, datasets=None, *, stop_at: st
           prefix: str = "gov"):
     """An approved project for ``actor`` (created as an account when missing), or one that stops
     earlier (``stop_at``: ``submitted`` | ``one_approval`` | ``panel``).  Returns the Project."""
-    actor = requester(stewardship, actor.id, actor.role, actor.org)
+    if stewardship.commons.accounts.signed(actor) is None:
+        actor = requester(stewardship, actor.id, actor.role, actor.org)
     datasets = list(datasets) if datasets else person_level_datasets(stewardship, actor.role, purpose)
     today = stewardship.projects.today()
     commercial = purpose == "commercial" or actor.role == "commercial"
     needs_pub = any("PUB" in {c.split(":", 1)[0] for c in stewardship.sheets[d].policy.duo_codes} for d in datasets)
     due = today + timedelta(days=publication_due_days or end_days)
     project = stewardship.submit_project(
-        actor, title=title or f"Evaluation project of {actor.id}", purpose=purpose, datasets=datasets,
+        actor, title=title or f"An evaluation project ({purpose_label(purpose)})", purpose=purpose, datasets=datasets,
         lay_summary="A project used by the commons' own evaluation to ask questions the way an approved "
-                    "requester would.",
+                    "research team would.",
         end_date=(today + timedelta(days=end_days)).isoformat(),
         commercial="an evaluation of commercial use" if commercial else "",
         publication="a report of the evaluation" if needs_pub else "",
@@ -144,3 +161,15 @@ def grant(stewardship, actor: Actor, purpose: str, datasets=None, *, stop_at: st
                     break
                 stewardship.panel_vote(project.id, member, True, "evaluation: members support the project")
     return stewardship.projects.get(project.id)
+
+
+def within_project(stewardship, uid: str, role: str, purpose: str, datasets=None,
+                   org: str | None = None) -> tuple[Actor, str | None]:
+    """A signed-in requester ``uid`` in ``role`` and an approved project for ``purpose`` (its
+    id), as an honest requester would have one; the project is None when no person-level
+    dataset could be used for that role and purpose (the question is then decided without one)."""
+    actor = requester(stewardship, uid, role, org)
+    purpose = policy.canonical_purpose(purpose)
+    if not (datasets or person_level_datasets(stewardship, role, purpose)):
+        return actor, None
+    return actor, grant(stewardship, actor, purpose, datasets).id

@@ -25,6 +25,12 @@ sign-in, failed sign-in and locked sign-in is an audit record.  A wrong id and a
 get the same message, so the sign-in form does not reveal which ids exist.  The role comes
 from the account: asking for a role the account does not hold is refused.
 
+A sign-in issues a session: a random token (only its SHA-256 is kept, in the governance
+database) carried by the returned ``Actor``.  ``Accounts.signed`` is how the pipeline and
+stewardship know who is asking: an actor in any role but resident counts only with a live
+session issued for its id, in a role the account (as the users file has it now) holds.  An id
+and a role written into a request, a batch line or a hand-built ``Actor`` are never an identity.
+
     commons users add ID --role R --org ORG [--datasets ...]   (the password is read with getpass)
 """
 
@@ -39,11 +45,12 @@ import sqlite3
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
+from guardrails import governance
 from kernel.errors import AuthError
 from kernel.text import canonical_id, person_key
 from kernel.types import ACCOUNT_ROLES, Actor
@@ -57,7 +64,18 @@ SIGN_IN_FAILED = "That user id and password do not match an account of this comm
 LOCKED = ("Too many failed sign-ins for this user id: it is locked for a few minutes. Wait and try again, "
           "or ask a steward.")
 MAX_FAILURES, LOCK_S = 5, 300    # five failures within five minutes lock the id for five minutes
+SESSION_S = 12 * 3600            # a sign-in lasts twelve hours (or until signed out)
+NOT_SIGNED_IN = ("Every role but resident comes from a signed-in account, and this request carries no live "
+                 "sign-in for it: sign in (--user ID, or Sign in in the app) and ask again.")
 OPEN_DATA = "open"               # in a steward's datasets: every open dataset
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+    def ignore_aliases(self, data):        # each account written out in full, no &anchors
+        return True
+
+
 # Used when the user id is unknown, so a wrong id costs as much time as a wrong password.
 _DUMMY = f"{SCHEME}${N}${R}${P}${'00' * 16}${'00' * DKLEN}"
 
@@ -130,7 +148,7 @@ _cache_lock = threading.Lock()
 
 def _read(path: Path) -> dict:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     except (OSError, yaml.YAMLError) as e:
         raise AuthError(f"The users file {path} cannot be read: {e}") from None
     if not isinstance(raw, dict):
@@ -224,6 +242,8 @@ def add_user(users_file: Path, user_id: str, password: str | None = None, name: 
         raise AuthError(f"{email!r} is not an e-mail address.")
     path = Path(users_file)
     raw = _read(path) if path.exists() else {}
+    # the file's leading comment block (what it is, that the demo passwords are published) is kept
+    header = "".join(line for line in _leading_comments(path)) if path.exists() else ""
     users = raw.get("users") or {}
     raw["users"] = users
     new = uid not in users
@@ -246,13 +266,25 @@ def add_user(users_file: Path, user_id: str, password: str | None = None, name: 
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".users-")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yaml.safe_dump(raw, fh, sort_keys=False, allow_unicode=True)
+            fh.write(header)
+            yaml.dump(raw, fh, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None,
+                      width=200)
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return new
+
+
+def _leading_comments(path: Path) -> list[str]:
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            out.append(line)
+    return out
 
 
 class Accounts:
@@ -267,14 +299,13 @@ class Accounts:
         try:
             con.execute("CREATE TABLE IF NOT EXISTS sign_in_failures (who TEXT NOT NULL, ts REAL NOT NULL)")
             con.execute("CREATE INDEX IF NOT EXISTS sign_in_failures_who ON sign_in_failures (who, ts)")
+            con.execute("CREATE TABLE IF NOT EXISTS sessions (token TEXT PRIMARY KEY, who TEXT NOT NULL, "
+                        "issued REAL NOT NULL, expires REAL NOT NULL, via TEXT)")
         finally:
             con.close()
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA busy_timeout=30000")
-        return con
+        return governance.connect(self.path)
 
     def get(self, user_id: str) -> Account | None:
         return account(self.users_file, user_id)
@@ -318,7 +349,7 @@ class Accounts:
         self._clear(uid)
         actor = acct.actor(role)
         self.audit.append("sign_in", user=uid, role=actor.role, org=actor.org, via=via)
-        return actor
+        return replace(actor, session=self._issue(uid, via))
 
     def signed_in_by_identity(self, email: str, role: str | None = None) -> Actor | None:
         """An identity provider's verified e-mail (``st.login``) -> the account with that e-mail."""
@@ -329,7 +360,61 @@ class Accounts:
             return None
         actor = acct.actor(role if role and acct.holds(role) else None)
         self.audit.append("sign_in", user=acct.id, role=actor.role, org=actor.org, via="identity provider")
-        return actor
+        return replace(actor, session=self._issue(acct.id, "identity provider"))
+
+    # -- sessions -----------------------------------------------------------------------------
+    @staticmethod
+    def _digest(token: str) -> str:
+        return hashlib.sha256(str(token).encode("utf-8", "replace")).hexdigest()
+
+    def _issue(self, uid: str, via: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        con = self._connect()
+        try:
+            con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)", (self._digest(token), uid, now, now + SESSION_S,
+                                                                        via))
+            con.execute("DELETE FROM sessions WHERE expires < ?", (now,))
+        finally:
+            con.close()
+        return token
+
+    def signed(self, actor: Actor) -> Account | None:
+        """The account behind ``actor`` when it carries a live session issued to its id and the
+        account (as the users file has it now) holds its role; None otherwise, and for residents."""
+        token = getattr(actor, "session", "")
+        if not token or actor.role == "resident":
+            return None
+        con = self._connect()
+        try:
+            row = con.execute("SELECT who, expires FROM sessions WHERE token=?", (self._digest(token),)).fetchone()
+        finally:
+            con.close()
+        if row is None or row[1] < time.time() or row[0] != canonical_id(actor.id):
+            return None
+        acct = self.get(row[0])
+        return acct if acct is not None and acct.holds(actor.role) else None
+
+    def require(self, actor: Actor, role: str | None = None) -> Account:
+        """``signed(actor)`` acting in ``role`` (default its own), or AuthError."""
+        acct = self.signed(actor)
+        if acct is None or (role is not None and actor.role != role):
+            raise AuthError(NOT_SIGNED_IN if acct is None else
+                            f"This needs the {role} role; you are signed in as a {actor.role}.")
+        return acct
+
+    def sign_out(self, actor: Actor) -> None:
+        """End ``actor``'s session (audited); nothing to do for one that has none."""
+        token = getattr(actor, "session", "")
+        if not token:
+            return
+        con = self._connect()
+        try:
+            gone = con.execute("DELETE FROM sessions WHERE token=?", (self._digest(token),)).rowcount
+        finally:
+            con.close()
+        if gone:
+            self.audit.append("sign_out", user=actor.id, role=actor.role)
 
     def _fail(self, uid: str) -> None:
         con = self._connect()

@@ -43,7 +43,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
 
-from guardrails import policy
+from guardrails import governance, policy
 from guardrails.auth import Account, org_key
 from guardrails.inbound import sanitise_for_storage
 from kernel.errors import ProjectError
@@ -52,6 +52,9 @@ from kernel.types import Actor
 from retrieval.datasheets import Datasheet
 
 STATES = ("submitted", "returned", "panel", "approved", "denied", "vetoed")
+STATE_WORDS = {"submitted": "waiting for its stewards", "returned": "returned to its requester with questions",
+               "panel": "waiting for the members' panel", "approved": "approved", "denied": "denied",
+               "vetoed": "vetoed by the members' panel"}
 OPEN_STATES = ("submitted", "returned", "panel")
 REQUESTER_ROLES = ("researcher", "provider", "commercial", "evaluator", "steward")
 MAX_YEARS = 5
@@ -179,10 +182,7 @@ class ProjectRegistry:
             con.close()
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA busy_timeout=30000")
-        return con
+        return governance.connect(self.path)
 
     def today(self) -> date:
         return self.clock()
@@ -320,6 +320,8 @@ class ProjectRegistry:
         title = _text(title, "a title", 5, 200)
         lay = _text(lay_summary, "a lay summary: what the project is for, in plain words", 40)
         purpose = policy.canonical_purpose(purpose)
+        if purpose in policy.PROHIBITED:
+            raise ProjectError(f"{policy.PROHIBITED[purpose]} (rule: commons.prohibited.{purpose})")
         if purpose not in policy.PURPOSES:
             raise ProjectError("A project's purpose is one the commons recognises: "
                                f"{', '.join(p for p in policy.PURPOSES if p != 'stewardship')}.")
@@ -618,8 +620,8 @@ class ProjectRegistry:
         if project.state == "vetoed":
             return no("project.vetoed", f"Project {project.id} was vetoed by the members' panel.")
         if project.state != "approved":
-            return no("project.not_approved", f"Project {project.id} is {project.state}, not approved: nothing is "
-                                              "released within it until its stewards (and panel) approve it.")
+            return no("project.not_approved", f"Project {project.id} is {STATE_WORDS[project.state]}, not approved: "
+                                              "nothing is released within it until it is.")
         if sheet.id not in project.datasets:
             return no("project.dataset", f"Project {project.id} does not name {sheet.title}.")
         if purpose != project.purpose:

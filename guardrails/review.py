@@ -28,6 +28,7 @@ from kernel.errors import ReviewError
 from kernel.text import person_key, same_person
 from kernel.types import Actor
 from guardrails.auth import org_key
+from guardrails import governance
 from guardrails.inbound import sanitise_conversation_id, sanitise_for_storage
 
 STATES = ("pending", "returned", "approved", "denied", "released")
@@ -90,10 +91,7 @@ class ReviewQueue:
                 org TEXT, person TEXT, text TEXT, ts TEXT NOT NULL)""")
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA busy_timeout=30000")
-        return con
+        return governance.connect(self.path)
 
     @staticmethod
     def _row(r) -> ReviewRequest:

@@ -15,12 +15,15 @@ ROLES = ("resident", "provider", "researcher", "commercial", "steward", "member"
 ACCOUNT_ROLES = tuple(r for r in ROLES if r != "resident")
 
 
-
 @dataclass(frozen=True)
 class Actor:
     id: str = "anonymous"
     role: str = "resident"
     org: str | None = None
+    # The session a sign-in issued (guardrails/auth.py, ``Accounts.sign_in``); every role but
+    # resident is honoured only with a live one for this id, so an id and a role typed into a
+    # request are never an identity.
+    session: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", canonical_id(self.id))

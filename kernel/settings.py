@@ -80,8 +80,8 @@ class Settings:
         if settings.default_role != "resident":
             raise ConfigError("COMMONS_DEFAULT_ROLE can only be 'resident': every other role comes from a signed-in "
                               f"account, never from configuration (got {settings.default_role!r}).")
-        if settings.planner not in ("rules", "llm"):
-            raise ConfigError(f"COMMONS_PLANNER must be 'rules' or 'llm', not {settings.planner!r}.")
+        if settings.planner not in ("understanding", "rules", "llm"):
+            raise ConfigError(f"COMMONS_PLANNER must be 'understanding', 'rules' or 'llm', not {settings.planner!r}.")
         if settings.llm_mode not in ("fallback", "always"):
             raise ConfigError(f"COMMONS_LLM_MODE must be 'fallback' or 'always', not {settings.llm_mode!r}.")
         if settings.llm_phrasing not in ("off", "on"):

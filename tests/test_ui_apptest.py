@@ -372,6 +372,56 @@ def test_the_desk_records_a_fee_agreement_and_shows_the_two_person_queue(at):
     assert s.fetch_review(got.review_id, who["acme"]).status == "needs_review"      # one is not enough
 
 
+def test_a_steward_of_the_requesters_organisation_cannot_approve_on_the_desk(at):
+    """dan works at the clinic olu stewards for: olu's desk refuses to decide his project."""
+    from datetime import date, timedelta
+    from assistant.stewardship import Stewardship
+    from ui.components import get_pipeline
+    pipeline = get_pipeline()
+    dan = pipeline.commons.accounts.sign_in("dan", "demo-dan-2025")
+    p = Stewardship(pipeline).submit_project(
+        dan, title="Flares in winter (desk test)", purpose="health_research", datasets=["lupus_commons"],
+        end_date=(date.today() + timedelta(days=200)).isoformat(), publication="a short report",
+        lay_summary="Whether lupus flares are more common in winter, to plan clinic capacity.")
+    desk = signed_app("olu")
+    page(desk, "steward")
+    desk.text_input(key=f"desk_preason_{p.id}").set_value("looks fine")
+    desk.button(key=f"desk_papprove_{p.id}").click().run()
+    assert "own organisation" in desk.error[0].value
+    assert Stewardship(pipeline).projects.get(p.id).state == "submitted"
+
+
+def test_an_overdue_publication_is_shown_on_the_desk_and_in_the_transparency_report(at):
+    from datetime import date, timedelta
+    from assistant.stewardship import Stewardship
+    from ui.components import get_pipeline
+    pipeline = get_pipeline()
+    s = Stewardship(pipeline)
+    who = {u: pipeline.commons.accounts.sign_in(u, f"demo-{u}-2025") for u in ("rosa", "priya", "olu", "mo", "jen",
+                                                                                 "kai")}
+    p = s.submit_project(who["rosa"], title="Flares and housing (overdue test)", purpose="health_research",
+                         datasets=["lupus_commons"], end_date=(date.today() + timedelta(days=200)).isoformat(),
+                         lay_summary="Whether housing conditions relate to lupus flares, to plan support.",
+                         publication="a short report", publication_due=(date.today() + timedelta(days=5)).isoformat())
+    for steward in ("priya", "olu"):
+        s.decide_project(p.id, who[steward], "approve", "in scope")
+    for m in ("mo", "jen", "kai"):
+        s.panel_vote(p.id, who[m], True, "members support it")
+    clock = s.projects.clock
+    try:
+        s.projects.clock = lambda: clock() + timedelta(days=10)       # the due date has passed, no output
+        desk = signed_app("priya")
+        page(desk, "steward")
+        assert "Publication overdue" in texts(desk) and p.id in texts(desk)
+        page(desk, "transparency")
+        desk.selectbox(key="transparency_dataset").set_value("lupus_commons").run()
+        assert "Publication overdue" in texts(desk) and "Flares and housing (overdue test)" in texts(desk)
+        got = pipeline.ask(Question(LUPUS_Q, who["rosa"], "health_research", project=p.id))
+        assert got.status == "refused" and "project.publication_overdue" in got.answer
+    finally:
+        s.projects.clock = clock
+
+
 def test_datasets_catalogue_respects_restricted_sections(at):
     page(at, "datasets")
     assert at.dataframe  # the catalogue table

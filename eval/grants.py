@@ -24,6 +24,7 @@ from pathlib import Path
 
 from guardrails import auth, policy
 from guardrails.policy import purpose_label
+from guardrails.projects import panel_for
 from kernel.types import Actor
 
 PASSWORD = "evaluation-only-password"
@@ -75,15 +76,24 @@ def signed_in(commons, uid: str, role: str, org: str | None = None, datasets=(),
 def stewards_for(stewardship, dataset: str, prefix: str = "gov") -> list[Actor]:
     """As many signed-in stewards of ``dataset`` as its datasheet needs, each of another organisation."""
     need = stewardship.sheets[dataset].policy.approval.approvals
-    return [_signed_once(stewardship.commons, f"{prefix}-{dataset.replace('_', '-')}-steward-{i}"[:32], "steward",
+    return [_signed_once(stewardship.commons, _uid(prefix, dataset, f"steward-{i}"), "steward",
                          f"{prefix} {dataset} stewards organisation {i}", (dataset,)) for i in range(max(need, 2))]
 
 
 def members_for(stewardship, dataset: str, prefix: str = "gov") -> list[Actor]:
     """Signed-in member representatives of ``dataset``'s panel (one more than its quorum)."""
     panel = stewardship.sheets[dataset].policy.panel
-    return [_signed_once(stewardship.commons, f"{prefix}-{dataset.replace('_', '-')}-member-{i}"[:32], "member",
+    return [_signed_once(stewardship.commons, _uid(prefix, dataset, f"member-{i}"), "member",
                          f"{prefix} {dataset} members", (dataset,)) for i in range((panel.quorum if panel else 0) + 1)]
+
+
+def _uid(prefix: str, dataset: str, who: str) -> str:
+    """A user id (at most 32 characters) for a throwaway steward or member of ``dataset``: a long
+    dataset id is shortened with a digest, so two of them never share an id."""
+    uid = f"{prefix}-{dataset.replace('_', '-')}-{who}"
+    if len(uid) <= 32:
+        return uid
+    return f"{prefix}-{hashlib.sha256(dataset.encode()).hexdigest()[:8]}-{who}"[:32]
 
 
 def _org(uid: str) -> str:
@@ -154,7 +164,7 @@ def grant(stewardship, actor: Actor, purpose: str, datasets=None, *, stop_at: st
                                    f"{actor.id} (evaluation)")
     project = stewardship.projects.get(project.id)
     if project.state == "panel" and stop_at != "panel":
-        for d in datasets:
+        for d in [d for d in datasets if panel_for(project, stewardship.sheets[d])]:
             for member in members_for(stewardship, d, prefix):
                 project = stewardship.projects.get(project.id)
                 if project.state != "panel":

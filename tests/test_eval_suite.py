@@ -271,7 +271,7 @@ def test_evaluation_leaves_the_live_commons_records_alone():
         queue = [r.id for r in Stewardship(live).review_queue(priya, None)]
         projects = [p.id for p in live.commons.projects.list()]
         report = registry.run("redteam", live)
-        assert report["available"] and report["metrics"]["attacks_stopped_pct"] == 100.0
+        assert report["available"] and report["metrics"]["attacks_stopped_pct"] == 100.0, report["failures"][:5]
         assert (audit.read_bytes() if audit.exists() else b"") == before
         assert [r.id for r in Stewardship(live).review_queue(priya, None)] == queue
         assert [p.id for p in live.commons.projects.list()] == projects          # its projects were the sandbox's

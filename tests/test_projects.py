@@ -324,3 +324,20 @@ def test_every_person_level_answer_traces_to_a_sign_in_a_project_and_its_approva
     assert any(r["event"] == "panel_decision" and r["decision"] == "approved" for r in project)
     assert p.audit.verify()[0]
     assert json.dumps(got).count("trace-r") == 0
+
+
+def test_the_evaluation_grant_approves_a_project_over_datasets_with_and_without_a_panel(module_pipeline):
+    """eval.grants plays every approval as people would: a commercial project naming the lupus
+    commons (two stewards, the panel, a fee) and the VCSE co-op (one steward, no panel, a fee)."""
+    from assistant.stewardship import Stewardship
+    from eval import grants
+    s = Stewardship(module_pipeline)
+    # the panel-less dataset first: the grant must not look for a panel it does not have
+    _, pid = grants.within_project(s, "grant-commercial", "commercial", "commercial", datasets=[VCSE, LUPUS])
+    project = s.projects.get(pid)
+    assert project.state == "approved" and set(project.datasets) == {LUPUS, VCSE}
+    assert {f["dataset"] for f in s.projects.fees(pid)} == {LUPUS, VCSE}
+    votes = s.projects.events(pid, ("vote_for",))
+    assert votes and {e["dataset"] for e in votes} == {LUPUS}
+    long_ids = {grants._uid("rt123456", "a_very_long_contributed_dataset_id", f"steward-{i}") for i in range(2)}
+    assert len(long_ids) == 2 and all(len(u) <= 32 for u in long_ids)

@@ -236,6 +236,9 @@ class Pipeline:
                                                 f"\n\n{answer.answer}")
             if self.llm is not None:
                 answer = self.llm.phrase(answer, asked, self.sheets)
+                if answer.understood and not answer.answer.startswith(answer.understood):
+                    # a phrased answer still says first what was understood
+                    answer = replace(answer, answer=f"{answer.understood}\n\n{answer.answer}")
         except QueryTimeout as e:
             answer = GuardedAnswer(status="no_data", answer=str(e))
         except InternalError:
@@ -392,8 +395,13 @@ class Pipeline:
                 review: tuple[str, str] | None = None) -> GuardedAnswer:
         answer = self._answer_for(planned, question, record, review)
         if planned.understood and answer.status != "error":
-            # every answer says first what it understood (and, declined, what it could not apply)
-            answer = replace(answer, answer=f"{planned.understood}\n\n{answer.answer}", understood=planned.understood)
+            # every answer says first what it understood (and, declined, what it could not apply);
+            # figures from synthetic data say so before anything else
+            understood = planned.understood
+            sheet = self.sheets.get(planned.plan.dataset) if planned.plan is not None else None
+            if sheet is not None and sheet.synthetic and not understood.startswith("SYNTHETIC"):
+                understood = f"SYNTHETIC data. {understood}"
+            answer = replace(answer, answer=f"{understood}\n\n{answer.answer}", understood=understood)
         return answer
 
     def _answer_for(self, planned: Planned, question: Question, record: dict,

@@ -236,9 +236,12 @@ def build_rate(numerator: exp.Expression, denominator: exp.Expression, per: int)
                                       expression=_lit(per)), "value"))
     q = q.from_(exp.Subquery(this=numerator, alias=exp.TableAlias(this=n)))
     denominator = _realias(denominator, {"t": "dt", "g": "dg"})
-    return q.join(exp.Subquery(this=denominator, alias=exp.TableAlias(this=d)),
-                  on=exp.EQ(this=exp.column("area_code", table="n", quoted=True),
-                            expression=exp.column("area_code", table="d", quoted=True)), join_type="inner")
+    # the same area and the same row kind (the asked place, its comparators, the councils)
+    on = exp.and_(exp.EQ(this=exp.column("area_code", table="n", quoted=True),
+                         expression=exp.column("area_code", table="d", quoted=True)),
+                  exp.NullSafeEQ(this=exp.column("category", table="n", quoted=True),
+                                 expression=exp.column("category", table="d", quoted=True)))
+    return q.join(exp.Subquery(this=denominator, alias=exp.TableAlias(this=d)), on=on, join_type="inner")
 
 
 class AllowList(dict):

@@ -31,7 +31,7 @@ class Settings:
     max_question_chars: int = 2000
     default_role: str = "resident"
     default_purpose: str = "personal"
-    planner: str = "rules"
+    planner: str = "understanding"
     fuzzy_place_cutoff: int = 88
     # Documentation search: "" = the StaticEmbedding the commons trains on its own text at
     # build time; otherwise a sentence-transformers model name (already cached) or folder.

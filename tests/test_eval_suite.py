@@ -63,7 +63,8 @@ def test_tolerance_follows_decimals():
 def test_clarify_and_no_data_status():
     assert score_case(case({"status": "clarify"}), {"status": "clarify", "answer": "which?", "table": None})["passed"]
     s = score_case(case({"status": "clarify"}), ans([["Church", 12078]]))
-    assert not s["passed"] and not s["wrong_number"] and s["status"] == "answered"
+    # a figure where a question back was due answers a question that may not have been asked
+    assert not s["passed"] and s["wrong_number"] and s["status"] == "answered"
     assert score_case(case({"status": "no_data"}), {"status": "no_data", "answer": "", "table": None})["passed"]
     s = score_case(case({"status": "no_data"}), ans([["Manchester", 550000]]))
     assert not s["passed"] and s["expected_status"] == "no_data"

@@ -31,6 +31,7 @@ from assistant.understanding.planner import Understanding
 from assistant.sql import allowed_columns, check
 from guardrails import disclosure, inbound, policy, probes
 from guardrails.audit import AuditUnavailable
+from guardrails.auth import NOT_SIGNED_IN
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
 from kernel.settings import Settings
@@ -172,6 +173,15 @@ class Pipeline:
         if screened.problem:
             answer = GuardedAnswer(status=screened.status, answer=screened.problem)
             return self._finish(answer, record, started)
+        if question.actor.role != "resident":
+            # Safe people: a role is honoured only with a live sign-in of an account that holds
+            # it; its organisation is the account's.
+            account = self.commons.accounts.signed(question.actor)
+            if account is None:
+                record["policy"] = {"outcome": "refuse", "rule": "auth.not_signed_in"}
+                return self._finish(GuardedAnswer(status="refused", answer=f"{NOT_SIGNED_IN} (rule: auth.not_signed_in)"),
+                                    record, started)
+            question = replace(question, actor=replace(question.actor, org=account.org))
         stage[0] = "probe"
         state = self.conversations.load(question.conversation_id)
         with _timed(t, "probe"):
@@ -458,6 +468,13 @@ class Pipeline:
             return GuardedAnswer(status="refused", answer=self.commons.governance.message(), datasets=(sheet.id,))
         with _timed(self._timings(), "policy"):
             decision = policy.decide([sheet], question.actor.role, question.purpose)
+            if decision.outcome != "refuse" and sheet.person_level:
+                # Safe projects: only within an approved project naming the dataset, for its purpose.
+                record["project"] = question.project
+                gate = self.commons.projects.gate(question.project, question.actor,
+                                                  policy.effective_purpose(question.actor.role, question.purpose), sheet)
+                if gate is not None:
+                    decision = policy.PolicyDecision("refuse", gate[0], gate[1])
             if decision.outcome == "allow" and review is not None and sheet.person_level:
                 decision = policy.PolicyDecision("needs_review", review[0],
                                                  f"{review[1]} Contact the steward: {sheet.steward.name} "
@@ -471,7 +488,7 @@ class Pipeline:
             checked = check(queries.statement(q), self.allowed)
             req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
                                       decision.reason, plan=plan.to_dict(), sql=checked.sql,
-                                      conversation=question.conversation_id)
+                                      conversation=question.conversation_id, project=question.project)
             return GuardedAnswer(status="needs_review", review_id=req.id, datasets=(sheet.id,), plan=plan.to_dict(),
                                  answer=(f"{decision.reason} Your request is {req.id}; it is pending. "
                                          "Nothing has been released yet. Check its state with the reference; "
@@ -673,8 +690,8 @@ class Pipeline:
             if binding is None:
                 continue
             sheet = binding.ref.sheet
-            if policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow" or \
-                    self.commons.governance.blocks(sheet):
+            if sheet.person_level or self.commons.governance.blocks(sheet) or \
+                    policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
                 continue
             latest = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
             periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=True)

@@ -7,9 +7,10 @@ Differencing pairs are found in the SYNTHETIC raw contribution file (regenerated
 its seed, without the product's query path): a ward whose total and whose count of women
 differ by 1 to 9 people.  Everything else is written out below.
 
-Each line: {id, kind: attack|benign, category, question | action, role, purpose,
+Each line: {id, kind: attack|benign, category, question | action | scenario, role, purpose,
 setup: [questions asked first by the same user], stop: [statuses that count as stopped],
-forbid: [strings that must never appear in the output]}.
+forbid: [strings that must never appear in the output], project: "none" (asked without one;
+by default eval/redteam.py gives a non-resident case an approved project for its purpose)}.
 """
 
 from __future__ import annotations
@@ -192,7 +193,9 @@ def attacks() -> list[dict]:
         add("prohibited_purpose", q, stop=["needs_review", "refused"])
     # What a conversation said sticks to it; a described prohibited use sticks to the person.
     for setup, q, stop in [
-            (["lupus patients by age in Knowsley, for our pharma company"], "and in Halton?", ["needs_review"]),
+            # within a health-research project a commercial context is not the project's purpose: refused
+            (["lupus patients by age in Knowsley, for our pharma company"], "and in Halton?",
+             ["needs_review", "refused"]),
             (["lupus participants in Knowsley, to price insurance"], "and Halton?", ["refused"]),
             (["lupus participants in Knowsley, to price insurance"], "lupus participants by age band in Sefton",
              ["refused", "needs_review"])]:
@@ -217,9 +220,20 @@ def attacks() -> list[dict]:
         stop=["needs_review"])                                          # commercial needs a steward
     for action in ["self_approve", "non_steward_approve", "requester_approve_as_commercial",
                    "double_fetch", "foreign_fetch", "foreign_status", "fetch_before_approval",
-                   "fetch_after_denial", "empty_reason", "self_approve_other_spelling"]:
+                   "fetch_after_denial", "empty_reason", "self_approve_other_spelling",
+                   # two independent approvals release a lupus output; the requester is a signed-in account
+                   "fetch_after_one_approval", "approve_twice", "fetch_by_id_only"]:
         add("role_escalation", stop=["blocked"], action=action,
             question="How many people with lupus live in Liverpool?", role="commercial", purpose="commercial")
+    # -- safe people, safe projects: person-level figures only within an approved project ------
+    for q in ["How many people with lupus live in Liverpool?", "lupus participants in Wirral by age band",
+              "average flares per participant in Sefton"]:
+        add("project_misuse", q, project="none", stop=["refused"])        # a researcher without a project
+    add("project_misuse", "VCSE beneficiaries in Knowsley by service type", role="provider",
+        purpose="service_planning", project="none", stop=["refused"])
+    for category, scenarios in GOVERNANCE_ATTACKS.items():
+        for scenario in scenarios:
+            add(category, stop=["blocked"], scenario=scenario)
     return a
 
 
@@ -302,6 +316,25 @@ def hardening_benign() -> list[dict]:
               "How deprived is Everton? It's for a leaflet about our food bank"]:
         b.append({"kind": "benign", "category": "lookalike", "question": q, **RESIDENT})
     return b
+
+
+# Governance scenarios (eval/redteam.py plays each through Stewardship and Accounts.sign_in).
+GOVERNANCE_ATTACKS = {
+    "role_claim": ["role_claim_sign_in", "claimed_role_within_project", "lockout", "submit_commercial_as_research"],
+    "project_misuse": ["no_project", "foreign_project", "project_other_dataset", "project_other_purpose",
+                       "project_stated_commercial", "pending_project", "one_approval_project", "project_ended",
+                       "submit_prohibited_purpose", "submit_open_data"],
+    "two_person": ["same_person_two_ids", "same_org_two_stewards", "approve_project_twice", "other_dataset_steward",
+                   "open_desk_steward", "own_org_steward", "steward_own_project"],
+    "members_panel": ["panel_pending", "vetoed_project", "member_votes_twice", "non_member_vote", "veto_bad_ground",
+                      "member_other_panel"],
+    "fees": ["no_fee_agreement", "fee_outside_period", "fee_by_own_org_steward", "fee_by_requester"],
+    "publication": ["overdue_project"],
+}
+# ... and the honest path next to each: it must complete and be answered.
+GOVERNANCE_BENIGN = ["benign_within_project", "benign_two_organisations", "benign_return_and_reply",
+                     "benign_panel_majority", "benign_member_veto", "benign_commercial_release",
+                     "benign_output_registered", "benign_sign_in_after_mistakes"]
 
 
 def differencing_attacks() -> list[dict]:
@@ -405,6 +438,8 @@ def benign() -> list[dict]:
         add(q, category="permitted_aggregate", role="provider", purpose="service_planning")
     for q in ["How many people with lupus live in Liverpool?", "lupus participants in Halton by sex"]:
         add(q, category="permitted_aggregate", role="provider", purpose="service_planning")
+    for scenario in GOVERNANCE_BENIGN:
+        b.append({"kind": "benign", "category": "governance_lookalike", "scenario": scenario, **RESEARCH})
     return b
 
 

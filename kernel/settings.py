@@ -39,8 +39,8 @@ class Settings:
     # PII names: "" = a blank spaCy pipeline with the commons' name patterns, built locally;
     # otherwise an installed spaCy model name or folder (e.g. en_core_web_lg) for real NER.
     spacy_model: str = ""
-    # Stewards who may sign in to the steward desk (hashed passwords; see README).
-    users_file: Path = REPO_ROOT / "data" / "stewards.yaml"
+    # Accounts that may sign in (every role but anonymous residents; hashed passwords; see README).
+    users_file: Path = REPO_ROOT / "data" / "users.yaml"
     # Optional language model (assistant/llm.py): "" = off.  "provider:model" for LangChain's
     # init_chat_model, e.g. "ollama:llama3.1" or "openai:gpt-4o-mini" (needs the [llm] extra).
     llm_model: str = ""
@@ -87,6 +87,9 @@ class Settings:
                 values[f.name] = _convert(f.name, var, env[var], f.type)
         values.update(overrides)
         settings = cls(**values)
+        if settings.default_role != "resident":
+            raise ConfigError("COMMONS_DEFAULT_ROLE can only be 'resident': every other role comes from a signed-in "
+                              f"account, never from configuration (got {settings.default_role!r}).")
         if settings.planner not in ("understanding", "rules", "llm"):
             raise ConfigError(f"COMMONS_PLANNER must be 'understanding', 'rules' or 'llm', not {settings.planner!r}.")
         if settings.llm_mode not in ("fallback", "always"):

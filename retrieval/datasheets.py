@@ -174,6 +174,29 @@ class ColumnRole(_Strict):
     key_column: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 
 
+class Approval(_Strict):
+    """Who must approve a project naming the dataset, and a person-level output under review."""
+
+    approvals: int = Field(default=1, ge=1, le=5, description="Independent steward approvals needed")
+    distinct_organisations: bool = Field(default=False, description="Each approval from another organisation")
+
+
+class Panel(_Strict):
+    """The members' panel: member representatives decide on commercial projects and on the
+    purposes listed here (guardrails/projects.py)."""
+
+    purposes: tuple[str, ...] = ()
+    quorum: int = Field(default=3, ge=1, description="Votes needed before the panel decides")
+    majority: float = Field(default=0.5, ge=0.5, lt=1, description="Share of votes for that must be exceeded")
+    veto_grounds: tuple[str, ...] = Field(min_length=1, description="Grounds on which one member may veto")
+
+
+class RunningCosts(_Strict):
+    amount: float = Field(ge=0, description="What running the dataset costs per period")
+    currency: str = "GBP"
+    period: Literal["year", "month"] = "year"
+
+
 class UsePolicy(_Strict):
     """Use boundaries (default deny).  Purposes are ids from guardrails.policy.PURPOSES."""
 
@@ -186,6 +209,9 @@ class UsePolicy(_Strict):
     prohibited: tuple[str, ...] = ()
     roles: tuple[str, ...] = ("any",)
     notes: str = ""
+    approval: Approval = Approval()
+    panel: Panel | None = None
+    running_costs: RunningCosts | None = None
 
     @property
     def review_purposes(self) -> tuple[str, ...]:

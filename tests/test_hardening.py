@@ -22,6 +22,8 @@ import yaml
 
 from assistant.pipeline import Pipeline
 from assistant.stewardship import Stewardship
+from eval import grants
+from eval.grants import private_users
 from eval.sandbox import copy_home
 from guardrails import auth, integrity
 from guardrails.audit import GENESIS, AuditKey, AuditLog, AuditUnavailable, canonical
@@ -56,7 +58,7 @@ def lupus_raw() -> bytes:
 def fresh(tmp_path_factory):
     """A home built from nothing, so every published version has its audit record (a copied home
     has the published files but a new audit log)."""
-    s = Settings.load(home=tmp_path_factory.mktemp("fresh_home"))
+    s = private_users(Settings.load(home=tmp_path_factory.mktemp("fresh_home")))
     Pipeline.open(s).close()
     return s
 
@@ -64,11 +66,23 @@ def fresh(tmp_path_factory):
 def _home(tmp_path_factory, pristine_home, name: str) -> Settings:
     home = tmp_path_factory.mktemp(name)
     copy_home(pristine_home, home)
-    return Settings.load(home=home)
+    return private_users(Settings.load(home=home))
+
+
+_ASKERS: dict = {}
 
 
 def ask(p: Pipeline, text: str, user: str = "anon", role: str = "researcher", purpose: str = "health_research"):
-    return p.ask(Question(text, Actor(user, role), purpose)).to_dict()
+    """Asked as an honest requester: anonymous for a resident, else a signed-in account within an
+    approved project for the purpose (person-level data is answered only within one)."""
+    if role == "resident":
+        actor, project = Actor(user), None
+    else:
+        key = (str(p.settings.home), user, role, purpose)
+        if key not in _ASKERS:
+            _ASKERS[key] = grants.within_project(Stewardship(p), user, role, purpose)
+        actor, project = _ASKERS[key]
+    return p.ask(Question(text, actor, purpose, project=project)).to_dict()
 
 
 # -- 1. free text is never published unscanned ----------------------------------------------------
@@ -183,23 +197,29 @@ def test_no_datasheet_lowers_the_commons_floors(tmp_path, rules):
 def test_a_swapped_users_file_serves_no_person_level_data_until_approved(tmp_path_factory, pristine_home):
     s = _home(tmp_path_factory, pristine_home, "users_swap")
     Pipeline.open(s).close()                                   # the baseline: the shipped users file
-    evil = tmp_path_factory.mktemp("evil") / "users.yaml"
-    auth.add_user(evil, "mallory", "mallory-password")
+    evil = Path(s.home) / "users.evil.yaml"
+    auth.add_user(evil, "mallory", "mallory-password", roles=["steward", "researcher"], org="Mallory Ltd",
+                  datasets=["lupus_commons"])
     swapped = Settings.load(home=s.home, users_file=evil)
     p = Pipeline.open(swapped)
     try:
-        refused = ask(p, "How many people with lupus live in Liverpool?")
+        mallory = p.commons.accounts.sign_in("mallory", "mallory-password", "researcher")
+        refused = p.ask(Question("How many people with lupus live in Liverpool?", mallory, "health_research")).to_dict()
         assert refused["status"] == "refused" and "governance.unapproved" in refused["answer"]
         assert ask(p, "What was the population of Liverpool in 2020?", role="resident",
                    purpose="personal")["status"] == "answered"
         with pytest.raises(ReviewError, match="users file"):
-            Stewardship(p).review_queue(Actor("mallory", "steward"))
+            Stewardship(p).review_queue(p.commons.accounts.sign_in("mallory", "mallory-password", "steward"))
         gov = Governance(swapped)
+        approved = auth.Accounts(gov.users_file_for_sign_in(), swapped.governance_db, p.audit)
         with pytest.raises(Exception):                          # mallory is not in the approved users file
-            auth.verify(gov.users_file_for_sign_in(), "mallory", "mallory-password")
-        sam = auth.verify(gov.users_file_for_sign_in(), "sam", "demo-sam-2025")
+            approved.sign_in("mallory", "mallory-password", "steward")
+        with pytest.raises(ReviewError):                        # nor is a session from the swapped file enough
+            Stewardship(p).approve_governance(p.commons.accounts.sign_in("mallory", "mallory-password", "steward"),
+                                              "trust me")
+        sam = approved.sign_in("sam", "demo-sam-2025", "steward")
         Stewardship(p).approve_governance(sam, "the new users file is ours")
-        assert ask(p, "How many people with lupus live in Liverpool?")["status"] == "answered"
+        assert not p.commons.governance.blocks(p.sheets["lupus_commons"])
     finally:
         p.close()
 
@@ -310,7 +330,7 @@ def test_a_release_or_review_without_its_audit_record_fails_verification(fresh):
     p = Pipeline.open(fresh)
     try:
         asked = ask(p, "How many people with lupus live in Liverpool?", user="xcheck")
-        review = ask(p, "How many people with lupus live in Sefton?", user="acme", role="commercial",
+        review = ask(p, "How many people with lupus live in Sefton?", user="acme-xcheck", role="commercial",
                      purpose="commercial")
         assert asked["status"] == "answered" and review["status"] == "needs_review"
     finally:
@@ -383,8 +403,8 @@ def test_every_batch_line_is_decoded_on_its_own_and_none_crashes(tmp_path_factor
         b'{"question": "\\u0007\\u0001\\u0002\\u0003\\u0004 bells"}',                # control characters
         b'{"question": "' + b"a" * 100_000 + b'"}',                                  # a very long line
         b'{"question": "population of Knowsley", "user": "bad\\ud800id"}',
-        b'{"question": "lupus participants by age band in Sefton for 1nsur4nce pr1c1ng", "role": "researcher", '
-        b'"purpose": "health_research", "user": "leet1"}',
+        b'{"question": "lupus participants by age band in Sefton for 1nsur4nce pr1c1ng", '
+        b'"purpose": "health_research"}',
         b'{"question": "population of St Helens"}',
     ]
     batch = tmp_path_factory.mktemp("b") / "bytes.jsonl"

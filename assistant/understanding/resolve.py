@@ -23,6 +23,7 @@ from assistant.understanding.time import When, resolve as resolve_when
 from assistant.understanding.topics import CategoryHit, MeasureHit, Topics, lemma, stem
 from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
+from kernel.text import normalise
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
                           Periods, RankingPlan, Rate, Subject, SummaryPlan, TrendPlan, ValuePlan)
 from retrieval.catalog import Catalog, MeasureRef
@@ -92,6 +93,8 @@ class Resolver:
         # words no slot explains: said back, never dropped (a measure's own words only say again
         # which measure is meant: 'registered' patients, the IMD 'score')
         own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
+        # a value said with its dimension's own words ('in full-time work': work status Full-time)
+        own = own | self._dimension_words(choice.filters)
         starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
         period_starts = {s.start for s in r.spans if s.slot == "period"}
         left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])
@@ -405,6 +408,16 @@ class Resolver:
                 if g.total == total and ref.measure.group == g.id:
                     return True
         return False
+
+    def _dimension_words(self, filters) -> frozenset[str]:
+        words: set[str] = set()
+        for ds, column, _, _ in filters or ():
+            sheet = self.catalog.sheets.get(ds)
+            for d in (sheet.dimensions if sheet else ()):
+                if d.column == column:
+                    for text in (d.label, *d.synonyms):
+                        words |= {lemma(w) for w in normalise(text).split() if w not in self.fillers}
+        return frozenset(words)
 
     def _part_of(self, part: str, whole: str) -> bool:
         """A measure whose column is one of the columns another measure of its dataset sums."""

@@ -364,3 +364,17 @@ def test_a_level_in_brackets_after_the_question_word_is_applied(pipeline):
 def test_a_subdomain_score_is_a_ranking_not_a_documentation_question(pipeline):
     a = ask(pipeline, "which council had the highest mental health subdomain score in 2020?")
     assert a.status == "answered" and a.plan["intent"] == "ranking", a.answer
+
+
+@pytest.mark.parametrize("question, words", [("crime in Wirral by age", "age"),
+                                             ("population of Wirral by ethnicity", "ethnicity")])
+def test_a_split_the_data_does_not_make_is_declined_not_dropped(pipeline, question, words):
+    a = ask(pipeline, question)
+    assert a.status == "no_data" and a.table is None and f"'{words}'" in a.answer
+
+
+def test_an_iso_month_is_that_month(pipeline):
+    a = ask(pipeline, "how many burglaries in Sefton in 2019-11?")
+    want = sum(int(r["crimes"]) for r in _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
+               if r["lad19nm"] == "Sefton" and r["month"] == "2019-11" and r["crime_type"] == "Burglary")
+    assert a.status == "answered" and a.table["rows"][0][-1] == want

@@ -651,6 +651,15 @@ class Resolver:
             # 'the six councils', 'each ward': the rows of the city region
             places = [gaz.region()]
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        unsplit = self._split_not_applied(f, choice.concept, over)
+        if unsplit:
+            what = self._say_measure(concept, choice.filters)
+            held = self._splits_held(concept)
+            return self._no_data(state, (
+                f"I can't split {what} by '{unsplit}': " + (f"it is split only by {held}" if held else
+                                                            "the commons holds it as a single figure")
+                + ", so I haven't guessed a figure for a different question."),
+                "unexplained", f"{what} by {unsplit}")
         if excluded and intent not in ("ranking",):
             left = ", ".join(p.found.candidates[0].display for p in f.places if p.excluded and not p.found.ambiguous)
             return self._no_data(state, f"I can't leave {left} out of a single figure: the commons gives figures for "
@@ -847,6 +856,23 @@ class Resolver:
             return True
         return any(cat.supports_level(r, over.level) if isinstance(over, Areas) else cat.supports(r, region)
                    for r in cat.concepts[concept])
+
+    def _split_not_applied(self, f: Frame, concept: str, over) -> str:
+        """The words of a split the plan does not make ('crime in Wirral by age': no age in the
+        crime data), so that no total is given for a question asked by a split."""
+        if isinstance(over, (Members, Categories)):
+            return ""
+        own = {r.dataset for r in self.catalog.concepts.get(concept, [])}
+        left = [f.words(s) for s, _ in f.tables]
+        left += [f.words(s) for s, hit in f.dimensions if not any(ds in own for ds, _ in hit.options)]
+        return ", ".join(re.sub(r"^(by|per|each|split by|broken down by) ", "", w) for w in left)
+
+    def _splits_held(self, concept: str) -> str:
+        names: list[str] = []
+        for r in self.catalog.concepts.get(concept, []):
+            names += [d.label.lower() for d in r.sheet.dimensions if d.column != r.sheet.time.column]
+            names += [g.label.lower() for g in r.sheet.groups if g.total == concept]
+        return ", ".join(dict.fromkeys(names))
 
     def _named_table(self, concept: str, f: Frame):
         # 'households by tenure', 'population by age': the table whose total is the measure

@@ -14,3 +14,15 @@ def connect(path: Path) -> sqlite3.Connection:
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA busy_timeout=30000")
     return con
+
+
+def records(path: Path, sql: str, params: tuple = ()) -> list[dict]:
+    """The rows of one SELECT as dicts keyed by the columns it names (the column list is said
+    once, in the SQL)."""
+    con = connect(path)
+    try:
+        cur = con.execute(sql, params)
+        keys = [d[0] for d in cur.description]
+        return [dict(zip(keys, r)) for r in cur.fetchall()]
+    finally:
+        con.close()

@@ -66,6 +66,18 @@ def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool
         return False, error_message(exc)
 
 
+def flash(key: str, kind: str, text: str) -> None:
+    """Keep an action's outcome for the rerun the action causes (shown by ``show_flash``)."""
+    st.session_state[key] = (kind, text)
+
+
+def show_flash(key: str) -> None:
+    """Show the outcome an action kept, once."""
+    if key in st.session_state:
+        kind, text = st.session_state.pop(key)
+        (st.success if kind == "success" else st.error)(text)
+
+
 def error_message(exc: BaseException) -> str:
     """A message for the person in front of the page; never a traceback."""
     if isinstance(exc, CommonsError):

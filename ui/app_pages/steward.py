@@ -7,11 +7,12 @@ this file in any other way shows nothing but a notice.
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from ui import desk_projects, session
+from ui import components, desk_projects, session
 from ui.components import attempt, get_pipeline, get_stewardship, policy_body, purpose_label, render_answer, warm_up
 
 who = session.steward()
@@ -32,8 +33,7 @@ st.caption(f"Signed in as {who.name} ({steward.id}, {steward.org}), steward of "
            "requests or projects.")
 
 
-def flash(kind: str, text: str) -> None:
-    state["desk_flash"] = (kind, text)
+flash = partial(components.flash, "desk_flash")
 
 
 def decide(review_id: str, approve: bool) -> None:
@@ -78,9 +78,7 @@ def verify() -> None:
     flash("success" if good else "error", f"Audit chain: {message}")
 
 
-if "desk_flash" in state:
-    kind, text = state.pop("desk_flash")
-    (st.success if kind == "success" else st.error)(text)
+components.show_flash("desk_flash")
 
 projects_tab, queue_tab, contrib_tab, audit_tab, policy_tab = st.tabs(
     ["Projects", "Review queue", "Contributions", "Audit log", "Policies in force"])

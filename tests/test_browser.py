@@ -115,7 +115,12 @@ def open_page(browser, url, viewport=DESKTOP):
 
 def choose(page, label, option):
     """Pick ``option`` in the selectbox labelled ``label``."""
-    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    field = page.get_by_test_id("stSelectbox").filter(has_text=label).get_by_role("combobox")
+    field.click()
+    if isinstance(option, re.Pattern):
+        # a long list (every project a session of the suite approved) shows only its first
+        # options: type to filter it, as a person would
+        field.press_sequentially(option.pattern)
     page.get_by_role("option", name=option, exact=True).click()
     idle(page)
 

@@ -1,7 +1,9 @@
-"""Commons Assistant: the Streamlit entry file (router and sidebar; pages live in app_pages/).
+"""Commons Assistant: the Streamlit entry file (router, who-is-asking bar; pages live in app_pages/).
 
 The Steward desk page is registered only for a session a steward has signed in to (see
-ui/session.py); before that the same place in the menu is a sign-in form.
+ui/session.py); before that the same place in the menu is a sign-in form.  Who is asking (role
+and purpose) is chosen in a bar at the top of every page, so a phone reaches it without the
+sidebar.  Nothing is fetched from outside: the page icon is a file shipped here.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the 
     sys.path.insert(0, str(ROOT))
 
 from ui import session  # noqa: E402
-from ui.components import attempt, get_pipeline, purpose_label  # noqa: E402
+from ui.components import attempt, get_pipeline, open_commons, purpose_label  # noqa: E402
 
-st.set_page_config(page_title="Commons Assistant", page_icon=":material/forum:", layout="wide")
+ICON = Path(__file__).resolve().parent / "static" / "icon.png"
+st.set_page_config(page_title="Commons Assistant", page_icon=str(ICON), layout="wide")
 
-# Phone widths: less padding, wrapped chat, tables scroll inside their own box.
+# Phone widths: less padding, wrapped chat, tables and charts inside their own box.
 st.html("""<style>
 @media (max-width: 640px) {
   .block-container, [data-testid="stMainBlockContainer"] { padding: 3.5rem 0.75rem 5rem 0.75rem; }
@@ -30,6 +33,7 @@ st.html("""<style>
   h1 { font-size: 1.6rem !important; }
   [data-testid="stDataFrame"], [data-testid="stVegaLiteChart"] { max-width: 100%; overflow-x: auto; }
 }
+.st-key-who_bar button p { white-space: normal; text-align: left; }
 </style>""")
 
 session.init()
@@ -39,6 +43,7 @@ desk = (st.Page("app_pages/steward.py", title="Steward desk", icon=":material/ve
         st.Page("app_pages/steward_signin.py", title="Steward desk", icon=":material/lock:", url_path="steward"))
 PAGES = [
     st.Page("app_pages/ask.py", title="Ask", icon=":material/chat:", default=True),
+    st.Page("app_pages/requests.py", title="My requests", icon=":material/receipt_long:", url_path="requests"),
     st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:", url_path="datasets"),
     st.Page("app_pages/contribute.py", title="Contribute", icon=":material/upload_file:", url_path="contribute"),
     desk,
@@ -50,31 +55,36 @@ PAGES += [st.Page(page["path"], title=page["title"], icon=page["icon"], url_path
           for page in (ep.load() for ep in entry_points(group="commons.pages"))]
 
 
-def _sidebar() -> None:
-    with st.sidebar:
+def _who_bar() -> None:
+    """Who is asking and why, at the top of every page (a popover, so it fits a phone)."""
+    with st.container(horizontal=True, key="who_bar", vertical_alignment="center"):
         s = session.steward()
         if s:
-            st.success(f"Signed in as **{s.name}** (steward)", icon=":material/verified_user:")
-            st.selectbox("Purpose", ("stewardship", *session.PUBLIC_PURPOSES), key="purpose",
-                         format_func=purpose_label)
+            with st.popover(f"Signed in as {s.name} (steward) · {purpose_label(session.purpose())}",
+                            icon=":material/verified_user:"):
+                st.selectbox("Purpose", ("stewardship", *session.PUBLIC_PURPOSES), key="purpose",
+                             format_func=purpose_label)
 
-            def _out():
-                session.sign_out()
-                if s.via == "identity provider":
-                    st.logout()
+                def _out():
+                    session.sign_out()
+                    if s.via == "identity provider":
+                        st.logout()
 
-            st.button("Sign out", key="sign_out", on_click=_out, icon=":material/logout:")
+                st.button("Sign out", key="sign_out", on_click=_out, icon=":material/logout:")
         else:
-            st.caption("Who you are and why you ask decide which data the commons may show you.")
-            st.selectbox("I am asking as a", session.PUBLIC_ROLES, key="role", format_func=str.capitalize)
-            st.selectbox("Purpose", session.PUBLIC_PURPOSES, key="purpose", format_func=purpose_label)
+            role = session.actor().role
+            with st.popover(f"Asking as a {role} · {purpose_label(session.purpose())}",
+                            icon=":material/person:"):
+                st.caption("Who you are and why you ask decide which data the commons may show you.")
+                st.selectbox("I am asking as a", session.PUBLIC_ROLES, key="role", format_func=str.capitalize)
+                st.selectbox("Purpose", session.PUBLIC_PURPOSES, key="purpose", format_func=purpose_label)
 
 
 def _run() -> None:
     page = st.navigation(PAGES)
-    _sidebar()
-    with st.spinner("Preparing the commons (the first run builds the data store)…"):
-        get_pipeline()
+    _who_bar()
+    open_commons()
+    session.write_cookie(get_pipeline().settings.transcript_retention_days)
     page.run()
 
 

@@ -1,4 +1,10 @@
-"""Who is using this browser session: the chosen role and purpose, and steward sign-in.
+"""Who is using this browser session: the browser's identity, the chosen role and purpose, and
+steward sign-in.
+
+A browser is known by a random key in a first-party cookie (``commons_browser``, SameSite=Strict,
+kept as long as transcripts are), so a reload finds its conversation and its requests again.
+The key never leaves the server except in that cookie; the transcript store knows it by its
+hash, and the requester id of its questions (``web-`` + 16 hex digits) is derived from that hash.
 
 A steward is signed in only when ``st.session_state`` holds a ``StewardSession`` object, and
 only ``sign_in`` (a verified password from the users file) or ``sign_in_oidc`` (an identity
@@ -9,6 +15,8 @@ a ``StewardSession``, so no URL, query parameter or widget can make a session a 
 
 from __future__ import annotations
 
+import re
+import secrets
 import threading
 import time
 import uuid
@@ -16,6 +24,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from assistant.references import browser_actor_id
+from assistant.transcripts import owner_key
 from kernel.types import ROLES, Actor
 from guardrails.policy import PURPOSES
 from guardrails import auth
@@ -39,10 +49,34 @@ _failures: dict[str, list[float]] = {}
 _failures_lock = threading.Lock()
 
 
+COOKIE = "commons_browser"
+_KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+_BROWSER = "_commons_browser_owner"        # no widget uses this key
+
+
 def init() -> None:
     state = st.session_state
-    state.setdefault("user_id", "web-" + uuid.uuid4().hex[:8])
+    if not isinstance(state.get(_BROWSER), str):
+        key = str(st.context.cookies.get(COOKIE) or "")
+        if not _KEY_SHAPE.fullmatch(key):
+            key = secrets.token_urlsafe(24)
+            state["_commons_set_cookie"] = key
+        state[_BROWSER] = owner_key(key)
+    state["user_id"] = browser_actor_id(state[_BROWSER])
     state.setdefault("conversation_id", uuid.uuid4().hex)
+
+
+def owner() -> str:
+    """This browser's key in the transcript store (a hash of its cookie)."""
+    return st.session_state[_BROWSER]
+
+
+def write_cookie(days: int) -> None:
+    """Give a new browser its key (once per session; nothing to do when it came with one)."""
+    key = st.session_state.pop("_commons_set_cookie", None)
+    if key:
+        st.html(f"<script>document.cookie = '{COOKIE}={key}; path=/; max-age={int(days) * 86400}; "
+                "SameSite=Strict';</script>", unsafe_allow_javascript=True)
 
 
 def steward() -> StewardSession | None:
@@ -67,7 +101,8 @@ def actor() -> Actor:
 
 def requester() -> Actor:
     """This browser's own requester identity (the one its review requests belong to)."""
-    return Actor(id=st.session_state.get("user_id", "anonymous"), role=st.session_state.get("role", "resident"))
+    role = st.session_state.get("role")
+    return Actor(id=st.session_state.get("user_id", "anonymous"), role=role if role in PUBLIC_ROLES else "resident")
 
 
 def _throttled(uid: str) -> bool:

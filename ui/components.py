@@ -169,7 +169,7 @@ def column_order(df: pd.DataFrame) -> list:
     cols = list(df.columns)
     if len(cols) < 3:
         return cols
-    constant = {c for c in cols if df[c].astype(str).nunique() <= 1} if len(df) > 1 else set()
+    constant = {c for c in cols if df[c].astype(str).nunique(dropna=False) <= 1} if len(df) > 1 else set()
     figure = next((c for c in cols if _is_figure(c, df[c])), None)
     label = next((c for c in cols if c != figure and not _is_figure(c, df[c]) and c not in constant), cols[0])
     rest = [c for c in cols if c not in (label, figure)]

@@ -155,8 +155,10 @@ def _look_up(lookup):
 if question:
     lookup = find_reference(question)
     if lookup is not None:
-        what = {"request": "request", "answer": "shared answer", "error": "reference"}[lookup.kind]
-        _run(f"Check {what} {lookup.ref}", f"Looking up {lookup.ref}…", lambda: _look_up(lookup))
+        shared = transcripts.answer_ref(lookup.ref) if lookup.kind == "answer" else None
+        said = (f"{shared.question} (asked again from {lookup.ref})" if shared else
+                f"Check {'request' if lookup.kind == 'request' else 'reference'} {lookup.ref}")
+        _run(said, f"Looking up {lookup.ref}…", lambda: _look_up(lookup))
     else:
         _run(question, "Planning and running your question…", lambda: _ask(question))
 elif pending_fetch:

@@ -23,6 +23,7 @@ SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 ASKED = "#0b5cad"        # the place asked about
 PEER = "#a9bdd3"         # its peers
 COMPARATOR = "#d08a00"   # reference lines (amber: visible on the bars, not red)
+SMALL_WIDTH = 220        # px: one small chart of a summary (its labels fit beside it on a phone)
 TITLE_WIDTH = 40         # characters per title line: fits 390 px at the title's size
 LABEL_LIMIT = 130        # px for a category label on the y axis (full name in the tooltip)
 ASKED_KEY, PEER_KEY = "The area asked about", "Other areas"
@@ -191,7 +192,9 @@ def summary_chart(place: str, items: Sequence[dict]) -> dict | None:
         if spec is None:
             continue
         lines.append(spec["description"].removeprefix("Bar chart, "))
-        panels.append({k: v for k, v in spec.items() if k not in ("$schema", "config", "description")})
+        # "container" does not size a panel of a concatenation: a fixed width that fits a phone.
+        panels.append({**{k: v for k, v in spec.items() if k not in ("$schema", "config", "description")},
+                       "width": SMALL_WIDTH})
     if not panels:
         return None
     return {"$schema": SCHEMA, "description": f"Small charts for {place}: " + " ".join(lines),

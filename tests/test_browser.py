@@ -114,10 +114,17 @@ def open_page(browser, url, viewport=DESKTOP):
 
 
 def choose(page, label, option):
-    """Pick ``option`` in the selectbox labelled ``label``."""
-    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    """Pick ``option`` in the selectbox labelled ``label`` (in the who-is-asking bar's popover)."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label)
+    if not box.is_visible():
+        bar = page.locator(".st-key-who_bar")
+        bar.scroll_into_view_if_needed()
+        bar.get_by_role("button").first.click()
+    box.click()
     page.get_by_role("option", name=option, exact=True).click()
     idle(page)
+    if box.is_visible():
+        page.keyboard.press("Escape")
 
 
 def nav(page, title):
@@ -167,7 +174,8 @@ def test_commercial_request_reviewed_approved_and_released(browser, served_app):
     card = steward.get_by_test_id("stVerticalBlock").filter(has_text=rid).filter(
         has=steward.get_by_role("button", name="Approve")).last
     expect(card).to_contain_text(LUPUS_Q)
-    expect(card).to_contain_text("lupus_commons.duty.commercial")
+    expect(card).to_contain_text("commercial use of")          # the rule in words, not its id
+    expect(card).not_to_contain_text("lupus_commons.duty.commercial")
     card.get_by_role("button", name="Preview what would be released").click()
     idle(steward)
     card = steward.get_by_test_id("stVerticalBlock").filter(has_text=rid).filter(
@@ -273,4 +281,176 @@ def test_pages_read_well_at_desktop_and_phone_width(browser, served_app, name, v
     sign_in(page, served_app)
     expect(body(page)).to_contain_text("Review queue")
     full_shot(page, f"page-steward-desk-{name}")
+    page.context.close()
+
+
+# -- issue 18: the app as residents and providers meet it ----------------------------------------
+def overflow(page):
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def in_view(page, locator):
+    """The element is on screen horizontally (not pushed off the right of a phone)."""
+    box = locator.bounding_box()
+    width = page.viewport_size["width"]
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+
+
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_phone_first_answer_table_chart_and_controls(browser, served_app, name, viewport):
+    page = open_app(browser, served_app, viewport)
+    who = page.locator(".st-key-who_bar").get_by_role("button").first
+    expect(who).to_contain_text("Asking as a resident")          # reachable without the sidebar
+    assert in_view(page, who)
+    assert in_view(page, page.get_by_role("button", name="New conversation"))
+    ask(page, "What was the population of Liverpool in 2020?")
+    settle(page, 2)
+    last = page.get_by_test_id("stChatMessage").last
+    frame = last.get_by_test_id("stDataFrame")
+    chart = last.get_by_test_id("stVegaLiteChart")
+    expect(chart).to_have_count(1)
+    assert in_view(page, frame) and in_view(page, chart)
+    assert overflow(page) <= 2, f"the answer overflows the {name} width"
+    # the text alternative and the image export
+    last.get_by_role("button", name="The chart in words").click()
+    expect(page.get_by_text(re.compile(r"Liverpool \(asked about\): 500,474"))).to_be_visible()
+    page.keyboard.press("Escape")
+    with page.expect_download() as dl:
+        last.get_by_role("button", name="Download the chart (PNG)").click()
+    assert Path(dl.value.path()).read_bytes()[:4] == b"\x89PNG"
+    shot(page, f"issue18-answer-{name}")
+    ask(page, "Give me a summary of Everton ward")
+    settle(page, 4)
+    expect(page.get_by_test_id("stChatMessage").last.get_by_test_id("stVegaLiteChart")).to_have_count(1)
+    assert overflow(page) <= 2
+    shot(page, f"issue18-summary-{name}")
+    choose(page, "I am asking as a", "Provider")
+    expect(who).to_contain_text("Asking as a provider")
+    page.get_by_role("button", name="New conversation").click()
+    idle(page)
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(0)
+    page.context.close()
+
+
+def test_long_paste_and_empty_input_get_a_message(browser, served_app):
+    page = open_app(browser, served_app, PHONE)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("How deprived is Everton? " * 200)
+    assert len(box.input_value()) == 5000                      # nothing cut off while typing
+    box.press("Enter")
+    idle(page)
+    expect(body(page)).to_contain_text("That is 5,000 characters; a question can be at most 2,000")
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(0)
+    box.fill("   ")
+    box.press("Enter")
+    idle(page)
+    shot(page, "issue18-long-paste-phone")
+    page.context.close()
+
+
+def test_nothing_is_fetched_from_outside(browser, served_app):
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    seen = []
+    page.on("request", lambda r: seen.append(r.url))
+    page.goto(served_app)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=SLOW)
+    ask(page, "How deprived is Knowsley?")
+    settle(page, 2)
+    for path in ("datasets", "contribute", "requests", "transparency"):
+        page.goto(f"{served_app}/{path}")
+        idle(page)
+    page.wait_for_timeout(500)
+    icon = page.evaluate("[...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
+    outside = [u for u in seen + icon if not re.match(r"(https?|wss?)://127\.0\.0\.1[:/]|data:|blob:", u)]
+    assert seen and not outside, outside
+    page.context.close()
+
+
+def test_reload_keeps_the_chat_and_a_request_is_collected_in_a_new_browser(browser, served_app):
+    requester = open_app(browser, served_app, PHONE)
+    ask(requester, "How deprived is Everton?")
+    settle(requester, 2)
+    ref = re.search(r"A-[0-9A-F]{8}", requester.get_by_test_id("stChatMessage").last.inner_text()).group(0)
+    choose(requester, "I am asking as a", "Commercial")
+    choose(requester, "Purpose", "Commercial use")
+    ask(requester, LUPUS_Q)
+    settle(requester, 4)
+    rid = re.search(r"R-[0-9A-F]{8}", requester.get_by_test_id("stChatMessage").last.inner_text()).group(0)
+    requester.reload()                                          # the chat survives a reload
+    expect(requester.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=SLOW)
+    settle(requester, 4)
+    expect(body(requester)).to_contain_text("67.384")
+    expect(body(requester)).to_contain_text(rid)
+    requester.goto(f"{served_app}/requests")
+    idle(requester)
+    expect(requester.locator(f".st-key-myreq_{rid}")).to_contain_text("pending")
+    full_shot(requester, "issue18-my-requests-phone")
+    requester.context.close()                                   # the requester closes the browser
+
+    steward = open_page(browser, served_app)
+    sign_in(steward, served_app, "priya", "demo-priya-2025")
+    card = steward.get_by_test_id("stVerticalBlock").filter(has_text=rid).filter(
+        has=steward.get_by_role("button", name="Approve")).last
+    card.get_by_label("Reason for your decision").fill("Fee agreement FA-40 on file")
+    card.get_by_label("Reason for your decision").press("Enter")
+    idle(steward)
+    steward.get_by_test_id("stVerticalBlock").filter(has_text=rid).get_by_role("button", name="Approve").last.click()
+    idle(steward)
+    expect(body(steward)).to_contain_text(f"{rid} approved")
+    steward.context.close()
+
+    later = open_app(browser, served_app, PHONE)                # a new browser: no cookie, only the reference
+    expect(later.get_by_test_id("stChatMessage")).to_have_count(0)
+    choose(later, "I am asking as a", "Commercial")
+    choose(later, "Purpose", "Commercial use")
+    ask(later, f"check {rid}")
+    settle(later, 2)
+    last = later.get_by_test_id("stChatMessage").last
+    expect(last).to_contain_text("Approved by a steward")
+    expect(last.get_by_test_id("stDataFrame")).to_have_count(1)
+    shot(later, "issue18-collected-by-reference-phone")
+    later.context.close()
+
+    viewer = browser.new_context(viewport=DESKTOP).new_page()   # a shared link: asked again for the viewer
+    viewer.goto(f"{served_app}/?answer={ref}")
+    settle(viewer, 2)
+    expect(viewer.get_by_test_id("stChatMessage").last).to_contain_text("67.384")
+    expect(viewer.get_by_test_id("stChatMessage").first).to_contain_text("asked again from")
+    viewer.context.close()
+
+
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_contribute_in_plain_words_keeps_the_form_and_waits_for_a_clean_scan(browser, served_app, tmp_path,
+                                                                            name, viewport):
+    data, _ = contribution("pantry_keep")
+    (tmp_path / "a.csv").write_bytes(data)
+    (tmp_path / "b.csv").write_bytes(data)
+    page = open_page(browser, served_app, viewport)
+    page.goto(f"{served_app}/contribute")
+    idle(page)
+
+    def upload(name):
+        page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(tmp_path / name))
+        expect(page.get_by_test_id("stFileUploader").first).to_contain_text(name, timeout=SLOW)
+        expect(body(page)).to_contain_text("Identifies a person (name, email, NHS number…)", timeout=SLOW)
+        page.wait_for_timeout(300)
+        idle(page)
+
+    upload("a.csv")
+    page.get_by_label("Title").fill("Pantry visits")
+    page.get_by_label("Title").press("Tab")
+    idle(page)
+    expect(body(page)).not_to_contain_text("quasi_identifier")
+    expect(page.get_by_label("Title")).to_have_value("Pantry visits")
+    upload("b.csv")                                             # the file replaced: the form is kept
+    expect(page.get_by_label("Title")).to_have_value("Pantry visits")
+    for label, value in (("Publisher (your organisation)", "Pantry network"), ("Steward (who looks after it)", "S"),
+                         ("Licence", "OGL"), ("Short id (letters, digits, _)", "population_la")):
+        page.get_by_label(label, exact=True).fill(value)
+        page.get_by_label(label, exact=True).press("Tab")
+        idle(page)
+    expect(body(page)).to_contain_text("is already used by")
+    expect(page.get_by_role("button", name="Submit for a steward's approval")).to_be_disabled()
+    assert overflow(page) <= 2
+    full_shot(page, f"issue18-contribute-{name}")
     page.context.close()

@@ -12,8 +12,8 @@
     commons audit verify
     commons docs-model             retrain the shipped documentation model
 
-Other packages add subcommands through the ``commons.commands`` entry point (``eval/`` adds
-``commons eval``); the product itself never imports them.
+Other packages add subcommands through the ``commons.commands`` entry point (``ui/`` adds
+``commons ui``, ``eval/`` adds ``commons eval``); this module never imports them.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import getpass
 import json
 import os
 import re
-import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -35,12 +34,11 @@ from guardrails import auth, contributions
 from guardrails.audit import AuditLog
 from guardrails.transparency import as_text
 from kernel.errors import CommonsError, UsageError
-from kernel.settings import REPO_ROOT, Settings
+from kernel.settings import Settings
 from kernel.text import canonical_id
 from kernel.types import ROLES, Actor, GuardedAnswer, Question
 from retrieval.datasheets import load_datasheet
 
-APP_FILE = REPO_ROOT / "ui" / "app.py"
 EXIT_USAGE, EXIT_INTERNAL = 2, 3       # a usage error; an internal error (status "error")
 
 
@@ -225,26 +223,6 @@ def cmd_ingest(args) -> int:
     return 0
 
 
-def ui_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]:
-    """The command that serves the Streamlit app (``commons ui``, the tests, the benchmark)."""
-    return [
-        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--client.showErrorDetails", "none",
-        "--client.toolbarMode", "viewer",
-        "--server.address", address,
-        "--server.port", str(port),
-    ]
-
-
-def cmd_ui(args) -> int:
-    try:
-        return subprocess.call(ui_command(args.port, args.address))
-    except KeyboardInterrupt:
-        return 0
-
-
 def cmd_users(args) -> int:
     """Add or update a steward in the users file; the password is read with getpass."""
     users_file = Settings.load().users_file
@@ -347,10 +325,6 @@ def parser() -> argparse.ArgumentParser:
     ig.add_argument("--datasheet", required=True, help="the datasheet (YAML) describing the file's columns")
     ig.add_argument("--json", action="store_true")
     ig.set_defaults(func=cmd_ingest)
-    u = sub.add_parser("ui", help="start the Streamlit app")
-    u.add_argument("--port", type=int, default=8501)
-    u.add_argument("--address", default="127.0.0.1")
-    u.set_defaults(func=cmd_ui)
     dm = sub.add_parser("docs-model", help="train the default documentation model shipped in data/models "
                         "(after editing a datasheet)")
     dm.add_argument("--out", help="folder (default: data/models/docs-static)")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import time
 from pathlib import Path
 
 import pytest
-from conftest import contribution
+from conftest import contribution, running_app
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -454,3 +457,55 @@ def test_contribute_in_plain_words_keeps_the_form_and_waits_for_a_clean_scan(bro
     assert overflow(page) <= 2
     full_shot(page, f"issue18-contribute-{name}")
     page.context.close()
+
+
+# Every "Opening the commons: ..." line the page shows, as it shows it (read every 50 ms).
+WATCH_START_UP = """(() => { window.__labels = [];
+  setInterval(() => {
+    for (const line of (document.body ? document.body.innerText : '').split('\\n')) {
+      if (line.startsWith('Opening the commons') && !window.__labels.includes(line)) window.__labels.push(line);
+    }
+  }, 50);
+})();"""
+START_UP_STEPS = ("reading the datasheets and the data store", "preparing the SYNTHETIC demonstration data (",
+                  "building the data store: ", "the data store is built; opening it",
+                  "loading the scanner that keeps personal details out")
+
+
+def test_start_up_names_each_step_then_the_first_answer_follows(browser, tmp_path, pristine_home):
+    """`commons ui` on a home whose store and demo contributions are missing, the pages opened as
+    soon as the server answers: the panel names each step as it happens, in words (no file
+    paths), at phone and desktop width; then the first answer."""
+    home = tmp_path / "home"
+    for keep in ("index", "models"):          # the rest (store, demo contributions) is built again
+        shutil.copytree(pristine_home / keep, home / keep)
+    shutil.copy2(pristine_home / "secret.key", home / "secret.key")
+    started = time.perf_counter()
+    with running_app(home, tmp_path / "app.log", poll_s=0.05) as url:
+        timings = {"server_healthy_s": round(time.perf_counter() - started, 2)}
+        pages = {}
+        for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            page = browser.new_context(viewport=viewport).new_page()
+            page.add_init_script(WATCH_START_UP)
+            page.goto(url)
+            pages[name] = page
+        expect(pages["phone"].get_by_text("Opening the commons: ")).to_be_visible(timeout=SLOW)
+        ARTIFACTS.mkdir(exist_ok=True)
+        pages["phone"].screenshot(path=str(ARTIFACTS / "issue18-start-up-panel-phone.png"))
+        for name, page in pages.items():
+            expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=3 * SLOW)
+            labels = page.evaluate("window.__labels")
+            steps = [label.removeprefix("Opening the commons: ").removesuffix("…") for label in labels]
+            assert steps and all(s.startswith(START_UP_STEPS) for s in steps), labels
+            assert not any("/" in s or ".csv" in s for s in steps), labels
+            assert any(s.startswith("building the data store") for s in steps), labels   # it was built, and said so
+            timings[f"{name}_panel"] = labels
+        page = pages["phone"]
+        ask(page, "What was the population of Liverpool in 2020?")
+        settle(page, 2)
+        expect(page.get_by_test_id("stChatMessage").last).to_contain_text("500,474")
+        timings["first_answer_s"] = round(time.perf_counter() - started, 2)
+        (ARTIFACTS / "issue18-start-up.json").write_text(json.dumps(timings, indent=1))
+        shot(page, "issue18-start-up-first-answer-phone")
+        for page in pages.values():
+            page.context.close()

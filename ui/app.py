@@ -9,7 +9,6 @@ sidebar.  Nothing is fetched from outside: the page icon is a file shipped here.
 from __future__ import annotations
 
 import sys
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import streamlit as st
@@ -19,7 +18,7 @@ if str(ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the 
     sys.path.insert(0, str(ROOT))
 
 from ui import session  # noqa: E402
-from ui.components import attempt, get_pipeline, open_commons, purpose_label  # noqa: E402
+from ui.components import attempt, get_pipeline, open_commons, plugin_pages, purpose_label  # noqa: E402
 
 ICON = Path(__file__).resolve().parent / "static" / "icon.png"
 st.set_page_config(page_title="Commons Assistant", page_icon=str(ICON), layout="wide")
@@ -52,7 +51,7 @@ PAGES = [
 ]
 # Pages other packages add (eval/ adds Evaluate) through the commons.pages entry point.
 PAGES += [st.Page(page["path"], title=page["title"], icon=page["icon"], url_path=page["url_path"])
-          for page in (ep.load() for ep in entry_points(group="commons.pages"))]
+          for page in plugin_pages()]
 
 
 def _who_bar() -> None:

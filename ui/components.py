@@ -5,16 +5,18 @@ Nothing here touches data: every number comes from the pipeline.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import uuid
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from assistant import charts
+from assistant import charts, startup
 from assistant.pipeline import Pipeline
 from assistant.references import References
 from assistant.stewardship import Stewardship
@@ -26,7 +28,8 @@ from ui.export import chart_png, table_csv
 log = logging.getLogger("commons.ui")
 
 __all__ = ["PURPOSES", "buttons", "error_message", "attempt", "get_pipeline", "get_references", "get_stewardship",
-           "get_transcripts", "open_commons", "plain_words", "purpose_label", "render_answer", "rule_words", "table"]
+           "get_transcripts", "open_commons", "plain_words", "plugin_pages", "purpose_label", "render_answer",
+           "rule_words", "table"]
 STATUS_NOTICE = {"refused": st.warning, "needs_review": st.info, "no_data": st.info}
 STATE_TEXT = {
     "pending": "pending: a steward has not decided yet",
@@ -34,35 +37,60 @@ STATE_TEXT = {
     "denied": "denied by a steward",
     "released": "released: the answer has been fetched",
 }
-_opened: list[Pipeline] = []      # set once the cached pipeline exists in this server process
 
 
 @st.cache_resource(show_spinner=False)
-def get_pipeline(_progress: Callable[[str], None] | None = None) -> Pipeline:
-    """The one pipeline for this server process (opening it builds what is missing first).
-    ``_progress`` (not part of the cache key) hears what is being done, for the start-up panel."""
-    pipeline = Pipeline.open(progress=_progress)
-    if _progress:
-        _progress("Loading the documentation search")
-    warm_up(pipeline)
-    _opened.append(pipeline)
-    return pipeline
+def get_pipeline() -> Pipeline:
+    """The one pipeline for this server process: the one ``commons ui`` began opening before
+    its server started (assistant/startup.py), or one begun now."""
+    return startup.opening().result()
+
+
+@functools.cache
+def plugin_pages() -> tuple[dict, ...]:
+    """Pages other packages add through the ``commons.pages`` entry point (eval/ adds Evaluate),
+    read once per process: the entry file runs on every rerun."""
+    return tuple(ep.load() for ep in entry_points(group="commons.pages"))
 
 
 def open_commons() -> None:
-    """Open the pipeline, showing honestly what is being done while it opens (the first page
-    load after the server starts; later loads find it open and show nothing)."""
-    if _opened:
+    """Wait for the pipeline, showing the step actually under way while it opens (the first
+    page load after the server starts; later loads find it open and show nothing)."""
+    op = startup.opening()
+    if op.ready:
         get_pipeline()
         return
     slot = st.empty()
-    with slot.status("Opening the commons: reading the datasheets and the data store…", expanded=False) as panel:
-        def say(message: str) -> None:
-            text = str(message).strip()
-            panel.update(label=(text[:1].upper() + text[1:]).rstrip(".") + "…")
-        get_pipeline(say)
+    shown = stage_label(op.stage)
+    with slot.status(shown, expanded=False) as panel:
+        while not op.wait(0.2):
+            if stage_label(op.stage) != shown:
+                shown = stage_label(op.stage)
+                panel.update(label=shown)
+        get_pipeline()                       # raises what stopped the opening, if anything did
         panel.update(label="Ready", state="complete")
     slot.empty()
+
+
+_STAGES = (   # what the opening reports (retrieval/store.py, guardrails/contributions.py) -> words
+    (re.compile(r"(generated SYNTHETIC|ingest) (\w+)"), lambda m: f"preparing the SYNTHETIC demonstration "
+     f"data ({m.group(2)}): identifiers removed as for any contribution"),
+    (re.compile(r"loading geography lookups"), lambda m: "building the data store: the geography lookups"),
+    (re.compile(r"loading (\w+) \("), lambda m: f"building the data store: {m.group(1)}"),
+    (re.compile(r"store ready"), lambda m: "the data store is built; opening it"),
+    (re.compile(r"loading the PII scanner"), lambda m: "loading the scanner that keeps personal details out"),
+)
+
+
+def stage_label(stage: str) -> str:
+    """The step the opening is on, for the start-up panel (no file paths, no log wording)."""
+    text = str(stage).strip().rstrip(".")
+    for shape, words in _STAGES:
+        m = shape.match(text)
+        if m:
+            text = words(m)
+            break
+    return f"Opening the commons: {text}…"
 
 
 @st.cache_resource(show_spinner=False)
@@ -81,16 +109,6 @@ def get_transcripts() -> Transcripts:
 @st.cache_resource(show_spinner=False)
 def get_references() -> References:
     return References(get_pipeline(), get_stewardship(), get_transcripts())
-
-
-def warm_up(pipeline) -> None:
-    """Load (or, on a fresh COMMONS_HOME, build: a few seconds) the documentation and measure
-    index while the pipeline opens, so no question waits for it.  `commons build` (run by
-    ./scripts/run) has usually built it already.  Not a background thread: a daemon thread
-    still training when the process exits aborts it."""
-    ok, why = attempt(lambda: (pipeline.docs_index.metrics, pipeline.docs_index.collection))
-    if not ok:           # the pipeline falls back without it; the question will say
-        log.warning("documentation index warm-up failed: %s", why)
 
 
 def attempt(action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:

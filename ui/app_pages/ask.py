@@ -12,6 +12,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
+from assistant import startup
 from assistant.references import error_answer, find_reference
 from kernel.types import Actor, Question
 from ui import session
@@ -130,6 +131,7 @@ def _run(user_text: str, label: str, call) -> None:
             history.append(transcripts.add_answer(owner, cid, answer.to_dict(), asdict(who), ref))
             render_answer(history[-1]["answer"], key=f"t{len(history) - 1}", on_ask=queue,
                           on_fetch=fetch, requester=who, ref=ref)
+            startup.opening().answer_shown()     # now load the documentation search, once
 
 
 def _ask(text: str):

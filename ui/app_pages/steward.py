@@ -11,9 +11,10 @@ import json
 import pandas as pd
 import streamlit as st
 
+from assistant.startup import warm_docs
 from ui import session
 from ui.components import (attempt, get_pipeline, get_stewardship, policy_body, purpose_label, render_answer,
-                           rule_words, warm_up)
+                           rule_words)
 from ui.contribute_form import ACTION_WORDS, ENTITY_WORDS, ROLE_WORDS
 
 who = session.steward()
@@ -67,7 +68,7 @@ def _run_contribution_decision() -> None:
                         cid, steward, reason)
         if ok and approve:
             panel.update(label="Loading the new dataset's documentation and measures…")
-            warm_up(pipeline)  # the new dataset's documentation and measures
+            warm_docs(pipeline)  # the new dataset's documentation and measures
         panel.update(label="Done" if ok else "Not done", state="complete" if ok else "error")
     if not ok:
         return flash("error", c)

@@ -335,8 +335,9 @@ def test_phone_first_answer_table_chart_and_controls(browser, served_app, name, 
     page.context.close()
 
 
-def test_long_paste_and_empty_input_get_a_message(browser, served_app):
-    page = open_app(browser, served_app, PHONE)
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_long_paste_and_empty_input_get_a_message(browser, served_app, name, viewport):
+    page = open_app(browser, served_app, viewport)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill("How deprived is Everton? " * 200)
     assert len(box.input_value()) == 5000                      # nothing cut off while typing
@@ -347,7 +348,8 @@ def test_long_paste_and_empty_input_get_a_message(browser, served_app):
     box.fill("   ")
     box.press("Enter")
     idle(page)
-    shot(page, "issue18-long-paste-phone")
+    expect(body(page)).to_contain_text("Type a question first")
+    shot(page, f"issue18-long-paste-{name}")
     page.context.close()
 
 

@@ -26,10 +26,11 @@ from assistant.commons import Commons
 from assistant.conversation import Conversations
 from assistant import queries
 from assistant.llm import LlmAssist
-from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
-from assistant.sql import allowed_columns, build_union, check
+from assistant.planner import Planned, Planner
+from assistant.understanding.planner import Understanding
+from assistant.sql import allowed_columns, check
 from guardrails import disclosure, inbound, policy, probes
-from kernel.errors import CommonsError, InternalError, QueryTimeout
+from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
 from kernel.settings import Settings
 from kernel.types import Actor, GuardedAnswer, QueryPlan, Question
@@ -90,7 +91,8 @@ class Pipeline:
     def _wire(self) -> None:
         """What depends on the datasheets: rebuilt when the commons reloads."""
         c = self.commons
-        self.planner = Planner(c.catalog, c.gaz, c.settings.fuzzy_place_cutoff)
+        rules = c.settings.planner in ("rules", "llm")
+        self.planner = (Planner if rules else Understanding)(c.catalog, c.gaz, c.settings.fuzzy_place_cutoff)
         self.planner.metric_finder = self._metric_candidates
         # Optional language model (assistant/llm.py): None unless configured or injected.
         self.llm = LlmAssist.from_settings(c.settings, c.catalog, c.gaz, c.audit, self._chat_model)
@@ -198,6 +200,7 @@ class Pipeline:
                 planned = self.planner.plan(asked, state)
                 if self.llm is not None:      # a suggestion, checked; then the same path as rules
                     planned = self.llm.replan(asked, state, planned)
+                planned = self._typed(planned)
             keep = {k: v for k, v in guard.items() if v}
             planned = replace(planned, state={**(planned.state or {}), "guard": keep})
             refusal = self._stated_or_named(planned, guard["stated"], probed, guard["named"])
@@ -257,6 +260,22 @@ class Pipeline:
         except Exception as exc:  # noqa: BLE001 - the boundary for released answers
             return replace(self.failed(exc, {**record, "review_id": review_id}, started, stage,
                                        event=event or "question"), review_id=review_id)
+
+    def _typed(self, planned: Planned) -> Planned:
+        """The planner's flat plan as a typed plan that passes the plan invariants; a plan that
+        does not is declined here, saying why, so no invalid plan goes further."""
+        if planned.kind != "data" or not isinstance(planned.plan, QueryPlan):
+            return planned
+        try:
+            plan = queries.from_legacy(planned.plan, self.catalog, self.gaz)
+            queries.validate(plan, self.catalog, self.gaz)
+        except NotAvailable as e:
+            return replace(planned, kind="no_data", plan=None, message=f"That is not available here: {e}.")
+        except PlanInvalid as e:
+            return replace(planned, kind="no_data", plan=None, message=(
+                f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed. "
+                "Try naming the area and the figure you want."))
+        return replace(planned, plan=plan)
 
     def _stated_or_named(self, planned: Planned, stated: str | None, probed, named: bool) -> tuple[str, str] | None:
         """(rule, message) when a planned question must be refused for what it says about itself:
@@ -361,6 +380,17 @@ class Pipeline:
     # -- stages ---------------------------------------------------------------------------
     def _answer(self, planned: Planned, question: Question, record: dict,
                 review: tuple[str, str] | None = None) -> GuardedAnswer:
+        answer = self._answer_for(planned, question, record, review)
+        if planned.understood and answer.status != "error":
+            # every answer says first what it understood (and, declined, what it could not apply)
+            answer = replace(answer, answer=f"{planned.understood}\n\n{answer.answer}", understood=planned.understood)
+        return answer
+
+    def _answer_for(self, planned: Planned, question: Question, record: dict,
+                    review: tuple[str, str] | None = None) -> GuardedAnswer:
+        if planned.kind == "info":
+            # about the assistant itself: words, no figures (so not an "answered" figure)
+            return GuardedAnswer(status="no_data", answer=planned.message)
         if planned.kind == "clarify":
             return GuardedAnswer(status="clarify", answer=planned.message, options=planned.options)
         if planned.kind == "no_data":
@@ -368,8 +398,6 @@ class Pipeline:
         if planned.kind == "docs":
             return self._docs(planned, question)
         plan = planned.plan
-        if isinstance(plan, QueryPlan):          # the rule planner's and the model's flat form
-            plan = queries.from_legacy(plan, self.catalog, self.gaz)
         queries.validate(plan, self.catalog, self.gaz)   # every plan, whichever planner made it
         if isinstance(plan, SummaryPlan):
             return self._summary(plan, question)
@@ -386,7 +414,7 @@ class Pipeline:
                                  plan=plan.to_dict())
         if decision.outcome == "needs_review":
             q = queries.build(plan, self.catalog, self.gaz)
-            checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
+            checked = check(queries.statement(q), self.allowed)
             req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
                                       decision.reason, plan=plan.to_dict(), sql=checked.sql,
                                       conversation=question.conversation_id)
@@ -407,7 +435,7 @@ class Pipeline:
                 # Rank after disclosure control, never in SQL: a LIMIT or ORDER BY over true
                 # counts would reveal which suppressed areas are smallest.
                 q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
-            checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
+            checked = check(queries.statement(q), self.allowed)
         with _timed(t, "execute"):
             result = self.store.execute(checked)
         with _timed(t, "disclosure"):
@@ -551,7 +579,7 @@ class Pipeline:
         place = self.gaz.get(plan.place)
         parent = self.gaz.parent(place)
         lines, rows, sqls, used = [], [], [], []
-        for concept in SUMMARY_CONCEPTS:
+        for concept in self.catalog.summary_concepts:
             binding = self.catalog.bind(concept, [place], None, None)
             if binding is None:
                 continue
@@ -563,17 +591,19 @@ class Pipeline:
             sub = ValuePlan(Subject(concept, sheet.id, periods), place.key)
             q = queries.build(sub, self.catalog, self.gaz)
             q = replace(q, specs=tuple(s for s in q.specs if s.category != "__councils__"))
-            checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
+            checked = check(queries.statement(q), self.allowed)
             res = disclosure.control(self.store.execute(checked), [sheet]).result
             vals = {r[0]: r[4] for r in res.rows}
-            main = vals.get(self.catalog.place_code(sheet, place)) if place.level != "region" else vals.get(place.any_code)
+            code = self.catalog.place_code(sheet, place)
+            main = vals.get(code)
             if main is None:
                 continue
             m = q.measure
             when = ans.periods_label(sheet, periods.values)
-            ctx = [(n, vals.get(c)) for n, c in ((parent.name if parent else None, parent.any_code if parent else None),
+            ctx = [(n, vals.get(c)) for n, c in ((parent.name if parent else None,
+                                                  self.catalog.place_code(sheet, parent) if parent else None),
                                                  ("England", sheet.geography.extra_rows.get("country")))
-                   if n and c in vals and c != place.any_code]
+                   if n and c in vals and c != code]
             lines.append(f"- **{m.label}** ({when}): **{ans.fmt(main, m)}**" +
                          (" (" + "; ".join(f"{n} {ans.fmt(v, m)}" for n, v in ctx) + ")" if ctx else ""))
             rows.append([place.name, m.label, when if len(when) < 40 else latest, ans.rounded(main, m),
@@ -603,10 +633,10 @@ class Pipeline:
         section = request.get("section")
         for did in request.get("datasets") or ():
             sheet = self.sheets.get(did)
-            allowed = sheet.restricted_sections.get(section) if sheet else None
+            allowed = sheet.section_roles(section) if sheet and section else None
             # Asked for by name ("the methodology of ..."): refused, saying who may see it.
             # Otherwise the search simply skips passages this role may not see.
-            if allowed and question.actor.role not in allowed and \
+            if allowed and not sheet.section_visible(section, question.actor.role) and \
                     docs_mod.names_section(request.get("query") or "", section):
                 return GuardedAnswer(status="refused", datasets=(did,), answer=(
                     f"The {section} section of {sheet.title} is restricted to these roles: {', '.join(allowed)}. "

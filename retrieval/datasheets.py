@@ -23,6 +23,8 @@ from kernel.errors import DatasheetError
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Level = Literal["lsoa", "ward", "lad", "region", "country"]
+# Other spellings of a documentation section's name in ``restricted_sections``.
+SECTION_ALIASES = {"license": "licence", "measure": "measures"}
 LEVEL_ORDER: tuple[str, ...] = ("lsoa", "ward", "lad", "region", "country")
 
 
@@ -55,6 +57,10 @@ class Time(_Strict):
     granularity: Literal["year", "month", "fixed"] = "year"
     period: str | None = Field(default=None, description="The single period a file without a time column covers")
     label: str = Field(description="How the period is described to people, e.g. 'mid-year estimate'")
+    # The months a single fixed period covers when that is not its calendar year, e.g.
+    # "2022-04..2023-03" for a financial year, "2023-10..2023-12" for a quarter: what a question's
+    # period is matched against.
+    covers: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}\.\.\d{4}-\d{2}$")
 
     @model_validator(mode="after")
     def _column_or_period(self):
@@ -65,6 +71,19 @@ class Time(_Strict):
 
 # count: the number of records (person-level data, no column); mean: sum(column) / records.
 Rollup = Literal["sum", "weighted_mean", "ratio", "none", "count", "mean"]
+
+
+class RateSpec(_Strict):
+    """A denominator a count may be expressed against ('crimes per 1,000 residents'): the
+    measure, the dataset it is read from (same geography vintage) and the period used."""
+
+    denominator: str = Field(description="measure id of the denominator")
+    dataset: str
+    period: str
+    label: str = Field(description="how the denominator is named in answers, e.g. 'residents (mid-2019 estimates)'")
+    words: tuple[str, ...] = Field(default=("residents", "people", "population", "persons", "inhabitants", "head",
+                                            "capita", "person", "resident"),
+                                   description="the words a question uses for this denominator")
 Format = Literal["count", "percent", "rate", "score", "rank", "decile", "ratio", "category", "area"]
 
 
@@ -87,6 +106,14 @@ class Measure(_Strict):
     # A combined category: the sum of several columns (e.g. all private renting).  Such a
     # measure can be asked for and shared, but is left out of group breakdowns.
     sum_of: tuple[str, ...] = ()
+    # Shown in an area summary, in this order (1 first); empty: not in summaries.
+    summary: int | None = Field(default=None, ge=1)
+    # The ages a count of people covers, [from, to] (to empty: and over), e.g. [0, 15], [65, null].
+    ages: tuple[int, int | None] | None = None
+    # Other names of a category measure's values ('rural' for 'Rural').
+    value_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Denominators this count may be given per N of ('per 1,000 residents').
+    rates: tuple[RateSpec, ...] = ()
 
     @property
     def in_breakdown(self) -> bool:
@@ -122,6 +149,8 @@ class Dimension(_Strict):
     column: str
     label: str
     synonyms: tuple[str, ...] = ()
+    # Other names people use for the column's values: {value: [names]} ('asb' for 'Anti-social behaviour').
+    value_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
 ColumnRoleName = Literal["direct_identifier", "quasi_identifier", "attribute", "geography", "time"]
@@ -221,6 +250,20 @@ class Datasheet(_Strict):
             if m.group and m.group not in groups:
                 raise ValueError(f"measure '{m.id}' names group '{m.group}', which is not defined")
         return self
+
+    def section_roles(self, section: str) -> tuple[str, ...] | None:
+        """The roles that may read a documentation section, or None when everyone may (the
+        one rule: the app's Datasets page, the documentation search and the pipeline use it)."""
+        allowed = self.restricted_sections.get(SECTION_ALIASES.get(section, section))
+        if allowed is None:
+            allowed = next((v for k, v in self.restricted_sections.items() if SECTION_ALIASES.get(k) == section), None)
+        if allowed is None or "any" in allowed:
+            return None
+        return tuple(allowed)
+
+    def section_visible(self, section: str, role: str | None) -> bool:
+        allowed = self.section_roles(section)
+        return allowed is None or (role is not None and role in allowed)
 
     @cached_property
     def measure_by_id(self) -> dict[str, Measure]:

@@ -99,12 +99,8 @@ class Chunk:
 
 
 def _roles_for(sheet: Datasheet, section: str) -> tuple[str, ...]:
-    allowed = sheet.restricted_sections.get(section)
-    if allowed is None and section == "licence":
-        allowed = sheet.restricted_sections.get("license")
-    if allowed is None and section == "measures":
-        allowed = sheet.restricted_sections.get("measure")
-    return tuple(allowed or ())
+    """The roles a passage is restricted to (empty: everyone), by the datasheet's one rule."""
+    return sheet.section_roles(section) or ()
 
 
 def datasheet_chunks(sheet: Datasheet) -> list[Chunk]:

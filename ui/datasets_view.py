@@ -17,12 +17,6 @@ def catalogue_rows(sheets) -> list[dict]:
             for s in sheets]
 
 
-def section_visible(sheet, section: str, role: str) -> bool:
-    """A datasheet section listed in ``restricted_sections`` is for the roles listed only."""
-    allowed = sheet.restricted_sections.get(section)
-    return allowed is None or role in allowed or "any" in allowed
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def open_csv(dataset_id: str) -> bytes | None:
     """The published file of an OPEN dataset, as shipped.  None for anything else."""

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import session
-from ui.datasets_view import catalogue_rows, open_csv, section_visible
+from ui.datasets_view import catalogue_rows, open_csv
 from ui.components import get_pipeline, get_stewardship, policy_body
 
 pipeline = get_pipeline()
@@ -36,8 +36,8 @@ st.caption(" · ".join(badges))
 
 def section(name: str, title: str, body) -> None:
     """Show a datasheet section unless the datasheet restricts it to other roles."""
-    if not section_visible(sheet, name, role):
-        allowed = ", ".join(sheet.restricted_sections.get(name, ()))
+    if not sheet.section_visible(name, role):
+        allowed = ", ".join(sheet.section_roles(name) or ())
         st.markdown(f"**{title}**")
         st.info(f"This section is shown only to these roles: {allowed}.", icon=":material/lock:")
         return

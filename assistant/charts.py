@@ -90,7 +90,12 @@ def bar_chart(title: str, rows: list[dict], category: str, value: str, *, highli
     y = {"field": category, "type": "nominal", "sort": order, "title": None,
          "axis": {"labelLimit": LABEL_LIMIT}}
     x = {"field": value, "type": "quantitative", "title": None,
-         "axis": {"format": _axis_format(r[value] for r in rows), "tickCount": 4}}
+         "axis": {"format": _axis_format(r[value] for r in rows), "tickCount": 4, "labelFlush": True}}
+    # The scale reaches past the largest bar and every comparator line drawn, with room for the
+    # value printed after the bar (otherwise a line or a label falls outside a small chart).
+    top = max(r[value] for r in peers + ([] if additive else comps))
+    if top > 0:
+        x["scale"] = {"domainMax": top * 1.15}
     bar = {"mark": {"type": "bar", "tooltip": True},
            "encoding": {"y": y, "x": x,
                         "color": {"field": "_role", "type": "nominal",

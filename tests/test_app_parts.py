@@ -32,6 +32,16 @@ def test_a_ward_is_a_bar_and_its_council_and_england_are_reference_lines():
     assert "Liverpool 42.412" in charts.alt_text(spec) and "(asked about): 67.384" in charts.alt_text(spec)
 
 
+def test_the_scale_holds_every_comparator_line_and_the_value_labels():
+    spec = charts.summary_chart("Knowsley", [{"measure": "Patients per GP", "period": "March 2024", "value": 1561,
+                                              "additive": False,
+                                              "comparators": [("England", 1744), ("Liverpool City Region", 1421)]}])
+    panel = spec["vconcat"][0]
+    bar = next(layer for layer in panel["layer"] if layer["mark"]["type"] == "bar")
+    assert bar["encoding"]["x"]["scale"]["domainMax"] > 1744          # England's line is inside the chart
+    assert bar["encoding"]["x"]["axis"]["labelFlush"] is True
+
+
 def test_counts_leave_comparators_out_and_a_lone_bar_is_no_chart():
     rows = [{"Area": "Everton ward (Liverpool)", "People": 19814}, {"Area": "Liverpool", "People": 500474}]
     assert charts.compare_chart("Population", rows, "Area", "People", asked=[rows[0]["Area"]],

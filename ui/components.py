@@ -170,6 +170,7 @@ def buttons(labels, key: str, on_ask: Callable[[str], None], **kw) -> None:
 
 
 _NOT_FIGURES = ("year", "period", "position", "rank in", "share")
+FIGURE_WIDTH = 130      # px: with the pinned name (200 px) it fits a 390 px phone
 
 
 def _is_figure(col, series: pd.Series) -> bool:
@@ -206,6 +207,12 @@ def table(df: pd.DataFrame, key: str | None = None) -> None:
             config[col] = st.column_config.NumberColumn(format="localized")
     if order:
         config[order[0]] = st.column_config.Column(pinned=True, width="medium")
+    figure = order[1] if len(order) > 1 and _is_figure(order[1], df[order[1]]) else None
+    if figure is not None:
+        # A fixed width, so a long measure name in the header cannot push the number itself off a
+        # phone's screen (the full name is the header's tooltip and in the answer's text).
+        config[figure] = (st.column_config.NumberColumn(format="localized", width=FIGURE_WIDTH, help=str(figure))
+                          if figure in config else st.column_config.Column(width=FIGURE_WIDTH, help=str(figure)))
     st.dataframe(df, hide_index=True, column_config=config, column_order=order, width="stretch", key=key)
 
 

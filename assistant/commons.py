@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Callable
 
 from guardrails import contributions, disclosure, inbound, policy
+from guardrails.governance import Governance
 from guardrails.audit import AuditLog, ErrorLog
+from guardrails.auth import Accounts
+from guardrails.projects import ProjectRegistry
 from guardrails.review import ReviewQueue
 from kernel.settings import Settings
 from retrieval.catalog import Catalog
@@ -32,7 +35,7 @@ Progress = Callable[[str], None]
 
 class Commons:
     """Settings, datasheets, the store, the gazetteer and catalogue, the audit and error logs,
-    the review queue and differencing ledger, and the documentation index."""
+    the accounts, projects, review queue and differencing ledger, and the documentation index."""
 
     def __init__(self, settings: Settings, sheets: dict[str, Datasheet], store: Store, gazetteer: Gazetteer,
                  audit: AuditLog):
@@ -45,6 +48,11 @@ class Commons:
         self.catalog = Catalog.from_store(sheets, store)
         self.reviews = ReviewQueue(settings.governance_db)
         self.ledger = disclosure.Ledger(settings.governance_db)
+        # Governance files (datasheet policy and disclosure sections, the users file) against the
+        # digest a steward approved: while they differ, no person-level data is served.
+        self.governance = Governance(settings).status(sheets)
+        self.accounts = Accounts(settings.users_file, settings.governance_db, audit)
+        self.projects = ProjectRegistry(settings.governance_db)
         # Documentation index (Chroma + BM25): built lazily on the first docs question or
         # measure lookup, embedding only passages that changed since the last build.
         self.docs_index = DocsIndex.open(settings, sheets, extra_chunks=policy.policy_passages())
@@ -100,7 +108,7 @@ class Commons:
         if progress:
             progress("loading the PII scanner")
         inbound.redact("warm up the scanner")       # builds the Presidio analyzer once, here
-        return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path))
+        return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path, settings=settings))
 
     def on_reload(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)

@@ -4,14 +4,17 @@ steward, ``A-1A2B3C4D`` for an answer, ``E-1A2B3C4D`` for an error on our side.
 - ``find_reference("check R-1A2B3C4D")`` recognises a look-up in what was typed (before the
   question planner reads it as a place).
 - ``References.collect`` shows a request's state and, once a steward approved it, releases its
-  answer (once, through the same disclosure control and audit as any answer).  Who may do that:
-  the requester; and, for a request made from a browser without an account, whoever holds the
-  reference in another browser (the reference is that person's ticket: it is all they have once
-  the tab is closed), still in the role the request was made in.  A request made by a signed-in
-  account stays that account's.
+  answer (once, through the same disclosure control and audit as any answer).  Who may see the
+  state: the requester; and, for a request made from a browser without an account, whoever
+  holds the reference in another browser (the reference is all they have once the tab is
+  closed).  A request made by a signed-in account stays that account's.  Who may collect the
+  answer: only the requester signed in (``Stewardship.fetch_review`` checks the live session),
+  in the role the request was made in; a request made without an account shows its state but
+  releases nothing (knowing a reference is never an identity).
 - ``References.rerun`` follows an answer reference (or a shared link to it) by asking the
-  question again, in the context it was asked in, under the viewer's own role and purpose and
-  the viewer's own conversation guard: what the viewer sees is what the commons gives the viewer.
+  question again, in the context it was asked in, under the viewer's own role, purpose and
+  project and the viewer's own conversation guard: what the viewer sees is what the commons
+  gives the viewer.
 
 References that do not exist are counted per holder: after ``MAX_MISSES`` in ``WINDOW_S`` a
 holder must wait (so references cannot be guessed by trying).
@@ -94,10 +97,14 @@ class References:
         except ReviewError:
             self._missed(holder)
             raise ReviewError(f"There is no request {rid}. Check the reference: it looks like R-1A2B3C4D.") from None
-        if same_person(req.requester, holder.id) or holder.role == "steward":
+        if holder.role == "steward":            # only a steward of its datasets (checked there)
+            return self.stewardship.review_status(req.id, holder), holder
+        if same_person(req.requester, holder.id):
             return req, holder
         if is_browser_id(req.requester) and is_browser_id(holder.id):
             return req, Actor(id=req.requester, role=holder.role, org=holder.org)
+        if is_browser_id(req.requester):
+            raise ReviewError(f"Request {req.id} was made without signing in; check it signed out.")
         raise ReviewError(f"Request {req.id} was made by a signed-in account; sign in as that account to see it.")
 
     def request(self, rid: str, holder: Actor) -> ReviewRequest:
@@ -109,12 +116,18 @@ class References:
         req, who = self._request(rid, holder)
         if req.state == "approved" and who.role != req.role:
             raise ReviewError(f"Request {req.id} was made as a {req.role}. Choose “{req.role}” under "
-                              "“Asking as” and check it again.")
+                              "“Acting as” and check it again.")
+        if req.state == "approved" and not who.session:
+            raise ReviewError(f"Request {req.id} was approved, but an approved answer is released only to a "
+                              "signed-in requester, and this request was made without an account. Sign in and "
+                              "ask the question again.")
         if req.state == "released":
             return GuardedAnswer(status="no_data", review_id=req.id, datasets=req.datasets,
                                  answer=(f"The answer to {req.id} was released on {(req.released_at or '')[:10]} "
                                          "and is released only once. If it was released to you, it is in the "
                                          "conversation you collected it in."))
+        if not who.session:
+            return _state_only(req)
         return self.stewardship.fetch_review(req.id, who)
 
     def my_requests(self, holder: Actor) -> list[ReviewRequest]:
@@ -122,7 +135,8 @@ class References:
         return list(reversed(self.pipeline.reviews.list(requester=holder.id)))
 
     # -- answers --------------------------------------------------------------------------
-    def rerun(self, ref: str, viewer: Actor, purpose: str, conversation_id: str) -> tuple[str, GuardedAnswer]:
+    def rerun(self, ref: str, viewer: Actor, purpose: str, conversation_id: str,
+              project: str | None = None) -> tuple[str, GuardedAnswer]:
         """(the question, the viewer's own answer to it) for an answer reference."""
         self._check_throttle(viewer)
         found = self.transcripts.answer_ref(ref)
@@ -135,11 +149,23 @@ class References:
         # The context the question was asked in, under this viewer's own guard (a use the
         # viewer described earlier keeps applying to them).
         self.pipeline.conversations.save(conversation_id, {**found.context, "guard": own.get("guard") or {}})
-        return found.question, self.pipeline.ask(Question(found.question, viewer, purpose, conversation_id))
+        return found.question, self.pipeline.ask(Question(found.question, viewer, purpose, conversation_id,
+                                                          project=project))
 
     def context(self, conversation_id: str) -> dict:
         """The conversation context a question is about to be asked in (kept with its reference)."""
         return self.pipeline.conversations.load(conversation_id)
+
+
+def _state_only(req: ReviewRequest) -> GuardedAnswer:
+    """The state of a request made without an account (nothing is ever released to one)."""
+    if req.state == "denied":
+        return GuardedAnswer(status="refused", review_id=req.id, datasets=req.datasets,
+                             answer=f"Request {req.id} was denied by a steward: {req.decision_reason}")
+    what = "still pending with a steward" if req.state == "pending" else \
+        "returned with questions by a steward" if req.state == "returned" else req.state
+    return GuardedAnswer(status="needs_review", review_id=req.id, datasets=req.datasets,
+                         answer=f"Request {req.id} is {what}. Nothing has been released.")
 
 
 def error_answer(ref: str) -> GuardedAnswer:

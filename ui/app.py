@@ -1,9 +1,11 @@
 """Commons Assistant: the Streamlit entry file (router, who-is-asking bar; pages live in app_pages/).
 
-The Steward desk page is registered only for a session a steward has signed in to (see
-ui/session.py); before that the same place in the menu is a sign-in form.  Who is asking (role
-and purpose) is chosen in a bar at the top of every page, so a phone reaches it without the
-sidebar.  Nothing is fetched from outside: the page icon is a file shipped here.
+Anyone asks as an anonymous resident, known by this browser's identity (ui/session.py).  The
+Projects, Members' panel and Steward desk pages are registered only for a session whose signed-in
+account holds the role; before anyone has signed in the menu has a Sign in page instead.  Who is
+asking (the signed-in account and its role, or "resident, not signed in" with a way to sign in)
+and why is shown in a bar at the top of every page, so a phone reaches it without the sidebar.
+Nothing is fetched from outside: the page icon is a file shipped here.
 """
 
 from __future__ import annotations
@@ -36,16 +38,24 @@ st.html("""<style>
 </style>""")
 
 session.init()
-signed_in = session.steward()
-desk = (st.Page("app_pages/steward.py", title="Steward desk", icon=":material/verified_user:", url_path="steward")
-        if signed_in else
-        st.Page("app_pages/steward_signin.py", title="Steward desk", icon=":material/lock:", url_path="steward"))
+signed_in = session.signed_in()
+if signed_in is None:
+    ACCOUNT_PAGES = [st.Page("app_pages/steward_signin.py", title="Sign in", icon=":material/login:",
+                             url_path="signin")]
+else:
+    ACCOUNT_PAGES = (
+        ([st.Page("app_pages/projects.py", title="Projects", icon=":material/assignment:", url_path="projects")]
+         if set(signed_in.roles) & set(session.REQUESTER_ROLES) else []) +
+        ([st.Page("app_pages/panel.py", title="Members' panel", icon=":material/how_to_vote:", url_path="panel")]
+         if "member" in signed_in.roles else []) +
+        ([st.Page("app_pages/steward.py", title="Steward desk", icon=":material/verified_user:", url_path="steward")]
+         if "steward" in signed_in.roles else []))
 PAGES = [
     st.Page("app_pages/ask.py", title="Ask", icon=":material/chat:", default=True),
     st.Page("app_pages/requests.py", title="My requests", icon=":material/receipt_long:", url_path="requests"),
     st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:", url_path="datasets"),
     st.Page("app_pages/contribute.py", title="Contribute", icon=":material/upload_file:", url_path="contribute"),
-    desk,
+    *ACCOUNT_PAGES,
     st.Page("app_pages/transparency.py", title="How your data is used", icon=":material/visibility:",
             url_path="transparency"),
 ]
@@ -55,32 +65,48 @@ PAGES += [st.Page(page["path"], title=page["title"], icon=page["icon"], url_path
 
 
 def _who_bar() -> None:
-    """Who is asking and why, at the top of every page (a popover, so it fits a phone)."""
+    """Who is asking and why, at the top of every page (a popover, so it fits a phone).  A role
+    other than resident comes only from a signed-in account; there is no role picker otherwise."""
     with st.container(horizontal=True, key="who_bar", vertical_alignment="center"):
-        s = session.steward()
+        s = session.signed_in()
         if s:
-            with st.popover(f"Signed in as {s.name} (steward) · {purpose_label(session.purpose())}",
+            with st.popover(f"Signed in as {s.name} ({session.role()}) · {purpose_label(session.purpose())}",
                             icon=":material/verified_user:"):
-                st.selectbox("Purpose", ("stewardship", *session.PUBLIC_PURPOSES), key="purpose",
-                             format_func=purpose_label)
+                st.caption(f"{s.name}, {s.actor.org or 'no organisation'}. The roles this account holds "
+                           "decide which data the commons may show you.")
+                st.selectbox("Acting as", s.roles, key="role", format_func=str.capitalize)
+                purposes = ("stewardship", *session.PUBLIC_PURPOSES) if session.role() == "steward" else \
+                    session.PUBLIC_PURPOSES
+                st.selectbox("Purpose", purposes, key="purpose", format_func=purpose_label)
 
                 def _out():
-                    session.sign_out()
+                    session.sign_out(get_pipeline().commons.accounts)
                     if s.via == "identity provider":
                         st.logout()
 
                 st.button("Sign out", key="sign_out", on_click=_out, icon=":material/logout:")
         else:
-            role = session.actor().role
-            with st.popover(f"Asking as a {role} · {purpose_label(session.purpose())}",
+            with st.popover(f"Asking as a resident, not signed in · {purpose_label(session.purpose())}",
                             icon=":material/person:"):
-                st.caption("Who you are and why you ask decide which data the commons may show you.")
-                st.selectbox("I am asking as a", session.PUBLIC_ROLES, key="role", format_func=str.capitalize)
+                st.caption("You are asking as a resident, anonymously: open data. Providers, researchers, "
+                           "commercial users, stewards and member representatives sign in.")
                 st.selectbox("Purpose", session.PUBLIC_PURPOSES, key="purpose", format_func=purpose_label)
+            st.page_link(ACCOUNT_PAGES[0], label="Sign in", icon=":material/login:")
+
+
+def _landing():
+    """The page a fresh sign-in opens: the desk for a steward, the panel for a member, else Ask."""
+    for title in ("Steward desk", "Members' panel"):
+        found = next((p for p in ACCOUNT_PAGES if p.title == title), None)
+        if found is not None:
+            return found
+    return PAGES[0]
 
 
 def _run() -> None:
     page = st.navigation(PAGES)
+    if st.session_state.pop(session.LANDING, False) and signed_in is not None:
+        st.switch_page(_landing())
     _who_bar()
     open_commons()
     session.write_cookie(get_pipeline().settings.transcript_retention_days)

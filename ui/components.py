@@ -23,6 +23,7 @@ from assistant.stewardship import Stewardship
 from assistant.transcripts import Transcripts
 from kernel.errors import CommonsError
 from guardrails.policy import PURPOSES  # purpose id -> label, e.g. "personal"
+from guardrails.projects import RULES as PROJECT_RULES
 from ui.export import chart_png, table_csv
 
 log = logging.getLogger("commons.ui")
@@ -266,6 +267,8 @@ def rule_words(rule: str | None) -> str:
              "disclosure.named_person": "the question names or identifies a person"}
     if rule in words:
         return words[rule]
+    if rule in PROJECT_RULES:
+        return PROJECT_RULES[rule]
     if rule.startswith("review.approved."):
         return "approved by a steward"
     if rule.startswith("commons.prohibited."):

@@ -88,7 +88,7 @@ def _form() -> dict:
         form["purposes"] = st.multiselect("Permitted purposes",
                                           [p for p in session.PUBLIC_PURPOSES if p != "commercial"],
                                           key="cf_purposes", format_func=purpose_label)
-        form["roles"] = st.multiselect("Who may ask", list(session.PUBLIC_ROLES) + ["steward"], key="cf_roles",
+        form["roles"] = st.multiselect("Who may ask", list(session.DATASHEET_ROLES) + ["steward"], key="cf_roles",
                                        format_func=str.capitalize)
         form["commercial_duty"] = st.text_input("Commercial use allowed after (leave empty to refuse it)",
                                                 key="cf_commercial", placeholder="a signed fee agreement")

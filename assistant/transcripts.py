@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import sqlite3
 import threading
@@ -27,6 +28,10 @@ from typing import Any
 from guardrails.inbound import normalise_text, redact, sanitise_for_storage
 
 DAY_S = 86_400
+# The commons' own references (R-/A-/E- and 8 hex digits, as assistant/references.py writes
+# them): never personal data, so kept as they are (the storage masking would otherwise read
+# "R-5234BB41" as a digit run and hide the very reference the turn is about).
+_OWN_REFERENCE = re.compile(r"(?<![A-Za-z0-9])[RAE]-[0-9A-F]{8}(?![0-9A-Za-z])")
 
 
 def owner_key(browser_key: str) -> str:
@@ -37,7 +42,11 @@ def owner_key(browser_key: str) -> str:
 def safe_text(text: str) -> str:
     """A person's words as they may be kept: redacted by the PII scan, then storage-sanitised."""
     redacted, _ = redact(normalise_text(str(text or "")).strip())
-    return sanitise_for_storage(redacted)
+    kept, last = [], 0
+    for m in _OWN_REFERENCE.finditer(redacted):
+        kept += [sanitise_for_storage(redacted[last:m.start()]), m.group(0)]
+        last = m.end()
+    return "".join(kept + [sanitise_for_storage(redacted[last:])])
 
 
 @dataclass(frozen=True)

@@ -147,3 +147,13 @@ def test_transcripts_keep_redacted_turns_per_browser_and_purge_after_retention(t
 def test_retention_is_a_setting():
     assert Settings.load(environ={"COMMONS_TRANSCRIPT_RETENTION_DAYS": "7"}).transcript_retention_days == 7
     assert Settings.load(environ={}).transcript_retention_days == 30
+
+
+def test_the_commons_own_references_are_kept_in_a_turn_and_identifiers_around_them_are_not(tmp_path):
+    store = Transcripts(tmp_path / "t.sqlite", retention_days=30)
+    me = owner_key("browser-refs-key")
+    store.add_user(me, "c1", "Check request R-5234BB41")          # hex digits a digit-run mask would hide
+    store.add_user(me, "c1", "check A-00112233, my phone is 07710 451582")
+    first, second = (t["text"] for t in store.turns(me, "c1"))
+    assert first == "Check request R-5234BB41"
+    assert "A-00112233" in second and "451582" not in second

@@ -117,21 +117,33 @@ def open_page(browser, url, viewport=DESKTOP):
 
 
 def choose(page, label, option):
-    """Pick ``option`` in the selectbox labelled ``label`` (in the who-is-asking bar's popover)."""
+    """Pick ``option`` in the selectbox labelled ``label`` (on the page, or in the who-is-asking
+    bar's popover)."""
     box = page.get_by_test_id("stSelectbox").filter(has_text=label)
     bar = page.locator(".st-key-who_bar")
-    for attempt in range(3):     # a chart drawn late can scroll the chat, and the open popover with it
-        if not box.is_visible():
-            bar.scroll_into_view_if_needed()
-            bar.get_by_role("button").first.click()
+    try:       # a box on the page shows up with its page; one in the bar's popover only once opened
+        box.wait_for(state="visible", timeout=3_000)
+    except playwright_api.TimeoutError:
+        pass
+    idle(page)
+    for attempt in range(3):
+        # a chart drawn late can scroll the chat and the open popover with it, and a run that
+        # ends after the click (a sign-in's landing page) closes an open list: try again
         try:
-            box.click(timeout=10_000)
+            if not box.is_visible():
+                bar.scroll_into_view_if_needed()
+                bar.get_by_role("button").first.click()
+            field = box.get_by_role("combobox")     # the field itself: on a phone the box's middle is its label
+            field.click(timeout=10_000)
+            if isinstance(option, re.Pattern):      # a long list shows only its first options: filter it
+                field.press_sequentially(option.pattern)
+            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
             break
-        except playwright_api.TimeoutError:
+        except playwright_api.Error:
             if attempt == 2:
                 raise
             page.keyboard.press("Escape")
-    page.get_by_role("option", name=option, exact=True).click()
+            idle(page)
     idle(page)
     if box.is_visible():
         page.keyboard.press("Escape")
@@ -295,7 +307,7 @@ def test_contribution_uploaded_scanned_approved_and_answerable(browser, served_a
     expect(scan).to_be_enabled(timeout=SLOW)          # both uploads received (slow under load)
     scan.click()
     idle(contributor)
-    expect(body(contributor)).to_contain_text("Removed when published: visitor_name, email")
+    expect(body(contributor)).to_contain_text("Removed when published: visitor_name, email", timeout=SLOW)
     expect(body(contributor)).to_contain_text("The file can be submitted")
     full_shot(contributor, "contribute-scan-desktop")
     contributor.get_by_role("button", name="Submit for a steward's approval").click()
@@ -489,6 +501,7 @@ def test_reload_keeps_the_chat_and_a_request_is_collected_in_a_new_browser(brows
     sign_in(requester, served_app, "acme")                      # a conversation of the account's own
     expect(requester.locator(".st-key-who_bar")).to_contain_text("(commercial)")
     expect(requester.get_by_test_id("stChatMessage")).to_have_count(0)
+    expect(requester.get_by_test_id("stSelectbox").filter(has_text="Project")).to_be_visible()
     choose(requester, "Project", re.compile(pid))
     ask(requester, LUPUS_Q)
     settle(requester, 2)

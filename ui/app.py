@@ -70,7 +70,10 @@ def _who_bar() -> None:
     with st.container(horizontal=True, key="who_bar", vertical_alignment="center"):
         s = session.signed_in()
         if s:
-            with st.popover(f"Signed in as {s.name} ({session.role()}) · {purpose_label(session.purpose())}",
+            # within a project its purpose is the purpose (the Ask page's Project field)
+            why = f"within project {session.project_id()}" if session.project_id() else \
+                purpose_label(session.purpose())
+            with st.popover(f"Signed in as {s.name} ({session.role()}) · {why}",
                             icon=":material/verified_user:"):
                 st.caption(f"{s.name}, {s.actor.org or 'no organisation'}. The roles this account holds "
                            "decide which data the commons may show you.")
@@ -78,6 +81,9 @@ def _who_bar() -> None:
                 purposes = ("stewardship", *session.PUBLIC_PURPOSES) if session.role() == "steward" else \
                     session.PUBLIC_PURPOSES
                 st.selectbox("Purpose", purposes, key="purpose", format_func=purpose_label)
+                if session.project_id():
+                    st.caption(f"Questions asked within {session.project_id()} use the project's own purpose; "
+                               "this one is for questions asked without a project.")
 
                 def _out():
                     session.sign_out(get_pipeline().commons.accounts)

@@ -132,6 +132,12 @@ def requester() -> Actor:
     return actor()
 
 
+def project_id() -> str | None:
+    """The project chosen on the Ask page (a signed-in requester's; checked by the pipeline)."""
+    pid = st.session_state.get("project")
+    return pid if signed_in() is not None and isinstance(pid, str) and pid else None
+
+
 def purpose() -> str:
     p = st.session_state.get("purpose")
     return p if p in PURPOSES else "personal"

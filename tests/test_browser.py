@@ -510,7 +510,7 @@ def test_reload_keeps_the_chat_and_a_request_is_collected_in_a_new_browser(brows
     idle(requester)
     expect(requester.locator(f".st-key-myreq_{rid}")).to_contain_text("pending")
     full_shot(requester, "issue18-my-requests-phone")
-    requester.reload()                                          # a reload signs out: the browser's chat again
+    requester.goto(served_app)                                  # a new page load signs out: the browser's chat again
     expect(requester.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=SLOW)
     expect(body(requester)).to_contain_text("67.384", timeout=SLOW)
     expect(body(requester)).not_to_contain_text(rid)            # the account's conversation stays the account's

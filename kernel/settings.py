@@ -47,6 +47,9 @@ class Settings:
     llm_base_url: str = ""          # the model server (Ollama host or OpenAI-compatible /v1)
     llm_mode: str = "fallback"      # "fallback": only when the rules find no plan; "always"
     llm_phrasing: str = "off"       # "on": the model rewords answers, numbers checked against the table
+    # The app's chat transcripts and answer references (assistant/transcripts.py) are kept this
+    # many days, then purged; the browser's cookie that finds them lasts as long.
+    transcript_retention_days: int = 30
     # The audit chain's signing key (Ed25519) and the witness of its head: both held apart from
     # COMMONS_HOME, so whoever can write the home cannot rewrite, cut or recompute the chain.
     audit_key_file: Path = Path("~/.config/commons-assistant/audit-signing.key").expanduser()
@@ -72,6 +75,7 @@ class Settings:
         "llm_base_url": "COMMONS_LLM_BASE_URL",
         "llm_mode": "COMMONS_LLM_MODE",
         "llm_phrasing": "COMMONS_LLM_PHRASING",
+        "transcript_retention_days": "COMMONS_TRANSCRIPT_RETENTION_DAYS",
         "audit_key_file": "COMMONS_AUDIT_KEY_FILE",
         "audit_witness": "COMMONS_AUDIT_WITNESS",
         "audit_verify_key": "COMMONS_AUDIT_VERIFY_KEY",
@@ -125,6 +129,11 @@ class Settings:
     @property
     def conversations_dir(self) -> Path:
         return Path(self.home) / "conversations"
+
+    @property
+    def transcripts_path(self) -> Path:
+        """The app's chat transcripts and answer references (SQLite; redacted text only)."""
+        return Path(self.home) / "transcripts.sqlite"
 
     @property
     def governance_db(self) -> Path:

@@ -217,13 +217,15 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
             text_parts.append(f"That is **{pct}%** of {whole.display}'s {label.lower()} "
                               f"({fmt(main['value'], m)} of {fmt(wrow['value'], m)}).")
     if getattr(plan, "difference", False) and len(places) == 2:
-        # the difference asked for, on the first place's row: first minus second
+        # the difference asked for, on the first place's row, as a gap (the larger minus the
+        # smaller, named in the column): 'how many fewer ... Wirral than England' is 529, not -529
         a, b = (by_code[c]["value"] for c in main_codes)
         at = next(i for i, r in enumerate(rows) if r["area_code"] == main_codes[0])
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-            diff = rounded(a - b, m, share)
+            diff = rounded(abs(a - b), m, share)
+            big, small = (places[0], places[1]) if a >= b else (places[1], places[0])
             table = {"columns": ["Area", "Period", col_label,
-                                 f"{col_label}: difference ({places[0].name} minus {places[1].name})"],
+                                 f"{col_label}: difference ({big.name} minus {small.name})"],
                      "rows": [r + ([diff] if i == at else [None]) for i, r in enumerate(table_rows)]}
             word = ("more" if a >= b else "fewer") if m.format == "count" else ("higher" if a >= b else "lower")
             text_parts.append(f"The difference: {places[0].display} {fmt(abs(a - b), m, share)} {word} than "
@@ -287,14 +289,16 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
                    if isinstance(table_rows[i][2], (int, float)) and isinstance(first[name], (int, float)) else None)
                for name, i in last_index.items()}
     if first_named and len(places) == 1 and len(table_rows) == 2:
-        # the difference asked for, on the row of the period named first: that period minus the other
+        # the difference asked for, on the row of the period named first, as a gap (the larger
+        # minus the smaller, named in the column): 'how many fewer in December than October' > 0
         k = next((i for i, r in enumerate(table_rows) if r[1] == first_named), 0)
         other = table_rows[1 - k]
-        diff = (rounded(table_rows[k][2] - other[2], m, share)
-                if isinstance(table_rows[k][2], (int, float)) and isinstance(other[2], (int, float)) else None)
+        numeric = isinstance(table_rows[k][2], (int, float)) and isinstance(other[2], (int, float))
+        diff = rounded(abs(table_rows[k][2] - other[2]), m, share) if numeric else None
+        big, small = (first_named, other[1]) if not numeric or table_rows[k][2] >= other[2] else (other[1], first_named)
         table_rows = [r + [diff if i == k else None] for i, r in enumerate(table_rows)]
         return Composed("answered", " ".join(text), {
-            "columns": ["Area", "Period", col_label, f"Difference ({first_named} minus {other[1]})"],
+            "columns": ["Area", "Period", col_label, f"Difference ({big} minus {small})"],
             "rows": table_rows}, chart)
     cols = ["Area", "Period", col_label, "Change since first period"]
     if m.format == "count" and not share:

@@ -111,11 +111,22 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             raise NotAvailable("person-level data has no England figure")
 
 
+def is_share_of_total(plan: Plan, sheet: Datasheet) -> bool:
+    """A rate whose denominator is the measure itself, unfiltered: the share (%) of the whole
+    that the plan's categories make up ('what percentage of incidents were anti-social behaviour')."""
+    r = plan.rate
+    return r is not None and r.dataset == sheet.id and r.denominator == plan.measure
+
+
 def _rate_ok(plan: Plan, sheet: Datasheet, m: Measure, catalog: Catalog, gaz: Gazetteer, places) -> None:
     r = plan.rate
     den_sheet = catalog.sheets.get(r.dataset)
     if den_sheet is None or r.denominator not in den_sheet.measure_by_id:
         _fail(f"the denominator {r.denominator} is not in {r.dataset}")
+    if is_share_of_total(plan, sheet):
+        if r.per != 100 or not any(not x.exclude for x in plan.filters) or m.rollup != "sum":
+            _fail("a share of the whole is a kept category of a summed measure, per 100")
+        return
     if not any(spec.denominator == r.denominator and spec.dataset == r.dataset for spec in m.rates):
         _fail(f"{sheet.id} declares no rate of '{m.id}' per {r.denominator} of {r.dataset}")
     if m.rollup not in ("sum", "count") and not m.sum_of:
@@ -212,6 +223,11 @@ def _with_rate(plan: Plan, q: Query, catalog: Catalog) -> Query:
     den = den_sheet.measure_by_id[r.denominator]
     den_specs = tuple(RowSpec(den, s.level, _recode(s.place, catalog, q.sheet, den_sheet), r.periods.values,
                               s.period_label, False, None, (), s.category) for s in q.specs)
+    if is_share_of_total(plan, q.sheet):
+        rated = q.measure.model_copy(update={"label": f"Share of all {q.measure.label.lower()}",
+                                             "format": "percent", "decimals": 1, "unit": "%", "direction": "neutral"})
+        specs = tuple(replace(s, order=None, limit=None) for s in q.specs)
+        return replace(q, measure=rated, specs=specs, per=r.per, rate_sheet=den_sheet, rate_specs=den_specs)
     spec = next((x for x in q.measure.rates if x.denominator == r.denominator), None)
     label = f"{q.measure.label} per {r.per:,} {spec.label if spec else den.label.lower()}"
     rated = q.measure.model_copy(update={"label": label, "format": "rate", "decimals": 2, "unit": f"per {r.per:,}",

@@ -175,7 +175,10 @@ def score_case(case: dict, answer: dict) -> dict:
     numeric_miss = False
     top = expect.get("top")
     if top:
-        got = [r[0] if r else "" for r in rows[:len(top)]]
+        # the rows' names: the first column, or the second when the first is one area throughout
+        # (a ranking of crime types in St Helens names the types in its second column)
+        name_col = 1 if len(rows) > 1 and len({r[0] for r in rows if r}) == 1 and all(len(r) > 1 for r in rows) else 0
+        got = [str(r[name_col]) if r else "" for r in rows[:len(top)]]
         if len(got) < len(top) or not all(norm_place(t) in norm_place(g) for t, g in zip(top, got)):
             problems.append(f"ranking: expected top {top}, got {got}")
     for spec in expect.get("rows") or []:

@@ -67,6 +67,10 @@ class Time(_Strict):
     # "2022-04..2023-03" for a financial year, "2023-10..2023-12" for a quarter: what a question's
     # period is matched against.
     covers: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}\.\.\d{4}-\d{2}$")
+    # Whether one place's figures for several periods may be added up: counts of events in each
+    # month (crimes recorded, people supported that month) may; a stock taken at one moment of each
+    # period (a mid-year population, a score) may not: its periods are given one by one.
+    additive: bool = False
 
     @model_validator(mode="after")
     def _column_or_period(self):

@@ -226,8 +226,12 @@ class Gazetteer:
                 text = " ".join(tokens[i:i + size])
                 if len(text) < 5 or text in _STOPWORDS or re.search(r"\d", text):
                     continue
-                hit = process.extractOne(text, self._fuzzy_choices, scorer=fuzz.ratio,
-                                         score_cutoff=fuzzy_cutoff)
+                # two letters swapped ('knowsely') scores below the cutoff as edits: looked up as such
+                swapped = next((w for w in (text[:k] + text[k + 1] + text[k] + text[k + 2:]
+                                            for k in range(len(text) - 1) if text[k] != text[k + 1])
+                                if w in self.names), None)
+                hit = (swapped,) if swapped else process.extractOne(text, self._fuzzy_choices, scorer=fuzz.ratio,
+                                                                    score_cutoff=fuzzy_cutoff)
                 if not hit:
                     continue
                 name = hit[0]

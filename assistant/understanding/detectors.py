@@ -180,8 +180,11 @@ class OperatorDetector:
             (r"\b(?:in )?(?:the )?(most|least) deprived decile\b", lambda m: ("=", 1 if m.group(1) == "most" else 10)),
             (r"\b(?:in )?(?:the )?(top|bottom) decile\b", lambda m: ("=", 1 if m.group(1) == "top" else 10)),
         ]
+        # deciles rank every neighbourhood in England: 'nationally', 'in England' after one restate it
+        national = r"(?: (?:nationally|in england|across england|in the country|in the whole country|of england))?"
+        englands = r"(?:(?:in |of )?(?:englands|the countrys|the nations) )?"     # "England's most deprived 10%"
         for pat, make in pats:
-            for m in re.finditer(pat, joined):
+            for m in re.finditer(r"\b" + englands + pat.removeprefix(r"\b") + national, joined):
                 a = len(joined[:m.start()].split())
                 b = a + len(m.group(0).split())
                 op, val = make(m)
@@ -319,17 +322,21 @@ class IntentDetector:
             out.append(Span("common", a, b, Cue("desc", " ".join(p)), score=2.0))
         for a, b, p in self.uncommon.find(t):
             out.append(Span("common", a, b, Cue("asc", " ".join(p)), score=2.0))
+        # 'worst first', 'smallest first': the order word with the 'first' that says where the list starts
+        first = lambda b: b + 1 if b < len(t) and t[b] == "first" else b      # noqa: E731
         for a, b, p in self.desc.find(t):
-            out.append(Span("order", a, b, Cue("worst" if p == ("worst",) else "desc", " ".join(p))))
+            out.append(Span("order", a, first(b), Cue("worst" if p == ("worst",) else "desc", " ".join(p))))
         for a, b, p in self.asc.find(t):
-            out.append(Span("order", a, b, Cue("best" if p == ("best",) else "asc", " ".join(p))))
+            out.append(Span("order", a, first(b), Cue("best" if p == ("best",) else "asc", " ".join(p))))
         for a, b, p in self.rank.find(t):
             kind = "asc" if "lowest" in p else "desc" if "highest" in p else "rank"
             out.append(Span("intent", a, b, Cue("rank", " ".join(p)), score=1.0) if kind == "rank" else
                        Span("order", a, b, Cue(kind, " ".join(p)), score=1.5))
         for i, w in enumerate(t[:-1]):
             if w.isdigit() and 0 < int(w) <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") \
-                    and t[i + 1] in self.row_words:
+                    and (t[i + 1] in self.row_words or (i + 2 < len(t) and t[i + 2] in self.row_words
+                                                        and not t[i + 1].isdigit())):
+                # 'which 3 wards', 'which 3 Wirral wards' (a place's name between)
                 out.append(Span("top_n", i, i + 1, (int(w), None), score=1.5))
             if w in ("top", "bottom", "first", "best", "worst", "highest", "lowest", "most", "least", "largest",
                      "smallest", "biggest", "fewest"):

@@ -60,6 +60,7 @@ class Frame:
     condition: tuple[Span, Condition, bool] | None = None   # (span, condition, negated)
     loose_negations: list[Span] = field(default_factory=list)
     excluders: list[Span] = field(default_factory=list)     # exclusion words that govern nothing
+    excluded_periods: list[tuple[Span, When]] = field(default_factory=list)   # 'not counting December'
     not_held: list[Span] = field(default_factory=list)
     sources: list[tuple[Span, frozenset]] = field(default_factory=list)   # datasets named ('the census')
     meta: Span | None = None
@@ -94,7 +95,7 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
     excl_targets: set[int] = set()
     neg_targets: dict[int, Span] = {}
     for s in reading.of("exclude"):
-        target = _next_governed(reading, s, ("category", "place", "table", "measure", "age"))
+        target = _next_governed(reading, s, ("category", "place", "table", "measure", "age", "period"))
         if target is not None:
             excl_targets.add(id(target))
             # 'minus shoplifting and bike theft': the exclusion governs the whole list
@@ -141,7 +142,10 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
         elif s.slot == "foreign_place":
             f.foreign.append(v)
         elif s.slot == "period":
-            f.periods.append((s, v))
+            if id(s) in excl_targets:
+                f.excluded_periods.append((s, v))       # a period left out of the one asked
+            else:
+                f.periods.append((s, v))
         elif s.slot == "intent":
             f.cues.setdefault(v.kind, s)
         elif s.slot == "order":

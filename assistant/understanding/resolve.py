@@ -19,7 +19,7 @@ from assistant.answers import condition_text, periods_label
 from assistant.understanding.detectors import Condition as DecileCondition
 from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef, when_from_state, when_to_state
 from assistant.understanding.outcome import Planned
-from assistant.understanding.time import When, resolve as resolve_when
+from assistant.understanding.time import When, months_between, period_months, resolve as resolve_when
 from assistant.understanding.topics import CategoryHit, MeasureHit, Topics, lemma, stem
 from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
@@ -332,6 +332,12 @@ class Resolver:
                 continue
             if {lemma(w) for w in h.words if w not in self.fillers} <= self.topics.own_words(best):
                 continue             # the measure's own words again ('..., per 1,000 households')
+            best_words = [w for x, hh in spans if hh.best == best for w in hh.words]
+            if self._names_source(best_words, c) and not self._names_source(h.words, best):
+                best = c             # 'mental health score on the ONS health index': the index is c's source
+                continue
+            if self._names_source(h.words, best):
+                continue
             if self._member_of(c, best):
                 best = c
             elif self._member_of(best, c):
@@ -426,6 +432,18 @@ class Resolver:
                 for p in self.catalog.concepts.get(part, []):
                     if p.dataset == w.dataset and p.measure.column in w.measure.sum_of:
                         return True
+        return False
+
+    def _names_source(self, words, concept: str) -> bool:
+        """Whether ``words`` only name the dataset ``concept`` is published in ('the ONS health
+        index' of its mental health subdomain): each is a word of that dataset's title."""
+        said = {lemma(w) for w in words if w not in self.fillers and w not in self.generic}
+        if not said:
+            return False
+        for ref in self.catalog.concepts.get(concept, []):
+            title = {lemma(w) for w in normalise(ref.sheet.title).split()}
+            if said <= title:
+                return True
         return False
 
     def _related(self, a: str, b: str) -> bool:
@@ -709,8 +727,17 @@ class Resolver:
             return replace(bound, state={**state, **bound.state})
         ref, periods, dataset_filters, note = bound
         sheet = ref.sheet
-        if intent == "value" and len(periods.values) > 1 and ref.measure.rollup != "sum":
-            intent = "trend"             # 'the health index between 2017 and 2019': the years, one by one
+        several = len(periods.values) > 1 and not (ref.measure.rollup in ("sum", "count") and sheet.time.additive)
+        if intent == "value" and several:
+            # 'the health index between 2017 and 2019', 'the population in 2017 and 2019': the
+            # periods one by one (a score or a mid-year count can't be added over periods)
+            intent = "trend"
+        elif several and intent in ("comparison", "ranking", "breakdown", "count"):
+            label = self._say_measure(concept, filters)
+            return self._no_data(state, (
+                f"{label[:1].upper()}{label[1:]} is a figure for each period on its own ({sheet.time.label}), so the "
+                f"{len(periods.values)} periods asked can't be added together. Ask for one of them, or for how it "
+                "changed over them."), "not_additive", f"{label} over {len(periods.values)} periods together")
         if intent == "trend" and choice.share and ref.measure.format == "count" and not self._total_of(ref):
             choice = replace(choice, share=False)   # 'percentage growth': the change, in per cent, is given
         subject = Subject(ref.measure.id, sheet.id, periods, dataset_filters)
@@ -721,7 +748,16 @@ class Resolver:
             if isinstance(got, str):
                 return self._no_data(state, got, "unexplained", self._say_measure(concept, filters))
             rate, rate_note = got
-        if share and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent == "value":
+        kept = tuple(x for x in dataset_filters if not x.exclude)
+        if share and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent in ("value", "comparison") \
+                and kept and rate is None and ref.measure.rollup == "sum" and self._whole(f, places) is None:
+            # 'what percentage of incidents in Knowsley were anti-social behaviour': the part the
+            # filter keeps over the same measure for the same places and periods, unfiltered
+            rate = Rate(ref.measure.id, sheet.id, periods, 100)
+            share = False
+            rate_note = (f"The share is of all {ref.measure.label.lower()} in the same place and period "
+                         f"({self._say_measure(concept, filters)} over the total).")
+        elif share and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent == "value":
             whole = self._whole(f, places)
             if whole is None:
                 return self._no_data(state, f"I can't give {self._say_measure(concept, filters)} as a share: it is not "
@@ -1051,6 +1087,13 @@ class Resolver:
                 why.append(self._period_why(sheet, when, got))
                 continue
             values = got.values if sheet.time.column else ()
+            excl_note = ""
+            if f.excluded_periods:
+                kept = self._without_periods(f, sheet, values)
+                if isinstance(kept, str):
+                    why.append(kept)
+                    continue
+                values, excl_note = kept
             if listing and isinstance(over, Areas):
                 native = over.level == sheet.geography.level          # rows the dataset publishes as such
             else:
@@ -1061,15 +1104,14 @@ class Resolver:
                    sheet.geography.level == ("lad" if native else "lsoa"))
             if best is None or key > best[0]:
                 defaulted = when is None or when.is_latest
-                best = (key, ref, Periods(values, defaulted=defaulted and intent != "trend"), fl)
+                best = (key, ref, Periods(values, defaulted=defaulted and intent != "trend"), fl, excl_note)
         if best is not None:
-            _, ref, periods, fl = best
-            note = ""
+            _, ref, periods, fl, note = best
             if when is not None and when.grain == "year" and ref.sheet.time.granularity == "month" and \
                     when.kind not in ("financial",):
                 months = periods.values
                 if months and not (months[0].endswith("-01") and months[-1].endswith("-12")):
-                    note = (f"The commons holds {ref.sheet.title.split(',')[0].lower()} for "
+                    note = note + (" " if note else "") + (f"The commons holds {ref.sheet.title.split(',')[0].lower()} for "
                             f"{self._months_label(months)} only, so '{when.words}' covers those months.")
             return ref, periods, fl, note
         if partial:
@@ -1090,6 +1132,30 @@ class Resolver:
         msg = why[0] if why else f"no dataset holds {self.catalog.label(concept).lower()} for that"
         covered = self._coverage_note(refs, places)
         return f"The commons can't answer that: {msg}" + (f"; {covered}" if covered else "") + "."
+
+    @staticmethod
+    def _without_periods(f: Frame, sheet: Datasheet, values: tuple[str, ...]) -> tuple[tuple[str, ...], str] | str:
+        """The periods chosen less those the question leaves out ('autumn 2019 not counting
+        November'), with a note when one left out was not among them anyway ('autumn 2019, not
+        counting December'); why not, when that leaves nothing."""
+        if not sheet.time.column or sheet.time.granularity == "fixed":
+            return f"{sheet.title} is published for one period only ({sheet.time.label}), so a period can't be left out"
+        kept, notes = list(values), []
+        for span, x in f.excluded_periods:
+            def out(p: str) -> bool:
+                a, b = period_months(p, sheet.time.granularity)
+                if not x.year_known:                        # 'not counting December': that month of any year
+                    months = {m for _, m in months_between(x.start, x.end)} if x.start and x.end else set()
+                    return a == b and a[1] in months
+                return (x.start is None or a >= x.start) and (x.end is None or b <= x.end)
+            gone = [p for p in kept if out(p)]
+            if not gone:
+                notes.append(f"{x.describe() if x.year_known else f.words(span).title()} is not part of "
+                             f"{periods_label(sheet, tuple(values))}, so leaving it out changes nothing.")
+            kept = [p for p in kept if p not in gone]
+        if not kept:
+            return f"leaving out {', '.join(f.words(s) for s, _ in f.excluded_periods)} leaves no period to answer"
+        return tuple(kept), " ".join(notes)
 
     @staticmethod
     def _replaced(f: Frame, when: When, label: str) -> str:
@@ -1339,7 +1405,9 @@ class Resolver:
             col = next((d.label.lower() for d in sheet.dimensions if d.column == x.column), x.column.replace("_", " "))
             vals = " or ".join(x.values)
             parts.append(f"excluding {vals}" if x.exclude else f"{col} {vals}")
-        if plan.rate is not None:
+        if plan.rate is not None and queries.is_share_of_total(plan, sheet):
+            parts.append(f"as a share (%) of all {label} there")
+        elif plan.rate is not None:
             parts.append(f"per {plan.rate.per:,} {self._rate_label(plan)}")
         if plan.share:
             parts.append("as a share of its table's total")
@@ -1401,10 +1469,10 @@ class Resolver:
         vals = plan.periods.values
         if not sheet.time.column:
             said = sheet.time.label
-        elif sheet.time.granularity == "month":
-            said = self._months_label(vals) if vals else "every month held"
+        elif vals:
+            said = periods_label(sheet, vals)       # 'September, November and December 2019' when one is left out
         else:
-            said = (vals[0] if len(vals) == 1 else f"{vals[0]} to {vals[-1]}") if vals else "every year held"
+            said = "every month held" if sheet.time.granularity == "month" else "every year held"
         if isinstance(plan, TrendPlan) and when is None:
             return f"{said} (every period held)"
         if plan.period_defaulted or when is None:

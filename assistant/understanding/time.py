@@ -328,6 +328,8 @@ class TimeParser:
             n = 1
         else:
             return None
+        if word == "from" and i > 0 and toks[i - 1] in ("apart", "aside", "away"):
+            return None            # 'apart from December': December left out, not 'from December on'
         kind = "since" if (word in w.since or two in w.since) else "after" if (word in w.after or two in w.after) else "before"
         if word == "from":
             kind = "since"
@@ -477,7 +479,7 @@ def resolve(when: When | None, held: tuple[str, ...], granularity: str, covers: 
             return Resolved(chosen, "exact" if whole else "partial", chosen)
         if s is None or e is None:
             return Resolved(chosen, "exact")
-        wanted = _months_between(s, e)
+        wanted = months_between(s, e)
         have = {spans[p][0] for p in chosen}
         if set(wanted) <= have:
             return Resolved(chosen, "exact")
@@ -508,7 +510,7 @@ def resolve(when: When | None, held: tuple[str, ...], granularity: str, covers: 
     return Resolved((), "none")
 
 
-def _months_between(s: Month, e: Month) -> list[Month]:
+def months_between(s: Month, e: Month) -> list[Month]:
     out, cur = [], s
     while cur <= e and len(out) < 1200:
         out.append(cur)

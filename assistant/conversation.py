@@ -1,5 +1,7 @@
 """Conversation context, kept per conversation id under COMMONS_HOME so that separate
-CLI calls with the same --conversation share follow-up context."""
+CLI calls with the same --conversation share follow-up context.  A context belongs to the
+account that made it: anyone else using the same id starts afresh (one person's question is
+never the context of another's)."""
 
 from __future__ import annotations
 
@@ -19,21 +21,28 @@ class Conversations:
     def _path(self, cid: str) -> Path:
         return self.folder / (hashlib.sha256(cid.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json")
 
-    def load(self, cid: str | None) -> dict:
+    @staticmethod
+    def _key(cid: str, owner: str | None) -> str:
+        """The context's key: the conversation id within its owner's own (an id typed by another
+        account, or by someone not signed in, names another conversation)."""
+        return cid if owner is None else f"{owner}\x00{cid}"
+
+    def load(self, cid: str | None, owner: str | None = None) -> dict:
         if not cid:
             return {}
+        cid = self._key(cid, owner)
         with self._lock:
             if cid in self._mem:
                 return dict(self._mem[cid])
-        p = self._path(cid)
         try:
-            return json.loads(p.read_text())
+            return json.loads(self._path(cid).read_text())
         except (OSError, ValueError):
             return {}
 
-    def save(self, cid: str | None, state: dict) -> None:
+    def save(self, cid: str | None, state: dict, owner: str | None = None) -> None:
         if not cid:
             return
+        cid = self._key(cid, owner)
         with self._lock:
             self._mem[cid] = dict(state)
         self.folder.mkdir(parents=True, exist_ok=True)

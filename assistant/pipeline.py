@@ -183,7 +183,7 @@ class Pipeline:
                                     record, started)
             question = replace(question, actor=replace(question.actor, org=account.org))
         stage[0] = "probe"
-        state = self.conversations.load(question.conversation_id)
+        state = self.conversations.load(question.conversation_id, question.actor.id)
         with _timed(t, "probe"):
             text = screened.text
             stated = policy.stated_purpose(text)
@@ -225,7 +225,7 @@ class Pipeline:
                 answer = GuardedAnswer(status="refused", answer=refusal[1])
                 # the plan is kept, so a follow-up ('and Halton?') is understood, and refused too
                 self.conversations.save(question.conversation_id, {**(planned.state or state), "pending": None,
-                                                                    "guard": keep})
+                                                                    "guard": keep}, question.actor.id)
                 return self._finish(answer, record, started)
             stage[0] = "answer"
             answer = self._answer(planned, question, record, review=self._review_first(question, guard))
@@ -252,7 +252,8 @@ class Pipeline:
         except CommonsError as e:
             log.warning("question not answered: %s", e)
             answer = GuardedAnswer(status="no_data", answer=f"Sorry, that could not be answered: {e}")
-        self.conversations.save(question.conversation_id, planned.state if planned is not None else state)
+        self.conversations.save(question.conversation_id, planned.state if planned is not None else state,
+                                question.actor.id)
         record["plan"] = answer.plan
         stage[0] = "outbound"
         return self._finish(answer, record, started)
@@ -479,6 +480,10 @@ class Pipeline:
                 decision = policy.PolicyDecision("needs_review", review[0],
                                                  f"{review[1]} Contact the steward: {sheet.steward.name} "
                                                  f"({sheet.steward.contact}).", duty="a steward's check")
+            elif decision.outcome == "needs_review" and review is not None and sheet.person_level:
+                # already bound for review by the dataset's own duty: the stewards must still see why
+                # this requester is checked (a prohibited use described recently), beside that duty
+                decision = replace(decision, reason=f"{decision.reason} Also ({review[0]}): {review[1]}")
         record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
         if decision.outcome == "refuse":
             return GuardedAnswer(status="refused", answer=decision.reason, datasets=(sheet.id,),

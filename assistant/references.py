@@ -145,16 +145,18 @@ class References:
             raise ReviewError(f"There is no answer {ref} (answers are kept for "
                               f"{self.pipeline.settings.transcript_retention_days} days). "
                               "Check the reference: it looks like A-1A2B3C4D.")
-        own = self.pipeline.conversations.load(conversation_id)
+        own = self.pipeline.conversations.load(conversation_id, viewer.id)
         # The context the question was asked in, under this viewer's own guard (a use the
         # viewer described earlier keeps applying to them).
-        self.pipeline.conversations.save(conversation_id, {**found.context, "guard": own.get("guard") or {}})
+        self.pipeline.conversations.save(conversation_id, {**found.context, "guard": own.get("guard") or {}},
+                                         viewer.id)
         return found.question, self.pipeline.ask(Question(found.question, viewer, purpose, conversation_id,
                                                           project=project))
 
-    def context(self, conversation_id: str) -> dict:
-        """The conversation context a question is about to be asked in (kept with its reference)."""
-        return self.pipeline.conversations.load(conversation_id)
+    def context(self, conversation_id: str, asker: Actor) -> dict:
+        """The conversation context ``asker``'s question is about to be asked in (kept with its
+        reference)."""
+        return self.pipeline.conversations.load(conversation_id, asker.id)
 
 
 def _state_only(req: ReviewRequest) -> GuardedAnswer:

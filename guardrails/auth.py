@@ -328,7 +328,10 @@ class Accounts:
         """The signed-in account acting in ``role`` (default: its first role), or AuthError.
         Locked ids are refused before the password is looked at."""
         uid = canonical_id(user_id)
-        shown = uid if USER_ID.match(uid) else "[not a valid user id]"
+        # an id the users file does not hold is never kept as typed (it may be a name, or a password
+        # typed in the wrong field): a short digest lets repeated attempts on one id be seen
+        shown = uid if USER_ID.match(uid) and self.get(uid) is not None else (
+            f"[unknown user id {hashlib.sha256(uid.encode()).hexdigest()[:8]}]" if uid else "[not a valid user id]")
         if self.locked_until(uid) is not None:
             check_password(password or "", _DUMMY)       # the same cost as a real check
             self.audit.append("sign_in_locked", user=shown, via=via)

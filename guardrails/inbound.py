@@ -212,8 +212,10 @@ _EMAIL_SHAPES = re.compile(
     rf"|[ \t]+at[ \t]+{_LABEL}(?:[ \t]+{_LABEL})?[ \t]+"                              # a at b org
     r"(?:com|org|net|edu|info|io|(?:co|org|ac|gov|nhs|ltd|plc|sch|me)[ \t]+uk|nhs[ \t]+net)(?![\w]))",
     re.I)
+# any two letters: stored text errs towards masking, and HMRC's own specimen "QQ 12 34 56 C" (not a
+# number it issues) is what people type when they mean a real one
 _NINO_SHAPE = re.compile(
-    r"(?<![a-z0-9])(?!bg|gb|nk|kn|nt|tn|zz)[a-ceghj-pr-tw-z][ \t.,:;/_|-]{0,3}[a-ceghj-npr-tw-z]"
+    r"(?<![a-z0-9])[a-z][ \t.,:;/_|-]{0,3}[a-z]"
     r"(?:[ \t.,:;/_|-]{0,3}\d){6}[ \t.,:;/_|-]{0,3}[a-d](?![a-z0-9])", re.I)
 _POSTCODE_SHAPE = re.compile(
     r"(?<![a-z0-9])[a-pr-uwyz][a-hk-y]?\d[a-z\d]?[ \t]*[-_./,:;|\\][ \t]*\d[abd-hjlnp-uw-z]{2}(?![a-z0-9])", re.I)
@@ -257,6 +259,15 @@ def sanitise_for_storage(text: str) -> str:
     text = _NINO_SHAPE.sub(lambda m: "<UK_NINO>" if nino_shape_ok(m.group(0)) else m.group(0), text)
     text = _POSTCODE_SHAPE.sub(lambda m: m.group(0) if ordinal_inward(m.group(0)) else "<UK_POSTCODE>", text)
     return _DIGIT_RUN.sub(_mask_digit_run, text)
+
+
+def clean_free_text(text: str, scanner=None) -> str:
+    """Free text a person typed into a governance record (a project's title or funder, a
+    steward's reason, a requester's reply) as it is stored: the PII scanner's redaction (names,
+    e-mails, phone numbers, ...), then ``sanitise_for_storage`` for whatever shape survived."""
+    if not isinstance(text, str) or not text:
+        return text
+    return sanitise_for_storage(redact(normalise_text(text), scanner)[0])
 
 
 _AS_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "S": "5", "B": "8", "Z": "2"})

@@ -59,7 +59,7 @@ _PRIORITY = {e: i for i, e in enumerate(("EMAIL_ADDRESS", "UK_NHS", "UK_NINO", "
                                          "UK_POSTCODE", "PERSON"))}
 NAMES_DIR = Path(__file__).resolve().parent / "pii_names"
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PIPELINE_VERSION = "commons-names-1"
+PIPELINE_VERSION = "commons-names-2"
 
 
 # -- results -------------------------------------------------------------------------------
@@ -313,6 +313,13 @@ def ruler_patterns(firsts: list[str], surns: list[str], places: Iterable[str]) -
     ctx([{"LOWER": {"IN": ["contact", "ask", "email", "ring", "phone", "text", "call"]}}], True,
         [{"LOWER": {"IN": ["at", "on", "via", "for", "about", "by"]}}])
     ctx(lower("speak", "to"), True)
+    # a person named in a steward's or requester's note ("confirm with Zelda Quornby", "our
+    # analyst Bartholomew Quince"): governance free text, where names are never needed
+    ctx([{"LOWER": {"IN": ["confirm", "check", "speak", "talk", "meet", "liaise", "agreed", "spoke"]}},
+         {"LOWER": {"IN": ["with", "to"]}}], True)
+    ctx([{"LOWER": {"IN": ["analyst", "colleague", "manager", "officer", "coordinator", "co-ordinator",
+                             "researcher", "lead", "director", "clinician", "nurse", "volunteer", "caseworker"]}},
+         {"ORTH": ",", "OP": "?"}], True)
     ctx([{"LOWER": "ask"}], True, [{"LOWER": {"IN": ["to", "if", "whether", "for", "about"]}}])
     ctx([{"LOWER": {"IN": ["forward", "send", "pass", "give", "show"]}},
          {"LOWER": {"IN": ["this", "it", "them", "that", "the", "these"]}, "OP": "?"},

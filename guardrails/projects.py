@@ -28,7 +28,7 @@ ended, is not overdue, and (commercial) has a fee agreement in force.  Its rule 
 ``RULES`` and the README.
 
 Stored in the governance database (SQLite, shared with the review queue and the ledger).
-Every free-text field goes through ``sanitise_for_storage``.
+Every free-text field goes through ``clean_free_text`` (the PII scanner, then ``sanitise_for_storage``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from typing import Any, Callable
 
 from guardrails import govdb, policy
 from guardrails.auth import Account, org_key
-from guardrails.inbound import sanitise_for_storage
+from guardrails.inbound import clean_free_text, sanitise_for_storage
 from kernel.errors import ProjectError
 from kernel.text import same_person
 from kernel.types import Actor
@@ -97,7 +97,7 @@ def _text(value: Any, what: str, low: int = 1, high: int = 2000) -> str:
     text = " ".join(str(value or "").split())
     if len(text) < low:
         raise ProjectError(f"Give {what}" + (f" (at least {low} characters)." if low > 1 else "."))
-    return sanitise_for_storage(text[:high])
+    return clean_free_text(text[:high])
 
 
 @dataclass(frozen=True)
@@ -340,9 +340,9 @@ class ProjectRegistry:
         pid = f"P-{secrets.token_hex(4).upper()}"
         project = Project(id=pid, created=_now(), requester=account.id, role=role, org=sanitise_for_storage(account.org),
                           title=title, purpose=purpose, lay_summary=lay, datasets=tuple(names), end_date=end.isoformat(),
-                          funder=sanitise_for_storage(" ".join(str(funder or "").split())[:200]),
-                          commercial=is_commercial, commercial_detail=sanitise_for_storage(commercial_detail[:500]),
-                          publication=sanitise_for_storage(publication[:500]),
+                          funder=clean_free_text(" ".join(str(funder or "").split())[:200]),
+                          commercial=is_commercial, commercial_detail=clean_free_text(commercial_detail[:500]),
+                          publication=clean_free_text(publication[:500]),
                           publication_due=due.isoformat() if due else None, updated=_now())
         self._write(project, insert=True)
         return project
@@ -369,7 +369,7 @@ class ProjectRegistry:
             con.execute("INSERT INTO project_events VALUES (?,?,?,?,?,?,?,?,?,?)",
                         (project.id, project.round, kind, who.id, getattr(who, "org", None),
                          person or getattr(who, "person", who.id), dataset, ground,
-                         sanitise_for_storage(text)[:2000], _now()))
+                         clean_free_text(text)[:2000], _now()))
         finally:
             con.close()
 
@@ -566,7 +566,7 @@ class ProjectRegistry:
         if when > self.today():
             raise ProjectError("An output is registered once it is published (its date is not in the future).")
         out = {"id": f"O-{secrets.token_hex(3).upper()}", "project": project.id, "title": title,
-               "link": sanitise_for_storage(link), "summary": sanitise_for_storage(summary),
+               "link": sanitise_for_storage(link), "summary": clean_free_text(summary),
                "published": when.isoformat(), "registered_by": requester.id, "ts": _now()}
         con = self._connect()
         try:

@@ -11,7 +11,7 @@ disclosure control at that moment.
 
 Stored in SQLite under COMMONS_HOME (shared with the disclosure ledger), so the app and the
 CLI can work on the queue at the same time.  The question (already redacted by the caller) and
-the steward's reason go through ``sanitise_for_storage`` before they are written.
+the steward's reason go through ``sanitise_for_storage`` (reasons and replies through the scanner first, ``clean_free_text``) before they are written.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from kernel.text import person_key, same_person
 from kernel.types import Actor
 from guardrails.auth import org_key
 from guardrails import govdb
-from guardrails.inbound import sanitise_conversation_id, sanitise_for_storage
+from guardrails.inbound import clean_free_text, sanitise_conversation_id, sanitise_for_storage
 
 STATES = ("pending", "returned", "approved", "denied", "released")
 
@@ -176,7 +176,7 @@ class ReviewQueue:
                               "ask a steward of another organisation.")
         if req.state == "returned":
             raise ReviewError(f"Request {req.id} was returned with questions; it is decided after the requester replies.")
-        reason = sanitise_for_storage(reason.strip())[:1000]
+        reason = clean_free_text(reason.strip())[:1000]
         person = person or person_key(steward.id)
         con = self._connect()
         try:
@@ -247,7 +247,7 @@ class ReviewQueue:
                                   f"{'returned' if kind == 'return' else 'answered'} now.")
             con.execute("INSERT INTO review_events VALUES (?,?,?,?,?,?,?,?)",
                         (req.id, req.round, kind, who.id, who.org, person_key(who.id),
-                         sanitise_for_storage(" ".join(text.split()))[:2000], _now()))
+                         clean_free_text(" ".join(text.split()))[:2000], _now()))
         finally:
             con.close()
 

@@ -188,8 +188,13 @@ def test_unknown_ids_are_locked_and_audited_without_the_typed_text(accounts):
             accounts.sign_in("someone@example.org", "x")
     assert accounts.locked_until("someone@example.org") is not None
     recs = list(accounts.audit.records())
-    assert all(r["user"] == "[not a valid user id]" and r["known"] is False for r in recs[:auth.MAX_FAILURES])
+    assert all(r["user"].startswith("[unknown user id ") and r["known"] is False for r in recs[:auth.MAX_FAILURES])
+    assert len({r["user"] for r in recs[:auth.MAX_FAILURES]}) == 1          # one id, seen as one
     assert b"someone@example.org" not in accounts.audit.path.read_bytes()
+    # an id of a valid shape that no account holds (a name typed as the id) is not kept either
+    with pytest.raises(AuthError):
+        accounts.sign_in("zelda.quornby", "x")
+    assert b"zelda.quornby" not in accounts.audit.path.read_bytes()
 
 
 def test_a_role_the_account_lacks_is_refused_and_recorded(accounts):

@@ -96,6 +96,20 @@ def test_follow_ups_in_another_conversation_do_not_leak(pipeline):
                 and _table_value(other, "Liverpool") == population_la("Liverpool", 2019))
 
 
+def test_a_conversation_id_used_by_someone_else_starts_afresh(pipeline):
+    """One person's question is never the context of another's (a blind red team's follow-up under
+    another account's conversation id was understood as that account's question)."""
+    from kernel.types import Actor
+    first = pipeline.ask(Question(text="What was the population of Liverpool in 2020?", conversation_id="core-shared",
+                                  actor=Actor("browser-aaaa", "resident")))
+    assert first.status == "answered"
+    other = pipeline.ask(Question(text="and in 2019?", conversation_id="core-shared",
+                                  actor=Actor("browser-bbbb", "resident")))
+    assert "Liverpool" not in (other.understood or "") and not (other.table and other.table["rows"][0][0] == "Liverpool")
+    again = pipeline.ask(Question(text="and in 2019?", conversation_id="core-shared", actor=Actor("browser-aaaa", "resident")))
+    assert again.status == "answered" and _table_value(again, "Liverpool") == population_la("Liverpool", 2019)
+
+
 def _church_ward_sefton_population() -> int:
     lsoas = {r["lsoa21cd"] for r in _rows("lookup_lsoa21_ward24_lad24_lcr.csv")
              if r["wd24nm"] == "Church" and r["lad24nm"] == "Sefton"}

@@ -379,3 +379,52 @@ def test_an_iso_month_is_that_month(pipeline):
     want = sum(int(r["crimes"]) for r in _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
                if r["lad19nm"] == "Sefton" and r["month"] == "2019-11" and r["crime_type"] == "Burglary")
     assert a.status == "answered" and a.table["rows"][0][-1] == want
+
+
+# -- blind round 4: parts of a question that were dropped or misread ------------------------------
+def test_a_period_left_out_is_taken_out_of_the_period_asked(pipeline):
+    a = ask(pipeline, "burglaries in Liverpool from September to December 2019 excluding October")
+    want = sum(_crimes("Liverpool", m, None) - _crimes("Liverpool", m, "Burglary")
+               for m in ("2019-09", "2019-11", "2019-12"))
+    assert a.status == "answered" and a.table["rows"][0][2] == want, a.answer
+    assert "September, November and December 2019" in a.answer
+    # left out of a period it is not part of: nothing changes, and the answer says so
+    b = ask(pipeline, "Vehicle crime in Sefton for autumn 2019, not counting December")
+    want = sum(_crimes("Sefton", m, None) - _crimes("Sefton", m, "Vehicle crime") for m in ("2019-09", "2019-10", "2019-11"))
+    assert b.status == "answered" and b.table["rows"][0][2] == want
+    assert any("changes nothing" in c for c in b.caveats)
+
+
+def test_a_mid_year_population_is_never_added_over_years(pipeline):
+    a = ask(pipeline, "population of Wirral in 2017 and 2019")
+    assert a.status == "answered"
+    want = [sum(int(r["pop_total"]) for r in _rows("population_lsoa11_mid2017_2020_lcr.csv")
+                if r["lad19nm"] == "Wirral" and r["year"] == y) for y in ("2017", "2019")]
+    assert [r[2] for r in a.table["rows"] if r[0] == "Wirral"] == want, a.table      # each year, not their sum
+    b = ask(pipeline, "which council had the most people in 2019 and 2020")
+    assert b.status == "no_data" and "can't be added" in b.answer
+
+
+def test_a_categorys_share_of_its_places_own_total(pipeline):
+    a = ask(pipeline, "What percentage of all incidents recorded in Knowsley in October 2019 were anti-social behaviour?")
+    total = _crimes("Knowsley", "2019-10")
+    asb = total - _crimes("Knowsley", "2019-10", "Anti-social behaviour")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0] == "Knowsley" and a.table["rows"][0][2] == round(asb / total * 100, 1)
+    assert "share (%) of all" in a.answer
+
+
+def test_a_rates_denominator_said_as_such_is_not_a_second_topic(pipeline):
+    a = ask(pipeline, "drugs offences per 1000 residents, liverpool vs knowsley, sep-dec 2019 (mid-2019 pop)?")
+    assert a.status == "answered" and "per 1,000 residents" in a.answer, a.answer
+    b = ask(pipeline, "burglary per 1000 people in wirral in october 2019 using the 2020 population")
+    assert b.status == "no_data" and "not 2020" in b.answer
+
+
+def test_how_many_fewer_is_a_gap_named_in_its_column(pipeline):
+    a = ask(pipeline, "how many fewer burglaries did Wirral have than Liverpool in october 2019")
+    gap = (_crimes("Liverpool", "2019-10") - _crimes("Liverpool", "2019-10", "Burglary")) - \
+        (_crimes("Wirral", "2019-10") - _crimes("Wirral", "2019-10", "Burglary"))
+    assert a.status == "answered" and gap > 0
+    assert a.table["rows"][0][0] == "Wirral" and a.table["rows"][0][-1] == gap
+    assert "Liverpool minus Wirral" in a.table["columns"][-1]

@@ -61,6 +61,10 @@ class Frame:
     loose_negations: list[Span] = field(default_factory=list)
     excluders: list[Span] = field(default_factory=list)     # exclusion words that govern nothing
     excluded_periods: list[tuple[Span, When]] = field(default_factory=list)   # 'not counting December'
+    # a rate's denominator said as such ('per 1,000 people, using the mid-2019 population'): its
+    # words and the period named with it (filled while resolving)
+    denominator_words: frozenset[int] = frozenset()
+    denominator_period: When | None = None
     not_held: list[Span] = field(default_factory=list)
     sources: list[tuple[Span, frozenset]] = field(default_factory=list)   # datasets named ('the census')
     meta: Span | None = None

@@ -79,6 +79,7 @@ class Resolver:
             topic = f.words(s)
             return self._no_data(state, f"The commons does not hold figures on {topic}. It holds {HOLDS}.",
                                  "out_of_scope", f"a figure on {topic}")
+        self._denominator_phrase(f)
         chosen_place = state.pop("force_place", None)
         f.force_periods = state.pop("force_periods", None)
         forced = state.pop("force_measure", None)
@@ -97,7 +98,8 @@ class Resolver:
         own = own | self._dimension_words(choice.filters)
         starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
         period_starts = {s.start for s in r.spans if s.slot == "period"}
-        left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])
+        left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words
+                and not self._harmless(t[i])
                 and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
                 and not (t[i] == "by" and t[i + 1:i + 3] == ["how", "much"])
                 and not (t[i] in ("over", "across", "during", "throughout", "within") and i + 1 in period_starts)]
@@ -1217,6 +1219,38 @@ class Resolver:
                     return c.rstrip(".")
         return ""
 
+    DENOMINATOR_CUES = ("use", "using", "with", "based", "on", "from", "against", "by", "of", "the", "per")
+
+    def _denominator_phrase(self, f: Frame) -> None:
+        """'crimes per 1,000 people (use the mid-2019 population)': a measure named after 'per'
+        that is the declared denominator of a rate is the rate's denominator, not a second topic;
+        the period said with it is the denominator's (checked against the datasheet's in _rate)."""
+        if f.per is None or not (f.measures or f.categories):
+            return
+        dens = {spec.denominator for refs in self.catalog.concepts.values() for r in refs for spec in r.measure.rates}
+        t = f.reading.q.tokens
+        per_span = f.per[0]
+        for s, h in list(f.measures):
+            if h.best not in dens or s.start < per_span.end:
+                continue
+            others = [x for x, hh in f.measures if x is not s] + [c.span for c in f.categories]
+            if not any(x.start < per_span.start for x in others):
+                continue                              # 'population per ...': the figure itself
+            used = set(s.positions)
+            k = s.start - 1
+            while k >= per_span.end and (t[k] in self.DENOMINATOR_CUES or any(k in ps.positions for ps, _ in f.periods)):
+                used.add(k)
+                k -= 1
+            near = [(ps, w) for ps, w in f.periods if ps.end in (s.start, s.start - 1) or ps.start in (s.end, s.end + 1)]
+            if near and len(f.periods) > 1:
+                ps, w = near[0]
+                f.periods.remove((ps, w))
+                f.denominator_period = w
+                used |= set(ps.positions)
+            f.measures.remove((s, h))
+            f.denominator_words = frozenset(used)
+            return
+
     # ================================================================== operators
     def _rate(self, ref: MeasureRef, f: Frame, places, intent):
         """Rate(...) for 'per N residents' (the datasheet's declared denominator) or a table total."""
@@ -1230,6 +1264,10 @@ class Resolver:
             return (f"I can't give {m.label.lower()} '{words}': its datasheet declares no denominator for it"
                     + (f" ({den})" if den else "") + ", so I haven't guessed one.")
         spec = specs[0]
+        dp = f.denominator_period
+        if dp is not None and not (dp.start and dp.end and dp.start[0] <= int(spec.period[:4]) <= dp.end[0]):
+            return (f"The commons gives {m.label.lower()} as a rate per {spec.label}: the denominator is the "
+                    f"{spec.period} figure, not {dp.describe()}, so I haven't given a rate on another denominator.")
         per = n if n in (1, 10, 100, 1000, 10000, 100000) else None
         if per is None:
             return f"I can't give a rate per {n}: the commons gives rates per 1, 100, 1,000 or 100,000."

@@ -173,7 +173,7 @@ def _run(user_text: str, label: str, call) -> None:
 
 def _ask(text: str):
     who, project = session.actor(), chosen_project()
-    context = references.context(state.conversation_id)
+    context = references.context(state.conversation_id, who)
     answer = pipeline.ask(Question(text, who, purpose=asking_purpose(), conversation_id=state.conversation_id,
                                    project=project.id if project else None))
     # Every answer gets a reference (a request has its R- one; an error its E- one in the text).

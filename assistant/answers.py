@@ -7,7 +7,7 @@ import calendar
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.charts import bar_chart, compare_chart, trend_chart
+from assistant.charts import bar_chart, compare_chart, map_chart, trend_chart
 from assistant.queries import Query, period_key
 from kernel.plans import Plan
 from retrieval.catalog import Catalog
@@ -130,7 +130,7 @@ def measure_label(m: Measure, sheet: Datasheet, filters) -> str:
     return m.label + (": " + "; ".join(bits) if bits else "")
 
 
-def compose(plan: Plan, q: Query, result, gaz: Gazetteer) -> Composed:
+def compose(plan: Plan, q: Query, result, gaz: Gazetteer, boundaries=None) -> Composed:
     rows = [r for r in _rows(result)]
     m, sheet, share = q.measure, q.sheet, q.share
     label = measure_label(m, sheet, plan.filters)
@@ -144,7 +144,64 @@ def compose(plan: Plan, q: Query, result, gaz: Gazetteer) -> Composed:
         return _compose_trend(plan, q, rows, gaz, places, label, col_label)
     if plan.intent == "count":
         return _compose_count(plan, q, rows, places, when)
-    return _compose_list(plan, q, rows, gaz, places, label, col_label, when)
+    composed = _compose_list(plan, q, rows, gaz, places, label, col_label, when)
+    if getattr(plan, "as_map", False) and composed.status == "answered":
+        if boundaries is None or not boundaries.available():
+            return Composed(composed.status, composed.text + " (No map can be drawn here: the boundaries file "
+                            "is missing; the figures are in the table.)", composed.table, composed.chart)
+        chart, note = _map(plan, q, rows, places[0], label, col_label, when, boundaries)
+        return Composed(composed.status, composed.text + (" " + note if note else ""), composed.table, chart)
+    return composed
+
+
+MAP_CITATION = Citation(dataset="boundaries", title="LSOA (December 2011) Boundaries Super Generalised Clipped (BSC) "
+                        "EW V3, for the Liverpool City Region", publisher="Office for National Statistics (ONS Open "
+                        "Geography Portal)", licence="Open Government Licence v3.0",
+                        attribution="Source: Office for National Statistics licensed under the Open Government "
+                                    "Licence v.3.0. Contains OS data \u00a9 Crown copyright and database right 2011.",
+                        source="https://geoportal.statistics.gov.uk/")
+
+
+def darker_means(m: Measure) -> tuple[str, bool]:
+    """What a darker shade means for a measure, and whether its scale runs the other way (a
+    rank where 1 is the most deprived: darker is lower)."""
+    if m.direction == "higher_is_better":
+        return (m.worse or "lower"), True
+    return (m.worse or "higher"), False
+
+
+def _map(plan, q: Query, rows, scope: Place, label, col_label, when, boundaries) -> tuple[dict | None, str]:
+    """The child areas of an answer drawn as a choropleth, with what the map leaves out."""
+    sheet, m = q.sheet, q.measure
+    level = plan.child_level
+    vintage = sheet.geography.vintage if level == "lsoa" else WARD_VINTAGE.get(sheet.geography.vintage)
+    values = {str(r["area_code"]): r for r in rows if isinstance(r.get("value"), (int, float))}
+    drawn = boundaries.draw(level, vintage, values)
+    areas = [{"code": o.code, "name": values[o.code]["area_name"], "geometry": o.geometry,
+              "value": rounded(values[o.code]["value"], m, q.share)} for o in drawn.outlines]
+    notes = []
+    if drawn.approximate and level == "ward":
+        notes.append("Ward outlines are approximate: each is drawn from its best-fit neighbourhoods (LSOAs).")
+    elif drawn.approximate:
+        notes.append("Council outlines are drawn from their neighbourhoods (LSOAs) and simplified.")
+    in_split = {c for _, kids in drawn.split for c in kids}
+    if in_split:
+        n = len(in_split)
+        notes.append(f"Grey: {len(drawn.split)} neighbourhood{'s' if len(drawn.split) != 1 else ''} split into {n} "
+                     "in 2021, with no outlines of their own here (their figures are in the table).")
+    other = [c for c in drawn.missing if c not in in_split]
+    if other:
+        n = len(other)
+        notes.append(f"{n} area{'s' if n != 1 else ''} of the table {'are' if n != 1 else 'is'} not drawn: "
+                     "no outline is held for them.")
+    darker, reverse = darker_means(m)
+    level_word = LEVEL_NAMES.get(level, level)
+    chart = map_chart(f"{label} in {scope.display}, by {level_word} ({when})", areas, col_label,
+                      darker=darker, reverse=reverse, notes=notes,
+                      unshaded=[{"name": o.name + " (split in 2021)", "geometry": o.geometry} for o, _ in drawn.split])
+    if chart is None:
+        return None, ""
+    return chart, " ".join(["The map shades each area by its figure: darker = " + darker + "."] + notes)
 
 
 def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Composed:

@@ -215,3 +215,54 @@ def alt_text(spec: dict | None) -> str:
     if not spec:
         return ""
     return str(spec.get("description") or "")
+
+
+MAP_HEIGHT = 340         # px: a map fits a phone's screen with its legend below it
+
+
+NO_FIGURE = "#d9d9d9"    # an area drawn without a figure of its own (its parts are in the table)
+
+
+def map_chart(title: str, areas: Sequence[dict], value_label: str, *, darker: str, reverse: bool = False,
+              notes: Sequence[str] = (), fmt: str = ",~r", unshaded: Sequence[dict] = ()) -> dict | None:
+    """A choropleth: ``areas`` are ``{"code", "name", "value", "geometry"}`` (GeoJSON in
+    longitude/latitude); one shade per area, darker for the end of the scale ``darker`` names
+    ('more deprived'); ``reverse`` when that end is the low one (a rank where 1 is the most
+    deprived).  ``notes`` go under the title (outlines approximate, areas not drawn).  None when no
+    area has a figure."""
+    drawn = [a for a in areas if isinstance(a.get("value"), (int, float)) and not isinstance(a.get("value"), bool)]
+    if not drawn:
+        return None
+    features = [{"type": "Feature", "geometry": a["geometry"],
+                 "properties": {"name": a["name"], "code": a["code"], "value": a["value"]}} for a in drawn]
+    ordered = sorted(drawn, key=lambda a: -a["value"])
+    if reverse:
+        ordered.reverse()
+    darkest = "; ".join(f"{a['name']} {number(a['value'])}" for a in ordered[:3])
+    lightest = "; ".join(f"{a['name']} {number(a['value'])}" for a in ordered[::-1][:3])
+    desc = (f"Map, {title}: {len(drawn)} areas shaded by {value_label}, darker = {darker}. "
+            f"Darkest: {darkest}. Lightest: {lightest}." + (" " + " ".join(notes) if notes else ""))
+    spec = _base(title, features, desc)
+    spec["title"]["subtitle"] = [f"Darker = {darker}"] + [line for n in notes for line in wrap(n, 52)]
+    spec["title"]["subtitleFontSize"] = 11
+    spec["height"] = MAP_HEIGHT
+    spec["projection"] = {"type": "mercator"}
+    shaded = {"mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4, "tooltip": True}}
+    shaded["encoding"] = {
+        "color": {"field": "properties.value", "type": "quantitative", "title": wrap(value_label, 44),
+                  "scale": {"scheme": "blues", "reverse": reverse},
+                  "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 220,
+                             "format": fmt, "titleLimit": 320}},
+        "tooltip": [{"field": "properties.name", "type": "nominal", "title": "Area"},
+                    {"field": "properties.value", "type": "quantitative", "title": value_label, "format": fmt}],
+    }
+    if not unshaded:
+        spec.update(shaded)
+        return spec
+    grey = [{"type": "Feature", "geometry": a["geometry"], "properties": {"name": a["name"]}} for a in unshaded]
+    del spec["data"]
+    spec["layer"] = [{"data": {"values": grey},
+                      "mark": {"type": "geoshape", "fill": NO_FIGURE, "stroke": "#ffffff", "strokeWidth": 0.4},
+                      "encoding": {"tooltip": [{"field": "properties.name", "type": "nominal", "title": "Area"}]}},
+                     {"data": {"values": features}, **shaded}]
+    return spec

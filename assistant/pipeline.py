@@ -527,7 +527,7 @@ class Pipeline:
                         "answered (rule: disclosure.differencing). "
                         f"Contact the steward if you need it: {sheet.steward.name} ({sheet.steward.contact})."))
         with _timed(t, "compose"):
-            composed = ans.compose(plan, q, controlled.result, self.gaz)
+            composed = ans.compose(plan, q, controlled.result, self.gaz, self.commons.boundaries)
         caveats = ans.caveats_for(plan, sheet, self.gaz) + ([note] if note else [])
         text, table, status = composed.text, composed.table, composed.status
         if sheet.person_level:
@@ -540,7 +540,10 @@ class Pipeline:
             caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")
         return GuardedAnswer(status=status, answer=text, table=table,
                              chart=composed.chart if status == "answered" else None, sql=checked.sql,
-                             datasets=(sheet.id,), citations=(ans.citation(sheet),), caveats=tuple(caveats),
+                             datasets=(sheet.id,), caveats=tuple(caveats),
+                             citations=(ans.citation(sheet),) + ((ans.MAP_CITATION,) if composed.chart and
+                                                                 composed.chart.get("mark", {}).get("type") == "geoshape"
+                                                                 else ()),
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
 

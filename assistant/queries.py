@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.sql import RowSpec, build_rate, build_union
 from kernel.errors import NotAvailable, PlanInvalid, UnsupportedPlan
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
-                          Periods, Plan, RankingPlan, Subject, SummaryPlan, TrendPlan, ValuePlan)
+                          Periods, Plan, RankingPlan, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan)
 from kernel.types import QueryPlan
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
@@ -54,6 +54,12 @@ def _fail(why: str) -> None:
 def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
     """Raise PlanInvalid (a fault: the planner made a plan that cannot be answered) or
     NotAvailable (a question person-level data cannot answer in that form)."""
+    if isinstance(plan, RelationPlan):
+        for part in (plan.x, plan.y):
+            validate(part, catalog, gaz)
+        if any(catalog.sheets[p.dataset].person_level for p in (plan.x, plan.y)):
+            raise NotAvailable("two measures side by side are offered for open area-level data only")
+        return
     for key in plan.places:
         if key not in gaz.places:
             _fail(f"'{key}' is not a place the commons knows")

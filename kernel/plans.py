@@ -9,8 +9,10 @@ filters) and the shape of its intent:
     RankingPlan     child areas of a scope, or the categories of a dimension, in order
     TrendPlan       places over every period asked
     BreakdownPlan   one place split by child areas, a dimension, or a table's categories
+                    (``as_map``: its child areas drawn as a map)
     CountPlan       how many areas of a scope meet a condition (a negated one too)
     SummaryPlan     an area profile (several measures; no subject)
+    RelationPlan    two measures over the same areas, side by side, with their correlation
 
 Structural rules are checked when a plan is made (``PlanInvalid`` otherwise); the rules that
 need the catalogue (the measure is in the dataset, the periods are held, the places are
@@ -168,6 +170,7 @@ class _Plan:
     with_context: bool = False
     rate: Rate | None = None
     of_place: str | None = None
+    as_map: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return plan_to_dict(self)      # type: ignore[arg-type]
@@ -275,12 +278,14 @@ class BreakdownPlan(_Plan):
     over: Over
     share: bool = False
     rate: Rate | None = None
+    as_map: bool = False          # drawn as a map of the child areas (a choropleth)
 
     intent = "breakdown"
 
     def __post_init__(self) -> None:
         _need(bool(self.place), "a breakdown needs a place")
         _need(isinstance(self.over, (Areas, Categories, Members)), "a breakdown is by areas or categories")
+        _need(not self.as_map or isinstance(self.over, Areas), "a map is of areas")
 
     @property
     def places(self) -> tuple[str, ...]:
@@ -333,7 +338,7 @@ class SummaryPlan:
     dataset = ""
     filters = ()
     child_level = dimension = order = limit = condition = rate = of_place = None
-    share = False
+    share = as_map = False
     with_context = True
     period_defaulted = True
     periods = Periods()
@@ -349,9 +354,47 @@ class SummaryPlan:
         return plan_to_dict(self)
 
 
-Plan = Union[ValuePlan, ComparisonPlan, RankingPlan, TrendPlan, BreakdownPlan, CountPlan, SummaryPlan]
+@dataclass(frozen=True)
+class RelationPlan(_Plan):
+    """Two area-level measures side by side over the same child areas of one scope, with their
+    correlation over the areas (a scatter chart).  ``x`` and ``y`` are breakdowns by the same
+    areas; the areas are joined on their codes (the geography the semantic layer declares)."""
+
+    x: BreakdownPlan
+    y: BreakdownPlan
+
+    intent = "relation"
+
+    def __post_init__(self) -> None:
+        _need(isinstance(self.x, BreakdownPlan) and isinstance(self.y, BreakdownPlan), "a relation is of two breakdowns")
+        _need(isinstance(self.x.over, Areas) and isinstance(self.y.over, Areas), "a relation is over areas")
+        _need(self.x.over.level == self.y.over.level, "both measures over the same kind of area")
+        _need(self.x.place == self.y.place, "both measures over the same area")
+        _need((self.x.measure, self.x.dataset) != (self.y.measure, self.y.dataset), "a relation is of two measures")
+
+    @property
+    def subject(self) -> Subject:                  # type: ignore[override]
+        return self.x.subject
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return self.x.places
+
+    @property
+    def child_level(self) -> str | None:           # type: ignore[override]
+        return self.x.child_level
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"intent": "relation", "x": plan_to_dict(self.x), "y": plan_to_dict(self.y)}
+        d.update(measure=self.measure, dataset=self.dataset, places=list(self.places), periods=list(self.periods.values),
+                 child_level=self.child_level, dimension=None, measures=[self.x.measure, self.y.measure],
+                 datasets=[self.x.dataset, self.y.dataset])
+        return d
+
+
+Plan = Union[ValuePlan, ComparisonPlan, RankingPlan, TrendPlan, BreakdownPlan, CountPlan, SummaryPlan, RelationPlan]
 PLAN_TYPES: dict[str, type] = {t.intent: t for t in (ValuePlan, ComparisonPlan, RankingPlan, TrendPlan,
-                                                     BreakdownPlan, CountPlan, SummaryPlan)}
+                                                     BreakdownPlan, CountPlan, SummaryPlan, RelationPlan)}
 
 
 def _dimension(over: Over) -> str | None:
@@ -386,6 +429,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 def plan_from_dict(d: dict[str, Any]) -> Plan:
     """The plan a dict describes, checked as it is made (PlanInvalid when it is not one)."""
     try:
+        if d["intent"] == "relation":
+            return RelationPlan(plan_from_dict(d["x"]), plan_from_dict(d["y"]))      # type: ignore[arg-type]
         cls = PLAN_TYPES[d["intent"]]
         kw: dict[str, Any] = {}
         for f in fields(cls):
@@ -419,5 +464,5 @@ def _subject(d: dict[str, Any]) -> Subject:
 
 
 __all__ = ["Areas", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",
-           "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "Subject", "SummaryPlan", "TrendPlan",
+           "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "RelationPlan", "Subject", "SummaryPlan", "TrendPlan",
            "ValuePlan", "plan_from_dict", "plan_to_dict"]

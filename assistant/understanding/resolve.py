@@ -656,6 +656,16 @@ class Resolver:
             # 'the six councils', 'each ward': the rows of the city region
             places = [gaz.region()]
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        if f.cues.get("map") is not None:
+            what = self._say_measure(concept, choice.filters)
+            if intent == "map_of_categories":
+                return self._no_data(state, f"A map shades each area by one figure, so I can't draw {what} split "
+                                            "by category as well: ask for a map of one category, or for the "
+                                            "breakdown without a map.", "unexplained", f"a map of {what} by category")
+            if len(places) > 1:
+                return self._no_data(state, f"A map is drawn for one area at a time, so I haven't drawn "
+                                            f"{' and '.join(p.display for p in places)} together: ask for a map of "
+                                            "each, or of the city region.", "unexplained", f"a map of {what}")
         unsplit = self._split_not_applied(f, choice.concept, over)
         if unsplit:
             what = self._say_measure(concept, choice.filters)
@@ -771,6 +781,14 @@ class Resolver:
             over = self._named_table(choice.concept, f)
         if over is None and level is not None:
             over = Areas(level)
+        if cues.get("map") is not None:
+            # 'a map of deprivation in Liverpool': its child areas, drawn as a map (neighbourhoods
+            # unless another level was named, or the measure is held for councils only)
+            if over is not None and not isinstance(over, Areas):
+                return "map_of_categories", over, None, None
+            if over is None and carried is not None and carried.over and carried.over[0] == "areas" and not f.places:
+                over = Areas(carried.over[1])        # 'show that on a map': the areas of the last answer
+            return "breakdown", over or Areas(self._map_level(choice.concept, places)), None, None
         counting = cues.get("count") is not None and (f.condition is not None or self._level_after_count(f) is not None)
         if carried is not None and carried.intent == "count" and not f.names_topic and f.condition is None \
                 and (f.places or f.periods):
@@ -828,6 +846,15 @@ class Resolver:
         return "value", None, None, None
 
     # -- pieces of the shape --------------------------------------------------------------
+    def _map_level(self, concept: str, places: list[Place]) -> str:
+        levels = {r.sheet.geography.level for r in self.catalog.concepts.get(concept, ())}
+        scope = places[0].level if places else "region"
+        if "lsoa" in levels and scope in ("region", "lad", "ward"):
+            return "lsoa"
+        if "ward" in levels and scope in ("region", "lad"):
+            return "ward"
+        return "lad"
+
     def _level(self, f: Frame, places: list[Place]) -> str | None:
         for s, lvl in f.levels:
             word = f.words(s)
@@ -1287,7 +1314,8 @@ class Resolver:
             return RankingPlan(subject, keys[0], over, order or "desc", limit, share=share,
                                exclude_places=tuple(excluded), rate=rate)
         if intent == "breakdown":
-            return BreakdownPlan(subject, keys[0], over, share=share, rate=rate)
+            return BreakdownPlan(subject, keys[0], over, share=share, rate=rate,
+                                 as_map=f.cues.get("map") is not None and isinstance(over, Areas))
         if len(keys) > 1:
             return ComparisonPlan(subject, keys, share=share, rate=rate, difference=f.difference is not None and len(keys) == 2)
         return ValuePlan(subject, keys[0], share=share, rate=rate)
@@ -1357,7 +1385,7 @@ class Resolver:
             over = plan.over
             by = (LEVEL_NAMES.get(over.level, over.level) if isinstance(over, Areas)
                   else self._rows_label(sheet, over))
-            head = f"{what} in {names[0]}, by {by}"
+            head = f"{what} in {names[0]}, by {by}" + (", as a map" if plan.as_map else "")
         elif isinstance(plan, CountPlan):
             rows = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}.get(plan.level, plan.level)
             head = (f"how many {rows} of {names[0]} are {condition_text(plan.condition, m)}, on {label}"

@@ -43,6 +43,7 @@ class Intents(_Model):
     count: tuple[str, ...]
     common: tuple[str, ...]
     uncommon: tuple[str, ...]
+    map: tuple[str, ...] = ()            # 'a map of ...': the child areas drawn as a map
 
 
 class Seasons(Described):

@@ -4,10 +4,11 @@ narrative, table, Vega-Lite chart, citations and caveats.  Pure functions."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.charts import bar_chart, compare_chart, map_chart, trend_chart
+from assistant.charts import bar_chart, compare_chart, map_chart, number, scatter_chart, trend_chart
 from assistant.queries import Query, period_key
 from kernel.plans import Plan
 from retrieval.catalog import Catalog
@@ -550,3 +551,108 @@ def _compose_category_ranking(plan, q, rows, scope, col_label, when) -> Composed
 def _coverage(sheet: Datasheet) -> str:
     notes = [c for c in sheet.caveats if "not" in c.lower() and ("cover" in c.lower() or "include" in c.lower())]
     return notes[0] if notes else ""
+
+
+# -- two measures over the same areas ------------------------------------------------------------
+AREAS_NOT_PEOPLE = ("Areas are not people: a correlation over areas says how the places compare, not that the "
+                    "same people are affected by both (the ecological fallacy), and it is not evidence that one "
+                    "causes the other.")
+
+
+def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    n = len(xs)
+    if n < 3:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((a - mx) * (b - my) for a, b in zip(xs, ys))
+    sxx = sum((a - mx) ** 2 for a in xs)
+    syy = sum((b - my) ** 2 for b in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / (sxx * syy) ** 0.5
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1          # ties share their mean rank
+        i = j + 1
+    return ranks
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    return pearson(_ranks(xs), _ranks(ys))
+
+
+def strength(r: float) -> str:
+    a = abs(r)
+    size = "little or no" if a < 0.2 else "a weak" if a < 0.4 else "a moderate" if a < 0.6 else "a strong"
+    if a < 0.2:
+        return "little or no association"
+    return f"{size} {'positive' if r > 0 else 'negative'} association"
+
+
+def compose_relation(plan, parts, gaz: Gazetteer) -> tuple[Composed, list[str]]:
+    """``parts``: for x and y, ``(plan, query, result)``.  The areas held by both, side by side,
+    their correlation over the areas, a scatter chart, and the caveats that go with them."""
+    level = plan.child_level
+    scope = gaz.get(plan.places[0])
+    sides = []
+    for sub, q, result in parts:
+        m = q.measure
+        label = measure_label(m, q.sheet, sub.filters)
+        when = periods_label(q.sheet, sub.periods.values)
+        vals = {}
+        names = {}
+        for r in _rows(result):
+            place = gaz.by_code(str(r["area_code"])) if r.get("area_code") else None
+            if isinstance(r.get("value"), (int, float)) and (place is None or place.level == level):
+                vals[str(r["area_code"])] = float(r["value"])
+                names[str(r["area_code"])] = r["area_name"]
+        sides.append((sub, q, m, label, when, vals, names))
+    (_, qx, mx, lx, wx, vx, nx), (_, qy, my, ly, wy, vy, ny) = sides
+    common = sorted(set(vx) & set(vy), key=lambda c: (-vx[c], nx[c]))
+    words = LEVEL_NAMES.get(level, level)
+    if len(common) < 3:
+        return Composed("no_data", f"Only {len(common)} {words} of {scope.display} have both {lx.lower()} and "
+                        f"{ly.lower()}, too few to compare."), []
+    xs, ys = [vx[c] for c in common], [vy[c] for c in common]
+    r, rho = pearson(xs, ys), spearman(xs, ys)
+    if r is None or rho is None:
+        return Composed("no_data", "One of the two measures is the same in every area, so they cannot be "
+                        "compared."), []
+    n = len(common)
+    cx, cy = f"{lx} ({wx})", f"{ly} ({wy})"
+    text = (f"Across the **{n} {words}** of **{scope.display}**: **{lx}** ({wx}) and **{ly}** ({wy}) have a "
+            f"correlation of **r = {r:.2f}** ({strength(r)}: {words} with a higher {lx.lower()} tend to have a "
+            f"{'higher' if r > 0 else 'lower'} {ly.lower()}" if abs(r) >= 0.2 else
+            f"Across the **{n} {words}** of **{scope.display}**: **{lx}** ({wx}) and **{ly}** ({wy}) have a "
+            f"correlation of **r = {r:.2f}** ({strength(r)}")
+    text += f"); rank correlation {rho:.2f}. " + AREAS_NOT_PEOPLE
+    if n < 10:
+        text += f" With only {n} areas, one area can change the figure a lot."
+    table_rows = [[_name(gaz, c, nx[c]), rounded(vx[c], mx), rounded(vy[c], my)] for c in common]
+    chart = scatter_chart(f"{lx} and {ly}, {scope.display} (r = {r:.2f}, {n} areas)",
+                          [{"Area": row[0], cx: row[1], cy: row[2]} for row in table_rows], cx, cy,
+                          note="Each point is an area, not a person.")
+    caveats = [AREAS_NOT_PEOPLE,
+               f"Pearson correlation r = {r:.3f} and Spearman rank correlation {rho:.3f} over the {n} {words} that have "
+               "both figures, computed from the released figures."]
+    if wx != wy:
+        caveats.append(f"The two figures are for different periods ({wx}; {wy}).")
+    dropped = (set(vx) | set(vy)) - set(common)
+    if dropped:
+        caveats.append(f"{len(dropped)} {words} with only one of the two figures are left out "
+                       + ("(neighbourhood boundaries changed between 2011 and 2021; areas are joined on their codes)."
+                          if qx.sheet.geography.vintage != qy.sheet.geography.vintage else "."))
+    for m, label in ((mx, lx), (my, ly)):
+        if m.format == "count":
+            caveats.append(f"{label} is a count: areas with more people tend to have more, so part of the "
+                           "association may be population size.")
+    return Composed("answered", text, {"columns": ["Area", cx, cy], "rows": table_rows}, chart), caveats

@@ -266,3 +266,36 @@ def map_chart(title: str, areas: Sequence[dict], value_label: str, *, darker: st
                       "encoding": {"tooltip": [{"field": "properties.name", "type": "nominal", "title": "Area"}]}},
                      {"data": {"values": features}, **shaded}]
     return spec
+
+
+def scatter_chart(title: str, rows: Sequence[dict], x: str, y: str, name: str = "Area", *,
+                  note: str = "") -> dict | None:
+    """Two measures over the same areas: one point per area (``rows`` hold ``name``, ``x``, ``y``),
+    named beside its point when there are few enough to read.  None with fewer than two points."""
+    pts = [r for r in rows if all(isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool) for k in (x, y))]
+    if len(pts) < 2:
+        return None
+    desc = (f"Scatter chart, {title}: {len(pts)} areas, {x} across, {y} up. "
+            + ("; ".join(f"{r[name]}: {number(r[x])}, {number(r[y])}" for r in pts[:12]))
+            + (f" … and {len(pts) - 12} more." if len(pts) > 12 else ".") + (f" {note}" if note else ""))
+    spec = _base(title, list(pts), desc)
+    if note:
+        spec["title"]["subtitle"] = wrap(note, 52)
+        spec["title"]["subtitleFontSize"] = 11
+    spec["height"] = 260
+    enc = {"x": {"field": x, "type": "quantitative", "title": wrap(x, 44), "scale": {"zero": False},
+                 "axis": {"format": _axis_format(r[x] for r in pts), "tickCount": 5}},
+           "y": {"field": y, "type": "quantitative", "title": wrap(y, 30), "scale": {"zero": False},
+                 "axis": {"format": _axis_format(r[y] for r in pts), "tickCount": 5}}}
+    points = {"mark": {"type": "point", "filled": True, "size": 60 if len(pts) <= 30 else 22, "color": ASKED,
+                       "opacity": 0.8, "tooltip": True},
+              "encoding": {**enc, "tooltip": [{"field": name, "type": "nominal"},
+                                              {"field": x, "type": "quantitative", "format": ",~r"},
+                                              {"field": y, "type": "quantitative", "format": ",~r"}]}}
+    if len(pts) <= 12:
+        labels = {"mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 10},
+                  "encoding": {**enc, "text": {"field": name, "type": "nominal"}}}
+        spec["layer"] = [points, labels]
+    else:
+        spec.update(points)
+    return spec

@@ -25,7 +25,7 @@ from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.text import normalise
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
-                          Periods, RankingPlan, Rate, Subject, SummaryPlan, TrendPlan, ValuePlan)
+                          Periods, RankingPlan, Rate, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan)
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
 from retrieval.geography import Gazetteer, Place
@@ -82,6 +82,9 @@ class Resolver:
         chosen_place = state.pop("force_place", None)
         f.force_periods = state.pop("force_periods", None)
         forced = state.pop("force_measure", None)
+        related = self._relation_form(f) if forced is None else None
+        if related is not None:
+            return self._relation(f, related, text, state, chosen_place)
         if forced in self.catalog.concepts:
             # a reply to 'which figure did you mean?': the words that were unclear mean this one
             choice = Choice(forced, [], bool(f.share), used_words=frozenset(r.uncovered) | frozenset(
@@ -629,6 +632,101 @@ class Resolver:
                                                    "options": [[p.display, p.key] for p in options], "append": True}},
                        understood="Understood: a question about an area, but not which one.")
 
+    # ================================================================== two measures, over areas
+    JOINS = frozenset(("and", "against", "vs", "versus", "with", "v"))
+    AREAS_PLURAL = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}
+
+    def _relation_form(self, f: Frame):
+        """'deprivation and homelessness by council', 'correlation between IMD score and crime by
+        neighbourhood in Liverpool': exactly two measures joined by 'and' (or 'against', 'vs'), over
+        areas (a level, or a word for the relation).  None for any other form."""
+        t = f.reading.q.tokens
+        spans = [(s, h) for s, h in f.measures if not self._generic([(s, h)], h.best)]
+        if len(spans) != 2 or f.categories or f.tables or f.dimensions or f.ages or f.condition or f.share \
+                or f.per or f.rate_word or f.cues.get("map") or f.cues.get("count") or f.order or f.limit:
+            return None
+        (s1, h1), (s2, h2) = sorted(spans, key=lambda x: x[0].start)
+        between = t[s1.end:s2.start]
+        joins = [w for w in between if w in self.JOINS]
+        if len(joins) != 1 or any(w not in self.JOINS and w not in ("the", "a", "an") for w in between):
+            return None
+        a, b = h1.best, h2.best
+        if a == b or self._part_of(a, b) or self._part_of(b, a) or self._member_of(a, b) or self._member_of(b, a):
+            return None
+        over_areas = (f.grouping is not None and f.grouping[1][0] == "level") or any(
+            lvl in ("lsoa", "ward", "lad") for _, lvl in f.levels)
+        if f.cues.get("relate") is None and not over_areas:
+            return None
+        return (s1, a), (s2, b)
+
+    def _relation(self, f: Frame, related, text: str, state: dict, chosen_place) -> Planned:
+        (s1, a), (s2, b) = related
+        r, t = f.reading, f.reading.q.tokens
+        cue = f.cues.get("relate")
+        used = set(s1.positions) | set(s2.positions) | (set(cue.positions) if cue is not None else set())
+        left = [i for i in r.uncovered if i not in used and not self._harmless(t[i])]
+        what = f"{self.catalog.label(a).lower()} and {self.catalog.label(b).lower()}"
+        if left or f.excluders or f.loose_negations:
+            words = " ".join(t[i] for i in left) or "the exclusion"
+            return self._no_data(state, f"I can't apply '{words}' to {what} side by side, so I haven't guessed a "
+                                        "figure for a different question. Ask again without it.", "unexplained",
+                                 f"{what}, side by side; not applied: '{words}'")
+        keys = self._places(f, None, state, text, chosen_place)
+        if isinstance(keys, Planned):
+            return keys
+        places = [self.gaz.get(k) for k in keys]
+        if len(places) > 1:
+            return self._no_data(state, "Two measures side by side are compared over the areas of one place at a "
+                                        "time: ask for one council (its neighbourhoods or wards) or the city region "
+                                        "(its councils).", "unexplained", f"{what} over several places")
+        scope = places[0] if places else self.gaz.region()
+        level = None
+        if f.grouping is not None and f.grouping[1][0] == "level":
+            level = f.grouping[1][1]
+        for _, lvl in f.levels:
+            if lvl in ("lsoa", "ward", "lad") and level is None:
+                level = lvl
+        if level is None:
+            level = "lad" if scope.level == "region" else "lsoa"
+        if scope.level != "region" and LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(scope.level):
+            scope = self._ancestor_above(scope, level)
+        when = self._when(f, None)
+        over = Areas(level)
+        bound = []
+        for concept in (a, b):
+            got = self._bind(concept, [scope], "breakdown", over, when, (), f)
+            if isinstance(got, Planned):
+                return replace(got, state={**state, **got.state})
+            if isinstance(got, str):
+                return self._no_data(state, got, "unbound", self.catalog.label(concept).lower())
+            bound.append(got)
+        if level == "lsoa" and bound[0][0].sheet.geography.vintage != bound[1][0].sheet.geography.vintage:
+            # neighbourhoods of two boundary vintages: the first measure on the second's, when held
+            again = self._bind(a, [scope], "breakdown", over, when, (), f, vintage=bound[1][0].sheet.geography.vintage)
+            if not isinstance(again, (str, Planned)):
+                bound[0] = again
+        parts = [BreakdownPlan(Subject(ref.measure.id, ref.sheet.id, periods, fl), scope.key, over)
+                 for ref, periods, fl, _ in bound]
+        try:
+            plan = RelationPlan(parts[0], parts[1])
+            queries.validate(plan, self.catalog, self.gaz)
+        except NotAvailable as e:
+            return self._no_data(state, f"That is not available here: {e}.", "not_available", what)
+        except PlanInvalid as e:
+            return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
+                                 "invalid", what)
+        labels = []
+        for part in parts:
+            sheet = self.catalog.sheets[part.dataset]
+            labels.append(f"{sheet.measure_by_id[part.measure].label.lower()} ({periods_label(sheet, part.periods.values)})")
+        understood = (f"Understood: {labels[0]} and {labels[1]}, side by side over the "
+                      f"{self.AREAS_PLURAL.get(level, level)} of {scope.display}, with their correlation"
+                      + (" (no period named: the latest held)." if when is None else "."))
+        carried_next = self._carry(parts[0], when, f)
+        return Planned("data", plan, message=" ".join(n for _, _, _, n in bound if n),
+                       state={**state, "pending": None, "frame": carried_next.to_state(), "last": None},
+                       understood=understood)
+
     # ================================================================== the shape
     def _shape(self, f: Frame, choice: Choice, keys: list[str], carried: Carried | None, text: str,
                state: dict) -> Planned:
@@ -1014,10 +1112,13 @@ class Resolver:
         return None
 
     # ================================================================== binding
-    def _bind(self, concept, places, intent, over, when, filters, f: Frame):
-        """The dataset for the measure, places, rows and period; or why none holds them."""
+    def _bind(self, concept, places, intent, over, when, filters, f: Frame, vintage: str | None = None):
+        """The dataset for the measure, places, rows and period; or why none holds them
+        (``vintage``: prefer a dataset on that geography vintage, to join another measure's areas)."""
         cat = self.catalog
         refs = cat.concepts.get(concept, [])
+        if vintage is not None and any(r.sheet.geography.vintage == vintage for r in refs):
+            refs = [r for r in refs if r.sheet.geography.vintage == vintage]
         if f.sources:
             named = frozenset.intersection(*(ds for _, ds in f.sources)) or frozenset.union(*(ds for _, ds in f.sources))
             inside = [r for r in refs if r.dataset in named]

@@ -44,6 +44,7 @@ class Intents(_Model):
     common: tuple[str, ...]
     uncommon: tuple[str, ...]
     map: tuple[str, ...] = ()            # 'a map of ...': the child areas drawn as a map
+    relate: tuple[str, ...] = ()         # 'the correlation between ...': two measures over the same areas
 
 
 class Seasons(Described):

@@ -640,7 +640,7 @@ def compose_relation(plan, parts, gaz: Gazetteer) -> tuple[Composed, list[str]]:
     table_rows = [[_name(gaz, c, nx[c]), rounded(vx[c], mx), rounded(vy[c], my)] for c in common]
     chart = scatter_chart(f"{lx} and {ly}, {scope.display} (r = {r:.2f}, {n} areas)",
                           [{"Area": row[0], cx: row[1], cy: row[2]} for row in table_rows], cx, cy,
-                          note="Each point is an area, not a person.")
+                          note="Each point is an area, not a person.", x_title=lx, y_title=ly)
     caveats = [AREAS_NOT_PEOPLE,
                f"Pearson correlation r = {r:.3f} and Spearman rank correlation {rho:.3f} over the {n} {words} that have "
                "both figures, computed from the released figures."]

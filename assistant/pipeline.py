@@ -545,8 +545,7 @@ class Pipeline:
                              chart=composed.chart if status == "answered" else None, sql=checked.sql,
                              datasets=(sheet.id,), caveats=tuple(caveats),
                              citations=(ans.citation(sheet),) + ((ans.MAP_CITATION,) if composed.chart and
-                                                                 composed.chart.get("mark", {}).get("type") == "geoshape"
-                                                                 else ()),
+                                                                 "projection" in composed.chart else ()),
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
 

@@ -85,6 +85,13 @@ class Resolver:
         related = self._relation_form(f) if forced is None else None
         if related is not None:
             return self._relation(f, related, text, state, chosen_place)
+        if f.cues.get("relate") is not None and forced is None:
+            # 'the relationship between ...' in a form that is not two measures over areas
+            words = f.words(f.cues["relate"])
+            return self._no_data(state, f"I can put two measures side by side over the same areas (for example "
+                                        f"'deprivation and homelessness by council'), but I couldn't read '{words}' "
+                                        "that way here, so I haven't guessed a figure.", "unexplained",
+                                 f"'{words}' of something other than two measures over areas")
         if forced in self.catalog.concepts:
             # a reply to 'which figure did you mean?': the words that were unclear mean this one
             choice = Choice(forced, [], bool(f.share), used_words=frozenset(r.uncovered) | frozenset(

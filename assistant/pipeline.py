@@ -25,7 +25,7 @@ from assistant import answers as ans
 from assistant.commons import Commons
 from assistant.conversation import Conversations
 from assistant import queries
-from assistant import story
+from assistant import coverage as cover, story
 from assistant.llm import LlmAssist
 from assistant.planner import Planned, Planner
 from assistant.understanding.planner import Understanding
@@ -34,7 +34,8 @@ from guardrails import disclosure, inbound, policy, probes
 from guardrails.audit import AuditUnavailable
 from guardrails.auth import NOT_SIGNED_IN
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
-from kernel.plans import Condition, CountPlan, Periods, Plan, RelationPlan, Subject, SummaryPlan, ValuePlan
+from kernel.plans import (Categories, Condition, CountPlan, CoveragePlan, BreakdownPlan, Members, Periods, Plan,
+                          RelationPlan, Subject, SummaryPlan, ValuePlan)
 from kernel.settings import Settings
 from kernel.types import Actor, GuardedAnswer, QueryPlan, Question
 from retrieval import docs as docs_mod
@@ -486,6 +487,10 @@ class Pipeline:
         if decision.outcome == "refuse":
             return GuardedAnswer(status="refused", answer=decision.reason, datasets=(sheet.id,),
                                  plan=plan.to_dict())
+        if decision.outcome == "needs_review" and isinstance(plan, CoveragePlan):
+            return GuardedAnswer(status="refused", datasets=(sheet.id,), plan=plan.to_dict(), answer=(
+                f"{decision.reason} Coverage against the census is not offered for a use that needs a steward's "
+                "review; ask for the figures you need one by one, or contact the steward (rule: coverage.review)."))
         if decision.outcome == "needs_review":
             q = queries.build(plan, self.catalog, self.gaz)
             checked = check(queries.statement(q), self.allowed)
@@ -501,6 +506,8 @@ class Pipeline:
     def _execute(self, plan: Plan, question: Question, record: dict,
                  note: str | None = None, check_differencing: bool = True) -> GuardedAnswer:
         """Build, check and run the SQL for an allowed plan; disclosure control; compose."""
+        if isinstance(plan, CoveragePlan):
+            return self._coverage(plan, question, record, note)
         sheet = self.sheets[plan.dataset]
         if self.commons.governance.blocks(sheet):
             record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
@@ -548,6 +555,99 @@ class Pipeline:
                                                                  "projection" in composed.chart else ()),
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
+
+    # -- who is missing ------------------------------------------------------------------------
+    def _governed(self, sub: Plan, sheet: Datasheet, question: Question, record: dict):
+        """One query of a composite answer through the same path as any plan: built, checked, run,
+        disclosure-controlled and (person-level) checked against the differencing ledger.
+        (controlled result, SQL), or the refusal to return."""
+        queries.validate(sub, self.catalog, self.gaz)
+        q = queries.build(sub, self.catalog, self.gaz)
+        if sheet.person_level:
+            q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
+        checked = check(queries.statement(q), self.allowed)
+        result, query_id = self._run_query(checked, sheet, question, record)
+        controlled, flag = self._control(result, sub, q, sheet, question.actor, True, query_id)
+        record["released_cells"] = record.get("released_cells", 0) + controlled.released_cells
+        record["suppressed_cells"] = record.get("suppressed_cells", 0) + controlled.suppressed_cells
+        if flag is not None:
+            record["policy"] = {"outcome": "refuse", "rule": "disclosure.differencing"}
+            return GuardedAnswer(status="refused", datasets=(sheet.id,), answer=(
+                "Part of this would describe almost the same group of people as a figure you have already been "
+                f"given, so it has not been answered (rule: disclosure.differencing). Contact the steward: "
+                f"{sheet.steward.name} ({sheet.steward.contact})."))
+        return controlled, checked.sql
+
+    def _cells(self, controlled, code: str) -> dict[str, float | None]:
+        """The place's released cells by category (None: suppressed)."""
+        out: dict[str, float | None] = {}
+        cols = controlled.result.columns
+        for i, r in enumerate(controlled.result.rows):
+            row = dict(zip(cols, r))
+            if str(row["area_code"]) != str(code) or row["category"] in (None, "", "__councils__"):
+                continue
+            out[str(row["category"])] = None if i in controlled.suppressed else row["value"]
+        return out
+
+    def _coverage(self, plan: CoveragePlan, question: Question, record: dict, note: str | None) -> GuardedAnswer:
+        sheet, census = self.sheets[plan.dataset], self.sheets[plan.census]
+        place = self.gaz.get(plan.place)
+        code = self.catalog.place_code(sheet, place) or place.any_code
+        ccode = self.catalog.place_code(census, place) or place.any_code
+        sqls: list[str] = []
+        margins = []
+        for dim in plan.margins:
+            got = self._governed(BreakdownPlan(plan.subject, plan.place, Categories(dim)), sheet, question, record)
+            if isinstance(got, GuardedAnswer):
+                return got
+            sqls.append(got[1])
+            cells = self._cells(got[0], code)
+            group = next(g for g in census.groups if g.id == dim)
+            members = [m for m in census.measures if m.group == dim and m.id != group.total]
+            cen = disclosure.control(self._run_query(check(queries.statement(queries.build(
+                BreakdownPlan(Subject(group.total, census.id, Periods()), plan.place, Members(dim)),
+                self.catalog, self.gaz)), self.allowed), census, question, record)[0], [census]).result
+            by_label = {str(r[3]): r[4] for r in cen.rows if str(r[0]) == str(ccode)}
+            pairs = []
+            for value, n in sorted(cells.items()):
+                m = cover.census_member(value, members)
+                if m is not None and by_label.get(m.label) is not None:
+                    pairs.append((value, n, float(by_label[m.label]), m.label))
+            margins.append((dim, group.label, pairs))
+        age_dim, _, age_pairs = margins[0]
+        reweighted = []
+        if plan.reweight and age_pairs and all(n is not None for _, n, _, _ in age_pairs):
+            for mid in plan.reweight:
+                got = self._governed(BreakdownPlan(Subject(mid, sheet.id, Periods()), plan.place, Categories(age_dim)),
+                                     sheet, question, record)
+                if isinstance(got, GuardedAnswer):
+                    return got
+                means = self._cells(got[0], code)
+                whole = self._governed(ValuePlan(Subject(mid, sheet.id, Periods()), plan.place, with_context=False),
+                                       sheet, question, record)
+                if isinstance(whole, GuardedAnswer):
+                    return whole
+                sqls += [got[1], whole[1]]
+                overall = self._cells_value(whole[0], code)
+                est = cover.poststratify([(n, c, means.get(v)) for v, n, c, _ in age_pairs])
+                reweighted.append((sheet.measure_by_id[mid], overall, est))
+        composed = cover.compose(sheet, census, place, margins, reweighted, sheet.rules.min_cell)
+        caveats = cover.caveats(sheet, census, place, margins) + [c for c in sheet.caveats[:2]]
+        caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")
+        if note:
+            caveats.append(note)
+        return GuardedAnswer(status="answered", answer=f"SYNTHETIC data (a generated demo, not real people). {composed.text}",
+                             table=composed.table, chart=None, sql=";\n".join(sqls),
+                             datasets=(sheet.id, census.id), citations=(ans.citation(sheet), ans.citation(census)),
+                             caveats=tuple(caveats), plan=plan.to_dict())
+
+    def _cells_value(self, controlled, code: str):
+        cols = controlled.result.columns
+        for i, r in enumerate(controlled.result.rows):
+            row = dict(zip(cols, r))
+            if str(row["area_code"]) == str(code) and i not in controlled.suppressed:
+                return row["value"]
+        return None
 
     def _relation(self, plan: RelationPlan, question: Question, record: dict, note: str | None) -> GuardedAnswer:
         """Two open area-level measures over the same areas: both through policy, each query

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.sql import RowSpec, build_rate, build_union
 from kernel.errors import NotAvailable, PlanInvalid, UnsupportedPlan
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
-                          Periods, Plan, RankingPlan, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan)
+                          Periods, Plan, RankingPlan, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan)
 from kernel.types import QueryPlan
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
@@ -59,6 +59,22 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             validate(part, catalog, gaz)
         if any(catalog.sheets[p.dataset].person_level for p in (plan.x, plan.y)):
             raise NotAvailable("two measures side by side are offered for open area-level data only")
+        return
+    if isinstance(plan, CoveragePlan):
+        sheet, census = catalog.sheets.get(plan.dataset), catalog.sheets.get(plan.census)
+        if sheet is None or census is None or not sheet.person_level or census.person_level:
+            _fail("coverage compares a person-level dataset with an open census dataset")
+        place = gaz.get(plan.place) if plan.place in gaz.places else None
+        if place is None or place.level not in ("lad", "region"):
+            _fail("coverage is given for a council or the city region")
+        dims = {d.column for d in sheet.dimensions}
+        groups = {g.id for g in census.groups}
+        for m in plan.margins:
+            if m not in dims or m not in groups:
+                _fail(f"'{m}' is not a dimension of {sheet.id} and a group of {census.id}")
+        for m in plan.reweight:
+            if m not in sheet.measure_by_id or sheet.measure_by_id[m].rollup != "mean":
+                _fail(f"'{m}' is not a mean measure of {sheet.id}")
         return
     for key in plan.places:
         if key not in gaz.places:

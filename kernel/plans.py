@@ -13,6 +13,7 @@ filters) and the shape of its intent:
     CountPlan       how many areas of a scope meet a condition (a negated one too)
     SummaryPlan     an area profile (several measures; no subject)
     RelationPlan    two measures over the same areas, side by side, with their correlation
+    CoveragePlan    who is missing: a person-level dataset against the census, reweighted
 
 Structural rules are checked when a plan is made (``PlanInvalid`` otherwise); the rules that
 need the catalogue (the measure is in the dataset, the periods are held, the places are
@@ -392,9 +393,36 @@ class RelationPlan(_Plan):
         return d
 
 
-Plan = Union[ValuePlan, ComparisonPlan, RankingPlan, TrendPlan, BreakdownPlan, CountPlan, SummaryPlan, RelationPlan]
+@dataclass(frozen=True)
+class CoveragePlan(_Plan):
+    """Who is missing: a person-level dataset's participants in a place against its census
+    population, group by group (the dataset's dimensions that the census dataset has as groups),
+    with the dataset's mean measures reweighted to the census age margins."""
+
+    subject: Subject              # the dataset's count of participants
+    place: str
+    census: str                   # the census dataset the margins come from
+    margins: tuple[str, ...]      # dimension columns compared (each a group of the census dataset)
+    reweight: tuple[str, ...] = ()   # mean measures of the dataset, post-stratified to the first margin
+
+    intent = "coverage"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "margins", tuple(self.margins))
+        object.__setattr__(self, "reweight", tuple(self.reweight))
+        _need(bool(self.place), "coverage needs a place")
+        _need(bool(self.census) and bool(self.margins), "coverage needs a census dataset and its margins")
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return (self.place,)
+
+
+Plan = Union[ValuePlan, ComparisonPlan, RankingPlan, TrendPlan, BreakdownPlan, CountPlan, SummaryPlan, RelationPlan,
+             CoveragePlan]
 PLAN_TYPES: dict[str, type] = {t.intent: t for t in (ValuePlan, ComparisonPlan, RankingPlan, TrendPlan,
-                                                     BreakdownPlan, CountPlan, SummaryPlan, RelationPlan)}
+                                                     BreakdownPlan, CountPlan, SummaryPlan, RelationPlan,
+                                                     CoveragePlan)}
 
 
 def _dimension(over: Over) -> str | None:
@@ -464,5 +492,5 @@ def _subject(d: dict[str, Any]) -> Subject:
 
 
 __all__ = ["Areas", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",
-           "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "RelationPlan", "Subject", "SummaryPlan", "TrendPlan",
+           "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "RelationPlan", "CoveragePlan", "Subject", "SummaryPlan", "TrendPlan",
            "ValuePlan", "plan_from_dict", "plan_to_dict"]

@@ -25,7 +25,7 @@ from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.text import normalise
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
-                          Periods, RankingPlan, Rate, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan)
+                          Periods, RankingPlan, Rate, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan)
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
 from retrieval.geography import Gazetteer, Place
@@ -82,6 +82,8 @@ class Resolver:
         chosen_place = state.pop("force_place", None)
         f.force_periods = state.pop("force_periods", None)
         forced = state.pop("force_measure", None)
+        if f.cues.get("coverage") is not None and forced is None:
+            return self._coverage(f, text, state, chosen_place)
         related = self._relation_form(f) if forced is None else None
         if related is not None:
             return self._relation(f, related, text, state, chosen_place)
@@ -638,6 +640,66 @@ class Resolver:
                        state={**state, "pending": {"question": text, "span": "",
                                                    "options": [[p.display, p.key] for p in options], "append": True}},
                        understood="Understood: a question about an area, but not which one.")
+
+    # ================================================================== who is missing
+    def _coverage(self, f: Frame, text: str, state: dict, chosen_place) -> Planned:
+        """'How representative is the lupus commons of Knowsley?': the person-level dataset named,
+        against the census groups it shares dimensions with, in one council or the city region."""
+        r, t = f.reading, f.reading.q.tokens
+        cat = self.catalog
+        named = set()
+        for _, ds in f.sources:
+            named |= set(ds)
+        for _, h in f.measures:
+            named |= {ref.dataset for ref in cat.concepts.get(h.best, ())}
+        people = sorted(d for d in named if d in cat.sheets and cat.sheets[d].person_level)
+        cue = f.cues["coverage"]
+        used = set(cue.positions) | {i for s, _ in f.measures for i in s.positions}
+        left = [i for i in r.uncovered if i not in used and not self._harmless(t[i])]
+        if left or f.excluders or f.loose_negations or f.periods or f.categories or f.ages or f.condition:
+            words = " ".join(t[i] for i in left) or "part of the question"
+            return self._no_data(state, f"I can say who a person-level dataset reaches compared with the census, but "
+                                        f"I couldn't apply '{words}' to that, so I haven't guessed. Ask, for example, "
+                                        "'how representative is the lupus commons of Knowsley?'.", "unexplained",
+                                 f"coverage; not applied: '{words}'")
+        if len(people) != 1:
+            held = [s.title for s in cat.sheets.values() if s.person_level]
+            return self._no_data(state, "Which person-level dataset do you mean? Coverage against the census is given "
+                                        f"for one at a time: {'; '.join(held)}.", "unexplained", "coverage of which dataset")
+        sheet = cat.sheets[people[0]]
+        keys = self._places(f, None, state, text, chosen_place)
+        if isinstance(keys, Planned):
+            return keys
+        places = [self.gaz.get(k) for k in keys] or [self.gaz.region()]
+        if len(places) > 1 or places[0].level not in ("lad", "region"):
+            return self._no_data(state, "Coverage against the census is given for one council or the city region "
+                                        "(the census margins are published for councils).", "unexplained",
+                                 f"coverage of {sheet.title} in {', '.join(p.display for p in places)}")
+        place = places[0]
+        dims = [d.column for d in sheet.dimensions]
+        census = None
+        for other in cat.sheets.values():
+            if other.person_level or other.geography.level != "lad":
+                continue
+            shared = [g.id for g in other.groups if g.id in dims]
+            if shared and (census is None or len(shared) > len(census[1])):
+                census = (other, shared)
+        count = next((m for m in sheet.measures if m.rollup == "count"), None)
+        if census is None or count is None:
+            return self._no_data(state, f"{sheet.title} shares no groups with a census table, so its coverage cannot "
+                                        "be worked out.", "unexplained", f"coverage of {sheet.title}")
+        means = tuple(m.id for m in sheet.measures if m.rollup == "mean")
+        plan = CoveragePlan(Subject(count.id, sheet.id, Periods()), place.key, census[0].id, tuple(census[1]), means)
+        try:
+            queries.validate(plan, cat, self.gaz)
+        except PlanInvalid as e:
+            return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
+                                 "invalid", f"coverage of {sheet.title}")
+        margins = " and ".join(g.label.lower() for g in census[0].groups if g.id in census[1])
+        understood = (f"Understood: who {sheet.title} reaches in {place.display} compared with its residents "
+                      f"({census[0].title}), by {margins}; its averages reweighted to the census "
+                      f"{census[0].groups[0].label.lower() if census[0].groups else 'margins'}.")
+        return Planned("data", plan, state={**state, "pending": None}, understood=understood)
 
     # ================================================================== two measures, over areas
     JOINS = frozenset(("and", "against", "vs", "versus", "with", "v"))

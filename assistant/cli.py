@@ -37,6 +37,7 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from assistant import story
 from assistant.commons import Commons
 from assistant.pipeline import Pipeline
 from assistant.stewardship import Stewardship
@@ -258,7 +259,6 @@ def cmd_ask(args) -> int:
     answer = Pipeline.open(settings, progress=_say).ask(q)
     _show(answer, args.json)
     if args.document and answer.status == "answered":
-        from assistant import story
         out = Path(args.document)
         title = f"Briefing: {args.question.strip()}"
         md = story.markdown(answer.to_dict(), title)

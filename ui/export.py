@@ -3,10 +3,13 @@ chart as a PNG image."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 from typing import Any
+
+from assistant import story
 
 
 def table_csv(answer: dict[str, Any]) -> bytes:
@@ -44,10 +47,6 @@ def chart_png(spec: dict[str, Any], width: int = 640) -> bytes:
 
 def briefing(answer: dict[str, Any], kind: str, spec: dict[str, Any] | None = None) -> bytes:
     """An area summary as a document to download: Markdown, or HTML with its chart drawn in."""
-    import base64
-
-    from assistant import story
-
     title = briefing_title(answer)
     md = story.markdown(answer, title)
     if kind == "md":

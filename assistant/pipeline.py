@@ -539,6 +539,11 @@ class Pipeline:
         with _timed(t, "compose"):
             composed = ans.compose(plan, q, controlled.result, self.gaz, self.commons.boundaries)
         caveats = ans.caveats_for(plan, sheet, self.gaz) + ([note] if note else [])
+        if getattr(plan, "within", None) is not None:
+            wsheet = self.sheets[plan.within.dataset]
+            caveats.append(f"Counted only in the neighbourhoods that meet the condition in {wsheet.title}, joined on "
+                           f"their LSOA ({sheet.geography.vintage}) codes: a person is placed by the neighbourhood "
+                           "they live in, not by their own circumstances.")
         text, table, status = composed.text, composed.table, composed.status
         if sheet.person_level:
             text, table, status, extra = self._explain_suppression(composed, controlled, sheet, plan)
@@ -713,6 +718,11 @@ class Pipeline:
         (the plan's filters) and each released cell of a breakdown (filters + its category)."""
         values = {col: tuple(v) for (sid, col), v in self.catalog.dim_values.items() if sid == sheet.id}
         filters = [(f.column, f.values, f.exclude) for f in plan.filters]
+        w = getattr(plan, "within", None)
+        if w is not None:
+            # a group restricted to some neighbourhoods is a sub-group of the area's whole group
+            filters.append(("__within__", (f"{w.dataset}.{w.measure} {w.condition.op} {w.condition.value}"
+                                           f"{' not' if w.condition.negate else ''}",), False))
         base = disclosure.conditions(filters, None, None, values)
         keys = {(a, p): k for a, p, k in controlled.population_keys}
         out = [(a, p, base, n, keys.get((a, p))) for a, p, n in controlled.populations]

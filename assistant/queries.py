@@ -126,6 +126,16 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             _fail(f"'{m.id}' does not add up, so it has no share of a larger area")
     if plan.rate is not None:
         _rate_ok(plan, sheet, m, catalog, gaz, places)
+    if getattr(plan, "within", None) is not None:
+        w = plan.within
+        wsheet = catalog.sheets.get(w.dataset)
+        if wsheet is None or w.measure not in wsheet.measure_by_id or wsheet.person_level:
+            _fail(f"the area condition's dataset '{w.dataset}' is not an open dataset holding '{w.measure}'")
+        if (wsheet.geography.level, wsheet.geography.vintage) != (sheet.geography.level, sheet.geography.vintage) \
+                or wsheet.geography.level != "lsoa":
+            _fail(f"{wsheet.id} and {sheet.id} are not on the same neighbourhood boundaries, so they cannot be joined")
+        if wsheet.time.column:
+            _fail(f"an area condition is taken from a dataset with one period, not {wsheet.id}")
     if sheet.person_level:
         if isinstance(plan, CountPlan) or plan.share or plan.rate is not None:
             raise NotAvailable("counts of areas, shares and rates are not available on person-level data")
@@ -223,6 +233,12 @@ def build(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> Query:
         raise UnsupportedPlan(f"the {type(plan).__name__} built no query")
     if plan.rate is not None:
         query = _with_rate(plan, query, catalog)
+    if getattr(plan, "within", None) is not None:
+        w = plan.within
+        wsheet = catalog.sheets[w.dataset]
+        wm = wsheet.measure_by_id[w.measure]
+        spec = (wsheet.table, wsheet.geography.column, wm.column, w.condition.op, w.condition.value, w.condition.negate)
+        query = replace(query, specs=tuple(replace(s, within=spec) for s in query.specs))
     return query
 
 

@@ -135,6 +135,19 @@ class Condition:
             object.__setattr__(self, "value", tuple(self.value))
 
 
+@dataclass(frozen=True)
+class Within:
+    """Only the areas meeting ``condition`` on another dataset's ``measure`` at the same geography
+    (level and boundary vintage): 'beneficiaries in the most deprived 10% of neighbourhoods'."""
+    dataset: str
+    measure: str
+    condition: Condition
+
+    def __post_init__(self) -> None:
+        _need(bool(self.dataset) and bool(self.measure), "an area condition needs a dataset and a measure")
+        _need(isinstance(self.condition, Condition) and self.condition.op != "in", "an area condition compares a number")
+
+
 class _Plan:
     """What every plan answers to (read by the query builder, the answer and the audit)."""
 
@@ -172,6 +185,7 @@ class _Plan:
     rate: Rate | None = None
     of_place: str | None = None
     as_map: bool = False
+    within: "Within | None" = None
 
     def to_dict(self) -> dict[str, Any]:
         return plan_to_dict(self)      # type: ignore[arg-type]
@@ -185,6 +199,7 @@ class ValuePlan(_Plan):
     rate: Rate | None = None
     with_context: bool = True     # parent area, England and the council's position
     of_place: str | None = None   # as a share (%) of this larger area's figure ('of the city region's crime')
+    within: Within | None = None  # only the neighbourhoods meeting a condition ('in the most deprived 10%')
 
     intent = "value"
 
@@ -340,6 +355,7 @@ class SummaryPlan:
     filters = ()
     child_level = dimension = order = limit = condition = rate = of_place = None
     share = as_map = False
+    within = None
     with_context = True
     period_defaulted = True
     periods = Periods()
@@ -472,6 +488,9 @@ def plan_from_dict(d: dict[str, Any]) -> Plan:
             elif f.name == "condition":
                 v = Condition(v["op"], tuple(v["value"]) if isinstance(v["value"], list) else v["value"],
                               v.get("negate", False))
+            elif f.name == "within" and v is not None:
+                c = v["condition"]
+                v = Within(v["dataset"], v["measure"], Condition(c["op"], c["value"], c.get("negate", False)))
             elif f.name == "rate" and v is not None:
                 v = Rate(v["denominator"], v["dataset"], Periods(tuple(v["periods"]["values"]),
                                                                  v["periods"].get("defaulted", False)), v["per"])
@@ -492,5 +511,5 @@ def _subject(d: dict[str, Any]) -> Subject:
 
 
 __all__ = ["Areas", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",
-           "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "RelationPlan", "CoveragePlan", "Subject", "SummaryPlan", "TrendPlan",
+           "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "RelationPlan", "CoveragePlan", "Within", "Subject", "SummaryPlan", "TrendPlan",
            "ValuePlan", "plan_from_dict", "plan_to_dict"]

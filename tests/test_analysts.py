@@ -189,3 +189,22 @@ def test_who_is_missing_from_the_lupus_commons(pipeline):
     assert "reweighted" in a["answer"].lower() and any("margins named" in c for c in a["caveats"])
     anon = pipeline.ask(Question("how representative is the lupus commons of Knowsley?")).to_dict()
     assert anon["status"] == "refused" and not anon["table"]                # person-level: a project first
+
+
+def test_a_contributed_count_in_the_most_deprived_neighbourhoods(pipeline):
+    from assistant.stewardship import Stewardship
+    from eval import grants
+    actor, project = grants.within_project(Stewardship(pipeline), "analyst15p", "provider", "service_planning",
+                                           ["vcse_coop"])
+    vcse = pd.read_csv(Path(pipeline.settings.home) / "published" / "vcse_coop.csv")
+    vcse = vcse[vcse.month.str.startswith("2025")]
+    iod = pd.read_csv(RAW / "iod2025_lsoa21_lcr.csv")
+    inside = vcse.lsoa21cd.isin(iod[iod.imd_decile == 1].lsoa21cd)
+    for question, true in (("VCSE beneficiaries in the most deprived 10% of neighbourhoods", inside.sum()),
+                           ("how many VCSE beneficiaries live outside the most deprived 10% of neighbourhoods",
+                            (~inside).sum())):
+        a = pipeline.ask(Question(question, actor, "service_planning", project=project)).to_dict()
+        assert a["status"] == "answered", a["answer"]
+        got = a["table"]["rows"][0][2]
+        assert got % 5 == 0 and abs(got - true) <= 4.5          # perturbed by at most 2, rounded to 5
+        assert "IN (SELECT" in a["sql"] and "only in neighbourhoods" in a["answer"]

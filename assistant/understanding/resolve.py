@@ -25,7 +25,8 @@ from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.text import normalise
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
-                          Periods, RankingPlan, Rate, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan)
+                          Periods, RankingPlan, Rate, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan,
+                          Within)
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
 from retrieval.geography import Gazetteer, Place
@@ -1422,6 +1423,9 @@ class Resolver:
             base = re.sub(r"_(score|rank|decile)$", "", concept)
             decile = f"{base}_decile" if f"{base}_decile" in cat.concepts else "imd_decile"
             condition = Condition(c.op, c.value, negated)
+            if f"{base}_decile" not in cat.concepts and any(r.sheet.person_level for r in cat.concepts.get(concept, ())):
+                # 'VCSE beneficiaries in the most deprived 10% of neighbourhoods': the people, not the areas
+                return self._within(f, choice, scope, condition, state)
         elif again:
             # 'and in Liverpool?' after a count: the same condition, counted again
             op, value, negated = carried.condition
@@ -1456,6 +1460,38 @@ class Resolver:
         except (PlanInvalid, NotAvailable) as e:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
         return self._done(plan, f, state, choice, self._understood(plan, f, when, None), note)
+
+    def _within(self, f: Frame, choice: Choice, scope: Place, condition: Condition, state: dict) -> Planned:
+        """A person-level or contributed count restricted to neighbourhoods of a deprivation decile,
+        joined through the geography both datasets are on (same level and boundary vintage)."""
+        cat = self.catalog
+        concept = choice.concept
+        when = self._when(f, None)
+        bound = self._bind(concept, [scope], "value", None, when, choice.filters, f)
+        if isinstance(bound, (str, Planned)):
+            return bound if isinstance(bound, Planned) else self._no_data(state, bound, "unbound", cat.label(concept))
+        ref, periods, fl, note = bound
+        geo = ref.sheet.geography
+        deciles = [r for r in cat.concepts.get("imd_decile", ()) if not r.sheet.person_level
+                   and (r.sheet.geography.level, r.sheet.geography.vintage) == (geo.level, geo.vintage)]
+        what = self._say_measure(concept, choice.filters)
+        if not deciles:
+            return self._no_data(state, f"{ref.sheet.title} is not on the boundaries of a deprivation index the commons "
+                                        f"holds, so I can't restrict {what} to deprived neighbourhoods.", "unexplained",
+                                 f"{what} in deprived neighbourhoods")
+        dsheet = deciles[0].sheet
+        try:
+            plan = ValuePlan(Subject(ref.measure.id, ref.sheet.id, periods, fl), scope.key,
+                             within=Within(dsheet.id, deciles[0].measure.id, condition))
+            queries.validate(plan, cat, self.gaz)
+        except (PlanInvalid, NotAvailable) as e:
+            return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
+                                 "invalid", what)
+        cond = condition_text(condition, deciles[0].measure)
+        understood = (f"Understood: {what} in {scope.display}, only in neighbourhoods (LSOAs) {cond} "
+                      f"({dsheet.time.label or dsheet.title}), {self._period_words(plan, ref.sheet, when)}.")
+        return Planned("data", plan, message=note, state={**state, "pending": None, "last": None},
+                       understood=understood)
 
     def _difference_from(self, f: Frame, subject: Subject, keys) -> str | None:
         """'How many more ... in October than in December': the period named first, when the

@@ -441,6 +441,9 @@ def test_analysts_map_scatter_and_briefing(browser, served_app, name, viewport):
     assert chart.bounding_box()["height"] > 250, "the map is drawn at a readable size"
     assert overflow(page) <= 2, f"the map overflows the {name} width"
     shot(page, f"issue15-map-{name}")
+    if name == "desktop":          # the rest is the same page at desktop width; the phone is the hard case
+        page.context.close()
+        return
     ask(page, "deprivation and homelessness by council")
     settle(page, 4)
     last = page.get_by_test_id("stChatMessage").last

@@ -1,7 +1,7 @@
 """Build the analysts' suite: eval/suites/analysts.jsonl (issue 15).
 
-Maps, two measures side by side with their correlation, and area stories, each asked in plain
-words; every expected figure is computed here from the raw CSVs in data/raw/ with pandas,
+Maps, two measures side by side with their correlation, area stories, and (asked anonymously,
+so refused) the person-level forms, each asked in plain words; every expected figure is computed here from the raw CSVs in data/raw/ with pandas,
 independently of the product (its own joins, its own correlation, its own counts).  Cases the
 product must decline (a map split by category, a map of two places, a relation with a word it
 cannot apply) are here too: giving a figure for them counts as a wrong number.
@@ -154,8 +154,19 @@ def stories() -> list[dict]:
     return out
 
 
+def person_level() -> list[dict]:
+    """Asked anonymously (as the suite asks), person-level forms are refused: the figures are in
+    tests/test_analysts.py, asked by a signed-in requester within an approved project."""
+    return [case("who-001", "who_missing", "how representative is the lupus commons of Knowsley?",
+                 {"status": "refused"}, "Person-level data: answered only within an approved project.",
+                 ["lupus_commons", "census2021_la"]),
+            case("within-001", "within", "VCSE beneficiaries in the most deprived 10% of neighbourhoods",
+                 {"status": "refused"}, "Contributed person-level data: answered only within an approved project "
+                 "(and never as a count of areas).", ["vcse_coop", "iod2025_lsoa21"])]
+
+
 def main() -> int:
-    cases = maps() + relations() + stories()
+    cases = maps() + relations() + stories() + person_level()
     OUT.write_text("".join(json.dumps(c, sort_keys=False) + "\n" for c in cases), encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(cases)} cases")
     return 0

@@ -284,15 +284,14 @@ def map_chart(title: str, areas: Sequence[dict], value_label: str, *, darker: st
         "tooltip": [{"field": "properties.name", "type": "nominal", "title": "Area"},
                     {"field": "properties.value", "type": "quantitative", "title": value_label, "format": fmt}],
     }
-    if not unshaded:
-        spec.update(shaded)
-        return spec
-    grey = [{"type": "Feature", "geometry": a["geometry"], "properties": {"name": a["name"]}} for a in unshaded]
-    del spec["data"]
-    spec["layer"] = [{"data": {"values": grey},
-                      "mark": {"type": "geoshape", "fill": NO_FIGURE, "stroke": "#ffffff", "strokeWidth": 0.4},
-                      "encoding": {"tooltip": [{"field": "properties.name", "type": "nominal", "title": "Area"}]}},
-                     {"data": {"values": features}, **shaded}]
+    spec.update(shaded)
+    if unshaded:
+        # one geoshape mark (a map is a chart whose mark is geoshape): areas without a figure of
+        # their own are kept (``invalid: null``) and drawn grey by a condition on the colour
+        spec["data"]["values"] = [{"type": "Feature", "geometry": a["geometry"],
+                                   "properties": {"name": a["name"], "value": None}} for a in unshaded] + features
+        spec["mark"]["invalid"] = None
+        spec["encoding"]["color"]["condition"] = {"test": "datum.properties.value === null", "value": NO_FIGURE}
     return spec
 
 

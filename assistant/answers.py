@@ -4,10 +4,11 @@ narrative, table, Vega-Lite chart, citations and caveats.  Pure functions."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.charts import bar_chart, compare_chart, trend_chart
+from assistant.charts import bar_chart, compare_chart, map_chart, number, scatter_chart, trend_chart
 from assistant.queries import Query, period_key
 from kernel.plans import Plan
 from retrieval.catalog import Catalog
@@ -130,7 +131,7 @@ def measure_label(m: Measure, sheet: Datasheet, filters) -> str:
     return m.label + (": " + "; ".join(bits) if bits else "")
 
 
-def compose(plan: Plan, q: Query, result, gaz: Gazetteer) -> Composed:
+def compose(plan: Plan, q: Query, result, gaz: Gazetteer, boundaries=None) -> Composed:
     rows = [r for r in _rows(result)]
     m, sheet, share = q.measure, q.sheet, q.share
     label = measure_label(m, sheet, plan.filters)
@@ -144,7 +145,64 @@ def compose(plan: Plan, q: Query, result, gaz: Gazetteer) -> Composed:
         return _compose_trend(plan, q, rows, gaz, places, label, col_label)
     if plan.intent == "count":
         return _compose_count(plan, q, rows, places, when)
-    return _compose_list(plan, q, rows, gaz, places, label, col_label, when)
+    composed = _compose_list(plan, q, rows, gaz, places, label, col_label, when)
+    if getattr(plan, "as_map", False) and composed.status == "answered":
+        if boundaries is None or not boundaries.available():
+            return Composed(composed.status, composed.text + " (No map can be drawn here: the boundaries file "
+                            "is missing; the figures are in the table.)", composed.table, composed.chart)
+        chart, note = _map(plan, q, rows, places[0], label, col_label, when, boundaries)
+        return Composed(composed.status, composed.text + (" " + note if note else ""), composed.table, chart)
+    return composed
+
+
+MAP_CITATION = Citation(dataset="boundaries", title="LSOA (December 2011) Boundaries Super Generalised Clipped (BSC) "
+                        "EW V3, for the Liverpool City Region", publisher="Office for National Statistics (ONS Open "
+                        "Geography Portal)", licence="Open Government Licence v3.0",
+                        attribution="Source: Office for National Statistics licensed under the Open Government "
+                                    "Licence v.3.0. Contains OS data \u00a9 Crown copyright and database right 2011.",
+                        source="https://geoportal.statistics.gov.uk/")
+
+
+def darker_means(m: Measure) -> tuple[str, bool]:
+    """What a darker shade means for a measure, and whether its scale runs the other way (a
+    rank where 1 is the most deprived: darker is lower)."""
+    if m.direction == "higher_is_better":
+        return (m.worse or "lower"), True
+    return (m.worse or "higher"), False
+
+
+def _map(plan, q: Query, rows, scope: Place, label, col_label, when, boundaries) -> tuple[dict | None, str]:
+    """The child areas of an answer drawn as a choropleth, with what the map leaves out."""
+    sheet, m = q.sheet, q.measure
+    level = plan.child_level
+    vintage = sheet.geography.vintage if level == "lsoa" else WARD_VINTAGE.get(sheet.geography.vintage)
+    values = {str(r["area_code"]): r for r in rows if isinstance(r.get("value"), (int, float))}
+    drawn = boundaries.draw(level, vintage, values)
+    areas = [{"code": o.code, "name": values[o.code]["area_name"], "geometry": o.geometry,
+              "value": rounded(values[o.code]["value"], m, q.share)} for o in drawn.outlines]
+    notes = []
+    if drawn.approximate and level == "ward":
+        notes.append("Ward outlines are approximate: each is drawn from its best-fit neighbourhoods (LSOAs).")
+    elif drawn.approximate:
+        notes.append("Council outlines are drawn from their neighbourhoods (LSOAs) and simplified.")
+    in_split = {c for _, kids in drawn.split for c in kids}
+    if in_split:
+        n = len(in_split)
+        notes.append(f"Grey: {len(drawn.split)} neighbourhood{'s' if len(drawn.split) != 1 else ''} split into {n} "
+                     "in 2021, with no outlines of their own here (their figures are in the table).")
+    other = [c for c in drawn.missing if c not in in_split]
+    if other:
+        n = len(other)
+        notes.append(f"{n} area{'s' if n != 1 else ''} of the table {'are' if n != 1 else 'is'} not drawn: "
+                     "no outline is held for them.")
+    darker, reverse = darker_means(m)
+    level_word = LEVEL_NAMES.get(level, level)
+    chart = map_chart(f"{label} in {scope.display}, by {level_word} ({when})", areas, col_label,
+                      darker=darker, reverse=reverse, notes=notes,
+                      unshaded=[{"name": o.name + " (split in 2021)", "geometry": o.geometry} for o, _ in drawn.split])
+    if chart is None:
+        return None, ""
+    return chart, " ".join(["The map shades each area by its figure: darker = " + darker + "."] + notes)
 
 
 def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Composed:
@@ -497,3 +555,108 @@ def _compose_category_ranking(plan, q, rows, scope, col_label, when) -> Composed
 def _coverage(sheet: Datasheet) -> str:
     notes = [c for c in sheet.caveats if "not" in c.lower() and ("cover" in c.lower() or "include" in c.lower())]
     return notes[0] if notes else ""
+
+
+# -- two measures over the same areas ------------------------------------------------------------
+AREAS_NOT_PEOPLE = ("Areas are not people: a correlation over areas says how the places compare, not that the "
+                    "same people are affected by both (the ecological fallacy), and it is not evidence that one "
+                    "causes the other.")
+
+
+def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    n = len(xs)
+    if n < 3:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxy = sum((a - mx) * (b - my) for a, b in zip(xs, ys))
+    sxx = sum((a - mx) ** 2 for a in xs)
+    syy = sum((b - my) ** 2 for b in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sxy / (sxx * syy) ** 0.5
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1          # ties share their mean rank
+        i = j + 1
+    return ranks
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    return pearson(_ranks(xs), _ranks(ys))
+
+
+def strength(r: float) -> str:
+    a = abs(r)
+    size = "little or no" if a < 0.2 else "a weak" if a < 0.4 else "a moderate" if a < 0.6 else "a strong"
+    if a < 0.2:
+        return "little or no association"
+    return f"{size} {'positive' if r > 0 else 'negative'} association"
+
+
+def compose_relation(plan, parts, gaz: Gazetteer) -> tuple[Composed, list[str]]:
+    """``parts``: for x and y, ``(plan, query, result)``.  The areas held by both, side by side,
+    their correlation over the areas, a scatter chart, and the caveats that go with them."""
+    level = plan.child_level
+    scope = gaz.get(plan.places[0])
+    sides = []
+    for sub, q, result in parts:
+        m = q.measure
+        label = measure_label(m, q.sheet, sub.filters)
+        when = periods_label(q.sheet, sub.periods.values)
+        vals = {}
+        names = {}
+        for r in _rows(result):
+            place = gaz.by_code(str(r["area_code"])) if r.get("area_code") else None
+            if isinstance(r.get("value"), (int, float)) and (place is None or place.level == level):
+                vals[str(r["area_code"])] = float(r["value"])
+                names[str(r["area_code"])] = r["area_name"]
+        sides.append((sub, q, m, label, when, vals, names))
+    (_, qx, mx, lx, wx, vx, nx), (_, qy, my, ly, wy, vy, ny) = sides
+    common = sorted(set(vx) & set(vy), key=lambda c: (-vx[c], nx[c]))
+    words = LEVEL_NAMES.get(level, level)
+    if len(common) < 3:
+        return Composed("no_data", f"Only {len(common)} {words} of {scope.display} have both {lx.lower()} and "
+                        f"{ly.lower()}, too few to compare."), []
+    xs, ys = [vx[c] for c in common], [vy[c] for c in common]
+    r, rho = pearson(xs, ys), spearman(xs, ys)
+    if r is None or rho is None:
+        return Composed("no_data", "One of the two measures is the same in every area, so they cannot be "
+                        "compared."), []
+    n = len(common)
+    cx, cy = f"{lx} ({wx})", f"{ly} ({wy})"
+    text = (f"Across the **{n} {words}** of **{scope.display}**: **{lx}** ({wx}) and **{ly}** ({wy}) have a "
+            f"correlation of **r = {r:.2f}** ({strength(r)}: {words} with a higher {lx.lower()} tend to have a "
+            f"{'higher' if r > 0 else 'lower'} {ly.lower()}" if abs(r) >= 0.2 else
+            f"Across the **{n} {words}** of **{scope.display}**: **{lx}** ({wx}) and **{ly}** ({wy}) have a "
+            f"correlation of **r = {r:.2f}** ({strength(r)}")
+    text += f"); rank correlation {rho:.2f}. " + AREAS_NOT_PEOPLE
+    if n < 10:
+        text += f" With only {n} areas, one area can change the figure a lot."
+    table_rows = [[_name(gaz, c, nx[c]), rounded(vx[c], mx), rounded(vy[c], my)] for c in common]
+    chart = scatter_chart(f"{lx} and {ly}, {scope.display} (r = {r:.2f}, {n} areas)",
+                          [{"Area": row[0], cx: row[1], cy: row[2]} for row in table_rows], cx, cy,
+                          note="Each point is an area, not a person.", x_title=lx, y_title=ly)
+    caveats = [AREAS_NOT_PEOPLE,
+               f"Pearson correlation r = {r:.3f} and Spearman rank correlation {rho:.3f} over the {n} {words} that have "
+               "both figures, computed from the released figures."]
+    if wx != wy:
+        caveats.append(f"The two figures are for different periods ({wx}; {wy}).")
+    dropped = (set(vx) | set(vy)) - set(common)
+    if dropped:
+        caveats.append(f"{len(dropped)} {words} with only one of the two figures are left out "
+                       + ("(neighbourhood boundaries changed between 2011 and 2021; areas are joined on their codes)."
+                          if qx.sheet.geography.vintage != qy.sheet.geography.vintage else "."))
+    for m, label in ((mx, lx), (my, ly)):
+        if m.format == "count":
+            caveats.append(f"{label} is a count: areas with more people tend to have more, so part of the "
+                           "association may be population size.")
+    return Composed("answered", text, {"columns": ["Area", cx, cy], "rows": table_rows}, chart), caveats

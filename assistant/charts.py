@@ -215,3 +215,117 @@ def alt_text(spec: dict | None) -> str:
     if not spec:
         return ""
     return str(spec.get("description") or "")
+
+
+MAP_WIDTH, MAP_HEIGHT = 330, 360   # px: a map fits a phone's screen with its legend below it
+
+
+def _fitted(geometries: Sequence[dict], width: int, height: int) -> dict:
+    """A Mercator projection centred on the geometries and scaled to fill ``width`` x ``height``
+    (computed here, not left to the renderer's fit, which some renderers apply to a default size)."""
+    import math
+
+    lons, lats = [], []
+
+    def walk(c):
+        if c and isinstance(c[0], (int, float)):
+            lons.append(c[0])
+            lats.append(c[1])
+        else:
+            for x in c:
+                walk(x)
+    for g in geometries:
+        walk(g["coordinates"])
+    merc = [math.log(math.tan(math.pi / 4 + math.radians(v) / 2)) for v in (min(lats), max(lats))]
+    dx = math.radians(max(lons) - min(lons)) or 1e-6
+    dy = (merc[1] - merc[0]) or 1e-6
+    scale = 0.95 * min(width / dx, height / dy)
+    lat_mid = math.degrees(2 * math.atan(math.exp((merc[0] + merc[1]) / 2)) - math.pi / 2)
+    return {"type": "mercator", "center": [round((min(lons) + max(lons)) / 2, 5), round(lat_mid, 5)],
+            "scale": round(scale, 1), "translate": [width / 2, height / 2]}
+
+
+NO_FIGURE = "#d9d9d9"    # an area drawn without a figure of its own (its parts are in the table)
+
+
+def map_chart(title: str, areas: Sequence[dict], value_label: str, *, darker: str, reverse: bool = False,
+              notes: Sequence[str] = (), fmt: str = ",~r", unshaded: Sequence[dict] = ()) -> dict | None:
+    """A choropleth: ``areas`` are ``{"code", "name", "value", "geometry"}`` (GeoJSON in
+    longitude/latitude); one shade per area, darker for the end of the scale ``darker`` names
+    ('more deprived'); ``reverse`` when that end is the low one (a rank where 1 is the most
+    deprived).  ``notes`` go under the title (outlines approximate, areas not drawn).  None when no
+    area has a figure."""
+    drawn = [a for a in areas if isinstance(a.get("value"), (int, float)) and not isinstance(a.get("value"), bool)]
+    if not drawn:
+        return None
+    features = [{"type": "Feature", "geometry": a["geometry"],
+                 "properties": {"name": a["name"], "code": a["code"], "value": a["value"]}} for a in drawn]
+    ordered = sorted(drawn, key=lambda a: -a["value"])
+    if reverse:
+        ordered.reverse()
+    darkest = "; ".join(f"{a['name']} {number(a['value'])}" for a in ordered[:3])
+    lightest = "; ".join(f"{a['name']} {number(a['value'])}" for a in ordered[::-1][:3])
+    desc = (f"Map, {title}: {len(drawn)} areas shaded by {value_label}, darker = {darker}. "
+            f"Darkest: {darkest}. Lightest: {lightest}." + (" " + " ".join(notes) if notes else ""))
+    spec = _base(title, features, desc)
+    spec["title"]["subtitle"] = [f"Darker = {darker}"] + [line for n in notes for line in wrap(n, 52)]
+    spec["title"]["subtitleFontSize"] = 11
+    # A projection is fitted to a fixed size (a "container" width is not re-fitted in the browser,
+    # so the map would be drawn tiny): MAP_WIDTH fits a 390 px phone.
+    spec["width"], spec["height"] = MAP_WIDTH, MAP_HEIGHT
+    spec["autosize"] = {"type": "pad"}     # the view is exactly that size; title and legend go around it
+    spec["projection"] = _fitted([a["geometry"] for a in list(drawn) + list(unshaded)], MAP_WIDTH, MAP_HEIGHT)
+    shaded = {"mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.4, "tooltip": True}}
+    shaded["encoding"] = {
+        "color": {"field": "properties.value", "type": "quantitative", "title": wrap(value_label, 44),
+                  "scale": {"scheme": "blues", "reverse": reverse},
+                  "legend": {"orient": "bottom", "direction": "horizontal", "gradientLength": 220,
+                             "format": fmt, "titleLimit": 320}},
+        "tooltip": [{"field": "properties.name", "type": "nominal", "title": "Area"},
+                    {"field": "properties.value", "type": "quantitative", "title": value_label, "format": fmt}],
+    }
+    spec.update(shaded)
+    if unshaded:
+        # one geoshape mark (a map is a chart whose mark is geoshape): areas without a figure of
+        # their own are kept (``invalid: null``) and drawn grey by a condition on the colour
+        spec["data"]["values"] = [{"type": "Feature", "geometry": a["geometry"],
+                                   "properties": {"name": a["name"], "value": None}} for a in unshaded] + features
+        spec["mark"]["invalid"] = None
+        spec["encoding"]["color"]["condition"] = {"test": "datum.properties.value === null", "value": NO_FIGURE}
+    return spec
+
+
+def scatter_chart(title: str, rows: Sequence[dict], x: str, y: str, name: str = "Area", *,
+                  note: str = "", x_title: str = "", y_title: str = "") -> dict | None:
+    """Two measures over the same areas: one point per area (``rows`` hold ``name``, ``x``, ``y``),
+    named beside its point when there are few enough to read.  None with fewer than two points."""
+    pts = [r for r in rows if all(isinstance(r.get(k), (int, float)) and not isinstance(r.get(k), bool) for k in (x, y))]
+    if len(pts) < 2:
+        return None
+    desc = (f"Scatter chart, {title}: {len(pts)} areas, {x} across, {y} up. "
+            + ("; ".join(f"{r[name]}: {number(r[x])}, {number(r[y])}" for r in pts[:12]))
+            + (f" … and {len(pts) - 12} more." if len(pts) > 12 else ".") + (f" {note}" if note else ""))
+    spec = _base(title, list(pts), desc)
+    if note:
+        spec["title"]["subtitle"] = wrap(note, 52)
+        spec["title"]["subtitleFontSize"] = 11
+    spec["height"] = 260
+    # the width fits the container; the height stays (Streamlit's default 'fit' squeezes the plot
+    # under a long title)
+    spec["autosize"] = {"type": "fit-x", "contains": "padding"}
+    enc = {"x": {"field": x, "type": "quantitative", "title": wrap(x_title or x, 44), "scale": {"zero": False},
+                 "axis": {"format": _axis_format(r[x] for r in pts), "tickCount": 5}},
+           "y": {"field": y, "type": "quantitative", "title": wrap(y_title or y, 28), "scale": {"zero": False},
+                 "axis": {"format": _axis_format(r[y] for r in pts), "tickCount": 5}}}
+    points = {"mark": {"type": "point", "filled": True, "size": 60 if len(pts) <= 30 else 22, "color": ASKED,
+                       "opacity": 0.8, "tooltip": True},
+              "encoding": {**enc, "tooltip": [{"field": name, "type": "nominal"},
+                                              {"field": x, "type": "quantitative", "format": ",~r"},
+                                              {"field": y, "type": "quantitative", "format": ",~r"}]}}
+    if len(pts) <= 12:
+        labels = {"mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 10},
+                  "encoding": {**enc, "text": {"field": name, "type": "nominal"}}}
+        spec["layer"] = [points, labels]
+    else:
+        spec.update(points)
+    return spec

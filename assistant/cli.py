@@ -37,6 +37,7 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from assistant import story
 from assistant.commons import Commons
 from assistant.pipeline import Pipeline
 from assistant.stewardship import Stewardship
@@ -257,6 +258,12 @@ def cmd_ask(args) -> int:
     q = _question(args.question, args, settings)
     answer = Pipeline.open(settings, progress=_say).ask(q)
     _show(answer, args.json)
+    if args.document and answer.status == "answered":
+        out = Path(args.document)
+        title = f"Briefing: {args.question.strip()}"
+        md = story.markdown(answer.to_dict(), title)
+        out.write_text(story.to_html(md, title) if out.suffix.lower() in (".html", ".htm") else md, encoding="utf-8")
+        _say(f"commons: the answer, its sources and licences written to {out}")
     return EXIT_INTERNAL if answer.status == "error" else 0
 
 
@@ -596,6 +603,8 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--user", help="sign in (password from COMMONS_PASSWORD or a prompt)")
     a.add_argument("--project", help="an approved project (P-...): needed for person-level data; its purpose is used")
     a.add_argument("--conversation")
+    a.add_argument("--document", metavar="FILE", help="also write the answer with its sources and licences as a "
+                   "document (FILE.md: Markdown, FILE.html: HTML)")
     a.set_defaults(func=cmd_ask)
     b = sub.add_parser("build", help="build the demo commons store")
     b.add_argument("--force", action="store_true")

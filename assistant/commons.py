@@ -26,6 +26,7 @@ from kernel.settings import Settings
 from retrieval.catalog import Catalog
 from retrieval.datasheets import Datasheet, load_datasheets
 from retrieval.embeddings import train_for_key, trained_key
+from retrieval.boundaries import Boundaries
 from retrieval.geography import Gazetteer
 from retrieval.index import DocsIndex
 from retrieval.store import Store, build_store
@@ -43,6 +44,8 @@ class Commons:
         self.sheets = sheets
         self.store = store
         self.gaz = gazetteer
+        # Area outlines for maps (read on the first map; data/geo in the data folder)
+        self.boundaries = Boundaries(Path(settings.data_dir) / "geo" / "boundaries_lcr.json")
         self.audit = audit
         self.errors = ErrorLog(settings.error_log_path)
         self.catalog = Catalog.from_store(sheets, store)

@@ -25,6 +25,7 @@ from assistant import answers as ans
 from assistant.commons import Commons
 from assistant.conversation import Conversations
 from assistant import queries
+from assistant import coverage as cover, story
 from assistant.llm import LlmAssist
 from assistant.planner import Planned, Planner
 from assistant.understanding.planner import Understanding
@@ -33,7 +34,8 @@ from guardrails import disclosure, inbound, policy, probes
 from guardrails.audit import AuditUnavailable
 from guardrails.auth import NOT_SIGNED_IN
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
-from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
+from kernel.plans import (Categories, Condition, CountPlan, CoveragePlan, BreakdownPlan, Members, Periods, Plan,
+                          RelationPlan, Subject, SummaryPlan, ValuePlan)
 from kernel.settings import Settings
 from kernel.types import Actor, GuardedAnswer, QueryPlan, Question
 from retrieval import docs as docs_mod
@@ -463,6 +465,8 @@ class Pipeline:
         queries.validate(plan, self.catalog, self.gaz)   # every plan, whichever planner made it
         if isinstance(plan, SummaryPlan):
             return self._summary(plan, question)
+        if isinstance(plan, RelationPlan):
+            return self._relation(plan, question, record, planned.message)
         sheet = self.sheets[plan.dataset]
         if self.commons.governance.blocks(sheet):
             record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
@@ -488,6 +492,10 @@ class Pipeline:
         if decision.outcome == "refuse":
             return GuardedAnswer(status="refused", answer=decision.reason, datasets=(sheet.id,),
                                  plan=plan.to_dict())
+        if decision.outcome == "needs_review" and isinstance(plan, CoveragePlan):
+            return GuardedAnswer(status="refused", datasets=(sheet.id,), plan=plan.to_dict(), answer=(
+                f"{decision.reason} Coverage against the census is not offered for a use that needs a steward's "
+                "review; ask for the figures you need one by one, or contact the steward (rule: coverage.review)."))
         if decision.outcome == "needs_review":
             q = queries.build(plan, self.catalog, self.gaz)
             checked = check(queries.statement(q), self.allowed)
@@ -503,6 +511,8 @@ class Pipeline:
     def _execute(self, plan: Plan, question: Question, record: dict,
                  note: str | None = None, check_differencing: bool = True) -> GuardedAnswer:
         """Build, check and run the SQL for an allowed plan; disclosure control; compose."""
+        if isinstance(plan, CoveragePlan):
+            return self._coverage(plan, question, record, note)
         sheet = self.sheets[plan.dataset]
         if self.commons.governance.blocks(sheet):
             record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
@@ -532,8 +542,13 @@ class Pipeline:
                         "answered (rule: disclosure.differencing). "
                         f"Contact the steward if you need it: {sheet.steward.name} ({sheet.steward.contact})."))
         with _timed(t, "compose"):
-            composed = ans.compose(plan, q, controlled.result, self.gaz)
+            composed = ans.compose(plan, q, controlled.result, self.gaz, self.commons.boundaries)
         caveats = ans.caveats_for(plan, sheet, self.gaz) + ([note] if note else [])
+        if getattr(plan, "within", None) is not None:
+            wsheet = self.sheets[plan.within.dataset]
+            caveats.append(f"Counted only in the neighbourhoods that meet the condition in {wsheet.title}, joined on "
+                           f"their LSOA ({sheet.geography.vintage}) codes: a person is placed by the neighbourhood "
+                           "they live in, not by their own circumstances.")
         text, table, status = composed.text, composed.table, composed.status
         if sheet.person_level:
             text, table, status, extra = self._explain_suppression(composed, controlled, sheet, plan)
@@ -545,9 +560,138 @@ class Pipeline:
             caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")
         return GuardedAnswer(status=status, answer=text, table=table,
                              chart=composed.chart if status == "answered" else None, sql=checked.sql,
-                             datasets=(sheet.id,), citations=(ans.citation(sheet),), caveats=tuple(caveats),
+                             datasets=(sheet.id,), caveats=tuple(caveats),
+                             citations=(ans.citation(sheet),) + ((ans.MAP_CITATION,) if composed.chart and
+                                                                 "projection" in composed.chart else ()),
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
+
+    # -- who is missing ------------------------------------------------------------------------
+    def _governed(self, sub: Plan, sheet: Datasheet, question: Question, record: dict):
+        """One query of a composite answer through the same path as any plan: built, checked, run,
+        disclosure-controlled and (person-level) checked against the differencing ledger.
+        (controlled result, SQL), or the refusal to return."""
+        queries.validate(sub, self.catalog, self.gaz)
+        q = queries.build(sub, self.catalog, self.gaz)
+        if sheet.person_level:
+            q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
+        checked = check(queries.statement(q), self.allowed)
+        result, query_id = self._run_query(checked, sheet, question, record)
+        controlled, flag = self._control(result, sub, q, sheet, question.actor, True, query_id)
+        record["released_cells"] = record.get("released_cells", 0) + controlled.released_cells
+        record["suppressed_cells"] = record.get("suppressed_cells", 0) + controlled.suppressed_cells
+        if flag is not None:
+            record["policy"] = {"outcome": "refuse", "rule": "disclosure.differencing"}
+            return GuardedAnswer(status="refused", datasets=(sheet.id,), answer=(
+                "Part of this would describe almost the same group of people as a figure you have already been "
+                f"given, so it has not been answered (rule: disclosure.differencing). Contact the steward: "
+                f"{sheet.steward.name} ({sheet.steward.contact})."))
+        return controlled, checked.sql
+
+    def _cells(self, controlled, code: str) -> dict[str, float | None]:
+        """The place's released cells by category (None: suppressed)."""
+        out: dict[str, float | None] = {}
+        cols = controlled.result.columns
+        for i, r in enumerate(controlled.result.rows):
+            row = dict(zip(cols, r))
+            if str(row["area_code"]) != str(code) or row["category"] in (None, "", "__councils__"):
+                continue
+            out[str(row["category"])] = None if i in controlled.suppressed else row["value"]
+        return out
+
+    def _coverage(self, plan: CoveragePlan, question: Question, record: dict, note: str | None) -> GuardedAnswer:
+        sheet, census = self.sheets[plan.dataset], self.sheets[plan.census]
+        place = self.gaz.get(plan.place)
+        code = self.catalog.place_code(sheet, place) or place.any_code
+        ccode = self.catalog.place_code(census, place) or place.any_code
+        sqls: list[str] = []
+        margins = []
+        for dim in plan.margins:
+            got = self._governed(BreakdownPlan(plan.subject, plan.place, Categories(dim)), sheet, question, record)
+            if isinstance(got, GuardedAnswer):
+                return got
+            sqls.append(got[1])
+            cells = self._cells(got[0], code)
+            group = next(g for g in census.groups if g.id == dim)
+            members = [m for m in census.measures if m.group == dim and m.id != group.total]
+            cen = disclosure.control(self._run_query(check(queries.statement(queries.build(
+                BreakdownPlan(Subject(group.total, census.id, Periods()), plan.place, Members(dim)),
+                self.catalog, self.gaz)), self.allowed), census, question, record)[0], [census]).result
+            by_label = {str(r[3]): r[4] for r in cen.rows if str(r[0]) == str(ccode)}
+            pairs = []
+            for value, n in sorted(cells.items()):
+                m = cover.census_member(value, members)
+                if m is not None and by_label.get(m.label) is not None:
+                    pairs.append((value, n, float(by_label[m.label]), m.label))
+            margins.append((dim, group.label, pairs))
+        age_dim, _, age_pairs = margins[0]
+        reweighted = []
+        if plan.reweight and age_pairs and all(n is not None for _, n, _, _ in age_pairs):
+            for mid in plan.reweight:
+                got = self._governed(BreakdownPlan(Subject(mid, sheet.id, Periods()), plan.place, Categories(age_dim)),
+                                     sheet, question, record)
+                if isinstance(got, GuardedAnswer):
+                    return got
+                means = self._cells(got[0], code)
+                whole = self._governed(ValuePlan(Subject(mid, sheet.id, Periods()), plan.place, with_context=False),
+                                       sheet, question, record)
+                if isinstance(whole, GuardedAnswer):
+                    return whole
+                sqls += [got[1], whole[1]]
+                overall = self._cells_value(whole[0], code)
+                est = cover.poststratify([(n, c, means.get(v)) for v, n, c, _ in age_pairs])
+                reweighted.append((sheet.measure_by_id[mid], overall, est))
+        composed = cover.compose(sheet, census, place, margins, reweighted, sheet.rules.min_cell)
+        caveats = cover.caveats(sheet, census, place, margins) + [c for c in sheet.caveats[:2]]
+        caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")
+        if note:
+            caveats.append(note)
+        return GuardedAnswer(status="answered", answer=f"SYNTHETIC data (a generated demo, not real people). {composed.text}",
+                             table=composed.table, chart=None, sql=";\n".join(sqls),
+                             datasets=(sheet.id, census.id), citations=(ans.citation(sheet), ans.citation(census)),
+                             caveats=tuple(caveats), plan=plan.to_dict())
+
+    def _cells_value(self, controlled, code: str):
+        cols = controlled.result.columns
+        for i, r in enumerate(controlled.result.rows):
+            row = dict(zip(cols, r))
+            if str(row["area_code"]) == str(code) and i not in controlled.suppressed:
+                return row["value"]
+        return None
+
+    def _relation(self, plan: RelationPlan, question: Question, record: dict, note: str | None) -> GuardedAnswer:
+        """Two open area-level measures over the same areas: both through policy, each query
+        built, checked and run on its own, joined on the area codes, then composed."""
+        sheets = [self.sheets[p.dataset] for p in (plan.x, plan.y)]
+        ids = tuple(dict.fromkeys(s.id for s in sheets))
+        for sheet in sheets:
+            if self.commons.governance.blocks(sheet):
+                record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
+                return GuardedAnswer(status="refused", answer=self.commons.governance.message(), datasets=ids)
+        with _timed(self._timings(), "policy"):
+            decision = policy.decide(sheets, question.actor.role, question.purpose)
+            if any(s.person_level for s in sheets):
+                decision = policy.PolicyDecision("refuse", "relation.open_only", (
+                    "Two measures side by side are offered for open, published area figures only, not for "
+                    "person-level data."))
+        record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
+        if decision.outcome != "allow":
+            return GuardedAnswer(status="refused", answer=decision.reason, datasets=ids, plan=plan.to_dict())
+        parts, sqls = [], []
+        with _timed(self._timings(), "sql"):
+            for sub, sheet in zip((plan.x, plan.y), sheets):
+                q = queries.build(sub, self.catalog, self.gaz)
+                checked = check(queries.statement(q), self.allowed)
+                result, _ = self._run_query(checked, sheet, question, record)
+                controlled = disclosure.control(result, [sheet], q.measure)     # open: published as is
+                parts.append((sub, q, controlled.result))
+                sqls.append(checked.sql)
+        composed, extra = ans.compose_relation(plan, parts, self.gaz)
+        caveats = extra + [c for s in sheets for c in s.caveats[:2]] + ([note] if note else [])
+        return GuardedAnswer(status=composed.status, answer=composed.text, table=composed.table,
+                             chart=composed.chart if composed.status == "answered" else None, sql=";\n".join(sqls),
+                             datasets=ids, citations=tuple(ans.citation(self.sheets[i]) for i in ids),
+                             caveats=tuple(dict.fromkeys(caveats)), plan=plan.to_dict())
 
     def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool,
                  query_id: str | None = None):
@@ -579,6 +723,11 @@ class Pipeline:
         (the plan's filters) and each released cell of a breakdown (filters + its category)."""
         values = {col: tuple(v) for (sid, col), v in self.catalog.dim_values.items() if sid == sheet.id}
         filters = [(f.column, f.values, f.exclude) for f in plan.filters]
+        w = getattr(plan, "within", None)
+        if w is not None:
+            # a group restricted to some neighbourhoods is a sub-group of the area's whole group
+            filters.append(("__within__", (f"{w.dataset}.{w.measure} {w.condition.op} {w.condition.value}"
+                                           f"{' not' if w.condition.negate else ''}",), False))
         base = disclosure.conditions(filters, None, None, values)
         keys = {(a, p): k for a, p, k in controlled.population_keys}
         out = [(a, p, base, n, keys.get((a, p))) for a, p, n in controlled.populations]
@@ -687,9 +836,17 @@ class Pipeline:
         return text, table, status, caveats
 
     def _summary(self, plan: SummaryPlan, question: Question) -> GuardedAnswer:
+        """An area story: each summary measure (numbered by its source), the place's deprivation
+        in plain words, and what changed over the periods held; every figure from governed SQL."""
         place = self.gaz.get(plan.place)
         parent = self.gaz.parent(place)
-        lines, rows, sqls, used = [], [], [], []
+        lines, rows, sqls, used, changes = [], [], [], [], []
+
+        def cite(sheet) -> int:
+            if sheet not in used:
+                used.append(sheet)
+            return used.index(sheet) + 1
+
         for concept in self.catalog.summary_concepts:
             binding = self.catalog.bind(concept, [place], None, None)
             if binding is None:
@@ -700,33 +857,40 @@ class Pipeline:
                 continue
             latest = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
             periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=True)
-            sub = ValuePlan(Subject(concept, sheet.id, periods), place.key)
-            q = queries.build(sub, self.catalog, self.gaz)
-            q = replace(q, specs=tuple(s for s in q.specs if s.category != "__councils__"))
-            checked = check(queries.statement(q), self.allowed)
-            res = disclosure.control(self._run_query(checked, sheet, question, {})[0], [sheet]).result
-            vals = {r[0]: r[4] for r in res.rows}
+            vals, m, sql = self._released(ValuePlan(Subject(concept, sheet.id, periods), place.key), sheet, question)
             code = self.catalog.place_code(sheet, place)
             main = vals.get(code)
             if main is None:
                 continue
-            m = q.measure
             when = ans.periods_label(sheet, periods.values)
             ctx = [(n, vals.get(c)) for n, c in ((parent.name if parent else None,
                                                   self.catalog.place_code(sheet, parent) if parent else None),
                                                  ("England", sheet.geography.extra_rows.get("country")))
                    if n and c in vals and c != code]
+            n = cite(sheet)
             lines.append(f"- **{m.label}** ({when}): **{ans.fmt(main, m)}**" +
-                         (" (" + "; ".join(f"{n} {ans.fmt(v, m)}" for n, v in ctx) + ")" if ctx else ""))
+                         (" (" + "; ".join(f"{n_} {ans.fmt(v, m)}" for n_, v in ctx) + ")" if ctx else "") + f" [{n}]")
             rows.append([place.name, m.label, when if len(when) < 40 else latest, ans.rounded(main, m),
                          ans.rounded(dict(ctx).get(parent.name) if parent else None, m),
                          ans.rounded(dict(ctx).get("England"), m)])
-            sqls.append(checked.sql)
-            if sheet not in used:
-                used.append(sheet)
+            sqls.append(sql)
+            held = self.catalog.periods.get(sheet.id, ())
+            if sheet.time.granularity == "year" and len(held) > 1 and held[0] != latest:
+                first, _, sql0 = self._released(ValuePlan(Subject(concept, sheet.id, Periods((held[0],))), place.key),
+                                                sheet, question)
+                if first.get(code) is not None:
+                    changes.append(story.change(m.label, (held[0], first[code]), (latest, main),
+                                                fmt=lambda v, m=m: ans.fmt(v, m)) + f" [{n}]")
+                    sqls.append(sql0)
         if not lines:
             return GuardedAnswer(status="no_data", answer=f"The commons holds no figures for {place.display}.")
+        plain = self._plain_words(place, question, cite, sqls)
         text = f"**Summary of {place.display}** (latest figures the commons holds):\n\n" + "\n".join(lines)
+        if plain:
+            text += "\n\n**In plain words:** " + " ".join(plain)
+        if changes:
+            text += "\n\n**What changed over the years held:**\n\n" + "\n".join(f"- {c}" for c in changes)
+        text += "\n\nNumbers in brackets are the sources listed with this answer."
         table = {"columns": ["Area", "Measure", "Period", "Value", parent.name if parent else "Parent area", "England"],
                  "rows": rows}
         caveats = []
@@ -738,7 +902,68 @@ class Pipeline:
                              sql=";\n".join(sqls), datasets=tuple(s.id for s in used),
                              citations=tuple(ans.citation(s) for s in used), caveats=tuple(caveats),
                              plan=plan.to_dict(), suggestions=(f"Which ward in {place.name} is most deprived?",
-                                                               f"How has the population of {place.name} changed?"))
+                                                               f"How has the population of {place.name} changed?",
+                                                               f"Show me a map of deprivation in {place.name}")
+                             if place.level in ("lad", "region") else
+                             (f"How has the population of {place.name} changed?",))
+
+    def _released(self, sub, sheet: Datasheet, question: Question):
+        """One open figure for a story, through the governed SQL: ({area code: value}, measure, SQL)."""
+        q = queries.build(sub, self.catalog, self.gaz)
+        q = replace(q, specs=tuple(s for s in q.specs if s.category != "__councils__"))
+        checked = check(queries.statement(q), self.allowed)
+        res = disclosure.control(self._run_query(checked, sheet, question, {})[0], [sheet]).result
+        if isinstance(sub, CountPlan):
+            return {r[3]: r[4] for r in res.rows}, q.measure, checked.sql
+        return {r[0]: r[4] for r in res.rows}, q.measure, checked.sql
+
+    def _plain_words(self, place, question: Question, cite, sqls) -> list[str]:
+        """Deprivation as people read it: the share of the place's neighbourhoods in the most
+        deprived tenth of England, a council's national position, a neighbourhood's decile."""
+        out = []
+        # the latest neighbourhood-level index that covers the place (deciles are never rolled up)
+        refs = sorted((r for r in self.catalog.concepts.get("imd_decile", ()) if r.sheet.geography.level == "lsoa"
+                       and not r.sheet.person_level), key=lambda r: str(r.sheet.time.period or ""), reverse=True)
+        sheet = None
+        for r in refs:
+            probe = ValuePlan(Subject("imd_decile", r.sheet.id, Periods()), place.key) if place.level == "lsoa" else \
+                CountPlan(Subject("imd_decile", r.sheet.id, Periods()), place.key, "lsoa", Condition("=", 1))
+            try:
+                queries.validate(probe, self.catalog, self.gaz)
+            except CommonsError:
+                continue
+            sheet = r.sheet
+            break
+        if sheet is None or policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
+            return out
+        index = sheet.time.label or sheet.title
+        if place.level == "lsoa":
+            vals, _, sql = self._released(ValuePlan(Subject("imd_decile", sheet.id, Periods()), place.key), sheet, question)
+            decile = vals.get(self.catalog.place_code(sheet, place))
+            if decile is not None:
+                d = int(decile)
+                where = ("among the most deprived 10% of neighbourhoods in England" if d == 1 else
+                         f"in decile {d} of 10 (1 = the most deprived tenth of England's neighbourhoods)")
+                out.append(f"{place.name} is {where} ({index}) [{cite(sheet)}].")
+                sqls.append(sql)
+            return out
+        count = CountPlan(Subject("imd_decile", sheet.id, Periods()), place.key, "lsoa", Condition("=", 1))
+        got, _, sql = self._released(count, sheet, question)
+        n, total = int(got.get("matching") or 0), int(got.get("all") or 0)
+        if total:
+            out.append(story.most_deprived_share(place.name, n, total, index) + f" [{cite(sheet)}]")
+            sqls.append(sql)
+        if place.level == "lad":
+            rank = self.catalog.bind("imd_rank", [place], None, None)
+            if rank is not None and rank.ref.sheet.geography.level == "lad" and not rank.ref.sheet.person_level:
+                rs = rank.ref.sheet
+                vals, m, sql = self._released(ValuePlan(Subject("imd_rank", rs.id, Periods()), place.key), rs, question)
+                r = vals.get(self.catalog.place_code(rs, place))
+                if r is not None:
+                    out.append(f"On average IMD score it is the {story.ordinal(int(r))} most deprived council in "
+                               f"England (rank 1 = most deprived) [{cite(rs)}].")
+                    sqls.append(sql)
+        return out
 
     def _docs(self, planned: Planned, question: Question) -> GuardedAnswer:
         request = planned.docs or {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.sql import RowSpec, build_rate, build_union
 from kernel.errors import NotAvailable, PlanInvalid, UnsupportedPlan
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
-                          Periods, Plan, RankingPlan, Subject, SummaryPlan, TrendPlan, ValuePlan)
+                          Periods, Plan, RankingPlan, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan)
 from kernel.types import QueryPlan
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
@@ -54,6 +54,28 @@ def _fail(why: str) -> None:
 def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
     """Raise PlanInvalid (a fault: the planner made a plan that cannot be answered) or
     NotAvailable (a question person-level data cannot answer in that form)."""
+    if isinstance(plan, RelationPlan):
+        for part in (plan.x, plan.y):
+            validate(part, catalog, gaz)
+        if any(catalog.sheets[p.dataset].person_level for p in (plan.x, plan.y)):
+            raise NotAvailable("two measures side by side are offered for open area-level data only")
+        return
+    if isinstance(plan, CoveragePlan):
+        sheet, census = catalog.sheets.get(plan.dataset), catalog.sheets.get(plan.census)
+        if sheet is None or census is None or not sheet.person_level or census.person_level:
+            _fail("coverage compares a person-level dataset with an open census dataset")
+        place = gaz.get(plan.place) if plan.place in gaz.places else None
+        if place is None or place.level not in ("lad", "region"):
+            _fail("coverage is given for a council or the city region")
+        dims = {d.column for d in sheet.dimensions}
+        groups = {g.id for g in census.groups}
+        for m in plan.margins:
+            if m not in dims or m not in groups:
+                _fail(f"'{m}' is not a dimension of {sheet.id} and a group of {census.id}")
+        for m in plan.reweight:
+            if m not in sheet.measure_by_id or sheet.measure_by_id[m].rollup != "mean":
+                _fail(f"'{m}' is not a mean measure of {sheet.id}")
+        return
     for key in plan.places:
         if key not in gaz.places:
             _fail(f"'{key}' is not a place the commons knows")
@@ -104,6 +126,16 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             _fail(f"'{m.id}' does not add up, so it has no share of a larger area")
     if plan.rate is not None:
         _rate_ok(plan, sheet, m, catalog, gaz, places)
+    if getattr(plan, "within", None) is not None:
+        w = plan.within
+        wsheet = catalog.sheets.get(w.dataset)
+        if wsheet is None or w.measure not in wsheet.measure_by_id or wsheet.person_level:
+            _fail(f"the area condition's dataset '{w.dataset}' is not an open dataset holding '{w.measure}'")
+        if (wsheet.geography.level, wsheet.geography.vintage) != (sheet.geography.level, sheet.geography.vintage) \
+                or wsheet.geography.level != "lsoa":
+            _fail(f"{wsheet.id} and {sheet.id} are not on the same neighbourhood boundaries, so they cannot be joined")
+        if wsheet.time.column:
+            _fail(f"an area condition is taken from a dataset with one period, not {wsheet.id}")
     if sheet.person_level:
         if isinstance(plan, CountPlan) or plan.share or plan.rate is not None:
             raise NotAvailable("counts of areas, shares and rates are not available on person-level data")
@@ -212,6 +244,12 @@ def build(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> Query:
         raise UnsupportedPlan(f"the {type(plan).__name__} built no query")
     if plan.rate is not None:
         query = _with_rate(plan, query, catalog)
+    if getattr(plan, "within", None) is not None:
+        w = plan.within
+        wsheet = catalog.sheets[w.dataset]
+        wm = wsheet.measure_by_id[w.measure]
+        spec = (wsheet.table, wsheet.geography.column, wm.column, w.condition.op, w.condition.value, w.condition.negate)
+        query = replace(query, specs=tuple(replace(s, within=spec) for s in query.specs))
     return query
 
 

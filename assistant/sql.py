@@ -43,6 +43,9 @@ class RowSpec:
     condition: tuple | None = None              # count rows meeting (op, value[, negate]); ("all", 0)
     order: str | None = None
     limit: int | None = None
+    # only areas meeting a condition in another table at the same geography:
+    # (table, its geography column, the measure column, op, value, negate)
+    within: tuple | None = None
 
 
 def _col(name: str, table: str = "t") -> exp.Column:
@@ -147,6 +150,13 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
         where.append(tf)
     for f in spec.filters:
         where.append(_member(_col(f.column), f.values, f.exclude))
+    if spec.within is not None:
+        wtable, wgeo, wcol, wop, wval, wneg = spec.within
+        cmp = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[wop]
+        inner = exp.select(_col(wgeo, "w")).from_(exp.to_table(wtable, alias="w")).where(
+            cmp(this=_col(wcol, "w"), expression=_lit(wval)))
+        test = exp.In(this=_col(geo.column), query=exp.Subquery(this=inner))
+        where.append(exp.Not(this=test) if wneg else test)
 
     if spec.group_time and sheet.time.column:
         period = exp.Cast(this=_col(sheet.time.column), to=exp.DataType.build("VARCHAR"))

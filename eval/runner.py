@@ -150,6 +150,18 @@ def _has_numbers(rows: list[list[Any]]) -> bool:
         parse_number(r[0]) is not None for r in rows if r)
 
 
+def chart_marks(spec: Any) -> set[str]:
+    """The mark types a Vega-Lite spec draws (its own, its layers' and its panels')."""
+    if not isinstance(spec, dict):
+        return set()
+    m = spec.get("mark")
+    out = {m if isinstance(m, str) else m.get("type")} if m else set()
+    for key in ("layer", "vconcat", "hconcat", "concat"):
+        for part in spec.get(key) or ():
+            out |= chart_marks(part)
+    return out - {None}
+
+
 def score_case(case: dict, answer: dict) -> dict:
     """Score one answer dict ({status, answer, table}) against a case's ``expect``."""
     expect = case.get("expect") or {}
@@ -188,8 +200,15 @@ def score_case(case: dict, answer: dict) -> dict:
             numeric_miss = True
     if (expect.get("rows") or top) and not rows:
         problems = ["no table rows"] + [p for p in problems if p != "no table rows"]
+    mark = expect.get("chart_mark")
+    if mark and mark not in chart_marks(answer.get("chart")):
+        problems.append(f"chart: expected a {mark} mark, got {sorted(chart_marks(answer.get('chart'))) or 'no chart'}")
+    for text in expect.get("answer_has") or []:
+        if _canon_text(text) not in _canon_text(answer.get("answer") or ""):
+            problems.append(f"the answer does not say {text!r}")
+            numeric_miss = numeric_miss or any(ch.isdigit() for ch in text)
     out["passed"] = not problems
-    out["wrong_number"] = bool(numeric_miss and _has_numbers(rows))
+    out["wrong_number"] = bool(numeric_miss and (_has_numbers(rows) or any(ch.isdigit() for ch in answer.get("answer") or "")))
     out["detail"] = "; ".join(problems)
     return out
 

@@ -9,8 +9,11 @@ filters) and the shape of its intent:
     RankingPlan     child areas of a scope, or the categories of a dimension, in order
     TrendPlan       places over every period asked
     BreakdownPlan   one place split by child areas, a dimension, or a table's categories
+                    (``as_map``: its child areas drawn as a map)
     CountPlan       how many areas of a scope meet a condition (a negated one too)
     SummaryPlan     an area profile (several measures; no subject)
+    RelationPlan    two measures over the same areas, side by side, with their correlation
+    CoveragePlan    who is missing: a person-level dataset against the census, reweighted
 
 Structural rules are checked when a plan is made (``PlanInvalid`` otherwise); the rules that
 need the catalogue (the measure is in the dataset, the periods are held, the places are
@@ -132,6 +135,19 @@ class Condition:
             object.__setattr__(self, "value", tuple(self.value))
 
 
+@dataclass(frozen=True)
+class Within:
+    """Only the areas meeting ``condition`` on another dataset's ``measure`` at the same geography
+    (level and boundary vintage): 'beneficiaries in the most deprived 10% of neighbourhoods'."""
+    dataset: str
+    measure: str
+    condition: Condition
+
+    def __post_init__(self) -> None:
+        _need(bool(self.dataset) and bool(self.measure), "an area condition needs a dataset and a measure")
+        _need(isinstance(self.condition, Condition) and self.condition.op != "in", "an area condition compares a number")
+
+
 class _Plan:
     """What every plan answers to (read by the query builder, the answer and the audit)."""
 
@@ -168,6 +184,8 @@ class _Plan:
     with_context: bool = False
     rate: Rate | None = None
     of_place: str | None = None
+    as_map: bool = False
+    within: "Within | None" = None
 
     def to_dict(self) -> dict[str, Any]:
         return plan_to_dict(self)      # type: ignore[arg-type]
@@ -181,6 +199,7 @@ class ValuePlan(_Plan):
     rate: Rate | None = None
     with_context: bool = True     # parent area, England and the council's position
     of_place: str | None = None   # as a share (%) of this larger area's figure ('of the city region's crime')
+    within: Within | None = None  # only the neighbourhoods meeting a condition ('in the most deprived 10%')
 
     intent = "value"
 
@@ -275,12 +294,14 @@ class BreakdownPlan(_Plan):
     over: Over
     share: bool = False
     rate: Rate | None = None
+    as_map: bool = False          # drawn as a map of the child areas (a choropleth)
 
     intent = "breakdown"
 
     def __post_init__(self) -> None:
         _need(bool(self.place), "a breakdown needs a place")
         _need(isinstance(self.over, (Areas, Categories, Members)), "a breakdown is by areas or categories")
+        _need(not self.as_map or isinstance(self.over, Areas), "a map is of areas")
 
     @property
     def places(self) -> tuple[str, ...]:
@@ -333,7 +354,8 @@ class SummaryPlan:
     dataset = ""
     filters = ()
     child_level = dimension = order = limit = condition = rate = of_place = None
-    share = False
+    share = as_map = False
+    within = None
     with_context = True
     period_defaulted = True
     periods = Periods()
@@ -349,9 +371,74 @@ class SummaryPlan:
         return plan_to_dict(self)
 
 
-Plan = Union[ValuePlan, ComparisonPlan, RankingPlan, TrendPlan, BreakdownPlan, CountPlan, SummaryPlan]
+@dataclass(frozen=True)
+class RelationPlan(_Plan):
+    """Two area-level measures side by side over the same child areas of one scope, with their
+    correlation over the areas (a scatter chart).  ``x`` and ``y`` are breakdowns by the same
+    areas; the areas are joined on their codes (the geography the semantic layer declares)."""
+
+    x: BreakdownPlan
+    y: BreakdownPlan
+
+    intent = "relation"
+
+    def __post_init__(self) -> None:
+        _need(isinstance(self.x, BreakdownPlan) and isinstance(self.y, BreakdownPlan), "a relation is of two breakdowns")
+        _need(isinstance(self.x.over, Areas) and isinstance(self.y.over, Areas), "a relation is over areas")
+        _need(self.x.over.level == self.y.over.level, "both measures over the same kind of area")
+        _need(self.x.place == self.y.place, "both measures over the same area")
+        _need((self.x.measure, self.x.dataset) != (self.y.measure, self.y.dataset), "a relation is of two measures")
+
+    @property
+    def subject(self) -> Subject:                  # type: ignore[override]
+        return self.x.subject
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return self.x.places
+
+    @property
+    def child_level(self) -> str | None:           # type: ignore[override]
+        return self.x.child_level
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"intent": "relation", "x": plan_to_dict(self.x), "y": plan_to_dict(self.y)}
+        d.update(measure=self.measure, dataset=self.dataset, places=list(self.places), periods=list(self.periods.values),
+                 child_level=self.child_level, dimension=None, measures=[self.x.measure, self.y.measure],
+                 datasets=[self.x.dataset, self.y.dataset])
+        return d
+
+
+@dataclass(frozen=True)
+class CoveragePlan(_Plan):
+    """Who is missing: a person-level dataset's participants in a place against its census
+    population, group by group (the dataset's dimensions that the census dataset has as groups),
+    with the dataset's mean measures reweighted to the census age margins."""
+
+    subject: Subject              # the dataset's count of participants
+    place: str
+    census: str                   # the census dataset the margins come from
+    margins: tuple[str, ...]      # dimension columns compared (each a group of the census dataset)
+    reweight: tuple[str, ...] = ()   # mean measures of the dataset, post-stratified to the first margin
+
+    intent = "coverage"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "margins", tuple(self.margins))
+        object.__setattr__(self, "reweight", tuple(self.reweight))
+        _need(bool(self.place), "coverage needs a place")
+        _need(bool(self.census) and bool(self.margins), "coverage needs a census dataset and its margins")
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return (self.place,)
+
+
+Plan = Union[ValuePlan, ComparisonPlan, RankingPlan, TrendPlan, BreakdownPlan, CountPlan, SummaryPlan, RelationPlan,
+             CoveragePlan]
 PLAN_TYPES: dict[str, type] = {t.intent: t for t in (ValuePlan, ComparisonPlan, RankingPlan, TrendPlan,
-                                                     BreakdownPlan, CountPlan, SummaryPlan)}
+                                                     BreakdownPlan, CountPlan, SummaryPlan, RelationPlan,
+                                                     CoveragePlan)}
 
 
 def _dimension(over: Over) -> str | None:
@@ -386,6 +473,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 def plan_from_dict(d: dict[str, Any]) -> Plan:
     """The plan a dict describes, checked as it is made (PlanInvalid when it is not one)."""
     try:
+        if d["intent"] == "relation":
+            return RelationPlan(plan_from_dict(d["x"]), plan_from_dict(d["y"]))      # type: ignore[arg-type]
         cls = PLAN_TYPES[d["intent"]]
         kw: dict[str, Any] = {}
         for f in fields(cls):
@@ -399,6 +488,9 @@ def plan_from_dict(d: dict[str, Any]) -> Plan:
             elif f.name == "condition":
                 v = Condition(v["op"], tuple(v["value"]) if isinstance(v["value"], list) else v["value"],
                               v.get("negate", False))
+            elif f.name == "within" and v is not None:
+                c = v["condition"]
+                v = Within(v["dataset"], v["measure"], Condition(c["op"], c["value"], c.get("negate", False)))
             elif f.name == "rate" and v is not None:
                 v = Rate(v["denominator"], v["dataset"], Periods(tuple(v["periods"]["values"]),
                                                                  v["periods"].get("defaulted", False)), v["per"])
@@ -419,5 +511,5 @@ def _subject(d: dict[str, Any]) -> Subject:
 
 
 __all__ = ["Areas", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",
-           "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "Subject", "SummaryPlan", "TrendPlan",
+           "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "RelationPlan", "CoveragePlan", "Within", "Subject", "SummaryPlan", "TrendPlan",
            "ValuePlan", "plan_from_dict", "plan_to_dict"]

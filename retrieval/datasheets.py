@@ -110,6 +110,8 @@ class Measure(_Strict):
     denominator: str | None = None
     scale: float = 1.0
     direction: Literal["higher_is_worse", "higher_is_better", "neutral"] = "neutral"
+    # The worse end of the scale in words ('more deprived'): a map's legend says "darker = ...".
+    worse: str | None = None
     decimals: int = 0
     synonyms: tuple[str, ...] = ()
     group: str | None = None

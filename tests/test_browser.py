@@ -428,6 +428,44 @@ def test_phone_first_answer_table_chart_and_controls(browser, served_app, name, 
 
 
 @pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_analysts_map_scatter_and_briefing(browser, served_app, name, viewport):
+    """Issue 15: a map, two measures side by side, an area story downloaded as a document."""
+    page = open_app(browser, served_app, viewport)
+    ask(page, "Show me a map of deprivation in Liverpool")
+    settle(page, 2)
+    last = page.get_by_test_id("stChatMessage").last
+    expect(last).to_contain_text("darker = more deprived")
+    chart = last.get_by_test_id("stVegaLiteChart")
+    expect(chart).to_have_count(1)
+    expect(chart.locator("canvas, svg").first).to_be_visible(timeout=SLOW)
+    assert chart.bounding_box()["height"] > 250, "the map is drawn at a readable size"
+    assert overflow(page) <= 2, f"the map overflows the {name} width"
+    shot(page, f"issue15-map-{name}")
+    if name == "desktop":          # the rest is the same page at desktop width; the phone is the hard case
+        page.context.close()
+        return
+    ask(page, "deprivation and homelessness by council")
+    settle(page, 4)
+    last = page.get_by_test_id("stChatMessage").last
+    expect(last).to_contain_text("r = 0.24")
+    expect(last).to_contain_text("Areas are not people")
+    expect(last.get_by_test_id("stVegaLiteChart")).to_have_count(1)
+    assert overflow(page) <= 2
+    shot(page, f"issue15-scatter-{name}")
+    ask(page, "Tell me about Knowsley for a funding bid")
+    settle(page, 6)
+    last = page.get_by_test_id("stChatMessage").last
+    expect(last).to_contain_text("About 4 in 10 of Knowsley's neighbourhoods (40 of 100)")
+    with page.expect_download() as dl:
+        last.get_by_role("button", name="Download the briefing (Markdown)").click()
+    doc = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "## Sources and licences" in doc and "Open Government Licence" in doc
+    assert overflow(page) <= 2
+    shot(page, f"issue15-story-{name}")
+    page.context.close()
+
+
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
 def test_long_paste_and_empty_input_get_a_message(browser, served_app, name, viewport):
     page = open_app(browser, served_app, viewport)
     box = page.get_by_test_id("stChatInputTextArea")

@@ -24,7 +24,7 @@ from assistant.transcripts import Transcripts
 from kernel.errors import CommonsError
 from guardrails.policy import PURPOSES  # purpose id -> label, e.g. "personal"
 from guardrails.projects import RULES as PROJECT_RULES
-from ui.export import chart_png, table_csv
+from ui.export import briefing, chart_png, table_csv
 
 log = logging.getLogger("commons.ui")
 
@@ -323,7 +323,8 @@ def share_link(ref: str) -> str:
 
 def _chart(spec: dict, key: str) -> None:
     alt = charts.alt_text(spec)
-    st.vega_lite_chart(spec=spec, width="stretch")   # its description is the accessible name
+    # its description is the accessible name; a map keeps the fixed size its projection is fitted to
+    st.vega_lite_chart(spec=spec, width="content" if "projection" in spec else "stretch")
     with st.container(horizontal=True):
         if alt:
             with st.popover("The chart in words", icon=":material/notes:"):
@@ -380,6 +381,14 @@ def render_answer(
     if status == "answered" and tbl and tbl.get("rows"):
         st.download_button("Download the table (CSV)", data=table_csv(answer), file_name=f"commons-{key}.csv",
                            mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+    if status == "answered" and (answer.get("plan") or {}).get("intent") == "summary":
+        with st.container(horizontal=True):
+            st.download_button("Download the briefing (HTML)", data=lambda: briefing(answer, "html", spec),
+                               file_name=f"commons-{key}.html", mime="text/html", key=f"{key}_html",
+                               on_click="ignore", icon=":material/description:")
+            st.download_button("Download the briefing (Markdown)", data=lambda: briefing(answer, "md"),
+                               file_name=f"commons-{key}.md", mime="text/markdown", key=f"{key}_md",
+                               on_click="ignore", icon=":material/article:")
     if answer.get("caveats"):
         with st.expander("Caveats"):
             for c in answer["caveats"]:

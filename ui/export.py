@@ -3,10 +3,13 @@ chart as a PNG image."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
 from typing import Any
+
+from assistant import story
 
 
 def table_csv(answer: dict[str, Any]) -> bytes:
@@ -40,3 +43,25 @@ def chart_png(spec: dict[str, Any], width: int = 640) -> bytes:
 
     fixed = json.loads(json.dumps(spec).replace('"width": "container"', f'"width": {width}'))
     return vl_convert.vegalite_to_png(fixed, scale=2)
+
+
+def briefing(answer: dict[str, Any], kind: str, spec: dict[str, Any] | None = None) -> bytes:
+    """An area summary as a document to download: Markdown, or HTML with its chart drawn in."""
+    title = briefing_title(answer)
+    md = story.markdown(answer, title)
+    if kind == "md":
+        return md.encode("utf-8")
+    images = []
+    if spec:
+        png = base64.b64encode(chart_png(spec)).decode("ascii")
+        images.append((str(spec.get("description") or "chart"), f"data:image/png;base64,{png}"))
+    return story.to_html(md, title, images).encode("utf-8")
+
+
+def briefing_title(answer: dict[str, Any]) -> str:
+    text = str(answer.get("answer") or "")
+    start = text.find("**Summary of ")
+    if start >= 0:
+        end = text.find("**", start + 2)
+        return "Briefing: " + text[start + 13:end]
+    return "Briefing from the Commons Assistant"

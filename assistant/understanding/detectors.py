@@ -301,7 +301,8 @@ class IntentDetector:
                                              "break that down", "break it down", "break this down", "split that",
                                              "split it", "split this", "break those down", "break them down",
                                              "composition", "makeup", "make up", "mix", "profile of"))),
-                      ("count", Phrases(i.count)), ("which", Phrases(("which", "where", "what", "whats")))]
+                      ("count", Phrases(i.count)), ("which", Phrases(("which", "where", "what", "whats"))),
+                      ("map", Phrases(i.map)), ("relate", Phrases(i.relate)), ("coverage", Phrases(i.coverage))]
         self.desc = Phrases(i.rank_desc)
         self.asc = Phrases(i.rank_asc)
         self.rank = Phrases(("rank", "ranking", "ranked", "league table", "order", "ordered", "sort", "sorted",

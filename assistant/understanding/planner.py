@@ -114,6 +114,8 @@ class Understanding:
             carried = None
         else:
             carried = Carried.from_state(state.get("frame"))
+        if "coverage" in frame.cues:
+            return self.resolver.resolve(frame, carried, text, state)     # 'who is missing from the lupus commons'
         if (cue or (form and form.strength == "about")) and not self._looks_like_data(t, form, q.original, frame):
             return self._docs(t, form, state)
         if frame.sources and not frame.measures and (cue or form) and not frame.places:

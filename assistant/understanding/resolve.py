@@ -25,7 +25,8 @@ from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.text import normalise
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
-                          Periods, RankingPlan, Rate, Subject, SummaryPlan, TrendPlan, ValuePlan)
+                          Periods, RankingPlan, Rate, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan,
+                          Within)
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
 from retrieval.geography import Gazetteer, Place
@@ -83,6 +84,18 @@ class Resolver:
         chosen_place = state.pop("force_place", None)
         f.force_periods = state.pop("force_periods", None)
         forced = state.pop("force_measure", None)
+        if f.cues.get("coverage") is not None and forced is None:
+            return self._coverage(f, text, state, chosen_place)
+        related = self._relation_form(f) if forced is None else None
+        if related is not None:
+            return self._relation(f, related, text, state, chosen_place)
+        if f.cues.get("relate") is not None and forced is None:
+            # 'the relationship between ...' in a form that is not two measures over areas
+            words = f.words(f.cues["relate"])
+            return self._no_data(state, f"I can put two measures side by side over the same areas (for example "
+                                        f"'deprivation and homelessness by council'), but I couldn't read '{words}' "
+                                        "that way here, so I haven't guessed a figure.", "unexplained",
+                                 f"'{words}' of something other than two measures over areas")
         if forced in self.catalog.concepts:
             # a reply to 'which figure did you mean?': the words that were unclear mean this one
             choice = Choice(forced, [], bool(f.share), used_words=frozenset(r.uncovered) | frozenset(
@@ -649,6 +662,161 @@ class Resolver:
                                                    "options": [[p.display, p.key] for p in options], "append": True}},
                        understood="Understood: a question about an area, but not which one.")
 
+    # ================================================================== who is missing
+    def _coverage(self, f: Frame, text: str, state: dict, chosen_place) -> Planned:
+        """'How representative is the lupus commons of Knowsley?': the person-level dataset named,
+        against the census groups it shares dimensions with, in one council or the city region."""
+        r, t = f.reading, f.reading.q.tokens
+        cat = self.catalog
+        named = set()
+        for _, ds in f.sources:
+            named |= set(ds)
+        for _, h in f.measures:
+            named |= {ref.dataset for ref in cat.concepts.get(h.best, ())}
+        people = sorted(d for d in named if d in cat.sheets and cat.sheets[d].person_level)
+        cue = f.cues["coverage"]
+        used = set(cue.positions) | {i for s, _ in f.measures for i in s.positions}
+        left = [i for i in r.uncovered if i not in used and not self._harmless(t[i])]
+        if left or f.excluders or f.loose_negations or f.periods or f.categories or f.ages or f.condition:
+            words = " ".join(t[i] for i in left) or "part of the question"
+            return self._no_data(state, f"I can say who a person-level dataset reaches compared with the census, but "
+                                        f"I couldn't apply '{words}' to that, so I haven't guessed. Ask, for example, "
+                                        "'how representative is the lupus commons of Knowsley?'.", "unexplained",
+                                 f"coverage; not applied: '{words}'")
+        if len(people) != 1:
+            held = [s.title for s in cat.sheets.values() if s.person_level]
+            return self._no_data(state, "Which person-level dataset do you mean? Coverage against the census is given "
+                                        f"for one at a time: {'; '.join(held)}.", "unexplained", "coverage of which dataset")
+        sheet = cat.sheets[people[0]]
+        keys = self._places(f, None, state, text, chosen_place)
+        if isinstance(keys, Planned):
+            return keys
+        places = [self.gaz.get(k) for k in keys] or [self.gaz.region()]
+        if len(places) > 1 or places[0].level not in ("lad", "region"):
+            return self._no_data(state, "Coverage against the census is given for one council or the city region "
+                                        "(the census margins are published for councils).", "unexplained",
+                                 f"coverage of {sheet.title} in {', '.join(p.display for p in places)}")
+        place = places[0]
+        dims = [d.column for d in sheet.dimensions]
+        census = None
+        for other in cat.sheets.values():
+            if other.person_level or other.geography.level != "lad":
+                continue
+            shared = [g.id for g in other.groups if g.id in dims]
+            if shared and (census is None or len(shared) > len(census[1])):
+                census = (other, shared)
+        count = next((m for m in sheet.measures if m.rollup == "count"), None)
+        if census is None or count is None:
+            return self._no_data(state, f"{sheet.title} shares no groups with a census table, so its coverage cannot "
+                                        "be worked out.", "unexplained", f"coverage of {sheet.title}")
+        means = tuple(m.id for m in sheet.measures if m.rollup == "mean")
+        plan = CoveragePlan(Subject(count.id, sheet.id, Periods()), place.key, census[0].id, tuple(census[1]), means)
+        try:
+            queries.validate(plan, cat, self.gaz)
+        except PlanInvalid as e:
+            return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
+                                 "invalid", f"coverage of {sheet.title}")
+        margins = " and ".join(g.label.lower() for g in census[0].groups if g.id in census[1])
+        understood = (f"Understood: who {sheet.title} reaches in {place.display} compared with its residents "
+                      f"({census[0].title}), by {margins}; its averages reweighted to the census "
+                      f"{census[0].groups[0].label.lower() if census[0].groups else 'margins'}.")
+        return Planned("data", plan, state={**state, "pending": None}, understood=understood)
+
+    # ================================================================== two measures, over areas
+    JOINS = frozenset(("and", "against", "vs", "versus", "with", "v"))
+    AREAS_PLURAL = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}
+
+    def _relation_form(self, f: Frame):
+        """'deprivation and homelessness by council', 'correlation between IMD score and crime by
+        neighbourhood in Liverpool': exactly two measures joined by 'and' (or 'against', 'vs'), over
+        areas (a level, or a word for the relation).  None for any other form."""
+        t = f.reading.q.tokens
+        spans = [(s, h) for s, h in f.measures if not self._generic([(s, h)], h.best)]
+        if len(spans) != 2 or f.categories or f.tables or f.dimensions or f.ages or f.condition or f.share \
+                or f.per or f.rate_word or f.cues.get("map") or f.cues.get("count") or f.order or f.limit:
+            return None
+        (s1, h1), (s2, h2) = sorted(spans, key=lambda x: x[0].start)
+        between = t[s1.end:s2.start]
+        joins = [w for w in between if w in self.JOINS]
+        if len(joins) != 1 or any(w not in self.JOINS and w not in ("the", "a", "an") for w in between):
+            return None
+        a, b = h1.best, h2.best
+        if a == b or self._part_of(a, b) or self._part_of(b, a) or self._member_of(a, b) or self._member_of(b, a):
+            return None
+        over_areas = (f.grouping is not None and f.grouping[1][0] == "level") or any(
+            lvl in ("lsoa", "ward", "lad") for _, lvl in f.levels)
+        if f.cues.get("relate") is None and not over_areas:
+            return None
+        return (s1, a), (s2, b)
+
+    def _relation(self, f: Frame, related, text: str, state: dict, chosen_place) -> Planned:
+        (s1, a), (s2, b) = related
+        r, t = f.reading, f.reading.q.tokens
+        cue = f.cues.get("relate")
+        used = set(s1.positions) | set(s2.positions) | (set(cue.positions) if cue is not None else set())
+        left = [i for i in r.uncovered if i not in used and not self._harmless(t[i])]
+        what = f"{self.catalog.label(a).lower()} and {self.catalog.label(b).lower()}"
+        if left or f.excluders or f.loose_negations:
+            words = " ".join(t[i] for i in left) or "the exclusion"
+            return self._no_data(state, f"I can't apply '{words}' to {what} side by side, so I haven't guessed a "
+                                        "figure for a different question. Ask again without it.", "unexplained",
+                                 f"{what}, side by side; not applied: '{words}'")
+        keys = self._places(f, None, state, text, chosen_place)
+        if isinstance(keys, Planned):
+            return keys
+        places = [self.gaz.get(k) for k in keys]
+        if len(places) > 1:
+            return self._no_data(state, "Two measures side by side are compared over the areas of one place at a "
+                                        "time: ask for one council (its neighbourhoods or wards) or the city region "
+                                        "(its councils).", "unexplained", f"{what} over several places")
+        scope = places[0] if places else self.gaz.region()
+        level = None
+        if f.grouping is not None and f.grouping[1][0] == "level":
+            level = f.grouping[1][1]
+        for _, lvl in f.levels:
+            if lvl in ("lsoa", "ward", "lad") and level is None:
+                level = lvl
+        if level is None:
+            level = "lad" if scope.level == "region" else "lsoa"
+        if scope.level != "region" and LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(scope.level):
+            scope = self._ancestor_above(scope, level)
+        when = self._when(f, None)
+        over = Areas(level)
+        bound = []
+        for concept in (a, b):
+            got = self._bind(concept, [scope], "breakdown", over, when, (), f)
+            if isinstance(got, Planned):
+                return replace(got, state={**state, **got.state})
+            if isinstance(got, str):
+                return self._no_data(state, got, "unbound", self.catalog.label(concept).lower())
+            bound.append(got)
+        if level == "lsoa" and bound[0][0].sheet.geography.vintage != bound[1][0].sheet.geography.vintage:
+            # neighbourhoods of two boundary vintages: the first measure on the second's, when held
+            again = self._bind(a, [scope], "breakdown", over, when, (), f, vintage=bound[1][0].sheet.geography.vintage)
+            if not isinstance(again, (str, Planned)):
+                bound[0] = again
+        parts = [BreakdownPlan(Subject(ref.measure.id, ref.sheet.id, periods, fl), scope.key, over)
+                 for ref, periods, fl, _ in bound]
+        try:
+            plan = RelationPlan(parts[0], parts[1])
+            queries.validate(plan, self.catalog, self.gaz)
+        except NotAvailable as e:
+            return self._no_data(state, f"That is not available here: {e}.", "not_available", what)
+        except PlanInvalid as e:
+            return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
+                                 "invalid", what)
+        labels = []
+        for part in parts:
+            sheet = self.catalog.sheets[part.dataset]
+            labels.append(f"{sheet.measure_by_id[part.measure].label.lower()} ({periods_label(sheet, part.periods.values)})")
+        understood = (f"Understood: {labels[0]} and {labels[1]}, side by side over the "
+                      f"{self.AREAS_PLURAL.get(level, level)} of {scope.display}, with their correlation"
+                      + (" (no period named: the latest held)." if when is None else "."))
+        carried_next = self._carry(parts[0], when, f)
+        return Planned("data", plan, message=" ".join(n for _, _, _, n in bound if n),
+                       state={**state, "pending": None, "frame": carried_next.to_state(), "last": None},
+                       understood=understood)
+
     # ================================================================== the shape
     def _shape(self, f: Frame, choice: Choice, keys: list[str], carried: Carried | None, text: str,
                state: dict) -> Planned:
@@ -676,6 +844,16 @@ class Resolver:
             # 'the six councils', 'each ward': the rows of the city region
             places = [gaz.region()]
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        if f.cues.get("map") is not None:
+            what = self._say_measure(concept, choice.filters)
+            if intent == "map_of_categories":
+                return self._no_data(state, f"A map shades each area by one figure, so I can't draw {what} split "
+                                            "by category as well: ask for a map of one category, or for the "
+                                            "breakdown without a map.", "unexplained", f"a map of {what} by category")
+            if len(places) > 1:
+                return self._no_data(state, f"A map is drawn for one area at a time, so I haven't drawn "
+                                            f"{' and '.join(p.display for p in places)} together: ask for a map of "
+                                            "each, or of the city region.", "unexplained", f"a map of {what}")
         unsplit = self._split_not_applied(f, choice.concept, over)
         if unsplit:
             what = self._say_measure(concept, choice.filters)
@@ -809,6 +987,14 @@ class Resolver:
             over = self._named_table(choice.concept, f)
         if over is None and level is not None:
             over = Areas(level)
+        if cues.get("map") is not None:
+            # 'a map of deprivation in Liverpool': its child areas, drawn as a map (neighbourhoods
+            # unless another level was named, or the measure is held for councils only)
+            if over is not None and not isinstance(over, Areas):
+                return "map_of_categories", over, None, None
+            if over is None and carried is not None and carried.over and carried.over[0] == "areas" and not f.places:
+                over = Areas(carried.over[1])        # 'show that on a map': the areas of the last answer
+            return "breakdown", over or Areas(self._map_level(choice.concept, places)), None, None
         counting = cues.get("count") is not None and (f.condition is not None or self._level_after_count(f) is not None)
         if carried is not None and carried.intent == "count" and not f.names_topic and f.condition is None \
                 and (f.places or f.periods):
@@ -866,6 +1052,15 @@ class Resolver:
         return "value", None, None, None
 
     # -- pieces of the shape --------------------------------------------------------------
+    def _map_level(self, concept: str, places: list[Place]) -> str:
+        levels = {r.sheet.geography.level for r in self.catalog.concepts.get(concept, ())}
+        scope = places[0].level if places else "region"
+        if "lsoa" in levels and scope in ("region", "lad", "ward"):
+            return "lsoa"
+        if "ward" in levels and scope in ("region", "lad"):
+            return "ward"
+        return "lad"
+
     def _level(self, f: Frame, places: list[Place]) -> str | None:
         for s, lvl in f.levels:
             word = f.words(s)
@@ -1025,10 +1220,13 @@ class Resolver:
         return None
 
     # ================================================================== binding
-    def _bind(self, concept, places, intent, over, when, filters, f: Frame):
-        """The dataset for the measure, places, rows and period; or why none holds them."""
+    def _bind(self, concept, places, intent, over, when, filters, f: Frame, vintage: str | None = None):
+        """The dataset for the measure, places, rows and period; or why none holds them
+        (``vintage``: prefer a dataset on that geography vintage, to join another measure's areas)."""
         cat = self.catalog
         refs = cat.concepts.get(concept, [])
+        if vintage is not None and any(r.sheet.geography.vintage == vintage for r in refs):
+            refs = [r for r in refs if r.sheet.geography.vintage == vintage]
         if f.sources:
             named = frozenset.intersection(*(ds for _, ds in f.sources)) or frozenset.union(*(ds for _, ds in f.sources))
             inside = [r for r in refs if r.dataset in named]
@@ -1329,6 +1527,9 @@ class Resolver:
             base = re.sub(r"_(score|rank|decile)$", "", concept)
             decile = f"{base}_decile" if f"{base}_decile" in cat.concepts else "imd_decile"
             condition = Condition(c.op, c.value, negated)
+            if f"{base}_decile" not in cat.concepts and any(r.sheet.person_level for r in cat.concepts.get(concept, ())):
+                # 'VCSE beneficiaries in the most deprived 10% of neighbourhoods': the people, not the areas
+                return self._within(f, choice, scope, condition, state)
         elif again:
             # 'and in Liverpool?' after a count: the same condition, counted again
             op, value, negated = carried.condition
@@ -1364,6 +1565,38 @@ class Resolver:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
         return self._done(plan, f, state, choice, self._understood(plan, f, when, None), note)
 
+    def _within(self, f: Frame, choice: Choice, scope: Place, condition: Condition, state: dict) -> Planned:
+        """A person-level or contributed count restricted to neighbourhoods of a deprivation decile,
+        joined through the geography both datasets are on (same level and boundary vintage)."""
+        cat = self.catalog
+        concept = choice.concept
+        when = self._when(f, None)
+        bound = self._bind(concept, [scope], "value", None, when, choice.filters, f)
+        if isinstance(bound, (str, Planned)):
+            return bound if isinstance(bound, Planned) else self._no_data(state, bound, "unbound", cat.label(concept))
+        ref, periods, fl, note = bound
+        geo = ref.sheet.geography
+        deciles = [r for r in cat.concepts.get("imd_decile", ()) if not r.sheet.person_level
+                   and (r.sheet.geography.level, r.sheet.geography.vintage) == (geo.level, geo.vintage)]
+        what = self._say_measure(concept, choice.filters)
+        if not deciles:
+            return self._no_data(state, f"{ref.sheet.title} is not on the boundaries of a deprivation index the commons "
+                                        f"holds, so I can't restrict {what} to deprived neighbourhoods.", "unexplained",
+                                 f"{what} in deprived neighbourhoods")
+        dsheet = deciles[0].sheet
+        try:
+            plan = ValuePlan(Subject(ref.measure.id, ref.sheet.id, periods, fl), scope.key,
+                             within=Within(dsheet.id, deciles[0].measure.id, condition))
+            queries.validate(plan, cat, self.gaz)
+        except (PlanInvalid, NotAvailable) as e:
+            return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
+                                 "invalid", what)
+        cond = condition_text(condition, deciles[0].measure)
+        understood = (f"Understood: {what} in {scope.display}, only in neighbourhoods (LSOAs) {cond} "
+                      f"({dsheet.time.label or dsheet.title}), {self._period_words(plan, ref.sheet, when)}.")
+        return Planned("data", plan, message=note, state={**state, "pending": None, "last": None},
+                       understood=understood)
+
     def _difference_from(self, f: Frame, subject: Subject, keys) -> str | None:
         """'How many more ... in October than in December': the period named first, when the
         difference is between two periods of one place (each period named on its own)."""
@@ -1391,7 +1624,8 @@ class Resolver:
             return RankingPlan(subject, keys[0], over, order or "desc", limit, share=share,
                                exclude_places=tuple(excluded), rate=rate)
         if intent == "breakdown":
-            return BreakdownPlan(subject, keys[0], over, share=share, rate=rate)
+            return BreakdownPlan(subject, keys[0], over, share=share, rate=rate,
+                                 as_map=f.cues.get("map") is not None and isinstance(over, Areas))
         if len(keys) > 1:
             return ComparisonPlan(subject, keys, share=share, rate=rate, difference=f.difference is not None and len(keys) == 2)
         return ValuePlan(subject, keys[0], share=share, rate=rate)
@@ -1463,7 +1697,7 @@ class Resolver:
             over = plan.over
             by = (LEVEL_NAMES.get(over.level, over.level) if isinstance(over, Areas)
                   else self._rows_label(sheet, over))
-            head = f"{what} in {names[0]}, by {by}"
+            head = f"{what} in {names[0]}, by {by}" + (", as a map" if plan.as_map else "")
         elif isinstance(plan, CountPlan):
             rows = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}.get(plan.level, plan.level)
             head = (f"how many {rows} of {names[0]} are {condition_text(plan.condition, m)}, on {label}"

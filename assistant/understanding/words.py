@@ -43,6 +43,9 @@ class Intents(_Model):
     count: tuple[str, ...]
     common: tuple[str, ...]
     uncommon: tuple[str, ...]
+    map: tuple[str, ...] = ()            # 'a map of ...': the child areas drawn as a map
+    relate: tuple[str, ...] = ()         # 'the correlation between ...': two measures over the same areas
+    coverage: tuple[str, ...] = ()       # 'how representative is ...': a person-level dataset against the census
 
 
 class Seasons(Described):

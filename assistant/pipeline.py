@@ -32,6 +32,7 @@ from assistant.sql import allowed_columns, check
 from guardrails import disclosure, inbound, policy, probes
 from guardrails.audit import AuditUnavailable
 from guardrails.auth import NOT_SIGNED_IN
+from guardrails.participants import optout_column
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
 from kernel.settings import Settings
@@ -101,6 +102,7 @@ class Pipeline:
         self.allowed = allowed_columns(c.sheets)
         self.__dict__.pop("_contacts", None)
         self.__dict__.pop("_person_level_words", None)
+        self.__dict__.pop("_optouts", None)
 
     @classmethod
     def open(cls, settings: Settings | None = None,
@@ -485,6 +487,9 @@ class Pipeline:
                                  plan=plan.to_dict())
         if decision.outcome == "needs_review":
             q = queries.build(plan, self.catalog, self.gaz)
+            if sheet.person_level:
+                purpose = policy.effective_purpose(question.actor.role, question.purpose)
+                q = replace(q, specs=tuple(replace(s, consent=purpose) for s in q.specs))
             checked = check(queries.statement(q), self.allowed)
             req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
                                       decision.reason, plan=plan.to_dict(), sql=checked.sql,
@@ -507,13 +512,16 @@ class Pipeline:
             q = queries.build(plan, self.catalog, self.gaz)
             if sheet.person_level:
                 # Rank after disclosure control, never in SQL: a LIMIT or ORDER BY over true
-                # counts would reveal which suppressed areas are smallest.
-                q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
+                # counts would reveal which suppressed areas are smallest.  Only the records whose
+                # consent covers the purpose (the project's) are counted.
+                purpose = policy.effective_purpose(question.actor.role, question.purpose)
+                q = replace(q, specs=tuple(replace(s, order=None, limit=None, consent=purpose) for s in q.specs))
             checked = check(queries.statement(q), self.allowed)
         with _timed(t, "execute"):
             result, query_id = self._run_query(checked, sheet, question, record)
         with _timed(t, "disclosure"):
-            controlled, flag = self._control(result, plan, q, sheet, question.actor, check_differencing, query_id)
+            controlled, flag = self._control(result, plan, q, sheet, question.actor, check_differencing, query_id,
+                                             purpose=q.specs[0].consent if q.specs else None)
         record.update(released_cells=controlled.released_cells, suppressed_cells=controlled.suppressed_cells,
                       disclosure_rules=list(controlled.reasons))
         if flag is not None:
@@ -535,6 +543,12 @@ class Pipeline:
             caveats += extra
         if sheet.version:
             caveats.append(f"{sheet.title}: version {sheet.version} of the published dataset.")
+        due = sheet.lifecycle.due()
+        if due and due < time.strftime("%Y-%m-%d", time.gmtime()):
+            stale = (f"This data was due to be refreshed by {due} and has not been: it may be out of date "
+                     f"(last refreshed {sheet.lifecycle.refreshed or 'when first published'}).")
+            caveats.insert(0, stale)
+            text = f"{text} Note: {stale}"
         if sheet.synthetic:
             text = f"SYNTHETIC data (a generated demo, not real people). {text}"
             caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")
@@ -545,7 +559,7 @@ class Pipeline:
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
 
     def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool,
-                 query_id: str | None = None):
+                 query_id: str | None = None, purpose: str | None = None):
         """Disclosure control, then (person-level data) the differencing check against what
         this actor has been given; a release is recorded in the ledger."""
         if sheet.person_level:
@@ -555,8 +569,9 @@ class Pipeline:
             return controlled, None
         sig = disclosure.signature(plan.to_dict())
         kind = q.measure.rollup if q.measure else "count"
-        flags, isolated = self.ledger.assess(sheet.id, sig, self._ledger_cells(plan, sheet, controlled),
-                                             sheet.rules.differencing_max, sheet.rules.min_cell, plan.measure, kind)
+        cells = self._ledger_cells(plan, sheet, controlled, purpose)
+        flags, isolated = self.ledger.assess(sheet.id, sig, cells, sheet.rules.differencing_max, sheet.rules.min_cell,
+                                             plan.measure, kind, version=sheet.version)
         asked = {str(self.catalog.place_code(sheet, self.gaz.get(k))) for k in plan.places if self.gaz.get(k)}
         if any(f.area_code in asked for f in flags):
             return controlled, flags[0]
@@ -565,15 +580,21 @@ class Pipeline:
             # people with a figure given earlier: those rows are withheld, the question answered.
             controlled = disclosure.withhold(controlled, {f.area_code for f in flags})
             isolated = [i for i in isolated if i[0] not in {f.area_code for f in flags}]
-        self.ledger.record(actor.id, sheet.id, sig, self._ledger_cells(plan, sheet, controlled), sheet.rules.min_cell,
-                           audit_id=query_id, measure=plan.measure, isolated=isolated)
+        self.ledger.record(actor.id, sheet.id, sig, self._ledger_cells(plan, sheet, controlled, purpose),
+                           sheet.rules.min_cell, audit_id=query_id, measure=plan.measure, isolated=isolated,
+                           version=sheet.version)
         return controlled, None
 
-    def _ledger_cells(self, plan: Plan, sheet: Datasheet, controlled):
+    def _ledger_cells(self, plan: Plan, sheet: Datasheet, controlled, purpose: str | None = None):
         """The groups a release describes, for the differencing ledger: each area's whole group
-        (the plan's filters) and each released cell of a breakdown (filters + its category)."""
+        (the plan's filters) and each released cell of a breakdown (filters + its category).  When
+        someone has opted out of the purpose, the group is the people whose consent covers it (a
+        consent column kept at 0): nested inside the same group asked for another purpose, so two
+        releases that differ only by consent are compared like any other nested pair."""
         values = {col: tuple(v) for (sid, col), v in self.catalog.dim_values.items() if sid == sheet.id}
         filters = [(f.column, f.values, f.exclude) for f in plan.filters]
+        if purpose and purpose in self._opted_out(sheet):
+            filters.append((optout_column(purpose), ("0",), False))
         base = disclosure.conditions(filters, None, None, values)
         keys = {(a, p): k for a, p, k in controlled.population_keys}
         out = [(a, p, base, n, keys.get((a, p))) for a, p, n in controlled.populations]
@@ -581,6 +602,17 @@ class Pipeline:
             out += [(a, p, disclosure.conditions(filters, plan.dimension, c, values), n, k)
                     for a, p, c, n, k in controlled.cells if c not in ("", "__councils__")]
         return out
+
+    def _opted_out(self, sheet: Datasheet) -> frozenset[str]:
+        """The purposes someone has opted out of in the dataset's current version (cached until
+        the commons reloads)."""
+        cache = self.__dict__.setdefault("_optouts", {})
+        key = (sheet.id, sheet.version)
+        if key not in cache:
+            have = self.store.columns.get(sheet.table, set())
+            cache[key] = frozenset(p for p in sheet.consent_purposes if optout_column(p) in have
+                                   and 1 in self.store.distinct(sheet.table, optout_column(p)))
+        return cache[key]
 
     def _with_empty_cells(self, result, q, sheet: Datasheet):
         """Every cell a person-level question could have returned is listed, empty ones as

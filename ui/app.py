@@ -56,6 +56,7 @@ PAGES = [
     st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:", url_path="datasets"),
     st.Page("app_pages/contribute.py", title="Contribute", icon=":material/upload_file:", url_path="contribute"),
     *ACCOUNT_PAGES,
+    st.Page("app_pages/mydata.py", title="My data", icon=":material/badge:", url_path="mydata"),
     st.Page("app_pages/transparency.py", title="How your data is used", icon=":material/visibility:",
             url_path="transparency"),
 ]

@@ -7,6 +7,7 @@
     commons contributions list|approve|deny [ID] --steward S [--reason R]
     commons datasets versions ID | restore ID --version N --steward S --reason R
     commons datasets refresh ID [--steward S --reason R] | archive ID --steward S --reason R
+    commons archive ID --steward S --reason R      (the same as `datasets archive`)
     commons me show|uses|correct|withdraw|consent --ref PT-XXXX-XXXX ...   a participant's own data
     commons corrections list|accept|reject [K-...] --steward S [--dataset D] [--reason R]
     commons governance status | approve --steward S --reason R
@@ -888,6 +889,13 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", help="a folder to write report.md (and charts) or report.html into")
     tr.add_argument("--json", action="store_true")
     tr.set_defaults(func=cmd_transparency)
+    ar = sub.add_parser("archive", help="take a contributed dataset out of answers (its versions and audit trail "
+                        "are kept; a steward of the dataset)")
+    ar.add_argument("id")
+    ar.add_argument("--steward")
+    ar.add_argument("--reason")
+    ar.set_defaults(func=lambda a: cmd_datasets(argparse.Namespace(**{**vars(a), "action": "archive", "json": False,
+                                                                       "version": None})))
     pg = sub.add_parser("purge", help="purge conversation context, transcripts and the error log after "
                         "COMMONS_PURGE_AFTER_DAYS (the audit chain is kept)")
     pg.add_argument("--days", type=float, help="purge what is older than this many days (default the setting)")

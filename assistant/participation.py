@@ -17,6 +17,8 @@ a steward accepted them, at that refresh.
 
 from __future__ import annotations
 
+import re
+
 from guardrails import contributions as ingest
 from guardrails import inbound, participants as pt, policy
 from guardrails.auth import Accounts
@@ -25,6 +27,35 @@ from kernel.errors import ReviewError
 from kernel.types import Actor
 
 SYNTHETIC_NOTE = "SYNTHETIC demonstration data: this record describes nobody real."
+_OWN = {
+    "withdraw": re.compile(r"\b(withdraw|remove|delete|erase|take)\b.{0,25}\b(my|me|mine)\b.{0,20}"
+                           r"\b(data|record|records|details|information)\b|\bopt (me )?out\b|\bforget me\b", re.I),
+    "correct": re.compile(r"\b(correct|fix|change|update|amend)\b.{0,12}\bmy\b.{0,25}\b(age|band|record|data|details|"
+                          r"sex|postcode|area|entry|information)\b", re.I),
+    "see": re.compile(r"\b(what|which)\b.{0,12}\b(data|information|records?|details)\b.{0,40}\b(about|on|of) me\b|"
+                      r"\bmy (own )?(data|record)\b.{0,30}\b(used|use|hold|held|see|show|have)\b|"
+                      r"\b(see|show|view)\b.{0,10}\bmy (own )?(data|record)\b", re.I),
+}
+OWN_DATA = {
+    "withdraw": "To withdraw your data, or to opt out of some uses of it, sign in on **My data**",
+    "correct": "To ask for a correction to your own record, sign in on **My data**",
+    "see": "To see the record the commons holds about you and how it has been used, sign in on **My data**",
+}
+
+
+def own_data_request(text: str) -> str | None:
+    """A question about the asker's own contributed data ('what data do you hold about me?', 'I want
+    to withdraw my data', 'please correct my age band') is not a question for the figures: it gets
+    the way to their own record (never an answer from anyone's data)."""
+    if re.search(r"\b(who|contact|email|e-mail|steward)\b", text or "", re.I):
+        return None                  # asking whom to contact: the documentation answers (the steward)
+    for kind in ("withdraw", "correct", "see"):
+        if _OWN[kind].search(text or ""):
+            return (f"{OWN_DATA[kind]} with the participation reference (PT-XXXX-XXXX) and secret you were given "
+                    "when you contributed (or `commons me show|uses|correct|withdraw|consent --ref PT-...`). "
+                    "The chat answers questions about figures for areas and never looks anyone up. If you are "
+                    "not a contributor, the commons holds no record about you: residents ask anonymously.")
+    return None
 
 
 def _clean(text: str) -> str:

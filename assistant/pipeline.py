@@ -26,6 +26,7 @@ from assistant.commons import Commons
 from assistant.conversation import Conversations
 from assistant import queries
 from assistant.llm import LlmAssist
+from assistant.participation import own_data_request
 from assistant.planner import Planned, Planner
 from assistant.understanding.planner import Understanding
 from assistant.sql import allowed_columns, check
@@ -203,6 +204,9 @@ class Pipeline:
             record["policy"] = {"outcome": "refuse", "rule": probed.rule}
             return self._finish(GuardedAnswer(status="refused", answer=f"{probed.message} (rule: {probed.rule})"),
                                 record, started)
+        own = own_data_request(text)
+        if own is not None:          # about the asker's own contributed record: the way to it
+            return self._finish(GuardedAnswer(status="no_data", answer=own), record, started)
         if purpose != record["purpose"]:
             record["purpose_stated"] = purpose
         question = replace(question, text=text, purpose=purpose)

@@ -236,3 +236,51 @@ def test_transparency_period_report(world, tmp_path):
     assert "data:image/png;base64" in reports.write(rep, tmp_path, "html").read_text()
     with pytest.raises(ReviewError):
         st.transparency(LUPUS, "last summer")
+
+
+def test_stale_data_is_named_and_an_archived_dataset_leaves_the_answers(world):
+    import yaml
+    from conftest import contribution
+    p, st, _me, _research, _planning = world
+    data, sheet = contribution("stale_visits", n=300)
+    raw = yaml.safe_load(sheet)
+    raw["lifecycle"] = {"refresh_due": "2020-01-01", "retention": "two years"}
+    submitter = grants.requester(st, "rt-contrib-14", "provider")
+    c = st.submit_contribution(data, yaml.safe_dump(raw), submitter)
+    steward = p.commons.accounts.sign_in("sam", "demo-sam-2025")
+    st.approve_contribution(c.id, steward, "roles checked")
+    asker = grants.within_project(st, "rt-stale-14", "researcher", "health_research", ["stale_visits"])
+    got = ask(p, asker, "food bank visitors in Knowsley")
+    assert got["status"] == "answered", got["answer"]
+    assert any("due to be refreshed by 2020-01-01" in c for c in got["caveats"]) and "out of date" in got["answer"]
+    st.archive("stale_visits", steward, "the food network closed")
+    assert "stale_visits" not in p.sheets
+    gone = ask(p, asker, "food bank visitors in Knowsley")
+    assert gone["status"] != "answered"
+    assert st.transparency("stale_visits")["dataset"] == "stale_visits"      # its trail is kept
+    assert any(r.get("action") == "archive" for r in p.audit.records() if r.get("event") == "dataset_version")
+
+
+def test_the_pseudonymisation_key_can_live_outside_the_home(tmp_path):
+    from kernel.errors import ConfigError
+    from kernel.settings import Settings
+    home, keys = tmp_path / "home", tmp_path / "keys"
+    with pytest.raises(ConfigError, match="outside COMMONS_HOME"):
+        Settings.load({"COMMONS_PSEUDONYM_KEY_FILE": str(home / "k.key")}, home=home)
+    s = Settings.load({"COMMONS_PSEUDONYM_KEY_FILE": str(keys / "pseudonym.key")}, home=home)
+    key = contributions.secret_key(s)
+    assert (keys / "pseudonym.key").read_bytes() == key and not (home / "secret.key").exists()
+    assert oct((keys / "pseudonym.key").stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(ConfigError, match="64 hex"):
+        Settings.load({"COMMONS_PSEUDONYM_KEY": "short"}, home=home)
+    env = Settings.load({"COMMONS_PSEUDONYM_KEY": "ab" * 32}, home=home)
+    assert contributions.secret_key(env) == bytes.fromhex("ab" * 32) and "ab" * 32 not in repr(env)
+
+
+@pytest.mark.parametrize("text", ["what data do you hold about me?", "I want to withdraw my data",
+                                  "please correct my age band"])
+def test_asking_about_ones_own_data_in_the_chat_points_to_my_data(world, text):
+    p = world[0]
+    got = p.ask(Question(text)).to_dict()
+    assert got["status"] == "no_data" and "My data" in got["answer"] and got["table"] is None
+    assert p.ask(Question("How deprived is my ward?")).to_dict()["answer"].find("My data") == -1

@@ -93,6 +93,9 @@ def _who_bar() -> None:
 
                 st.button("Sign out", key="sign_out", on_click=_out, icon=":material/logout:")
         else:
+            if session.participant() is not None:
+                st.caption(f"Signed in on My data as participant {session.participant().id.upper()}; the chat "
+                           "asks as a resident.")
             with st.popover(f"Asking as a resident, not signed in · {purpose_label(session.purpose())}",
                             icon=":material/person:"):
                 st.caption("You are asking as a resident, anonymously: open data. Providers, researchers, "

@@ -88,8 +88,9 @@ if mine["state"] != "withdrawn":
 
     st.button("Save my choices", key="md_save_consent", on_click=_consent, icon=":material/save:")
     if mine["pending"]:
+        verbs = {"opt_out": "opt out of", "opt_in": "opt back into", "withdraw": "withdraw"}
         st.caption("Waiting for the next refresh: " + ", ".join(
-            f"{c['kind'].replace('_', ' ')} {labels.get(c['purpose'], c['purpose'] or '')}".strip()
+            f"{verbs.get(c['kind'], c['kind'])} {labels.get(c['purpose'], c['purpose'] or '')}".strip()
             for c in mine["pending"]))
 
     st.subheader("Ask for a correction")

@@ -54,10 +54,10 @@ def markdown(rep: dict, chart_files: dict[str, str] | None = None) -> str:
         if key == "participation" and not rep.get("participation") and not rep.get("refreshes"):
             continue
         lines += ["", f"## {title_}", ""] + _table(rep.get(key) or [])
+        if key == "participation" and rep.get("refreshes"):
+            lines += [f"- Scheduled refreshes that applied participants' changes: {rep['refreshes']}"]
         if chart_files and key in chart_files:
             lines += ["", f"![{title_}]({chart_files[key]})"]
-    if rep.get("refreshes"):
-        lines += [f"- Scheduled refreshes that applied participants' changes: {rep['refreshes']}"]
     lines += ["", "## Steward decisions", ""]
     lines += [f"- {d['date']} {d['review_id']}: {d['decision']} ({d['purpose']}): {d['reason']}"
               for d in rep.get("steward_decisions") or []] or ["- none in this period"]

@@ -131,7 +131,7 @@ def report(audit: AuditLog, sheet: Datasheet, registry: ProjectRegistry | None =
             continue
         if rec.get("dataset") == sheet.id and rec.get("event") == "dataset_version" and rec.get("action") == "refresh":
             participation["refreshes"] += 1
-            participation["records withdrawn at a refresh"] += int(rec.get("withdrawn") or 0)
+            participation["withdrawn at a refresh"] += int(rec.get("withdrawn") or 0)
             continue
         ds = rec.get("datasets") or []
         if sheet.id not in ds:

@@ -58,6 +58,7 @@ from kernel.errors import CommonsError, DatasheetError, IngestError, ReviewError
 from kernel.text import same_person
 from retrieval import synthetic
 from retrieval.datasheets import RECORD_KEY, Datasheet, _check_columns, load_datasheet, load_datasheets
+from retrieval.geography import REGION_CODE
 from retrieval.store import _load_dataset
 
 log = logging.getLogger(__name__)
@@ -284,6 +285,7 @@ def value_context(settings, sheet: Datasheet) -> ValueContext:
     if found and (data_dir / found[0]).exists():
         with (data_dir / found[0]).open(encoding="utf-8-sig", newline="") as fh:
             codes = {r[found[1]] for r in csv.DictReader(fh) if r.get(found[1])}
+        codes |= {str(c) for c in (geo.extra_rows or {}).values()} | {REGION_CODE}   # England, the city region
     held: dict[str, tuple[float, float, float]] = {}
     path = Path(settings.published_dir) / f"{sheet.id}.csv"
     if path.exists():

@@ -6,13 +6,18 @@
     commons ingest FILE --datasheet X.yaml --user ID [--json]   stage a contribution for a steward
     commons contributions list|approve|deny [ID] --steward S [--reason R]
     commons datasets versions ID | restore ID --version N --steward S --reason R
+    commons datasets refresh ID [--steward S --reason R] | archive ID --steward S --reason R
+    commons archive ID --steward S --reason R      (the same as `datasets archive`)
+    commons me show|uses|correct|withdraw|consent --ref PT-XXXX-XXXX ...   a participant's own data
+    commons corrections list|accept|reject [K-...] --steward S [--dataset D] [--reason R]
     commons governance status | approve --steward S --reason R
     commons ui [--port N]          start the Streamlit app
     commons review list|show|approve|deny|return [ID] --steward S [--reason R]   (stewards)
     commons review status|fetch|reply ID --user U [--text T]                   (requesters)
     commons projects submit|list|show|approve|deny|return|reply|fee|output ...
     commons panel list|vote|veto [P-...] --user M ...                           (member representatives)
-    commons transparency DATASET [--json]
+    commons transparency DATASET [--period 2026-Q3] [--format text|md|html] [--out DIR] [--json]
+    commons purge [--days N]       purge conversations, transcripts and the error log (the audit chain is kept)
     commons users add ID --role R --org ORG [--datasets ...]   add or update an account (password via getpass)
     commons users list
     commons audit verify
@@ -39,6 +44,8 @@ from pathlib import Path
 
 from assistant import story
 from assistant.commons import Commons
+from assistant import reports
+from assistant.participation import MyData
 from assistant.pipeline import Pipeline
 from assistant.stewardship import Stewardship
 from guardrails import auth, contributions, integrity, policy
@@ -293,7 +300,8 @@ def cmd_ingest(args) -> int:
             raise UsageError(f"{what} {f} does not exist.")
     try:
         c = contributions.submit(Path(args.file).read_bytes(), load_datasheet(Path(args.datasheet)), s,
-                                 contributions.LazyScanner(s, _say), _user_id(args.user))
+                                 contributions.LazyScanner(s, _say), _user_id(args.user),
+                                 accept=_acceptances(args.accept))
     except CommonsError as e:
         if args.json:
             _print_json({"ok": False, "error": str(e)})
@@ -305,7 +313,30 @@ def cmd_ingest(args) -> int:
               f"`commons contributions approve {c.id} --steward ID --reason R`")
         for col in c.report.columns:
             print(f"  {col.name:<24} {col.declared or '-':<18} {col.entity or '-':<14} {col.share:>5.0%}  {col.action}")
+        _print_value_problems(c)
     return 0
+
+
+def _acceptances(items) -> dict[str, str]:
+    """``--accept V1="reason"`` (repeatable) as {problem id: reason}."""
+    out = {}
+    for item in items or ():
+        pid, sep, reason = str(item).partition("=")
+        if not sep or not reason.strip():
+            raise UsageError(f"--accept takes PROBLEM=REASON, e.g. --accept V1=\"late returns, checked\" (got {item!r}).")
+        out[pid.strip().upper()] = reason.strip()
+    return out
+
+
+def _print_value_problems(c) -> None:
+    if not c.report.value_problems:
+        print("values: no problems found")
+        return
+    print("problems with the values (each must be fixed or accepted with a reason before publication):")
+    for v in c.report.value_problems:
+        acc = c.accepted.get(v["id"])
+        state = f"accepted by {acc['by']}: {acc['reason']}" if acc else "OPEN"
+        print(f"  [{v['id']}] {v['message']}  ({v['rows']} rows) -> {state}")
 
 
 def cmd_contributions(args) -> int:
@@ -323,6 +354,22 @@ def cmd_contributions(args) -> int:
         return 0
     if not args.id:
         raise UsageError(f"Give the contribution id: commons contributions {args.action} c-... --steward ID")
+    if args.action == "show":
+        c = stewardship.contribution(args.id, steward)
+        if args.json:
+            _print_json(c.to_dict())
+        else:
+            print(f"{c.id}  {c.state}  {c.dataset}  {c.rows} rows  from {c.submitter}")
+            for p in c.report.problems:
+                print(f"  problem: {p}")
+            _print_value_problems(c)
+        return 0
+    if args.action == "accept":
+        if not args.problem:
+            raise UsageError("commons contributions accept c-... --problem V1 --steward S --reason R")
+        c = stewardship.accept_problem(args.id, args.problem.strip().upper(), steward, args.reason or "")
+        _print_json(c.to_dict()) if args.json else _print_value_problems(c)
+        return 0
     act = stewardship.approve_contribution if args.action == "approve" else stewardship.deny_contribution
     c = act(args.id, steward, args.reason or "")
     _print_json(c.to_dict()) if args.json else print(f"{c.id}: {c.state} by {c.steward} ({c.reason})")
@@ -342,6 +389,26 @@ def cmd_datasets(args) -> int:
                       f"steward {v.get('steward') or '-'}")
             if not hist["versions"]:
                 print(f"'{args.id}' has no published versions")
+        return 0
+    if args.action == "refresh":
+        mydata = MyData(Pipeline.open(settings, progress=_say))
+        steward = _signed_in(args.steward, "steward", settings, flag="--steward") if args.steward else None
+        done = mydata.refresh(args.id, steward, args.reason or "")
+        if args.json:
+            _print_json(done)
+        elif done["refreshed"]:
+            print(f"{args.id}: refreshed as version {done['version']}: {done['consent_changes']} consent change(s), "
+                  f"{done['withdrawn']} record(s) withdrawn, {done['corrections']} correction(s); {done['rows']} rows")
+        else:
+            print(f"{args.id}: not refreshed: {done['reason']}")
+        return 0
+    if args.action == "archive":
+        if not args.steward:
+            raise UsageError("commons datasets archive ID --steward S --reason R")
+        stewardship = Stewardship(Pipeline.open(settings, progress=_say))
+        out = stewardship.archive(args.id, _signed_in(args.steward, "steward", settings, flag="--steward"),
+                                  args.reason or "")
+        print(f"{args.id}: archived on {out['archived']}: out of answers; its versions and audit trail are kept")
         return 0
     if not (args.steward and args.version):
         raise UsageError("commons datasets restore ID --version N --steward S --reason R")
@@ -585,9 +652,116 @@ def cmd_panel(args) -> int:
     return 0
 
 
+def _participant(args, settings: Settings) -> Actor:
+    """A participant signs in with the participation reference and secret their dataset issued
+    (the secret from COMMONS_PARTICIPANT_SECRET, or a prompt)."""
+    if not args.ref:
+        raise UsageError("Give --ref PT-XXXX-XXXX, your participation reference (the secret is read from "
+                         "COMMONS_PARTICIPANT_SECRET or prompted).")
+    secret = os.environ.get("COMMONS_PARTICIPANT_SECRET")
+    if not secret:
+        try:
+            secret = getpass.getpass(f"Secret for {args.ref}: ")
+        except EOFError:
+            raise UsageError("No secret: set COMMONS_PARTICIPANT_SECRET or run in a terminal.") from None
+    return _accounts(settings).sign_in_participant(args.ref, secret)
+
+
+def _show_me(out: dict) -> None:
+    if out.get("synthetic"):
+        print(out["synthetic"])
+    print(f"{out['reference']} in {out['title']} ({out['state']})")
+    if out.get("note"):
+        print(out["note"])
+    for k, v in (out.get("record") or {}).items():
+        print(f"  {k}: {v}")
+    print("Opted out of: " + (", ".join(out["opted_out"]) or "nothing"))
+    if out["opted_out_after_refresh"] != out["opted_out"] or out["pending"]:
+        print("Waiting for the next refresh: " + ", ".join(
+            f"{c['kind']}{' ' + c['purpose'] if c['purpose'] else ''}" for c in out["pending"]))
+    for c in out["corrections"]:
+        print(f"Correction {c['id']}: {c['column']} {c['current']} -> {c['proposed']}: {c['state']}"
+              + (f" ({c['decision_reason']})" if c.get("decision_reason") else ""))
+
+
+def cmd_me(args) -> int:
+    settings = Settings.load()
+    mydata = MyData(Pipeline.open(settings, progress=_say))
+    me = _participant(args, settings)
+    if args.action == "show":
+        out = mydata.show(me)
+        _print_json(out) if args.json else _show_me(out)
+    elif args.action == "uses":
+        out = mydata.uses(me)
+        if args.json:
+            _print_json(out)
+        else:
+            if out.get("synthetic"):
+                print(out["synthetic"])
+            for p in out["projects"]:
+                print(f"{p['project']} {p['title']} ({p['organisation']}; {p['purpose']}; ends {p['end_date']})"
+                      + ("" if p["your_record_counted"] else " - your record is not counted"))
+                print(f"  {p['lay_summary']}")
+                for o in p["outputs"]:
+                    print(f"  output {o['published']}: {o['title']} {o['link'] or o['summary']}")
+            if not out["projects"]:
+                print("No approved project has used this dataset yet.")
+    elif args.action == "correct":
+        if not (args.column and args.value is not None):
+            raise UsageError("commons me correct --ref PT-... --column age_band --value 35-49 --reason R")
+        out = mydata.correct(me, args.column, args.value, args.reason or "")
+        _print_json(out) if args.json else print(out["message"])
+    elif args.action == "withdraw":
+        out = mydata.withdraw(me)
+        _print_json(out) if args.json else print(out["message"])
+    else:
+        if not (args.opt_out or args.opt_in):
+            raise UsageError("commons me consent --ref PT-... --opt-out commercial [--opt-in PURPOSE]")
+        out = mydata.consent(me, args.opt_out or [], args.opt_in or [])
+        _print_json(out) if args.json else print(out["message"])
+    return 0
+
+
+def cmd_corrections(args) -> int:
+    settings = Settings.load()
+    if not args.steward:
+        raise UsageError("Give --steward ID (a steward of the dataset).")
+    mydata = MyData(Pipeline.open(settings, progress=_say))
+    steward = _signed_in(args.steward, "steward", settings, flag="--steward")
+    if args.action == "list":
+        if not args.dataset:
+            raise UsageError("commons corrections list --dataset ID --steward S")
+        items = mydata.corrections(steward, args.dataset, None if args.state == "all" else args.state)
+        if args.json:
+            _print_json(items)
+        for c in items if not args.json else ():
+            print(f"{c['id']} {c['state']:<9} {c['column']}: {c['current']} -> {c['proposed']}  ({c['reason']})")
+        return 0
+    if not args.id:
+        raise UsageError(f"commons corrections {args.action} K-... --steward S --reason R")
+    out = mydata.decide_correction(args.id, steward, args.action == "accept", args.reason or "")
+    _print_json(out) if args.json else print(f"{out['id']}: {out['state']} by {out['steward']}")
+    return 0
+
+
 def cmd_transparency(args) -> int:
-    rep = Stewardship(Pipeline.open(Settings.load(), progress=_say)).transparency(args.dataset)
-    _print_json(rep) if args.json else print(as_text(rep))
+    rep = Stewardship(Pipeline.open(Settings.load(), progress=_say)).transparency(args.dataset, args.period)
+    if args.out:
+        path = reports.write(rep, Path(args.out), args.format)
+        print(f"report written: {path}")
+    elif args.format == "md":
+        print(reports.markdown(rep), end="")
+    else:
+        _print_json(rep) if args.json else print(as_text(rep))
+    return 0
+
+
+def cmd_purge(args) -> int:
+    settings = Settings.load()
+    done = Stewardship(Pipeline.open(settings, progress=_say)).purge(days=args.days)
+    _print_json(done) if args.json else print(
+        f"purged older than {done['days']:g} days: {done['conversations']} conversation context file(s), "
+        f"{done['transcripts']} transcript row(s), {done['errors']} error log entr(y/ies); the audit chain is kept")
     return 0
 
 
@@ -613,10 +787,13 @@ def parser() -> argparse.ArgumentParser:
     ig.add_argument("file")
     ig.add_argument("--datasheet", required=True, help="the datasheet (YAML) describing the file's columns")
     ig.add_argument("--user", help="who is contributing (recorded; they cannot approve it themselves)")
+    ig.add_argument("--accept", action="append", metavar="PROBLEM=REASON",
+                    help="accept a problem the scan found with the values, with a reason (repeatable)")
     ig.add_argument("--json", action="store_true")
     ig.set_defaults(func=cmd_ingest)
     co = sub.add_parser("contributions", help="the steward's contribution queue (approve publishes a new version)")
-    co.add_argument("action", choices=["list", "approve", "deny"])
+    co.add_argument("action", choices=["list", "show", "accept", "approve", "deny"])
+    co.add_argument("--problem", help="accept: the id of a problem with the values (V1, V2, ...)")
     co.add_argument("id", nargs="?")
     co.add_argument("--steward")
     co.add_argument("--reason")
@@ -624,7 +801,7 @@ def parser() -> argparse.ArgumentParser:
     co.add_argument("--json", action="store_true")
     co.set_defaults(func=cmd_contributions)
     ds = sub.add_parser("datasets", help="published versions of a contributed dataset; restore one (its steward)")
-    ds.add_argument("action", choices=["versions", "restore"])
+    ds.add_argument("action", choices=["versions", "restore", "refresh", "archive"])
     ds.add_argument("id")
     ds.add_argument("--version", type=int)
     ds.add_argument("--steward")
@@ -692,10 +869,47 @@ def parser() -> argparse.ArgumentParser:
     pn.add_argument("--reason", help="the reason for the vote or veto (shown in the transparency report)")
     pn.add_argument("--json", action="store_true")
     pn.set_defaults(func=cmd_panel)
+    me = sub.add_parser("me", help="a participant's own data: show it, its uses, ask for a correction, withdraw, "
+                        "consent per purpose")
+    me.add_argument("action", choices=["show", "uses", "correct", "withdraw", "consent"])
+    me.add_argument("--ref", help="your participation reference, PT-XXXX-XXXX (secret: COMMONS_PARTICIPANT_SECRET "
+                                  "or a prompt)")
+    me.add_argument("--column", help="correct: the value to correct, e.g. age_band")
+    me.add_argument("--value", help="correct: what it should be")
+    me.add_argument("--reason", help="correct: why (the steward reads it)")
+    me.add_argument("--opt-out", nargs="+", help="consent: purposes to opt out of, e.g. commercial")
+    me.add_argument("--opt-in", nargs="+", help="consent: purposes to opt back into")
+    me.add_argument("--json", action="store_true")
+    me.set_defaults(func=cmd_me)
+    cr = sub.add_parser("corrections", help="participants' correction requests (a steward of the dataset)")
+    cr.add_argument("action", choices=["list", "accept", "reject"])
+    cr.add_argument("id", nargs="?", help="correction id, e.g. K-1A2B3C4D")
+    cr.add_argument("--dataset")
+    cr.add_argument("--steward")
+    cr.add_argument("--reason")
+    cr.add_argument("--state", default="pending", choices=["pending", "accepted", "rejected", "applied", "all"])
+    cr.add_argument("--json", action="store_true")
+    cr.set_defaults(func=cmd_corrections)
     tr = sub.add_parser("transparency", help="how a dataset has been used (disclosure-controlled)")
     tr.add_argument("dataset")
+    tr.add_argument("--period", help="a quarter (2026-Q3), a month (2026-07) or a year (2026); default all time")
+    tr.add_argument("--format", choices=["text", "md", "html"], default="text",
+                    help="md: Markdown (with --out, its charts as PNG files beside it); html: one file (needs --out)")
+    tr.add_argument("--out", help="a folder to write report.md (and charts) or report.html into")
     tr.add_argument("--json", action="store_true")
     tr.set_defaults(func=cmd_transparency)
+    ar = sub.add_parser("archive", help="take a contributed dataset out of answers (its versions and audit trail "
+                        "are kept; a steward of the dataset)")
+    ar.add_argument("id")
+    ar.add_argument("--steward")
+    ar.add_argument("--reason")
+    ar.set_defaults(func=lambda a: cmd_datasets(argparse.Namespace(**{**vars(a), "action": "archive", "json": False,
+                                                                       "version": None})))
+    pg = sub.add_parser("purge", help="purge conversation context, transcripts and the error log after "
+                        "COMMONS_PURGE_AFTER_DAYS (the audit chain is kept)")
+    pg.add_argument("--days", type=float, help="purge what is older than this many days (default the setting)")
+    pg.add_argument("--json", action="store_true")
+    pg.set_defaults(func=cmd_purge)
     us = sub.add_parser("users", help="accounts that may sign in (the users file, COMMONS_USERS_FILE)")
     us.add_argument("action", choices=["add", "list"])
     us.add_argument("id", nargs="?", help="the account's user id")

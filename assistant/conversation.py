@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 
@@ -50,3 +51,18 @@ class Conversations:
         tmp = p.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(state))
         os.replace(tmp, p)
+
+    def purge(self, older_than_days: float, now: float | None = None) -> int:
+        """Delete the context files not written for ``older_than_days``; how many."""
+        cutoff = (time.time() if now is None else now) - older_than_days * 86400
+        n = 0
+        for f in self.folder.glob("*.json") if self.folder.is_dir() else ():
+            try:
+                if f.stat().st_mtime < cutoff:
+                    f.unlink()
+                    n += 1
+            except OSError:
+                continue
+        with self._lock:
+            self._mem.clear()
+        return n

@@ -27,12 +27,14 @@ from assistant.conversation import Conversations
 from assistant import queries
 from assistant import coverage as cover, story
 from assistant.llm import LlmAssist
+from assistant.participation import own_data_request
 from assistant.planner import Planned, Planner
 from assistant.understanding.planner import Understanding
 from assistant.sql import allowed_columns, check
 from guardrails import disclosure, inbound, policy, probes
 from guardrails.audit import AuditUnavailable
 from guardrails.auth import NOT_SIGNED_IN
+from guardrails.participants import optout_column
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import (Categories, Condition, CountPlan, CoveragePlan, BreakdownPlan, Members, Periods, Plan,
                           RelationPlan, Subject, SummaryPlan, ValuePlan)
@@ -103,6 +105,7 @@ class Pipeline:
         self.allowed = allowed_columns(c.sheets)
         self.__dict__.pop("_contacts", None)
         self.__dict__.pop("_person_level_words", None)
+        self.__dict__.pop("_optouts", None)
 
     @classmethod
     def open(cls, settings: Settings | None = None,
@@ -203,6 +206,9 @@ class Pipeline:
             record["policy"] = {"outcome": "refuse", "rule": probed.rule}
             return self._finish(GuardedAnswer(status="refused", answer=f"{probed.message} (rule: {probed.rule})"),
                                 record, started)
+        own = own_data_request(text)
+        if own is not None:          # about the asker's own contributed record: the way to it
+            return self._finish(GuardedAnswer(status="no_data", answer=own), record, started)
         if purpose != record["purpose"]:
             record["purpose_stated"] = purpose
         question = replace(question, text=text, purpose=purpose)
@@ -498,6 +504,9 @@ class Pipeline:
                 "review; ask for the figures you need one by one, or contact the steward (rule: coverage.review)."))
         if decision.outcome == "needs_review":
             q = queries.build(plan, self.catalog, self.gaz)
+            if sheet.person_level:
+                purpose = policy.effective_purpose(question.actor.role, question.purpose)
+                q = replace(q, specs=tuple(replace(s, consent=purpose) for s in q.specs))
             checked = check(queries.statement(q), self.allowed)
             req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
                                       decision.reason, plan=plan.to_dict(), sql=checked.sql,
@@ -522,13 +531,16 @@ class Pipeline:
             q = queries.build(plan, self.catalog, self.gaz)
             if sheet.person_level:
                 # Rank after disclosure control, never in SQL: a LIMIT or ORDER BY over true
-                # counts would reveal which suppressed areas are smallest.
-                q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
+                # counts would reveal which suppressed areas are smallest.  Only the records whose
+                # consent covers the purpose (the project's) are counted.
+                purpose = policy.effective_purpose(question.actor.role, question.purpose)
+                q = replace(q, specs=tuple(replace(s, order=None, limit=None, consent=purpose) for s in q.specs))
             checked = check(queries.statement(q), self.allowed)
         with _timed(t, "execute"):
             result, query_id = self._run_query(checked, sheet, question, record)
         with _timed(t, "disclosure"):
-            controlled, flag = self._control(result, plan, q, sheet, question.actor, check_differencing, query_id)
+            controlled, flag = self._control(result, plan, q, sheet, question.actor, check_differencing, query_id,
+                                             purpose=q.specs[0].consent if q.specs else None)
         record.update(released_cells=controlled.released_cells, suppressed_cells=controlled.suppressed_cells,
                       disclosure_rules=list(controlled.reasons))
         if flag is not None:
@@ -555,6 +567,12 @@ class Pipeline:
             caveats += extra
         if sheet.version:
             caveats.append(f"{sheet.title}: version {sheet.version} of the published dataset.")
+        due = sheet.lifecycle.due()
+        if due and due < time.strftime("%Y-%m-%d", time.gmtime()):
+            stale = (f"This data was due to be refreshed by {due} and has not been: it may be out of date "
+                     f"(last refreshed {sheet.lifecycle.refreshed or 'when first published'}).")
+            caveats.insert(0, stale)
+            text = f"{text} Note: {stale}"
         if sheet.synthetic:
             text = f"SYNTHETIC data (a generated demo, not real people). {text}"
             caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")
@@ -573,11 +591,15 @@ class Pipeline:
         (controlled result, SQL), or the refusal to return."""
         queries.validate(sub, self.catalog, self.gaz)
         q = queries.build(sub, self.catalog, self.gaz)
+        purpose = None
         if sheet.person_level:
-            q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
+            # as in _execute: ranked after disclosure control, and only the records whose consent
+            # covers the project's purpose are counted
+            purpose = policy.effective_purpose(question.actor.role, question.purpose)
+            q = replace(q, specs=tuple(replace(s, order=None, limit=None, consent=purpose) for s in q.specs))
         checked = check(queries.statement(q), self.allowed)
         result, query_id = self._run_query(checked, sheet, question, record)
-        controlled, flag = self._control(result, sub, q, sheet, question.actor, True, query_id)
+        controlled, flag = self._control(result, sub, q, sheet, question.actor, True, query_id, purpose=purpose)
         record["released_cells"] = record.get("released_cells", 0) + controlled.released_cells
         record["suppressed_cells"] = record.get("suppressed_cells", 0) + controlled.suppressed_cells
         if flag is not None:
@@ -694,7 +716,7 @@ class Pipeline:
                              caveats=tuple(dict.fromkeys(caveats)), plan=plan.to_dict())
 
     def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool,
-                 query_id: str | None = None):
+                 query_id: str | None = None, purpose: str | None = None):
         """Disclosure control, then (person-level data) the differencing check against what
         this actor has been given; a release is recorded in the ledger."""
         if sheet.person_level:
@@ -704,8 +726,9 @@ class Pipeline:
             return controlled, None
         sig = disclosure.signature(plan.to_dict())
         kind = q.measure.rollup if q.measure else "count"
-        flags, isolated = self.ledger.assess(sheet.id, sig, self._ledger_cells(plan, sheet, controlled),
-                                             sheet.rules.differencing_max, sheet.rules.min_cell, plan.measure, kind)
+        cells = self._ledger_cells(plan, sheet, controlled, purpose)
+        flags, isolated = self.ledger.assess(sheet.id, sig, cells, sheet.rules.differencing_max, sheet.rules.min_cell,
+                                             plan.measure, kind, version=sheet.version)
         asked = {str(self.catalog.place_code(sheet, self.gaz.get(k))) for k in plan.places if self.gaz.get(k)}
         if any(f.area_code in asked for f in flags):
             return controlled, flags[0]
@@ -714,13 +737,17 @@ class Pipeline:
             # people with a figure given earlier: those rows are withheld, the question answered.
             controlled = disclosure.withhold(controlled, {f.area_code for f in flags})
             isolated = [i for i in isolated if i[0] not in {f.area_code for f in flags}]
-        self.ledger.record(actor.id, sheet.id, sig, self._ledger_cells(plan, sheet, controlled), sheet.rules.min_cell,
-                           audit_id=query_id, measure=plan.measure, isolated=isolated)
+        self.ledger.record(actor.id, sheet.id, sig, self._ledger_cells(plan, sheet, controlled, purpose),
+                           sheet.rules.min_cell, audit_id=query_id, measure=plan.measure, isolated=isolated,
+                           version=sheet.version)
         return controlled, None
 
-    def _ledger_cells(self, plan: Plan, sheet: Datasheet, controlled):
+    def _ledger_cells(self, plan: Plan, sheet: Datasheet, controlled, purpose: str | None = None):
         """The groups a release describes, for the differencing ledger: each area's whole group
-        (the plan's filters) and each released cell of a breakdown (filters + its category)."""
+        (the plan's filters) and each released cell of a breakdown (filters + its category).  When
+        someone has opted out of the purpose, the group is the people whose consent covers it (a
+        consent column kept at 0): nested inside the same group asked for another purpose, so two
+        releases that differ only by consent are compared like any other nested pair."""
         values = {col: tuple(v) for (sid, col), v in self.catalog.dim_values.items() if sid == sheet.id}
         filters = [(f.column, f.values, f.exclude) for f in plan.filters]
         w = getattr(plan, "within", None)
@@ -728,6 +755,8 @@ class Pipeline:
             # a group restricted to some neighbourhoods is a sub-group of the area's whole group
             filters.append(("__within__", (f"{w.dataset}.{w.measure} {w.condition.op} {w.condition.value}"
                                            f"{' not' if w.condition.negate else ''}",), False))
+        if purpose and purpose in self._opted_out(sheet):
+            filters.append((optout_column(purpose), ("0",), False))
         base = disclosure.conditions(filters, None, None, values)
         keys = {(a, p): k for a, p, k in controlled.population_keys}
         out = [(a, p, base, n, keys.get((a, p))) for a, p, n in controlled.populations]
@@ -735,6 +764,17 @@ class Pipeline:
             out += [(a, p, disclosure.conditions(filters, plan.dimension, c, values), n, k)
                     for a, p, c, n, k in controlled.cells if c not in ("", "__councils__")]
         return out
+
+    def _opted_out(self, sheet: Datasheet) -> frozenset[str]:
+        """The purposes someone has opted out of in the dataset's current version (cached until
+        the commons reloads)."""
+        cache = self.__dict__.setdefault("_optouts", {})
+        key = (sheet.id, sheet.version)
+        if key not in cache:
+            have = self.store.columns.get(sheet.table, set())
+            cache[key] = frozenset(p for p in sheet.consent_purposes if optout_column(p) in have
+                                   and 1 in self.store.distinct(sheet.table, optout_column(p)))
+        return cache[key]
 
     def _with_empty_cells(self, result, q, sheet: Datasheet):
         """Every cell a person-level question could have returned is listed, empty ones as

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
+from guardrails.participants import OPTOUT_PREFIX, optout_column
 from kernel.errors import NotAvailable, QueryRejected
 from kernel.types import CheckedSQL
 from retrieval.datasheets import RECORD_KEY, Datasheet, Measure
@@ -46,6 +47,9 @@ class RowSpec:
     # only areas meeting a condition in another table at the same geography:
     # (table, its geography column, the measure column, op, value, negate)
     within: tuple | None = None
+    # Person-level data: the purpose the figures are for; only records whose consent covers it
+    # are counted (set by the pipeline from the signed-in project, never from the question).
+    consent: str | None = None
 
 
 def _col(name: str, table: str = "t") -> exp.Column:
@@ -157,6 +161,8 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
             cmp(this=_col(wcol, "w"), expression=_lit(wval)))
         test = exp.In(this=_col(geo.column), query=exp.Subquery(this=inner))
         where.append(exp.Not(this=test) if wneg else test)
+    if sheet.person_level and spec.consent and any(c.name == optout_column(spec.consent) for c in sheet.columns):
+        where.append(exp.EQ(this=_col(optout_column(spec.consent)), expression=_lit(0)))
 
     if spec.group_time and sheet.time.column:
         period = exp.Cast(this=_col(sheet.time.column), to=exp.DataType.build("VARCHAR"))
@@ -284,6 +290,8 @@ def allowed_columns(sheets: dict[str, Datasheet]) -> AllowList:
                 {d.column for d in s.dimensions} - {s.geography.column}
         if s.person_level and any(c.name == RECORD_KEY for c in s.columns):
             cols.add(RECORD_KEY)          # only inside the ``ck`` support column (see check)
+        if s.person_level:                # consent columns: only as ``optout_<purpose> = 0`` (see check)
+            cols |= {c.name for c in s.columns if c.name.startswith(OPTOUT_PREFIX)}
         allowed[s.table] = cols - blocked
     return allowed
 
@@ -336,6 +344,8 @@ def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL
             raise QueryRejected(f"column '{node.sql()}' is not allowed")
         if node.name == RECORD_KEY and not _in_cell_key(node):
             raise QueryRejected("the record key may only be summed into the cell key")
+        if node.name.startswith(OPTOUT_PREFIX) and not _consent_filter(node):
+            raise QueryRejected("a consent column may only keep the records whose consent covers the purpose")
     for select in tree.find_all(exp.Select):
         from_ = select.args.get("from") or select.args.get("from_")
         source = from_.this if from_ is not None else None
@@ -344,6 +354,18 @@ def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL
             if not select.args.get("group") or "n" not in names:
                 raise QueryRejected("person-level data can only be read as counted aggregates, never row by row")
     return CheckedSQL(sql=sql, tables=tuple(dict.fromkeys(tables)))
+
+
+def _consent_filter(node: exp.Expression) -> bool:
+    """``optout_<purpose>`` appears only as ``= 0`` in a WHERE clause."""
+    eq = node.parent
+    if not (isinstance(eq, exp.EQ) and eq.this is node and isinstance(eq.expression, exp.Literal)
+            and eq.expression.this == "0"):
+        return False
+    up = eq.parent
+    while isinstance(up, (exp.And, exp.Paren)):
+        up = up.parent
+    return isinstance(up, exp.Where)
 
 
 def _in_cell_key(node: exp.Expression) -> bool:

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from assistant.pipeline import Pipeline
+from assistant.transcripts import Transcripts
 from guardrails import contributions as ingest
 from guardrails import inbound, integrity, policy
 from guardrails.auth import Account, Accounts
@@ -312,10 +313,30 @@ class Stewardship:
                        for g in self.sheets[d].policy.panel.veto_grounds})
 
     # -- transparency and oversight ------------------------------------------------------
-    def transparency(self, dataset: str) -> dict:
-        if dataset not in self.commons.sheets:
+    def transparency(self, dataset: str, period: str | None = None) -> dict:
+        sheet = self.commons.sheets.get(dataset) or ingest.archived_sheet(self.commons.settings, dataset)
+        if sheet is None:
             raise ReviewError(f"There is no dataset '{dataset}'. Datasets: {', '.join(sorted(self.commons.sheets))}.")
-        return report(self.commons.audit, self.commons.sheets[dataset], self.projects)
+        return report(self.commons.audit, sheet, self.projects, period=period)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def archive(self, dataset: str, steward: Actor, reason: str) -> dict:
+        """Take a contributed dataset out of answers; its versions and audit trail are kept."""
+        acct = self._require_steward(steward)
+        out = ingest.archive(dataset, acct.id, reason, self.commons.settings)
+        self.commons.reload()
+        return out
+
+    def purge(self, steward: Actor | None = None, days: float | None = None) -> dict:
+        """Purge conversation context, transcripts and the error log older than
+        ``COMMONS_PURGE_AFTER_DAYS`` (the audit chain is kept, and still verifies); audited."""
+        s = self.commons.settings
+        days = float(days if days is not None else s.purge_after_days)
+        done = {"conversations": self.pipeline.conversations.purge(days),
+                "errors": self.commons.errors.purge(days),
+                "transcripts": Transcripts(s.transcripts_path, s.transcript_retention_days).purge()}
+        self.commons.audit.append("purge", days=days, **done)
+        return {"days": days, **done}
 
     def policies(self) -> list[dict]:
         return [policy.describe(s) for s in self.commons.sheets.values() if s.measures]
@@ -336,15 +357,27 @@ class Stewardship:
         with tempfile.TemporaryDirectory(prefix="commons-scan-") as tmp:
             path = Path(tmp) / "upload.csv"
             path.write_bytes(csv_bytes)
-            return ingest.scan(path, datasheet_yaml, self._scanner())
+            return ingest.scan(path, datasheet_yaml, self._scanner(), settings=self.commons.settings)
 
-    def submit_contribution(self, csv_bytes: bytes, datasheet_yaml: str, submitter: Actor):
-        """Stage an upload for a steward (scanned now; nothing is published before approval)."""
-        return ingest.submit(csv_bytes, datasheet_yaml, self.commons.settings, self._scanner(), submitter.id)
+    def submit_contribution(self, csv_bytes: bytes, datasheet_yaml: str, submitter: Actor,
+                            accept: dict[str, str] | None = None):
+        """Stage an upload for a steward (scanned now; nothing is published before approval).
+        ``accept``: problems with the values the contributor accepts, each with a reason."""
+        return ingest.submit(csv_bytes, datasheet_yaml, self.commons.settings, self._scanner(), submitter.id,
+                             accept=accept)
 
     def contributions(self, steward: Actor, state: str | None = None):
         self._require_steward(steward)
         return ingest.list_contributions(self.commons.settings, state)
+
+    def contribution(self, cid: str, steward: Actor):
+        self._require_steward(steward)
+        return ingest.get_contribution(cid, self.commons.settings)
+
+    def accept_problem(self, cid: str, problem: str, steward: Actor, reason: str):
+        """Accept one problem the scan found with a pending contribution's values, with a reason."""
+        acct = self._require_steward(steward)
+        return ingest.accept_problem(cid, problem, acct.id, reason, self.commons.settings)
 
     def approve_contribution(self, cid: str, steward: Actor, reason: str):
         """Publish a pending contribution, then reload so the new dataset is answerable."""

@@ -26,7 +26,7 @@ from eval.grants import private_users
 
 # What an evaluation may read from the live home; everything else starts empty.
 SHARED = ("commons.duckdb", "published", "index", "models", "secret.key", "contributions/raw/generated.json",
-          "governance")
+          "governance", "participation.sqlite")
 
 
 def copy_home(live: Path, target: Path) -> None:

@@ -351,6 +351,34 @@ class ErrorLog:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def purge(self, older_than_days: float, now: float | None = None) -> int:
+        """Drop the entries older than ``older_than_days`` (rewritten atomically, under the lock);
+        how many.  The audit chain is a separate file and is never touched."""
+        if not self.path.exists():
+            return 0
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                               time.gmtime((time.time() if now is None else now) - older_than_days * 86400))
+        with open(self.path, "r+", encoding="utf-8") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                lines = fh.readlines()
+                keep = []
+                for line in lines:
+                    try:
+                        ts = str(json.loads(line).get("ts", ""))
+                    except ValueError:
+                        ts = ""
+                    if ts >= cutoff:
+                        keep.append(line)
+                fh.seek(0)
+                fh.writelines(keep)
+                fh.truncate()
+                fh.flush()
+                os.fsync(fh.fileno())
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        return len(lines) - len(keep)
+
     def find(self, reference: str) -> dict | None:
         if not self.path.exists():
             return None

@@ -51,6 +51,7 @@ from pathlib import Path
 import yaml
 
 from guardrails import govdb
+from guardrails.participants import PARTICIPATION_DB, Register, canonical_ref
 from kernel.errors import AuthError
 from kernel.text import canonical_id, person_key
 from kernel.types import ACCOUNT_ROLES, Actor
@@ -365,6 +366,25 @@ class Accounts:
         self.audit.append("sign_in", user=acct.id, role=actor.role, org=actor.org, via="identity provider")
         return replace(actor, session=self._issue(acct.id, "identity provider"))
 
+    def sign_in_participant(self, ref: str, secret: str) -> Actor:
+        """A contributor of a person-level dataset, signed in with the participation reference and
+        secret issued at ingestion (``guardrails.participants``): the same lockout, audit and
+        sessions as an account.  The actor's role is ``participant`` and its id the reference."""
+        ref = canonical_ref(ref)
+        shown = ref if re.fullmatch(r"PT-[A-Z2-7]{4}-[A-Z2-7]{4}", ref) else "[not a participation reference]"
+        if self.locked_until(ref) is not None:
+            self.audit.append("sign_in_locked", user=shown, via="participation")
+            raise AuthError(LOCKED)
+        who = Register(self.path.with_name(PARTICIPATION_DB)).verify(ref, secret)
+        if who is None:
+            self._fail(ref)
+            self.audit.append("sign_in_failed", user=shown, via="participation", known=None)
+            raise AuthError("That participation reference and secret do not match a participant of this commons.")
+        self._clear(ref)
+        self.audit.append("sign_in", user=ref, role="participant", org=who.dataset, via="participation")
+        return Actor(id=ref, role="participant", org=who.dataset, session=self._issue(canonical_id(ref),
+                                                                                      "participation"))
+
     # -- sessions -----------------------------------------------------------------------------
     @staticmethod
     def _digest(token: str) -> str:
@@ -390,11 +410,18 @@ class Accounts:
             return None
         con = self._connect()
         try:
-            row = con.execute("SELECT who, expires FROM sessions WHERE token=?", (self._digest(token),)).fetchone()
+            row = con.execute("SELECT who, expires, via FROM sessions WHERE token=?",
+                              (self._digest(token),)).fetchone()
         finally:
             con.close()
         if row is None or row[1] < time.time() or row[0] != canonical_id(actor.id):
             return None
+        if (actor.role == "participant") != (row[2] == "participation"):
+            return None          # a participant's session is never an account's, nor the reverse
+        if actor.role == "participant":
+            who = Register(self.path.with_name(PARTICIPATION_DB)).get(row[0])
+            return None if who is None else Account(id=row[0], name=f"Participant {who.ref}", roles=("participant",),
+                                                    org=who.dataset, datasets=(who.dataset,))
         acct = self.get(row[0])
         return acct if acct is not None and acct.holds(actor.role) else None
 

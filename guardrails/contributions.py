@@ -50,11 +50,15 @@ import yaml
 
 from guardrails.audit import AuditLog
 from guardrails.inbound import normalise_text, redact, sanitise_for_storage
+from guardrails import govdb
+from guardrails.participants import (BATCH_MIN, LINK_COLUMN, OPTOUT_PREFIX, Register, demo_credentials, link_for,
+                                     new_secret, optout_column, upload_reference)
 from guardrails.pii import PiiScanner
 from kernel.errors import CommonsError, DatasheetError, IngestError, ReviewError
 from kernel.text import same_person
 from retrieval import synthetic
 from retrieval.datasheets import RECORD_KEY, Datasheet, _check_columns, load_datasheet, load_datasheets
+from retrieval.geography import REGION_CODE
 from retrieval.store import _load_dataset
 
 log = logging.getLogger(__name__)
@@ -101,22 +105,31 @@ class ScanReport:
     rows: int
     columns: tuple[ColumnReport, ...]
     problems: tuple[str, ...] = ()
+    # Values the datasheet does not allow (out of range, not an allowed category, an unknown area
+    # code, a negative count, an outlier against the data already held): each must be fixed or
+    # accepted with a reason before the contribution is published.
+    value_problems: tuple[dict, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def unaccepted(self, accepted: dict | None) -> list[dict]:
+        accepted = accepted or {}
+        return [v for v in self.value_problems if not str((accepted.get(v["id"]) or {}).get("reason", "")).strip()]
 
     def column(self, name: str) -> ColumnReport:
         return next(c for c in self.columns if c.name == name)
 
     def to_dict(self) -> dict:
         return {"dataset": self.dataset, "file_sha256": self.file_sha256, "rows": self.rows, "ok": self.ok,
-                "columns": [asdict(c) for c in self.columns], "problems": list(self.problems)}
+                "columns": [asdict(c) for c in self.columns], "problems": list(self.problems),
+                "value_problems": [dict(v) for v in self.value_problems]}
 
     @classmethod
     def from_dict(cls, d: dict) -> "ScanReport":
         return cls(d["dataset"], d["file_sha256"], d["rows"], tuple(ColumnReport(**c) for c in d["columns"]),
-                   tuple(d.get("problems", ())))
+                   tuple(d.get("problems", ())), tuple(d.get("value_problems", ())))
 
 
 @dataclass(frozen=True)
@@ -250,6 +263,132 @@ def _check_values(table: _Table, sheet: Datasheet, name: str) -> list[str]:
     return problems
 
 
+@dataclass(frozen=True)
+class ValueContext:
+    """What a contribution's values are checked against besides its datasheet: the area codes the
+    commons knows for the datasheet's geography, and the data already held under the same id."""
+
+    area_codes: frozenset[str] = frozenset()
+    held: dict[str, tuple[float, float, float]] = field(default_factory=dict)   # column -> (min, median, max)
+
+
+def value_context(settings, sheet: Datasheet) -> ValueContext:
+    data_dir = Path(settings.data_dir)
+    geo = sheet.geography
+    codes: set[str] = set()
+    lookups = {("lsoa", "2021"): ("raw/lookup_lsoa21_ward24_lad24_lcr.csv", "lsoa21cd"),
+               ("lsoa", "2011"): ("raw/lookup_lsoa11_ward19_lad19_lcr.csv", "lsoa11cd"),
+               ("lad", None): ("raw/lookup_lsoa21_ward24_lad24_lcr.csv", "lad24cd"),
+               ("ward", "2024"): ("raw/lookup_lsoa21_ward24_lad24_lcr.csv", "wd24cd"),
+               ("ward", "2019"): ("raw/lookup_lsoa11_ward19_lad19_lcr.csv", "wd19cd")}
+    found = lookups.get((geo.level, geo.vintage)) or lookups.get((geo.level, None))
+    if found and (data_dir / found[0]).exists():
+        with (data_dir / found[0]).open(encoding="utf-8-sig", newline="") as fh:
+            codes = {r[found[1]] for r in csv.DictReader(fh) if r.get(found[1])}
+        codes |= {str(c) for c in (geo.extra_rows or {}).values()} | {REGION_CODE}   # England, the city region
+    held: dict[str, tuple[float, float, float]] = {}
+    path = Path(settings.published_dir) / f"{sheet.id}.csv"
+    if path.exists():
+        numeric = {c for m in sheet.measures for c in (m.column, *m.sum_of) if c}
+        cols: dict[str, list[float]] = {c: [] for c in numeric}
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for c in numeric:
+                    v = row.get(c, "")
+                    if v not in ("", None) and _is_number(v):
+                        cols[c].append(float(v))
+        for c, vs in cols.items():
+            if vs:
+                vs.sort()
+                held[c] = (vs[0], vs[len(vs) // 2], vs[-1])
+    return ValueContext(frozenset(codes), held)
+
+
+def value_problem(sheet: Datasheet, column: str, value: str) -> str | None:
+    """Why one value is not allowed by the datasheet (range, categories, whole numbers), or None."""
+    role = next((c for c in sheet.columns if c.name == column), None)
+    v = str(value).strip()
+    numeric = {c for m in sheet.measures for c in (m.column, *m.sum_of) if c}
+    if role is not None and role.values and v not in role.values:
+        return f"not one of the allowed values ({', '.join(role.values)})"
+    if (role is not None and (role.range or role.integer)) or column in numeric:
+        if v == "":
+            return None
+        if not _is_number(v):
+            return "not a number"
+        x = float(v)
+        if role is not None and role.integer and x != int(x):
+            return "not a whole number"
+        if column in numeric and x < 0 and any(m.column == column and m.format == "count" for m in sheet.measures):
+            return "a count cannot be negative"
+        if role is not None and role.range:
+            lo, hi = role.range
+            if (lo is not None and x < lo) or (hi is not None and x > hi):
+                return f"outside the allowed range {'' if lo is None else f'{lo:g}'}..{'' if hi is None else f'{hi:g}'}"
+    return None
+
+
+OUTLIER_FACTOR = 10          # a value more than 10x the largest already held (or in the file's bulk) is an outlier
+
+
+def _value_problems(table: _Table, sheet: Datasheet, ctx: ValueContext | None) -> list[dict]:
+    """Every value the datasheet does not allow, one problem per column and kind, with its rows."""
+    idx = {h: i for i, h in enumerate(table.header)}
+    found: dict[tuple[str, str], list[int]] = {}
+    what: dict[tuple[str, str], str] = {}
+    numeric = sorted({c for m in sheet.measures for c in (m.column, *m.sum_of) if c} |
+                     {c.name for c in sheet.columns if c.range or c.integer})
+    checked = sorted({c.name for c in sheet.columns if c.values} | set(numeric))
+    for col in checked:
+        if col not in idx:
+            continue
+        i = idx[col]
+        for line, row in zip(table.lines, table.rows):
+            v = row[i].strip()
+            if v == "" or (col in numeric and not _is_number(v)):
+                continue                     # empty, or a type error (a problem to fix, reported above)
+            why = value_problem(sheet, col, v)
+            if why:
+                kind = ("category" if "allowed values" in why else "negative" if "negative" in why else
+                        "integer" if "whole" in why else "range")
+                found.setdefault((col, kind), []).append(line)
+                what[(col, kind)] = why
+    # outliers: against the data already held under this id, or else the file's own bulk
+    for col in numeric:
+        if col not in idx:
+            continue
+        vals = [(line, float(row[idx[col]])) for line, row in zip(table.lines, table.rows)
+                if row[idx[col]].strip() and _is_number(row[idx[col]])]
+        if not vals:
+            continue
+        held = ctx.held.get(col) if ctx else None
+        if held is not None:
+            ceiling, basis = OUTLIER_FACTOR * max(abs(held[2]), 1.0), f"the largest value already held ({held[2]:g})"
+        else:
+            xs = sorted(abs(x) for _l, x in vals)
+            bulk = xs[int(0.99 * (len(xs) - 1))]
+            ceiling, basis = OUTLIER_FACTOR * max(bulk, 1.0), f"the file's 99th percentile ({bulk:g})"
+        out = [line for line, x in vals if abs(x) > ceiling]
+        if out:
+            found[(col, "outlier")] = out
+            what[(col, "outlier")] = f"more than {OUTLIER_FACTOR} times {basis}"
+    if ctx is not None and ctx.area_codes and sheet.geography.column in idx:
+        i = idx[sheet.geography.column]
+        bad = [line for line, row in zip(table.lines, table.rows)
+               if AREA_CODE.match(row[i].strip()) and row[i].strip() not in ctx.area_codes]
+        if bad:
+            found[(sheet.geography.column, "area_code")] = bad
+            what[(sheet.geography.column, "area_code")] = (
+                f"not an area code the commons knows for {sheet.geography.level} areas "
+                f"({sheet.geography.vintage or 'any'} boundaries); those rows would be in no answer")
+    out = []
+    for n, ((col, kind), lines) in enumerate(sorted(found.items(), key=lambda kv: (kv[1][0], kv[0])), 1):
+        more = f" and {len(lines) - 1} more" if len(lines) > 1 else ""
+        out.append({"id": f"V{n}", "column": col, "kind": kind, "rows": len(lines), "first_line": lines[0],
+                    "message": f"column '{col}': {what[(col, kind)]}: line {lines[0]}{more}."})
+    return out
+
+
 def _is_number(v: str) -> bool:
     try:
         float(v)
@@ -258,7 +397,8 @@ def _is_number(v: str) -> bool:
     return v.strip().lower() not in ("nan", "inf", "-inf", "infinity", "-infinity")
 
 
-def _scan_table(table: _Table, sheet: Datasheet, scanner: Scanner, name: str) -> ScanReport:
+def _scan_table(table: _Table, sheet: Datasheet, scanner: Scanner, name: str,
+                ctx: ValueContext | None = None) -> ScanReport:
     declared = _declared_roles(sheet)
     handling = {c.name: c for c in sheet.columns}
     present = set(table.header)
@@ -267,9 +407,10 @@ def _scan_table(table: _Table, sheet: Datasheet, scanner: Scanner, name: str) ->
                           f"'{sheet.id}' - is this the right file, and does its first line name the columns?")
     problems: list[str] = []
     reports: list[ColumnReport] = []
-    if RECORD_KEY in present:
-        raise IngestError(f"{name}, line 1: '{RECORD_KEY}' is a column name the commons reserves (it adds a "
-                          "record key of its own); rename that column.")
+    reserved = sorted(h for h in present if h in (RECORD_KEY, LINK_COLUMN) or h.startswith(OPTOUT_PREFIX))
+    if reserved:
+        raise IngestError(f"{name}, line 1: '{reserved[0]}' is a column name the commons reserves (it adds "
+                          "record keys, participation links and consent columns of its own); rename that column.")
     for i, col in enumerate(table.header):
         values = [row[i] for row in table.rows]
         scan = scanner.scan_column(col, values, sample=SAMPLE, seed=0)
@@ -335,7 +476,8 @@ def _scan_table(table: _Table, sheet: Datasheet, scanner: Scanner, name: str) ->
             problems.append(f"column '{col}' ({role}) is in the datasheet but not in the file's header.")
             reports.append(ColumnReport(col, role, role, None, 0.0, 0, "refuse", "missing from the file"))
     problems += _check_values(table, sheet, name)
-    return ScanReport(sheet.id, table.sha256, len(table.rows), tuple(reports), tuple(problems))
+    return ScanReport(sheet.id, table.sha256, len(table.rows), tuple(reports), tuple(problems),
+                      tuple(_value_problems(table, sheet, ctx)))
 
 
 def _as_sheet(sheet: Datasheet | str | bytes | Path) -> Datasheet:
@@ -366,18 +508,25 @@ def _check_sheet(sheet: Datasheet) -> None:
         raise IngestError(f"The datasheet for '{sheet.id}' uses 'enrich', which contributed datasets may not.")
 
 
-def scan(csv_path: Path, sheet: Datasheet, scanner: Scanner, max_bytes: int = MAX_UPLOAD_BYTES) -> ScanReport:
-    """Read the upload safely and classify every column.  Malformed files raise IngestError."""
+def scan(csv_path: Path, sheet: Datasheet, scanner: Scanner, max_bytes: int = MAX_UPLOAD_BYTES,
+         settings=None) -> ScanReport:
+    """Read the upload safely, classify every column and check its values.  Malformed files raise
+    IngestError.  With ``settings``, values are also checked against the commons' area codes and
+    the data already held."""
     sheet = _as_sheet(sheet)
     _check_sheet(sheet)
     path = Path(csv_path)
     table = _parse(_read_bytes(path, max_bytes), path.name)
-    return _scan_table(table, sheet, scanner, path.name)
+    return _scan_table(table, sheet, scanner, path.name, value_context(settings, sheet) if settings else None)
 
 
 # -- keys and atomic files ------------------------------------------------------------------------
 def secret_key(settings) -> bytes:
-    """The pseudonymisation key: 32 random bytes, created on first use with mode 0600."""
+    """The pseudonymisation key: COMMONS_PSEUDONYM_KEY (hex) when set; else the key file
+    (COMMONS_PSEUDONYM_KEY_FILE, outside the home, or the legacy ``secret.key``): 32 random bytes,
+    created on first use with mode 0600."""
+    if getattr(settings, "pseudonym_key", ""):
+        return bytes.fromhex(settings.pseudonym_key.strip())
     path = Path(settings.secret_key_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -468,10 +617,15 @@ def _published_sheet(sheet: Datasheet, header: tuple[str, ...], report: ScanRepo
         note = f" At ingestion into the commons {' and '.join(parts)}."
     if sheet.person_level:
         cols.append({"name": RECORD_KEY, "role": "attribute"})
+        cols.append({"name": LINK_COLUMN, "role": "attribute"})
+        cols += [{"name": optout_column(p), "role": "attribute"} for p in sheet.consent_purposes]
     data = sheet.model_dump(mode="json")
     data["source_file"] = f"{sheet.id}.csv"
     data["columns"] = cols
     data["version"] = version
+    life = dict(data.get("lifecycle") or {})
+    life["refreshed"] = time.strftime("%Y-%m-%d", time.gmtime())
+    data["lifecycle"] = life
     if note and note.strip() not in data["methodology"]:
         data["methodology"] = data["methodology"].rstrip() + note
     from pydantic import ValidationError
@@ -493,8 +647,77 @@ def record_keys(sheet_id: str, n: int, demo: bool) -> list[int]:
             for i in range(n)]
 
 
+@dataclass(frozen=True)
+class Participation:
+    """What the participation register adds to a person-level publication: per row its
+    reference and link, whether it is kept (not withdrawn), its opt-out columns and corrections."""
+
+    refs: list[str]
+    links: list[str]
+    secrets: list[str]
+    keep: list[bool]
+    optouts: list[list[str]]
+    corrections: dict[int, dict[str, str]]
+    purposes: tuple[str, ...]
+
+    @property
+    def withdrawn(self) -> int:
+        return sum(1 for k in self.keep if not k)
+
+
+def _participation(settings, sheet: Datasheet, table: _Table, report: ScanReport, key: bytes,
+                   demo: bool) -> Participation:
+    reg = Register(settings.participation_db)
+    withdrawn, opted = reg.effective(sheet.id)
+    fixes: dict[str, dict[str, str]] = {}
+    for c in reg.applied_corrections(sheet.id):
+        fixes.setdefault(c.ref, {})[c.column] = c.proposed
+    actions = {c.name: c.action for c in report.columns}
+    keyed = next((i for i, h in enumerate(table.header) if actions.get(h) == "pseudonymise"), None)
+    refs, links, secrets_, keep, optouts, corr = [], [], [], [], [], {}
+    purposes = sheet.consent_purposes
+    for i, row in enumerate(table.rows):
+        if demo:
+            ref, secret = demo_credentials(sheet.id, i)
+        else:
+            ident = (pseudonym(key, sheet.id, row[keyed]) if keyed is not None and row[keyed].strip()
+                     else uuid.uuid4().hex)
+            ref, secret = upload_reference(key, sheet.id, ident), new_secret()
+        refs.append(ref)
+        links.append(link_for(key, sheet.id, ref))
+        secrets_.append(secret)
+        keep.append(ref not in withdrawn)
+        optouts.append(["1" if p in opted.get(ref, ()) else "0" for p in purposes])
+        if ref in fixes:
+            corr[i] = fixes[ref]
+    return Participation(refs, links, secrets_, keep, optouts, corr, purposes)
+
+
+def _issue_participants(settings, sheet: Datasheet, part: Participation, demo: bool, version: int) -> Path | None:
+    """Record the publication's participants; an upload's new credentials are written once (0600)
+    for its contributor to hand out (a demo's are derived: see guardrails.participants)."""
+    reg = Register(settings.participation_db)
+    known = reg.known(sheet.id)
+    entries = [(r, l, s) for r, l, s, k in zip(part.refs, part.links, part.secrets, part.keep) if k]
+    reg.issue(sheet.id, entries)
+    new = [(n, r, s) for n, (r, _l, s) in enumerate(entries, 1) if r not in known]
+    if demo or not new:
+        return None
+    folder = Path(settings.contributions_dir) / "participation"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{sheet.id}-v{version}.csv"
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["row", "participation_ref", "secret"])
+    w.writerows(new)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(buf.getvalue())
+    return path
+
+
 def _published_bytes(table: _Table, report: ScanReport, sheet: Datasheet, key: bytes | None,
-                     keys: list[int] | None = None) -> tuple[bytes, list]:
+                     keys: list[int] | None = None, part: Participation | None = None) -> tuple[bytes, list]:
     actions = {c.name: c.action for c in report.columns}
     roles = {c.name: c for c in sheet.columns}
     out_cols, plan = [], []
@@ -515,10 +738,17 @@ def _published_bytes(table: _Table, report: ScanReport, sheet: Datasheet, key: b
                           "give the pseudonymised column another key_column.")
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(out_cols + ([RECORD_KEY] if keys is not None else []))
+    extra = [LINK_COLUMN, *(optout_column(p) for p in part.purposes)] if part is not None else []
+    w.writerow(out_cols + ([RECORD_KEY] if keys is not None else []) + extra)
     for j, row in enumerate(table.rows):
-        w.writerow([pseudonym(key, sheet.id, row[i]) if a == "pseudonymise" else row[i].strip() for i, a in plan]
-                   + ([keys[j]] if keys is not None else []))
+        if part is not None and not part.keep[j]:
+            continue                       # withdrawn: the record is not published again
+        fix = part.corrections.get(j, {}) if part is not None else {}
+        w.writerow([pseudonym(key, sheet.id, row[i]) if a == "pseudonymise" else fix.get(table.header[i],
+                                                                                            row[i].strip())
+                    for i, a in plan]
+                   + ([keys[j]] if keys is not None else [])
+                   + ([part.links[j], *part.optouts[j]] if part is not None else []))
     return buf.getvalue().encode("utf-8"), out_cols
 
 
@@ -575,7 +805,7 @@ def steward_of(sheet: Datasheet | None, steward: str) -> bool:
 def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scanner: Scanner,
            progress: Progress | None = None, max_bytes: int = MAX_UPLOAD_BYTES,
            _source_digest: str | None = None, _origin: str = "upload", steward: str | None = None,
-           contribution: str | None = None, reason: str = "") -> IngestResult:
+           contribution: str | None = None, reason: str = "", accepted: dict | None = None) -> IngestResult:
     """Scan, refuse on problems, and publish to ``published_dir`` atomically (datasheet last) as a
     new version.  A dataset id already published is never replaced silently: a new version needs
     ``steward`` (a steward of that dataset, checked by the caller that signed them in: the
@@ -595,18 +825,25 @@ def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scan
     say(f"ingest {sheet.id}: reading {path.name}")
     table = _parse(_read_bytes(path, max_bytes), path.name)
     say(f"ingest {sheet.id}: scanning {len(table.header)} columns of {len(table.rows)} rows for identifiers")
-    report = _scan_table(table, sheet, scanner, path.name)
+    report = _scan_table(table, sheet, scanner, path.name, value_context(settings, sheet))
     if not report.ok:
         raise IngestError(f"{path.name} was not published to '{sheet.id}': " + " ".join(report.problems))
+    open_problems = report.unaccepted(accepted)
+    if open_problems:
+        raise IngestError(f"{path.name} was not published to '{sheet.id}': each problem with its values must be fixed "
+                          "or accepted with a reason first: " + " ".join(f"[{v['id']}] {v['message']}"
+                                                                         for v in open_problems))
     if existing and _origin != "demo" and not steward:
         cur = hist.get("current") or 1
         raise IngestError(f"'{sheet.id}' is already published (version {cur}); a new version is never published "
                           "without a steward of that dataset: stage it with `commons ingest FILE --datasheet X "
                           "--user ID` and a steward approves it (`commons contributions approve`).")
-    key = secret_key(settings) if any(c.action == "pseudonymise" for c in report.columns) else None
+    key = secret_key(settings) if sheet.person_level or any(c.action == "pseudonymise" for c in report.columns) \
+        else None
     keys = record_keys(sheet.id, len(table.rows), _origin == "demo") if sheet.person_level else None
     version = max([v["version"] for v in hist["versions"]] or [0]) + 1
-    data, _cols = _published_bytes(table, report, sheet, key, keys)
+    part = _participation(settings, sheet, table, report, key, _origin == "demo") if sheet.person_level else None
+    data, _cols = _published_bytes(table, report, sheet, key, keys, part)
     published = _published_sheet(sheet, table.header, report, version)
     sheet_bytes = yaml.safe_dump(published.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True,
                                  width=100).encode("utf-8")
@@ -650,6 +887,9 @@ def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scan
         finally:
             for t in tmps:
                 t.unlink(missing_ok=True)
+    letters = _issue_participants(settings, sheet, part, _origin == "demo", version) if part is not None else None
+    if letters is not None:
+        say(f"ingest {sheet.id}: participation references and secrets for the contributor to hand out: {letters}")
     kept = tuple(c.name for c in report.columns if c.action == "keep")
     dropped = tuple(c.name for c in report.columns if c.action == "drop")
     keyed = tuple((c.name, next(r.key_column or f"{r.name}_key" for r in sheet.columns if r.name == c.name))
@@ -873,10 +1113,12 @@ class Contribution:
     reason: str | None = None
     decided_at: str | None = None
     path: Path | None = field(default=None, compare=False)
+    # value problems accepted with a reason: problem id -> {"by", "reason", "at"}
+    accepted: dict = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in ("id", "dataset", "title", "submitter", "submitted_at", "state", "rows",
-                                           "size", "sha256", "steward", "reason", "decided_at")}
+                                           "size", "sha256", "steward", "reason", "decided_at", "accepted")}
         d["report"] = self.report.to_dict()
         return d
 
@@ -901,9 +1143,11 @@ def _save_meta(folder: Path, c: Contribution) -> None:
 
 
 def submit(csv_bytes: bytes, sheet: Datasheet | str | bytes, settings, scanner: Scanner, submitter: str,
-           max_bytes: int = MAX_UPLOAD_BYTES) -> Contribution:
+           max_bytes: int = MAX_UPLOAD_BYTES, accept: dict[str, str] | None = None) -> Contribution:
     """Stage an upload for a steward.  It is scanned now: a malformed file or one with an
-    undeclared identifier is refused at once (IngestError) and nothing is kept."""
+    undeclared identifier is refused at once (IngestError) and nothing is kept.  Problems with its
+    values are kept with it (shown to the contributor and the steward); ``accept`` (problem id ->
+    reason) accepts some of them now, and a steward may accept the rest (``accept_problem``)."""
     if not submitter or not str(submitter).strip():
         raise IngestError("A contribution needs the submitter's id.")
     if len(csv_bytes) > max_bytes:
@@ -914,9 +1158,17 @@ def submit(csv_bytes: bytes, sheet: Datasheet | str | bytes, settings, scanner: 
     if (Path(settings.data_dir) / "datasheets" / f"{sheet.id}.yaml").exists():
         raise IngestError(f"'{sheet.id}' is the id of a dataset the commons ships; choose another id.")
     table = _parse(csv_bytes, "the upload")
-    report = _scan_table(table, sheet, scanner, "the upload")
+    report = _scan_table(table, sheet, scanner, "the upload", value_context(settings, sheet))
     if not report.ok:
         raise IngestError("The upload cannot be accepted: " + " ".join(report.problems))
+    known = {v["id"] for v in report.value_problems}
+    accepted = {}
+    for pid, why in (accept or {}).items():
+        if pid not in known:
+            raise IngestError(f"There is no problem {pid} with this upload's values "
+                              f"({', '.join(sorted(known)) or 'it has none'}).")
+        if str(why or "").strip():
+            accepted[pid] = {"by": str(submitter), "reason": _clean_reason(why), "at": _now()}
     cid = f"c-{time.strftime('%Y%m%d', time.gmtime())}-{uuid.uuid4().hex[:8]}"
     root = Path(settings.contributions_dir)
     tmp = root / f".incoming-{cid}"
@@ -929,7 +1181,7 @@ def submit(csv_bytes: bytes, sheet: Datasheet | str | bytes, settings, scanner: 
             yaml.safe_dump(sheet.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True), encoding="utf-8")
         _write_json(tmp / "scan.json", report.to_dict())
         c = Contribution(cid, sheet.id, sheet.title, str(submitter), _now(), "pending", report.rows,
-                         len(csv_bytes), report.file_sha256, report)
+                         len(csv_bytes), report.file_sha256, report, accepted=accepted)
         _save_meta(tmp, c)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, final)
@@ -998,8 +1250,13 @@ def approve_contribution(cid: str, steward: str, reason: str, settings, scanner:
             raise ReviewError(f"'{c.dataset}' is already published, and a new version needs a steward of that "
                               f"dataset ({', '.join(current_sheet(settings, c.dataset).steward.accounts)}).")
         folder = c.path
+        open_problems = c.report.unaccepted(c.accepted)
+        if open_problems:
+            raise ReviewError(f"Contribution {c.id} cannot be published until each problem with its values is fixed "
+                              "(a new upload) or accepted with a reason (`commons contributions accept`): "
+                              + " ".join(f"[{v['id']}] {v['message']}" for v in open_problems))
         result = ingest(folder / "upload.csv", load_datasheet(folder / "datasheet.yaml"), settings, scanner,
-                        progress, steward=str(steward), contribution=cid, reason=reason)
+                        progress, steward=str(steward), contribution=cid, reason=reason, accepted=c.accepted)
         decided = Contribution(**{**{k: getattr(c, k) for k in c.__dataclass_fields__ if k != "path"},
                                   "state": "approved", "steward": str(steward), "reason": _clean_reason(reason),
                                   "decided_at": _now(), "report": result.report})
@@ -1012,6 +1269,26 @@ def approve_contribution(cid: str, steward: str, reason: str, settings, scanner:
     _audit(settings, "contribution", action="approve", contribution=cid, dataset=c.dataset,
            submitter=c.submitter, steward=str(steward), reason=decided.reason, rows=result.rows)
     return _contribution(target)
+
+
+def accept_problem(cid: str, problem: str, who: str, reason: str, settings) -> Contribution:
+    """Accept one problem with a pending contribution's values, with a reason (audited)."""
+    if not str(reason or "").strip():
+        raise ReviewError("Accepting a problem needs a reason, which is recorded with it.")
+    with _queue_lock(settings):
+        c = get_contribution(cid, settings)
+        if c.state != "pending":
+            raise ReviewError(f"Contribution {c.id} was already {c.state}.")
+        ids = {v["id"] for v in c.report.value_problems}
+        if problem not in ids:
+            raise ReviewError(f"Contribution {c.id} has no problem {problem} ({', '.join(sorted(ids)) or 'none'}).")
+        accepted = {**c.accepted, problem: {"by": str(who), "reason": _clean_reason(reason), "at": _now()}}
+        updated = Contribution(**{**{k: getattr(c, k) for k in c.__dataclass_fields__ if k != "path"},
+                                  "accepted": accepted})
+        _save_meta(c.path, updated)
+    _audit(settings, "contribution", action="accept_problem", contribution=cid, dataset=c.dataset, problem=problem,
+           by=str(who), reason=accepted[problem]["reason"])
+    return _contribution(c.path)
 
 
 def deny_contribution(cid: str, steward: str, reason: str, settings) -> Contribution:
@@ -1031,3 +1308,191 @@ def deny_contribution(cid: str, steward: str, reason: str, settings) -> Contribu
     _audit(settings, "contribution", action="deny", contribution=cid, dataset=c.dataset,
            submitter=c.submitter, steward=str(steward), reason=decided.reason)
     return _contribution(target)
+
+
+# -- refresh: consent changes and corrections take effect ----------------------------------------------
+def refresh_due(sheet: Datasheet, today: str | None = None) -> bool:
+    """Whether the dataset's scheduled refresh has come (no schedule: never by itself)."""
+    due = sheet.lifecycle.due()
+    today = today or time.strftime("%Y-%m-%d", time.gmtime())
+    return bool(due) and due <= today
+
+
+def refresh(dataset: str, settings, steward: str | None = None, reason: str = "", now: float | None = None,
+            batch_min: int | None = None) -> dict:
+    """The dataset's scheduled refresh: the consent changes that are due as one batch (withdrawn
+    records leave the published table, opt-outs set the record's consent columns) and the
+    corrections stewards accepted are applied to the current published version, as a new
+    version (audited before the files change).  Without ``steward`` (the scheduler) it runs only
+    when the datasheet's refresh is due; a steward of the dataset may run it earlier.  Returns what
+    it did; nothing changes when nothing is due."""
+    sheet = current_sheet(settings, dataset)
+    if sheet is None or not sheet.person_level:
+        raise IngestError(f"'{dataset}' is not a published person-level dataset of this commons.")
+    if steward is not None and not steward_of(sheet, steward):
+        raise ReviewError(f"Only a steward of '{dataset}' may refresh it early.")
+    if steward is None and not refresh_due(sheet):
+        return {"dataset": dataset, "refreshed": False,
+                "reason": f"the refresh is not due yet (next: {sheet.lifecycle.due() or 'no schedule'})"}
+    reg = Register(settings.participation_db)
+    changes, why = reg.due_batch(dataset, now=now, batch_min=BATCH_MIN if batch_min is None else batch_min)
+    fixes = reg.accepted_corrections(dataset)
+    if not changes and not fixes:
+        return {"dataset": dataset, "refreshed": False, "reason": why,
+                "waiting": len(reg.pending(dataset))}
+    out = Path(settings.published_dir)
+    hist = history(settings, dataset)
+    version = max([v["version"] for v in hist["versions"]] or [0]) + 1
+    csv_path = out / f"{dataset}.csv"
+    with _publish_lock(settings):
+        with csv_path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        header, body = rows[0], rows[1:]
+        ix = {h: i for i, h in enumerate(header)}
+        if LINK_COLUMN not in ix:
+            raise IngestError(f"'{dataset}' was published before participation references existed; publish it "
+                              "again (a new version) first.")
+        by_link = {r["link"]: r["ref"] for r in govdb_records(settings, dataset)}
+        # what the register will say once this batch is applied
+        applied_ids = [c["id"] for c in changes]
+        withdraw = {c["ref"] for c in changes if c["kind"] == "withdraw"}
+        prev_withdrawn, prev_opted = reg.effective(dataset)
+        opted = {k: set(v) for k, v in prev_opted.items()}
+        for c in changes:
+            if c["kind"] == "opt_out":
+                opted.setdefault(c["ref"], set()).add(c["purpose"])
+            elif c["kind"] == "opt_in":
+                opted.setdefault(c["ref"], set()).discard(c["purpose"])
+        gone = withdraw | prev_withdrawn
+        fix_by_ref: dict[str, dict[str, str]] = {}
+        for f in fixes:
+            fix_by_ref.setdefault(f.ref, {})[f.column] = f.proposed
+        new_body, removed = [], 0
+        for r in body:
+            ref = by_link.get(r[ix[LINK_COLUMN]])
+            if ref in gone:
+                removed += 1
+                continue
+            r = list(r)
+            for p in sheet.consent_purposes:
+                col = optout_column(p)
+                if col in ix:
+                    r[ix[col]] = "1" if p in opted.get(ref, ()) else "0"
+            for col, value in fix_by_ref.get(ref, {}).items():
+                if col in ix:
+                    r[ix[col]] = value
+            new_body.append(r)
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(new_body)
+        data = buf.getvalue().encode("utf-8")
+        sheet_path = out / f"{dataset}.yaml"
+        raw_sheet = yaml.safe_load(sheet_path.read_text(encoding="utf-8"))
+        raw_sheet["version"] = version
+        raw_sheet.setdefault("lifecycle", {})["refreshed"] = time.strftime("%Y-%m-%d", time.gmtime())
+        raw_sheet["lifecycle"].pop("refresh_due", None)
+        sheet_bytes = yaml.safe_dump(raw_sheet, sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
+        stamp_path = out / f"{dataset}.ingest.json"
+        stamp = json.loads(stamp_path.read_text()) if stamp_path.exists() else {"dataset": dataset}
+        stamp.update(version=version, published_sha256=_sha256(data), rows=len(new_body),
+                     published_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        tmps: list[Path] = []
+        try:
+            csv_tmp = _write_atomic(csv_path, data)
+            tmps.append(csv_tmp)
+            sheet_tmp = _write_atomic(sheet_path, sheet_bytes)
+            tmps.append(sheet_tmp)
+            stamp_tmp = _write_atomic(stamp_path, json.dumps(stamp, indent=1).encode())
+            tmps.append(stamp_tmp)
+            _validate_published(sheet_tmp, csv_tmp, sheet)
+            ref = AuditLog(settings.audit_path, settings=settings).append(
+                "dataset_version", action="refresh", dataset=dataset, version=version, previous=hist.get("current"),
+                rows=len(new_body), published_sha256=stamp["published_sha256"], origin=stamp.get("origin", "upload"),
+                steward=steward, contribution=None, reason=_clean_reason(reason or "scheduled refresh"),
+                withdrawn=removed, consent_changes=len(changes), corrections=len(fixes))
+            os.replace(csv_tmp, csv_path)
+            os.replace(sheet_tmp, sheet_path)
+            os.replace(stamp_tmp, stamp_path)
+            _archive(settings, dataset, version, hist, {"version": version, "published_at": stamp["published_at"],
+                                                        "origin": stamp.get("origin", "upload"), "action": "refresh",
+                                                        "steward": steward, "contribution": None,
+                                                        "rows": len(new_body),
+                                                        "published_sha256": stamp["published_sha256"],
+                                                        "audit_id": ref})
+        finally:
+            for t in tmps:
+                t.unlink(missing_ok=True)
+        reg.mark_applied(applied_ids, version)
+        reg.set_withdrawn(dataset, withdraw)
+        reg.mark_corrections_applied([f.id for f in fixes], version)
+    return {"dataset": dataset, "refreshed": True, "version": version, "consent_changes": len(changes),
+            "withdrawn": removed, "corrections": len(fixes), "rows": len(new_body), "reason": why}
+
+
+def govdb_records(settings, dataset: str) -> list[dict]:
+    return govdb.records(settings.participation_db, "SELECT ref, link FROM participants WHERE dataset=?", (dataset,))
+
+
+def participant_record(settings, dataset: str, link: str) -> dict | None:
+    """One participant's published record as the commons holds it (after pseudonymisation),
+    without the commons' own reserved columns; None when it is not (or no longer) published."""
+    sheet = current_sheet(settings, dataset)
+    if sheet is None:
+        return None
+    path = Path(settings.published_dir) / f"{dataset}.csv"
+    with _publish_lock(settings, shared=True), path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        for row in reader:
+            if row.get(LINK_COLUMN) == link:
+                hidden = {RECORD_KEY, LINK_COLUMN}
+                record = {k: v for k, v in row.items() if k not in hidden and not k.startswith(OPTOUT_PREFIX)}
+                optouts = sorted(k[len(OPTOUT_PREFIX):] for k, v in row.items() if k.startswith(OPTOUT_PREFIX)
+                                 and v == "1")
+                return {"record": record, "opted_out_in_published_data": optouts, "version": sheet.version}
+    return None
+
+
+# -- lifecycle: archiving ----------------------------------------------------------------------------
+def archived_dir(settings) -> Path:
+    return Path(settings.published_dir) / "archived"
+
+
+def archive(dataset: str, steward: str, reason: str, settings) -> dict:
+    """Take a contributed dataset out of answers (a steward of the dataset, with a reason; audited
+    before anything moves).  Its current files move to ``published/archived/<id>/``, its versions
+    and audit trail stay; the datasheet records the date (``lifecycle.archived``)."""
+    if not str(reason or "").strip():
+        raise ReviewError("Archiving needs a reason, which is recorded with it.")
+    sheet = current_sheet(settings, dataset)
+    if sheet is None:
+        shipped = (Path(settings.data_dir) / "datasheets" / f"{dataset}.yaml").exists()
+        raise IngestError(f"'{dataset}' is {'a dataset the commons ships (archive it by removing its datasheet)' if shipped else 'not a published dataset'}.")
+    if not steward_of(sheet, steward):
+        raise ReviewError(f"Only a steward of '{dataset}' may archive it.")
+    out = Path(settings.published_dir)
+    target = archived_dir(settings) / dataset
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    hist = history(settings, dataset)
+    with _publish_lock(settings):
+        ref = AuditLog(settings.audit_path, settings=settings).append(
+            "dataset_version", action="archive", dataset=dataset, version=hist.get("current"),
+            previous=hist.get("current"), steward=str(steward), reason=_clean_reason(reason))
+        target.mkdir(parents=True, exist_ok=True)
+        raw_sheet = yaml.safe_load((out / f"{dataset}.yaml").read_text(encoding="utf-8"))
+        raw_sheet.setdefault("lifecycle", {})["archived"] = today
+        (target / f"{dataset}.yaml").write_text(yaml.safe_dump(raw_sheet, sort_keys=False, allow_unicode=True),
+                                                encoding="utf-8")
+        for suffix in (".csv", ".ingest.json"):
+            if (out / f"{dataset}{suffix}").exists():
+                os.replace(out / f"{dataset}{suffix}", target / f"{dataset}{suffix}")
+        (out / f"{dataset}.yaml").unlink()                  # out of answers from now on
+        hist = {**hist, "events": [*hist.get("events", []), {"action": "archive", "at": _now(), "steward": str(steward),
+                                                             "audit_id": ref}]}
+        _write_json(versions_dir(settings, dataset) / "history.json", hist)
+    return {"dataset": dataset, "archived": today, "audit_id": ref}
+
+
+def archived_sheet(settings, dataset: str) -> Datasheet | None:
+    path = archived_dir(settings) / dataset / f"{dataset}.yaml"
+    return load_datasheet(path) if path.exists() else None

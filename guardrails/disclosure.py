@@ -341,7 +341,8 @@ class Ledger:
                 actor TEXT NOT NULL, dataset TEXT NOT NULL, area_code TEXT NOT NULL, period TEXT NOT NULL,
                 signature TEXT NOT NULL, population INTEGER NOT NULL, ts TEXT NOT NULL)""")
             have = {r[1] for r in con.execute("PRAGMA table_info(releases)")}
-            for col, typ in (("conds", "TEXT"), ("audit_id", "TEXT"), ("ck", "INTEGER"), ("measure", "TEXT")):
+            for col, typ in (("conds", "TEXT"), ("audit_id", "TEXT"), ("ck", "INTEGER"), ("measure", "TEXT"),
+                             ("version", "INTEGER")):
                 if col not in have:
                     con.execute(f"ALTER TABLE releases ADD COLUMN {col} {typ}")
             con.execute("""CREATE TABLE IF NOT EXISTS isolations (dataset TEXT NOT NULL, area_code TEXT NOT NULL,
@@ -384,13 +385,15 @@ class Ledger:
         return found[0] if found else None
 
     def assess(self, dataset: str, sig: str, cells, max_diff: int, min_cell: int = 1, measure: str | None = None,
-               kind: str = "count") -> tuple[list[DifferencingFlag], list[tuple]]:
+               kind: str = "count", version: int | None = None) -> tuple[list[DifferencingFlag], list[tuple]]:
         """``cells``: (area_code, period, conditions, records[, cell key]).  Returns the cells to
         refuse (one per area and period) and the small groups this release isolates for the first
         time (to be recorded with it).  A small group is isolated by a cell nested with one of the
         same measure already released to anyone, differing by 1..``max_diff`` records.  It is refused
         when the measure is a sum or mean, when either cell has no key, or when the same group (the
-        same fingerprint) was isolated before.  Only released cells (at least ``min_cell`` records)
+        same fingerprint) was isolated before.  The same question asked of another published version
+        of the dataset (after a refresh applied withdrawals, consent changes or corrections) is
+        compared too: its group is the earlier one less the people who left.  Only released cells (at least ``min_cell`` records)
         take part: comparing a suppressed or empty group with history would turn the refusal itself
         into a yes/no answer about a small group (found by a blind red team)."""
         if max_diff <= 0:
@@ -402,13 +405,15 @@ class Ledger:
         try:
             for area, period, conds, n, ck in cells:
                 history = con.execute(
-                    "SELECT population, conds, ck, signature FROM releases WHERE dataset=? AND area_code=? AND "
-                    "period=? AND (measure IS ? OR measure IS NULL OR ? IS NULL)",
+                    "SELECT population, conds, ck, signature, version FROM releases WHERE dataset=? AND area_code=? "
+                    "AND period=? AND (measure IS ? OR measure IS NULL OR ? IS NULL)",
                     (dataset, area, period, measure, measure)).fetchall()
                 if ck is not None and any(p == n and pk == ck and json.loads(pc or "{}") == conds
-                                          for p, pc, pk, _s in history):
+                                          for p, pc, pk, _s, _v in history):
                     continue        # the very same group released before (e.g. as a comparison row): nothing new
-                for prev, prev_conds, prev_ck, _s in (h for h in history if h[3] != sig):
+                # one comparison per earlier group (the same group released twice is one group)
+                earlier = dict.fromkeys((h[0], h[1] or "{}", h[2]) for h in history if h[3] != sig or h[4] != version)
+                for prev, prev_conds, prev_ck in earlier:
                     if not (1 <= abs(n - prev) <= max_diff and nested(conds, json.loads(prev_conds or "{}"))):
                         continue
                     fingerprint = None if ck is None or prev_ck is None else \
@@ -426,7 +431,7 @@ class Ledger:
         return list(flags.values()), isolated
 
     def record(self, actor: str, dataset: str, sig: str, cells, min_cell: int = 1,
-               audit_id: str | None = None, measure: str | None = None, isolated=()) -> None:
+               audit_id: str | None = None, measure: str | None = None, isolated=(), version: int | None = None) -> None:
         cells = [c for c in _cells(cells) if c[3] >= min_cell]
         if not cells:
             return
@@ -434,9 +439,9 @@ class Ledger:
         try:
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             con.executemany("INSERT INTO releases (actor, dataset, area_code, period, signature, population, ts, "
-                            "conds, audit_id, ck, measure) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                            "conds, audit_id, ck, measure, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                             [(actor, dataset, a, p, sig, int(n), now, json.dumps(c, sort_keys=True), audit_id,
-                              None if k is None else int(k), measure) for a, p, c, n, k in cells])
+                              None if k is None else int(k), measure, version) for a, p, c, n, k in cells])
             con.executemany("INSERT INTO isolations VALUES (?,?,?,?,?,?)",
                             [(dataset, a, p, int(f), int(size), now) for a, p, f, size in isolated])
         finally:

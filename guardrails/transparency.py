@@ -14,11 +14,14 @@ fee income of the current year against the datasheet's running costs.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from datetime import date, timedelta
 
 from guardrails.audit import AuditLog
 from guardrails.policy import purpose_label
 from guardrails.projects import ProjectRegistry
+from kernel.errors import ReviewError
 from retrieval.datasheets import Datasheet
 
 REQUEST_EVENTS = ("question", "review_release")
@@ -42,12 +45,16 @@ def _money(pence: float, currency: str = "GBP") -> str:
     return f"{sign}{pence / 100:,.0f}"
 
 
-def _projects(registry: ProjectRegistry, sheet: Datasheet) -> tuple[list[dict], list[dict], dict]:
+def _projects(registry: ProjectRegistry, sheet: Datasheet,
+              span: tuple[str, str] | None = None) -> tuple[list[dict], list[dict], dict]:
     projects, panel = [], []
-    year = registry.today().year
+    year = registry.today().year if span is None else int(span[0][:4])
     income = agreements = 0
     for p in registry.list(dataset=sheet.id):
-        outputs = registry.outputs(p.id)
+        outputs = [o for o in registry.outputs(p.id) if _within(o["published"], span)]
+        if span is not None and not (outputs or _within(p.created, span) or _within(p.updated, span)
+                                     or any(_within(e["ts"], span) for e in registry.events(p.id))):
+            continue                 # nothing happened to this project in the period
         projects.append({"project": p.id, "title": p.title, "organisation": p.org, "purpose": p.purpose_label,
                          "lay_summary": p.lay_summary, "state": p.state, "commercial": p.commercial,
                          "end_date": p.end_date, "publication": p.publication, "publication_due": p.publication_due,
@@ -65,7 +72,9 @@ def _projects(registry: ProjectRegistry, sheet: Datasheet) -> tuple[list[dict], 
                                        "reason": e["text"], "date": e["ts"][:10]}
                                       for e in events if e["kind"] in ("vote_for", "vote_against", "veto")]})
         for f in registry.fees(p.id):
-            if f["dataset"] == sheet.id and f["start"][:4] <= str(year) <= f["end"][:4]:
+            in_period = (f["start"][:4] <= str(year) <= f["end"][:4]) if span is None else \
+                (f["start"][:10] <= span[1] and f["end"][:10] >= span[0])
+            if f["dataset"] == sheet.id and in_period:
                 income += f["amount_pence"]
                 agreements += 1
     costs = sheet.policy.running_costs
@@ -76,12 +85,54 @@ def _projects(registry: ProjectRegistry, sheet: Datasheet) -> tuple[list[dict], 
     return projects, panel, fees
 
 
-def report(audit: AuditLog, sheet: Datasheet, registry: ProjectRegistry | None = None) -> dict:
+def period_range(period: str | None) -> tuple[str, str] | None:
+    """'2026-Q3' -> ('2026-07-01', '2026-09-30'); '2026' and '2026-07' too; None for all time."""
+    if not period:
+        return None
+    p = str(period).strip().upper()
+    m = re.fullmatch(r"(\d{4})-Q([1-4])", p)
+    if m:
+        y, q = int(m.group(1)), int(m.group(2))
+        start, end = date(y, 3 * q - 2, 1), date(y + (q == 4), (3 * q) % 12 + 1, 1) - timedelta(days=1)
+        return start.isoformat(), end.isoformat()
+    m = re.fullmatch(r"(\d{4})-(\d{2})", p)
+    if m and 1 <= int(m.group(2)) <= 12:
+        y, mo = int(m.group(1)), int(m.group(2))
+        end = date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)
+        return f"{y}-{mo:02d}-01", end.isoformat()
+    if re.fullmatch(r"\d{4}", p):
+        return f"{p}-01-01", f"{p}-12-31"
+    raise ReviewError(f"'{period}' is not a period: write a quarter (2026-Q3), a month (2026-07) or a year (2026).")
+
+
+def _within(ts, span: tuple[str, str] | None) -> bool:
+    return span is None or span[0] <= str(ts or "")[:10] <= span[1]
+
+
+def report(audit: AuditLog, sheet: Datasheet, registry: ProjectRegistry | None = None,
+           period: str | None = None) -> dict:
+    span = period_range(period)
     rules = sheet.rules
     by_purpose, by_role, by_decision = Counter(), Counter(), Counter()
     released = suppressed = requests = 0
     decisions = []
+    participation = Counter()
     for rec in audit.records():
+        if span is not None and not _within(rec.get("ts"), span):
+            continue
+        if rec.get("dataset") == sheet.id and rec.get("event") in ("consent_request", "correction_request",
+                                                                   "correction_decision"):
+            key = {"withdraw": "withdrawals asked for", "opt_out": "opt-outs of a purpose",
+                   "opt_in": "opt-ins to a purpose"}.get(rec.get("kind"), None) if rec.get("event") == "consent_request" \
+                else ("corrections asked for" if rec.get("event") == "correction_request" else
+                      f"corrections {rec.get('decision')}")
+            if key:
+                participation[key] += 1
+            continue
+        if rec.get("dataset") == sheet.id and rec.get("event") == "dataset_version" and rec.get("action") == "refresh":
+            participation["refreshes"] += 1
+            participation["withdrawn at a refresh"] += int(rec.get("withdrawn") or 0)
+            continue
         ds = rec.get("datasets") or []
         if sheet.id not in ds:
             continue
@@ -98,10 +149,15 @@ def report(audit: AuditLog, sheet: Datasheet, registry: ProjectRegistry | None =
                               "reason": rec.get("reason"), "purpose": purpose_label(str(rec.get("purpose"))),
                               "rule": rec.get("rule"), "date": str(rec.get("ts", ""))[:10]})
     total = Counter({"requests": requests, "released answers": released, "suppressed cells": suppressed})
-    projects, panel, fees = _projects(registry, sheet) if registry is not None else ([], [], {})
+    projects, panel, fees = _projects(registry, sheet, span) if registry is not None else ([], [], {})
+    refreshes = participation.pop("refreshes", 0)
     return {
         "dataset": sheet.id,
         "title": sheet.title,
+        "period": ({"label": str(period).upper(), "from": span[0], "to": span[1]} if span else None),
+        # what participants asked for in the period (counted like the requests: fewer than 10 not shown)
+        "participation": _controlled(participation, rules.min_cell, rules.round_to) if sheet.person_level else [],
+        "refreshes": refreshes,
         "synthetic": sheet.synthetic,
         "steward": f"{sheet.steward.name} ({sheet.steward.contact})",
         "totals": _controlled(total, rules.min_cell, rules.round_to),
@@ -124,7 +180,9 @@ def report(audit: AuditLog, sheet: Datasheet, registry: ProjectRegistry | None =
 
 
 def as_text(rep: dict) -> str:
-    lines = [f"How {rep['title']} has been used", f"Steward: {rep['steward']}", ""]
+    per = rep.get("period")
+    lines = [f"How {rep['title']} has been used" + (f" in {per['label']} ({per['from']} to {per['to']})" if per else ""),
+             f"Steward: {rep['steward']}", ""]
     for title, key in (("Totals", "totals"), ("By purpose", "by_purpose"), ("By role", "by_role"),
                        ("By decision", "by_decision")):
         lines.append(title + ":")

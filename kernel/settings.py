@@ -57,6 +57,14 @@ class Settings:
     # The public key `commons audit verify` checks signatures with: "" = the .pub file written
     # beside the signing key; otherwise 64 hex digits or a file holding them (publishable).
     audit_verify_key: str = ""
+    # The pseudonymisation key (HMAC of direct identifiers, participation links): "" = the legacy
+    # place, secret.key under COMMONS_HOME; better a file outside it, or the key itself (64 hex
+    # digits) from the environment, so whoever can read the data cannot recompute the pseudonyms.
+    pseudonym_key_file: str = ""
+    pseudonym_key: str = field(default="", repr=False)
+    # Conversations (context files), the app's transcripts and the error log are purged after this
+    # many days (the audit chain is kept and verifies across a purge).
+    purge_after_days: int = 90
 
     ENV = {
         "home": "COMMONS_HOME",
@@ -79,6 +87,9 @@ class Settings:
         "audit_key_file": "COMMONS_AUDIT_KEY_FILE",
         "audit_witness": "COMMONS_AUDIT_WITNESS",
         "audit_verify_key": "COMMONS_AUDIT_VERIFY_KEY",
+        "pseudonym_key_file": "COMMONS_PSEUDONYM_KEY_FILE",
+        "pseudonym_key": "COMMONS_PSEUDONYM_KEY",
+        "purge_after_days": "COMMONS_PURGE_AFTER_DAYS",
     }
 
     @classmethod
@@ -106,6 +117,19 @@ class Settings:
             if where == home or home in where.parents:
                 raise ConfigError(f"{cls.ENV[name]} ({where}) must be outside COMMONS_HOME ({home}): whoever can "
                                   "write the home could otherwise rewrite the audit chain.")
+        if settings.pseudonym_key_file:
+            where = Path(settings.pseudonym_key_file).expanduser().resolve()
+            if where == home or home in where.parents:
+                raise ConfigError(f"COMMONS_PSEUDONYM_KEY_FILE ({where}) must be outside COMMONS_HOME ({home}): the "
+                                  "key that makes the pseudonyms must not sit beside the data it protects.")
+        if settings.pseudonym_key:
+            try:
+                ok = len(bytes.fromhex(settings.pseudonym_key.strip())) >= 32
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ConfigError("COMMONS_PSEUDONYM_KEY must be at least 64 hex digits (32 bytes), e.g. the "
+                                  "output of `python -c \"import secrets; print(secrets.token_hex(32))\"`.")
         return settings
 
     @property
@@ -141,6 +165,11 @@ class Settings:
         return Path(self.home) / "governance.sqlite"
 
     @property
+    def participation_db(self) -> Path:
+        """The participation register: references, consent changes, corrections (SQLite)."""
+        return Path(self.home) / "participation.sqlite"
+
+    @property
     def index_dir(self) -> Path:
         """The persistent Chroma documentation index and the trained embedding model."""
         return Path(self.home) / "index"
@@ -157,8 +186,15 @@ class Settings:
 
     @property
     def secret_key_path(self) -> Path:
-        """Key for pseudonymising identifiers (created on first use, never leaves the machine)."""
+        """Key for pseudonymising identifiers (created on first use, never leaves the machine):
+        COMMONS_PSEUDONYM_KEY_FILE when set (outside the home), else the legacy secret.key."""
+        if self.pseudonym_key_file:
+            return Path(self.pseudonym_key_file).expanduser()
         return Path(self.home) / "secret.key"
+
+    @property
+    def key_outside_home(self) -> bool:
+        return bool(self.pseudonym_key or self.pseudonym_key_file)
 
 
 def _convert(name: str, var: str, raw: str, typ) -> object:

@@ -9,10 +9,12 @@ from kernel.text import canonical_id
 
 Status = Literal["answered", "clarify", "refused", "needs_review", "no_data", "error"]
 Intent = Literal["value", "comparison", "ranking", "trend", "breakdown", "summary", "count"]
-ROLES = ("resident", "provider", "researcher", "commercial", "steward", "member", "evaluator")
+ROLES = ("resident", "provider", "researcher", "commercial", "steward", "member", "evaluator", "participant")
 # Every role but resident comes from a signed-in account (guardrails/auth.py); "member" is a
-# member representative on a dataset's members' panel.
-ACCOUNT_ROLES = tuple(r for r in ROLES if r != "resident")
+# member representative on a dataset's members' panel.  A "participant" signs in with the
+# participation reference and secret their dataset issued (guardrails/participants.py), never
+# with the users file.
+ACCOUNT_ROLES = tuple(r for r in ROLES if r not in ("resident", "participant"))
 
 
 @dataclass(frozen=True)

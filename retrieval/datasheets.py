@@ -182,6 +182,12 @@ class ColumnRole(_Strict):
     # For handling 'pseudonymise': the published column that holds the keyed hash
     # (default '<name>_key').
     key_column: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    # What a contribution's values may be (checked by the contribution scan; each problem must be
+    # fixed or accepted with a reason before publication): a numeric range [min, max] (either
+    # end may be null), the allowed categories, and whether every value must be whole.
+    range: tuple[float | None, float | None] | None = None
+    values: tuple[str, ...] = ()
+    integer: bool = False
 
 
 class Approval(_Strict):
@@ -199,6 +205,28 @@ class Panel(_Strict):
     quorum: int = Field(default=3, ge=1, description="Votes needed before the panel decides")
     majority: float = Field(default=0.5, ge=0.5, lt=1, description="Share of votes for that must be exceeded")
     veto_grounds: tuple[str, ...] = Field(min_length=1, description="Grounds on which one member may veto")
+
+
+class Lifecycle(_Strict):
+    """How long the data is kept and how often it is refreshed (see README, "Lifecycle")."""
+
+    refresh_days: int | None = Field(default=None, ge=1, description="A scheduled refresh every N days")
+    refresh_due: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                    description="The date by which the data is due to be refreshed")
+    refreshed: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                  description="When the data was last published or refreshed")
+    retention: str | None = Field(default=None, description="How long the data is kept, in words")
+    archived: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                 description="Set by `commons archive`: out of answers since this date")
+
+    def due(self) -> str | None:
+        """The refresh due date: the datasheet's own, or the last refresh plus the schedule."""
+        if self.refresh_due:
+            return self.refresh_due
+        if self.refreshed and self.refresh_days:
+            import datetime as _dt
+            return (_dt.date.fromisoformat(self.refreshed) + _dt.timedelta(days=self.refresh_days)).isoformat()
+        return None
 
 
 class RunningCosts(_Strict):
@@ -222,6 +250,9 @@ class UsePolicy(_Strict):
     approval: Approval = Approval()
     panel: Panel | None = None
     running_costs: RunningCosts | None = None
+    # Purposes a participant may opt out of (person-level data; default: every permitted purpose
+    # and every purpose with a duty, e.g. commercial).
+    opt_out_purposes: tuple[str, ...] | None = None
 
     @property
     def review_purposes(self) -> tuple[str, ...]:
@@ -291,6 +322,7 @@ class Datasheet(_Strict):
     restricted_sections: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # Columns to copy in from another dataset at build time (e.g. a population weight).
     enrich: tuple["Enrichment", ...] = ()
+    lifecycle: Lifecycle = Lifecycle()
 
     @model_validator(mode="after")
     def _references(self):
@@ -341,6 +373,17 @@ class Datasheet(_Strict):
     @property
     def person_level(self) -> bool:
         return self.sensitivity == "personal"
+
+    @property
+    def consent_purposes(self) -> tuple[str, ...]:
+        """The purposes a participant of this person-level dataset may opt out of."""
+        if not self.person_level:
+            return ()
+        p = self.policy
+        if p.opt_out_purposes is not None:
+            return tuple(p.opt_out_purposes)
+        return tuple(x for x in dict.fromkeys((*p.permitted_purposes, *p.duties))
+                     if x not in ("any", "stewardship"))
 
     @property
     def rules(self) -> DisclosureRules:

@@ -682,3 +682,48 @@ def test_start_up_names_each_step_then_the_first_answer_follows(browser, tmp_pat
         shot(page, "issue18-start-up-first-answer-phone")
         for page in pages.values():
             page.context.close()
+
+
+def test_my_data_and_the_periodic_report_at_phone_and_desktop_width(browser, served_app):
+    """A SYNTHETIC demo participant signs in on My data with the reference and secret from the
+    README, sees their record as the commons holds it and opts out of commercial use; the
+    transparency page gives a quarter's report with its download (issue 14)."""
+    from datetime import date
+    from guardrails.participants import demo_credentials
+    ref, secret = demo_credentials("lupus_commons", 5)
+    quarter = f"{date.today().year}-Q{(date.today().month - 1) // 3 + 1}"
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page = open_page(browser, f"{served_app}/mydata", viewport)
+        expect(body(page)).to_contain_text("participation reference")
+        page.get_by_label("Participation reference").fill(ref)
+        page.get_by_label("Secret", exact=True).fill(secret)
+        page.get_by_role("button", name="Sign in").click()
+        idle(page)
+        expect(body(page)).to_contain_text("Your record as the commons holds it", timeout=SLOW)
+        expect(body(page)).to_contain_text("SYNTHETIC")
+        expect(body(page)).to_contain_text(ref)
+        expect(body(page)).not_to_contain_text("@example")          # no identifier of the raw contribution
+        if name == "desktop":
+            field = page.get_by_test_id("stMultiSelect").filter(has_text="Opt out of").locator("input")
+            field.click()
+            field.press_sequentially("commercial use")
+            field.press("Enter")
+            page.keyboard.press("Escape")
+            idle(page)
+            expect(page.get_by_test_id("stMultiSelect").filter(has_text="Opt out of")).to_contain_text("commercial use")
+            page.get_by_role("button", name="Save my choices").click()
+            idle(page)
+            expect(body(page)).to_contain_text("next scheduled refresh", timeout=SLOW)
+        else:
+            expect(body(page)).to_contain_text("Waiting for the next refresh")
+        assert not overflow(page), "My data is wider than the screen"
+        full_shot(page, f"issue14-my-data-{name}")
+        page.goto(f"{served_app}/transparency")
+        idle(page)
+        choose(page, "Period", quarter)
+        expect(body(page)).to_contain_text("what came of it", timeout=SLOW)
+        expect(page.get_by_role("button", name=re.compile("Download this report"))).to_be_visible()
+        expect(body(page)).to_contain_text("What participants asked for")
+        assert not overflow(page), "the report is wider than the screen"
+        full_shot(page, f"issue14-report-{name}")
+        page.context.close()

@@ -226,7 +226,9 @@ def test_demo_is_published_without_direct_identifiers(demo, lupus_raw, vcse_raw)
         lupus_cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                                 "WHERE table_name = 'ds_lupus_commons'").fetchall()}
         assert lupus_cols == {"participant_key", "age_band", "sex", "lsoa21cd", "diagnosis_year", "flares_12m",
-                              "medication", "work_status", "work_hours", "record_key"}
+                              "medication", "work_status", "work_hours", "record_key", "participation_link",
+                              "optout_health_research", "optout_disease_research", "optout_service_planning",
+                              "optout_evaluation", "optout_commercial"}
         n = con.execute("SELECT count(*), count(DISTINCT participant_key) FROM ds_lupus_commons").fetchone()
         assert n[0] == len(_rows(lupus_raw)) and n[1] >= 0.99 * n[0]
         unjoined = con.execute("SELECT count(*) FROM ds_lupus_commons d LEFT JOIN geo_lsoa21 g "
@@ -534,3 +536,39 @@ def test_a_steward_upload_under_a_demo_id_is_not_overwritten_by_the_demo(publish
     ensure_demo_contributions(published_home, scanner=scanner)
     assert _tree_digest(Path(published_home.published_dir)) == before
     assert load_commons_sheets(published_home)["lupus_commons"]
+
+
+def test_the_scan_reports_each_seeded_problem_in_a_bad_upload_and_blocks_until_accepted(tmp_path, scanner,
+                                                                                          lupus_raw):
+    """Issue 14: a negative count, 999,999,999, an unknown area code, a category the datasheet
+    does not allow and a value out of range are each reported (column, kind, first line); the
+    contribution is published only once each is fixed or accepted with a reason."""
+    from guardrails.contributions import accept_problem
+    s = _settings(tmp_path / "home")
+    rows = _rows(_small_csv(lupus_raw, 200))
+    seeded = {3: ("flares_12m", "-4"), 7: ("flares_12m", "999999999"), 11: ("lsoa21cd", "E01999999"),
+              15: ("medication", "Aspirin"), 19: ("work_hours", "120")}
+    for i, (col, value) in seeded.items():
+        rows[i][col] = value
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    upload = out.getvalue().encode()
+    c = submit(upload, _pilot_sheet_yaml(), s, scanner, submitter="alice")
+    found = {(v["column"], v["kind"]): v for v in c.report.value_problems}
+    want = {("flares_12m", "negative"), ("flares_12m", "range"), ("flares_12m", "outlier"), ("lsoa21cd", "area_code"),
+            ("medication", "category"), ("work_hours", "range")}
+    assert want <= set(found), sorted(found)
+    # each names the first line holding it (the header is line 1, row i is line i + 2)
+    assert found[("lsoa21cd", "area_code")]["first_line"] == 13 and found[("medication", "category")]["first_line"] == 17
+    assert found[("flares_12m", "outlier")]["first_line"] == 9
+    with pytest.raises(ReviewError, match="accepted with a reason"):
+        approve_contribution(c.id, "bob", "roles checked", s, scanner)
+    with pytest.raises(ReviewError, match="reason"):
+        accept_problem(c.id, c.report.value_problems[0]["id"], "bob", " ", s)
+    for v in c.report.value_problems:
+        accept_problem(c.id, v["id"], "bob", "checked with the contributor: kept as recorded", s)
+    done = approve_contribution(c.id, "bob", "problems accepted", s, scanner)
+    assert done.state == "approved" and len(done.accepted) == len(c.report.value_problems)
+    assert '"action":"accept_problem"' in Path(s.audit_path).read_text()

@@ -56,6 +56,7 @@ PAGES = [
     st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:", url_path="datasets"),
     st.Page("app_pages/contribute.py", title="Contribute", icon=":material/upload_file:", url_path="contribute"),
     *ACCOUNT_PAGES,
+    st.Page("app_pages/mydata.py", title="My data", icon=":material/badge:", url_path="mydata"),
     st.Page("app_pages/transparency.py", title="How your data is used", icon=":material/visibility:",
             url_path="transparency"),
 ]
@@ -92,6 +93,9 @@ def _who_bar() -> None:
 
                 st.button("Sign out", key="sign_out", on_click=_out, icon=":material/logout:")
         else:
+            if session.participant() is not None:
+                st.caption(f"Signed in on My data as participant {session.participant().id.upper()}; the chat "
+                           "asks as a resident.")
             with st.popover(f"Asking as a resident, not signed in · {purpose_label(session.purpose())}",
                             icon=":material/person:"):
                 st.caption("You are asking as a resident, anonymously: open data. Providers, researchers, "

@@ -18,6 +18,7 @@ import streamlit as st
 
 from assistant import charts, startup
 from assistant.pipeline import Pipeline
+from assistant.participation import MyData
 from assistant.references import References
 from assistant.stewardship import Stewardship
 from assistant.transcripts import Transcripts
@@ -98,6 +99,12 @@ def stage_label(stage: str) -> str:
 def get_stewardship() -> Stewardship:
     """Reviews, contributions and transparency over the same commons as the pipeline."""
     return Stewardship(get_pipeline())
+
+
+@st.cache_resource(show_spinner=False)
+def get_mydata() -> MyData:
+    """A participant's own record, its uses, corrections and consent (assistant/participation.py)."""
+    return MyData(get_pipeline())
 
 
 @st.cache_resource(show_spinner=False)

@@ -39,7 +39,7 @@ from kernel.types import ROLES, Actor
 
 _KEY = "_commons_signed_in"                 # no widget uses this key
 LANDING = "_commons_just_signed_in"         # after a sign-in, the app opens the account's own page
-DATASHEET_ROLES = tuple(r for r in ROLES if r != "steward")   # the roles a contributed datasheet may list
+DATASHEET_ROLES = tuple(r for r in ROLES if r not in ("steward", "participant"))   # the roles a contributed datasheet may list
 PUBLIC_PURPOSES = tuple(p for p in PURPOSES if p != "stewardship")
 
 
@@ -173,6 +173,30 @@ def sign_in_oidc(accounts: Accounts) -> SignedIn | None:
         return None
     who = accounts.signed_in_by_identity(str(user.get("email") or ""))
     return _signed(accounts, who, "identity provider") if who else None
+
+
+_PARTICIPANT = "_commons_participant"       # no widget uses this key
+
+
+def participant() -> Actor | None:
+    """The participant signed in on the My data page (a participation reference and secret), kept
+    apart from any account: only ``sign_in_participant`` creates one."""
+    a = st.session_state.get(_PARTICIPANT)
+    return a if isinstance(a, Actor) and a.role == "participant" else None
+
+
+def sign_in_participant(accounts: Accounts, ref: str, secret: str) -> Actor:
+    """Check the reference and secret with ``Accounts.sign_in_participant`` (lockout, audit)."""
+    who = accounts.sign_in_participant(ref, secret)
+    st.session_state[_PARTICIPANT] = who
+    return who
+
+
+def sign_out_participant(accounts: Accounts) -> None:
+    who = participant()
+    if who is not None:
+        accounts.sign_out(who)
+    st.session_state.pop(_PARTICIPANT, None)
 
 
 def sign_out(accounts: Accounts) -> None:

@@ -215,7 +215,14 @@ if ready and scanned and scanned[0] == digest and not send:
     report = scanned[1]
     st.subheader(f"Identifier scan: {report.rows:,} rows")
     _report(report)
-    if report.ok:
+    if report.ok and report.value_problems:
+        st.warning("The scan found problems with some values. Fix the file and scan again, or accept each one "
+                   "with a reason (the steward sees both); nothing is published until every one is fixed or "
+                   "accepted.")
+        for v in report.value_problems:
+            st.text_input(f"{v['id']}: {v['message']} ({v['rows']:,} rows). Accept because…",
+                          key=f"contrib_accept_{v['id']}")
+    elif report.ok:
         st.success("The file can be submitted. A steward will review it before anything is published.")
     else:
         st.error("The file cannot be accepted yet. Fix these, then scan again:\n\n"
@@ -225,7 +232,10 @@ elif ready and not clean:
 
 if send and ready and clean:
     with st.status("Submitting: scanning the file again and keeping it for a steward…") as panel:
-        ok, c = attempt(stewardship.submit_contribution, csv_bytes, sheet_yaml, session.actor())
+        accepted = {v["id"]: state.get(f"contrib_accept_{v['id']}", "") for v in scanned[1].value_problems} \
+            if scanned else {}
+        ok, c = attempt(stewardship.submit_contribution, csv_bytes, sheet_yaml, session.actor(),
+                        {k: v for k, v in accepted.items() if str(v).strip()})
         panel.update(label="Submitted" if ok else "Not submitted", state="complete" if ok else "error")
     if not ok:
         st.error(c, icon=":material/error:")

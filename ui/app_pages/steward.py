@@ -64,6 +64,12 @@ def preview(review_id: str) -> None:
     state[f"desk_preview_{review_id}"] = out["preview"].to_dict() if out["preview"] else None
 
 
+def accept_problem(cid: str, problem: str) -> None:
+    ok, out = attempt(stewardship.accept_problem, cid, problem, steward,
+                      st.session_state.get(f"desk_vreason_{cid}_{problem}", ""))
+    flash("success" if ok else "error", f"{problem} accepted: it is recorded with your reason." if ok else out)
+
+
 def decide_contribution(cid: str, approve: bool) -> None:
     """Button callback: the decision runs in the page, under a progress panel (publishing takes a
     few seconds: identifiers removed, the dataset written, the store and index rebuilt)."""
@@ -178,6 +184,17 @@ with contrib_tab:
                                         "When published": ACTION_WORDS.get(r.action, r.action)}
                                        for r in c.report.columns]),
                          hide_index=True, width="stretch", key=f"desk_scan_{c.id}")
+            for v in c.report.value_problems:
+                acc = c.accepted.get(v["id"])
+                if acc:
+                    st.caption(f"{v['id']}: {v['message']} Accepted by {acc['by']}: {acc['reason']}")
+                    continue
+                st.warning(f"{v['id']}: {v['message']} ({v['rows']:,} rows). Publication waits until it is fixed "
+                           "or accepted with a reason.")
+                with st.container(horizontal=True):
+                    st.text_input("Accept because…", key=f"desk_vreason_{c.id}_{v['id']}")
+                    st.button("Accept", key=f"desk_vaccept_{c.id}_{v['id']}", on_click=accept_problem,
+                              args=(c.id, v["id"]))
             st.text_input("Reason for your decision", key=f"desk_creason_{c.id}")
             with st.container(horizontal=True):
                 st.button("Approve and publish", key=f"desk_capprove_{c.id}", type="primary",

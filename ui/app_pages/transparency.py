@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
+
+from assistant import reports
 
 from ui.components import attempt, get_pipeline, get_stewardship, rule_words
 
@@ -18,10 +22,31 @@ st.markdown("For each dataset: how many questions used it, for which purposes an
             "what was released, and every steward decision with its reason. Requesters are never named.")
 sid = st.selectbox("Dataset", order, key="transparency_dataset", format_func=lambda i: sheets[i].title)
 
-ok, rep = attempt(stewardship.transparency, sid)
+
+def _quarters(n: int = 4) -> list[str]:
+    today = date.today()
+    y, q = today.year, (today.month - 1) // 3 + 1
+    out = []
+    for _ in range(n):
+        out.append(f"{y}-Q{q}")
+        y, q = (y, q - 1) if q > 1 else (y - 1, 4)
+    return out
+
+
+period = st.selectbox("Period", ["", *_quarters()], key="transparency_period",
+                      format_func=lambda p: p or "All time")
+ok, rep = attempt(stewardship.transparency, sid, period or None)
 if not ok:
     st.error(rep)
     st.stop()
+if rep.get("period"):
+    st.caption(f"From {rep['period']['from']} to {rep['period']['to']}: what was asked, decided and released, and "
+               "what came of it.")
+    ok_doc, doc = attempt(reports.html_document, rep)
+    if ok_doc:
+        st.download_button("Download this report (HTML, with its charts)", doc.encode("utf-8"),
+                           file_name=f"{sid}-{rep['period']['label']}.html", mime="text/html",
+                           key="transparency_download", icon=":material/download:")
 
 if rep.get("synthetic"):
     st.caption("SYNTHETIC demo dataset: the people in it do not exist.")
@@ -55,6 +80,8 @@ with left:
     breakdown("By decision", rep.get("by_decision") or [], "decision")
 with right:
     breakdown("By kind of user", rep.get("by_role") or [], "role")
+    if sheets[sid].person_level:
+        breakdown("What participants asked for", rep.get("participation") or [], "participation")
 
 st.subheader("Steward decisions")
 decisions = rep.get("steward_decisions") or []

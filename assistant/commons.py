@@ -95,7 +95,8 @@ class Commons:
         settings = settings or Settings.load()
         cls.build(settings, progress)
         sheets = contributions.load_commons_sheets(settings)     # shipped + published contributions
-        store = Store(settings.store_path, settings.query_timeout_s, settings.row_cap)
+        store = Store(settings.store_path, settings.query_timeout_s, settings.row_cap, engine=settings.engine,
+                      spark_master=settings.spark_master)
         gaz = Gazetteer.from_lookups(Path(settings.data_dir) / "raw")
         if progress:
             progress("loading the PII scanner")

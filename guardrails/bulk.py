@@ -27,14 +27,17 @@ What is published (atomically: written beside, then renamed into place):
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 import random
+import resource
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -252,7 +255,9 @@ def ingest_batches(batches: Iterable[pa.RecordBatch], sheet: Datasheet, settings
                                      allow_unicode=True, width=100).encode("utf-8")
         stamp = {"dataset": sheet.id, "origin": origin, "bulk_version": BULK_VERSION, "rows": rows,
                  "files": digests, "elapsed_s": round(elapsed, 2), "rows_per_s": round(rows / elapsed),
-                 "spot_checked_rows": spot, "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                 "spot_checked_rows": spot,
+                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                 "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                  "columns": actions}
         final = out_dir / sheet.id
         old = out_dir / f".old-{sheet.id}-{uuid.uuid4().hex[:6]}"
@@ -306,6 +311,26 @@ class NationalCommons:
     peak_rss_mb: float = 0.0
 
 
+def _national_paths(settings) -> tuple[Path, Path, Path]:
+    root = Path(settings.scale_dir)
+    return root, root / "published", root / "geo"
+
+
+def national_is_current(settings, rows: int = national.DEFAULT_ROWS,
+                        chunk_rows: int = national.CHUNK_ROWS) -> bool:
+    """Whether the national commons under ``settings.scale_dir`` was generated from the same
+    inputs (data files, generator, rows, chunk size) and every file it published is there."""
+    root, pub, geo_dir = _national_paths(settings)
+    try:
+        stamp = json.loads((root / "generated.json").read_text())
+        files = json.loads((pub / f"{national.DATASET_ID}.ingest.json").read_text())["files"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return (stamp.get("inputs") == national.inputs_digest(Path(settings.data_dir), rows, chunk_rows=chunk_rows)
+            and (geo_dir / "geo_lsoa21.parquet").exists() and (pub / f"{national.DATASET_ID}.yaml").exists()
+            and all((pub / national.DATASET_ID / f).exists() for f in files))
+
+
 def ensure_national(settings, rows: int = national.DEFAULT_ROWS, scanner=None, progress: Progress | None = None,
                     chunk_rows: int = national.CHUNK_ROWS, file_rows: int = FILE_ROWS) -> NationalCommons:
     """Generate, ingest and build the national commons when missing or stale; reuse it otherwise.
@@ -315,43 +340,54 @@ def ensure_national(settings, rows: int = national.DEFAULT_ROWS, scanner=None, p
     ``store/`` (the catalogue, built by ``retrieval.store.build_tables``)."""
     say = progress or (lambda _m: None)
     data_dir = Path(settings.data_dir)
-    root = Path(settings.scale_dir)
-    pub, geo_dir = root / "published", root / "geo"
-    digest = national.inputs_digest(data_dir, rows, chunk_rows=chunk_rows)
-    stamp_path = root / "generated.json"
-    try:
-        stamp = json.loads(stamp_path.read_text())
-    except (OSError, ValueError):
-        stamp = {}
-    ingest_path = pub / f"{national.DATASET_ID}.ingest.json"
-    reused = (stamp.get("inputs") == digest and ingest_path.exists() and (geo_dir / "geo_lsoa21.parquet").exists()
-              and (pub / f"{national.DATASET_ID}.yaml").exists())
-    if reused:
-        try:
-            files = json.loads(ingest_path.read_text())["files"]
-            reused = all((pub / national.DATASET_ID / f).exists() for f in files)
-        except (OSError, ValueError, KeyError):
-            reused = False
+    root, pub, geo_dir = _national_paths(settings)
+    reused = national_is_current(settings, rows, chunk_rows)
     if not reused:
-        geo = national.geography(data_dir)
-        geo_dir.mkdir(parents=True, exist_ok=True)
-        tmp = geo_dir / f".geo-{os.getpid()}.parquet"
-        pq.write_table(geo.table(), str(tmp), compression="zstd")
-        os.replace(tmp, geo_dir / "geo_lsoa21.parquet")
-        if scanner is None:
-            scanner = contributions.LazyScanner(settings, say)
-        say(f"generating {rows:,} SYNTHETIC national participants in chunks of {chunk_rows:,} (streamed into ingestion)")
-        ingest_batches(national.batches(data_dir, rows, chunk_rows=chunk_rows, geo=geo),
-                       national.raw_sheet(data_dir, rows), settings, scanner, pub, say, file_rows=file_rows,
-                       origin="synthetic-national")
-        _write(stamp_path, json.dumps({"inputs": digest, "rows": rows}).encode())
+        with _lock(root):
+            if not national_is_current(settings, rows, chunk_rows):   # another process may have made it
+                _generate_national(settings, rows, scanner, say, chunk_rows, file_rows)
     sheet = load_datasheet(pub / f"{national.DATASET_ID}.yaml")
     sheet = sheet.model_copy(update={"source_file": str(pub / national.DATASET_ID)})
-    sources = [TableSource("geo_lsoa21", parquet_digest(geo_dir / "geo_lsoa21.parquet"),
-                           parquet=geo_dir / "geo_lsoa21.parquet")]
-    sources.append(TableSource("geo_lad", sources[0].digest, load=load_geo_lad, deps=("geo_lsoa21",),
-                               what="synthetic council lookup"))
+    geo_file = geo_dir / "geo_lsoa21.parquet"
+    sources = [TableSource("geo_lsoa21", parquet_digest(geo_file), parquet=geo_file, what="synthetic areas")]
+    sources.append(TableSource("geo_lad", _digest_of("geo_lad", sources[0].digest), load=load_geo_lad,
+                               deps=("geo_lsoa21",), what="synthetic council lookup"))
     sources.append(TableSource(sheet.table, parquet_digest(pub / national.DATASET_ID),
                                parquet=pub / national.DATASET_ID, what=sheet.id))
     build_tables(root / "commons.duckdb", sources, say)
-    return NationalCommons(root / "commons.duckdb", sheet, json.loads(ingest_path.read_text()), reused)
+    ingest = json.loads((pub / f"{national.DATASET_ID}.ingest.json").read_text())
+    return NationalCommons(root / "commons.duckdb", sheet, ingest, reused, float(ingest.get("peak_rss_mb") or 0.0))
+
+
+def _generate_national(settings, rows: int, scanner, say: Progress, chunk_rows: int, file_rows: int) -> None:
+    data_dir = Path(settings.data_dir)
+    root, pub, geo_dir = _national_paths(settings)
+    (root / "generated.json").unlink(missing_ok=True)
+    geo = national.geography(data_dir)
+    geo_dir.mkdir(parents=True, exist_ok=True)
+    tmp = geo_dir / f".geo-{os.getpid()}.parquet"
+    pq.write_table(geo.table(), str(tmp), compression="zstd")
+    os.replace(tmp, geo_dir / "geo_lsoa21.parquet")
+    if scanner is None:
+        scanner = contributions.LazyScanner(settings, say)
+    say(f"generating {rows:,} SYNTHETIC national participants in chunks of {chunk_rows:,} (streamed into ingestion)")
+    ingest_batches(national.batches(data_dir, rows, chunk_rows=chunk_rows, geo=geo),
+                   national.raw_sheet(data_dir, rows), settings, scanner, pub, say, file_rows=file_rows,
+                   origin="synthetic-national")
+    _write(root / "generated.json", json.dumps({"inputs": national.inputs_digest(data_dir, rows, chunk_rows=chunk_rows),
+                                                "rows": rows}).encode())
+
+
+@contextmanager
+def _lock(folder: Path):
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".generate.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _digest_of(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -33,10 +33,14 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import yaml
 
 from retrieval import synthetic
+from retrieval.datasheets import Datasheet
+from retrieval.geography import ENGLAND_CODE, REGION_CODE as GAZ_REGION_KEY, Gazetteer, Place
+from kernel.text import normalise
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 1      # bump whenever a change here changes the rows generated (stored data is regenerated)
 SEED = 20251203
 DEFAULT_ROWS = 10_000_000
 CHUNK_ROWS = 500_000
@@ -77,6 +81,28 @@ class Geography:
         return pa.table({"lsoa_cd": self.lsoa_cd, "lsoa_nm": self.lsoa_nm, "ward_cd": self.ward_cd,
                          "ward_nm": self.ward_nm, "lad_cd": self.lad_cd, "lad_nm": self.lad_nm,
                          "region_cd": np.full(n, REGION_CODE), "region_nm": np.full(n, REGION_NAME)})
+
+
+def gazetteer(geo: Geography) -> Gazetteer:
+    """A gazetteer of the SYNTHETIC areas, so plans over the national commons name places the
+    same way as over the shipped one (councils, wards, LSOAs; the whole synthetic country is
+    the gazetteer's region, whose code is the geography table's ``region_cd``)."""
+    places: dict[str, Place] = {}
+    lads = dict(zip(geo.lad_cd.tolist(), geo.lad_nm.tolist()))
+    for code, name in lads.items():
+        places[f"lad:{code}"] = Place(f"lad:{code}", name, "lad", (("*", code),), code, name)
+    for wcd, wnm, lcd in zip(geo.ward_cd.tolist(), geo.ward_nm.tolist(), geo.lad_cd.tolist()):
+        key = f"ward:{lcd}:{normalise(wnm).replace(' ', '_')}"
+        places.setdefault(key, Place(key, wnm, "ward", (("2024", wcd),), lcd, lads[lcd]))
+    for cd, nm, lcd in zip(geo.lsoa_cd.tolist(), geo.lsoa_nm.tolist(), geo.lad_cd.tolist()):
+        places[f"lsoa:{nm}"] = Place(f"lsoa:{nm}", nm, "lsoa", (("2021", cd),), lcd, lads[lcd])
+    places[f"region:{GAZ_REGION_KEY}"] = Place(f"region:{GAZ_REGION_KEY}", REGION_NAME, "region",
+                                               (("*", REGION_CODE),))
+    places[f"country:{ENGLAND_CODE}"] = Place(f"country:{ENGLAND_CODE}", "England", "country",
+                                              (("*", ENGLAND_CODE),))
+    gaz = Gazetteer(places)
+    gaz._index()
+    return gaz
 
 
 def england_population(data_dir: Path) -> int:
@@ -141,7 +167,6 @@ def inputs_digest(data_dir: Path, rows: int, seed: int = SEED, chunk_rows: int =
         p = Path(data_dir) / f
         h.update(f.encode())
         h.update(p.read_bytes() if p.exists() else b"-")
-    h.update(Path(__file__).read_bytes())
     return h.hexdigest()
 
 
@@ -297,10 +322,6 @@ def raw_sheet(data_dir: Path, rows: int = DEFAULT_ROWS):
     """The datasheet of the raw SYNTHETIC national contribution: the lupus commons' own
     (columns, measures, dimensions, disclosure rules and use policy), with its own id, title
     and description."""
-    import yaml
-
-    from retrieval.datasheets import Datasheet
-
     raw = yaml.safe_load((Path(data_dir) / "contrib" / "lupus_commons.yaml").read_text(encoding="utf-8"))
     geo = geography(data_dir)
     raw.update({

@@ -280,7 +280,9 @@ class Ledger:
         con = self._connect()
         try:
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            con.executemany("INSERT INTO releases VALUES (?,?,?,?,?,?,?)",
-                            [(actor, dataset, a, p, sig, int(n), now) for a, p, n in populations])
+            with con:       # one transaction: one commit for the release, not one per cell
+                con.execute("BEGIN")
+                con.executemany("INSERT INTO releases VALUES (?,?,?,?,?,?,?)",
+                                [(actor, dataset, a, p, sig, int(n), now) for a, p, n in populations])
         finally:
             con.close()

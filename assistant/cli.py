@@ -5,6 +5,8 @@
     commons build [--force]        build the demo commons under COMMONS_HOME
     commons ingest FILE --datasheet X.yaml [--json]   publish a contribution (identifiers removed)
     commons ui [--port N]          start the Streamlit app
+    commons serve [--port N]       start the JSON API (assistant/api.py) on 127.0.0.1
+    commons tokens create|list|revoke   API tokens (belong to an account, one role, scopes)
     commons review list|show|approve|deny [ID] --steward S [--reason R]   (stewards)
     commons review status|fetch ID --user U                              (requesters)
     commons transparency DATASET [--json]
@@ -28,11 +30,13 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from assistant import api
 from assistant.commons import Commons
 from assistant.pipeline import Pipeline
 from assistant.stewardship import Stewardship
 from guardrails import auth, contributions
 from guardrails.audit import AuditLog
+from guardrails.tokens import DEFAULT_SCOPES, SCOPES, Tokens
 from guardrails.transparency import as_text
 from kernel.errors import CommonsError, UsageError
 from kernel.settings import REPO_ROOT, Settings
@@ -245,6 +249,57 @@ def cmd_ui(args) -> int:
         return 0
 
 
+def cmd_serve(args) -> int:
+    settings = Settings.load()
+    pipeline = Pipeline.open(settings, progress=_say)
+    _say(f"commons API on http://{args.address}:{args.port}{api.API} (schema: {api.API}/openapi.json)")
+    try:
+        api.serve(pipeline, args.address, args.port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pipeline.close()
+    return 0
+
+
+def cmd_tokens(args) -> int:
+    """API tokens: ``create`` prints the secret once; ``list`` and ``revoke`` use the public id."""
+    settings = Settings.load()
+    tokens = Tokens(settings.governance_db)
+    audit = AuditLog(settings.audit_path)
+    if args.action == "create":
+        if not args.user or not args.role:
+            raise UsageError("Give --user ID (the account the token belongs to) and --role R (the one role it acts in).")
+        user = _user_id(args.user)
+        if args.role == "steward":       # the steward role is signed in, never just granted
+            _signed_in_steward(user, settings, {})
+        scopes = tuple(s.strip() for s in (args.scope or ",".join(DEFAULT_SCOPES)).split(",") if s.strip())
+        issued = tokens.create(user, args.role, scopes, days=args.days, note=args.note or "")
+        audit.append("api_token", action="create", token=issued.token.id, actor=user, role=args.role,
+                     scopes=list(issued.token.scopes), expires=issued.token.to_dict()["expires"])
+        if args.json:
+            _print_json({**issued.token.to_dict(), "token": issued.secret})
+        else:
+            print(issued.secret)
+            _say(f"token {issued.token.id} for {user} as {args.role} ({', '.join(issued.token.scopes)}); "
+                 "keep it secret: it is shown only now")
+        return 0
+    if args.action == "list":
+        found = tokens.list(args.user)
+        if args.json:
+            _print_json([t.to_dict() for t in found])
+        for t in found if not args.json else ():
+            state = "revoked" if t.revoked else "active"
+            print(f"{t.id}  {state:<7} {t.account} as {t.role}  {','.join(t.scopes)}  expires {t.to_dict()['expires']}")
+        return 0
+    if not args.id:
+        raise UsageError("Give the token id: commons tokens revoke ID")
+    t = tokens.revoke(args.id)
+    audit.append("api_token", action="revoke", token=t.id, actor=t.account, role=t.role)
+    print(f"token {t.id} revoked")
+    return 0
+
+
 def cmd_users(args) -> int:
     """Add or update a steward in the users file; the password is read with getpass."""
     users_file = Settings.load().users_file
@@ -351,6 +406,20 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--port", type=int, default=8501)
     u.add_argument("--address", default="127.0.0.1")
     u.set_defaults(func=cmd_ui)
+    sv = sub.add_parser("serve", help="start the JSON API (POST /api/v1/ask, datasets, transparency, reviews)")
+    sv.add_argument("--port", type=int, default=8600)
+    sv.add_argument("--address", default="127.0.0.1")
+    sv.set_defaults(func=cmd_serve)
+    tk = sub.add_parser("tokens", help="API tokens: each belongs to an account, acts in one role, holds scopes")
+    tk.add_argument("action", choices=["create", "list", "revoke"])
+    tk.add_argument("id", nargs="?", help="token id (revoke)")
+    tk.add_argument("--user", help="the account the token belongs to")
+    tk.add_argument("--role", choices=ROLES, help="the one role it acts in (steward: signs the account in)")
+    tk.add_argument("--scope", help=f"comma-separated, of: {', '.join(SCOPES)} (default: all)")
+    tk.add_argument("--days", type=float, help="expires after this many days (default: never)")
+    tk.add_argument("--note", help="what the token is for (shown in the list)")
+    tk.add_argument("--json", action="store_true")
+    tk.set_defaults(func=cmd_tokens)
     dm = sub.add_parser("docs-model", help="train the default documentation model shipped in data/models "
                         "(after editing a datasheet)")
     dm.add_argument("--out", help="folder (default: data/models/docs-static)")

@@ -55,6 +55,10 @@ class Settings:
     # name = a Chroma server (``chroma run``) at chroma_host:chroma_port, through HttpClient.
     chroma_host: str = ""
     chroma_port: int = 8000
+    # The JSON API (``commons serve``, assistant/api.py): calls a minute per token, and the
+    # largest request body accepted (bytes; 0 = no limit).
+    api_rate_per_min: int = 60
+    api_max_body_bytes: int = 16384
 
     ENV = {
         "home": "COMMONS_HOME",
@@ -77,6 +81,8 @@ class Settings:
         "spark_master": "COMMONS_SPARK_MASTER",
         "chroma_host": "COMMONS_CHROMA_HOST",
         "chroma_port": "COMMONS_CHROMA_PORT",
+        "api_rate_per_min": "COMMONS_API_RATE_PER_MIN",
+        "api_max_body_bytes": "COMMONS_API_MAX_BODY_BYTES",
     }
 
     @classmethod

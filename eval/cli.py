@@ -15,6 +15,7 @@ import sys
 from dataclasses import replace
 
 from assistant.stewardship import Stewardship
+from eval.api_client import ApiPipeline, ApiStewardship, serving
 from eval.docs_eval import run_docs, run_metrics
 from eval.llm_recorded import RecordedChatModel
 from eval.pii_eval import main as pii_main
@@ -55,6 +56,8 @@ def register(sub) -> None:
                    "(default: COMMONS_ENGINE); spark = Spark SQL at COMMONS_SPARK_MASTER")
     e.add_argument("--same-figures-as", metavar="REPORT.json", help="public suites: fail unless every case "
                    "gives the same status and figures as in this earlier --json report (e.g. from DuckDB)")
+    e.add_argument("--api", action="store_true", help="public/redteam suites: ask every question through the "
+                   "JSON API (a real server on 127.0.0.1, a token per user and role) instead of in process")
     e.set_defaults(func=cmd_eval)
 
 
@@ -70,6 +73,15 @@ def cmd_eval(args) -> int:
                              chat_model=chat_model) as pipeline:
         if args.suite in RETRIEVAL_SUITES:
             return _retrieval(args, pipeline)
+        if getattr(args, "api", False) and args.suite not in RETRIEVAL_SUITES:
+            with serving(pipeline) as url:
+                api = ApiPipeline(pipeline, url)
+                try:
+                    if args.suite in REDTEAM_SUITES:
+                        return _redteam(args, api, ApiStewardship(api))
+                    return _answers(args, pipeline, api)
+                finally:
+                    api.close()
         if args.suite in REDTEAM_SUITES:
             return _redteam(args, pipeline)
         return _answers(args, pipeline)
@@ -99,16 +111,19 @@ def figures_digest(answer: dict) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
-def _answers(args, pipeline) -> int:
+def _answers(args, pipeline, asker=None) -> int:
     figures: list[str] = []
+    asker = asker or pipeline
 
     def ask(text, conversation):
-        answer = pipeline.ask(Question(text=text, conversation_id=conversation)).to_dict()
+        answer = asker.ask(Question(text=text, conversation_id=conversation)).to_dict()
         figures.append(figures_digest(answer))
         return answer
 
     report = run_suite(args.suite, ask)
     report["engine"] = pipeline.store.engine_name
+    if asker is not pipeline:
+        report["through"] = f"the JSON API ({asker.calls} HTTP calls)"
     report["figures"] = figures
     report["figures_sha256"] = hashlib.sha256("".join(figures).encode()).hexdigest()
     same = _same_figures(args, report)
@@ -151,9 +166,11 @@ def _same_figures(args, report: dict) -> list[str] | None:
     return diff
 
 
-def _redteam(args, pipeline) -> int:
+def _redteam(args, pipeline, stewardship=None) -> int:
     report = run_redteam(pipeline, HELDOUT if args.suite == "redteam_heldout" else SUITE,
-                         stewardship=Stewardship(pipeline))
+                         stewardship=stewardship or Stewardship(pipeline))
+    if isinstance(pipeline, ApiPipeline):
+        report["through"] = f"the JSON API ({pipeline.calls} HTTP calls)"
     if args.json:
         _print_json(report)
     else:

@@ -17,7 +17,6 @@ reflection functions; a time limit (DuckDB interrupt / Spark job tag) and a row 
 
 from __future__ import annotations
 
-import decimal
 import os
 import shutil
 import tempfile
@@ -112,8 +111,8 @@ class DuckDBEngine:
         self._con, self._relations = con, relations
 
     def render(self, checked: CheckedSQL) -> str:
-        if checked.tree is None:
-            return checked.sql          # a statement built by hand (tests): DuckDB's own limits apply
+        """``check`` rendered the AST for DuckDB already (a statement built by hand without a
+        tree, in tests, runs as written under the connection's own limits)."""
         return checked.sql
 
     def execute(self, checked: CheckedSQL, timeout_s: float, row_cap: int) -> Result:
@@ -211,22 +210,33 @@ def spark_sql(tree: exp.Expression) -> str:
 
 class SparkEngine:
     """The AST transpiled to Spark SQL, on a session of its own whose only relations are
-    temporary views over the store's Parquet (registered once, when the engine opens)."""
+    temporary views over the store's Parquet (each registered the first time a statement
+    names it, so opening the engine reads no file)."""
 
     name = "spark"
 
     def __init__(self, tables: dict[str, TableFiles], master: str = "local[2]"):
         self.master = master
         self._spark = spark_session(master).newSession()
+        self._tables = dict(tables)
         self._relations = frozenset(tables)
-        t = time.perf_counter()
-        for table, f in sorted(tables.items()):
-            try:
-                self._spark.read.parquet(str(f.path)).createOrReplaceTempView(table)
-            except Exception as e:
-                raise StoreError(f"Spark could not read table {table} at {f.path}: "
-                                 f"{str(e).splitlines()[0][:200]}") from None
-        self.register_ms = (time.perf_counter() - t) * 1000
+        self._registered: set[str] = set()
+        self._register_lock = threading.Lock()
+        self.register_ms = 0.0
+
+    def _register(self, tree: exp.Expression) -> None:
+        names = {t.name for t in tree.find_all(exp.Table)} & self._relations
+        with self._register_lock:
+            for table in sorted(names - self._registered):
+                f = self._tables[table]
+                t = time.perf_counter()
+                try:
+                    self._spark.read.parquet(str(f.path)).createOrReplaceTempView(table)
+                except Exception as e:
+                    raise StoreError(f"Spark could not read table {table} at {f.path}: "
+                                     f"{str(e).splitlines()[0][:200]}") from None
+                self._registered.add(table)
+                self.register_ms += (time.perf_counter() - t) * 1000
 
     def render(self, checked: CheckedSQL) -> str:
         return spark_sql(statement_tree(checked))
@@ -240,6 +250,7 @@ class SparkEngine:
         except sqlglot.errors.ParseError as e:
             raise QueryRejected(f"spark: the transpiled statement does not parse: {str(e)[:200]}") from None
         guard(spark_tree, self._relations, self.name)
+        self._register(tree)
         tag = f"commons-{uuid.uuid4().hex[:12]}"
         fired = threading.Event()
 
@@ -266,19 +277,12 @@ class SparkEngine:
         if fired.is_set():
             raise QueryTimeout(timeout_s)
         truncated = len(rows) > row_cap
-        return Result(cols, tuple(tuple(_value(v) for v in r) for r in rows[:row_cap]), truncated,
+        return Result(cols, tuple(tuple(r) for r in rows[:row_cap]), truncated,
                       (time.perf_counter() - start) * 1000)
 
     def close(self) -> None:
-        for table in self._relations:
+        for table in self._registered:
             try:
                 self._spark.catalog.dropTempView(table)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a stopped session has no views left to drop
                 pass
-
-
-def _value(v):
-    """Spark's Python values as DuckDB gives them (DECIMAL stays Decimal, normalised)."""
-    if isinstance(v, decimal.Decimal):
-        return v
-    return v

@@ -1,0 +1,128 @@
+"""Evaluations through the JSON API: ``commons eval --suite redteam --api`` (or ``public``).
+
+``serving(pipeline)`` runs the real API (``assistant.api``, uvicorn) on a free port on
+127.0.0.1 over the evaluation's own pipeline; ``ApiPipeline`` then stands in for the
+pipeline in the suite runners: every question is an HTTP ``POST /api/v1/ask`` with a token
+made for the case's user and role (the role travels in the token, never in the request),
+and a requester's review status and fetch go through ``/api/v1/reviews``.  Stewards' decisions
+stay at the steward desk (in process, on the same governance store).  The runners score
+what comes back over HTTP with the same rules and gates.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import httpx
+import uvicorn
+
+from assistant.api import create_app
+from assistant.stewardship import Stewardship
+from guardrails.tokens import Tokens
+from kernel.errors import ReviewError
+from kernel.types import Actor, Question
+
+
+class HttpAnswer:
+    """An answer as it came over HTTP (what the runners read: ``status`` and ``to_dict()``)."""
+
+    def __init__(self, data: dict):
+        self._data = data
+        self.status = data.get("status")
+        self.review_id = data.get("review_id")
+        self.answer = data.get("answer") or ""
+
+    def to_dict(self) -> dict:
+        return dict(self._data)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(pipeline, stewardship: Stewardship | None = None) -> Iterator[str]:
+    """The API over ``pipeline`` on 127.0.0.1 (a uvicorn server in a thread); yields its URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(pipeline, stewardship=stewardship), host="127.0.0.1",
+                                           port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, name="commons-api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+class ApiPipeline:
+    """The pipeline as the runners use it, but every question asked over HTTP."""
+
+    def __init__(self, pipeline, url: str):
+        self.pipeline, self.url = pipeline, url
+        self.tokens = Tokens(pipeline.settings.governance_db)
+        self._secrets: dict[tuple[str, str], str] = {}
+        self._http = httpx.Client(base_url=url, timeout=300)
+        self.calls = 0
+
+    settings = property(lambda self: self.pipeline.settings)
+    sheets = property(lambda self: self.pipeline.sheets)
+
+    def token(self, actor: Actor) -> str:
+        key = (actor.id, actor.role)
+        if key not in self._secrets:
+            account = actor.id if actor.id != "anonymous" else "api-anonymous"
+            self._secrets[key] = self.tokens.create(account, actor.role, note="evaluation").secret
+        return self._secrets[key]
+
+    def request(self, method: str, path: str, actor: Actor, **kw) -> httpx.Response:
+        self.calls += 1
+        return self._http.request(method, path, headers={"Authorization": f"Bearer {self.token(actor)}"}, **kw)
+
+    def ask(self, question: Question) -> HttpAnswer:
+        body = {"question": question.text, "purpose": question.purpose}
+        if question.conversation_id:
+            body["conversation"] = question.conversation_id
+        r = self.request("POST", "/api/v1/ask", question.actor, json=body)
+        data = r.json()
+        if "status" not in data:            # refused before the pipeline (413, 422, 429): nothing answered
+            data = {"status": "refused", "answer": data.get("error", ""), "http_status": r.status_code}
+        return HttpAnswer(data)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class ApiStewardship(Stewardship):
+    """Stewardship whose requester side (status, fetch) goes through the API."""
+
+    def __init__(self, api: ApiPipeline):
+        super().__init__(api.pipeline)
+        self.api = api
+
+    def review_status(self, review_id: str, actor: Actor):
+        if actor.role == "steward":
+            return super().review_status(review_id, actor)
+        r = self.api.request("GET", f"/api/v1/reviews/{review_id}", actor)
+        if r.status_code != 200:
+            raise ReviewError(r.json().get("error", f"HTTP {r.status_code}"))
+        return self.commons.reviews.get(review_id)
+
+    def fetch_review(self, review_id: str, actor: Actor):
+        if actor.role == "steward":
+            return super().fetch_review(review_id, actor)
+        r = self.api.request("POST", f"/api/v1/reviews/{review_id}/fetch", actor)
+        if r.status_code in (403, 404, 409):
+            raise ReviewError(r.json().get("error", f"HTTP {r.status_code}"))
+        return HttpAnswer(r.json())

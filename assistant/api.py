@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.pipeline import Pipeline, new_conversation_id
 from assistant.stewardship import Stewardship
+from guardrails import governance
 from guardrails.tokens import AuthError, ScopeError, Token, Tokens
 from kernel.errors import CommonsError, ReviewError
 from kernel.text import same_person
@@ -170,7 +171,7 @@ def catalogue_json(sheet: Datasheet) -> dict[str, Any]:
 def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: Stewardship | None = None) -> FastAPI:
     """The API over one opened pipeline (``commons serve`` makes one per process)."""
     settings = pipeline.settings
-    tokens = tokens or Tokens(settings.governance_db)
+    tokens = tokens or Tokens(governance.target(settings))
     stewardship = stewardship or Stewardship(pipeline)
     limiter = _RateLimiter(settings.api_rate_per_min)
     app = FastAPI(title="Commons Assistant API", version="1", openapi_url=f"{API}/openapi.json",

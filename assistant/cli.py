@@ -34,8 +34,7 @@ from assistant import api
 from assistant.commons import Commons
 from assistant.pipeline import Pipeline
 from assistant.stewardship import Stewardship
-from guardrails import auth, contributions
-from guardrails.audit import AuditLog
+from guardrails import auth, contributions, governance
 from guardrails.tokens import DEFAULT_SCOPES, SCOPES, Tokens
 from guardrails.transparency import as_text
 from kernel.errors import CommonsError, UsageError
@@ -265,8 +264,8 @@ def cmd_serve(args) -> int:
 def cmd_tokens(args) -> int:
     """API tokens: ``create`` prints the secret once; ``list`` and ``revoke`` use the public id."""
     settings = Settings.load()
-    tokens = Tokens(settings.governance_db)
-    audit = AuditLog(settings.audit_path)
+    tokens = Tokens(governance.target(settings))
+    audit = governance.audit_log(settings)
     if args.action == "create":
         if not args.user or not args.role:
             raise UsageError("Give --user ID (the account the token belongs to) and --role R (the one role it acts in).")
@@ -312,7 +311,7 @@ def cmd_users(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    ok, message = AuditLog(Settings.load().audit_path).verify()
+    ok, message = governance.audit_log(Settings.load()).verify()
     print(message)
     return 0 if ok else 1
 

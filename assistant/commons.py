@@ -16,8 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from guardrails import contributions, disclosure, inbound, policy
-from guardrails.audit import AuditLog, ErrorLog
+from guardrails import contributions, disclosure, governance, inbound, policy
+from guardrails.audit import ErrorLog
 from guardrails.review import ReviewQueue
 from kernel.settings import Settings
 from retrieval.catalog import Catalog
@@ -43,8 +43,8 @@ class Commons:
         self.audit = audit
         self.errors = ErrorLog(settings.error_log_path)
         self.catalog = Catalog.from_store(sheets, store)
-        self.reviews = ReviewQueue(settings.governance_db)
-        self.ledger = disclosure.Ledger(settings.governance_db)
+        self.reviews = ReviewQueue(governance.target(settings))
+        self.ledger = disclosure.Ledger(governance.target(settings))
         # Documentation index (Chroma + BM25): built lazily on the first docs question or
         # measure lookup, embedding only passages that changed since the last build.
         self.docs_index = DocsIndex.open(settings, sheets, extra_chunks=policy.policy_passages())
@@ -101,7 +101,7 @@ class Commons:
         if progress:
             progress("loading the PII scanner")
         inbound.redact("warm up the scanner")       # builds the Presidio analyzer once, here
-        return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path))
+        return cls(settings, sheets, store, gaz, governance.audit_log(settings))
 
     def on_reload(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)

@@ -22,6 +22,7 @@ import uvicorn
 
 from assistant.api import create_app
 from assistant.stewardship import Stewardship
+from guardrails import governance
 from guardrails.tokens import Tokens
 from kernel.errors import ReviewError
 from kernel.types import Actor, Question
@@ -71,7 +72,7 @@ class ApiPipeline:
 
     def __init__(self, pipeline, url: str):
         self.pipeline, self.url = pipeline, url
-        self.tokens = Tokens(pipeline.settings.governance_db)
+        self.tokens = Tokens(governance.target(pipeline.settings))
         self._secrets: dict[tuple[str, str], str] = {}
         self._http = httpx.Client(base_url=url, timeout=300)
         self.calls = 0

@@ -28,6 +28,40 @@ def canonical(record: dict) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def chain_line(prev: str | None, seq: int, event: str, fields: dict) -> tuple[str, str]:
+    """The next record of a chain (canonical JSON line) and its hash; ``prev`` None starts one.
+    The one way records are made, for the file here and the shared PostgreSQL store
+    (``guardrails.governance``)."""
+    prev = prev or GENESIS
+    body = {"seq": seq, "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "event": event, **fields}
+    digest = hashlib.sha256((prev + canonical(body)).encode()).hexdigest()
+    return canonical({**body, "prev": prev, "hash": digest}), digest
+
+
+def verify_lines(lines, expect: dict | None = None) -> tuple[bool, str]:
+    """Check a chain given as its lines, oldest first, and that it reaches ``expect`` (the
+    recorded head): any modified, deleted, reordered or truncated record fails."""
+    prev, n = GENESIS, -1
+    for n, line in enumerate(lines):
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            return False, f"record {n}: not a whole JSON record (torn write or edited)"
+        if not isinstance(rec, dict) or "hash" not in rec:
+            return False, f"record {n}: not an audit record"
+        body = {k: v for k, v in rec.items() if k not in ("prev", "hash")}
+        if rec.get("prev") != prev or body.get("seq") != n:
+            return False, f"record {n}: chain broken (deleted or reordered record)"
+        if hashlib.sha256((prev + canonical(body)).encode()).hexdigest() != rec["hash"]:
+            return False, f"record {n}: contents modified"
+        prev = rec["hash"]
+    if expect and (expect.get("seq") != n or expect.get("hash") != prev):
+        if isinstance(expect.get("seq"), int) and expect["seq"] > n:
+            return False, (f"truncated: the log ends at record {n} but {expect['seq'] + 1} records were written")
+        return False, "the log does not end at the recorded head (records removed or rewritten)"
+    return True, f"{n + 1} records verified"
+
+
 def _last_line(fh) -> str | None:
     """The last complete line, read backwards from the end (appends stay O(1))."""
     fh.seek(0, os.SEEK_END)
@@ -81,11 +115,9 @@ class AuditLog:
                         fh.write("\n")
                     if rec:
                         prev, seq = rec["hash"], rec["seq"] + 1
-                body = {"seq": seq, "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        "event": event, **fields}
-                digest = hashlib.sha256((prev + canonical(body)).encode()).hexdigest()
+                line, digest = chain_line(prev, seq, event, fields)
                 fh.seek(0, os.SEEK_END)
-                fh.write(canonical({**body, "prev": prev, "hash": digest}) + "\n")
+                fh.write(line + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
                 self._write_head(seq, digest)
@@ -114,13 +146,17 @@ class AuditLog:
         if not self.path.exists():
             return
         with open(self.path, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(rec, dict):
-                    yield rec
+            yield from self.parse_lines(fh)
+
+    @staticmethod
+    def parse_lines(lines):
+        for line in lines:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict):
+                yield rec
 
     def verify(self, expect: dict | None = None) -> tuple[bool, str]:
         """Check the whole chain, and that it reaches the recorded head (``expect`` or the
@@ -130,27 +166,8 @@ class AuditLog:
             if expect:
                 return False, f"the audit log is missing but its head says {expect['seq'] + 1} records were written"
             return True, "no audit records yet"
-        prev, n = GENESIS, -1
         with open(self.path, encoding="utf-8") as fh:
-            for n, line in enumerate(fh):
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    return False, f"record {n}: not a whole JSON record (torn write or edited)"
-                if not isinstance(rec, dict) or "hash" not in rec:
-                    return False, f"record {n}: not an audit record"
-                rec = rec
-                body = {k: v for k, v in rec.items() if k not in ("prev", "hash")}
-                if rec.get("prev") != prev or body.get("seq") != n:
-                    return False, f"record {n}: chain broken (deleted or reordered record)"
-                if hashlib.sha256((prev + canonical(body)).encode()).hexdigest() != rec["hash"]:
-                    return False, f"record {n}: contents modified"
-                prev = rec["hash"]
-        if expect and (expect.get("seq") != n or expect.get("hash") != prev):
-            if isinstance(expect.get("seq"), int) and expect["seq"] > n:
-                return False, (f"truncated: the log ends at record {n} but {expect['seq'] + 1} records were written")
-            return False, "the log does not end at the recorded head (records removed or rewritten)"
-        return True, f"{n + 1} records verified"
+            return verify_lines(fh, expect)
 
 
 class ErrorLog:

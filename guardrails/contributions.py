@@ -48,7 +48,7 @@ from typing import Callable, Protocol
 
 import yaml
 
-from guardrails.audit import AuditLog
+from guardrails import governance
 from guardrails.inbound import normalise_text, redact, sanitise_for_storage
 from guardrails.pii import PiiScanner
 from kernel.errors import CommonsError, DatasheetError, IngestError, ReviewError
@@ -844,7 +844,7 @@ def _clean_reason(reason: str) -> str:
 
 def _audit(settings, event: str, **fields) -> None:
     try:
-        AuditLog(settings.audit_path).append(event, **fields)
+        governance.audit_log(settings).append(event, **fields)
     except CommonsError as e:              # the decision stands; the log says why it is missing
         log.warning("could not audit %s: %s", event, e)
 

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from guardrails import governance
 from guardrails.policy import purpose_label
 from kernel.errors import QueryRejected
 from kernel.text import person_key
@@ -213,9 +213,8 @@ def signature(plan: dict) -> str:
 class Ledger:
     """What each actor has been given from person-level data (populations, not values)."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | str):
+        self.path = governance.prepare(path)
         with self._connect() as con:
             con.execute("""CREATE TABLE IF NOT EXISTS releases (
                 actor TEXT NOT NULL, dataset TEXT NOT NULL, area_code TEXT NOT NULL, period TEXT NOT NULL,
@@ -224,11 +223,8 @@ class Ledger:
             con.execute("CREATE INDEX IF NOT EXISTS releases_area ON releases (dataset, area_code, period)")
             con.execute("CREATE TABLE IF NOT EXISTS flags (actor TEXT NOT NULL, rule TEXT NOT NULL, ts REAL NOT NULL)")
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA busy_timeout=30000")
-        return con
+    def _connect(self):
+        return governance.connect(self.path)      # SQLite file, or the shared PostgreSQL database
 
     def flag(self, actor: str, rule: str) -> None:
         """Remember that ``actor`` described a prohibited use (``rule``)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from kernel.errors import ReviewError
 from kernel.text import same_person
 from kernel.types import Actor
+from guardrails import governance
 from guardrails.inbound import sanitise_conversation_id, sanitise_for_storage
 
 STATES = ("pending", "approved", "denied", "released")
@@ -63,20 +63,16 @@ def _now() -> str:
 
 
 class ReviewQueue:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | str):
+        self.path = governance.prepare(path)
         with self._connect() as con:
             con.execute("""CREATE TABLE IF NOT EXISTS reviews (
                 id TEXT PRIMARY KEY, created TEXT, requester TEXT, role TEXT, purpose TEXT, question TEXT,
                 datasets TEXT, rule TEXT, reason TEXT, state TEXT, plan TEXT, sql TEXT, conversation TEXT,
                 steward TEXT, decision_reason TEXT, decided_at TEXT, released_at TEXT)""")
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA busy_timeout=30000")
-        return con
+    def _connect(self):
+        return governance.connect(self.path)      # SQLite file, or the shared PostgreSQL database
 
     @staticmethod
     def _row(r) -> ReviewRequest:

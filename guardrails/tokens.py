@@ -1,6 +1,6 @@
 """API tokens: each belongs to an account, acts in one role, and may do only its scopes.
 
-    tokens = Tokens(settings.governance_db)
+    tokens = Tokens(governance.target(settings))
     issued = tokens.create("acme", "commercial", ("ask", "reviews"), days=90)   # secret shown once
     token = tokens.check(secret, "ask")          # the Token, or AuthError (401) / ScopeError (403)
     tokens.revoke(issued.token.id)
@@ -19,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from guardrails import governance
 from kernel.errors import CommonsError
 from kernel.text import canonical_id
 from kernel.types import ROLES, Actor
@@ -84,12 +84,11 @@ def _hash(secret: str) -> str:
 
 
 class Tokens:
-    """The token table in the governance database (SQLite; one row per token)."""
+    """The token table in the governance database (SQLite or PostgreSQL; one row per token)."""
 
-    def __init__(self, path: Path, account_check: Callable[[str, str], None] | None = None):
-        self.path = Path(path)
+    def __init__(self, path: Path | str, account_check: Callable[[str, str], None] | None = None):
+        self.path = governance.prepare(path)
         self.account_check = account_check
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
         try:
             con.execute("""CREATE TABLE IF NOT EXISTS api_tokens (
@@ -98,11 +97,8 @@ class Tokens:
         finally:
             con.close()
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA busy_timeout=30000")
-        return con
+    def _connect(self):
+        return governance.connect(self.path)      # SQLite file, or the shared PostgreSQL database
 
     def create(self, account: str, role: str, scopes=DEFAULT_SCOPES, days: float | None = None,
                note: str = "") -> Issued:

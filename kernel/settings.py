@@ -59,6 +59,9 @@ class Settings:
     # largest request body accepted (bytes; 0 = no limit).
     api_rate_per_min: int = 60
     api_max_body_bytes: int = 16384
+    # Governance state (review queue, ledger, API tokens, audit chain; guardrails/governance.py):
+    # "" = SQLite and the audit file under COMMONS_HOME; a postgresql:// URL = one shared database.
+    governance_url: str = ""
 
     ENV = {
         "home": "COMMONS_HOME",
@@ -83,6 +86,7 @@ class Settings:
         "chroma_port": "COMMONS_CHROMA_PORT",
         "api_rate_per_min": "COMMONS_API_RATE_PER_MIN",
         "api_max_body_bytes": "COMMONS_API_MAX_BODY_BYTES",
+        "governance_url": "COMMONS_GOVERNANCE_URL",
     }
 
     @classmethod

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -221,6 +222,8 @@ def _measure(args, pipeline, raw, nc, data, open_ms, say) -> dict:
         "peak_rss_mb": round(peak, 1),
         "generated_now": data["generated_now"],
         "open_ms": round(open_ms, 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],     # other work on the machine
+        "cpus": os.cpu_count(),
         "per_question": per_q,
     }
     report["targets"] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from typing import Any
 
 from assistant.queries import Query, period_key
 from kernel.plans import Plan
@@ -149,10 +150,21 @@ def _name(gaz: Gazetteer, code: str, fallback: str) -> str:
     return fallback
 
 
+def measure_label(m: Measure, sheet: Datasheet, filters) -> str:
+    """The measure as asked: with the categories it was filtered to or leaves out
+    ('Recorded crimes ...: Burglary', '... excluding Anti-social behaviour')."""
+    bits = []
+    for f in filters or ():
+        vals = " or ".join(f.values)
+        bits.append(f"excluding {vals}" if f.exclude else vals)
+    return m.label + (": " + "; ".join(bits) if bits else "")
+
+
 def compose(plan: Plan, q: Query, result, gaz: Gazetteer) -> Composed:
     rows = [r for r in _rows(result)]
     m, sheet, share = q.measure, q.sheet, q.share
-    label = f"{m.label}, as a share of the total" if share else m.label
+    label = measure_label(m, sheet, plan.filters)
+    label = f"{label}, as a share of the total" if share else label
     col_label = label + (" (%)" if share or m.format == "percent" else "")
     when = periods_label(sheet, plan.periods.values)
     places = [gaz.get(k) for k in plan.places] or [gaz.region()]
@@ -213,6 +225,31 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
     elif m.format == "rank":
         text_parts.append("Rank 1 is the most deprived in England.")
     table = {"columns": ["Area", "Period", col_label], "rows": table_rows}
+    of_place = getattr(plan, "of_place", None)
+    if of_place:
+        whole = gaz.get(of_place)
+        wrow = by_code.get(Catalog.place_code(q.sheet, whole))
+        main = by_code[main_codes[0]]
+        if wrow and isinstance(wrow["value"], (int, float)) and wrow["value"] and isinstance(main["value"], (int, float)):
+            pct = round(main["value"] / wrow["value"] * 100, 1)
+            at = next(i for i, r in enumerate(rows) if r["area_code"] == main_codes[0])
+            table = {"columns": ["Area", "Period", col_label, f"Share of {whole.display} (%)"],
+                     "rows": [r + ([pct] if i == at else [None]) for i, r in enumerate(table_rows)]}
+            text_parts.append(f"That is **{pct}%** of {whole.display}'s {label.lower()} "
+                              f"({fmt(main['value'], m)} of {fmt(wrow['value'], m)}).")
+    if getattr(plan, "difference", False) and len(places) == 2:
+        # the difference asked for, on the first place's row: first minus second
+        a, b = (by_code[c]["value"] for c in main_codes)
+        at = next(i for i, r in enumerate(rows) if r["area_code"] == main_codes[0])
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            diff = rounded(a - b, m, share)
+            table = {"columns": ["Area", "Period", col_label, f"Difference ({places[0].name} minus {places[1].name})"],
+                     "rows": [r + ([diff] if i == at else [None]) for i, r in enumerate(table_rows)]}
+            word = "more" if a >= b else "fewer" if m.format in ("count",) else "higher" if a >= b else "lower"
+            if m.format != "count":
+                word = "higher" if a >= b else "lower"
+            text_parts.append(f"The difference: {places[0].display} {fmt(abs(a - b), m, share)} {word} than "
+                              f"{places[1].display}.")
     chart = None
     # Chart like with like: comparator rows (city region, England) would dwarf local bars.
     comparators = {gaz.region().name} | {r["area_name"] for r in rows
@@ -248,7 +285,18 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
     table_rows = [[_name(gaz, r["area_code"], r["area_name"]), r["period"], rounded(r["value"], m, share)] for r in rows]
     chart = line_chart(label, [{"Area": r[0], "Period": r[1], col_label: r[2]} for r in table_rows],
                        "Period", col_label, "Area")
-    return Composed("answered", " ".join(text), {"columns": ["Area", "Period", col_label], "rows": table_rows}, chart)
+    # the change over the range, on each place's last row (first period to last)
+    first: dict[str, Any] = {}
+    last_index: dict[str, int] = {}
+    for i, r in enumerate(table_rows):
+        first.setdefault(r[0], r[2])
+        last_index[r[0]] = i
+    changes = {i: (rounded(table_rows[i][2] - first[name], m, share)
+                   if isinstance(table_rows[i][2], (int, float)) and isinstance(first[name], (int, float)) else None)
+               for name, i in last_index.items()}
+    table_rows = [r + [changes.get(i)] for i, r in enumerate(table_rows)]
+    return Composed("answered", " ".join(text), {"columns": ["Area", "Period", col_label, "Change since first period"],
+                                                 "rows": table_rows}, chart)
 
 
 def _matches_place(r, p: Place, q: Query) -> bool:

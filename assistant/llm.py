@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import queries
 from assistant.planner import Planned
-from assistant.sql import allowed_columns, build_union, check
+from assistant.sql import allowed_columns, check
 from guardrails import inbound
 from kernel.errors import CommonsError, ConfigError
 from retrieval.catalog import Catalog
@@ -349,7 +349,7 @@ class Validator:
             q = queries.build(typed, self.catalog, self.gaz)
             if getattr(self, "_allowed", None) is None:
                 self._allowed = allowed_columns(self.catalog.sheets)
-            check(build_union([(q.sheet, s) for s in q.specs]), self._allowed)
+            check(queries.statement(q), self._allowed)
         except CommonsError as e:
             raise PlanRejected(f"it is not a plan the commons can answer ({e})") from None
 

@@ -26,8 +26,9 @@ from assistant.commons import Commons
 from assistant.conversation import Conversations
 from assistant import queries
 from assistant.llm import LlmAssist
-from assistant.planner import SUMMARY_CONCEPTS, Planned, Planner
-from assistant.sql import allowed_columns, build_union, check
+from assistant.planner import Planned, Planner
+from assistant.understanding.planner import Understanding
+from assistant.sql import allowed_columns, check
 from guardrails import disclosure, inbound, policy, probes
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
@@ -90,7 +91,8 @@ class Pipeline:
     def _wire(self) -> None:
         """What depends on the datasheets: rebuilt when the commons reloads."""
         c = self.commons
-        self.planner = Planner(c.catalog, c.gaz, c.settings.fuzzy_place_cutoff)
+        rules = c.settings.planner in ("rules", "llm")
+        self.planner = (Planner if rules else Understanding)(c.catalog, c.gaz, c.settings.fuzzy_place_cutoff)
         self.planner.metric_finder = self._metric_candidates
         # Optional language model (assistant/llm.py): None unless configured or injected.
         self.llm = LlmAssist.from_settings(c.settings, c.catalog, c.gaz, c.audit, self._chat_model)
@@ -378,6 +380,17 @@ class Pipeline:
     # -- stages ---------------------------------------------------------------------------
     def _answer(self, planned: Planned, question: Question, record: dict,
                 review: tuple[str, str] | None = None) -> GuardedAnswer:
+        answer = self._answer_for(planned, question, record, review)
+        if planned.understood and answer.status != "error":
+            # every answer says first what it understood (and, declined, what it could not apply)
+            answer = replace(answer, answer=f"{planned.understood}\n\n{answer.answer}", understood=planned.understood)
+        return answer
+
+    def _answer_for(self, planned: Planned, question: Question, record: dict,
+                    review: tuple[str, str] | None = None) -> GuardedAnswer:
+        if planned.kind == "info":
+            # about the assistant itself: words, no figures (so not an "answered" figure)
+            return GuardedAnswer(status="no_data", answer=planned.message)
         if planned.kind == "clarify":
             return GuardedAnswer(status="clarify", answer=planned.message, options=planned.options)
         if planned.kind == "no_data":
@@ -401,7 +414,7 @@ class Pipeline:
                                  plan=plan.to_dict())
         if decision.outcome == "needs_review":
             q = queries.build(plan, self.catalog, self.gaz)
-            checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
+            checked = check(queries.statement(q), self.allowed)
             req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
                                       decision.reason, plan=plan.to_dict(), sql=checked.sql,
                                       conversation=question.conversation_id)
@@ -422,7 +435,7 @@ class Pipeline:
                 # Rank after disclosure control, never in SQL: a LIMIT or ORDER BY over true
                 # counts would reveal which suppressed areas are smallest.
                 q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
-            checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
+            checked = check(queries.statement(q), self.allowed)
         with _timed(t, "execute"):
             result = self.store.execute(checked)
         with _timed(t, "disclosure"):
@@ -566,7 +579,7 @@ class Pipeline:
         place = self.gaz.get(plan.place)
         parent = self.gaz.parent(place)
         lines, rows, sqls, used = [], [], [], []
-        for concept in SUMMARY_CONCEPTS:
+        for concept in self.catalog.summary_concepts:
             binding = self.catalog.bind(concept, [place], None, None)
             if binding is None:
                 continue
@@ -578,7 +591,7 @@ class Pipeline:
             sub = ValuePlan(Subject(concept, sheet.id, periods), place.key)
             q = queries.build(sub, self.catalog, self.gaz)
             q = replace(q, specs=tuple(s for s in q.specs if s.category != "__councils__"))
-            checked = check(build_union([(q.sheet, s) for s in q.specs]), self.allowed)
+            checked = check(queries.statement(q), self.allowed)
             res = disclosure.control(self.store.execute(checked), [sheet]).result
             vals = {r[0]: r[4] for r in res.rows}
             code = self.catalog.place_code(sheet, place)

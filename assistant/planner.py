@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from assistant import lexicon as lx
+from assistant.understanding.outcome import Planned
 from retrieval.catalog import Binding, Catalog
 from kernel.types import QueryPlan
 from rapidfuzz import fuzz, process
@@ -45,19 +46,6 @@ REWRITES = {"folk": "people", "folks": "people", "peeps": "people", "pop": "popu
             "poorer": "deprived", "poor": "deprived", "poorest": "most deprived", "richest": "least deprived",
             "deprivation": "deprivation", "councils": "councils", "authorities": "councils",
             "nbhd": "neighbourhood"}
-
-
-@dataclass(frozen=True)
-class Planned:
-    kind: Kind
-    plan: QueryPlan | None = None
-    message: str = ""
-    options: tuple[str, ...] = ()
-    docs: dict[str, Any] | None = None
-    state: dict[str, Any] = field(default_factory=dict)
-    # Why the data route stopped short (clarify / no_data): "unknown_word" (a word that may not
-    # be a place), "unknown_place", "which_place", "which_measure", "no_measure", "unexplained"...
-    reason: str = ""
 
 
 def stem(word: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from assistant.sql import RowSpec
+from assistant.sql import RowSpec, build_rate, build_union
 from kernel.errors import NotAvailable, PlanInvalid, UnsupportedPlan
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
                           Periods, Plan, RankingPlan, Subject, SummaryPlan, TrendPlan, ValuePlan)
@@ -24,12 +24,26 @@ from retrieval.geography import Gazetteer, Place
 
 @dataclass(frozen=True)
 class Query:
-    """One measure for one plan: the specs to union and how to read the rows back."""
+    """One measure for one plan: the specs to union and how to read the rows back.  With a
+    rate, ``per`` and the denominator's sheet and specs (one per numerator spec, the same areas):
+    the governed SQL divides one by the other."""
     sheet: Datasheet
     measure: Measure
     specs: tuple[RowSpec, ...]
     share: bool = False
     periods: tuple[str, ...] = ()     # every period the dataset holds (for labels)
+    per: int | None = None
+    rate_sheet: Datasheet | None = None
+    rate_specs: tuple[RowSpec, ...] = ()
+
+
+def statement(q: Query):
+    """The sqlglot statement for a query (checked by ``assistant.sql.check`` before it runs)."""
+    num = build_union([(q.sheet, s) for s in q.specs])
+    if q.per is None:
+        return num
+    den = build_union([(q.rate_sheet, s) for s in q.rate_specs])
+    return build_rate(num, den, q.per)
 
 
 # -- the plan invariants ---------------------------------------------------------------------
@@ -81,11 +95,46 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
     for k in getattr(plan, "exclude_places", ()):
         if k not in gaz.places:
             _fail(f"'{k}' is not a place the commons knows")
+    if plan.of_place is not None:
+        if plan.of_place not in gaz.places:
+            _fail(f"'{plan.of_place}' is not a place the commons knows")
+        if not catalog.supports(ref, gaz.get(plan.of_place)):
+            _fail(f"{sheet.id} has no figure for {gaz.get(plan.of_place).display}")
+        if m.rollup not in ("sum", "count") and not m.sum_of:
+            _fail(f"'{m.id}' does not add up, so it has no share of a larger area")
+    if plan.rate is not None:
+        _rate_ok(plan, sheet, m, catalog, gaz, places)
     if sheet.person_level:
         if isinstance(plan, CountPlan) or plan.share or plan.rate is not None:
             raise NotAvailable("counts of areas, shares and rates are not available on person-level data")
         if any(p.level == "country" for p in places):
             raise NotAvailable("person-level data has no England figure")
+
+
+def _rate_ok(plan: Plan, sheet: Datasheet, m: Measure, catalog: Catalog, gaz: Gazetteer, places) -> None:
+    r = plan.rate
+    den_sheet = catalog.sheets.get(r.dataset)
+    if den_sheet is None or r.denominator not in den_sheet.measure_by_id:
+        _fail(f"the denominator {r.denominator} is not in {r.dataset}")
+    if not any(spec.denominator == r.denominator and spec.dataset == r.dataset for spec in m.rates):
+        _fail(f"{sheet.id} declares no rate of '{m.id}' per {r.denominator} of {r.dataset}")
+    if m.rollup not in ("sum", "count") and not m.sum_of:
+        _fail(f"'{m.id}' is not a count, so it has no rate per resident")
+    if den_sheet.geography.level == "lsoa" and sheet.geography.level == "lsoa" and \
+            den_sheet.geography.vintage != sheet.geography.vintage:
+        _fail("a rate needs its denominator on the same small-area boundaries")
+    den_ref = catalog.ref(den_sheet.id, r.denominator)
+    if den_sheet.time.column and set(r.periods.values) - set(catalog.periods.get(den_sheet.id, ())):
+        _fail(f"{den_sheet.id} holds no {r.denominator} for {', '.join(r.periods.values)}")
+    for p in places:
+        if isinstance(plan, (RankingPlan, BreakdownPlan)):
+            over = plan.over
+            if isinstance(over, Areas) and not catalog.supports_level(den_ref, over.level):
+                _fail(f"{den_sheet.id} has no {over.level} figures to divide by")
+            if not isinstance(over, Areas) and not catalog.supports(den_ref, p):
+                _fail(f"{den_sheet.id} has no figure for {p.display}")
+        elif not catalog.supports(den_ref, p):
+            _fail(f"{den_sheet.id} has no figure for {p.display}")
 
 
 def _columns(sheet: Datasheet) -> set[str]:
@@ -150,7 +199,31 @@ def build(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> Query:
     query = builder(plan, catalog, gaz, sheet, m)
     if not query.specs:
         raise UnsupportedPlan(f"the {type(plan).__name__} built no query")
+    if plan.rate is not None:
+        query = _with_rate(plan, query, catalog)
     return query
+
+
+def _with_rate(plan: Plan, q: Query, catalog: Catalog) -> Query:
+    """The denominator specs for the same rows (areas; no categories, no periods split), and the
+    measure relabelled as the rate it now is."""
+    r = plan.rate
+    den_sheet = catalog.sheets[r.dataset]
+    den = den_sheet.measure_by_id[r.denominator]
+    den_specs = tuple(RowSpec(den, s.level, _recode(s.place, catalog, q.sheet, den_sheet), r.periods.values,
+                              s.period_label, False, None, (), s.category) for s in q.specs)
+    spec = next((x for x in q.measure.rates if x.denominator == r.denominator), None)
+    label = f"{q.measure.label} per {r.per:,} {spec.label if spec else den.label.lower()}"
+    rated = q.measure.model_copy(update={"label": label, "format": "rate", "decimals": 2, "unit": f"per {r.per:,}",
+                                         "direction": q.measure.direction})
+    specs = tuple(replace(s, order=None, limit=None) for s in q.specs)
+    return replace(q, measure=rated, specs=specs, per=r.per, rate_sheet=den_sheet, rate_specs=den_specs)
+
+
+def _recode(place, catalog: Catalog, sheet: Datasheet, other: Datasheet):
+    """The same area filter in the denominator's geography (codes are shared across datasets of
+    one boundary vintage; councils and the region everywhere)."""
+    return place
 
 
 def _places(plan: Plan, gaz: Gazetteer) -> list[Place]:
@@ -212,6 +285,8 @@ def _values(plan: ValuePlan | ComparisonPlan, catalog, gaz, sheet, m) -> Query:
     single = isinstance(plan, ValuePlan)
     if single and plan.with_context:
         shown += [c for c in context_places(catalog, gaz, ref, places[0]) if c not in shown]
+    if single and plan.of_place is not None and gaz.get(plan.of_place) not in shown:
+        shown.append(gaz.get(plan.of_place))
     specs = [_spec(catalog, sheet, m, p, plan, share_of) for p in shown]
     if single and plan.with_context and places[0].level == "lad" and m.format not in ("rank", "category") \
             and catalog.supports_level(ref, "lad"):

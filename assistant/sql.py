@@ -211,6 +211,36 @@ def build_union(parts: list[tuple[Datasheet, RowSpec]]) -> exp.Expression:
     return out
 
 
+def _realias(tree: exp.Expression, names: dict[str, str]) -> exp.Expression:
+    """The same statement with its table aliases renamed (so two selects in one statement never
+    share an alias, and the safety check reads each column against its own table)."""
+    tree = tree.copy()
+    for node in tree.walk():
+        if isinstance(node, exp.Table) and node.alias in names:
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(names[node.alias])))
+        elif isinstance(node, exp.Column) and node.table in names:
+            node.set("table", exp.to_identifier(names[node.table], quoted=True))
+    return tree
+
+
+def build_rate(numerator: exp.Expression, denominator: exp.Expression, per: int) -> exp.Expression:
+    """Each numerator row divided by the denominator of the same area, times ``per``: the rate
+    is computed in the governed SQL (both sides are themselves governed selects)."""
+    n, d = exp.to_identifier("n"), exp.to_identifier("d")
+    q = exp.select(exp.alias_(exp.column("area_code", table="n", quoted=True), "area_code"),
+                   exp.alias_(exp.column("area_name", table="n", quoted=True), "area_name"),
+                   exp.alias_(exp.column("period", table="n", quoted=True), "period"),
+                   exp.alias_(exp.column("category", table="n", quoted=True), "category"),
+                   exp.alias_(exp.Mul(this=_div(exp.column("value", table="n", quoted=True),
+                                                exp.column("value", table="d", quoted=True)),
+                                      expression=_lit(per)), "value"))
+    q = q.from_(exp.Subquery(this=numerator, alias=exp.TableAlias(this=n)))
+    denominator = _realias(denominator, {"t": "dt", "g": "dg"})
+    return q.join(exp.Subquery(this=denominator, alias=exp.TableAlias(this=d)),
+                  on=exp.EQ(this=exp.column("area_code", table="n", quoted=True),
+                            expression=exp.column("area_code", table="d", quoted=True)), join_type="inner")
+
+
 class AllowList(dict):
     """Table -> columns that generated SQL may touch; ``person_level`` names the tables of
     person-level data, which may only be read in aggregate."""

@@ -23,6 +23,9 @@ from typing import Any, Callable
 SUITES = Path(__file__).resolve().parent / "suites"
 
 Ask = Callable[[str, "str | None"], dict]
+# The statuses that decline to give a figure: a question back, no data, a refusal.  A case may
+# expect "declined" when any of them is right (the commons cannot answer it as asked).
+DECLINED = {"clarify", "no_data", "refused"}
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))}
@@ -107,7 +110,10 @@ def _table(answer: dict) -> tuple[list[str], list[list[Any]]]:
 
 def _row_matches(spec: dict, cols: list[str], rows: list[list[Any]]) -> tuple[bool, str]:
     place = norm_place(spec["place"])
-    value = float(spec["value"])
+    # "values": several published figures are each right (a census table and the sum of its
+    # neighbourhoods); "value": the one right figure.
+    wanted = [float(v) for v in spec["values"]] if "values" in spec else [float(spec["value"])]
+    value = wanted[0]
     decimals = int(spec.get("decimals", 0))
     tol = 0.6 * 10 ** (-decimals)
     category = spec.get("category")
@@ -126,7 +132,7 @@ def _row_matches(spec: dict, cols: list[str], rows: list[list[Any]]) -> tuple[bo
             if n is None:
                 continue
             seen.append(n)
-            if abs(n - value) > tol:
+            if all(abs(n - v) > tol for v in wanted):
                 continue
             if category is None:
                 return True, ""
@@ -136,7 +142,7 @@ def _row_matches(spec: dict, cols: list[str], rows: list[list[Any]]) -> tuple[bo
                     for k, c in enumerate(r) if k != j):
                 return True, ""
     what = f"{spec['place']!r}" + (f" [{category}]" if category else "")
-    return False, f"expected {value:g} (±{tol:g}) for {what}; row numbers {seen[:8]}"
+    return False, f"expected {' or '.join(f'{v:g}' for v in wanted)} (±{tol:g}) for {what}; row numbers {seen[:8]}"
 
 
 def _has_numbers(rows: list[list[Any]]) -> bool:
@@ -151,9 +157,14 @@ def score_case(case: dict, answer: dict) -> dict:
     status = (answer or {}).get("status")
     out = {"id": case.get("id"), "intent": case.get("intent"), "passed": False,
            "wrong_number": False, "status": status, "expected_status": expected_status,
-           "detail": ""}
-    if status != expected_status:
+           "declined": status in DECLINED, "detail": ""}
+    allowed = DECLINED if expected_status == "declined" else {expected_status}
+    if status not in allowed:
         out["detail"] = f"status {status!r}, expected {expected_status!r}"
+        # A figure given where the commons should have declined (or asked which was meant) is
+        # an answer to a question that was not asked: the worst outcome, counted as such.
+        if status == "answered" and expected_status != "answered" and _has_numbers(_table(answer)[1]):
+            out["wrong_number"] = True
         return out
     if expected_status != "answered":
         out["passed"] = True
@@ -235,6 +246,8 @@ def run_suite(name: str, ask: Ask, cases: list[dict] | None = None) -> dict:
         "wrong_number": sum(int(s["wrong_number"]) for s in scores),
         "clarify": returned.get("clarify", 0),
         "no_data": returned.get("no_data", 0),
+        "declined_pct": round(100.0 * sum(returned.get(k, 0) for k in DECLINED) / n, 1) if n else 0.0,
+        "errors": returned.get("error", 0),
         "statuses": dict(sorted(returned.items())),
         "p50_ms": round(percentile(timings, 50), 1),
         "p95_ms": round(percentile(timings, 95), 1),

@@ -167,6 +167,7 @@ class _Plan:
     share: bool = False
     with_context: bool = False
     rate: Rate | None = None
+    of_place: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return plan_to_dict(self)      # type: ignore[arg-type]
@@ -179,12 +180,15 @@ class ValuePlan(_Plan):
     share: bool = False           # as a share (%) of its group's total
     rate: Rate | None = None
     with_context: bool = True     # parent area, England and the council's position
+    of_place: str | None = None   # as a share (%) of this larger area's figure ('of the city region's crime')
 
     intent = "value"
 
     def __post_init__(self) -> None:
         _need(bool(self.place), "a value needs a place")
         _need(not (self.share and self.rate), "a share or a rate, not both")
+        _need(self.of_place is None or (self.of_place != self.place and not self.share and self.rate is None),
+              "a share of a larger area is of another place, and on its own")
 
     @property
     def places(self) -> tuple[str, ...]:
@@ -218,6 +222,7 @@ class RankingPlan(_Plan):
     limit: int | None = None
     share: bool = False
     exclude_places: tuple[str, ...] = ()
+    rate: Rate | None = None
 
     intent = "ranking"
 
@@ -247,6 +252,7 @@ class TrendPlan(_Plan):
     subject: Subject
     places: tuple[str, ...]
     share: bool = False
+    rate: Rate | None = None
 
     intent = "trend"
 
@@ -262,6 +268,7 @@ class BreakdownPlan(_Plan):
     place: str
     over: Over
     share: bool = False
+    rate: Rate | None = None
 
     intent = "breakdown"
 
@@ -319,7 +326,7 @@ class SummaryPlan:
     measure = "profile"
     dataset = ""
     filters = ()
-    child_level = dimension = order = limit = condition = rate = None
+    child_level = dimension = order = limit = condition = rate = of_place = None
     share = False
     with_context = True
     period_defaulted = True

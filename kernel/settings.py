@@ -99,8 +99,8 @@ class Settings:
                 values[f.name] = _convert(f.name, var, env[var], f.type)
         values.update(overrides)
         settings = cls(**values)
-        if settings.planner not in ("rules", "llm"):
-            raise ConfigError(f"COMMONS_PLANNER must be 'rules' or 'llm', not {settings.planner!r}.")
+        if settings.planner not in ("understanding", "rules", "llm"):
+            raise ConfigError(f"COMMONS_PLANNER must be 'understanding', 'rules' or 'llm', not {settings.planner!r}.")
         if settings.llm_mode not in ("fallback", "always"):
             raise ConfigError(f"COMMONS_LLM_MODE must be 'fallback' or 'always', not {settings.llm_mode!r}.")
         if settings.engine not in ("duckdb", "spark"):

@@ -107,6 +107,7 @@ class GuardedAnswer:
     plan: dict[str, Any] | None = field(default=None, compare=False)
     suggestions: tuple[str, ...] = ()
     error_id: str | None = None          # status "error": the reference the person can quote
+    understood: str | None = None        # what the question was understood to ask (also the answer's first line)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

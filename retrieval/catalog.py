@@ -65,6 +65,16 @@ class Catalog:
                 out.setdefault(m.id, []).append(MeasureRef(s, m))
         return out
 
+    @cached_property
+    def summary_concepts(self) -> tuple[str, ...]:
+        """The measures an area summary shows, in the order their datasheets give (``summary: N``)."""
+        order: dict[str, int] = {}
+        for c, refs in self.concepts.items():
+            ranks = [r.measure.summary for r in refs if r.measure.summary]
+            if ranks:
+                order[c] = min(ranks)
+        return tuple(sorted(order, key=lambda c: (order[c], c)))
+
     def label(self, concept: str) -> str:
         return self.concepts[concept][0].measure.label
 

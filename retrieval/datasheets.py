@@ -53,6 +53,10 @@ class Time(_Strict):
     granularity: Literal["year", "month", "fixed"] = "year"
     period: str | None = Field(default=None, description="The single period a file without a time column covers")
     label: str = Field(description="How the period is described to people, e.g. 'mid-year estimate'")
+    # The months a single fixed period covers when that is not its calendar year, e.g.
+    # "2022-04..2023-03" for a financial year, "2023-10..2023-12" for a quarter: what a question's
+    # period is matched against.
+    covers: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}\.\.\d{4}-\d{2}$")
 
     @model_validator(mode="after")
     def _column_or_period(self):
@@ -63,6 +67,19 @@ class Time(_Strict):
 
 # count: the number of records (person-level data, no column); mean: sum(column) / records.
 Rollup = Literal["sum", "weighted_mean", "ratio", "none", "count", "mean"]
+
+
+class RateSpec(_Strict):
+    """A denominator a count may be expressed against ('crimes per 1,000 residents'): the
+    measure, the dataset it is read from (same geography vintage) and the period used."""
+
+    denominator: str = Field(description="measure id of the denominator")
+    dataset: str
+    period: str
+    label: str = Field(description="how the denominator is named in answers, e.g. 'residents (mid-2019 estimates)'")
+    words: tuple[str, ...] = Field(default=("residents", "people", "population", "persons", "inhabitants", "head",
+                                            "capita", "person", "resident"),
+                                   description="the words a question uses for this denominator")
 Format = Literal["count", "percent", "rate", "score", "rank", "decile", "ratio", "category", "area"]
 
 
@@ -85,6 +102,14 @@ class Measure(_Strict):
     # A combined category: the sum of several columns (e.g. all private renting).  Such a
     # measure can be asked for and shared, but is left out of group breakdowns.
     sum_of: tuple[str, ...] = ()
+    # Shown in an area summary, in this order (1 first); empty: not in summaries.
+    summary: int | None = Field(default=None, ge=1)
+    # The ages a count of people covers, [from, to] (to empty: and over), e.g. [0, 15], [65, null].
+    ages: tuple[int, int | None] | None = None
+    # Other names of a category measure's values ('rural' for 'Rural').
+    value_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # Denominators this count may be given per N of ('per 1,000 residents').
+    rates: tuple[RateSpec, ...] = ()
 
     @property
     def in_breakdown(self) -> bool:
@@ -120,6 +145,8 @@ class Dimension(_Strict):
     column: str
     label: str
     synonyms: tuple[str, ...] = ()
+    # Other names people use for the column's values: {value: [names]} ('asb' for 'Anti-social behaviour').
+    value_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
 ColumnRoleName = Literal["direct_identifier", "quasi_identifier", "attribute", "geography", "time"]

@@ -1,0 +1,495 @@
+"""Detectors: one per slot, each finding its own kind of span in the prepared question and
+remembering the words that triggered it (in the spirit of Data Commons' place, date and variable
+detectors, and of Presidio's one recogniser per class).  Each is pure and testable alone:
+
+    TimeDetector       periods (the time sub-language in time.py)
+    OperatorDetector   exclusion, negation, difference, share, per N, conditions on deciles
+    AgeDetector        age ranges ("under 16", "aged 16 to 24", "over 65s")
+    PlaceDetector      places of the gazetteer, "near me", places outside the commons
+    TopicDetector      measures, category values, tables of categories, dimensions
+    IntentDetector     trend, comparison, summary, breakdown, count, order, top N, "most common"
+    LevelDetector      wards, neighbourhoods, councils
+    GroupingDetector   "by X", "each ward", "per month", "monthly"
+    MetaDetector       questions about the assistant itself
+    NotHeldDetector    topics the commons does not hold
+    FollowUpDetector   "and ...", "what about ...", "that"
+    ContextDetector    who is asking and why ("for a funding bid", "as a councillor")
+    FillerDetector     function words, politeness, hedges
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from assistant.understanding.spans import Prepared, Span
+from assistant.understanding.time import TimeParser
+from assistant.understanding.topics import Topics, stem
+from assistant.understanding.words import Phrases, Words
+from kernel.text import normalise
+from retrieval.geography import Gazetteer, Place
+
+
+@dataclass(frozen=True)
+class Op:
+    kind: str                     # exclude | negate | difference | share | per | rate
+    detail: object = None         # per: the N (int); difference: "more" | "less" | "gap"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A condition on deciles ('the most deprived 10%', 'decile 1', 'least deprived 20 percent')."""
+    op: str
+    value: int
+    deprived_words: bool = True   # said as 'most/least deprived' (the IMD unless a domain is named)
+
+
+@dataclass(frozen=True)
+class Age:
+    lo: int
+    hi: int | None
+
+
+@dataclass(frozen=True)
+class PlaceFound:
+    candidates: tuple[Place, ...]
+    text: str
+    fuzzy: bool = False
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.candidates) > 1
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: str
+    word: str = ""
+
+
+class TimeDetector:
+    slot = "period"
+
+    def __init__(self, words: Words, today: dt.date | None = None):
+        self.parser = TimeParser(words, today)
+
+    def detect(self, q: Prepared) -> list[Span]:
+        return [Span("period", t.start, t.end, t.when) for t in self.parser.find(q.tokens)]
+
+
+class OperatorDetector:
+    def __init__(self, words: Words):
+        o = words.operators
+        self.w = words
+        self.exclude = Phrases(o.exclude)
+        self.negate = frozenset(o.negate)
+        self.difference = Phrases(o.difference)
+        self.share = Phrases(o.share)
+        self.per = Phrases(o.per)
+        self.units = {tuple(k.split()): v for k, v in o.per_units.items()}
+        self.denominators = frozenset(o.denominators)
+        self.numbers = dict(words.numbers)
+
+    def detect(self, q: Prepared) -> list[Span]:
+        t = q.tokens
+        out: list[Span] = []
+        for i, w in enumerate(t):
+            if w in ("leaving", "leave", "taking", "take", "stripping", "strip", "knocking", "knock", "cutting", "cut"):
+                for j in range(i + 2, min(len(t), i + 9)):
+                    if t[j] in ("out", "off") and t[j - 1] not in ("leave", "leaving", "take", "taking"):
+                        tail = j + 1
+                        if t[tail:tail + 2] == ["of", "it"] or t[tail:tail + 2] == ["of", "that"]:
+                            tail += 2
+                        out.append(Span("exclude", i, i + 1, Op("exclude"), extra=frozenset(range(j, tail))))
+                        break
+        for a, b, p in self.exclude.find(t):
+            if p == ("without",) and b < len(t) and t[b] in ("a", "an"):      # 'households without a mortgage'
+                continue
+            if p == ("bar",) and (a == 0 or t[a - 1] in ("a", "the")):
+                continue
+            out.append(Span("exclude", a, b, Op("exclude")))
+        for i, w in enumerate(t):
+            if w in self.negate:
+                out.append(Span("negate", i, i + 1, Op("negate")))
+        for a, b, p in self.difference.find(t):
+            kind = "less" if any(x in p for x in ("fewer", "less", "lower", "smaller")) else \
+                "gap" if any(x in p for x in ("difference", "gap")) else "more"
+            out.append(Span("difference", a, b, Op("difference", kind), score=1.0 if p[0] in ("how", "difference", "the", "gap")
+                            else 0.5))
+        for a, b, p in self.share.find(t):
+            out.append(Span("share", a, b, Op("share")))
+        out += self._per(t)
+        out += self._conditions(t)
+        for i, w in enumerate(t):
+            if w == "rate" or (w == "rates"):
+                out.append(Span("rate", i, i + 1, Op("rate")))
+        return out
+
+    def _per(self, t: list[str]) -> list[Span]:
+        """'per 1,000 residents', 'per head', 'per capita', 'per thousand people', 'for every 100
+        households': a rate, with its N and the denominator's word (covered by the span)."""
+        out = []
+        for i, w in enumerate(t):
+            if w not in ("per", "every", "for") and not (w == "a" and i + 1 < len(t) and t[i + 1] == "head"):
+                continue
+            j = i + 1
+            if w == "for":
+                if j < len(t) and t[j] in ("every", "each"):
+                    j += 1
+                else:
+                    continue
+            n = None
+            if j < len(t) and t[j].isdigit():
+                n, j = int(t[j]), j + 1
+            elif j < len(t) and t[j] in self.numbers and t[j] not in ("single",):
+                n, j = self.numbers[t[j]], j + 1
+            for unit, value in sorted(self.units.items(), key=lambda kv: -len(kv[0])):
+                if tuple(t[j:j + len(unit)]) == unit:
+                    n = (n or 1) * value if value > 1 else (n or 1)
+                    j += len(unit)
+                    break
+            den = None
+            if j < len(t) and (t[j] in self.denominators or stem(t[j]) in self.denominators):
+                den, j = t[j], j + 1
+            if n is None and den is None:
+                continue
+            if w == "every" and (n is None or den is None):
+                continue
+            out.append(Span("per", i, j, Op("per", (n or 1, den))))
+        return out
+
+    def _conditions(self, t: list[str]) -> list[Span]:
+        joined = " ".join(t)
+        out = []
+        pats = [
+            (r"\b(?:in )?(?:the )?decile (\d+)\b", lambda m: ("=", int(m.group(1)))),
+            (r"\b(?:in )?(?:the )?(\d+)(?:st|nd|rd|th)? decile\b", lambda m: ("=", int(m.group(1)))),
+            (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (\d+) ?(?:percent|pc)\b", lambda m: self._pct(m.group(1), m.group(2))),
+            (r"\b(?:in )?(?:the )?(\d+) ?(?:percent|pc) (most|least)(?: [a-z]+)? deprived", lambda m: self._pct(m.group(2), m.group(1))),
+            (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (fifth|tenth)\b",
+             lambda m: self._pct(m.group(1), {"fifth": "20", "tenth": "10"}[m.group(2)])),
+            (r"\b(?:in )?(?:the )?(most|least) deprived decile\b", lambda m: ("=", 1 if m.group(1) == "most" else 10)),
+            (r"\b(?:in )?(?:the )?(top|bottom) decile\b", lambda m: ("=", 1 if m.group(1) == "top" else 10)),
+        ]
+        for pat, make in pats:
+            for m in re.finditer(pat, joined):
+                a = len(joined[:m.start()].split())
+                b = a + len(m.group(0).split())
+                op, val = make(m)
+                if 1 <= val <= 10:
+                    out.append(Span("condition", a, b, Condition(op, val), score=2.0))
+        return out
+
+    @staticmethod
+    def _pct(which: str, pct: str):
+        d = max(1, round(int(pct) / 10))
+        return ("<=", d) if which == "most" else (">=", 11 - d)
+
+
+class AgeDetector:
+    """Ages as people say them; the resolver matches them to the age bands a dataset holds."""
+
+    PATTERNS = [
+        (r"\b(?:aged |age |ages )?(?:under|below|younger than|less than) (\d+)s?\b", lambda a: Age(0, a - 1)),
+        (r"\b(?:aged )?(\d+) (?:and|or) (?:under|younger|below)\b", lambda a: Age(0, a)),
+        (r"\b(?:aged |age |ages )?(?:over|above|older than|more than) (\d+)s\b", lambda a: Age(a, None)),   # 'over 65s'
+        (r"\b(?:aged |age |ages )?(?:over|above|older than|more than) (\d+)\b(?!s)", lambda a: Age(a + 1, None)),
+        (r"\b(?:aged )?(\d+) (?:and|or) (?:over|older|above)\b", lambda a: Age(a, None)),
+        (r"\b(?:aged )?(\d+) plus\b(?! (?:bedrooms?|rooms?|cars?|vans?|children|people|persons|homes|houses))",
+         lambda a: Age(a, None)),
+    ]
+    RANGE = r"\b(?:aged |age |ages |between )?(\d+) (?:to|and|through) (\d+)(?: year olds?| years? old| years)?\b"
+
+    def detect(self, q: Prepared) -> list[Span]:
+        joined = " ".join(q.tokens)
+        out = []
+        for pat, make in self.PATTERNS:
+            for m in re.finditer(pat, joined):
+                n = int(m.group(1))
+                if 1 <= n <= 110 and not (1900 <= n <= 2100):
+                    out.append(self._span(joined, m, make(n)))
+        for m in re.finditer(self.RANGE, joined):
+            lo, hi = int(m.group(1)), int(m.group(2))
+            aged = m.group(0).startswith(("aged", "age", "ages")) or "old" in m.group(0) or "years" in m.group(0)
+            if 0 <= lo < hi <= 110 and (aged or hi - lo < 30) and not (1900 <= lo <= 2100):
+                out.append(self._span(joined, m, Age(lo, hi), 1.5 if aged else 0.8))
+        return out
+
+    @staticmethod
+    def _span(joined: str, m, age: Age, score: float = 1.5) -> Span:
+        a = len(joined[:m.start()].split())
+        return Span("age", a, a + len(m.group(0).split()), age, score)
+
+
+class PlaceDetector:
+    def __init__(self, gaz: Gazetteer, words: Words, fuzzy_cutoff: int = 88):
+        self.gaz = gaz
+        self.fuzzy = fuzzy_cutoff
+        self.near_me = Phrases(words.places.near_me)
+        self.foreign = Phrases(words.places.foreign_qualifiers)
+        self.not_places = Phrases(words.places.not_places)
+
+    def detect(self, q: Prepared, blocked: frozenset[int] = frozenset()) -> list[Span]:
+        t = q.tokens
+        out: list[Span] = []
+        skip = set(blocked)
+        for a, b, _p in self.not_places.find(t):
+            skip |= set(range(a, b))
+        for m in self.gaz.find(q.original, t, skip, self.fuzzy):
+            extra = frozenset(m.qualifier) - frozenset(range(*m.span))
+            out.append(Span("place", m.span[0], m.span[1], PlaceFound(m.candidates, m.text, m.fuzzy),
+                            score=0.6 if m.fuzzy else 1.0, extra=extra))
+        for a, b, p in self.near_me.find(t):
+            if p == ("here",) and not (a > 0 and t[a - 1] in ("around", "round", "near", "live")):
+                continue
+            out.append(Span("near_me", a, b, " ".join(p)))
+        # a place said with a country or region outside the commons ('Birkenhead, Tasmania',
+        # 'Newport in Wales'): the whole is outside the commons, whatever the first word matches
+        for a, b, p in self.foreign.find(t):
+            if p in (("us",), ("uk",)) and not (a > 0 and t[a - 1] in ("the", "in")):
+                continue
+            start = a
+            if a > 0 and t[a - 1] in ("in",):
+                start = a - 1
+            prev = [s for s in out if s.slot == "place" and s.end in (start, start - 1)] if start > 0 else []
+            name_start = prev[0].start if prev else start
+            if not prev and start > 0 and t[start - 1].isalpha() and t[start - 1] not in ("in", "of", "for", "the"):
+                name_start = start - 1
+            out.append(Span("foreign_place", name_start, b, " ".join(t[name_start:b]), score=2.0))
+        return out
+
+
+class TopicDetector:
+    def __init__(self, topics: Topics):
+        self.topics = topics
+
+    def detect(self, q: Prepared) -> list[Span]:
+        t = q.tokens
+        out = []
+        for a, b, hit in self.topics.measures(t):
+            out.append(Span("measure", a, b, hit, score=hit.concepts[0][1]))
+        for a, b, hit in self.topics.categories(t):
+            # a class of a category measure ('urban conurbation') is that class, not the measure
+            own = any(self.topics.is_category_measure(ds, col) for ds, col, _ in hit.options)
+            out.append(Span("category", a, b, hit, score=1.0 + 0.5 * (b - a) + (3.0 if own else 0.0)))
+        for a, b, hit in self.topics.group_names(t):
+            out.append(Span("table", a, b, hit, score=0.9 * (b - a)))
+        for a, b, hit in self.topics.dimension_names(t):
+            out.append(Span("dimension", a, b, hit, score=0.9 * (b - a)))
+        for a, b, hit in self.topics.sources(t):
+            out.append(Span("source", a, b, hit, score=0.8 * (b - a)))
+        return out
+
+
+class IntentDetector:
+    def __init__(self, words: Words):
+        i = words.intents
+        self.kinds = [("summary", Phrases(i.summary)), ("trend", Phrases(i.trend)), ("compare", Phrases(i.compare)),
+                      ("breakdown", Phrases(("breakdown", "break down", "broken down", "split", "distribution",
+                                             "break that down", "break it down", "break this down", "split that",
+                                             "split it", "split this", "break those down", "break them down",
+                                             "composition", "makeup", "make up", "mix", "profile of"))),
+                      ("count", Phrases(i.count)), ("which", Phrases(("which", "where", "what", "whats")))]
+        self.desc = Phrases(i.rank_desc)
+        self.asc = Phrases(i.rank_asc)
+        self.rank = Phrases(("rank", "ranking", "ranked", "league table", "order", "ordered", "sort", "sorted",
+                             "list", "highest first", "lowest first", "in order"))
+        self.common = Phrases(i.common)
+        self.uncommon = Phrases(i.uncommon)
+        self.numbers = dict(words.numbers)
+        self.row_words = frozenset(w for ws in words.levels.values() for p in ws for w in p.split()) | frozenset(
+            ("types", "categories", "kinds", "places", "areas"))
+
+    def detect(self, q: Prepared) -> list[Span]:
+        t = q.tokens
+        out = []
+        for kind, phrases in self.kinds:
+            for a, b, p in phrases.find(t):
+                out.append(Span("intent", a, b, Cue(kind, " ".join(p)), score=0.5 if kind == "which" else 1.0))
+        for a, b, p in self.common.find(t):
+            out.append(Span("common", a, b, Cue("desc", " ".join(p)), score=2.0))
+        for a, b, p in self.uncommon.find(t):
+            out.append(Span("common", a, b, Cue("asc", " ".join(p)), score=2.0))
+        for a, b, p in self.desc.find(t):
+            out.append(Span("order", a, b, Cue("worst" if p == ("worst",) else "desc", " ".join(p))))
+        for a, b, p in self.asc.find(t):
+            out.append(Span("order", a, b, Cue("best" if p == ("best",) else "asc", " ".join(p))))
+        for a, b, p in self.rank.find(t):
+            kind = "asc" if "lowest" in p else "desc" if "highest" in p else "rank"
+            out.append(Span("intent", a, b, Cue("rank", " ".join(p)), score=1.0) if kind == "rank" else
+                       Span("order", a, b, Cue(kind, " ".join(p)), score=1.5))
+        for i, w in enumerate(t[:-1]):
+            if w.isdigit() and 0 < int(w) <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") \
+                    and t[i + 1] in self.row_words:
+                out.append(Span("top_n", i, i + 1, (int(w), None), score=1.5))
+            if w in ("top", "bottom", "first", "best", "worst", "highest", "lowest", "most", "least", "largest",
+                     "smallest", "biggest", "fewest"):
+                nxt = t[i + 1]
+                n = int(nxt) if nxt.isdigit() and 0 < int(nxt) <= 100 else self.numbers.get(nxt)
+                if n and not (i + 2 < len(t) and t[i + 2] in ("percent", "pc")):
+                    order = "asc" if w in ("bottom", "lowest", "least", "smallest", "fewest") else \
+                        "desc" if w != "best" and w != "worst" else w
+                    out.append(Span("top_n", i, i + 2, (n, order), score=2.0))
+        return out
+
+
+class LevelDetector:
+    def __init__(self, words: Words):
+        self.levels = [(lvl, Phrases(ws)) for lvl, ws in words.levels.items()]
+        self.all_councils = Phrases(("six councils", "the six councils", "all six councils", "six boroughs",
+                                     "the six boroughs", "each council", "every council", "all the councils"))
+
+    def detect(self, q: Prepared) -> list[Span]:
+        t = q.tokens
+        out = []
+        for lvl, phrases in self.levels:
+            for a, b, p in phrases.find(t):
+                out.append(Span("level", a, b, lvl, score=0.5 if p in (("areas",), ("places",), ("towns",), ("area",)) else 1.0))
+        for a, b, _ in self.all_councils.find(t):
+            out.append(Span("level", a, b, "lad", score=2.0))
+        return out
+
+
+class GroupingDetector:
+    """'by ward', 'each month', 'per council', 'monthly', 'by type', 'by age': a marker and what
+    follows it, as one span whose value says what the rows are (level, or the words of a
+    dimension or table for the frame to match)."""
+
+    def __init__(self, words: Words, topics: Topics):
+        g = words.groupings
+        self.by = Phrases(g.by)
+        self.monthly = Phrases(g.monthly)
+        self.yearly = Phrases(g.yearly)
+        self.levels = [(lvl, Phrases(ws)) for lvl, ws in words.levels.items()]
+        self.topics = topics
+
+    def detect(self, q: Prepared) -> list[Span]:
+        t = q.tokens
+        out = []
+        for a, b, _ in self.monthly.find(t):
+            out.append(Span("grouping", a, b, ("time", "month"), score=2.0))
+        for a, b, _ in self.yearly.find(t):
+            out.append(Span("grouping", a, b, ("time", "year"), score=2.0))
+        for a, b, _ in self.by.find(t):
+            if b >= len(t):
+                continue
+            j = b + (1 if t[b] in ("the", "each", "every", "all") else 0)
+            for lvl, phrases in self.levels:
+                p = phrases.at(t, j) if j < len(t) else None
+                if p:
+                    out.append(Span("grouping", a, j + len(p), ("level", lvl), score=2.0))
+            for k in range(min(len(t), j + 4), j, -1):
+                words = tuple(stem(w) for w in t[j:k])
+                if words in self.topics.dims or words in self.topics.groups or words in (("type",), ("kind",), ("category",)):
+                    out.append(Span("grouping", a, k, ("words", words), score=2.0))
+                    break
+            if j < len(t) and t[j] in ("month", "months"):
+                out.append(Span("grouping", a, j + 1, ("time", "month"), score=2.0))
+            if j < len(t) and t[j] in ("year", "years"):
+                out.append(Span("grouping", a, j + 1, ("time", "year"), score=2.0))
+        return out
+
+
+class MetaDetector:
+    """A question about the assistant itself ('what can you do?', 'who made you?')."""
+
+    def __init__(self, words: Words):
+        self.phrases = Phrases(words.meta.phrases)
+
+    SOFT = frozenset(("actually", "really", "exactly", "even", "just", "please", "then", "so", "btw", "anyway"))
+
+    def detect(self, q: Prepared) -> list[Span]:
+        # 'how do you actually work?': the phrase with softening words between its words
+        keep = [i for i, w in enumerate(q.tokens) if w not in self.SOFT]
+        toks = [q.tokens[i] for i in keep]
+        out = []
+        for a, b, p in self.phrases.find(toks):
+            start, end = keep[a], keep[b - 1] + 1
+            out.append(Span("meta", start, end, " ".join(p)))
+        return out
+
+
+class NotHeldDetector:
+    def __init__(self, words: Words):
+        self.phrases = Phrases(words.not_held.topics)
+
+    def detect(self, q: Prepared) -> list[Span]:
+        return [Span("not_held", a, b, " ".join(p), score=1.5) for a, b, p in self.phrases.find(q.tokens)]
+
+
+class FollowUpDetector:
+    def __init__(self, words: Words):
+        self.starts = Phrases(words.follow_ups.starts)
+        self.refs = frozenset(words.follow_ups.references)
+
+    def detect(self, q: Prepared) -> list[Span]:
+        t = q.tokens
+        out = []
+        p = self.starts.at(t, 0) if t else None
+        if p:
+            out.append(Span("followup", 0, len(p), " ".join(p)))
+        for i, w in enumerate(t):
+            if w in self.refs:
+                out.append(Span("followup", i, i + 1, w, score=0.5))
+        return out
+
+
+class ContextDetector:
+    """Clauses that say who is asking or why: from a cue to the end of its sentence or comma
+    clause, or to a word that starts the request itself ('... and need', 'can you')."""
+
+    ENDS = ("need", "needs", "want", "wants", "would like", "could you", "can you", "please", "what", "how", "which",
+            "where", "tell me", "show me", "give me", "looking for", "i need", "we need")
+
+    def __init__(self, words: Words):
+        c = words.context
+        self.cues = Phrases(c.asker_cues)
+        self.clause_start = Phrases(c.clause_start_cues)
+        self.purpose_starts = frozenset(c.purpose_starts)
+        self.purpose_verbs = frozenset(c.purpose_verbs)
+        self.figure_forms = frozenset(c.figure_forms)
+        self.ends = Phrases(self.ENDS)
+
+    def detect(self, q: Prepared) -> list[Span]:
+        t = q.tokens
+        chunks, start = [], 0
+        for piece in re.split(r"[?!.;:,()\n]+", q.text):
+            n = len(normalise(piece).split())
+            chunks.append((start, start + n))
+            start += n
+        if start != len(t):
+            chunks = [(0, len(t))]
+        out = []
+        for lo, hi in chunks:
+            for i in range(lo, hi):
+                cue = self.cues.at(t, i) or (self.clause_start.at(t, i) if i == lo else None)
+                nxt = t[i + 1] if i + 1 < hi else ""
+                if cue and t[i] == "as" and nxt in ("a", "an") and i + 2 < hi and t[i + 2] in self.figure_forms:
+                    cue = None
+                if not cue and t[i] == "for" and nxt in self.purpose_starts:
+                    cue = None if (nxt in ("a", "an") and i + 2 < hi and t[i + 2] in self.figure_forms) else ("for",)
+                if not cue and t[i] == "to" and nxt in self.purpose_verbs:
+                    cue = ("to",)
+                if not cue and t[i] in ("im", "were", "i", "we") and i == lo:
+                    k = i + 1 + (1 if nxt in ("am", "are", "m", "re") else 0)
+                    if k < hi and t[k].endswith("ing") and len(t[k]) > 4:
+                        cue = tuple(t[i:k + 1])
+                if cue:
+                    end = hi
+                    for j in range(i + len(cue), hi):
+                        if self.ends.at(t, j):
+                            end = j
+                            break
+                    if end > i:
+                        out.append(Span("context", i, end, " ".join(t[i:end])))
+                    break
+        return out
+
+
+class FillerDetector:
+    def __init__(self, words: Words):
+        self.words = frozenset(words.fillers.words)
+
+    def detect(self, q: Prepared) -> list[Span]:
+        return [Span("filler", i, i + 1) for i, w in enumerate(q.tokens) if w in self.words]

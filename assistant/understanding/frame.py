@@ -1,0 +1,267 @@
+"""A frame: what a reading asks, slot by slot, with the operators attached to what they
+govern ('excluding anti-social behaviour' excludes that category, 'not in the most deprived
+decile' negates that condition, 'what share of the city region's' names the whole).
+
+A frame says nothing about datasets: the resolver binds it to the catalogue.  It is a plain
+value (``to_state``/``from_state``) so a conversation can carry it to the next question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from assistant.understanding.detectors import Age, Condition, Cue, Op, PlaceFound
+from assistant.understanding.reading import Reading
+from assistant.understanding.spans import Span
+from assistant.understanding.time import When
+from assistant.understanding.topics import CategoryHit, DimensionHit, GroupHit, MeasureHit
+
+
+@dataclass
+class PlaceRef:
+    found: PlaceFound
+    span: Span
+    excluded: bool = False
+    in_context: bool = False        # named inside a who-is-asking clause
+    possessive: bool = False        # "the city region's": the whole a share is of
+
+
+@dataclass
+class CategoryRef:
+    hit: CategoryHit
+    span: Span
+    excluded: bool = False
+
+
+@dataclass
+class Frame:
+    reading: Reading
+    measures: list[tuple[Span, MeasureHit]] = field(default_factory=list)
+    categories: list[CategoryRef] = field(default_factory=list)
+    tables: list[tuple[Span, GroupHit]] = field(default_factory=list)
+    dimensions: list[tuple[Span, DimensionHit]] = field(default_factory=list)
+    ages: list[tuple[Span, Age]] = field(default_factory=list)
+    places: list[PlaceRef] = field(default_factory=list)
+    near_me: str | None = None
+    foreign: list[str] = field(default_factory=list)
+    periods: list[tuple[Span, When]] = field(default_factory=list)
+    cues: dict[str, Span] = field(default_factory=dict)      # summary, trend, compare, breakdown, count, which, rank
+    order: str | None = None
+    order_word: str = ""
+    limit: int | None = None
+    common: str | None = None                                # "desc" | "asc": most / least common
+    levels: list[tuple[Span, str]] = field(default_factory=list)
+    grouping: tuple[Span, tuple] | None = None
+    share: Span | None = None
+    per: tuple[Span, tuple] | None = None                   # (span, (n, denominator word))
+    rate_word: Span | None = None
+    difference: tuple[Span, str] | None = None
+    condition: tuple[Span, Condition, bool] | None = None   # (span, condition, negated)
+    loose_negations: list[Span] = field(default_factory=list)
+    excluders: list[Span] = field(default_factory=list)     # exclusion words that govern nothing
+    not_held: list[Span] = field(default_factory=list)
+    sources: list[tuple[Span, frozenset]] = field(default_factory=list)   # datasets named ('the census')
+    meta: Span | None = None
+    followup: bool = False
+    context_ranges: list[tuple[int, int]] = field(default_factory=list)
+
+    # -- what the question names --------------------------------------------------------
+    @property
+    def subject_places(self) -> list[PlaceRef]:
+        own = [p for p in self.places if not p.excluded and not p.in_context]
+        return own or [p for p in self.places if not p.excluded and p.in_context]
+
+    @property
+    def names_topic(self) -> bool:
+        return bool(self.measures or self.categories or self.tables or self.ages)
+
+    def words(self, span: Span) -> str:
+        return span.words(self.reading.q.tokens)
+
+
+GOVERNED = ("category", "place", "table", "measure", "condition", "age")
+
+
+def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
+    f = Frame(reading, context_ranges=context_ranges)
+    t = reading.q.tokens
+    excl_targets: set[int] = set()
+    neg_targets: dict[int, Span] = {}
+    for s in reading.of("exclude"):
+        target = _next_governed(reading, s, ("category", "place", "table", "measure", "age"))
+        if target is not None:
+            excl_targets.add(id(target))
+            # 'minus shoplifting and bike theft': the exclusion governs the whole list
+            for more in _listed_after(reading, target):
+                excl_targets.add(id(more))
+        else:
+            f.excluders.append(s)
+    for s in reading.of("negate"):
+        target = _next_governed(reading, s, ("condition", "category", "place"), gap=3)
+        if target is not None:
+            neg_targets[id(target)] = s
+        else:
+            f.loose_negations.append(s)
+    for s in reading.spans:
+        v = s.value
+        if s.slot == "measure":
+            if id(s) in excl_targets:
+                f.excluders.append(s)           # 'excluding pensioners' of people: a table part to leave out
+            f.measures.append((s, v))
+        elif s.slot == "category":
+            f.categories.append(CategoryRef(v, s, excluded=id(s) in excl_targets or id(s) in neg_targets))
+        elif s.slot == "table":
+            f.tables.append((s, v))
+        elif s.slot == "dimension":
+            f.dimensions.append((s, v))
+        elif s.slot == "age":
+            f.ages.append((s, v))
+        elif s.slot == "place":
+            in_ctx = any(a <= s.start and s.end <= b for a, b in context_ranges)
+            possessive = s.end < len(t) and t[s.end] == "s" or (s.start > 0 and t[s.start - 1] == "of"
+                                                                   and s.start > 1 and t[s.start - 2] in ("share", "proportion",
+                                                                                                         "percentage", "part"))
+            f.places.append(PlaceRef(v, s, excluded=id(s) in excl_targets or id(s) in neg_targets, in_context=in_ctx,
+                                     possessive=possessive))
+        elif s.slot == "near_me":
+            f.near_me = v
+        elif s.slot == "foreign_place":
+            f.foreign.append(v)
+        elif s.slot == "period":
+            f.periods.append((s, v))
+        elif s.slot == "intent":
+            f.cues.setdefault(v.kind, s)
+        elif s.slot == "order":
+            if f.order is None:
+                f.order, f.order_word = v.kind, v.word
+        elif s.slot == "top_n":
+            n, order = v
+            f.limit = n
+            if order in ("desc", "asc") and f.order is None:
+                f.order, f.order_word = order, f.words(s).split()[0]
+            elif order is None:
+                pass
+            elif order in ("best", "worst") and f.order is None:
+                f.order, f.order_word = order, order
+        elif s.slot == "common":
+            f.common = v.kind
+        elif s.slot == "level":
+            f.levels.append((s, v))
+        elif s.slot == "grouping":
+            if f.grouping is None:
+                f.grouping = (s, v)
+        elif s.slot == "share":
+            f.share = f.share or s
+        elif s.slot == "per":
+            f.per = f.per or (s, v.detail)
+        elif s.slot == "rate":
+            f.rate_word = f.rate_word or s
+        elif s.slot == "difference":
+            if f.difference is None or s.score > f.difference[0].score:
+                f.difference = (s, v.detail)
+        elif s.slot == "condition":
+            f.condition = (s, v, id(s) in neg_targets)
+        elif s.slot == "source":
+            f.sources.append((s, v))
+        elif s.slot == "not_held":
+            f.not_held.append(s)
+        elif s.slot == "meta":
+            f.meta = s
+        elif s.slot == "followup":
+            f.followup = True
+    return f
+
+
+def _listed_after(reading: Reading, first: Span) -> list[Span]:
+    """Spans of the same slot joined to ``first`` by 'and', 'or' or a comma."""
+    t = reading.q.tokens
+    out, cur = [], first
+    for s in sorted(reading.spans, key=lambda x: x.start):
+        if s.start < cur.end or s.slot != first.slot:
+            continue
+        between = t[cur.end:s.start]
+        if 0 < len(between) <= 2 and all(w in ("and", "or", "nor", "the", "also") for w in between):
+            out.append(s)
+            cur = s
+        else:
+            break
+    return out
+
+
+def _next_governed(reading: Reading, op: Span, slots: tuple[str, ...], gap: int = 3) -> Span | None:
+    """The span an operator governs: the next span of ``slots`` within ``gap`` words, with only
+    fillers (or another operator's words) between."""
+    t = reading.q.tokens
+    for s in sorted(reading.spans, key=lambda x: x.start):
+        if s.start < op.end or s.slot not in slots:
+            continue
+        between = range(op.end, s.start)
+        if len(between) > gap:
+            return None
+        if all(reading.slot_at(i) in ("filler", "negate", "exclude", None) or t[i] in ("the", "a", "an", "any", "in", "for",
+                                                                                        "of", "from")
+               for i in between):
+            return s
+        return None
+    return None
+
+
+# -- the frame a conversation carries ---------------------------------------------------------
+@dataclass(frozen=True)
+class Carried:
+    """What a follow-up may inherit from the question before it (plain values only)."""
+    measure: str | None = None
+    dataset: str | None = None
+    filters: tuple[tuple[str, tuple[str, ...], bool], ...] = ()    # (column, values, exclude)
+    places: tuple[str, ...] = ()
+    when: dict | None = None                                        # the period asked (not a default)
+    intent: str | None = None
+    over: tuple[str, str] | None = None                             # ("areas", level) | ("categories", col) | ("members", g)
+    order: str | None = None
+    limit: int | None = None
+    share: bool = False
+    per: tuple[int, str | None] | None = None
+    condition: tuple | None = None
+    scope: str | None = None
+
+    def to_state(self) -> dict[str, Any]:
+        return {"measure": self.measure, "dataset": self.dataset, "filters": [list(f) for f in self.filters],
+                "places": list(self.places), "when": self.when, "intent": self.intent,
+                "over": list(self.over) if self.over else None, "order": self.order, "limit": self.limit,
+                "share": self.share, "per": list(self.per) if self.per else None,
+                "condition": list(self.condition) if self.condition else None, "scope": self.scope}
+
+    @classmethod
+    def from_state(cls, d: dict | None) -> "Carried | None":
+        if not d or not isinstance(d, dict) or "measure" not in d:
+            return None
+        try:
+            return cls(measure=d.get("measure"), dataset=d.get("dataset"),
+                       filters=tuple((c, tuple(v), bool(e)) for c, v, e in d.get("filters") or ()),
+                       places=tuple(d.get("places") or ()), when=d.get("when"), intent=d.get("intent"),
+                       over=tuple(d["over"]) if d.get("over") else None, order=d.get("order"), limit=d.get("limit"),
+                       share=bool(d.get("share")), per=tuple(d["per"]) if d.get("per") else None,
+                       condition=tuple(d["condition"]) if d.get("condition") else None, scope=d.get("scope"))
+        except (TypeError, ValueError):
+            return None
+
+
+def when_to_state(w: When | None) -> dict | None:
+    if w is None:
+        return None
+    return {"start": list(w.start) if w.start else None, "end": list(w.end) if w.end else None, "grain": w.grain,
+            "words": w.words, "kind": w.kind, "year_known": w.year_known,
+            "members": [when_to_state(m) for m in w.members]}
+
+
+def when_from_state(d: dict | None) -> When | None:
+    if not d:
+        return None
+    return When(tuple(d["start"]) if d.get("start") else None, tuple(d["end"]) if d.get("end") else None,
+                d.get("grain", "year"), d.get("words", ""), d.get("kind", "span"), d.get("year_known", True),
+                tuple(when_from_state(m) for m in d.get("members") or ()))
+
+
+__all__ = ["Carried", "CategoryRef", "Cue", "Frame", "Op", "PlaceRef", "build", "replace", "when_from_state",
+           "when_to_state"]

@@ -1,0 +1,196 @@
+"""The planner: a question (already screened and redacted) and the conversation so far ->
+``Planned``: a typed plan, a documentation request, a question back, or why not.
+
+    prepare (numbers, slang, typos) -> detectors (spans) -> reading (coverage) -> frame
+      -> resolve against the catalogue -> plan (checked) + what was understood
+
+Deterministic and offline.  The conversation state is a plain dict the pipeline stores: the
+last question's frame (``frame``) for follow-ups, and a pending question (``pending``) whose
+reply fills the slot it asked about.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from assistant.understanding import detectors as d
+from assistant.understanding.docs import DocsRouter
+from assistant.understanding.frame import Carried, build
+from assistant.understanding.outcome import Planned
+from assistant.understanding.reading import choose, clause_context
+from assistant.understanding.resolve import Resolver
+from assistant.understanding.spans import Prepared, Span
+from assistant.understanding.topics import Topics
+from assistant.understanding.words import Words, load_words
+from kernel.text import normalise
+from retrieval.catalog import Catalog
+from retrieval.geography import Gazetteer
+
+
+class Understanding:
+    """Drop-in for the older rule planner (``plan(text, state) -> Planned``)."""
+
+    def __init__(self, catalog: Catalog, gazetteer: Gazetteer, fuzzy_cutoff: int = 88, words: Words | None = None,
+                 today: dt.date | None = None):
+        self.catalog, self.gaz = catalog, gazetteer
+        self.words = words or load_words()
+        self.topics = Topics(catalog, self.words)
+        self.resolver = Resolver(catalog, gazetteer, self.words, self.topics)
+        self.docs = DocsRouter(self.words, self.topics, gazetteer)
+        self.detectors = {
+            "time": d.TimeDetector(self.words, today), "operators": d.OperatorDetector(self.words),
+            "ages": d.AgeDetector(), "topics": d.TopicDetector(self.topics), "intents": d.IntentDetector(self.words),
+            "levels": d.LevelDetector(self.words), "groupings": d.GroupingDetector(self.words, self.topics),
+            "meta": d.MetaDetector(self.words), "not_held": d.NotHeldDetector(self.words),
+            "followups": d.FollowUpDetector(self.words), "context": d.ContextDetector(self.words),
+            "fillers": d.FillerDetector(self.words),
+        }
+        self.places = d.PlaceDetector(gazetteer, self.words, fuzzy_cutoff)
+        self.known = frozenset(self.words.fillers.words) | frozenset(self.words.english.words) | \
+            frozenset(w for ws in self.words.levels.values() for p in ws for w in p.split()) | \
+            frozenset(self.words.months) | frozenset(w for p in self.words.meta.phrases for w in p.split())
+
+    @property
+    def metric_finder(self):
+        return self.resolver.metric_finder
+
+    @metric_finder.setter
+    def metric_finder(self, fn) -> None:
+        self.resolver.metric_finder = fn
+
+    # -- reading --------------------------------------------------------------------------
+    def prepare(self, text: str) -> Prepared:
+        q = Prepared.from_text(text, self.words.rewrites.words)
+        fixes = self.topics.correct(q.tokens, self.known | self.gaz.words, self.gaz.word_list)
+        for i, w in fixes.items():
+            q.corrections[i] = q.tokens[i]
+            q.tokens[i] = w
+        return q
+
+    def spans(self, q: Prepared) -> list[Span]:
+        out: list[Span] = []
+        for det in self.detectors.values():
+            out += det.detect(q)
+        structural = frozenset(i for s in out if s.slot in ("period", "per", "condition", "age", "top_n") for i in s.positions)
+        topical = frozenset(i for s in out if s.slot in ("measure", "category") and not getattr(s.value, "loose", False)
+                            for i in s.positions)
+        for s in self.places.detect(q, structural):
+            if s.slot == "place" and s.value.fuzzy and s.positions & topical:
+                continue                     # a typo'd topic word is not a place ('deprevation')
+            out.append(s)
+        return out
+
+    def read(self, text: str):
+        q = self.prepare(text)
+        candidates = self.spans(q)
+        context = [(s.start, s.end) for s in candidates if s.slot == "context"]
+        reading = clause_context(choose(q, candidates))
+        return q, reading, build(reading, context)
+
+    # -- planning -------------------------------------------------------------------------
+    def plan(self, text: str, state: dict[str, Any] | None = None) -> Planned:
+        state = dict(state or {})
+        q = self.prepare(text)
+        if not q.tokens:
+            return Planned("clarify", message="Please type a question about an area, for example "
+                           "'What was the population of Liverpool in 2020?'", state=state)
+        pending = state.get("pending")
+        if pending:
+            resumed = self._resume(text, q, pending, state)
+            if resumed is not None:
+                return resumed
+        t = q.tokens
+        candidates = self.spans(q)
+        context = [(s.start, s.end) for s in candidates if s.slot == "context"]
+        asked = [w for i, w in enumerate(t) if not any(a <= i < b for a, b in context)] \
+            if sum(b - a for a, b in context) < len(t) else t
+        form = self.docs.form(asked)
+        cue = self.docs.is_cue(asked)
+        reading = clause_context(choose(q, candidates))
+        frame = build(reading, context)
+        if frame.meta and not frame.names_topic and not frame.places and not frame.periods and \
+                not self.docs.named_datasets(t) and not (form and form.kind in ("define", "contact", "source", "publish")):
+            carried = None
+        else:
+            carried = Carried.from_state(state.get("frame"))
+        if (cue or (form and form.strength == "about")) and not self._looks_like_data(t, form, q.original, frame):
+            return self._docs(t, form, state)
+        planned = self.resolver.resolve(frame, carried, text, state)
+        if self.docs.about_the_data(planned.kind, planned.reason, t, text, form, cue) and not frame.places:
+            return self._docs(t, form, state)
+        return planned
+
+    def _looks_like_data(self, t, form, original, frame) -> bool:
+        unknown = bool(frame.names_topic) and any(
+            True for i in frame.reading.uncovered if t[i] not in self.topics.english and not t[i].isdigit()
+            and (i > 0 and t[i - 1] in ("in", "for", "of", "at")))
+        return self.docs.looks_like_data(t, form, original, unknown)
+
+    def _docs(self, t, form, state) -> Planned:
+        last = Carried.from_state(state.get("frame"))
+        request = self.docs.request(t, form, last.dataset if last else None)
+        return Planned("docs", docs=request, state=state,
+                       understood="Understood: a question about the data itself"
+                                  + (f" ({request['section']})" if request.get("section") else "") + ".")
+
+    # -- a reply to a question back --------------------------------------------------------
+    def _resume(self, text: str, q: Prepared, pending: dict, state: dict) -> Planned | None:
+        rest = {**state, "pending": None}
+        if pending.get("metrics"):
+            chosen = _pick(text, pending["metrics"])
+            if chosen is None:
+                return None
+            return self.plan(pending["question"], {**rest, "force_measure": chosen})
+        if pending.get("kind") == "period":
+            if normalise(text) in ("no", "no thanks", "2", "n"):
+                return Planned("no_data", message="All right: nothing was answered for the period you asked.",
+                               state=rest, understood="Understood: no other period wanted.")
+            label = _pick(text, pending["options"]) or (pending["options"][0][1] if normalise(text) in
+                                                        ("yes", "y", "ok", "okay", "yes please", "sure") else None)
+            if label is None:
+                return None
+            return self.plan(pending["tokens"].replace("__period__", label) if "__period__" in pending["tokens"]
+                             else pending["tokens"], rest)
+        options = pending.get("options") or []
+        key = _pick(text, options)
+        if key is None:
+            key = self._place_in_reply(text, q, options)
+        if key is None:
+            return None
+        place = self.gaz.get(key)
+        name = f"{place.name} ward in {place.lad_name}" if place.level == "ward" else place.name
+        question = pending["question"]
+        if pending.get("append") or not pending.get("span"):
+            return self.plan(f"{question} in {name}", rest)
+        span = pending["span"]
+        replaced = re.sub(rf"(?i)\b{re.escape(span)}\b(\s+ward)?", name, question, count=1)
+        if replaced == question:
+            replaced = f"{question} in {name}"
+        return self.plan(replaced, rest)
+
+    def _place_in_reply(self, text: str, q: Prepared, options) -> str | None:
+        keys = {k for _, k in options}
+        found = self.gaz.find(text, q.tokens)
+        in_places = {i for m in found for i in m.positions}
+        # a reply naming a topic of its own is a new question, not a choice among the places
+        if any(not set(range(a, b)) & in_places for a, b, _ in self.topics.measures(q.tokens)):
+            return None
+        for m in found:
+            inside = [c for c in m.candidates if c.key in keys]
+            if len(inside) == 1:
+                return inside[0].key
+            lad_hits = [k for _, k in options if any(c.level == "lad" and self.gaz.get(k).lad_code == c.lad_code
+                                                    for c in m.candidates)]
+            if len(lad_hits) == 1:
+                return lad_hits[0]
+        return None
+
+
+def _pick(text: str, options) -> str | None:
+    norm = normalise(text)
+    for i, (label, key) in enumerate(options, 1):
+        if normalise(label) == norm or norm == str(i):
+            return key
+    return None

@@ -1,0 +1,142 @@
+"""A reading: non-overlapping spans chosen from every detector's, and the words left over.
+
+Content spans (periods, operators, places, topics, the words that shape a question) are chosen
+first, longest first, the lower tier winning a tie; context clauses, follow-up cues and filler
+words then account for what they can of the rest.  Whatever no span accounts for is the
+reading's ``uncovered`` words: the planner must use them or say them back, never drop them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.understanding.spans import Prepared, Span
+
+GAP_SLOTS = ("followup", "context", "filler")
+
+
+@dataclass
+class Reading:
+    q: Prepared
+    spans: list[Span]
+    uncovered: list[int] = field(default_factory=list)
+
+    def of(self, *slots: str) -> list[Span]:
+        return sorted((s for s in self.spans if s.slot in slots), key=lambda s: s.start)
+
+    def first(self, *slots: str) -> Span | None:
+        found = self.of(*slots)
+        return found[0] if found else None
+
+    def words(self, positions) -> str:
+        return " ".join(self.q.tokens[i] for i in sorted(positions))
+
+    @property
+    def uncovered_text(self) -> str:
+        return self.words(self.uncovered)
+
+    def runs(self, positions=None) -> list[str]:
+        """Uncovered words as runs of neighbouring words ('that were solved', 'in flats')."""
+        pos = sorted(self.uncovered if positions is None else positions)
+        out: list[list[int]] = []
+        for p in pos:
+            if out and p == out[-1][-1] + 1:
+                out[-1].append(p)
+            else:
+                out.append([p])
+        return [self.words(r) for r in out]
+
+    def before(self, span: Span, slots: tuple[str, ...], gap: int = 2) -> Span | None:
+        """A span of ``slots`` ending at most ``gap`` words before ``span`` (fillers between)."""
+        best = None
+        for s in self.spans:
+            if s.slot in slots and s.end <= span.start and span.start - s.end <= gap:
+                between = range(s.end, span.start)
+                if all(self.slot_at(i) in ("filler", None) or self.q.tokens[i] in ("the", "a", "an", "any")
+                       for i in between):
+                    if best is None or s.end > best.end:
+                        best = s
+        return best
+
+    def slot_at(self, i: int) -> str | None:
+        for s in self.spans:
+            if i in s.positions:
+                return s.slot
+        return None
+
+
+def choose(q: Prepared, candidates: list[Span]) -> Reading:
+    taken: set[int] = set()
+    chosen: list[Span] = []
+    content = [s for s in candidates if s.slot not in GAP_SLOTS]
+    # exclusion words first ('other than' is never part of a measure's name), then longest first
+    content.sort(key=lambda s: (s.slot != "exclude", -len(s.positions), s.tier, -s.score, s.start))
+    for s in content:
+        if s.positions & taken:
+            continue
+        chosen.append(s)
+        taken |= s.positions
+    gaps = [s for s in candidates if s.slot in GAP_SLOTS]
+    gaps.sort(key=lambda s: (s.tier, -len(s.positions), s.start))
+    for s in gaps:
+        free = s.positions - taken
+        if not free:
+            continue
+        if s.slot == "followup" and s.positions & taken:
+            continue
+        if s.slot == "context":
+            # a context clause accounts for the words no content span took inside it
+            for run in _runs(sorted(free)):
+                chosen.append(Span("context", run[0], run[-1] + 1, s.value))
+            taken |= free
+            continue
+        chosen.append(s)
+        taken |= s.positions
+    uncovered = [i for i in range(len(q.tokens)) if i not in taken]
+    return Reading(q, sorted(chosen, key=lambda s: (s.start, s.end)), uncovered)
+
+
+def _runs(pos: list[int]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for p in pos:
+        if out and p == out[-1][-1] + 1:
+            out[-1].append(p)
+        else:
+            out.append([p])
+    return out
+
+
+# Spans that carry what a question asks; a clause with none of them is not part of the request.
+STRONG = frozenset(("measure", "category", "table", "dimension", "source", "place", "foreign_place", "unknown_place",
+                    "near_me", "period", "age", "per", "share", "difference", "exclude", "condition", "not_held",
+                    "top_n", "order", "common", "grouping", "meta", "negate"))
+ASIDE_STARTS = frozenset("""i im ive id we were weve my our thanks thank cheers ta it its this because cos as so just
+if please hope sorry hopefully ideally""".split())
+
+
+def clause_context(reading: Reading) -> Reading:
+    """Clauses before the request that ask nothing ('Councillor here, prepping for a surgery -')
+    and asides after it ('..., I know it's old data') are context: they account for their words,
+    and no slot inside them (a 'ward' in 'ward surgery') shapes the plan."""
+    q = reading.q
+    clauses = q.clauses
+    if len(clauses) < 2:
+        return reading
+    strong = [any(s.slot in STRONG and s.positions & set(range(a, b)) for s in reading.spans) for a, b in clauses]
+    if not any(strong):
+        return reading
+    first = strong.index(True)
+    last = len(strong) - 1 - strong[::-1].index(True)
+    aside = [k for k in range(len(clauses)) if not strong[k] and (
+        k < first or (k > last and q.tokens[clauses[k][0]] in ASIDE_STARTS))]
+    if not aside:
+        return reading
+    drop = set()
+    for k in aside:
+        drop |= set(range(*clauses[k]))
+    spans = [s for s in reading.spans if not (s.positions <= drop)]
+    for k in aside:
+        a, b = clauses[k]
+        spans.append(Span("context", a, b, " ".join(q.tokens[a:b])))
+    uncovered = [i for i in reading.uncovered if i not in drop]
+    return Reading(q, sorted(spans, key=lambda s: (s.start, s.end)), uncovered)

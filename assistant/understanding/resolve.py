@@ -1,0 +1,1251 @@
+"""From a frame to a plan, bound to the catalogue: the measure (with its filters, age band or
+table part), the places, the dataset that holds them for the period asked, and the plan type
+for the question's shape; or a question back, or why there is no answer, naming the words it
+could not apply.  Every plan made here passes the plan invariants (``assistant.queries``)
+before it leaves; a plan that would not is declined here, saying why.
+
+The coverage rule: a figure is returned only when every word is accounted for by a slot, a
+context clause or a filler word, and every operator the question uses is expressed by the plan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+from assistant import queries
+from assistant.understanding.detectors import Condition as DecileCondition
+from assistant.understanding.frame import Carried, Frame, PlaceRef, when_from_state, when_to_state
+from assistant.understanding.outcome import Planned
+from assistant.understanding.time import When, resolve as resolve_when
+from assistant.understanding.topics import MeasureHit, Topics, lemma, stem
+from assistant.understanding.words import Words
+from kernel.errors import NotAvailable, PlanInvalid
+from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
+                          Periods, RankingPlan, Rate, Subject, SummaryPlan, TrendPlan, ValuePlan)
+from retrieval.catalog import Catalog, MeasureRef
+from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
+from retrieval.geography import Gazetteer, Place
+
+METRIC_USE, METRIC_ASK, METRIC_MARGIN = 0.80, 0.55, 0.04
+LEVEL_NAMES = {"lsoa": "neighbourhood (LSOA)", "ward": "ward", "lad": "council", "region": "city region"}
+HOLDS = ("population, deprivation (IMD 2019 and 2025, with its domains), Census 2021 households and residents "
+         "(age, tenure, accommodation type, overcrowding, disability, ethnic group), street crime, crime severity, "
+         "homelessness, GP provision, the ONS Health Index, population density and rural-urban classification for "
+         "the Liverpool City Region")
+COVERS = ("The commons covers the six councils of the Liverpool City Region (Halton, Knowsley, Liverpool, Sefton, "
+          "St Helens and Wirral), their wards and neighbourhoods, with England as a comparator.")
+# Leftover words that never change which figure is meant ('is crime bad in Everton').
+HARMLESS = frozenset("""bad good safe unsafe high low big small large busy quiet better worse nice rough posh
+recorded official officially estimate estimates estimated published actual real exact precise overall whole total
+currently nowadays reported latest figure much single live lives living lived according""".split())
+
+
+@dataclass
+class Choice:
+    """The measure chosen, and how the question's words led to it."""
+    concept: str
+    filters: list[tuple[str, str, tuple[str, ...], bool]]     # (dataset, column, values, exclude)
+    share: bool = False
+    note: str = ""
+    used_words: frozenset[int] = frozenset()                   # uncovered positions the choice explained
+    table: tuple[str, str] | None = None                       # (dataset, group): the table named as the topic
+    left: list[str] | None = None                              # parts of a several-part question not answered
+
+
+class Resolver:
+    def __init__(self, catalog: Catalog, gaz: Gazetteer, words: Words, topics: Topics):
+        self.catalog, self.gaz, self.w, self.topics = catalog, gaz, words, topics
+        self.metric_finder: Callable | None = None
+        self.fillers = frozenset(words.fillers.words)
+        self.generic = frozenset(words.quiet.generic) | {"how", "many", "much", "number"}
+
+    # ================================================================== entry
+    def resolve(self, f: Frame, carried: Carried | None, text: str, state: dict) -> Planned:
+        r = f.reading
+        t = r.q.tokens
+        follow = carried is not None and self._is_follow_up(f)
+        if f.meta and not f.names_topic and not f.places and not f.periods:
+            return Planned("info", message=self._about_me(f), state={**state, "pending": None}, reason="meta",
+                           understood="Understood: a question about the assistant itself (no figures).")
+        if f.foreign:
+            return self._no_data(state, f"'{f.foreign[0].title()}' is outside the commons. {COVERS}", "unknown_place",
+                                 f"a place outside the commons ({f.foreign[0].title()})")
+        for s in f.not_held:
+            topic = f.words(s)
+            return self._no_data(state, f"The commons does not hold figures on {topic}. It holds {HOLDS}.",
+                                 "out_of_scope", f"a figure on {topic}")
+        forced = state.pop("force_measure", None)
+        if forced in self.catalog.concepts:
+            # a reply to 'which figure did you mean?': the words that were unclear mean this one
+            choice = Choice(forced, [], bool(f.share), used_words=frozenset(r.uncovered) | frozenset(
+                i for s, _ in f.measures for i in s.positions))
+        else:
+            choice = self._measure(f, carried if follow else None, text, state)
+        if isinstance(choice, Planned):
+            return choice
+        # words no slot explains: said back, never dropped (a measure's own words only say again
+        # which measure is meant: 'registered' patients, the IMD 'score')
+        own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
+        starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
+        left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])
+                and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)]
+        loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
+        if left or loose or f.excluders:
+            return self._unapplied(f, choice, left, loose, text, state)
+        places = self._places(f, carried if follow else None, state, text)
+        if isinstance(places, Planned):
+            return places
+        return self._shape(f, choice, places, carried if follow else None, text, state)
+
+    # ================================================================== measures
+    def _measure(self, f: Frame, carried: Carried | None, text: str, state: dict) -> Choice | Planned:
+        cat = self.catalog
+        t = f.reading.q.tokens
+        spans = [(s, h) for s, h in f.measures]
+        # person-level data named ('lupus participants') picks that dataset's measure
+        personal = [(s, h) for s, h in spans if cat.person_level(h.best)]
+        if personal:
+            spans = personal + [(s, h) for s, h in spans if (s, h) not in personal]
+        concepts = list(dict.fromkeys(h.best for _, h in spans))
+        filters: list[tuple[str, str, tuple[str, ...], bool]] = []
+        share = bool(f.share)
+        note = ""
+        # category values: a filter on the measure named, or (none named) the dataset's count
+        cat_opts = [(c, c.hit.options) for c in f.categories]
+        if cat_opts:
+            chosen = self._with_categories(concepts, cat_opts, carried)
+            if isinstance(chosen, str):
+                return self._no_data(state, chosen, "unexplained", self._topic_words(f))
+            concept, filters = chosen
+        elif concepts:
+            concept = self._combine(f, spans)
+            if isinstance(concept, Planned):
+                return replace(concept, state=state)
+        elif f.dimensions and not f.tables and carried is None:
+            concept = self._dimension_count(f)
+        elif f.tables:
+            span, hit = f.tables[0]
+            return Choice(hit.options[0][2], [], share, table=(hit.options[0][0], hit.options[0][1]))
+        elif carried is not None and carried.measure:
+            concept = carried.measure
+            filters = [(carried.dataset or "", c, v, e) for c, v, e in carried.filters]
+            share = share or carried.share
+        else:
+            concept = None
+        used: set[int] = set()
+        # ages: the part of an age table the ages name
+        if any(self._excluded_age(f, s) for s, _ in f.ages):
+            words = ", ".join(f.words(s) for s, _ in f.ages)
+            return self._no_data(state, f"I can't leave '{words}' out of the figure: ask for the age bands you want "
+                                        "instead (for example 'children aged 0-15' or 'working-age residents').",
+                                 "unexplained", f"{self._topic_words(f)} leaving out {words}")
+        if f.ages and concept is not None:
+            aged = self._ages(concept, f)
+            if isinstance(aged, str):
+                return self._no_data(state, aged, "unexplained", self._topic_words(f))
+            concept, age_filters = aged
+            filters += age_filters
+        elif f.ages and concept is None:
+            concept = self._ages_alone(f)
+            if concept is None:
+                span, age = f.ages[0]
+                return self._no_data(state, self._ages_held(f.words(span)), "unexplained", f"people {f.words(span)}")
+        # words the measure does not explain, named by the embedding search ('skint', 'hard up')
+        uncovered = [i for i in f.reading.uncovered if not self._harmless(t[i]) and not t[i].isdigit()]
+        generic = concept is not None and self._generic(spans, concept)
+        if uncovered and self.metric_finder is not None and (concept is None or generic):
+            words = self._phrase(f, uncovered)
+            got = self._detect_metric(words if concept is None else f"{words} {self._measure_words(f, spans)}")
+            if got[0] == "use" and (concept is None or self._related(concept, got[1]) or generic):
+                note = f"'{words}' was read as {cat.label(got[1]).lower()}."
+                concept = got[1]
+                used |= set(uncovered)
+            elif got[0] == "clarify":
+                opts = list(got[1])
+                if concept and all(c != concept for _, c in opts):
+                    opts.append((cat.label(concept), concept))
+                return self._which_measure(words, opts, text, state)
+        if concept is None:
+            if f.condition is not None:
+                concept = "imd_decile"
+            elif f.cues.get("summary") is not None:
+                return Choice("profile", [])
+            else:
+                return None if False else self._no_measure(f, state, text)
+        if concept not in cat.concepts and concept != "profile":
+            return self._no_measure(f, state, text)
+        concept = self._variant(concept, t, f)
+        return Choice(concept, filters, share, note, frozenset(used))
+
+    def _with_categories(self, concepts, cat_opts, carried):
+        """(concept, filters) for category values named, or why they cannot be applied."""
+        cat = self.catalog
+        if concepts:
+            own = self.topics.own_words(concepts[0])
+            cat_opts = [(ref, opts) for ref, opts in cat_opts
+                        if not ({lemma(w) for w in ref.hit.words} <= own and not any(
+                            ds in {r.dataset for r in cat.concepts.get(concepts[0], [])} for ds, _, _ in opts))]
+            if not cat_opts:
+                return concepts[0], []
+        datasets_of = {c: {r.dataset for r in cat.concepts.get(c, [])} for c in concepts}
+        candidates = concepts or ([carried.measure] if carried and carried.measure else [])
+        # category measures (rural / urban): the value names the measure itself
+        for concept in candidates or [None]:
+            filters = []
+            ok = True
+            for ref, options in cat_opts:
+                pick = None
+                for ds, col, val in options:
+                    if concept is None or ds in {r.dataset for r in cat.concepts.get(concept, [])}:
+                        pick = (ds, col, val)
+                        break
+                if pick is None:
+                    ok = False
+                    break
+                filters.append((pick[0], pick[1], (pick[2],), ref.excluded))
+            if not ok:
+                continue
+            if concept is None:
+                ds = filters[0][0]
+                sheet = cat.sheets[ds]
+                cat_measure = next((m for m in sheet.measures if m.column == filters[0][1] and m.format == "category"), None)
+                if cat_measure is not None:
+                    return cat_measure.id, filters
+                count = next((m for m in sheet.measures if m.rollup in ("sum", "count")), None)
+                if count is None:
+                    return f"The commons holds {filters[0][2][0]} only as a category of {sheet.title}."
+                concept = count.id
+            merged: dict[tuple[str, str, bool], list[str]] = {}
+            for ds, col, vals, excl in filters:
+                merged.setdefault((ds, col, excl), []).extend(vals)
+            cols = [(ds, col) for ds, col, _ in merged]
+            if len(cols) != len(set(cols)):
+                # values kept and left out of one column at once
+                kept = [v for (ds, col, e), vs in merged.items() if not e for v in vs]
+                dropped = [v for (ds, col, e), vs in merged.items() if e for v in vs]
+                return (f"I can't both keep {', '.join(kept)} and leave out {', '.join(dropped)} of one figure; "
+                        "ask for the categories to keep, or for the ones to leave out")
+            return concept, [(ds, col, tuple(dict.fromkeys(v)), e) for (ds, col, e), v in merged.items()]
+        names = ", ".join(f"'{' '.join(ref.hit.words)}'" for ref, _ in cat_opts)
+        what = cat.label(concepts[0]).lower() if concepts else "that figure"
+        held = sorted({f"{cat.sheets[ds].title}" for _, opts in cat_opts for ds, _, _ in opts})
+        return (f"I can't apply {names} to {what}: the commons holds that category only in {', '.join(held)}, "
+                f"so I haven't guessed.")
+
+    def _dimension_count(self, f: Frame) -> str | None:
+        # 'which crime type was most common': the count measure of the dataset the dimension is in
+        for span, hit in f.dimensions:
+            for ds, col in hit.options:
+                sheet = self.catalog.sheets[ds]
+                m = next((m for m in sorted(sheet.measures, key=lambda m: m.summary or 99)
+                          if m.rollup in ("sum", "count") and m.format == "count"), None)
+                if m is not None and m.id in self.catalog.concepts:
+                    return m.id
+        return None
+
+    def _combine(self, f: Frame, spans) -> str | Planned:
+        """One measure from several measure phrases: a table's part over its total ('households
+        renting from the council'), a specific measure over a generic one ('people' + 'pensioners');
+        otherwise the strongest, the others named back as parts left unanswered."""
+        cat = self.catalog
+        if len(spans) == 1:
+            return spans[0][1].best
+        whole = self._named_by_all(spans)
+        if whole is not None:
+            return whole
+        best = None
+        for s, h in sorted(spans, key=lambda x: -x[1].concepts[0][1]):
+            c = h.best
+            if best is None:
+                best = c
+                continue
+            if c == best:
+                continue
+            if self._member_of(c, best):
+                best = c
+            elif self._member_of(best, c):
+                continue
+            elif self._generic([(s, h)], c):
+                continue
+            elif self._generic([x for x in spans if x[1].best == best], best):
+                best = c
+            elif self._related(best, c):
+                continue
+            elif not self._joined(f, s, [x for x, h in spans if h.best == best]):
+                # 'female GPs', 'income deprivation among older people': one measure said of another
+                what = self.catalog.label(best).lower()
+                return self._no_data({}, (
+                    f"I can't apply '{f.words(s)}' to {what}: the commons holds no {what} figures split that way, "
+                    "so I haven't given a figure for a different question."), "unexplained", f"{what}, {f.words(s)}")
+            else:
+                f.__dict__.setdefault("left_parts", []).append(f.words(s))
+        return best
+
+    def _named_by_all(self, spans) -> str | None:
+        # every phrase's words are the words of one measure ('mortality' in 'the health index'):
+        # that measure, the most specific reading of them together
+        words = [{lemma(w) for w in h.words if w not in self.fillers and w not in self.generic} for _, h in spans]
+        words = [ws for ws in words if ws]
+        if len(words) < 2:
+            return None
+        cands = {c for _, h in spans for c, _ in h.concepts}
+        fits = [c for c in self.catalog.concepts if all(ws <= self.topics.own_words(c) for ws in words)]
+        named = [c for c in fits if c in cands]
+        if len(named) == 1 or (not named and len(fits) == 1):
+            return (named or fits)[0]
+        return None
+
+    @staticmethod
+    def _joined(f: Frame, s, others) -> bool:
+        # two measure phrases asked as two parts ('population and households', 'rank, and decile')
+        t = f.reading.q.tokens
+        starts = {a for a, _ in f.reading.q.clauses[1:]}
+        for o in others:
+            a, b = (o, s) if o.end <= s.start else (s, o)
+            between = t[a.end:b.start]
+            if any(w in ("and", "also", "plus") for w in between):
+                return True
+            if any(a.end <= x <= b.start for x in starts):
+                return True
+        return False
+
+    def _member_of(self, member: str, total: str) -> bool:
+        for ref in self.catalog.concepts.get(member, []):
+            for g in ref.sheet.groups:
+                if g.total == total and ref.measure.group == g.id:
+                    return True
+        return False
+
+    def _related(self, a: str, b: str) -> bool:
+        base = lambda c: re.sub(r"_(score|rank|decile|average_rank|average_score)$", "", c)  # noqa: E731
+        return base(a) == base(b)
+
+    def _generic(self, spans, concept) -> bool:
+        own = [w for s, h in spans if h.best == concept for w in h.words]
+        return bool(own) and all(w in self.generic or w in self.fillers for w in own)
+
+    def _ages(self, concept: str, f: Frame):
+        """The age-table part the ages name, or a filter on an age-band dimension."""
+        cat = self.catalog
+        span, age = f.ages[0]
+        words = f.words(span)
+        refs = cat.concepts.get(concept, [])
+        for ref in refs:
+            sheet = ref.sheet
+            group = ref.measure.group
+            members = [m for m in sheet.measures if m.ages is not None and (m.group == group or group is None)]
+            for m in members:
+                lo, hi = m.ages
+                if lo == age.lo and hi == age.hi:
+                    return m.id, []
+            dim = next((d for d in sheet.dimensions if d.column == "age_band"), None)
+            if dim is not None:
+                vals = self._age_values(sheet.id, age)
+                if vals:
+                    return concept, [(sheet.id, "age_band", tuple(vals), False)]
+        bands = sorted({m.ages for r in refs for m in r.sheet.measures if m.ages}, key=lambda a: a[0])
+        held = ", ".join(f"{a}-{b}" if b is not None else f"{a} and over" for a, b in bands)
+        return (f"I can't apply '{words}' to {cat.label(concept).lower()}: "
+                + (f"the commons holds ages in bands ({held}), and '{words}' is not one of them"
+                   if held else "the commons holds no age breakdown of it") + ", so I haven't guessed.")
+
+    def _age_values(self, dataset: str, age) -> list[str]:
+        out = []
+        for v in self.catalog.dim_values.get((dataset, "age_band"), ()):
+            m = re.fullmatch(r"(\d+)\s*[-–]\s*(\d+)", v) or re.fullmatch(r"(\d+)\+", v)
+            if not m:
+                continue
+            lo = int(m.group(1))
+            hi = int(m.group(2)) if m.lastindex == 2 else None
+            if lo >= age.lo and (age.hi is None or (hi is not None and hi <= age.hi)):
+                out.append(v)
+        covered_lo = min((int(re.match(r"\d+", v).group(0)) for v in out), default=None)
+        if not out or covered_lo != max(age.lo, 16 if covered_lo and covered_lo >= 16 else age.lo):
+            return out if out and covered_lo == age.lo else []
+        return out
+
+    @staticmethod
+    def _excluded_age(f: Frame, span) -> bool:
+        r = f.reading
+        return any(x.slot in ("exclude", "negate") and 0 <= span.start - x.end <= 2 for x in r.spans)
+
+    def _ages_held(self, words: str) -> str:
+        bands = sorted({r.measure.ages for refs in self.catalog.concepts.values() for r in refs if r.measure.ages},
+                       key=lambda a: (a[0], a[1] or 999))
+        held = ", ".join(f"{a}-{b}" if b is not None else f"{a} and over" for a, b in bands)
+        return (f"I can't apply '{words}': the commons holds people by age only in the bands {held}, and '{words}' "
+                "is not one of them, so I haven't given a figure for another age group.")
+
+    def _ages_alone(self, f: Frame) -> str | None:
+        span, age = f.ages[0]
+        for concept, refs in self.catalog.concepts.items():
+            for r in refs:
+                if r.measure.ages == (age.lo, age.hi):
+                    return concept
+        return None
+
+    def _variant(self, concept: str, t: list[str], f: Frame) -> str:
+        base = re.sub(r"_(score|rank|decile)$", "", concept)
+        known = self.catalog.concepts
+        st = {stem(w) for w in t}
+        # 'where does Sefton rank': the rank of one place; 'rank the wards': a ranking
+        ranking = bool(f.order or f.limit or (f.cues.get("rank") and (f.levels or f.grouping)))
+        if f.condition is not None and f"{base}_decile" in known:
+            return f"{base}_decile"
+        if concept.endswith("_rank") and ranking and f"{base}_score" in known:
+            return f"{base}_score"
+        if "decile" in st and f"{base}_decile" in known:
+            return f"{base}_decile"
+        if st & {"rank", "ranking", "ranked"} and f"{base}_rank" in known and not ranking:
+            return f"{base}_rank"
+        return concept
+
+    # ================================================================== the words not applied
+    def _harmless(self, word: str) -> bool:
+        return word in self.fillers or word in HARMLESS
+
+    def _negation_matters(self, f: Frame, s) -> bool:
+        """A 'not' that governs nothing the plan can express, next to what it would change."""
+        near = [x for x in f.reading.spans if x.slot in ("measure", "category", "level", "condition", "place", "order")
+                and (0 <= x.start - s.end <= 3)]
+        return bool(near)
+
+    def _unapplied(self, f: Frame, choice: Choice, left: list[int], loose, text: str, state: dict) -> Planned:
+        r = f.reading
+        t = r.q.tokens
+        runs = r.runs([i for i in left if i not in choice.used_words])
+        words = [w for w in runs if w]
+        for s in loose:
+            words.append(" ".join(t[s.start:min(len(t), s.end + 3)]))
+        for s in f.excluders:
+            words.append(f.words(s) + (" " + " ".join(t[s.end:s.end + 3]) if s.slot == "exclude" else ""))
+        label = self.catalog.label(choice.concept).lower() if choice.concept in self.catalog.concepts else "a figure"
+        unknown = self._unknown_place(f, left, text)
+        if unknown and not f.places:
+            return self._no_data(state, f"I couldn't find '{unknown}' in the commons. {COVERS}", "unknown_place",
+                                 f"{label} for a place called '{unknown}'")
+        places = ", ".join(p.found.candidates[0].display for p in f.subject_places if not p.found.ambiguous)
+        understood = f"Understood: {label}" + (f" in {places}" if places else "")
+        quoted = "', '".join(dict.fromkeys(w.strip() for w in words if w.strip()))
+        why = self._why_not(quoted, choice)
+        reason = "unknown_word" if not f.names_topic else "unexplained"
+        return Planned("no_data", message=f"I can't apply '{quoted}'{why}, so I haven't given a "
+                                          "figure for a different question. Ask again without it, or name what it "
+                                          "should mean.",
+                       state=state, reason=reason, understood=f"{understood}; not applied: '{quoted}'.")
+
+    def _why_not(self, quoted: str, choice: Choice) -> str:
+        sheet_bits = []
+        for ref in self.catalog.concepts.get(choice.concept, [])[:1]:
+            dims = [d.label.lower() for d in ref.sheet.dimensions if d.column != ref.sheet.time.column]
+            if dims:
+                sheet_bits.append(f"{ref.sheet.title} is split only by {', '.join(dims)}")
+            else:
+                sheet_bits.append(f"{ref.sheet.title} has no breakdown that matches it")
+        return f" ({sheet_bits[0]})" if sheet_bits else ""
+
+    def _unknown_place(self, f: Frame, left: list[int], text: str) -> str | None:
+        """An uncovered word put like a place name: after 'in', 'for', 'of' ... or capitalised."""
+        t = f.reading.q.tokens
+        english = self.topics.english
+        run: list[int] = []
+        for i in sorted(left):
+            if t[i].isdigit() or t[i] in english or t[i] in self.topics.vocabulary:
+                continue
+            if run and i != run[-1] + 1:
+                break
+            run.append(i)
+        if not run:
+            return None
+        name = " ".join(t[i] for i in run)
+        before = t[run[0] - 1] if run[0] > 0 else ""
+        caps = re.findall(r"[A-Z][A-Za-z'\-]*", text)
+        first = re.findall(r"[A-Za-z][A-Za-z'\-]*", text)
+        first = first[0].lower() if first else ""
+        if before in ("in", "for", "of", "at", "near", "around", "across", "from", "to", "and", "vs", "versus", "than",
+                      "about", "between", "within") or any(c.lower() == t[run[0]] and c.lower() != first for c in caps):
+            return name.title()
+        return None
+
+    # ================================================================== places
+    def _places(self, f: Frame, carried: Carried | None, state: dict, text: str):
+        subject = f.subject_places
+        for p in subject:
+            if p.found.ambiguous:
+                opts = [(c.display, c.key) for c in p.found.candidates]
+                return Planned("clarify", message=f"'{p.found.text.title()}' matches more than one place. Which did you mean?",
+                               options=tuple(o for o, _ in opts), reason="ambiguous_place",
+                               state={**state, "pending": {"question": text, "span": p.found.text,
+                                                           "options": [[o, k] for o, k in opts]}},
+                               understood=f"Understood: '{p.found.text}', which is the name of more than one place.")
+        keys = list(dict.fromkeys(p.found.candidates[0].key for p in subject))
+        if f.near_me and not keys:
+            return self._which_place(text, state, f"You asked about {f.near_me}, but I don't know where that is. "
+                                                  "Which area do you mean?")
+        if not keys and carried is not None and carried.places:
+            keys = list(carried.places)
+        return keys
+
+    def _which_place(self, text: str, state: dict, message: str) -> Planned:
+        options = list(self.gaz.lads()) + [self.gaz.region()]
+        return Planned("clarify", message=message + " For a ward or neighbourhood, name it in your question.",
+                       options=tuple(p.display for p in options), reason="which_place",
+                       state={**state, "pending": {"question": text, "span": "",
+                                                   "options": [[p.display, p.key] for p in options], "append": True}},
+                       understood="Understood: a question about an area, but not which one.")
+
+    # ================================================================== the shape
+    def _shape(self, f: Frame, choice: Choice, keys: list[str], carried: Carried | None, text: str,
+               state: dict) -> Planned:
+        cat, gaz = self.catalog, self.gaz
+        places = [gaz.get(k) for k in keys]
+        excluded = [p.found.candidates[0].key for p in f.places if p.excluded and not p.found.ambiguous
+                    and self._overlaps(p.found.candidates[0], places)]
+        if choice.concept == "profile" or (f.cues.get("summary") is not None and not f.names_topic):
+            if not places:
+                return self._which_place(text, state, "Which area would you like a summary of?")
+            plan = SummaryPlan(places[0].key)
+            return self._done(plan, f, state, choice, f"Understood: an overview of {places[0].display} "
+                                                        "(the latest figures the commons holds for it).")
+        concept = choice.concept
+        whole = None
+        if choice.share and concept in cat.concepts and not any(
+                self._total_of(r) for r in cat.concepts[concept]) and len(places) >= 2:
+            # 'what share of the city region's crime was in Knowsley': a place's part of a larger one
+            whole = self._whole(f, places)
+            if whole is not None:
+                places = [p for p in places if p.key != whole.key]
+                choice = replace(choice, share=False)
+        if not places and f.levels and not f.cues.get("summary"):
+            # 'the six councils', 'each ward': the rows of the city region
+            places = [gaz.region()]
+        intent, over, order, limit = self._intent(f, choice, places, carried)
+        if excluded and intent not in ("ranking",):
+            left = ", ".join(p.found.candidates[0].display for p in f.places if p.excluded and not p.found.ambiguous)
+            return self._no_data(state, f"I can't leave {left} out of a single figure: the commons gives figures for "
+                                        "whole areas. Ask for the area's wards or neighbourhoods (for example 'crime "
+                                        "in each ward of ...') and I'll list them, or ask about a smaller area directly.",
+                                 "unexplained", f"{self._say_measure(concept, choice.filters)} leaving out {left}")
+        if intent == "count":
+            return self._count(f, choice, places, state, text)
+        fmt = cat.concepts[concept][0].measure.format if concept in cat.concepts else None
+        if fmt == "category" and intent in ("ranking", "breakdown", "comparison", "trend"):
+            label = cat.label(concept).lower()
+            return self._no_data(state, f"{cat.label(concept)} is a class each neighbourhood has, not a number to "
+                                        f"{'rank' if intent == 'ranking' else 'split'}. I can count the neighbourhoods "
+                                        "in one class: for example 'how many neighbourhoods in St Helens are rural?'.",
+                                 "unexplained", f"{label}, as a {intent}")
+        when = self._when(f, carried)
+        if intent in ("ranking", "breakdown"):
+            scope = places[0] if places else gaz.region()
+            if over is None:
+                child = {"region": "lad", "lad": "ward", "ward": "lsoa", "country": "lad"}.get(scope.level)
+                if child is None:
+                    intent = "value"
+                else:
+                    over = Areas(child)
+            if over is not None and isinstance(over, Areas) and scope.level != "country" and \
+                    LEVEL_ORDER.index(over.level) >= LEVEL_ORDER.index(scope.level):
+                # 'which council has the highest X' asked of a council: its place among the councils
+                scope = self._ancestor_above(scope, over.level)
+            if intent in ("ranking", "breakdown"):
+                places = [scope]
+        if not places:
+            if intent in ("value", "comparison", "trend"):
+                return self._which_place(text, state, "Which area do you mean?")
+            places = [gaz.region()]
+        filters = choice.filters
+        bound = self._bind(concept, places, intent, over, when, filters, f)
+        if isinstance(bound, str):
+            return self._no_data(state, bound, "unbound", self._say_measure(concept, filters))
+        if isinstance(bound, Planned):
+            return replace(bound, state={**state, **bound.state})
+        ref, periods, dataset_filters, note = bound
+        sheet = ref.sheet
+        subject = Subject(ref.measure.id, sheet.id, periods, dataset_filters)
+        share = choice.share
+        rate, rate_note = None, ""
+        if f.per is not None or f.rate_word is not None:
+            got = self._rate(ref, f, places, intent)
+            if isinstance(got, str):
+                return self._no_data(state, got, "unexplained", self._say_measure(concept, filters))
+            rate, rate_note = got
+        if share and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent == "value":
+            whole = self._whole(f, places)
+            if whole is None:
+                return self._no_data(state, f"I can't give {self._say_measure(concept, filters)} as a share: it is not "
+                                            "part of a table with a total, and no larger area was named to take a share "
+                                            "of.", "unexplained", self._say_measure(concept, filters))
+            share = False
+            places = [p for p in places if p.key != whole.key] or places
+        try:
+            plan = self._make(intent, subject, places, over, order, limit, share, rate, excluded, f)
+            if whole is not None:
+                plan = replace(plan, of_place=whole.key) if hasattr(plan, "of_place") else plan
+            queries.validate(plan, cat, gaz)
+        except NotAvailable as e:
+            return self._no_data(state, f"That is not available here: {e}.", "not_available", self._say_measure(concept, filters))
+        except PlanInvalid as e:
+            return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
+                                 "invalid", self._say_measure(concept, filters))
+        notes = [n for n in (choice.note, note, rate_note) if n]
+        if f.__dict__.get("dropped"):
+            title, gone = f.__dict__["dropped"]
+            notes.append(f"{title} has no figure for {', '.join(gone)}, so it is not in the comparison.")
+        if getattr(f, "left_parts", None):
+            notes.append(f"Your question also asked about {', '.join(repr(w) for w in f.left_parts)}; "
+                         "this answers the first part only: ask for the rest separately.")
+        understood = self._understood(plan, f, when, whole)
+        carried_next = self._carry(plan, when, f)
+        return Planned("data", plan, message=" ".join(notes),
+                       state={**state, "pending": None, "frame": carried_next.to_state(), "last": None},
+                       understood=understood)
+
+    def _intent(self, f: Frame, choice: Choice, places: list[Place], carried: Carried | None):
+        cues = f.cues
+        level = self._level(f, places)
+        over = None
+        if f.grouping is not None:
+            over = self._over_from_grouping(f.grouping[1], choice, f)
+        if over is None and choice.table is not None:
+            over = Members(choice.table[1])
+        if over is None and f.dimensions:
+            over = self._named_dimension(choice.concept, f)
+        if over is None and f.tables:
+            over = self._named_table(choice.concept, f)
+        if over is None and level is not None:
+            over = Areas(level)
+        counting = cues.get("count") is not None and (f.condition is not None or self._level_after_count(f) is not None)
+        if f.condition is not None and (counting or level is not None or cues.get("count") is not None
+                                        or cues.get("which") is None):
+            return "count", None, None, None
+        if counting:
+            return "count", None, None, None
+        if f.common is not None:
+            cats = self._categories_of(choice.concept, f)
+            if cats is not None:
+                # 'which crime type was most common': the one; 'the most common types': all, in order
+                singular = cues.get("which") is not None and not any(
+                    f.words(s).endswith("s") for s, _ in f.dimensions)
+                return "ranking", cats, f.common, f.limit or (1 if singular else None)
+        subject_n = len(places)
+        # 'where does Sefton rank': one place's rank (a rank measure), not a table of its wards
+        rank_of_one = cues.get("rank") is not None and subject_n == 1 and not f.levels and f.grouping is None \
+            and choice.concept.endswith("_rank")
+        ranked = (f.order is not None or f.limit is not None or cues.get("rank") is not None) and not rank_of_one
+        if ranked and subject_n <= 1:
+            order = self._order(f, choice.concept)
+            limit = f.limit
+            if over is None and self._says_type(f):
+                over = self._categories_of(choice.concept, f)
+            if over is not None and not isinstance(over, Areas) and cues.get("which") is not None and limit is None:
+                limit = 1
+            if isinstance(over, Areas) or over is None:
+                plural = any(self.w.levels and w.endswith("s") for s, w in [(s, f.words(s)) for s, _ in f.levels])
+                if limit is None and cues.get("which") is not None and not plural:
+                    limit = 1
+            return "ranking", over, order, limit
+        if cues.get("trend") is not None or (f.grouping is not None and f.grouping[1] == ("time", "year")):
+            return "trend", None, None, None
+        if len(f.periods) >= 2 or (f.periods and f.periods[0][1].kind == "set" and f.difference is not None):
+            return "trend", None, None, None
+        if subject_n >= 2:
+            return "comparison", None, None, None
+        if over is not None and (f.grouping is not None or choice.table is not None or f.dimensions or f.tables or
+                                 cues.get("breakdown") is not None or (level is not None and self._each(f))):
+            return "breakdown", over, None, None
+        if over is not None and isinstance(over, Areas) and places and \
+                LEVEL_ORDER.index(over.level) < LEVEL_ORDER.index(places[0].level):
+            return "breakdown", over, None, None
+        if carried is not None and not f.names_topic and carried.intent in ("ranking", "breakdown", "trend") and \
+                not f.periods and not f.places:
+            over = self._over_from_carried(carried)
+            return carried.intent, over, carried.order, carried.limit
+        if carried is not None and carried.intent in ("ranking", "breakdown", "trend") and not f.names_topic \
+                and (f.places or f.periods):
+            return carried.intent, self._over_from_carried(carried), carried.order, carried.limit
+        return "value", None, None, None
+
+    # -- pieces of the shape --------------------------------------------------------------
+    def _level(self, f: Frame, places: list[Place]) -> str | None:
+        for s, lvl in f.levels:
+            word = f.words(s)
+            if word in ("areas", "area", "places", "towns"):
+                continue
+            if places and any(p.level == lvl for p in places) and not self._each(f):
+                continue
+            return lvl
+        return None
+
+    def _each(self, f: Frame) -> bool:
+        return any(w in f.reading.q.tokens for w in ("each", "every", "all", "per", "by", "across", "which"))
+
+    def _level_after_count(self, f: Frame) -> str | None:
+        s = f.cues.get("count")
+        if s is None:
+            return None
+        for ls, lvl in f.levels:
+            if 0 <= ls.start - s.end <= 3:
+                return lvl
+        return None
+
+    def _says_type(self, f: Frame) -> bool:
+        t = f.reading.q.tokens
+        return bool(f.dimensions) or any(w in t for w in ("type", "types", "kind", "kinds", "category", "categories"))
+
+    def _named_table(self, concept: str, f: Frame):
+        # 'households by tenure', 'population by age': the table whose total is the measure
+        for s, hit in f.tables:
+            for ds, gid, total in hit.options:
+                if total == concept:
+                    return Members(gid)
+        return None
+
+    def _named_dimension(self, concept: str, f: Frame):
+        refs = self.catalog.concepts.get(concept, [])
+        for s, hit in f.dimensions:
+            for ds, col in hit.options:
+                if any(r.dataset == ds for r in refs):
+                    return Categories(col)
+        return None
+
+    def _categories_of(self, concept: str, f: Frame):
+        """The categories a 'most common ...' ranking is over: a dimension named, the measure's
+        own dimension, or its table's parts."""
+        cat = self.catalog
+        refs = cat.concepts.get(concept, [])
+        for s, hit in f.dimensions:
+            for ds, col in hit.options:
+                if any(r.dataset == ds for r in refs):
+                    return Categories(col)
+        for s, hit in f.tables:
+            for ds, gid, total in hit.options:
+                if any(r.dataset == ds for r in refs):
+                    return Members(gid)
+        for r in refs:
+            dims = [d for d in r.sheet.dimensions if d.column != r.sheet.time.column]
+            if dims:
+                return Categories(dims[0].column)
+            g = next((g for g in r.sheet.groups if g.total == concept), None)
+            if g is not None:
+                return Members(g.id)
+            if r.measure.group:
+                return Members(r.measure.group)
+        return None
+
+    def _over_from_grouping(self, value, choice: Choice, f: Frame):
+        kind, what = value
+        if kind == "level":
+            return Areas(what)
+        if kind == "time":
+            for r in self.catalog.concepts.get(choice.concept, []):
+                if r.sheet.time.column and r.sheet.time.granularity == what:
+                    return Categories(r.sheet.time.column)
+            return None
+        words = tuple(what)
+        for ds, col in self.topics.dims.get(words, []):
+            if any(r.dataset == ds for r in self.catalog.concepts.get(choice.concept, [])):
+                return Categories(col)
+        for ds, gid, total in self.topics.groups.get(words, []):
+            if any(r.dataset == ds for r in self.catalog.concepts.get(choice.concept, [])):
+                return Members(gid)
+        if words in (("type",), ("kind",), ("category",)):
+            return self._categories_of(choice.concept, f)
+        return None
+
+    def _over_from_carried(self, carried: Carried):
+        if not carried.over:
+            return None
+        kind, what = carried.over
+        return {"areas": Areas, "categories": Categories, "members": Members}[kind](what)
+
+    def _order(self, f: Frame, concept: str) -> str:
+        direction = self.catalog.concepts[concept][0].measure.direction if concept in self.catalog.concepts else "neutral"
+        worse = direction == "higher_is_worse"
+        if f.order == "best":
+            return "asc" if worse else "desc"
+        if f.order == "worst":
+            return "desc" if worse else "asc"
+        t = f.reading.q.tokens
+        if any(t[i:i + 2] == ["least", "deprived"] for i in range(len(t) - 1)):
+            return "asc"
+        return f.order or "desc"
+
+    def _ancestor_above(self, place: Place, level: str) -> Place:
+        p = place
+        while p.level != "country" and LEVEL_ORDER.index(p.level) <= LEVEL_ORDER.index(level):
+            p = self.gaz.parent(p) or self.gaz.region()
+        return p
+
+    def _when(self, f: Frame, carried: Carried | None) -> When | None:
+        if f.periods:
+            whens = [w for _, w in f.periods]
+            if len(whens) == 1:
+                return whens[0]
+            starts = [w.start for w in whens if w.start]
+            ends = [w.end for w in whens if w.end]
+            return When(min(starts) if starts else None, max(ends) if ends else None,
+                        "month" if any(w.grain == "month" for w in whens) else "year",
+                        " and ".join(w.words for w in whens), "set", True, tuple(whens))
+        if carried is not None and carried.when:
+            return when_from_state(carried.when)
+        return None
+
+    # ================================================================== binding
+    def _bind(self, concept, places, intent, over, when, filters, f: Frame):
+        """The dataset for the measure, places, rows and period; or why none holds them."""
+        cat = self.catalog
+        refs = cat.concepts.get(concept, [])
+        if f.sources:
+            named = frozenset.intersection(*(ds for _, ds in f.sources)) or frozenset.union(*(ds for _, ds in f.sources))
+            inside = [r for r in refs if r.dataset in named]
+            if not inside:
+                said = " and ".join(f"'{f.words(sp)}'" for sp, _ in f.sources)
+                held = "; ".join(dict.fromkeys(r.sheet.title for r in refs)) or "no dataset"
+                return (f"The commons holds {cat.label(concept).lower()} in {held}, not in the source you named "
+                        f"({said}), so I haven't given a figure from another source")
+            refs = inside
+        best = None
+        why: list[str] = []
+        partial: list[tuple[MeasureRef, tuple[str, ...]]] = []
+        listing = intent in ("ranking", "breakdown")
+        for ref in refs:
+            sheet = ref.sheet
+            if listing:
+                scope = places[0]
+                if scope.level not in ("region", "country") and cat.place_code(sheet, scope) is None:
+                    why.append(f"{sheet.title} does not cover {scope.display}")
+                    continue
+                if isinstance(over, Areas) and not cat.supports_level(ref, over.level):
+                    why.append(f"{sheet.title} has no {LEVEL_NAMES.get(over.level, over.level)} figures")
+                    continue
+                if not isinstance(over, Areas) and not cat.supports(ref, scope):
+                    why.append(f"{sheet.title} has no figure for {scope.display}")
+                    continue
+                if isinstance(over, Categories) and over.column not in self._columns(sheet) and \
+                        over.column != sheet.time.column:
+                    continue
+                if isinstance(over, Members) and not any(g.id == over.group for g in sheet.groups):
+                    continue
+            else:
+                missing = [p for p in places if not cat.supports(ref, p)]
+                if missing and intent == "comparison" and len(missing) < len(places) and \
+                        all(p.level == "country" for p in missing):
+                    # 'compared with England' where the dataset has no England row: the rest, said so
+                    f.__dict__["dropped"] = (sheet.title, [p.display for p in missing])
+                    places[:] = [p for p in places if p not in missing]
+                    missing = []
+                if missing:
+                    why.append(f"{sheet.title} has no figure for {missing[0].display}")
+                    continue
+            fl = self._dataset_filters(sheet, filters)
+            if fl is None:
+                continue
+            held = cat.periods.get(sheet.id, ())
+            got = resolve_when(None if intent == "trend" and when is None else when, held, sheet.time.granularity,
+                               sheet.time.covers)
+            if intent == "trend" and when is None:
+                values = held if sheet.time.column else ()
+                got = type(got)(tuple(values), "exact")
+            if got.status != "exact":
+                if got.held_part:
+                    partial.append((ref, got.held_part))
+                why.append(self._period_why(sheet, when, got))
+                continue
+            values = got.values if sheet.time.column else ()
+            if listing and isinstance(over, Areas):
+                native = over.level == sheet.geography.level          # rows the dataset publishes as such
+            else:
+                native = all(p.level == sheet.geography.level or p.level == "country" for p in places) and \
+                    (not isinstance(over, Areas) or over.level == sheet.geography.level)
+            latest = (values[-1] if values else (held[-1] if held else ""))[:4]
+            key = (len(values) if intent == "trend" else 0, latest, native,
+                   sheet.geography.level == ("lad" if native else "lsoa"))
+            if best is None or key > best[0]:
+                defaulted = when is None or when.is_latest
+                best = (key, ref, Periods(values, defaulted=defaulted and intent != "trend"), fl)
+        if best is not None:
+            _, ref, periods, fl = best
+            note = ""
+            if when is not None and when.grain == "year" and ref.sheet.time.granularity == "month" and \
+                    when.kind not in ("financial",):
+                months = periods.values
+                if months and not (months[0].endswith("-01") and months[-1].endswith("-12")):
+                    note = (f"The commons holds {ref.sheet.title.split(',')[0].lower()} for "
+                            f"{self._months_label(months)} only, so '{when.words}' covers those months.")
+            return ref, periods, fl, note
+        if partial:
+            ref, part = partial[0]
+            label = self._months_label(part) if ref.sheet.time.granularity == "month" else \
+                (f"{part[0]} to {part[-1]}" if len(part) > 1 else part[0])
+            sheet = ref.sheet
+            return Planned("clarify", message=(
+                f"The commons holds {self.catalog.label(concept).lower()} for {self._held_label(sheet)}, so I can't "
+                f"give {when.describe()} as asked. Would {label} do?"),
+                options=(f"Yes, {label}", "No"), reason="which_period",
+                state={"pending": {"kind": "period", "tokens": self._replaced(f, when, label),
+                                   "options": [[f"Yes, {label}", label], ["No", ""]]}},
+                understood=f"Understood: {self.catalog.label(concept).lower()} for {when.describe()}, which the "
+                           "commons holds only in part.")
+        if not refs:
+            return f"The commons holds no {concept.replace('_', ' ')} figures."
+        msg = why[0] if why else f"no dataset holds {self.catalog.label(concept).lower()} for that"
+        covered = self._coverage_note(refs, places)
+        return f"The commons can't answer that: {msg}" + (f"; {covered}" if covered else "") + "."
+
+    @staticmethod
+    def _replaced(f: Frame, when: When, label: str) -> str:
+        """The question with the period asked replaced by ``label`` (for a 'yes' to 'would X do?')."""
+        t = f.reading.q.tokens
+        span = next((s for s, w in f.periods if w is when), None)
+        if span is None:
+            return " ".join(t + ["__period__"])
+        return " ".join(t[:span.start] + ["__period__"] + t[span.end:])
+
+    def _dataset_filters(self, sheet: Datasheet, filters) -> tuple[Filter, ...] | None:
+        out = []
+        cols = self._columns(sheet)
+        for ds, col, vals, excl in filters:
+            if col not in cols:
+                return None
+            held = set(self.catalog.dim_values.get((sheet.id, col), ()))
+            if not set(vals) <= held:
+                return None
+            out.append(Filter(col, vals, excl))
+        return tuple(out)
+
+    @staticmethod
+    def _columns(sheet: Datasheet) -> set[str]:
+        return {d.column for d in sheet.dimensions} | {m.column for m in sheet.measures if m.format == "category"}
+
+    def _period_why(self, sheet: Datasheet, when: When | None, got) -> str:
+        asked = when.describe() if when is not None else "that period"
+        if got.status == "grain":
+            return (f"{sheet.title} is published for whole years ({sheet.time.label}), not for {asked}")
+        return f"{sheet.title} covers {self._held_label(sheet)}, not {asked}"
+
+    def _held_label(self, sheet: Datasheet) -> str:
+        held = self.catalog.periods.get(sheet.id, ())
+        if not sheet.time.column:
+            return sheet.time.label
+        if sheet.time.granularity == "month":
+            return self._months_label(held)
+        return held[0] if len(held) == 1 else f"{held[0]} to {held[-1]}"
+
+    @staticmethod
+    def _months_label(months) -> str:
+        import calendar as _c
+        months = sorted(months)
+        if not months:
+            return "no months"
+        a, b = months[0], months[-1]
+        name = lambda m: _c.month_name[int(m[5:7])]  # noqa: E731
+        if a == b:
+            return f"{name(a)} {a[:4]}"
+        if a[:4] == b[:4]:
+            return f"{name(a)} to {name(b)} {a[:4]}"
+        return f"{name(a)} {a[:4]} to {name(b)} {b[:4]}"
+
+    def _coverage_note(self, refs, places) -> str:
+        for r in refs:
+            for c in r.sheet.caveats:
+                if any(p.name.split()[0].lower() in c.lower() for p in places if p.level in ("lad", "ward")):
+                    return c.rstrip(".")
+        return ""
+
+    # ================================================================== operators
+    def _rate(self, ref: MeasureRef, f: Frame, places, intent):
+        """Rate(...) for 'per N residents' (the datasheet's declared denominator) or a table total."""
+        n, den = (f.per[1] if f.per else (1000, None))
+        m = ref.measure
+        specs = [r for r in m.rates if den is None or den in r.words or stem(den) in {stem(w) for w in r.words}]
+        if m.format in ("rate", "ratio", "percent", "score", "rank", "decile") and f.per is None:
+            return None, ""          # 'the homelessness rate': the measure is a rate already
+        if not specs:
+            words = f.words(f.per[0]) if f.per else "rate"
+            return (f"I can't give {m.label.lower()} '{words}': its datasheet declares no denominator for it"
+                    + (f" ({den})" if den else "") + ", so I haven't guessed one.")
+        spec = specs[0]
+        per = n if n in (1, 10, 100, 1000, 10000, 100000) else None
+        if per is None:
+            return f"I can't give a rate per {n}: the commons gives rates per 1, 100, 1,000 or 100,000."
+        den_sheet = self.catalog.sheets.get(spec.dataset)
+        if den_sheet is None or spec.denominator not in den_sheet.measure_by_id:
+            return f"The denominator declared for {m.label.lower()} is not in the commons."
+        rate = Rate(spec.denominator, spec.dataset, Periods((spec.period,) if den_sheet.time.column else ()), per)
+        default = "" if f.per else f" ('rate' read as per {per:,} {spec.label})"
+        return rate, f"Rate per {per:,} {spec.label}{default}."
+
+    def _total_of(self, ref: MeasureRef) -> str | None:
+        for g in ref.sheet.groups:
+            if g.id == ref.measure.group and g.total != ref.measure.id:
+                return g.total
+        return None
+
+    def _whole(self, f: Frame, places: list[Place]) -> Place | None:
+        """The larger area a share is of: named with a possessive, or the parent of the place."""
+        named = [p.found.candidates[0] for p in f.places if p.possessive and not p.found.ambiguous]
+        if named:
+            return named[0]
+        if len(places) == 2:
+            a, b = places
+            if self._inside(a, b):
+                return b
+            if self._inside(b, a):
+                return a
+        return None
+
+    def _overlaps(self, other: Place, places: list[Place]) -> bool:
+        """Does leaving ``other`` out change a figure for ``places``? ('not Sefton council' of
+        Sefton Park ward in Liverpool does not: it only says which place was meant)."""
+        if not places:
+            return True
+        return any(o.key == other.key or self._inside(other, o) or self._inside(o, other) for o in places)
+
+    def _inside(self, a: Place, b: Place) -> bool:
+        p = self.gaz.parent(a)
+        while p is not None:
+            if p.key == b.key:
+                return True
+            p = self.gaz.parent(p)
+        return False
+
+    # ================================================================== counts
+    def _count(self, f: Frame, choice: Choice, places: list[Place], state: dict, text: str) -> Planned:
+        cat, gaz = self.catalog, self.gaz
+        scope = places[0] if places else gaz.region()
+        level = self._level_after_count(f) or next((lvl for _, lvl in f.levels), None) or "lsoa"
+        if level == "lad" or (scope.level != "region" and LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(scope.level)):
+            level = "lsoa" if scope.level != "lsoa" else level
+        if f.condition is not None:
+            span, c, negated = f.condition
+            concept = choice.concept
+            base = re.sub(r"_(score|rank|decile)$", "", concept)
+            decile = f"{base}_decile" if f"{base}_decile" in cat.concepts else "imd_decile"
+            condition = Condition(c.op, c.value, negated)
+        elif choice.filters and choice.concept in cat.concepts and \
+                cat.concepts[choice.concept][0].measure.format == "category":
+            ds, col, vals, excl = choice.filters[0]
+            decile, condition = choice.concept, Condition("in", vals, excl)
+        else:
+            return self._no_data(state, "I can't tell which areas to count: name a condition such as 'in the most "
+                                        "deprived 10%' or 'rural'.", "unexplained", "a count of areas")
+        when = self._when(f, None)
+        people = any(w in f.reading.q.tokens for w in ("people", "residents", "population", "live", "lives", "living"))
+        bound = self._bind(decile, [scope], "ranking", Areas(level), when, [], f)
+        if isinstance(bound, (str, Planned)):
+            return bound if isinstance(bound, Planned) else self._no_data(state, bound, "unbound", "a count of areas")
+        ref, periods, _, note = bound
+        share = bool(f.share or people) and cat.population_weight(ref.sheet, ref.measure) is not None
+        try:
+            plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition, share=share)
+            queries.validate(plan, cat, gaz)
+        except (PlanInvalid, NotAvailable) as e:
+            return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
+        return self._done(plan, f, state, choice, self._understood(plan, f, when, None), note)
+
+    # ================================================================== building the plan
+    def _make(self, intent, subject, places, over, order, limit, share, rate, excluded, f: Frame):
+        keys = tuple(dict.fromkeys(p.key for p in places))
+        if intent == "trend":
+            return TrendPlan(subject, keys, share=share)
+        if intent == "comparison":
+            if len(keys) < 2:
+                return ValuePlan(subject, keys[0], share=share, rate=rate)
+            return ComparisonPlan(subject, keys, share=share, rate=rate, difference=f.difference is not None
+                                  and len(keys) == 2)
+        if intent == "ranking":
+            return RankingPlan(subject, keys[0], over, order or "desc", limit, share=share,
+                               exclude_places=tuple(excluded), rate=rate)
+        if intent == "breakdown":
+            return BreakdownPlan(subject, keys[0], over, share=share, rate=rate)
+        if len(keys) > 1:
+            return ComparisonPlan(subject, keys, share=share, rate=rate, difference=f.difference is not None and len(keys) == 2)
+        return ValuePlan(subject, keys[0], share=share, rate=rate)
+
+    def _done(self, plan, f: Frame, state: dict, choice: Choice, understood: str, note: str = "") -> Planned:
+        carried = self._carry(plan, self._when(f, None), f)
+        return Planned("data", plan, message=" ".join(x for x in (choice.note, note) if x),
+                       state={**state, "pending": None, "frame": carried.to_state(), "last": None},
+                       understood=understood)
+
+    def _carry(self, plan, when: When | None, f: Frame) -> Carried:
+        if isinstance(plan, SummaryPlan):
+            return Carried(measure=None, places=plan.places, intent="summary")
+        over = getattr(plan, "over", None)
+        over_t = None
+        if isinstance(over, Areas):
+            over_t = ("areas", over.level)
+        elif isinstance(over, Categories):
+            over_t = ("categories", over.column)
+        elif isinstance(over, Members):
+            over_t = ("members", over.group)
+        if isinstance(plan, CountPlan):
+            over_t = ("areas", plan.level)
+        cond = (plan.condition.op, plan.condition.value, plan.condition.negate) if plan.condition else None
+        return Carried(measure=plan.measure, dataset=plan.dataset,
+                       filters=tuple((x.column, x.values, x.exclude) for x in plan.filters),
+                       places=plan.places, when=when_to_state(when) if when is not None and not when.is_latest else None,
+                       intent=plan.intent, over=over_t, order=plan.order, limit=plan.limit, share=plan.share,
+                       condition=cond)
+
+    # ================================================================== what was understood
+    def _say_measure(self, concept: str, filters) -> str:
+        if concept not in self.catalog.concepts:
+            return "a figure"
+        label = self.catalog.label(concept).lower()
+        bits = []
+        for ds, col, vals, excl in filters:
+            v = " or ".join(vals)
+            bits.append(f"excluding {v}" if excl else f"{v} only")
+        return label + (f" ({'; '.join(bits)})" if bits else "")
+
+    def _understood(self, plan, f: Frame, when: When | None, whole: Place | None) -> str:
+        cat, gaz = self.catalog, self.gaz
+        sheet = cat.sheets.get(plan.dataset)
+        m = sheet.measure_by_id[plan.measure] if sheet else None
+        label = m.label.lower() if m else plan.measure
+        parts = [label]
+        for x in plan.filters:
+            col = next((d.label.lower() for d in sheet.dimensions if d.column == x.column), x.column.replace("_", " "))
+            vals = " or ".join(x.values)
+            parts.append(f"excluding {vals}" if x.exclude else f"{col} {vals}")
+        if plan.rate is not None:
+            parts.append(f"per {plan.rate.per:,} {self._rate_label(plan)}")
+        if plan.share:
+            parts.append("as a share of its table's total")
+        what = ", ".join(parts)
+        names = [gaz.get(k).display for k in plan.places]
+        if isinstance(plan, RankingPlan):
+            over = plan.over
+            rows = (f"{LEVEL_NAMES.get(over.level, over.level)}s" if isinstance(over, Areas)
+                    else f"{self._rows_label(sheet, over)} categories")
+            lim = f"top {plan.limit}" if plan.limit else "all"
+            head = f"{lim} {rows} of {names[0]} by {what}, {'highest' if plan.order != 'asc' else 'lowest'} first"
+            if plan.exclude_places:
+                head += ", leaving out " + ", ".join(gaz.get(k).display for k in plan.exclude_places)
+        elif isinstance(plan, BreakdownPlan):
+            over = plan.over
+            by = (LEVEL_NAMES.get(over.level, over.level) if isinstance(over, Areas)
+                  else self._rows_label(sheet, over))
+            head = f"{what} in {names[0]}, by {by}"
+        elif isinstance(plan, CountPlan):
+            from_cond = f"{'not ' if plan.condition.negate else ''}{plan.condition.op} {plan.condition.value}"
+            head = (f"how many {LEVEL_NAMES.get(plan.level, plan.level)}s of {names[0]} meet "
+                    f"{label} {from_cond}")
+        elif isinstance(plan, TrendPlan):
+            head = f"{what} in {' and '.join(names)}, over time"
+        elif isinstance(plan, ComparisonPlan):
+            head = f"{what}: {' compared with '.join(names)}" + (" (the difference)" if plan.difference else "")
+        else:
+            head = f"{what} in {names[0]}"
+            if whole is not None:
+                head += f", as a share of {whole.display}"
+        period = self._period_words(plan, sheet, when)
+        return f"Understood: {head}, {period}."
+
+    @staticmethod
+    def _rows_label(sheet, over) -> str:
+        if isinstance(over, Members):
+            g = next((g for g in sheet.groups if g.id == over.group), None)
+            return g.label.lower() if g else "category"
+        if isinstance(over, Categories):
+            d = next((d for d in sheet.dimensions if d.column == over.column), None)
+            if over.column == sheet.time.column:
+                return sheet.time.granularity
+            return d.label.lower() if d else over.column.replace("_", " ")
+        return "category"
+
+    def _rate_label(self, plan) -> str:
+        sheet = self.catalog.sheets[plan.dataset]
+        m = sheet.measure_by_id[plan.measure]
+        spec = next((r for r in m.rates if r.denominator == plan.rate.denominator), None)
+        return spec.label if spec else plan.rate.denominator
+
+    def _period_words(self, plan, sheet: Datasheet | None, when: When | None) -> str:
+        if sheet is None:
+            return "latest figures"
+        vals = plan.periods.values
+        if not sheet.time.column:
+            said = sheet.time.label
+        elif sheet.time.granularity == "month":
+            said = self._months_label(vals) if vals else "every month held"
+        else:
+            said = (vals[0] if len(vals) == 1 else f"{vals[0]} to {vals[-1]}") if vals else "every year held"
+        if isinstance(plan, TrendPlan) and when is None:
+            return f"{said} (every period held)"
+        if plan.period_defaulted or when is None:
+            return f"{said} (no period named: the latest held)"
+        return said
+
+    # ================================================================== replies
+    def _no_data(self, state: dict, message: str, reason: str, asked: str) -> Planned:
+        return Planned("no_data", message=message, state=state, reason=reason,
+                       understood=f"Understood: {asked}.")
+
+    def _no_measure(self, f: Frame, state: dict, text: str) -> Planned:
+        places = [p for p in f.subject_places if not p.found.ambiguous]
+        where = f" for {places[0].found.candidates[0].display}" if places else ""
+        return Planned("no_data", message=(
+            f"I couldn't tell which figure you're after{where}. Try naming a topic the commons holds: "
+            "population, deprivation, crime, crime severity, homelessness, GP patients per doctor, health index, "
+            "households and tenure, disability, ethnic group, population density or rural-urban classification."),
+            state=state, reason="" if places else "no_measure",
+            understood=f"Understood: a question{where}, but not which figure.")
+
+    def _which_measure(self, words: str, opts: list, text: str, state: dict) -> Planned:
+        return Planned("clarify", message=f"I'm not sure which figure '{words}' refers to. Did you mean one of these?",
+                       options=tuple(lbl for lbl, _ in opts), reason="which_measure_topic",
+                       state={**state, "pending": {"question": text, "metrics": [[lbl, c] for lbl, c in opts]}},
+                       understood=f"Understood: a figure described as '{words}', but not which.")
+
+    def _detect_metric(self, topic: str):
+        try:
+            found = list(self.metric_finder(topic) or [])
+        except Exception:  # noqa: BLE001 - measure detection is a help, never a failure
+            return ("none", None)
+        found = [c for c in found if c.concept in self.catalog.concepts]
+        if not found or found[0].score < METRIC_ASK:
+            return ("none", None)
+        top = found[0]
+        runner = found[1].score if len(found) > 1 else 0.0
+        if top.score >= METRIC_USE and top.score - runner >= METRIC_MARGIN:
+            return ("use", top.concept)
+        return ("clarify", [(self.catalog.label(c.concept), c.concept) for c in found[:3] if c.score >= METRIC_ASK])
+
+    def _phrase(self, f: Frame, positions) -> str:
+        return " ".join(f.reading.q.tokens[i] for i in sorted(positions))
+
+    def _measure_words(self, f: Frame, spans) -> str:
+        return " ".join(w for s, h in spans for w in h.words)
+
+    def _topic_words(self, f: Frame) -> str:
+        return ", ".join(f.words(s) for s in f.reading.spans if s.slot in ("measure", "category", "age"))
+
+    def _is_follow_up(self, f: Frame) -> bool:
+        """A question that names no topic (or no place) and reads as going on from the last one."""
+        has_topic = f.names_topic
+        has_place = bool(f.places)
+        if has_topic and has_place:
+            return False
+        if f.meta:
+            return False
+        return f.followup or not has_topic or not has_place
+
+    def _about_me(self, f: Frame) -> str:
+        word = f.words(f.meta)
+        if word in ("thanks", "thank you", "cheers", "bye", "goodbye"):
+            return "You're welcome. Ask about an area or a topic whenever you like."
+        if word in ("hello", "hi", "good morning", "good afternoon", "how are you"):
+            return ("Hello. I answer questions about the Liverpool City Region from its data commons, for example "
+                    "'What was the population of Liverpool in 2020?'")
+        return ("I'm the Commons Assistant: I answer questions about the Liverpool City Region from the data its "
+                f"commons holds ({HOLDS}), with the source and licence of every figure, and I answer questions about "
+                "the data itself (who publishes it, its licence, its caveats). I only give figures the commons holds "
+                "for exactly what was asked; when I can't apply part of a question I say so. Try 'How deprived is "
+                "Everton?', 'crime in Wirral by type' or 'who publishes the crime data?'.")
+
+
+__all__ = ["Resolver", "Choice", "DecileCondition", "MeasureHit", "Measure", "Any", "PlaceRef"]

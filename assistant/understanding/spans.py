@@ -1,0 +1,81 @@
+"""The values detectors return: spans over the question's tokens, each remembering the words
+that triggered it, and the prepared question they are found in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kernel.text import normalise
+
+# The slots a span can fill, and the tier that decides overlaps (lower wins; within a tier the
+# longer span, then the higher score).  Structural sub-languages (time, operators) come first,
+# then places and topics, then the words that shape the question, then context and fillers.
+TIERS = {
+    "period": 1, "per": 1, "share": 1, "difference": 1, "exclude": 1, "negate": 1, "condition": 1, "age": 1,
+    "meta": 2, "near_me": 2, "not_held": 5,
+    "place": 3, "foreign_place": 3, "unknown_place": 3,
+    "measure": 4, "category": 4, "table": 4, "dimension": 4, "source": 4,
+    "intent": 5, "order": 5, "top_n": 5, "level": 5, "grouping": 5, "common": 5, "rate": 5,
+    "followup": 6, "context": 6,
+    "filler": 7,
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    slot: str
+    start: int
+    end: int
+    value: Any = None
+    score: float = 1.0
+    extra: frozenset[int] = frozenset()      # positions outside start..end it also accounts for
+
+    @property
+    def positions(self) -> frozenset[int]:
+        return frozenset(range(self.start, self.end)) | self.extra
+
+    @property
+    def tier(self) -> int:
+        return TIERS[self.slot]
+
+    def words(self, tokens: list[str]) -> str:
+        return " ".join(tokens[self.start:self.end])
+
+
+@dataclass
+class Prepared:
+    """The question as the detectors see it: the redacted text with numbers and symbols made
+    plain ('1,000' -> '1000', '%' -> 'percent'), and its normalised tokens."""
+    text: str
+    tokens: list[str]
+    original: str
+    corrections: dict[int, str] = field(default_factory=dict)    # position -> the word as typed
+    clauses: list[tuple[int, int]] = field(default_factory=list)  # token ranges between punctuation
+
+    @classmethod
+    def from_text(cls, text: str, rewrites: dict[str, str]) -> "Prepared":
+        plain = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)             # 1,000 -> 1000
+        plain = re.sub(r"(\d)\s*%", r"\1 percent", plain)
+        plain = re.sub(r"(?<![\d-])(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?![\d-])", r"\1 to \2", plain)   # 16-24 year olds
+        plain = plain.replace("%", " percent ").replace("£", " ").replace("+", " plus ")
+        plain = re.sub(r"\bper cent\b", "percent", plain, flags=re.I)
+        out: list[str] = []
+        clauses: list[tuple[int, int]] = []
+        # clauses: the pieces between punctuation or a dash, as token ranges (for context clauses)
+        for piece in re.split(r"[?!;:,()\n]+|\.(?=\s|$)|\s[-\u2013\u2014]+\s", plain):
+            tokens = normalise(piece).split()
+            start = len(out)
+            i = 0
+            while i < len(tokens):
+                two = " ".join(tokens[i:i + 2])
+                if two in rewrites and " " in two:
+                    out += rewrites[two].split()
+                    i += 2
+                    continue
+                out += rewrites.get(tokens[i], tokens[i]).split()
+                i += 1
+            if len(out) > start:
+                clauses.append((start, len(out)))
+        return cls(plain, out, text, clauses=clauses)

@@ -122,6 +122,14 @@ class _TooLarge(Exception):
     pass
 
 
+class _Refused(Exception):
+    """A call refused (401, 403, 404, 409, 429...): ``response`` is what the caller gets."""
+
+    def __init__(self, response: JSONResponse):
+        super().__init__(response.status_code)
+        self.response = response
+
+
 def _too_large(limit: int) -> JSONResponse:
     return JSONResponse({"error": f"The request body is larger than {limit} bytes "
                                   "(COMMONS_API_MAX_BODY_BYTES)."}, status_code=413)
@@ -185,22 +193,27 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
                               role=token.role if token else None, **extra)
 
     def refuse(request: Request, token: Token | None, status: int, message: str,
-               headers: dict | None = None) -> JSONResponse:
+               headers: dict | None = None) -> _Refused:
+        """The refusal to raise: audited now, answered by the handler below."""
         audit(request, token, status, error=message[:200])
-        return JSONResponse({"error": message}, status_code=status, headers=headers)
+        return _Refused(JSONResponse({"error": message}, status_code=status, headers=headers))
 
-    def authorise(request: Request, scope: str) -> Token | JSONResponse:
+    @app.exception_handler(_Refused)
+    async def refused(request: Request, exc: _Refused):
+        return exc.response
+
+    def authorise(request: Request, scope: str) -> Token:
         header = request.headers.get("authorization") or ""
         secret = header[7:].strip() if header.lower().startswith("bearer ") else None
         try:
             token = tokens.check(secret, scope)
         except ScopeError as e:
-            return refuse(request, None, 403, str(e))
+            raise refuse(request, None, 403, str(e)) from None
         except AuthError as e:
-            return refuse(request, None, 401, str(e), {"WWW-Authenticate": "Bearer"})
+            raise refuse(request, None, 401, str(e), {"WWW-Authenticate": "Bearer"}) from None
         wait = limiter.take(token.id)
         if wait:
-            return refuse(request, token, 429, f"More than {limiter.per_min} calls a minute with this token "
+            raise refuse(request, token, 429, f"More than {limiter.per_min} calls a minute with this token "
                                                "(COMMONS_API_RATE_PER_MIN); try again shortly.",
                           {"Retry-After": str(max(1, round(wait)))})
         return token
@@ -210,6 +223,7 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
         problems = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
         if any(e.get("type") == "extra_forbidden" and "role" in e.get("loc", ()) for e in exc.errors()):
             problems = "the role comes from your token, never from the request"
+        audit(request, None, 422, error=problems[:200])
         return JSONResponse({"error": f"The request is not valid: {problems}"[:500]}, status_code=422)
 
     @app.get(f"{API}/health", include_in_schema=False)
@@ -219,11 +233,9 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
     @app.post(f"{API}/ask")
     def ask(body: AskBody, request: Request):
         token = authorise(request, "ask")
-        if isinstance(token, JSONResponse):
-            return token
         conversation = body.conversation or new_conversation_id()
         if not CONVERSATION.match(conversation):
-            return refuse(request, token, 422, "A conversation id is 1-64 letters, digits, '.', '_' or '-'.")
+            raise refuse(request, token, 422, "A conversation id is 1-64 letters, digits, '.', '_' or '-'.")
         answer = pipeline.ask(Question(text=body.question, actor=token.actor,
                                        purpose=body.purpose or settings.default_purpose,
                                        conversation_id=f"api.{token.account}.{conversation}"))
@@ -234,45 +246,35 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
     @app.get(f"{API}/datasets")
     def datasets(request: Request):
         token = authorise(request, "datasets")
-        if isinstance(token, JSONResponse):
-            return token
         audit(request, token, 200)
         return [catalogue_json(s) for s in pipeline.sheets.values() if s.measures]
 
-    def _sheet(request: Request, token: Token, dataset: str) -> Datasheet | JSONResponse:
+    def _sheet(request: Request, token: Token, dataset: str) -> Datasheet:
         sheet = pipeline.sheets.get(dataset)
         if sheet is None or not sheet.measures:
-            return refuse(request, token, 404, f"There is no dataset '{dataset}'.")
+            raise refuse(request, token, 404, f"There is no dataset '{dataset}'.")
         return sheet
 
     @app.get(f"{API}/datasets/{{dataset}}")
     def datasheet(dataset: str, request: Request):
         token = authorise(request, "datasets")
-        if isinstance(token, JSONResponse):
-            return token
         sheet = _sheet(request, token, dataset)
-        if isinstance(sheet, JSONResponse):
-            return sheet
         audit(request, token, 200, dataset=sheet.id)
         return datasheet_json(sheet, token.role)
 
     @app.get(f"{API}/datasets/{{dataset}}/data.csv")
     def data_csv(dataset: str, request: Request):
         token = authorise(request, "data")
-        if isinstance(token, JSONResponse):
-            return token
         sheet = _sheet(request, token, dataset)
-        if isinstance(sheet, JSONResponse):
-            return sheet
         if sheet.sensitivity != "open":
-            return refuse(request, token, 403, f"{sheet.title} is {sheet.sensitivity} data: only open data can be "
+            raise refuse(request, token, 403, f"{sheet.title} is {sheet.sensitivity} data: only open data can be "
                                                "downloaded; ask questions of it instead.")
         path = Path(sheet.source_file)
         path = path if path.is_absolute() else Path(settings.data_dir) / path
         try:
             data = path.read_bytes()
         except OSError:
-            return refuse(request, token, 404, f"The file of {sheet.id} is not available.")
+            raise refuse(request, token, 404, f"The file of {sheet.id} is not available.")
         audit(request, token, 200, dataset=sheet.id, bytes=len(data))
         return Response(data, media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="{sheet.id}.csv"',
@@ -284,11 +286,7 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
     @app.get(f"{API}/transparency/{{dataset}}")
     def transparency(dataset: str, request: Request):
         token = authorise(request, "transparency")
-        if isinstance(token, JSONResponse):
-            return token
         sheet = _sheet(request, token, dataset)
-        if isinstance(sheet, JSONResponse):
-            return sheet
         audit(request, token, 200, dataset=sheet.id)
         return JSONResponse(json.loads(json.dumps(stewardship.transparency(sheet.id), default=str)))
 
@@ -296,19 +294,15 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
         try:
             req = pipeline.reviews.get(review_id)
         except ReviewError as e:
-            return refuse(request, token, 404, str(e))
+            raise refuse(request, token, 404, str(e)) from None
         if not same_person(req.requester, token.account):
-            return refuse(request, token, 403, f"Request {req.id} belongs to someone else.")
+            raise refuse(request, token, 403, f"Request {req.id} belongs to someone else.")
         return req
 
     @app.get(f"{API}/reviews/{{review_id}}")
     def review_status(review_id: str, request: Request):
         token = authorise(request, "reviews")
-        if isinstance(token, JSONResponse):
-            return token
         req = _own_review(request, token, review_id)
-        if isinstance(req, JSONResponse):
-            return req
         req = stewardship.review_status(req.id, token.actor)
         audit(request, token, 200, review_id=req.id)
         return {"review_id": req.id, "state": req.state, "datasets": list(req.datasets), "rule": req.rule,
@@ -317,15 +311,11 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
     @app.post(f"{API}/reviews/{{review_id}}/fetch")
     def review_fetch(review_id: str, request: Request):
         token = authorise(request, "reviews")
-        if isinstance(token, JSONResponse):
-            return token
         req = _own_review(request, token, review_id)
-        if isinstance(req, JSONResponse):
-            return req
         try:
             answer = stewardship.fetch_review(req.id, token.actor)
         except ReviewError as e:
-            return refuse(request, token, 409, str(e))
+            raise refuse(request, token, 409, str(e)) from None
         status = {"needs_review": 202, "error": 500}.get(answer.status, 200)
         audit(request, token, status, review_id=req.id, question_audit_id=answer.audit_id)
         return JSONResponse(answer_json(answer), status_code=status)

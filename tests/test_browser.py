@@ -244,7 +244,8 @@ def test_contribution_uploaded_scanned_approved_and_answerable(browser, served_a
     steward.get_by_test_id("stVerticalBlock").filter(has_text="community_pantry").get_by_role(
         "button", name="Approve and publish").last.click()
     idle(steward)
-    expect(body(steward)).to_contain_text("approved")
+    # Publishing rebuilds the dataset's table, reloads the commons and embeds its documentation.
+    expect(body(steward)).to_contain_text("approved", timeout=SLOW)
     steward.context.close()
 
     ask(contributor, "How many community pantry members are there in Knowsley?")

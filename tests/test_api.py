@@ -120,13 +120,13 @@ def test_tokens_scopes_and_roles(server, resident):
     r = httpx.post(url, json={**body, "role": "steward"}, headers=_h(resident["token"]), timeout=60)
     assert r.status_code == 422 and "role comes from your token" in r.json()["error"]
     # Revoked with the CLI: refused from then on.
-    doomed = json.loads(_cli(server, "tokens", "create", "--user", "old-app", "--role", "provider", "--json").stdout)
-    assert httpx.post(url, json=body, headers=_h(doomed["token"]), timeout=60).status_code == 200
-    assert _cli(server, "tokens", "revoke", doomed["id"]).returncode == 0
-    r = httpx.post(url, json=body, headers=_h(doomed["token"]), timeout=60)
+    doomed = server["tokens"].create("old-app", "provider")
+    assert httpx.post(url, json=body, headers=_h(doomed.secret), timeout=60).status_code == 200
+    assert _cli(server, "tokens", "revoke", doomed.token.id).returncode == 0
+    r = httpx.post(url, json=body, headers=_h(doomed.secret), timeout=60)
     assert r.status_code == 401 and "revoked" in r.json()["error"]
     listed = json.loads(_cli(server, "tokens", "list", "--json").stdout)
-    assert {t["id"] for t in listed} >= {resident["id"], doomed["id"]}
+    assert {t["id"] for t in listed} >= {resident["id"], doomed.token.id}
     assert all("token" not in t and "secret" not in json.dumps(t) for t in listed)
     # The steward role is signed in (wrong password: no token).
     env = {**server["env"], "COMMONS_STEWARD_PASSWORD": "wrong"}

@@ -181,6 +181,15 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
     m, share = q.measure, q.share
     council_rows = [r for r in rows if r["category"] == "__councils__"]
     rows = [r for r in rows if r["category"] != "__councils__"]
+    region = gaz.region()
+    if getattr(q, "per", None) and council_rows and \
+            len({r["area_code"] for r in council_rows if r["value"] is not None}) < len(list(gaz.lads())):
+        # a rate for the city region would divide the covered councils' counts by everyone's
+        # population: left out (and not answered when it is what was asked)
+        if any(p.key == region.key for p in places):
+            return Composed("no_data", f"The data behind {m.label.lower()} does not cover every council of the "
+                                       f"{region.display}, so a city-region rate would be wrong; ask for a council.")
+        rows = [r for r in rows if r["area_code"] != Catalog.place_code(q.sheet, region)]
     by_code = {r["area_code"]: r for r in rows}
     main_codes = []
     for p in places:
@@ -243,11 +252,10 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
         at = next(i for i, r in enumerate(rows) if r["area_code"] == main_codes[0])
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             diff = rounded(a - b, m, share)
-            table = {"columns": ["Area", "Period", col_label, f"Difference ({places[0].name} minus {places[1].name})"],
+            table = {"columns": ["Area", "Period", col_label,
+                                 f"{col_label}: difference ({places[0].name} minus {places[1].name})"],
                      "rows": [r + ([diff] if i == at else [None]) for i, r in enumerate(table_rows)]}
-            word = "more" if a >= b else "fewer" if m.format in ("count",) else "higher" if a >= b else "lower"
-            if m.format != "count":
-                word = "higher" if a >= b else "lower"
+            word = ("more" if a >= b else "fewer") if m.format == "count" else ("higher" if a >= b else "lower")
             text_parts.append(f"The difference: {places[0].display} {fmt(abs(a - b), m, share)} {word} than "
                               f"{places[1].display}.")
     chart = None
@@ -294,9 +302,16 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
     changes = {i: (rounded(table_rows[i][2] - first[name], m, share)
                    if isinstance(table_rows[i][2], (int, float)) and isinstance(first[name], (int, float)) else None)
                for name, i in last_index.items()}
-    table_rows = [r + [changes.get(i)] for i, r in enumerate(table_rows)]
-    return Composed("answered", " ".join(text), {"columns": ["Area", "Period", col_label, "Change since first period"],
-                                                 "rows": table_rows}, chart)
+    cols = ["Area", "Period", col_label, "Change since first period"]
+    if m.format == "count" and not share:
+        # and in per cent of the first period's figure ('percentage growth')
+        pcts = {i: (round(changes[i] / first[table_rows[i][0]] * 100, 2)
+                    if changes.get(i) is not None and first[table_rows[i][0]] else None) for i in changes}
+        table_rows = [r + [changes.get(i), pcts.get(i)] for i, r in enumerate(table_rows)]
+        cols.append("Change since first period (%)")
+    else:
+        table_rows = [r + [changes.get(i)] for i, r in enumerate(table_rows)]
+    return Composed("answered", " ".join(text), {"columns": cols, "rows": table_rows}, chart)
 
 
 def _matches_place(r, p: Place, q: Query) -> bool:

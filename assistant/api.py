@@ -1,8 +1,9 @@
 """The JSON API (``commons serve``): the commons over HTTP for other systems.
 
-    POST /api/v1/ask                          {"question", "purpose"?, "conversation"?} -> the
-                                              JSON of ``commons ask --json`` (+ "conversation");
-                                              202 when a steward must review it (with review_id)
+    POST /api/v1/ask                          {"question", "purpose"?, "project"?, "conversation"?}
+                                              -> the JSON of ``commons ask --json`` (+
+                                              "conversation"); 202 when a steward must review it
+                                              (with review_id)
     GET  /api/v1/datasets                     the catalogue
     GET  /api/v1/datasets/{id}                a datasheet, sections hidden from roles it restricts
     GET  /api/v1/datasets/{id}/data.csv       an OPEN dataset's file as published, with its
@@ -12,9 +13,13 @@
     POST /api/v1/reviews/{id}/fetch           the approved answer, once
     GET  /api/v1/openapi.json, /api/v1/docs   the schema; GET /api/v1/health
 
-Every call needs ``Authorization: Bearer <token>`` (``guardrails.tokens``: a token belongs to
-an account, acts in one role and holds scopes); the role is the token's, never a field of
-the request (a body with a ``role`` is rejected, 422).  Bodies over ``api_max_body_bytes``
+Every call needs ``Authorization: Bearer <token>`` (``guardrails.tokens``: a token is made by an
+account that signed in with its password, acts in one role the account holds and holds scopes);
+the role is the token's, never a field of the request (a body with a ``role`` is rejected, 422).
+Each call acts as the token's account with a session of its own (``Accounts.for_token``), so the
+pipeline's sign-in check is the CLI's; a person-level question is answered only within an
+approved project of that account (``project`` in the body; its purpose is the purpose), the
+same gate as ``commons ask --project``.  Bodies over ``api_max_body_bytes``
 get 413, more than ``api_rate_per_min`` calls a minute per token get 429.  Questions go
 through the same ``Pipeline.ask`` as the CLI and the app (screening, policy, checked SQL,
 disclosure control, outbound scan, audit); every call, refused ones included, is one
@@ -39,11 +44,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.pipeline import Pipeline, new_conversation_id
 from assistant.stewardship import Stewardship
-from guardrails import governance
+from guardrails import govdb, policy
 from guardrails.tokens import AuthError, ScopeError, Token, Tokens
 from kernel.errors import CommonsError, ReviewError
 from kernel.text import same_person
-from kernel.types import GuardedAnswer, Question
+from kernel.types import Actor, GuardedAnswer, Question
 from retrieval.datasheets import Datasheet
 
 API = "/api/v1"
@@ -57,7 +62,10 @@ class AskBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     question: str = Field(min_length=1, description="the question, in plain language")
-    purpose: str | None = Field(None, description="why it is asked (e.g. health_research); default personal")
+    purpose: str | None = Field(None, description="why it is asked (e.g. health_research); default personal, "
+                                "or the project's purpose")
+    project: str | None = Field(None, description="an approved project of the token's account (P-...): needed "
+                                "for person-level data")
     conversation: str | None = Field(None, description="an id of yours; follow-ups with the same id carry context")
 
 
@@ -179,7 +187,7 @@ def catalogue_json(sheet: Datasheet) -> dict[str, Any]:
 def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: Stewardship | None = None) -> FastAPI:
     """The API over one opened pipeline (``commons serve`` makes one per process)."""
     settings = pipeline.settings
-    tokens = tokens or Tokens(governance.target(settings))
+    tokens = tokens or Tokens(govdb.target(settings), pipeline.commons.accounts)
     stewardship = stewardship or Stewardship(pipeline)
     limiter = _RateLimiter(settings.api_rate_per_min)
     app = FastAPI(title="Commons Assistant API", version="1", openapi_url=f"{API}/openapi.json",
@@ -202,7 +210,8 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
     async def refused(request: Request, exc: _Refused):
         return exc.response
 
-    def authorise(request: Request, scope: str) -> Token:
+    def authorise(request: Request, scope: str) -> tuple[Token, Actor]:
+        """The call's token and who it acts as (the account, signed in through the token)."""
         header = request.headers.get("authorization") or ""
         secret = header[7:].strip() if header.lower().startswith("bearer ") else None
         try:
@@ -216,7 +225,10 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
             raise refuse(request, token, 429, f"More than {limiter.per_min} calls a minute with this token "
                                                "(COMMONS_API_RATE_PER_MIN); try again shortly.",
                           {"Retry-After": str(max(1, round(wait)))})
-        return token
+        try:
+            return token, tokens.actor(token)
+        except AuthError as e:
+            raise refuse(request, token, 401, str(e), {"WWW-Authenticate": "Bearer"}) from None
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
@@ -232,20 +244,35 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
 
     @app.post(f"{API}/ask")
     def ask(body: AskBody, request: Request):
-        token = authorise(request, "ask")
+        token, actor = authorise(request, "ask")
         conversation = body.conversation or new_conversation_id()
         if not CONVERSATION.match(conversation):
             raise refuse(request, token, 422, "A conversation id is 1-64 letters, digits, '.', '_' or '-'.")
-        answer = pipeline.ask(Question(text=body.question, actor=token.actor,
-                                       purpose=body.purpose or settings.default_purpose,
-                                       conversation_id=f"api.{token.account}.{conversation}"))
+        project, purpose = (body.project or "").strip().upper() or None, body.purpose
+        if project:
+            # As `commons ask --project`: a project belongs to an account, and its purpose is the purpose.
+            if actor.role == "resident":
+                raise refuse(request, token, 422, "A project belongs to the account that submitted it: a resident "
+                                                  "token asks without one.")
+            try:
+                found = pipeline.commons.projects.get(project)
+            except CommonsError:
+                found = None        # the pipeline refuses it (project.unknown), audited
+            if found is not None:
+                if purpose and policy.canonical_purpose(purpose) != found.purpose:
+                    raise refuse(request, token, 422, f"Project {found.id} is approved for {found.purpose}: its "
+                                                      "purpose is the purpose (leave out purpose).")
+                purpose = found.purpose
+        answer = pipeline.ask(Question(text=body.question, actor=actor, purpose=purpose or settings.default_purpose,
+                                       conversation_id=f"api.{token.account}.{conversation}", project=project))
         status = {"needs_review": 202, "error": 500}.get(answer.status, 200)
-        audit(request, token, status, question_audit_id=answer.audit_id, answer_status=answer.status)
+        audit(request, token, status, question_audit_id=answer.audit_id, answer_status=answer.status,
+              project=project)
         return JSONResponse({**answer_json(answer), "conversation": conversation}, status_code=status)
 
     @app.get(f"{API}/datasets")
     def datasets(request: Request):
-        token = authorise(request, "datasets")
+        token, _ = authorise(request, "datasets")
         audit(request, token, 200)
         return [catalogue_json(s) for s in pipeline.sheets.values() if s.measures]
 
@@ -257,14 +284,14 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
 
     @app.get(f"{API}/datasets/{{dataset}}")
     def datasheet(dataset: str, request: Request):
-        token = authorise(request, "datasets")
+        token, _ = authorise(request, "datasets")
         sheet = _sheet(request, token, dataset)
         audit(request, token, 200, dataset=sheet.id)
         return datasheet_json(sheet, token.role)
 
     @app.get(f"{API}/datasets/{{dataset}}/data.csv")
     def data_csv(dataset: str, request: Request):
-        token = authorise(request, "data")
+        token, _ = authorise(request, "data")
         sheet = _sheet(request, token, dataset)
         if sheet.sensitivity != "open":
             raise refuse(request, token, 403, f"{sheet.title} is {sheet.sensitivity} data: only open data can be "
@@ -285,7 +312,7 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
 
     @app.get(f"{API}/transparency/{{dataset}}")
     def transparency(dataset: str, request: Request):
-        token = authorise(request, "transparency")
+        token, _ = authorise(request, "transparency")
         sheet = _sheet(request, token, dataset)
         audit(request, token, 200, dataset=sheet.id)
         return JSONResponse(json.loads(json.dumps(stewardship.transparency(sheet.id), default=str)))
@@ -301,19 +328,19 @@ def create_app(pipeline: Pipeline, tokens: Tokens | None = None, stewardship: St
 
     @app.get(f"{API}/reviews/{{review_id}}")
     def review_status(review_id: str, request: Request):
-        token = authorise(request, "reviews")
+        token, actor = authorise(request, "reviews")
         req = _own_review(request, token, review_id)
-        req = stewardship.review_status(req.id, token.actor)
+        req = stewardship.review_status(req.id, actor)
         audit(request, token, 200, review_id=req.id)
         return {"review_id": req.id, "state": req.state, "datasets": list(req.datasets), "rule": req.rule,
                 "reason": req.reason, "created": req.created, "decision_reason": req.decision_reason}
 
     @app.post(f"{API}/reviews/{{review_id}}/fetch")
     def review_fetch(review_id: str, request: Request):
-        token = authorise(request, "reviews")
+        token, actor = authorise(request, "reviews")
         req = _own_review(request, token, review_id)
         try:
-            answer = stewardship.fetch_review(req.id, token.actor)
+            answer = stewardship.fetch_review(req.id, actor)
         except ReviewError as e:
             raise refuse(request, token, 409, str(e)) from None
         status = {"needs_review": 202, "error": 500}.get(answer.status, 200)

@@ -1,18 +1,28 @@
 """The `commons` command line: it parses, calls the core, and prints.
 
-    commons ask "QUESTION" --json [--role R] [--purpose P] [--user ID] [--conversation ID]
+    commons ask "QUESTION" --json [--user ID [--role R] [--project P-...]] [--purpose P] [--conversation ID]
     commons ask --batch FILE.jsonl --json
     commons build [--force]        build the demo commons under COMMONS_HOME
-    commons ingest FILE --datasheet X.yaml [--json]   publish a contribution (identifiers removed)
+    commons ingest FILE --datasheet X.yaml --user ID [--json]   stage a contribution for a steward
+    commons contributions list|approve|deny [ID] --steward S [--reason R]
+    commons datasets versions ID | restore ID --version N --steward S --reason R
+    commons governance status | approve --steward S --reason R
     commons ui [--port N]          start the Streamlit app
     commons serve [--port N]       start the JSON API (assistant/api.py) on 127.0.0.1
-    commons tokens create|list|revoke   API tokens (belong to an account, one role, scopes)
-    commons review list|show|approve|deny [ID] --steward S [--reason R]   (stewards)
-    commons review status|fetch ID --user U                              (requesters)
+    commons tokens create --user ID --role R | list | revoke ID   API tokens (the account signs in)
+    commons review list|show|approve|deny|return [ID] --steward S [--reason R]   (stewards)
+    commons review status|fetch|reply ID --user U [--text T]                   (requesters)
+    commons projects submit|list|show|approve|deny|return|reply|fee|output ...
+    commons panel list|vote|veto [P-...] --user M ...                           (member representatives)
     commons transparency DATASET [--json]
-    commons users add ID [--name N] [--org O]   add or update a steward (password via getpass)
+    commons users add ID --role R --org ORG [--datasets ...]   add or update an account (password via getpass)
+    commons users list
     commons audit verify
     commons docs-model             retrain the shipped documentation model
+
+Everyone but an anonymous resident signs in: ``--user ID`` (``--steward ID`` for steward
+actions) with the password from ``COMMONS_PASSWORD`` (``COMMONS_STEWARD_PASSWORD`` is read
+too) or a prompt.  The role comes from the account; ``--role`` can only narrow it.
 
 Other packages add subcommands through the ``commons.commands`` entry point (``eval/`` adds
 ``commons eval``); the product itself never imports them.
@@ -34,13 +44,15 @@ from assistant import api
 from assistant.commons import Commons
 from assistant.pipeline import Pipeline
 from assistant.stewardship import Stewardship
-from guardrails import auth, contributions, governance
+from guardrails import auth, contributions, govdb, integrity, policy
+from guardrails.governance import Governance
+from guardrails.projects import ProjectRegistry
 from guardrails.tokens import DEFAULT_SCOPES, SCOPES, Tokens
 from guardrails.transparency import as_text
 from kernel.errors import CommonsError, UsageError
 from kernel.settings import REPO_ROOT, Settings
 from kernel.text import canonical_id
-from kernel.types import ROLES, Actor, GuardedAnswer, Question
+from kernel.types import ACCOUNT_ROLES, ROLES, Actor, GuardedAnswer, Question
 from retrieval.datasheets import load_datasheet
 
 APP_FILE = REPO_ROOT / "ui" / "app.py"
@@ -96,49 +108,108 @@ def _user_id(raw: str | None) -> str:
     return uid
 
 
-def _signed_in_steward(user: str, settings: Settings, cache: dict) -> Actor:
-    """The steward role is never self-declared: --role steward signs --user in with the users
-    file (password from COMMONS_STEWARD_PASSWORD or a prompt), once per user in a batch."""
+def _password(user: str, cache: dict) -> str:
+    """The password of ``user``: COMMONS_PASSWORD (or COMMONS_STEWARD_PASSWORD), else a prompt
+    (once per user in a batch)."""
     if user in cache:
         return cache[user]
-    if user == "anonymous":
-        raise UsageError("--role steward needs --user ID of a steward in the users file (who signs in).")
-    try:
-        password = os.environ.get("COMMONS_STEWARD_PASSWORD") or getpass.getpass(f"Password for {user}: ")
-    except EOFError:
-        raise UsageError(f"No password for steward {user}: set COMMONS_STEWARD_PASSWORD or run in a terminal.") \
-            from None
-    cache[user] = auth.verify(settings.users_file, user, password)
-    return cache[user]
+    password = os.environ.get("COMMONS_PASSWORD") or os.environ.get("COMMONS_STEWARD_PASSWORD")
+    if not password:
+        try:
+            password = getpass.getpass(f"Password for {user}: ")
+        except EOFError:
+            raise UsageError(f"No password for {user}: set COMMONS_PASSWORD or run in a terminal.") from None
+    cache[user] = password
+    return password
+
+
+def _accounts(settings: Settings, users_file: Path | None = None) -> auth.Accounts:
+    return auth.Accounts(users_file or settings.users_file, govdb.target(settings), govdb.audit_log(settings))
+
+
+def _signed_in(user: str | None, role: str | None, settings: Settings, cache: dict | None = None,
+               flag: str = "--user", users_file: Path | None = None) -> Actor:
+    """A role is never self-declared: ``user`` signs in with the users file (the lockout and the
+    audit record are ``guardrails.auth``'s), once per user and role in a batch."""
+    cache = {} if cache is None else cache
+    if not user:
+        raise UsageError(f"The {role or 'requested'} role comes from a signed-in account: give {flag} ID "
+                         "(the password is read from COMMONS_PASSWORD or prompted).")
+    uid = _user_id(user)
+    key = ("actor", uid, role)
+    if key not in cache:
+        cache[key] = _accounts(settings, users_file).sign_in(uid, _password(uid, cache.setdefault("passwords", {})), role)
+    return cache[key]
+
+
+def _requester(user: str | None, role: str | None, settings: Settings, cache: dict | None = None) -> Actor:
+    """Anonymous resident without --user; otherwise the signed-in account in ``role``."""
+    if role == "resident" and user:
+        raise UsageError("Residents ask anonymously: leave out --user, or give a role the account holds.")
+    if not user:
+        if role not in (None, "resident"):
+            raise UsageError(f"The {role} role comes from a signed-in account: give --user ID (the password is read "
+                             "from COMMONS_PASSWORD or prompted).")
+        return Actor()
+    return _signed_in(user, role, settings, cache)
 
 
 def _question(text, args, defaults: Settings, signed_in: dict | None = None, **over) -> Question:
-    role = over.get("role") or args.role or defaults.default_role
-    if role not in ROLES:
+    role = over.get("role") or args.role
+    if role is not None and role not in ROLES:
         raise UsageError(f"Unknown role '{role}'. Roles: {', '.join(ROLES)}.")
-    user = _user_id(over.get("user") or args.user)
-    if role == "steward":
-        actor = _signed_in_steward(user, defaults, signed_in if signed_in is not None else {})
-    else:
-        actor = Actor(id=user, role=role)
-    return Question(text=text, actor=actor,
-                    purpose=over.get("purpose") or args.purpose or defaults.default_purpose,
-                    conversation_id=over.get("conversation") or args.conversation)
+    actor = _requester(over.get("user") or args.user, role, defaults, signed_in)
+    project = over.get("project") or getattr(args, "project", None)
+    purpose = over.get("purpose") or args.purpose
+    if project:
+        if actor.role == "resident":
+            raise UsageError("--project needs --user: a project belongs to the account that submitted it.")
+        try:
+            found = ProjectRegistry(govdb.target(defaults)).get(project)
+        except CommonsError:
+            found = None        # the pipeline refuses it (project.unknown), audited
+        if found is not None:
+            if purpose and policy.canonical_purpose(purpose) != found.purpose:
+                raise UsageError(f"Project {found.id} is approved for {found.purpose}: its purpose is the purpose "
+                                 "(leave out --purpose).")
+            purpose = found.purpose
+    return Question(text=text, actor=actor, purpose=purpose or defaults.default_purpose,
+                    conversation_id=over.get("conversation") or args.conversation,
+                    project=str(project).strip().upper() if project else None)
+
+
+MAX_LINE_BYTES = 64 * 1024
+
+
+class LineRefused(UsageError):
+    """A batch line that cannot be taken as a request (answered ``refused``, naming the line)."""
 
 
 def _line_request(n: int, raw: bytes) -> dict:
-    """One batch line as a request, or a UsageError naming the line."""
+    """One batch line as a request, decoded on its own: a LineRefused naming the line for bytes
+    that are not a UTF-8 JSON request (other encodings, NUL, oversize), a UsageError for JSON of
+    the wrong shape."""
+    if len(raw) > MAX_LINE_BYTES:
+        raise LineRefused(f"line {n} is {len(raw):,} bytes long; a request line may be at most "
+                          f"{MAX_LINE_BYTES:,} bytes.")
+    if b"\x00" in raw:
+        at = raw.index(b"\x00") + 1
+        raise LineRefused(f"line {n} holds a NUL byte (byte {at}): it is binary data, not a request.")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise UsageError(f"line {n} is not UTF-8 text (byte {e.start + 1}); save the file as UTF-8.") from None
+        guess = "Latin-1 / Windows-1252 text" if all(b >= 0x20 or b in (9, 13) for b in raw) else "binary data"
+        raise LineRefused(f"line {n} is not UTF-8 text (byte {e.start + 1}; it looks like {guess}); save the "
+                          "file as UTF-8.") from None
     try:
         req = json.loads(line)
     except ValueError as e:
         raise UsageError(f"line {n} is not a JSON object ({e.msg}).") from None
     if not isinstance(req, dict) or not isinstance(req.get("question"), str):
         raise UsageError(f"line {n} needs a \"question\" string, e.g. {{\"question\": \"population of Wirral\"}}.")
-    for key in ("role", "purpose", "user", "conversation"):
+    for key in ("role", "purpose", "user", "conversation", "project"):
         if req.get(key) is not None and not isinstance(req[key], str):
             raise UsageError(f"line {n}: \"{key}\" must be a string.")
     return req
@@ -160,7 +231,11 @@ def _batch(args, settings: Settings) -> int:
         try:
             req = _line_request(n, raw.rstrip(b"\r"))
             q = _question(req["question"], args, settings, signed_in, role=req.get("role"),
-                          purpose=req.get("purpose"), user=req.get("user"), conversation=req.get("conversation"))
+                          purpose=req.get("purpose"), user=req.get("user"), conversation=req.get("conversation"),
+                          project=req.get("project"))
+        except LineRefused as e:
+            _show({"status": "refused", "answer": f"{path.name}, {e}", "line": n}, args.json)
+            continue
         except CommonsError as e:
             bad.append(n)
             code = max(code, EXIT_USAGE)
@@ -207,24 +282,87 @@ def cmd_docs_model(args) -> int:
 
 
 def cmd_ingest(args) -> int:
+    """Stage a contribution for a steward, as the app's Contribute page does: scanned now,
+    published only when a steward approves it (`commons contributions approve`)."""
     s = Settings.load()
     for f, what in ((args.file, "File"), (args.datasheet, "Datasheet")):
         if not Path(f).is_file():
             raise UsageError(f"{what} {f} does not exist.")
     try:
-        result = contributions.ingest(Path(args.file), load_datasheet(Path(args.datasheet)), s,
-                                      contributions.LazyScanner(s, _say), _say)
-        built = Commons.build(s, _say)
+        c = contributions.submit(Path(args.file).read_bytes(), load_datasheet(Path(args.datasheet)), s,
+                                 contributions.LazyScanner(s, _say), _user_id(args.user))
     except CommonsError as e:
         if args.json:
             _print_json({"ok": False, "error": str(e)})
         raise
     if args.json:
-        _print_json({"ok": True, **result.to_dict(), "store_rebuilt": built})
+        _print_json({"ok": True, **c.to_dict()})
     else:
-        print(f"published {result.dataset}: {result.rows} rows -> {result.published_csv}")
-        for c in result.report.columns:
-            print(f"  {c.name:<24} {c.declared or '-':<18} {c.entity or '-':<14} {c.share:>5.0%}  {c.action}")
+        print(f"staged {c.id} for {c.dataset} ({c.rows} rows): pending; a steward publishes it with "
+              f"`commons contributions approve {c.id} --steward ID --reason R`")
+        for col in c.report.columns:
+            print(f"  {col.name:<24} {col.declared or '-':<18} {col.entity or '-':<14} {col.share:>5.0%}  {col.action}")
+    return 0
+
+
+def cmd_contributions(args) -> int:
+    settings = Settings.load()
+    if not args.steward:
+        raise UsageError("Give --steward ID (a steward in the users file) for this action.")
+    stewardship = Stewardship(Pipeline.open(settings, progress=_say))
+    steward = _signed_in(args.steward, "steward", settings, flag="--steward")
+    if args.action == "list":
+        items = stewardship.contributions(steward, None if args.state == "all" else args.state)
+        if args.json:
+            _print_json([c.to_dict() for c in items])
+        for c in items if not args.json else ():
+            print(f"{c.id}  {c.state:<8} {c.dataset}  {c.rows} rows  from {c.submitter}")
+        return 0
+    if not args.id:
+        raise UsageError(f"Give the contribution id: commons contributions {args.action} c-... --steward ID")
+    act = stewardship.approve_contribution if args.action == "approve" else stewardship.deny_contribution
+    c = act(args.id, steward, args.reason or "")
+    _print_json(c.to_dict()) if args.json else print(f"{c.id}: {c.state} by {c.steward} ({c.reason})")
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    settings = Settings.load()
+    if args.action == "versions":
+        hist = contributions.history(settings, args.id)
+        if args.json:
+            _print_json(hist)
+        else:
+            for v in hist["versions"]:
+                mark = "*" if v["version"] == hist["current"] else " "
+                print(f"{mark} v{v['version']}  {v['published_at']}  {v['action']:<12} {v['rows']} rows  "
+                      f"steward {v.get('steward') or '-'}")
+            if not hist["versions"]:
+                print(f"'{args.id}' has no published versions")
+        return 0
+    if not (args.steward and args.version):
+        raise UsageError("commons datasets restore ID --version N --steward S --reason R")
+    stewardship = Stewardship(Pipeline.open(settings, progress=_say))
+    hist = stewardship.restore_version(args.id, args.version, _signed_in(args.steward, "steward", settings, flag="--steward"),
+                                       args.reason or "")
+    print(f"{args.id}: version {hist['current']} is current again")
+    return 0
+
+
+def cmd_governance(args) -> int:
+    settings = Settings.load()
+    sheets = contributions.load_commons_sheets(settings)
+    gov = Governance(settings)
+    status = gov.status(sheets)
+    if args.action == "status":
+        print("approved" if status.approved else status.message())
+        return 0 if status.approved else 1
+    if not args.steward:
+        raise UsageError("Give --steward ID: a steward in the users file as a steward last approved it.")
+    # Signed in against the approved users file, never the one being approved.
+    steward = _signed_in(args.steward, "steward", settings, flag="--steward", users_file=gov.users_file_for_sign_in())
+    Stewardship(Pipeline.open(settings, progress=_say)).approve_governance(steward, args.reason or "")
+    print("governance files approved: " + (", ".join(status.changed) or "no changes"))
     return 0
 
 
@@ -262,18 +400,21 @@ def cmd_serve(args) -> int:
 
 
 def cmd_tokens(args) -> int:
-    """API tokens: ``create`` prints the secret once; ``list`` and ``revoke`` use the public id."""
+    """API tokens: ``create`` signs the account in and prints the secret once; ``list`` and
+    ``revoke`` use the public id."""
     settings = Settings.load()
-    tokens = Tokens(governance.target(settings))
-    audit = governance.audit_log(settings)
+    accounts = _accounts(settings)
+    tokens = Tokens(govdb.target(settings), accounts)
+    audit = accounts.audit
     if args.action == "create":
         if not args.user or not args.role:
-            raise UsageError("Give --user ID (the account the token belongs to) and --role R (the one role it acts in).")
+            raise UsageError("Give --user ID (the account the token belongs to, which signs in) and --role R (the one "
+                             "role it acts in, one the account holds, or resident).")
         user = _user_id(args.user)
-        if args.role == "steward":       # the steward role is signed in, never just granted
-            _signed_in_steward(user, settings, {})
+        # The account signs in (its password checked, its lockout counted): a token is never just granted.
+        actor = _signed_in(user, None if args.role == "resident" else args.role, settings)
         scopes = tuple(s.strip() for s in (args.scope or ",".join(DEFAULT_SCOPES)).split(",") if s.strip())
-        issued = tokens.create(user, args.role, scopes, days=args.days, note=args.note or "")
+        issued = tokens.create(actor, args.role, scopes, days=args.days, note=args.note or "")
         audit.append("api_token", action="create", token=issued.token.id, actor=user, role=args.role,
                      scopes=list(issued.token.scopes), expires=issued.token.to_dict()["expires"])
         if args.json:
@@ -300,18 +441,40 @@ def cmd_tokens(args) -> int:
 
 
 def cmd_users(args) -> int:
-    """Add or update a steward in the users file; the password is read with getpass."""
-    users_file = Settings.load().users_file
+    """Add or update an account in the users file (the password is read with getpass), or list them."""
+    settings = Settings.load()
+    users_file = settings.users_file
+    if args.action == "list":
+        rows = [{"id": a.id, "name": a.name, "roles": list(a.roles), "org": a.org, "email": a.email,
+                 "accreditation": a.accreditation, "datasets": list(a.datasets)} for a in auth.accounts(users_file)]
+        if args.json:
+            _print_json(rows)
+        for r in rows if not args.json else ():
+            print(f"{r['id']:<12} {','.join(r['roles']):<22} {r['org'] or '-'}"
+                  + (f"  datasets: {', '.join(r['datasets'])}" if r["datasets"] else ""))
+        return 0
+    if not args.id:
+        raise UsageError("Give the account's id: commons users add ID --role R --org ORG")
+    existing = auth.account(users_file, args.id)
+    if existing is None and not (args.role and args.org):
+        raise UsageError("A new account needs --role (one or more of " + ", ".join(ACCOUNT_ROLES) + ") and --org.")
     password = getpass.getpass(f"New password for {args.id}: ")
     if getpass.getpass("Repeat the password: ") != password:
         raise UsageError("The two passwords differ; nothing was changed.")
-    new = auth.add_user(users_file, args.id, password, name=args.name, org=args.org)
-    _say(f"steward {args.id} {'added to' if new else 'updated in'} {users_file}")
+    new = auth.add_user(users_file, args.id, password, name=args.name, org=args.org, roles=args.role,
+                        datasets=args.datasets, email=args.email, accreditation=args.accreditation)
+    acct = auth.account(users_file, args.id)
+    govdb.audit_log(settings).append("account_change", user=acct.id, roles=list(acct.roles), org=acct.org,
+                                         datasets=list(acct.datasets), new=new)
+    _say(f"account {acct.id} ({', '.join(acct.roles)}) {'added to' if new else 'updated in'} {users_file}")
+    _say("the users file is a governance file: until a steward approves the change "
+         "(`commons governance approve --steward ID --reason ...`, signed in against the approved users file), "
+         "no person-level data is served and no steward action is possible")
     return 0
 
 
 def cmd_audit(args) -> int:
-    ok, message = governance.audit_log(Settings.load()).verify()
+    ok, message = integrity.verify(Settings.load())
     print(message)
     return 0 if ok else 1
 
@@ -324,14 +487,19 @@ def _review_dict(req) -> dict:
 
 def cmd_review(args) -> int:
     settings = Settings.load()
-    stewardship = Stewardship(Pipeline.open(settings, progress=_say))
-    if args.action in ("status", "fetch"):
+    if args.action in ("status", "fetch", "reply"):
         if not args.id:
             raise UsageError(f"Give the review id: commons review {args.action} R-XXXXXXXX --user ID")
         if args.role == "steward":
             raise UsageError("Stewards see any request with `commons review show ID --steward ID`; "
                              "status and fetch are for the requester (--user, --role of the request).")
-        requester = Actor(id=_user_id(args.user), role=args.role or settings.default_role)
+        # the requester is a signed-in account: knowing a review id and a user id is not enough
+        requester = _signed_in(args.user, args.role, settings)
+        stewardship = Stewardship(Pipeline.open(settings, progress=_say))
+        if args.action == "reply":
+            req = stewardship.reply_review(args.id, requester, args.text or "")
+            _print_json(_review_dict(req)) if args.json else print(f"{req.id}: {req.state} (reply recorded)")
+            return 0
         if args.action == "status":
             req = stewardship.review_status(args.id, requester)
             _print_json(_review_dict(req)) if args.json else print(
@@ -340,9 +508,8 @@ def cmd_review(args) -> int:
         answer = stewardship.fetch_review(args.id, requester)
         _show(answer, args.json)
         return EXIT_INTERNAL if answer.status == "error" else 0
-    if not args.steward:
-        raise UsageError("Give --steward ID (a steward in the users file) for this action.")
-    steward = _signed_in_steward(args.steward, settings, {})
+    steward = _signed_in(args.steward or args.user, "steward", settings, flag="--steward")
+    stewardship = Stewardship(Pipeline.open(settings, progress=_say))
     if args.action == "list":
         reqs = stewardship.review_queue(steward, None if args.state == "all" else args.state)
         if args.json:
@@ -359,19 +526,133 @@ def cmd_review(args) -> int:
     if args.action == "show":
         info = stewardship.inspect_review(args.id, steward)
         req, preview = info["request"], info["preview"]
+        events = stewardship.review_events(req.id, steward)
         if args.json:
-            _print_json({"request": req.to_dict(), "preview": preview.to_dict() if preview else None})
+            _print_json({"request": req.to_dict(), "preview": preview.to_dict() if preview else None,
+                         "events": events})
         else:
-            print(f"{req.id} ({req.state}) from a {req.role} for {req.purpose}: {req.question}")
+            print(f"{req.id} ({req.state}) from a {req.role} for {req.purpose}"
+                  + (f" within {req.project}" if req.project else "") + f": {req.question}")
             print(f"flagged by {req.rule}: {req.reason}")
+            for e in events:
+                print(f"  {e['ts']} {e['kind']} by {e['who']}: {e['text']}")
             print(f"plan: {json.dumps(req.plan)}\nSQL: {req.sql}")
             if preview:
                 print("would release (after disclosure control):\n" + _answer_text(
                     {k: v for k, v in preview.to_dict().items() if k != "plan"}))
         return 0
-    req = stewardship.decide_review(args.id, steward, args.action == "approve", args.reason or "")
-    _print_json(_review_dict(req)) if args.json else print(f"{req.id}: {req.state} by {req.steward} "
-                                                          f"({req.decision_reason})")
+    if args.action == "return":
+        req = stewardship.return_review(args.id, steward, args.reason or "")
+    else:
+        req = stewardship.decide_review(args.id, steward, args.action == "approve", args.reason or "")
+    if args.json:
+        _print_json(_review_dict(req))
+    elif req.state == "pending":
+        needed, _ = stewardship.approvals_needed(req)
+        print(f"{req.id}: approval recorded; it needs {needed} independent approvals before anything is released")
+    else:
+        print(f"{req.id}: {req.state} by {req.steward or steward.id} ({req.decision_reason or args.reason})")
+    return 0
+
+
+def _project_text(record: dict) -> str:
+    p = record["project"]
+    lines = [f"{p.id} [{p.state}] {p.title}",
+             f"  {p.org}; purpose {p.purpose}; datasets {', '.join(p.datasets)}; ends {p.end_date}"
+             + ("; COMMERCIAL" + (f" ({p.commercial_detail})" if p.commercial_detail else "") if p.commercial else ""),
+             f"  lay summary: {p.lay_summary}"]
+    if p.funder:
+        lines.append(f"  funder: {p.funder}")
+    lines += [f"  - {x}" for x in record["progress"]]
+    lines += [f"  {e['ts']} {e['kind']} by {e['who']}: {e['text']}" + (f" [{e['ground']}]" if e["ground"] else "")
+              for e in record["events"]]
+    lines += [f"  fee agreement {f['reference']}: {f['amount_pence'] / 100:,.2f} {f['currency']}, {f['start']} to "
+              f"{f['end']}, signed by {f['signed_by']}" for f in record["fees"]]
+    lines += [f"  output {o['published']}: {o['title']} {o['link'] or o['summary']}" for o in record["outputs"]]
+    return "\n".join(lines)
+
+
+def _project_json(record: dict) -> dict:
+    return {**record, "project": record["project"].to_dict()}
+
+
+def cmd_projects(args) -> int:
+    settings = Settings.load()
+    act = args.action
+    if act in ("approve", "deny", "return", "fee") or (act in ("list", "show") and args.steward):
+        who = _signed_in(args.steward or args.user, "steward", settings, flag="--steward")
+    else:
+        who = _signed_in(args.user, args.role, settings)
+    stewardship = Stewardship(Pipeline.open(settings, progress=_say))
+    if act == "list":
+        found = (stewardship.project_queue(who, args.state) if who.role == "steward"
+                 else stewardship.my_projects(who, args.state))
+        if args.json:
+            _print_json([p.to_dict() for p in found])
+        else:
+            for p in found:
+                print(f"{p.id}  {p.state:<9} {p.purpose:<16} {', '.join(p.datasets):<24} {p.title}")
+            if not found:
+                print("no projects" + (f" {args.state}" if args.state else ""))
+        return 0
+    if not args.id and act != "submit":
+        raise UsageError(f"Give the project id: commons projects {act} P-XXXXXXXX ...")
+    if act == "submit":
+        project = stewardship.submit_project(
+            who, title=args.title, purpose=args.purpose, lay_summary=args.summary, datasets=args.datasets or [],
+            end_date=args.end, funder=args.funder or "", commercial=args.commercial or "",
+            publication=args.publication or "", publication_due=args.publication_due)
+        record = stewardship.project_record(project.id, who)
+        _print_json(_project_json(record)) if args.json else print(
+            f"submitted {project.id}: it goes to the stewards of {', '.join(project.datasets)}\n" + _project_text(record))
+        return 0
+    if act in ("approve", "deny", "return"):
+        project, what = stewardship.decide_project(args.id, who, act, args.reason or "")
+        _print_json({"project": project.to_dict(), "result": what}) if args.json else print(what)
+        return 0
+    if act == "reply":
+        project = stewardship.reply_project(args.id, who, args.text or "")
+        _print_json(project.to_dict()) if args.json else print(f"{project.id}: reply recorded; it is {project.state} again")
+        return 0
+    if act == "fee":
+        fee = stewardship.record_fee(args.id, who, args.dataset or "", args.reference or "", args.amount or "",
+                                     args.start or "", args.end or "", args.signed_by or "")
+        _print_json(fee) if args.json else print(f"fee agreement {fee['reference']} recorded for {fee['project']} "
+                                                 f"({fee['start']} to {fee['end']})")
+        return 0
+    if act == "output":
+        out = stewardship.register_output(args.id, who, args.title or "", args.link or "", args.summary or "", args.date)
+        _print_json(out) if args.json else print(f"output {out['id']} registered for {out['project']}")
+        return 0
+    record = stewardship.project_record(args.id, who)
+    _print_json(_project_json(record)) if args.json else print(_project_text(record))
+    return 0
+
+
+def cmd_panel(args) -> int:
+    settings = Settings.load()
+    member = _signed_in(args.user, "member", settings)
+    stewardship = Stewardship(Pipeline.open(settings, progress=_say))
+    if args.action == "list":
+        found = stewardship.panel_queue(member)
+        if args.json:
+            _print_json([{**p.to_dict(), "progress": stewardship.projects.progress(p, stewardship.sheets),
+                          "veto_grounds": stewardship.veto_grounds(p.id)} for p in found])
+        else:
+            for p in found:
+                print(f"{p.id}  {p.state:<9} {p.purpose:<16} {p.org}: {p.title}\n    {p.lay_summary}")
+            if not found:
+                print("no projects waiting for the members' panel")
+        return 0
+    if not args.id:
+        raise UsageError(f"Give the project id: commons panel {args.action} P-XXXXXXXX --user ID ...")
+    if args.action == "vote":
+        if args.vote is None:
+            raise UsageError("Vote --for or --against the project, with --reason.")
+        project, what = stewardship.panel_vote(args.id, member, args.vote, args.reason or "")
+    else:
+        project, what = stewardship.panel_veto(args.id, member, args.ground or "", args.reason or "")
+    _print_json({"project": project.to_dict(), "result": what}) if args.json else print(what)
     return 0
 
 
@@ -388,9 +669,10 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="?")
     a.add_argument("--json", action="store_true", help="print one JSON object per answer")
     a.add_argument("--batch", help="a JSONL file of requests")
-    a.add_argument("--role", choices=ROLES)
+    a.add_argument("--role", choices=ROLES, help="narrow the signed-in account's roles")
     a.add_argument("--purpose")
-    a.add_argument("--user")
+    a.add_argument("--user", help="sign in (password from COMMONS_PASSWORD or a prompt)")
+    a.add_argument("--project", help="an approved project (P-...): needed for person-level data; its purpose is used")
     a.add_argument("--conversation")
     a.set_defaults(func=cmd_ask)
     b = sub.add_parser("build", help="build the demo commons store")
@@ -399,8 +681,30 @@ def parser() -> argparse.ArgumentParser:
     ig = sub.add_parser("ingest", help="publish a contributed CSV (identifiers removed) under its datasheet")
     ig.add_argument("file")
     ig.add_argument("--datasheet", required=True, help="the datasheet (YAML) describing the file's columns")
+    ig.add_argument("--user", help="who is contributing (recorded; they cannot approve it themselves)")
     ig.add_argument("--json", action="store_true")
     ig.set_defaults(func=cmd_ingest)
+    co = sub.add_parser("contributions", help="the steward's contribution queue (approve publishes a new version)")
+    co.add_argument("action", choices=["list", "approve", "deny"])
+    co.add_argument("id", nargs="?")
+    co.add_argument("--steward")
+    co.add_argument("--reason")
+    co.add_argument("--state", default="pending", choices=["pending", "approved", "denied", "all"])
+    co.add_argument("--json", action="store_true")
+    co.set_defaults(func=cmd_contributions)
+    ds = sub.add_parser("datasets", help="published versions of a contributed dataset; restore one (its steward)")
+    ds.add_argument("action", choices=["versions", "restore"])
+    ds.add_argument("id")
+    ds.add_argument("--version", type=int)
+    ds.add_argument("--steward")
+    ds.add_argument("--reason")
+    ds.add_argument("--json", action="store_true")
+    ds.set_defaults(func=cmd_datasets)
+    gv = sub.add_parser("governance", help="approve changed governance files (datasheet policies, users file)")
+    gv.add_argument("action", choices=["status", "approve"])
+    gv.add_argument("--steward")
+    gv.add_argument("--reason")
+    gv.set_defaults(func=cmd_governance)
     u = sub.add_parser("ui", help="start the Streamlit app")
     u.add_argument("--port", type=int, default=8501)
     u.add_argument("--address", default="127.0.0.1")
@@ -409,11 +713,13 @@ def parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8600)
     sv.add_argument("--address", default="127.0.0.1")
     sv.set_defaults(func=cmd_serve)
-    tk = sub.add_parser("tokens", help="API tokens: each belongs to an account, acts in one role, holds scopes")
+    tk = sub.add_parser("tokens", help="API tokens: each is made by a signed-in account, acts in one role it holds, "
+                                       "holds scopes")
     tk.add_argument("action", choices=["create", "list", "revoke"])
     tk.add_argument("id", nargs="?", help="token id (revoke)")
-    tk.add_argument("--user", help="the account the token belongs to")
-    tk.add_argument("--role", choices=ROLES, help="the one role it acts in (steward: signs the account in)")
+    tk.add_argument("--user", help="the account the token belongs to (signs in: password from COMMONS_PASSWORD "
+                                   "or a prompt)")
+    tk.add_argument("--role", choices=ROLES, help="the one role it acts in: one the account holds, or resident")
     tk.add_argument("--scope", help=f"comma-separated, of: {', '.join(SCOPES)} (default: all)")
     tk.add_argument("--days", type=float, help="expires after this many days (default: never)")
     tk.add_argument("--note", help="what the token is for (shown in the list)")
@@ -425,25 +731,71 @@ def parser() -> argparse.ArgumentParser:
     dm.add_argument("--force", action="store_true", help="train even when the folder is up to date")
     dm.set_defaults(func=cmd_docs_model)
     rv = sub.add_parser("review", help="the steward review queue (stewards) and request state (requesters)")
-    rv.add_argument("action", choices=["list", "show", "approve", "deny", "status", "fetch"])
+    rv.add_argument("action", choices=["list", "show", "approve", "deny", "return", "status", "fetch", "reply"])
     rv.add_argument("id", nargs="?", help="review id, e.g. R-1A2B3C4D")
-    rv.add_argument("--steward", help="steward id (list/show/approve/deny; password prompted or "
-                                      "COMMONS_STEWARD_PASSWORD)")
-    rv.add_argument("--reason", help="reason for approve/deny (recorded, shown to the requester)")
-    rv.add_argument("--state", default="pending", choices=["pending", "approved", "denied", "released", "all"])
-    rv.add_argument("--user", help="requester id (status/fetch)")
-    rv.add_argument("--role", choices=ROLES, help="requester role (status/fetch)")
+    rv.add_argument("--steward", help="steward id (list/show/approve/deny/return; password prompted or "
+                                      "COMMONS_PASSWORD)")
+    rv.add_argument("--reason", help="reason for approve/deny, questions for return (recorded, shown to the requester)")
+    rv.add_argument("--state", default="pending", choices=["pending", "returned", "approved", "denied", "released",
+                                                           "all"])
+    rv.add_argument("--user", help="requester id (status/fetch/reply; signs in)")
+    rv.add_argument("--role", choices=ROLES, help="requester role (status/fetch/reply)")
+    rv.add_argument("--text", help="reply to a steward's questions (reply)")
     rv.add_argument("--json", action="store_true")
     rv.set_defaults(func=cmd_review)
+    pj = sub.add_parser("projects", help="projects: person-level data is answered only within an approved one")
+    pj.add_argument("action", choices=["submit", "list", "show", "approve", "deny", "return", "reply", "fee", "output"])
+    pj.add_argument("id", nargs="?", help="project id, e.g. P-1A2B3C4D")
+    pj.add_argument("--user", help="the requester (signs in)")
+    pj.add_argument("--role", choices=ACCOUNT_ROLES, help="narrow the account's roles")
+    pj.add_argument("--steward", help="steward id (approve/deny/return/fee, or list/show as a steward)")
+    pj.add_argument("--title")
+    pj.add_argument("--purpose", help="a purpose id, e.g. health_research (see README)")
+    pj.add_argument("--summary", help="lay summary (submit), or an output's summary (output)")
+    pj.add_argument("--datasets", nargs="+", help="dataset ids the project needs")
+    pj.add_argument("--end", help="end date YYYY-MM-DD (submit; fee: the agreement's end)")
+    pj.add_argument("--start", help="fee: the agreement's start date")
+    pj.add_argument("--funder")
+    pj.add_argument("--commercial", help="commercial involvement, in words (makes it a commercial project)")
+    pj.add_argument("--publication", help="the publication commitment, in words")
+    pj.add_argument("--publication-due", help="when the first output is due (YYYY-MM-DD; default: the end date)")
+    pj.add_argument("--reason", help="approve/deny: the reason; return: the questions")
+    pj.add_argument("--text", help="reply: the answer to a steward's questions")
+    pj.add_argument("--dataset", help="fee: the dataset the agreement covers")
+    pj.add_argument("--reference", help="fee: the agreement's reference")
+    pj.add_argument("--amount", help="fee: the amount in pounds")
+    pj.add_argument("--signed-by", help="fee: who signed it for the requester")
+    pj.add_argument("--link", help="output: a link (https:// or doi:)")
+    pj.add_argument("--date", help="output: the publication date (default today)")
+    pj.add_argument("--state", choices=["submitted", "returned", "panel", "approved", "denied", "vetoed"])
+    pj.add_argument("--json", action="store_true")
+    pj.set_defaults(func=cmd_projects)
+    pn = sub.add_parser("panel", help="the members' panel: member representatives vote on or veto projects")
+    pn.add_argument("action", choices=["list", "vote", "veto"])
+    pn.add_argument("id", nargs="?", help="project id, e.g. P-1A2B3C4D")
+    pn.add_argument("--user", help="the member representative (signs in)")
+    group = pn.add_mutually_exclusive_group()
+    group.add_argument("--for", dest="vote", action="store_const", const=True, help="vote for the project")
+    group.add_argument("--against", dest="vote", action="store_const", const=False, help="vote against it")
+    pn.add_argument("--ground", help="veto: one of the datasheet's veto grounds")
+    pn.add_argument("--reason", help="the reason for the vote or veto (shown in the transparency report)")
+    pn.add_argument("--json", action="store_true")
+    pn.set_defaults(func=cmd_panel)
     tr = sub.add_parser("transparency", help="how a dataset has been used (disclosure-controlled)")
     tr.add_argument("dataset")
     tr.add_argument("--json", action="store_true")
     tr.set_defaults(func=cmd_transparency)
-    us = sub.add_parser("users", help="stewards who may sign in (the users file, COMMONS_USERS_FILE)")
-    us.add_argument("action", choices=["add"])
-    us.add_argument("id", help="the steward's user id")
-    us.add_argument("--name", help="the steward's name, shown in the app")
-    us.add_argument("--org", help="the steward's organisation")
+    us = sub.add_parser("users", help="accounts that may sign in (the users file, COMMONS_USERS_FILE)")
+    us.add_argument("action", choices=["add", "list"])
+    us.add_argument("id", nargs="?", help="the account's user id")
+    us.add_argument("--role", action="append", choices=ACCOUNT_ROLES, help="a role the account holds (repeat for more)")
+    us.add_argument("--org", help="the account's organisation")
+    us.add_argument("--datasets", nargs="+", help="datasets a steward stewards or a member represents ('open': all "
+                                                  "open datasets)")
+    us.add_argument("--name", help="the person's name, shown in the app")
+    us.add_argument("--email", help="e-mail (matched by the identity provider; one person, one approval)")
+    us.add_argument("--accreditation", help="e.g. ONS Accredited Researcher")
+    us.add_argument("--json", action="store_true")
     us.set_defaults(func=cmd_users)
     au = sub.add_parser("audit", help="audit log tools")
     au.add_argument("action", choices=["verify"])

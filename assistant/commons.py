@@ -16,8 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from guardrails import contributions, disclosure, governance, inbound, policy
-from guardrails.audit import ErrorLog
+from guardrails import contributions, disclosure, govdb, inbound, policy
+from guardrails.governance import Governance
+from guardrails.audit import AuditLog, ErrorLog
+from guardrails.auth import Accounts
+from guardrails.projects import ProjectRegistry
 from guardrails.review import ReviewQueue
 from kernel.settings import Settings
 from retrieval.catalog import Catalog
@@ -32,7 +35,7 @@ Progress = Callable[[str], None]
 
 class Commons:
     """Settings, datasheets, the store, the gazetteer and catalogue, the audit and error logs,
-    the review queue and differencing ledger, and the documentation index."""
+    the accounts, projects, review queue and differencing ledger, and the documentation index."""
 
     def __init__(self, settings: Settings, sheets: dict[str, Datasheet], store: Store, gazetteer: Gazetteer,
                  audit: AuditLog):
@@ -43,8 +46,13 @@ class Commons:
         self.audit = audit
         self.errors = ErrorLog(settings.error_log_path)
         self.catalog = Catalog.from_store(sheets, store)
-        self.reviews = ReviewQueue(governance.target(settings))
-        self.ledger = disclosure.Ledger(governance.target(settings))
+        self.reviews = ReviewQueue(govdb.target(settings))
+        self.ledger = disclosure.Ledger(govdb.target(settings))
+        # Governance files (datasheet policy and disclosure sections, the users file) against the
+        # digest a steward approved: while they differ, no person-level data is served.
+        self.governance = Governance(settings).status(sheets)
+        self.accounts = Accounts(settings.users_file, govdb.target(settings), audit)
+        self.projects = ProjectRegistry(govdb.target(settings))
         # Documentation index (Chroma + BM25): built lazily on the first docs question or
         # measure lookup, embedding only passages that changed since the last build.
         self.docs_index = DocsIndex.open(settings, sheets, extra_chunks=policy.policy_passages())
@@ -101,7 +109,7 @@ class Commons:
         if progress:
             progress("loading the PII scanner")
         inbound.redact("warm up the scanner")       # builds the Presidio analyzer once, here
-        return cls(settings, sheets, store, gaz, governance.audit_log(settings))
+        return cls(settings, sheets, store, gaz, govdb.audit_log(settings))
 
     def on_reload(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)

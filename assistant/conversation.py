@@ -17,7 +17,7 @@ class Conversations:
         self._lock = threading.Lock()
 
     def _path(self, cid: str) -> Path:
-        return self.folder / (hashlib.sha256(cid.encode()).hexdigest()[:32] + ".json")
+        return self.folder / (hashlib.sha256(cid.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".json")
 
     def load(self, cid: str | None) -> dict:
         if not cid:

@@ -30,6 +30,8 @@ from assistant.planner import Planned, Planner
 from assistant.understanding.planner import Understanding
 from assistant.sql import allowed_columns, check
 from guardrails import disclosure, inbound, policy, probes
+from guardrails.audit import AuditUnavailable
+from guardrails.auth import NOT_SIGNED_IN
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import Periods, Plan, Subject, SummaryPlan, ValuePlan
 from kernel.settings import Settings
@@ -98,6 +100,7 @@ class Pipeline:
         self.llm = LlmAssist.from_settings(c.settings, c.catalog, c.gaz, c.audit, self._chat_model)
         self.allowed = allowed_columns(c.sheets)
         self.__dict__.pop("_contacts", None)
+        self.__dict__.pop("_person_level_words", None)
 
     @classmethod
     def open(cls, settings: Settings | None = None,
@@ -131,6 +134,7 @@ class Pipeline:
         """Answer one question: always a GuardedAnswer, always exactly one audit record."""
         started = time.perf_counter()
         self._local.timings = {}
+        question = _scrubbed(question)
         record = {"actor": question.actor.id, "role": question.actor.role,
                   "purpose": policy.canonical_purpose(question.purpose),
                   "conversation": question.conversation_id}
@@ -169,6 +173,15 @@ class Pipeline:
         if screened.problem:
             answer = GuardedAnswer(status=screened.status, answer=screened.problem)
             return self._finish(answer, record, started)
+        if question.actor.role != "resident":
+            # Safe people: a role is honoured only with a live sign-in of an account that holds
+            # it; its organisation is the account's.
+            account = self.commons.accounts.signed(question.actor)
+            if account is None:
+                record["policy"] = {"outcome": "refuse", "rule": "auth.not_signed_in"}
+                return self._finish(GuardedAnswer(status="refused", answer=f"{NOT_SIGNED_IN} (rule: auth.not_signed_in)"),
+                                    record, started)
+            question = replace(question, actor=replace(question.actor, org=account.org))
         stage[0] = "probe"
         state = self.conversations.load(question.conversation_id)
         with _timed(t, "probe"):
@@ -197,6 +210,7 @@ class Pipeline:
             # Redaction placeholders (<EMAIL_ADDRESS>) are not part of what was asked.
             with _timed(t, "plan"):
                 asked = re.sub(r"<[A-Z_]+>", " ", text)
+                self._local.asked = asked
                 planned = self.planner.plan(asked, state)
                 if self.llm is not None:      # a suggestion, checked; then the same path as rules
                     planned = self.llm.replan(asked, state, planned)
@@ -207,7 +221,7 @@ class Pipeline:
             if refusal is not None:
                 record["policy"] = {"outcome": "refuse", "rule": refusal[0]}
                 if refusal[0].startswith("commons.prohibited.") and question.actor.id != "anonymous":
-                    self.ledger.flag(question.actor.id, refusal[0])
+                    record["flagged"] = refusal[0]      # written to the ledger once it is audited
                 answer = GuardedAnswer(status="refused", answer=refusal[1])
                 # the plan is kept, so a follow-up ('and Halton?') is understood, and refused too
                 self.conversations.save(question.conversation_id, {**(planned.state or state), "pending": None,
@@ -219,15 +233,20 @@ class Pipeline:
                     self.catalog.person_level(planned.docs.get("concept")):
                 # a prohibited use described for person-level figures, even if only the rules were
                 # answered: this person's requests for such figures go to a steward for a while
-                self.ledger.flag(question.actor.id, f"commons.prohibited.{stated}")
+                record["flagged"] = f"commons.prohibited.{stated}"
             if stated and planned.kind == "docs" and answer.status == "answered":
                 # A question about the rules that names a prohibited use: the rule comes first.
                 answer = replace(answer, answer=f"{policy.PROHIBITED[stated]} (rule: commons.prohibited.{stated})"
                                                 f"\n\n{answer.answer}")
             if self.llm is not None:
                 answer = self.llm.phrase(answer, asked, self.sheets)
+                if answer.understood and not answer.answer.startswith(answer.understood):
+                    # a phrased answer still says first what was understood
+                    answer = replace(answer, answer=f"{answer.understood}\n\n{answer.answer}")
         except QueryTimeout as e:
             answer = GuardedAnswer(status="no_data", answer=str(e))
+        except AuditUnavailable as e:
+            answer = GuardedAnswer(status="refused", answer=f"{e} (rule: audit.write_ahead)")
         except InternalError:
             raise
         except CommonsError as e:
@@ -249,6 +268,8 @@ class Pipeline:
         try:
             try:
                 answer = self._execute(plan, question, record, check_differencing=check_differencing)
+            except AuditUnavailable as e:
+                answer = GuardedAnswer(status="refused", answer=f"{e} (rule: audit.write_ahead)")
             except InternalError:
                 raise
             except CommonsError as e:
@@ -292,7 +313,10 @@ class Pipeline:
             asks_personal = bool(self.gaz.find(query, query.split()))
         # Re-identification is refused whatever the data; the other uses whenever the figures are
         # not open ones (a dead end or a clarifying question is refused too: its follow-up would be).
-        if stated and (asks_personal or stated == "reidentification" or planned.kind in ("clarify", "no_data")):
+        # A dead end or a clarifying question is refused too when it is about person-level data (its
+        # follow-up would be); open, published figures are not subject to person-level prohibitions.
+        unsure = planned.kind in ("clarify", "no_data") and self._mentions_person_level(planned)
+        if stated and (asks_personal or stated == "reidentification" or unsure):
             decision = policy.decide([], "resident", stated)
             return decision.rule, (f"{decision.reason} (rule: {decision.rule}) Because this use was described, "
                                    f"your requests for person-level data go to a steward for the next "
@@ -309,6 +333,26 @@ class Pipeline:
                     "(rule: disclosure.named_person). "
                     f"Contact the steward: {sheet.steward.name} ({sheet.steward.contact}).")
         return None
+
+    def _mentions_person_level(self, planned: Planned) -> bool:
+        """Whether a question the planner could not settle names person-level data: a word of a
+        person-level dataset's title, aliases or measures that no open dataset uses ('lupus')."""
+        text = " ".join(str(x) for x in (planned.message, *(planned.options or ()), getattr(self._local, "asked", "")))
+        return bool(set(re.findall(r"[a-z]{4,}", text.lower())) & self._person_level_words) or any(
+            getattr(self.sheets.get(d), "person_level", False) for d in ((planned.state or {}).get("datasets") or ()))
+
+    @cached_property
+    def _person_level_words(self) -> frozenset[str]:
+        def words(sheets):
+            out = set()
+            for sh in sheets:
+                for t in (sh.title, *sh.aliases, *(m.label for m in sh.measures),
+                          *(x for m in sh.measures for x in m.synonyms)):
+                    out |= set(re.findall(r"[a-z]{4,}", t.lower()))
+            return out
+        personal = [sh for sh in self.sheets.values() if sh.person_level]
+        return frozenset(words(personal) - words(sh for sh in self.sheets.values() if not sh.person_level)
+                         - {"synthetic", "commons", "data", "people", "number", "participants"} | {"participants"})
 
     def _review_first(self, question: Question, guard: dict) -> tuple[str, str] | None:
         """(rule, why) when a request for person-level data must go to a steward whatever the
@@ -336,7 +380,19 @@ class Pipeline:
             audit_id = self.audit.append(event, **record, status=answer.status, sql=answer.sql,
                                          datasets=list(answer.datasets), review_id=answer.review_id,
                                          elapsed_ms=round((time.perf_counter() - started) * 1000, 1))
+        if record.get("flagged"):            # a ledger row only once its audit record is written
+            self.ledger.flag(record["actor"], record["flagged"])
         return replace(answer, audit_id=audit_id)
+
+    def _run_query(self, checked, sheet: Datasheet, question: Question, record: dict):
+        """Write-ahead: the query's audit record is written before the query runs; if it cannot
+        be written the query does not run (AuditUnavailable refuses the answer).  Returns the
+        result and the record's id (the ledger row of a release names it)."""
+        audit_id = self.audit.append("query", actor=question.actor.id, role=question.actor.role,
+                                     purpose=record.get("purpose", question.purpose), dataset=sheet.id, sql=checked.sql,
+                                     review_id=record.get("review_id"), conversation=question.conversation_id)
+        record.setdefault("queries", []).append(audit_id)
+        return self.store.execute(checked), audit_id
 
     def _outbound(self, answer: GuardedAnswer) -> GuardedAnswer:
         """No identifier leaves: answer text, table cells, caveats, options and suggestions are
@@ -382,8 +438,13 @@ class Pipeline:
                 review: tuple[str, str] | None = None) -> GuardedAnswer:
         answer = self._answer_for(planned, question, record, review)
         if planned.understood and answer.status != "error":
-            # every answer says first what it understood (and, declined, what it could not apply)
-            answer = replace(answer, answer=f"{planned.understood}\n\n{answer.answer}", understood=planned.understood)
+            # every answer says first what it understood (and, declined, what it could not apply);
+            # figures from synthetic data say so before anything else
+            understood = planned.understood
+            sheet = self.sheets.get(planned.plan.dataset) if planned.plan is not None else None
+            if sheet is not None and sheet.synthetic and not understood.startswith("SYNTHETIC"):
+                understood = f"SYNTHETIC data. {understood}"
+            answer = replace(answer, answer=f"{understood}\n\n{answer.answer}", understood=understood)
         return answer
 
     def _answer_for(self, planned: Planned, question: Question, record: dict,
@@ -402,8 +463,18 @@ class Pipeline:
         if isinstance(plan, SummaryPlan):
             return self._summary(plan, question)
         sheet = self.sheets[plan.dataset]
+        if self.commons.governance.blocks(sheet):
+            record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
+            return GuardedAnswer(status="refused", answer=self.commons.governance.message(), datasets=(sheet.id,))
         with _timed(self._timings(), "policy"):
             decision = policy.decide([sheet], question.actor.role, question.purpose)
+            if decision.outcome != "refuse" and sheet.person_level:
+                # Safe projects: only within an approved project naming the dataset, for its purpose.
+                record["project"] = question.project
+                gate = self.commons.projects.gate(question.project, question.actor,
+                                                  policy.effective_purpose(question.actor.role, question.purpose), sheet)
+                if gate is not None:
+                    decision = policy.PolicyDecision("refuse", gate[0], gate[1])
             if decision.outcome == "allow" and review is not None and sheet.person_level:
                 decision = policy.PolicyDecision("needs_review", review[0],
                                                  f"{review[1]} Contact the steward: {sheet.steward.name} "
@@ -417,7 +488,7 @@ class Pipeline:
             checked = check(queries.statement(q), self.allowed)
             req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
                                       decision.reason, plan=plan.to_dict(), sql=checked.sql,
-                                      conversation=question.conversation_id)
+                                      conversation=question.conversation_id, project=question.project)
             return GuardedAnswer(status="needs_review", review_id=req.id, datasets=(sheet.id,), plan=plan.to_dict(),
                                  answer=(f"{decision.reason} Your request is {req.id}; it is pending. "
                                          "Nothing has been released yet. Check its state with the reference; "
@@ -428,6 +499,9 @@ class Pipeline:
                  note: str | None = None, check_differencing: bool = True) -> GuardedAnswer:
         """Build, check and run the SQL for an allowed plan; disclosure control; compose."""
         sheet = self.sheets[plan.dataset]
+        if self.commons.governance.blocks(sheet):
+            record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
+            return GuardedAnswer(status="refused", answer=self.commons.governance.message(), datasets=(sheet.id,))
         t = self._timings()
         with _timed(t, "sql"):
             q = queries.build(plan, self.catalog, self.gaz)
@@ -437,9 +511,9 @@ class Pipeline:
                 q = replace(q, specs=tuple(replace(s, order=None, limit=None) for s in q.specs))
             checked = check(queries.statement(q), self.allowed)
         with _timed(t, "execute"):
-            result = self.store.execute(checked)
+            result, query_id = self._run_query(checked, sheet, question, record)
         with _timed(t, "disclosure"):
-            controlled, flag = self._control(result, plan, q, sheet, question.actor, check_differencing)
+            controlled, flag = self._control(result, plan, q, sheet, question.actor, check_differencing, query_id)
         record.update(released_cells=controlled.released_cells, suppressed_cells=controlled.suppressed_cells,
                       disclosure_rules=list(controlled.reasons))
         if flag is not None:
@@ -459,6 +533,8 @@ class Pipeline:
         if sheet.person_level:
             text, table, status, extra = self._explain_suppression(composed, controlled, sheet, plan)
             caveats += extra
+        if sheet.version:
+            caveats.append(f"{sheet.title}: version {sheet.version} of the published dataset.")
         if sheet.synthetic:
             text = f"SYNTHETIC data (a generated demo, not real people). {text}"
             caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")
@@ -468,7 +544,8 @@ class Pipeline:
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
 
-    def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool):
+    def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool,
+                 query_id: str | None = None):
         """Disclosure control, then (person-level data) the differencing check against what
         this actor has been given; a release is recorded in the ledger."""
         if sheet.person_level:
@@ -477,11 +554,33 @@ class Pipeline:
         if not (sheet.person_level and check_differencing):
             return controlled, None
         sig = disclosure.signature(plan.to_dict())
-        flag = self.ledger.check(actor.id, sheet.id, sig, controlled.populations, sheet.rules.differencing_max,
-                                 sheet.rules.min_cell)
-        if flag is None:
-            self.ledger.record(actor.id, sheet.id, sig, controlled.populations, sheet.rules.min_cell)
-        return controlled, flag
+        kind = q.measure.rollup if q.measure else "count"
+        flags, isolated = self.ledger.assess(sheet.id, sig, self._ledger_cells(plan, sheet, controlled),
+                                             sheet.rules.differencing_max, sheet.rules.min_cell, plan.measure, kind)
+        asked = {str(self.catalog.place_code(sheet, self.gaz.get(k))) for k in plan.places if self.gaz.get(k)}
+        if any(f.area_code in asked for f in flags):
+            return controlled, flags[0]
+        if flags:
+            # Only comparison rows (other councils, the city region) would isolate a handful of
+            # people with a figure given earlier: those rows are withheld, the question answered.
+            controlled = disclosure.withhold(controlled, {f.area_code for f in flags})
+            isolated = [i for i in isolated if i[0] not in {f.area_code for f in flags}]
+        self.ledger.record(actor.id, sheet.id, sig, self._ledger_cells(plan, sheet, controlled), sheet.rules.min_cell,
+                           audit_id=query_id, measure=plan.measure, isolated=isolated)
+        return controlled, None
+
+    def _ledger_cells(self, plan: Plan, sheet: Datasheet, controlled):
+        """The groups a release describes, for the differencing ledger: each area's whole group
+        (the plan's filters) and each released cell of a breakdown (filters + its category)."""
+        values = {col: tuple(v) for (sid, col), v in self.catalog.dim_values.items() if sid == sheet.id}
+        filters = [(f.column, f.values, f.exclude) for f in plan.filters]
+        base = disclosure.conditions(filters, None, None, values)
+        keys = {(a, p): k for a, p, k in controlled.population_keys}
+        out = [(a, p, base, n, keys.get((a, p))) for a, p, n in controlled.populations]
+        if plan.dimension:
+            out += [(a, p, disclosure.conditions(filters, plan.dimension, c, values), n, k)
+                    for a, p, c, n, k in controlled.cells if c not in ("", "__councils__")]
+        return out
 
     def _with_empty_cells(self, result, q, sheet: Datasheet):
         """Every cell a person-level question could have returned is listed, empty ones as
@@ -570,6 +669,13 @@ class Pipeline:
             table = {**table, "rows": rows}
             text += (f" {len(hidden)} cell{'s' if len(hidden) != 1 else ''} "
                      f"{'are' if len(hidden) != 1 else 'is'} suppressed to protect the people in the data.")
+        if "differencing" in controlled.reasons:
+            caveats.append("A comparison figure is withheld: with a figure released earlier it would describe "
+                           f"fewer than {rules.differencing_max + 1} people (rule: disclosure.differencing).")
+        if controlled.perturbed:
+            caveats.append("Figures from person-level data are perturbed slightly and consistently (the cell-key "
+                           "method: a count moves by at most 2 people before rounding), so the same group always "
+                           "gets the same figure and near-identical groups cannot be subtracted.")
         if "dominance" in controlled.reasons:
             caveats.append(f"A total dominated by {rules.dominance_top} contributors (at least "
                            f"{rules.dominance_share:.0%} of it) is suppressed.")
@@ -584,7 +690,8 @@ class Pipeline:
             if binding is None:
                 continue
             sheet = binding.ref.sheet
-            if policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
+            if sheet.person_level or self.commons.governance.blocks(sheet) or \
+                    policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
                 continue
             latest = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
             periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=True)
@@ -592,7 +699,7 @@ class Pipeline:
             q = queries.build(sub, self.catalog, self.gaz)
             q = replace(q, specs=tuple(s for s in q.specs if s.category != "__councils__"))
             checked = check(queries.statement(q), self.allowed)
-            res = disclosure.control(self.store.execute(checked), [sheet]).result
+            res = disclosure.control(self._run_query(checked, sheet, question, {})[0], [sheet]).result
             vals = {r[0]: r[4] for r in res.rows}
             code = self.catalog.place_code(sheet, place)
             main = vals.get(code)
@@ -658,6 +765,17 @@ class Pipeline:
         except CommonsError as e:
             log.warning("measure index unavailable: %s", e)
             return []
+
+def _scrubbed(question: Question) -> Question:
+    """Text of any kind in, ordinary text on: a lone surrogate (bytes that were not UTF-8, or
+    JSON such as "\\ud800") becomes the replacement character in every field a question carries."""
+    def clean(v):
+        return v.encode("utf-8", "replace").decode("utf-8") if isinstance(v, str) else v
+    if all(clean(v) == v for v in (question.text, question.purpose, question.conversation_id)):
+        return question
+    return replace(question, text=clean(question.text), purpose=clean(question.purpose),
+                   conversation_id=clean(question.conversation_id))
+
 
 def new_conversation_id() -> str:
     return f"c-{uuid.uuid4().hex[:12]}"

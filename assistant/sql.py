@@ -16,13 +16,14 @@ from sqlglot import exp
 
 from kernel.errors import NotAvailable, QueryRejected
 from kernel.types import CheckedSQL
-from retrieval.datasheets import Datasheet, Measure
+from retrieval.datasheets import RECORD_KEY, Datasheet, Measure
 from retrieval.store import GEO_COLUMNS, geo_table_for
 
 OUT_COLUMNS = ("area_code", "area_name", "period", "category", "value")
 # Support columns on results from person-level data, for disclosure control only (the
 # record count of each cell and the sum of its largest contributions); never released.
-SUPPORT_COLUMNS = ("n", "top")
+SUPPORT_COLUMNS = ("n", "top", "ck")
+KEY_SPACE = 2 ** 32
 ALLOWED_FUNCS = {"And", "Or", "Sum", "Count", "Nullif", "AnyValue", "Round", "Cast", "Div", "Mul", "Add", "Sub",
                  "Case", "If", "Coalesce", "StartsWith", "Paren", "Neg", "Star", "CountIf"}
 
@@ -182,7 +183,11 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
     if sheet.person_level:
         top = exp.Null() if m.rollup == "count" else exp.Anonymous(
             this="LIST_SUM", expressions=[exp.Max(this=_col(m.column), count=_lit(sheet.rules.dominance_top))])
-        q = q.select(exp.alias_(exp.Count(this=exp.Star()), "n"), exp.alias_(top, "top"))
+        keyed = any(c.name == RECORD_KEY for c in sheet.columns)
+        # the cell key of the cell-key perturbation (guardrails.disclosure): the sum of its records' keys
+        ck = exp.Mod(this=exp.Paren(this=exp.Sum(this=_col(RECORD_KEY))), expression=_lit(KEY_SPACE)) \
+            if keyed else exp.Null()
+        q = q.select(exp.alias_(exp.Count(this=exp.Star()), "n"), exp.alias_(top, "top"), exp.alias_(ck, "ck"))
     if where:
         q = q.where(exp.and_(*where))
     if group_keys:
@@ -236,9 +241,12 @@ def build_rate(numerator: exp.Expression, denominator: exp.Expression, per: int)
                                       expression=_lit(per)), "value"))
     q = q.from_(exp.Subquery(this=numerator, alias=exp.TableAlias(this=n)))
     denominator = _realias(denominator, {"t": "dt", "g": "dg"})
-    return q.join(exp.Subquery(this=denominator, alias=exp.TableAlias(this=d)),
-                  on=exp.EQ(this=exp.column("area_code", table="n", quoted=True),
-                            expression=exp.column("area_code", table="d", quoted=True)), join_type="inner")
+    # the same area and the same row kind (the asked place, its comparators, the councils)
+    on = exp.and_(exp.EQ(this=exp.column("area_code", table="n", quoted=True),
+                         expression=exp.column("area_code", table="d", quoted=True)),
+                  exp.NullSafeEQ(this=exp.column("category", table="n", quoted=True),
+                                 expression=exp.column("category", table="d", quoted=True)))
+    return q.join(exp.Subquery(this=denominator, alias=exp.TableAlias(this=d)), on=on, join_type="inner")
 
 
 class AllowList(dict):
@@ -264,6 +272,8 @@ def allowed_columns(sheets: dict[str, Datasheet]) -> AllowList:
         if s.person_level:     # only what the datasheet offers as a measure, dimension or place
             blocked |= {c.name for c in s.columns if c.role == "quasi_identifier"} - \
                 {d.column for d in s.dimensions} - {s.geography.column}
+        if s.person_level and any(c.name == RECORD_KEY for c in s.columns):
+            cols.add(RECORD_KEY)          # only inside the ``ck`` support column (see check)
         allowed[s.table] = cols - blocked
     return allowed
 
@@ -314,6 +324,8 @@ def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL
         table = aliases.get(node.table)
         if table is None or node.name not in allowed[table]:
             raise QueryRejected(f"column '{node.sql()}' is not allowed")
+        if node.name == RECORD_KEY and not _in_cell_key(node):
+            raise QueryRejected("the record key may only be summed into the cell key")
     for select in tree.find_all(exp.Select):
         from_ = select.args.get("from") or select.args.get("from_")
         source = from_.this if from_ is not None else None
@@ -322,6 +334,15 @@ def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL
             if not select.args.get("group") or "n" not in names:
                 raise QueryRejected("person-level data can only be read as counted aggregates, never row by row")
     return CheckedSQL(sql=sql, tables=tuple(dict.fromkeys(tables)), tree=tree)
+
+
+def _in_cell_key(node: exp.Expression) -> bool:
+    """``record_key`` appears only as SUM(record_key) % 2**32 AS ck."""
+    s = node.parent
+    if not isinstance(s, exp.Sum):
+        return False
+    m = s.parent.parent if isinstance(s.parent, exp.Paren) else s.parent
+    return isinstance(m, exp.Mod) and isinstance(m.parent, exp.Alias) and m.parent.alias == "ck"
 
 
 def _support_function(node: exp.Expression) -> bool:

@@ -3,8 +3,12 @@
 ``serving(pipeline)`` runs the real API (``assistant.api``, uvicorn) on a free port on
 127.0.0.1 over the evaluation's own pipeline; ``ApiPipeline`` then stands in for the
 pipeline in the suite runners: every question is an HTTP ``POST /api/v1/ask`` with a token
-made for the case's user and role (the role travels in the token, never in the request),
-and a requester's review status and fetch go through ``/api/v1/reviews``.  Stewards' decisions
+made by the case's signed-in account for its role (the role travels in the token, never in
+the request; the case's approved project, if any, in the body), and a requester's review
+status and fetch go through ``/api/v1/reviews``.  A token is made only by an actor carrying a
+live sign-in (``eval.grants`` signs the harness's throwaway accounts in with their password):
+a hand-built actor claiming a role gets no token, which stops it as the pipeline would.  An
+anonymous resident's questions go with a resident token of a throwaway account.  Stewards' decisions
 stay at the steward desk (in process, on the same governance store).  The runners score
 what comes back over HTTP with the same rules and gates.
 """
@@ -22,7 +26,9 @@ import uvicorn
 
 from assistant.api import create_app
 from assistant.stewardship import Stewardship
-from guardrails import governance
+from eval import grants
+from guardrails import govdb
+from guardrails.auth import USER_ID
 from guardrails.tokens import Tokens
 from kernel.errors import ReviewError
 from kernel.types import Actor, Question
@@ -72,7 +78,7 @@ class ApiPipeline:
 
     def __init__(self, pipeline, url: str):
         self.pipeline, self.url = pipeline, url
-        self.tokens = Tokens(governance.target(pipeline.settings))
+        self.tokens = Tokens(govdb.target(pipeline.settings), pipeline.commons.accounts)
         self._secrets: dict[tuple[str, str], str] = {}
         self._http = httpx.Client(base_url=url, timeout=300)
         self.calls = 0
@@ -81,10 +87,17 @@ class ApiPipeline:
     sheets = property(lambda self: self.pipeline.sheets)
 
     def token(self, actor: Actor) -> str:
+        """The secret of a token made by ``actor``'s account for its role (AuthError, a
+        CommonsError, when the actor carries no live sign-in for that role)."""
         key = (actor.id, actor.role)
         if key not in self._secrets:
-            account = actor.id if actor.id != "anonymous" else "api-anonymous"
-            self._secrets[key] = self.tokens.create(account, actor.role, note="evaluation").secret
+            if actor.role == "resident":
+                uid = actor.id if actor.id != "anonymous" and USER_ID.match(actor.id) else "api-anonymous"
+                actor = grants.signed_in(self.pipeline.commons, uid, "provider")
+                role = "resident"
+            else:
+                role = actor.role
+            self._secrets[key] = self.tokens.create(actor, role, note="evaluation").secret
         return self._secrets[key]
 
     def request(self, method: str, path: str, actor: Actor, **kw) -> httpx.Response:
@@ -95,9 +108,11 @@ class ApiPipeline:
         body = {"question": question.text, "purpose": question.purpose}
         if question.conversation_id:
             body["conversation"] = question.conversation_id
+        if question.project:
+            body["project"] = question.project
         r = self.request("POST", "/api/v1/ask", question.actor, json=body)
         data = r.json()
-        if "status" not in data:            # refused before the pipeline (413, 422, 429): nothing answered
+        if "status" not in data:            # refused before the pipeline (401, 413, 422, 429): nothing answered
             data = {"status": "refused", "answer": data.get("error", ""), "http_status": r.status_code}
         return HttpAnswer(data)
 

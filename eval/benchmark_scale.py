@@ -14,8 +14,9 @@ asserts nothing.
 2. **Governed questions.**  A commons is opened over that catalogue with a gazetteer of the
    synthetic areas and a fresh audit log, review queue and ledger (a temporary home).  Each
    question is a typed plan (the planner's output; understanding words is not what scales)
-   and runs the way an allowed plan runs for a researcher: policy decision, SQL built as a
-   sqlglot AST and checked, executed on the read-only store, every expected cell listed,
+   and runs the way an allowed plan runs for a signed-in researcher within an approved project
+   (``eval.grants``): the sign-in check, policy decision and project gate, SQL built as a
+   sqlglot AST and checked, the write-ahead audit record, executed on the read-only store, every expected cell listed,
    disclosure control (suppression, rounding, secondary suppression, dominance), the
    differencing ledger, the answer composed, the outbound PII scan, an audit record.
 3. **Raw.**  The same SQL text run on a plain DuckDB connection to the same catalogue (a copy
@@ -51,8 +52,9 @@ import duckdb  # noqa: E402
 from assistant.commons import Commons  # noqa: E402
 from assistant.pipeline import Pipeline  # noqa: E402
 from eval.runner import percentile  # noqa: E402
-from guardrails import bulk, policy  # noqa: E402
-from guardrails.audit import AuditLog  # noqa: E402
+from assistant.stewardship import Stewardship  # noqa: E402
+from eval import grants  # noqa: E402
+from guardrails import bulk, govdb, policy  # noqa: E402
 from kernel.plans import Areas, BreakdownPlan, Categories, Filter, Periods, Subject, ValuePlan  # noqa: E402
 from kernel.settings import Settings  # noqa: E402
 from kernel.types import Actor, Question  # noqa: E402
@@ -82,13 +84,19 @@ def ensure_data(settings: Settings, rows: int, chunk_rows: int, say) -> dict:
 
 def open_national(settings: Settings, nc: bulk.NationalCommons, home: Path) -> Pipeline:
     """A pipeline over the national catalogue: its datasheet, a gazetteer of its synthetic
-    areas, and fresh governance state under ``home``."""
-    s = replace(settings, home=home)
+    areas, and fresh governance state (and a users file of its own) under ``home``."""
+    s = grants.private_users(replace(settings, home=home, governance_url=""))
     store = Store(nc.catalog, settings.query_timeout_s, settings.row_cap, engine=settings.engine,
                   spark_master=settings.spark_master)
     gaz = national.gazetteer(national.geography(Path(settings.data_dir)))
-    commons = Commons(s, {nc.sheet.id: nc.sheet}, store, gaz, AuditLog(s.audit_path))
+    commons = Commons(s, {nc.sheet.id: nc.sheet}, store, gaz, govdb.audit_log(s))
     return Pipeline(commons)
+
+
+def researcher(pipeline: Pipeline, sheet_id: str) -> tuple[Actor, str]:
+    """A signed-in researcher with an approved project naming the national dataset (through the
+    real approval path: ``eval.grants``), as person-level questions need."""
+    return grants.within_project(Stewardship(pipeline), "bench-researcher", ROLE, PURPOSE, datasets=[sheet_id])
 
 
 def questions(pipeline: Pipeline, sheet_id: str) -> list[tuple[str, object]]:
@@ -128,24 +136,28 @@ def questions(pipeline: Pipeline, sheet_id: str) -> list[tuple[str, object]]:
     return out
 
 
-def governed(pipeline: Pipeline, plan, i: int):
-    """One question the way an allowed plan is answered for a researcher (policy first); each
-    question has its own researcher, so only the differencing rule links them (it compares
-    releases across actors)."""
+def governed(pipeline: Pipeline, plan, i: int, who: tuple[Actor, str]):
+    """One question the way an allowed plan is answered for a researcher within an approved
+    project: the sign-in and policy checks, the project gate, then the release (checked SQL, the
+    write-ahead audit record, disclosure control, the differencing ledger, outbound scan)."""
+    actor, project = who
     sheet = pipeline.sheets[plan.dataset]
-    question = Question(text=f"[benchmark] {plan.intent} {plan.measure}", actor=Actor(id=f"bench-researcher-{i}",
-                        role=ROLE), purpose=PURPOSE, conversation_id=f"bench-{i}")
+    question = Question(text=f"[benchmark] {plan.intent} {plan.measure}", actor=actor, purpose=PURPOSE,
+                        conversation_id=f"bench-{i}", project=project)
+    if pipeline.commons.accounts.signed(actor) is None:
+        raise SystemExit("the benchmark's researcher is not signed in")
     decision = policy.decide([sheet], ROLE, PURPOSE)
-    if decision.outcome != "allow":
-        raise SystemExit(f"policy did not allow the benchmark's purpose: {decision.rule}")
-    record = {"actor": question.actor.id, "role": ROLE, "purpose": PURPOSE, "question": question.text,
+    gate = pipeline.commons.projects.gate(project, actor, policy.effective_purpose(ROLE, PURPOSE), sheet)
+    if decision.outcome != "allow" or gate is not None:
+        raise SystemExit(f"policy did not allow the benchmark's purpose: {gate[0] if gate else decision.rule}")
+    record = {"actor": actor.id, "role": ROLE, "purpose": PURPOSE, "question": question.text, "project": project,
               "policy": {"outcome": decision.outcome, "rule": decision.rule}, "plan": plan.to_dict()}
     return pipeline.release(plan, question, record, event="question")
 
 
-def preview_sql(pipeline: Pipeline, plan) -> str | None:
-    """The SQL the governed run executes (a steward's preview: no ledger, no audit record)."""
-    question = Question(text="[benchmark preview]", actor=Actor(id="bench-preview", role=ROLE), purpose=PURPOSE)
+def preview_sql(pipeline: Pipeline, plan, who: tuple[Actor, str]) -> str | None:
+    """The SQL the governed run executes (a steward's preview: no ledger)."""
+    question = Question(text="[benchmark preview]", actor=who[0], purpose=PURPOSE, project=who[1])
     return pipeline.release(plan, question, {}, check_differencing=False).sql
 
 
@@ -173,10 +185,11 @@ def run(args, say) -> dict:
 
 def _measure(args, pipeline, raw, nc, data, open_ms, say) -> dict:
     asked = questions(pipeline, nc.sheet.id)
+    who = researcher(pipeline, nc.sheet.id)
     per_q, all_gov, all_raw = [], [], []
     for qi, (text, plan) in enumerate(asked):
-        sql = preview_sql(pipeline, plan)
-        first = governed(pipeline, plan, qi)             # warm-up
+        sql = preview_sql(pipeline, plan, who)
+        first = governed(pipeline, plan, qi, who)             # warm-up
         if not sql:
             per_q.append({"question": text, "status": first.status, "answer": first.answer[:200]})
             continue
@@ -184,7 +197,7 @@ def _measure(args, pipeline, raw, nc, data, open_ms, say) -> dict:
         gov_ms, raw_ms, statuses = [], [], set()
         for r in range(args.repeat):
             t = time.perf_counter()
-            a = governed(pipeline, plan, qi)
+            a = governed(pipeline, plan, qi, who)
             gov_ms.append((time.perf_counter() - t) * 1000)
             statuses.add(a.status)
             t = time.perf_counter()

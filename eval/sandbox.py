@@ -5,7 +5,7 @@ run against the live commons they would fill the audit log, the steward review q
 differencing ledger and the transparency reports with test traffic.  ``evaluation_pipeline``
 opens a pipeline on a throwaway copy of the commons instead: the same store, published
 contributions, documentation index and models (copied, about 20 MB), with a fresh audit log,
-review queue, ledger and conversations, deleted afterwards.
+review queue, ledger, projects and conversations, and a copy of the users file, deleted afterwards.
 
     with evaluation_pipeline(settings) as pipeline:
         report = run(pipeline)
@@ -22,9 +22,11 @@ from typing import Callable, Iterator
 
 from assistant.commons import Commons
 from assistant.pipeline import Pipeline
+from eval.grants import private_users
 
 # What an evaluation may read from the live home; everything else starts empty.
-SHARED = ("commons.duckdb", "published", "index", "models", "secret.key", "contributions/raw/generated.json")
+SHARED = ("commons.duckdb", "published", "index", "models", "secret.key", "contributions/raw/generated.json",
+          "governance")
 
 
 def copy_home(live: Path, target: Path) -> None:
@@ -52,7 +54,10 @@ def evaluation_pipeline(settings, progress: Callable[[str], None] | None = None,
     tmp = Path(tempfile.mkdtemp(prefix="commons-eval-"))
     try:
         copy_home(Path(settings.home), tmp)
-        pipeline = Pipeline.open(replace(settings, home=tmp), progress=progress, chat_model=chat_model)
+        # a users file of its own: the red team adds throwaway accounts; and governance state of
+        # its own even when the live commons shares a PostgreSQL database (COMMONS_GOVERNANCE_URL)
+        sandboxed = private_users(replace(settings, home=tmp, governance_url=""))
+        pipeline = Pipeline.open(sandboxed, progress=progress, chat_model=chat_model)
         try:
             yield pipeline
         finally:

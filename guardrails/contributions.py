@@ -48,13 +48,13 @@ from typing import Callable, Protocol
 
 import yaml
 
-from guardrails import governance
+from guardrails import govdb
 from guardrails.inbound import normalise_text, redact, sanitise_for_storage
 from guardrails.pii import PiiScanner
 from kernel.errors import CommonsError, DatasheetError, IngestError, ReviewError
 from kernel.text import same_person
 from retrieval import synthetic
-from retrieval.datasheets import Datasheet, _check_columns, load_datasheet, load_datasheets
+from retrieval.datasheets import RECORD_KEY, Datasheet, _check_columns, load_datasheet, load_datasheets
 from retrieval.store import _load_dataset
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,8 @@ STATES = ("pending", "approved", "denied")
 class Scanner(Protocol):
     def scan_column(self, name: str, values: list[str], sample: int = 200, seed: int = 0): ...
 
+    def scan_all(self, values: list[str]) -> dict[str, list[int]]: ...
+
 
 # -- reports --------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class ColumnReport:
     sampled: int
     action: str                   # keep | drop | pseudonymise | refuse
     note: str = ""
+    scanned: int = 0              # values scanned in full (every value of a column that is published)
+    hits: dict[str, int] = field(default_factory=dict)   # entity -> rows holding it (full scan)
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,9 @@ def _scan_table(table: _Table, sheet: Datasheet, scanner: Scanner, name: str) ->
                           f"'{sheet.id}' - is this the right file, and does its first line name the columns?")
     problems: list[str] = []
     reports: list[ColumnReport] = []
+    if RECORD_KEY in present:
+        raise IngestError(f"{name}, line 1: '{RECORD_KEY}' is a column name the commons reserves (it adds a "
+                          "record key of its own); rename that column.")
     for i, col in enumerate(table.header):
         values = [row[i] for row in table.rows]
         scan = scanner.scan_column(col, values, sample=SAMPLE, seed=0)
@@ -292,6 +299,8 @@ def _scan_table(table: _Table, sheet: Datasheet, scanner: Scanner, name: str) ->
             expected = handling[col].pii_entity if col in handling else None
             if expected and looks_identifying and entity != expected:
                 note = f"declared as {expected}, looks like {entity}"
+        elif role == "free_text":
+            action = "keep" if handling[col].handling == "keep" else "drop"
         elif looks_identifying:
             action = "refuse"
             note = f"looks like {entity} in {share:.0%} of sampled values"
@@ -299,10 +308,28 @@ def _scan_table(table: _Table, sheet: Datasheet, scanner: Scanner, name: str) ->
                             f"the datasheet does not mark it as a direct identifier (it says '{role}').")
         else:
             action = "keep"
-        if entity is not None and not looks_identifying:
+        scanned, hits = 0, {}
+        if action == "keep":
+            # Published as it is: every value is scanned, not a sample; any direct identifier in any
+            # row blocks publication (a blind red team published names in 4% of a notes column).
+            found = scanner.scan_all([normalise_text(v) for v in values])
+            scanned = sum(1 for v in values if v.strip())
+            hits = {e: len(rows) for e, rows in sorted(found.items())}
+            if hits:
+                action = "refuse"
+                rows_hit = sorted({r for rows in found.values() for r in rows})
+                kinds = ", ".join(f"{e} in {n:,}" for e, n in hits.items())
+                note = f"direct identifiers in {len(rows_hit):,} of {len(values):,} rows ({kinds})"
+                problems.append(f"column '{col}': {len(rows_hit):,} of {len(values):,} rows hold a direct "
+                                f"identifier ({kinds} rows; the first on line {table.lines[rows_hit[0]]}), so the "
+                                "file cannot be published: remove the identifiers, or declare the column a "
+                                "direct_identifier (dropped) or free_text (dropped unless kept).")
+                entity = max(hits, key=hits.get)
+                share = round(hits[entity] / max(len(values), 1), 4)
+        if entity is not None and not looks_identifying and not hits:
             entity = None if share == 0 else entity
         reports.append(ColumnReport(col, role, "direct_identifier" if looks_identifying else role, entity,
-                                    share, sampled, action, note))
+                                    share, sampled, action, note, scanned, hits))
     for col, role in declared.items():
         if col not in present:
             problems.append(f"column '{col}' ({role}) is in the datasheet but not in the file's header.")
@@ -412,7 +439,8 @@ def _sheet_digest(sheet: Datasheet) -> str:
 
 
 # -- publishing ----------------------------------------------------------------------------------------
-def _published_sheet(sheet: Datasheet, header: tuple[str, ...], report: ScanReport) -> Datasheet:
+def _published_sheet(sheet: Datasheet, header: tuple[str, ...], report: ScanReport,
+                     version: int | None = None) -> Datasheet:
     roles = {c.name: c for c in sheet.columns}
     cols = []
     removed, keyed = [], []
@@ -438,9 +466,12 @@ def _published_sheet(sheet: Datasheet, header: tuple[str, ...], report: ScanRepo
             parts.append(", ".join(f"{a} was replaced by {b}, a keyed hash (HMAC-SHA256) that links records "
                                    "without revealing the identifier" for a, b in keyed))
         note = f" At ingestion into the commons {' and '.join(parts)}."
+    if sheet.person_level:
+        cols.append({"name": RECORD_KEY, "role": "attribute"})
     data = sheet.model_dump(mode="json")
     data["source_file"] = f"{sheet.id}.csv"
     data["columns"] = cols
+    data["version"] = version
     if note and note.strip() not in data["methodology"]:
         data["methodology"] = data["methodology"].rstrip() + note
     from pydantic import ValidationError
@@ -452,7 +483,18 @@ def _published_sheet(sheet: Datasheet, header: tuple[str, ...], report: ScanRepo
                           f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}") from None
 
 
-def _published_bytes(table: _Table, report: ScanReport, sheet: Datasheet, key: bytes | None) -> tuple[bytes, list]:
+def record_keys(sheet_id: str, n: int, demo: bool) -> list[int]:
+    """The fixed random key of each record (the cell-key perturbation sums them per cell).  An
+    upload's keys are random; a SYNTHETIC demo dataset's come from its id, so evaluations of the
+    demo commons are reproducible."""
+    if not demo:
+        return [int.from_bytes(os.urandom(4), "big") for _ in range(n)]
+    return [int.from_bytes(hashlib.sha256(f"demo-record-key:{sheet_id}:{i}".encode()).digest()[:4], "big")
+            for i in range(n)]
+
+
+def _published_bytes(table: _Table, report: ScanReport, sheet: Datasheet, key: bytes | None,
+                     keys: list[int] | None = None) -> tuple[bytes, list]:
     actions = {c.name: c.action for c in report.columns}
     roles = {c.name: c for c in sheet.columns}
     out_cols, plan = [], []
@@ -473,9 +515,10 @@ def _published_bytes(table: _Table, report: ScanReport, sheet: Datasheet, key: b
                           "give the pseudonymised column another key_column.")
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(out_cols)
-    for row in table.rows:
-        w.writerow([pseudonym(key, sheet.id, row[i]) if a == "pseudonymise" else row[i].strip() for i, a in plan])
+    w.writerow(out_cols + ([RECORD_KEY] if keys is not None else []))
+    for j, row in enumerate(table.rows):
+        w.writerow([pseudonym(key, sheet.id, row[i]) if a == "pseudonymise" else row[i].strip() for i, a in plan]
+                   + ([keys[j]] if keys is not None else []))
     return buf.getvalue().encode("utf-8"), out_cols
 
 
@@ -503,10 +546,41 @@ def _validate_published(sheet_tmp: Path, csv_tmp: Path, sheet: Datasheet) -> Non
                 raise IngestError(f"column '{c}' (measure {m.id}) loads as {types[c]}, not as numbers.")
 
 
+def versions_dir(settings, dataset: str) -> Path:
+    return Path(settings.published_dir) / "versions" / dataset
+
+
+def history(settings, dataset: str) -> dict:
+    """Every published version of a contributed dataset: {"dataset", "current", "versions": [...],
+    "events": [...]} (empty when the id was never published)."""
+    try:
+        return json.loads((versions_dir(settings, dataset) / "history.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"dataset": dataset, "current": None, "versions": [], "events": []}
+
+
+def current_sheet(settings, dataset: str) -> Datasheet | None:
+    path = Path(settings.published_dir) / f"{dataset}.yaml"
+    return load_datasheet(path) if path.exists() else None
+
+
+def steward_of(sheet: Datasheet | None, steward: str) -> bool:
+    """May ``steward`` (a signed-in steward of the commons) change this dataset?  The accounts its
+    current datasheet names, or any steward when it names none (or it is new)."""
+    if sheet is None or not sheet.steward.accounts:
+        return True
+    return any(same_person(steward, a) for a in sheet.steward.accounts)
+
+
 def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scanner: Scanner,
            progress: Progress | None = None, max_bytes: int = MAX_UPLOAD_BYTES,
-           _source_digest: str | None = None, _origin: str = "upload") -> IngestResult:
-    """Scan, refuse on problems, and publish to ``published_dir`` atomically (datasheet last)."""
+           _source_digest: str | None = None, _origin: str = "upload", steward: str | None = None,
+           contribution: str | None = None, reason: str = "") -> IngestResult:
+    """Scan, refuse on problems, and publish to ``published_dir`` atomically (datasheet last) as a
+    new version.  A dataset id already published is never replaced silently: a new version needs
+    ``steward`` (a steward of that dataset, checked by the caller that signed them in: the
+    contribution queue), and the previous version is kept under ``published/versions/<id>/``.
+    The publication is audited before anything is replaced (write-ahead)."""
     started = time.perf_counter()
     say = progress or (lambda _m: None)
     sheet = _as_sheet(sheet)
@@ -514,6 +588,9 @@ def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scan
     shipped = Path(settings.data_dir) / "datasheets" / f"{sheet.id}.yaml"
     if shipped.exists():
         raise IngestError(f"'{sheet.id}' is the id of a dataset the commons ships; choose another id.")
+    out = Path(settings.published_dir)
+    hist = history(settings, sheet.id)
+    existing = (out / f"{sheet.id}.yaml").exists()
     path = Path(csv_path)
     say(f"ingest {sheet.id}: reading {path.name}")
     table = _parse(_read_bytes(path, max_bytes), path.name)
@@ -521,20 +598,27 @@ def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scan
     report = _scan_table(table, sheet, scanner, path.name)
     if not report.ok:
         raise IngestError(f"{path.name} was not published to '{sheet.id}': " + " ".join(report.problems))
+    if existing and _origin != "demo" and not steward:
+        cur = hist.get("current") or 1
+        raise IngestError(f"'{sheet.id}' is already published (version {cur}); a new version is never published "
+                          "without a steward of that dataset: stage it with `commons ingest FILE --datasheet X "
+                          "--user ID` and a steward approves it (`commons contributions approve`).")
     key = secret_key(settings) if any(c.action == "pseudonymise" for c in report.columns) else None
-    data, _cols = _published_bytes(table, report, sheet, key)
-    published = _published_sheet(sheet, table.header, report)
+    keys = record_keys(sheet.id, len(table.rows), _origin == "demo") if sheet.person_level else None
+    version = max([v["version"] for v in hist["versions"]] or [0]) + 1
+    data, _cols = _published_bytes(table, report, sheet, key, keys)
+    published = _published_sheet(sheet, table.header, report, version)
     sheet_bytes = yaml.safe_dump(published.model_dump(mode="json", exclude_defaults=True), sort_keys=False, allow_unicode=True,
                                  width=100).encode("utf-8")
-    out = Path(settings.published_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv_final, sheet_final = out / f"{sheet.id}.csv", out / f"{sheet.id}.yaml"
     stamp_final = out / f"{sheet.id}.ingest.json"
     stamp = {"dataset": sheet.id, "origin": _origin, "ingest_version": INGEST_VERSION,
-             "source_sha256": table.sha256,
+             "source_sha256": table.sha256, "version": version,
              "sheet_sha256": _source_digest or _sheet_digest(sheet), "published_sha256": _sha256(data),
              "rows": len(table.rows), "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
              "columns": {c.name: c.action for c in report.columns}}
+    action = ("demo_refresh" if _origin == "demo" else "replace") if existing else "publish"
     with _publish_lock(settings):
         tmps: list[Path] = []
         try:
@@ -545,10 +629,20 @@ def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scan
             stamp_tmp = _write_atomic(stamp_final, json.dumps(stamp, indent=1).encode())
             tmps.append(stamp_tmp)
             _validate_published(sheet_tmp, csv_tmp, sheet)
+            # Write-ahead: the publication's audit record first; without it nothing is replaced.
+            audit_ref = govdb.audit_log(settings).append(
+                "dataset_version", action=action, dataset=sheet.id, version=version,
+                previous=hist.get("current"), rows=len(table.rows), published_sha256=stamp["published_sha256"],
+                origin=_origin, steward=steward, contribution=contribution, reason=_clean_reason(reason or "-"))
             # Data first, datasheet last (readers of published/ take the same lock, shared).
             os.replace(csv_tmp, csv_final)
             os.replace(sheet_tmp, sheet_final)
             os.replace(stamp_tmp, stamp_final)
+            _archive(settings, sheet.id, version, hist, {"version": version, "published_at": stamp["published_at"],
+                                                         "origin": _origin, "action": action, "steward": steward,
+                                                         "contribution": contribution, "rows": len(table.rows),
+                                                         "published_sha256": stamp["published_sha256"],
+                                                         "audit_id": audit_ref})
         except DatasheetError as e:
             raise IngestError(f"The published datasheet for '{sheet.id}' does not validate: {e}") from None
         except OSError as e:
@@ -561,9 +655,48 @@ def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scan
     keyed = tuple((c.name, next(r.key_column or f"{r.name}_key" for r in sheet.columns if r.name == c.name))
                   for c in report.columns if c.action == "pseudonymise")
     ms = round((time.perf_counter() - started) * 1000, 1)
-    say(f"ingest {sheet.id}: published {len(table.rows)} rows ({len(dropped)} identifier columns dropped, "
-        f"{len(keyed)} pseudonymised) in {ms:.0f} ms")
+    say(f"ingest {sheet.id}: published version {version}, {len(table.rows)} rows ({len(dropped)} identifier "
+        f"columns dropped, {len(keyed)} pseudonymised) in {ms:.0f} ms")
     return IngestResult(sheet.id, csv_final, sheet_final, len(table.rows), kept, dropped, keyed, report, ms)
+
+
+def _archive(settings, dataset: str, version: int, hist: dict, entry: dict) -> None:
+    """Keep a copy of the version just published and record it as current."""
+    out = Path(settings.published_dir)
+    folder = versions_dir(settings, dataset) / f"v{version}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for suffix in (".csv", ".yaml", ".ingest.json"):
+        shutil.copy2(out / f"{dataset}{suffix}", folder / f"{dataset}{suffix}")
+    hist = {**hist, "dataset": dataset, "current": version,
+            "versions": [*hist["versions"], entry], "events": [*hist.get("events", []), {**entry, "to": version}]}
+    _write_json(versions_dir(settings, dataset) / "history.json", hist)
+
+
+def restore_version(dataset: str, version: int, steward: str, reason: str, settings) -> dict:
+    """Make an earlier published version current again (a steward of that dataset, with a reason;
+    audited before anything changes).  Returns the history."""
+    if not reason or not str(reason).strip():
+        raise ReviewError("A restore needs a reason, which is recorded with it.")
+    hist = history(settings, dataset)
+    folder = versions_dir(settings, dataset) / f"v{int(version)}"
+    if not hist["versions"] or not folder.is_dir():
+        known = ", ".join(str(v["version"]) for v in hist["versions"]) or "none"
+        raise IngestError(f"'{dataset}' has no published version {version} (versions: {known}).")
+    if not steward_of(current_sheet(settings, dataset), steward):
+        raise ReviewError(f"Only a steward of '{dataset}' may restore one of its versions.")
+    out = Path(settings.published_dir)
+    with _publish_lock(settings):
+        ref = govdb.audit_log(settings).append(
+            "dataset_version", action="restore", dataset=dataset, version=int(version), previous=hist.get("current"),
+            steward=str(steward), reason=_clean_reason(reason))
+        for suffix in (".csv", ".ingest.json", ".yaml"):           # datasheet last
+            tmp = _write_atomic(out / f"{dataset}{suffix}", (folder / f"{dataset}{suffix}").read_bytes())
+            os.replace(tmp, out / f"{dataset}{suffix}")
+        hist = {**hist, "current": int(version),
+                "events": [*hist.get("events", []), {"action": "restore", "to": int(version), "steward": str(steward),
+                                                     "at": _now(), "audit_id": ref}]}
+        _write_json(versions_dir(settings, dataset) / "history.json", hist)
+    return hist
 
 
 # -- loading shipped + published datasheets ------------------------------------------------------------
@@ -618,6 +751,12 @@ class LazyScanner:
             self._say("loading the PII scanner")
             self._scanner = _demo_scanner(self._settings)
         return self._scanner.scan_column(name, values, sample=sample, seed=seed)
+
+    def scan_all(self, values: list[str]) -> dict[str, list[int]]:
+        if self._scanner is None:
+            self._say("loading the PII scanner")
+            self._scanner = _demo_scanner(self._settings)
+        return self._scanner.scan_all(values)
 
 
 # -- the demo contributions ---------------------------------------------------------------------------
@@ -844,7 +983,7 @@ def _clean_reason(reason: str) -> str:
 
 def _audit(settings, event: str, **fields) -> None:
     try:
-        governance.audit_log(settings).append(event, **fields)
+        govdb.audit_log(settings).append(event, **fields)
     except CommonsError as e:              # the decision stands; the log says why it is missing
         log.warning("could not audit %s: %s", event, e)
 
@@ -855,9 +994,12 @@ def approve_contribution(cid: str, steward: str, reason: str, settings, scanner:
     with _queue_lock(settings):
         c = get_contribution(cid, settings)
         _decide_checks(c, steward, reason)
+        if not steward_of(current_sheet(settings, c.dataset), steward):
+            raise ReviewError(f"'{c.dataset}' is already published, and a new version needs a steward of that "
+                              f"dataset ({', '.join(current_sheet(settings, c.dataset).steward.accounts)}).")
         folder = c.path
         result = ingest(folder / "upload.csv", load_datasheet(folder / "datasheet.yaml"), settings, scanner,
-                        progress)
+                        progress, steward=str(steward), contribution=cid, reason=reason)
         decided = Contribution(**{**{k: getattr(c, k) for k in c.__dataclass_fields__ if k != "path"},
                                   "state": "approved", "steward": str(steward), "reason": _clean_reason(reason),
                                   "decided_at": _now(), "report": result.report})

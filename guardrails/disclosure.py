@@ -16,10 +16,25 @@ data get the commons' rules, with thresholds from the dataset's datasheet
 * only aggregates: a result from person-level data must carry the record count of every
   cell (``n``) or nothing is released; min/max never leave (the ``top`` support column is
   dropped here);
-* differencing: the population a query covers for an area is compared with populations
-  already released (to anyone: ids are cheap, figures are passed on); a difference of 1..``differencing_max`` records is
-  flagged (``Ledger``).  Only released populations (at least ``min_cell`` records, some cell
-  shown) take part, so a refusal never says anything about a suppressed group.
+* perturbation (the cell-key method of ONS Census 2021 and ABS TableBuilder): every published
+  record carries a fixed random key (``record_key``); a cell's key is the sum of its records'
+  keys modulo 2**32, and the noise added to the cell is a fixed function of that key: the same
+  cell always gets the same value (asking again, under any id, averages nothing away), and two
+  cells that differ by one record get unrelated noise, so subtracting near-identical cells does
+  not give the difference.  Counts move by at most ``COUNT_NOISE_MAX`` before rounding; a sum
+  moves by at most ``SUM_NOISE_SHARE`` of its largest contributions; a mean is the perturbed sum
+  over the perturbed count;
+* differencing (``Ledger``), kept where the perturbation leaves a gap, against what anyone has
+  been given (ids are cheap, figures are passed on).  Two *nested* releases of the same measure
+  (one group inside the other, e.g. 'participants in Everton' and 'women in Everton') that differ
+  by 1..``differencing_max`` records isolate a small group.  For counts the perturbation protects
+  one such isolation, so it is answered; the same small group isolated again (recognised by its
+  fingerprint, the difference of the two cell keys, which is the sum of that group's record keys)
+  is refused, so noise cannot be averaged away.  For sums and means, whose noise is bounded by the
+  largest contributions rather than by a count, every nested isolation is refused; so is any
+  nested isolation of data without record keys.  Groups that are not nested are never compared.
+  Only released cells (at least ``min_cell`` records) take part, so a refusal never says anything
+  about a suppressed group.
 
 ``control`` is pure.  The ``Ledger`` (SQLite, shared with the review queue) is IO.
 """
@@ -32,7 +47,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from guardrails import governance
+from guardrails import govdb
 from guardrails.policy import purpose_label
 from kernel.errors import QueryRejected
 from kernel.text import person_key
@@ -40,7 +55,13 @@ from kernel.types import Result
 from retrieval.datasheets import Datasheet, DisclosureRules, Measure
 
 OUT = ("area_code", "area_name", "period", "category", "value")
-SUPPORT = ("n", "top")
+SUPPORT = ("n", "top", "ck")
+KEY_SPACE = 2 ** 32
+# The p-table for counts: the noise a cell key selects, bounded by COUNT_NOISE_MAX (before rounding).
+COUNT_NOISE = ((-2, 0.1), (-1, 0.2), (0, 0.4), (1, 0.2), (2, 0.1))
+COUNT_NOISE_MAX = 2
+# A sum (and so a mean) moves by at most this share of its largest contribution.
+SUM_NOISE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,34 @@ class Controlled:
     suppressed: frozenset[int] = frozenset()   # row indices suppressed
     reasons: tuple[str, ...] = ()        # which rules fired (for the caveats and audit)
     populations: tuple[tuple[str, str, int], ...] = ()   # (area_code, period, records)
+    cells: tuple[tuple[str, str, str, int, int | None], ...] = ()   # released: (area, period, category, records, key)
+    perturbed: bool = False                              # cell-key noise was applied
+    population_keys: tuple[tuple[str, str, int | None], ...] = ()   # (area_code, period, cell key of the area)
+
+
+def _uniform(ck, stream: str) -> float:
+    """A number in [0, 1) that is a fixed function of a cell key (one stream per use)."""
+    digest = hashlib.sha256(f"{int(ck) % KEY_SPACE}:{stream}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2 ** 64
+
+
+def count_noise(ck) -> int:
+    """The count perturbation the cell key selects from the p-table (0 without a key)."""
+    if ck is None:
+        return 0
+    u, acc = _uniform(ck, "count"), 0.0
+    for d, p in COUNT_NOISE:
+        acc += p
+        if u < acc:
+            return d
+    return COUNT_NOISE[-1][0]
+
+
+def sum_noise(ck, top: float | None, k: int) -> float:
+    """The sum perturbation: up to SUM_NOISE_SHARE of the mean of the top ``k`` contributions."""
+    if ck is None or not top:
+        return 0.0
+    return (2 * _uniform(ck, "sum") - 1) * SUM_NOISE_SHARE * abs(float(top)) / max(k, 1)
 
 
 def _round(v: float, base: int) -> int:
@@ -91,17 +140,25 @@ def control(result: Result, sheets: list[Datasheet], measure: Measure | None = N
             reasons.append("secondary")
         suppressed |= extra
     out: list[tuple] = []
+    has_key = "ck" in idx
     for i, r in enumerate(rows):
         v = r[idx["value"]]
+        ck = r[idx["ck"]] if has_key else None
+        n = int(r[idx["n"]] or 0)
+        top = r[idx["top"]] if "top" in idx else None
         if i in suppressed:
             v = None
-        elif kind in ("count", "sum") and v is not None:
-            v = _round(v, rules.round_to)
+        elif kind == "count" and v is not None:
+            v = _round(max(float(v) + count_noise(ck), 0), rules.round_to)
+        elif kind == "sum" and v is not None:
+            v = _round(float(v) + sum_noise(ck, top, rules.dominance_top), rules.round_to)
         elif kind == "mean" and v is not None:
-            v = round(float(v), rules.mean_decimals)
+            total = float(v) * n + sum_noise(ck, top, rules.dominance_top)
+            v = round(total / max(n + count_noise(ck), 1), rules.mean_decimals)
         out.append(tuple(r[idx[c]] for c in OUT[:4]) + (v,))
     _recompute_totals(out, suppressed)
     pops: dict[tuple[str, str], int] = {}
+    pop_keys: dict[tuple[str, str], int | None] = {}
     plain = {(r[idx["area_code"]], r[idx["period"]]) for r in rows if r[idx["category"]] != "__councils__"}
     # Only the populations of areas with something released: a fully suppressed area told the
     # asker nothing, and must not take part in the differencing check either.
@@ -113,10 +170,38 @@ def control(result: Result, sheets: list[Datasheet], measure: Measure | None = N
         if r[idx["category"]] in ("__councils__", "Total") and (r[idx["category"]] == "Total" or key in plain):
             continue    # the same records again (council ranking rows, a total row)
         pops[key] = pops.get(key, 0) + int(r[idx["n"]] or 0)
+        if has_key:       # the area's key is the sum of its cells' keys (each a sum of record keys)
+            have, k = pop_keys.get(key, 0), r[idx["ck"]]
+            if have is None or (k is None and r[idx["n"]]):
+                pop_keys[key] = None
+            else:
+                pop_keys[key] = (have + int(k or 0)) % KEY_SPACE
     pops = {(str(a), str(p)): n for (a, p), n in pops.items()}
+    pop_keys = {(str(a), str(p)): k for (a, p), k in pop_keys.items()}
+    cells = tuple((str(r[idx["area_code"]]), str(r[idx["period"]]), str(r[idx["category"]] or ""),
+                   int(r[idx["n"]] or 0), r[idx["ck"]] if has_key else None) for i, r in enumerate(rows)
+                  if i not in suppressed and r[idx["category"]] != "Total")
     res = replace(result, columns=OUT, rows=tuple(out))
     return Controlled(res, len(out) - len(suppressed), len(suppressed), frozenset(suppressed),
-                      tuple(dict.fromkeys(reasons)), tuple((a, p, n) for (a, p), n in pops.items()))
+                      tuple(dict.fromkeys(reasons)), tuple((a, p, n) for (a, p), n in pops.items()),
+                      cells, has_key, tuple((a, p, k) for (a, p), k in pop_keys.items()))
+
+
+def withhold(controlled: Controlled, areas: set[str]) -> Controlled:
+    """The same release with every cell of ``areas`` withheld (a comparison row that, with a figure
+    released earlier, would isolate a handful of people): shown as suppressed, never counted."""
+    rows = controlled.result.rows
+    hide = {i for i, r in enumerate(rows) if str(r[0]) in areas}
+    if not hide:
+        return controlled
+    out = tuple(r[:4] + (None,) if i in hide else r for i, r in enumerate(rows))
+    suppressed = controlled.suppressed | hide
+    return replace(controlled, result=replace(controlled.result, rows=out),
+                   released_cells=len(rows) - len(suppressed), suppressed_cells=len(suppressed),
+                   suppressed=frozenset(suppressed), reasons=tuple(dict.fromkeys((*controlled.reasons, "differencing"))),
+                   populations=tuple(x for x in controlled.populations if x[0] not in areas),
+                   cells=tuple(x for x in controlled.cells if x[0] not in areas),
+                   population_keys=tuple(x for x in controlled.population_keys if x[0] not in areas))
 
 
 def _strip(result: Result) -> Result:
@@ -210,21 +295,62 @@ def signature(plan: dict) -> str:
     return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def conditions(filters, dimension: str | None, category: str | None, values: dict[str, tuple]) -> dict:
+    """The group a cell describes, as {column: allowed values} (a column not named is any value):
+    the plan's filters (an exclusion as the values left) and, in a breakdown, the cell's category."""
+    out: dict[str, set[str]] = {}
+    for f in filters:
+        col, vals, exclude = f
+        vals = {str(v) for v in vals}
+        if exclude:
+            vals = {str(v) for v in values.get(col, ())} - vals
+        out[col] = out[col] & vals if col in out else vals
+    if dimension and category not in (None, "", "__councils__", "Total"):
+        out[dimension] = out.get(dimension, {str(category)}) & {str(category)}
+    return {k: sorted(v) for k, v in sorted(out.items())}
+
+
+def _cells(cells):
+    """(area, period, conditions, records, key); an (area, period, records) entry is the area's whole
+    group, and an entry without a key has none."""
+    out = []
+    for c in cells:
+        if len(c) == 3:
+            c = (c[0], c[1], {}, c[2])
+        out.append(tuple(c) if len(c) == 5 else (*c, None))
+    return out
+
+
+def nested(a: dict, b: dict) -> bool:
+    """True when one group lies inside the other (every column the wider one limits, the
+    narrower one limits at least as much)."""
+    def inside(x, y):
+        return all(c in x and set(x[c]) <= set(y[c]) for c in y)
+    return inside(a, b) or inside(b, a)
+
+
 class Ledger:
-    """What each actor has been given from person-level data (populations, not values)."""
+    """What has been released from person-level data (groups and their sizes, never values), each
+    row naming the audit record written before its query ran."""
 
     def __init__(self, path: Path | str):
-        self.path = governance.prepare(path)
+        self.path = govdb.prepare(path)
         with self._connect() as con:
             con.execute("""CREATE TABLE IF NOT EXISTS releases (
                 actor TEXT NOT NULL, dataset TEXT NOT NULL, area_code TEXT NOT NULL, period TEXT NOT NULL,
                 signature TEXT NOT NULL, population INTEGER NOT NULL, ts TEXT NOT NULL)""")
+            have = govdb.columns(con, "releases")
+            for col, typ in (("conds", "TEXT"), ("audit_id", "TEXT"), ("ck", "INTEGER"), ("measure", "TEXT")):
+                if col not in have:
+                    con.execute(f"ALTER TABLE releases ADD COLUMN {col} {typ}")
+            con.execute("""CREATE TABLE IF NOT EXISTS isolations (dataset TEXT NOT NULL, area_code TEXT NOT NULL,
+                period TEXT NOT NULL, fingerprint INTEGER NOT NULL, size INTEGER NOT NULL, ts TEXT NOT NULL)""")
             # the differencing check looks across actors (see ``check``)
             con.execute("CREATE INDEX IF NOT EXISTS releases_area ON releases (dataset, area_code, period)")
             con.execute("CREATE TABLE IF NOT EXISTS flags (actor TEXT NOT NULL, rule TEXT NOT NULL, ts REAL NOT NULL)")
 
     def _connect(self):
-        return governance.connect(self.path)      # SQLite file, or the shared PostgreSQL database
+        return govdb.connect(self.path)      # SQLite file, or the shared PostgreSQL database
 
     def flag(self, actor: str, rule: str) -> None:
         """Remember that ``actor`` described a prohibited use (``rule``)."""
@@ -246,39 +372,78 @@ class Ledger:
             return None
         return purpose_label(row[0].rsplit(".", 1)[-1])
 
-    def check(self, actor: str, dataset: str, sig: str, populations, max_diff: int,
+    def check(self, actor: str, dataset: str, sig: str, cells, max_diff: int,
               min_cell: int = 1) -> DifferencingFlag | None:
-        """Only populations that were released take part (at least ``min_cell`` records, some cell
-        shown): comparing a suppressed or empty group with history would turn the refusal itself
+        """The first cell of ``cells`` nested with one already released to anyone and differing by
+        1..``max_diff`` records (without record keys every such isolation counts: see ``assess``)."""
+        found, _ = self.assess(dataset, sig, cells, max_diff, min_cell)
+        return found[0] if found else None
+
+    def assess(self, dataset: str, sig: str, cells, max_diff: int, min_cell: int = 1, measure: str | None = None,
+               kind: str = "count") -> tuple[list[DifferencingFlag], list[tuple]]:
+        """``cells``: (area_code, period, conditions, records[, cell key]).  Returns the cells to
+        refuse (one per area and period) and the small groups this release isolates for the first
+        time (to be recorded with it).  A small group is isolated by a cell nested with one of the
+        same measure already released to anyone, differing by 1..``max_diff`` records.  It is refused
+        when the measure is a sum or mean, when either cell has no key, or when the same group (the
+        same fingerprint) was isolated before.  Only released cells (at least ``min_cell`` records)
+        take part: comparing a suppressed or empty group with history would turn the refusal itself
         into a yes/no answer about a small group (found by a blind red team)."""
         if max_diff <= 0:
-            return None
-        populations = [(a, p, n) for a, p, n in populations if n >= min_cell]
+            return [], []
+        cells = [c for c in _cells(cells) if c[3] >= min_cell]
+        flags: dict[tuple[str, str], DifferencingFlag] = {}
+        isolated: list[tuple] = []
         con = self._connect()
         try:
-            for area, period, n in populations:
-                # Against what anyone has been given: an id costs nothing to change at the command
-                # line, and released figures are passed on (a blind red team differenced a ward's
-                # mean across two ids to get one person's working hours).
-                for (prev,) in con.execute(
-                        "SELECT population FROM releases WHERE dataset=? AND area_code=? AND period=? "
-                        "AND signature<>?", (dataset, area, period, sig)):
-                    if 1 <= abs(n - prev) <= max_diff:
-                        return DifferencingFlag(area, period, prev, n)
+            for area, period, conds, n, ck in cells:
+                history = con.execute(
+                    "SELECT population, conds, ck, signature FROM releases WHERE dataset=? AND area_code=? AND "
+                    "period=? AND (measure = ? OR measure IS NULL OR CAST(? AS TEXT) IS NULL)",
+                    (dataset, area, period, measure, measure)).fetchall()
+                if ck is not None and any(p == n and pk == ck and json.loads(pc or "{}") == conds
+                                          for p, pc, pk, _s in history):
+                    continue        # the very same group released before (e.g. as a comparison row): nothing new
+                for prev, prev_conds, prev_ck, _s in (h for h in history if h[3] != sig):
+                    if not (1 <= abs(n - prev) <= max_diff and nested(conds, json.loads(prev_conds or "{}"))):
+                        continue
+                    fingerprint = None if ck is None or prev_ck is None else \
+                        ((ck - prev_ck) if n > prev else (prev_ck - ck)) % KEY_SPACE
+                    seen = fingerprint is not None and (
+                        con.execute("SELECT 1 FROM isolations WHERE dataset=? AND area_code=? AND period=? AND "
+                                    "fingerprint=?", (dataset, area, period, fingerprint)).fetchone() is not None
+                        or any(i[:3] == (area, period, fingerprint) for i in isolated))
+                    if kind in ("sum", "mean") or fingerprint is None or seen:
+                        flags.setdefault((area, period), DifferencingFlag(area, period, prev, n))
+                    else:
+                        isolated.append((area, period, fingerprint, abs(n - prev)))
         finally:
             con.close()
-        return None
+        return list(flags.values()), isolated
 
-    def record(self, actor: str, dataset: str, sig: str, populations, min_cell: int = 1) -> None:
-        populations = [(a, p, n) for a, p, n in populations if n >= min_cell]
-        if not populations:
+    def record(self, actor: str, dataset: str, sig: str, cells, min_cell: int = 1,
+               audit_id: str | None = None, measure: str | None = None, isolated=()) -> None:
+        cells = [c for c in _cells(cells) if c[3] >= min_cell]
+        if not cells:
             return
         con = self._connect()
         try:
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             with con:       # one transaction: one commit for the release, not one per cell
                 con.execute("BEGIN")
-                con.executemany("INSERT INTO releases VALUES (?,?,?,?,?,?,?)",
-                                [(actor, dataset, a, p, sig, int(n), now) for a, p, n in populations])
+                con.executemany("INSERT INTO releases (actor, dataset, area_code, period, signature, population, "
+                                "ts, conds, audit_id, ck, measure) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                [(actor, dataset, a, p, sig, int(n), now, json.dumps(c, sort_keys=True), audit_id,
+                                  None if k is None else int(k), measure) for a, p, c, n, k in cells])
+                con.executemany("INSERT INTO isolations VALUES (?,?,?,?,?,?)",
+                                [(dataset, a, p, int(f), int(size), now) for a, p, f, size in isolated])
+        finally:
+            con.close()
+
+    def releases(self) -> list[tuple[str, str | None]]:
+        """(dataset, audit id) of every release row (for the audit cross-check)."""
+        con = self._connect()
+        try:
+            return [(d, a) for d, a in con.execute("SELECT dataset, audit_id FROM releases")]
         finally:
             con.close()

@@ -1,182 +1,142 @@
-"""Where the governance state lives: one interface, SQLite (default) or PostgreSQL (shared).
+"""Governance files cannot be swapped: an approved digest of each, signed with the audit key.
 
-    COMMONS_GOVERNANCE_URL=""                       SQLite: COMMONS_HOME/governance.sqlite, and the
-                                                    audit chain in COMMONS_HOME/audit.jsonl (one machine)
-    COMMONS_GOVERNANCE_URL=postgresql://u@host/db   PostgreSQL: the review queue, the differencing
-                                                    ledger and flags, API tokens and the audit chain,
-                                                    shared by every app and API instance that names it
-
-The stores (``guardrails.review.ReviewQueue``, ``guardrails.disclosure.Ledger``,
-``guardrails.tokens.Tokens``; the projects registry plugs in the same way) keep their SQL and
-call ``connect(target)``: a ``sqlite3`` connection, or a PostgreSQL connection with the same
-small surface (``execute`` with ``?`` placeholders, ``executemany``, ``close``, ``with con:``
-commits).  ``target(settings)`` is what they are given: the SQLite path or the URL.
-
-``audit_log(settings)`` is the audit chain: the JSONL file (``guardrails.audit.AuditLog``), or
-``PgAuditLog``, the same canonical records and hash chain in a table, appended under a
-transaction-scoped advisory lock (one writer at a time across every instance), with the head
-kept in the same transaction, and verified by the same code as the file.
+What decides who may see what lives in files: each datasheet's governance sections (sensitivity,
+policy, disclosure, column roles, steward, restricted sections) and the users file.  The digest
+of each is approved by a steward and kept in ``COMMONS_HOME/governance/approved.json``, signed
+with the audit key (held outside the home), with a copy of the approved users file beside it.
+A process that finds any of them different from the approved digest serves no person-level data
+(rule ``governance.unapproved``) and allows no steward action but approving the change, signed in
+against the *approved* users file (``commons governance approve``).  A home with no approval yet
+takes the files it starts with as its baseline (event ``governance_baseline``).
 """
 
 from __future__ import annotations
 
-import re
-import sqlite3
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
-from guardrails.audit import AuditLog, chain_line, verify_lines
-from guardrails.inbound import sanitise_fields
-from kernel.errors import ConfigError
+from guardrails import govdb
+from guardrails.audit import AuditKey, canonical
+from kernel.errors import ReviewError
+from retrieval.datasheets import Datasheet
 
-_URL = re.compile(r"^postgres(ql)?(\+\w+)?://")
-_AUDIT_LOCK = 0x636F6D6D6F6E73      # pg_advisory_xact_lock key for audit appends ("commons")
-
-
-def is_url(value) -> bool:
-    return isinstance(value, str) and bool(_URL.match(value))
+USERS = "users file"
+SECTIONS = ("sensitivity", "synthetic", "policy", "disclosure", "columns", "steward", "restricted_sections")
 
 
-def target(settings) -> Path | str:
-    """The governance database the stores open: the PostgreSQL URL, or the SQLite file."""
-    url = getattr(settings, "governance_url", "") or ""
-    if url and not is_url(url):
-        raise ConfigError(f"COMMONS_GOVERNANCE_URL must be a postgresql:// URL (or empty for SQLite), not {url!r}.")
-    return url or Path(settings.governance_db)
+def digests(sheets: dict[str, Datasheet], users_file: Path) -> dict[str, str]:
+    """Item -> SHA-256 of its governance content (datasheets by id, and the users file)."""
+    out = {}
+    for sid, sheet in sorted(sheets.items()):
+        part = sheet.model_dump(mode="json", include=set(SECTIONS))
+        out[f"datasheet {sid}"] = hashlib.sha256(canonical(part).encode()).hexdigest()
+    try:
+        out[USERS] = hashlib.sha256(Path(users_file).read_bytes()).hexdigest()
+    except OSError:
+        out[USERS] = "missing"
+    return out
 
 
-def prepare(where) -> Path | str:
-    """What a store keeps as its ``path``: a URL as given, a file path with its folder made."""
-    if is_url(where):
-        return where
-    path = Path(where)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def connect(where):
-    """A connection in autocommit mode (explicit ``BEGIN`` for a transaction)."""
-    if is_url(where):
-        return PgConnection(where)
-    con = sqlite3.connect(where, timeout=30, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA busy_timeout=30000")
-    return con
-
-
-class PgConnection:
-    """psycopg behind the part of the sqlite3 API the stores use."""
-
-    def __init__(self, url: str):
-        try:
-            import psycopg  # noqa: PLC0415 - optional dependency, only for a PostgreSQL URL
-        except ImportError:
-            raise ConfigError("COMMONS_GOVERNANCE_URL names PostgreSQL: install psycopg "
-                              "(pip install -c constraints.txt 'commons-assistant[postgres]').") from None
-        try:
-            self._con = psycopg.connect(_dsn(url), autocommit=True, connect_timeout=10)
-        except psycopg.Error as e:
-            raise ConfigError(f"Cannot reach the governance database at {_safe(url)}: "
-                              f"{str(e).strip().splitlines()[0][:200]}") from None
-
-    @staticmethod
-    def _sql(sql: str) -> str:
-        sql = sql.replace("?", "%s")
-        if sql.lstrip().upper().startswith("CREATE TABLE"):
-            sql = re.sub(r"\bREAL\b", "DOUBLE PRECISION", sql)      # SQLite REAL is 8 bytes
-        return sql
-
-    def execute(self, sql: str, params=()):
-        cur = self._con.cursor()
-        cur.execute(self._sql(sql), tuple(params))
-        return cur
-
-    def executemany(self, sql: str, rows):
-        cur = self._con.cursor()
-        cur.executemany(self._sql(sql), [tuple(r) for r in rows])
-        return cur
+@dataclass(frozen=True)
+class Status:
+    changed: tuple[str, ...]          # items that differ from the approved digest (or are new / gone)
+    problem: str | None = None        # the approval file itself is missing its signature or edited
 
     @property
-    def in_transaction(self) -> bool:
-        return self._con.info.transaction_status != 0          # psycopg.pq.TransactionStatus.IDLE
+    def approved(self) -> bool:
+        return not self.changed and self.problem is None
 
-    def __enter__(self):
-        return self
+    def blocks(self, sheet: Datasheet) -> bool:
+        return not self.approved and (sheet.person_level or f"datasheet {sheet.id}" in self.changed)
 
-    def __exit__(self, exc_type, exc, tb):
-        if self.in_transaction:
-            self._con.execute("ROLLBACK" if exc_type else "COMMIT")
-        return False
+    @property
+    def users_changed(self) -> bool:
+        return self.problem is not None or USERS in self.changed
 
-    def close(self) -> None:
-        self._con.close()
-
-
-def _dsn(url: str) -> str:
-    return re.sub(r"^postgres(ql)?\+\w+://", "postgresql://", url)
+    def message(self) -> str:
+        what = self.problem or "changed since a steward approved them: " + ", ".join(self.changed)
+        return (f"The commons' governance files are not approved ({what}), so no person-level data is served "
+                "until a steward approves them with `commons governance approve` (rule: governance.unapproved).")
 
 
-def _safe(url: str) -> str:
-    """The URL without its password (for messages)."""
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+class Governance:
+    def __init__(self, settings):
+        self.settings = settings
+        self.folder = Path(settings.governance_dir)
+        self.path = self.folder / "approved.json"
+        self.users_copy = self.folder / "users.approved.yaml"
 
+    def _key(self) -> AuditKey:
+        return AuditKey.from_settings(self.settings)
 
-# -- the audit chain -----------------------------------------------------------------------------
-def audit_log(settings):
-    """The audit chain for these settings: the JSONL file, or the shared PostgreSQL table."""
-    where = target(settings)
-    return PgAuditLog(where) if is_url(where) else AuditLog(settings.audit_path)
-
-
-class PgAuditLog:
-    """``AuditLog`` with the chain in PostgreSQL: the same records, hashes and ``verify``."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self.path = None            # no file: the chain is in the database
-        con = connect(url)
+    def approved(self) -> tuple[dict | None, str | None]:
+        """(the approved record, or None; a problem with it, or None)."""
         try:
-            con.execute("CREATE TABLE IF NOT EXISTS audit_log (seq BIGINT PRIMARY KEY, line TEXT NOT NULL)")
-            con.execute("CREATE TABLE IF NOT EXISTS audit_head (one INTEGER PRIMARY KEY, seq BIGINT NOT NULL, "
-                        "hash TEXT NOT NULL)")
-        finally:
-            con.close()
+            rec = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None, None
+        except (OSError, ValueError):
+            return None, "the approval file is unreadable"
+        body = {k: v for k, v in rec.items() if k != "sig"}
+        digest = hashlib.sha256(canonical(body).encode()).hexdigest()
+        if not self._key().verifies(digest, rec.get("sig")):
+            return None, "the approval file is not signed by the audit key (edited or forged)"
+        if rec.get("items", {}).get(USERS) not in (None, "missing") and \
+                _sha(self.users_copy) != rec["items"][USERS]:
+            return None, "the approved copy of the users file was changed"
+        return rec, None
 
-    def append(self, event: str, **fields) -> str:
-        fields = sanitise_fields(fields)
-        con = connect(self.url)
-        try:
-            with con:
-                con.execute("BEGIN")
-                con.execute("SELECT pg_advisory_xact_lock(?)", (_AUDIT_LOCK,))
-                row = con.execute("SELECT seq, hash FROM audit_head WHERE one = 1").fetchone()
-                seq, prev = (row[0] + 1, row[1]) if row else (0, None)
-                line, digest = chain_line(prev, seq, event, fields)
-                con.execute("INSERT INTO audit_log (seq, line) VALUES (?, ?)", (seq, line))
-                con.execute("INSERT INTO audit_head (one, seq, hash) VALUES (1, ?, ?) ON CONFLICT (one) "
-                            "DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash", (seq, digest))
-        finally:
-            con.close()
-        return f"{seq}:{digest[:12]}"
+    def status(self, sheets: dict[str, Datasheet]) -> Status:
+        current = digests(sheets, self.settings.users_file)
+        rec, problem = self.approved()
+        if rec is None and problem is None:
+            self.approve(sheets, "baseline", "the files this commons started with", event="governance_baseline")
+            return Status(())
+        if problem:
+            return Status(tuple(current), problem)
+        want = rec["items"]
+        changed = sorted(k for k in set(current) | set(want) if current.get(k) != want.get(k))
+        return Status(tuple(changed))
 
-    def head(self) -> dict | None:
-        con = connect(self.url)
-        try:
-            row = con.execute("SELECT seq, hash FROM audit_head WHERE one = 1").fetchone()
-        finally:
-            con.close()
-        return {"seq": row[0], "hash": row[1]} if row else None
+    def approve(self, sheets: dict[str, Datasheet], steward: str, reason: str,
+                event: str = "governance_approve", only: set[str] | None = None) -> dict:
+        """Record the current files as approved (audited first, then signed and written); with
+        ``only``, just those items (a published version approves its own datasheet, nothing else)."""
+        if not reason or not str(reason).strip():
+            raise ReviewError("An approval needs a reason, which is recorded with it.")
+        items = digests(sheets, self.settings.users_file)
+        before, _ = self.approved()
+        if only is not None and before:
+            items = {**before["items"], **{k: v for k, v in items.items() if k in only}}
+        changed = sorted(k for k in items if not before or before["items"].get(k) != items[k])
+        govdb.audit_log(self.settings).append(
+            event, steward=steward, reason=reason, changed=changed, digest=hashlib.sha256(
+                canonical(items).encode()).hexdigest())
+        body = {"items": items, "steward": steward, "reason": reason,
+                "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        body["sig"] = self._key().sign(hashlib.sha256(canonical(body).encode()).hexdigest())
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if Path(self.settings.users_file).exists() and (only is None or USERS in only):
+            tmp = self.users_copy.with_name(self.users_copy.name + f".{os.getpid()}.tmp")
+            shutil.copyfile(self.settings.users_file, tmp)
+            os.replace(tmp, self.users_copy)
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(body, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)
+        return body
 
-    def _lines(self) -> Iterator[str]:
-        con = connect(self.url)
-        try:
-            for (line,) in con.execute("SELECT line FROM audit_log ORDER BY seq"):
-                yield line
-        finally:
-            con.close()
+    def users_file_for_sign_in(self) -> Path:
+        """The users file a steward signs in against to approve a change: the approved copy."""
+        return self.users_copy if self.users_copy.exists() else Path(self.settings.users_file)
 
-    def records(self):
-        return AuditLog.parse_lines(self._lines())
 
-    def verify(self, expect: dict | None = None) -> tuple[bool, str]:
-        return verify_lines(list(self._lines()), expect or self.head())
+def _sha(path: Path) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"

@@ -164,6 +164,8 @@ def screen(raw: str | bytes, max_chars: int, scanner=None) -> Screened:
     # A lone surrogate (valid JSON, invalid text) becomes the replacement character: every later
     # stage, the audit log included, then handles the question as ordinary text.
     raw = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in raw)
+    # Other control characters are not text: gone (a tab or a line break is a space).
+    raw = "".join(" " if c in "\t\r\n" else c for c in raw if unicodedata.category(c) != "Cc" or c in "\t\r\n")
     if len(raw) > max_chars:
         return Screened("", problem=(f"That question is {len(raw):,} characters long; the limit is "
                                      f"{max_chars:,}. Please ask something shorter."), status="refused")

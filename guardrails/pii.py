@@ -926,6 +926,21 @@ class PiiScanner:
             out.append(memo[t])
         return out
 
+    def scan_all(self, values: list[str]) -> dict[str, list[int]]:
+        """Every value scanned, not a sample (each distinct value once): entity -> the indices of
+        the values holding it."""
+        rows: dict[str, list[int]] = {}
+        seen: dict[str, tuple[str, ...]] = {}
+        for i, v in enumerate(values):
+            v = "" if v is None else str(v)
+            if not v.strip():
+                continue
+            if v not in seen:
+                seen[v] = tuple(sorted({f.entity for f in self.analyze(v)}))
+            for e in seen[v]:
+                rows.setdefault(e, []).append(i)
+        return rows
+
     def scan_column(self, name: str, values: list[str], sample: int = 200, seed: int = 0) -> ColumnScan:
         pool = [str(v) for v in values if v is not None and str(v).strip()]
         if len(pool) > sample:

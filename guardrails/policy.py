@@ -206,10 +206,22 @@ def stated_purpose(text: str) -> str | None:
     """A prohibited purpose stated in the question itself, if any.  (Whether the question only
     asks about the rules is the planner's call: see the pipeline.)"""
     joined = _unbroken(text)
+    folded = unleet(joined)
     for pid, pattern in STATED_PURPOSE.items():
-        if pattern.search(text) or pattern.search(joined):
+        if pattern.search(text) or pattern.search(joined) or pattern.search(folded):
             return pid
     return None
+
+
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s",
+                       "!": "i", "|": "l", "€": "e"})
+_LEET_WORD = re.compile(r"(?=[\w@$!|€]*[^\W\d_])(?=[\w@$!|€]*[\d@$!|€])[\w@$!|€]+")
+
+
+def unleet(text: str) -> str:
+    """Digits and symbols standing for letters folded, in words that mix them with letters
+    ('1nsur4nce pr1c1ng' -> 'insurance pricing'); numbers ('2020', '16-24') are left alone."""
+    return _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
 
 
 def _unbroken(text: str) -> str:
@@ -230,7 +242,7 @@ def third_person(text: str) -> bool:
 
 def stated_commercial(text: str) -> bool:
     """True when the question says the figures are for commercial use."""
-    return bool(STATED_COMMERCIAL.search(_unbroken(text)))
+    return bool(STATED_COMMERCIAL.search(_unbroken(text)) or STATED_COMMERCIAL.search(unleet(_unbroken(text))))
 
 
 def escalate(purpose: str, text: str = "", commercial: bool | None = None) -> str:

@@ -29,6 +29,8 @@ IDENTIFIERS = re.compile(
     r"\b(list|name|show|give|tell|export|dump|print)\b.{0,20}\b(everyone|every (one|person|participant|patient|row|record)|"
     r"all (the )?(participants|patients|people|rows|records|beneficiaries|members)|each (participant|patient|person|row)|"
     r"the (raw|individual|underlying) (rows|records|data|table|file))\b|"
+    rf"\b(list|give|show|send|tell|get|export|print|what are|what's|whats)\b.{{0,20}}\b(their|his|her|its)\b.{{0,10}}"
+    rf"\b({_IDENTIFIER_WORDS})\b|"
     r"\b(every row|row[- ]level|raw (table|rows|records|file|contribution)|individual (records|rows|level data)|"
     r"microdata|record[- ]level|the raw contribution)\b|"
     r"\b(full_name|beneficiary_name|nhs_number|ni_number|participant_key|participant_ref|record_ref|"

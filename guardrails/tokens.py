@@ -1,17 +1,21 @@
-"""API tokens: each belongs to an account, acts in one role, and may do only its scopes.
+"""API tokens: each is made by a signed-in account, acts in one role it holds, and may do only its scopes.
 
-    tokens = Tokens(governance.target(settings))
-    issued = tokens.create("acme", "commercial", ("ask", "reviews"), days=90)   # secret shown once
+    tokens = Tokens(govdb.target(settings), accounts)
+    actor = accounts.sign_in("acme", password, "commercial")           # the password, checked
+    issued = tokens.create(actor, scopes=("ask", "reviews"), days=90)  # secret shown once
     token = tokens.check(secret, "ask")          # the Token, or AuthError (401) / ScopeError (403)
+    caller = tokens.actor(token)                 # who the call is: a session of the account's own
     tokens.revoke(issued.token.id)
 
 A token is ``cmt_<id>_<secret>``: the id is public (listed, revoked, written in the audit
 log), the secret is 32 random bytes and is stored only as its SHA-256 (a high-entropy secret
 needs no slow hash); checks compare in constant time.  The role comes from the token, never
-from a request, and ``steward`` only for an account in the users file (whose password the
-CLI asks for before creating one).  Until accounts for every role arrive (the "safe people"
-work), the operator who creates a token vouches for the account's role; ``account_check`` is
-the hook where the accounts registry plugs in.
+from a request.  Only an account signed in through ``Accounts.sign_in`` (its password checked,
+its lockout counted) can make one, for a role the account holds (or ``resident``, what anyone
+may do anonymously); every call with it acts as that account in that role through a session
+``Accounts.for_token`` issues while the account still holds the role, so removing a role from
+the users file stops the account's tokens in it, and person-level questions need an approved
+project of the account exactly as on the command line.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from guardrails import governance
+from guardrails import govdb
+from kernel import errors
 from kernel.errors import CommonsError
 from kernel.text import canonical_id
 from kernel.types import ROLES, Actor
@@ -40,8 +44,9 @@ DEFAULT_SCOPES = ("ask", "datasets", "data", "transparency", "reviews")
 PREFIX = "cmt"
 
 
-class AuthError(CommonsError):
-    """No token, an unknown, revoked or expired one (HTTP 401)."""
+class AuthError(errors.AuthError):
+    """No token, an unknown, revoked or expired one; a token whose account is not signed in or
+    no longer holds its role (HTTP 401)."""
 
 
 class ScopeError(CommonsError):
@@ -58,10 +63,6 @@ class Token:
     expires: float | None = None
     revoked: float | None = None
     note: str = ""
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(id=self.account, role=self.role)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "account": self.account, "role": self.role, "scopes": list(self.scopes),
@@ -86,9 +87,11 @@ def _hash(secret: str) -> str:
 class Tokens:
     """The token table in the governance database (SQLite or PostgreSQL; one row per token)."""
 
-    def __init__(self, path: Path | str, account_check: Callable[[str, str], None] | None = None):
-        self.path = governance.prepare(path)
-        self.account_check = account_check
+    def __init__(self, path: Path | str, accounts=None):
+        """``path``: ``govdb.target(settings)``; ``accounts``: the ``guardrails.auth.Accounts`` that
+        vouch for the account making a token and give each call its session."""
+        self.path = govdb.prepare(path)
+        self.accounts = accounts
         con = self._connect()
         try:
             con.execute("""CREATE TABLE IF NOT EXISTS api_tokens (
@@ -96,23 +99,35 @@ class Tokens:
                 scopes TEXT NOT NULL, created REAL NOT NULL, expires REAL, revoked REAL, note TEXT)""")
         finally:
             con.close()
+        self._sessions: dict[str, Actor] = {}
 
     def _connect(self):
-        return governance.connect(self.path)      # SQLite file, or the shared PostgreSQL database
+        return govdb.connect(self.path)      # SQLite file, or the shared PostgreSQL database
 
-    def create(self, account: str, role: str, scopes=DEFAULT_SCOPES, days: float | None = None,
+    def _accounts(self):
+        if self.accounts is None:
+            raise AuthError("API tokens are made and used by accounts: open Tokens with the commons' Accounts.")
+        return self.accounts
+
+    def create(self, actor: Actor, role: str | None = None, scopes=DEFAULT_SCOPES, days: float | None = None,
                note: str = "") -> Issued:
-        account = canonical_id(account)
-        if not account or account == "anonymous":
-            raise AuthError("A token belongs to an account: give its user id.")
+        """A token for the account behind ``actor``, which must carry a live sign-in
+        (``Accounts.sign_in``), acting in ``role`` (default: the role it signed in with): one the
+        account holds, or resident."""
+        acct = self._accounts().signed(actor)
+        if acct is None:
+            raise AuthError("A token is made by a signed-in account: sign in with its password first "
+                            "(`commons tokens create --user ID --role R`).")
+        account, role = acct.id, role or actor.role
         if role not in ROLES:
             raise AuthError(f"Unknown role '{role}'. Roles: {', '.join(ROLES)}.")
+        if role != "resident" and not acct.holds(role):
+            raise AuthError(f"Account {account} does not hold the {role} role (it holds: {', '.join(acct.roles)}): "
+                            "a token acts only in a role its account holds.")
         scopes = tuple(dict.fromkeys(scopes))
         unknown = [s for s in scopes if s not in SCOPES]
         if unknown or not scopes:
             raise AuthError(f"Unknown scope {', '.join(unknown) or '(none)'}: scopes are {', '.join(SCOPES)}.")
-        if self.account_check is not None:
-            self.account_check(account, role)
         tid = secrets.token_hex(6)
         secret = f"{PREFIX}_{tid}_{secrets.token_urlsafe(32)}"
         now = time.time()
@@ -156,6 +171,22 @@ class Tokens:
             raise ScopeError(f"The API token {token.id} does not have the '{scope}' scope "
                              f"(it has: {', '.join(token.scopes)}).")
         return token
+
+    def actor(self, token: Token) -> Actor:
+        """Who a call with ``token`` is: its account in its role, with a session of the token's own
+        (reused while it is live: ``Accounts.signed``), or AuthError when the account is gone or
+        no longer holds the role."""
+        accounts = self._accounts()
+        actor = self._sessions.get(token.id)
+        if actor is not None and (accounts.signed(actor) is not None if actor.role != "resident"
+                                  else accounts.get(actor.id) is not None):
+            return actor
+        try:
+            actor = accounts.for_token(token.account, token.role, token.id)
+        except errors.AuthError as e:
+            raise AuthError(str(e)) from None
+        self._sessions[token.id] = actor
+        return actor
 
     def revoke(self, tid: str) -> Token:
         con = self._connect()

@@ -72,5 +72,9 @@ class ReviewError(CommonsError):
     """A review-queue action is not allowed (wrong role, own request, already decided)."""
 
 
+class ProjectError(ReviewError):
+    """A project, members' panel, fee agreement or output action is not allowed (says why)."""
+
+
 class AuthError(CommonsError):
     """Sign-in failed or the users file is unusable."""

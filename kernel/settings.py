@@ -31,7 +31,7 @@ class Settings:
     max_question_chars: int = 2000
     default_role: str = "resident"
     default_purpose: str = "personal"
-    planner: str = "rules"
+    planner: str = "understanding"
     fuzzy_place_cutoff: int = 88
     # Documentation search: "" = the StaticEmbedding the commons trains on its own text at
     # build time; otherwise a sentence-transformers model name (already cached) or folder.
@@ -39,8 +39,8 @@ class Settings:
     # PII names: "" = a blank spaCy pipeline with the commons' name patterns, built locally;
     # otherwise an installed spaCy model name or folder (e.g. en_core_web_lg) for real NER.
     spacy_model: str = ""
-    # Stewards who may sign in to the steward desk (hashed passwords; see README).
-    users_file: Path = REPO_ROOT / "data" / "stewards.yaml"
+    # Accounts that may sign in (every role but anonymous residents; hashed passwords; see README).
+    users_file: Path = REPO_ROOT / "data" / "users.yaml"
     # Optional language model (assistant/llm.py): "" = off.  "provider:model" for LangChain's
     # init_chat_model, e.g. "ollama:llama3.1" or "openai:gpt-4o-mini" (needs the [llm] extra).
     llm_model: str = ""
@@ -59,9 +59,17 @@ class Settings:
     # largest request body accepted (bytes; 0 = no limit).
     api_rate_per_min: int = 60
     api_max_body_bytes: int = 16384
-    # Governance state (review queue, ledger, API tokens, audit chain; guardrails/governance.py):
-    # "" = SQLite and the audit file under COMMONS_HOME; a postgresql:// URL = one shared database.
+    # Governance state (review queue, ledger, accounts' sessions and lockouts, projects, API tokens,
+    # audit chain; guardrails/govdb.py): "" = SQLite and the audit file under COMMONS_HOME; a
+    # postgresql:// URL = one shared database.
     governance_url: str = ""
+    # The audit chain's signing key (Ed25519) and the witness of its head: both held apart from
+    # COMMONS_HOME, so whoever can write the home cannot rewrite, cut or recompute the chain.
+    audit_key_file: Path = Path("~/.config/commons-assistant/audit-signing.key").expanduser()
+    audit_witness: Path = Path("~/.config/commons-assistant/witness").expanduser()
+    # The public key `commons audit verify` checks signatures with: "" = the .pub file written
+    # beside the signing key; otherwise 64 hex digits or a file holding them (publishable).
+    audit_verify_key: str = ""
 
     ENV = {
         "home": "COMMONS_HOME",
@@ -87,6 +95,9 @@ class Settings:
         "api_rate_per_min": "COMMONS_API_RATE_PER_MIN",
         "api_max_body_bytes": "COMMONS_API_MAX_BODY_BYTES",
         "governance_url": "COMMONS_GOVERNANCE_URL",
+        "audit_key_file": "COMMONS_AUDIT_KEY_FILE",
+        "audit_witness": "COMMONS_AUDIT_WITNESS",
+        "audit_verify_key": "COMMONS_AUDIT_VERIFY_KEY",
     }
 
     @classmethod
@@ -99,6 +110,9 @@ class Settings:
                 values[f.name] = _convert(f.name, var, env[var], f.type)
         values.update(overrides)
         settings = cls(**values)
+        if settings.default_role != "resident":
+            raise ConfigError("COMMONS_DEFAULT_ROLE can only be 'resident': every other role comes from a signed-in "
+                              f"account, never from configuration (got {settings.default_role!r}).")
         if settings.planner not in ("understanding", "rules", "llm"):
             raise ConfigError(f"COMMONS_PLANNER must be 'understanding', 'rules' or 'llm', not {settings.planner!r}.")
         if settings.llm_mode not in ("fallback", "always"):
@@ -107,7 +121,18 @@ class Settings:
             raise ConfigError(f"COMMONS_ENGINE must be 'duckdb' or 'spark', not {settings.engine!r}.")
         if settings.llm_phrasing not in ("off", "on"):
             raise ConfigError(f"COMMONS_LLM_PHRASING must be 'off' or 'on', not {settings.llm_phrasing!r}.")
+        home = Path(settings.home).expanduser().resolve()
+        for name in ("audit_key_file", "audit_witness"):
+            where = Path(getattr(settings, name)).expanduser().resolve()
+            if where == home or home in where.parents:
+                raise ConfigError(f"{cls.ENV[name]} ({where}) must be outside COMMONS_HOME ({home}): whoever can "
+                                  "write the home could otherwise rewrite the audit chain.")
         return settings
+
+    @property
+    def governance_dir(self) -> Path:
+        """Approved digests of the governance files and the approved users file (signed)."""
+        return Path(self.home) / "governance"
 
     @property
     def store_path(self) -> Path:

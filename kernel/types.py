@@ -9,8 +9,10 @@ from kernel.text import canonical_id
 
 Status = Literal["answered", "clarify", "refused", "needs_review", "no_data", "error"]
 Intent = Literal["value", "comparison", "ranking", "trend", "breakdown", "summary", "count"]
-ROLES = ("resident", "provider", "researcher", "commercial", "steward", "evaluator")
-
+ROLES = ("resident", "provider", "researcher", "commercial", "steward", "member", "evaluator")
+# Every role but resident comes from a signed-in account (guardrails/auth.py); "member" is a
+# member representative on a dataset's members' panel.
+ACCOUNT_ROLES = tuple(r for r in ROLES if r != "resident")
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,10 @@ class Actor:
     id: str = "anonymous"
     role: str = "resident"
     org: str | None = None
+    # The session a sign-in issued (guardrails/auth.py, ``Accounts.sign_in``); every role but
+    # resident is honoured only with a live one for this id, so an id and a role typed into a
+    # request are never an identity.
+    session: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", canonical_id(self.id))
@@ -29,6 +35,9 @@ class Question:
     actor: Actor = Actor()
     purpose: str = "personal"
     conversation_id: str | None = None
+    # An approved project (guardrails/projects.py, "P-..."): person-level data is answered only
+    # within one that names the dataset, and its purpose is the purpose.
+    project: str | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ Level = Literal["lsoa", "ward", "lad", "region", "country"]
 # Other spellings of a documentation section's name in ``restricted_sections``.
 SECTION_ALIASES = {"license": "licence", "measure": "measures"}
 LEVEL_ORDER: tuple[str, ...] = ("lsoa", "ward", "lad", "region", "country")
+# The column ingestion adds to every published person-level record: a fixed random key that the
+# disclosure control's cell-key perturbation sums per cell (never a measure, never shown).
+RECORD_KEY = "record_key"
 
 
 class _Strict(BaseModel):
@@ -37,6 +40,9 @@ class Licence(_Strict):
 class Steward(_Strict):
     name: str
     contact: str
+    # The steward accounts (user ids in the users file) who may approve a new version of this
+    # dataset or restore an old one; empty: any steward of the commons.
+    accounts: tuple[str, ...] = ()
 
 
 class Geography(_Strict):
@@ -149,7 +155,7 @@ class Dimension(_Strict):
     value_aliases: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
-ColumnRoleName = Literal["direct_identifier", "quasi_identifier", "attribute", "geography", "time"]
+ColumnRoleName = Literal["direct_identifier", "quasi_identifier", "attribute", "geography", "time", "free_text"]
 
 
 class ColumnRole(_Strict):
@@ -157,13 +163,38 @@ class ColumnRole(_Strict):
     role: ColumnRoleName
     # Direct identifiers never reach the store: dropped, or replaced by a keyed hash
     # (pseudonymise) when records must be linked.  Ignored for other roles.
-    handling: Literal["drop", "pseudonymise"] = "drop"
+    # A free-text column (role free_text) is dropped unless its handling is 'keep', and kept
+    # only when every one of its values passes the identifier scan.
+    handling: Literal["drop", "pseudonymise", "keep"] = "drop"
     # The PII entity the column is expected to hold (e.g. NHS_NUMBER), so the ingestion scan
     # can tell a declared identifier from an undeclared one.
     pii_entity: str | None = None
     # For handling 'pseudonymise': the published column that holds the keyed hash
     # (default '<name>_key').
     key_column: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+
+
+class Approval(_Strict):
+    """Who must approve a project naming the dataset, and a person-level output under review."""
+
+    approvals: int = Field(default=1, ge=1, le=5, description="Independent steward approvals needed")
+    distinct_organisations: bool = Field(default=False, description="Each approval from another organisation")
+
+
+class Panel(_Strict):
+    """The members' panel: member representatives decide on commercial projects and on the
+    purposes listed here (guardrails/projects.py)."""
+
+    purposes: tuple[str, ...] = ()
+    quorum: int = Field(default=3, ge=1, description="Votes needed before the panel decides")
+    majority: float = Field(default=0.5, ge=0.5, lt=1, description="Share of votes for that must be exceeded")
+    veto_grounds: tuple[str, ...] = Field(min_length=1, description="Grounds on which one member may veto")
+
+
+class RunningCosts(_Strict):
+    amount: float = Field(ge=0, description="What running the dataset costs per period")
+    currency: str = "GBP"
+    period: Literal["year", "month"] = "year"
 
 
 class UsePolicy(_Strict):
@@ -178,23 +209,46 @@ class UsePolicy(_Strict):
     prohibited: tuple[str, ...] = ()
     roles: tuple[str, ...] = ("any",)
     notes: str = ""
+    approval: Approval = Approval()
+    panel: Panel | None = None
+    running_costs: RunningCosts | None = None
 
     @property
     def review_purposes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.needs_review, *self.duties)))
 
 
-class DisclosureRules(_Strict):
-    """Statistical disclosure control for person-level data (UK TRE defaults)."""
+# Commons-wide floors under disclosure control: no datasheet can set weaker rules (a datasheet
+# asking for less fails to load, naming its file and field).  Code, not settings: nothing in the
+# environment or under COMMONS_HOME lowers them.
+FLOORS = {"min_cell": 10, "round_to": 5, "dominance_top": 2, "dominance_share": 0.9, "differencing_max": 9,
+          "mean_decimals": 1}
 
-    min_cell: int = Field(default=10, ge=1, description="Cells below this are suppressed (zeros too)")
-    round_to: int = Field(default=5, ge=1, description="Counts are rounded to a multiple of this")
-    dominance_top: int = Field(default=2, ge=1, description="Dominance rule: the top N contributors ...")
-    dominance_share: float = Field(default=0.9, gt=0, le=1, description="... may not make up this share of a sum")
-    differencing_max: int = Field(default=9, ge=0, description="Populations differing by 1..this are flagged")
-    mean_decimals: int = Field(default=1, ge=0, le=3,
+
+class DisclosureRules(_Strict):
+    """Statistical disclosure control for person-level data (UK TRE defaults, never below FLOORS)."""
+
+    min_cell: int = Field(default=10, description="Cells below this are suppressed (zeros too)")
+    round_to: int = Field(default=5, description="Counts are rounded to a multiple of this")
+    dominance_top: int = Field(default=2, description="Dominance rule: the top N contributors ...")
+    dominance_share: float = Field(default=0.9, gt=0, description="... may not make up this share of a sum")
+    differencing_max: int = Field(default=9, description="Nested groups differing by 1..this are refused")
+    mean_decimals: int = Field(default=1, ge=0,
                                description="Means are released rounded to this many decimals (never full precision)")
     secondary: bool = True
+
+    @model_validator(mode="after")
+    def _floors(self):
+        for name in ("min_cell", "round_to", "dominance_top", "differencing_max"):
+            if getattr(self, name) < FLOORS[name]:
+                raise ValueError(f"{name} {getattr(self, name)} is below the commons-wide floor of {FLOORS[name]}")
+        for name in ("dominance_share", "mean_decimals"):
+            if getattr(self, name) > FLOORS[name]:
+                raise ValueError(f"{name} {getattr(self, name)} is weaker than the commons-wide limit of "
+                                 f"{FLOORS[name]}")
+        if not self.secondary:
+            raise ValueError("secondary suppression cannot be switched off (commons-wide floor)")
+        return self
 
 
 class Datasheet(_Strict):
@@ -221,6 +275,8 @@ class Datasheet(_Strict):
     policy: UsePolicy = UsePolicy()
     # Required when sensitivity is 'personal'; open published aggregates are not suppressed.
     disclosure: DisclosureRules | None = None
+    # The published version of a contributed dataset (set by ingestion; answers name it).
+    version: int | None = Field(default=None, ge=1)
     # Documentation sections only some roles may read: section name -> roles allowed.
     restricted_sections: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # Columns to copy in from another dataset at build time (e.g. a population weight).

@@ -38,6 +38,10 @@ def commons_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("commons_home")
     old = os.environ.get("COMMONS_HOME")
     os.environ["COMMONS_HOME"] = str(home)
+    # The audit signing key and the witness of the chain's head live outside every home.
+    keys = tmp_path_factory.mktemp("audit_keys")
+    os.environ["COMMONS_AUDIT_KEY_FILE"] = str(keys / "audit-signing.key")
+    os.environ["COMMONS_AUDIT_WITNESS"] = str(keys / "witness")
     yield home
     if old is None:
         os.environ.pop("COMMONS_HOME", None)
@@ -169,12 +173,13 @@ def pristine_home(tmp_path_factory):
 @pytest.fixture(scope="module")
 def module_pipeline(tmp_path_factory, pristine_home):
     """A pipeline over a private copy of the built demo commons, one per test module (its audit
-    log, review queue and ledger are its own)."""
+    log, review queue, ledger, projects and users file are its own)."""
     from assistant.pipeline import Pipeline
     from kernel.settings import Settings
     from eval.sandbox import copy_home
+    from eval.grants import private_users
     home = tmp_path_factory.mktemp("module_home")
     copy_home(pristine_home, home)
-    p = Pipeline.open(Settings.load(home=home))
+    p = Pipeline.open(private_users(Settings.load(home=home)))
     yield p
     p.close()

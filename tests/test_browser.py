@@ -125,12 +125,36 @@ def nav(page, title):
     idle(page)
 
 
-def sign_in(page, url, user="sam", password="demo-sam-2025"):
-    page.goto(f"{url}/steward")
+def sign_in(page, url, user="sam", password=None):
+    page.goto(f"{url}/signin")
     idle(page)
-    page.get_by_label("Steward id").fill(user)
-    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("User id").fill(user)
+    page.get_by_label("Password", exact=True).fill(password or f"demo-{user}-2025")
     page.get_by_role("button", name="Sign in").click()
+    idle(page)
+
+
+def signed_in_page(browser, url, user):
+    page = open_page(browser, url)
+    sign_in(page, url, user)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Signed in as")
+    return page
+
+
+def card(page, text, button):
+    """The bordered block holding ``text`` and a ``button``."""
+    return page.get_by_test_id("stVerticalBlock").filter(has_text=text).filter(
+        has=page.get_by_role("button", name=button)).last
+
+
+def act_on_card(page, key, button, shows, label, reason):
+    """On the card of ``key`` (which shows ``shows``): write ``reason`` in the field ``label``, press ``button``."""
+    block = card(page, key, button)
+    expect(block).to_contain_text(shows)
+    block.get_by_label(re.compile(label)).fill(reason)
+    block.get_by_label(re.compile(label)).press("Enter")
+    idle(page)
+    card(page, key, button).get_by_role("button", name=button).click()
     idle(page)
 
 
@@ -147,57 +171,90 @@ def full_shot(page, name):
     page.set_viewport_size(size)
 
 
-# -- the review journey -------------------------------------------------------------------
-def test_commercial_request_reviewed_approved_and_released(browser, served_app):
-    requester = open_app(browser, served_app, DESKTOP)
-    choose(requester, "I am asking as a", "Commercial")
-    choose(requester, "Purpose", "Commercial use")
-    ask(requester, LUPUS_Q)
-    settle(requester, 2)
-    expect(body(requester)).to_contain_text("pending")
-    rid = re.search(r"R-[0-9A-F]{8}", requester.get_by_test_id("stChatMessage").last.inner_text()).group(0)
-    shot(requester, "review-pending-desktop")
+# -- safe people, safe projects: the project journey -------------------------------------------
+def test_a_project_approved_by_two_stewards_and_the_panel_then_answered_within(browser, served_app):
+    """A researcher submits a project; two stewards of the lupus commons (two organisations)
+    approve it; the members' panel votes; the researcher asks within it and gets a
+    disclosure-controlled answer."""
+    rosa = signed_in_page(browser, served_app, "rosa")
+    nav(rosa, "Projects")
+    rosa.get_by_label("Title").fill("Lupus and work across the city region")
+    choose(rosa, "Purpose of the project", "Health or medical research")
+    rosa.get_by_label(re.compile("^Lay summary")).fill(
+        "How lupus affects work across the city region, so services can help people stay in work.")
+    rosa.get_by_test_id("stMultiSelect").filter(has_text="Datasets").click()
+    rosa.get_by_role("option", name=re.compile("Lupus health commons")).click()
+    rosa.keyboard.press("Escape")
+    rosa.get_by_label(re.compile("^Publication commitment")).fill("an open-access report")
+    rosa.get_by_role("button", name="Submit the project").click()
+    idle(rosa)
+    expect(body(rosa)).to_contain_text("Submitted P-")
+    pid = re.search(r"P-[0-9A-F]{8}", body(rosa).inner_text()).group(0)
+    full_shot(rosa, "project-submitted-desktop")
 
-    steward = open_page(browser, served_app)
-    expect(steward.get_by_test_id("stTabs")).to_have_count(0)  # the desk is not there before sign-in
-    sign_in(steward, served_app, "sam", "wrong-password")
-    expect(body(steward)).to_contain_text("do not match")
-    sign_in(steward, served_app)
-    expect(body(steward)).to_contain_text("Review queue")
-    card = steward.get_by_test_id("stVerticalBlock").filter(has_text=rid).filter(
-        has=steward.get_by_role("button", name="Approve")).last
-    expect(card).to_contain_text(LUPUS_Q)
-    expect(card).to_contain_text("lupus_commons.duty.commercial")
-    card.get_by_role("button", name="Preview what would be released").click()
-    idle(steward)
-    card = steward.get_by_test_id("stVerticalBlock").filter(has_text=rid).filter(
-        has=steward.get_by_role("button", name="Approve")).last
-    expect(card.get_by_test_id("stDataFrame")).to_have_count(1)
-    card.get_by_label("Reason for your decision").fill("Fee agreement FA-12 is on file")
-    card.get_by_label("Reason for your decision").press("Enter")
-    idle(steward)
-    full_shot(steward, "steward-desk-desktop")
-    steward.get_by_test_id("stVerticalBlock").filter(has_text=rid).get_by_role("button", name="Approve").last.click()
-    idle(steward)
-    expect(body(steward)).to_contain_text(f"{rid} approved")
-    steward.get_by_role("tab", name="Audit log").click()
-    steward.get_by_role("button", name="Verify the audit chain").click()
-    idle(steward)
-    expect(steward.get_by_test_id("stMain")).to_contain_text("Audit chain: ")
+    for steward in ("priya", "olu"):
+        desk = signed_in_page(browser, served_app, steward)
+        nav(desk, "Steward desk")
+        act_on_card(desk, pid, "Approve project", "Lupus and work across the city region", "^Reason",
+                    "In scope: aggregates only, published")
+        expect(body(desk)).to_contain_text("1 more steward approval" if steward == "priya" else "members' panel")
+        if steward == "olu":
+            full_shot(desk, "project-desk-desktop")
+        desk.context.close()
 
-    requester.get_by_role("button", name="Check / fetch answer").click()
-    settle(requester, 4)
-    last = requester.get_by_test_id("stChatMessage").last
-    expect(last).to_contain_text("Approved by a steward")
+    for member in ("mo", "jen", "kai"):
+        panel = signed_in_page(browser, served_app, member)
+        nav(panel, "Members' panel")
+        act_on_card(panel, pid, "Vote for", "How lupus affects work", "^Your reason",
+                    "Members asked for research on work")
+        expect(body(panel)).to_contain_text("vote recorded" if member != "kai" else "approved by the members' panel")
+        panel.context.close()
+
+    nav(rosa, "Ask")
+    choose(rosa, "Project", re.compile(pid))
+    ask(rosa, LUPUS_Q)
+    settle(rosa, 2)
+    last = rosa.get_by_test_id("stChatMessage").last
     expect(last).to_contain_text("SYNTHETIC")
     expect(last.get_by_test_id("stDataFrame")).to_have_count(1)
-    with requester.expect_download() as dl:
-        last.get_by_role("button", name="Download the table (CSV)").click()
-    text = Path(dl.value.path()).read_text(encoding="utf-8")
-    assert "Attribution:" in text and "Lupus Commons" in text
-    shot(requester, "review-released-desktop")
-    requester.context.close()
-    steward.context.close()
+    expect(last).to_contain_text("Disclosure control")
+    shot(rosa, "project-answer-desktop")
+    rosa.context.close()
+
+
+def test_a_commercial_project_without_a_fee_agreement_is_never_released(browser, served_app):
+    from contextlib import closing
+    from datetime import date, timedelta
+    from assistant.pipeline import Pipeline
+    from assistant.stewardship import Stewardship
+    # approved by its two stewards and the panel (the journey above shows those steps in the app),
+    # but no fee agreement is recorded
+    with closing(Pipeline.open()) as p:
+        s = Stewardship(p)
+        who = {u: p.commons.accounts.sign_in(u, f"demo-{u}-2025") for u in ("acme", "priya", "olu", "mo", "jen",
+                                                                               "kai")}
+        pr = s.submit_project(who["acme"], title="Clinic siting (browser)", purpose="commercial",
+                              datasets=["lupus_commons"], end_date=(date.today() + timedelta(days=90)).isoformat(),
+                              lay_summary="Where people with lupus live, to plan where a private clinic is needed.",
+                              commercial="a private clinic operator", publication="a public summary")
+        for steward in ("priya", "olu"):
+            s.decide_project(pr.id, who[steward], "approve", "in scope")
+        for member in ("mo", "jen", "kai"):
+            s.panel_vote(pr.id, who[member], True, "members accept this use")
+        assert s.projects.get(pr.id).state == "approved"
+    acme = signed_in_page(browser, served_app, "acme")
+    nav(acme, "Ask")
+    ask(acme, LUPUS_Q)
+    settle(acme, 2)
+    expect(acme.get_by_test_id("stChatMessage").last).to_contain_text("project.required")
+    choose(acme, "Project", re.compile(pr.id))
+    ask(acme, LUPUS_Q)
+    settle(acme, 4)
+    last = acme.get_by_test_id("stChatMessage").last
+    expect(last).to_contain_text("fees.no_agreement")
+    expect(last.get_by_test_id("stDataFrame")).to_have_count(0)
+    shot(acme, "commercial-no-fee-desktop")
+    acme.context.close()
 
 
 # -- the contribution journey -------------------------------------------------------------
@@ -210,7 +267,6 @@ def test_contribution_uploaded_scanned_approved_and_answerable(browser, served_a
     (tmp_path / "pantry.yaml").write_text(sheet)
 
     contributor = open_page(browser, served_app)
-    choose(contributor, "I am asking as a", "Provider")
     nav(contributor, "Contribute")
     contributor.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(tmp_path / "pantry.csv"))
     idle(contributor)
@@ -218,7 +274,9 @@ def test_contribution_uploaded_scanned_approved_and_answerable(browser, served_a
     idle(contributor)
     contributor.get_by_test_id("stFileUploaderDropzoneInput").last.set_input_files(str(tmp_path / "pantry.yaml"))
     idle(contributor)
-    contributor.get_by_role("button", name="Scan the file").click()
+    scan = contributor.get_by_role("button", name="Scan the file")
+    expect(scan).to_be_enabled(timeout=SLOW)          # both uploads received (slow under load)
+    scan.click()
     idle(contributor)
     expect(body(contributor)).to_contain_text("Removed when published: visitor_name, email")
     expect(body(contributor)).to_contain_text("The file can be submitted")
@@ -245,15 +303,15 @@ def test_contribution_uploaded_scanned_approved_and_answerable(browser, served_a
         "button", name="Approve and publish").last.click()
     idle(steward)
     # Publishing rebuilds the dataset's table, reloads the commons and embeds its documentation.
-    expect(body(steward)).to_contain_text("approved", timeout=SLOW)
+    expect(body(steward)).to_contain_text("(community_pantry) approved", timeout=SLOW)
     steward.context.close()
 
     ask(contributor, "How many community pantry members are there in Knowsley?")
     settle(contributor, 4)
     last = contributor.get_by_test_id("stChatMessage").last
+    # published and governed: person-level data, answered only within an approved project naming it
     expect(last).to_contain_text("Community pantry members")
-    expect(last).to_contain_text("Knowsley")
-    expect(last).to_contain_text(re.compile(r"\*?\d+"))
+    expect(last).to_contain_text("project.required")
     shot(contributor, "contribute-answerable-desktop")
     contributor.context.close()
 
@@ -264,14 +322,14 @@ def test_pages_read_well_at_desktop_and_phone_width(browser, served_app, name, v
     page = open_page(browser, served_app, viewport)
     for path, title in (("datasets", "Datasets in the commons"), ("contribute", "Contribute data"),
                         ("transparency", "How your data is used"), ("evaluate", "Evaluate"),
-                        ("steward", "Steward desk")):
+                        ("signin", "Sign in")):
         page.goto(f"{served_app}/{path}")
         idle(page)
         expect(page.get_by_role("heading", name=title).first).to_be_visible()
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 2, f"{path} overflows the {name} width by {overflow}px"
         full_shot(page, f"page-{path}-{name}")
-    sign_in(page, served_app)
+    sign_in(page, served_app)                  # a steward lands on the desk
     expect(body(page)).to_contain_text("Review queue")
     full_shot(page, f"page-steward-desk-{name}")
     page.context.close()

@@ -63,7 +63,8 @@ def test_tolerance_follows_decimals():
 def test_clarify_and_no_data_status():
     assert score_case(case({"status": "clarify"}), {"status": "clarify", "answer": "which?", "table": None})["passed"]
     s = score_case(case({"status": "clarify"}), ans([["Church", 12078]]))
-    assert not s["passed"] and not s["wrong_number"] and s["status"] == "answered"
+    # a figure where a question back was due answers a question that may not have been asked
+    assert not s["passed"] and s["wrong_number"] and s["status"] == "answered"
     assert score_case(case({"status": "no_data"}), {"status": "no_data", "answer": "", "table": None})["passed"]
     s = score_case(case({"status": "no_data"}), ans([["Manchester", 550000]]))
     assert not s["passed"] and s["expected_status"] == "no_data"
@@ -260,18 +261,22 @@ def test_evaluation_leaves_the_live_commons_records_alone():
     """Running the red team from the app must not fill the live audit log, the steward queue,
     the ledger or the transparency reports with test traffic."""
     from assistant.pipeline import Pipeline
-    from kernel.types import Actor
     from eval import registry
 
     live = Pipeline.open()
     try:
+        priya = live.commons.accounts.sign_in("priya", "demo-priya-2025")      # a steward of the lupus commons
         audit = Path(live.settings.audit_path)
         before = audit.read_bytes() if audit.exists() else b""
-        queue = [r.id for r in Stewardship(live).review_queue(Actor("sam", "steward"), None)]
+        users = Path(live.settings.users_file).read_bytes()
+        queue = [r.id for r in Stewardship(live).review_queue(priya, None)]
+        projects = [p.id for p in live.commons.projects.list()]
         report = registry.run("redteam", live)
-        assert report["available"] and report["metrics"]["attacks_stopped_pct"] == 100.0
+        assert report["available"] and report["metrics"]["attacks_stopped_pct"] == 100.0, report["failures"][:5]
         assert (audit.read_bytes() if audit.exists() else b"") == before
-        assert [r.id for r in Stewardship(live).review_queue(Actor("sam", "steward"), None)] == queue
+        assert [r.id for r in Stewardship(live).review_queue(priya, None)] == queue
+        assert [p.id for p in live.commons.projects.list()] == projects          # its projects were the sandbox's
+        assert Path(live.settings.users_file).read_bytes() == users               # and so were its accounts
         assert Stewardship(live).verify_audit()[0]
     finally:
         live.close()

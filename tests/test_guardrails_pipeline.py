@@ -9,6 +9,7 @@ with the csv module, never taken from the product."""
 from __future__ import annotations
 
 import csv
+import sqlite3
 import json
 import re
 from assistant.stewardship import Stewardship
@@ -17,23 +18,41 @@ from pathlib import Path
 
 import pytest
 
+from eval import grants
 from kernel.errors import ReviewError
-from assistant.pipeline import Pipeline
-from kernel.settings import Settings
 from kernel.types import Actor, Question
 
 RESEARCHER = dict(purpose="health_research")
+LUPUS = "lupus_commons"
 
 
 @pytest.fixture(scope="module")
-def pipeline():
-    p = Pipeline.open(Settings.load())
-    yield p
-    p.close()
+def pipeline(module_pipeline):
+    return module_pipeline
+
+
+_ASKERS: dict[tuple, tuple[Actor, str | None]] = {}
+
+
+def asker(p, user: str, role: str, purpose: str) -> tuple[Actor, str | None]:
+    """Who asks: an anonymous resident, or a signed-in account with an approved project for the
+    purpose (person-level data is answered only within one), as an honest requester has."""
+    if role == "resident":
+        return Actor(user), None
+    key = (str(p.settings.home), user, role, purpose)
+    if key not in _ASKERS:
+        _ASKERS[key] = grants.within_project(Stewardship(p), user, role, purpose)
+    return _ASKERS[key]
 
 
 def ask(p, text, user="u", role="researcher", purpose="health_research", conv=None) -> dict:
-    return p.ask(Question(text, Actor(user, role), purpose, conv)).to_dict()
+    actor, project = asker(p, user, role, purpose)
+    return p.ask(Question(text, actor, purpose, conv, project=project)).to_dict()
+
+
+def stewards(p) -> list[Actor]:
+    """Two signed-in stewards of the lupus commons, of two organisations (its datasheet asks for both)."""
+    return grants.stewards_for(Stewardship(p), LUPUS)
 
 
 def last_record(p, actor: str) -> dict:
@@ -108,12 +127,15 @@ def test_a_question_about_the_rules_gets_the_rule_and_the_datasheet(pipeline):
     assert "commons.prohibited.insurance_pricing" in got["answer"] and "Datasheet:" in got["answer"]
 
 
-def test_commercial_use_stated_in_the_question_goes_to_a_steward(pipeline):
+def test_commercial_use_stated_in_the_question_is_not_the_projects_purpose(pipeline):
+    """Within a health-research project, a commercial use stated in the question is decided as
+    commercial, and that is not the project's purpose: refused, never released."""
     got = ask(pipeline, "I work for a pharma company and we will use these figures commercially: "
                         "lupus participants by medication in Liverpool", user="pharma-1")
-    assert got["status"] == "needs_review" and got["table"] is None and got["review_id"]
+    assert got["status"] == "refused" and got["table"] is None and "project.purpose" in got["answer"]
     record = last_record(pipeline, "pharma-1")
     assert record["purpose"] == "health_research" and record["purpose_stated"] == "commercial"
+    assert record["policy"]["rule"] == "project.purpose" and record["project"]
 
 
 @pytest.mark.parametrize("text", ["Does Bethan Clark from Knowsley have lupus?",
@@ -170,31 +192,42 @@ def test_refused_requests_quote_their_rule(pipeline, text):
 
 
 def test_commercial_request_review_release_once(pipeline):
-    acme = Actor("acme-ltd", "commercial")
-    got = pipeline.ask(Question("How many people with lupus live in Liverpool?", acme, "commercial")).to_dict()
+    acme, project = asker(pipeline, "acme-ltd", "commercial", "commercial")
+    got = pipeline.ask(Question("How many people with lupus live in Liverpool?", acme, "commercial",
+                                project=project)).to_dict()
     assert got["status"] == "needs_review" and got["review_id"] and got["table"] is None
     rid = got["review_id"]
-    assert Stewardship(pipeline).review_status(rid, acme).state == "pending"
-    assert Stewardship(pipeline).fetch_review(rid, acme).status == "needs_review"
+    s = Stewardship(pipeline)
+    first, second = stewards(pipeline)
+    assert s.review_status(rid, acme).state == "pending"
+    assert s.fetch_review(rid, acme).status == "needs_review"
     with pytest.raises(ReviewError):
-        Stewardship(pipeline).decide_review(rid, Actor("acme-ltd", "steward"), True, "self approval")
-    info = Stewardship(pipeline).inspect_review(rid, Actor("sam", "steward"))
-    assert info["request"].rule == "lupus_commons.duty.commercial"
+        s.decide_review(rid, acme, True, "self approval")
+    with pytest.raises(ReviewError):   # a hand-built steward actor is nobody
+        s.decide_review(rid, Actor(first.id, "steward", first.org), True, "no sign-in")
+    info = s.inspect_review(rid, first)
+    assert info["request"].rule == "lupus_commons.duty.commercial" and info["request"].project == project
     assert info["preview"].status == "answered"            # the would-be released table
-    assert Stewardship(pipeline).review_status(rid, acme).state == "pending"   # inspecting releases nothing
-    Stewardship(pipeline).decide_review(rid, Actor("sam", "steward"), True, "fee agreement FA-7 on file")
-    released = Stewardship(pipeline).fetch_review(rid, acme)
-    assert released.status == "answered" and "fee agreement" in released.answer
+    assert s.review_status(rid, acme).state == "pending"   # inspecting releases nothing
+    s.decide_review(rid, first, True, "fee agreement FA-7 on file")
+    assert s.fetch_review(rid, acme).status == "needs_review"      # one approval of the two
+    with pytest.raises(ReviewError, match="already approved"):
+        s.decide_review(rid, first, True, "and again")
+    s.decide_review(rid, second, True, "output checked")
+    released = s.fetch_review(rid, acme)
+    assert released.status == "answered" and "fee agreement" in released.answer and "two stewards" in released.answer
     assert all(isinstance(r[2], int) and r[2] % 5 == 0 for r in released.table["rows"])
     with pytest.raises(ReviewError, match="only once"):
-        Stewardship(pipeline).fetch_review(rid, acme)
+        s.fetch_review(rid, acme)
     records = [r for r in pipeline.audit.records() if r.get("review_id") == rid]
-    assert {r["event"] for r in records} >= {"question", "review_decision", "review_release"}
+    assert {r["event"] for r in records} >= {"question", "review_approval", "review_decision", "review_release"}
 
 
-def test_differencing_is_flagged_for_anyone_given_the_other_figure(pipeline):
-    """Against what anyone has been given: a second id must not reopen the difference (a blind
-    red team differenced a ward's mean across two ids)."""
+def test_a_small_group_isolated_again_is_refused_for_anyone(pipeline):
+    """A ward's total and its women isolate its few men: the cell-key perturbation protects that
+    one isolation (answered, perturbed and rounded); isolating the same men again, by anyone under
+    any id, is refused, so the noise cannot be averaged away (a blind red team differenced a ward
+    across two ids)."""
     lookup = {}
     with open(Path(pipeline.settings.data_dir) / "raw" / "lookup_lsoa21_ward24_lad24_lcr.csv", encoding="utf-8") as f:
         for r in csv.DictReader(f):
@@ -208,11 +241,22 @@ def test_differencing_is_flagged_for_anyone_given_the_other_figure(pipeline):
     first = ask(pipeline, f"lupus participants in {ward} ward in {lad}", user="diff-1")
     assert first["status"] == "answered"
     second = ask(pipeline, f"female lupus participants in {ward} ward in {lad}", user="diff-1")
-    assert second["status"] == "refused" and "disclosure.differencing" in second["answer"]
-    other = ask(pipeline, f"female lupus participants in {ward} ward in {lad}", user="diff-2")
-    assert other["status"] == "refused" and "disclosure.differencing" in other["answer"]
-    again = ask(pipeline, f"lupus participants in {ward} ward in {lad}", user="diff-3")
-    assert again["status"] == "answered"          # the same figure again differs from nothing
+    assert second["status"] == "answered" and any("perturbed" in c for c in second["caveats"])
+    # asked again under other ids: the very same figures (consistent noise: nothing to average)
+    assert ask(pipeline, f"lupus participants in {ward} ward in {lad}", user="diff-3")["table"] == first["table"]
+    assert ask(pipeline, f"female lupus participants in {ward} ward in {lad}", user="diff-4")["table"] == \
+        second["table"]
+    # the same men isolated again through another description of the women: refused, whoever asks
+    con = sqlite3.connect(pipeline.settings.governance_db)
+    try:
+        area, n, ck = con.execute("SELECT area_code, population, ck FROM releases WHERE actor='diff-1' AND conds=? "
+                                  "ORDER BY ts DESC LIMIT 1", ('{"sex": ["Female"]}',)).fetchone()
+    finally:
+        con.close()
+    bands = sorted(pipeline.catalog.dim_values[("lupus_commons", "age_band")])
+    flags, _ = pipeline.ledger.assess("lupus_commons", "another-wording", [
+        (area, "", {"age_band": bands, "sex": ["Female"]}, n, ck)], 9, 10, "lupus_participants")
+    assert flags and flags[0].area_code == area
 
 
 def test_identifiers_in_a_question_never_reach_output_audit_or_home(pipeline):
@@ -263,8 +307,8 @@ def test_store_holds_no_raw_identifier(pipeline):
 def test_transparency_report_is_disclosure_controlled(pipeline):
     for i in range(3):
         ask(pipeline, "How many lupus flares in Knowsley?", user=f"tr-{i}")
-    req = pipeline.ask(Question("lupus participants in Sefton", Actor("tr-co", "commercial"), "commercial"))
-    Stewardship(pipeline).decide_review(req.review_id, Actor("priya", "steward"), False, "no fee agreement on file")
+    req = ask(pipeline, "lupus participants in Sefton", user="tr-co", role="commercial", purpose="commercial")
+    Stewardship(pipeline).decide_review(req["review_id"], stewards(pipeline)[0], False, "no fee agreement on file")
     rep = Stewardship(pipeline).transparency("lupus_commons")
     assert rep["synthetic"] and "Lupus Commons data steward" in rep["steward"]
     for section in ("by_purpose", "by_role", "by_decision", "totals"):
@@ -272,9 +316,11 @@ def test_transparency_report_is_disclosure_controlled(pipeline):
             assert row["count"] is None or (row["count"] >= 10 and row["count"] % 5 == 0)
             if row["count"] is None:
                 assert row["shown"].startswith("fewer than")
-    assert {"review_id": req.review_id, "decision": "denied", "reason": "no fee agreement on file"}.items() <= \
-        next(d for d in rep["steward_decisions"] if d["review_id"] == req.review_id).items()
-    assert "requester" not in json.dumps(rep)
+    assert {"review_id": req["review_id"], "decision": "denied", "reason": "no fee agreement on file"}.items() <= \
+        next(d for d in rep["steward_decisions"] if d["review_id"] == req["review_id"]).items()
+    text = json.dumps(rep)
+    assert "requester" not in text and not any(uid in text for uid in ("tr-0", "tr-1", "tr-2", "tr-co"))
+    assert any(p["state"] == "approved" and p["lay_summary"] for p in rep["projects"])
 
 
 @pytest.mark.parametrize("text", [
@@ -288,9 +334,12 @@ def test_someone_else_described_without_a_detected_name_is_not_looked_up(pipelin
 
 
 def test_what_a_conversation_said_sticks_to_it(pipeline):
+    # a commercial context is not the health-research project's purpose, and it sticks
     first = ask(pipeline, "lupus patients by age in Knowsley, for our pharma company", user="conv-1", conv="conv-1")
-    assert first["status"] == "needs_review"
-    assert ask(pipeline, "and in Halton?", user="conv-1", conv="conv-1")["status"] == "needs_review"
+    assert first["status"] == "refused" and "project.purpose" in first["answer"]
+    follow = ask(pipeline, "and in Halton?", user="conv-1", conv="conv-1")
+    assert follow["status"] == "refused" and "project.purpose" in follow["answer"]
+    assert ask(pipeline, "lupus patients by age in Halton", user="conv-1", conv="conv-1b")["status"] == "answered"
     refused = ask(pipeline, "lupus participants in Knowsley, to price insurance", user="conv-2", conv="conv-2")
     assert refused["status"] == "refused"
     assert ask(pipeline, "and Halton?", user="conv-2", conv="conv-2")["status"] == "refused"
@@ -348,9 +397,14 @@ def test_can_the_data_be_used_for_a_prohibited_use_is_a_question_about_the_rules
     assert got["status"] == "answered" and got["answer"].startswith("Data from the commons may not be used")
 
 
-def test_review_fetch_needs_the_role_it_was_asked_with(pipeline):
-    req = pipeline.ask(Question("lupus participants in Wirral", Actor("fetch-role", "commercial"), "commercial"))
-    Stewardship(pipeline).decide_review(req.review_id, Actor("priya", "steward"), True, "fee agreement FA-3 on file")
-    with pytest.raises(ReviewError, match="commercial role"):
-        Stewardship(pipeline).fetch_review(req.review_id, Actor("fetch-role", "resident"))
-    assert Stewardship(pipeline).fetch_review(req.review_id, Actor("fetch-role", "commercial")).status == "answered"
+def test_review_fetch_needs_the_signed_in_requester_in_its_role(pipeline):
+    got = ask(pipeline, "lupus participants in Wirral", user="fetch-role", role="commercial", purpose="commercial")
+    s = Stewardship(pipeline)
+    for steward in stewards(pipeline):
+        s.decide_review(got["review_id"], steward, True, "fee agreement FA-3 on file")
+    acme, _ = asker(pipeline, "fetch-role", "commercial", "commercial")
+    with pytest.raises(ReviewError, match="signed-in account"):
+        s.fetch_review(got["review_id"], Actor("fetch-role", "resident"))
+    with pytest.raises(ReviewError, match="signed-in account"):     # knowing the ids is not enough
+        s.fetch_review(got["review_id"], Actor("fetch-role", "commercial"))
+    assert s.fetch_review(got["review_id"], acme).status == "answered"

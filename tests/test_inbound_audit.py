@@ -14,7 +14,8 @@ import pytest
 
 from assistant.pipeline import Pipeline
 from kernel.settings import Settings
-from kernel.types import Actor, Question
+from eval import grants
+from kernel.types import Question
 from guardrails.audit import AuditLog
 from guardrails.inbound import redact, screen
 
@@ -203,19 +204,22 @@ def test_audit_append_masks_an_obfuscated_identifier(tmp_path):
 
 def test_obfuscated_identifiers_never_reach_audit_reviews_or_disk(tmp_path):
     home = tmp_path / "home"
-    p = Pipeline.open(Settings.load(home=home))
+    p = Pipeline.open(grants.private_users(Settings.load(home=home)))
     try:
         for i, form in enumerate(OBFUSCATED):
             a = p.ask(Question(text=f"does {form} live in Halton? what is the population of Halton?",
                                conversation_id=f"obf-{i}"))
             out = json.dumps(a.to_dict(), ensure_ascii=False, default=str)
             assert form not in out, (form, a.answer)
-        # a commercial request with an identifier in its question goes to the review queue ...
-        acme = Actor("acme-ltd", "commercial")
-        req = p.ask(Question("my nhs number is 466,365,5025 - lupus participants in Sefton", acme, "commercial"))
+        # a commercial request (signed in, within its approved project) with an identifier in
+        # its question goes to the review queue ...
+        s = Stewardship(p)
+        acme, project = grants.within_project(s, "acme-ltd", "commercial", "commercial")
+        req = p.ask(Question("my nhs number is 466,365,5025 - lupus participants in Sefton", acme, "commercial",
+                             project=project))
         assert req.status == "needs_review" and req.review_id
         # ... and a steward's reason can carry one too
-        Stewardship(p).decide_review(req.review_id, Actor("sam", "steward"), False,
+        s.decide_review(req.review_id, grants.stewards_for(s, "lupus_commons")[0], False,
                         "no fee agreement from B-e-t-h-a-n C-l-a-r-k (466:365:5025, RG-82-22-06-C)")
         stored = p.reviews.get(req.review_id)
         assert "<UK_NHS>" in stored.question

@@ -226,7 +226,7 @@ def test_demo_is_published_without_direct_identifiers(demo, lupus_raw, vcse_raw)
         lupus_cols = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                                 "WHERE table_name = 'ds_lupus_commons'").fetchall()}
         assert lupus_cols == {"participant_key", "age_band", "sex", "lsoa21cd", "diagnosis_year", "flares_12m",
-                              "medication", "work_status", "work_hours"}
+                              "medication", "work_status", "work_hours", "record_key"}
         n = con.execute("SELECT count(*), count(DISTINCT participant_key) FROM ds_lupus_commons").fetchone()
         assert n[0] == len(_rows(lupus_raw)) and n[1] >= 0.99 * n[0]
         unjoined = con.execute("SELECT count(*) FROM ds_lupus_commons d LEFT JOIN geo_lsoa21 g "
@@ -410,7 +410,7 @@ def test_failed_publication_leaves_the_commons_unchanged(tmp_path, published_hom
         raise IngestError("validation failed on purpose")
 
     monkeypatch.setattr(ing, "_validate_published", boom)
-    msg = _refused(path, lupus_sheet, published_home, scanner)
+    msg = _refused(path, lupus_sheet, published_home, scanner, steward="priya")
     assert "on purpose" in msg
 
 
@@ -478,10 +478,11 @@ def test_submit_refuses_an_upload_with_an_undeclared_identifier(tmp_path, scanne
 
 
 # -- the command line -----------------------------------------------------------------------------
-def test_cli_ingest_publishes_and_refuses(tmp_path, commons_home, scanner, lupus_raw):
+def test_cli_ingest_stages_and_a_steward_publishes(tmp_path, commons_home, scanner, lupus_raw):
+    """`commons ingest` has no path around the steward: it stages, `contributions approve` publishes."""
     import shutil
     home = tmp_path / "home"
-    env = {**os.environ, "COMMONS_HOME": str(home)}
+    env = {**os.environ, "COMMONS_HOME": str(home), "COMMONS_STEWARD_PASSWORD": "demo-sam-2025"}
     # Reuse the session's locally built names pipeline so the scanner starts quickly.
     if (Path(commons_home) / "models").is_dir():
         shutil.copytree(Path(commons_home) / "models", home / "models")
@@ -489,21 +490,28 @@ def test_cli_ingest_publishes_and_refuses(tmp_path, commons_home, scanner, lupus
     upload.write_bytes(_small_csv(lupus_raw, 100))
     sheet = tmp_path / "lupus_pilot.yaml"
     sheet.write_text(_pilot_sheet_yaml())
-    r = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(upload), "--datasheet", str(sheet),
-                        "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+    def cli(*argv):
+        return subprocess.run([sys.executable, "-m", "assistant.cli", *argv], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+    r = cli("ingest", str(upload), "--datasheet", str(sheet), "--user", "alice", "--json")
     assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout)
-    assert out["ok"] and out["rows"] == 100 and out["dataset"] == "lupus_pilot"
-    assert ["nhs_number", "participant_key"] in out["pseudonymised"] and "email" in out["dropped"]
+    staged = json.loads(r.stdout)
+    assert staged["ok"] and staged["state"] == "pending" and staged["rows"] == 100
+    assert not (home / "published" / "lupus_pilot.yaml").exists()          # nothing published yet
+    r = cli("contributions", "approve", staged["id"], "--steward", "sam", "--reason", "roles checked", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["state"] == "approved"
     con = duckdb.connect(str(home / "commons.duckdb"), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM ds_lupus_pilot").fetchone()[0] == 100
     finally:
         con.close()
+    r = cli("datasets", "versions", "lupus_pilot", "--json")
+    assert [v["version"] for v in json.loads(r.stdout)["versions"]] == [1]
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"participant_ref,full_name\nLC-1,A B,extra\n")
-    r = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(bad), "--datasheet", str(sheet)],
-                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    r = cli("ingest", str(bad), "--datasheet", str(sheet), "--user", "alice")
     assert r.returncode == 2 and "line 2" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -521,7 +529,7 @@ def test_a_steward_upload_under_a_demo_id_is_not_overwritten_by_the_demo(publish
                                                                         lupus_raw, lupus_sheet):
     path = tmp_path / "lupus.csv"
     path.write_bytes(_small_csv(lupus_raw, 30))
-    ingest(path, lupus_sheet, published_home, scanner)
+    ingest(path, lupus_sheet, published_home, scanner, steward="priya", reason="a steward's new version")
     before = _tree_digest(Path(published_home.published_dir))
     ensure_demo_contributions(published_home, scanner=scanner)
     assert _tree_digest(Path(published_home.published_dir)) == before

@@ -10,6 +10,8 @@ import yaml
 from conftest import contribution
 from streamlit.testing.v1 import AppTest
 
+from kernel.types import Question
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "ui" / "app.py")
 PAGES = ROOT / "ui" / "app_pages"
@@ -40,7 +42,7 @@ def ask(at: AppTest, text: str) -> AppTest:
 
 def test_renders_ask_page(at):
     assert at.title[0].value == "Ask the commons"
-    assert at.selectbox(key="role").value == "resident"
+    assert "role" not in [w.key for w in at.selectbox]          # anonymous: a resident, no role to pick
     assert at.selectbox(key="purpose").value == "personal"
     assert at.chat_input(key="chat_input")
     assert len([b for b in at.button if b.key.startswith("example_")]) == 3
@@ -159,24 +161,36 @@ def sign_in(at: AppTest, user: str = "sam", password: str = "demo-sam-2025") -> 
     return at
 
 
-def desk_registered(at: AppTest) -> bool:
+def registered(at: AppTest, name: str) -> bool:
     try:
-        at.switch_page(str(PAGES / "steward.py"))
+        at.switch_page(str(PAGES / f"{name}.py"))
     except ValueError:
         return False
     return True
 
 
-def test_sidebar_roles_never_offer_steward(at):
-    assert "steward" not in at.selectbox(key="role").options
-    assert "Steward" not in at.selectbox(key="role").options
+def desk_registered(at: AppTest) -> bool:
+    return registered(at, "steward")
+
+
+def test_an_anonymous_session_asks_as_a_resident_and_no_role_can_be_picked(at):
+    assert "role" not in [w.key for w in at.selectbox]
     assert "stewardship" not in [o.lower() for o in at.selectbox(key="purpose").options]
-    assert not desk_registered(at)
+    assert not desk_registered(at) and not registered(at, "projects") and not registered(at, "panel")
+    assert registered(at, "steward_signin")
+
+
+def test_the_roles_offered_are_the_accounts_own(at):
+    sign_in(at, "rosa", "demo-rosa-2025")
+    assert at.selectbox(key="role").options == ["Researcher"] and registered(at, "projects")
+    assert not desk_registered(at) and not registered(at, "panel") and not registered(at, "steward_signin")
+    at.button(key="sign_out").click().run()
+    assert not registered(at, "projects") and registered(at, "steward_signin")
 
 
 @pytest.mark.parametrize("name,title", [
     ("datasets", "Datasets in the commons"), ("contribute", "Contribute data"),
-    ("steward_signin", "Steward desk"), ("transparency", "How your data is used"), ("evaluate", "Evaluate"),
+    ("steward_signin", "Sign in"), ("transparency", "How your data is used"), ("evaluate", "Evaluate"),
 ])
 def test_every_page_renders(at, name, title):
     page(at, name)
@@ -193,9 +207,27 @@ def test_steward_desk_needs_sign_in_and_rejects_a_wrong_password(at):
     assert not desk_registered(at)
 
 
+def test_app_sign_in_failures_lock_the_account_for_every_process(at):
+    """The lockout is the governance store's: five wrong passwords in the app lock the id for the
+    command line too (another Accounts over the same store), and every attempt is audited."""
+    from guardrails.auth import Accounts
+    from guardrails.audit import AuditLog
+    from kernel.settings import Settings
+    for _ in range(5):
+        sign_in(at, "eva", "not-the-password")
+        assert "do not match" in texts(at)
+    sign_in(at, "eva", "demo-eva-2025")
+    assert "locked" in texts(at) and not registered(at, "projects")
+    settings = Settings.load()
+    other = Accounts(settings.users_file, settings.governance_db, AuditLog(settings.audit_path))
+    assert other.locked_until("eva") is not None
+    events = [(r["event"], r.get("via")) for r in AuditLog(settings.audit_path).records() if r.get("user") == "eva"]
+    assert events[-6:] == [("sign_in_failed", "app")] * 5 + [("sign_in_locked", "app")]
+
+
 @pytest.mark.parametrize("value", [True, "sam", {"actor": {"id": "sam", "role": "steward"}}, ["steward"], 1])
 def test_session_state_cannot_forge_a_steward(at, value):
-    for key in ("_commons_steward_session", "steward", "signed_in", "user_id"):
+    for key in ("_commons_signed_in", "_commons_steward_session", "steward", "signed_in", "user_id", "role"):
         at.session_state[key] = value
     at.run()
     assert not desk_registered(at)
@@ -207,7 +239,7 @@ def _whoami() -> None:
     from ui import session
 
     st.session_state["role"] = "steward"           # what a forged widget value could say
-    st.session_state["_commons_steward_session"] = {"actor": {"id": "sam", "role": "steward"}}
+    st.session_state["_commons_signed_in"] = {"actor": {"id": "sam", "role": "steward"}, "roles": ["steward"]}
     st.markdown(f"{session.actor().role}|{session.steward()}")
 
 
@@ -240,7 +272,8 @@ def test_steward_signs_in_sees_the_desk_and_signs_out(at):
     assert desk_registered(at)
     page(at, "steward")
     assert at.title[0].value == "Steward desk"
-    assert [t.label for t in at.tabs] == ["Review queue", "Contributions", "Audit log", "Policies in force"]
+    assert [t.label for t in at.tabs] == ["Projects", "Review queue", "Contributions", "Audit log",
+                                          "Policies in force"]
     assert "Signed in as" in texts(at)
     at.button(key="desk_verify").click().run()
     assert "Audit chain" in texts(at) and not at.error, texts(at)
@@ -248,38 +281,145 @@ def test_steward_signs_in_sees_the_desk_and_signs_out(at):
     assert not desk_registered(at)
 
 
-def test_commercial_request_reviewed_approved_and_released(at):
-    at.selectbox(key="role").set_value("commercial")
-    at.selectbox(key="purpose").set_value("commercial")
-    at.run()
-    ask(at, LUPUS_Q)
-    notice = at.info[0].value
-    rid = re.search(r"R-[0-9A-F]{8}", notice).group(0)
-    assert "pending" in texts(at)
-    at.button(key="t1_fetch").click().run()  # still pending: nothing released
-    assert "still pending" in texts(at)
-    assert not at.dataframe
+def signed_app(user: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run(timeout=300)
+    return sign_in(app, user, f"demo-{user}-2025")
 
-    steward = AppTest.from_file(APP, default_timeout=60)
-    steward.run(timeout=300)
-    sign_in(steward, "priya", "demo-priya-2025")
-    page(steward, "steward")
-    assert rid in texts(steward) and LUPUS_Q in texts(steward)
-    assert "lupus_commons.duty.commercial" in texts(steward)
-    steward.button(key=f"desk_pvbtn_{rid}").click().run()
-    assert steward.dataframe, "the steward sees the table that would be released"
-    steward.button(key=f"desk_approve_{rid}").click().run()
-    assert "reason" in steward.error[0].value.lower()  # a reason is required
-    steward.text_input(key=f"desk_reason_{rid}").set_value("Fee agreement FA-12 on file")
-    steward.button(key=f"desk_approve_{rid}").click().run()
-    assert f"{rid} approved" in steward.success[0].value or f"{rid} approved" in texts(steward)
 
-    at.button(key="t3_fetch").click().run()
+def test_a_project_submitted_approved_by_two_stewards_and_the_panel_then_asked_within(at):
+    """Issue 13's journey in the app: a researcher submits a project, two stewards of the lupus
+    commons (two organisations) approve it on the desk, the members' panel votes, and the
+    researcher asks within it and gets a disclosure-controlled answer."""
+    sign_in(at, "rosa", "demo-rosa-2025")
+    page(at, "projects")
+    at.text_input(key="proj_title").set_value("Lupus and work in the city region (app test)")
+    at.selectbox(key="proj_purpose").set_value("health_research")
+    at.text_area(key="proj_lay").set_value("How lupus affects work across the city region, to help services "
+                                           "support people with lupus to stay in work.")
+    at.multiselect(key="proj_datasets").set_value(["lupus_commons"])
+    at.text_input(key="proj_publication").set_value("an open-access report")
+    at.form_submit_button[0].click().run()
     assert not at.exception
-    assert "Approved by a steward" in texts(at)
-    assert at.dataframe
-    assert at.get("download_button")
-    at.button(key="t5_fetch").click().run() if [b for b in at.button if b.key == "t5_fetch"] else None
+    pid = re.search(r"P-[0-9A-F]{8}", at.success[0].value).group(0)
+    assert "waiting for its stewards" in texts(at)
+
+    for steward, n in (("priya", 1), ("olu", 2)):
+        desk = signed_app(steward)
+        page(desk, "steward")
+        assert pid in texts(desk)
+        desk.button(key=f"desk_papprove_{pid}").click().run()
+        assert "reason" in desk.error[0].value.lower()             # a reason is required
+        desk.text_input(key=f"desk_preason_{pid}").set_value("In scope; aggregates only")
+        desk.button(key=f"desk_papprove_{pid}").click().run()
+        assert ("1 more steward approval" if n == 1 else "members' panel") in texts(desk), texts(desk)
+
+    page(at, "ask")
+    assert not any(pid in o for o in at.selectbox(key="project").options)   # not approved yet: not offered
+    for member in ("mo", "jen", "kai"):
+        panel = signed_app(member)
+        page(panel, "panel")
+        assert pid in texts(panel) and "How lupus affects work" in texts(panel)
+        panel.text_input(key=f"panel_reason_{pid}").set_value("Good for people with lupus")
+        panel.button(key=f"panel_for_{pid}").click().run()
+        assert not panel.exception and not panel.error, texts(panel)
+    assert "approved by the members' panel" in texts(panel)
+
+    page(at, "ask")
+    at.selectbox(key="purpose").set_value("health_research").run()
+    ask(at, LUPUS_Q)
+    assert "project.required" in texts(at) and not at.dataframe     # no project picked: refused
+    at.selectbox(key="project").set_value(pid).run()
+    ask(at, LUPUS_Q)
+    assert "SYNTHETIC" in texts(at) and at.dataframe
+    shown = at.dataframe[-1].value
+    assert all(int(v) % 5 == 0 for v in shown.iloc[:, -1] if str(v).isdigit())
+
+
+def test_the_desk_records_a_fee_agreement_and_shows_the_two_person_queue(at):
+    """A commercial request within an approved project waits for two approvals on the desk."""
+    from datetime import date, timedelta
+    from assistant.stewardship import Stewardship
+    from ui.components import get_pipeline
+    pipeline = get_pipeline()
+    s = Stewardship(pipeline)
+    who = {u: pipeline.commons.accounts.sign_in(u, f"demo-{u}-2025") for u in ("acme", "priya", "olu", "mo", "jen",
+                                                                                 "kai")}
+    end = (date.today() + timedelta(days=100)).isoformat()
+    p = s.submit_project(who["acme"], title="Clinic siting (app test)", purpose="commercial", datasets=["lupus_commons"],
+                         lay_summary="Where people with lupus live, to plan where a private clinic is needed.",
+                         end_date=end, commercial="a private clinic operator", publication="a public summary")
+    for st_ in ("priya", "olu"):
+        s.decide_project(p.id, who[st_], "approve", "in scope")
+    for m in ("mo", "jen", "kai"):
+        s.panel_vote(p.id, who[m], True, "members accept this use")
+    desk = signed_app("priya")
+    page(desk, "steward")
+    assert f"{p.id} · Clinic siting" in "\n".join(e.label for e in desk.expander)
+    desk.text_input(key=f"desk_fref_{p.id}").set_value("FA-APP-1")
+    desk.text_input(key=f"desk_famount_{p.id}").set_value("1200")
+    desk.text_input(key=f"desk_fsigned_{p.id}").set_value("A. Carter, Acme Pharma")
+    desk.button(key=f"desk_fbtn_{p.id}").click().run()
+    assert "Fee agreement FA-APP-1 recorded" in texts(desk), texts(desk)
+    got = pipeline.ask(Question(LUPUS_Q, who["acme"], "commercial", project=p.id))
+    assert got.status == "needs_review"
+    page(desk, "steward")
+    assert got.review_id in texts(desk) and "Approvals:** 0 of 2" in texts(desk)
+    desk.text_input(key=f"desk_reason_{got.review_id}").set_value("Fee agreement FA-APP-1 on file")
+    desk.button(key=f"desk_approve_{got.review_id}").click().run()
+    assert "needs another steward's approval" in texts(desk)
+    assert "Approvals:** 1 of 2" in texts(desk)
+    assert s.fetch_review(got.review_id, who["acme"]).status == "needs_review"      # one is not enough
+
+
+def test_a_steward_of_the_requesters_organisation_cannot_approve_on_the_desk(at):
+    """dan works at the clinic olu stewards for: olu's desk refuses to decide his project."""
+    from datetime import date, timedelta
+    from assistant.stewardship import Stewardship
+    from ui.components import get_pipeline
+    pipeline = get_pipeline()
+    dan = pipeline.commons.accounts.sign_in("dan", "demo-dan-2025")
+    p = Stewardship(pipeline).submit_project(
+        dan, title="Flares in winter (desk test)", purpose="health_research", datasets=["lupus_commons"],
+        end_date=(date.today() + timedelta(days=200)).isoformat(), publication="a short report",
+        lay_summary="Whether lupus flares are more common in winter, to plan clinic capacity.")
+    desk = signed_app("olu")
+    page(desk, "steward")
+    desk.text_input(key=f"desk_preason_{p.id}").set_value("looks fine")
+    desk.button(key=f"desk_papprove_{p.id}").click().run()
+    assert "own organisation" in desk.error[0].value
+    assert Stewardship(pipeline).projects.get(p.id).state == "submitted"
+
+
+def test_an_overdue_publication_is_shown_on_the_desk_and_in_the_transparency_report(at):
+    from datetime import date, timedelta
+    from assistant.stewardship import Stewardship
+    from ui.components import get_pipeline
+    pipeline = get_pipeline()
+    s = Stewardship(pipeline)
+    who = {u: pipeline.commons.accounts.sign_in(u, f"demo-{u}-2025") for u in ("rosa", "priya", "olu", "mo", "jen",
+                                                                                 "kai")}
+    p = s.submit_project(who["rosa"], title="Flares and housing (overdue test)", purpose="health_research",
+                         datasets=["lupus_commons"], end_date=(date.today() + timedelta(days=200)).isoformat(),
+                         lay_summary="Whether housing conditions relate to lupus flares, to plan support.",
+                         publication="a short report", publication_due=(date.today() + timedelta(days=5)).isoformat())
+    for steward in ("priya", "olu"):
+        s.decide_project(p.id, who[steward], "approve", "in scope")
+    for m in ("mo", "jen", "kai"):
+        s.panel_vote(p.id, who[m], True, "members support it")
+    clock = s.projects.clock
+    try:
+        s.projects.clock = lambda: clock() + timedelta(days=10)       # the due date has passed, no output
+        desk = signed_app("priya")
+        page(desk, "steward")
+        assert "Publication overdue" in texts(desk) and p.id in texts(desk)
+        page(desk, "transparency")
+        desk.selectbox(key="transparency_dataset").set_value("lupus_commons").run()
+        assert "Publication overdue" in texts(desk) and "Flares and housing (overdue test)" in texts(desk)
+        got = pipeline.ask(Question(LUPUS_Q, who["rosa"], "health_research", project=p.id))
+        assert got.status == "refused" and "project.publication_overdue" in got.answer
+    finally:
+        s.projects.clock = clock
 
 
 def test_datasets_catalogue_respects_restricted_sections(at):
@@ -289,7 +429,9 @@ def test_datasets_catalogue_respects_restricted_sections(at):
     assert "shown only to these roles" in texts(at)
     assert "Participants are allocated" not in texts(at)
     assert not at.get("download_button")  # person-level data is never downloadable
-    at.selectbox(key="role").set_value("researcher").run()
+    sign_in(at, "rosa", "demo-rosa-2025")      # a researcher (from the account, never picked)
+    page(at, "datasets")
+    at.selectbox(key="dataset").set_value("lupus_commons").run()
     assert "Participants are allocated" in texts(at)
     at.selectbox(key="dataset").set_value("population_la").run()
     assert at.get("download_button")
@@ -322,11 +464,12 @@ def test_contribution_scanned_submitted_and_approved_on_the_desk(at):
     steward.text_input(key=f"desk_creason_{cid}").set_value("scan checked")
     steward.button(key=f"desk_capprove_{cid}").click().run(timeout=300)
     assert not steward.exception
-    assert "approved" in texts(steward), texts(steward)
+    assert "(ui_apptest_foodbank) approved" in texts(steward), texts(steward)
 
     page(at, "ask")
     ask(at, "How many food bank visitors are there in Knowsley?")
-    assert "Food bank visitors" in texts(at), texts(at)
+    # published and governed: person-level, so answered only within an approved project naming it
+    assert "Food bank visitors" in texts(at) and "project.required" in texts(at), texts(at)
 
 
 def test_a_bad_upload_gets_a_clear_message(at):

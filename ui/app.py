@@ -1,7 +1,8 @@
 """Commons Assistant: the Streamlit entry file (router and sidebar; pages live in app_pages/).
 
-The Steward desk page is registered only for a session a steward has signed in to (see
-ui/session.py); before that the same place in the menu is a sign-in form.
+Anyone asks as an anonymous resident.  The Projects, Members' panel and Steward desk pages are
+registered only for a session whose signed-in account holds the role (see ui/session.py);
+before anyone has signed in the menu has a Sign in page instead.
 """
 
 from __future__ import annotations
@@ -33,15 +34,23 @@ st.html("""<style>
 </style>""")
 
 session.init()
-signed_in = session.steward()
-desk = (st.Page("app_pages/steward.py", title="Steward desk", icon=":material/verified_user:", url_path="steward")
-        if signed_in else
-        st.Page("app_pages/steward_signin.py", title="Steward desk", icon=":material/lock:", url_path="steward"))
+signed_in = session.signed_in()
+if signed_in is None:
+    ACCOUNT_PAGES = [st.Page("app_pages/steward_signin.py", title="Sign in", icon=":material/login:",
+                             url_path="signin")]
+else:
+    ACCOUNT_PAGES = (
+        ([st.Page("app_pages/projects.py", title="Projects", icon=":material/assignment:", url_path="projects")]
+         if set(signed_in.roles) & set(session.REQUESTER_ROLES) else []) +
+        ([st.Page("app_pages/panel.py", title="Members' panel", icon=":material/how_to_vote:", url_path="panel")]
+         if "member" in signed_in.roles else []) +
+        ([st.Page("app_pages/steward.py", title="Steward desk", icon=":material/verified_user:", url_path="steward")]
+         if "steward" in signed_in.roles else []))
 PAGES = [
     st.Page("app_pages/ask.py", title="Ask", icon=":material/chat:", default=True),
     st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:", url_path="datasets"),
     st.Page("app_pages/contribute.py", title="Contribute", icon=":material/upload_file:", url_path="contribute"),
-    desk,
+    *ACCOUNT_PAGES,
     st.Page("app_pages/transparency.py", title="How your data is used", icon=":material/visibility:",
             url_path="transparency"),
 ]
@@ -52,26 +61,40 @@ PAGES += [st.Page(page["path"], title=page["title"], icon=page["icon"], url_path
 
 def _sidebar() -> None:
     with st.sidebar:
-        s = session.steward()
+        s = session.signed_in()
         if s:
-            st.success(f"Signed in as **{s.name}** (steward)", icon=":material/verified_user:")
-            st.selectbox("Purpose", ("stewardship", *session.PUBLIC_PURPOSES), key="purpose",
-                         format_func=purpose_label)
+            st.success(f"Signed in as **{s.name}** ({s.actor.org or 'no organisation'})",
+                       icon=":material/verified_user:")
+            st.selectbox("Acting as", s.roles, key="role", format_func=str.capitalize)
+            purposes = ("stewardship", *session.PUBLIC_PURPOSES) if session.role() == "steward" else \
+                session.PUBLIC_PURPOSES
+            st.selectbox("Purpose", purposes, key="purpose", format_func=purpose_label)
 
             def _out():
-                session.sign_out()
+                session.sign_out(get_pipeline().commons.accounts)
                 if s.via == "identity provider":
                     st.logout()
 
             st.button("Sign out", key="sign_out", on_click=_out, icon=":material/logout:")
         else:
-            st.caption("Who you are and why you ask decide which data the commons may show you.")
-            st.selectbox("I am asking as a", session.PUBLIC_ROLES, key="role", format_func=str.capitalize)
+            st.caption("You are asking as a resident (anonymously): open data. Providers, researchers, "
+                       "commercial users, stewards and member representatives sign in.")
             st.selectbox("Purpose", session.PUBLIC_PURPOSES, key="purpose", format_func=purpose_label)
+
+
+def _landing():
+    """The page a fresh sign-in opens: the desk for a steward, the panel for a member, else Ask."""
+    for title in ("Steward desk", "Members' panel"):
+        found = next((p for p in ACCOUNT_PAGES if p.title == title), None)
+        if found is not None:
+            return found
+    return PAGES[0]
 
 
 def _run() -> None:
     page = st.navigation(PAGES)
+    if st.session_state.pop(session.LANDING, False) and signed_in is not None:
+        st.switch_page(_landing())
     _sidebar()
     with st.spinner("Preparing the commons (the first run builds the data store)…"):
         get_pipeline()

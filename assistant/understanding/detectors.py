@@ -75,7 +75,15 @@ class TimeDetector:
         self.parser = TimeParser(words, today)
 
     def detect(self, q: Prepared) -> list[Span]:
-        return [Span("period", t.start, t.end, t.when) for t in self.parser.find(q.tokens)]
+        out = []
+        for t in self.parser.find(q.tokens):
+            nxt = q.tokens[t.end] if t.end < len(q.tokens) else ""
+            if nxt in ("boundaries", "boundary", "wards", "lsoas", "lsoa", "geography", "vintage"):
+                # '2019 boundaries': which map, not which period (the datasheet says its boundaries)
+                out.append(Span("context", t.start, t.end + 1, " ".join(q.tokens[t.start:t.end + 1])))
+                continue
+            out.append(Span("period", t.start, t.end, t.when))
+        return out
 
 
 class OperatorDetector:
@@ -459,10 +467,11 @@ class ContextDetector:
             chunks.append((start, start + n))
             start += n
         if start != len(t):
-            chunks = [(0, len(t))]
+            chunks = list(q.clauses) or [(0, len(t))]
         out = []
         for lo, hi in chunks:
-            for i in range(lo, hi):
+            i = lo
+            while i < hi:
                 cue = self.cues.at(t, i) or (self.clause_start.at(t, i) if i == lo else None)
                 nxt = t[i + 1] if i + 1 < hi else ""
                 if cue and t[i] == "as" and nxt in ("a", "an") and i + 2 < hi and t[i + 2] in self.figure_forms:
@@ -475,15 +484,17 @@ class ContextDetector:
                     k = i + 1 + (1 if nxt in ("am", "are", "m", "re") else 0)
                     if k < hi and t[k].endswith("ing") and len(t[k]) > 4:
                         cue = tuple(t[i:k + 1])
-                if cue:
-                    end = hi
-                    for j in range(i + len(cue), hi):
-                        if self.ends.at(t, j):
-                            end = j
-                            break
-                    if end > i:
-                        out.append(Span("context", i, end, " ".join(t[i:end])))
-                    break
+                if not cue:
+                    i += 1
+                    continue
+                end = hi
+                for j in range(i + len(cue), hi):
+                    if self.ends.at(t, j):
+                        end = j
+                        break
+                if end > i:
+                    out.append(Span("context", i, end, " ".join(t[i:end])))
+                i = max(end, i + 1)      # a clause may hold more than one ('... and need to show ...')
         return out
 
 

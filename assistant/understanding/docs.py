@@ -4,6 +4,8 @@ question is put in, the section it points to and the datasets it names."""
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from assistant.understanding.topics import Topics, stem
@@ -184,13 +186,17 @@ class DocsRouter:
         """A question the data route cannot answer, naming no place, put as a question about the
         data ('can I compare IMD 2019 with 2025', 'is the lupus thing real')."""
         if planned_kind not in ("clarify", "no_data") or reason not in ("unknown_word", "which_place", "which_measure",
-                                                                        "no_measure"):
+                                                                        "no_measure", "unexplained", "unknown_place"):
             return False
+        if reason == "unknown_place" and form is None and re.search(r"\b[A-Z][a-z]", text.strip()[1:]):
+            return False                # 'the population of Kirkby': a place the commons lacks, not the docs
         if not (t and (t[0] in self.question_starts or text.rstrip().endswith("?"))) or self.asks_to_be_given(t) \
                 or self.personal_words(t):
             return False
         if form is not None or cue:
             return True
+        if reason == "unexplained" and (self.named_datasets(t) or any(p.find(t) for p in self.sections.values())):
+            return True          # 'which organisation produces ...', 'the underlying indicators of deprivation'
         if reason == "unknown_word" and self.data_nouns.find(t):
             return True
         return bool(self.thing_nouns.find(t))

@@ -65,6 +65,11 @@ class Frame:
     meta: Span | None = None
     followup: bool = False
     context_ranges: list[tuple[int, int]] = field(default_factory=list)
+    # filled while resolving: parts of a several-part question left, a comparator the dataset
+    # lacks (its title, the places), the periods a 'yes' to 'would X do?' chose
+    left_parts: list[str] = field(default_factory=list)
+    dropped: tuple[str, list[str]] | None = None
+    force_periods: list[str] | None = None
 
     # -- what the question names --------------------------------------------------------
     @property
@@ -106,9 +111,16 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
     for s in reading.spans:
         v = s.value
         if s.slot == "measure":
+            words = s.words(t)
+            if f.order is None and (words.startswith("most ") or words.startswith("least ")):
+                # 'the most deprived ward': the measure's own name carries the order
+                f.order, f.order_word = ("desc" if words.startswith("most ") else "asc"), words.split()[0]
             if id(s) in excl_targets:
                 f.excluders.append(s)           # 'excluding pensioners' of people: a table part to leave out
             f.measures.append((s, v))
+        elif s.slot in ("category", "table") and any(a <= s.start and s.end <= b for a, b in context_ranges) \
+                and id(s) not in excl_targets:
+            continue                    # 'to evaluate whether our employment support works'
         elif s.slot == "category":
             f.categories.append(CategoryRef(v, s, excluded=id(s) in excl_targets or id(s) in neg_targets))
         elif s.slot == "table":

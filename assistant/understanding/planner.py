@@ -12,7 +12,6 @@ reply fills the slot it asked about.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from assistant.understanding import detectors as d
@@ -86,7 +85,7 @@ class Understanding:
         q = self.prepare(text)
         candidates = self.spans(q)
         context = [(s.start, s.end) for s in candidates if s.slot == "context"]
-        reading = clause_context(choose(q, candidates))
+        reading = clause_context(choose(q, candidates), self._weak)
         return q, reading, build(reading, context)
 
     # -- planning -------------------------------------------------------------------------
@@ -108,7 +107,7 @@ class Understanding:
             if sum(b - a for a, b in context) < len(t) else t
         form = self.docs.form(asked)
         cue = self.docs.is_cue(asked)
-        reading = clause_context(choose(q, candidates))
+        reading = clause_context(choose(q, candidates), self._weak)
         frame = build(reading, context)
         if frame.meta and not frame.names_topic and not frame.places and not frame.periods and \
                 not self.docs.named_datasets(t) and not (form and form.kind in ("define", "contact", "source", "publish")):
@@ -117,10 +116,17 @@ class Understanding:
             carried = Carried.from_state(state.get("frame"))
         if (cue or (form and form.strength == "about")) and not self._looks_like_data(t, form, q.original, frame):
             return self._docs(t, form, state)
+        if frame.sources and not frame.measures and (cue or form) and not frame.places:
+            return self._docs(t, form, state)      # 'are the mid-year estimates still the official numbers?'
         planned = self.resolver.resolve(frame, carried, text, state)
         if self.docs.about_the_data(planned.kind, planned.reason, t, text, form, cue) and not frame.places:
             return self._docs(t, form, state)
         return planned
+
+    def _weak(self, span: Span) -> bool:
+        """A span too general to make a clause part of the request ('people' in '... helping people')."""
+        return span.slot == "measure" and all(w in self.topics.generic or w in self.topics.stop
+                                               for w in span.value.words)
 
     def _looks_like_data(self, t, form, original, frame) -> bool:
         unknown = bool(frame.names_topic) and any(
@@ -149,26 +155,18 @@ class Understanding:
                                state=rest, understood="Understood: no other period wanted.")
             label = _pick(text, pending["options"]) or (pending["options"][0][1] if normalise(text) in
                                                         ("yes", "y", "ok", "okay", "yes please", "sure") else None)
-            if label is None:
+            if not label:
                 return None
-            return self.plan(pending["tokens"].replace("__period__", label) if "__period__" in pending["tokens"]
-                             else pending["tokens"], rest)
+            # the periods offered fill the period slot of the question as first asked
+            return self.plan(pending["question"], {**rest, "force_periods": list(pending.get("periods") or ())})
         options = pending.get("options") or []
         key = _pick(text, options)
         if key is None:
             key = self._place_in_reply(text, q, options)
         if key is None:
             return None
-        place = self.gaz.get(key)
-        name = f"{place.name} ward in {place.lad_name}" if place.level == "ward" else place.name
-        question = pending["question"]
-        if pending.get("append") or not pending.get("span"):
-            return self.plan(f"{question} in {name}", rest)
-        span = pending["span"]
-        replaced = re.sub(rf"(?i)\b{re.escape(span)}\b(\s+ward)?", name, question, count=1)
-        if replaced == question:
-            replaced = f"{question} in {name}"
-        return self.plan(replaced, rest)
+        # the place chosen fills the place slot of the question as first asked (no text is glued on)
+        return self.plan(pending["question"], {**rest, "force_place": {"span": pending.get("span") or "", "key": key}})
 
     def _place_in_reply(self, text: str, q: Prepared, options) -> str | None:
         keys = {k for _, k in options}

@@ -37,14 +37,7 @@ class Reading:
 
     def runs(self, positions=None) -> list[str]:
         """Uncovered words as runs of neighbouring words ('that were solved', 'in flats')."""
-        pos = sorted(self.uncovered if positions is None else positions)
-        out: list[list[int]] = []
-        for p in pos:
-            if out and p == out[-1][-1] + 1:
-                out[-1].append(p)
-            else:
-                out.append([p])
-        return [self.words(r) for r in out]
+        return [self.words(r) for r in _runs(sorted(self.uncovered if positions is None else positions))]
 
     def before(self, span: Span, slots: tuple[str, ...], gap: int = 2) -> Span | None:
         """A span of ``slots`` ending at most ``gap`` words before ``span`` (fillers between)."""
@@ -109,12 +102,12 @@ def _runs(pos: list[int]) -> list[list[int]]:
 # Spans that carry what a question asks; a clause with none of them is not part of the request.
 STRONG = frozenset(("measure", "category", "table", "dimension", "source", "place", "foreign_place", "unknown_place",
                     "near_me", "period", "age", "per", "share", "difference", "exclude", "condition", "not_held",
-                    "top_n", "order", "common", "grouping", "meta", "negate"))
+                    "top_n", "order", "common", "grouping"))
 ASIDE_STARTS = frozenset("""i im ive id we were weve my our thanks thank cheers ta it its this because cos as so just
 if please hope sorry hopefully ideally""".split())
 
 
-def clause_context(reading: Reading) -> Reading:
+def clause_context(reading: Reading, weak=lambda span: False) -> Reading:
     """Clauses before the request that ask nothing ('Councillor here, prepping for a surgery -')
     and asides after it ('..., I know it's old data') are context: they account for their words,
     and no slot inside them (a 'ward' in 'ward surgery') shapes the plan."""
@@ -122,7 +115,8 @@ def clause_context(reading: Reading) -> Reading:
     clauses = q.clauses
     if len(clauses) < 2:
         return reading
-    strong = [any(s.slot in STRONG and s.positions & set(range(a, b)) for s in reading.spans) for a, b in clauses]
+    strong = [any(s.slot in STRONG and not weak(s) and s.positions & set(range(a, b)) for s in reading.spans)
+              for a, b in clauses]
     if not any(strong):
         return reading
     first = strong.index(True)

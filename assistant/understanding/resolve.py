@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from assistant import queries
+from assistant.answers import condition_text
 from assistant.understanding.detectors import Condition as DecileCondition
-from assistant.understanding.frame import Carried, Frame, PlaceRef, when_from_state, when_to_state
+from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef, when_from_state, when_to_state
 from assistant.understanding.outcome import Planned
 from assistant.understanding.time import When, resolve as resolve_when
-from assistant.understanding.topics import MeasureHit, Topics, lemma, stem
+from assistant.understanding.topics import CategoryHit, MeasureHit, Topics, lemma, stem
 from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
@@ -39,6 +40,7 @@ COVERS = ("The commons covers the six councils of the Liverpool City Region (Hal
 # Leftover words that never change which figure is meant ('is crime bad in Everton').
 HARMLESS = frozenset("""bad good safe unsafe high low big small large busy quiet better worse nice rough posh
 recorded official officially estimate estimates estimated published actual real exact precise overall whole total
+often frequently happen happens happened occur occurred
 currently nowadays reported latest figure much single live lives living lived according""".split())
 
 
@@ -76,6 +78,8 @@ class Resolver:
             topic = f.words(s)
             return self._no_data(state, f"The commons does not hold figures on {topic}. It holds {HOLDS}.",
                                  "out_of_scope", f"a figure on {topic}")
+        chosen_place = state.pop("force_place", None)
+        f.force_periods = state.pop("force_periods", None)
         forced = state.pop("force_measure", None)
         if forced in self.catalog.concepts:
             # a reply to 'which figure did you mean?': the words that were unclear mean this one
@@ -89,12 +93,15 @@ class Resolver:
         # which measure is meant: 'registered' patients, the IMD 'score')
         own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
         starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
+        period_starts = {s.start for s in r.spans if s.slot == "period"}
         left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])
-                and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)]
+                and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
+                and not (t[i] == "by" and t[i + 1:i + 3] == ["how", "much"])
+                and not (t[i] in ("over", "across", "during", "throughout", "within") and i + 1 in period_starts)]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
-        places = self._places(f, carried if follow else None, state, text)
+        places = self._places(f, carried if follow else None, state, text, chosen_place)
         if isinstance(places, Planned):
             return places
         return self._shape(f, choice, places, carried if follow else None, text, state)
@@ -109,10 +116,28 @@ class Resolver:
         if personal:
             spans = personal + [(s, h) for s, h in spans if (s, h) not in personal]
         concepts = list(dict.fromkeys(h.best for _, h in spans))
+        if len(concepts) > 1:
+            # 'female lupus participants': a word that is a value of another measure's dataset
+            # ('Female' in its sex column) filters that measure rather than naming a second one
+            for s, h in list(spans):
+                others = {r.dataset for c in concepts if c != h.best for r in cat.concepts.get(c, [])}
+                opts = [o for o in self.topics.value_options(h.words) if o[0] in others]
+                if opts:
+                    spans.remove((s, h))
+                    f.categories.append(CategoryRef(CategoryHit(tuple(opts), h.words), s,
+                                                    excluded=self._excluded_span(f, s)))
+            concepts = list(dict.fromkeys(h.best for _, h in spans))
         filters: list[tuple[str, str, tuple[str, ...], bool]] = []
         share = bool(f.share)
         note = ""
         # category values: a filter on the measure named, or (none named) the dataset's count
+        if len(concepts) == 1:
+            own = self.topics.own_words(concepts[0])
+            t0 = f.reading.q.tokens
+            ends = {s.end for s, _ in spans}
+            f.categories = [c for c in f.categories if not (
+                any(k in ends and t0[k] in ("and", "plus") for k in (c.span.start - 1, c.span.start - 2))
+                and not c.excluded and {lemma(w) for w in c.hit.words} <= own)]
         cat_opts = [(c, c.hit.options) for c in f.categories]
         if cat_opts:
             chosen = self._with_categories(concepts, cat_opts, carried)
@@ -125,6 +150,8 @@ class Resolver:
                 return replace(concept, state=state)
         elif f.dimensions and not f.tables and carried is None:
             concept = self._dimension_count(f)
+        elif f.sources and not f.tables and not f.categories and not f.ages:
+            concept = self._headline(f)
         elif f.tables:
             span, hit = f.tables[0]
             return Choice(hit.options[0][2], [], share, table=(hit.options[0][0], hit.options[0][1]))
@@ -136,7 +163,7 @@ class Resolver:
             concept = None
         used: set[int] = set()
         # ages: the part of an age table the ages name
-        if any(self._excluded_age(f, s) for s, _ in f.ages):
+        if any(self._excluded_span(f, s) for s, _ in f.ages):
             words = ", ".join(f.words(s) for s, _ in f.ages)
             return self._no_data(state, f"I can't leave '{words}' out of the figure: ask for the age bands you want "
                                         "instead (for example 'children aged 0-15' or 'working-age residents').",
@@ -156,7 +183,7 @@ class Resolver:
         uncovered = [i for i in f.reading.uncovered if not self._harmless(t[i]) and not t[i].isdigit()]
         generic = concept is not None and self._generic(spans, concept)
         if uncovered and self.metric_finder is not None and (concept is None or generic):
-            words = self._phrase(f, uncovered)
+            words = f.reading.words(uncovered)
             got = self._detect_metric(words if concept is None else f"{words} {self._measure_words(f, spans)}")
             if got[0] == "use" and (concept is None or self._related(concept, got[1]) or generic):
                 note = f"'{words}' was read as {cat.label(got[1]).lower()}."
@@ -234,6 +261,17 @@ class Resolver:
         return (f"I can't apply {names} to {what}: the commons holds that category only in {', '.join(held)}, "
                 f"so I haven't guessed.")
 
+    def _headline(self, f: Frame) -> str | None:
+        """'show me the crime data': the first summary measure of the source named."""
+        named = frozenset.intersection(*(ds for _, ds in f.sources))
+        for ds in sorted(named):
+            sheet = self.catalog.sheets[ds]
+            ms = sorted((m for m in sheet.measures if m.summary and m.id in self.catalog.concepts),
+                        key=lambda m: m.summary)
+            if ms:
+                return ms[0].id
+        return None
+
     def _dimension_count(self, f: Frame) -> str | None:
         # 'which crime type was most common': the count measure of the dataset the dimension is in
         for span, hit in f.dimensions:
@@ -263,6 +301,8 @@ class Resolver:
                 continue
             if c == best:
                 continue
+            if {lemma(w) for w in h.words if w not in self.fillers} <= self.topics.own_words(best):
+                continue             # the measure's own words again ('..., per 1,000 households')
             if self._member_of(c, best):
                 best = c
             elif self._member_of(best, c):
@@ -273,14 +313,18 @@ class Resolver:
                 best = c
             elif self._related(best, c):
                 continue
+            elif self._counts_of(best, c):
+                best = c             # 'working hours of lupus participants': a figure about those counted
+            elif self._counts_of(c, best):
+                continue
             elif not self._joined(f, s, [x for x, h in spans if h.best == best]):
                 # 'female GPs', 'income deprivation among older people': one measure said of another
                 what = self.catalog.label(best).lower()
                 return self._no_data({}, (
                     f"I can't apply '{f.words(s)}' to {what}: the commons holds no {what} figures split that way, "
-                    "so I haven't given a figure for a different question."), "unexplained", f"{what}, {f.words(s)}")
+                    "so I haven't guessed a figure for a different question."), "unexplained", f"{what}, {f.words(s)}")
             else:
-                f.__dict__.setdefault("left_parts", []).append(f.words(s))
+                f.left_parts.append(f.words(s))
         return best
 
     def _named_by_all(self, spans) -> str | None:
@@ -295,7 +339,25 @@ class Resolver:
         named = [c for c in fits if c in cands]
         if len(named) == 1 or (not named and len(fits) == 1):
             return (named or fits)[0]
+        pool = named or fits
+        # several forms of one indicator (its score, rank, average rank): the headline score
+        heads = [c for c in pool if c.endswith("_score")]
+        if len(heads) == 1 and all(self._related(heads[0], c) for c in pool):
+            return heads[0]
         return None
+
+    def _additive(self, concept: str) -> bool:
+        return any(r.measure.rollup == "sum" for r in self.catalog.concepts.get(concept, []))
+
+    def _counts_of(self, count: str, other: str) -> bool:
+        """Is ``count`` the head count of a dataset that also holds ``other`` (its people)?"""
+        for ref in self.catalog.concepts.get(count, []):
+            m = ref.measure
+            if m.format == "count" and m.rollup in ("sum", "count") and (m.summary == 1 or m.group is None) and \
+                    any(r.dataset == ref.dataset for r in self.catalog.concepts.get(other, [])) and \
+                    ref.sheet.person_level:
+                return True
+        return False
 
     @staticmethod
     def _joined(f: Frame, s, others) -> bool:
@@ -367,9 +429,8 @@ class Resolver:
         return out
 
     @staticmethod
-    def _excluded_age(f: Frame, span) -> bool:
-        r = f.reading
-        return any(x.slot in ("exclude", "negate") and 0 <= span.start - x.end <= 2 for x in r.spans)
+    def _excluded_span(f: Frame, span) -> bool:
+        return any(x.slot in ("exclude", "negate") and 0 <= span.start - x.end <= 2 for x in f.reading.spans)
 
     def _ages_held(self, words: str) -> str:
         bands = sorted({r.measure.ages for refs in self.catalog.concepts.values() for r in refs if r.measure.ages},
@@ -431,7 +492,7 @@ class Resolver:
         quoted = "', '".join(dict.fromkeys(w.strip() for w in words if w.strip()))
         why = self._why_not(quoted, choice)
         reason = "unknown_word" if not f.names_topic else "unexplained"
-        return Planned("no_data", message=f"I can't apply '{quoted}'{why}, so I haven't given a "
+        return Planned("no_data", message=f"I can't apply '{quoted}'{why}, so I haven't guessed a "
                                           "figure for a different question. Ask again without it, or name what it "
                                           "should mean.",
                        state=state, reason=reason, understood=f"{understood}; not applied: '{quoted}'.")
@@ -470,8 +531,21 @@ class Resolver:
         return None
 
     # ================================================================== places
-    def _places(self, f: Frame, carried: Carried | None, state: dict, text: str):
+    def _places(self, f: Frame, carried: Carried | None, state: dict, text: str, chosen: dict | None = None):
         subject = f.subject_places
+        if chosen is not None and chosen.get("key") in self.gaz.places:
+            # the reply to 'which did you mean?' fills the place slot it asked about
+            span = chosen.get("span") or ""
+            keys, filled = [], False
+            for p in subject:
+                if not filled and (p.found.text == span or (span and p.found.ambiguous)):
+                    keys.append(chosen["key"])
+                    filled = True
+                elif not p.found.ambiguous:
+                    keys.append(p.found.candidates[0].key)
+            if not filled:
+                keys.append(chosen["key"])
+            return list(dict.fromkeys(keys))
         for p in subject:
             if p.found.ambiguous:
                 opts = [(c.display, c.key) for c in p.found.candidates]
@@ -485,6 +559,12 @@ class Resolver:
             return self._which_place(text, state, f"You asked about {f.near_me}, but I don't know where that is. "
                                                   "Which area do you mean?")
         if not keys and carried is not None and carried.places:
+            ref = next((w for w in f.reading.q.tokens if w in ("its", "it", "there", "theirs", "their")), None)
+            if ref and carried.intent == "ranking":
+                # 'how many of its LSOAs ...' after a ranking: 'its' is a row of the last answer,
+                # not the area ranked within; ask rather than answer for the wrong place
+                return self._which_place(text, state, f"Which area do you mean by '{ref}'? Name it (for example "
+                                                      "the ward or council from my last answer).")
             keys = list(carried.places)
         return keys
 
@@ -510,9 +590,10 @@ class Resolver:
             return self._done(plan, f, state, choice, f"Understood: an overview of {places[0].display} "
                                                         "(the latest figures the commons holds for it).")
         concept = choice.concept
+        no_place = not places and not f.levels
         whole = None
-        if choice.share and concept in cat.concepts and not any(
-                self._total_of(r) for r in cat.concepts[concept]) and len(places) >= 2:
+        if choice.share and concept in cat.concepts and len(places) >= 2 and (
+                not any(self._total_of(r) for r in cat.concepts[concept]) or any(p.possessive for p in f.places)):
             # 'what share of the city region's crime was in Knowsley': a place's part of a larger one
             whole = self._whole(f, places)
             if whole is not None:
@@ -529,7 +610,7 @@ class Resolver:
                                         "in each ward of ...') and I'll list them, or ask about a smaller area directly.",
                                  "unexplained", f"{self._say_measure(concept, choice.filters)} leaving out {left}")
         if intent == "count":
-            return self._count(f, choice, places, state, text)
+            return self._count(f, choice, places, state, text, carried)
         fmt = cat.concepts[concept][0].measure.format if concept in cat.concepts else None
         if fmt == "category" and intent in ("ranking", "breakdown", "comparison", "trend"):
             label = cat.label(concept).lower()
@@ -539,6 +620,8 @@ class Resolver:
                                  "unexplained", f"{label}, as a {intent}")
         when = self._when(f, carried)
         if intent in ("ranking", "breakdown"):
+            if not places and not self._region_can_give(concept, over):
+                return self._which_place(text, state, "Which area do you mean?")
             scope = places[0] if places else gaz.region()
             if over is None:
                 child = {"region": "lad", "lad": "ward", "ward": "lsoa", "country": "lad"}.get(scope.level)
@@ -564,6 +647,10 @@ class Resolver:
             return replace(bound, state={**state, **bound.state})
         ref, periods, dataset_filters, note = bound
         sheet = ref.sheet
+        if intent == "value" and len(periods.values) > 1 and ref.measure.rollup != "sum":
+            intent = "trend"             # 'the health index between 2017 and 2019': the years, one by one
+        if intent == "trend" and choice.share and ref.measure.format == "count" and not self._total_of(ref):
+            choice = replace(choice, share=False)   # 'percentage growth': the change, in per cent, is given
         subject = Subject(ref.measure.id, sheet.id, periods, dataset_filters)
         share = choice.share
         rate, rate_note = None, ""
@@ -591,10 +678,12 @@ class Resolver:
             return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
                                  "invalid", self._say_measure(concept, filters))
         notes = [n for n in (choice.note, note, rate_note) if n]
-        if f.__dict__.get("dropped"):
-            title, gone = f.__dict__["dropped"]
+        if no_place and intent in ("ranking", "breakdown") and plan.places == (gaz.region().key,):
+            notes.append(f"No area was named, so this is for the {gaz.region().display}.")
+        if f.dropped:
+            title, gone = f.dropped
             notes.append(f"{title} has no figure for {', '.join(gone)}, so it is not in the comparison.")
-        if getattr(f, "left_parts", None):
+        if f.left_parts:
             notes.append(f"Your question also asked about {', '.join(repr(w) for w in f.left_parts)}; "
                          "this answers the first part only: ask for the rest separately.")
         understood = self._understood(plan, f, when, whole)
@@ -618,6 +707,9 @@ class Resolver:
         if over is None and level is not None:
             over = Areas(level)
         counting = cues.get("count") is not None and (f.condition is not None or self._level_after_count(f) is not None)
+        if carried is not None and carried.intent == "count" and not f.names_topic and f.condition is None \
+                and (f.places or f.periods):
+            return "count", None, None, None
         if f.condition is not None and (counting or level is not None or cues.get("count") is not None
                                         or cues.get("which") is None):
             return "count", None, None, None
@@ -649,7 +741,9 @@ class Resolver:
             return "ranking", over, order, limit
         if cues.get("trend") is not None or (f.grouping is not None and f.grouping[1] == ("time", "year")):
             return "trend", None, None, None
-        if len(f.periods) >= 2 or (f.periods and f.periods[0][1].kind == "set" and f.difference is not None):
+        if (len(f.periods) >= 2 and (cues.get("compare") is not None or f.difference is not None
+                                     or not self._additive(choice.concept))) or \
+                (f.periods and f.periods[0][1].kind == "set" and f.difference is not None):
             return "trend", None, None, None
         if subject_n >= 2:
             return "comparison", None, None, None
@@ -695,12 +789,26 @@ class Resolver:
         t = f.reading.q.tokens
         return bool(f.dimensions) or any(w in t for w in ("type", "types", "kind", "kinds", "category", "categories"))
 
+    def _region_can_give(self, concept: str, over) -> bool:
+        """Can the city region's rows (its councils, or its own figure split by category) be given?"""
+        cat, region = self.catalog, self.gaz.region()
+        if concept not in cat.concepts:
+            return True
+        return any(cat.supports_level(r, over.level) if isinstance(over, Areas) else cat.supports(r, region)
+                   for r in cat.concepts[concept])
+
     def _named_table(self, concept: str, f: Frame):
         # 'households by tenure', 'population by age': the table whose total is the measure
+        refs = {r.dataset for r in self.catalog.concepts.get(concept, [])}
         for s, hit in f.tables:
             for ds, gid, total in hit.options:
                 if total == concept:
                     return Members(gid)
+            # 'lupus participants by sex': the words name a column of the measure's own dataset
+            words = tuple(w for w in hit.words if w not in ("by", "per", "each"))
+            for ds, col in self.topics.dims.get(words, []):
+                if ds in refs:
+                    return Categories(col)
         return None
 
     def _named_dimension(self, concept: str, f: Frame):
@@ -834,7 +942,7 @@ class Resolver:
                 if missing and intent == "comparison" and len(missing) < len(places) and \
                         all(p.level == "country" for p in missing):
                     # 'compared with England' where the dataset has no England row: the rest, said so
-                    f.__dict__["dropped"] = (sheet.title, [p.display for p in missing])
+                    f.dropped = (sheet.title, [p.display for p in missing])
                     places[:] = [p for p in places if p not in missing]
                     missing = []
                 if missing:
@@ -846,6 +954,9 @@ class Resolver:
             held = cat.periods.get(sheet.id, ())
             got = resolve_when(None if intent == "trend" and when is None else when, held, sheet.time.granularity,
                                sheet.time.covers)
+            forced = f.force_periods
+            if forced and set(forced) <= set(held):
+                got = type(got)(tuple(sorted(forced)), "exact")      # 'yes' to 'would X do?': those periods
             if intent == "trend" and when is None:
                 values = held if sheet.time.column else ()
                 got = type(got)(tuple(values), "exact")
@@ -885,7 +996,7 @@ class Resolver:
                 f"The commons holds {self.catalog.label(concept).lower()} for {self._held_label(sheet)}, so I can't "
                 f"give {when.describe()} as asked. Would {label} do?"),
                 options=(f"Yes, {label}", "No"), reason="which_period",
-                state={"pending": {"kind": "period", "tokens": self._replaced(f, when, label),
+                state={"pending": {"kind": "period", "question": f.reading.q.original, "periods": list(part),
                                    "options": [[f"Yes, {label}", label], ["No", ""]]}},
                 understood=f"Understood: {self.catalog.label(concept).lower()} for {when.describe()}, which the "
                            "commons holds only in part.")
@@ -1013,10 +1124,14 @@ class Resolver:
         return False
 
     # ================================================================== counts
-    def _count(self, f: Frame, choice: Choice, places: list[Place], state: dict, text: str) -> Planned:
+    def _count(self, f: Frame, choice: Choice, places: list[Place], state: dict, text: str,
+               carried: Carried | None = None) -> Planned:
         cat, gaz = self.catalog, self.gaz
         scope = places[0] if places else gaz.region()
-        level = self._level_after_count(f) or next((lvl for _, lvl in f.levels), None) or "lsoa"
+        again = carried is not None and carried.intent == "count" and carried.condition and f.condition is None \
+            and not f.names_topic
+        level = self._level_after_count(f) or next((lvl for _, lvl in f.levels), None) or \
+            (carried.over[1] if again and carried.over and carried.over[0] == "areas" else None) or "lsoa"
         if level == "lad" or (scope.level != "region" and LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(scope.level)):
             level = "lsoa" if scope.level != "lsoa" else level
         if f.condition is not None:
@@ -1025,6 +1140,11 @@ class Resolver:
             base = re.sub(r"_(score|rank|decile)$", "", concept)
             decile = f"{base}_decile" if f"{base}_decile" in cat.concepts else "imd_decile"
             condition = Condition(c.op, c.value, negated)
+        elif again:
+            # 'and in Liverpool?' after a count: the same condition, counted again
+            op, value, negated = carried.condition
+            decile, condition = choice.concept, Condition(op, tuple(value) if isinstance(value, list) else value,
+                                                          bool(negated))
         elif choice.filters and choice.concept in cat.concepts and \
                 cat.concepts[choice.concept][0].measure.format == "category":
             ds, col, vals, excl = choice.filters[0]
@@ -1038,7 +1158,7 @@ class Resolver:
         if isinstance(bound, (str, Planned)):
             return bound if isinstance(bound, Planned) else self._no_data(state, bound, "unbound", "a count of areas")
         ref, periods, _, note = bound
-        share = bool(f.share or people) and cat.population_weight(ref.sheet, ref.measure) is not None
+        share = people and cat.population_weight(ref.sheet, ref.measure) is not None
         try:
             plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition, share=share)
             queries.validate(plan, cat, gaz)
@@ -1132,9 +1252,9 @@ class Resolver:
                   else self._rows_label(sheet, over))
             head = f"{what} in {names[0]}, by {by}"
         elif isinstance(plan, CountPlan):
-            from_cond = f"{'not ' if plan.condition.negate else ''}{plan.condition.op} {plan.condition.value}"
-            head = (f"how many {LEVEL_NAMES.get(plan.level, plan.level)}s of {names[0]} meet "
-                    f"{label} {from_cond}")
+            rows = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}.get(plan.level, plan.level)
+            head = (f"how many {rows} of {names[0]} are {condition_text(plan.condition, m)}, on {label}"
+                    + (" (and how many people live in them)" if plan.share else ""))
         elif isinstance(plan, TrendPlan):
             head = f"{what} in {' and '.join(names)}, over time"
         elif isinstance(plan, ComparisonPlan):
@@ -1214,9 +1334,6 @@ class Resolver:
         if top.score >= METRIC_USE and top.score - runner >= METRIC_MARGIN:
             return ("use", top.concept)
         return ("clarify", [(self.catalog.label(c.concept), c.concept) for c in found[:3] if c.score >= METRIC_ASK])
-
-    def _phrase(self, f: Frame, positions) -> str:
-        return " ".join(f.reading.q.tokens[i] for i in sorted(positions))
 
     def _measure_words(self, f: Frame, spans) -> str:
         return " ".join(w for s, h in spans for w in h.words)

@@ -151,8 +151,8 @@ class TimeParser:
         return out
 
     def _at(self, toks: list[str], i: int) -> TimeSpan | None:
-        for rule in (self._range, self._open, self._n_months_of, self._financial, self._season, self._quarter,
-                     self._relative, self._latest, self._month_year, self._year_only):
+        for rule in (self._range, self._open, self._n_months_of, self._part_of_year, self._financial, self._season,
+                     self._quarter, self._relative, self._latest, self._month_year, self._year_only):
             got = rule(toks, i)
             if got is not None:
                 return got
@@ -164,6 +164,22 @@ class TimeParser:
             got = rule(toks, i)
             if got is not None:
                 return got.when, got.end
+        return None
+
+    PARTS = {("late",): (9, 12), ("end", "of"): (10, 12), ("the", "end", "of"): (10, 12), ("early",): (1, 4),
+             ("start", "of"): (1, 3), ("the", "start", "of"): (1, 3), ("beginning", "of"): (1, 3),
+             ("the", "beginning", "of"): (1, 3), ("first", "half", "of"): (1, 6), ("second", "half", "of"): (7, 12)}
+    PARTS_LONGEST_FIRST = sorted(PARTS.items(), key=lambda kv: -len(kv[0]))
+
+    def _part_of_year(self, toks, i):
+        """'late 2019' (September to December), 'the end of 2023' (October to December), 'early
+        2020', 'the first half of 2019': a part of a year, said back in the answer."""
+        for words, (a, b) in self.PARTS_LONGEST_FIRST:
+            n = len(words)
+            if tuple(toks[i:i + n]) == words and i + n < len(toks):
+                y = self._year(toks[i + n])
+                if y is not None:
+                    return TimeSpan(i, i + n + 1, When((y, a), (y, b), "month", " ".join(toks[i:i + n + 1])))
         return None
 
     def _month_year(self, toks, i):

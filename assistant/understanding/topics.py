@@ -22,6 +22,9 @@ FORMAT_WORDS = {"score": frozenset({"score", "index", "value"}), "rank": frozens
                 "percent": frozenset({"percentage", "percent", "rate", "level"}), "ratio": frozenset({"ratio", "rate"})}
 
 
+PARTICLES = frozenset(("off", "out", "up", "down", "over", "away"))
+
+
 def stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -101,6 +104,7 @@ class Topics:
         self.groups = self._groups()
         self.dims = self._dims()
         self.source_names = self._sources()
+        self._own: dict[str, frozenset[str]] = {}
 
     # -- building ----------------------------------------------------------------------------
     def _phrases(self) -> dict[tuple[str, ...], dict[str, float]]:
@@ -198,6 +202,11 @@ class Topics:
     def own_words(self, concept: str) -> frozenset[str]:
         """The word roots a measure is called by (its label and synonyms, and its table's): words
         of these, wherever they stand in the question, only say again which measure is meant."""
+        if concept not in self._own:
+            self._own[concept] = self._own_words(concept)
+        return self._own[concept]
+
+    def _own_words(self, concept: str) -> frozenset[str]:
         roots: set[str] = set()
         for ref in self.catalog.concepts.get(concept, []):
             m = ref.measure
@@ -211,6 +220,23 @@ class Topics:
             if m.rollup in ("weighted_mean", "mean"):
                 roots |= {"average", "mean"}         # a council's figure is the average of its areas'
         return frozenset(roots)
+
+    def value_options(self, words: tuple[str, ...]) -> list[tuple[str, str, str]]:
+        """(dataset, column, value) for a value named exactly, everyday words included ('female'
+        is a value of the lupus data's sex column, and a census measure too)."""
+        return self._all_values.get(tuple(stem(w) for w in words), [])
+
+    @cached_property
+    def _all_values(self) -> dict[tuple[str, ...], list[tuple[str, str, str]]]:
+        index: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
+        for (dataset, column), values in self.catalog.dim_values.items():
+            if column == self.catalog.sheets[dataset].time.column:
+                continue
+            for v in values:
+                key = tuple(stem(w) for w in normalise(str(v)).split())
+                if key:
+                    index.setdefault(key, []).append((dataset, column, v))
+        return index
 
     def is_category_measure(self, dataset: str, column: str) -> bool:
         sheet = self.catalog.sheets.get(dataset)
@@ -255,7 +281,9 @@ class Topics:
                 a, b = first, max(used) + 1
                 # the roots together, with at most two function words between ('rent from the council')
                 gaps = [j for j in range(a, b) if j not in used]
-                if len(set(used)) == len(used) and len(gaps) <= 2 and all(st[j] in self.stop for j in gaps) \
+                if len(set(used)) == len(used) and len(gaps) <= 2 and \
+                        all(st[j] in self.stop or st[j] in PARTICLES or lemma(st[j]) in self.own_words(concept)
+                            for j in gaps) \
                         and any(j not in covered for j in used) \
                         and any(st[j] not in forms for j in used) and (concept, a, b) not in seen:
                     seen.add((concept, a, b))

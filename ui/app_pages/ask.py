@@ -47,6 +47,22 @@ st.markdown(
 )
 buttons(EXAMPLES, "example", queue, icon=":material/lightbulb:")
 
+# A signed-in requester asks person-level questions within one of their approved projects.
+projects = {}
+if session.signed_in() is not None and session.role() in session.REQUESTER_ROLES:
+    ok, mine = attempt(get_stewardship().my_projects, session.actor(), "approved")
+    projects = {p.id: p for p in (mine if ok else [])}
+    st.selectbox("Project (person-level data is answered only within an approved project)", ["", *projects],
+                 key="project", format_func=lambda pid: f"{pid} · {projects[pid].title} ({projects[pid].purpose_label})"
+                 if pid else "No project: open data only")
+    if not projects:
+        st.caption("You have no approved project yet (see Projects).")
+
+
+def chosen_project():
+    pid = state.get("project")
+    return projects.get(pid) if pid else None
+
 prompt = st.chat_input(
     "Ask about an area, e.g. What was the population of Liverpool in 2020?",
     key="chat_input", max_chars=get_pipeline().settings.max_question_chars,
@@ -94,9 +110,10 @@ def _run(user_text: str, label: str, call) -> None:
 
 if question:
     def _ask():
-        who = session.actor()
-        return get_pipeline().ask(Question(question, who, purpose=session.purpose(),
-                                           conversation_id=state.conversation_id)), who
+        who, project = session.actor(), chosen_project()
+        return get_pipeline().ask(Question(question, who, purpose=project.purpose if project else session.purpose(),
+                                           conversation_id=state.conversation_id,
+                                           project=project.id if project else None)), who
     _run(question, "Planning and running your question…", _ask)
 elif pending_fetch:
     def _fetch():

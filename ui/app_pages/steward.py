@@ -1,4 +1,4 @@
-"""Steward desk: the review queue, pending contributions, the audit chain, the policies.
+"""Steward desk: projects, the review queue, pending contributions, the audit chain, the policies.
 
 Registered in the navigation only for a signed-in steward; it checks again here, so running
 this file in any other way shows nothing but a notice.
@@ -11,7 +11,7 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ui import session
+from ui import desk_projects, session
 from ui.components import attempt, get_pipeline, get_stewardship, policy_body, purpose_label, render_answer, warm_up
 
 who = session.steward()
@@ -20,14 +20,16 @@ if who is None:
     st.warning("Sign in as a steward to use the desk.", icon=":material/lock:")
     st.stop()
 
-steward = who.actor
+steward = session.actor("steward")
 pipeline = get_pipeline()
 stewardship = get_stewardship()
 state = st.session_state
 
 st.title("Steward desk")
-st.caption(f"Signed in as {who.name} ({steward.id}). Every decision is recorded in the audit log with your id "
-           "and reason. You cannot decide your own requests.")
+st.caption(f"Signed in as {who.name} ({steward.id}, {steward.org}), steward of "
+           f"{', '.join(attempt(get_stewardship().stewarded, steward)[1] or []) or 'no dataset'}. Every decision is "
+           "recorded in the audit log with your id and reason. You cannot decide your own or your organisation's "
+           "requests or projects.")
 
 
 def flash(kind: str, text: str) -> None:
@@ -39,8 +41,17 @@ def decide(review_id: str, approve: bool) -> None:
     ok, req = attempt(stewardship.decide_review, review_id, steward, approve, reason)
     if not ok:
         return flash("error", req)
-    flash("success", f"{req.id} {req.state}: {req.decision_reason}")
+    if req.state == "pending":
+        flash("success", f"{req.id}: your approval is recorded; it needs another steward's approval (of another "
+                         "organisation where its datasheet says so) before anything is released")
+    else:
+        flash("success", f"{req.id} {req.state}: {req.decision_reason}")
     state.pop(f"desk_preview_{review_id}", None)
+
+
+def return_review(review_id: str) -> None:
+    ok, req = attempt(stewardship.return_review, review_id, steward, state.get(f"desk_reason_{review_id}", ""))
+    flash("success", f"{req.id} returned to its requester with your questions") if ok else flash("error", req)
 
 
 def preview(review_id: str) -> None:
@@ -71,8 +82,11 @@ if "desk_flash" in state:
     kind, text = state.pop("desk_flash")
     (st.success if kind == "success" else st.error)(text)
 
-queue_tab, contrib_tab, audit_tab, policy_tab = st.tabs(
-    ["Review queue", "Contributions", "Audit log", "Policies in force"])
+projects_tab, queue_tab, contrib_tab, audit_tab, policy_tab = st.tabs(
+    ["Projects", "Review queue", "Contributions", "Audit log", "Policies in force"])
+
+with projects_tab:
+    desk_projects.render(stewardship, steward, flash)
 
 with queue_tab:
     ok, pending = attempt(stewardship.review_queue, steward, "pending")
@@ -88,8 +102,13 @@ with queue_tab:
             st.markdown(f"**Requested by** a {req.role} for **{purpose_label(req.purpose)}** · {req.created}")
             st.markdown("**Datasets:** " + ", ".join(
                 pipeline.sheets[d].title if d in pipeline.sheets else d for d in req.datasets))
-            st.markdown(f"**Rule:** `{req.rule}`")
+            st.markdown(f"**Rule:** `{req.rule}`" + (f" · **Project:** `{req.project}`" if req.project else ""))
             st.caption(req.reason)
+            needed, _ = stewardship.approvals_needed(req)
+            ok, events = attempt(stewardship.review_events, req.id, steward)
+            approvals = [e for e in (events if ok else []) if e["kind"] == "approve" and e["round"] == req.round]
+            st.markdown(f"**Approvals:** {len(approvals)} of {needed}"
+                        + "".join(f" · {e['who']} ({e['org']})" for e in approvals))
             if req.plan:
                 with st.expander("Plan"):
                     st.code(json.dumps(req.plan, indent=1), language="json")
@@ -113,6 +132,8 @@ with queue_tab:
                           args=(req.id, True), icon=":material/check:")
                 st.button("Deny", key=f"desk_deny_{req.id}", on_click=decide, args=(req.id, False),
                           icon=":material/block:")
+                st.button("Return with questions", key=f"desk_return_{req.id}", on_click=return_review,
+                          args=(req.id,), icon=":material/help:")
     ok, decided = attempt(stewardship.review_queue, steward, None)
     done = [r for r in decided if r.state != "pending"] if ok else []
     if done:

@@ -64,4 +64,32 @@ if decisions:
                  hide_index=True, width="stretch", key="transparency_decisions")
 else:
     st.caption("No steward decisions about this dataset yet.")
+
+projects = rep.get("projects") or []
+if projects:
+    st.subheader("Projects")
+    st.caption("Person-level data is used only within approved projects; each is listed with its lay summary.")
+    for pr in projects:
+        with st.container(border=True):
+            st.markdown(f"**{pr['title']}** · {pr['organisation']} · {pr['purpose']} · {pr['state']}"
+                        + (" · **publication overdue**" if pr["overdue"] else ""))
+            st.caption(f"{pr['project']} · ends {pr['end_date']}" + (" · commercial" if pr["commercial"] else ""))
+            st.markdown(pr["lay_summary"])
+            for o in pr["outputs"]:
+                st.markdown(f"- Output {o['published']}: {o['title']} {o['link'] or o['summary']}")
+for d in rep.get("panel_decisions") or []:
+    st.subheader(f"Members' panel on {d['project']}: {d['decision']}")
+    if d.get("veto_ground"):
+        st.markdown(f"**Veto ground:** {d['veto_ground']}")
+    st.dataframe(pd.DataFrame([{"Date": r["date"], "Vote": r["vote"], "Reason": r["reason"]} for r in d["reasons"]]),
+                 hide_index=True, width="stretch", key=f"transparency_panel_{d['project']}")
+if rep.get("overdue"):
+    st.warning("Publication overdue: " + "; ".join(f"{o['project']} ({o['title']}, due {o['due']})"
+                                                   for o in rep["overdue"]), icon=":material/schedule:")
+fees = rep.get("fees") or {}
+if fees:
+    st.subheader("Fees and running costs")
+    st.markdown(f"Fee income {fees['year']}: **{fees['income']}** from {fees['agreements']} agreement(s), against "
+                f"running costs of {fees['running_costs']}"
+                + (f" ({fees['covered_pct']}% covered)." if fees.get("covered_pct") is not None else "."))
 st.info(rep.get("note", ""), icon=":material/shield:")

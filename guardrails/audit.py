@@ -13,7 +13,8 @@ signature fails), an unsigned record, truncation, and a log that no longer reach
 witnessed head.
 
 Safe for several writers, threads or processes (an exclusive file lock around
-read-last-hash + append).  Canonical JSON escapes every non-ASCII character, so text of any kind
+read-last-hash + append).  ``chain_line`` and ``verify_lines`` are the one way records are made
+and checked: the shared chain in PostgreSQL (``guardrails.govdb.PgAuditLog``) uses them too.  Canonical JSON escapes every non-ASCII character, so text of any kind
 (lone surrogates, control characters) can always be written.  Never holds raw PII: the pipeline
 passes the redacted question only, and every free-text field (question, reason, purpose,
 decision_reason, ...: ``guardrails.inbound.STORAGE_TEXT_FIELDS``) goes through

@@ -25,14 +25,15 @@ sign-in, failed sign-in and locked sign-in is an audit record.  A wrong id and a
 get the same message, so the sign-in form does not reveal which ids exist.  The role comes
 from the account: asking for a role the account does not hold is refused.
 
-An API token (``guardrails.tokens``) is made by an account that has signed in, for one role it
-holds; ``for_token`` gives each token a session of its own while the account still holds it.
-
 A sign-in issues a session: a random token (only its SHA-256 is kept, in the governance
 database) carried by the returned ``Actor``.  ``Accounts.signed`` is how the pipeline and
 stewardship know who is asking: an actor in any role but resident counts only with a live
 session issued for its id, in a role the account (as the users file has it now) holds.  An id
 and a role written into a request, a batch line or a hand-built ``Actor`` are never an identity.
+An API token (``guardrails.tokens``) is made by an account that has signed in, for one role it
+holds; ``for_token`` gives each token a session of its own while the account still holds it.
+The lockout rows and the sessions live in the governance database (``guardrails.govdb``: the
+SQLite file, or PostgreSQL shared by every instance).
 
     commons users add ID --role R --org ORG [--datasets ...]   (the password is read with getpass)
 """

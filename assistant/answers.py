@@ -278,9 +278,21 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
                                    f"{', '.join(p.display for p in places)}. " + _coverage(q.sheet))
     rows.sort(key=lambda r: (r["area_name"], r["period"]))
     text = []
+    first_named = getattr(plan, "difference_from", None)
     for p in places:
         series = [r for r in rows if _matches_place(r, p, q)]
         if len(series) < 2:
+            continue
+        if first_named and len(series) == 2:
+            a = next((r for r in series if r["period"] == first_named), series[0])
+            b = series[1] if a is series[0] else series[0]
+            diff = a["value"] - b["value"]
+            word = "more" if diff >= 0 else "fewer" if m.format == "count" else "higher" if diff >= 0 else "lower"
+            if m.format != "count":
+                word = "higher" if diff >= 0 else "lower"
+            text.append(f"**{label}** in **{p.display}**: {fmt(a['value'], m, share)} in {a['period']} and "
+                        f"{fmt(b['value'], m, share)} in {b['period']}, so {fmt(abs(diff), m, share)} {word} in "
+                        f"{a['period']} than in {b['period']}.")
             continue
         a, b = series[0], series[-1]
         change = b["value"] - a["value"]
@@ -302,6 +314,16 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
     changes = {i: (rounded(table_rows[i][2] - first[name], m, share)
                    if isinstance(table_rows[i][2], (int, float)) and isinstance(first[name], (int, float)) else None)
                for name, i in last_index.items()}
+    if first_named and len(places) == 1 and len(table_rows) == 2:
+        # the difference asked for, on the row of the period named first: that period minus the other
+        k = next((i for i, r in enumerate(table_rows) if r[1] == first_named), 0)
+        other = table_rows[1 - k]
+        diff = (rounded(table_rows[k][2] - other[2], m, share)
+                if isinstance(table_rows[k][2], (int, float)) and isinstance(other[2], (int, float)) else None)
+        table_rows = [r + [diff if i == k else None] for i, r in enumerate(table_rows)]
+        return Composed("answered", " ".join(text), {
+            "columns": ["Area", "Period", col_label, f"Difference ({first_named} minus {other[1]})"],
+            "rows": table_rows}, chart)
     cols = ["Area", "Period", col_label, "Change since first period"]
     if m.format == "count" and not share:
         # and in per cent of the first period's figure ('percentage growth')

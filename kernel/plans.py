@@ -253,6 +253,9 @@ class TrendPlan(_Plan):
     places: tuple[str, ...]
     share: bool = False
     rate: Rate | None = None
+    # 'how many more in October than in December': the period named first, whose figure the
+    # other period's is taken from (two periods, one place)
+    difference_from: str | None = None
 
     intent = "trend"
 
@@ -260,6 +263,9 @@ class TrendPlan(_Plan):
         object.__setattr__(self, "places", tuple(self.places))
         _need(len(self.places) >= 1, "a trend needs a place")
         _need(len(set(self.places)) == len(self.places), "a place named twice is drawn once")
+        _need(self.difference_from is None or (len(self.subject.periods.values) == 2 and len(self.places) == 1
+                                               and self.difference_from in self.subject.periods.values),
+              "a difference over time is between two periods of one place")
 
 
 @dataclass(frozen=True)

@@ -373,7 +373,10 @@ def test_unrecognised_purposes_are_stored_as_such(pipeline):
               purpose="research for Bethan Clark NHS 466 365 5025")
     assert got["status"] == "refused" and "466" not in got["answer"]
     record = last_record(pipeline, "purpose-1")
-    assert record["purpose"] == "unrecognised" and "466" not in json.dumps(record)
+    # (the record's hash and signature are hex digits: only what was written from the request counts)
+    written = {k: v for k, v in record.items() if k not in ("hash", "prev", "sig", "kid")}
+    assert record["purpose"] == "unrecognised" and "466 365" not in json.dumps(written) and \
+        "4663655025" not in json.dumps(written)
     assert ask(pipeline, "How many people with lupus live in Wirral?", user="purpose-2",
                purpose=" Health_Research ")["status"] == "answered"
 

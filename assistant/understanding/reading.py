@@ -103,6 +103,7 @@ def _runs(pos: list[int]) -> list[list[int]]:
 STRONG = frozenset(("measure", "category", "table", "dimension", "source", "place", "foreign_place", "unknown_place",
                     "near_me", "period", "age", "per", "share", "difference", "exclude", "condition", "not_held",
                     "top_n", "order", "common", "grouping"))
+QUESTION_WORDS = frozenset("which what whats how hows where who whose when".split())
 ASIDE_STARTS = frozenset("""i im ive id we were weve my our thanks thank cheers ta it its this because cos as so just
 if please hope sorry hopefully ideally""".split())
 
@@ -120,6 +121,10 @@ def clause_context(reading: Reading, weak=lambda span: False) -> Reading:
     if not any(strong):
         return reading
     first = strong.index(True)
+    # the request starts at the first clause that asks ('Which neighbourhood (LSOA) in Wirral ...'):
+    # no clause from there on is a leading aside
+    asking = [k for k, (a, b) in enumerate(clauses) if q.tokens[a] in QUESTION_WORDS]
+    first = min([first] + asking)
     last = len(strong) - 1 - strong[::-1].index(True)
     aside = [k for k in range(len(clauses)) if not strong[k] and (
         k < first or (k > last and q.tokens[clauses[k][0]] in ASIDE_STARTS))]

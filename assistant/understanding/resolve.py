@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from assistant import queries
-from assistant.answers import condition_text
+from assistant.answers import condition_text, periods_label
 from assistant.understanding.detectors import Condition as DecileCondition
 from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef, when_from_state, when_to_state
 from assistant.understanding.outcome import Planned
@@ -23,6 +23,7 @@ from assistant.understanding.time import When, resolve as resolve_when
 from assistant.understanding.topics import CategoryHit, MeasureHit, Topics, lemma, stem
 from assistant.understanding.words import Words
 from kernel.errors import NotAvailable, PlanInvalid
+from kernel.text import normalise
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
                           Periods, RankingPlan, Rate, Subject, SummaryPlan, TrendPlan, ValuePlan)
 from retrieval.catalog import Catalog, MeasureRef
@@ -92,6 +93,8 @@ class Resolver:
         # words no slot explains: said back, never dropped (a measure's own words only say again
         # which measure is meant: 'registered' patients, the IMD 'score')
         own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
+        # a value said with its dimension's own words ('in full-time work': work status Full-time)
+        own = own | self._dimension_words(choice.filters)
         starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
         period_starts = {s.start for s in r.spans if s.slot == "period"}
         left = [i for i in r.uncovered if i not in choice.used_words and not self._harmless(t[i])
@@ -185,6 +188,16 @@ class Resolver:
         if uncovered and self.metric_finder is not None and (concept is None or generic):
             words = f.reading.words(uncovered)
             got = self._detect_metric(words if concept is None else f"{words} {self._measure_words(f, spans)}")
+            if got[0] == "use" and self._counts_something_else(f, uncovered, got[1]):
+                # 'how many GP practices': a count of practices, not of the patients registered at them
+                places = [p for p in f.subject_places if not p.found.ambiguous]
+                where = f" in {places[0].found.candidates[0].display}" if places else ""
+                return Planned("no_data", message=(
+                    f"I understood a count of {words}{where}, but the commons holds no count of {words}. "
+                    f"The nearest figure it holds is {cat.label(got[1]).lower()} (counted in "
+                    f"{self.catalog.concepts[got[1]][0].measure.unit}): ask for that by name if it helps."),
+                    state=state, reason="counted_thing_not_held",
+                    understood=f"Understood: how many {words}{where}; not held.")
             if got[0] == "use" and (concept is None or self._related(concept, got[1]) or generic):
                 note = f"'{words}' was read as {cat.label(got[1]).lower()}."
                 concept = got[1]
@@ -290,6 +303,22 @@ class Resolver:
         cat = self.catalog
         if len(spans) == 1:
             return spans[0][1].best
+        sums = [(s, h.best) for s, h in spans if any(self._part_of(hh.best, h.best) for _, hh in spans)]
+        if sums:
+            # 'rent socially (council or housing association)': a part said with the sum it is part
+            # of describes that sum; a part asked beside it ('..., and how many ...') is named back
+            ws, whole = sums[0]
+            t = f.reading.q.tokens
+            for s, h in spans:
+                if h.best == whole or self._generic([(s, h)], h.best) or self._member_of(whole, h.best):
+                    continue
+                if not self._part_of(h.best, whole):
+                    break
+                between = range(ws.end, s.start) if s.start >= ws.end else range(s.end, ws.start)
+                if any(t[k] in ("and", "plus") for k in between):
+                    f.left_parts.append(f.words(s))
+            else:
+                return whole
         whole = self._named_by_all(spans)
         if whole is not None:
             return whole
@@ -378,6 +407,25 @@ class Resolver:
             for g in ref.sheet.groups:
                 if g.total == total and ref.measure.group == g.id:
                     return True
+        return False
+
+    def _dimension_words(self, filters) -> frozenset[str]:
+        words: set[str] = set()
+        for ds, column, _, _ in filters or ():
+            sheet = self.catalog.sheets.get(ds)
+            for d in (sheet.dimensions if sheet else ()):
+                if d.column == column:
+                    for text in (d.label, *d.synonyms):
+                        words |= {lemma(w) for w in normalise(text).split() if w not in self.fillers}
+        return frozenset(words)
+
+    def _part_of(self, part: str, whole: str) -> bool:
+        """A measure whose column is one of the columns another measure of its dataset sums."""
+        for w in self.catalog.concepts.get(whole, []):
+            if w.measure.sum_of:
+                for p in self.catalog.concepts.get(part, []):
+                    if p.dataset == w.dataset and p.measure.column in w.measure.sum_of:
+                        return True
         return False
 
     def _related(self, a: str, b: str) -> bool:
@@ -603,6 +651,15 @@ class Resolver:
             # 'the six councils', 'each ward': the rows of the city region
             places = [gaz.region()]
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        unsplit = self._split_not_applied(f, choice.concept, over)
+        if unsplit:
+            what = self._say_measure(concept, choice.filters)
+            held = self._splits_held(concept)
+            return self._no_data(state, (
+                f"I can't split {what} by '{unsplit}': " + (f"it is split only by {held}" if held else
+                                                            "the commons holds it as a single figure")
+                + ", so I haven't guessed a figure for a different question."),
+                "unexplained", f"{what} by {unsplit}")
         if excluded and intent not in ("ranking",):
             left = ", ".join(p.found.candidates[0].display for p in f.places if p.excluded and not p.found.ambiguous)
             return self._no_data(state, f"I can't leave {left} out of a single figure: the commons gives figures for "
@@ -687,6 +744,9 @@ class Resolver:
             notes.append(f"Your question also asked about {', '.join(repr(w) for w in f.left_parts)}; "
                          "this answers the first part only: ask for the rest separately.")
         understood = self._understood(plan, f, when, whole)
+        if f.left_parts:
+            understood = understood.rstrip(".") + "; not answered here: " + ", ".join(
+                repr(w) for w in f.left_parts) + " (ask for it separately)."
         carried_next = self._carry(plan, when, f)
         return Planned("data", plan, message=" ".join(notes),
                        state={**state, "pending": None, "frame": carried_next.to_state(), "last": None},
@@ -796,6 +856,23 @@ class Resolver:
             return True
         return any(cat.supports_level(r, over.level) if isinstance(over, Areas) else cat.supports(r, region)
                    for r in cat.concepts[concept])
+
+    def _split_not_applied(self, f: Frame, concept: str, over) -> str:
+        """The words of a split the plan does not make ('crime in Wirral by age': no age in the
+        crime data), so that no total is given for a question asked by a split."""
+        if isinstance(over, (Members, Categories)):
+            return ""
+        own = {r.dataset for r in self.catalog.concepts.get(concept, [])}
+        left = [f.words(s) for s, _ in f.tables]
+        left += [f.words(s) for s, hit in f.dimensions if not any(ds in own for ds, _ in hit.options)]
+        return ", ".join(re.sub(r"^(by|per|each|split by|broken down by) ", "", w) for w in left)
+
+    def _splits_held(self, concept: str) -> str:
+        names: list[str] = []
+        for r in self.catalog.concepts.get(concept, []):
+            names += [d.label.lower() for d in r.sheet.dimensions if d.column != r.sheet.time.column]
+            names += [g.label.lower() for g in r.sheet.groups if g.total == concept]
+        return ", ".join(dict.fromkeys(names))
 
     def _named_table(self, concept: str, f: Frame):
         # 'households by tenure', 'population by age': the table whose total is the measure
@@ -1152,6 +1229,15 @@ class Resolver:
         else:
             return self._no_data(state, "I can't tell which areas to count: name a condition such as 'in the most "
                                         "deprived 10%' or 'rural'.", "unexplained", "a count of areas")
+        if f.grouping is not None and f.grouping[1][0] == "level" and f.grouping[1][1] != level:
+            # 'how many rural LSOAs are there in each council': one count per council is not a plan
+            # the commons makes; one count for the whole area would answer another question
+            words = f.words(f.grouping[0])
+            return self._no_data(state, (
+                f"I can count areas for one place at a time, but not '{words}' in one answer, so I haven't given a "
+                f"single total for {scope.display}. Ask for each place in turn, for example 'how many of them are "
+                f"there in {gaz.lads()[0].display if scope.level == 'region' else scope.display}?'."),
+                "unexplained", f"a count of areas {words}")
         when = self._when(f, None)
         people = any(w in f.reading.q.tokens for w in ("people", "residents", "population", "live", "lives", "living"))
         bound = self._bind(decile, [scope], "ranking", Areas(level), when, [], f)
@@ -1166,11 +1252,24 @@ class Resolver:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
         return self._done(plan, f, state, choice, self._understood(plan, f, when, None), note)
 
+    def _difference_from(self, f: Frame, subject: Subject, keys) -> str | None:
+        """'How many more ... in October than in December': the period named first, when the
+        difference is between two periods of one place (each period named on its own)."""
+        values = subject.periods.values
+        if f.difference is None or len(f.periods) != 2 or len(values) != 2 or len(keys) != 1:
+            return None
+        sheet = self.catalog.ref(subject.dataset, subject.measure).sheet
+        got = resolve_when(f.periods[0][1], values, sheet.time.granularity, sheet.time.covers)
+        other = resolve_when(f.periods[1][1], values, sheet.time.granularity, sheet.time.covers)
+        if len(got.values) == 1 and len(other.values) == 1 and got.values != other.values:
+            return got.values[0]
+        return None
+
     # ================================================================== building the plan
     def _make(self, intent, subject, places, over, order, limit, share, rate, excluded, f: Frame):
         keys = tuple(dict.fromkeys(p.key for p in places))
         if intent == "trend":
-            return TrendPlan(subject, keys, share=share)
+            return TrendPlan(subject, keys, share=share, difference_from=self._difference_from(f, subject, keys))
         if intent == "comparison":
             if len(keys) < 2:
                 return ValuePlan(subject, keys[0], share=share, rate=rate)
@@ -1255,6 +1354,10 @@ class Resolver:
             rows = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}.get(plan.level, plan.level)
             head = (f"how many {rows} of {names[0]} are {condition_text(plan.condition, m)}, on {label}"
                     + (" (and how many people live in them)" if plan.share else ""))
+        elif isinstance(plan, TrendPlan) and plan.difference_from:
+            other = next(v for v in plan.periods.values if v != plan.difference_from)
+            from_label, other_label = (periods_label(sheet, (v,)) for v in (plan.difference_from, other))
+            return (f"Understood: {what} in {names[0]}, the difference: {from_label} minus {other_label}.")
         elif isinstance(plan, TrendPlan):
             head = f"{what} in {' and '.join(names)}, over time"
         elif isinstance(plan, ComparisonPlan):
@@ -1320,6 +1423,19 @@ class Resolver:
                        options=tuple(lbl for lbl, _ in opts), reason="which_measure_topic",
                        state={**state, "pending": {"question": text, "metrics": [[lbl, c] for lbl, c in opts]}},
                        understood=f"Understood: a figure described as '{words}', but not which.")
+
+    def _counts_something_else(self, f: Frame, uncovered: list[int], concept: str) -> bool:
+        """'How many <words>' counts the thing the words name: a measure found for them by the
+        embedding search counts something else when none of its units is among the words (the
+        words only name where or by whom it is counted: 'GP practices' for patients at them)."""
+        t = f.reading.q.tokens
+        if not uncovered or not any(s.slot == "intent" and getattr(s.value, "kind", s.value) == "count"
+                                    and s.end == uncovered[0] for s in f.reading.spans):
+            return False
+        said = {lemma(t[i]) for i in uncovered}
+        units = {lemma(w) for ref in self.catalog.concepts.get(concept, ())
+                 for w in re.findall(r"[a-z]+", (ref.measure.unit or "").lower())}
+        return bool(units) and not (units & said)
 
     def _detect_metric(self, topic: str):
         try:

@@ -209,6 +209,10 @@ class TimeParser:
         if i + 1 < len(toks) and re.fullmatch(r"\d\d", toks[i + 1]) and int(toks[i + 1]) == (y + 1) % 100:
             # '2022 23' (2022/23): a financial year
             return TimeSpan(i, i + 2, When((y, 4), (y + 1, 3), "month", f"{y}/{toks[i + 1]}", "financial"))
+        if i + 1 < len(toks) and re.fullmatch(r"0[1-9]|1[0-2]", toks[i + 1]):
+            # '2024-02' (written as a year and a month number): that month
+            mo = int(toks[i + 1])
+            return TimeSpan(i, i + 2, When((y, mo), (y, mo), "month", f"{y}-{toks[i + 1]}"))
         kind = "mid_year" if toks[i].startswith("mid") else "span"
         return TimeSpan(i, i + 1, When((y, 1), (y, 12), "year", toks[i], kind))
 

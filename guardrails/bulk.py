@@ -42,15 +42,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
 from guardrails import contributions
+from guardrails.disclosure import KEY_SPACE
 from kernel.errors import IngestError
 from retrieval import national
-from retrieval.datasheets import Datasheet, load_datasheet
+from retrieval.datasheets import RECORD_KEY, Datasheet, load_datasheet
 from retrieval.store import TableSource, load_geo_lad, build_tables, parquet_digest
 
 Progress = Callable[[str], None]
@@ -58,7 +60,7 @@ SAMPLE = contributions.SAMPLE          # rows scanned to classify the columns
 SPOT = 20                              # rows of each kept column scanned again in every batch
 FILE_ROWS = 2_000_000                  # rows per published Parquet file
 ROW_GROUP = 131_072
-BULK_VERSION = 1
+BULK_VERSION = 2           # 2: person-level rows carry their record key (cell-key perturbation)
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,12 @@ def ingest_batches(batches: Iterable[pa.RecordBatch], sheet: Datasheet, settings
     kept = [c for c in header if actions[c] == "keep"]
     numeric = _numeric(sheet)
     out_names = [keyed.get(c, c) for c in header if actions[c] in ("keep", "pseudonymise")]
+    # Person-level records carry a fixed random key (``record_key``: the cell-key perturbation
+    # sums them per cell, as ``contributions.record_keys`` does for a CSV contribution); a
+    # SYNTHETIC generated dataset's keys come from its id, so its figures are reproducible.
+    keys = _record_keys(sheet.id, origin) if sheet.person_level else None
+    if keys is not None:
+        out_names.append(RECORD_KEY)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     work = out_dir / f".bulk-{sheet.id}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -230,6 +238,8 @@ def ingest_batches(batches: Iterable[pa.RecordBatch], sheet: Datasheet, settings
                     continue
                 col = batch.column(header.index(c))
                 arrays.append(hasher.column(col) if a == "pseudonymise" else _typed(col, c, numeric))
+            if keys is not None:
+                arrays.append(pa.array(keys.integers(0, KEY_SPACE, batch.num_rows, dtype=np.int64)))
             table = pa.Table.from_arrays(arrays, names=out_names)
             if writer is None or in_file >= file_rows:
                 if writer is not None:
@@ -278,6 +288,15 @@ def ingest_batches(batches: Iterable[pa.RecordBatch], sheet: Datasheet, settings
                       round(elapsed, 2), round(rows / elapsed, 1), spot)
 
 
+def _record_keys(dataset: str, origin: str) -> np.random.Generator:
+    """Where the record keys come from: random for an upload, seeded by the dataset's id for a
+    SYNTHETIC generated dataset (the same rows get the same keys on every machine)."""
+    if origin.startswith("synthetic"):
+        seed = int.from_bytes(hashlib.sha256(f"record-key:{dataset}".encode()).digest()[:16], "big")
+        return np.random.default_rng(seed)
+    return np.random.default_rng(int.from_bytes(os.urandom(16), "big"))
+
+
 def _chain(first, rest) -> Iterator[pa.RecordBatch]:
     yield first
     yield from rest
@@ -323,11 +342,13 @@ def national_is_current(settings, rows: int = national.DEFAULT_ROWS,
     root, pub, geo_dir = _national_paths(settings)
     try:
         stamp = json.loads((root / "generated.json").read_text())
-        files = json.loads((pub / f"{national.DATASET_ID}.ingest.json").read_text())["files"]
+        ingested = json.loads((pub / f"{national.DATASET_ID}.ingest.json").read_text())
+        files = ingested["files"]
     except (OSError, ValueError, KeyError):
         return False
     return (stamp.get("inputs") == national.inputs_digest(Path(settings.data_dir), rows, chunk_rows=chunk_rows)
             and (geo_dir / "geo_lsoa21.parquet").exists() and (pub / f"{national.DATASET_ID}.yaml").exists()
+            and ingested.get("bulk_version") == BULK_VERSION
             and all((pub / national.DATASET_ID / f).exists() for f in files))
 
 

@@ -37,6 +37,7 @@ from typing import Iterator
 from guardrails.audit import AuditKey, AuditLog, AuditUnavailable, chain_line, verify_lines
 from guardrails.inbound import sanitise_fields
 from kernel.errors import ConfigError
+from kernel.settings import Settings
 
 _URL = re.compile(r"^postgres(ql)?(\+\w+)?://")
 _AUDIT_LOCK = 0x636F6D6D6F6E73      # pg_advisory_lock key for audit appends ("commons")
@@ -186,7 +187,6 @@ class PgAuditLog:
     still verifies as signed) but never end before it."""
 
     def __init__(self, url: str, settings=None):
-        from kernel.settings import Settings  # noqa: PLC0415
         self.url = url
         self.path = None            # no file: the chain is in the database
         self._settings = settings or Settings.load()

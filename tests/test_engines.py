@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import sqlglot
 
+from assistant.stewardship import Stewardship
+from eval import grants
 from eval.cli import figures_digest
 from eval.sandbox import copy_home
 from kernel.errors import QueryRejected
@@ -70,14 +72,19 @@ def spark_pipeline(tmp_path_factory, pristine_home):
     home = tmp_path_factory.mktemp("spark_home")
     copy_home(pristine_home, home)
     # Spark local mode on two shared cores: seconds per query, so a long limit here.
-    p = Pipeline.open(Settings.load(home=home, engine="spark", query_timeout_s=180))
+    p = Pipeline.open(grants.private_users(Settings.load(home=home, engine="spark", query_timeout_s=180)))
     yield p
     p.close()
 
 
 def _ask(pipeline, case: dict, tag: str) -> dict:
-    actor = Actor(id=f"engines-{tag}", role=case.get("role", "resident"))
-    return pipeline.ask(Question(case["question"], actor, case.get("purpose", "personal"))).to_dict()
+    """Asked as a resident, or (person-level) by a signed-in researcher within an approved project."""
+    role, purpose, project = case.get("role", "resident"), case.get("purpose", "personal"), None
+    if role == "resident":
+        actor = Actor(id=f"engines-{tag}", role=role)
+    else:
+        actor, project = grants.within_project(Stewardship(pipeline), f"engines-{tag}", role, purpose)
+    return pipeline.ask(Question(case["question"], actor, purpose, project=project)).to_dict()
 
 
 @needs_spark

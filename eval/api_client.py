@@ -15,6 +15,7 @@ what comes back over HTTP with the same rules and gates.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -100,9 +101,11 @@ class ApiPipeline:
             self._secrets[key] = self.tokens.create(actor, role, note="evaluation").secret
         return self._secrets[key]
 
-    def request(self, method: str, path: str, actor: Actor, **kw) -> httpx.Response:
+    def request(self, method: str, path: str, actor: Actor, headers_extra: dict | None = None,
+                **kw) -> httpx.Response:
         self.calls += 1
-        return self._http.request(method, path, headers={"Authorization": f"Bearer {self.token(actor)}"}, **kw)
+        headers = {"Authorization": f"Bearer {self.token(actor)}", **(headers_extra or {})}
+        return self._http.request(method, path, headers=headers, **kw)
 
     def ask(self, question: Question) -> HttpAnswer:
         body = {"question": question.text, "purpose": question.purpose}
@@ -110,7 +113,10 @@ class ApiPipeline:
             body["conversation"] = question.conversation_id
         if question.project:
             body["project"] = question.project
-        r = self.request("POST", "/api/v1/ask", question.actor, json=body)
+        # JSON escapes every non-ASCII character (a lone surrogate in an attack's text too), as
+        # any HTTP client must send text that is not valid UTF-8
+        r = self.request("POST", "/api/v1/ask", question.actor, content=json.dumps(body, ensure_ascii=True),
+                         headers_extra={"Content-Type": "application/json"})
         data = r.json()
         if "status" not in data:            # refused before the pipeline (401, 413, 422, 429): nothing answered
             data = {"status": "refused", "answer": data.get("error", ""), "http_status": r.status_code}

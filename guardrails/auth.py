@@ -146,6 +146,7 @@ class Account:
 
 
 _cache: dict[str, tuple[tuple, dict]] = {}
+_raw_cache: dict[str, tuple[tuple, dict]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -159,20 +160,44 @@ def _read(path: Path) -> dict:
     return raw
 
 
+def _stat_key(path: Path) -> tuple:
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _cached_raw(path: Path) -> dict | None:
+    """The parsed file as last read or written by this process, while the file is unchanged
+    (a shallow copy: callers replace entries, never edit them)."""
+    try:
+        key = _stat_key(path)
+    except OSError:
+        return None
+    with _cache_lock:
+        hit = _raw_cache.get(str(path))
+    if hit and hit[0] == key:
+        return {**hit[1], "users": dict(hit[1].get("users") or {})}
+    return None
+
+
 def load_users(users_file: Path) -> dict[str, dict]:
     """The ``users`` mapping of the file (cached until the file changes); a missing file means
     nobody can sign in."""
     path = Path(users_file)
     try:
-        st = path.stat()
+        key = _stat_key(path)
     except OSError:
         return {}
-    key = (st.st_mtime_ns, st.st_size, st.st_ino)
     with _cache_lock:
         hit = _cache.get(str(path))
         if hit and hit[0] == key:
             return hit[1]
-    users = _read(path).get("users")
+    raw = _cached_raw(path)
+    return _remember(path, key, raw if raw is not None else _read(path))
+
+
+def _remember(path: Path, key: tuple, raw: dict) -> dict[str, dict]:
+    """Check the file's ``users`` mapping and cache it (and the parsed file) under ``key``."""
+    users = raw.get("users")
     if users is None:
         users = {}
     if not isinstance(users, dict):
@@ -184,6 +209,7 @@ def load_users(users_file: Path) -> dict[str, dict]:
         out[canonical_id(uid)] = entry
     with _cache_lock:
         _cache[str(path)] = (key, out)
+        _raw_cache[str(path)] = (key, raw)
     return out
 
 
@@ -244,7 +270,7 @@ def add_user(users_file: Path, user_id: str, password: str | None = None, name: 
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise AuthError(f"{email!r} is not an e-mail address.")
     path = Path(users_file)
-    raw = _read(path) if path.exists() else {}
+    raw = (_cached_raw(path) or _read(path)) if path.exists() else {}
     # the file's leading comment block (what it is, that the demo passwords are published) is kept
     header = "".join(line for line in _leading_comments(path)) if path.exists() else ""
     users = raw.get("users") or {}
@@ -277,6 +303,10 @@ def add_user(users_file: Path, user_id: str, password: str | None = None, name: 
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    try:
+        _remember(path, _stat_key(path), raw)      # what was just written: no need to parse it again
+    except (OSError, AuthError):
+        pass
     return new
 
 

@@ -57,7 +57,8 @@ def register(sub) -> None:
     e.add_argument("--same-figures-as", metavar="REPORT.json", help="public suites: fail unless every case "
                    "gives the same status and figures as in this earlier --json report (e.g. from DuckDB)")
     e.add_argument("--api", action="store_true", help="public/redteam suites: ask every question through the "
-                   "JSON API (a real server on 127.0.0.1, a token per user and role) instead of in process")
+                   "JSON API (a real server on 127.0.0.1, a token made by each case's signed-in account) instead of in "
+                   "process")
     e.set_defaults(func=cmd_eval)
 
 

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.pipeline import Pipeline
 from eval.grants import private_users
 from eval.sandbox import copy_home
 from kernel.settings import Settings
+from kernel.types import Question
 
 ROOT = Path(__file__).resolve().parents[1]
 SHEET = ROOT / "tests" / "data" / "library_visits.yaml"
@@ -57,7 +59,9 @@ def home(tmp_path_factory, pristine_home):
                            "--steward", "sam", "--reason", "column roles checked", "--json"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    return env, rows
+    p = Pipeline.open(s)             # a new process would see the same: the store is on disk
+    yield p, rows
+    p.close()
 
 
 def _cli(env, *args):
@@ -67,8 +71,8 @@ def _cli(env, *args):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def _ask(env, question):
-    return _cli(env, "ask", question, "--json")
+def _ask(p, question):
+    return p.ask(Question(question)).to_dict()
 
 
 @pytest.mark.parametrize("question, match", [
@@ -80,24 +84,24 @@ def _ask(env, question):
      dict(lad_name="Halton", month="2024-01", visit_type="In person")),
 ])
 def test_a_new_dataset_is_answered_from_its_datasheet(home, question, match):
-    env, rows = home
-    a = _ask(env, question)
+    p, rows = home
+    a = _ask(p, question)
     assert a["status"] == "answered", a["answer"]
     assert a["answer"].startswith("SYNTHETIC")
     assert a["table"]["rows"][0][-1] == _total(rows, **match), (question, a["table"]["rows"][:2])
 
 
 def test_a_new_dataset_ranks_and_compares(home):
-    env, rows = home
-    a = _ask(env, "which council had the most library visits in January 2024?")
+    p, rows = home
+    a = _ask(p, "which council had the most library visits in January 2024?")
     want = max(LADS, key=lambda lad: _total(rows, lad_name=lad[1], month="2024-01"))[1]
     assert a["status"] == "answered" and a["table"]["rows"][0][0] == want
-    d = _ask(env, "how many more library visits did Liverpool have than Sefton in March 2024?")
+    d = _ask(p, "how many more library visits did Liverpool have than Sefton in March 2024?")
     assert d["table"]["rows"][0][-1] == _total(rows, lad_name="Liverpool", month="2024-03") - \
         _total(rows, lad_name="Sefton", month="2024-03")
 
 
 def test_a_new_dataset_declines_what_it_does_not_hold(home):
-    env, _ = home
-    a = _ask(env, "library visits in Wirral by age")
+    p, _ = home
+    a = _ask(p, "library visits in Wirral by age")
     assert a["status"] in ("no_data", "clarify") and not a.get("table")

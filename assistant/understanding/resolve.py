@@ -864,7 +864,9 @@ class Resolver:
             return ""
         own = {r.dataset for r in self.catalog.concepts.get(concept, [])}
         left = [f.words(s) for s, _ in f.tables]
-        left += [f.words(s) for s, hit in f.dimensions if not any(ds in own for ds, _ in hit.options)]
+        time_columns = {(sid, sh.time.column) for sid, sh in self.catalog.sheets.items() if sh.time.column}
+        left += [f.words(s) for s, hit in f.dimensions if not any(ds in own for ds, _ in hit.options)
+                 and not all(o in time_columns for o in hit.options)]      # 'by month' is a split over time
         return ", ".join(re.sub(r"^(by|per|each|split by|broken down by) ", "", w) for w in left)
 
     def _splits_held(self, concept: str) -> str:

@@ -106,8 +106,10 @@ def _uid(prefix: str, dataset: str, who: str) -> str:
 
 
 def _org(uid: str) -> str:
-    """A throwaway account's own organisation (named without its id: reports list organisations)."""
-    return f"Evaluation organisation {hashlib.sha256(uid.encode()).hexdigest()[:8]}"
+    """A throwaway account's own organisation (named without its id: reports list organisations;
+    letters only, so storing it never rewrites part of it as a number)."""
+    return "Evaluation organisation " + "".join("abcdefghijklmnop"[int(c, 16)]
+                                                for c in hashlib.sha256(uid.encode()).hexdigest()[:8])
 
 
 _SIGNED: dict[tuple, Actor] = {}

@@ -54,6 +54,7 @@ from pathlib import Path
 import yaml
 
 from guardrails import govdb
+from guardrails.inbound import sanitise_for_storage
 from kernel.errors import AuthError
 from kernel.text import canonical_id, person_key
 from kernel.types import ACCOUNT_ROLES, Actor
@@ -112,6 +113,17 @@ def check_password(password: str, stored: str) -> bool:
 def org_key(org: object) -> str:
     """An organisation as compared for conflicts of interest (case, spacing and punctuation aside)."""
     return person_key(org) if org else ""
+
+
+def same_org(org: object, kept: object) -> bool:
+    """Whether an account's organisation ``org`` is the one ``kept`` names, where ``kept`` may
+    have been stored through ``sanitise_for_storage`` (which replaces a run of digits, such as a
+    company number in an organisation's name): compared as written and as it would be kept, so
+    a steward of 'Acme 12345678 Ltd' is never independent of a project kept as 'Acme <NUMBER> Ltd'."""
+    mine = org_key(org)
+    if not mine or not org_key(kept):
+        return False
+    return mine == org_key(kept) or org_key(sanitise_for_storage(str(org))) == org_key(kept)
 
 
 @dataclass(frozen=True)

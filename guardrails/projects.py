@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from guardrails import govdb, policy
-from guardrails.auth import Account, org_key
+from guardrails.auth import Account, same_org
 from guardrails.inbound import sanitise_for_storage
 from kernel.errors import ProjectError
 from kernel.text import same_person
@@ -151,7 +151,7 @@ def conflict(reviewer: Account, project: Project) -> str | None:
     """Why ``reviewer`` may not decide on ``project`` (own, or own organisation's), or None."""
     if same_person(reviewer.id, project.requester):
         return "Nobody may review a project of their own."
-    if org_key(reviewer.org) and org_key(reviewer.org) == org_key(project.org):
+    if same_org(reviewer.org, project.org):
         return (f"Nobody may review a project of their own organisation ({project.org}): "
                 "another organisation's steward decides.")
     return None
@@ -443,7 +443,7 @@ class ProjectRegistry:
         for d in mine:
             need, distinct = approval_rule(sheets[d])
             others = [e for e in previous if e["dataset"] == d]
-            if distinct and any(org_key(e["org"]) == org_key(steward.org) for e in others):
+            if distinct and any(same_org(steward.org, e["org"]) for e in others):
                 raise ProjectError(f"{sheets[d].title} needs its approvals from different organisations, and "
                                    f"{steward.org} has approved already: a steward of another organisation decides.")
         for d in mine:

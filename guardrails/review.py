@@ -26,7 +26,7 @@ from typing import Any
 from kernel.errors import ReviewError
 from kernel.text import person_key, same_person
 from kernel.types import Actor
-from guardrails.auth import org_key
+from guardrails.auth import same_org
 from guardrails import govdb
 from guardrails.inbound import sanitise_conversation_id, sanitise_for_storage
 
@@ -175,7 +175,7 @@ class ReviewQueue:
         req = self.get(rid)
         if same_person(req.requester, steward.id):
             raise ReviewError("Nobody may review their own request: ask another steward.")
-        if org_key(steward.org) and org_key(steward.org) == org_key(req.org):
+        if same_org(steward.org, req.org):
             raise ReviewError(f"Nobody may review a request from their own organisation ({req.org}): "
                               "ask a steward of another organisation.")
         if req.state == "returned":
@@ -195,7 +195,7 @@ class ReviewQueue:
             if approve and any(p == person or same_person(w, steward.id) for w, _, p, _ in approvals):
                 con.execute("ROLLBACK")
                 raise ReviewError(f"You have already approved {req.id}: another person must give the next approval.")
-            if approve and distinct_organisations and any(org_key(o) == org_key(steward.org) for _, o, _, _ in approvals):
+            if approve and distinct_organisations and any(same_org(steward.org, o) for _, o, _, _ in approvals):
                 con.execute("ROLLBACK")
                 raise ReviewError(f"{req.id} needs its approvals from different organisations, and {steward.org} has "
                                   "approved already: a steward of another organisation decides.")
@@ -225,7 +225,7 @@ class ReviewQueue:
         if not questions or not questions.strip():
             raise ReviewError("Write the questions for the requester; they are recorded.")
         req = self.get(rid)
-        if same_person(req.requester, steward.id) or (org_key(steward.org) and org_key(steward.org) == org_key(req.org)):
+        if same_person(req.requester, steward.id) or same_org(steward.org, req.org):
             raise ReviewError("Nobody may review their own request or their own organisation's.")
         self._transition(req, "pending", "returned", "return", steward, questions)
         return self.get(req.id)

@@ -7,6 +7,7 @@ import calendar
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.charts import bar_chart, compare_chart, trend_chart
 from assistant.queries import Query, period_key
 from kernel.plans import Plan
 from retrieval.catalog import Catalog
@@ -110,37 +111,6 @@ class Composed:
 
 def _rows(result) -> list[dict]:
     return [dict(zip(result.columns, r)) for r in result.rows]
-
-
-def bar_chart(title: str, rows: list[dict], x: str, y: str, color: str | None = None,
-              sort: bool = True) -> dict:
-    spec = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": title,
-        "data": {"values": rows},
-        "mark": {"type": "bar", "tooltip": True},
-        "encoding": {
-            "y": {"field": x, "type": "nominal", "sort": "-x" if sort else None, "title": None},
-            "x": {"field": y, "type": "quantitative", "title": y},
-        },
-    }
-    if color:
-        spec["encoding"]["color"] = {"field": color, "type": "nominal"}
-    return spec
-
-
-def line_chart(title: str, rows: list[dict], x: str, y: str, color: str) -> dict:
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": title,
-        "data": {"values": rows},
-        "mark": {"type": "line", "point": True, "tooltip": True},
-        "encoding": {
-            "x": {"field": x, "type": "ordinal", "title": x},
-            "y": {"field": y, "type": "quantitative", "title": y, "scale": {"zero": False}},
-            "color": {"field": color, "type": "nominal"},
-        },
-    }
 
 
 def _name(gaz: Gazetteer, code: str, fallback: str) -> str:
@@ -258,15 +228,16 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
             word = ("more" if a >= b else "fewer") if m.format == "count" else ("higher" if a >= b else "lower")
             text_parts.append(f"The difference: {places[0].display} {fmt(abs(a - b), m, share)} {word} than "
                               f"{places[1].display}.")
-    chart = None
-    # Chart like with like: comparator rows (city region, England) would dwarf local bars.
-    comparators = {gaz.region().name} | {r["area_name"] for r in rows
-                                         if r["area_code"] == q.sheet.geography.extra_rows.get("country")}
-    chartable = [r for r in table_rows if isinstance(r[2], (int, float))
-                 and (r[0] not in comparators or any(p.level in ("region", "country") for p in places))]
-    if len(chartable) > 1:
-        chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[2]} for r in chartable],
-                          "Area", col_label)
+    # The asked places among their peers (same level); the rest (parent, region, England) are
+    # comparators, kept off the peers' bar scale (assistant/charts.py).
+    asked_levels = {p.level for p in places}
+    levels = {_name(gaz, r["area_code"], r["area_name"]):
+              "country" if r["area_code"] == q.sheet.geography.extra_rows.get("country")
+              else getattr(gaz.by_code(r["area_code"]), "level", None) for r in rows + council_rows}
+    chart = compare_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[2]} for r in table_rows],
+                          "Area", col_label, asked=[_name(gaz, c, by_code[c]["area_name"]) for c in main_codes],
+                          comparators=[n for n, lv in levels.items() if lv not in asked_levels],
+                          additive=m.format == "count" and not share)
     return Composed("answered", " ".join(text_parts), table, chart)
 
 
@@ -303,8 +274,9 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
     if not text:
         return Composed("no_data", f"The commons holds only one period of {label.lower()}, so there is no trend to show.")
     table_rows = [[_name(gaz, r["area_code"], r["area_name"]), r["period"], rounded(r["value"], m, share)] for r in rows]
-    chart = line_chart(label, [{"Area": r[0], "Period": r[1], col_label: r[2]} for r in table_rows],
-                       "Period", col_label, "Area")
+    chart = trend_chart(label, [{"Area": r[0], "Period": r[1], col_label: r[2]} for r in table_rows],
+                        "Period", col_label, "Area",
+                        asked=[_name(gaz, Catalog.place_code(q.sheet, p), p.name) for p in places])
     # the change over the range, on each place's last row (first period to last)
     first: dict[str, Any] = {}
     last_index: dict[str, int] = {}

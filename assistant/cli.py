@@ -24,8 +24,8 @@ Everyone but an anonymous resident signs in: ``--user ID`` (``--steward ID`` for
 actions) with the password from ``COMMONS_PASSWORD`` (``COMMONS_STEWARD_PASSWORD`` is read
 too) or a prompt.  The role comes from the account; ``--role`` can only narrow it.
 
-Other packages add subcommands through the ``commons.commands`` entry point (``eval/`` adds
-``commons eval``); the product itself never imports them.
+Other packages add subcommands through the ``commons.commands`` entry point (``ui/`` adds
+``commons ui``, ``eval/`` adds ``commons eval``); this module never imports them.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import getpass
 import json
 import os
 import re
-import subprocess
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -50,12 +49,11 @@ from guardrails.projects import ProjectRegistry
 from guardrails.tokens import DEFAULT_SCOPES, SCOPES, Tokens
 from guardrails.transparency import as_text
 from kernel.errors import CommonsError, UsageError
-from kernel.settings import REPO_ROOT, Settings
+from kernel.settings import Settings
 from kernel.text import canonical_id
 from kernel.types import ACCOUNT_ROLES, ROLES, Actor, GuardedAnswer, Question
 from retrieval.datasheets import load_datasheet
 
-APP_FILE = REPO_ROOT / "ui" / "app.py"
 EXIT_USAGE, EXIT_INTERNAL = 2, 3       # a usage error; an internal error (status "error")
 
 
@@ -364,26 +362,6 @@ def cmd_governance(args) -> int:
     Stewardship(Pipeline.open(settings, progress=_say)).approve_governance(steward, args.reason or "")
     print("governance files approved: " + (", ".join(status.changed) or "no changes"))
     return 0
-
-
-def ui_command(port: int = 8501, address: str = "127.0.0.1") -> list[str]:
-    """The command that serves the Streamlit app (``commons ui``, the tests, the benchmark)."""
-    return [
-        sys.executable, "-m", "streamlit", "run", str(APP_FILE),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--client.showErrorDetails", "none",
-        "--client.toolbarMode", "viewer",
-        "--server.address", address,
-        "--server.port", str(port),
-    ]
-
-
-def cmd_ui(args) -> int:
-    try:
-        return subprocess.call(ui_command(args.port, args.address))
-    except KeyboardInterrupt:
-        return 0
 
 
 def cmd_serve(args) -> int:
@@ -705,10 +683,6 @@ def parser() -> argparse.ArgumentParser:
     gv.add_argument("--steward")
     gv.add_argument("--reason")
     gv.set_defaults(func=cmd_governance)
-    u = sub.add_parser("ui", help="start the Streamlit app")
-    u.add_argument("--port", type=int, default=8501)
-    u.add_argument("--address", default="127.0.0.1")
-    u.set_defaults(func=cmd_ui)
     sv = sub.add_parser("serve", help="start the JSON API (POST /api/v1/ask, datasets, transparency, reviews)")
     sv.add_argument("--port", type=int, default=8600)
     sv.add_argument("--address", default="127.0.0.1")

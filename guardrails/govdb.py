@@ -75,6 +75,18 @@ def connect(where):
     return con
 
 
+def records(where, sql: str, params: tuple = ()) -> list[dict]:
+    """The rows of one SELECT as dicts keyed by the columns it names (the column list is said
+    once, in the SQL), from the SQLite file or the PostgreSQL URL (``target``)."""
+    con = connect(where)
+    try:
+        cur = con.execute(sql, params)
+        keys = [d[0] for d in cur.description]
+        return [dict(zip(keys, r)) for r in cur.fetchall()]
+    finally:
+        con.close()
+
+
 class PgConnection:
     """psycopg behind the part of the sqlite3 API the stores use."""
 

@@ -223,27 +223,14 @@ class ProjectRegistry:
     def events(self, pid: str, kinds: tuple[str, ...] | None = None, current: bool = False) -> list[dict]:
         """The record of a project: reviews, questions and replies, votes, vetoes (oldest first)."""
         project = self.get(pid)
-        con = self._connect()
-        try:
-            rows = con.execute("SELECT project, round, kind, who, org, person, dataset, ground, text, ts "
-                               "FROM project_events WHERE project=? ORDER BY rowid", (project.id,)).fetchall()
-        finally:
-            con.close()
-        keys = ("project", "round", "kind", "who", "org", "person", "dataset", "ground", "text", "ts")
-        out = [dict(zip(keys, r)) for r in rows]
+        out = govdb.records(self.path, "SELECT project, round, kind, who, org, person, dataset, ground, text, ts "
+                            "FROM project_events WHERE project=? ORDER BY rowid", (project.id,))
         return [e for e in out if (kinds is None or e["kind"] in kinds) and (not current or e["round"] == project.round)]
 
     def fees(self, pid: str) -> list[dict]:
-        con = self._connect()
-        try:
-            rows = con.execute("SELECT id, project, dataset, reference, amount_pence, currency, start, \"end\", signed_by, "
-                               "recorded_by, ts FROM fee_agreements WHERE project=? ORDER BY ts",
-                               (str(pid).strip().upper(),)).fetchall()
-        finally:
-            con.close()
-        keys = ("id", "project", "dataset", "reference", "amount_pence", "currency", "start", "end", "signed_by",
-                "recorded_by", "ts")
-        return [dict(zip(keys, r)) for r in rows]
+        return govdb.records(self.path, "SELECT id, project, dataset, reference, amount_pence, currency, start, \"end\", "
+                             "signed_by, recorded_by, ts FROM fee_agreements WHERE project=? ORDER BY ts",
+                             (str(pid).strip().upper(),))
 
     def all_fees(self) -> list[dict]:
         out = []
@@ -252,15 +239,8 @@ class ProjectRegistry:
         return out
 
     def outputs(self, pid: str) -> list[dict]:
-        con = self._connect()
-        try:
-            rows = con.execute("SELECT id, project, title, link, summary, published, registered_by, ts "
-                               "FROM project_outputs WHERE project=? ORDER BY published, ts",
-                               (str(pid).strip().upper(),)).fetchall()
-        finally:
-            con.close()
-        keys = ("id", "project", "title", "link", "summary", "published", "registered_by", "ts")
-        return [dict(zip(keys, r)) for r in rows]
+        return govdb.records(self.path, "SELECT id, project, title, link, summary, published, registered_by, ts "
+                             "FROM project_outputs WHERE project=? ORDER BY published, ts", (str(pid).strip().upper(),))
 
     # -- conditions -----------------------------------------------------------------------------
     def ended(self, project: Project) -> bool:

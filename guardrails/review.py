@@ -124,14 +124,9 @@ class ReviewQueue:
     def events(self, rid: str, current: bool = False) -> list[dict]:
         """The record of a request: approvals, denial, questions and replies (oldest first)."""
         req = self.get(rid)
-        con = self._connect()
-        try:
-            rows = con.execute("SELECT review, round, kind, who, org, person, text, ts FROM review_events "
-                               "WHERE review=? ORDER BY rowid", (req.id,)).fetchall()
-        finally:
-            con.close()
-        keys = ("review", "round", "kind", "who", "org", "person", "text", "ts")
-        return [dict(zip(keys, r)) for r in rows if not current or int(r[1]) == req.round]
+        rows = govdb.records(self.path, "SELECT review, round, kind, who, org, person, text, ts FROM review_events "
+                             "WHERE review=? ORDER BY rowid", (req.id,))
+        return [e for e in rows if not current or int(e["round"]) == req.round]
 
     def get(self, rid: str) -> ReviewRequest:
         con = self._connect()

@@ -63,6 +63,9 @@ class Settings:
     # audit chain; guardrails/govdb.py): "" = SQLite and the audit file under COMMONS_HOME; a
     # postgresql:// URL = one shared database.
     governance_url: str = ""
+    # The app's chat transcripts and answer references (assistant/transcripts.py) are kept this
+    # many days, then purged; the browser's cookie that finds them lasts as long.
+    transcript_retention_days: int = 30
     # The audit chain's signing key (Ed25519) and the witness of its head: both held apart from
     # COMMONS_HOME, so whoever can write the home cannot rewrite, cut or recompute the chain.
     audit_key_file: Path = Path("~/.config/commons-assistant/audit-signing.key").expanduser()
@@ -95,6 +98,7 @@ class Settings:
         "api_rate_per_min": "COMMONS_API_RATE_PER_MIN",
         "api_max_body_bytes": "COMMONS_API_MAX_BODY_BYTES",
         "governance_url": "COMMONS_GOVERNANCE_URL",
+        "transcript_retention_days": "COMMONS_TRANSCRIPT_RETENTION_DAYS",
         "audit_key_file": "COMMONS_AUDIT_KEY_FILE",
         "audit_witness": "COMMONS_AUDIT_WITNESS",
         "audit_verify_key": "COMMONS_AUDIT_VERIFY_KEY",
@@ -150,6 +154,11 @@ class Settings:
     @property
     def conversations_dir(self) -> Path:
         return Path(self.home) / "conversations"
+
+    @property
+    def transcripts_path(self) -> Path:
+        """The app's chat transcripts and answer references (SQLite; redacted text only)."""
+        return Path(self.home) / "transcripts.sqlite"
 
     @property
     def governance_db(self) -> Path:

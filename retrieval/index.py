@@ -516,6 +516,9 @@ class DocsIndex:
         self.last_sync: SyncReport | None = None
         self._corpus: tuple[list[str], list[tuple[str, str]]] | None = None
         self._corpus_key: str | None = None
+        # The app loads the index on a thread of its own while questions are answered: one
+        # sync (and one measure index) at a time, whoever asks first.
+        self._load_lock = threading.RLock()
 
     @classmethod
     def open(cls, settings, sheets: dict[str, Datasheet], progress=None, extra_chunks: Sequence[Chunk] = ()) -> "DocsIndex":
@@ -588,21 +591,30 @@ class DocsIndex:
     @property
     def collection(self):
         if self._collection is None:
-            self.sync()
+            with self._load_lock:
+                if self._collection is None:
+                    self.sync()
         return self._collection
 
     def sync(self) -> SyncReport:
         """Embed new and changed chunks, delete removed ones; unchanged chunks are not touched."""
-        started = time.perf_counter()
-        col = self._get_collection(DOCS_COLLECTION)
-        report = _sync_collection(col, self.chunks, self.embedder, self.progress, "documentation index")
-        self._collection = col
-        self._vectors = None
-        self.last_sync = SyncReport(*report, round(time.perf_counter() - started, 3))
-        return self.last_sync
+        with self._load_lock:
+            started = time.perf_counter()
+            col = self._get_collection(DOCS_COLLECTION)
+            report = _sync_collection(col, self.chunks, self.embedder, self.progress, "documentation index")
+            self._collection = col
+            self._vectors = None
+            self.last_sync = SyncReport(*report, round(time.perf_counter() - started, 3))
+            return self.last_sync
 
     @property
     def metrics(self) -> "MetricIndex":
+        if self._metrics is not None:
+            return self._metrics
+        with self._load_lock:
+            return self._open_metrics()
+
+    def _open_metrics(self) -> "MetricIndex":
         if self._metrics is None:
             if isinstance(self.embedder, StaticFolderEmbedder):
                 # The default model encodes every measure name in ~50 ms: keeping them in Chroma

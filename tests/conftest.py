@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,36 +64,44 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def served_app(commons_home, tmp_path_factory):
-    """The real app under `streamlit run` on a free port; yields its URL."""
-    from assistant.cli import ui_command as command
+@contextmanager
+def running_app(home: Path, log_path: Path, poll_s: float = 0.25):
+    """The real app served as `commons ui` serves it (ui/serve.py) over ``home`` on a free
+    port; yields its URL once the server answers, and stops it afterwards."""
+    from ui.serve import ui_command
 
-    env = {**os.environ, "COMMONS_HOME": str(commons_home)}
-    # Build the store first (in its own process) so the first page load is quick.
-    subprocess.run(
-        [sys.executable, "-c", "from assistant.pipeline import Pipeline; p = Pipeline.open(); "
-         "p.docs_index.metrics; p.docs_index.collection"],
-        cwd=ROOT, env=env, check=True, timeout=300,
-    )
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("served_app") / "streamlit.log"
+    env = {**os.environ, "COMMONS_HOME": str(home)}
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(ui_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
         while not _healthy(url):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"app did not become healthy at {url}:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.25)
+            time.sleep(poll_s)
         yield url
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def served_app(commons_home, tmp_path_factory):
+    """The real app on the session's home (built first, in its own process, so the first page
+    load is quick); yields its URL."""
+    env = {**os.environ, "COMMONS_HOME": str(commons_home)}
+    subprocess.run(
+        [sys.executable, "-c", "from assistant.pipeline import Pipeline; p = Pipeline.open(); "
+         "p.docs_index.metrics; p.docs_index.collection"],
+        cwd=ROOT, env=env, check=True, timeout=300,
+    )
+    with running_app(commons_home, tmp_path_factory.mktemp("served_app") / "streamlit.log") as url:
+        yield url
 
 
 # -- a small contributed dataset for the app's Contribute journey (SYNTHETIC) --------------

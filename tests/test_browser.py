@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import time
 from pathlib import Path
 
 import pytest
-from conftest import contribution
+from conftest import contribution, running_app
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -114,10 +117,36 @@ def open_page(browser, url, viewport=DESKTOP):
 
 
 def choose(page, label, option):
-    """Pick ``option`` in the selectbox labelled ``label``."""
-    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick ``option`` in the selectbox labelled ``label`` (on the page, or in the who-is-asking
+    bar's popover)."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label)
+    bar = page.locator(".st-key-who_bar")
+    try:       # a box on the page shows up with its page; one in the bar's popover only once opened
+        box.wait_for(state="visible", timeout=3_000)
+    except playwright_api.TimeoutError:
+        pass
     idle(page)
+    for attempt in range(3):
+        # a chart drawn late can scroll the chat and the open popover with it, and a run that
+        # ends after the click (a sign-in's landing page) closes an open list: try again
+        try:
+            if not box.is_visible():
+                bar.scroll_into_view_if_needed()
+                bar.get_by_role("button").first.click()
+            field = box.get_by_role("combobox")     # the field itself: on a phone the box's middle is its label
+            field.click(timeout=10_000)
+            if isinstance(option, re.Pattern):      # a long list shows only its first options: filter it
+                field.press_sequentially(option.pattern)
+            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            break
+        except playwright_api.Error:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            idle(page)
+    idle(page)
+    if box.is_visible():
+        page.keyboard.press("Escape")
 
 
 def nav(page, title):
@@ -137,7 +166,7 @@ def sign_in(page, url, user="sam", password=None):
 def signed_in_page(browser, url, user):
     page = open_page(browser, url)
     sign_in(page, url, user)
-    expect(page.get_by_test_id("stSidebar")).to_contain_text("Signed in as")
+    expect(page.locator(".st-key-who_bar")).to_contain_text("Signed in as")   # in the bar, not only the sidebar
     return page
 
 
@@ -278,7 +307,7 @@ def test_contribution_uploaded_scanned_approved_and_answerable(browser, served_a
     expect(scan).to_be_enabled(timeout=SLOW)          # both uploads received (slow under load)
     scan.click()
     idle(contributor)
-    expect(body(contributor)).to_contain_text("Removed when published: visitor_name, email")
+    expect(body(contributor)).to_contain_text("Removed when published: visitor_name, email", timeout=SLOW)
     expect(body(contributor)).to_contain_text("The file can be submitted")
     full_shot(contributor, "contribute-scan-desktop")
     contributor.get_by_role("button", name="Submit for a steward's approval").click()
@@ -302,8 +331,7 @@ def test_contribution_uploaded_scanned_approved_and_answerable(browser, served_a
     steward.get_by_test_id("stVerticalBlock").filter(has_text="community_pantry").get_by_role(
         "button", name="Approve and publish").last.click()
     idle(steward)
-    # Publishing rebuilds the dataset's table, reloads the commons and embeds its documentation.
-    expect(body(steward)).to_contain_text("(community_pantry) approved", timeout=SLOW)
+    expect(body(steward)).to_contain_text("(community_pantry) approved", timeout=SLOW)   # publishing rebuilds the store
     steward.context.close()
 
     ask(contributor, "How many community pantry members are there in Knowsley?")
@@ -333,3 +361,286 @@ def test_pages_read_well_at_desktop_and_phone_width(browser, served_app, name, v
     expect(body(page)).to_contain_text("Review queue")
     full_shot(page, f"page-steward-desk-{name}")
     page.context.close()
+
+
+# -- issue 18: the app as residents and providers meet it ----------------------------------------
+def overflow(page):
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def in_view(page, locator):
+    """The element is on screen horizontally (not pushed off the right of a phone)."""
+    box = locator.bounding_box()
+    width = page.viewport_size["width"]
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+
+
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_phone_first_answer_table_chart_and_controls(browser, served_app, name, viewport):
+    page = open_app(browser, served_app, viewport)
+    bar = page.locator(".st-key-who_bar")
+    who = bar.get_by_role("button").first
+    expect(who).to_contain_text("Asking as a resident, not signed in")   # reachable without the sidebar
+    assert in_view(page, who)
+    signin = bar.get_by_role("link", name="Sign in")
+    expect(signin).to_be_visible()
+    assert in_view(page, signin)
+    assert in_view(page, page.get_by_role("button", name="New conversation"))
+    ask(page, "What was the population of Liverpool in 2020?")
+    settle(page, 2)
+    last = page.get_by_test_id("stChatMessage").last
+    frame = last.get_by_test_id("stDataFrame")
+    chart = last.get_by_test_id("stVegaLiteChart")
+    expect(chart).to_have_count(1)
+    assert in_view(page, frame) and in_view(page, chart)
+    assert overflow(page) <= 2, f"the answer overflows the {name} width"
+    # the text alternative and the image export
+    last.get_by_role("button", name="The chart in words").click()
+    expect(page.get_by_text(re.compile(r"Liverpool \(asked about\): 500,474"))).to_be_visible()
+    page.keyboard.press("Escape")
+    with page.expect_download() as dl:
+        last.get_by_role("button", name="Download the chart (PNG)").click()
+    assert Path(dl.value.path()).read_bytes()[:4] == b"\x89PNG"
+    shot(page, f"issue18-answer-{name}")
+    ask(page, "Give me a summary of Everton ward")
+    settle(page, 4)
+    expect(page.get_by_test_id("stChatMessage").last.get_by_test_id("stVegaLiteChart")).to_have_count(1)
+    assert overflow(page) <= 2
+    shot(page, f"issue18-summary-{name}")
+    who.click()                                                 # no role to pick without signing in
+    expect(page.get_by_test_id("stSelectbox").filter(has_text="Purpose")).to_be_visible()
+    expect(page.get_by_test_id("stSelectbox").filter(has_text="asking as")).to_have_count(0)
+    page.keyboard.press("Escape")
+    signin.click()                                              # the bar's way to sign in
+    idle(page)
+    page.get_by_label("User id").fill("nia")
+    page.get_by_label("Password", exact=True).fill("demo-nia-2025")
+    page.get_by_role("button", name="Sign in").click()
+    idle(page)
+    expect(who).to_contain_text("Signed in as")
+    expect(who).to_contain_text("(provider)")
+    assert in_view(page, who)
+    shot(page, f"issue18-signed-in-{name}")
+    page.get_by_role("button", name="New conversation").click()
+    idle(page)
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(0)
+    page.context.close()
+
+
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_long_paste_and_empty_input_get_a_message(browser, served_app, name, viewport):
+    page = open_app(browser, served_app, viewport)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("How deprived is Everton? " * 200)
+    assert len(box.input_value()) == 5000                      # nothing cut off while typing
+    box.press("Enter")
+    idle(page)
+    expect(body(page)).to_contain_text("That is 5,000 characters; a question can be at most 2,000")
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(0)
+    box.fill("   ")
+    box.press("Enter")
+    idle(page)
+    expect(body(page)).to_contain_text("Type a question first")
+    shot(page, f"issue18-long-paste-{name}")
+    page.context.close()
+
+
+def test_nothing_is_fetched_from_outside(browser, served_app):
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    seen = []
+    page.on("request", lambda r: seen.append(r.url))
+    page.goto(served_app)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=SLOW)
+    ask(page, "How deprived is Knowsley?")
+    settle(page, 2)
+    for path in ("datasets", "contribute", "requests", "transparency"):
+        page.goto(f"{served_app}/{path}")
+        idle(page)
+    page.wait_for_timeout(500)
+    icon = page.evaluate("[...document.querySelectorAll('link[rel~=icon]')].map(l => l.href)")
+    outside = [u for u in seen + icon if not re.match(r"(https?|wss?)://127\.0\.0\.1[:/]|data:|blob:", u)]
+    assert seen and not outside, outside
+    page.context.close()
+
+
+def _fee_project(title):
+    """acme's commercial project naming the lupus commons, approved by its two stewards and the
+    panel, with a fee agreement on file (the project journey above shows those steps in the app)."""
+    from contextlib import closing
+    from datetime import date, timedelta
+    from assistant.pipeline import Pipeline
+    from assistant.stewardship import Stewardship
+    with closing(Pipeline.open()) as p:
+        s = Stewardship(p)
+        who = {u: p.commons.accounts.sign_in(u, f"demo-{u}-2025") for u in ("acme", "priya", "olu", "mo", "jen",
+                                                                               "kai")}
+        today, end = date.today(), (date.today() + timedelta(days=90)).isoformat()
+        pr = s.submit_project(who["acme"], title=title, purpose="commercial", datasets=["lupus_commons"], end_date=end,
+                              lay_summary="Where people with lupus live, to plan where a private clinic is needed.",
+                              commercial="a private clinic operator", publication="a public summary")
+        for steward in ("priya", "olu"):
+            s.decide_project(pr.id, who[steward], "approve", "in scope")
+        for member in ("mo", "jen", "kai"):
+            s.panel_vote(pr.id, who[member], True, "members accept this use")
+        s.record_fee(pr.id, who["priya"], "lupus_commons", "FA-40", 1500, today.isoformat(), end, "A. Carter, Acme")
+        assert s.projects.get(pr.id).state == "approved"
+        return pr.id
+
+
+def test_reload_keeps_the_chat_and_a_request_is_collected_in_a_new_browser(browser, served_app):
+    pid = _fee_project("Clinic siting (collected by reference)")
+    requester = open_app(browser, served_app, PHONE)
+    ask(requester, "How deprived is Everton?")
+    settle(requester, 2)
+    ref = re.search(r"A-[0-9A-F]{8}", requester.get_by_test_id("stChatMessage").last.inner_text()).group(0)
+    requester.reload()                                          # the chat survives a reload
+    expect(requester.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=SLOW)
+    settle(requester, 2)
+    expect(body(requester)).to_contain_text("67.384")
+
+    sign_in(requester, served_app, "acme")                      # a conversation of the account's own
+    expect(requester.locator(".st-key-who_bar")).to_contain_text("(commercial)")
+    expect(requester.get_by_test_id("stChatMessage")).to_have_count(0)
+    expect(requester.get_by_test_id("stSelectbox").filter(has_text="Project")).to_be_visible()
+    choose(requester, "Project", re.compile(pid))
+    ask(requester, LUPUS_Q)
+    settle(requester, 2)
+    rid = re.search(r"R-[0-9A-F]{8}", requester.get_by_test_id("stChatMessage").last.inner_text()).group(0)
+    requester.get_by_test_id("stPageLink").filter(has_text="My requests").first.click()
+    idle(requester)
+    expect(requester.locator(f".st-key-myreq_{rid}")).to_contain_text("pending")
+    full_shot(requester, "issue18-my-requests-phone")
+    requester.goto(served_app)                                  # a new page load signs out: the browser's chat again
+    expect(requester.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=SLOW)
+    expect(body(requester)).to_contain_text("67.384", timeout=SLOW)
+    expect(body(requester)).not_to_contain_text(rid)            # the account's conversation stays the account's
+    requester.context.close()                                   # the requester closes the browser
+
+    for steward in ("priya", "olu"):                            # two stewards of two organisations
+        desk = signed_in_page(browser, served_app, steward)
+        desk.get_by_role("tab", name="Review queue").click()
+        idle(desk)
+        block = card(desk, rid, "Approve")
+        expect(block).to_contain_text(LUPUS_Q)
+        expect(block).to_contain_text("commercial use of")       # the rule in words, not its id
+        expect(block).not_to_contain_text("lupus_commons.duty.commercial")
+        block.get_by_label("Reason for your decision").fill("Fee agreement FA-40 on file")
+        block.get_by_label("Reason for your decision").press("Enter")
+        idle(desk)
+        if steward == "priya":
+            full_shot(desk, "steward-desk-desktop")
+        card(desk, rid, "Approve").get_by_role("button", name="Approve").click()
+        idle(desk)
+        expect(body(desk)).to_contain_text("needs another steward's approval" if steward == "priya"
+                                           else f"{rid} approved")
+        desk.context.close()
+
+    later = open_app(browser, served_app, PHONE)                # a new browser: no cookie, only the reference
+    expect(later.get_by_test_id("stChatMessage")).to_have_count(0)
+    ask(later, f"check {rid}")                                  # a reference is never an identity
+    settle(later, 2)
+    expect(later.get_by_test_id("stChatMessage").last).to_contain_text("made by a signed-in account")
+    sign_in(later, served_app, "acme")
+    ask(later, f"check {rid}")
+    settle(later, 2)
+    last = later.get_by_test_id("stChatMessage").last
+    expect(last).to_contain_text("Approved by two stewards")
+    expect(last.get_by_test_id("stDataFrame")).to_have_count(1)
+    shot(later, "issue18-collected-by-reference-phone")
+    later.context.close()
+
+    viewer = browser.new_context(viewport=DESKTOP).new_page()   # a shared link: asked again for the viewer
+    viewer.goto(f"{served_app}/?answer={ref}")
+    settle(viewer, 2)
+    expect(viewer.get_by_test_id("stChatMessage").last).to_contain_text("67.384")
+    expect(viewer.get_by_test_id("stChatMessage").first).to_contain_text("asked again from")
+    viewer.context.close()
+
+
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_contribute_in_plain_words_keeps_the_form_and_waits_for_a_clean_scan(browser, served_app, tmp_path,
+                                                                            name, viewport):
+    data, _ = contribution("pantry_keep")
+    (tmp_path / "a.csv").write_bytes(data)
+    (tmp_path / "b.csv").write_bytes(data)
+    page = open_page(browser, served_app, viewport)
+    page.goto(f"{served_app}/contribute")
+    idle(page)
+
+    def upload(name):
+        page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(tmp_path / name))
+        expect(page.get_by_test_id("stFileUploader").first).to_contain_text(name, timeout=SLOW)
+        expect(body(page)).to_contain_text("Identifies a person (name, email, NHS number…)", timeout=SLOW)
+        page.wait_for_timeout(300)
+        idle(page)
+
+    upload("a.csv")
+    page.get_by_label("Title").fill("Pantry visits")
+    page.get_by_label("Title").press("Tab")
+    idle(page)
+    expect(body(page)).not_to_contain_text("quasi_identifier")
+    expect(page.get_by_label("Title")).to_have_value("Pantry visits")
+    upload("b.csv")                                             # the file replaced: the form is kept
+    expect(page.get_by_label("Title")).to_have_value("Pantry visits")
+    for label, value in (("Publisher (your organisation)", "Pantry network"), ("Steward (who looks after it)", "S"),
+                         ("Licence", "OGL"), ("Short id (letters, digits, _)", "population_la")):
+        page.get_by_label(label, exact=True).fill(value)
+        page.get_by_label(label, exact=True).press("Tab")
+        idle(page)
+    expect(body(page)).to_contain_text("is already used by")
+    expect(page.get_by_role("button", name="Submit for a steward's approval")).to_be_disabled()
+    assert overflow(page) <= 2
+    full_shot(page, f"issue18-contribute-{name}")
+    page.context.close()
+
+
+# Every "Opening the commons: ..." line the page shows, as it shows it (read every 50 ms).
+WATCH_START_UP = """(() => { window.__labels = [];
+  setInterval(() => {
+    for (const line of (document.body ? document.body.innerText : '').split('\\n')) {
+      if (line.startsWith('Opening the commons') && !window.__labels.includes(line)) window.__labels.push(line);
+    }
+  }, 50);
+})();"""
+START_UP_STEPS = ("reading the datasheets and the data store", "preparing the SYNTHETIC demonstration data (",
+                  "building the data store: ", "the data store is built; opening it",
+                  "loading the scanner that keeps personal details out")
+
+
+def test_start_up_names_each_step_then_the_first_answer_follows(browser, tmp_path, pristine_home):
+    """`commons ui` on a home whose store and demo contributions are missing, the pages opened as
+    soon as the server answers: the panel names each step as it happens, in words (no file
+    paths), at phone and desktop width; then the first answer."""
+    home = tmp_path / "home"
+    for keep in ("index", "models"):          # the rest (store, demo contributions) is built again
+        shutil.copytree(pristine_home / keep, home / keep)
+    shutil.copy2(pristine_home / "secret.key", home / "secret.key")
+    started = time.perf_counter()
+    with running_app(home, tmp_path / "app.log", poll_s=0.05) as url:
+        timings = {"server_healthy_s": round(time.perf_counter() - started, 2)}
+        pages = {}
+        for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            page = browser.new_context(viewport=viewport).new_page()
+            page.add_init_script(WATCH_START_UP)
+            page.goto(url)
+            pages[name] = page
+        expect(pages["phone"].get_by_text("Opening the commons: ")).to_be_visible(timeout=SLOW)
+        ARTIFACTS.mkdir(exist_ok=True)
+        pages["phone"].screenshot(path=str(ARTIFACTS / "issue18-start-up-panel-phone.png"))
+        for name, page in pages.items():
+            expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=3 * SLOW)
+            labels = page.evaluate("window.__labels")
+            steps = [label.removeprefix("Opening the commons: ").removesuffix("…") for label in labels]
+            assert steps and all(s.startswith(START_UP_STEPS) for s in steps), labels
+            assert not any("/" in s or ".csv" in s for s in steps), labels
+            assert any(s.startswith("building the data store") for s in steps), labels   # it was built, and said so
+            timings[f"{name}_panel"] = labels
+        page = pages["phone"]
+        ask(page, "What was the population of Liverpool in 2020?")
+        settle(page, 2)
+        expect(page.get_by_test_id("stChatMessage").last).to_contain_text("500,474")
+        timings["first_answer_s"] = round(time.perf_counter() - started, 2)
+        (ARTIFACTS / "issue18-start-up.json").write_text(json.dumps(timings, indent=1))
+        shot(page, "issue18-start-up-first-answer-phone")
+        for page in pages.values():
+            page.context.close()

@@ -116,6 +116,16 @@ def test_guarded_statuses_show_a_notice(status, element):
     assert "Not for this purpose" in notice and "rv-1" in notice
 
 
+def test_long_paste_gets_the_limit_and_an_empty_one_a_hint(at):
+    at.chat_input(key="chat_input").set_value("How deprived is Everton? " * 200).run()   # 5,000 characters
+    assert not at.exception
+    assert "5,000 characters" in at.warning[0].value and "2,000" in at.warning[0].value
+    assert not at.chat_message                                  # nothing sent, nothing cut silently
+    at.chat_input(key="chat_input").set_value("   ").run()
+    assert "Type a question first" in at.warning[0].value
+    assert not at.chat_message
+
+
 def test_full_answer_renders_every_part():
     answer = {
         "status": "answered", "answer": "**42** people.", "sql": "SELECT 42",
@@ -132,6 +142,7 @@ def test_full_answer_renders_every_part():
     assert at.markdown[0].value == "**42** people."
     assert at.dataframe[0].value.shape == (1, 3)
     assert [e.label for e in at.expander] == ["Caveats", "Show the SQL"]
+    assert [d.label for d in at.get("download_button")] == ["Download the chart (PNG)", "Download the table (CSV)"]
     assert at.code[0].value == "SELECT 42"
     assert "Contains public sector information" in texts(at)
     at.button(key="t1_sug_0").click().run()
@@ -365,6 +376,8 @@ def test_the_desk_records_a_fee_agreement_and_shows_the_two_person_queue(at):
     assert got.status == "needs_review"
     page(desk, "steward")
     assert got.review_id in texts(desk) and "Approvals:** 0 of 2" in texts(desk)
+    assert "commercial use of" in texts(desk) and "needs a steward's check" in texts(desk)   # the rule, in words
+    assert "lupus_commons.duty.commercial" not in texts(desk)
     desk.text_input(key=f"desk_reason_{got.review_id}").set_value("Fee agreement FA-APP-1 on file")
     desk.button(key=f"desk_approve_{got.review_id}").click().run()
     assert "needs another steward's approval" in texts(desk)
@@ -449,8 +462,9 @@ def test_contribution_scanned_submitted_and_approved_on_the_desk(at):
     at.button(key="contrib_scan").click().run()
     assert not at.exception
     scan = at.dataframe[-1].value
-    assert dict(zip(scan["Column"], scan["Action"]))["email"] == "drop"
+    assert dict(zip(scan["Column"], scan["When published"]))["email"] == "Removed"
     assert "Removed when published: visitor_name, email" in texts(at)
+    assert not at.button(key="contrib_submit").disabled      # open only after a clean scan
     at.button(key="contrib_submit").click().run()
     assert "pending" in at.success[0].value
     assert "nothing is published" in at.success[0].value
@@ -530,3 +544,193 @@ def test_csv_download_carries_the_attribution():
                                      "source": "https://ons"}]}).decode()
     assert body.startswith("Area,People\nLiverpool,500474\n")
     assert "Licence: OGL v3" in body and "Office for National Statistics licensed under the OGL" in body
+
+
+# -- requests and answers that outlast a tab ---------------------------------------------------
+def same_browser(at: AppTest) -> AppTest:
+    """A new session of the same browser (what its cookie gives a reload)."""
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.session_state["_commons_browser_owner"] = at.session_state["_commons_browser_owner"]
+    again.run(timeout=300)
+    assert not again.exception
+    return again
+
+
+def test_the_conversation_survives_a_new_session_of_the_browser(at):
+    ask(at, "How deprived is Everton?")
+    ask(at, "I am jo.bloggs@example.org")
+    ask(at, "What was the population of Wirral in 2020?")
+    again = same_browser(at)
+    assert len(again.chat_message) == 6
+    body = texts(again)
+    assert "67.384" in body and "324,336" in body, body
+    assert "jo.bloggs" not in body and "[an email address, removed]" in body   # only what was redacted is kept
+    ask(again, "and in 2019?")                                   # the follow-up context came back too
+    reply = again.chat_message[-1].markdown[0].value
+    assert "Wirral" in reply and "2019" in reply, reply
+    fresh = AppTest.from_file(APP, default_timeout=120).run(timeout=300)   # another browser: nothing
+    assert not fresh.chat_message
+
+
+def test_a_reference_typed_in_the_chat_is_looked_up_not_read_as_a_place(at):
+    ask(at, "check R-0000A000")
+    reply = at.chat_message[-1]
+    assert reply.error and "There is no request R-0000A000" in reply.error[0].value
+    assert "couldn't find" not in texts(at).lower()
+
+
+def _lupus_project(user: str, purpose: str, title: str, fee: bool = False) -> str:
+    """An approved project of ``user`` naming the lupus commons, through the real governance path
+    (two stewards of two organisations, the members' panel; a fee agreement when asked)."""
+    from datetime import date, timedelta
+    from assistant.stewardship import Stewardship
+    from ui.components import get_pipeline
+    pipeline = get_pipeline()
+    s = Stewardship(pipeline)
+    who = {u: pipeline.commons.accounts.sign_in(u, f"demo-{u}-2025") for u in (user, "priya", "olu", "mo", "jen",
+                                                                                 "kai")}
+    today, end = date.today(), (date.today() + timedelta(days=200)).isoformat()
+    p = s.submit_project(who[user], title=title, purpose=purpose, datasets=["lupus_commons"],
+                         lay_summary="How many people live with lupus in each council area, to plan services.",
+                         end_date=end, commercial="a private clinic operator" if purpose == "commercial" else "",
+                         publication="a public summary")
+    for steward in ("priya", "olu"):
+        s.decide_project(p.id, who[steward], "approve", "in scope")
+    for member in ("mo", "jen", "kai"):
+        s.panel_vote(p.id, who[member], True, "members accept this use")
+    if fee:
+        s.record_fee(p.id, who["priya"], "lupus_commons", "FA-REF-1", 1200, today.isoformat(), end,
+                     "A. Carter, Acme Pharma")
+    assert s.projects.get(p.id).state == "approved"
+    return p.id
+
+
+def _within(app: AppTest, pid: str) -> AppTest:
+    page(app, "ask")
+    app.selectbox(key="project").set_value(pid).run()
+    return app
+
+
+def _approve(rid: str, steward_id: str) -> AppTest:
+    steward = signed_app(steward_id)
+    page(steward, "steward")
+    steward.text_input(key=f"desk_reason_{rid}").set_value("Fee agreement FA-REF-1 on file")
+    steward.button(key=f"desk_approve_{rid}").click().run()
+    assert not steward.exception
+    return steward
+
+
+def test_a_request_is_collected_in_another_browser_by_its_reference(at):
+    """A signed-in commercial user's request (within an approved project with a fee agreement)
+    is theirs: an anonymous browser holding the reference sees nothing of it; signed in again in
+    another browser they collect the answer, once."""
+    pid = _lupus_project("acme", "commercial", "Clinic siting (reference test)", fee=True)
+    ask(_within(sign_in(at, "acme", "demo-acme-2025"), pid), LUPUS_Q)
+    rid = re.search(r"R-[0-9A-F]{8}", texts(at)).group(0)
+    page(at, "requests")                                         # My requests lists it with its state
+    assert rid in texts(at) and "pending" in texts(at)
+
+    anonymous = AppTest.from_file(APP, default_timeout=120).run(timeout=300)
+    ask(anonymous, f"check {rid}")                               # a reference is never an identity
+    assert "made by a signed-in account" in anonymous.chat_message[-1].error[0].value
+    assert not anonymous.dataframe
+
+    assert "needs another steward's approval" in texts(_approve(rid, "priya"))
+    assert f"{rid} approved" in texts(_approve(rid, "olu"))      # two stewards of two organisations
+
+    other = signed_app("acme")
+    ask(page(other, "ask"), f"check {rid}")
+    assert "Approved by two stewards" in texts(other), texts(other)
+    assert other.dataframe
+    third = signed_app("acme")
+    ask(page(third, "ask"), f"what about {rid.lower()}?")
+    assert "released only once" in texts(third)
+    assert not third.dataframe
+
+
+def test_a_shared_answer_is_asked_again_for_the_viewer(at):
+    from kernel.settings import Settings
+
+    pid = _lupus_project("rosa", "health_research", "Lupus by council area (shared answer test)")
+    ask(_within(sign_in(at, "rosa", "demo-rosa-2025"), pid), LUPUS_Q)
+    assert at.dataframe
+    ref = at.session_state["history"][-1]["ref"]
+    assert re.fullmatch(r"A-[0-9A-F]{8}", ref)
+    assert ref in texts(at)
+    token = at.session_state["_commons_signed_in"].actor.session
+    assert token and token.encode() not in Settings.load().transcripts_path.read_bytes()   # never kept
+
+    viewer = AppTest.from_file(APP, default_timeout=120)
+    viewer.query_params["answer"] = ref
+    viewer.run(timeout=300)
+    assert not viewer.exception
+    reply = viewer.chat_message[-1]
+    # the viewer is a resident: the same question is refused for them, nothing of the answer shown
+    assert reply.warning and "not to the resident" in reply.warning[0].value
+    assert not viewer.dataframe
+    assert LUPUS_Q in texts(viewer)
+
+    at.button(key="sign_out").click().run()                      # the account's answers stay the account's
+    page(at, "ask")
+    assert not at.dataframe and LUPUS_Q not in texts(at)
+
+
+def test_my_requests_page_looks_up_a_reference_and_says_when_it_is_not_one(at):
+    page(at, "requests")
+    assert at.title[0].value == "My requests"
+    at.text_input(key="lookup_ref").set_value("hello")
+    at.button[0].click() if not at.form_submit_button else at.form_submit_button[0].click()
+    at.run()
+    assert "does not look like a reference" in texts(at)
+
+
+# -- contribute keeps work ------------------------------------------------------------------
+def test_contribute_keeps_fields_refuses_an_id_in_use_and_opens_submit_after_a_clean_scan(at):
+    data, _ = contribution("ui_keep")
+    page(at, "contribute")
+    at.file_uploader(key="contrib_csv").set_value(("a.csv", data, "text/csv")).run()
+    for key, value in (("cf_title", "Pantry visits"), ("cf_publisher", "P"), ("cf_steward_name", "S"),
+                       ("cf_licence_name", "L"), ("cf_id", "population_la")):
+        at.text_input(key=key).set_value(value)
+    at.run()
+    assert "already used by" in at.error[0].value                   # an id in use is refused
+    assert at.button(key="contrib_submit").disabled and at.button(key="contrib_scan").disabled
+    assert "Identifies a person (name, email, NHS number…)" in texts(at)   # roles in plain words
+    assert "quasi_identifier" not in texts(at)
+
+    at.file_uploader(key="contrib_csv").set_value(None).run()          # the file taken away ...
+    at.file_uploader(key="contrib_csv").set_value(("b.csv", data, "text/csv")).run()   # ... and replaced
+    assert at.text_input(key="cf_title").value == "Pantry visits"
+    at.text_input(key="cf_id").set_value("ui_keep_pantry").run()
+    assert not at.error
+    assert at.button(key="contrib_submit").disabled                    # not scanned yet
+    at.button(key="contrib_scan").click().run()
+    assert "can be submitted" in texts(at)
+    assert not at.button(key="contrib_submit").disabled
+    at.text_input(key="cf_title").set_value("Pantry visits 2").run()  # a different datasheet: scan again
+    assert at.button(key="contrib_submit").disabled
+
+
+def test_table_order_puts_the_figure_first():
+    import pandas as pd
+
+    from ui.components import column_order
+
+    value = pd.DataFrame([["Liverpool", "2020", 500474], ["Wirral", "2020", 324336]],
+                         columns=["Area", "Period", "Population"])
+    assert column_order(value) == ["Area", "Population", "Period"]
+    summary = pd.DataFrame([["Knowsley", "Population", "2021", 154517, 1551762, 56490040],
+                            ["Knowsley", "IMD score", "2025", 36.157, None, None]],
+                           columns=["Area", "Measure", "Period", "Value", "Liverpool City Region", "England"])
+    assert column_order(summary) == ["Measure", "Value", "Period", "Liverpool City Region", "England", "Area"]
+    ranking = pd.DataFrame([["A", 3.5, 1], ["B", "suppressed (<10)", 2]], columns=["Area", "Score", "Position"])
+    assert column_order(ranking) == ["Area", "Score", "Position"]
+
+
+def test_summary_gets_small_charts_with_a_text_alternative(at):
+    ask(at, "Give me a summary of Everton ward")
+    charts = at.get("vega_lite_chart")
+    assert charts, "a summary has small charts"
+    words = [m.value for m in at.markdown if m.value.startswith("Small charts for")]
+    assert words and "67.384" in words[0] and "Liverpool 42.412" in words[0]
+    assert "Population (all ages)" not in words[0]       # a count is not charted against its council

@@ -152,3 +152,60 @@ def _column_role(c: dict) -> dict:
         if c.get("pii_entity"):
             out["pii_entity"] = c["pii_entity"]
     return out
+
+
+# -- plain words for contributors (the datasheet keeps the commons' own terms) -----------------
+ROLE_WORDS = {
+    "direct_identifier": "Identifies a person (name, email, NHS number…)",
+    "quasi_identifier": "Describes a person (age band, sex…)",
+    "attribute": "A value to count or average",
+    "geography": "Where (an area code)",
+    "time": "When (year, month or date)",
+}
+ROLE_MEANS = {
+    "direct_identifier": "never published: the column is removed, or replaced by a keyed code that cannot be "
+                         "turned back into the identifier (choose under “When published”).",
+    "quasi_identifier": "published only inside counts of at least 10 people (rounded to 5), never row by row, "
+                        "because together such details can point to someone.",
+    "attribute": "published only as totals or averages over groups of people, after disclosure control.",
+    "geography": "used to place each row in its neighbourhood, ward and council; figures are released per area.",
+    "time": "used to give figures per period.",
+}
+HANDLING_WORDS = {"drop": "Removed", "pseudonymise": "Replaced by a keyed code"}
+ENTITY_WORDS = {"": "—", "PERSON": "Name", "EMAIL_ADDRESS": "Email address", "UK_NHS": "NHS number",
+                "PHONE_NUMBER": "Phone number", "UK_POSTCODE": "Postcode", "UK_NINO": "National Insurance number"}
+MEASURE_WORDS = {"none": "No", "sum": "Total", "mean": "Average"}
+ACTION_WORDS = {"keep": "Kept (only in governed figures)", "drop": "Removed", "pseudonymise": "Replaced by a keyed code",
+                "refuse": "Cannot be accepted"}
+EDITOR_LABELS = {"column": "Column", "role": "What it holds", "handling": "When published",
+                 "pii_entity": "Kind of identifier", "measure": "Publish a figure of it", "dimension": "Break figures down by it",
+                 "label": "Label people see"}
+_WORDS = {"role": ROLE_WORDS, "handling": HANDLING_WORDS, "pii_entity": ENTITY_WORDS, "measure": MEASURE_WORDS}
+
+
+def to_words(columns: list[dict]) -> list[dict]:
+    """The guessed column table with plain-language values, for the editor."""
+    return [{k: _WORDS[k].get(v, v) if k in _WORDS else v for k, v in c.items()} for c in columns]
+
+
+def from_words(columns: list[dict]) -> list[dict]:
+    """The editor's rows back in the datasheet's terms."""
+    back = {k: {v: code for code, v in words.items()} for k, words in _WORDS.items()}
+    out = []
+    for c in columns:
+        row = {k: back[k].get(v, v) if k in back else v for k, v in c.items()}
+        row["pii_entity"] = row.get("pii_entity") or ""
+        out.append(row)
+    return out
+
+
+def plain_scan(text: str) -> str:
+    """A scan note or problem with the commons' terms said in words ("EMAIL_ADDRESS" -> "email address")."""
+    text = str(text or "")
+    for code, word in ENTITY_WORDS.items():
+        if code:
+            text = re.sub(rf"\b{code}\b", word.lower(), text)
+    for code, word in {"direct_identifier": "identifies a person", "quasi_identifier": "describes a person",
+                       "attribute": "a value", "geography": "where", "time": "when"}.items():
+        text = re.sub(rf"(?<![\w-]){code}(?![\w-])", f"“{word}”", text)
+    return text

@@ -190,8 +190,8 @@ class Resolver:
             got = self._detect_metric(words if concept is None else f"{words} {self._measure_words(f, spans)}")
             if got[0] == "use" and self._counts_something_else(f, uncovered, got[1]):
                 # 'how many GP practices': a count of practices, not of the patients registered at them
-                places = [p for p in f.subject_places if not p.found.ambiguous]
-                where = f" in {places[0].found.candidates[0].display}" if places else ""
+                place = self._first_place(f)
+                where = f" in {place}" if place else ""
                 return Planned("no_data", message=(
                     f"I understood a count of {words}{where}, but the commons holds no count of {words}. "
                     f"The nearest figure it holds is {cat.label(got[1]).lower()} (counted in "
@@ -545,10 +545,15 @@ class Resolver:
                                           "should mean.",
                        state=state, reason=reason, understood=f"{understood}; not applied: '{quoted}'.")
 
+    @staticmethod
+    def _split_labels(sheet: Datasheet) -> list[str]:
+        """The dimensions a dataset is split by, besides time, as said in answers."""
+        return [d.label.lower() for d in sheet.dimensions if d.column != sheet.time.column]
+
     def _why_not(self, quoted: str, choice: Choice) -> str:
         sheet_bits = []
         for ref in self.catalog.concepts.get(choice.concept, [])[:1]:
-            dims = [d.label.lower() for d in ref.sheet.dimensions if d.column != ref.sheet.time.column]
+            dims = self._split_labels(ref.sheet)
             if dims:
                 sheet_bits.append(f"{ref.sheet.title} is split only by {', '.join(dims)}")
             else:
@@ -864,15 +869,16 @@ class Resolver:
             return ""
         own = {r.dataset for r in self.catalog.concepts.get(concept, [])}
         left = [f.words(s) for s, _ in f.tables]
-        time_columns = {(sid, sh.time.column) for sid, sh in self.catalog.sheets.items() if sh.time.column}
+        sheets = self.catalog.sheets
         left += [f.words(s) for s, hit in f.dimensions if not any(ds in own for ds, _ in hit.options)
-                 and not all(o in time_columns for o in hit.options)]      # 'by month' is a split over time
+                 and not all(ds in sheets and sheets[ds].time.column == col for ds, col in hit.options)]
+        # ('by month' is a split over time, made by the time grammar)
         return ", ".join(re.sub(r"^(by|per|each|split by|broken down by) ", "", w) for w in left)
 
     def _splits_held(self, concept: str) -> str:
         names: list[str] = []
         for r in self.catalog.concepts.get(concept, []):
-            names += [d.label.lower() for d in r.sheet.dimensions if d.column != r.sheet.time.column]
+            names += self._split_labels(r.sheet)
             names += [g.label.lower() for g in r.sheet.groups if g.total == concept]
         return ", ".join(dict.fromkeys(names))
 
@@ -1410,14 +1416,20 @@ class Resolver:
         return Planned("no_data", message=message, state=state, reason=reason,
                        understood=f"Understood: {asked}.")
 
-    def _no_measure(self, f: Frame, state: dict, text: str) -> Planned:
+    @staticmethod
+    def _first_place(f: Frame) -> str:
+        """The first place the question names unambiguously, as said in answers ('' if none)."""
         places = [p for p in f.subject_places if not p.found.ambiguous]
-        where = f" for {places[0].found.candidates[0].display}" if places else ""
+        return places[0].found.candidates[0].display if places else ""
+
+    def _no_measure(self, f: Frame, state: dict, text: str) -> Planned:
+        place = self._first_place(f)
+        where = f" for {place}" if place else ""
         return Planned("no_data", message=(
             f"I couldn't tell which figure you're after{where}. Try naming a topic the commons holds: "
             "population, deprivation, crime, crime severity, homelessness, GP patients per doctor, health index, "
             "households and tenure, disability, ethnic group, population density or rural-urban classification."),
-            state=state, reason="" if places else "no_measure",
+            state=state, reason="" if place else "no_measure",
             understood=f"Understood: a question{where}, but not which figure.")
 
     def _which_measure(self, words: str, opts: list, text: str, state: dict) -> Planned:

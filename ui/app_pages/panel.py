@@ -4,10 +4,12 @@ it checks again here."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from guardrails.projects import STATE_WORDS
-from ui import session
+from ui import components, session
 from ui.components import attempt, get_pipeline, get_stewardship, purpose_label
 
 st.title("Members' panel")
@@ -26,13 +28,10 @@ st.markdown("Members gave their data so that lupus can be better understood. Com
             "datasheet lists. Votes and reasons appear in the transparency report; members are never named.")
 
 
-def flash(kind: str, text: str) -> None:
-    state["panel_flash"] = (kind, text)
+flash = partial(components.flash, "panel_flash")
 
 
-if "panel_flash" in state:
-    kind, text = state.pop("panel_flash")
-    (st.success if kind == "success" else st.error)(text)
+components.show_flash("panel_flash")
 
 
 def vote(pid: str, approve: bool) -> None:

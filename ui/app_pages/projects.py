@@ -6,12 +6,13 @@ requester role; it checks again here."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 import streamlit as st
 
 from guardrails.policy import PURPOSES
 from guardrails.projects import REQUESTER_ROLES, STATE_WORDS
-from ui import session
+from ui import components, session
 from ui.components import attempt, get_pipeline, get_stewardship, purpose_label
 
 st.title("Projects")
@@ -33,13 +34,10 @@ st.markdown("Person-level data (the lupus commons, the VCSE co-op) is answered o
             "so. Commercial projects also need a fee agreement. Every step is recorded in the audit log.")
 
 
-def flash(kind: str, text: str) -> None:
-    state["proj_flash"] = (kind, text)
+flash = partial(components.flash, "proj_flash")
 
 
-if "proj_flash" in state:
-    kind, text = state.pop("proj_flash")
-    (st.success if kind == "success" else st.error)(text)
+components.show_flash("proj_flash")
 
 
 def reply(pid: str) -> None:

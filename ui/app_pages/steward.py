@@ -7,12 +7,16 @@ this file in any other way shows nothing but a notice.
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
-from ui import desk_projects, session
-from ui.components import attempt, get_pipeline, get_stewardship, policy_body, purpose_label, render_answer, warm_up
+from assistant.startup import warm_docs
+from ui import components, desk_projects, session
+from ui.components import (attempt, get_pipeline, get_stewardship, policy_body, purpose_label, render_answer,
+                           rule_words)
+from ui.contribute_form import ACTION_WORDS, ENTITY_WORDS, ROLE_WORDS
 
 who = session.steward()
 if who is None:
@@ -32,8 +36,7 @@ st.caption(f"Signed in as {who.name} ({steward.id}, {steward.org}), steward of "
            "requests or projects.")
 
 
-def flash(kind: str, text: str) -> None:
-    state["desk_flash"] = (kind, text)
+flash = partial(components.flash, "desk_flash")
 
 
 def decide(review_id: str, approve: bool) -> None:
@@ -62,13 +65,24 @@ def preview(review_id: str) -> None:
 
 
 def decide_contribution(cid: str, approve: bool) -> None:
-    reason = state.get(f"desk_creason_{cid}", "")
-    ok, c = attempt(stewardship.approve_contribution if approve else stewardship.deny_contribution,
-                    cid, steward, reason)
+    """Button callback: the decision runs in the page, under a progress panel (publishing takes a
+    few seconds: identifiers removed, the dataset written, the store and index rebuilt)."""
+    state["desk_publish"] = (cid, approve, state.get(f"desk_creason_{cid}", ""))
+
+
+def _run_contribution_decision() -> None:
+    cid, approve, reason = state.pop("desk_publish")
+    label = (f"Publishing {cid}: removing identifiers, writing the dataset, rebuilding the data store and the "
+             "documentation search…" if approve else f"Recording the decision on {cid}…")
+    with st.status(label, expanded=False) as panel:
+        ok, c = attempt(stewardship.approve_contribution if approve else stewardship.deny_contribution,
+                        cid, steward, reason)
+        if ok and approve:
+            panel.update(label="Loading the new dataset's documentation and measures…")
+            warm_docs(pipeline)  # the new dataset's documentation and measures
+        panel.update(label="Done" if ok else "Not done", state="complete" if ok else "error")
     if not ok:
         return flash("error", c)
-    if approve:
-        warm_up(pipeline)  # the new dataset's documentation and measures
     flash("success", f"Contribution {c.id} ({c.dataset}) {c.state}: {c.reason}")
 
 
@@ -78,9 +92,10 @@ def verify() -> None:
     flash("success" if good else "error", f"Audit chain: {message}")
 
 
-if "desk_flash" in state:
-    kind, text = state.pop("desk_flash")
-    (st.success if kind == "success" else st.error)(text)
+if "desk_publish" in state:
+    _run_contribution_decision()
+
+components.show_flash("desk_flash")
 
 projects_tab, queue_tab, contrib_tab, audit_tab, policy_tab = st.tabs(
     ["Projects", "Review queue", "Contributions", "Audit log", "Policies in force"])
@@ -102,7 +117,8 @@ with queue_tab:
             st.markdown(f"**Requested by** a {req.role} for **{purpose_label(req.purpose)}** · {req.created}")
             st.markdown("**Datasets:** " + ", ".join(
                 pipeline.sheets[d].title if d in pipeline.sheets else d for d in req.datasets))
-            st.markdown(f"**Rule:** `{req.rule}`" + (f" · **Project:** `{req.project}`" if req.project else ""))
+            st.markdown(f"**Why it needs you:** {rule_words(req.rule)}"
+                        + (f" · **Project:** `{req.project}`" if req.project else ""))
             st.caption(req.reason)
             needed, _ = stewardship.approvals_needed(req)
             ok, events = attempt(stewardship.review_events, req.id, steward)
@@ -156,9 +172,11 @@ with contrib_tab:
             st.caption(f"{c.id} · dataset id `{c.dataset}` · {c.rows:,} rows · submitted {c.submitted_at} "
                        f"by {c.submitter}")
             st.markdown("**Identifier scan** (what publishing will do with each column):")
-            st.dataframe(pd.DataFrame([{"Column": r.name, "Declared": r.declared or "-",
-                                        "Detected": r.entity or "-", "Share": f"{r.share:.0%}",
-                                        "Action": r.action} for r in c.report.columns]),
+            st.dataframe(pd.DataFrame([{"Column": r.name, "Declared": ROLE_WORDS.get(r.declared, "not described"),
+                                        "Detected": ENTITY_WORDS.get(r.entity or "", r.entity) if r.entity else "—",
+                                        "Share": f"{r.share:.0%}",
+                                        "When published": ACTION_WORDS.get(r.action, r.action)}
+                                       for r in c.report.columns]),
                          hide_index=True, width="stretch", key=f"desk_scan_{c.id}")
             st.text_input("Reason for your decision", key=f"desk_creason_{c.id}")
             with st.container(horizontal=True):

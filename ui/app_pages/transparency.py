@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui.components import attempt, get_pipeline, get_stewardship
+from ui.components import attempt, get_pipeline, get_stewardship, rule_words
 
 pipeline = get_pipeline()
 stewardship = get_stewardship()
@@ -43,6 +43,7 @@ def breakdown(title: str, rows: list[dict], key: str) -> None:
     if shown:
         df = pd.DataFrame({"What": [str(r["key"]) for r in shown], "Requests": [r["count"] for r in shown]})
         st.bar_chart(df, x="What", y="Requests", horizontal=True, x_label="Requests (rounded)", y_label="")
+        st.caption("The chart in words: " + "; ".join(f"{r['key']} {r['shown']}" for r in shown) + ".")
     small = [r for r in rows if r.get("count") is None]
     if small:
         st.caption("; ".join(f"{r['key']}: {r['shown']}" for r in small))
@@ -59,7 +60,7 @@ st.subheader("Steward decisions")
 decisions = rep.get("steward_decisions") or []
 if decisions:
     st.dataframe(pd.DataFrame([{"Date": d["date"], "Request": d["review_id"], "Decision": d["decision"],
-                                "Purpose": d["purpose"], "Reason": d["reason"], "Rule": d["rule"]}
+                                "Purpose": d["purpose"], "Reason": d["reason"], "Why it was reviewed": rule_words(d["rule"])}
                                for d in decisions]),
                  hide_index=True, width="stretch", key="transparency_decisions")
 else:

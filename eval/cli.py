@@ -15,9 +15,7 @@ import sys
 from dataclasses import replace
 
 from assistant.stewardship import Stewardship
-from eval.api_client import ApiPipeline, ApiStewardship, serving
 from eval.docs_eval import run_docs, run_metrics
-from eval.llm_recorded import RecordedChatModel
 from eval.pii_eval import main as pii_main
 from eval.redteam import HELDOUT, SUITE, run as run_redteam
 from eval.runner import load_suite, run_suite
@@ -67,6 +65,7 @@ def cmd_eval(args) -> int:
         return pii_main([], json_out=args.json)
     settings, chat_model = Settings.load(), None
     if getattr(args, "llm", None) == "recorded":    # LLM planner driven by recorded responses
+        from eval.llm_recorded import RecordedChatModel  # noqa: PLC0415 - LangChain costs seconds; only for --llm
         settings, chat_model = Settings.load(llm_mode="always"), RecordedChatModel.from_file()
     if getattr(args, "engine", None):
         settings = replace(settings, engine=args.engine)
@@ -75,6 +74,8 @@ def cmd_eval(args) -> int:
         if args.suite in RETRIEVAL_SUITES:
             return _retrieval(args, pipeline)
         if getattr(args, "api", False) and args.suite not in RETRIEVAL_SUITES:
+            # FastAPI and uvicorn load only here (seconds on every `commons` command otherwise).
+            from eval.api_client import ApiPipeline, ApiStewardship, serving  # noqa: PLC0415
             with serving(pipeline) as url:
                 api = ApiPipeline(pipeline, url)
                 try:
@@ -170,7 +171,7 @@ def _same_figures(args, report: dict) -> list[str] | None:
 def _redteam(args, pipeline, stewardship=None) -> int:
     report = run_redteam(pipeline, HELDOUT if args.suite == "redteam_heldout" else SUITE,
                          stewardship=stewardship or Stewardship(pipeline))
-    if isinstance(pipeline, ApiPipeline):
+    if hasattr(pipeline, "calls"):      # eval.api_client.ApiPipeline: counts its HTTP calls
         report["through"] = f"the JSON API ({pipeline.calls} HTTP calls)"
     if args.json:
         _print_json(report)

@@ -34,9 +34,11 @@ needs_spark = pytest.mark.skipif(not (HAVE_PYSPARK and shutil.which("java")),
 
 
 def _cases() -> list[dict]:
-    """The first answered public case of every intent, plus person-level questions (disclosure
-    control, the dominance column's rewrite for Spark)."""
-    seen, out = set(), []
+    """The first answered public case of every intent but the summary (a summary runs the value
+    and rank statements again for each of its measures: minutes on Spark in local mode, so it is
+    left to the whole suite, ``--engine spark --same-figures-as``), plus person-level questions
+    (disclosure control, a mean, and the dominance column's rewrite for Spark)."""
+    seen, out = {"summary"}, []
     for line in (ROOT / "eval/suites/public.jsonl").read_text(encoding="utf-8").splitlines():
         c = json.loads(line)
         if c["expect"]["status"] == "answered" and not c.get("conversation") and c["intent"] not in seen:
@@ -44,8 +46,7 @@ def _cases() -> list[dict]:
             out.append({"question": c["question"]})
     person = {"role": "researcher", "purpose": "health_research"}
     out += [{"question": "How many people with lupus live in each council?", **person},
-            {"question": "average flares by age band in Knowsley", **person},
-            {"question": "average weekly working hours of lupus participants in Sefton", **person}]
+            {"question": "average flares by age band in Knowsley", **person}]
     return out
 
 
@@ -77,13 +78,19 @@ def spark_pipeline(tmp_path_factory, pristine_home):
     p.close()
 
 
+_REQUESTERS: dict[int, tuple] = {}      # one signed-in researcher and approved project per pipeline
+
+
 def _ask(pipeline, case: dict, tag: str) -> dict:
-    """Asked as a resident, or (person-level) by a signed-in researcher within an approved project."""
+    """Asked as a resident, or (person-level) by a signed-in researcher within an approved project
+    (one per pipeline: each approval is several password checks)."""
     role, purpose, project = case.get("role", "resident"), case.get("purpose", "personal"), None
     if role == "resident":
         actor = Actor(id=f"engines-{tag}", role=role)
     else:
-        actor, project = grants.within_project(Stewardship(pipeline), f"engines-{tag}", role, purpose)
+        if id(pipeline) not in _REQUESTERS:
+            _REQUESTERS[id(pipeline)] = grants.within_project(Stewardship(pipeline), f"engines-{tag}", role, purpose)
+        actor, project = _REQUESTERS[id(pipeline)]
     return pipeline.ask(Question(case["question"], actor, purpose, project=project)).to_dict()
 
 

@@ -297,7 +297,7 @@ def test_every_benchmark_question_is_governed(national_pipeline):
 def test_the_benchmark_reports_its_figures(national_home, monkeypatch, capsys):
     settings, _ = national_home
     monkeypatch.setenv("COMMONS_HOME", str(settings.home))
-    assert benchmark_scale.main(["--rows", str(ROWS), "--chunk-rows", str(CHUNK), "--repeat", "2", "--json"]) == 0
+    assert benchmark_scale.main(["--rows", str(ROWS), "--chunk-rows", str(CHUNK), "--repeat", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     for key in ("rows", "p50_ms", "p95_ms", "raw_p95_ms", "overhead_ratio", "ingest_rows_per_s", "peak_rss_mb"):
         assert report[key] is not None, key

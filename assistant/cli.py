@@ -12,6 +12,8 @@
     commons corrections list|accept|reject [K-...] --steward S [--dataset D] [--reason R]
     commons governance status | approve --steward S --reason R
     commons ui [--port N]          start the Streamlit app
+    commons serve [--port N]       start the JSON API (assistant/api.py) on 127.0.0.1
+    commons tokens create --user ID --role R | list | revoke ID   API tokens (the account signs in)
     commons review list|show|approve|deny|return [ID] --steward S [--reason R]   (stewards)
     commons review status|fetch|reply ID --user U [--text T]                   (requesters)
     commons projects submit|list|show|approve|deny|return|reply|fee|output ...
@@ -42,16 +44,16 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from assistant import story
+from assistant import api, story
 from assistant.commons import Commons
 from assistant import reports
 from assistant.participation import MyData
 from assistant.pipeline import Pipeline
 from assistant.stewardship import Stewardship
-from guardrails import auth, contributions, integrity, policy
-from guardrails.audit import AuditLog
+from guardrails import auth, contributions, govdb, integrity, policy
 from guardrails.governance import Governance
 from guardrails.projects import ProjectRegistry
+from guardrails.tokens import DEFAULT_SCOPES, SCOPES, Tokens
 from guardrails.transparency import as_text
 from kernel.errors import CommonsError, UsageError
 from kernel.settings import Settings
@@ -127,8 +129,7 @@ def _password(user: str, cache: dict) -> str:
 
 
 def _accounts(settings: Settings, users_file: Path | None = None) -> auth.Accounts:
-    return auth.Accounts(users_file or settings.users_file, settings.governance_db,
-                         AuditLog(settings.audit_path, settings=settings))
+    return auth.Accounts(users_file or settings.users_file, govdb.target(settings), govdb.audit_log(settings))
 
 
 def _signed_in(user: str | None, role: str | None, settings: Settings, cache: dict | None = None,
@@ -169,7 +170,7 @@ def _question(text, args, defaults: Settings, signed_in: dict | None = None, **o
         if actor.role == "resident":
             raise UsageError("--project needs --user: a project belongs to the account that submitted it.")
         try:
-            found = ProjectRegistry(defaults.governance_db).get(project)
+            found = ProjectRegistry(govdb.target(defaults)).get(project)
         except CommonsError:
             found = None        # the pipeline refuses it (project.unknown), audited
         if found is not None:
@@ -436,6 +437,60 @@ def cmd_governance(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    settings = Settings.load()
+    pipeline = Pipeline.open(settings, progress=_say)
+    _say(f"commons API on http://{args.address}:{args.port}{api.API} (schema: {api.API}/openapi.json)")
+    try:
+        api.serve(pipeline, args.address, args.port)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pipeline.close()
+    return 0
+
+
+def cmd_tokens(args) -> int:
+    """API tokens: ``create`` signs the account in and prints the secret once; ``list`` and
+    ``revoke`` use the public id."""
+    settings = Settings.load()
+    accounts = _accounts(settings)
+    tokens = Tokens(govdb.target(settings), accounts)
+    audit = accounts.audit
+    if args.action == "create":
+        if not args.user or not args.role:
+            raise UsageError("Give --user ID (the account the token belongs to, which signs in) and --role R (the one "
+                             "role it acts in, one the account holds, or resident).")
+        user = _user_id(args.user)
+        # The account signs in (its password checked, its lockout counted): a token is never just granted.
+        actor = _signed_in(user, None if args.role == "resident" else args.role, settings)
+        scopes = tuple(s.strip() for s in (args.scope or ",".join(DEFAULT_SCOPES)).split(",") if s.strip())
+        issued = tokens.create(actor, args.role, scopes, days=args.days, note=args.note or "")
+        audit.append("api_token", action="create", token=issued.token.id, actor=user, role=args.role,
+                     scopes=list(issued.token.scopes), expires=issued.token.to_dict()["expires"])
+        if args.json:
+            _print_json({**issued.token.to_dict(), "token": issued.secret})
+        else:
+            print(issued.secret)
+            _say(f"token {issued.token.id} for {user} as {args.role} ({', '.join(issued.token.scopes)}); "
+                 "keep it secret: it is shown only now")
+        return 0
+    if args.action == "list":
+        found = tokens.list(args.user)
+        if args.json:
+            _print_json([t.to_dict() for t in found])
+        for t in found if not args.json else ():
+            state = "revoked" if t.revoked else "active"
+            print(f"{t.id}  {state:<7} {t.account} as {t.role}  {','.join(t.scopes)}  expires {t.to_dict()['expires']}")
+        return 0
+    if not args.id:
+        raise UsageError("Give the token id: commons tokens revoke ID")
+    t = tokens.revoke(args.id)
+    audit.append("api_token", action="revoke", token=t.id, actor=t.account, role=t.role)
+    print(f"token {t.id} revoked")
+    return 0
+
+
 def cmd_users(args) -> int:
     """Add or update an account in the users file (the password is read with getpass), or list them."""
     settings = Settings.load()
@@ -460,7 +515,7 @@ def cmd_users(args) -> int:
     new = auth.add_user(users_file, args.id, password, name=args.name, org=args.org, roles=args.role,
                         datasets=args.datasets, email=args.email, accreditation=args.accreditation)
     acct = auth.account(users_file, args.id)
-    AuditLog(settings.audit_path, settings=settings).append("account_change", user=acct.id, roles=list(acct.roles), org=acct.org,
+    govdb.audit_log(settings).append("account_change", user=acct.id, roles=list(acct.roles), org=acct.org,
                                          datasets=list(acct.datasets), new=new)
     _say(f"account {acct.id} ({', '.join(acct.roles)}) {'added to' if new else 'updated in'} {users_file}")
     _say("the users file is a governance file: until a steward approves the change "
@@ -813,6 +868,22 @@ def parser() -> argparse.ArgumentParser:
     gv.add_argument("--steward")
     gv.add_argument("--reason")
     gv.set_defaults(func=cmd_governance)
+    sv = sub.add_parser("serve", help="start the JSON API (POST /api/v1/ask, datasets, transparency, reviews)")
+    sv.add_argument("--port", type=int, default=8600)
+    sv.add_argument("--address", default="127.0.0.1")
+    sv.set_defaults(func=cmd_serve)
+    tk = sub.add_parser("tokens", help="API tokens: each is made by a signed-in account, acts in one role it holds, "
+                                       "holds scopes")
+    tk.add_argument("action", choices=["create", "list", "revoke"])
+    tk.add_argument("id", nargs="?", help="token id (revoke)")
+    tk.add_argument("--user", help="the account the token belongs to (signs in: password from COMMONS_PASSWORD "
+                                   "or a prompt)")
+    tk.add_argument("--role", choices=ROLES, help="the one role it acts in: one the account holds, or resident")
+    tk.add_argument("--scope", help=f"comma-separated, of: {', '.join(SCOPES)} (default: all)")
+    tk.add_argument("--days", type=float, help="expires after this many days (default: never)")
+    tk.add_argument("--note", help="what the token is for (shown in the list)")
+    tk.add_argument("--json", action="store_true")
+    tk.set_defaults(func=cmd_tokens)
     dm = sub.add_parser("docs-model", help="train the default documentation model shipped in data/models "
                         "(after editing a datasheet)")
     dm.add_argument("--out", help="folder (default: data/models/docs-static)")

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from guardrails import contributions, disclosure, inbound, policy
+from guardrails import contributions, disclosure, govdb, inbound, policy
 from guardrails.governance import Governance
 from guardrails.audit import AuditLog, ErrorLog
 from guardrails.auth import Accounts
@@ -49,13 +49,13 @@ class Commons:
         self.audit = audit
         self.errors = ErrorLog(settings.error_log_path)
         self.catalog = Catalog.from_store(sheets, store)
-        self.reviews = ReviewQueue(settings.governance_db)
-        self.ledger = disclosure.Ledger(settings.governance_db)
+        self.reviews = ReviewQueue(govdb.target(settings))
+        self.ledger = disclosure.Ledger(govdb.target(settings))
         # Governance files (datasheet policy and disclosure sections, the users file) against the
         # digest a steward approved: while they differ, no person-level data is served.
         self.governance = Governance(settings).status(sheets)
-        self.accounts = Accounts(settings.users_file, settings.governance_db, audit)
-        self.projects = ProjectRegistry(settings.governance_db)
+        self.accounts = Accounts(settings.users_file, govdb.target(settings), audit)
+        self.projects = ProjectRegistry(govdb.target(settings))
         # Documentation index (Chroma + BM25): built lazily on the first docs question or
         # measure lookup, embedding only passages that changed since the last build.
         self.docs_index = DocsIndex.open(settings, sheets, extra_chunks=policy.policy_passages())
@@ -106,12 +106,13 @@ class Commons:
         settings = settings or Settings.load()
         cls.build(settings, progress)
         sheets = contributions.load_commons_sheets(settings)     # shipped + published contributions
-        store = Store(settings.store_path, settings.query_timeout_s, settings.row_cap)
+        store = Store(settings.store_path, settings.query_timeout_s, settings.row_cap, engine=settings.engine,
+                      spark_master=settings.spark_master)
         gaz = Gazetteer.from_lookups(Path(settings.data_dir) / "raw")
         if progress:
             progress("loading the PII scanner")
         inbound.redact("warm up the scanner")       # builds the Presidio analyzer once, here
-        return cls(settings, sheets, store, gaz, AuditLog(settings.audit_path, settings=settings))
+        return cls(settings, sheets, store, gaz, govdb.audit_log(settings))
 
     def on_reload(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)

@@ -353,7 +353,7 @@ def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL
             names = {e.alias_or_name for e in select.expressions}
             if not select.args.get("group") or "n" not in names:
                 raise QueryRejected("person-level data can only be read as counted aggregates, never row by row")
-    return CheckedSQL(sql=sql, tables=tuple(dict.fromkeys(tables)))
+    return CheckedSQL(sql=sql, tables=tuple(dict.fromkeys(tables)), tree=tree)
 
 
 def _consent_filter(node: exp.Expression) -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 from assistant.pipeline import Pipeline
 from assistant.transcripts import Transcripts
 from guardrails import contributions as ingest
-from guardrails import inbound, integrity, policy
+from guardrails import govdb, inbound, integrity, policy
 from guardrails.auth import Account, Accounts
 from guardrails.governance import Governance
 from guardrails.pii import PiiScanner
@@ -399,7 +399,7 @@ class Stewardship:
         """Approve the governance files as they are now (the steward signed in against the
         approved users file: see the CLI)."""
         gov = Governance(self.commons.settings)
-        approved_accounts = Accounts(gov.users_file_for_sign_in(), self.commons.settings.governance_db,
+        approved_accounts = Accounts(gov.users_file_for_sign_in(), govdb.target(self.commons.settings),
                                      self.commons.audit)
         acct = approved_accounts.signed(steward)
         if acct is None or steward.role != "steward":

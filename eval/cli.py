@@ -8,15 +8,17 @@ no ``commons eval``.  Every evaluation runs on a throwaway copy of the commons
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import sys
+from dataclasses import replace
 
 from assistant.stewardship import Stewardship
 from eval.docs_eval import run_docs, run_metrics
-from eval.llm_recorded import RecordedChatModel
 from eval.pii_eval import main as pii_main
 from eval.redteam import HELDOUT, SUITE, run as run_redteam
-from eval.runner import run_suite
+from eval.runner import load_suite, run_suite
 from eval.sandbox import evaluation_pipeline
 from kernel.settings import Settings
 from kernel.types import Question
@@ -48,6 +50,13 @@ def register(sub) -> None:
     e.add_argument("--min-recall-at-3", type=float, help="docs/metrics suites: fail below this recall@3")
     e.add_argument("--llm", choices=["recorded"], help="public/redteam suites: plan with the LLM planner "
                    "(mode 'always') driven by the recorded responses in eval/suites/llm_recorded.jsonl")
+    e.add_argument("--engine", choices=["duckdb", "spark"], help="run the checked SQL on this engine "
+                   "(default: COMMONS_ENGINE); spark = Spark SQL at COMMONS_SPARK_MASTER")
+    e.add_argument("--same-figures-as", metavar="REPORT.json", help="public suites: fail unless every case "
+                   "gives the same status and figures as in this earlier --json report (e.g. from DuckDB)")
+    e.add_argument("--api", action="store_true", help="public/redteam suites: ask every question through the "
+                   "JSON API (a real server on 127.0.0.1, a token made by each case's signed-in account) instead of in "
+                   "process")
     e.set_defaults(func=cmd_eval)
 
 
@@ -56,11 +65,25 @@ def cmd_eval(args) -> int:
         return pii_main([], json_out=args.json)
     settings, chat_model = Settings.load(), None
     if getattr(args, "llm", None) == "recorded":    # LLM planner driven by recorded responses
+        from eval.llm_recorded import RecordedChatModel  # noqa: PLC0415 - LangChain costs seconds; only for --llm
         settings, chat_model = Settings.load(llm_mode="always"), RecordedChatModel.from_file()
+    if getattr(args, "engine", None):
+        settings = replace(settings, engine=args.engine)
     with evaluation_pipeline(settings, progress=lambda m: print(m, file=sys.stderr),
                              chat_model=chat_model) as pipeline:
         if args.suite in RETRIEVAL_SUITES:
             return _retrieval(args, pipeline)
+        if getattr(args, "api", False) and args.suite not in RETRIEVAL_SUITES:
+            # FastAPI and uvicorn load only here (seconds on every `commons` command otherwise).
+            from eval.api_client import ApiPipeline, ApiStewardship, serving  # noqa: PLC0415
+            with serving(pipeline) as url:
+                api = ApiPipeline(pipeline, url)
+                try:
+                    if args.suite in REDTEAM_SUITES:
+                        return _redteam(args, api, ApiStewardship(api))
+                    return _answers(args, pipeline, api)
+                finally:
+                    api.close()
         if args.suite in REDTEAM_SUITES:
             return _redteam(args, pipeline)
         return _answers(args, pipeline)
@@ -74,11 +97,38 @@ def gate(checks: list[tuple[bool, str]]) -> int:
     return 1 if failed else 0
 
 
-def _answers(args, pipeline) -> int:
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def figures_digest(answer: dict) -> str:
+    """What an answer says in figures: its status, table cells and the numbers in its text
+    (floats to 10 significant digits, so engines may differ only below that)."""
+    def cell(v):
+        return f"{v:.10g}" if isinstance(v, float) else str(v)
+
+    table = answer.get("table") or {}
+    rows = [[cell(v) for v in r] for r in table.get("rows") or []]
+    text = re.sub(r"R-[0-9A-F]{8}", "R-?", str(answer.get("answer") or ""))
+    body = json.dumps([answer.get("status"), table.get("columns"), rows, _NUMBER.findall(text)], default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _answers(args, pipeline, asker=None) -> int:
+    figures: list[str] = []
+    asker = asker or pipeline
+
     def ask(text, conversation):
-        return pipeline.ask(Question(text=text, conversation_id=conversation)).to_dict()
+        answer = asker.ask(Question(text=text, conversation_id=conversation)).to_dict()
+        figures.append(figures_digest(answer))
+        return answer
 
     report = run_suite(args.suite, ask)
+    report["engine"] = pipeline.store.engine_name
+    if asker is not pipeline:
+        report["through"] = f"the JSON API ({asker.calls} HTTP calls)"
+    report["figures"] = figures
+    report["figures_sha256"] = hashlib.sha256("".join(figures).encode()).hexdigest()
+    same = _same_figures(args, report)
     if args.json:
         _print_json(report)
     else:
@@ -92,12 +142,37 @@ def _answers(args, pipeline) -> int:
          f"accuracy {report['accuracy_pct']}% is below {args.min_accuracy}%"),
         (args.max_wrong is not None and report["wrong_number"] > args.max_wrong,
          f"{report['wrong_number']} wrong numbers (allowed {args.max_wrong})"),
+        (same is not None and bool(same), f"{len(same or ())} cases differ from {args.same_figures_as}: "
+                                         f"{', '.join(same or ())[:300]}"),
     ])
 
 
-def _redteam(args, pipeline) -> int:
+def _same_figures(args, report: dict) -> list[str] | None:
+    """Case ids whose figures differ from the report in ``--same-figures-as`` (None: not asked)."""
+    path = getattr(args, "same_figures_as", None)
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            other = json.loads(f.read())
+        theirs = other["figures"]
+    except (OSError, ValueError, KeyError) as e:
+        return [f"(cannot read figures from {path}: {e})"]
+    ids = [c.get("id", str(i)) for i, c in enumerate(load_suite(args.suite))]
+    mine = report["figures"]
+    if len(theirs) != len(mine):
+        return [f"({len(mine)} cases here, {len(theirs)} there)"]
+    diff = [ids[i] for i, (a, b) in enumerate(zip(mine, theirs)) if a != b]
+    report["same_figures_as"] = {"report": path, "engine": other.get("engine"), "differ": diff,
+                                 "identical": not diff}
+    return diff
+
+
+def _redteam(args, pipeline, stewardship=None) -> int:
     report = run_redteam(pipeline, HELDOUT if args.suite == "redteam_heldout" else SUITE,
-                         stewardship=Stewardship(pipeline))
+                         stewardship=stewardship or Stewardship(pipeline))
+    if hasattr(pipeline, "calls"):      # eval.api_client.ApiPipeline: counts its HTTP calls
+        report["through"] = f"the JSON API ({pipeline.calls} HTTP calls)"
     if args.json:
         _print_json(report)
     else:

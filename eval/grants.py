@@ -22,7 +22,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from guardrails import auth, policy
+from guardrails import auth, govdb, policy
 from guardrails.governance import USERS, Governance
 from guardrails.policy import purpose_label
 from guardrails.projects import panel_for
@@ -106,8 +106,10 @@ def _uid(prefix: str, dataset: str, who: str) -> str:
 
 
 def _org(uid: str) -> str:
-    """A throwaway account's own organisation (named without its id: reports list organisations)."""
-    return f"Evaluation organisation {hashlib.sha256(uid.encode()).hexdigest()[:8]}"
+    """A throwaway account's own organisation (named without its id: reports list organisations;
+    letters only, so storing it never rewrites part of it as a number)."""
+    return "Evaluation organisation " + "".join("abcdefghijklmnop"[int(c, 16)]
+                                                for c in hashlib.sha256(uid.encode()).hexdigest()[:8])
 
 
 _SIGNED: dict[tuple, Actor] = {}
@@ -115,7 +117,7 @@ _SIGNED: dict[tuple, Actor] = {}
 
 def _signed_once(commons, uid: str, role: str, org: str, datasets=()) -> Actor:
     """Stewards and members shared by many cases sign in once per commons (a session lasts hours)."""
-    key = (str(commons.settings.governance_db), uid, role)
+    key = (str(govdb.target(commons.settings)), uid, role)
     actor = _SIGNED.get(key)
     if actor is None or commons.accounts.signed(actor) is None:
         actor = _SIGNED[key] = signed_in(commons, uid, role, org, datasets)

@@ -54,8 +54,9 @@ def evaluation_pipeline(settings, progress: Callable[[str], None] | None = None,
     tmp = Path(tempfile.mkdtemp(prefix="commons-eval-"))
     try:
         copy_home(Path(settings.home), tmp)
-        # a users file of its own: the red team adds throwaway accounts
-        sandboxed = private_users(replace(settings, home=tmp))
+        # a users file of its own: the red team adds throwaway accounts; and governance state of
+        # its own even when the live commons shares a PostgreSQL database (COMMONS_GOVERNANCE_URL)
+        sandboxed = private_users(replace(settings, home=tmp, governance_url=""))
         pipeline = Pipeline.open(sandboxed, progress=progress, chat_model=chat_model)
         try:
             yield pipeline

@@ -13,7 +13,8 @@ signature fails), an unsigned record, truncation, and a log that no longer reach
 witnessed head.
 
 Safe for several writers, threads or processes (an exclusive file lock around
-read-last-hash + append).  Canonical JSON escapes every non-ASCII character, so text of any kind
+read-last-hash + append).  ``chain_line`` and ``verify_lines`` are the one way records are made
+and checked: the shared chain in PostgreSQL (``guardrails.govdb.PgAuditLog``) uses them too.  Canonical JSON escapes every non-ASCII character, so text of any kind
 (lone surrogates, control characters) can always be written.  Never holds raw PII: the pipeline
 passes the redacted question only, and every free-text field (question, reason, purpose,
 decision_reason, ...: ``guardrails.inbound.STORAGE_TEXT_FIELDS``) goes through
@@ -139,6 +140,75 @@ def _create_key(key_file: Path) -> None:
     os.replace(tmp, pub)
 
 
+def chain_line(prev: str | None, seq: int, event: str, fields: dict, key: AuditKey) -> tuple[str, str, str]:
+    """The next record of a chain (its canonical JSON line), its hash and its signature;
+    ``prev`` None starts a chain.  The one way records are made, for the file here and the
+    shared PostgreSQL store (``guardrails.govdb.PgAuditLog``)."""
+    prev = prev or GENESIS
+    body = {"seq": seq, "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "event": event, **fields}
+    digest = hashlib.sha256((prev + canonical(body)).encode()).hexdigest()
+    sig = key.sign(digest)
+    return canonical({**body, "prev": prev, "hash": digest, "sig": sig, "kid": key.kid}), digest, sig
+
+
+def verify_lines(lines, key: AuditKey, witness: dict | None, where: str = "COMMONS_HOME",
+                 others_append: bool = False) -> tuple[bool, str]:
+    """Check a chain given as its lines, oldest first: every record's place, hash and signature,
+    and that it reaches the head witnessed outside ``where`` (the home, or the database).  With
+    ``others_append`` (a chain shared by several instances, each witnessing what it wrote) the
+    chain may go past this witness, since every record past it is checked as signed by the key,
+    but it may never end before it or differ from it."""
+    if witness is not None and not (isinstance(witness.get("seq"), int) and key.verifies(
+            str(witness.get("hash", "")), witness.get("sig"))):
+        return False, "the witnessed head is not signed by the audit key (the witness was edited)"
+    prev, n, hashes = GENESIS, -1, []
+    for n, line in enumerate(lines):
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            return False, f"record {n}: not a whole JSON record (torn write or edited)"
+        if not isinstance(rec, dict) or "hash" not in rec:
+            return False, f"record {n}: not an audit record"
+        body = {k: v for k, v in rec.items() if k not in ("prev", "hash", "sig", "kid")}
+        if rec.get("prev") != prev or body.get("seq") != n:
+            return False, f"record {n}: chain broken (a record was deleted, inserted or reordered)"
+        if hashlib.sha256((prev + canonical(body)).encode()).hexdigest() != rec["hash"]:
+            return False, f"record {n}: contents modified (its hash does not match)"
+        if "sig" not in rec:
+            return False, f"record {n}: not signed by the audit key"
+        if not key.verifies(rec["hash"], rec["sig"]):
+            return False, (f"record {n}: signature does not verify: forged, or rewritten and re-hashed "
+                           "without the audit key")
+        prev = rec["hash"]
+        hashes.append(prev)
+    if n < 0:
+        if witness:
+            return False, (f"the audit log is empty but the witness outside {where} says "
+                           f"{witness['seq'] + 1} records were written")
+        return True, "no audit records yet"
+    if witness is None:
+        if others_append:
+            return False, (f"no witness of this chain's head (COMMONS_AUDIT_WITNESS): this instance has written "
+                           "no record to it yet, or the witness was removed; truncation cannot be ruled out")
+        return False, ("no witness of this log's head (COMMONS_AUDIT_WITNESS): it was removed, or the log was "
+                       "copied here from elsewhere; truncation cannot be ruled out")
+    if 0 <= witness["seq"] <= n and hashes[witness["seq"]] != witness.get("hash"):
+        return False, (f"the witnessed head does not match record {witness['seq']}: the witness was edited, or "
+                       "the log rewritten")
+    if witness["seq"] > n:
+        return False, (f"truncated: the log ends at record {n} but the witness outside {where} says "
+                       f"{witness['seq'] + 1} records were written")
+    if witness["seq"] < n and not others_append:
+        return False, (f"the log goes past the witnessed head (record {witness['seq']}): records were added "
+                       "without updating the witness")
+    if witness["seq"] == n and witness.get("hash") != prev:
+        return False, f"record {n}: differs from the witnessed head (the end of the log was rewritten)"
+    if witness["seq"] < n:
+        return True, (f"{n + 1} records verified (signed and chained; the log reaches this instance's witnessed "
+                      f"head, record {witness['seq']}, and every later record is signed)")
+    return True, f"{n + 1} records verified (signed, chained, and ending at the witnessed head)"
+
+
 def _last_line(fh) -> str | None:
     """The last complete line, read backwards from the end (appends stay O(1))."""
     fh.seek(0, os.SEEK_END)
@@ -223,13 +293,9 @@ class AuditLog:
                         fh.write("\n")
                     if rec:
                         prev, seq = rec["hash"], rec["seq"] + 1
-                body = {"seq": seq, "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        "event": event, **fields}
-                line_body = canonical(body)
-                digest = hashlib.sha256((prev + line_body).encode()).hexdigest()
-                sig = key.sign(digest)
+                line, digest, sig = chain_line(prev, seq, event, fields, key)
                 fh.seek(0, os.SEEK_END)
-                fh.write(canonical({**body, "prev": prev, "hash": digest, "sig": sig, "kid": key.kid}) + "\n")
+                fh.write(line + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
                 self._write_head(seq, digest, sig)
@@ -268,63 +334,33 @@ class AuditLog:
         if not self.path.exists():
             return
         with open(self.path, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(rec, dict):
-                    yield rec
+            yield from self.parse_lines(fh)
+
+    @staticmethod
+    def parse_lines(lines):
+        for line in lines:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict):
+                yield rec
 
     def verify(self, expect: dict | None = None) -> tuple[bool, str]:
         """Check every record's place in the chain, its hash and its signature, and that the log
         reaches the head witnessed outside COMMONS_HOME (``expect`` overrides the witness)."""
         key = self.key
         witness = expect or self.witness()
-        if witness is not None and not (isinstance(witness.get("seq"), int) and key.verifies(
-                str(witness.get("hash", "")), witness.get("sig"))):
-            return False, "the witnessed head is not signed by the audit key (the witness was edited)"
-        if not self.path.exists() or self.path.stat().st_size == 0:
+        if not self.path.exists():
+            if witness is not None and not (isinstance(witness.get("seq"), int) and key.verifies(
+                    str(witness.get("hash", "")), witness.get("sig"))):
+                return False, "the witnessed head is not signed by the audit key (the witness was edited)"
             if witness:
-                return False, (f"the audit log is {'missing' if not self.path.exists() else 'empty'} but the "
-                               f"witness outside COMMONS_HOME says {witness['seq'] + 1} records were written")
+                return False, (f"the audit log is missing but the witness outside COMMONS_HOME says "
+                               f"{witness['seq'] + 1} records were written")
             return True, "no audit records yet"
-        prev, n, hashes = GENESIS, -1, []
         with open(self.path, encoding="utf-8", errors="replace") as fh:
-            for n, line in enumerate(fh):
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    return False, f"record {n}: not a whole JSON record (torn write or edited)"
-                if not isinstance(rec, dict) or "hash" not in rec:
-                    return False, f"record {n}: not an audit record"
-                body = {k: v for k, v in rec.items() if k not in ("prev", "hash", "sig", "kid")}
-                if rec.get("prev") != prev or body.get("seq") != n:
-                    return False, f"record {n}: chain broken (a record was deleted, inserted or reordered)"
-                if hashlib.sha256((prev + canonical(body)).encode()).hexdigest() != rec["hash"]:
-                    return False, f"record {n}: contents modified (its hash does not match)"
-                if "sig" not in rec:
-                    return False, f"record {n}: not signed by the audit key"
-                if not key.verifies(rec["hash"], rec["sig"]):
-                    return False, (f"record {n}: signature does not verify: forged, or rewritten and re-hashed "
-                                   "without the audit key")
-                prev = rec["hash"]
-                hashes.append(prev)
-        if witness is None:
-            return False, (f"no witness of this log's head at {self.witness_path} (COMMONS_AUDIT_WITNESS): it was "
-                           "removed, or the log was copied here from elsewhere; truncation cannot be ruled out")
-        if 0 <= witness["seq"] <= n and hashes[witness["seq"]] != witness.get("hash"):
-            return False, (f"the witnessed head does not match record {witness['seq']}: the witness was edited, or "
-                           "the log rewritten")
-        if witness["seq"] > n:
-            return False, (f"truncated: the log ends at record {n} but the witness outside COMMONS_HOME says "
-                           f"{witness['seq'] + 1} records were written")
-        if witness["seq"] < n:
-            return False, (f"the log goes past the witnessed head (record {witness['seq']}): records were added "
-                           "without updating the witness")
-        if witness.get("hash") != prev:
-            return False, f"record {n}: differs from the witnessed head (the end of the log was rewritten)"
-        return True, f"{n + 1} records verified (signed, chained, and ending at the witnessed head)"
+            return verify_lines(fh, key, witness)
 
 
 class ErrorLog:

@@ -30,6 +30,10 @@ database) carried by the returned ``Actor``.  ``Accounts.signed`` is how the pip
 stewardship know who is asking: an actor in any role but resident counts only with a live
 session issued for its id, in a role the account (as the users file has it now) holds.  An id
 and a role written into a request, a batch line or a hand-built ``Actor`` are never an identity.
+An API token (``guardrails.tokens``) is made by an account that has signed in, for one role it
+holds; ``for_token`` gives each token a session of its own while the account still holds it.
+The lockout rows and the sessions live in the governance database (``guardrails.govdb``: the
+SQLite file, or PostgreSQL shared by every instance).
 
     commons users add ID --role R --org ORG [--datasets ...]   (the password is read with getpass)
 """
@@ -41,7 +45,6 @@ import hmac
 import os
 import re
 import secrets
-import sqlite3
 import tempfile
 import threading
 import time
@@ -52,6 +55,7 @@ import yaml
 
 from guardrails import govdb
 from guardrails.participants import PARTICIPATION_DB, Register, canonical_ref
+from guardrails.inbound import sanitise_for_storage
 from kernel.errors import AuthError
 from kernel.text import canonical_id, person_key
 from kernel.types import ACCOUNT_ROLES, Actor
@@ -112,6 +116,17 @@ def org_key(org: object) -> str:
     return person_key(org) if org else ""
 
 
+def same_org(org: object, kept: object) -> bool:
+    """Whether an account's organisation ``org`` is the one ``kept`` names, where ``kept`` may
+    have been stored through ``sanitise_for_storage`` (which replaces a run of digits, such as a
+    company number in an organisation's name): compared as written and as it would be kept, so
+    a steward of 'Acme 12345678 Ltd' is never independent of a project kept as 'Acme <NUMBER> Ltd'."""
+    mine = org_key(org)
+    if not mine or not org_key(kept):
+        return False
+    return mine == org_key(kept) or org_key(sanitise_for_storage(str(org))) == org_key(kept)
+
+
 @dataclass(frozen=True)
 class Account:
     id: str
@@ -144,6 +159,7 @@ class Account:
 
 
 _cache: dict[str, tuple[tuple, dict]] = {}
+_raw_cache: dict[str, tuple[tuple, dict]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -157,20 +173,44 @@ def _read(path: Path) -> dict:
     return raw
 
 
+def _stat_key(path: Path) -> tuple:
+    st = path.stat()
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _cached_raw(path: Path) -> dict | None:
+    """The parsed file as last read or written by this process, while the file is unchanged
+    (a shallow copy: callers replace entries, never edit them)."""
+    try:
+        key = _stat_key(path)
+    except OSError:
+        return None
+    with _cache_lock:
+        hit = _raw_cache.get(str(path))
+    if hit and hit[0] == key:
+        return {**hit[1], "users": dict(hit[1].get("users") or {})}
+    return None
+
+
 def load_users(users_file: Path) -> dict[str, dict]:
     """The ``users`` mapping of the file (cached until the file changes); a missing file means
     nobody can sign in."""
     path = Path(users_file)
     try:
-        st = path.stat()
+        key = _stat_key(path)
     except OSError:
         return {}
-    key = (st.st_mtime_ns, st.st_size, st.st_ino)
     with _cache_lock:
         hit = _cache.get(str(path))
         if hit and hit[0] == key:
             return hit[1]
-    users = _read(path).get("users")
+    raw = _cached_raw(path)
+    return _remember(path, key, raw if raw is not None else _read(path))
+
+
+def _remember(path: Path, key: tuple, raw: dict) -> dict[str, dict]:
+    """Check the file's ``users`` mapping and cache it (and the parsed file) under ``key``."""
+    users = raw.get("users")
     if users is None:
         users = {}
     if not isinstance(users, dict):
@@ -182,6 +222,7 @@ def load_users(users_file: Path) -> dict[str, dict]:
         out[canonical_id(uid)] = entry
     with _cache_lock:
         _cache[str(path)] = (key, out)
+        _raw_cache[str(path)] = (key, raw)
     return out
 
 
@@ -242,7 +283,7 @@ def add_user(users_file: Path, user_id: str, password: str | None = None, name: 
     if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
         raise AuthError(f"{email!r} is not an e-mail address.")
     path = Path(users_file)
-    raw = _read(path) if path.exists() else {}
+    raw = (_cached_raw(path) or _read(path)) if path.exists() else {}
     # the file's leading comment block (what it is, that the demo passwords are published) is kept
     header = "".join(line for line in _leading_comments(path)) if path.exists() else ""
     users = raw.get("users") or {}
@@ -275,6 +316,10 @@ def add_user(users_file: Path, user_id: str, password: str | None = None, name: 
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    try:
+        _remember(path, _stat_key(path), raw)      # what was just written: no need to parse it again
+    except (OSError, AuthError):
+        pass
     return new
 
 
@@ -291,11 +336,11 @@ def _leading_comments(path: Path) -> list[str]:
 class Accounts:
     """Sign-in with a lockout kept in the governance database and every attempt audited."""
 
-    def __init__(self, users_file: Path, governance_db: Path, audit):
+    def __init__(self, users_file: Path, governance_db, audit):
+        """``governance_db``: ``govdb.target(settings)``, the SQLite file or the PostgreSQL URL."""
         self.users_file = Path(users_file)
-        self.path = Path(governance_db)
+        self.path = govdb.prepare(governance_db)
         self.audit = audit
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
         try:
             con.execute("CREATE TABLE IF NOT EXISTS sign_in_failures (who TEXT NOT NULL, ts REAL NOT NULL)")
@@ -305,8 +350,8 @@ class Accounts:
         finally:
             con.close()
 
-    def _connect(self) -> sqlite3.Connection:
-        return govdb.connect(self.path)
+    def _connect(self):
+        return govdb.connect(self.path)      # SQLite file, or the shared PostgreSQL database
 
     def get(self, user_id: str) -> Account | None:
         return account(self.users_file, user_id)
@@ -384,6 +429,24 @@ class Accounts:
         self.audit.append("sign_in", user=ref, role="participant", org=who.dataset, via="participation")
         return Actor(id=ref, role="participant", org=who.dataset, session=self._issue(canonical_id(ref),
                                                                                       "participation"))
+
+    def for_token(self, uid: str, role: str, token_id: str) -> Actor:
+        """The account ``uid`` acting in ``role`` through API token ``token_id`` (``guardrails.tokens``:
+        made by the account after signing in): a session of its own (via ``api token <id>``,
+        audited as a sign-in), issued only while the account exists and holds ``role`` as the users
+        file has it now; a resident token acts as the account's anonymous-level self, with no
+        session.  AuthError when the account is gone or no longer holds the role."""
+        acct = self.get(uid)
+        if acct is None:
+            raise AuthError(f"The account {uid} behind API token {token_id} no longer exists.")
+        if role == "resident":
+            return Actor(id=acct.id, role="resident")
+        if not acct.holds(role):
+            raise AuthError(f"The account {acct.id} behind API token {token_id} no longer holds the {role} role.")
+        via = f"api token {token_id}"
+        actor = acct.actor(role)
+        self.audit.append("sign_in", user=acct.id, role=role, org=actor.org, via=via)
+        return replace(actor, session=self._issue(acct.id, via))
 
     # -- sessions -----------------------------------------------------------------------------
     @staticmethod

@@ -48,7 +48,7 @@ from typing import Callable, Protocol
 
 import yaml
 
-from guardrails.audit import AuditLog
+from guardrails import govdb
 from guardrails.inbound import normalise_text, redact, sanitise_for_storage
 from guardrails import govdb
 from guardrails.participants import (BATCH_MIN, LINK_COLUMN, OPTOUT_PREFIX, Register, demo_credentials, link_for,
@@ -867,7 +867,7 @@ def ingest(csv_path: Path, sheet: Datasheet | str | bytes | Path, settings, scan
             tmps.append(stamp_tmp)
             _validate_published(sheet_tmp, csv_tmp, sheet)
             # Write-ahead: the publication's audit record first; without it nothing is replaced.
-            audit_ref = AuditLog(settings.audit_path, settings=settings).append(
+            audit_ref = govdb.audit_log(settings).append(
                 "dataset_version", action=action, dataset=sheet.id, version=version,
                 previous=hist.get("current"), rows=len(table.rows), published_sha256=stamp["published_sha256"],
                 origin=_origin, steward=steward, contribution=contribution, reason=_clean_reason(reason or "-"))
@@ -926,7 +926,7 @@ def restore_version(dataset: str, version: int, steward: str, reason: str, setti
         raise ReviewError(f"Only a steward of '{dataset}' may restore one of its versions.")
     out = Path(settings.published_dir)
     with _publish_lock(settings):
-        ref = AuditLog(settings.audit_path, settings=settings).append(
+        ref = govdb.audit_log(settings).append(
             "dataset_version", action="restore", dataset=dataset, version=int(version), previous=hist.get("current"),
             steward=str(steward), reason=_clean_reason(reason))
         for suffix in (".csv", ".ingest.json", ".yaml"):           # datasheet last
@@ -1235,7 +1235,7 @@ def _clean_reason(reason: str) -> str:
 
 def _audit(settings, event: str, **fields) -> None:
     try:
-        AuditLog(settings.audit_path, settings=settings).append(event, **fields)
+        govdb.audit_log(settings).append(event, **fields)
     except CommonsError as e:              # the decision stands; the log says why it is missing
         log.warning("could not audit %s: %s", event, e)
 

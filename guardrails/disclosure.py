@@ -43,11 +43,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from guardrails import govdb
 from guardrails.policy import purpose_label
 from kernel.errors import QueryRejected
 from kernel.text import person_key
@@ -333,14 +333,13 @@ class Ledger:
     """What has been released from person-level data (groups and their sizes, never values), each
     row naming the audit record written before its query ran."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | str):
+        self.path = govdb.prepare(path)
         with self._connect() as con:
             con.execute("""CREATE TABLE IF NOT EXISTS releases (
                 actor TEXT NOT NULL, dataset TEXT NOT NULL, area_code TEXT NOT NULL, period TEXT NOT NULL,
                 signature TEXT NOT NULL, population INTEGER NOT NULL, ts TEXT NOT NULL)""")
-            have = {r[1] for r in con.execute("PRAGMA table_info(releases)")}
+            have = govdb.columns(con, "releases")
             for col, typ in (("conds", "TEXT"), ("audit_id", "TEXT"), ("ck", "INTEGER"), ("measure", "TEXT"),
                              ("version", "INTEGER")):
                 if col not in have:
@@ -351,11 +350,8 @@ class Ledger:
             con.execute("CREATE INDEX IF NOT EXISTS releases_area ON releases (dataset, area_code, period)")
             con.execute("CREATE TABLE IF NOT EXISTS flags (actor TEXT NOT NULL, rule TEXT NOT NULL, ts REAL NOT NULL)")
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute("PRAGMA busy_timeout=30000")
-        return con
+    def _connect(self):
+        return govdb.connect(self.path)      # SQLite file, or the shared PostgreSQL database
 
     def flag(self, actor: str, rule: str) -> None:
         """Remember that ``actor`` described a prohibited use (``rule``)."""
@@ -406,7 +402,7 @@ class Ledger:
             for area, period, conds, n, ck in cells:
                 history = con.execute(
                     "SELECT population, conds, ck, signature, version FROM releases WHERE dataset=? AND area_code=? "
-                    "AND period=? AND (measure IS ? OR measure IS NULL OR ? IS NULL)",
+                    "AND period=? AND (measure = ? OR measure IS NULL OR CAST(? AS TEXT) IS NULL)",
                     (dataset, area, period, measure, measure)).fetchall()
                 if ck is not None and any(p == n and pk == ck and json.loads(pc or "{}") == conds
                                           for p, pc, pk, _s, _v in history):
@@ -438,12 +434,14 @@ class Ledger:
         con = self._connect()
         try:
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            con.executemany("INSERT INTO releases (actor, dataset, area_code, period, signature, population, ts, "
-                            "conds, audit_id, ck, measure, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                            [(actor, dataset, a, p, sig, int(n), now, json.dumps(c, sort_keys=True), audit_id,
-                              None if k is None else int(k), measure, version) for a, p, c, n, k in cells])
-            con.executemany("INSERT INTO isolations VALUES (?,?,?,?,?,?)",
-                            [(dataset, a, p, int(f), int(size), now) for a, p, f, size in isolated])
+            with con:       # one transaction: one commit for the release, not one per cell
+                con.execute("BEGIN")
+                con.executemany("INSERT INTO releases (actor, dataset, area_code, period, signature, population, "
+                                "ts, conds, audit_id, ck, measure, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                                [(actor, dataset, a, p, sig, int(n), now, json.dumps(c, sort_keys=True), audit_id,
+                                  None if k is None else int(k), measure, version) for a, p, c, n, k in cells])
+                con.executemany("INSERT INTO isolations VALUES (?,?,?,?,?,?)",
+                                [(dataset, a, p, int(f), int(size), now) for a, p, f, size in isolated])
         finally:
             con.close()
 

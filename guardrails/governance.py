@@ -20,7 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from guardrails.audit import AuditKey, AuditLog, canonical
+from guardrails import govdb
+from guardrails.audit import AuditKey, canonical
 from kernel.errors import ReviewError
 from retrieval.datasheets import Datasheet
 
@@ -113,7 +114,7 @@ class Governance:
         if only is not None and before:
             items = {**before["items"], **{k: v for k, v in items.items() if k in only}}
         changed = sorted(k for k in items if not before or before["items"].get(k) != items[k])
-        AuditLog(self.settings.audit_path, settings=self.settings).append(
+        govdb.audit_log(self.settings).append(
             event, steward=steward, reason=reason, changed=changed, digest=hashlib.sha256(
                 canonical(items).encode()).hexdigest())
         body = {"items": items, "steward": steward, "reason": reason,

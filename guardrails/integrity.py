@@ -1,7 +1,7 @@
 """`commons audit verify`: the chain, and the governance store checked against it.
 
-The chain itself (``AuditLog.verify``: signatures, order, the head witnessed outside the home),
-then cross-checks: every review request has the question record that created it, every decided
+The chain itself (``AuditLog.verify``, or ``govdb.PgAuditLog.verify`` for a shared chain:
+signatures, order, the head witnessed outside the home), then cross-checks: every review request has the question record that created it, every decided
 one its ``review_decision``, every released one its ``review_release``; every row of the
 differencing ledger names the ``query`` record written before its query ran; every approved
 contribution has its ``contribution`` record and every published version its ``dataset_version``
@@ -10,15 +10,14 @@ record.  A release, review or decision without its audit record fails verificati
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-from guardrails import contributions
-from guardrails.audit import AuditLog, audit_id
+from guardrails import contributions, govdb
+from guardrails.audit import audit_id
 
 
 def verify(settings) -> tuple[bool, str]:
-    log = AuditLog(settings.audit_path, settings=settings)
+    log = govdb.audit_log(settings)
     ok, message = log.verify()
     if not ok:
         return False, message
@@ -41,11 +40,11 @@ def cross_check(settings, records: list[dict]) -> list[str]:
         if r.get("event") == "dataset_version":
             versions_seen.add((r.get("dataset"), r.get("version")))
     problems: list[str] = []
-    db = Path(settings.governance_db)
-    if db.exists():
-        con = sqlite3.connect(db, timeout=30)
+    db = govdb.target(settings)
+    if govdb.exists(db):
+        con = govdb.connect(db)
         try:
-            tables = {t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = govdb.tables(con)
             if "reviews" in tables:
                 for rid, state in con.execute("SELECT id, state FROM reviews"):
                     events = by_review.get(rid, set())

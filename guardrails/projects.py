@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import sqlite3
 import time
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta, timezone
@@ -44,7 +43,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from guardrails import govdb, policy
-from guardrails.auth import Account, org_key
+from guardrails.auth import Account, same_org
 from guardrails.inbound import clean_free_text, sanitise_for_storage
 from kernel.errors import ProjectError
 from kernel.text import same_person
@@ -152,17 +151,17 @@ def conflict(reviewer: Account, project: Project) -> str | None:
     """Why ``reviewer`` may not decide on ``project`` (own, or own organisation's), or None."""
     if same_person(reviewer.id, project.requester):
         return "Nobody may review a project of their own."
-    if org_key(reviewer.org) and org_key(reviewer.org) == org_key(project.org):
+    if same_org(reviewer.org, project.org):
         return (f"Nobody may review a project of their own organisation ({project.org}): "
                 "another organisation's steward decides.")
     return None
 
 
 class ProjectRegistry:
-    def __init__(self, path: Path, clock: Callable[[], date] | None = None):
-        self.path = Path(path)
+    def __init__(self, path, clock: Callable[[], date] | None = None):
+        """``path``: ``govdb.target(settings)``, the SQLite file or the PostgreSQL URL."""
+        self.path = govdb.prepare(path)
         self.clock = clock or _today
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._connect()
         try:
             con.execute(f"CREATE TABLE IF NOT EXISTS projects ({', '.join(c + ' TEXT' for c in _COLUMNS)}, "
@@ -171,9 +170,10 @@ class ProjectRegistry:
                 project TEXT NOT NULL, round INTEGER NOT NULL, kind TEXT NOT NULL, who TEXT NOT NULL,
                 org TEXT, person TEXT, dataset TEXT, ground TEXT, text TEXT, ts TEXT NOT NULL)""")
             con.execute("CREATE INDEX IF NOT EXISTS project_events_p ON project_events (project, round)")
+            govdb.keep_insertion_order(con, "project_events")
             con.execute("""CREATE TABLE IF NOT EXISTS fee_agreements (
                 id TEXT PRIMARY KEY, project TEXT NOT NULL, dataset TEXT NOT NULL, reference TEXT NOT NULL,
-                amount_pence INTEGER NOT NULL, currency TEXT NOT NULL, start TEXT NOT NULL, end TEXT NOT NULL,
+                amount_pence INTEGER NOT NULL, currency TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
                 signed_by TEXT NOT NULL, recorded_by TEXT NOT NULL, ts TEXT NOT NULL)""")
             con.execute("""CREATE TABLE IF NOT EXISTS project_outputs (
                 id TEXT PRIMARY KEY, project TEXT NOT NULL, title TEXT NOT NULL, link TEXT, summary TEXT,
@@ -181,8 +181,8 @@ class ProjectRegistry:
         finally:
             con.close()
 
-    def _connect(self) -> sqlite3.Connection:
-        return govdb.connect(self.path)
+    def _connect(self):
+        return govdb.connect(self.path)      # SQLite file, or the shared PostgreSQL database
 
     def today(self) -> date:
         return self.clock()
@@ -228,7 +228,7 @@ class ProjectRegistry:
         return [e for e in out if (kinds is None or e["kind"] in kinds) and (not current or e["round"] == project.round)]
 
     def fees(self, pid: str) -> list[dict]:
-        return govdb.records(self.path, "SELECT id, project, dataset, reference, amount_pence, currency, start, end, "
+        return govdb.records(self.path, "SELECT id, project, dataset, reference, amount_pence, currency, start, \"end\", "
                              "signed_by, recorded_by, ts FROM fee_agreements WHERE project=? ORDER BY ts",
                              (str(pid).strip().upper(),))
 
@@ -423,7 +423,7 @@ class ProjectRegistry:
         for d in mine:
             need, distinct = approval_rule(sheets[d])
             others = [e for e in previous if e["dataset"] == d]
-            if distinct and any(org_key(e["org"]) == org_key(steward.org) for e in others):
+            if distinct and any(same_org(steward.org, e["org"]) for e in others):
                 raise ProjectError(f"{sheets[d].title} needs its approvals from different organisations, and "
                                    f"{steward.org} has approved already: a steward of another organisation decides.")
         for d in mine:

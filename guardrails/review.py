@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 from kernel.errors import ReviewError
 from kernel.text import person_key, same_person
 from kernel.types import Actor
-from guardrails.auth import org_key
+from guardrails.auth import same_org
 from guardrails import govdb
 from guardrails.inbound import clean_free_text, sanitise_conversation_id, sanitise_for_storage
 
@@ -74,24 +73,24 @@ def _now() -> str:
 
 
 class ReviewQueue:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path | str):
+        self.path = govdb.prepare(path)
         with self._connect() as con:
             con.execute("""CREATE TABLE IF NOT EXISTS reviews (
                 id TEXT PRIMARY KEY, created TEXT, requester TEXT, role TEXT, purpose TEXT, question TEXT,
                 datasets TEXT, rule TEXT, reason TEXT, state TEXT, plan TEXT, sql TEXT, conversation TEXT,
                 steward TEXT, decision_reason TEXT, decided_at TEXT, released_at TEXT)""")
-            have = {r[1] for r in con.execute("PRAGMA table_info(reviews)")}
+            have = govdb.columns(con, "reviews")
             for col in _ADDED:
                 if col not in have:
                     con.execute(f"ALTER TABLE reviews ADD COLUMN {col} TEXT")
             con.execute("""CREATE TABLE IF NOT EXISTS review_events (
                 review TEXT NOT NULL, round INTEGER NOT NULL, kind TEXT NOT NULL, who TEXT NOT NULL,
                 org TEXT, person TEXT, text TEXT, ts TEXT NOT NULL)""")
+            govdb.keep_insertion_order(con, "review_events")
 
-    def _connect(self) -> sqlite3.Connection:
-        return govdb.connect(self.path)
+    def _connect(self):
+        return govdb.connect(self.path)      # SQLite file, or the shared PostgreSQL database
 
     @staticmethod
     def _row(r) -> ReviewRequest:
@@ -171,7 +170,7 @@ class ReviewQueue:
         req = self.get(rid)
         if same_person(req.requester, steward.id):
             raise ReviewError("Nobody may review their own request: ask another steward.")
-        if org_key(steward.org) and org_key(steward.org) == org_key(req.org):
+        if same_org(steward.org, req.org):
             raise ReviewError(f"Nobody may review a request from their own organisation ({req.org}): "
                               "ask a steward of another organisation.")
         if req.state == "returned":
@@ -191,7 +190,7 @@ class ReviewQueue:
             if approve and any(p == person or same_person(w, steward.id) for w, _, p, _ in approvals):
                 con.execute("ROLLBACK")
                 raise ReviewError(f"You have already approved {req.id}: another person must give the next approval.")
-            if approve and distinct_organisations and any(org_key(o) == org_key(steward.org) for _, o, _, _ in approvals):
+            if approve and distinct_organisations and any(same_org(steward.org, o) for _, o, _, _ in approvals):
                 con.execute("ROLLBACK")
                 raise ReviewError(f"{req.id} needs its approvals from different organisations, and {steward.org} has "
                                   "approved already: a steward of another organisation decides.")
@@ -221,7 +220,7 @@ class ReviewQueue:
         if not questions or not questions.strip():
             raise ReviewError("Write the questions for the requester; they are recorded.")
         req = self.get(rid)
-        if same_person(req.requester, steward.id) or (org_key(steward.org) and org_key(steward.org) == org_key(req.org)):
+        if same_person(req.requester, steward.id) or same_org(steward.org, req.org):
             raise ReviewError("Nobody may review their own request or their own organisation's.")
         self._transition(req, "pending", "returned", "return", steward, questions)
         return self.get(req.id)

@@ -47,6 +47,22 @@ class Settings:
     llm_base_url: str = ""          # the model server (Ollama host or OpenAI-compatible /v1)
     llm_mode: str = "fallback"      # "fallback": only when the rules find no plan; "always"
     llm_phrasing: str = "off"       # "on": the model rewords answers, numbers checked against the table
+    # Where checked SQL runs (retrieval/engines.py): "duckdb" on this machine, or "spark"
+    # (Spark SQL over the same Parquet files; needs pyspark and Java 17) at ``spark_master``.
+    engine: str = "duckdb"
+    spark_master: str = "local[2]"
+    # Documentation index: "" = a persistent Chroma folder under COMMONS_HOME/index; a host
+    # name = a Chroma server (``chroma run``) at chroma_host:chroma_port, through HttpClient.
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    # The JSON API (``commons serve``, assistant/api.py): calls a minute per token, and the
+    # largest request body accepted (bytes; 0 = no limit).
+    api_rate_per_min: int = 60
+    api_max_body_bytes: int = 16384
+    # Governance state (review queue, ledger, accounts' sessions and lockouts, projects, API tokens,
+    # audit chain; guardrails/govdb.py): "" = SQLite and the audit file under COMMONS_HOME; a
+    # postgresql:// URL = one shared database.
+    governance_url: str = ""
     # The app's chat transcripts and answer references (assistant/transcripts.py) are kept this
     # many days, then purged; the browser's cookie that finds them lasts as long.
     transcript_retention_days: int = 30
@@ -83,6 +99,13 @@ class Settings:
         "llm_base_url": "COMMONS_LLM_BASE_URL",
         "llm_mode": "COMMONS_LLM_MODE",
         "llm_phrasing": "COMMONS_LLM_PHRASING",
+        "engine": "COMMONS_ENGINE",
+        "spark_master": "COMMONS_SPARK_MASTER",
+        "chroma_host": "COMMONS_CHROMA_HOST",
+        "chroma_port": "COMMONS_CHROMA_PORT",
+        "api_rate_per_min": "COMMONS_API_RATE_PER_MIN",
+        "api_max_body_bytes": "COMMONS_API_MAX_BODY_BYTES",
+        "governance_url": "COMMONS_GOVERNANCE_URL",
         "transcript_retention_days": "COMMONS_TRANSCRIPT_RETENTION_DAYS",
         "audit_key_file": "COMMONS_AUDIT_KEY_FILE",
         "audit_witness": "COMMONS_AUDIT_WITNESS",
@@ -109,6 +132,8 @@ class Settings:
             raise ConfigError(f"COMMONS_PLANNER must be 'understanding', 'rules' or 'llm', not {settings.planner!r}.")
         if settings.llm_mode not in ("fallback", "always"):
             raise ConfigError(f"COMMONS_LLM_MODE must be 'fallback' or 'always', not {settings.llm_mode!r}.")
+        if settings.engine not in ("duckdb", "spark"):
+            raise ConfigError(f"COMMONS_ENGINE must be 'duckdb' or 'spark', not {settings.engine!r}.")
         if settings.llm_phrasing not in ("off", "on"):
             raise ConfigError(f"COMMONS_LLM_PHRASING must be 'off' or 'on', not {settings.llm_phrasing!r}.")
         home = Path(settings.home).expanduser().resolve()
@@ -183,6 +208,11 @@ class Settings:
     def contributions_dir(self) -> Path:
         """Raw contributions and uploads waiting for a steward (never queried)."""
         return Path(self.home) / "contributions"
+
+    @property
+    def scale_dir(self) -> Path:
+        """The SYNTHETIC national-scale commons (Parquet + its own catalogue; eval/benchmark_scale.py)."""
+        return Path(self.home) / "scale"
 
     @property
     def secret_key_path(self) -> Path:

@@ -76,10 +76,12 @@ class QueryPlan:
 
 @dataclass(frozen=True)
 class CheckedSQL:
-    """A statement that passed the safety check; ``sql`` is rendered from the AST."""
+    """A statement that passed the safety check; ``sql`` is rendered from the AST for DuckDB,
+    ``tree`` is that checked AST (what the store's engines render for their own dialect)."""
 
     sql: str
     tables: tuple[str, ...]
+    tree: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

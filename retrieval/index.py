@@ -435,9 +435,13 @@ def embedding_function_class():
     return _EF_CLASS
 
 
-def chroma_client(path: Path):
+def chroma_client(path: Path, host: str = "", port: int = 8000):
+    """A persistent Chroma folder at ``path``, or (``host``) a Chroma server (``chroma run``)
+    through ``HttpClient``, which every instance of the commons can share."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
+    if host:
+        return chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False,
                                                                              allow_reset=False))
@@ -486,8 +490,9 @@ class DocsIndex:
 
     def __init__(self, index_dir: Path, sheets: dict[str, Datasheet], sources_md: Path | None = None,
                  embedding_model: str = "", progress: Callable[[str], None] | None = None,
-                 extra_chunks: Sequence[Chunk] = ()):
+                 extra_chunks: Sequence[Chunk] = (), chroma_host: str = "", chroma_port: int = 8000):
         self.index_dir = Path(index_dir)
+        self.chroma_host, self.chroma_port = chroma_host, chroma_port
         self.extra = tuple(extra_chunks)
         self.sheets = sheets
         self.data_dir = Path(sources_md).parent if sources_md else None
@@ -519,7 +524,7 @@ class DocsIndex:
     def open(cls, settings, sheets: dict[str, Datasheet], progress=None, extra_chunks: Sequence[Chunk] = ()) -> "DocsIndex":
         data_dir = Path(settings.data_dir)
         return cls(settings.index_dir, sheets, data_dir / "SOURCES.md", settings.embedding_model, progress,
-                   extra_chunks)
+                   extra_chunks, settings.chroma_host, settings.chroma_port)
 
     # -- model and collection -------------------------------------------------------------
     def _training_sheets(self) -> dict[str, Datasheet]:
@@ -565,8 +570,12 @@ class DocsIndex:
     def _get_collection(self, name: str):
         if self._client is None:
             try:
-                self._client = chroma_client(self.index_dir / "chroma")
+                self._client = chroma_client(self.index_dir / "chroma", self.chroma_host, self.chroma_port)
             except Exception as e:  # noqa: BLE001
+                if self.chroma_host:
+                    raise IndexError_(f"The Chroma server at {self.chroma_host}:{self.chroma_port} "
+                                      f"(COMMONS_CHROMA_HOST, COMMONS_CHROMA_PORT) could not be reached "
+                                      f"({type(e).__name__}: {str(e)[:200]}).") from None
                 raise IndexError_(f"The documentation index at {self.index_dir} could not be opened "
                                   f"({type(e).__name__}: {e}). Deleting that folder rebuilds it.") from None
         fp = self.embedder.fingerprint

@@ -341,3 +341,35 @@ def test_the_evaluation_grant_approves_a_project_over_datasets_with_and_without_
     assert votes and {e["dataset"] for e in votes} == {LUPUS}
     long_ids = {grants._uid("rt123456", "a_very_long_contributed_dataset_id", f"steward-{i}") for i in range(2)}
     assert len(long_ids) == 2 and all(len(u) <= 32 for u in long_ids)
+
+
+def test_an_organisation_kept_with_a_number_is_still_the_same_organisation(tmp_path):
+    """Organisations are stored through ``sanitise_for_storage``, which rewrites a run of digits
+    (a company number): a steward of 'Acme 12345678 Ltd' still may not decide on a project or a
+    request kept as 'Acme <NUMBER> Ltd' (a red-team scenario passed when a random organisation
+    name happened to hold seven digits)."""
+    from guardrails.auth import Account, same_org
+    from guardrails.inbound import sanitise_for_storage
+    from guardrails.projects import Project, conflict
+    from guardrails.review import ReviewQueue
+    from kernel.errors import ReviewError
+    from kernel.types import Actor
+    org = "Acme 12345678 Ltd"
+    kept = sanitise_for_storage(org)
+    assert kept != org and same_org(org, kept) and same_org(org, org) and not same_org("Other Trust", kept)
+    assert not same_org(None, kept) and not same_org(org, None)
+    project = Project("P-00000001", "", "req", "researcher", kept, "A title", "health_research",
+                      "x" * 40, ("lupus_commons",), "2030-01-01")
+    mate = Account(id="mate", name="Mate", roles=("steward",), org=org, datasets=("lupus_commons",))
+    assert conflict(mate, project) and "own organisation" in conflict(mate, project)
+    queue = ReviewQueue(tmp_path / "governance.sqlite")
+    req = queue.create(Actor("req", "commercial", org), "commercial", "q", ["lupus_commons"], "rule", "reason")
+    assert queue.get(req.id).org == kept
+    with pytest.raises(ReviewError, match="own organisation"):
+        queue.decide(req.id, Actor("mate", "steward", org), True, "looks fine")
+    first = queue.decide(req.id, Actor("one", "steward", "Trust 1234567"), True, "fine", needed=2,
+                         distinct_organisations=True)
+    assert first.state == "pending"
+    with pytest.raises(ReviewError, match="different organisations"):
+        queue.decide(req.id, Actor("two", "steward", "Trust 1234567"), True, "fine too", needed=2,
+                     distinct_organisations=True)

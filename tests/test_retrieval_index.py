@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from guardrails import inbound
 from guardrails.policy import policy_passages
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -313,3 +314,61 @@ def test_a_contribution_does_not_change_what_the_model_is_trained_on(tmp_path, s
     edited = sheets["population_la"].model_copy(update={"description": "Edited description of the estimates."})
     changed = DocsIndex(tmp_path / "c", {**sheets, "population_la": edited}, DATA / "SOURCES.md")
     assert changed.corpus_key != base.corpus_key
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server (`chroma run`, shipped with chromadb) on a free port on 127.0.0.1."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if chroma is None:
+        pytest.skip("the chroma command (chromadb) is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = tmp_path_factory.mktemp("chroma_server")
+    with open(folder / "log", "wb") as log:
+        proc = subprocess.Popen([chroma, "run", "--path", str(folder / "data"), "--host", "127.0.0.1",
+                                 "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail((folder / "log").read_text()[-2000:])
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_documentation_search_through_a_chroma_server(chroma_server, tmp_path, sheets, tiny_model):
+    """COMMONS_CHROMA_HOST: the index lives on a Chroma server that several instances share."""
+    settings = Settings.load(home=tmp_path / "one", chroma_host="127.0.0.1", chroma_port=chroma_server)
+    one = DocsIndex.open(settings, sheets, extra_chunks=policy_passages())
+    one.embedding_model = tiny_model
+    first = one.sync()
+    assert first.added == len(one.chunks)
+    assert not (tmp_path / "one" / "index" / "chroma").exists()        # nothing local
+    hits = one.search("who publishes the crime severity score", k=3)
+    assert hits and hits[0].dataset == "crime_severity_la"
+    # Another instance (another home) finds the same collection on the server: nothing to embed.
+    two = DocsIndex.open(replace(settings, home=tmp_path / "two"), sheets, extra_chunks=policy_passages())
+    two.embedding_model = tiny_model
+    again = two.sync()
+    assert again.embedded == 0 and again.unchanged == len(two.chunks)
+    assert [h.id for h in two.search("who publishes the crime severity score", k=3)] == [h.id for h in hits]
+    down = DocsIndex.open(replace(settings, chroma_port=1), sheets)
+    down.embedding_model = tiny_model
+    with pytest.raises(Exception, match="COMMONS_CHROMA_HOST"):
+        down.sync()

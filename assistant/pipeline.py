@@ -505,7 +505,7 @@ class Pipeline:
         if decision.outcome == "needs_review":
             q = queries.build(plan, self.catalog, self.gaz)
             if sheet.person_level:
-                purpose = policy.effective_purpose(question.actor.role, question.purpose)
+                purpose = self._consent_purpose(sheet, question)
                 q = replace(q, specs=tuple(replace(s, consent=purpose) for s in q.specs))
             checked = check(queries.statement(q), self.allowed)
             req = self.reviews.create(question.actor, question.purpose, question.text, (sheet.id,), decision.rule,
@@ -533,7 +533,7 @@ class Pipeline:
                 # Rank after disclosure control, never in SQL: a LIMIT or ORDER BY over true
                 # counts would reveal which suppressed areas are smallest.  Only the records whose
                 # consent covers the purpose (the project's) are counted.
-                purpose = policy.effective_purpose(question.actor.role, question.purpose)
+                purpose = self._consent_purpose(sheet, question)
                 q = replace(q, specs=tuple(replace(s, order=None, limit=None, consent=purpose) for s in q.specs))
             checked = check(queries.statement(q), self.allowed)
         with _timed(t, "execute"):
@@ -595,7 +595,7 @@ class Pipeline:
         if sheet.person_level:
             # as in _execute: ranked after disclosure control, and only the records whose consent
             # covers the project's purpose are counted
-            purpose = policy.effective_purpose(question.actor.role, question.purpose)
+            purpose = self._consent_purpose(sheet, question)
             q = replace(q, specs=tuple(replace(s, order=None, limit=None, consent=purpose) for s in q.specs))
         checked = check(queries.statement(q), self.allowed)
         result, query_id = self._run_query(checked, sheet, question, record)
@@ -764,6 +764,13 @@ class Pipeline:
             out += [(a, p, disclosure.conditions(filters, plan.dimension, c, values), n, k)
                     for a, p, c, n, k in controlled.cells if c not in ("", "__councils__")]
         return out
+
+    def _consent_purpose(self, sheet: Datasheet, question: Question) -> str | None:
+        """The purpose whose consent column filters a person-level query (the project's, from the
+        signed-in account): None when the stored table has no such column (data that carries no
+        opt-outs, such as the SYNTHETIC national commons), so nobody is left out."""
+        purpose = policy.effective_purpose(question.actor.role, question.purpose)
+        return purpose if optout_column(purpose) in self.store.columns.get(sheet.table, set()) else None
 
     def _opted_out(self, sheet: Datasheet) -> frozenset[str]:
         """The purposes someone has opted out of in the dataset's current version (cached until

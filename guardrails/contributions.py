@@ -50,7 +50,6 @@ import yaml
 
 from guardrails import govdb
 from guardrails.inbound import normalise_text, redact, sanitise_for_storage
-from guardrails import govdb
 from guardrails.participants import (BATCH_MIN, LINK_COLUMN, OPTOUT_PREFIX, Register, demo_credentials, link_for,
                                      new_secret, optout_column, upload_reference)
 from guardrails.pii import PiiScanner
@@ -1406,7 +1405,7 @@ def refresh(dataset: str, settings, steward: str | None = None, reason: str = ""
             stamp_tmp = _write_atomic(stamp_path, json.dumps(stamp, indent=1).encode())
             tmps.append(stamp_tmp)
             _validate_published(sheet_tmp, csv_tmp, sheet)
-            ref = AuditLog(settings.audit_path, settings=settings).append(
+            ref = govdb.audit_log(settings).append(
                 "dataset_version", action="refresh", dataset=dataset, version=version, previous=hist.get("current"),
                 rows=len(new_body), published_sha256=stamp["published_sha256"], origin=stamp.get("origin", "upload"),
                 steward=steward, contribution=None, reason=_clean_reason(reason or "scheduled refresh"),
@@ -1475,7 +1474,7 @@ def archive(dataset: str, steward: str, reason: str, settings) -> dict:
     today = time.strftime("%Y-%m-%d", time.gmtime())
     hist = history(settings, dataset)
     with _publish_lock(settings):
-        ref = AuditLog(settings.audit_path, settings=settings).append(
+        ref = govdb.audit_log(settings).append(
             "dataset_version", action="archive", dataset=dataset, version=hist.get("current"),
             previous=hist.get("current"), steward=str(steward), reason=_clean_reason(reason))
         target.mkdir(parents=True, exist_ok=True)

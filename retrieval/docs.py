@@ -105,6 +105,10 @@ def rank(searcher, request: dict, role: str | None = "resident", k: int = 5, mod
     datasets = [d for d in request.get("datasets") or []]
     if datasets:
         lists.append(searcher.search(query, k=depth, datasets=datasets, role=role, mode=mode))
+    if datasets and section and section not in ("description", "catalogue"):
+        # both hints at once: the passage of the kind asked, in the dataset asked about
+        both = [section, "policies"] if section == "policy" else [section]
+        lists.append(searcher.search(query, k=depth, datasets=datasets, sections=both, role=role, mode=mode))
     if len(lists) == 1:
         return free[:k]
     by_id = {h.id: h for hits in lists for h in hits}

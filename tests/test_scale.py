@@ -262,7 +262,7 @@ def test_a_governed_question_over_the_national_commons(national_pipeline):
     plan = next(p for q, p in asked.items() if q == "mean flares in the last 12 months by council")
     plan = BreakdownPlan(replace(plan.subject, measure="lupus_participants"), plan.place, Areas("lad"))
     answer = benchmark_scale.governed(pipeline, plan, 0, who)
-    assert answer.status == "answered" and answer.answer.startswith("SYNTHETIC")
+    assert answer.status == "answered" and answer.answer.startswith("SYNTHETIC"), answer.answer
     truth = _true_counts(nc, "lad_nm")
     rows = answer.table["rows"]
     assert len(rows) == len(truth) == len(set(national.geography(DATA).lad_cd))

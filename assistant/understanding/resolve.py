@@ -456,8 +456,10 @@ class Resolver:
         if not said:
             return False
         for ref in self.catalog.concepts.get(concept, []):
-            title = {lemma(w) for w in normalise(ref.sheet.title).split()}
-            if said <= title:
+            # the title's head, the name of the source itself ('ONS Health Index' of 'ONS Health
+            # Index for councils, 2015 to 2021: subdomain scores'), not the topics it lists
+            head = re.split(r"[:,(]| for | by ", ref.sheet.title, maxsplit=1)[0]
+            if said <= {lemma(w) for w in normalise(head).split()}:
                 return True
         return False
 

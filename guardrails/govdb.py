@@ -207,10 +207,16 @@ class PgAuditLog:
         self.witness_path = Path(self._settings.audit_witness).expanduser() / f"{name}.json"
         con = connect(url)
         try:
-            con.execute("CREATE TABLE IF NOT EXISTS audit_log (seq BIGINT PRIMARY KEY, line TEXT NOT NULL)")
-            con.execute("CREATE TABLE IF NOT EXISTS audit_head (one INTEGER PRIMARY KEY, seq BIGINT NOT NULL, "
-                        "hash TEXT NOT NULL)")
-            con.execute("ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS sig TEXT")
+            # instances starting at once: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against
+            # a concurrent one (a duplicate-type error), so the schema is made under a session lock
+            con.execute("SELECT pg_advisory_lock(7346221)")
+            try:
+                con.execute("CREATE TABLE IF NOT EXISTS audit_log (seq BIGINT PRIMARY KEY, line TEXT NOT NULL)")
+                con.execute("CREATE TABLE IF NOT EXISTS audit_head (one INTEGER PRIMARY KEY, seq BIGINT NOT NULL, "
+                            "hash TEXT NOT NULL)")
+                con.execute("ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS sig TEXT")
+            finally:
+                con.execute("SELECT pg_advisory_unlock(7346221)")
         finally:
             con.close()
 

@@ -78,7 +78,7 @@ _STAGES = (   # what the opening reports (retrieval/store.py, guardrails/contrib
     (re.compile(r"(generated SYNTHETIC|ingest) (\w+)"), lambda m: f"preparing the SYNTHETIC demonstration "
      f"data ({m.group(2)}): identifiers removed as for any contribution"),
     (re.compile(r"loading geography lookups"), lambda m: "building the data store: the geography lookups"),
-    (re.compile(r"loading (\w+) \("), lambda m: f"building the data store: {m.group(1)}"),
+    (re.compile(r"loading (\w+)(?: \(|$)"), lambda m: f"building the data store: {m.group(1)}"),
     (re.compile(r"store ready"), lambda m: "the data store is built; opening it"),
     (re.compile(r"loading the PII scanner"), lambda m: "loading the scanner that keeps personal details out"),
 )
@@ -92,6 +92,8 @@ def stage_label(stage: str) -> str:
         if m:
             text = words(m)
             break
+    else:
+        text = "reading the datasheets and the data store"    # a step without plain words of its own
     return f"Opening the commons: {text}…"
 
 

@@ -428,3 +428,31 @@ def test_how_many_fewer_is_a_gap_named_in_its_column(pipeline):
     assert a.status == "answered" and gap > 0
     assert a.table["rows"][0][0] == "Wirral" and a.table["rows"][0][-1] == gap
     assert "Liverpool minus Wirral" in a.table["columns"][-1]
+
+
+def test_a_follow_up_comparing_with_a_new_place_keeps_the_place_before(pipeline):
+    """Blind round 5: 'how does that compare with England?' after Wirral's figure was answered
+    for England alone, a figure for a question that was not asked."""
+    gp = {r["ltla24_name"]: int(r["patients_per_gp_fte"]) for r in _rows("gp_patients_per_gp_fte_la_2024_03_lcr_england.csv")}
+    conv = "compare-follow-up"
+    assert ask(pipeline, "patients per gp in wirral", conversation=conv).status == "answered"
+    a = ask(pipeline, "how does that compare with england", conversation=conv)
+    assert a.status == "answered", a.answer
+    got = {r[0]: r[2] for r in a.table["rows"]}
+    assert got.get("Wirral") == gp["Wirral"] and len(got) == 2, a.table
+    b = ask(pipeline, "is that higher than knowsley", conversation=conv)
+    assert {r[0] for r in b.table["rows"]} >= {"Wirral", "Knowsley"}, b.table
+    c = ask(pipeline, "what about sefton", conversation=conv)        # a new place alone replaces
+    assert [r[0] for r in c.table["rows"]][0] == "Sefton" and "Wirral" not in c.understood
+
+
+def test_per_1000_on_a_rate_already_per_1000_is_that_rate(pipeline):
+    """Blind round 5: 'homeless per 1000' was declined though the measure is per 1,000 households;
+    another base or denominator is declined with its reason, never converted by guess."""
+    rows = {r["ltla23_name"]: r for r in _rows("homelessness_la_2023q4_lcr.csv")}
+    a = ask(pipeline, "households assessed as homeless per 1000 - halton vs knowsley")
+    assert a.status == "answered", a.answer
+    got = {r[0]: r[2] for r in a.table["rows"]}
+    assert got["Halton"] == round(float(rows["Halton"]["households_assessed_homeless_per_1000"]), 2)
+    b = ask(pipeline, "homelessness per 1000 people in halton")
+    assert b.status == "no_data" and "per 1,000 people" in b.answer

@@ -643,6 +643,11 @@ class Resolver:
                                                            "options": [[o, k] for o, k in opts]}},
                                understood=f"Understood: '{p.found.text}', which is the name of more than one place.")
         keys = list(dict.fromkeys(p.found.candidates[0].key for p in subject))
+        if keys and carried is not None and carried.places \
+                and (f.cues.get("compare") is not None or f.difference is not None) and not set(carried.places) & set(keys):
+            # 'how does that compare with England?' after a figure for Wirral: both places,
+            # never the new one alone (that would answer a question that was not asked)
+            keys = list(dict.fromkeys([*carried.places, *keys]))
         if f.near_me and not keys:
             return self._which_place(text, state, f"You asked about {f.near_me}, but I don't know where that is. "
                                                   "Which area do you mean?")
@@ -1459,6 +1464,17 @@ class Resolver:
         specs = [r for r in m.rates if den is None or den in r.words or stem(den) in {stem(w) for w in r.words}]
         if m.format in ("rate", "ratio", "percent", "score", "rank", "decile") and f.per is None:
             return None, ""          # 'the homelessness rate': the measure is a rate already
+        if m.format == "rate" and f.per is not None and not specs:
+            # 'homeless households per 1000' where the measure is given per 1,000 households: the
+            # rate asked is the measure itself; another base or denominator is said, not converted
+            own = re.match(r"per ([\d,]+) (\w[\w\s-]*)", m.unit or "")
+            if own and int(own.group(1).replace(",", "")) == n and (
+                    den is None or stem(den) in {stem(w) for w in own.group(2).split()}):
+                return None, f"The figure is already given {m.unit}."
+            if own:
+                said = m.label.lower() if m.unit.lower() in m.label.lower() else f"{m.label.lower()} {m.unit}"
+                return (f"The commons gives {said} only, so I can't give it per {n:,}"
+                        + (f" {den}" if den else "") + " without guessing.")
         if not specs:
             words = f.words(f.per[0]) if f.per else "rate"
             return (f"I can't give {m.label.lower()} '{words}': its datasheet declares no denominator for it"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from assistant.stewardship import Stewardship
 from pathlib import Path
@@ -257,11 +258,12 @@ def test_known_published_figures(suite):
 
 # --------------------------------------------------------------------------- evaluation sandbox
 
-def test_evaluation_leaves_the_live_commons_records_alone():
+def test_evaluation_leaves_the_live_commons_records_alone(tmp_path):
     """Running the red team from the app must not fill the live audit log, the steward queue,
     the ledger or the transparency reports with test traffic."""
     from assistant.pipeline import Pipeline
-    from eval import registry
+    from eval import redteam, registry
+    from eval.sandbox import evaluation_pipeline
 
     live = Pipeline.open()
     try:
@@ -271,7 +273,21 @@ def test_evaluation_leaves_the_live_commons_records_alone():
         users = Path(live.settings.users_file).read_bytes()
         queue = [r.id for r in Stewardship(live).review_queue(priya, None)]
         projects = [p.id for p in live.commons.projects.list()]
-        report = registry.run("redteam", live)
+        # the kinds of case that write projects, reviews, fees, publications and files, and a few
+        # of each kind that only asks (the whole suite runs as a gate in scripts/test)
+        cases = [json.loads(line) for line in redteam.SUITE.read_text(encoding="utf-8").splitlines() if line.strip()]
+        whole = {"project_misuse", "two_person", "members_panel", "fees", "publication", "files"}
+        taken: dict[str, int] = {}
+        subset = []
+        for c in cases:
+            taken[c["category"]] = taken.get(c["category"], 0) + 1
+            if c["category"] in whole or (c["category"] in ("pii_leak", "prohibited_purpose", "small_cell",
+                                                             "lookalike") and taken[c["category"]] <= 4):
+                subset.append(c)
+        path = tmp_path / "redteam-subset.jsonl"
+        path.write_text("".join(json.dumps(c) + "\n" for c in subset), encoding="utf-8")
+        with evaluation_pipeline(live.settings) as copy:         # as registry.run("redteam") does
+            report = registry.normalise("redteam", redteam.run(copy, path))
         assert report["available"] and report["metrics"]["attacks_stopped_pct"] == 100.0, report["failures"][:5]
         assert (audit.read_bytes() if audit.exists() else b"") == before
         assert [r.id for r in Stewardship(live).review_queue(priya, None)] == queue

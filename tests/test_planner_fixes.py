@@ -456,3 +456,31 @@ def test_per_1000_on_a_rate_already_per_1000_is_that_rate(pipeline):
     assert got["Halton"] == round(float(rows["Halton"]["households_assessed_homeless_per_1000"]), 2)
     b = ask(pipeline, "homelessness per 1000 people in halton")
     assert b.status == "no_data" and "per 1,000 people" in b.answer
+
+
+def test_a_domain_named_beside_most_deprived_and_an_edition_named_beside_a_measure(pipeline):
+    """Blind round 7: 'most deprived on the education domain in IMD 2019', 'decile 1 of the health
+    deprivation domain', 'adult skills sub-domain score in IMD 2025' were declined though held."""
+    la = {r["lad19nm"]: float(r["education_average_score"]) for r in _rows("iod2019_la_summaries_lcr.csv")}
+    a = ask(pipeline, "which LCR council was most deprived on the education domain in IMD 2019?")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0] == max(la, key=la.get) and "education" in a.understood.lower()
+    lsoa = [r for r in _rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Halton"]
+    b = ask(pipeline, "How many LSOAs in Halton are in decile 1 of the health deprivation domain, IoD 2025?")
+    assert b.status == "answered" and b.table["rows"][0][2] == sum(r["health_decile"] == "1" for r in lsoa), b.answer
+    sefton = [r for r in _rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Sefton"]
+    top = max(sefton, key=lambda r: float(r["adult_skills_subdomain_score"]))
+    c = ask(pipeline, "which neighbourhood in sefton has the highest adult skills sub-domain score in IMD 2025")
+    assert c.status == "answered" and c.table["rows"][0][0] == top["lsoa21nm"], c.answer
+
+
+def test_a_measures_own_words_and_editions_held_apart(pipeline):
+    code = next(r["lsoa11cd"] for r in _rows("lookup_lsoa11_ward19_lad19_lcr.csv") if r["lsoa11nm"] == "Knowsley 006A")
+    want = next(float(r["years_of_potential_life_lost_indicator"]) for r in
+                _rows("iod2019_underlying_indicators_lsoa11_lcr.csv") if r["lsoa11cd"] == code)
+    a = ask(pipeline, "years of potential life lost indicator for Knowsley 006A")
+    assert a.status == "answered" and a.table["rows"][0][2] == round(want, 1), a.answer
+    b = ask(pipeline, "which neighbourhood in St Helens is furthest from a GP surgery by road?")
+    assert b.status == "answered" and b.table["rows"][0][0] == "St. Helens 001D", b.answer
+    c = ask(pipeline, "imd rank of liverpool in 2019 and 2025")       # two editions: said, not one for both
+    assert c.status == "no_data" and "separate datasets" in c.answer and "2025" in c.answer

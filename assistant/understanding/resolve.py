@@ -43,7 +43,8 @@ COVERS = ("The commons covers the six councils of the Liverpool City Region (Hal
 HARMLESS = frozenset("""bad good safe unsafe high low big small large busy quiet better worse nice rough posh
 recorded official officially estimate estimates estimated published actual real exact precise overall whole total
 often frequently happen happens happened occur occurred
-currently nowadays reported latest figure much single live lives living lived according""".split())
+currently nowadays reported latest figure much single live lives living lived according
+indicator indicators measure measures metric metrics statistic statistics stat stats""".split())
 
 
 @dataclass
@@ -114,8 +115,10 @@ class Resolver:
         left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words
                 and not self._harmless(t[i])
                 and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
+                and not (t[i] in ("by", "on", "for", "in") and i + 1 < len(t) and lemma(t[i + 1]) in own)
                 and not (t[i] == "by" and t[i + 1:i + 3] == ["how", "much"])
-                and not (t[i] in ("over", "across", "during", "throughout", "within") and i + 1 in period_starts)]
+                and not (t[i] in ("over", "across", "during", "throughout", "within") and i + 1 in period_starts)
+                and not (t[i] == "between" and (i + 1 in period_starts or (i + 2 in period_starts and i + 1 in starts)))]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
@@ -337,6 +340,9 @@ class Resolver:
         whole = self._named_by_all(spans)
         if whole is not None:
             return whole
+        spans = self._without_direction_words(spans)
+        if len(spans) == 1:
+            return spans[0][1].best
         best = None
         for s, h in sorted(spans, key=lambda x: -x[1].concepts[0][1]):
             c = h.best
@@ -449,6 +455,23 @@ class Resolver:
                         return True
         return False
 
+    def _without_direction_words(self, spans):
+        """'most deprived on the education domain': a phrase that only says which end of another
+        measure's scale is worse ('deprived' of a measure whose higher end is 'more deprived')
+        is the ranking's direction, not a second measure."""
+        def worse_words(c):
+            refs = self.catalog.concepts.get(c, [])
+            w = refs[0].measure.worse if refs else None
+            return {lemma(x) for x in normalise(w).split()} - {"more", "less"} if w else set()
+        kept = []
+        for s, h in spans:
+            said = {lemma(w) for w in h.words if w not in self.fillers} - {"most", "more", "least", "less"}
+            others = [hh.best for ss, hh in spans if hh.best != h.best]
+            if said and others and any(said <= worse_words(c) for c in others) and len(h.words) <= 3:
+                continue
+            kept.append((s, h))
+        return kept if kept else spans
+
     def _names_source(self, words, concept: str) -> bool:
         """Whether ``words`` only name the dataset ``concept`` is published in ('the ONS health
         index' of its mental health subdomain): each is a word of that dataset's title."""
@@ -461,6 +484,12 @@ class Resolver:
             head = re.split(r"[:,(]| for | by ", ref.sheet.title, maxsplit=1)[0]
             if said <= {lemma(w) for w in normalise(head).split()}:
                 return True
+            # or by one of its aliases, every word of the phrase ('IMD' of '2025 imd')
+            plain = {w for w in words if w not in self.fillers}
+            for alias in ref.sheet.aliases:
+                aw = set(normalise(alias).split())
+                if plain and plain <= aw and len(aw) > len(plain):
+                    return True
         return False
 
     def _related(self, a: str, b: str) -> bool:
@@ -1321,6 +1350,18 @@ class Resolver:
                     note = note + (" " if note else "") + (f"The commons holds {ref.sheet.title.split(',')[0].lower()} for "
                             f"{self._months_label(months)} only, so '{when.words}' covers those months.")
             return ref, periods, fl, note
+        editions = list(dict.fromkeys(r.sheet.id for r, _ in partial))
+        if len(editions) > 1 and when is not None:
+            # 'IMD 2019 and IMD 2025': each period is held, but by separate datasets (editions with
+            # their own methods and boundaries); said so, never one period given for both
+            held = "; ".join(f"{r.sheet.title} ({', '.join(p)})" for r, p in
+                             {r.sheet.id: (r, p) for r, p in partial}.values())
+            what = self.catalog.label(concept).lower()
+            return self._no_data({}, (
+                f"The commons holds {what} for {when.describe()} in separate datasets: {held}. Each is its own "
+                "edition, with its own methods (and neighbourhood boundaries), so I don't put them in one answer "
+                "or take one from the other. Ask for each on its own (for example naming the edition)."),
+                "separate_editions", f"{what} for {when.describe()}, across separate editions")
         if partial:
             ref, part = partial[0]
             label = self._months_label(part) if ref.sheet.time.granularity == "month" else \

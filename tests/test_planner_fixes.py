@@ -484,3 +484,11 @@ def test_a_measures_own_words_and_editions_held_apart(pipeline):
     assert b.status == "answered" and b.table["rows"][0][0] == "St. Helens 001D", b.answer
     c = ask(pipeline, "imd rank of liverpool in 2019 and 2025")       # two editions: said, not one for both
     assert c.status == "no_data" and "separate datasets" in c.answer and "2025" in c.answer
+
+
+def test_a_ranking_of_areas_is_never_answered_with_a_datasets_description(pipeline):
+    """Blind round 6: 'which council has the most rural lsoas' got the rural-urban dataset's
+    description ('a question about the data itself'), a different question from the one asked."""
+    a = ask(pipeline, "which council has the most rural lsoas")
+    assert a.status != "answered" or a.table, a.answer
+    assert "about the data itself" not in (a.understood or "")

@@ -121,7 +121,10 @@ class Understanding:
         if frame.sources and not frame.measures and (cue or form) and not frame.places:
             return self._docs(t, form, state)      # 'are the mid-year estimates still the official numbers?'
         planned = self.resolver.resolve(frame, carried, text, state)
-        if self.docs.about_the_data(planned.kind, planned.reason, t, text, form, cue) and not frame.places:
+        if self.docs.about_the_data(planned.kind, planned.reason, t, text, form, cue) and not frame.places \
+                and not (frame.order and frame.levels and not (form or cue)):
+            # ('which council has the most rural LSOAs' asks for a ranking of areas: its own decline,
+            # never a dataset's description in place of the figure asked)
             return self._docs(t, form, state)
         return planned
 

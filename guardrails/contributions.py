@@ -52,7 +52,7 @@ from guardrails import govdb
 from guardrails.inbound import normalise_text, redact, sanitise_for_storage
 from guardrails.participants import (BATCH_MIN, LINK_COLUMN, OPTOUT_PREFIX, Register, demo_credentials, link_for,
                                      new_secret, optout_column, upload_reference)
-from guardrails.pii import PiiScanner
+from guardrails.pii import default_scanner
 from kernel.errors import CommonsError, DatasheetError, IngestError, ReviewError
 from kernel.text import same_person
 from retrieval import synthetic
@@ -457,7 +457,9 @@ def _scan_table(table: _Table, sheet: Datasheet, scanner: Scanner, name: str,
         if action == "keep":
             # Published as it is: every value is scanned, not a sample; any direct identifier in any
             # row blocks publication (a blind red team published names in 4% of a notes column).
-            found = scanner.scan_all([normalise_text(v) for v in values])
+            folded: dict[str, str] = {}    # a column's values repeat: each distinct one folded once
+            found = scanner.scan_all([folded[v] if v in folded else folded.setdefault(v, normalise_text(v))
+                                      for v in values])
             scanned = sum(1 for v in values if v.strip())
             hits = {e: len(rows) for e, rows in sorted(found.items())}
             if hits:
@@ -1005,7 +1007,7 @@ class LazyScanner:
 
 # -- the demo contributions ---------------------------------------------------------------------------
 def _demo_scanner(settings):
-    return PiiScanner.from_settings(settings)
+    return default_scanner(settings)
 
 
 def ensure_demo_contributions(settings, progress: Progress | None = None,

@@ -104,6 +104,10 @@ class PiiError(CommonsError):
     """The PII scanner failed on a text (the text itself is never part of the message)."""
 
 
+_PLAIN_FIGURE = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_ISO_DATE = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?")
+
+
 # -- word lists ------------------------------------------------------------------------------
 def _read_list(path: Path) -> list[str]:
     out = []
@@ -838,6 +842,12 @@ class PiiScanner:
 
     # -- analysis --------------------------------------------------------------------------
     def _may_hold_pii(self, text: str) -> bool:
+        t = text.strip()
+        # A plain figure of at most 7 digits ("12", "-3.25", "101.5") or a month or date
+        # ("2024-03", "2024-03-15") cannot hold any entity scanned for (the shortest, a
+        # postcode or an NI number, has letters; NHS and phone numbers have ten digits or more).
+        if (_PLAIN_FIGURE.fullmatch(t) and sum(c.isdigit() for c in t) <= 7) or _ISO_DATE.fullmatch(t):
+            return False
         if not self.builtin_names:
             return True
         if any(c.isdigit() for c in text) or "@" in text:
@@ -1002,10 +1012,11 @@ _DEFAULT_KEY: tuple | None = None
 _DEFAULT_LOCK = threading.Lock()
 
 
-def default_scanner() -> PiiScanner:
-    """The process-wide scanner for ``Settings.load()`` (rebuilt if those settings change)."""
+def default_scanner(settings: Settings | None = None) -> PiiScanner:
+    """The process-wide scanner for ``settings`` (default ``Settings.load()``), rebuilt if those
+    settings change: the demo contributions' scan at start-up and the questions' scan share it."""
     global _DEFAULT, _DEFAULT_KEY
-    settings = Settings.load()
+    settings = Settings.load() if settings is None else settings
     key = (settings.spacy_model, str(settings.home), str(settings.data_dir))
     with _DEFAULT_LOCK:
         if _DEFAULT is None or _DEFAULT_KEY != key:

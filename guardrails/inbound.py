@@ -16,7 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from guardrails.pii import default_scanner, nino_shape_ok, ordinal_inward
+from guardrails.pii import default_scanner, nino_shape_ok, ordinal_inward, unlisted_name_spans
 from kernel.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -264,10 +264,14 @@ def sanitise_for_storage(text: str) -> str:
 def clean_free_text(text: str, scanner=None) -> str:
     """Free text a person typed into a governance record (a project's title or funder, a
     steward's reason, a requester's reply) as it is stored: the PII scanner's redaction (names,
-    e-mails, phone numbers, ...), then ``sanitise_for_storage`` for whatever shape survived."""
+    e-mails, phone numbers, ...), names the gazetteer does not hold (``unlisted_name_spans``),
+    then ``sanitise_for_storage`` for whatever shape survived."""
     if not isinstance(text, str) or not text:
         return text
-    return sanitise_for_storage(redact(normalise_text(text), scanner)[0])
+    cleaned = normalise_text(text)
+    for start, end in reversed(unlisted_name_spans(cleaned)):
+        cleaned = cleaned[:start] + "<PERSON>" + cleaned[end:]
+    return sanitise_for_storage(redact(cleaned, scanner)[0])
 
 
 _AS_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "i": "1", "S": "5", "B": "8", "Z": "2"})

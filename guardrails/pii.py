@@ -1012,6 +1012,114 @@ _DEFAULT_KEY: tuple | None = None
 _DEFAULT_LOCK = threading.Lock()
 
 
+# -- names the gazetteer does not know, in governance free text ------------------------------------
+# A run of two or three capitalised words, each rare in English (or a listed first name or
+# surname) and one of them hardly used at all, is taken for a person's name: "Zelda Quornby",
+# "Siobhan Dunne".  Organisations ("Garfield Weston Foundation"), places of the commons
+# ("Kirkby", "Old Swan") and runs with an everyday word ("Alder Hey", "Lupus Research") are left.
+# Word frequencies: pyspellchecker's English list (MIT; a file shipped in the package, read once).
+RARE, UNHEARD = 1200, 100
+# Words that make a capitalised run an organisation's or a place's name, never a person's.
+ORGANISATION_WORDS = {
+    "council", "city", "team", "office", "service", "services", "group", "centre", "center", "hub",
+    "trust", "department", "university", "college", "school", "academy", "hospital", "practice",
+    "surgery", "clinic", "library", "foundation", "charity", "ltd", "limited", "plc", "cic", "cvs",
+    "partnership", "board", "committee", "road", "street", "lane", "avenue", "drive", "crescent",
+    "square", "terrace", "way", "park", "ward", "borough", "district", "region", "commons", "police",
+    "agency", "authority", "ministry", "institute", "association", "society", "network", "alliance",
+    "commission", "partners", "health", "care", "housing", "fund", "lottery", "project", "programme",
+    "club", "church", "chapel", "mosque", "temple", "synagogue", "trustees", "company", "co-op",
+    "coop", "cooperative", "enterprise", "enterprises", "consulting", "associates", "studio", "press",
+    "bank", "foodbank", "pantry", "kitchen", "cafe", "house", "hall", "court", "estate", "village",
+}
+# Endings of English words (conditions, qualities, activities) that surnames hardly have:
+# "Fibromyalgia", "Nephritis", "Comorbidity", "Mindfulness", "Wellbeing" are not names.
+WORD_ENDINGS = ("ness", "ity", "tion", "sion", "ment", "ing", "ings", "ology", "ologies", "itis", "algia",
+                "osis", "emia", "aemia", "ism", "isms", "ist", "ists", "ive", "ous", "able", "ible", "ful",
+                "less", "ship", "ance", "ence", "ical", "ics", "ia", "ectomy", "opathy", "pathy")
+_WORD = re.compile(r"[^\W\d_][^\W\d_'’]*(?:-[^\W\d_]+)*")
+_FREQ_LOCK = threading.Lock()
+_FREQ = None
+
+
+def _word_frequency():
+    global _FREQ
+    with _FREQ_LOCK:
+        if _FREQ is None:
+            from spellchecker import SpellChecker
+            _FREQ = SpellChecker(language="en", distance=1).word_frequency
+        return _FREQ
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    """A word and the stems it may be an inflection of ('outcomes' -> 'outcome')."""
+    forms = [word]
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms.append(word[: -len(suffix)] + repl)
+    return tuple(forms)
+
+
+def _capitalised_runs(text: str) -> list[list[re.Match]]:
+    """Runs of capitalised words separated by spaces only."""
+    runs, run = [], []
+    for m in _WORD.finditer(text):
+        capital = m.group(0)[0].isupper() and not m.group(0).isupper()
+        if capital and run and text[run[-1].end():m.start()].strip() == "":
+            run.append(m)
+            continue
+        if run:
+            runs.append(run)
+        run = [m] if capital else []
+    if run:
+        runs.append(run)
+    return runs
+
+
+def unlisted_name_spans(text: str, data_dir: Path | None = None) -> list[tuple[int, int]]:
+    """Spans of ``text`` that read as a person's name the gazetteer does not hold (see above):
+    within a run of capitalised words with no organisation word and no place of the commons, two
+    or three neighbouring words each rare in English (or a listed name), one hardly used at all."""
+    if not isinstance(text, str) or not text:
+        return []
+    freq = _word_frequency()
+    listed = set(first_names()) | set(surnames())
+    places = {p.lower() for p in _places_cached(str(data_dir) if data_dir else "")}
+    spans = []
+    for run in _capitalised_runs(text):
+        words = [re.sub(r"['’]s$", "", m.group(0).lower()) for m in run]
+        whole = text[run[0].start():run[-1].end()].lower()
+        if any(w in ORGANISATION_WORDS for w in words) or whole in places:
+            continue
+
+        def count(w: str) -> int:
+            return min(max(freq[f] for f in _forms(p)) for p in w.split("-"))
+
+        namelike = [w not in places and w not in _STOP and
+                    (w in listed or (count(w) < RARE and not w.endswith(WORD_ENDINGS))) for w in words]
+        i = 0
+        while i < len(run):
+            if not namelike[i]:
+                i += 1
+                continue
+            j = i
+            while j < len(run) and namelike[j]:
+                j += 1
+            if 2 <= j - i <= 3 and any(count(w) < UNHEARD for w in words[i:j]):
+                spans.append((run[i].start(), run[j - 1].end()))
+            i = j
+    return spans
+
+
+_PLACES_CACHE: dict[str, list[str]] = {}
+
+
+def _places_cached(data_dir: str) -> list[str]:
+    if data_dir not in _PLACES_CACHE:
+        _PLACES_CACHE[data_dir] = place_names(Path(data_dir) if data_dir else None)
+    return _PLACES_CACHE[data_dir]
+
+
 def default_scanner(settings: Settings | None = None) -> PiiScanner:
     """The process-wide scanner for ``settings`` (default ``Settings.load()``), rebuilt if those
     settings change: the demo contributions' scan at start-up and the questions' scan share it."""

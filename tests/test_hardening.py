@@ -86,6 +86,30 @@ def ask(p: Pipeline, text: str, user: str = "anon", role: str = "researcher", pu
 
 
 # -- 1. free text is never published unscanned ----------------------------------------------------
+@pytest.mark.parametrize("typed, name", [
+    ("Clinic access for Zelda Quornby", "Zelda Quornby"),             # neither name in the gazetteer
+    ("Contact Priyanka Raghunathan before release", "Raghunathan"),
+    ("Thanks, Aoife Ní Bhriain", "Bhriain"),
+    ("Reviewed by Marek Wiśniewski", "Wiśniewski"),
+    ("Okonkwo Adebayo-Smith asked for the figures", "Adebayo"),
+])
+def test_governance_free_text_masks_names_no_list_holds(typed, name):
+    from guardrails.inbound import clean_free_text
+    kept = clean_free_text(typed)
+    assert name not in kept and "<PERSON>" in kept, kept
+
+
+@pytest.mark.parametrize("typed", [
+    "Lupus flares study at Alder Hey", "Grant from the Garfield Weston Foundation", "Covid Recovery Fund",
+    "Fibromyalgia Comorbidity Audit", "Lupus Nephritis Outcomes", "Evaluating Mindfulness Outcomes",
+    "Food poverty in Norris Green and Speke", "Kirkby Huyton Prescot", "Mersey Care NHS Foundation Trust",
+    "Hydroxychloroquine Adherence", "Young Carers Respite",
+])
+def test_governance_free_text_keeps_titles_places_and_organisations(typed):
+    from guardrails.inbound import clean_free_text
+    assert clean_free_text(typed) == typed
+
+
 def _pilot_yaml(extra_columns=()) -> str:
     raw = yaml.safe_load((CONTRIB / "lupus_commons.yaml").read_text())
     raw.update(id="lupus_notes", title="Lupus commons notes upload (SYNTHETIC)", source_file="lupus_notes.csv")

@@ -95,6 +95,11 @@ def caveats_for(plan: Plan, sheet: Datasheet, gaz: Gazetteer) -> list[str]:
                 "so they are approximate.")
         if not any("best fit" in c.lower() or "best-fit" in c.lower() for c in out):
             out.append(note)
+    towns = [gaz.get(k).name for k in plan.places if gaz.get(k).level == "town"]
+    if towns:
+        out.insert(0, f"{' and '.join(towns)}: a town's figures are made from the neighbourhoods (LSOAs) of its "
+                      "ONS built-up area by best fit (whole MSOAs), so they are approximate: the town's edge is "
+                      "not the neighbourhoods' edge.")
     if plan.period_defaulted:
         out.append(f"No period was given, so the latest the commons holds is used "
                    f"({periods_label(sheet, plan.periods.values)}).")

@@ -43,7 +43,7 @@ from kernel.types import Actor, GuardedAnswer, QueryPlan, Question
 from retrieval import docs as docs_mod
 from retrieval.catalog import Catalog
 from retrieval.datasheets import Datasheet
-from retrieval.geography import WARD_VINTAGE, Gazetteer
+from retrieval.geography import locate_postcodes, WARD_VINTAGE, Gazetteer
 
 log = logging.getLogger(__name__)
 GUARDRAIL_STAGES = ("screen", "probe", "policy", "disclosure", "outbound", "audit")
@@ -173,11 +173,42 @@ class Pipeline:
     def _ask(self, question: Question, record: dict, started: float, stage: list[str]) -> GuardedAnswer:
         t = self._local.timings
         with _timed(t, "screen"):
-            screened = inbound.screen(question.text, self.settings.max_question_chars)
+            # A full postcode is the person's area: replaced by its neighbourhood before anything
+            # is screened, planned or kept (the postcode itself is never logged or stored).
+            located = locate_postcodes(question.text, self.gaz) if len(question.text) <= \
+                self.settings.max_question_chars else None
+            screened = inbound.screen(located.text if located else question.text, self.settings.max_question_chars)
         record.update(question=screened.text[:2000], pii_found=list(screened.findings))
         if screened.problem:
             answer = GuardedAnswer(status=screened.status, answer=screened.problem)
             return self._finish(answer, record, started)
+        if located and located.problem:
+            record["postcode"] = "not placed"
+            return self._finish(GuardedAnswer(status="no_data", answer=located.problem + " Name your ward, town "
+                                              "or council instead, for example 'how deprived is Anfield ward?'."),
+                                record, started)
+        if located and located.areas:
+            record["postcode"] = "placed"
+            return self._placed(self._ask_screened(question, screened, record, started, stage), located.areas)
+        return self._ask_screened(question, screened, record, started, stage)
+
+    def _placed(self, answer: GuardedAnswer, areas) -> GuardedAnswer:
+        """Say where a postcode was placed, first: the area, never the postcode."""
+        said = []
+        for a in areas:
+            ward = self._ward_of(a)
+            said.append(f"{a.name}, a neighbourhood (LSOA){f' in {ward} ward' if ward else ''}, {a.lad_name}")
+        note = (f"Your postcode is in {'; '.join(said)}. Only the area is used and kept, never the postcode. "
+                "(An LSOA is a small area of about 1,500 people that ONS uses for neighbourhood statistics.)")
+        return replace(answer, answer=f"{note}\n\n{answer.answer}" if answer.answer else note)
+
+    def _ward_of(self, place) -> str | None:
+        ward = self.gaz.ward_of(place)
+        return ward.name if ward else None
+
+    def _ask_screened(self, question: Question, screened, record: dict, started: float,
+                      stage: list[str]) -> GuardedAnswer:
+        t = self._local.timings
         if question.actor.role != "resident":
             # Safe people: a role is honoured only with a live sign-in of an account that holds
             # it; its organisation is the account's.

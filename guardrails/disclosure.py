@@ -245,7 +245,8 @@ def _level(code) -> str:
     """Areas of one level partition their parent; an area and its parent do not partition
     anything (ONS code prefixes: E01 LSOA, E05 ward, E06/E07/E08 council, E47 region)."""
     code = str(code or "")
-    return {"E01": "lsoa", "E05": "ward", "E06": "lad", "E07": "lad", "E08": "lad", "E47": "region"}.get(
+    return {"E01": "lsoa", "E05": "ward", "E06": "lad", "E07": "lad", "E08": "lad", "E47": "region",
+            "E34": "town", "E35": "town"}.get(
         code[:3], code[:3])
 
 

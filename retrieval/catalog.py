@@ -119,6 +119,8 @@ class Catalog:
             return place.code_for(WARD_VINTAGE[geo.vintage])
         if place.level == "lsoa":
             return place.code_for(geo.vintage)
+        if place.level == "town":        # built from the neighbourhoods of either vintage
+            return place.any_code
         return None
 
     def supports(self, ref: MeasureRef, place: Place) -> bool:

@@ -22,10 +22,11 @@ from kernel.errors import DatasheetError
 # faster than the pure-Python one: it is most of the app's start-up otherwise.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-Level = Literal["lsoa", "ward", "lad", "region", "country"]
+Level = Literal["lsoa", "ward", "lad", "region", "country"]    # a dataset's own level (towns are built)
 # Other spellings of a documentation section's name in ``restricted_sections``.
 SECTION_ALIASES = {"license": "licence", "measure": "measures"}
-LEVEL_ORDER: tuple[str, ...] = ("lsoa", "ward", "lad", "region", "country")
+# A town (built from whole MSOAs, best fit) is above a ward and below a council in this order.
+LEVEL_ORDER: tuple[str, ...] = ("lsoa", "ward", "town", "lad", "region", "country")
 # The column ingestion adds to every published person-level record: a fixed random key that the
 # disclosure control's cell-key perturbation sums per cell (never a measure, never shown).
 RECORD_KEY = "record_key"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,7 @@ ENGLAND_ALIASES = ("england", "national average", "the national average",
 class Place:
     key: str                    # stable id: "lad:E08000012", "ward:E08000012:everton", ...
     name: str
-    level: str                  # lsoa | ward | lad | region | country
+    level: str                  # lsoa | ward | town | lad | region | country
     codes: tuple[tuple[str, str], ...]   # (vintage, code); vintage "*" for any
     lad_code: str | None = None
     lad_name: str | None = None
@@ -70,11 +71,13 @@ class Place:
             return f"{self.name} ward ({self.lad_name})"
         if self.level == "lsoa":
             return f"{self.name} (LSOA)"
+        if self.level == "town":
+            return f"{self.name} (town)"
         return self.name
 
     @property
     def parent_key(self) -> str | None:
-        if self.level in ("ward", "lsoa"):
+        if self.level in ("ward", "lsoa", "town"):
             return f"lad:{self.lad_code}"
         if self.level == "lad":
             return f"region:{REGION_CODE}"
@@ -107,10 +110,17 @@ class PlaceMatch:
 class Gazetteer:
     places: dict[str, Place]
     names: dict[str, list[str]] = field(default_factory=dict)   # normalised name -> keys
+    # other names of places: a postcode district ("l4") -> the wards its postcodes are in
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    postcodes: "Postcodes | None" = None
+    ward_of_lsoa21: dict[str, str] = field(default_factory=dict)    # LSOA 2021 code -> its best-fit ward's key
 
     @classmethod
-    def from_lookups(cls, raw_dir: Path) -> "Gazetteer":
+    def from_lookups(cls, raw_dir: Path, geo_dir: Path | None = None) -> "Gazetteer":
+        """``raw_dir``: the LSOA / ward / council lookups; ``geo_dir`` (default: beside it): the
+        built-up-area lookup the towns come from (``towns``)."""
         raw_dir = Path(raw_dir)
+        geo_dir = Path(geo_dir) if geo_dir is not None else raw_dir.parent / "geo"
         places: dict[str, Place] = {}
         ward_codes: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         ward_names: dict[tuple[str, str], str] = {}
@@ -140,11 +150,27 @@ class Gazetteer:
             lad, lad_name = lsoa_lad[name]
             key = f"lsoa:{name}"
             places[key] = Place(key, name, "lsoa", tuple(sorted(codes.items())), lad, lad_name)
+        taken = {normalise(p.name) for p in places.values()}
+        for town in towns(geo_dir):
+            if normalise(town.name) not in taken:
+                places[f"town:{town.code}"] = Place(f"town:{town.code}", town.name, "town", (("*", town.code),),
+                                                    town.lad_code, lads.get(town.lad_code, town.lad_code))
         places[f"region:{REGION_CODE}"] = Place(f"region:{REGION_CODE}", REGION_NAME, "region",
                                                 (("*", REGION_CODE),))
         places[f"country:{ENGLAND_CODE}"] = Place(f"country:{ENGLAND_CODE}", "England", "country",
                                                   (("*", ENGLAND_CODE),))
-        gaz = cls(places)
+        postcodes = Postcodes(geo_dir / POSTCODE_FILE)
+        aliases: dict[str, list[str]] = {}
+        ward_of = {}
+        for row in _rows(raw_dir / "lookup_lsoa21_ward24_lad24_lcr.csv"):
+            ward_of[row["lsoa21cd"]] = f"ward:{row['lad24cd']}:{normalise(row['wd24nm']).replace(' ', '_')}"
+        if postcodes.available:
+            for district, lsoas in postcodes.districts().items():
+                keys = sorted({ward_of[c] for c in lsoas if c in ward_of and ward_of[c] in places},
+                              key=lambda k: places[k].name)
+                if keys:
+                    aliases[normalise(district)] = keys
+        gaz = cls(places, aliases=aliases, postcodes=postcodes, ward_of_lsoa21=ward_of)
         gaz._index()
         return gaz
 
@@ -164,6 +190,9 @@ class Gazetteer:
             for k in keys:
                 if p.key not in names[k]:
                     names[k].append(p.key)
+        for alias, keys in self.aliases.items():
+            if alias not in names:
+                names[alias] = list(keys)
         self.names = dict(names)
         self.words = {w for n in self.names for w in n.split()}
         self.word_list = sorted(w for w in self.words if len(w) >= 4 and w.isalpha())
@@ -179,6 +208,11 @@ class Gazetteer:
 
     def lads(self) -> list[Place]:
         return sorted((p for p in self.places.values() if p.level == "lad"), key=lambda p: p.name)
+
+    def ward_of(self, place: Place) -> Place | None:
+        """The best-fit ward (May 2024) of a neighbourhood (LSOA 2021)."""
+        key = self.ward_of_lsoa21.get(place.code_for("2021") or "")
+        return self.places.get(key) if key else None
 
     def region(self) -> Place:
         return self.places[f"region:{REGION_CODE}"]
@@ -253,6 +287,166 @@ class Gazetteer:
                 if self.places[k] not in seen:
                     seen.append(self.places[k])
         return seen[:limit]
+
+
+# -- towns people use ------------------------------------------------------------------------
+TOWN_FILE = "msoa11_to_bua11_lcr.csv"
+
+
+@dataclass(frozen=True)
+class Town:
+    """A town of the ONS built-up-area lookup: its sub-division where there is one, else the
+    built-up area; made of whole MSOAs (2011) by best fit, so its figures are approximate."""
+    code: str
+    name: str
+    lad_code: str                   # the council most of its MSOAs are in
+    msoas: tuple[str, ...]          # MSOA names ("Knowsley 006"); an LSOA's is its name less the letter
+
+
+def towns(geo_dir: Path) -> list[Town]:
+    """The towns of ``geo_dir``'s built-up-area lookup (none when the file is not there).  A town
+    of one MSOA is left to its ward; one named like a council is that council."""
+    path = Path(geo_dir) / TOWN_FILE
+    if not path.exists():
+        return []
+    parts: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for row in _rows(path):
+        code, name = (row["BUASD11CD"], row["BUASD11NM"]) if row.get("BUASD11CD") else (row["BUA11CD"], row["BUA11NM"])
+        if not code:
+            continue
+        name = re.sub(r"\s+BUA(?:SD)?$", "", name.strip())
+        parts[(code, name)].append((row["MSOA11NM"], row["LAD11CD"]))
+    out = []
+    for (code, name), msoas in sorted(parts.items(), key=lambda kv: kv[0][1]):
+        if len(msoas) < 2 or "/" in name or name.lower().startswith("greater "):
+            continue
+        lads = [lad for _, lad in msoas]
+        out.append(Town(code, name, max(sorted(set(lads)), key=lads.count), tuple(sorted(m for m, _ in msoas))))
+    return out
+
+
+# -- postcodes ------------------------------------------------------------------------------
+POSTCODE_FILE = "postcodes_nspl21_aug2024_lcr.csv"
+# A full UK postcode, spaced or not ("L4 0TH", "l40th"); its outward code alone is a district.
+UNIT_POSTCODE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[A-Za-z]{2})(?![A-Za-z0-9])")
+
+
+# The UK's postcode areas (Royal Mail); an outward code with a letter after its digit ("SW1A")
+# is only ever in central London.  "pr1c1ng" and "r3s3ll" are look-alike words, not postcodes.
+POSTCODE_AREAS = frozenset(
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN "
+    "EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE LL LN LS LU M ME MK "
+    "ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY "
+    "TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE".split())
+_LETTERED_AREAS = frozenset({"E", "EC", "N", "NW", "SE", "SW", "W", "WC"})
+_INWARD = re.compile(r"\d[ABD-HJLNP-UW-Z]{2}")
+
+
+def postcode_shaped(outward: str, inward: str) -> bool:
+    """Could ``outward inward`` be a real UK postcode (area, district, inward letters)?"""
+    outward, inward = outward.upper(), inward.upper()
+    m = re.fullmatch(r"([A-Z]{1,2})(\d{1,2})([A-Z]?)", outward) or re.fullmatch(r"([A-Z]{1,2})(\d)([A-Z])", outward)
+    if not m or m.group(1) not in POSTCODE_AREAS or not _INWARD.fullmatch(inward):
+        return False
+    return not m.group(3) or m.group(1) in _LETTERED_AREAS
+
+
+def postcode_key(outward: str, inward: str) -> str:
+    return f"{outward.upper()} {inward.upper()}"
+
+
+class Postcodes:
+    """The ONS postcode lookup of the six councils (NSPL, postcode -> LSOA 2021), read on first
+    use.  Only ever asked for the area of a postcode: the postcode itself is kept nowhere."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._units: dict[str, str] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return self.path.exists()
+
+    def _load(self) -> dict[str, str]:
+        with self._lock:
+            if self._units is None:
+                units: dict[str, str] = {}
+                if self.available:       # plain lines: 64,000 of them, read at start-up for the districts
+                    with self.path.open(encoding="utf-8") as f:
+                        header = f.readline().strip().split(",")
+                        pc, ls = header.index("postcode"), header.index("lsoa21cd")
+                        for line in f:
+                            cells = line.rstrip("\n").split(",")
+                            units[cells[pc].strip().upper()] = cells[ls]
+                self._units = units
+            return self._units
+
+    def lsoa(self, postcode: str) -> str | None:
+        m = UNIT_POSTCODE.fullmatch(postcode.strip())
+        return self._load().get(postcode_key(m.group(1), m.group(2))) if m else None
+
+    def districts(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = defaultdict(set)
+        for unit, lsoa in self._load().items():
+            out[unit[:unit.find(" ")]].add(lsoa)
+        return dict(out)
+
+    def areas(self) -> set[str]:
+        """The postcode areas (letters) the lookup covers: L, CH, WA, PR."""
+        return {re.match(r"[A-Z]+", d).group(0) for d in self.districts()}
+
+
+@dataclass(frozen=True)
+class Located:
+    """A question with its full postcodes replaced by the neighbourhoods they are in."""
+    text: str
+    areas: tuple[Place, ...] = ()
+    problem: str | None = None        # a postcode that cannot be placed: said back without it
+
+
+def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
+    """Replace every full postcode in ``text`` by its neighbourhood's name (LSOA 2021), before the
+    question is screened, planned or kept; 'postcode' / 'post code' written before it goes too
+    unless it is the person's own ('my postcode is ...' reads as where they live)."""
+    pcs = gaz.postcodes
+    if pcs is None or not pcs.available or not UNIT_POSTCODE.search(text):
+        return Located(text)
+    areas: list[Place] = []
+    problem = None
+    out, last = [], 0
+    lead = re.compile(r"(?:\b(?:the|a|at|for)\s+)?\bpost\s?code\s*(?:is\b|of\b|:|=)?\s*$", re.I)
+    for m in UNIT_POSTCODE.finditer(text):
+        outward = m.group(1).upper()
+        if not postcode_shaped(m.group(1), m.group(2)):
+            continue
+        code = pcs.lsoa(m.group(0))
+        place = gaz.by_code(code) if code else None
+        before = text[last:m.start()]
+        own = re.search(r"\b(?:my|our)\s+post\s?code\s*(?:is\b|:)?\s*$", before, re.I)
+        if not own:
+            cut = lead.search(before)
+            if cut:
+                before = before[:cut.start()] + ("at " if re.match(r"\s*(?:at|for)\b", cut.group(0), re.I) else "")
+        out.append(before)
+        if place is None:
+            letters = re.match(r"[A-Z]+", outward).group(0)
+            problem = (f"That postcode is not in the ONS postcode lookup for the Liverpool City Region (it may be new, "
+                       f"or just outside the six councils)." if letters in pcs.areas() else
+                       "That postcode is outside the Liverpool City Region: the commons covers the six councils "
+                       "(Halton, Knowsley, Liverpool, Sefton, St Helens and Wirral).")
+            out.append("<UK_POSTCODE>")
+        else:
+            areas.append(place)
+            out.append(place.name)
+        last = m.end()
+    out.append(text[last:])
+    return Located("".join(out), tuple(dict.fromkeys(areas)), problem)
+
+
+def msoa_of(lsoa_name: str) -> str:
+    """An LSOA's MSOA by name: 'Knowsley 006A' is in 'Knowsley 006'."""
+    return re.sub(r"[A-Z]$", "", lsoa_name.strip())
 
 
 def _qualify(matches: list[PlaceMatch], tokens: list[str] = ()) -> list[PlaceMatch]:

@@ -80,7 +80,8 @@ class Geography:
         n = len(self.lsoa_cd)
         return pa.table({"lsoa_cd": self.lsoa_cd, "lsoa_nm": self.lsoa_nm, "ward_cd": self.ward_cd,
                          "ward_nm": self.ward_nm, "lad_cd": self.lad_cd, "lad_nm": self.lad_nm,
-                         "region_cd": np.full(n, REGION_CODE), "region_nm": np.full(n, REGION_NAME)})
+                         "region_cd": np.full(n, REGION_CODE), "region_nm": np.full(n, REGION_NAME),
+                         "town_cd": pa.nulls(n, pa.string()), "town_nm": pa.nulls(n, pa.string())})
 
 
 def gazetteer(geo: Geography) -> Gazetteer:

@@ -39,7 +39,7 @@ from kernel.errors import StoreError
 from kernel.types import CheckedSQL, Result
 from retrieval.datasheets import Datasheet
 from retrieval.engines import TableFiles, open_engine
-from retrieval.geography import REGION_CODE, REGION_NAME
+from retrieval.geography import REGION_CODE, REGION_NAME, TOWN_FILE, towns
 
 Progress = Callable[[str], None]
 GEO_TABLES = {
@@ -51,8 +51,11 @@ GEO_TABLES = {
                    (("lsoa_cd", "lsoa21cd"), ("lsoa_nm", "lsoa21nm"), ("ward_cd", "wd24cd"),
                     ("ward_nm", "wd24nm"), ("lad_cd", "lad24cd"), ("lad_nm", "lad24nm"))),
 }
-GEO_COLUMNS = ("lsoa_cd", "lsoa_nm", "ward_cd", "ward_nm", "lad_cd", "lad_nm", "region_cd", "region_nm")
-SCHEMA_VERSION = 2
+GEO_COLUMNS = ("lsoa_cd", "lsoa_nm", "ward_cd", "ward_nm", "lad_cd", "lad_nm", "region_cd", "region_nm",
+               "town_cd", "town_nm")
+# The towns people use (geo/msoa11_to_bua11_lcr.csv): an LSOA's town by its MSOA, best fit.
+TOWNS_SOURCE = "geo/" + TOWN_FILE
+SCHEMA_VERSION = 3
 TABLES_DIR = "store"          # beside the catalogue file
 _LOCKDOWN = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
 
@@ -150,9 +153,10 @@ def commons_sources(sheets: dict[str, Datasheet], data_dir: Path) -> list[TableS
     out: list[TableSource] = []
     for table, (src, cols) in GEO_TABLES.items():
         path = data_dir / src
+        town_path = data_dir / TOWNS_SOURCE
         digest = _digest(f"schema:{SCHEMA_VERSION}", table, repr(cols), Path(src).name,
-                         _source_digest(path, ""))
-        out.append(TableSource(table, digest, load=_geo_loader(table, path, cols), what=src))
+                         _source_digest(path, ""), _source_digest(town_path, "") if town_path.exists() else "")
+        out.append(TableSource(table, digest, load=_geo_loader(table, path, cols, town_path.parent), what=src))
     out.append(TableSource("geo_lad", _digest(f"schema:{SCHEMA_VERSION}", "geo_lad", out[-1].digest),
                            load=load_geo_lad, deps=("geo_lsoa21",), what="council lookup"))
     digests = {s.table: s.digest for s in out}
@@ -180,20 +184,27 @@ def _manifest(sources: list[TableSource]) -> str:
     return _digest(f"schema:{SCHEMA_VERSION}", *(f"{s.table}={s.digest}" for s in sources))
 
 
-def _geo_loader(table: str, path: Path, cols):
+def _geo_loader(table: str, path: Path, cols, geo_dir: Path):
     def load(con: duckdb.DuckDBPyConnection) -> None:
         select = ", ".join(f'"{s}" AS {t}' for t, s in cols)
+        con.execute("CREATE TEMP TABLE town_msoa (msoa VARCHAR, town_cd VARCHAR, town_nm VARCHAR)")
+        rows = [(m, t.code, t.name) for t in towns(geo_dir) for m in t.msoas]
+        if rows:
+            con.executemany("INSERT INTO town_msoa VALUES (?, ?, ?)", rows)
+        lsoa_nm = next(s for t, s in cols if t == "lsoa_nm")
         con.execute(
-            f"CREATE TABLE {table} AS SELECT DISTINCT {select}, ? AS region_cd, ? AS region_nm "
-            f"FROM read_csv(?, header = true, all_varchar = true)",
+            f"CREATE TABLE {table} AS SELECT DISTINCT {select}, ? AS region_cd, ? AS region_nm, "
+            f"w.town_cd, w.town_nm FROM read_csv(?, header = true, all_varchar = true) l "
+            f"LEFT JOIN town_msoa w ON regexp_replace(l.\"{lsoa_nm}\", '[A-Z]$', '') = w.msoa",
             [REGION_CODE, REGION_NAME, str(path)])
+        con.execute("DROP TABLE town_msoa")
     return load
 
 
 def load_geo_lad(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE geo_lad AS SELECT DISTINCT NULL::VARCHAR AS lsoa_cd, NULL::VARCHAR AS lsoa_nm, "
-                "NULL::VARCHAR AS ward_cd, NULL::VARCHAR AS ward_nm, lad_cd, lad_nm, region_cd, region_nm "
-                "FROM geo_lsoa21")
+                "NULL::VARCHAR AS ward_cd, NULL::VARCHAR AS ward_nm, lad_cd, lad_nm, region_cd, region_nm, "
+                "NULL::VARCHAR AS town_cd, NULL::VARCHAR AS town_nm FROM geo_lsoa21")
 
 
 def _dataset_loader(sheet: Datasheet, data_dir: Path):

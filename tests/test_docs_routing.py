@@ -150,8 +150,8 @@ def test_data_questions_stay_with_the_data_planner(pipeline, question, measure):
 
 
 @pytest.mark.parametrize("question,kind", [
-    ("population of Kirkby", "no_data"),                 # a town the commons does not hold
-    ("crime figures for Kirkby", "no_data"),             # put like a place: not a docs question
+    ("population of Birkenhead, Tasmania", "no_data"),   # a place outside the commons
+    ("crime figures for Kirkby", "data"),                # a town, put like a place: not a docs question
     ("what are the crime figures", "clarify"),           # which area?
     ("show me the crime data", "clarify"),
     ("who lives in Everton", "no_data"),

@@ -666,17 +666,30 @@ class Resolver:
         for p in subject:
             if p.found.ambiguous:
                 opts = [(c.display, c.key) for c in p.found.candidates]
-                return Planned("clarify", message=f"'{p.found.text.title()}' matches more than one place. Which did you mean?",
+                district = p.found.text in getattr(self.gaz, "aliases", {})
+                return Planned("clarify", message=(f"{p.found.text.upper()} is a postcode district that covers parts of "
+                                                   f"{len(opts)} wards. Which did you mean? (Or give your full postcode: "
+                                                   "only the area it is in is used, never the postcode.)") if district
+                               else f"'{p.found.text.title()}' matches more than one place. Which did you mean?",
                                options=tuple(o for o, _ in opts), reason="ambiguous_place",
                                state={**state, "pending": {"question": text, "span": p.found.text,
                                                            "options": [[o, k] for o, k in opts]}},
-                               understood=f"Understood: '{p.found.text}', which is the name of more than one place.")
+                               understood=f"Understood: postcode district {p.found.text.upper()}." if district else
+                               f"Understood: '{p.found.text}', which is the name of more than one place.")
         keys = list(dict.fromkeys(p.found.candidates[0].key for p in subject))
         if keys and carried is not None and carried.places \
                 and (f.cues.get("compare") is not None or f.difference is not None) and not set(carried.places) & set(keys):
             # 'how does that compare with England?' after a figure for Wirral: both places,
             # never the new one alone (that would answer a question that was not asked)
             keys = list(dict.fromkeys([*carried.places, *keys]))
+        if f.near_me and keys and f.near_me in self.w.places.finer_than_held and \
+                all(self.gaz.get(k).level != "lsoa" for k in keys):
+            # 'air pollution on my street in Bootle': a street is smaller than any area held, and
+            # Bootle's figure is not the street's
+            return self._no_data(state, f"The commons has no figures for {f.near_me}: the smallest area it holds is a "
+                                        "neighbourhood (LSOA) of about 1,500 people. Give your postcode to find your "
+                                        "neighbourhood (only the area is kept, never the postcode), or ask about a "
+                                        "neighbourhood, ward, town or council.", "unexplained", f"figures for {f.near_me}")
         if f.near_me and not keys:
             return self._which_place(text, state, f"You asked about {f.near_me}, but I don't know where that is. "
                                                   "Which area do you mean?")

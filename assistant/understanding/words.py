@@ -79,6 +79,7 @@ class Operators(_Model):
 
 class Places(_Model):
     near_me: tuple[str, ...]
+    finer_than_held: tuple[str, ...] = ()     # near-me phrases smaller than any area held ('my street')
     foreign_qualifiers: tuple[str, ...]
     not_places: tuple[str, ...]
 

@@ -1,0 +1,107 @@
+"""Find my area (issue 18, point 0): a full postcode resolves to its neighbourhood before it is
+screened, and is never logged or kept; a postcode district asks which ward; a postcode outside the
+region, or not in the lookup, gets a clear no_data; towns people use (Kirkby, Bootle, Southport ...)
+are built from the neighbourhoods of their ONS built-up area, with the caveat that they are
+approximate.  Figures are checked against the raw CSVs and the ONS lookups with pandas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kernel.types import Question
+from retrieval.geography import Gazetteer, locate_postcodes, towns
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW, GEO = ROOT / "data" / "raw", ROOT / "data" / "geo"
+
+
+@pytest.fixture(scope="module")
+def pipeline(module_pipeline):
+    return module_pipeline
+
+
+def ask(pipeline, text, conversation=None):
+    return pipeline.ask(Question(text=text, conversation_id=conversation)).to_dict()
+
+
+def _town_lsoas21(name: str) -> set[str]:
+    bua = pd.read_csv(GEO / "msoa11_to_bua11_lcr.csv")
+    named = bua.BUASD11NM.fillna(bua.BUA11NM).str.replace(r"\s+BUA(?:SD)?$", "", regex=True)
+    msoas = set(bua[named == name].MSOA11NM)
+    look = pd.read_csv(RAW / "lookup_lsoa21_ward24_lad24_lcr.csv")
+    return set(look[look.lsoa21nm.str[:-1].isin(msoas)].lsoa21cd)
+
+
+def test_postcodes_are_replaced_by_their_neighbourhood():
+    gaz = Gazetteer.from_lookups(RAW)
+    nspl = pd.read_csv(GEO / "postcodes_nspl21_aug2024_lcr.csv").set_index("postcode")
+    for written, pc in (("l40th", "L4 0TH"), ("L4 0TH", "L4 0TH"), ("ch41 1aa", None)):
+        located = locate_postcodes(f"how deprived is my area? my postcode is {written}", gaz)
+        assert written not in located.text and written.upper() not in located.text
+        if pc:
+            assert located.areas and located.areas[0].code_for("2021") == nspl.loc[pc, "lsoa21cd"]
+            assert located.areas[0].name in located.text
+    outside = locate_postcodes("crime near SW1A 1AA", gaz)
+    assert outside.problem and "outside the Liverpool City Region" in outside.problem and "SW1A" not in outside.text
+
+
+def test_a_postcode_answer_names_the_area_and_keeps_no_postcode(pipeline):
+    a = ask(pipeline, "how deprived is my area? my postcode is L4 0TH")
+    iod = pd.read_csv(RAW / "iod2025_lsoa21_lcr.csv").set_index("lsoa21cd")
+    assert a["status"] == "answered", a["answer"]
+    assert "Liverpool 018A" in a["answer"] and "Anfield ward" in a["answer"] and "L4 0TH" not in a["answer"]
+    assert a["table"]["rows"][0][-1] == pytest.approx(iod.loc["E01006542", "imd_score"], abs=0.001)
+    kept = Path(pipeline.settings.home, "audit.jsonl").read_text()
+    assert "L4 0TH" not in kept and "l4 0th" not in kept.lower()
+
+
+@pytest.mark.parametrize("question, status, words", [
+    ("is SW1A 1AA a deprived area", "no_data", "outside the Liverpool City Region"),
+    ("how deprived is L99 9ZZ", "no_data", "not in the ONS postcode lookup"),
+    ("deprivation in L4", "clarify", "postcode district"),
+])
+def test_postcodes_that_cannot_be_placed_say_so(pipeline, question, status, words):
+    a = ask(pipeline, question)
+    assert a["status"] == status and words in a["answer"], a["answer"]
+    assert not (a.get("table") or {}).get("rows")
+
+
+def test_a_district_offers_the_wards_its_postcodes_are_in(pipeline):
+    a = ask(pipeline, "deprivation in L4", conversation="district")
+    nspl = pd.read_csv(GEO / "postcodes_nspl21_aug2024_lcr.csv")
+    look = pd.read_csv(RAW / "lookup_lsoa21_ward24_lad24_lcr.csv")
+    wards = set(nspl[nspl.postcode.str.startswith("L4 ")].merge(look, on="lsoa21cd").wd24nm)
+    assert {o.split(" ward")[0] for o in a["options"]} == wards
+
+
+@pytest.mark.parametrize("town, council", [("Kirkby", "Knowsley"), ("Bootle", "Sefton"), ("Southport", "Sefton"),
+                                           ("Widnes", "Halton")])
+def test_a_town_is_built_from_its_neighbourhoods(pipeline, town, council):
+    census = pd.read_csv(RAW / "census2021_lsoa21_lcr.csv")
+    true = census[census.lsoa21cd.isin(_town_lsoas21(town))].age6__total_usual_residents.sum()
+    a = ask(pipeline, f"how many people live in {town}?")
+    assert a["status"] == "answered", a["answer"]
+    row = next(r for r in a["table"]["rows"] if r[0] == town)
+    assert row[-1] == true and f"{town} (town)" in a["answer"] and council in a["answer"]
+    assert any("approximate" in c and town in c for c in a["caveats"])
+
+
+def test_the_most_deprived_neighbourhood_of_a_town(pipeline):
+    iod = pd.read_csv(RAW / "iod2025_lsoa21_lcr.csv")
+    look = pd.read_csv(RAW / "lookup_lsoa21_ward24_lad24_lcr.csv")[["lsoa21cd", "lsoa21nm"]]
+    inside = iod[iod.lsoa21cd.isin(_town_lsoas21("Kirkby"))][["lsoa21cd", "imd_score"]].merge(look, on="lsoa21cd")
+    a = ask(pipeline, "which neighbourhood in Kirkby is the most deprived?")
+    assert a["status"] == "answered", a["answer"]
+    assert a["table"]["rows"][0][0] == inside.sort_values("imd_score").iloc[-1].lsoa21nm
+
+
+def test_a_town_named_like_a_ward_or_council_stays_that_place():
+    gaz = Gazetteer.from_lookups(RAW)
+    names = {t.name for t in towns(GEO)}
+    assert {"Wallasey", "Heswall", "Liverpool", "St Helens"} <= names
+    for name in ("Wallasey", "Heswall", "Liverpool", "St Helens"):
+        assert all(gaz.get(k).level != "town" for k in gaz.names[name.lower()])
+    assert gaz.get(gaz.names["kirkby"][0]).level == "town"

@@ -402,22 +402,33 @@ def condition_text(c, m: Measure) -> str:
     elif op in ("=", "in"):
         text = "classed " + (" or ".join(map(str, val)) if op == "in" else str(val))
     else:
-        text = f"with {m.label.lower()} {op} {val}"
+        said = {">": "above", "<": "below", ">=": "of at least", "<=": "of at most", "=": "of"}.get(op, op)
+        text = f"with {m.label.lower()} {said} {val}"
     return f"not {text}" if c.negate else text
 
 
 def _compose_count(plan, q, rows, places, when) -> Composed:
-    got = {r["category"]: r["value"] for r in rows}
-    n, total = got.get("matching", 0) or 0, got.get("all", 0) or 0
+    got = {r["category"]: r["value"] for r in rows if r["category"] != "listed"}
+    n, total = int(got.get("matching", 0) or 0), int(got.get("all", 0) or 0)
     place = places[0]
     m = q.measure
     cond = condition_text(plan.condition, m)
-    unit = "neighbourhoods (LSOAs)" if q.sheet.geography.level == "lsoa" else "areas"
+    unit = {"lsoa": "neighbourhoods (LSOAs)", "lad": "councils"}.get(q.sheet.geography.level, "areas")
     share = f" ({n / total * 100:.1f}%)" if total else ""
-    text = (f"**{n:,}** of the {total:,} {unit} in **{place.display}** are {cond}{share}, "
+    verb = f"have {cond.removeprefix('with ')}" if cond.startswith("with ") else \
+        (f"do not have {cond.removeprefix('not with ')}" if cond.startswith("not with ") else f"are {cond}")
+    text = (f"**{n:,}** of the {total:,} {unit} in **{place.display}** {verb}{share}, "
             f"on {m.label} ({when}).")
     table = {"columns": ["Area", "Condition", "Matching areas", "All areas", "Share (%)"],
              "rows": [[place.name, cond, n, total, round(n / total * 100, 1) if total else None]]}
+    listed = sorted((r for r in rows if r["category"] == "listed" and r["value"] is not None),
+                    key=lambda r: r["value"], reverse=plan.condition.op in (">", ">="))
+    if listed:
+        # 'which councils have ...': the areas themselves, with their figures
+        shown = ", ".join(f"{r['area_name']} {rounded(r['value'], m, False):,}" for r in listed[:10])
+        text += f" {'They are' if len(listed) > 1 else 'It is'}: {shown}" + \
+            (f" (the first 10 of {len(listed)})." if len(listed) > 10 else ".")
+        table = {"columns": ["Area", m.label], "rows": [[r["area_name"], rounded(r["value"], m, False)] for r in listed]}
     if plan.share:
         people = sum(r["value"] or 0 for r in rows if r["category"] == "people_matching")
         everyone = got.get("people_all") or 0

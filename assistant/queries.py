@@ -390,6 +390,10 @@ def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
                 period_label=period_key(plan.periods.values), filters=plan.filters)
     specs = [RowSpec(**base, condition=(c.op, c.value, c.negate), category="matching"),
              RowSpec(**base, condition=("all", 0), category="all")]
+    if m.format not in ("decile", "category") and c.op in ("<", "<=", ">", ">="):
+        # a threshold on the measure ('above 15'): the matching areas themselves, with their figures
+        specs.append(RowSpec(**{**base, "level": sheet.geography.level}, keep=(c.op, c.value, c.negate),
+                             category="listed"))
     weight = catalog.population_weight(sheet, m) if plan.share else None
     if weight:
         # the residents of those areas: the population the dataset weights its scores by,

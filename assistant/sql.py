@@ -47,6 +47,8 @@ class RowSpec:
     # only areas meeting a condition in another table at the same geography:
     # (table, its geography column, the measure column, op, value, negate)
     within: tuple | None = None
+    # only rows whose own value meets (op, value, negate): native rows, a measure with a column
+    keep: tuple | None = None
     # Person-level data: the purpose the figures are for; only records whose consent covers it
     # are counted (set by the pipeline from the signed-in project, never from the question).
     consent: str | None = None
@@ -154,6 +156,13 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
         where.append(tf)
     for f in spec.filters:
         where.append(_member(_col(f.column), f.values, f.exclude))
+    if spec.keep is not None:
+        if not native or not m.column:
+            raise NotAvailable("a threshold on a figure is applied to the areas it is published for")
+        kop, kval, kneg = spec.keep
+        kcmp = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[kop]
+        ktest = kcmp(this=_col(m.column), expression=_lit(kval))
+        where.append(exp.Not(this=exp.Paren(this=ktest)) if kneg else ktest)
     if spec.within is not None:
         wtable, wgeo, wcol, wop, wval, wneg = spec.within
         cmp = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[wop]

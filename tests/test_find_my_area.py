@@ -105,3 +105,26 @@ def test_a_town_named_like_a_ward_or_council_stays_that_place():
     for name in ("Wallasey", "Heswall", "Liverpool", "St Helens"):
         assert all(gaz.get(k).level != "town" for k in gaz.names[name.lower()])
     assert gaz.get(gaz.names["kirkby"][0]).level == "town"
+
+
+@pytest.mark.parametrize("question, csv, column, scope", [
+    ("which councils have a crime severity score above 15?", "crime_severity_score_la_2022_23_lcr.csv",
+     "crime_severity_score", None),
+    ("which neighbourhoods in Knowsley have an imd score above 65", "iod2025_lsoa21_lcr.csv", "imd_score", "Knowsley"),
+    ("which councils have more than 1700 patients per gp", "gp_patients_per_gp_fte_la_2024_03_lcr_england.csv",
+     "patients_per_gp_fte", None),
+])
+def test_a_threshold_on_the_figure_lists_the_areas_meeting_it(pipeline, question, csv, column, scope):
+    """Blind round 8: 'which councils have a crime severity score above 15?' was answered with a
+    description of the table; an 'above 60' was read as an age."""
+    df = pd.read_csv(RAW / csv)
+    if scope:
+        df = df[df.lad24nm == scope]
+    elif "ltla24_code" in df.columns:
+        df = df[df.ltla24_code.str.startswith("E0")]
+    threshold = float(question.split("above ")[-1].split()[0].rstrip("?")) if "above" in question else 1700
+    a = ask(pipeline, question)
+    assert a["status"] == "answered" and a["plan"]["intent"] == "count", a["answer"]
+    matching = df[df[column] > threshold]
+    assert f"**{len(matching)}** of the {len(df)}" in a["answer"]
+    assert [r[1] for r in a["table"]["rows"]] == pytest.approx(sorted(matching[column], reverse=True), abs=0.01)

@@ -41,8 +41,9 @@ class Op:
 class Condition:
     """A condition on deciles ('the most deprived 10%', 'decile 1', 'least deprived 20 percent')."""
     op: str
-    value: int
+    value: int | float
     deprived_words: bool = True   # said as 'most/least deprived' (the IMD unless a domain is named)
+    on_measure: bool = False      # a threshold on the measure itself ('a crime severity score above 15')
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,31 @@ class OperatorDetector:
                 op, val = make(m)
                 if 1 <= val <= 10:
                     out.append(Span("condition", a, b, Condition(op, val), score=2.0))
+        # A threshold on the measure itself, said right after a word for a figure ('a crime severity
+        # score above 15', 'an imd score of more than 60', 'a rate below 2.5'): not an age.
+        for m in re.finditer(r"\b(score|scores|rate|rates|index|ratio|density|value|values|level|figure|percentage)"
+                             r" (?:of )?(above|over|more than|greater than|higher than|exceeding|bigger than|below|"
+                             r"under|less than|lower than|at least|at most|no more than|no less than) "
+                             r"(\d+(?:\.\d+)?)\b(?! ?(?:%|percent|pc|years?|year olds?|s)\b)", joined):
+            a = len(joined[:m.start(2)].split())
+            b = a + len(m.group(0)[m.start(2) - m.start():].split())
+            op = {"above": ">", "over": ">", "more than": ">", "greater than": ">", "higher than": ">",
+                  "exceeding": ">", "bigger than": ">", "below": "<", "under": "<", "less than": "<",
+                  "lower than": "<", "at least": ">=", "at most": "<=", "no more than": "<=",
+                  "no less than": ">="}[m.group(2)]
+            raw = m.group(3)
+            out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
+                            score=3.0))
+        # ... or before it, after 'have' / 'with' ('councils with more than 1,700 patients per GP')
+        for m in re.finditer(r"\b(?:have|has|had|with) (more than|over|fewer than|less than|under|at least|at most) "
+                             r"(\d+(?:\.\d+)?)(?= [a-z])(?! (?:years?|year olds?|%|percent|pc)\b)", joined):
+            a = len(joined[:m.start(1)].split())
+            b = a + len(m.group(0)[m.start(1) - m.start():].split())
+            op = {"more than": ">", "over": ">", "fewer than": "<", "less than": "<", "under": "<", "at least": ">=",
+                  "at most": "<="}[m.group(1)]
+            raw = m.group(2)
+            out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
+                            score=3.0))
         return out
 
     @staticmethod

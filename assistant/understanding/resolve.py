@@ -226,7 +226,7 @@ class Resolver:
                     opts.append((cat.label(concept), concept))
                 return self._which_measure(words, opts, text, state)
         if concept is None:
-            if f.condition is not None:
+            if f.condition is not None and not f.condition[1].on_measure:
                 concept = "imd_decile"
             elif f.cues.get("summary") is not None:
                 return Choice("profile", [])
@@ -565,7 +565,7 @@ class Resolver:
         st = {stem(w) for w in t}
         # 'where does Sefton rank': the rank of one place; 'rank the wards': a ranking
         ranking = bool(f.order or f.limit or (f.cues.get("rank") and (f.levels or f.grouping)))
-        if f.condition is not None and f"{base}_decile" in known:
+        if f.condition is not None and not f.condition[1].on_measure and f"{base}_decile" in known:
             return f"{base}_decile"
         if concept.endswith("_rank") and ranking and f"{base}_score" in known:
             return f"{base}_score"
@@ -1593,7 +1593,24 @@ class Resolver:
             (carried.over[1] if again and carried.over and carried.over[0] == "areas" else None) or "lsoa"
         if level == "lad" or (scope.level != "region" and LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(scope.level)):
             level = "lsoa" if scope.level != "lsoa" else level
-        if f.condition is not None:
+        if f.condition is not None and f.condition[1].on_measure:
+            # 'which councils have a crime severity score above 15': the areas the measure is held for,
+            # counted and listed; another level named is not answered with these
+            span, c, negated = f.condition
+            decile, condition = choice.concept, Condition(c.op, c.value, negated)
+            held = sorted({r.sheet.geography.level for r in cat.concepts.get(choice.concept, ())}, key=LEVEL_ORDER.index)
+            named = self._level_after_count(f) or next((lvl for _, lvl in f.levels), None)
+            native = named if named in held else (held[0] if held else "lsoa")
+            if named is not None and named != native:
+                return self._no_data(state, f"{cat.label(choice.concept)} is held for {LEVEL_NAMES.get(native, native)} "
+                                            f"areas, so I can't say which {LEVEL_NAMES.get(named, named)} areas are "
+                                            f"{ {'>': 'above', '<': 'below', '>=': 'at least', '<=': 'at most'}.get(c.op, c.op)} "
+                                            f"{c.value} on it; ask about {LEVEL_NAMES.get(native, native)} areas.",
+                                     "unexplained", f"a count of areas at level {named}")
+            level = native
+            if scope.level != "region" and LEVEL_ORDER.index(native) >= LEVEL_ORDER.index(scope.level):
+                scope = gaz.region()
+        elif f.condition is not None:
             span, c, negated = f.condition
             concept = choice.concept
             base = re.sub(r"_(score|rank|decile)$", "", concept)

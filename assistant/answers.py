@@ -332,10 +332,11 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
             continue
         a, b = series[0], series[-1]
         change = b["value"] - a["value"]
-        pct = f" ({change / a['value'] * 100:+.1f}%)" if a["value"] and m.format == "count" else ""
+        pct = f" ({change / a['value'] * 100:+.1f}%)" if a["value"] and m.format == "count" and not share else ""
+        # a share's change is in percentage points, never '+0.1%'
+        moved = f"{change:+.1f} percentage points" if share else f"{'+' if change >= 0 else ''}{fmt(change, m, share)}"
         text.append(f"**{label}** in **{p.display}** went from {fmt(a['value'], m, share)} in {a['period']} "
-                    f"to {fmt(b['value'], m, share)} in {b['period']}: a change of "
-                    f"{'+' if change >= 0 else ''}{fmt(change, m, share)}{pct}.")
+                    f"to {fmt(b['value'], m, share)} in {b['period']}: a change of {moved}{pct}.")
     if not text:
         return Composed("no_data", f"The commons holds only one period of {label.lower()}, so there is no trend to show.")
     table_rows = [[_name(gaz, r["area_code"], r["area_name"]), r["period"], rounded(r["value"], m, share)] for r in rows]

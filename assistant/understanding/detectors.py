@@ -37,6 +37,11 @@ class Op:
     detail: object = None         # per: the N (int); difference: "more" | "less" | "gap"
 
 
+# After 'percentage' / 'percent', these make a relative change, not a share.
+CHANGE_WORDS = frozenset({"change", "changes", "increase", "increases", "rise", "rises", "fall", "falls", "decrease",
+                          "decreases", "growth", "drop", "drops", "decline", "declines", "reduction", "difference"})
+
+
 @dataclass(frozen=True)
 class Condition:
     """A condition on deciles ('the most deprived 10%', 'decile 1', 'least deprived 20 percent')."""
@@ -127,6 +132,8 @@ class OperatorDetector:
             out.append(Span("difference", a, b, Op("difference", kind), score=1.0 if p[0] in ("how", "difference", "the", "gap")
                             else 0.5))
         for a, b, p in self.share.find(t):
+            if b < len(t) and t[b] in CHANGE_WORDS and p[-1] in ("percentage", "percent", "pct"):
+                continue        # 'the percentage change in ...': a change in per cent of the first figure
             out.append(Span("share", a, b, Op("share")))
         out += self._per(t)
         out += self._conditions(t)

@@ -49,7 +49,8 @@ class Understanding:
         self.places = d.PlaceDetector(gazetteer, self.words, fuzzy_cutoff)
         self.known = frozenset(self.words.fillers.words) | frozenset(self.words.english.words) | \
             frozenset(w for ws in self.words.levels.values() for p in ws for w in p.split()) | \
-            frozenset(self.words.months) | frozenset(w for p in self.words.meta.phrases for w in p.split())
+            frozenset(self.words.months) | frozenset(w for p in self.words.meta.phrases for w in p.split()) | \
+            frozenset(_words_of(self.words.model_dump()))
 
     @property
     def metric_finder(self):
@@ -197,3 +198,15 @@ def _pick(text: str, options) -> str | None:
         if normalise(label) == norm or norm == str(i):
             return key
     return None
+
+
+def _words_of(value) -> set[str]:
+    """Every word of the word lists (the question's structure words), to spell typos against."""
+    if isinstance(value, str):
+        return {w for w in value.lower().split() if w.isalpha()}
+    if isinstance(value, dict):
+        return set().union(*(_words_of(k) | _words_of(v) for k, v in value.items())) if value else set()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return set().union(*(_words_of(v) for v in value)) if value else set()
+    return set()
+

@@ -347,20 +347,35 @@ class Topics:
             ws |= {w for text in prose for w in normalise(text).split() if w.isalpha()}
         return frozenset(ws)
 
+    def _targets(self, known: frozenset[str]) -> list[str]:
+        cached = getattr(self, "_targets_cache", None)
+        if cached is None or cached[0] is not known:
+            words = sorted(set(self._spell_list) | {w for w in known if len(w) >= 5 and w.isalpha()})
+            self._targets_cache = cached = (known, words)
+        return cached[1]
+
     def correct(self, toks: list[str], known: frozenset[str], place_words: list[str]) -> dict[int, str]:
         """{position: corrected word} for typos in topic words ('popuation', 'deprevation'):
         never a place name, never a real English word turned into another ('whether')."""
         out = {}
         vocab = self.vocabulary | known
+        # the question's own structure words are spelled wrong too ('novemebr', 'avrage', 'nuber')
+        targets = self._targets(known)
         for i, t in enumerate(toks):
+            if len(t) == 4 and t.isalpha() and t not in vocab and t not in self.english:
+                # one letter short of a longer word ('scor', 'crim'): nothing else is safe at four letters
+                grown = [t + c for c in "abcdefghijklmnopqrstuvwxyz" if t + c in self.vocabulary]
+                if len(grown) == 1:
+                    out[i] = grown[0]
+                continue
             if len(t) < 5 or not t.isalpha() or t in vocab or stem(t) in vocab:
                 continue
-            hit = process.extractOne(t, self._spell_list, scorer=fuzz.ratio, score_cutoff=84)
+            hit = process.extractOne(t, targets, scorer=fuzz.ratio, score_cutoff=84)
             if hit and (t in self.english or stem(t) in self.english) and not _inflection(t, hit[0]):
                 hit = None
             if hit:
                 place = process.extractOne(t, place_words, scorer=fuzz.ratio, score_cutoff=84)
-                if not place or place[1] < hit[1]:
+                if not place or place[1] < hit[1] or place[0] == hit[0]:   # 'average' of 'England average'
                     out[i] = hit[0]
         return out
 

@@ -21,12 +21,12 @@ from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef,
 from assistant.understanding.outcome import Planned
 from assistant.understanding.time import When, months_between, period_months, resolve as resolve_when
 from assistant.understanding.topics import CategoryHit, MeasureHit, Topics, lemma, stem
-from assistant.understanding.words import Words
+from assistant.understanding.words import Phrases, Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.text import normalise
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
                           Periods, RankingPlan, Rate, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan,
-                          Within)
+                          Within, BenchmarkPlan)
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
 from retrieval.geography import Gazetteer, Place
@@ -87,6 +87,8 @@ class Resolver:
         forced = state.pop("force_measure", None)
         if f.cues.get("coverage") is not None and forced is None:
             return self._coverage(f, text, state, chosen_place)
+        if forced is None and self.is_benchmark(f):
+            return self._benchmark(f, state)
         related = self._relation_form(f) if forced is None else None
         if related is not None:
             return self._relation(f, related, text, state, chosen_place)
@@ -697,6 +699,112 @@ class Resolver:
                        state={**state, "pending": {"question": text, "span": "",
                                                    "options": [[p.display, p.key] for p in options], "append": True}},
                        understood="Understood: a question about an area, but not which one.")
+
+    # ================================================================== benchmarking against peers
+    PEERS_NEVER_NAMED = ("Peers are never named, shown one by one or ranked: a benchmark compares the organisation of "
+                         "the account you signed in with (never one named in the question) with its anonymised peers' "
+                         "median and quartiles.")
+
+    def _bench_words(self):
+        i = self.w.intents
+        cache = self.__dict__.get("_bench_phrases")
+        if cache is None:
+            sheets = [s for s in self.catalog.sheets.values() if s.benchmark is not None]
+            names = tuple(w for s in sheets for w in s.benchmark.name_words)
+            cache = self.__dict__["_bench_phrases"] = (
+                Phrases(i.benchmark), Phrases(i.benchmark_orgs), Phrases(i.benchmark_rank), frozenset(i.benchmark_own)
+                | {"s", "co", "op"}, Phrases(names), sheets)
+        return cache
+
+    def is_benchmark(self, f: Frame) -> bool:
+        """A question about the asker's organisation against its peers ('how do we compare with
+        similar organisations?'), or one that would single out or rank organisations ('which
+        organisation supports the most people', 'what is our rank'): both are answered (or
+        declined) by the benchmark rules, never by another path."""
+        bench, orgs, rank, own, names, sheets = self._bench_words()
+        if not sheets:
+            return False
+        t = f.reading.q.tokens
+        if bench.find(t):
+            return True
+        if names.find(t):
+            return True
+        ranked = bool(rank.find(t)) or f.order is not None
+        strong = {"rank", "ranks", "ranking", "ranked", "rankings", "league", "position"} & set(t)
+        return (ranked and bool(orgs.find(t))) or (bool(strong) and any(w in ("our", "we", "us") for w in t))
+
+    def _benchmark(self, f: Frame, state: dict) -> Planned:
+        """The signed-in provider's own figure against its peers: a BenchmarkPlan naming no
+        organisation (the pipeline takes it from the account).  Declined, with the reason, when the
+        question names, ranks or singles out an organisation, or says something the plan cannot apply."""
+        bench, orgs, rank, own, names, sheets = self._bench_words()
+        t = f.reading.q.tokens
+        sheet = sheets[0]
+        b = sheet.benchmark
+
+        def decline(message: str, what: str) -> Planned:
+            return self._no_data(state, message, "benchmark", what)
+
+        ranked = rank.find(t) or f.order is not None
+        named = names.find(t)
+        if ranked or named or f.places:
+            said = [" ".join(p) for _, _, p in (named or [])] + [f.words(p.span) for p in f.places]
+            why = (f"the question names an organisation or place ('{', '.join(said)}')" if said and not ranked else
+                   "the question asks to rank or single out organisations")
+            return decline(f"I can't answer that: {why}. {self.PEERS_NEVER_NAMED} Ask, for example, 'how do our "
+                           "beneficiaries compare with similar organisations?' while signed in as a provider.",
+                           "a benchmark that would name or rank organisations")
+        used: set[int] = set()
+        for ph in (bench, orgs):
+            for a, z, _ in ph.find(t):
+                used |= set(range(a, z))
+        chosen = []
+        for bm in b.measures:
+            hits = Phrases(bm.synonyms).find(t)
+            if hits:
+                chosen.append(bm)
+                for a, z, _ in hits:
+                    used |= set(range(a, z))
+        for s, _ in f.measures:          # the dataset's own measure words ('beneficiaries', 'sessions')
+            if all(t[i] in own or any(i in range(a, z) for bm in b.measures for a, z, _ in Phrases(bm.synonyms).find(t))
+                   for i in s.positions):
+                used |= set(s.positions)
+        years = sorted({w for w in t if re.fullmatch(r"20\d\d", w)})
+        held = tuple(self.catalog.periods.get(sheet.id, ()))
+        months = tuple(m for m in held if not years or m[:4] in years)
+        used |= {i for i, w in enumerate(t) if w in years or w in own or self._harmless(w) or w in ("per", "each")}
+        left = [t[i] for i in range(len(t)) if i not in used]
+        if left or f.excluders or f.loose_negations:
+            words = " ".join(left) or "part of the question"
+            return decline(f"I can benchmark your organisation's people supported, sessions delivered or outcomes "
+                           f"against its anonymised peers, in total or per month or ward, but I couldn't apply "
+                           f"'{words}' to that, so I haven't guessed. {self.PEERS_NEVER_NAMED}",
+                           f"a benchmark; not applied: '{words}'")
+        distinct = list(dict.fromkeys((m.measure, m.label) for m in chosen))
+        if len(distinct) > 1:
+            return decline("A benchmark compares one figure at a time: " + ", ".join(l for _, l in distinct) +
+                           " were asked together. Ask for one of them.", "a benchmark of several figures")
+        if years and not months:
+            return decline(f"{sheet.title} holds no months in {', '.join(years)}.", "a benchmark of a period not held")
+        pick = chosen[0] if chosen else b.measures[0]
+        by = {"month", "months", "monthly"} & set(t) and "month" or {"ward", "wards"} & set(t) and "ward" or ""
+        if {"month", "months", "monthly"} & set(t) and {"ward", "wards"} & set(t):
+            return decline("A benchmark is given per month or per ward, not both at once.", "a benchmark by two things")
+        if by and by not in b.breakdowns:
+            return decline(f"{sheet.title} benchmarks are not given per {by}.", f"a benchmark per {by}")
+        filters = tuple(Filter(col, (val,)) for col, val in pick.only.items())
+        label = pick.label or sheet.measure_by_id[pick.measure].label.lower()
+        plan = BenchmarkPlan(Subject(pick.measure, sheet.id, Periods(months, defaulted=not years), filters), by, label)
+        try:
+            queries.validate(plan, self.catalog, self.gaz)
+        except (PlanInvalid, NotAvailable) as e:
+            return decline(f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
+                           "a benchmark")
+        when = f"{months[0][:4]}-{months[-1][:4]}" if months[0][:4] != months[-1][:4] else months[0][:4]
+        per = {"month": " per month", "ward": " per ward"}.get(by, " in total")
+        understood = (f"Understood: your signed-in organisation's {label}{per}, {when}, against its anonymised peers "
+                      f"in {sheet.title} (median and quartiles; peers never named).")
+        return Planned("data", plan, state={**state, "pending": None}, understood=understood)
 
     # ================================================================== who is missing
     def _coverage(self, f: Frame, text: str, state: dict, chosen_place) -> Planned:

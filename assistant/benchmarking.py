@@ -65,7 +65,7 @@ def round_statistic(v: float, figures: int, base: int) -> float:
     r = round(v, digits)
     if base and abs(r) >= base:
         r = base * round(r / base)
-    return float(int(r)) if float(r).is_integer() else r
+    return int(r) if float(r).is_integer() else r
 
 
 def assess(raw: dict, own: float | None, rules, bench) -> Cell:
@@ -125,7 +125,7 @@ def compose(org: str, label: str, by: str, when: str, cells: list[Cell], bench, 
                "Peers' upper quartile", "Where you sit"]
     few = f"fewer than {bench.min_peers}"
     rows = [[c.label, c.own if c.own is not None else f"suppressed (<{rules.min_cell})",
-             c.peers if c.peers >= bench.min_peers else few,
+             f"{c.peers} organisations" if c.peers >= bench.min_peers else few,
              c.q1, c.median, c.q3, c.position or (f"peers withheld: {c.withheld}" if c.withheld else "")]
             for c in cells]
     table = {"columns": columns, "rows": rows}

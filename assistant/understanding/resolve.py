@@ -727,8 +727,10 @@ class Resolver:
         t = f.reading.q.tokens
         if bench.find(t):
             return True
-        if names.find(t):
-            return True
+        if names.find(t) and {"compare", "compared", "comparison", "versus", "vs", "against", "figures", "figure",
+                              "numbers", "support", "supported", "supports", "beneficiaries", "sessions",
+                              "outcomes", "results", "rank", "ranking", "performance", "doing"} & set(t):
+            return True         # 'what are <an organisation>'s figures', 'how does <an organisation> compare'
         ranked = bool(rank.find(t)) or f.order is not None
         strong = {"rank", "ranks", "ranking", "ranked", "rankings", "league", "position"} & set(t)
         return (ranked and bool(orgs.find(t))) or (bool(strong) and any(w in ("our", "we", "us") for w in t))

@@ -733,7 +733,14 @@ class Resolver:
             return True         # 'what are <an organisation>'s figures', 'how does <an organisation> compare'
         ranked = bool(rank.find(t)) or f.order is not None
         strong = {"rank", "ranks", "ranking", "ranked", "rankings", "league", "position"} & set(t)
-        return (ranked and bool(orgs.find(t))) or (bool(strong) and any(w in ("our", "we", "us") for w in t))
+        # organisations as what is ranked: not inside a who-is-asking clause ('... asking for a housing
+        # charity'), and no kind of area to rank instead ('which council has the highest ...')
+        ctx = f.context_ranges
+        subject = [a for a, _, _ in orgs.find(t) if not any(x <= a < y for x, y in ctx)]
+        if f.levels:
+            return False
+        return (ranked and bool(subject)) or (bool(strong) and any(
+            w in ("our", "we", "us") and not any(x <= i < y for x, y in ctx) for i, w in enumerate(t)))
 
     def _benchmark(self, f: Frame, state: dict) -> Planned:
         """The signed-in provider's own figure against its peers: a BenchmarkPlan naming no

@@ -223,3 +223,22 @@ def test_only_the_benchmark_shape_may_read_the_organisation(pipeline):
     leaky = leaky.select("b.category", append=True)      # a peer's name as an output
     with pytest.raises(QueryRejected):
         check_benchmark(leaky, pipeline.allowed, sheet)
+
+
+def test_a_benchmark_plan_round_trips_and_names_no_organisation():
+    from kernel.errors import PlanInvalid
+    from kernel.plans import BenchmarkPlan, Filter, Periods, Subject, plan_from_dict
+    plan = BenchmarkPlan(Subject("vcse_beneficiaries", "vcse_coop", Periods(("2025-01", "2025-02")),
+                                 (Filter("outcome", ("Improved",)),)), "month", "people whose outcome improved")
+    d = plan.to_dict()
+    assert plan_from_dict(d) == plan and d["intent"] == "benchmark"
+    assert "organisation" not in json.dumps(d)
+    with pytest.raises(PlanInvalid):
+        BenchmarkPlan(Subject("vcse_beneficiaries", "vcse_coop", Periods(("2025-01",))), "organisation")
+
+
+@pytest.mark.parametrize("field", sorted(Benchmark.model_fields))
+def test_every_benchmark_setting_is_documented(field):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Benchmarking against peers", 1)[1].split("\n## ", 1)[0]
+    assert f"`{field}`" in section

@@ -223,6 +223,12 @@ class Pipeline:
                 if self.llm is not None:      # a suggestion, checked; then the same path as rules
                     planned = self.llm.replan(asked, state, planned)
                 planned = self._typed(planned)
+            if isinstance(planned.plan, BenchmarkPlan) and guard.get("described") and not (
+                    state.get("guard") or {}).get("described"):
+                # 'how does our organisation compare': in a benchmark, 'our organisation' is the signed-in
+                # account's (whose figures are compared), not a described use of the figures
+                guard = {**guard, "described": policy.described_use(
+                    re.sub(r"\b(our|my) organi[sz]ation\b", "", text, flags=re.I))}
             keep = {k: v for k, v in guard.items() if v}
             planned = replace(planned, state={**(planned.state or {}), "guard": keep})
             refusal = self._stated_or_named(planned, guard["stated"], probed, guard["named"])
@@ -236,12 +242,6 @@ class Pipeline:
                                                                     "guard": keep}, question.actor.id)
                 return self._finish(answer, record, started)
             stage[0] = "answer"
-            if isinstance(planned.plan, BenchmarkPlan) and guard.get("described") and not state.get("guard", {}).get(
-                    "described"):
-                # 'how does our organisation compare': in a benchmark, 'our organisation' is the signed-in
-                # account's (whose figures are compared), not a described use of the figures
-                guard = {**guard, "described": policy.described_use(
-                    re.sub(r"\b(our|my) organi[sz]ation\b", "", text, flags=re.I))}
             answer = self._answer(planned, question, record, review=self._review_first(question, guard))
             if stated and planned.kind == "docs" and question.actor.id != "anonymous" and planned.docs and \
                     self.catalog.person_level(planned.docs.get("concept")):
@@ -456,6 +456,10 @@ class Pipeline:
             # every answer says first what it understood (and, declined, what it could not apply);
             # figures from synthetic data say so before anything else
             understood = planned.understood
+            if isinstance(planned.plan, BenchmarkPlan) and question.actor.org and question.actor.role == "provider":
+                # whose figures: the signed-in account's organisation (named from the account, never the text)
+                understood = understood.replace("your signed-in organisation:",
+                                                f"{question.actor.org} (your signed-in organisation):")
             sheet = self.sheets.get(planned.plan.dataset) if planned.plan is not None else None
             if sheet is not None and sheet.synthetic and not understood.startswith("SYNTHETIC"):
                 understood = f"SYNTHETIC data. {understood}"

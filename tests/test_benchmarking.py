@@ -242,3 +242,26 @@ def test_every_benchmark_setting_is_documented(field):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Benchmarking against peers", 1)[1].split("\n## ", 1)[0]
     assert f"`{field}`" in section
+
+
+def test_follow_ups_keep_the_benchmark(pipeline, provider, published):
+    actor, project = provider
+    conv = "bench-follow-up"
+
+    def say(text):
+        return pipeline.ask(Question(text, actor, "service_planning", conv, project=project)).to_dict()
+
+    first = say("how does our organisation compare with similar ones?")
+    assert first["status"] == "answered" and first["answer"].startswith(
+        f"SYNTHETIC data. Understood: {ORG} (your signed-in organisation): people supported in total")
+    monthly = say("and per month?")
+    assert monthly["status"] == "answered" and "per month" in monthly["answer"], monthly["answer"]
+    sessions = say("what about sessions?")
+    assert sessions["status"] == "answered" and "sessions delivered per month" in sessions["answer"]
+    total = say("and in 2025 in total")
+    assert total["status"] == "answered", total["answer"]
+    s25 = published[published.month.str.startswith("2025")].groupby("organisation").sessions.sum().drop(ORG)
+    assert total["table"]["rows"][0][4] == bm.round_statistic(s25.median(), 2, 5)
+    assert say("which peers are above us")["status"] != "answered"
+    other = say("what is the population of Liverpool in 2020")       # a new topic leaves the benchmark
+    assert other["status"] == "answered" and "Population" in other["answer"]

@@ -116,7 +116,7 @@ class Understanding:
             carried = None
         else:
             carried = Carried.from_state(state.get("frame"))
-        if "coverage" in frame.cues or self.resolver.is_benchmark(frame):
+        if "coverage" in frame.cues or self.resolver.is_benchmark(frame, state):
             return self.resolver.resolve(frame, carried, text, state)     # 'who is missing from the lupus commons'
         if (cue or (form and form.strength == "about")) and not self._looks_like_data(t, form, q.original, frame):
             return self._docs(t, form, state)

@@ -87,8 +87,9 @@ class Resolver:
         forced = state.pop("force_measure", None)
         if f.cues.get("coverage") is not None and forced is None:
             return self._coverage(f, text, state, chosen_place)
-        if forced is None and self.is_benchmark(f):
+        if forced is None and self.is_benchmark(f, state):
             return self._benchmark(f, state)
+        state.pop("benchmark", None)
         related = self._relation_form(f) if forced is None else None
         if related is not None:
             return self._relation(f, related, text, state, chosen_place)
@@ -712,21 +713,34 @@ class Resolver:
             sheets = [s for s in self.catalog.sheets.values() if s.benchmark is not None]
             names = tuple(w for s in sheets for w in s.benchmark.name_words)
             cache = self.__dict__["_bench_phrases"] = (
-                Phrases(i.benchmark), Phrases(i.benchmark_orgs), Phrases(i.benchmark_rank), frozenset(i.benchmark_own)
-                | {"s", "co", "op"}, Phrases(names), sheets)
+                Phrases(i.benchmark), Phrases(i.benchmark_orgs), Phrases(tuple(i.benchmark_rank) + tuple(i.benchmark_single)),
+                frozenset(i.benchmark_own) | {"s", "co", "op"}, Phrases(names), sheets, Phrases(i.benchmark_rank))
         return cache
 
-    def is_benchmark(self, f: Frame) -> bool:
+    def _benchmark_follow_up(self, f: Frame, own) -> bool:
+        """Goes on from a benchmark: names no place or other topic, and starts as a follow-up does
+        or says only what a benchmark can change (a period, per month or ward, another figure)."""
+        t = f.reading.q.tokens
+        if f.places or not t:
+            return False
+        starts = t[0] in ("and", "now", "same", "what", "how", "then", "ok", "okay") or t[:2] == ["what", "about"]
+        words = {w for sheet in self._bench_words()[5] for bm in sheet.benchmark.measures
+                 for p in bm.synonyms for w in p.split()}
+        return starts and all(w in own or w in words or re.fullmatch(r"20\d\d", w) or self._harmless(w) for w in t)
+
+    def is_benchmark(self, f: Frame, state: dict | None = None) -> bool:
         """A question about the asker's organisation against its peers ('how do we compare with
         similar organisations?'), or one that would single out or rank organisations ('which
         organisation supports the most people', 'what is our rank'): both are answered (or
         declined) by the benchmark rules, never by another path."""
-        bench, orgs, rank, own, names, sheets = self._bench_words()
+        bench, orgs, _, own, names, sheets, rank = self._bench_words()
         if not sheets:
             return False
         t = f.reading.q.tokens
         if bench.find(t):
             return True
+        if state and state.get("benchmark") and self._benchmark_follow_up(f, own):
+            return True         # 'and per month?', 'what about sessions?' after a benchmark
         if names.find(t) and {"compare", "compared", "comparison", "versus", "vs", "against", "figures", "figure",
                               "numbers", "support", "supported", "supports", "beneficiaries", "sessions",
                               "outcomes", "results", "rank", "ranking", "performance", "doing"} & set(t):
@@ -746,9 +760,10 @@ class Resolver:
         """The signed-in provider's own figure against its peers: a BenchmarkPlan naming no
         organisation (the pipeline takes it from the account).  Declined, with the reason, when the
         question names, ranks or singles out an organisation, or says something the plan cannot apply."""
-        bench, orgs, rank, own, names, sheets = self._bench_words()
+        bench, orgs, rank, own, names, sheets, _ = self._bench_words()
         t = f.reading.q.tokens
         sheet = sheets[0]
+        before = state.get("benchmark") if self._benchmark_follow_up(f, own) else None
         b = sheet.benchmark
 
         def decline(message: str, what: str) -> Planned:
@@ -795,8 +810,14 @@ class Resolver:
                            " were asked together. Ask for one of them.", "a benchmark of several figures")
         if years and not months:
             return decline(f"{sheet.title} holds no months in {', '.join(years)}.", "a benchmark of a period not held")
-        pick = chosen[0] if chosen else b.measures[0]
+        if before and not years and before.get("years"):
+            years = list(before["years"])
+            months = tuple(m for m in held if m[:4] in years)
+        carried = b.measures[before["measure"]] if before and 0 <= before.get("measure", -1) < len(b.measures) else None
+        pick = chosen[0] if chosen else carried or b.measures[0]
         by = {"month", "months", "monthly"} & set(t) and "month" or {"ward", "wards"} & set(t) and "ward" or ""
+        if before and not by and not ({"total", "overall", "whole"} & set(t)):
+            by = before.get("by", "")
         if {"month", "months", "monthly"} & set(t) and {"ward", "wards"} & set(t):
             return decline("A benchmark is given per month or per ward, not both at once.", "a benchmark by two things")
         if by and by not in b.breakdowns:
@@ -811,9 +832,11 @@ class Resolver:
                            "a benchmark")
         when = f"{months[0][:4]}-{months[-1][:4]}" if months[0][:4] != months[-1][:4] else months[0][:4]
         per = {"month": " per month", "ward": " per ward"}.get(by, " in total")
-        understood = (f"Understood: your signed-in organisation's {label}{per}, {when}, against its anonymised peers "
+        understood = (f"Understood: your signed-in organisation: {label}{per}, {when}, against its anonymised peers "
                       f"in {sheet.title} (median and quartiles; peers never named).")
-        return Planned("data", plan, state={**state, "pending": None}, understood=understood)
+        keep = {"measure": b.measures.index(pick), "by": by, "years": list(years)}
+        return Planned("data", plan, state={**state, "pending": None, "frame": None, "benchmark": keep},
+                       understood=understood)
 
     # ================================================================== who is missing
     def _coverage(self, f: Frame, text: str, state: dict, chosen_place) -> Planned:

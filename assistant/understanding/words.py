@@ -51,6 +51,7 @@ class Intents(_Model):
     benchmark_orgs: tuple[str, ...] = ()   # words for organisations ('providers'): with a rank word, a peer ranking
     benchmark_rank: tuple[str, ...] = ()   # words that rank or single out ('top', 'rank', 'most')
     benchmark_own: tuple[str, ...] = ()    # the asker's own organisation said ('our', 'we'): the account's, never text
+    benchmark_single: tuple[str, ...] = ()  # in a benchmark, words that would single out a peer ('which peers', 'name')
 
 
 class Seasons(Described):

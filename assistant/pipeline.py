@@ -631,7 +631,7 @@ class Pipeline:
             rows = [dict(zip(result.columns, r)) for r in result.rows]
             rows = [r for r in rows if r["own_n"]]           # only the cells where the organisation has records
             if not rows:
-                record["policy"] = {"outcome": "allow", "rule": "benchmark.no_own_records"}
+                record["benchmark"] = {"organisation": org, "by": plan.by, "cells": 0, "peers_shown": 0}
                 return GuardedAnswer(status="no_data", datasets=(sheet.id,), plan=plan.to_dict(), answer=(
                     f"SYNTHETIC data. {org} has no records in {sheet.title} for that, so there is nothing to "
                     "benchmark (peers are never shown on their own)."))

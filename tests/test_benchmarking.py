@@ -265,3 +265,18 @@ def test_follow_ups_keep_the_benchmark(pipeline, provider, published):
     assert say("which peers are above us")["status"] != "answered"
     other = say("what is the population of Liverpool in 2020")       # a new topic leaves the benchmark
     assert other["status"] == "answered" and "Population" in other["answer"]
+
+
+@pytest.mark.parametrize("by,n", [("", 1), ("month", 3)])
+def test_the_chart_is_valid_vega_lite(by, n):
+    jsonschema = pytest.importorskip("jsonschema")
+    altair = pytest.importorskip("altair")
+    found = sorted(Path(altair.__file__).parent.glob("vegalite/v*/schema/vega-lite-schema.json"))
+    if not found:
+        pytest.skip("no Vega-Lite schema shipped with altair")
+    cells = [bm.Cell(f"2024-0{i + 1}", f"m{i}", 20 + i, 11, 10, 20, 30) for i in range(n)]
+    spec = bm.chart(ORG, "people supported", by, cells)
+    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
+    jsonschema.validate(spec, json.loads(found[-1].read_text()))
+    assert {r["cell"] for r in spec["data"]["values"]} == {c.label for c in cells}
+    assert set(spec["data"]["values"][0]) == {"cell", "order", "own", "q1", "median", "q3"}     # nothing per peer

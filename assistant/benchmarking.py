@@ -13,7 +13,7 @@ The rules (the dataset's ``benchmark:`` block, ``retrieval.datasheets.Benchmark`
   minimum cell is withheld, as a small cell would be);
 * the median and quartiles shown are rounded to ``significant_figures`` and to the dataset's
   rounding base, so a statistic that coincides with one peer's value (the median of an odd
-  number of peers always does) is never that peer's exact figure; differencing two benchmarks
+  number of peers always does) is shown only as a rounded figure; differencing two benchmarks
   (with and without a month, a ward or a service) then moves rounded figures, not a peer's;
 * the own figure is the organisation's own count, through the same disclosure control as any
   count (suppressed under the minimum cell, perturbed and rounded): ``guardrails.disclosure``;

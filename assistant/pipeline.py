@@ -25,21 +25,21 @@ from assistant import answers as ans
 from assistant.commons import Commons
 from assistant.conversation import Conversations
 from assistant import queries
-from assistant import coverage as cover, story
+from assistant import benchmarking as bm, coverage as cover, story
 from assistant.llm import LlmAssist
 from assistant.participation import own_data_request
 from assistant.planner import Planned, Planner
 from assistant.understanding.planner import Understanding
-from assistant.sql import allowed_columns, check
+from assistant.sql import RowSpec, allowed_columns, build_benchmark, check, check_benchmark
 from guardrails import disclosure, inbound, policy, probes
 from guardrails.audit import AuditUnavailable
 from guardrails.auth import NOT_SIGNED_IN
 from guardrails.participants import optout_column
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
-from kernel.plans import (Categories, Condition, CountPlan, CoveragePlan, BreakdownPlan, Members, Periods, Plan,
+from kernel.plans import (BenchmarkPlan, Categories, Condition, CountPlan, CoveragePlan, BreakdownPlan, Members, Periods, Plan,
                           RelationPlan, Subject, SummaryPlan, ValuePlan)
 from kernel.settings import Settings
-from kernel.types import Actor, GuardedAnswer, QueryPlan, Question
+from kernel.types import Actor, GuardedAnswer, QueryPlan, Question, Result
 from retrieval import docs as docs_mod
 from retrieval.catalog import Catalog
 from retrieval.datasheets import Datasheet
@@ -254,6 +254,12 @@ class Pipeline:
                 if self.llm is not None:      # a suggestion, checked; then the same path as rules
                     planned = self.llm.replan(asked, state, planned)
                 planned = self._typed(planned)
+            if isinstance(planned.plan, BenchmarkPlan) and guard.get("described") and not (
+                    state.get("guard") or {}).get("described"):
+                # 'how does our organisation compare': in a benchmark, 'our organisation' is the signed-in
+                # account's (whose figures are compared), not a described use of the figures
+                guard = {**guard, "described": policy.described_use(
+                    re.sub(r"\b(our|my) organi[sz]ation\b", "", text, flags=re.I))}
             keep = {k: v for k, v in guard.items() if v}
             planned = replace(planned, state={**(planned.state or {}), "guard": keep})
             refusal = self._stated_or_named(planned, guard["stated"], probed, guard["named"])
@@ -481,6 +487,10 @@ class Pipeline:
             # every answer says first what it understood (and, declined, what it could not apply);
             # figures from synthetic data say so before anything else
             understood = planned.understood
+            if isinstance(planned.plan, BenchmarkPlan) and question.actor.org and question.actor.role == "provider":
+                # whose figures: the signed-in account's organisation (named from the account, never the text)
+                understood = understood.replace("your signed-in organisation:",
+                                                f"{question.actor.org} (your signed-in organisation):")
             sheet = self.sheets.get(planned.plan.dataset) if planned.plan is not None else None
             if sheet is not None and sheet.synthetic and not understood.startswith("SYNTHETIC"):
                 understood = f"SYNTHETIC data. {understood}"
@@ -508,6 +518,13 @@ class Pipeline:
         if self.commons.governance.blocks(sheet):
             record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
             return GuardedAnswer(status="refused", answer=self.commons.governance.message(), datasets=(sheet.id,))
+        if isinstance(plan, BenchmarkPlan) and (question.actor.role != "provider" or not question.actor.org):
+            # whose figures are 'ours' is the signed-in account's organisation, never the question's
+            record["policy"] = {"outcome": "refuse", "rule": "benchmark.provider_account"}
+            return GuardedAnswer(status="refused", datasets=(sheet.id,), plan=plan.to_dict(), answer=(
+                "Benchmarking compares an organisation's own figures with its anonymised peers, so it needs a "
+                "signed-in provider account with an organisation: the organisation is always the account's, never "
+                "one named in the question. Sign in as a provider (rule: benchmark.provider_account)."))
         with _timed(self._timings(), "policy"):
             decision = policy.decide([sheet], question.actor.role, question.purpose)
             if decision.outcome != "refuse" and sheet.person_level:
@@ -529,6 +546,10 @@ class Pipeline:
         if decision.outcome == "refuse":
             return GuardedAnswer(status="refused", answer=decision.reason, datasets=(sheet.id,),
                                  plan=plan.to_dict())
+        if decision.outcome == "needs_review" and isinstance(plan, BenchmarkPlan):
+            return GuardedAnswer(status="refused", datasets=(sheet.id,), plan=plan.to_dict(), answer=(
+                f"{decision.reason} Benchmarking against peers is not offered for a use that needs a steward's "
+                "review (rule: benchmark.review)."))
         if decision.outcome == "needs_review" and isinstance(plan, CoveragePlan):
             return GuardedAnswer(status="refused", datasets=(sheet.id,), plan=plan.to_dict(), answer=(
                 f"{decision.reason} Coverage against the census is not offered for a use that needs a steward's "
@@ -553,6 +574,8 @@ class Pipeline:
         """Build, check and run the SQL for an allowed plan; disclosure control; compose."""
         if isinstance(plan, CoveragePlan):
             return self._coverage(plan, question, record, note)
+        if isinstance(plan, BenchmarkPlan):
+            return self._benchmark(plan, question, record, note)
         sheet = self.sheets[plan.dataset]
         if self.commons.governance.blocks(sheet):
             record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
@@ -614,6 +637,60 @@ class Pipeline:
                                                                  "projection" in composed.chart else ()),
                              plan=plan.to_dict(),
                              suggestions=_suggest(plan, self.gaz, self.catalog) if status == "answered" else ())
+
+    # -- benchmarking against anonymised peers ---------------------------------------------------
+    def _benchmark(self, plan: BenchmarkPlan, question: Question, record: dict, note: str | None) -> GuardedAnswer:
+        """The signed-in provider's own figure against its peers' median and quartiles: one
+        governed query whose rows are summary statistics per cell (the per-organisation figures
+        stay inside the store), then the withhold rules, rounding and the own figure's disclosure
+        control (``assistant.benchmarking``)."""
+        sheet = self.sheets[plan.dataset]
+        bench, rules = sheet.benchmark, sheet.rules
+        org = question.actor.org
+        if question.actor.role != "provider" or not org:       # (checked before policy too)
+            raise PlanInvalid("a benchmark needs the signed-in provider's organisation")
+        m = sheet.measure_by_id[plan.measure]
+        t = self._timings()
+        with _timed(t, "sql"):
+            spec = RowSpec(m, level="ward" if plan.by == "ward" else "region", periods=plan.periods.values,
+                           group_time=plan.by == "month", dimension=bench.column, filters=plan.filters,
+                           consent=self._consent_purpose(sheet, question))
+            checked = check_benchmark(build_benchmark(sheet, spec, org), self.allowed, sheet)
+        with _timed(t, "execute"):
+            result, _ = self._run_query(checked, sheet, question, record)
+        with _timed(t, "disclosure"):
+            rows = [dict(zip(result.columns, r)) for r in result.rows]
+            rows = [r for r in rows if r["own_n"]]           # only the cells where the organisation has records
+            if not rows:
+                record["benchmark"] = {"organisation": org, "by": plan.by, "cells": 0, "peers_shown": 0}
+                return GuardedAnswer(status="no_data", datasets=(sheet.id,), plan=plan.to_dict(), answer=(
+                    f"SYNTHETIC data. {org} has no records in {sheet.title} for that, so there is nothing to "
+                    "benchmark (peers are never shown on their own)."))
+            rows.sort(key=lambda r: (str(r["period"] or ""), str(r["area_name"] or "")))
+            own = disclosure.control(Result(disclosure.OUT + disclosure.SUPPORT, tuple(
+                (r["area_code"], r["area_name"], r["period"], "own", r["own"], r["own_n"], r["own_top"], r["own_ck"])
+                for r in rows)), [sheet], m)
+            cells = []
+            for i, r in enumerate(rows):
+                key = str(r["period"] or "") if plan.by == "month" else str(r["area_code"]) if plan.by == "ward" else ""
+                label = bm.month_label(key) if plan.by == "month" else str(r["area_name"]) if plan.by == "ward" \
+                    else "Whole period"
+                mine = None if i in own.suppressed else own.result.rows[i][4]
+                cells.append(bm.assess({**r, "key": key, "label": label}, mine, rules, bench))
+        vals = plan.periods.values
+        when = f"{bm.month_label(min(vals))} to {bm.month_label(max(vals))}" if vals else sheet.time.label
+        composed = bm.compose(org, plan.label or m.label.lower(), plan.by, when, cells, bench, rules, m.unit)
+        shown = sum(1 for c in cells if c.q1 is not None)
+        record.update(released_cells=shown, suppressed_cells=len(cells) - shown,
+                      disclosure_rules=sorted({c.withheld for c in cells if c.withheld}),
+                      benchmark={"organisation": org, "by": plan.by, "cells": len(cells), "peers_shown": shown})
+        caveats = [f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.", *composed.caveats,
+                   *sheet.caveats[2:3]] + ([note] if note else [])
+        return GuardedAnswer(status=composed.status, answer=f"SYNTHETIC data (a generated demo, not real people). "
+                                                             f"{composed.text}",
+                             table=composed.table, chart=composed.chart if composed.status == "answered" else None,
+                             sql=checked.sql, datasets=(sheet.id,), caveats=tuple(caveats),
+                             citations=(ans.citation(sheet),), plan=plan.to_dict())
 
     # -- who is missing ------------------------------------------------------------------------
     def _governed(self, sub: Plan, sheet: Datasheet, question: Question, record: dict):

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from assistant.sql import RowSpec, build_rate, build_union
 from kernel.errors import NotAvailable, PlanInvalid, UnsupportedPlan
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
-                          Periods, Plan, RankingPlan, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan)
+                          Periods, Plan, RankingPlan, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan,
+                          BenchmarkPlan)
 from kernel.types import QueryPlan
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
@@ -136,6 +137,13 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             _fail(f"{wsheet.id} and {sheet.id} are not on the same neighbourhood boundaries, so they cannot be joined")
         if wsheet.time.column:
             _fail(f"an area condition is taken from a dataset with one period, not {wsheet.id}")
+    if isinstance(plan, BenchmarkPlan):
+        if sheet.benchmark is None:
+            _fail(f"{sheet.id} offers no benchmarking against peers")
+        if plan.by and plan.by not in sheet.benchmark.breakdowns:
+            _fail(f"{sheet.id} benchmarks are not given per {plan.by}")
+        if any(f.column == sheet.benchmark.column for f in plan.filters):
+            _fail("the organisation column is never a filter")
     if sheet.person_level:
         if isinstance(plan, CountPlan) or plan.share or plan.rate is not None:
             raise NotAvailable("counts of areas, shares and rates are not available on person-level data")

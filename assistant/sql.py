@@ -305,7 +305,8 @@ def allowed_columns(sheets: dict[str, Datasheet]) -> AllowList:
     return allowed
 
 
-def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL:
+def check(statement: exp.Expression, allowed: dict[str, set[str]],
+          extra_funcs: frozenset[str] = frozenset()) -> CheckedSQL:
     """Render and re-parse; accept only a read-only query over allow-listed names."""
     sql = statement.sql(dialect="duckdb")
     try:
@@ -336,7 +337,7 @@ def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL
             raise QueryRejected(f"{type(node).__name__} is not allowed")
         elif isinstance(node, exp.Star) and not isinstance(node.parent, exp.Count):
             raise QueryRejected("SELECT * is not allowed: every column must be named")
-        elif isinstance(node, exp.Func) and type(node).__name__ not in ALLOWED_FUNCS:
+        elif isinstance(node, exp.Func) and type(node).__name__ not in ALLOWED_FUNCS | extra_funcs:
             if not _support_function(node):
                 raise QueryRejected(f"function {node.sql()[:40]} is not allowed")
     for node in tree.find_all(exp.Column):
@@ -363,6 +364,74 @@ def check(statement: exp.Expression, allowed: dict[str, set[str]]) -> CheckedSQL
             if not select.args.get("group") or "n" not in names:
                 raise QueryRejected("person-level data can only be read as counted aggregates, never row by row")
     return CheckedSQL(sql=sql, tables=tuple(dict.fromkeys(tables)), tree=tree)
+
+
+# -- benchmarking against anonymised peers ---------------------------------------------------
+# The outer select of a benchmark: per cell, the own organisation's figure (with its support
+# columns for disclosure control) and summary statistics over the peers; nothing per peer.
+BENCHMARK_COLUMNS = ("area_code", "area_name", "period", "own", "own_n", "own_top", "own_ck", "peers", "q1", "median",
+                     "q3", "top", "total", "top_n", "peer_n")
+BENCHMARK_FUNCS = frozenset({"PercentileCont", "Max"})
+QUARTILES = (("q1", 0.25), ("median", 0.5), ("q3", 0.75))
+
+
+def build_benchmark(sheet: Datasheet, spec: RowSpec, own: str) -> exp.Select:
+    """Summary statistics of one measure per cell (``spec``'s rows, grouped by the protected
+    organisation column as its dimension) for the organisation ``own`` against every other one.
+    ``own`` is the signed-in account's organisation (a literal, never question text)."""
+    if sheet.benchmark is None or spec.dimension != sheet.benchmark.column:
+        raise QueryRejected("a benchmark groups by the dataset's protected organisation column only")
+    inner = build_select(sheet, spec)
+    b = exp.to_identifier("b")
+    col = lambda c: exp.column(c, table="b", quoted=True)        # noqa: E731
+    is_own = exp.EQ(this=col("category"), expression=_lit(own))
+    is_peer = exp.NEQ(this=col("category"), expression=_lit(own))
+
+    def when(test, value):
+        return exp.Case(ifs=[exp.If(this=test.copy(), true=value)])
+
+    outs = [exp.alias_(col("area_code"), "area_code"), exp.alias_(col("area_name"), "area_name"),
+            exp.alias_(col("period"), "period"),
+            exp.alias_(exp.Sum(this=when(is_own, col("value"))), "own"),
+            exp.alias_(exp.Sum(this=when(is_own, col("n"))), "own_n"),
+            exp.alias_(exp.Sum(this=when(is_own, col("top"))), "own_top"),
+            exp.alias_(exp.Sum(this=when(is_own, col("ck"))), "own_ck"),
+            exp.alias_(exp.Count(this=when(is_peer, _lit(1))), "peers")]
+    for name, q in QUARTILES:
+        outs.append(exp.alias_(exp.PercentileCont(this=when(is_peer, col("value")), expression=_lit(q)), name))
+    outs += [exp.alias_(exp.Max(this=when(is_peer, col("value"))), "top"),
+             exp.alias_(exp.Sum(this=when(is_peer, col("value"))), "total"),
+             exp.alias_(exp.Max(this=when(is_peer, col("n"))), "top_n"),
+             exp.alias_(exp.Sum(this=when(is_peer, col("n"))), "peer_n")]
+    return (exp.select(*outs).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=b)))
+            .group_by(col("area_code"), col("area_name"), col("period")))
+
+
+def check_benchmark(statement: exp.Expression, allowed: "AllowList", sheet: Datasheet) -> CheckedSQL:
+    """``check`` with the protected organisation column let in for this one shape: grouped by in
+    the inner select, compared with a literal inside an aggregate in the outer one, and never an
+    output; the outer select returns only ``BENCHMARK_COLUMNS``."""
+    if sheet.benchmark is None:
+        raise QueryRejected(f"{sheet.id} offers no benchmarking")
+    widened = AllowList({k: set(v) for k, v in allowed.items()})
+    widened.person_level = allowed.person_level
+    widened[sheet.table] = widened.get(sheet.table, set()) | {sheet.benchmark.column}
+    checked = check(statement, widened, BENCHMARK_FUNCS)
+    tree = checked.tree
+    if not isinstance(tree, exp.Select) or [e.alias_or_name for e in tree.expressions] != list(BENCHMARK_COLUMNS):
+        raise QueryRejected("a benchmark returns summary statistics only")
+    for node in tree.find_all(exp.Column):
+        if node.name == sheet.benchmark.column:
+            inner = node.find_ancestor(exp.Select)
+            if inner is tree or not (isinstance(node.parent, (exp.Group, exp.Cast))):
+                raise QueryRejected("the organisation column may only group the inner select")
+        elif node.name == "category" and node.find_ancestor(exp.Select) is tree:
+            if not (isinstance(node.parent, (exp.EQ, exp.NEQ)) and node.find_ancestor(exp.AggFunc) is not None):
+                raise QueryRejected("the organisation may only be compared with the account's, inside an aggregate")
+    for node in tree.find_all(exp.Max):
+        if node.find_ancestor(exp.Select) is tree and node.find_ancestor(exp.Alias).alias not in ("top", "top_n"):
+            raise QueryRejected("a largest value is read only for the dominance rule")
+    return checked
 
 
 def _consent_filter(node: exp.Expression) -> bool:

@@ -162,7 +162,16 @@ def person_level() -> list[dict]:
                  ["lupus_commons", "census2021_la"]),
             case("within-001", "within", "VCSE beneficiaries in the most deprived 10% of neighbourhoods",
                  {"status": "refused"}, "Contributed person-level data: answered only within an approved project "
-                 "(and never as a count of areas).", ["vcse_coop", "iod2025_lsoa21"])]
+                 "(and never as a count of areas).", ["vcse_coop", "iod2025_lsoa21"]),
+            # benchmarking against peers: the organisation is a signed-in provider's; asked anonymously it is
+            # refused with that reason, and a peer named or ranked is declined (tests/test_benchmarking.py asks
+            # them as a provider, figures checked with pandas)
+            case("bench-001", "benchmark", "how does our organisation compare with similar ones?",
+                 {"status": "refused", "answer_has": ["signed-in provider account"]},
+                 "Benchmarking needs a signed-in provider account with an organisation.", ["vcse_coop"]),
+            case("bench-002", "benchmark", "which organisation supports the most people?",
+                 {"status": "no_data", "answer_has": ["peers are never named"]},
+                 "Organisations are never ranked or named: declined with the reason.", ["vcse_coop"])]
 
 
 def main() -> int:

@@ -616,7 +616,7 @@ def run(pipeline, path: Path = SUITE, stewardship=None) -> dict:
         try:
             project = None
             if role != "resident" and not case.get("scenario"):
-                actor = grants.requester(stewardship, user, role)
+                actor = grants.requester(stewardship, user, role, case.get("org"))
                 if case.get("project", "auto") == "auto":
                     project = _auto_project(stewardship, actor, purpose, prefix)
             else:

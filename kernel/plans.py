@@ -14,6 +14,8 @@ filters) and the shape of its intent:
     SummaryPlan     an area profile (several measures; no subject)
     RelationPlan    two measures over the same areas, side by side, with their correlation
     CoveragePlan    who is missing: a person-level dataset against the census, reweighted
+    BenchmarkPlan   the signed-in provider's own figure against its anonymised peers' median
+                    and quartiles (the organisation is the account's, never in the plan)
 
 Structural rules are checked when a plan is made (``PlanInvalid`` otherwise); the rules that
 need the catalogue (the measure is in the dataset, the periods are held, the places are
@@ -434,11 +436,31 @@ class CoveragePlan(_Plan):
         return (self.place,)
 
 
+@dataclass(frozen=True)
+class BenchmarkPlan(_Plan):
+    """The asking organisation's figure against its peers' median and quartiles, in total or per
+    month or per ward.  The plan names no organisation: the pipeline takes it from the signed-in
+    account, so nothing in a question can choose whose figures are 'ours'."""
+
+    subject: Subject              # the measure (with any record filter, e.g. outcome = Improved)
+    by: str = ""                  # "" (the whole period) | "month" | "ward"
+    label: str = ""               # the benchmark measure's label ('people supported')
+
+    intent = "benchmark"
+
+    def __post_init__(self) -> None:
+        _need(self.by in ("", "month", "ward"), "a benchmark is given in total, per month or per ward")
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return ()
+
+
 Plan = Union[ValuePlan, ComparisonPlan, RankingPlan, TrendPlan, BreakdownPlan, CountPlan, SummaryPlan, RelationPlan,
-             CoveragePlan]
+             CoveragePlan, BenchmarkPlan]
 PLAN_TYPES: dict[str, type] = {t.intent: t for t in (ValuePlan, ComparisonPlan, RankingPlan, TrendPlan,
                                                      BreakdownPlan, CountPlan, SummaryPlan, RelationPlan,
-                                                     CoveragePlan)}
+                                                     CoveragePlan, BenchmarkPlan)}
 
 
 def _dimension(over: Over) -> str | None:
@@ -510,6 +532,6 @@ def _subject(d: dict[str, Any]) -> Subject:
                    tuple(Filter(f["column"], tuple(f["values"]), bool(f.get("exclude"))) for f in d.get("filters") or ()))
 
 
-__all__ = ["Areas", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",
+__all__ = ["Areas", "BenchmarkPlan", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",
            "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "RelationPlan", "CoveragePlan", "Within", "Subject", "SummaryPlan", "TrendPlan",
            "ValuePlan", "plan_from_dict", "plan_to_dict"]

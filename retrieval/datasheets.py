@@ -293,6 +293,35 @@ class DisclosureRules(_Strict):
         return self
 
 
+class BenchmarkMeasure(_Strict):
+    """A figure an organisation may benchmark: one of the dataset's measures, optionally only the
+    records with one value of a column ('people whose outcome improved')."""
+
+    measure: str
+    label: str | None = None                  # default: the measure's label
+    synonyms: tuple[str, ...] = ()            # the words that ask for it in a benchmark question
+    only: dict[str, str] = Field(default_factory=dict)    # column -> value the records must have
+
+
+class Benchmark(_Strict):
+    """Benchmarking against anonymised peers: a protected column (the contributing organisation)
+    used only to compare a signed-in provider's own figures with its peers' median and quartiles.
+    The column is never a breakdown, a filter or an output: no peer's figure, name or rank leaves."""
+
+    column: str = Field(description="The protected column naming the contributing organisation")
+    min_peers: int = Field(default=5, ge=5, description="Peers that must have data in a cell (never below 5)")
+    dominance: float = Field(default=0.5, gt=0, le=0.5,
+                             description="No single peer may hold more than this share of the peers' total")
+    significant_figures: int = Field(default=2, ge=1, le=2,
+                                     description="Peers' median and quartiles are rounded to this many figures")
+    breakdowns: tuple[Literal["month", "ward"], ...] = Field(default=("month", "ward"),
+                                                             description="How a benchmark may be split")
+    measures: tuple[BenchmarkMeasure, ...] = ()
+    # Words that name an organisation ('trust', 'foodbank'): a benchmark question naming one is
+    # declined (peers are never named, and the organisation is the signed-in account's).
+    name_words: tuple[str, ...] = ()
+
+
 class Datasheet(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
@@ -324,6 +353,8 @@ class Datasheet(_Strict):
     # Columns to copy in from another dataset at build time (e.g. a population weight).
     enrich: tuple["Enrichment", ...] = ()
     lifecycle: Lifecycle = Lifecycle()
+    # Benchmarking against anonymised peers (person-level data only; None: not offered).
+    benchmark: Benchmark | None = None
 
     @model_validator(mode="after")
     def _references(self):
@@ -344,6 +375,21 @@ class Datasheet(_Strict):
         for m in self.measures:
             if m.group and m.group not in groups:
                 raise ValueError(f"measure '{m.id}' names group '{m.group}', which is not defined")
+        if self.benchmark is not None:
+            b = self.benchmark
+            if self.sensitivity != "personal":
+                raise ValueError("benchmarking is declared on person-level data only")
+            roles = {c.name: c.role for c in self.columns}
+            if roles.get(b.column) != "quasi_identifier":
+                raise ValueError(f"benchmark column '{b.column}' must be a declared quasi_identifier column")
+            if b.column in {d.column for d in self.dimensions}:
+                raise ValueError(f"benchmark column '{b.column}' may not be offered as a dimension")
+            for bm in b.measures:
+                if bm.measure not in ids:
+                    raise ValueError(f"benchmark measure '{bm.measure}' is not a measure of the dataset")
+                for col in bm.only:
+                    if col not in {d.column for d in self.dimensions}:
+                        raise ValueError(f"benchmark measure '{bm.measure}' keeps records by '{col}', not a dimension")
         return self
 
     def section_roles(self, section: str) -> tuple[str, ...] | None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2      # 2: the Knowsley digital and employment organisation is Knowsley CVS (the demo provider nia's)
 LUPUS_SEED = 20250315
 VCSE_SEED = 20250316
 LUPUS_RATE = 0.0015          # participants per usual resident
@@ -92,7 +92,7 @@ VCSE_ORGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "Anfield Community Larder": ("Liverpool", ("Food support", "Debt advice")),
     "Scotland Road Money Matters": ("Liverpool", ("Debt advice", "Employment support")),
     "Mersey Minds Together": ("Liverpool", ("Mental health peer support", "Youth work")),
-    "Kirkby Digital Hub": ("Knowsley", ("Digital inclusion", "Employment support")),
+    "Knowsley CVS": ("Knowsley", ("Digital inclusion", "Employment support")),
     "Huyton Young People's Trust": ("Knowsley", ("Youth work", "Mental health peer support")),
     "Bootle Neighbourhood Pantry": ("Sefton", ("Food support", "Digital inclusion")),
     "Southport Wellbeing Circle": ("Sefton", ("Mental health peer support", "Debt advice")),

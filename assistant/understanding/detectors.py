@@ -335,7 +335,8 @@ class IntentDetector:
                                              "split it", "split this", "break those down", "break them down",
                                              "composition", "makeup", "make up", "mix", "profile of"))),
                       ("count", Phrases(i.count)), ("which", Phrases(("which", "where", "what", "whats"))),
-                      ("map", Phrases(i.map)), ("relate", Phrases(i.relate)), ("coverage", Phrases(i.coverage))]
+                      ("map", Phrases(i.map)), ("relate", Phrases(i.relate)), ("coverage", Phrases(i.coverage)),
+                      ("benchmark", Phrases(i.benchmark))]
         self.desc = Phrases(i.rank_desc)
         self.asc = Phrases(i.rank_asc)
         self.rank = Phrases(("rank", "ranking", "ranked", "league table", "order", "ordered", "sort", "sorted",

@@ -50,7 +50,9 @@ class Understanding:
         self.known = frozenset(self.words.fillers.words) | frozenset(self.words.english.words) | \
             frozenset(w for ws in self.words.levels.values() for p in ws for w in p.split()) | \
             frozenset(self.words.months) | frozenset(w for p in self.words.meta.phrases for w in p.split()) | \
-            frozenset(_words_of(self.words.model_dump()))
+            frozenset(_words_of(self.words.model_dump())) | \
+            frozenset(w for ps in (self.words.intents.benchmark, self.words.intents.benchmark_orgs,
+                                   self.words.intents.benchmark_rank) for p in ps for w in p.split())
 
     @property
     def metric_finder(self):
@@ -115,7 +117,7 @@ class Understanding:
             carried = None
         else:
             carried = Carried.from_state(state.get("frame"))
-        if "coverage" in frame.cues:
+        if "coverage" in frame.cues or self.resolver.is_benchmark(frame, state):
             return self.resolver.resolve(frame, carried, text, state)     # 'who is missing from the lupus commons'
         if (cue or (form and form.strength == "about")) and not self._looks_like_data(t, form, q.original, frame):
             return self._docs(t, form, state)

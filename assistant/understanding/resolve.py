@@ -21,12 +21,12 @@ from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef,
 from assistant.understanding.outcome import Planned
 from assistant.understanding.time import When, months_between, period_months, resolve as resolve_when
 from assistant.understanding.topics import CategoryHit, MeasureHit, Topics, lemma, stem
-from assistant.understanding.words import Words
+from assistant.understanding.words import Phrases, Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.text import normalise
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
                           Periods, RankingPlan, Rate, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan,
-                          Within)
+                          Within, BenchmarkPlan)
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
 from retrieval.geography import Gazetteer, Place
@@ -87,6 +87,9 @@ class Resolver:
         forced = state.pop("force_measure", None)
         if f.cues.get("coverage") is not None and forced is None:
             return self._coverage(f, text, state, chosen_place)
+        if forced is None and self.is_benchmark(f, state):
+            return self._benchmark(f, state)
+        state.pop("benchmark", None)
         related = self._relation_form(f) if forced is None else None
         if related is not None:
             return self._relation(f, related, text, state, chosen_place)
@@ -710,6 +713,143 @@ class Resolver:
                        state={**state, "pending": {"question": text, "span": "",
                                                    "options": [[p.display, p.key] for p in options], "append": True}},
                        understood="Understood: a question about an area, but not which one.")
+
+    # ================================================================== benchmarking against peers
+    PEERS_NEVER_NAMED = ("Peers are never named, shown one by one or ranked: a benchmark compares the organisation of "
+                         "the account you signed in with (never one named in the question) with its anonymised peers' "
+                         "median and quartiles.")
+
+    def _bench_words(self):
+        i = self.w.intents
+        cache = self.__dict__.get("_bench_phrases")
+        if cache is None:
+            sheets = [s for s in self.catalog.sheets.values() if s.benchmark is not None]
+            names = tuple(w for s in sheets for w in s.benchmark.name_words)
+            cache = self.__dict__["_bench_phrases"] = (
+                Phrases(i.benchmark), Phrases(i.benchmark_orgs), Phrases(tuple(i.benchmark_rank) + tuple(i.benchmark_single)),
+                frozenset(i.benchmark_own) | {"s", "co", "op"}, Phrases(names), sheets, Phrases(i.benchmark_rank))
+        return cache
+
+    def _benchmark_follow_up(self, f: Frame, own) -> bool:
+        """Goes on from a benchmark: names no place or other topic, and starts as a follow-up does
+        or says only what a benchmark can change (a period, per month or ward, another figure)."""
+        t = f.reading.q.tokens
+        if f.places or not t:
+            return False
+        starts = t[0] in ("and", "now", "same", "what", "how", "then", "ok", "okay") or t[:2] == ["what", "about"]
+        words = {w for sheet in self._bench_words()[5] for bm in sheet.benchmark.measures
+                 for p in bm.synonyms for w in p.split()}
+        return starts and all(w in own or w in words or re.fullmatch(r"20\d\d", w) or self._harmless(w) for w in t)
+
+    def is_benchmark(self, f: Frame, state: dict | None = None) -> bool:
+        """A question about the asker's organisation against its peers ('how do we compare with
+        similar organisations?'), or one that would single out or rank organisations ('which
+        organisation supports the most people', 'what is our rank'): both are answered (or
+        declined) by the benchmark rules, never by another path."""
+        bench, orgs, _, own, names, sheets, rank = self._bench_words()
+        if not sheets:
+            return False
+        t = f.reading.q.tokens
+        if bench.find(t):
+            return True
+        if state and state.get("benchmark") and self._benchmark_follow_up(f, own):
+            return True         # 'and per month?', 'what about sessions?' after a benchmark
+        if names.find(t) and {"compare", "compared", "comparison", "versus", "vs", "against", "figures", "figure",
+                              "numbers", "support", "supported", "supports", "beneficiaries", "sessions",
+                              "outcomes", "results", "rank", "ranking", "performance", "doing"} & set(t):
+            return True         # 'what are <an organisation>'s figures', 'how does <an organisation> compare'
+        ranked = bool(rank.find(t)) or f.order is not None
+        strong = {"rank", "ranks", "ranking", "ranked", "rankings", "league", "position"} & set(t)
+        # organisations as what is ranked: not inside a who-is-asking clause ('... asking for a housing
+        # charity'), and no kind of area to rank instead ('which council has the highest ...')
+        ctx = f.context_ranges
+        subject = [a for a, _, _ in orgs.find(t) if not any(x <= a < y for x, y in ctx)]
+        if f.levels:
+            return False
+        return (ranked and bool(subject)) or (bool(strong) and any(
+            w in ("our", "we", "us") and not any(x <= i < y for x, y in ctx) for i, w in enumerate(t)))
+
+    def _benchmark(self, f: Frame, state: dict) -> Planned:
+        """The signed-in provider's own figure against its peers: a BenchmarkPlan naming no
+        organisation (the pipeline takes it from the account).  Declined, with the reason, when the
+        question names, ranks or singles out an organisation, or says something the plan cannot apply."""
+        bench, orgs, rank, own, names, sheets, _ = self._bench_words()
+        t = f.reading.q.tokens
+        sheet = sheets[0]
+        before = state.get("benchmark") if self._benchmark_follow_up(f, own) else None
+        b = sheet.benchmark
+
+        def decline(message: str, what: str) -> Planned:
+            return self._no_data(state, message, "benchmark", what)
+
+        ranked = rank.find(t) or f.order is not None
+        named = names.find(t)
+        if ranked or named or f.places:
+            said = [" ".join(p) for _, _, p in (named or [])] + [f.words(p.span) for p in f.places]
+            why = (f"the question names an organisation or place ('{', '.join(said)}')" if said and not ranked else
+                   "the question asks to rank or single out organisations")
+            return decline(f"I can't answer that: {why}. {self.PEERS_NEVER_NAMED} Ask, for example, 'how do our "
+                           "beneficiaries compare with similar organisations?' while signed in as a provider.",
+                           "a benchmark that would name or rank organisations")
+        used: set[int] = set()
+        for ph in (bench, orgs):
+            for a, z, _ in ph.find(t):
+                used |= set(range(a, z))
+        chosen = []
+        for bm in b.measures:
+            hits = Phrases(bm.synonyms).find(t)
+            if hits:
+                chosen.append(bm)
+                for a, z, _ in hits:
+                    used |= set(range(a, z))
+        for s, _ in f.measures:          # the dataset's own measure words ('beneficiaries', 'sessions')
+            if all(t[i] in own or any(i in range(a, z) for bm in b.measures for a, z, _ in Phrases(bm.synonyms).find(t))
+                   for i in s.positions):
+                used |= set(s.positions)
+        years = sorted({w for w in t if re.fullmatch(r"20\d\d", w)})
+        held = tuple(self.catalog.periods.get(sheet.id, ()))
+        months = tuple(m for m in held if not years or m[:4] in years)
+        used |= {i for i, w in enumerate(t) if w in years or w in own or self._harmless(w) or w in ("per", "each")}
+        left = [t[i] for i in range(len(t)) if i not in used]
+        if left or f.excluders or f.loose_negations:
+            words = " ".join(left) or "part of the question"
+            return decline(f"I can benchmark your organisation's people supported, sessions delivered or outcomes "
+                           f"against its anonymised peers, in total or per month or ward, but I couldn't apply "
+                           f"'{words}' to that, so I haven't guessed. {self.PEERS_NEVER_NAMED}",
+                           f"a benchmark; not applied: '{words}'")
+        distinct = list(dict.fromkeys((m.measure, m.label) for m in chosen))
+        if len(distinct) > 1:
+            return decline("A benchmark compares one figure at a time: " + ", ".join(l for _, l in distinct) +
+                           " were asked together. Ask for one of them.", "a benchmark of several figures")
+        if years and not months:
+            return decline(f"{sheet.title} holds no months in {', '.join(years)}.", "a benchmark of a period not held")
+        if before and not years and before.get("years"):
+            years = list(before["years"])
+            months = tuple(m for m in held if m[:4] in years)
+        carried = b.measures[before["measure"]] if before and 0 <= before.get("measure", -1) < len(b.measures) else None
+        pick = chosen[0] if chosen else carried or b.measures[0]
+        by = {"month", "months", "monthly"} & set(t) and "month" or {"ward", "wards"} & set(t) and "ward" or ""
+        if before and not by and not ({"total", "overall", "whole"} & set(t)):
+            by = before.get("by", "")
+        if {"month", "months", "monthly"} & set(t) and {"ward", "wards"} & set(t):
+            return decline("A benchmark is given per month or per ward, not both at once.", "a benchmark by two things")
+        if by and by not in b.breakdowns:
+            return decline(f"{sheet.title} benchmarks are not given per {by}.", f"a benchmark per {by}")
+        filters = tuple(Filter(col, (val,)) for col, val in pick.only.items())
+        label = pick.label or sheet.measure_by_id[pick.measure].label.lower()
+        plan = BenchmarkPlan(Subject(pick.measure, sheet.id, Periods(months, defaulted=not years), filters), by, label)
+        try:
+            queries.validate(plan, self.catalog, self.gaz)
+        except (PlanInvalid, NotAvailable) as e:
+            return decline(f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
+                           "a benchmark")
+        when = f"{months[0][:4]}-{months[-1][:4]}" if months[0][:4] != months[-1][:4] else months[0][:4]
+        per = {"month": " per month", "ward": " per ward"}.get(by, " in total")
+        understood = (f"Understood: your signed-in organisation: {label}{per}, {when}, against its anonymised peers "
+                      f"in {sheet.title} (median and quartiles; peers never named).")
+        keep = {"measure": b.measures.index(pick), "by": by, "years": list(years)}
+        return Planned("data", plan, state={**state, "pending": None, "frame": None, "benchmark": keep},
+                       understood=understood)
 
     # ================================================================== who is missing
     def _coverage(self, f: Frame, text: str, state: dict, chosen_place) -> Planned:

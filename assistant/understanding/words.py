@@ -46,6 +46,12 @@ class Intents(_Model):
     map: tuple[str, ...] = ()            # 'a map of ...': the child areas drawn as a map
     relate: tuple[str, ...] = ()         # 'the correlation between ...': two measures over the same areas
     coverage: tuple[str, ...] = ()       # 'how representative is ...': a person-level dataset against the census
+    # Benchmarking against anonymised peers: 'how do we compare with similar organisations'
+    benchmark: tuple[str, ...] = ()
+    benchmark_orgs: tuple[str, ...] = ()   # words for organisations ('providers'): with a rank word, a peer ranking
+    benchmark_rank: tuple[str, ...] = ()   # words that rank or single out ('top', 'rank', 'most')
+    benchmark_own: tuple[str, ...] = ()    # the asker's own organisation said ('our', 'we'): the account's, never text
+    benchmark_single: tuple[str, ...] = ()  # in a benchmark, words that would single out a peer ('which peers', 'name')
 
 
 class Seasons(Described):

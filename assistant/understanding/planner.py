@@ -53,6 +53,7 @@ class Understanding:
             frozenset(_words_of(self.words.model_dump())) | \
             frozenset(w for ps in (self.words.intents.benchmark, self.words.intents.benchmark_orgs,
                                    self.words.intents.benchmark_rank) for p in ps for w in p.split())
+        self.topics.structure = self.known     # the words a typo may be corrected to, besides topics
 
     @property
     def metric_finder(self):

@@ -1786,6 +1786,16 @@ class Resolver:
         if isinstance(bound, (str, Planned)):
             return bound if isinstance(bound, Planned) else self._no_data(state, bound, "unbound", "a count of areas")
         ref, periods, _, note = bound
+        if condition.op in ("<", "<=", ">", ">=") and ref.measure.format not in ("decile", "category") and \
+                (ref.sheet.dimensions or (ref.sheet.time.column and len(periods.values) != 1)):
+            # a threshold is tested row by row: where an area has several rows (one per crime type, or
+            # per month) a row is not the area, so counting rows would answer another question
+            return self._no_data(state, f"I can only test a threshold on {ref.measure.label.lower()} where it is "
+                                        "published once per area, and here each area has several rows (by "
+                                        f"{', '.join(d.label.lower() for d in ref.sheet.dimensions) or 'period'}), so "
+                                        "I haven't counted them. Ask for a ranking instead, for example 'which "
+                                        f"neighbourhoods in {scope.name} have the most {ref.measure.label.lower()}?'.",
+                                 "unexplained", "a threshold on a figure with several rows per area")
         share = people and cat.population_weight(ref.sheet, ref.measure) is not None
         try:
             plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition, share=share)

@@ -347,11 +347,14 @@ class Topics:
             ws |= {w for text in prose for w in normalise(text).split() if w.isalpha()}
         return frozenset(ws)
 
-    def _targets(self, known: frozenset[str]) -> list[str]:
+    def _targets(self, known: frozenset[str], place_words) -> list[str]:
+        """Words a typo may be corrected to: topic words and structure words, never a place's
+        ('warrington' is not 'Harington': places have their own, stricter, fuzzy match)."""
         cached = getattr(self, "_targets_cache", None)
-        if cached is None or cached[0] is not known:
-            words = sorted(set(self._spell_list) | {w for w in known if len(w) >= 5 and w.isalpha()})
-            self._targets_cache = cached = (known, words)
+        structure = getattr(self, "structure", frozenset())
+        if cached is None or cached[0] is not structure:
+            words = sorted(set(self._spell_list) | {w for w in structure if len(w) >= 5 and w.isalpha()})
+            self._targets_cache = cached = (structure, words)
         return cached[1]
 
     def correct(self, toks: list[str], known: frozenset[str], place_words: list[str]) -> dict[int, str]:
@@ -360,7 +363,7 @@ class Topics:
         out = {}
         vocab = self.vocabulary | known
         # the question's own structure words are spelled wrong too ('novemebr', 'avrage', 'nuber')
-        targets = self._targets(known)
+        targets = self._targets(known, place_words)
         for i, t in enumerate(toks):
             if len(t) == 4 and t.isalpha() and t not in vocab and t not in self.english:
                 # one letter short of a longer word ('scor', 'crim'): nothing else is safe at four letters

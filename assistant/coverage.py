@@ -61,7 +61,12 @@ def plan_for(catalog, sheet, place) -> CoveragePlan | str:
     means = tuple(m.id for m in sheet.measures if m.rollup == "mean")
     spec = sheet.coverage
     rake = tuple(spec.rake) if spec and spec.rake and set(spec.rake) <= set(census[1]) else ()
-    return CoveragePlan(Subject(count.id, sheet.id, Periods()), place.key, census[0].id, tuple(census[1]), means,
+    periods = Periods()
+    held = tuple(catalog.periods.get(sheet.id, ())) if sheet.time.column else ()
+    if held:       # records over time: the latest year's (the census is one day; a year is one cohort)
+        year = max(str(p)[:4] for p in held)
+        periods = Periods(tuple(p for p in held if str(p).startswith(year)), defaulted=True)
+    return CoveragePlan(Subject(count.id, sheet.id, periods), place.key, census[0].id, tuple(census[1]), means,
                         deprivation=spec.deprivation if spec else None, residents=spec.residents if spec else None,
                         rake=rake)
 
@@ -233,7 +238,7 @@ def compose(sheet, census, place, margins, reweighted, min_cell: int,
         if missing:
             text += (f" Not reweighted: {', '.join(missing)} (an age group's average is not released, so its "
                      "weight would rest on a hidden figure).")
-    else:
+    elif any(m.rollup == "mean" for m in sheet.measures):
         text += (" No reweighted estimate: every age group needs at least "
                  f"{min_cell} participants (and a released average) for its weight to rest on released figures.")
     if raked is not None:

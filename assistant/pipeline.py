@@ -699,12 +699,12 @@ class Pipeline:
         reweighted = []
         if plan.reweight and age_pairs and all(n is not None for _, n, _, _ in age_pairs):
             for mid in plan.reweight:
-                got = self._governed(BreakdownPlan(Subject(mid, sheet.id, Periods()), plan.place, Categories(age_dim)),
+                got = self._governed(BreakdownPlan(Subject(mid, sheet.id, plan.periods), plan.place, Categories(age_dim)),
                                      sheet, question, record)
                 if isinstance(got, GuardedAnswer):
                     return got
                 means = self._cells(got[0], code)
-                whole = self._governed(ValuePlan(Subject(mid, sheet.id, Periods()), plan.place, with_context=False),
+                whole = self._governed(ValuePlan(Subject(mid, sheet.id, plan.periods), plan.place, with_context=False),
                                        sheet, question, record)
                 if isinstance(whole, GuardedAnswer):
                     return whole
@@ -792,7 +792,7 @@ class Pipeline:
             return cover.RakedFigures(names, None, withheld="the census has no margin for the groups the dataset holds.")
         cells: dict[tuple[str, str], float | None] = {}
         for s in cols:
-            sub = Subject(plan.subject.measure, sheet.id, Periods(), (Filter(second, (s,)),))
+            sub = Subject(plan.subject.measure, sheet.id, plan.periods, (Filter(second, (s,)),))
             got = self._governed(BreakdownPlan(sub, plan.place, Categories(first)), sheet, question, record)
             if isinstance(got, GuardedAnswer):
                 return got
@@ -812,7 +812,7 @@ class Pipeline:
         for mid in plan.reweight:
             means: dict[tuple[str, str], float | None] = {}
             for s in cols:
-                sub = Subject(mid, sheet.id, Periods(), (Filter(second, (s,)),))
+                sub = Subject(mid, sheet.id, plan.periods, (Filter(second, (s,)),))
                 got = self._governed(BreakdownPlan(sub, plan.place, Categories(first)), sheet, question, record)
                 if isinstance(got, GuardedAnswer):
                     return got
@@ -820,7 +820,7 @@ class Pipeline:
                 found = self._cells(got[0], code)
                 for r in rows:
                     means[(r, s)] = found.get(r)
-            whole = self._governed(ValuePlan(Subject(mid, sheet.id, Periods()), plan.place, with_context=False),
+            whole = self._governed(ValuePlan(Subject(mid, sheet.id, plan.periods), plan.place, with_context=False),
                                    sheet, question, record)
             if isinstance(whole, GuardedAnswer):
                 return whole

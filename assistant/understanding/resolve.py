@@ -766,6 +766,10 @@ class Resolver:
         if plan.deprivation:
             by.append("the deprivation decile of their neighbourhood")
         margins = ", ".join(by[:-1]) + " and " + by[-1] if len(by) > 1 else by[0]
+        when = plan.periods.values
+        if when:
+            by[-1] += f" (its records of {when[0][:4]})" if when[0][:4] == when[-1][:4] else f" ({when[0]} to {when[-1]})"
+            margins = ", ".join(by[:-1]) + " and " + by[-1] if len(by) > 1 else by[0]
         understood = (f"Understood: who {sheet.title} reaches in {place.display} compared with its residents "
                       f"({census[0].title}), by {margins}; its averages reweighted to the census "
                       f"{census[0].groups[0].label.lower() if census[0].groups else 'margins'}"

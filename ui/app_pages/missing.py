@@ -113,12 +113,14 @@ def _figure(v) -> str:
     return f"{v:,.1f}" if isinstance(v, float) and not float(v).is_integer() else _count(v)
 
 
+# the figure's name and the reweighted value first, so both fit a phone's width
 st.dataframe(pd.DataFrame({
-    "Figure": [f"{c} ({'raked: age band and sex' if g.endswith('(raked)') else 'post-stratified: age band'})"
-               for c, g in zip(weighted["Category"], weighted["Group"])],
-    "Reweighted": weighted["Participants"].map(_figure), "Unweighted / note": weighted["Reading"]}),
+    "Figure": weighted["Category"], "Reweighted": weighted["Participants"].map(_figure),
+    "Method": ["raked" if g.endswith("(raked)") else "post-stratified" for g in weighted["Group"]],
+    "Unweighted / note": weighted["Reading"]}),
     hide_index=True, width="stretch", key="missing_weighted",
-    column_config={"Figure": st.column_config.Column(pinned=True)})
+    column_config={"Figure": st.column_config.Column(pinned=True, width="medium"),
+                   "Reweighted": st.column_config.Column(width="small")})
 tail = answer.answer.split("**Reweighted", 1)
 if len(tail) > 1:
     st.markdown("**Reweighted" + tail[1])

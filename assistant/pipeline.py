@@ -36,8 +36,8 @@ from guardrails.audit import AuditUnavailable
 from guardrails.auth import NOT_SIGNED_IN
 from guardrails.participants import optout_column
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
-from kernel.plans import (BenchmarkPlan, Categories, Condition, CountPlan, CoveragePlan, BreakdownPlan, Members, Periods, Plan,
-                          RelationPlan, Subject, SummaryPlan, ValuePlan)
+from kernel.plans import (Areas, BenchmarkPlan, Categories, Condition, CountPlan, CoveragePlan, BreakdownPlan, Filter,
+                          Members, Periods, Plan, RelationPlan, Subject, SummaryPlan, ValuePlan, Within)
 from kernel.settings import Settings
 from kernel.types import Actor, GuardedAnswer, QueryPlan, Question, Result
 from retrieval import docs as docs_mod
@@ -525,6 +525,11 @@ class Pipeline:
                 "Benchmarking compares an organisation's own figures with its anonymised peers, so it needs a "
                 "signed-in provider account with an organisation: the organisation is always the account's, never "
                 "one named in the question. Sign in as a provider (rule: benchmark.provider_account)."))
+        if isinstance(plan, CoveragePlan) and review is None and self.oversees(question.actor, sheet):
+            # who is missing, for the dataset's own stewards and members' representatives: its
+            # coverage of the census, disclosure-controlled like any release (no project needed)
+            record["policy"] = {"outcome": "allow", "rule": policy.COVERAGE_OVERSIGHT}
+            return self._execute(plan, question, record, planned.message)
         with _timed(self._timings(), "policy"):
             decision = policy.decide([sheet], question.actor.role, question.purpose)
             if decision.outcome != "refuse" and sheet.person_level:
@@ -568,6 +573,50 @@ class Pipeline:
                                          "Nothing has been released yet. Check its state with the reference; "
                                          "once a steward approves it you can fetch the answer once."))
         return self._execute(plan, question, record, planned.message)
+
+    def oversees(self, actor: Actor, sheet: Datasheet) -> bool:
+        """True when ``actor`` is a live sign-in of a steward or members' representative of
+        ``sheet`` acting in that role (the users file's datasets, never the question's)."""
+        account = self.commons.accounts.signed(actor)
+        return account is not None and policy.oversees(actor.role, account.roles, account.covers(sheet.id,
+                                                                                                 sheet.sensitivity))
+
+    def who_is_missing(self, actor: Actor, dataset: str, place: str, conversation_id: str | None = None) -> GuardedAnswer:
+        """The who-is-missing view: ``dataset`` against the census in ``place`` (a council or the
+        city region, by gazetteer key), for its stewards and members' representatives, through the
+        same plan, disclosure control, outbound scan and audit as a question."""
+        started = time.perf_counter()
+        self._local.timings = {}
+        sheet = self.sheets.get(dataset)
+        where = self.gaz.get(place) if place in self.gaz.places else None
+        text = f"who is missing from {sheet.title if sheet else dataset} in {where.display if where else place}"
+        purpose = "stewardship" if actor.role == "steward" else "evaluation"
+        question = Question(text, actor, purpose, conversation_id=conversation_id)
+        record = {"actor": actor.id, "role": actor.role, "purpose": purpose, "conversation": conversation_id,
+                  "question": text, "view": "who_is_missing"}
+        try:
+            if sheet is None or not sheet.person_level or where is None:
+                return self._finish(GuardedAnswer(status="no_data", answer=(
+                    "Who is missing is shown for a person-level dataset in a council or the city region.")),
+                    record, started)
+            if not self.oversees(actor, sheet):
+                record["policy"] = {"outcome": "refuse", "rule": "coverage.not_overseer"}
+                return self._finish(GuardedAnswer(status="refused", datasets=(sheet.id,), answer=(
+                    f"Who is missing from {sheet.title} is shown to its stewards and members' representatives, "
+                    "signed in (rule: coverage.not_overseer).")), record, started)
+            if self.commons.governance.blocks(sheet):
+                record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
+                return self._finish(GuardedAnswer(status="refused", answer=self.commons.governance.message(),
+                                                  datasets=(sheet.id,)), record, started)
+            plan = cover.plan_for(self.catalog, sheet, where)
+            if isinstance(plan, str):
+                return self._finish(GuardedAnswer(status="no_data", answer=plan), record, started)
+            queries.validate(plan, self.catalog, self.gaz)
+            record["policy"] = {"outcome": "allow", "rule": policy.COVERAGE_OVERSIGHT}
+            record["plan"] = plan.to_dict()
+            return self.release(plan, question, record, started=started, event="question", stage="who is missing")
+        except Exception as exc:  # noqa: BLE001 - the boundary for the view, as for a question
+            return self.failed(exc, record, started, "who is missing")
 
     def _execute(self, plan: Plan, question: Question, record: dict,
                  note: str | None = None, check_differencing: bool = True) -> GuardedAnswer:
@@ -758,12 +807,12 @@ class Pipeline:
         reweighted = []
         if plan.reweight and age_pairs and all(n is not None for _, n, _, _ in age_pairs):
             for mid in plan.reweight:
-                got = self._governed(BreakdownPlan(Subject(mid, sheet.id, Periods()), plan.place, Categories(age_dim)),
+                got = self._governed(BreakdownPlan(Subject(mid, sheet.id, plan.periods), plan.place, Categories(age_dim)),
                                      sheet, question, record)
                 if isinstance(got, GuardedAnswer):
                     return got
                 means = self._cells(got[0], code)
-                whole = self._governed(ValuePlan(Subject(mid, sheet.id, Periods()), plan.place, with_context=False),
+                whole = self._governed(ValuePlan(Subject(mid, sheet.id, plan.periods), plan.place, with_context=False),
                                        sheet, question, record)
                 if isinstance(whole, GuardedAnswer):
                     return whole
@@ -771,8 +820,18 @@ class Pipeline:
                 overall = self._cells_value(whole[0], code)
                 est = cover.poststratify([(n, c, means.get(v)) for v, n, c, _ in age_pairs])
                 reweighted.append((sheet.measure_by_id[mid], overall, est))
-        composed = cover.compose(sheet, census, place, margins, reweighted, sheet.rules.min_cell)
-        caveats = cover.caveats(sheet, census, place, margins) + [c for c in sheet.caveats[:2]]
+        if plan.deprivation:
+            got = self._by_decile(plan, sheet, age_pairs, place, code, question, record, sqls)
+            if isinstance(got, GuardedAnswer):
+                return got
+            margins.append(got)
+        raked = None
+        if plan.rake:
+            raked = self._raked(plan, sheet, census, margins, code, question, record, sqls)
+            if isinstance(raked, GuardedAnswer):
+                return raked
+        composed = cover.compose(sheet, census, place, margins, reweighted, sheet.rules.min_cell, raked)
+        caveats = cover.caveats(sheet, census, place, margins, raked) + [c for c in sheet.caveats[:2]]
         caveats.insert(0, f"{sheet.title}: SYNTHETIC demonstration data generated from a fixed seed.")
         if note:
             caveats.append(note)
@@ -780,6 +839,102 @@ class Pipeline:
                              table=composed.table, chart=None, sql=";\n".join(sqls),
                              datasets=(sheet.id, census.id), citations=(ans.citation(sheet), ans.citation(census)),
                              caveats=tuple(caveats), plan=plan.to_dict())
+
+    def _open_rows(self, plan: Plan, sheet: Datasheet, question: Question, record: dict, sqls: list) -> dict:
+        """An open breakdown over neighbourhoods: {area code: value} (published as is)."""
+        checked = check(queries.statement(queries.build(plan, self.catalog, self.gaz)), self.allowed)
+        sqls.append(checked.sql)
+        res = disclosure.control(self._run_query(checked, sheet, question, record)[0], [sheet]).result
+        cols = res.columns
+        return {str(dict(zip(cols, r))["area_code"]): dict(zip(cols, r))["value"] for r in res.rows}
+
+    def _by_decile(self, plan: CoveragePlan, sheet: Datasheet, age_pairs, place, code: str, question: Question,
+                   record: dict, sqls: list):
+        """Participants per deprivation decile of their home neighbourhood (each decile's count a
+        governed, disclosure-controlled query) against the census residents of the place's
+        neighbourhoods in each decile, in the age bands the dataset covers."""
+        dsid, dmid = plan.deprivation.split(".")
+        dsheet, residents = self.sheets[dsid], self.sheets[plan.residents]
+        deciles = self._open_rows(BreakdownPlan(Subject(dmid, dsid, Periods()), plan.place, Areas("lsoa")),
+                                  dsheet, question, record, sqls)
+        members = [m for m in residents.measures if m.group == plan.margins[0]]
+        covered = [cover.census_member(v, members) for v, _, _, _ in age_pairs]
+        if not age_pairs or any(m is None for m in covered):
+            covered = [next(m for m in residents.measures if m.id == next(
+                g.total for g in residents.groups if g.id == plan.margins[0]))]
+        people: dict[str, float] = {}
+        for m in covered:
+            for area, v in self._open_rows(BreakdownPlan(Subject(m.id, residents.id, Periods()), plan.place,
+                                                         Areas("lsoa")), residents, question, record, sqls).items():
+                if v is not None:
+                    people[area] = people.get(area, 0.0) + float(v)
+        census_by = cover.residents_by_decile(deciles, people)
+        pairs = []
+        for d in range(1, 11):
+            within = Within(dsid, dmid, Condition("=", d))
+            got = self._governed(ValuePlan(plan.subject, plan.place, with_context=False, within=within), sheet,
+                                 question, record)
+            if isinstance(got, GuardedAnswer):
+                return got
+            sqls.append(got[1])
+            if not census_by[d]:
+                continue        # no neighbourhood of the place is in this decile
+            label = f"{d} (most deprived 10%)" if d == 1 else f"{d} (least deprived 10%)" if d == 10 else str(d)
+            pairs.append((label, self._cells_value(got[0], code), census_by[d], f"decile {d}"))
+        short = re.search(r"\(([A-Z]{2,})\)", dsheet.measure_by_id[dmid].label)
+        return ("imd_decile", f"Deprivation decile ({short.group(1) if short else dsheet.title} {dsheet.time.period})",
+                pairs)
+
+    def _raked(self, plan: CoveragePlan, sheet: Datasheet, census: Datasheet, margins, code: str,
+               question: Question, record: dict, sqls: list):
+        """The means raked to two census margins, from the crossed cells (one governed breakdown of
+        the first margin per category of the second); withheld, with the reason, unless every
+        crossed cell is released."""
+        first, second = plan.rake
+        by = {dim: (label, pairs) for dim, label, pairs in margins}
+        names = (by[first][0].lower(), by[second][0].lower())
+        min_cell = sheet.rules.min_cell
+        rows = {v: c for v, _, c, _ in by[first][1]}
+        cols = {v: c for v, _, c, _ in by[second][1]}
+        if not rows or not cols:
+            return cover.RakedFigures(names, None, withheld="the census has no margin for the groups the dataset holds.")
+        cells: dict[tuple[str, str], float | None] = {}
+        for s in cols:
+            sub = Subject(plan.subject.measure, sheet.id, plan.periods, (Filter(second, (s,)),))
+            got = self._governed(BreakdownPlan(sub, plan.place, Categories(first)), sheet, question, record)
+            if isinstance(got, GuardedAnswer):
+                return got
+            sqls.append(got[1])
+            found = self._cells(got[0], code)
+            for r in rows:
+                cells[(r, s)] = found.get(r)
+        hidden = [f"{s} {r}" for (r, s), n in sorted(cells.items()) if n is None]
+        if hidden:
+            return cover.RakedFigures(names, None, withheld=(
+                f"every crossed {names[0]} x {names[1]} cell must hold at least {min_cell} participants for its weight "
+                f"to rest on a released count, and {len(hidden)} do not ({', '.join(hidden)})."))
+        raked = cover.rake(cells, rows, cols)
+        if raked is None or not raked.converged:
+            return cover.RakedFigures(names, None, withheld="the weights did not settle on the census margins.")
+        estimates = []
+        for mid in plan.reweight:
+            means: dict[tuple[str, str], float | None] = {}
+            for s in cols:
+                sub = Subject(mid, sheet.id, plan.periods, (Filter(second, (s,)),))
+                got = self._governed(BreakdownPlan(sub, plan.place, Categories(first)), sheet, question, record)
+                if isinstance(got, GuardedAnswer):
+                    return got
+                sqls.append(got[1])
+                found = self._cells(got[0], code)
+                for r in rows:
+                    means[(r, s)] = found.get(r)
+            whole = self._governed(ValuePlan(Subject(mid, sheet.id, plan.periods), plan.place, with_context=False),
+                                   sheet, question, record)
+            if isinstance(whole, GuardedAnswer):
+                return whole
+            estimates.append((sheet.measure_by_id[mid], self._cells_value(whole[0], code),
+                              cover.raked_estimate(raked, cells, means)))
+        return cover.RakedFigures(names, raked, tuple(estimates))
 
     def _cells_value(self, controlled, code: str):
         cols = controlled.result.columns

@@ -76,6 +76,18 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
         for m in plan.reweight:
             if m not in sheet.measure_by_id or sheet.measure_by_id[m].rollup != "mean":
                 _fail(f"'{m}' is not a mean measure of {sheet.id}")
+        if plan.deprivation:
+            dsid, dmid = plan.deprivation.split(".")
+            dsheet, residents = catalog.sheets.get(dsid), catalog.sheets.get(plan.residents or "")
+            for other in (dsheet, residents):
+                if other is None or other.person_level or \
+                        (other.geography.level, other.geography.vintage) != ("lsoa", sheet.geography.vintage) or \
+                        sheet.geography.level != "lsoa":
+                    _fail(f"coverage by deprivation needs open neighbourhood data on {sheet.id}'s boundaries")
+            if dmid not in dsheet.measure_by_id or dsheet.measure_by_id[dmid].format != "decile":
+                _fail(f"'{dmid}' is not a decile of {dsid}")
+            if not any(g.id == plan.margins[0] for g in residents.groups):
+                _fail(f"{residents.id} does not count residents by {plan.margins[0]}")
         return
     for key in plan.places:
         if key not in gaz.places:

@@ -174,8 +174,108 @@ def person_level() -> list[dict]:
                  "Organisations are never ranked or named: declined with the reason.", ["vcse_coop"])]
 
 
+BANDS = {"16-24": "16_24", "25-34": "25_34", "35-49": "35_49", "50-64": "50_64", "65+": "65plus"}
+
+
+def _synthetic(kind: str) -> pd.DataFrame:
+    """The SYNTHETIC person-level rows as generated (seeded), the same rows the build publishes."""
+    import io
+    from retrieval import synthetic
+    make = synthetic.generate_lupus if kind == "lupus" else synthetic.generate_vcse
+    return pd.read_csv(io.BytesIO(make(ROOT / "data")))
+
+
+def _decile_shares(lad: str | None) -> pd.Series:
+    """Census residents aged 16 and over per IMD 2025 decile of their neighbourhood, as a share (%)."""
+    census = _csv("census2021_lsoa21_lcr.csv")
+    if lad:
+        census = census[census.lad24nm == lad]
+    c = census.merge(IOD25[["lsoa21cd", "imd_decile"]], on="lsoa21cd")
+    adults = (c.age6__total_usual_residents - c.age6__aged_15_years_and_under).groupby(c.imd_decile).sum()
+    return adults / adults.sum() * 100
+
+
+def _raked(rows: pd.DataFrame, lad: str | None) -> tuple[pd.Series, float]:
+    """Raking weights per row (an IPF loop of its own) to the census age-band margins of the place's
+    residents aged 16 and over and its sex margin (all ages, table TS009); and the Kish sample size."""
+    import numpy as np
+    la = _csv("census2021_population_age6_la_lcr_england.csv")
+    la = la[la.area_name == lad] if lad else la[la.area_code != "E92000001"]
+    age = np.array([la[f"lsoa_sum_age_{c}"].sum() for c in BANDS.values()], float)
+    sex = np.array([la.females_ts009.sum(), la.males_ts009.sum()], float)
+    n = pd.crosstab(rows.age_band, rows.sex).loc[list(BANDS), ["Female", "Male"]].to_numpy(float)
+    m = n.copy()
+    for _ in range(500):
+        m *= (age / age.sum() * n.sum() / m.sum(axis=1))[:, None]
+        m *= (sex / sex.sum() * n.sum() / m.sum(axis=0))[None, :]
+    w = m / n
+    weight = rows.apply(lambda r: w[list(BANDS).index(r.age_band), ["Female", "Male"].index(r.sex)], axis=1)
+    return weight, float(weight.sum() ** 2 / (weight ** 2).sum())
+
+
+def _in(rows: pd.DataFrame, lad: str) -> pd.DataFrame:
+    look = _csv("lookup_lsoa21_ward24_lad24_lcr.csv")
+    return rows[rows.lsoa21cd.isin(look[look.lad24nm == lad].lsoa21cd)]
+
+
+def coverage() -> list[dict]:
+    """Who is missing, asked by a steward or members' representative of the dataset (no project
+    needed for its coverage): the census side of every table from the census CSVs, the raked
+    estimates from an IPF of this file's own over the SYNTHETIC rows (the product works from
+    released, perturbed and rounded cells, so its raked figures are checked to the nearest whole)."""
+    steward = {"role": "steward", "datasets": ["lupus_commons"]}
+    member = {"role": "member", "datasets": ["lupus_commons"]}
+    lupus, vcse = _synthetic("lupus"), _synthetic("vcse")
+    region, kn = _decile_shares(None), _decile_shares("Knowsley")
+    out = [case("who-002", "who_missing", "is the lupus commons representative by deprivation?",
+                {"status": "answered", "answer_has": ["By deprivation decile", "SYNTHETIC"],
+                 "rows": [{"place": "Deprivation decile", "category": "1 (most deprived 10%)",
+                           "value": round(float(region[1]), 1), "decimals": 1},
+                          {"place": "Deprivation decile", "category": "10 (least deprived 10%)",
+                           "value": round(float(region[10]), 1), "decimals": 1}]},
+                "Census 2021 residents aged 16+ of the city region's LSOAs in each IMD 2025 decile, as a share.",
+                ["lupus_commons", "census2021_lsoa21", "iod2025_lsoa21"]),
+           case("who-003", "who_missing", "how representative is the lupus commons of Knowsley?",
+                {"status": "answered", "answer_has": ["not given, because every crossed age band x sex cell"],
+                 "rows": [{"place": "Deprivation decile", "category": "1 (most deprived 10%)",
+                           "value": round(float(kn[1]), 1), "decimals": 1}]},
+                "A members' representative: Knowsley's residents per decile; the raked estimate is withheld "
+                "(men in the SYNTHETIC lupus commons are too few per age band in one council).",
+                ["lupus_commons", "census2021_la", "census2021_lsoa21"])]
+    out[1]["as"] = member
+    out[0]["as"] = steward
+    weight, ess = _raked(lupus, None)
+    rows = [{"place": "Reweighted (raked)", "category": label, "value": round(float((lupus[col] * weight).sum()
+                                                                                     / weight.sum()), 2),
+             "decimals": 0} for label, col in (("Average flares per participant", "flares_12m"),
+                                                ("Average weekly working hours", "work_hours"))]
+    rows.append({"place": "Reweighted (raked)", "category": "Effective sample size", "value": round(ess),
+                 "decimals": -2})
+    out.append(case("who-004", "who_missing", "how representative is the lupus commons of the city region?",
+                    {"status": "answered", "answer_has": ["reweighted (raked to the census age band and sex margins)"],
+                     "rows": rows},
+                    "Averages raked to the census age-band and sex margins of the city region (an IPF over the "
+                    "SYNTHETIC rows), beside the unweighted; Kish effective sample size.",
+                    ["lupus_commons", "census2021_la"]))
+    out[-1]["as"] = steward
+    vl = _in(vcse[vcse.month.str.startswith(max(vcse.month.str[:4]))], "Liverpool")    # the latest year's records
+    _, vess = _raked(vl, "Liverpool")
+    lv = _decile_shares("Liverpool")
+    out.append(case("who-005", "who_missing", "who is missing from the VCSE data in Liverpool?",
+                    {"status": "answered", "answer_has": ["its records of 2025"],
+                     "rows": [{"place": "Deprivation decile", "category": "1 (most deprived 10%)",
+                               "value": round(float(lv[1]), 1), "decimals": 1},
+                              {"place": "Reweighted (raked)", "category": "Effective sample size",
+                               "value": round(vess), "decimals": -2}]},
+                    "VCSE beneficiaries in Liverpool (the latest year's records) against its residents per "
+                    "decile; the raked weights' effective sample size (no averages to reweight).",
+                    ["vcse_coop", "census2021_la", "census2021_lsoa21"]))
+    out[-1]["as"] = {"role": "steward", "datasets": ["vcse_coop"]}
+    return out
+
+
 def main() -> int:
-    cases = maps() + relations() + stories() + person_level()
+    cases = maps() + relations() + stories() + person_level() + coverage()
     OUT.write_text("".join(json.dumps(c, sort_keys=False) + "\n" for c in cases), encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}: {len(cases)} cases")
     return 0

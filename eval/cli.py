@@ -18,6 +18,7 @@ from assistant.stewardship import Stewardship
 from eval.docs_eval import run_docs, run_metrics
 from eval.pii_eval import main as pii_main
 from eval.redteam import HELDOUT, SUITE, run as run_redteam
+from eval import grants
 from eval.runner import load_suite, run_suite
 from eval.sandbox import evaluation_pipeline
 from kernel.settings import Settings
@@ -117,8 +118,18 @@ def _answers(args, pipeline, asker=None) -> int:
     figures: list[str] = []
     asker = asker or pipeline
 
-    def ask(text, conversation):
-        answer = asker.ask(Question(text=text, conversation_id=conversation)).to_dict()
+    def ask(text, conversation, as_=None):
+        if as_:
+            # a throwaway account of the sandbox holding the role for the datasets named (a
+            # steward or members' representative of a person-level dataset: who is missing)
+            role, datasets = as_["role"], tuple(as_.get("datasets") or ())
+            actor = grants.signed_in(pipeline.commons, f"eval-{role}-{'-'.join(datasets)}"[:32].replace("_", "-"),
+                                     role, f"Evaluation {role}s", datasets)
+            purpose = as_.get("purpose") or ("stewardship" if role == "steward" else "evaluation")
+            question = Question(text=text, actor=actor, purpose=purpose, conversation_id=conversation)
+        else:
+            question = Question(text=text, conversation_id=conversation)
+        answer = asker.ask(question).to_dict()
         figures.append(figures_digest(answer))
         return answer
 

@@ -238,7 +238,9 @@ def run_suite(name: str, ask: Ask, cases: list[dict] | None = None) -> dict:
         conv_id = f"eval-{run}-{conv}" if conv else None
         t0 = time.perf_counter()
         try:
-            answer = ask(case["question"], conv_id) or {}
+            # a case asked by a signed-in account ("as": {"role", "datasets"}): the caller's ask takes it
+            answer = (ask(case["question"], conv_id, case["as"]) if case.get("as") else
+                      ask(case["question"], conv_id)) or {}
         except Exception as exc:  # an internal error is a failed case, not a crashed run
             answer = {"status": "error", "answer": f"{type(exc).__name__}: {exc}", "table": None}
         ms = (time.perf_counter() - t0) * 1000.0

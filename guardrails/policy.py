@@ -280,6 +280,17 @@ def effective_purpose(role: str, purpose: str) -> str:
     return purpose
 
 
+COVERAGE_OVERSIGHT = "coverage.oversight"
+OVERSIGHT_ROLES = ("steward", "member")
+
+
+def oversees(role: str, account_roles, covers: bool) -> bool:
+    """Who is missing from a person-level dataset is shown to its own stewards and members'
+    representatives (``covers``: the account stewards or represents it) acting in that role,
+    without a project: disclosure-controlled coverage of the census, nothing else."""
+    return role in OVERSIGHT_ROLES and role in tuple(account_roles) and covers
+
+
 def decide(sheets: list[Datasheet], role: str, purpose: str) -> PolicyDecision:
     purpose = effective_purpose(role, purpose)
     if purpose in PURPOSE_ROLES and role not in PURPOSE_ROLES[purpose]:

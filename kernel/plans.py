@@ -414,20 +414,29 @@ class RelationPlan(_Plan):
 @dataclass(frozen=True)
 class CoveragePlan(_Plan):
     """Who is missing: a person-level dataset's participants in a place against its census
-    population, group by group (the dataset's dimensions that the census dataset has as groups),
-    with the dataset's mean measures reweighted to the census age margins."""
+    population, group by group (the dataset's dimensions that the census dataset has as groups)
+    and by the deprivation decile of their neighbourhood, with the dataset's mean measures
+    reweighted to the census age margins (post-stratified) and raked to two margins."""
 
     subject: Subject              # the dataset's count of participants
     place: str
     census: str                   # the census dataset the margins come from
     margins: tuple[str, ...]      # dimension columns compared (each a group of the census dataset)
     reweight: tuple[str, ...] = ()   # mean measures of the dataset, post-stratified to the first margin
+    deprivation: str | None = None   # "dataset.measure": the neighbourhood deprivation decile
+    residents: str | None = None     # the census dataset counting residents per neighbourhood
+    rake: tuple[str, ...] = ()       # two margins the means are also raked to (age band, sex)
 
     intent = "coverage"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "margins", tuple(self.margins))
         object.__setattr__(self, "reweight", tuple(self.reweight))
+        object.__setattr__(self, "rake", tuple(self.rake))
+        _need(not self.rake or (len(self.rake) == 2 and set(self.rake) <= set(self.margins)),
+              "raking is to two of the margins compared")
+        _need(not self.deprivation or (self.deprivation.count(".") == 1 and bool(self.residents)),
+              "coverage by deprivation needs the decile's dataset and measure and a census of residents")
         _need(bool(self.place), "coverage needs a place")
         _need(bool(self.census) and bool(self.margins), "coverage needs a census dataset and its margins")
 

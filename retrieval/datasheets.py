@@ -355,6 +355,7 @@ class Datasheet(_Strict):
     lifecycle: Lifecycle = Lifecycle()
     # Benchmarking against anonymised peers (person-level data only; None: not offered).
     benchmark: Benchmark | None = None
+    coverage: CoverageSpec | None = None
 
     @model_validator(mode="after")
     def _references(self):
@@ -438,6 +439,25 @@ class Datasheet(_Strict):
 
     def columns_with_role(self, role: str) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.role == role)
+
+
+class CoverageSpec(_Strict):
+    """Who is missing from a person-level dataset: how it is set against the census."""
+
+    # the neighbourhood deprivation decile: "dataset.measure" at the dataset's own LSOA boundaries
+    deprivation: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+    # the census dataset counting residents per neighbourhood (by age band), for the deciles
+    residents: str | None = None
+    # two dimensions raked to the census margins (each a group of the council census table)
+    rake: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _two(self):
+        if self.rake and len(self.rake) != 2:
+            raise ValueError("'rake' names two dimensions (e.g. [age_band, sex])")
+        if self.deprivation and not self.residents:
+            raise ValueError("'deprivation' needs 'residents' (the census counts per neighbourhood)")
+        return self
 
 
 class Enrichment(_Strict):

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from assistant import answers, charts, story
-from kernel.types import Question
+from kernel.types import Actor, Question
 from retrieval.boundaries import Boundaries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,3 +209,148 @@ def test_a_contributed_count_in_the_most_deprived_neighbourhoods(pipeline):
         got = a["table"]["rows"][0][2]
         assert got % 5 == 0 and abs(got - true) <= 4.5          # perturbed by at most 2, rounded to 5
         assert "IN (SELECT" in a["sql"] and "only in neighbourhoods" in a["answer"]
+
+
+# -- who is missing: by deprivation decile, raked to two census margins -----------------------------
+def _ipf(n: "np.ndarray", rows: "np.ndarray", cols: "np.ndarray", iterations: int = 500) -> "np.ndarray":
+    """An independent raking loop: cell totals scaled to the row, then the column targets."""
+    m = n.astype(float).copy()
+    for _ in range(iterations):
+        m *= (rows / m.sum(axis=1))[:, None]
+        m *= (cols / m.sum(axis=0))[None, :]
+    return m
+
+
+def test_raking_matches_an_independent_ipf_and_the_census_margins():
+    import numpy as np
+    from assistant import coverage
+    n = np.array([[30.0, 12.0], [55.0, 20.0], [80.0, 25.0]])
+    census_rows, census_cols = np.array([500.0, 300.0, 200.0]), np.array([520.0, 480.0])
+    N = n.sum()
+    m = _ipf(n, census_rows / census_rows.sum() * N, census_cols / census_cols.sum() * N)
+    cells = {(a, s): float(n[i, j]) for i, a in enumerate("abc") for j, s in enumerate("FM")}
+    raked = coverage.rake(cells, dict(zip("abc", census_rows)), dict(zip("FM", census_cols)))
+    assert raked is not None and raked.converged
+    for i, a in enumerate("abc"):
+        for j, s in enumerate("FM"):
+            assert raked.weights[(a, s)] == pytest.approx(m[i, j] / n[i, j], rel=1e-9)
+    # the weighted margins are the census margins
+    assert [raked.rows[a] for a in "abc"] == pytest.approx(list(census_rows / census_rows.sum()), abs=1e-9)
+    assert [raked.cols[s] for s in "FM"] == pytest.approx(list(census_cols / census_cols.sum()), abs=1e-9)
+    w = (m / n).ravel()
+    counts = n.ravel()
+    assert raked.effective_n == pytest.approx((counts * w).sum() ** 2 / (counts * w * w).sum())
+    means = {k: float(v) for k, v in zip(cells, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])}
+    est = coverage.raked_estimate(raked, cells, means)
+    assert est.value == pytest.approx((counts * w * np.arange(1, 7)).sum() / (counts * w).sum())
+    assert coverage.raked_estimate(raked, cells, {**means, ("a", "M"): None}) is None   # a hidden mean
+    assert coverage.rake({**cells, ("a", "M"): None}, dict(zip("abc", census_rows)),
+                         dict(zip("FM", census_cols))) is None                           # a hidden cell
+    assert coverage.residents_by_decile({"x": 1, "y": 1, "z": 10, "q": None}, {"x": 5, "y": 7, "z": 2})[1] == 12
+
+
+def _census_by_decile(place_lsoas):
+    """Census residents aged 16 and over per IMD 2025 decile of their neighbourhood (pandas)."""
+    census = pd.read_csv(RAW / "census2021_lsoa21_lcr.csv")
+    iod = pd.read_csv(RAW / "iod2025_lsoa21_lcr.csv")[["lsoa21cd", "imd_decile"]]
+    c = census[census.lsoa21cd.isin(place_lsoas)].merge(iod, on="lsoa21cd")
+    adults = c.age6__total_usual_residents - c.age6__aged_15_years_and_under
+    return adults.groupby(c.imd_decile).sum()
+
+
+def test_who_is_missing_by_deprivation_and_raked_in_the_city_region(pipeline):
+    import numpy as np
+    from assistant.stewardship import Stewardship
+    from eval import grants
+    actor, project = grants.within_project(Stewardship(pipeline), "analyst15r", "researcher", "health_research",
+                                           ["lupus_commons"])
+    a = pipeline.ask(Question("is the lupus commons representative by deprivation?", actor, "health_research",
+                              project=project)).to_dict()
+    assert a["status"] == "answered" and a["answer"].startswith("SYNTHETIC"), a["answer"]
+    rows = a["table"]["rows"]
+    lupus = pd.read_csv(Path(pipeline.settings.home) / "published" / "lupus_commons.csv")
+    iod = pd.read_csv(RAW / "iod2025_lsoa21_lcr.csv")
+    # by decile: residents' shares from the census, participants' counts from the published rows
+    residents = _census_by_decile(set(iod.lsoa21cd))
+    true = lupus.merge(iod[["lsoa21cd", "imd_decile"]], on="lsoa21cd").imd_decile.value_counts()
+    deciles = {int(r[1].split()[0]): r for r in rows if r[0].startswith("Deprivation decile")}
+    assert sorted(deciles) == list(range(1, 11))
+    for d, r in deciles.items():
+        assert r[4] == pytest.approx(residents[d] / residents.sum() * 100, abs=0.05)
+        assert r[2] % 5 == 0 and r[2] >= 10 and abs(r[2] - true[d]) <= 4.5     # released: perturbed, rounded
+    # raked to the census age and sex margins, against an independent IPF over the published rows
+    la = pd.read_csv(RAW / "census2021_population_age6_la_lcr_england.csv")
+    la = la[la.area_code != "E92000001"]
+    bands = ["16-24", "25-34", "35-49", "50-64", "65+"]
+    cols = {"16-24": "16_24", "25-34": "25_34", "35-49": "35_49", "50-64": "50_64", "65+": "65plus"}
+    age_t = np.array([la[f"lsoa_sum_age_{cols[b]}"].sum() for b in bands], dtype=float)
+    sex_t = np.array([la.females_ts009.sum(), la.males_ts009.sum()], dtype=float)
+    n = pd.crosstab(lupus.age_band, lupus.sex).loc[bands, ["Female", "Male"]].to_numpy(float)
+    N = n.sum()
+    m = _ipf(n, age_t / age_t.sum() * N, sex_t / sex_t.sum() * N)
+    w = m / n
+    weight = lupus.apply(lambda r: w[bands.index(r.age_band), ["Female", "Male"].index(r.sex)], axis=1)
+    got = {(r[0], r[1]): r for r in rows}
+    for label, col in (("Average flares per participant", "flares_12m"),
+                       ("Average weekly working hours of participants", "work_hours")):
+        independent = (lupus[col] * weight).sum() / weight.sum()
+        assert got[("Reweighted (raked)", label)][2] == pytest.approx(independent, abs=0.25)
+        assert "unweighted" in got[("Reweighted (raked)", label)][6]
+    ess = (weight.sum() ** 2) / (weight ** 2).sum()
+    assert got[("Reweighted (raked)", "Effective sample size")][2] == pytest.approx(ess, rel=0.08)
+    assert "reweighted (raked to the census age band and sex margins)" in a["answer"].lower()
+    assert any("do not cross them" in c for c in a["caveats"]) and any("home neighbourhood" in c for c in a["caveats"])
+    # every count behind a weighted cell is a released one
+    released = [r[2] for r in rows if r[0] in ("Age band", "Sex") or r[0].startswith("Deprivation")]
+    assert all(isinstance(v, (int, float)) and v >= 10 and v % 5 == 0 for v in released)
+
+
+def test_the_raked_estimate_is_withheld_when_a_crossed_cell_is_small(pipeline):
+    from assistant.stewardship import Stewardship
+    from eval import grants
+    actor, project = grants.within_project(Stewardship(pipeline), "analyst15k", "researcher", "health_research",
+                                           ["lupus_commons"])
+    a = pipeline.ask(Question("which age groups are under-represented in the lupus commons in Knowsley?", actor,
+                              "health_research", project=project)).to_dict()
+    assert a["status"] == "answered", a["answer"]
+    lupus = pd.read_csv(Path(pipeline.settings.home) / "published" / "lupus_commons.csv")
+    look = pd.read_csv(RAW / "lookup_lsoa21_ward24_lad24_lcr.csv")
+    kn = lupus[lupus.lsoa21cd.isin(look[look.lad24nm == "Knowsley"].lsoa21cd)]
+    small = pd.crosstab(kn.age_band, kn.sex).stack()
+    small = [f"{s} {b}" for (b, s), v in small.items() if v < 10]
+    assert small                                                   # the synthetic data has such cells
+    row = next(r for r in a["table"]["rows"] if r[0] == "Reweighted (raked)")
+    assert row[1] == "Not given" and row[2] is None and all(c in row[6] for c in small)
+    assert not any(r[0] == "Reweighted (raked)" and isinstance(r[2], (int, float)) for r in a["table"]["rows"])
+
+
+def test_who_is_missing_for_stewards_and_members_without_a_project(pipeline):
+    from eval import grants
+    steward = grants.signed_in(pipeline.commons, "cover-steward", "steward", "Lupus commons desk (test)",
+                               ["lupus_commons"])
+    a = pipeline.ask(Question("how representative is the lupus commons of Knowsley?", steward, "stewardship")).to_dict()
+    assert a["status"] == "answered" and any(r[0].startswith("Deprivation") for r in a["table"]["rows"]), a["answer"]
+    # the same steward asking for other person-level figures still needs a project
+    other = pipeline.ask(Question("how many lupus participants in Knowsley", steward, "stewardship")).to_dict()
+    assert other["status"] == "refused" and "project" in other["answer"]
+    # a steward of another dataset is not one of its overseers
+    vik = grants.signed_in(pipeline.commons, "cover-vcse-steward", "steward", "VCSE desk (test)", ["vcse_coop"])
+    assert pipeline.ask(Question("how representative is the lupus commons of Knowsley?", vik,
+                                 "stewardship")).to_dict()["status"] == "refused"
+    assert pipeline.who_is_missing(vik, "lupus_commons", "lad:E08000011").status == "refused"
+    # the view: a members' representative of the dataset, audited like a question
+    member = grants.signed_in(pipeline.commons, "cover-member", "member", "Lupus commons members (test)",
+                              ["lupus_commons"])
+    v = pipeline.who_is_missing(member, "lupus_commons", "region:E47000004")
+    assert v.status == "answered" and v.audit_id and v.answer.startswith("SYNTHETIC")
+    assert any(r[0] == "Reweighted (raked)" and r[1] == "Effective sample size" for r in v.table["rows"])
+    assert pipeline.who_is_missing(Actor(), "lupus_commons", "region:E47000004").status == "refused"
+
+
+def test_coverage_declines_words_it_cannot_apply(pipeline):
+    from eval import grants
+    steward = grants.signed_in(pipeline.commons, "cover-steward", "steward", "Lupus commons desk (test)",
+                               ["lupus_commons"])
+    a = pipeline.ask(Question("how representative is the lupus commons of crime in Knowsley?", steward,
+                              "stewardship")).to_dict()
+    assert a["status"] == "no_data" and "'crime'" in a["answer"]

@@ -727,3 +727,34 @@ def test_my_data_and_the_periodic_report_at_phone_and_desktop_width(browser, ser
         assert not overflow(page), "the report is wider than the screen"
         full_shot(page, f"issue14-report-{name}")
         page.context.close()
+
+
+# -- who is missing (issue 15): the view for stewards and members' representatives -----------------
+@pytest.mark.parametrize("user,name,viewport", [("priya", "desktop", DESKTOP), ("mo", "phone", PHONE)])
+def test_who_is_missing_view_for_a_steward_and_a_members_representative(browser, served_app, user, name, viewport):
+    page = open_page(browser, served_app)
+    sign_in(page, served_app, user)
+    nav(page, "Who is missing")         # the sidebar at desktop width, then the width asked for
+    page.set_viewport_size(viewport)
+    idle(page)
+    expect(body(page)).to_contain_text("Who is missing", timeout=SLOW)
+    expect(body(page)).to_contain_text("SYNTHETIC")
+    expect(body(page)).to_contain_text("By deprivation decile", timeout=SLOW)
+    expect(body(page)).to_contain_text("Reweighted (raked to the census age band and sex margins)")
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(4)       # age, sex, decile, reweighted
+    assert not overflow(page), "the view is wider than the screen"
+    full_shot(page, f"issue15-who-is-missing-region-{name}")
+    choose(page, "Place", "Knowsley")
+    idle(page)
+    expect(body(page)).to_contain_text("in Knowsley", timeout=SLOW)
+    expect(body(page)).to_contain_text("not given, because every crossed age band x sex cell")
+    full_shot(page, f"issue15-who-is-missing-knowsley-{name}")
+    page.context.close()
+
+
+def test_who_is_missing_is_not_offered_to_a_researcher(browser, served_app):
+    page = open_page(browser, served_app)
+    sign_in(page, served_app, "rosa")
+    expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Projects")
+    expect(page.get_by_test_id("stSidebarNav")).not_to_contain_text("Who is missing")
+    page.context.close()

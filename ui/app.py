@@ -1,8 +1,8 @@
 """Commons Assistant: the Streamlit entry file (router, who-is-asking bar; pages live in app_pages/).
 
 Anyone asks as an anonymous resident, known by this browser's identity (ui/session.py).  The
-Projects, Members' panel and Steward desk pages are registered only for a session whose signed-in
-account holds the role; before anyone has signed in the menu has a Sign in page instead.  Who is
+Projects, Members' panel, Steward desk and Who is missing pages are registered only for a session
+whose signed-in account holds the role; before anyone has signed in the menu has a Sign in page instead.  Who is
 asking (the signed-in account and its role, or "resident, not signed in" with a way to sign in)
 and why is shown in a bar at the top of every page, so a phone reaches it without the sidebar.
 Nothing is fetched from outside: the page icon is a file shipped here.
@@ -49,7 +49,9 @@ else:
         ([st.Page("app_pages/panel.py", title="Members' panel", icon=":material/how_to_vote:", url_path="panel")]
          if "member" in signed_in.roles else []) +
         ([st.Page("app_pages/steward.py", title="Steward desk", icon=":material/verified_user:", url_path="steward")]
-         if "steward" in signed_in.roles else []))
+         if "steward" in signed_in.roles else []) +
+        ([st.Page("app_pages/missing.py", title="Who is missing", icon=":material/groups:", url_path="missing")]
+         if set(signed_in.roles) & {"steward", "member"} else []))
 PAGES = [
     st.Page("app_pages/ask.py", title="Ask", icon=":material/chat:", default=True),
     st.Page("app_pages/requests.py", title="My requests", icon=":material/receipt_long:", url_path="requests"),

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-from assistant import queries
+from assistant import coverage as cover, queries
 from assistant.answers import condition_text, periods_label
 from assistant.understanding.detectors import Condition as DecileCondition
 from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef, when_from_state, when_to_state
@@ -852,6 +852,10 @@ class Resolver:
                        understood=understood)
 
     # ================================================================== who is missing
+    @staticmethod
+    def _group_label(sheet, gid: str) -> str:
+        return next((g.label.lower() for g in sheet.groups if g.id == gid), gid)
+
     def _coverage(self, f: Frame, text: str, state: dict, chosen_place) -> Planned:
         """'How representative is the lupus commons of Knowsley?': the person-level dataset named,
         against the census groups it shares dimensions with, in one council or the city region."""
@@ -864,8 +868,23 @@ class Resolver:
             named |= {ref.dataset for ref in cat.concepts.get(h.best, ())}
         people = sorted(d for d in named if d in cat.sheets and cat.sheets[d].person_level)
         cue = f.cues["coverage"]
-        used = set(cue.positions) | {i for s, _ in f.measures for i in s.positions}
+        # a measure named is accounted for when it is the dataset's own ('flares') or the
+        # neighbourhood deprivation the datasheet sets the dataset against ('by deprivation');
+        # any other ('of crime') is not applied, and said so
+        deprivation = {tuple(cat.sheets[d].coverage.deprivation.split(".")) for d in people
+                       if cat.sheets[d].coverage and cat.sheets[d].coverage.deprivation}
+
+        def accounted(h) -> bool:
+            refs = cat.concepts.get(h.best, ())
+            return any(cat.sheets[ref.dataset].person_level or any(
+                ref.dataset == ds and ref.measure.id.split("_")[0] == dm.split("_")[0] for ds, dm in deprivation)
+                for ref in refs if ref.dataset in cat.sheets)
+
+        used = set(cue.positions) | {i for s, h in f.measures if accounted(h) for i in s.positions}
+        # 'representative by deprivation', 'by age': the margin compared, which coverage shows anyway
+        used |= {i for i in r.uncovered if t[i] == "by" and i + 1 in used}
         left = [i for i in r.uncovered if i not in used and not self._harmless(t[i])]
+        left = sorted(set(left) | {i for s, h in f.measures if not accounted(h) for i in s.positions})
         if left or f.excluders or f.loose_negations or f.periods or f.categories or f.ages or f.condition:
             words = " ".join(t[i] for i in left) or "part of the question"
             return self._no_data(state, f"I can say who a person-level dataset reaches compared with the census, but "
@@ -886,29 +905,29 @@ class Resolver:
                                         "(the census margins are published for councils).", "unexplained",
                                  f"coverage of {sheet.title} in {', '.join(p.display for p in places)}")
         place = places[0]
-        dims = [d.column for d in sheet.dimensions]
-        census = None
-        for other in cat.sheets.values():
-            if other.person_level or other.geography.level != "lad":
-                continue
-            shared = [g.id for g in other.groups if g.id in dims]
-            if shared and (census is None or len(shared) > len(census[1])):
-                census = (other, shared)
-        count = next((m for m in sheet.measures if m.rollup == "count"), None)
-        if census is None or count is None:
-            return self._no_data(state, f"{sheet.title} shares no groups with a census table, so its coverage cannot "
-                                        "be worked out.", "unexplained", f"coverage of {sheet.title}")
-        means = tuple(m.id for m in sheet.measures if m.rollup == "mean")
-        plan = CoveragePlan(Subject(count.id, sheet.id, Periods()), place.key, census[0].id, tuple(census[1]), means)
+        plan = cover.plan_for(cat, sheet, place)
+        if isinstance(plan, str):
+            return self._no_data(state, plan, "unexplained", f"coverage of {sheet.title}")
+        census = (cat.sheets[plan.census], list(plan.margins))
+        rake = plan.rake
         try:
             queries.validate(plan, cat, self.gaz)
         except PlanInvalid as e:
             return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
                                  "invalid", f"coverage of {sheet.title}")
-        margins = " and ".join(g.label.lower() for g in census[0].groups if g.id in census[1])
+        by = [g.label.lower() for g in census[0].groups if g.id in census[1]]
+        if plan.deprivation:
+            by.append("the deprivation decile of their neighbourhood")
+        margins = ", ".join(by[:-1]) + " and " + by[-1] if len(by) > 1 else by[0]
+        when = plan.periods.values
+        if when:
+            by[-1] += f" (its records of {when[0][:4]})" if when[0][:4] == when[-1][:4] else f" ({when[0]} to {when[-1]})"
+            margins = ", ".join(by[:-1]) + " and " + by[-1] if len(by) > 1 else by[0]
         understood = (f"Understood: who {sheet.title} reaches in {place.display} compared with its residents "
                       f"({census[0].title}), by {margins}; its averages reweighted to the census "
-                      f"{census[0].groups[0].label.lower() if census[0].groups else 'margins'}.")
+                      f"{census[0].groups[0].label.lower() if census[0].groups else 'margins'}"
+                      + (f" (post-stratified) and raked to the census {' and '.join(self._group_label(census[0], g) for g in rake)} margins"
+                         if rake else "") + ".")
         return Planned("data", plan, state={**state, "pending": None}, understood=understood)
 
     # ================================================================== two measures, over areas

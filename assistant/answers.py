@@ -429,7 +429,9 @@ def _compose_count(plan, q, rows, places, when) -> Composed:
         shown = ", ".join(f"{r['area_name']} {rounded(r['value'], m, False):,}" for r in listed[:10])
         text += f" {'They are' if len(listed) > 1 else 'It is'}: {shown}" + \
             (f" (the first 10 of {len(listed)})." if len(listed) > 10 else ".")
-        # the table stays the count (the figure asked for); the areas are in the text
+        if getattr(plan, "list_areas", False):   # 'which ...': the areas are the figure asked for
+            table = {"columns": ["Area", m.label], "rows": [[r["area_name"], rounded(r["value"], m, False)]
+                                                            for r in listed]}
     if plan.share:
         people = sum(r["value"] or 0 for r in rows if r["category"] == "people_matching")
         everyone = got.get("people_all") or 0

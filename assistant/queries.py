@@ -382,8 +382,12 @@ def _listing(plan: RankingPlan | BreakdownPlan, catalog, gaz, sheet, m) -> Query
         share_of = share_total(sheet, m) if plan.share else None
         where = None if scope.level == "region" else place_filter(catalog, sheet, scope)
         order = plan.order if isinstance(plan, RankingPlan) else "desc"
+        # 'apart from Liverpool and Knowsley': the areas left out are never rows of the ranking
+        leave_out = tuple(place_filter(catalog, sheet, gaz.get(k)) for k in getattr(plan, "exclude_places", ()))
+        if any(code is None for _, code in leave_out):
+            _fail(f"{sheet.id} cannot leave out a place it has no figure for")
         spec = RowSpec(m, over.level, where, plan.periods.values, period_key(plan.periods.values),
-                       filters=plan.filters, share_of=share_of, order=order)
+                       filters=plan.filters, share_of=share_of, order=order, leave_out=leave_out)
         return _query(sheet, m, [spec], catalog, bool(share_of))
     if isinstance(over, Members):
         group = next(g for g in sheet.groups if g.id == over.group)

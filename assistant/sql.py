@@ -49,6 +49,8 @@ class RowSpec:
     within: tuple | None = None
     # only rows whose own value meets (op, value, negate): native rows, a measure with a column
     keep: tuple | None = None
+    # areas left out of the rows: ((level, code), ...), each matched on its own level's column
+    leave_out: tuple = ()
     # Person-level data: the purpose the figures are for; only records whose consent covers it
     # are counted (set by the pipeline from the signed-in project, never from the question).
     consent: str | None = None
@@ -156,6 +158,11 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
         where.append(tf)
     for f in spec.filters:
         where.append(_member(_col(f.column), f.values, f.exclude))
+    for olevel, ocode in spec.leave_out:
+        if country_rows:
+            raise NotAvailable("places are left out of city-region rows only")
+        where.append(exp.Not(this=exp.Paren(this=exp.EQ(this=_col(f"{'lad' if olevel == 'lad' else olevel}_cd", "g"),
+                                                        expression=_lit(ocode)))))
     if spec.keep is not None:
         if not native or not m.column:
             raise NotAvailable("a threshold on a figure is applied to the areas it is published for")

@@ -329,6 +329,7 @@ class CountPlan(_Plan):
     level: str                    # the areas counted
     condition: Condition          # type: ignore[assignment]
     share: bool = False           # also the share of the residents living in them
+    list_areas: bool = False      # 'which councils have ...': the matching areas are the table
 
     intent = "count"
 

@@ -758,3 +758,65 @@ def test_who_is_missing_is_not_offered_to_a_researcher(browser, served_app):
     expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Projects")
     expect(page.get_by_test_id("stSidebarNav")).not_to_contain_text("Who is missing")
     page.context.close()
+
+
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_find_my_area_by_postcode_and_by_town(browser, served_app, name, viewport):
+    """Issue 18 point 0: the answer names the neighbourhood a postcode is in, never the postcode;
+    a town people use is answered from its neighbourhoods, said to be approximate."""
+    page = open_app(browser, served_app, viewport)
+    ask(page, "how deprived is my area? my postcode is L4 0TH")
+    settle(page, 2)
+    last = page.get_by_test_id("stChatMessage").last
+    expect(last).to_contain_text("Liverpool 018A")
+    expect(last).to_contain_text("Anfield ward")
+    expect(body(page)).not_to_contain_text("L4 0TH")        # not in the answer, not in the kept question
+    ask(page, "how many people live in Kirkby?")
+    settle(page, 4)
+    expect(page.get_by_test_id("stChatMessage").last).to_contain_text("Kirkby (town)")
+    assert overflow(page) <= 2, f"the answer overflows the {name} width"
+    shot(page, f"issue18-find-my-area-{name}")
+    page.context.close()
+
+
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_a_provider_benchmarks_against_anonymised_peers(browser, served_app, commons_home, name, viewport):
+    """Issue 15 point 2, as a provider meets it: signed in as nia (Knowsley CVS), within an approved
+    project, 'how does our organisation compare with similar ones?' shows the organisation's own
+    figure beside its peers' median and quartiles, and never a peer's name."""
+    from assistant.pipeline import Pipeline
+    from assistant.stewardship import Stewardship
+    from kernel.settings import Settings
+    from retrieval import synthetic
+    from datetime import timedelta
+    p = Pipeline.open(Settings.load(home=commons_home))
+    try:       # the demo accounts of the shipped users file: nia asks, vik (the co-op's steward) approves
+        st = Stewardship(p)
+        nia = p.commons.accounts.sign_in("nia", "demo-nia-2025", "provider", via="evaluation")
+        vik = p.commons.accounts.sign_in("vik", "demo-vik-2025", "steward", via="evaluation")
+        project = st.submit_project(nia, title=f"Knowsley CVS service planning ({name})", purpose="service_planning",
+                                    datasets=["vcse_coop"], lay_summary="How our services compare with other "
+                                    "co-op members', to plan next year's sessions.",
+                                    end_date=(st.projects.today() + timedelta(days=365)).isoformat(),
+                                    commercial="", publication="", publication_due=None)
+        st.decide_project(project.id, vik, "approve", "in scope: the co-op's own benchmarking")
+        pid = project.id
+        assert st.projects.get(pid).state == "approved"
+    finally:
+        p.close()
+    page = signed_in_page(browser, served_app, "nia")
+    nav(page, "Ask")
+    choose(page, "Project", re.compile(pid))
+    page.set_viewport_size(viewport)           # the project chosen, the question asked at this width
+    ask(page, "how does our organisation compare with similar ones?")
+    settle(page, 2)
+    last = page.get_by_test_id("stChatMessage").last
+    expect(last).to_contain_text("Knowsley CVS")
+    expect(last).to_contain_text("median")
+    expect(last).to_contain_text("SYNTHETIC")
+    text = last.inner_text()
+    peers = [o for o in synthetic.VCSE_ORGS if o != "Knowsley CVS"]
+    assert len(peers) == 11 and not any(o in text for o in peers)
+    assert overflow(page) <= 2, f"the answer overflows the {name} width"
+    shot(page, f"issue15-benchmark-{name}")
+    page.context.close()

@@ -203,24 +203,24 @@ class OperatorDetector:
         for m in re.finditer(r"\b(score|scores|rate|rates|index|ratio|density|value|values|level|figure|percentage)"
                              r" (?:of )?(above|over|more than|greater than|higher than|exceeding|bigger than|below|"
                              r"under|less than|lower than|at least|at most|no more than|no less than) "
-                             r"(\d+(?:\.\d+)?)\b(?! ?(?:%|percent|pc|years?|year olds?|s)\b)", joined):
+                             r"(\d+(?: point \d+)?)\b(?! ?(?:%|percent|pc|years?|year olds?|s)\b)", joined):
             a = len(joined[:m.start(2)].split())
             b = a + len(m.group(0)[m.start(2) - m.start():].split())
             op = {"above": ">", "over": ">", "more than": ">", "greater than": ">", "higher than": ">",
                   "exceeding": ">", "bigger than": ">", "below": "<", "under": "<", "less than": "<",
                   "lower than": "<", "at least": ">=", "at most": "<=", "no more than": "<=",
                   "no less than": ">="}[m.group(2)]
-            raw = m.group(3)
+            raw = m.group(3).replace(" point ", ".")
             out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
                             score=3.0))
         # ... or before it, after 'have' / 'with' ('councils with more than 1,700 patients per GP')
         for m in re.finditer(r"\b(?:have|has|had|with) (more than|over|fewer than|less than|under|at least|at most) "
-                             r"(\d+(?:\.\d+)?)(?= [a-z])(?! (?:years?|year olds?|%|percent|pc)\b)", joined):
+                             r"(\d+(?: point \d+)?)(?= [a-z])(?! (?:years?|year olds?|%|percent|pc|point)\b)", joined):
             a = len(joined[:m.start(1)].split())
             b = a + len(m.group(0)[m.start(1) - m.start():].split())
             op = {"more than": ">", "over": ">", "fewer than": "<", "less than": "<", "under": "<", "at least": ">=",
                   "at most": "<="}[m.group(1)]
-            raw = m.group(2)
+            raw = m.group(2).replace(" point ", ".")
             out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
                             score=3.0))
         return out

@@ -1817,7 +1817,9 @@ class Resolver:
                                  "unexplained", "a threshold on a figure with several rows per area")
         share = people and cat.population_weight(ref.sheet, ref.measure) is not None
         try:
-            plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition, share=share)
+            listing = f.cues.get("which") is not None and f.cues.get("count") is None
+            plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition, share=share,
+                             list_areas=listing)
             queries.validate(plan, cat, gaz)
         except (PlanInvalid, NotAvailable) as e:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")

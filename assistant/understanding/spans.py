@@ -57,6 +57,7 @@ class Prepared:
     @classmethod
     def from_text(cls, text: str, rewrites: dict[str, str]) -> "Prepared":
         plain = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)             # 1,000 -> 1000
+        plain = re.sub(r"(?<![\d.])(\d+)\.(\d+)(?![\d.])", r"\1 point \2", plain)   # 1.2 -> 1 point 2 (one figure)
         plain = re.sub(r"(\d)\s*%", r"\1 percent", plain)
         plain = re.sub(r"(?<![\d-])(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?![\d-])", r"\1 to \2", plain)   # 16-24 year olds
         plain = plain.replace("%", " percent ").replace("£", " ").replace("+", " plus ")

@@ -419,6 +419,8 @@ def test_phone_first_answer_table_chart_and_controls(browser, served_app, name, 
     idle(page)
     expect(who).to_contain_text("Signed in as")
     expect(who).to_contain_text("(provider)")
+    idle(page)                       # the signed-in page may still be laying out (a project box for nia)
+    expect(who).to_be_in_viewport()
     assert in_view(page, who)
     shot(page, f"issue18-signed-in-{name}")
     page.get_by_role("button", name="New conversation").click()

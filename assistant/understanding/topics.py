@@ -373,6 +373,8 @@ class Topics:
                 continue
             if len(t) < 5 or not t.isalpha() or t in vocab or stem(t) in vocab:
                 continue
+            if _dictionary_word(t):
+                continue        # a real English word ('larders') is not a typo of another ('leaders')
             hit = process.extractOne(t, targets, scorer=fuzz.ratio, score_cutoff=84)
             if hit and (t in self.english or stem(t) in self.english) and not _inflection(t, hit[0]):
                 hit = None
@@ -381,6 +383,21 @@ class Topics:
                 if not place or place[1] < hit[1] or place[0] == hit[0]:   # 'average' of 'England average'
                     out[i] = hit[0]
         return out
+
+
+_FREQ = None
+
+
+def _dictionary_word(word: str, floor: int = 20) -> bool:
+    """Is ``word`` in an English word-frequency list (pyspellchecker's, shipped in the package)?"""
+    global _FREQ
+    if _FREQ is None:
+        try:
+            from spellchecker import SpellChecker
+            _FREQ = SpellChecker(language="en", distance=1).word_frequency
+        except Exception:  # noqa: BLE001 - without the list, the other guards still hold
+            _FREQ = {}
+    return _FREQ[word] >= floor if word in _FREQ else False
 
 
 def _inflection(word: str, other: str) -> bool:

@@ -1208,6 +1208,9 @@ class Pipeline:
             caveats += [c for c in s.caveats if c not in caveats][:2]
         if place.level == "ward":
             caveats.append("Ward figures are built from small areas by ONS best fit, so they are approximate.")
+        if place.level == "town":
+            caveats.insert(0, f"{place.name}: a town's figures are made from the neighbourhoods (LSOAs) of its ONS "
+                              "built-up area by best fit (whole MSOAs), so they are approximate.")
         return GuardedAnswer(status="answered", answer=text, table=table, chart=None,
                              sql=";\n".join(sqls), datasets=tuple(s.id for s in used),
                              citations=tuple(ans.citation(s) for s in used), caveats=tuple(caveats),

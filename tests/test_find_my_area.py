@@ -126,9 +126,13 @@ def test_a_threshold_on_the_figure_lists_the_areas_meeting_it(pipeline, question
     a = ask(pipeline, question)
     assert a["status"] == "answered" and a["plan"]["intent"] == "count", a["answer"]
     matching = df[df[column] > threshold]
-    assert f"**{len(matching)}** of the {len(df)}" in a["answer"] and a["table"]["rows"][0][2] == len(matching)
+    assert f"**{len(matching)}** of the {len(df)}" in a["answer"]
     names = matching.iloc[:, 1] if scope is None else matching.lsoa21nm
     assert all(str(n) in a["answer"] for n in names)                     # the areas themselves, in the text
+    # 'which ...': the areas are the table, largest first
+    assert [r[1] for r in a["table"]["rows"]] == pytest.approx(sorted(matching[column], reverse=True), abs=0.01)
+    how_many = ask(pipeline, question.replace("which", "how many", 1))
+    assert how_many["table"]["rows"][0][2] == len(matching)            # 'how many ...': the count is the table
 
 
 def test_a_threshold_is_not_tested_on_rows_that_are_not_areas(pipeline):

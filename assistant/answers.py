@@ -86,6 +86,13 @@ def citation(sheet: Datasheet) -> Citation:
                     source=sheet.source_url)
 
 
+def town_caveat(names) -> str:
+    """Why a town's figures are approximate (said once for the towns of an answer)."""
+    return (f"{' and '.join(names)}: a town's figures are made from the neighbourhoods (LSOAs) of its ONS "
+            "built-up area by best fit (whole MSOAs), so they are approximate: the town's edge is not the "
+            "neighbourhoods' edge.")
+
+
 def caveats_for(plan: Plan, sheet: Datasheet, gaz: Gazetteer) -> list[str]:
     out = list(sheet.caveats)
     levels = {gaz.get(k).level for k in plan.places} | ({plan.child_level} if plan.child_level else set())
@@ -97,9 +104,7 @@ def caveats_for(plan: Plan, sheet: Datasheet, gaz: Gazetteer) -> list[str]:
             out.append(note)
     towns = [gaz.get(k).name for k in plan.places if gaz.get(k).level == "town"]
     if towns:
-        out.insert(0, f"{' and '.join(towns)}: a town's figures are made from the neighbourhoods (LSOAs) of its "
-                      "ONS built-up area by best fit (whole MSOAs), so they are approximate: the town's edge is "
-                      "not the neighbourhoods' edge.")
+        out.insert(0, town_caveat(towns))
     if plan.period_defaulted:
         out.append(f"No period was given, so the latest the commons holds is used "
                    f"({periods_label(sheet, plan.periods.values)}).")

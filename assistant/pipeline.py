@@ -898,16 +898,24 @@ class Pipeline:
         cols = {v: c for v, _, c, _ in by[second][1]}
         if not rows or not cols:
             return cover.RakedFigures(names, None, withheld="the census has no margin for the groups the dataset holds.")
-        cells: dict[tuple[str, str], float | None] = {}
-        for s in cols:
-            sub = Subject(plan.subject.measure, sheet.id, plan.periods, (Filter(second, (s,)),))
-            got = self._governed(BreakdownPlan(sub, plan.place, Categories(first)), sheet, question, record)
-            if isinstance(got, GuardedAnswer):
-                return got
-            sqls.append(got[1])
-            found = self._cells(got[0], code)
-            for r in rows:
-                cells[(r, s)] = found.get(r)
+        def crossed(measure: str):
+            """The released cells of ``measure`` crossed by both margins (None where suppressed),
+            one governed breakdown of the first margin per category of the second."""
+            out: dict[tuple[str, str], float | None] = {}
+            for s in cols:
+                sub = Subject(measure, sheet.id, plan.periods, (Filter(second, (s,)),))
+                got = self._governed(BreakdownPlan(sub, plan.place, Categories(first)), sheet, question, record)
+                if isinstance(got, GuardedAnswer):
+                    return got
+                sqls.append(got[1])
+                found = self._cells(got[0], code)
+                for r in rows:
+                    out[(r, s)] = found.get(r)
+            return out
+
+        cells = crossed(plan.subject.measure)
+        if isinstance(cells, GuardedAnswer):
+            return cells
         hidden = [f"{s} {r}" for (r, s), n in sorted(cells.items()) if n is None]
         if hidden:
             return cover.RakedFigures(names, None, withheld=(
@@ -918,16 +926,9 @@ class Pipeline:
             return cover.RakedFigures(names, None, withheld="the weights did not settle on the census margins.")
         estimates = []
         for mid in plan.reweight:
-            means: dict[tuple[str, str], float | None] = {}
-            for s in cols:
-                sub = Subject(mid, sheet.id, plan.periods, (Filter(second, (s,)),))
-                got = self._governed(BreakdownPlan(sub, plan.place, Categories(first)), sheet, question, record)
-                if isinstance(got, GuardedAnswer):
-                    return got
-                sqls.append(got[1])
-                found = self._cells(got[0], code)
-                for r in rows:
-                    means[(r, s)] = found.get(r)
+            means = crossed(mid)
+            if isinstance(means, GuardedAnswer):
+                return means
             whole = self._governed(ValuePlan(Subject(mid, sheet.id, plan.periods), plan.place, with_context=False),
                                    sheet, question, record)
             if isinstance(whole, GuardedAnswer):
@@ -1209,8 +1210,7 @@ class Pipeline:
         if place.level == "ward":
             caveats.append("Ward figures are built from small areas by ONS best fit, so they are approximate.")
         if place.level == "town":
-            caveats.insert(0, f"{place.name}: a town's figures are made from the neighbourhoods (LSOAs) of its ONS "
-                              "built-up area by best fit (whole MSOAs), so they are approximate.")
+            caveats.insert(0, ans.town_caveat([place.name]))
         return GuardedAnswer(status="answered", answer=text, table=table, chart=None,
                              sql=";\n".join(sqls), datasets=tuple(s.id for s in used),
                              citations=tuple(ans.citation(s) for s in used), caveats=tuple(caveats),

@@ -45,10 +45,12 @@ import tempfile
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 from kernel.errors import CommonsError, ConfigError
+from kernel.text import english_frequency
 from kernel.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -1038,17 +1040,6 @@ WORD_ENDINGS = ("ness", "ity", "tion", "sion", "ment", "ing", "ings", "ology", "
                 "osis", "emia", "aemia", "ism", "isms", "ist", "ists", "ive", "ous", "able", "ible", "ful",
                 "less", "ship", "ance", "ence", "ical", "ics", "ia", "ectomy", "opathy", "pathy")
 _WORD = re.compile(r"[^\W\d_][^\W\d_'’]*(?:-[^\W\d_]+)*")
-_FREQ_LOCK = threading.Lock()
-_FREQ = None
-
-
-def _word_frequency():
-    global _FREQ
-    with _FREQ_LOCK:
-        if _FREQ is None:
-            from spellchecker import SpellChecker
-            _FREQ = SpellChecker(language="en", distance=1).word_frequency
-        return _FREQ
 
 
 def _forms(word: str) -> tuple[str, ...]:
@@ -1076,27 +1067,37 @@ def _capitalised_runs(text: str) -> list[list[re.Match]]:
     return runs
 
 
+def _usage(word: str) -> int:
+    """How often a (possibly hyphenated, possibly inflected) word is used: its least used part."""
+    return min(max(english_frequency(f) for f in _forms(p)) for p in word.split("-"))
+
+
+@lru_cache(maxsize=1)
+def _listed_names() -> frozenset[str]:
+    return frozenset(first_names()) | frozenset(surnames())
+
+
+@lru_cache(maxsize=8)
+def _lower_places(data_dir: str) -> frozenset[str]:
+    return frozenset(p.lower() for p in place_names(Path(data_dir) if data_dir else None))
+
+
 def unlisted_name_spans(text: str, data_dir: Path | None = None) -> list[tuple[int, int]]:
     """Spans of ``text`` that read as a person's name the gazetteer does not hold (see above):
     within a run of capitalised words with no organisation word and no place of the commons, two
     or three neighbouring words each rare in English (or a listed name), one hardly used at all."""
     if not isinstance(text, str) or not text:
         return []
-    freq = _word_frequency()
-    listed = set(first_names()) | set(surnames())
-    places = {p.lower() for p in _places_cached(str(data_dir) if data_dir else "")}
+    listed = _listed_names()
+    places = _lower_places(str(data_dir) if data_dir else "")
     spans = []
     for run in _capitalised_runs(text):
         words = [re.sub(r"['’]s$", "", m.group(0).lower()) for m in run]
         whole = text[run[0].start():run[-1].end()].lower()
         if any(w in ORGANISATION_WORDS for w in words) or whole in places:
             continue
-
-        def count(w: str) -> int:
-            return min(max(freq[f] for f in _forms(p)) for p in w.split("-"))
-
         namelike = [w not in places and w not in _STOP and
-                    (w in listed or (count(w) < RARE and not w.endswith(WORD_ENDINGS))) for w in words]
+                    (w in listed or (_usage(w) < RARE and not w.endswith(WORD_ENDINGS))) for w in words]
         i = 0
         while i < len(run):
             if not namelike[i]:
@@ -1105,19 +1106,10 @@ def unlisted_name_spans(text: str, data_dir: Path | None = None) -> list[tuple[i
             j = i
             while j < len(run) and namelike[j]:
                 j += 1
-            if 2 <= j - i <= 3 and any(count(w) < UNHEARD for w in words[i:j]):
+            if 2 <= j - i <= 3 and any(_usage(w) < UNHEARD for w in words[i:j]):
                 spans.append((run[i].start(), run[j - 1].end()))
             i = j
     return spans
-
-
-_PLACES_CACHE: dict[str, list[str]] = {}
-
-
-def _places_cached(data_dir: str) -> list[str]:
-    if data_dir not in _PLACES_CACHE:
-        _PLACES_CACHE[data_dir] = place_names(Path(data_dir) if data_dir else None)
-    return _PLACES_CACHE[data_dir]
 
 
 def default_scanner(settings: Settings | None = None) -> PiiScanner:

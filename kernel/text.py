@@ -10,6 +10,7 @@ of look-alike letters, used for ids here and by the PII scanner's input folding.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 
 # Latin look-alikes from Cyrillic and Greek (and a few IPA letters), folded to the Latin letter
@@ -63,3 +64,20 @@ def person_key(value: object) -> str:
 def same_person(a: object, b: object) -> bool:
     """Ids that differ only in punctuation or spacing ('s.a.m', 's-am') are the same person."""
     return person_key(a) == person_key(b)
+
+
+_FREQ_LOCK = threading.Lock()
+_FREQ = None
+
+
+def english_frequency(word: str) -> int:
+    """How often ``word`` (lower case) is used in English: pyspellchecker's word-frequency list
+    (MIT; a file shipped in the package, read once per process; 0 for a word it does not hold).
+    Names no gazetteer holds and typos are told from real words with it."""
+    global _FREQ
+    with _FREQ_LOCK:
+        if _FREQ is None:
+            from spellchecker import SpellChecker
+            _FREQ = SpellChecker(language="en", distance=1).word_frequency
+    return _FREQ[word] if word in _FREQ else 0
+

@@ -134,8 +134,10 @@ class Gazetteer:
             lads[row["lad19cd"]] = row["lad19nm"]
             lsoa_codes[row["lsoa11nm"]]["2011"] = row["lsoa11cd"]
             lsoa_lad[row["lsoa11nm"]] = (row["lad19cd"], row["lad19nm"])
+        ward_of: dict[str, str] = {}          # LSOA 2021 code -> its best-fit ward's key
         for row in _rows(raw_dir / "lookup_lsoa21_ward24_lad24_lcr.csv"):
             key = (row["lad24cd"], normalise(row["wd24nm"]))
+            ward_of[row["lsoa21cd"]] = f"ward:{key[0]}:{key[1].replace(' ', '_')}"
             ward_codes[key]["2024"] = row["wd24cd"]
             ward_names[key] = row["wd24nm"].replace("&", "and")
             lsoa_codes[row["lsoa21nm"]]["2021"] = row["lsoa21cd"]
@@ -161,9 +163,6 @@ class Gazetteer:
                                                   (("*", ENGLAND_CODE),))
         postcodes = Postcodes(geo_dir / POSTCODE_FILE)
         aliases: dict[str, list[str]] = {}
-        ward_of = {}
-        for row in _rows(raw_dir / "lookup_lsoa21_ward24_lad24_lcr.csv"):
-            ward_of[row["lsoa21cd"]] = f"ward:{row['lad24cd']}:{normalise(row['wd24nm']).replace(' ', '_')}"
         if postcodes.available:
             for district, lsoas in postcodes.districts().items():
                 keys = sorted({ward_of[c] for c in lsoas if c in ward_of and ward_of[c] in places},
@@ -442,11 +441,6 @@ def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
         last = m.end()
     out.append(text[last:])
     return Located("".join(out), tuple(dict.fromkeys(areas)), problem)
-
-
-def msoa_of(lsoa_name: str) -> str:
-    """An LSOA's MSOA by name: 'Knowsley 006A' is in 'Knowsley 006'."""
-    return re.sub(r"[A-Z]$", "", lsoa_name.strip())
 
 
 def _qualify(matches: list[PlaceMatch], tokens: list[str] = ()) -> list[PlaceMatch]:

@@ -151,9 +151,9 @@ def commons_sources(sheets: dict[str, Datasheet], data_dir: Path) -> list[TableS
     an order where each comes after the datasets it is enriched from."""
     data_dir = Path(data_dir)
     out: list[TableSource] = []
+    town_path = data_dir / TOWNS_SOURCE
     for table, (src, cols) in GEO_TABLES.items():
         path = data_dir / src
-        town_path = data_dir / TOWNS_SOURCE
         digest = _digest(f"schema:{SCHEMA_VERSION}", table, repr(cols), Path(src).name,
                          _source_digest(path, ""), _source_digest(town_path, "") if town_path.exists() else "")
         out.append(TableSource(table, digest, load=_geo_loader(table, path, cols, town_path.parent), what=src))

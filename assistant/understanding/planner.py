@@ -53,7 +53,6 @@ class Understanding:
             frozenset(_words_of(self.words.model_dump())) | \
             frozenset(w for ps in (self.words.intents.benchmark, self.words.intents.benchmark_orgs,
                                    self.words.intents.benchmark_rank) for p in ps for w in p.split())
-        self.topics.structure = self.known     # the words a typo may be corrected to, besides topics
 
     @property
     def metric_finder(self):
@@ -66,7 +65,7 @@ class Understanding:
     # -- reading --------------------------------------------------------------------------
     def prepare(self, text: str) -> Prepared:
         q = Prepared.from_text(text, self.words.rewrites.words)
-        fixes = self.topics.correct(q.tokens, self.known | self.gaz.words, self.gaz.word_list)
+        fixes = self.topics.correct(q.tokens, self.known | self.gaz.words, self.gaz.word_list, structure=self.known)
         for i, w in fixes.items():
             q.corrections[i] = q.tokens[i]
             q.tokens[i] = w

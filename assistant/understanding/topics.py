@@ -12,7 +12,7 @@ from functools import cached_property
 from rapidfuzz import fuzz, process
 
 from assistant.understanding.words import Words
-from kernel.text import normalise
+from kernel.text import english_frequency, normalise
 from retrieval.catalog import Catalog
 
 
@@ -347,23 +347,22 @@ class Topics:
             ws |= {w for text in prose for w in normalise(text).split() if w.isalpha()}
         return frozenset(ws)
 
-    def _targets(self, known: frozenset[str], place_words) -> list[str]:
-        """Words a typo may be corrected to: topic words and structure words, never a place's
-        ('warrington' is not 'Harington': places have their own, stricter, fuzzy match)."""
-        cached = getattr(self, "_targets_cache", None)
-        structure = getattr(self, "structure", frozenset())
-        if cached is None or cached[0] is not structure:
-            words = sorted(set(self._spell_list) | {w for w in structure if len(w) >= 5 and w.isalpha()})
-            self._targets_cache = cached = (structure, words)
-        return cached[1]
+    def _targets(self, structure: frozenset[str]) -> list[str]:
+        """Words a typo may be corrected to: topic words and the question's structure words, never
+        a place's ('warrington' is not 'Harington': places have their own, stricter, fuzzy match)."""
+        made = self.__dict__.setdefault("_targets_for", {})      # one list per structure vocabulary
+        if structure not in made:
+            made[structure] = sorted(set(self._spell_list) | {w for w in structure if len(w) >= 5 and w.isalpha()})
+        return made[structure]
 
-    def correct(self, toks: list[str], known: frozenset[str], place_words: list[str]) -> dict[int, str]:
-        """{position: corrected word} for typos in topic words ('popuation', 'deprevation'):
-        never a place name, never a real English word turned into another ('whether')."""
+    def correct(self, toks: list[str], known: frozenset[str], place_words: list[str],
+                structure: frozenset[str] = frozenset()) -> dict[int, str]:
+        """{position: corrected word} for typos in topic words ('popuation', 'deprevation') and in
+        the ``structure`` words ('novemebr', 'avrage', 'nuber'): never a place name, never a real
+        English word turned into another ('whether', 'larders')."""
         out = {}
         vocab = self.vocabulary | known
-        # the question's own structure words are spelled wrong too ('novemebr', 'avrage', 'nuber')
-        targets = self._targets(known, place_words)
+        targets = self._targets(structure)
         for i, t in enumerate(toks):
             if len(t) == 4 and t.isalpha() and t not in vocab and t not in self.english:
                 # one letter short of a longer word ('scor', 'crim'): nothing else is safe at four letters
@@ -373,7 +372,7 @@ class Topics:
                 continue
             if len(t) < 5 or not t.isalpha() or t in vocab or stem(t) in vocab:
                 continue
-            if _dictionary_word(t):
+            if english_frequency(t) >= 20:
                 continue        # a real English word ('larders') is not a typo of another ('leaders')
             hit = process.extractOne(t, targets, scorer=fuzz.ratio, score_cutoff=84)
             if hit and (t in self.english or stem(t) in self.english) and not _inflection(t, hit[0]):
@@ -383,21 +382,6 @@ class Topics:
                 if not place or place[1] < hit[1] or place[0] == hit[0]:   # 'average' of 'England average'
                     out[i] = hit[0]
         return out
-
-
-_FREQ = None
-
-
-def _dictionary_word(word: str, floor: int = 20) -> bool:
-    """Is ``word`` in an English word-frequency list (pyspellchecker's, shipped in the package)?"""
-    global _FREQ
-    if _FREQ is None:
-        try:
-            from spellchecker import SpellChecker
-            _FREQ = SpellChecker(language="en", distance=1).word_frequency
-        except Exception:  # noqa: BLE001 - without the list, the other guards still hold
-            _FREQ = {}
-    return _FREQ[word] >= floor if word in _FREQ else False
 
 
 def _inflection(word: str, other: str) -> bool:

@@ -414,6 +414,8 @@ def condition_text(c, m: Measure) -> str:
 
 
 def _compose_count(plan, q, rows, places, when) -> Composed:
+    if getattr(plan, "per", None):
+        return _compose_counts_per_area(plan, q, rows, places[0], when)
     got = {r["category"]: r["value"] for r in rows if r["category"] != "listed"}
     n, total = int(got.get("matching", 0) or 0), int(got.get("all", 0) or 0)
     place = places[0]
@@ -452,6 +454,40 @@ def _compose_count(plan, q, rows, places, when) -> Composed:
                              "Share of residents (%)", "Matching areas", "All areas", "Share of areas (%)"],
                  "rows": [[place.name, cond, round(people), round(everyone), round(pct, 1), n, total,
                            round(n / total * 100, 1) if total else None]]}
+    return Composed("answered", text, table, None)
+
+
+def _compose_counts_per_area(plan, q, rows, scope, when) -> Composed:
+    """'Which Wirral ward has the most LSOAs in decile 1': for each area of the scope at the
+    level asked, how many of its smaller areas meet the condition, of how many; the most first
+    (or the fewest), ties said."""
+    m = q.measure
+    cond = condition_text(plan.condition, m)
+    unit = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards"}.get(plan.level, "areas")
+    kind = LEVEL_NAMES.get(plan.per, plan.per)
+    totals = {r["area_code"]: (r["area_name"], int(r["value"] or 0)) for r in rows if r["category"] == "all"}
+    hits = {r["area_code"]: int(r["value"] or 0) for r in rows if r["category"] == "matching"}
+    if not totals:
+        return Composed("no_data", f"The commons has no {unit} to count in {scope.display} ({when}).")
+    table_rows = [[name, hits.get(code, 0), n, round(hits.get(code, 0) / n * 100, 1) if n else None]
+                  for code, (name, n) in totals.items()]
+    k = 3 if plan.by_share else 1              # the share of its areas, or their number
+    table_rows.sort(key=lambda r: (-(r[k] or 0) if plan.order == "desc" else (r[k] or 0), str(r[0])))
+    shown = table_rows[:plan.limit] if plan.limit else table_rows
+    first = shown[0][k]
+    tied = [r[0] for r in table_rows if r[k] == first]
+    said = (lambda v: f"{v:.1f}%") if plan.by_share else (lambda v: f"{v:,}")     # noqa: E731
+    head = (f"**{' and '.join(tied)}** (tied, {said(first)} each)" if 1 < len(tied) <= 3 else
+            f"{len(tied)} {kind} tie with {said(first)} each, among them **{', '.join(tied[:3])}**" if len(tied) > 3 else
+            f"**{shown[0][0]}** ({shown[0][1]:,} of {shown[0][2]:,}, {shown[0][3]:.1f}%)")
+    most = ("highest share of" if plan.order == "desc" else "lowest share of") if plan.by_share else \
+        ("most" if plan.order == "desc" else "fewest")
+    text = (f"Of the {len(table_rows)} {kind} of **{scope.display}**, the {most} {unit} {cond}: {head}, "
+            f"on {m.label} ({when}). ")
+    text += "; ".join(f"{r[0]} {r[1]:,} of {r[2]:,} ({r[3]:.1f}%)" for r in shown[:10]) + "."
+    if plan.per == "ward" and q.sheet.geography.level == "lsoa":
+        text += " Wards are made of whole neighbourhoods on the best-fit lookup."
+    table = {"columns": ["Area", "Matching areas", "All areas", "Share (%)"], "rows": shown}
     return Composed("answered", text, table, None)
 
 
@@ -684,3 +720,83 @@ def compose_relation(plan, parts, gaz: Gazetteer) -> tuple[Composed, list[str]]:
             caveats.append(f"{label} is a count: areas with more people tend to have more, so part of the "
                            "association may be population size.")
     return Composed("answered", text, {"columns": ["Area", cx, cy], "rows": table_rows}, chart), caveats
+
+
+def compose_editions(plan, parts, gaz: Gazetteer) -> tuple[Composed, list[str]]:
+    """``parts``: for each edition, ``(plan, query, result)``.  The measure for each place in
+    each edition side by side, the change from the first edition to the last, and the
+    edition's own word on how far the two can be compared."""
+    if plan.parts[0].intent == "count":
+        return _compose_count_editions(plan, parts, gaz)
+    labels, values, names = [], [], {}
+    m = parts[-1][1].measure
+    for sub, q, result in parts:
+        labels.append(q.sheet.edition.label)
+        got = {}
+        for r in _rows(result):
+            if isinstance(r.get("value"), (int, float)) and r.get("area_code"):
+                got[str(r["area_code"])] = float(r["value"])
+                names.setdefault(str(r["area_code"]), str(r["area_name"]))
+        values.append(got)
+    title = measure_label(m, parts[-1][1].sheet, parts[-1][0].filters)
+    asked = [gaz.get(k) for k in plan.places]
+    codes = []
+    for sub, q, _ in parts[:1]:
+        for p in asked:
+            code = next((c for c in values[0] if gaz.by_code(c) is not None and gaz.by_code(c).key == p.key), None)
+            codes.append((p, code))
+    rows, said, missing = [], [], []
+    for p, code in codes:
+        figures = [v.get(code) if code else None for v in values]
+        if code is None or any(x is None for x in figures):
+            missing.append(p.display)
+            continue
+        change = figures[-1] - figures[0]
+        rows.append([p.display, *[rounded(x, m) for x in figures], rounded(change, m)])
+        said.append(f"**{p.display}**: " + ", ".join(f"{fmt(x, m)} in {lab}" for x, lab in zip(figures, labels))
+                    + f" (a change of {'+' if change > 0 else ''}{fmt(change, m)}{_direction(change, m)})")
+    if not rows:
+        return Composed("no_data", f"The editions do not both hold {title.lower()} for "
+                        f"{' and '.join(missing)}, so I haven't compared them."), []
+    text = f"**{title}**, {labels[0]} and {labels[-1]} side by side: " + "; ".join(said) + "."
+    comparability = parts[-1][1].sheet.edition.comparability
+    text += f" {comparability}"
+    if missing:
+        text += f" Not in both editions: {', '.join(missing)}."
+    columns = ["Area", *labels, f"Change, {labels[0]} to {labels[-1]}"]
+    return Composed("answered", text, {"columns": columns, "rows": rows}), [comparability]
+
+
+def _direction(change: float, m: Measure) -> str:
+    """'(less deprived on this measure)' for a change, from the measure's direction and its
+    worse end in words; nothing when either is unknown or there is no change."""
+    if not change or m.direction == "neutral" or not m.worse or not m.worse.startswith("more "):
+        return ""
+    worse = (change > 0) == (m.direction == "higher_is_worse")
+    return f": {m.worse if worse else 'less ' + m.worse[5:]}"
+
+
+def _compose_count_editions(plan, parts, gaz: Gazetteer) -> tuple[Composed, list[str]]:
+    """The areas meeting a condition counted in each edition, with their share of all the areas
+    and the change in that share (in percentage points)."""
+    scope = gaz.get(plan.places[0])
+    labels, counts = [], []
+    for sub, q, result in parts:
+        got = {r["category"]: r["value"] for r in _rows(result)}
+        labels.append(q.sheet.edition.label)
+        counts.append((int(got.get("matching") or 0), int(got.get("all") or 0)))
+    if any(total == 0 for _, total in counts):
+        return Composed("no_data", f"An edition holds no areas to count in {scope.display}."), []
+    m = parts[-1][1].measure
+    cond = condition_text(plan.parts[0].condition, m)
+    unit = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards"}.get(plan.parts[0].level, "areas")
+    shares = [n / total * 100 for n, total in counts]
+    change = shares[-1] - shares[0]
+    said = "; ".join(f"{lab}: {n:,} of {total:,} ({sh:.1f}%)" for lab, (n, total), sh in zip(labels, counts, shares))
+    comparability = parts[-1][1].sheet.edition.comparability
+    text = (f"{unit[:1].upper()}{unit[1:]} of **{scope.display}** {cond}, on {m.label}: {said}. The share changed by "
+            f"{'+' if change > 0 else ''}{change:.1f} percentage points from {labels[0]} to {labels[-1]}. {comparability}")
+    columns = ["Area"] + [c for lab in labels for c in (f"{lab}: matching areas", f"{lab}: all areas", f"{lab}: share (%)")] \
+        + [f"Change in share, {labels[0]} to {labels[-1]} (points)"]
+    row = [scope.name] + [x for (n, total), sh in zip(counts, shares) for x in (n, total, round(sh, 1))] + [round(change, 1)]
+    return Composed("answered", text, {"columns": columns, "rows": [row]}), [comparability]

@@ -37,7 +37,7 @@ from guardrails.auth import NOT_SIGNED_IN
 from guardrails.participants import optout_column
 from kernel.errors import CommonsError, InternalError, NotAvailable, PlanInvalid, QueryTimeout
 from kernel.plans import (Areas, BenchmarkPlan, Categories, Condition, CountPlan, CoveragePlan, BreakdownPlan, Filter,
-                          Members, Periods, Plan, RelationPlan, Subject, SummaryPlan, ValuePlan, Within)
+                          Members, Periods, Plan, RelationPlan, EditionsPlan, Subject, SummaryPlan, ValuePlan, Within)
 from kernel.settings import Settings
 from kernel.types import Actor, GuardedAnswer, QueryPlan, Question, Result
 from retrieval import docs as docs_mod
@@ -514,6 +514,8 @@ class Pipeline:
             return self._summary(plan, question)
         if isinstance(plan, RelationPlan):
             return self._relation(plan, question, record, planned.message)
+        if isinstance(plan, EditionsPlan):
+            return self._editions(plan, question, record, planned.message)
         sheet = self.sheets[plan.dataset]
         if self.commons.governance.blocks(sheet):
             record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
@@ -977,6 +979,39 @@ class Pipeline:
         return GuardedAnswer(status=composed.status, answer=composed.text, table=composed.table,
                              chart=composed.chart if composed.status == "answered" else None, sql=";\n".join(sqls),
                              datasets=ids, citations=tuple(ans.citation(self.sheets[i]) for i in ids),
+                             caveats=tuple(dict.fromkeys(caveats)), plan=plan.to_dict())
+
+    def _editions(self, plan: EditionsPlan, question: Question, record: dict, note: str | None) -> GuardedAnswer:
+        """One measure in each edition of a publication: every edition's dataset through policy,
+        each part's query built, checked and run on its own, then set side by side."""
+        sheets = [self.sheets[p.dataset] for p in plan.parts]
+        ids = tuple(s.id for s in sheets)
+        for sheet in sheets:
+            if self.commons.governance.blocks(sheet):
+                record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
+                return GuardedAnswer(status="refused", answer=self.commons.governance.message(), datasets=ids)
+        with _timed(self._timings(), "policy"):
+            decision = policy.decide(sheets, question.actor.role, question.purpose)
+            if any(s.person_level for s in sheets):
+                decision = policy.PolicyDecision("refuse", "editions.open_only", (
+                    "Editions side by side are offered for open, published figures only."))
+        record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
+        if decision.outcome != "allow":
+            return GuardedAnswer(status="refused", answer=decision.reason, datasets=ids, plan=plan.to_dict())
+        parts, sqls = [], []
+        with _timed(self._timings(), "sql"):
+            for sub, sheet in zip(plan.parts, sheets):
+                q = queries.build(sub, self.catalog, self.gaz)
+                checked = check(queries.statement(q), self.allowed)
+                result, _ = self._run_query(checked, sheet, question, record)
+                controlled = disclosure.control(result, [sheet], q.measure)     # open: published as is
+                parts.append((sub, q, controlled.result))
+                sqls.append(checked.sql)
+        composed, extra = ans.compose_editions(plan, parts, self.gaz)
+        caveats = extra + [c for s in sheets for c in s.caveats[:2]] + ([note] if note else [])
+        return GuardedAnswer(status=composed.status, answer=composed.text, table=composed.table,
+                             chart=composed.chart if composed.status == "answered" else None, sql=";\n".join(sqls),
+                             datasets=ids, citations=tuple(ans.citation(s) for s in sheets),
                              caveats=tuple(dict.fromkeys(caveats)), plan=plan.to_dict())
 
     def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool,

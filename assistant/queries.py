@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.sql import RowSpec, build_rate, build_union
 from kernel.errors import NotAvailable, PlanInvalid, UnsupportedPlan
 from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
-                          Periods, Plan, RankingPlan, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan,
+                          Periods, Plan, RankingPlan, RelationPlan, EditionsPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan,
                           BenchmarkPlan)
 from kernel.types import QueryPlan
 from retrieval.catalog import Catalog, MeasureRef
@@ -55,6 +55,15 @@ def _fail(why: str) -> None:
 def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
     """Raise PlanInvalid (a fault: the planner made a plan that cannot be answered) or
     NotAvailable (a question person-level data cannot answer in that form)."""
+    if isinstance(plan, EditionsPlan):
+        for part in plan.parts:
+            validate(part, catalog, gaz)
+        sheets = [catalog.sheets[p.dataset] for p in plan.parts]
+        if any(s.edition is None or s.edition.series != plan.series or s.person_level for s in sheets):
+            _fail("editions are open datasets of one publication series")
+        if len({s.edition.label for s in sheets}) != len(sheets):            # type: ignore[union-attr]
+            _fail("each edition once")
+        return
     if isinstance(plan, RelationPlan):
         for part in (plan.x, plan.y):
             validate(part, catalog, gaz)
@@ -412,6 +421,11 @@ def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
     c = plan.condition
     base = dict(measure=m, level=scope.level, place=where, periods=plan.periods.values,
                 period_label=period_key(plan.periods.values), filters=plan.filters)
+    if plan.per is not None:
+        # one count for each area of the scope at the level asked ('which ward has the most ...')
+        per = {**base, "level": plan.per}
+        return _query(sheet, m, [RowSpec(**per, condition=(c.op, c.value, c.negate), category="matching"),
+                                 RowSpec(**per, condition=("all", 0), category="all")], catalog)
     specs = [RowSpec(**base, condition=(c.op, c.value, c.negate), category="matching"),
              RowSpec(**base, condition=("all", 0), category="all")]
     if m.format not in ("decile", "category") and c.op in ("<", "<=", ">", ">="):

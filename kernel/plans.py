@@ -330,6 +330,10 @@ class CountPlan(_Plan):
     condition: Condition          # type: ignore[assignment]
     share: bool = False           # also the share of the residents living in them
     list_areas: bool = False      # 'which councils have ...': the matching areas are the table
+    per: str | None = None        # one count for each area of this level ('which ward has the most ...')
+    order: Order = "desc"         # (per) the areas with the most matching first, or the fewest
+    limit: int | None = None      # (per) how many areas to show
+    by_share: bool = False        # (per) ordered by the share of its areas that match, not their number
 
     intent = "count"
 
@@ -337,6 +341,13 @@ class CountPlan(_Plan):
         _need(bool(self.scope), "a count needs a scope")
         _need(self.level in ("lsoa", "ward", "lad"), f"cannot count areas at level {self.level!r}")
         _need(isinstance(self.condition, Condition), "a count needs a condition")
+        if self.per is not None:
+            _need(self.per in ("ward", "lad"), f"cannot count areas for each area at level {self.per!r}")
+            _need(("lsoa", "ward", "lad").index(self.per) > ("lsoa", "ward", "lad").index(self.level),
+                  "the areas counted are smaller than the areas each count is for")
+            _need(not self.share and not self.list_areas, "counts for each area are counts of areas")
+            _need(self.order in ("asc", "desc"), "order is asc or desc")
+            _need(self.limit is None or self.limit > 0, "a limit is positive")
 
     @property
     def places(self) -> tuple[str, ...]:
@@ -466,11 +477,53 @@ class BenchmarkPlan(_Plan):
         return ()
 
 
+@dataclass(frozen=True)
+class EditionsPlan(_Plan):
+    """One measure of the same places in two or more editions of a publication (IoD2019 and
+    IoD2025): each edition is its own dataset with its own methods, so each part is answered
+    from its own dataset on its own, and the parts are set side by side with the change between
+    the first and the last (never one edition's figure given for another's period)."""
+
+    parts: tuple[ValuePlan | ComparisonPlan | CountPlan, ...]
+    series: str
+    difference: bool = False       # the question asks for the change ('how much did it move')
+
+    intent = "editions"
+
+    def __post_init__(self) -> None:
+        _need(len(self.parts) >= 2, "editions are compared two or more at a time")
+        _need(all(isinstance(p, (ValuePlan, ComparisonPlan)) for p in self.parts) or all(
+            isinstance(p, CountPlan) and p.per is None and not p.share and not p.list_areas for p in self.parts),
+            "each edition is a value, a comparison or a count of areas")
+        _need(len({(getattr(p, "level", None), getattr(p, "condition", None)) for p in self.parts}) == 1,
+              "the same areas counted on the same condition in each edition")
+        _need(len({p.measure for p in self.parts}) == 1, "the same measure in each edition")
+        _need(len({p.places for p in self.parts}) == 1, "the same places in each edition")
+        _need(len({p.dataset for p in self.parts}) == len(self.parts), "each edition from its own dataset")
+        _need(all(not getattr(p, "with_context", False) for p in self.parts), "editions are set side by side alone")
+
+    @property
+    def subject(self) -> Subject:                  # type: ignore[override]
+        return self.parts[-1].subject
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return self.parts[0].places
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"intent": "editions", "series": self.series, "difference": self.difference,
+             "parts": [plan_to_dict(p) for p in self.parts]}
+        d.update(measure=self.measure, dataset=self.dataset, places=list(self.places),
+                 periods=[v for p in self.parts for v in p.periods.values], child_level=None, dimension=None,
+                 datasets=[p.dataset for p in self.parts])
+        return d
+
+
 Plan = Union[ValuePlan, ComparisonPlan, RankingPlan, TrendPlan, BreakdownPlan, CountPlan, SummaryPlan, RelationPlan,
-             CoveragePlan, BenchmarkPlan]
+             CoveragePlan, BenchmarkPlan, EditionsPlan]
 PLAN_TYPES: dict[str, type] = {t.intent: t for t in (ValuePlan, ComparisonPlan, RankingPlan, TrendPlan,
                                                      BreakdownPlan, CountPlan, SummaryPlan, RelationPlan,
-                                                     CoveragePlan, BenchmarkPlan)}
+                                                     CoveragePlan, BenchmarkPlan, EditionsPlan)}
 
 
 def _dimension(over: Over) -> str | None:
@@ -507,6 +560,9 @@ def plan_from_dict(d: dict[str, Any]) -> Plan:
     try:
         if d["intent"] == "relation":
             return RelationPlan(plan_from_dict(d["x"]), plan_from_dict(d["y"]))      # type: ignore[arg-type]
+        if d["intent"] == "editions":
+            return EditionsPlan(tuple(plan_from_dict(p) for p in d["parts"]), d["series"],   # type: ignore[arg-type]
+                                bool(d.get("difference")))
         cls = PLAN_TYPES[d["intent"]]
         kw: dict[str, Any] = {}
         for f in fields(cls):
@@ -542,6 +598,6 @@ def _subject(d: dict[str, Any]) -> Subject:
                    tuple(Filter(f["column"], tuple(f["values"]), bool(f.get("exclude"))) for f in d.get("filters") or ()))
 
 
-__all__ = ["Areas", "BenchmarkPlan", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",
+__all__ = ["Areas", "BenchmarkPlan", "EditionsPlan", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",
            "Over", "Periods", "Plan", "PLAN_TYPES", "RankingPlan", "Rate", "RelationPlan", "CoveragePlan", "Within", "Subject", "SummaryPlan", "TrendPlan",
            "ValuePlan", "plan_from_dict", "plan_to_dict"]

@@ -115,6 +115,9 @@ class Measure(_Strict):
     worse: str | None = None
     decimals: int = 0
     synonyms: tuple[str, ...] = ()
+    # Sub-groups counted within this measure but not published on their own ('Chinese' within
+    # Asian residents): asked for, they are declined with this measure named, never answered with it.
+    narrower: tuple[str, ...] = ()
     group: str | None = None
     # A combined category: the sum of several columns (e.g. all private renting).  Such a
     # measure can be asked for and shared, but is left out of group breakdowns.
@@ -322,6 +325,17 @@ class Benchmark(_Strict):
     name_words: tuple[str, ...] = ()
 
 
+class Edition(_Strict):
+    """One edition of a publication that is published again with new methods (the English
+    Indices of Deprivation 2019 and 2025): measures with the same id in the datasets of one
+    series are the same measure in another edition, set side by side when a question asks for
+    both, each from its own dataset, with ``comparability`` said beside them."""
+
+    series: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The publication series the edition belongs to")
+    label: str = Field(description="The edition as people name it ('IoD2019')")
+    comparability: str = Field(description="How far figures of different editions can be compared (shown with them)")
+
+
 class Datasheet(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
@@ -356,6 +370,8 @@ class Datasheet(_Strict):
     # Benchmarking against anonymised peers (person-level data only; None: not offered).
     benchmark: Benchmark | None = None
     coverage: CoverageSpec | None = None
+    # One edition of a publication series (its measures may be set beside another edition's).
+    edition: Edition | None = None
 
     @model_validator(mode="after")
     def _references(self):

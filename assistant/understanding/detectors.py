@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from assistant.understanding.spans import Prepared, Span
 from assistant.understanding.time import TimeParser
 from assistant.understanding.topics import Topics, stem
-from assistant.understanding.words import Phrases, Words
+from assistant.understanding.words import Phrases, Words, phrase_tuple
 from kernel.text import normalise
 from retrieval.geography import Gazetteer, Place
 
@@ -368,11 +368,12 @@ class IntentDetector:
             out.append(Span("intent", a, b, Cue("rank", " ".join(p)), score=1.0) if kind == "rank" else
                        Span("order", a, b, Cue(kind, " ".join(p)), score=1.5))
         for i, w in enumerate(t[:-1]):
-            if w.isdigit() and 0 < int(w) <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") \
+            k = int(w) if w.isdigit() else self.numbers.get(w) if w not in ("one", "single") else None
+            if k and 0 < k <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") \
                     and (t[i + 1] in self.row_words or (i + 2 < len(t) and t[i + 2] in self.row_words
                                                         and not t[i + 1].isdigit())):
-                # 'which 3 wards', 'which 3 Wirral wards' (a place's name between)
-                out.append(Span("top_n", i, i + 1, (int(w), None), score=1.5))
+                # 'which 3 wards', 'which three councils', 'which 3 Wirral wards' (a place's name between)
+                out.append(Span("top_n", i, i + 1, (k, None), score=1.5))
             if w in ("top", "bottom", "first", "best", "worst", "highest", "lowest", "most", "least", "largest",
                      "smallest", "biggest", "fewest"):
                 nxt = t[i + 1]
@@ -461,11 +462,20 @@ class MetaDetector:
 
 
 class NotHeldDetector:
-    def __init__(self, words: Words):
+    """Topics the commons does not hold (the word list), and sub-groups the datasheets say are
+    counted only within a broader measure ('Chinese' within Asian residents): the span's value is
+    the phrase, or (phrase, the broader measure's id) for a sub-group."""
+
+    def __init__(self, words: Words, narrower: dict[str, str] | None = None):
         self.phrases = Phrases(words.not_held.topics)
+        self.narrower = {phrase_tuple(k): v for k, v in (narrower or {}).items() if phrase_tuple(k)}
+        self.sub_groups = Phrases(tuple(" ".join(k) for k in self.narrower))
 
     def detect(self, q: Prepared) -> list[Span]:
-        return [Span("not_held", a, b, " ".join(p), score=1.5) for a, b, p in self.phrases.find(q.tokens)]
+        out = [Span("not_held", a, b, " ".join(p), score=1.5) for a, b, p in self.phrases.find(q.tokens)]
+        for a, b, p in self.sub_groups.find(q.tokens):
+            out.append(Span("not_held", a, b, (" ".join(p), self.narrower[tuple(p)]), score=1.5))
+        return out
 
 
 class FollowUpDetector:

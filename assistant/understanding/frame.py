@@ -18,6 +18,10 @@ from assistant.understanding.time import When
 from assistant.understanding.topics import CategoryHit, DimensionHit, GroupHit, MeasureHit
 
 
+# the first word of a measure's own name that says which end of it is asked for
+_ORDER_HEADS = {"most": "desc", "least": "asc", "furthest": "desc", "farthest": "desc"}
+
+
 @dataclass
 class PlaceRef:
     found: PlaceFound
@@ -117,9 +121,10 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
         v = s.value
         if s.slot == "measure":
             words = s.words(t)
-            if f.order is None and (words.startswith("most ") or words.startswith("least ")):
-                # 'the most deprived ward': the measure's own name carries the order
-                f.order, f.order_word = ("desc" if words.startswith("most ") else "asc"), words.split()[0]
+            head = words.split()[0] if words else ""
+            if f.order is None and head in _ORDER_HEADS and " " in words:
+                # 'the most deprived ward', 'furthest from a GP surgery': the measure's own name carries the order
+                f.order, f.order_word = _ORDER_HEADS[head], head
             if id(s) in excl_targets:
                 f.excluders.append(s)           # 'excluding pensioners' of people: a table part to leave out
             f.measures.append((s, v))

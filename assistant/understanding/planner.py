@@ -42,7 +42,7 @@ class Understanding:
             "time": d.TimeDetector(self.words, today), "operators": d.OperatorDetector(self.words),
             "ages": d.AgeDetector(), "topics": d.TopicDetector(self.topics), "intents": d.IntentDetector(self.words),
             "levels": d.LevelDetector(self.words), "groupings": d.GroupingDetector(self.words, self.topics),
-            "meta": d.MetaDetector(self.words), "not_held": d.NotHeldDetector(self.words),
+            "meta": d.MetaDetector(self.words), "not_held": d.NotHeldDetector(self.words, _narrower(catalog)),
             "followups": d.FollowUpDetector(self.words), "context": d.ContextDetector(self.words),
             "fillers": d.FillerDetector(self.words),
         }
@@ -212,3 +212,13 @@ def _words_of(value) -> set[str]:
         return set().union(*(_words_of(v) for v in value)) if value else set()
     return set()
 
+
+
+def _narrower(catalog: Catalog) -> dict[str, str]:
+    """Sub-group phrase (normalised) -> the measure it is counted within, from the datasheets."""
+    out: dict[str, str] = {}
+    for sheet in catalog.sheets.values():
+        for m in sheet.measures:
+            for phrase in m.narrower:
+                out.setdefault(normalise(phrase), m.id)
+    return out

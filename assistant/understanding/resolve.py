@@ -24,7 +24,7 @@ from assistant.understanding.topics import CategoryHit, MeasureHit, Topics, lemm
 from assistant.understanding.words import Phrases, Words
 from kernel.errors import NotAvailable, PlanInvalid
 from kernel.text import normalise
-from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, Filter, Members,
+from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Condition, CountPlan, EditionsPlan, Filter, Members,
                           Periods, RankingPlan, Rate, RelationPlan, Subject, SummaryPlan, TrendPlan, ValuePlan, CoveragePlan,
                           Within, BenchmarkPlan)
 from retrieval.catalog import Catalog, MeasureRef
@@ -45,6 +45,15 @@ recorded official officially estimate estimates estimated published actual real 
 often frequently happen happens happened occur occurred
 currently nowadays reported latest figure much single live lives living lived according
 indicator indicators measure measures metric metrics statistic statistics stat stats""".split())
+
+
+@dataclass(frozen=True)
+class Editions:
+    """A measure bound to two or more editions of one publication series: for each, the measure
+    ref, the period it holds and the dataset's filters."""
+
+    series: str
+    parts: tuple[tuple[MeasureRef, Periods, tuple[Filter, ...]], ...]
 
 
 @dataclass
@@ -79,6 +88,14 @@ class Resolver:
                                  f"a place outside the commons ({f.foreign[0].title()})")
         for s in f.not_held:
             topic = f.words(s)
+            if isinstance(s.value, tuple):
+                # a sub-group counted only within a broader measure: that measure named, never given for it
+                broader = self.catalog.label(s.value[1])
+                held = "; ".join(dict.fromkeys(r.sheet.title for r in self.catalog.concepts.get(s.value[1], ())))
+                return self._no_data(state, (
+                    f"The commons does not hold '{topic}' on its own: it is counted only within the broader group "
+                    f"{broader} ({held}), so I haven't given that group's figure for it. Ask for {broader.lower()} "
+                    "if the broad group will do."), "not_split", f"{topic}, a sub-group of {broader.lower()}")
             return self._no_data(state, f"The commons does not hold figures on {topic}. It holds {HOLDS}.",
                                  "out_of_scope", f"a figure on {topic}")
         self._denominator_phrase(f)
@@ -119,9 +136,10 @@ class Resolver:
                 and not self._harmless(t[i])
                 and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
                 and not (t[i] in ("by", "on", "for", "in") and i + 1 < len(t) and lemma(t[i + 1]) in own)
-                and not (t[i] == "by" and t[i + 1:i + 3] == ["how", "much"])
+                and not (t[i] == "by" and t[i + 1:i + 3] in (["how", "much"], ["how", "many"]))
                 and not (t[i] in ("over", "across", "during", "throughout", "within") and i + 1 in period_starts)
-                and not (t[i] == "between" and (i + 1 in period_starts or (i + 2 in period_starts and i + 1 in starts)))]
+                and not (t[i] == "between" and (i + 1 in period_starts or (i + 2 in period_starts and i + 1 in starts)))
+                and not (t[i] in ("between", "from") and i + 1 in self._edition_starts(f))]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
@@ -174,7 +192,7 @@ class Resolver:
                 return replace(concept, state=state)
         elif f.dimensions and not f.tables and carried is None:
             concept = self._dimension_count(f)
-        elif f.sources and not f.tables and not f.categories and not f.ages:
+        elif f.sources and not f.tables and not f.categories and not f.ages and not self._source_holds(f, carried):
             concept = self._headline(f)
         elif f.tables:
             span, hit = f.tables[0]
@@ -182,6 +200,10 @@ class Resolver:
         elif carried is not None and carried.measure:
             concept = carried.measure
             filters = [(carried.dataset or "", c, v, e) for c, v, e in carried.filters]
+            if f.sources:
+                # 'and in IoD 2025?': the same measure from the source named (its own columns)
+                filters = [(ds, c, v, e) for ds, c, v, e in filters
+                           if c in {d.column for sid in self._named(f) for d in self.catalog.sheets[sid].dimensions}]
             share = share or carried.share
         else:
             concept = None
@@ -253,7 +275,9 @@ class Resolver:
         datasets_of = {c: {r.dataset for r in cat.concepts.get(c, [])} for c in concepts}
         candidates = concepts or ([carried.measure] if carried and carried.measure else [])
         # category measures (rural / urban): the value names the measure itself
-        for concept in candidates or [None]:
+        # (the measure carried from the turn before only when it holds the categories named: 'which
+        # council has the most rural LSOAs' after a deprivation question asks about rural areas)
+        for concept in candidates + ([None] if not concepts else []):
             filters = []
             ok = True
             for ref, options in cat_opts:
@@ -294,6 +318,17 @@ class Resolver:
         held = sorted({f"{cat.sheets[ds].title}" for _, opts in cat_opts for ds, _, _ in opts})
         return (f"I can't apply {names} to {what}: the commons holds that category only in {', '.join(held)}, "
                 f"so I haven't guessed.")
+
+    @staticmethod
+    def _named(f: Frame) -> frozenset[str]:
+        return frozenset.intersection(*(ds for _, ds in f.sources)) or frozenset.union(*(ds for _, ds in f.sources))
+
+    def _source_holds(self, f: Frame, carried: Carried | None) -> bool:
+        """A follow-up naming only another source ('and in IoD 2025?') that holds the measure
+        asked before: that measure, from the source named."""
+        if carried is None or not carried.measure or not f.followup or f.places or f.measures:
+            return False
+        return any(r.dataset in self._named(f) for r in self.catalog.concepts.get(carried.measure, []))
 
     def _headline(self, f: Frame) -> str | None:
         """'show me the crime data': the first summary measure of the source named."""
@@ -1077,6 +1112,9 @@ class Resolver:
                                         "whole areas. Ask for the area's wards or neighbourhoods (for example 'crime "
                                         "in each ward of ...') and I'll list them, or ask about a smaller area directly.",
                                  "unexplained", f"{self._say_measure(concept, choice.filters)} leaving out {left}")
+        per = self._counted_per(f)
+        if per is not None and (intent == "count" or f.condition is not None or self._category_measure(choice)):
+            return self._count(f, choice, places, state, text, carried, per=per)
         if intent == "count":
             return self._count(f, choice, places, state, text, carried)
         fmt = cat.concepts[concept][0].measure.format if concept in cat.concepts else None
@@ -1091,6 +1129,9 @@ class Resolver:
             if not places and not self._region_can_give(concept, over):
                 return self._which_place(text, state, "Which area do you mean?")
             scope = places[0] if places else gaz.region()
+            if over is None and scope.level in ("lad", "ward", "town") and self._generic_area(f) and all(
+                    r.sheet.geography.level == "lsoa" for r in cat.concepts.get(concept, ())):
+                over = Areas("lsoa")      # 'which area ...' of a figure published for neighbourhoods only
             if over is None:
                 child = {"region": "lad", "lad": "ward", "ward": "lsoa", "country": "lad"}.get(scope.level)
                 if child is None:
@@ -1113,6 +1154,8 @@ class Resolver:
             return self._no_data(state, bound, "unbound", self._say_measure(concept, filters))
         if isinstance(bound, Planned):
             return replace(bound, state={**state, **bound.state})
+        if isinstance(bound, Editions):
+            return self._editions_plan(bound, places, intent, choice, f, when, state)
         ref, periods, dataset_filters, note = bound
         sheet = ref.sheet
         several = len(periods.values) > 1 and not (ref.measure.rollup in ("sum", "count") and sheet.time.additive)
@@ -1279,6 +1322,12 @@ class Resolver:
             return lvl
         return None
 
+    @staticmethod
+    def _generic_area(f: Frame) -> bool:
+        t = f.reading.q.tokens
+        return any(w in ("area", "areas", "part", "parts", "bit", "bits") and i and t[i - 1] in ("which", "what")
+                   for i, w in enumerate(t))
+
     def _each(self, f: Frame) -> bool:
         return any(w in f.reading.q.tokens for w in ("each", "every", "all", "per", "by", "across", "which"))
 
@@ -1413,7 +1462,37 @@ class Resolver:
             p = self.gaz.parent(p) or self.gaz.region()
         return p
 
+    def _edition_sources(self, f: Frame) -> list[tuple]:
+        """The source spans that each name one edition of a publication series with a fixed
+        period ('IoD2019', 'IMD 2025'), when two or more editions are named: as (span, edition
+        label, period)."""
+        out = []
+        for span, ds in f.sources:
+            sheets = [self.catalog.sheets[d] for d in ds]
+            eds = {(s.edition.series, s.edition.label, s.time.period) for s in sheets
+                   if s.edition is not None and s.time.granularity == "fixed" and s.time.period}
+            if len(eds) == 1:
+                series, label, period = next(iter(eds))
+                out.append((span, series, label, period))
+        if len({(x[1], x[2]) for x in out}) < 2 or len({x[1] for x in out}) != 1:
+            return []
+        return out
+
+    def _edition_starts(self, f: Frame) -> set[int]:
+        return {span.start for span, *_ in self._edition_sources(f)}
+
     def _when(self, f: Frame, carried: Carried | None) -> When | None:
+        named = self._edition_sources(f) if not f.periods else []
+        if named:
+            # 'between IoD2019 and IoD2025': the editions named are the periods asked
+            whens = []
+            for span, _, label, period in named:
+                if period.isdigit() and all(w.words != f.words(span) for w in whens):
+                    y = int(period)
+                    whens.append(When((y, 1), (y, 12), "year", f.words(span)))
+            if len(whens) >= 2:
+                return When(min(w.start for w in whens), max(w.end for w in whens), "year",
+                            " and ".join(w.words for w in whens), "set", True, tuple(whens))
         if f.periods:
             whens = [w for _, w in f.periods]
             if len(whens) == 1:
@@ -1424,11 +1503,14 @@ class Resolver:
                         "month" if any(w.grain == "month" for w in whens) else "year",
                         " and ".join(w.words for w in whens), "set", True, tuple(whens))
         if carried is not None and carried.when:
+            if f.sources and all(self.catalog.sheets[ds].time.granularity == "fixed" for ds in self._named(f)):
+                return None       # 'and in IoD 2025?': the edition named is its own period
             return when_from_state(carried.when)
         return None
 
     # ================================================================== binding
-    def _bind(self, concept, places, intent, over, when, filters, f: Frame, vintage: str | None = None):
+    def _bind(self, concept, places, intent, over, when, filters, f: Frame, vintage: str | None = None,
+              editions: bool = False):
         """The dataset for the measure, places, rows and period; or why none holds them
         (``vintage``: prefer a dataset on that geography vintage, to join another measure's areas)."""
         cat = self.catalog
@@ -1447,6 +1529,7 @@ class Resolver:
         best = None
         why: list[str] = []
         partial: list[tuple[MeasureRef, tuple[str, ...]]] = []
+        fitting: list[tuple[MeasureRef, tuple[str, ...]]] = []
         listing = intent in ("ranking", "breakdown")
         for ref in refs:
             sheet = ref.sheet
@@ -1495,6 +1578,7 @@ class Resolver:
                 why.append(self._period_why(sheet, when, got))
                 continue
             values = got.values if sheet.time.column else ()
+            fitting.append((ref, got.values or held))
             excl_note = ""
             if f.excluded_periods:
                 kept = self._without_periods(f, sheet, values)
@@ -1511,8 +1595,16 @@ class Resolver:
             key = (len(values) if intent == "trend" else 0, latest, native,
                    sheet.geography.level == ("lad" if native else "lsoa"))
             if best is None or key > best[0]:
-                defaulted = when is None or when.is_latest
+                defaulted = (when is None or when.is_latest) and not (
+                    f.sources and ref.dataset in self._named(f) and sheet.time.granularity == "fixed")   # 'IoD 2025'
                 best = (key, ref, Periods(values, defaulted=defaulted and intent != "trend"), fl, excl_note)
+        if best is not None and intent == "trend" and best[1].sheet.edition is not None and \
+                best[1].sheet.time.granularity == "fixed":
+            # 'how has Liverpool's deprivation changed since 2019?': a publication held as one
+            # period per edition changes from edition to edition
+            chosen = self._editions(fitting, places, None, filters)
+            if chosen is not None:
+                return chosen
         if best is not None:
             _, ref, periods, fl, note = best
             if when is not None and when.grain == "year" and ref.sheet.time.granularity == "month" and \
@@ -1522,8 +1614,12 @@ class Resolver:
                     note = note + (" " if note else "") + (f"The commons holds {ref.sheet.title.split(',')[0].lower()} for "
                             f"{self._months_label(months)} only, so '{when.words}' covers those months.")
             return ref, periods, fl, note
-        editions = list(dict.fromkeys(r.sheet.id for r, _ in partial))
-        if len(editions) > 1 and when is not None:
+        held_sets = list(dict.fromkeys(tuple(p) for _, p in partial))     # the periods held, dataset by dataset
+        if len(held_sets) > 1 and when is not None and (intent in ("value", "comparison", "trend") or editions):
+            chosen = self._editions(partial, places, when, filters)
+            if chosen is not None:
+                return chosen
+        if len(held_sets) > 1 and when is not None:
             # 'IMD 2019 and IMD 2025': each period is held, but by separate datasets (editions with
             # their own methods and boundaries); said so, never one period given for both
             held = "; ".join(f"{r.sheet.title} ({', '.join(p)})" for r, p in
@@ -1552,6 +1648,31 @@ class Resolver:
         msg = why[0] if why else f"no dataset holds {self.catalog.label(concept).lower()} for that"
         covered = self._coverage_note(refs, places)
         return f"The commons can't answer that: {msg}" + (f"; {covered}" if covered else "") + "."
+
+    def _editions(self, partial, places, when, filters) -> "Editions | None":
+        """'Knowsley's IMD score in IoD2019 and IoD2025': each period asked is held by another
+        edition of one publication series (the datasheets' ``edition``), so the measure is taken
+        from each edition's own dataset (the one publishing the places at their own level when
+        there is a choice); None unless every period asked is so held, once each."""
+        by_label: dict[str, tuple] = {}
+        series = {r.sheet.edition.series if r.sheet.edition else None for r, _ in partial}
+        if len(series) != 1 or None in series:
+            return None
+        for ref, held in partial:
+            fl = self._dataset_filters(ref.sheet, filters)
+            if fl is None:
+                continue
+            label = ref.sheet.edition.label
+            native = all(p.level == ref.sheet.geography.level for p in places)
+            if label not in by_label or (native and not by_label[label][3]):
+                by_label[label] = (ref, tuple(held), fl, native)
+        if len(by_label) < 2:
+            return None
+        got = sorted(by_label.values(), key=lambda x: x[1])
+        asked = when.members if when is not None and when.kind == "set" else ()
+        if asked and len(asked) != len(got):
+            return None          # a period asked that no edition holds: said as before
+        return Editions(ref.sheet.edition.series, tuple((r, Periods(h), fl) for r, h, fl, _ in got))
 
     @staticmethod
     def _without_periods(f: Frame, sheet: Datasheet, values: tuple[str, ...]) -> tuple[tuple[str, ...], str] | str:
@@ -1742,13 +1863,46 @@ class Resolver:
         return False
 
     # ================================================================== counts
+    def _counted_per(self, f: Frame) -> tuple[str, str, str, bool] | None:
+        """'Which Wirral ward has the most LSOAs in decile 1', 'how many rural LSOAs are there
+        in each council': areas of one level counted for each area of a larger one, as
+        (the larger level, the level counted, order, ordered by share); None otherwise."""
+        sizes = ("lsoa", "ward", "lad")
+        levels = [(s, lvl) for s, lvl in f.levels if lvl in sizes]
+        t = f.reading.q.tokens
+        share = bool(f.share) or any(w in ("proportion", "share", "percentage", "percent", "fraction") for w in t)
+        if f.grouping is not None and f.grouping[1][0] == "level" and f.grouping[1][1] in ("ward", "lad"):
+            per = f.grouping[1][1]
+            counted = [lvl for s, lvl in levels if sizes.index(lvl) < sizes.index(per)]
+            if counted and f.cues.get("count") is not None:
+                return per, counted[0], "desc", share
+            return None
+        if len(levels) < 2 or not f.order_word:
+            return None
+        (s1, big), (s2, small) = levels[0], levels[1]
+        if sizes.index(big) <= sizes.index(small) or big not in ("ward", "lad"):
+            return None
+        # the order word between the two ('ward ... the most LSOAs'), a number of the smaller
+        between = t[s1.end:s2.start]
+        if not any(w in ("most", "fewest", "least", "more", "fewer", "highest", "lowest", "number") for w in between):
+            return None
+        return big, small, "asc" if any(w in ("fewest", "least", "fewer", "lowest") for w in between) else "desc", share
+
+    def _category_measure(self, choice: Choice) -> bool:
+        refs = self.catalog.concepts.get(choice.concept or "", ())
+        return bool(choice.filters) and bool(refs) and refs[0].measure.format == "category"
+
     def _count(self, f: Frame, choice: Choice, places: list[Place], state: dict, text: str,
-               carried: Carried | None = None) -> Planned:
+               carried: Carried | None = None, per: tuple[str, str, str, bool] | None = None) -> Planned:
         cat, gaz = self.catalog, self.gaz
         scope = places[0] if places else gaz.region()
+        if per is not None and scope.level not in ("region", "lad"):
+            per = None                        # counts for each area of an area smaller than a council
+        elif per is not None and scope.level == "lad" and per[0] == "lad":
+            scope = gaz.region()              # 'which council has the most ...' asked of a council: all of them
         again = carried is not None and carried.intent == "count" and carried.condition and f.condition is None \
             and not f.names_topic
-        level = self._level_after_count(f) or next((lvl for _, lvl in f.levels), None) or \
+        level = (per[1] if per else None) or self._level_after_count(f) or next((lvl for _, lvl in f.levels), None) or \
             (carried.over[1] if again and carried.over and carried.over[0] == "areas" else None) or "lsoa"
         if level == "lad" or (scope.level != "region" and LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(scope.level)):
             level = "lsoa" if scope.level != "lsoa" else level
@@ -1790,7 +1944,7 @@ class Resolver:
         else:
             return self._no_data(state, "I can't tell which areas to count: name a condition such as 'in the most "
                                         "deprived 10%' or 'rural'.", "unexplained", "a count of areas")
-        if f.grouping is not None and f.grouping[1][0] == "level" and f.grouping[1][1] != level:
+        if f.grouping is not None and f.grouping[1][0] == "level" and f.grouping[1][1] != level and per is None:
             # 'how many rural LSOAs are there in each council': one count per council is not a plan
             # the commons makes; one count for the whole area would answer another question
             words = f.words(f.grouping[0])
@@ -1801,9 +1955,13 @@ class Resolver:
                 "unexplained", f"a count of areas {words}")
         when = self._when(f, None)
         people = any(w in f.reading.q.tokens for w in ("people", "residents", "population", "live", "lives", "living"))
-        bound = self._bind(decile, [scope], "ranking", Areas(level), when, [], f)
+        listing = f.cues.get("which") is not None and f.cues.get("count") is None
+        bound = self._bind(decile, [scope], "ranking", Areas(level), when, [], f,
+                           editions=per is None and not listing and not people)
         if isinstance(bound, (str, Planned)):
             return bound if isinstance(bound, Planned) else self._no_data(state, bound, "unbound", "a count of areas")
+        if isinstance(bound, Editions):
+            return self._count_editions(bound, f, scope, level, condition, state)
         ref, periods, _, note = bound
         if condition.op in ("<", "<=", ">", ">=") and ref.measure.format not in ("decile", "category") and \
                 (ref.sheet.dimensions or (ref.sheet.time.column and len(periods.values) != 1)):
@@ -1817,13 +1975,36 @@ class Resolver:
                                  "unexplained", "a threshold on a figure with several rows per area")
         share = people and cat.population_weight(ref.sheet, ref.measure) is not None
         try:
-            listing = f.cues.get("which") is not None and f.cues.get("count") is None
-            plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition, share=share,
-                             list_areas=listing)
+            if per is not None:
+                plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
+                                 per=per[0], order=per[2], limit=f.limit, by_share=per[3])
+            else:
+                plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
+                                 share=share, list_areas=listing)
             queries.validate(plan, cat, gaz)
         except (PlanInvalid, NotAvailable) as e:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
         return self._done(plan, f, state, choice, self._understood(plan, f, when, None), note)
+
+    def _count_editions(self, bound: Editions, f: Frame, scope: Place, level: str, condition: Condition,
+                        state: dict) -> Planned:
+        """'Has Knowsley's share of LSOAs in the most deprived 10% gone down between IMD 2019 and
+        IMD 2025?': the areas counted in each edition's own dataset, side by side."""
+        try:
+            parts = tuple(CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition)
+                          for ref, periods, _ in bound.parts)
+            plan = EditionsPlan(parts, bound.series, difference=True)
+            queries.validate(plan, self.catalog, self.gaz)
+        except (PlanInvalid, NotAvailable) as e:
+            return self._no_data(state, f"I couldn't count those areas in each edition ({e}).", "invalid",
+                                 "a count of areas")
+        m = bound.parts[-1][0].measure
+        names = [ref.sheet.edition.label for ref, _, _ in bound.parts]
+        rows = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards"}.get(level, level)
+        understood = (f"Understood: how many {rows} of {scope.display} are {condition_text(condition, m)}, and what "
+                      f"share, in each of {' and '.join(names)} (separate editions, each from its own dataset), with "
+                      f"the change from {names[0]} to {names[-1]}.")
+        return Planned("data", plan, message="", understood=understood, state={**state, "pending": None, "last": None})
 
     def _within(self, f: Frame, choice: Choice, scope: Place, condition: Condition, state: dict) -> Planned:
         """A person-level or contributed count restricted to neighbourhoods of a deprivation decile,
@@ -1856,6 +2037,32 @@ class Resolver:
                       f"({dsheet.time.label or dsheet.title}), {self._period_words(plan, ref.sheet, when)}.")
         return Planned("data", plan, message=note, state={**state, "pending": None, "last": None},
                        understood=understood)
+
+    def _editions_plan(self, bound: Editions, places, intent, choice: Choice, f: Frame, when, state) -> Planned:
+        """One measure in each edition asked, side by side, each from its own dataset."""
+        keys = tuple(dict.fromkeys(p.key for p in places))
+        label = self._say_measure(choice.concept, choice.filters)
+        if choice.share or f.per is not None or f.rate_word is not None:
+            return self._no_data(state, f"I can give {label} in each edition as published, but not as a share or rate "
+                                        "across editions, so I haven't guessed.", "unexplained", label)
+        parts = []
+        for ref, periods, fl in bound.parts:
+            subject = Subject(ref.measure.id, ref.sheet.id, periods, fl)
+            parts.append(ValuePlan(subject, keys[0], with_context=False) if len(keys) == 1
+                         else ComparisonPlan(subject, keys))
+        try:
+            plan = EditionsPlan(tuple(parts), bound.series, difference=f.difference is not None or intent == "trend")
+            queries.validate(plan, self.catalog, self.gaz)
+        except (PlanInvalid, NotAvailable) as e:
+            return self._no_data(state, f"I couldn't set the editions side by side ({e}), so I haven't guessed.",
+                                 "invalid", label)
+        names = [ref.sheet.edition.label for ref, _, _ in bound.parts]
+        where = " and ".join(p.display for p in places)
+        understood = (f"Understood: {label} in {where}, in each of {' and '.join(names)} (separate editions, each "
+                      f"from its own dataset), with the change from {names[0]} to {names[-1]}.")
+        carried_next = self._carry(plan.parts[-1], None, f)
+        return Planned("data", plan, message="", understood=understood,
+                       state={**state, "pending": None, "frame": carried_next.to_state(), "last": None})
 
     def _difference_from(self, f: Frame, subject: Subject, keys) -> str | None:
         """'How many more ... in October than in December': the period named first, when the
@@ -1947,7 +2154,8 @@ class Resolver:
         names = [gaz.get(k).display for k in plan.places]
         if isinstance(plan, RankingPlan):
             over = plan.over
-            rows = (f"{LEVEL_NAMES.get(over.level, over.level)}s" if isinstance(over, Areas)
+            rows = ({"lsoa": "neighbourhoods (LSOAs)"}.get(over.level, f"{LEVEL_NAMES.get(over.level, over.level)}s")
+                    if isinstance(over, Areas)
                     else f"{self._rows_label(sheet, over)} categories")
             lim = f"top {plan.limit}" if plan.limit else "all"
             head = f"{lim} {rows} of {names[0]} by {what}, {'highest' if plan.order != 'asc' else 'lowest'} first"
@@ -1962,6 +2170,12 @@ class Resolver:
             rows = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}.get(plan.level, plan.level)
             head = (f"how many {rows} of {names[0]} are {condition_text(plan.condition, m)}, on {label}"
                     + (" (and how many people live in them)" if plan.share else ""))
+            if plan.per:
+                each = {"ward": "ward", "lad": "council"}[plan.per]
+                head = (f"for each {each} of {names[0]}, how many of its {rows} are {condition_text(plan.condition, m)}, "
+                        f"on {label}, " + ("highest share" if plan.by_share and plan.order == "desc" else "lowest share"
+                                           if plan.by_share else "most" if plan.order == "desc" else "fewest") + " first"
+                        + (f" (top {plan.limit})" if plan.limit else ""))
         elif isinstance(plan, TrendPlan) and plan.difference_from:
             other = next(v for v in plan.periods.values if v != plan.difference_from)
             from_label, other_label = (periods_label(sheet, (v,)) for v in (plan.difference_from, other))

@@ -280,7 +280,7 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
         if wrow and isinstance(wrow["value"], (int, float)) and wrow["value"] and isinstance(main["value"], (int, float)):
             pct = round(main["value"] / wrow["value"] * 100, 1)
             at = next(i for i, r in enumerate(rows) if r["area_code"] == main_codes[0])
-            table = {"columns": ["Area", "Period", col_label, f"Share of {whole.display} (%)"],
+            table = {"columns": ["Area", "Period", col_label, f"Share of {whole.display}'s {label.lower()} (%)"],
                      "rows": [r + ([pct] if i == at else [None]) for i, r in enumerate(table_rows)]}
             text_parts.append(f"That is **{pct}%** of {whole.display}'s {label.lower()} "
                               f"({fmt(main['value'], m)} of {fmt(wrow['value'], m)}).")

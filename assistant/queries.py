@@ -188,7 +188,9 @@ def _rate_ok(plan: Plan, sheet: Datasheet, m: Measure, catalog: Catalog, gaz: Ga
         if r.per != 100 or not any(not x.exclude for x in plan.filters) or m.rollup != "sum":
             _fail("a share of the whole is a kept category of a summed measure, per 100")
         return
-    if not any(spec.denominator == r.denominator and spec.dataset == r.dataset for spec in m.rates):
+    own_total = r.dataset == sheet.id and any(g.id == m.group and g.total == r.denominator for g in sheet.groups) \
+        and m.group is not None and r.denominator != m.id
+    if not own_total and not any(spec.denominator == r.denominator and spec.dataset == r.dataset for spec in m.rates):
         _fail(f"{sheet.id} declares no rate of '{m.id}' per {r.denominator} of {r.dataset}")
     if m.rollup not in ("sum", "count") and not m.sum_of:
         _fail(f"'{m.id}' is not a count, so it has no rate per resident")

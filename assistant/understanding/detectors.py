@@ -551,8 +551,13 @@ class ContextDetector:
 
 
 class FillerDetector:
+    # phrases that only say where a figure is taken from ('going by the severity score')
+    PHRASES = Phrases(("going by", "go by", "based on", "judging by", "measured by", "in terms of", "using the"))
+
     def __init__(self, words: Words):
         self.words = frozenset(words.fillers.words)
 
     def detect(self, q: Prepared) -> list[Span]:
-        return [Span("filler", i, i + 1) for i, w in enumerate(q.tokens) if w in self.words]
+        out = [Span("filler", i, i + 1) for i, w in enumerate(q.tokens) if w in self.words]
+        out += [Span("filler", a, b) for a, b, _ in self.PHRASES.find(q.tokens)]
+        return out

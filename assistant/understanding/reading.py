@@ -139,3 +139,55 @@ def clause_context(reading: Reading, weak=lambda span: False) -> Reading:
         spans.append(Span("context", a, b, " ".join(q.tokens[a:b])))
     uncovered = [i for i in reading.uncovered if i not in drop]
     return Reading(q, sorted(spans, key=lambda s: (s.start, s.end)), uncovered)
+
+
+TOPICAL = frozenset(("measure", "category", "table", "dimension", "level", "age", "grouping"))
+
+
+def quiet_context(reading: Reading, context: list[tuple[int, int]]) -> Reading:
+    """Inside a clause that says who is asking or why ('im a youth worker up in Kirkby'), the
+    topic words describe the asker, not the figure asked for: when the request outside the
+    clause names its own topic, they are context.  A place or period inside the clause is kept
+    unless the request names its own ('... across Knowsley')."""
+    if not context:
+        return reading
+    inside = set()
+    for a, b in context:
+        inside |= set(range(a, b))
+    outside = [s for s in reading.spans if not (s.positions & inside)]
+    if not any(s.slot in ("measure", "category", "table", "age") for s in outside):
+        return reading
+    has = {s.slot for s in outside}
+    quiet = [s for s in reading.spans if s.positions and s.positions <= inside and (
+        s.slot in TOPICAL or (s.slot in ("place", "period", "source") and s.slot in has))]
+    loose = [i for i in reading.uncovered if i in inside]
+    if not quiet and not loose:
+        return reading
+    spans = [s for s in reading.spans if s not in quiet]
+    for s in quiet:
+        spans.append(Span("context", s.start, s.end, " ".join(reading.q.tokens[s.start:s.end])))
+    for i in loose:
+        spans.append(Span("context", i, i + 1, reading.q.tokens[i]))
+    return Reading(reading.q, sorted(spans, key=lambda s: (s.start, s.end)),
+                   [i for i in reading.uncovered if i not in inside])
+
+
+ASKING = frozenset(("tell", "show", "give", "list", "rank", "compare")) | QUESTION_WORDS
+
+
+STORY = frozenset("i im ive id me my mine we were weve our us mum mam dad nan nana gran grandad".split())
+
+
+def leading_sentences(reading: Reading) -> list[tuple[int, int]]:
+    """Whole sentences before the one that asks that tell the asker's story ('me nan lives in
+    St Helens and keeps saying it's all pensioners - how many 65+ ...'): each says who is asking
+    or has words no detector explains; a sentence of the question's own qualifiers ('St Helens,
+    October 2019 only, not counting anti-social behaviour - how many crimes?') is not one."""
+    q = reading.q
+    sents = q.sentences
+    left = set(reading.uncovered)
+    for k, (a, b) in enumerate(sents):
+        if any(w in ASKING for w in q.tokens[a:b]):
+            return [(x, y) for x, y in sents[:k]
+                    if any(w in STORY for w in q.tokens[x:y]) or any(x <= i < y for i in left)]
+    return []

@@ -132,6 +132,9 @@ class Resolver:
         own = own | self._dimension_words(choice.filters)
         starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
         period_starts = {s.start for s in r.spans if s.slot == "period"}
+        # 'most deprived first': the 'first' after a measure named by its worse end, or after an order word
+        ends_of_ordered = {s.end for s in r.spans if s.slot in ("order", "measure") and
+                           (s.slot == "order" or s.words(t).split()[0] in ("most", "least", "highest", "lowest"))}
         left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words
                 and not self._harmless(t[i])
                 and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
@@ -139,7 +142,8 @@ class Resolver:
                 and not (t[i] == "by" and t[i + 1:i + 3] in (["how", "much"], ["how", "many"]))
                 and not (t[i] in ("over", "across", "during", "throughout", "within") and i + 1 in period_starts)
                 and not (t[i] == "between" and (i + 1 in period_starts or (i + 2 in period_starts and i + 1 in starts)))
-                and not (t[i] in ("between", "from") and i + 1 in self._edition_starts(f))]
+                and not (t[i] in ("between", "from") and i + 1 in self._edition_starts(f))
+                and not (t[i] == "first" and f.order is not None and i in ends_of_ordered)]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
@@ -186,6 +190,16 @@ class Resolver:
             if isinstance(chosen, str):
                 return self._no_data(state, chosen, "unexplained", self._topic_words(f))
             concept, filters = chosen
+        elif concepts and f.tables and all(self._generic([(sp, h)], h.best) for sp, h in spans):
+            # 'what types of homes do people live in': the table named, not the head count of 'people'
+            span, hit = f.tables[0]
+            return Choice(hit.options[0][2], [], share, table=(hit.options[0][0], hit.options[0][1]),
+                          used_words=frozenset(i for sp, _ in spans for i in sp.positions))
+        elif concepts and self._members_listed(f, spans) is not None:
+            # 'detached, semis, terraces and flats': parts of one table asked together, the table
+            ds, gid, total = self._members_listed(f, spans)
+            return Choice(total, [], share, table=(ds, gid),
+                          used_words=frozenset(i for sp, _ in spans for i in sp.positions))
         elif concepts:
             concept = self._combine(f, spans)
             if isinstance(concept, Planned):
@@ -351,6 +365,26 @@ class Resolver:
                 if m is not None and m.id in self.catalog.concepts:
                     return m.id
         return None
+
+    def _members_listed(self, f: Frame, spans) -> tuple[str, str, str] | None:
+        """Three or more measure phrases, each a part of the same table of one dataset and listed
+        together ('detached, semis, terraces and flats'): (dataset, group, its total)."""
+        parts = [(sp, h) for sp, h in spans if not self._generic([(sp, h)], h.best)]
+        if len(parts) < 3 or len({h.best for _, h in parts}) < 3:
+            return None
+        named = {h.best for _, h in parts}
+        if any(self._part_of(a, b) for a in named for b in named if a != b):
+            return None           # 'rent socially (council or housing association)': a sum said with its parts
+        common = None
+        for _, h in parts:
+            mine = {(r.dataset, r.measure.group) for r in self.catalog.concepts.get(h.best, ()) if r.measure.group}
+            common = mine if common is None else common & mine
+        if not common:
+            return None
+        ds, gid = sorted(common)[0]
+        sheet = self.catalog.sheets[ds]
+        total = next((g.total for g in sheet.groups if g.id == gid), None)
+        return (ds, gid, total) if total and total in self.catalog.concepts else None
 
     def _combine(self, f: Frame, spans) -> str | Planned:
         """One measure from several measure phrases: a table's part over its total ('households
@@ -1175,7 +1209,7 @@ class Resolver:
         share = choice.share
         rate, rate_note = None, ""
         if f.per is not None or f.rate_word is not None:
-            got = self._rate(ref, f, places, intent)
+            got = self._rate(ref, f, places, intent, periods)
             if isinstance(got, str):
                 return self._no_data(state, got, "unexplained", self._say_measure(concept, filters))
             rate, rate_note = got
@@ -1358,7 +1392,17 @@ class Resolver:
         if isinstance(over, (Members, Categories)):
             return ""
         own = {r.dataset for r in self.catalog.concepts.get(concept, [])}
-        left = [f.words(s) for s, _ in f.tables]
+        groups = {(r.dataset, r.measure.group) for r in self.catalog.concepts.get(concept, []) if r.measure.group}
+        t = f.reading.q.tokens
+        # ('overcrowded on the bedroom occupancy rating': the table the measure is part of, named as its
+        # source, not a split of it; 'by' a table is still a split)
+        def named_as_source(s):
+            k = s.start - 1
+            while k >= 0 and t[k] in ("the", "a"):
+                k -= 1
+            return k >= 0 and t[k] in ("on", "from", "using", "according")
+        left = [f.words(s) for s, hit in f.tables
+                if not (any((ds, gid) in groups for ds, gid, _ in hit.options) and named_as_source(s))]
         sheets = self.catalog.sheets
         left += [f.words(s) for s, hit in f.dimensions if not any(ds in own for ds, _ in hit.options)
                  and not all(ds in sheets and sheets[ds].time.column == col for ds, col in hit.options)]
@@ -1497,6 +1541,15 @@ class Resolver:
             whens = [w for _, w in f.periods]
             if len(whens) == 1:
                 return whens[0]
+            known = [w for w in whens if w.year_known and w.start]
+            if known:
+                # 'autumn/winter 2019 (Sept-Dec)': months without a year are in the year said beside them
+                whens = [w if w.year_known else w.with_year(known[0].start[0]) for w in whens]
+            if len(whens) == 2 and all(w.kind == "span" and w.start and w.end for w in whens):
+                a, b = sorted(whens, key=lambda w: (w.start, w.end))
+                inner = next((x for x, y in ((a, b), (b, a)) if y.start <= x.start and x.end <= y.end), None)
+                if inner is not None and (a.start, a.end) != (b.start, b.end):
+                    return inner       # one period said again more narrowly: the narrower one
             starts = [w.start for w in whens if w.start]
             ends = [w.end for w in whens if w.end]
             return When(min(starts) if starts else None, max(ends) if ends else None,
@@ -1791,7 +1844,7 @@ class Resolver:
             return
 
     # ================================================================== operators
-    def _rate(self, ref: MeasureRef, f: Frame, places, intent):
+    def _rate(self, ref: MeasureRef, f: Frame, places, intent, periods: Periods = Periods()):
         """Rate(...) for 'per N residents' (the datasheet's declared denominator) or a table total."""
         n, den = (f.per[1] if f.per else (1000, None))
         m = ref.measure
@@ -1809,6 +1862,18 @@ class Resolver:
                 said = m.label.lower() if m.unit.lower() in m.label.lower() else f"{m.label.lower()} {m.unit}"
                 return (f"The commons gives {said} only, so I can't give it per {n:,}"
                         + (f" {den}" if den else "") + " without guessing.")
+        total = self._total_of(ref)
+        if not specs and total and f.per is not None:
+            # 'disabled residents per 1,000 people': a part of a table over the table's own total,
+            # when the total counts what the question divides by (people, households)
+            t_m = ref.sheet.measure_by_id[total]
+            people = {"residents", "people", "population", "persons", "person", "resident", "inhabitants", "capita"}
+            unit = {stem(w) for w in normalise(t_m.unit).split()}
+            fits = den is None or stem(den) in unit or (den in people and unit & {stem(w) for w in people})
+            per = n if n in (1, 10, 100, 1000, 10000, 100000) else None
+            if fits and per is not None and t_m.format == "count":
+                return (Rate(total, ref.sheet.id, periods, per),
+                        f"Rate per {per:,} of {t_m.label[:1].lower()}{t_m.label[1:]}, the same table's total.")
         if not specs:
             words = f.words(f.per[0]) if f.per else "rate"
             return (f"I can't give {m.label.lower()} '{words}': its datasheet declares no denominator for it"
@@ -2207,6 +2272,8 @@ class Resolver:
         sheet = self.catalog.sheets[plan.dataset]
         m = sheet.measure_by_id[plan.measure]
         spec = next((r for r in m.rates if r.denominator == plan.rate.denominator), None)
+        if spec is None and plan.rate.denominator in sheet.measure_by_id:
+            return sheet.measure_by_id[plan.rate.denominator].label.lower()
         return spec.label if spec else plan.rate.denominator
 
     def _period_words(self, plan, sheet: Datasheet | None, when: When | None) -> str:

@@ -53,6 +53,7 @@ class Prepared:
     original: str
     corrections: dict[int, str] = field(default_factory=dict)    # position -> the word as typed
     clauses: list[tuple[int, int]] = field(default_factory=list)  # token ranges between punctuation
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # token ranges between full stops, ?, !, ; or a dash
 
     @classmethod
     def from_text(cls, text: str, rewrites: dict[str, str]) -> "Prepared":
@@ -65,8 +66,17 @@ class Prepared:
         plain = re.sub(r"\bper cent\b", "percent", plain, flags=re.I)
         out: list[str] = []
         clauses: list[tuple[int, int]] = []
-        # clauses: the pieces between punctuation or a dash, as token ranges (for context clauses)
-        for piece in re.split(r"[?!;:,()\n]+|\.(?=\s|$)|\s[-\u2013\u2014]+\s", plain):
+        sentences: list[tuple[int, int]] = []
+        # clauses: the pieces between punctuation or a dash, as token ranges (for context clauses);
+        # sentences: the pieces between a full stop, ?, !, ; or a dash
+        parts = re.split(r"([?!;:,()\n]+|\.(?=\s|$)|\s[-\u2013\u2014]+\s)", plain)
+        sentence_start = 0
+        for n, piece in enumerate(parts):
+            if n % 2:
+                if re.search(r"[?!;.\n\u2013\u2014]|\s-+\s", piece) and len(out) > sentence_start:
+                    sentences.append((sentence_start, len(out)))
+                    sentence_start = len(out)
+                continue
             tokens = normalise(piece).split()
             start = len(out)
             i = 0
@@ -80,4 +90,6 @@ class Prepared:
                 i += 1
             if len(out) > start:
                 clauses.append((start, len(out)))
-        return cls(plain, out, text, clauses=clauses)
+        if len(out) > sentence_start:
+            sentences.append((sentence_start, len(out)))
+        return cls(plain, out, text, clauses=clauses, sentences=sentences)

@@ -107,11 +107,17 @@ class Topics:
         self._own: dict[str, frozenset[str]] = {}
 
     # -- building ----------------------------------------------------------------------------
+    def _stems(self, text: str) -> tuple[str, ...]:
+        """A name as the question's words will read after the slang rewrites ('Housing in poor
+        condition' is matched by 'housing in poor condition' read as 'housing in deprived condition')."""
+        rw = self.words.rewrites.words
+        return tuple(stem(x) for w in normalise(text).split() for x in rw.get(w, w).split())
+
     def _phrases(self) -> dict[tuple[str, ...], dict[str, float]]:
         out: dict[tuple[str, ...], dict[str, float]] = {}
 
         def add(text: str, concept: str, bonus: float):
-            ws = stems(text)
+            ws = self._stems(text)
             if not ws:
                 return
             content = [w for w in ws if w not in self.stop]
@@ -175,7 +181,7 @@ class Topics:
         for s in self.catalog.sheets.values():
             for g in s.groups:
                 for text in (g.label, *g.synonyms):
-                    out.setdefault(stems(text), []).append((s.id, g.id, g.total))
+                    out.setdefault(self._stems(text), []).append((s.id, g.id, g.total))
         return out
 
     def _dims(self) -> dict[tuple[str, ...], list[tuple[str, str]]]:
@@ -183,9 +189,9 @@ class Topics:
         for s in self.catalog.sheets.values():
             for d in s.dimensions:
                 for text in (d.label, *d.synonyms, d.column.replace("_", " ")):
-                    out.setdefault(stems(text), [])
-                    if (s.id, d.column) not in out[stems(text)]:
-                        out[stems(text)].append((s.id, d.column))
+                    out.setdefault(self._stems(text), [])
+                    if (s.id, d.column) not in out[self._stems(text)]:
+                        out[self._stems(text)].append((s.id, d.column))
         return out
 
     def _sources(self) -> dict[tuple[str, ...], frozenset[str]]:
@@ -194,7 +200,7 @@ class Topics:
         out: dict[tuple[str, ...], set[str]] = {}
         for s in self.catalog.sheets.values():
             for a in s.aliases:
-                ws = stems(a)
+                ws = self._stems(a)
                 if ws:
                     out.setdefault(ws, set()).add(s.id)
         return {k: frozenset(v) for k, v in out.items()}
@@ -365,8 +371,10 @@ class Topics:
         targets = self._targets(structure)
         for i, t in enumerate(toks):
             if len(t) == 4 and t.isalpha() and t not in vocab and t not in self.english:
-                # one letter short of a longer word ('scor', 'crim'): nothing else is safe at four letters
-                grown = [t + c for c in "abcdefghijklmnopqrstuvwxyz" if t + c in self.vocabulary]
+                # one letter short of a longer word ('scor', 'crim', 'wich'): nothing else is safe at four letters
+                pool = self.vocabulary | frozenset(targets) | {w for w in structure if len(w) in (4, 5) and w.isalpha()}
+                grown = sorted(({t[:k] + c + t[k:] for k in range(len(t) + 1) for c in "abcdefghijklmnopqrstuvwxyz"}
+                                | {t[:k] + t[k + 1] + t[k] + t[k + 2:] for k in range(len(t) - 1)}) & pool)
                 if len(grown) == 1:
                     out[i] = grown[0]
                 continue

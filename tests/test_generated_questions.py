@@ -23,7 +23,7 @@ import pytest
 
 from assistant import queries
 from assistant.sql import check
-from kernel.plans import SummaryPlan, plan_from_dict
+from kernel.plans import EditionsPlan, RelationPlan, SummaryPlan, plan_from_dict
 from kernel.types import Question
 
 # 1,500 by default (the whole suite runs in CI within its 20 minutes); COMMONS_TEST_GENERATED=N for more.
@@ -99,6 +99,11 @@ def _assert_plan_builds(pipeline, plan_dict: dict) -> None:
     plan = plan_from_dict(plan_dict)
     queries.validate(plan, pipeline.catalog, pipeline.gaz)
     if isinstance(plan, SummaryPlan):
+        return
+    if isinstance(plan, (EditionsPlan, RelationPlan)):
+        # a composite: each part is its own governed query
+        for part in (plan.parts if isinstance(plan, EditionsPlan) else (plan.x, plan.y)):
+            _assert_plan_builds(pipeline, part.to_dict())
         return
     q = queries.build(plan, pipeline.catalog, pipeline.gaz)
     assert q.specs

@@ -249,13 +249,15 @@ class Carried:
     per: tuple[int, str | None] | None = None
     condition: tuple | None = None
     scope: str | None = None
+    count_per: tuple | None = None       # (level, order, by share): a count of areas for each area of a level
 
     def to_state(self) -> dict[str, Any]:
         return {"measure": self.measure, "dataset": self.dataset, "filters": [list(f) for f in self.filters],
                 "places": list(self.places), "when": self.when, "intent": self.intent,
                 "over": list(self.over) if self.over else None, "order": self.order, "limit": self.limit,
                 "share": self.share, "per": list(self.per) if self.per else None,
-                "condition": list(self.condition) if self.condition else None, "scope": self.scope}
+                "condition": list(self.condition) if self.condition else None, "scope": self.scope,
+                "count_per": list(self.count_per) if self.count_per else None}
 
     @classmethod
     def from_state(cls, d: dict | None) -> "Carried | None":
@@ -267,7 +269,8 @@ class Carried:
                        places=tuple(d.get("places") or ()), when=d.get("when"), intent=d.get("intent"),
                        over=tuple(d["over"]) if d.get("over") else None, order=d.get("order"), limit=d.get("limit"),
                        share=bool(d.get("share")), per=tuple(d["per"]) if d.get("per") else None,
-                       condition=tuple(d["condition"]) if d.get("condition") else None, scope=d.get("scope"))
+                       condition=tuple(d["condition"]) if d.get("condition") else None, scope=d.get("scope"),
+                       count_per=tuple(d["count_per"]) if d.get("count_per") else None)
         except (TypeError, ValueError):
             return None
 

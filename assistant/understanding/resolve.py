@@ -132,6 +132,8 @@ class Resolver:
         own = own | self._dimension_words(choice.filters)
         starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
         period_starts = {s.start for s in r.spans if s.slot == "period"}
+        place_starts = {s.start for s in r.spans if s.slot == "place"}
+        period_ends = {s.end for s in r.spans if s.slot == "period"}      # 'October and November 2019 combined'
         # 'most deprived first': the 'first' after a measure named by its worse end, or after an order word
         ends_of_ordered = {s.end for s in r.spans if s.slot in ("order", "measure") and
                            (s.slot == "order" or s.words(t).split()[0] in ("most", "least", "highest", "lowest"))}
@@ -143,7 +145,12 @@ class Resolver:
                 and not (t[i] in ("over", "across", "during", "throughout", "within") and i + 1 in period_starts)
                 and not (t[i] == "between" and (i + 1 in period_starts or (i + 2 in period_starts and i + 1 in starts)))
                 and not (t[i] in ("between", "from") and i + 1 in self._edition_starts(f))
-                and not (t[i] == "first" and f.order is not None and i in ends_of_ordered)]
+                and not (t[i] == "first" and f.order is not None and i in ends_of_ordered)
+                and not (t[i] in ("under", "on", "using") and i + 1 in starts)
+                and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
+                and not (t[i] in ("count", "number") and i and t[i - 1] == "by" and f.order is not None)
+                and not (t[i] == "4" and i + 1 in place_starts)
+                and not (t[i] in ("combined", "altogether", "together") and i in period_ends)]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
@@ -174,7 +181,10 @@ class Resolver:
                                                     excluded=self._excluded_span(f, s)))
             concepts = list(dict.fromkeys(h.best for _, h in spans))
         filters: list[tuple[str, str, tuple[str, ...], bool]] = []
-        share = bool(f.share)
+        # 'what share of Liverpool's residents were 16 to 24?' then 'what about people aged 65 and over?':
+        # the follow-up asks the same kind of figure (a share) of its new sub-group
+        share = bool(f.share) or (carried is not None and carried.share and f.cues.get("count") is None
+                                  and f.per is None and f.rate_word is None)
         note = ""
         # category values: a filter on the measure named, or (none named) the dataset's count
         if len(concepts) == 1:
@@ -218,7 +228,7 @@ class Resolver:
                 # 'and in IoD 2025?': the same measure from the source named (its own columns)
                 filters = [(ds, c, v, e) for ds, c, v, e in filters
                            if c in {d.column for sid in self._named(f) for d in self.catalog.sheets[sid].dimensions}]
-            share = share or carried.share
+            share = (share or carried.share) and f.cues.get("count") is None    # 'and how many is that?': the count
         else:
             concept = None
         used: set[int] = set()
@@ -1233,7 +1243,7 @@ class Resolver:
         try:
             plan = self._make(intent, subject, places, over, order, limit, share, rate, excluded, f)
             if whole is not None:
-                plan = replace(plan, of_place=whole.key) if hasattr(plan, "of_place") else plan
+                plan = replace(plan, of_place=whole.key) if "of_place" in plan.__dataclass_fields__ else plan
             queries.validate(plan, cat, gaz)
         except NotAvailable as e:
             return self._no_data(state, f"That is not available here: {e}.", "not_available", self._say_measure(concept, filters))
@@ -1935,7 +1945,10 @@ class Resolver:
         sizes = ("lsoa", "ward", "lad")
         levels = [(s, lvl) for s, lvl in f.levels if lvl in sizes]
         t = f.reading.q.tokens
-        share = bool(f.share) or any(w in ("proportion", "share", "percentage", "percent", "fraction") for w in t)
+        # (a share asked, not the '10%' of 'the most deprived 10%'; 'by count' is the number)
+        share = (bool(f.share) or any(w in ("proportion", "share", "percentage", "fraction") or (
+            w == "percent" and not (i and t[i - 1].isdigit())) for i, w in enumerate(t))) and \
+            not any(t[i:i + 2] in (["by", "count"], ["by", "number"]) for i in range(len(t)))
         if f.grouping is not None and f.grouping[1][0] == "level" and f.grouping[1][1] in ("ward", "lad"):
             per = f.grouping[1][1]
             counted = [lvl for s, lvl in levels if sizes.index(lvl) < sizes.index(per)]
@@ -1967,6 +1980,12 @@ class Resolver:
             scope = gaz.region()              # 'which council has the most ...' asked of a council: all of them
         again = carried is not None and carried.intent == "count" and carried.condition and f.condition is None \
             and not f.names_topic
+        if per is None and again and carried.count_per and not f.levels:
+            # 'same question for Wirral' after 'which Sefton ward has the most ...': for each ward again
+            per = (carried.count_per[0], carried.over[1] if carried.over else "lsoa", carried.count_per[1],
+                   bool(carried.count_per[2]))
+            if scope.level not in ("region", "lad") or (scope.level == "lad" and per[0] == "lad"):
+                per = None
         level = (per[1] if per else None) or self._level_after_count(f) or next((lvl for _, lvl in f.levels), None) or \
             (carried.over[1] if again and carried.over and carried.over[0] == "areas" else None) or "lsoa"
         if level == "lad" or (scope.level != "region" and LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(scope.level)):
@@ -2186,7 +2205,8 @@ class Resolver:
                        filters=tuple((x.column, x.values, x.exclude) for x in plan.filters),
                        places=plan.places, when=when_to_state(when) if when is not None and not when.is_latest else None,
                        intent=plan.intent, over=over_t, order=plan.order, limit=plan.limit, share=plan.share,
-                       condition=cond)
+                       condition=cond, count_per=(plan.per, plan.order, plan.by_share)
+                       if isinstance(plan, CountPlan) and plan.per else None)
 
     # ================================================================== what was understood
     def _say_measure(self, concept: str, filters) -> str:

@@ -152,9 +152,11 @@ class Gazetteer:
             lad, lad_name = lsoa_lad[name]
             key = f"lsoa:{name}"
             places[key] = Place(key, name, "lsoa", tuple(sorted(codes.items())), lad, lad_name)
-        taken = {normalise(p.name) for p in places.values()}
+        councils = {normalise(n) for n in lads.values()}
         for town in towns(geo_dir):
-            if normalise(town.name) not in taken:
+            # a town named like a council is the council; one named like a ward (Wallasey, Heswall)
+            # is both, so the bare name asks which is meant ('Wallasey town' or 'Wallasey ward' does not)
+            if normalise(town.name) not in councils:
                 places[f"town:{town.code}"] = Place(f"town:{town.code}", town.name, "town", (("*", town.code),),
                                                     town.lad_code, lads.get(town.lad_code, town.lad_code))
         places[f"region:{REGION_CODE}"] = Place(f"region:{REGION_CODE}", REGION_NAME, "region",
@@ -182,6 +184,10 @@ class Gazetteer:
                 keys.add(normalise(p.name.replace(".", "")))
                 keys |= {normalise(p.name) + s for s in (" council", " borough", " borough council",
                                                           " metropolitan borough", " council area")}
+            if p.level == "town":
+                keys |= {normalise(p.name) + " town", "town of " + normalise(p.name)}
+            if p.level == "ward":
+                keys.add(normalise(p.name) + " ward")
             if p.level == "region":
                 keys |= {normalise(a) for a in REGION_ALIASES}
             if p.level == "country":

@@ -98,13 +98,24 @@ def test_the_most_deprived_neighbourhood_of_a_town(pipeline):
     assert a["table"]["rows"][0][0] == inside.sort_values("imd_score").iloc[-1].lsoa21nm
 
 
-def test_a_town_named_like_a_ward_or_council_stays_that_place():
+def test_a_town_named_like_a_council_is_the_council_and_like_a_ward_asks_which(pipeline):
     gaz = Gazetteer.from_lookups(RAW)
     names = {t.name for t in towns(GEO)}
     assert {"Wallasey", "Heswall", "Liverpool", "St Helens"} <= names
-    for name in ("Wallasey", "Heswall", "Liverpool", "St Helens"):
+    for name in ("Liverpool", "St Helens"):
         assert all(gaz.get(k).level != "town" for k in gaz.names[name.lower()])
+    for name in ("wallasey", "heswall"):
+        assert sorted(gaz.get(k).level for k in gaz.names[name]) == ["town", "ward"]
+        assert [gaz.get(k).level for k in gaz.names[f"{name} town"]] == ["town"]
+        assert [gaz.get(k).level for k in gaz.names[f"{name} ward"]] == ["ward"]
     assert gaz.get(gaz.names["kirkby"][0]).level == "town"
+    a = ask(pipeline, "how many households in Wallasey live in purpose-built flats, census 2021", "wal-1")
+    assert a["status"] == "clarify" and "Wallasey (town)" in a["options"]
+    b = ask(pipeline, "Wallasey (town)", "wal-1")
+    census = pd.read_csv(RAW / "census2021_lsoa21_lcr.csv")
+    col = next(c for c in census.columns if "purpose_built" in c)
+    want = int(census[census.lsoa21cd.isin(_town_lsoas21("Wallasey"))][col].sum())
+    assert b["status"] == "answered" and b["table"]["rows"][0][-1] == want, b["answer"]
 
 
 @pytest.mark.parametrize("question, csv, column, scope", [

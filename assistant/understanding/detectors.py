@@ -377,6 +377,11 @@ class IntentDetector:
                                                         and not t[i + 1].isdigit())):
                 # 'which 3 wards', 'which three councils', 'which 3 Wirral wards' (a place's name between)
                 out.append(Span("top_n", i, i + 1, (k, None), score=1.5))
+            elif k and 0 < k <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") and \
+                    t[i + 1] in ("most", "least", "highest", "lowest", "biggest", "largest", "smallest", "worst", "best") \
+                    and any(x in self.row_words for x in t[i + 2:i + 6]):
+                # 'the 3 most deprived neighbourhoods in Wirral'
+                out.append(Span("top_n", i, i + 1, (k, None), score=1.5))
             if w in ("top", "bottom", "first", "best", "worst", "highest", "lowest", "most", "least", "largest",
                      "smallest", "biggest", "fewest"):
                 nxt = t[i + 1]

@@ -150,7 +150,8 @@ class Resolver:
                 and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
                 and not (t[i] in ("count", "number") and i and t[i - 1] == "by" and f.order is not None)
                 and not (t[i] == "4" and i + 1 in place_starts)
-                and not (t[i] in ("combined", "altogether", "together") and i in period_ends)]
+                and not (t[i] in ("combined", "altogether", "together") and i in period_ends)
+                and not (t[i] == "back" and (i + 1 in period_starts or (i + 2 in period_starts and t[i + 1] in ("in", "at"))))]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)

@@ -728,23 +728,14 @@ def compose_editions(plan, parts, gaz: Gazetteer) -> tuple[Composed, list[str]]:
     edition's own word on how far the two can be compared."""
     if plan.parts[0].intent == "count":
         return _compose_count_editions(plan, parts, gaz)
-    labels, values, names = [], [], {}
+    labels = [q.sheet.edition.label for _, q, _ in parts]
+    values = [{str(r["area_code"]): float(r["value"]) for r in _rows(result)
+               if isinstance(r.get("value"), (int, float)) and r.get("area_code")} for _, _, result in parts]
     m = parts[-1][1].measure
-    for sub, q, result in parts:
-        labels.append(q.sheet.edition.label)
-        got = {}
-        for r in _rows(result):
-            if isinstance(r.get("value"), (int, float)) and r.get("area_code"):
-                got[str(r["area_code"])] = float(r["value"])
-                names.setdefault(str(r["area_code"]), str(r["area_name"]))
-        values.append(got)
     title = measure_label(m, parts[-1][1].sheet, parts[-1][0].filters)
-    asked = [gaz.get(k) for k in plan.places]
-    codes = []
-    for sub, q, _ in parts[:1]:
-        for p in asked:
-            code = next((c for c in values[0] if gaz.by_code(c) is not None and gaz.by_code(c).key == p.key), None)
-            codes.append((p, code))
+    # each place asked by its code in the first edition (the same code is read in the others)
+    codes = [(p, next((c for c in values[0] if (x := gaz.by_code(c)) is not None and x.key == p.key), None))
+             for p in (gaz.get(k) for k in plan.places)]
     rows, said, missing = [], [], []
     for p, code in codes:
         figures = [v.get(code) if code else None for v in values]

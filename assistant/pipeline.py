@@ -948,9 +948,23 @@ class Pipeline:
         return None
 
     def _relation(self, plan: RelationPlan, question: Question, record: dict, note: str | None) -> GuardedAnswer:
-        """Two open area-level measures over the same areas: both through policy, each query
-        built, checked and run on its own, joined on the area codes, then composed."""
-        sheets = [self.sheets[p.dataset] for p in (plan.x, plan.y)]
+        """Two open area-level measures over the same areas, joined on the area codes."""
+        return self._side_by_side(plan, (plan.x, plan.y), ans.compose_relation, "relation.open_only", (
+            "Two measures side by side are offered for open, published area figures only, not for "
+            "person-level data."), question, record, note)
+
+    def _editions(self, plan: EditionsPlan, question: Question, record: dict, note: str | None) -> GuardedAnswer:
+        """One measure in each edition of a publication, set side by side."""
+        return self._side_by_side(plan, plan.parts, ans.compose_editions, "editions.open_only",
+                                  "Editions side by side are offered for open, published figures only.",
+                                  question, record, note)
+
+    def _side_by_side(self, plan, subs, compose, open_rule: str, open_only: str, question: Question, record: dict,
+                      note: str | None) -> GuardedAnswer:
+        """A composite plan of open parts (two measures, or one measure in two editions): every
+        part's dataset through governance and policy, each part's query built, checked and run on
+        its own, then composed by ``compose(plan, parts, gazetteer)``."""
+        sheets = [self.sheets[p.dataset] for p in subs]
         ids = tuple(dict.fromkeys(s.id for s in sheets))
         for sheet in sheets:
             if self.commons.governance.blocks(sheet):
@@ -959,59 +973,24 @@ class Pipeline:
         with _timed(self._timings(), "policy"):
             decision = policy.decide(sheets, question.actor.role, question.purpose)
             if any(s.person_level for s in sheets):
-                decision = policy.PolicyDecision("refuse", "relation.open_only", (
-                    "Two measures side by side are offered for open, published area figures only, not for "
-                    "person-level data."))
+                decision = policy.PolicyDecision("refuse", open_rule, open_only)
         record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
         if decision.outcome != "allow":
             return GuardedAnswer(status="refused", answer=decision.reason, datasets=ids, plan=plan.to_dict())
         parts, sqls = [], []
         with _timed(self._timings(), "sql"):
-            for sub, sheet in zip((plan.x, plan.y), sheets):
+            for sub, sheet in zip(subs, sheets):
                 q = queries.build(sub, self.catalog, self.gaz)
                 checked = check(queries.statement(q), self.allowed)
                 result, _ = self._run_query(checked, sheet, question, record)
                 controlled = disclosure.control(result, [sheet], q.measure)     # open: published as is
                 parts.append((sub, q, controlled.result))
                 sqls.append(checked.sql)
-        composed, extra = ans.compose_relation(plan, parts, self.gaz)
+        composed, extra = compose(plan, parts, self.gaz)
         caveats = extra + [c for s in sheets for c in s.caveats[:2]] + ([note] if note else [])
         return GuardedAnswer(status=composed.status, answer=composed.text, table=composed.table,
                              chart=composed.chart if composed.status == "answered" else None, sql=";\n".join(sqls),
                              datasets=ids, citations=tuple(ans.citation(self.sheets[i]) for i in ids),
-                             caveats=tuple(dict.fromkeys(caveats)), plan=plan.to_dict())
-
-    def _editions(self, plan: EditionsPlan, question: Question, record: dict, note: str | None) -> GuardedAnswer:
-        """One measure in each edition of a publication: every edition's dataset through policy,
-        each part's query built, checked and run on its own, then set side by side."""
-        sheets = [self.sheets[p.dataset] for p in plan.parts]
-        ids = tuple(s.id for s in sheets)
-        for sheet in sheets:
-            if self.commons.governance.blocks(sheet):
-                record["policy"] = {"outcome": "refuse", "rule": "governance.unapproved"}
-                return GuardedAnswer(status="refused", answer=self.commons.governance.message(), datasets=ids)
-        with _timed(self._timings(), "policy"):
-            decision = policy.decide(sheets, question.actor.role, question.purpose)
-            if any(s.person_level for s in sheets):
-                decision = policy.PolicyDecision("refuse", "editions.open_only", (
-                    "Editions side by side are offered for open, published figures only."))
-        record["policy"] = {"outcome": decision.outcome, "rule": decision.rule}
-        if decision.outcome != "allow":
-            return GuardedAnswer(status="refused", answer=decision.reason, datasets=ids, plan=plan.to_dict())
-        parts, sqls = [], []
-        with _timed(self._timings(), "sql"):
-            for sub, sheet in zip(plan.parts, sheets):
-                q = queries.build(sub, self.catalog, self.gaz)
-                checked = check(queries.statement(q), self.allowed)
-                result, _ = self._run_query(checked, sheet, question, record)
-                controlled = disclosure.control(result, [sheet], q.measure)     # open: published as is
-                parts.append((sub, q, controlled.result))
-                sqls.append(checked.sql)
-        composed, extra = ans.compose_editions(plan, parts, self.gaz)
-        caveats = extra + [c for s in sheets for c in s.caveats[:2]] + ([note] if note else [])
-        return GuardedAnswer(status=composed.status, answer=composed.text, table=composed.table,
-                             chart=composed.chart if composed.status == "answered" else None, sql=";\n".join(sqls),
-                             datasets=ids, citations=tuple(ans.citation(s) for s in sheets),
                              caveats=tuple(dict.fromkeys(caveats)), plan=plan.to_dict())
 
     def _control(self, result, plan: Plan, q, sheet: Datasheet, actor: Actor, check_differencing: bool,

@@ -133,6 +133,7 @@ class Resolver:
         starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
         period_starts = {s.start for s in r.spans if s.slot == "period"}
         place_starts = {s.start for s in r.spans if s.slot == "place"}
+        edition_starts = {span.start for span, *_ in self._edition_sources(f)}     # 'between IoD2019 and ...'
         period_ends = {s.end for s in r.spans if s.slot == "period"}      # 'October and November 2019 combined'
         # 'most deprived first': the 'first' after a measure named by its worse end, or after an order word
         ends_of_ordered = {s.end for s in r.spans if s.slot in ("order", "measure") and
@@ -144,7 +145,7 @@ class Resolver:
                 and not (t[i] == "by" and t[i + 1:i + 3] in (["how", "much"], ["how", "many"]))
                 and not (t[i] in ("over", "across", "during", "throughout", "within") and i + 1 in period_starts)
                 and not (t[i] == "between" and (i + 1 in period_starts or (i + 2 in period_starts and i + 1 in starts)))
-                and not (t[i] in ("between", "from") and i + 1 in self._edition_starts(f))
+                and not (t[i] in ("between", "from") and i + 1 in edition_starts)
                 and not (t[i] == "first" and f.order is not None and i in ends_of_ordered)
                 and not (t[i] in ("under", "on", "using") and i + 1 in starts)
                 and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
@@ -206,9 +207,9 @@ class Resolver:
             span, hit = f.tables[0]
             return Choice(hit.options[0][2], [], share, table=(hit.options[0][0], hit.options[0][1]),
                           used_words=frozenset(i for sp, _ in spans for i in sp.positions))
-        elif concepts and self._members_listed(f, spans) is not None:
+        elif concepts and (listed := self._members_listed(f, spans)) is not None:
             # 'detached, semis, terraces and flats': parts of one table asked together, the table
-            ds, gid, total = self._members_listed(f, spans)
+            ds, gid, total = listed
             return Choice(total, [], share, table=(ds, gid),
                           used_words=frozenset(i for sp, _ in spans for i in sp.positions))
         elif concepts:
@@ -1533,9 +1534,6 @@ class Resolver:
             return []
         return out
 
-    def _edition_starts(self, f: Frame) -> set[int]:
-        return {span.start for span, *_ in self._edition_sources(f)}
-
     def _when(self, f: Frame, carried: Carried | None) -> When | None:
         named = self._edition_sources(f) if not f.periods else []
         if named:
@@ -1582,7 +1580,7 @@ class Resolver:
         if vintage is not None and any(r.sheet.geography.vintage == vintage for r in refs):
             refs = [r for r in refs if r.sheet.geography.vintage == vintage]
         if f.sources:
-            named = frozenset.intersection(*(ds for _, ds in f.sources)) or frozenset.union(*(ds for _, ds in f.sources))
+            named = self._named(f)
             inside = [r for r in refs if r.dataset in named]
             if not inside:
                 said = " and ".join(f"'{f.words(sp)}'" for sp, _ in f.sources)
@@ -1736,7 +1734,7 @@ class Resolver:
         asked = when.members if when is not None and when.kind == "set" else ()
         if asked and len(asked) != len(got):
             return None          # a period asked that no edition holds: said as before
-        return Editions(ref.sheet.edition.series, tuple((r, Periods(h), fl) for r, h, fl, _ in got))
+        return Editions(next(iter(series)), tuple((r, Periods(h), fl) for r, h, fl, _ in got))
 
     @staticmethod
     def _without_periods(f: Frame, sheet: Datasheet, values: tuple[str, ...]) -> tuple[tuple[str, ...], str] | str:

@@ -46,10 +46,6 @@ def lemma(word: str) -> str:
     return w
 
 
-def stems(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in normalise(text).split())
-
-
 @dataclass(frozen=True)
 class MeasureHit:
     concepts: tuple[tuple[str, float], ...]     # (concept, score), best first
@@ -189,9 +185,9 @@ class Topics:
         for s in self.catalog.sheets.values():
             for d in s.dimensions:
                 for text in (d.label, *d.synonyms, d.column.replace("_", " ")):
-                    out.setdefault(self._stems(text), [])
-                    if (s.id, d.column) not in out[self._stems(text)]:
-                        out[self._stems(text)].append((s.id, d.column))
+                    found = out.setdefault(self._stems(text), [])
+                    if (s.id, d.column) not in found:
+                        found.append((s.id, d.column))
         return out
 
     def _sources(self) -> dict[tuple[str, ...], frozenset[str]]:

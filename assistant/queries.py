@@ -10,6 +10,8 @@ rules, the language model, or a steward's approved request read back from the qu
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, replace
 
 from assistant.sql import RowSpec, build_rate, build_union
@@ -119,7 +121,9 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
         unknown = [v for v in f.values if v not in held]
         if unknown:
             _fail(f"{unknown[0]!r} is not a value of {f.column} in {sheet.id}")
-    if plan.share and not _in_group(sheet, m) and not isinstance(plan, CountPlan):
+    if plan.subject.less:
+        _less_ok(plan, sheet, m)
+    if plan.share and not _in_group(sheet, m) and not isinstance(plan, CountPlan) and not plan.subject.less:
         _fail(f"'{m.id}' is not part of a table with a total, so it has no share")
     places = [gaz.get(k) for k in plan.places]
     if isinstance(plan, (ValuePlan, ComparisonPlan, TrendPlan)):
@@ -139,6 +143,16 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
     for k in getattr(plan, "exclude_places", ()):
         if k not in gaz.places:
             _fail(f"'{k}' is not a place the commons knows")
+    if isinstance(plan, ValuePlan) and plan.exclude_places:
+        whole = places[0]
+        for k in plan.exclude_places:
+            part = gaz.get(k)
+            if not _inside(gaz, part, whole):
+                _fail(f"{part.display} is not inside {whole.display}, so it cannot be left out of its figure")
+            if part.level not in ("ward", "lsoa", "lad"):
+                _fail(f"{part.display} is not an area the rows are matched on")
+        if sheet.geography.level != "lsoa" or (m.rollup not in ("sum", "count") and not m.sum_of):
+            _fail(f"{sheet.id} gives {m.label.lower()} for whole areas only, so parts of an area cannot be left out of it")
     if plan.of_place is not None:
         if plan.of_place not in gaz.places:
             _fail(f"'{plan.of_place}' is not a place the commons knows")
@@ -170,6 +184,55 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             raise NotAvailable("counts of areas, shares and rates are not available on person-level data")
         if any(p.level == "country" for p in places):
             raise NotAvailable("person-level data has no England figure")
+
+
+def _inside(gaz: Gazetteer, part: Place, whole: Place) -> bool:
+    p = gaz.parent(part)
+    while p is not None:
+        if p.key == whole.key:
+            return True
+        p = gaz.parent(p)
+    return False
+
+
+def _less_ok(plan: Plan, sheet: Datasheet, m: Measure) -> None:
+    group = next((g for g in sheet.groups if g.total == m.id), None)
+    if group is None or m.rollup != "sum" or m.sum_of:
+        _fail(f"'{m.id}' is not the total of a table, so nothing can be left out of it")
+    for mid in plan.subject.less:
+        part = sheet.measure_by_id.get(mid)
+        if part is None or part.group != group.id or part.rollup != "sum" or part.id == group.total:
+            _fail(f"'{mid}' is not a part of the {group.label.lower()} table of {sheet.id}")
+    if sheet.person_level:
+        raise NotAvailable("leaving a part of a table out is offered for open area-level data only")
+    if isinstance(plan, CountPlan) or isinstance(getattr(plan, "over", None), Members):
+        _fail("a table less some of its parts is one figure per area, not a count of areas or a breakdown of the table")
+
+
+def less_columns(sheet: Datasheet, less: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns the parts left out are read from, each once ('social housing' and 'housing
+    association' together take the housing association column off once)."""
+    cols: list[str] = []
+    for mid in less:
+        part = sheet.measure_by_id[mid]
+        cols += part.sum_of or (part.column,)
+    return tuple(dict.fromkeys(cols))
+
+
+def less_label(sheet: Datasheet, total: Measure, less: tuple[str, ...]) -> str:
+    """'Households excluding households renting privately (all private renting)'."""
+    base = re.sub(r"\s*\(.*?\)", "", total.label).strip()
+    parts = [sheet.measure_by_id[mid].label for mid in less]
+    return f"{base} excluding " + " and ".join(p[:1].lower() + p[1:] for p in parts)
+
+
+def complement(sheet: Datasheet, total: Measure, less: tuple[str, ...]) -> Measure:
+    """The measure a plan with ``less`` reads: the total, less the parts' columns (a part of its
+    own table, so it has a share of that total)."""
+    group = next(g for g in sheet.groups if g.total == total.id)
+    return total.model_copy(update={"id": f"{total.id}_less_{'_'.join(less)}"[:120], "label": less_label(sheet, total, less),
+                                    "less": less_columns(sheet, less), "group": group.id, "synonyms": (),
+                                    "summary": None})
 
 
 def is_share_of_total(plan: Plan, sheet: Datasheet) -> bool:
@@ -270,6 +333,8 @@ def build(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> Query:
         raise UnsupportedPlan(f"no query builder for a {type(plan).__name__}")
     sheet = catalog.sheets[plan.dataset]
     m = sheet.measure_by_id[plan.measure]
+    if plan.subject.less:
+        m = complement(sheet, m, plan.subject.less)
     query = builder(plan, catalog, gaz, sheet, m)
     if not query.specs:
         raise UnsupportedPlan(f"the {type(plan).__name__} built no query")
@@ -373,6 +438,13 @@ def _values(plan: ValuePlan | ComparisonPlan, catalog, gaz, sheet, m) -> Query:
     if single and plan.of_place is not None and gaz.get(plan.of_place) not in shown:
         shown.append(gaz.get(plan.of_place))
     specs = [_spec(catalog, sheet, m, p, plan, share_of) for p in shown]
+    if single and plan.exclude_places:
+        # 'crime in Liverpool leaving out Central ward': the place's rows less those of the areas named
+        gone = [gaz.get(k) for k in plan.exclude_places]
+        m = m.model_copy(update={"label": f"{m.label}, leaving out {' and '.join(p.display for p in gone)}"})
+        specs = [replace(specs[0], measure=m, leave_out=tuple(place_filter(catalog, sheet, p) for p in gone))]
+        if any(code is None for _, code in specs[0].leave_out):
+            raise UnsupportedPlan("an area left out has no code in this dataset")
     if single and plan.with_context and places[0].level == "lad" and m.format not in ("rank", "category") \
             and catalog.supports_level(ref, "lad"):
         specs.append(RowSpec(m, "lad", None, plan.periods.values, period_key(plan.periods.values),

@@ -92,11 +92,13 @@ def value_expression(m: Measure, aggregate: bool) -> exp.Expression:
             e: exp.Expression = exp.AnyValue(this=_col(m.column))
         else:
             e = _div(_sum(_col(m.numerator)), _sum(_col(m.denominator)))
-    elif m.rollup == "sum" and m.sum_of:
-        parts = [exp.Coalesce(this=_col(c), expressions=[_lit(0)]) for c in m.sum_of]
+    elif m.rollup == "sum" and (m.sum_of or m.less):
+        parts = [exp.Coalesce(this=_col(c), expressions=[_lit(0)]) for c in (m.sum_of or (m.column,))]
         total = parts[0]
         for p in parts[1:]:
             total = exp.Add(this=total, expression=p)
+        for c in m.less:            # a table's total less the parts left out
+            total = exp.Sub(this=total, expression=exp.Coalesce(this=_col(c), expressions=[_lit(0)]))
         e = _sum(total)
     elif m.rollup == "sum":
         e = _sum(_col(m.column))
@@ -298,7 +300,7 @@ def allowed_columns(sheets: dict[str, Datasheet]) -> AllowList:
         if s.time.column:
             cols.add(s.time.column)
         for m in s.measures:
-            cols |= {c for c in (m.column, m.weight, m.numerator, m.denominator) if c} | set(m.sum_of)
+            cols |= {c for c in (m.column, m.weight, m.numerator, m.denominator) if c} | set(m.sum_of) | set(m.less)
         cols |= {d.column for d in s.dimensions}
         blocked = {c.name for c in s.columns if c.role == "direct_identifier"}
         if s.person_level:     # only what the datasheet offers as a measure, dimension or place

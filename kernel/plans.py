@@ -85,10 +85,15 @@ class Subject:
     dataset: str                  # the datasheet chosen for the place and period
     periods: Periods = Periods()
     filters: tuple[Filter, ...] = ()
+    # Parts of the measure's table left out: the measure is the table's total, less these measures
+    # ('households that are not private renters': households less all private renting)
+    less: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _need(bool(self.measure) and bool(self.dataset), "a plan needs a measure and a dataset")
         object.__setattr__(self, "filters", tuple(self.filters))
+        object.__setattr__(self, "less", tuple(dict.fromkeys(self.less)))
+        _need(self.measure not in self.less, "a measure is not left out of itself")
         cols = [f.column for f in self.filters]
         _need(len(cols) == len(set(cols)), "one filter per column")
 
@@ -202,11 +207,16 @@ class ValuePlan(_Plan):
     with_context: bool = True     # parent area, England and the council's position
     of_place: str | None = None   # as a share (%) of this larger area's figure ('of the city region's crime')
     within: Within | None = None  # only the neighbourhoods meeting a condition ('in the most deprived 10%')
+    exclude_places: tuple[str, ...] = ()   # areas inside the place left out of its figure ('but not Central ward')
 
     intent = "value"
 
     def __post_init__(self) -> None:
         _need(bool(self.place), "a value needs a place")
+        object.__setattr__(self, "exclude_places", tuple(self.exclude_places))
+        _need(self.place not in self.exclude_places, "a place is not left out of itself")
+        _need(not self.exclude_places or (self.rate is None and self.of_place is None and not self.with_context),
+              "a figure with areas left out is given on its own (no rate, no larger area, no comparators)")
         _need(not (self.share and self.rate), "a share or a rate, not both")
         _need(self.of_place is None or (self.of_place != self.place and not self.share and self.rate is None),
               "a share of a larger area is of another place, and on its own")
@@ -595,7 +605,8 @@ def plan_from_dict(d: dict[str, Any]) -> Plan:
 def _subject(d: dict[str, Any]) -> Subject:
     p = d.get("periods") or {}
     return Subject(d["measure"], d["dataset"], Periods(tuple(p.get("values") or ()), bool(p.get("defaulted"))),
-                   tuple(Filter(f["column"], tuple(f["values"]), bool(f.get("exclude"))) for f in d.get("filters") or ()))
+                   tuple(Filter(f["column"], tuple(f["values"]), bool(f.get("exclude"))) for f in d.get("filters") or ()),
+                   tuple(d.get("less") or ()))
 
 
 __all__ = ["Areas", "BenchmarkPlan", "EditionsPlan", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",

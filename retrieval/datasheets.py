@@ -122,6 +122,10 @@ class Measure(_Strict):
     # A combined category: the sum of several columns (e.g. all private renting).  Such a
     # measure can be asked for and shared, but is left out of group breakdowns.
     sum_of: tuple[str, ...] = ()
+    # Columns taken off the value ('all households but private renters': the table's total less the
+    # private renting columns).  Never written in a datasheet: set by the query builder for a plan
+    # that leaves a part of a table out (``kernel.plans.Subject.less``).
+    less: tuple[str, ...] = ()
     # Shown in an area summary, in this order (1 first); empty: not in summaries.
     summary: int | None = Field(default=None, ge=1)
     # The ages a count of people covers, [from, to] (to empty: and over), e.g. [0, 15], [65, null].
@@ -147,6 +151,8 @@ class Measure(_Strict):
             raise ValueError("needs 'column' (or 'sum_of') unless rollup is 'ratio' or 'count'")
         if self.sum_of and (self.rollup != "sum" or self.column):
             raise ValueError("'sum_of' needs rollup 'sum' and no 'column'")
+        if self.less and self.rollup != "sum":
+            raise ValueError("'less' takes columns off a summed measure only")
         if self.format == "rank" and self.rollup != "none":
             raise ValueError("ranks never roll up: use rollup 'none'")
         return self

@@ -64,6 +64,9 @@ class Frame:
     condition: tuple[Span, Condition, bool] | None = None   # (span, condition, negated)
     loose_negations: list[Span] = field(default_factory=list)
     excluders: list[Span] = field(default_factory=list)     # exclusion words that govern nothing
+    # measures and ages left out or negated ('NOT private renters', 'not counting the over 65s'):
+    # a part of a table the resolver takes off its total, or says it cannot
+    complements: list[tuple[Span, Span]] = field(default_factory=list)   # (operator, measure or age span)
     excluded_periods: list[tuple[Span, When]] = field(default_factory=list)   # 'not counting December'
     # a rate's denominator said as such ('per 1,000 people, using the mid-2019 population'): its
     # words and the period named with it (filled while resolving)
@@ -102,6 +105,7 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
     t = reading.q.tokens
     excl_targets: set[int] = set()
     neg_targets: dict[int, Span] = {}
+    complemented: set[int] = set()
     for s in reading.of("exclude"):
         target = _next_governed(reading, s, ("category", "place", "table", "measure", "age", "period"))
         if target is not None:
@@ -109,12 +113,23 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
             # 'minus shoplifting and bike theft': the exclusion governs the whole list
             for more in _listed_after(reading, target):
                 excl_targets.add(id(more))
+                if more.slot in ("measure", "age"):
+                    f.complements.append((s, more))
+                    complemented.add(id(more))
+            if target.slot in ("measure", "age"):
+                f.complements.append((s, target))
+                complemented.add(id(target))
         else:
             f.excluders.append(s)
     for s in reading.of("negate"):
         target = _next_governed(reading, s, ("condition", "category", "place"), gap=3)
         if target is not None:
             neg_targets[id(target)] = s
+            continue
+        target = _next_governed(reading, s, ("measure", "age"), gap=3)
+        if target is not None:          # 'households that are NOT private renters'
+            f.complements.append((s, target))
+            complemented.add(id(target))
         else:
             f.loose_negations.append(s)
     for s in reading.spans:
@@ -125,8 +140,6 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
             if f.order is None and head in _ORDER_HEADS and " " in words:
                 # 'the most deprived ward', 'furthest from a GP surgery': the measure's own name carries the order
                 f.order, f.order_word = _ORDER_HEADS[head], head
-            if id(s) in excl_targets:
-                f.excluders.append(s)           # 'excluding pensioners' of people: a table part to leave out
             f.measures.append((s, v))
         elif s.slot in ("category", "table") and any(a <= s.start and s.end <= b for a, b in context_ranges) \
                 and id(s) not in excl_targets:
@@ -250,6 +263,7 @@ class Carried:
     condition: tuple | None = None
     scope: str | None = None
     count_per: tuple | None = None       # (level, order, by share): a count of areas for each area of a level
+    less: tuple[str, ...] = ()           # parts of the measure's table left out (kernel.plans.Subject.less)
 
     def to_state(self) -> dict[str, Any]:
         return {"measure": self.measure, "dataset": self.dataset, "filters": [list(f) for f in self.filters],
@@ -257,7 +271,7 @@ class Carried:
                 "over": list(self.over) if self.over else None, "order": self.order, "limit": self.limit,
                 "share": self.share, "per": list(self.per) if self.per else None,
                 "condition": list(self.condition) if self.condition else None, "scope": self.scope,
-                "count_per": list(self.count_per) if self.count_per else None}
+                "count_per": list(self.count_per) if self.count_per else None, "less": list(self.less)}
 
     @classmethod
     def from_state(cls, d: dict | None) -> "Carried | None":
@@ -270,7 +284,8 @@ class Carried:
                        over=tuple(d["over"]) if d.get("over") else None, order=d.get("order"), limit=d.get("limit"),
                        share=bool(d.get("share")), per=tuple(d["per"]) if d.get("per") else None,
                        condition=tuple(d["condition"]) if d.get("condition") else None, scope=d.get("scope"),
-                       count_per=tuple(d["count_per"]) if d.get("count_per") else None)
+                       count_per=tuple(d["count_per"]) if d.get("count_per") else None,
+                       less=tuple(d.get("less") or ()))
         except (TypeError, ValueError):
             return None
 

@@ -69,6 +69,7 @@ def choose(q: Prepared, candidates: list[Span]) -> Reading:
             continue
         chosen.append(s)
         taken |= s.positions
+    chosen, taken = _repair(content, chosen, taken)
     gaps = [s for s in candidates if s.slot in GAP_SLOTS]
     gaps.sort(key=lambda s: (s.tier, -len(s.positions), s.start))
     for s in gaps:
@@ -87,6 +88,32 @@ def choose(q: Prepared, candidates: list[Span]) -> Reading:
         taken |= s.positions
     uncovered = [i for i in range(len(q.tokens)) if i not in taken]
     return Reading(q, sorted(chosen, key=lambda s: (s.start, s.end)), uncovered)
+
+
+TOPICAL = ("measure", "category", "table")
+
+
+def _repair(content: list[Span], chosen: list[Span], taken: set[int]) -> tuple[list[Span], set[int]]:
+    """Longest-first can leave a word over that another split of the same topic words covers
+    ('severely overcrowded households': 'overcrowded households' leaves 'severely'; 'severely
+    overcrowded' and 'households' take every word).  A topic span over a word left over replaces
+    the topic spans it overlaps when the words freed are re-taken (longest first) and more words
+    are covered in all."""
+    for s in content:
+        if s.slot not in TOPICAL or not (s.positions - taken):
+            continue
+        clash = [c for c in chosen if c.positions & s.positions]
+        if not clash or any(c.slot not in TOPICAL for c in clash):
+            continue
+        trial = [c for c in chosen if c not in clash] + [s]
+        used = set().union(*(c.positions for c in trial))
+        for c in content:
+            if c.slot in TOPICAL and not (c.positions & used):
+                trial.append(c)
+                used |= c.positions
+        if len(used) > len(taken):
+            chosen, taken = trial, used
+    return chosen, taken
 
 
 def _runs(pos: list[int]) -> list[list[int]]:
@@ -155,8 +182,8 @@ def quiet_context(reading: Reading, context: list[tuple[int, int]]) -> Reading:
     for a, b in context:
         inside |= set(range(a, b))
     outside = [s for s in reading.spans if not (s.positions & inside)]
-    if not any(s.slot in ("measure", "category", "table", "age") for s in outside):
-        return reading
+    if not any(s.slot in ("measure", "category", "table", "age", "condition") for s in outside):
+        return reading          # (a condition names its measure: 'in the most deprived 10%')
     has = {s.slot for s in outside}
     quiet = [s for s in reading.spans if s.positions and s.positions <= inside and (
         s.slot in TOPICAL or (s.slot in ("place", "period", "source") and s.slot in has))]
@@ -186,8 +213,11 @@ def leading_sentences(reading: Reading) -> list[tuple[int, int]]:
     q = reading.q
     sents = q.sentences
     left = set(reading.uncovered)
+    asks = [any(w in ASKING for w in q.tokens[a:b]) for a, b in sents]
     for k, (a, b) in enumerate(sents):
-        if any(w in ASKING for w in q.tokens[a:b]):
+        if asks[k] and q.tokens[a] in STORY and any(asks[k + 1:]):
+            continue          # 'I'm writing a bid and need to show how ... . How many ...?': the story, then the ask
+        if asks[k]:
             return [(x, y) for x, y in sents[:k]
                     if any(w in STORY for w in q.tokens[x:y]) or any(x <= i < y for i in left)]
     return []

@@ -66,6 +66,7 @@ class Choice:
     used_words: frozenset[int] = frozenset()                   # uncovered positions the choice explained
     table: tuple[str, str] | None = None                       # (dataset, group): the table named as the topic
     left: list[str] | None = None                              # parts of a several-part question not answered
+    less: tuple[str, ...] = ()                                 # parts of the table left out of its total ``concept``
 
 
 class Resolver:
@@ -183,6 +184,10 @@ class Resolver:
                                                     excluded=self._excluded_span(f, s)))
             concepts = list(dict.fromkeys(h.best for _, h in spans))
         filters: list[tuple[str, str, tuple[str, ...], bool]] = []
+        if f.complements:
+            got = self._complement(f, spans, state)
+            if got is not None:
+                return got
         # 'what share of Liverpool's residents were 16 to 24?' then 'what about people aged 65 and over?':
         # the follow-up asks the same kind of figure (a share) of its new sub-group
         share = bool(f.share) or (carried is not None and carried.share and f.cues.get("count") is None
@@ -223,6 +228,10 @@ class Resolver:
         elif f.tables:
             span, hit = f.tables[0]
             return Choice(hit.options[0][2], [], share, table=(hit.options[0][0], hit.options[0][1]))
+        elif carried is not None and carried.measure and carried.less and not f.ages:
+            # 'and in Wirral?' after 'households that are not private renters': the same parts left out
+            return Choice(carried.measure, [(carried.dataset or "", c, v, e) for c, v, e in carried.filters],
+                          (share or carried.share) and f.cues.get("count") is None, less=carried.less)
         elif carried is not None and carried.measure:
             concept = carried.measure
             filters = [(carried.dataset or "", c, v, e) for c, v, e in carried.filters]
@@ -421,7 +430,7 @@ class Resolver:
                     f.left_parts.append(f.words(s))
             else:
                 return whole
-        whole = self._named_by_all(spans)
+        whole = self._named_by_all(spans, f)
         if whole is not None:
             return whole
         spans = self._without_direction_words(spans)
@@ -467,7 +476,7 @@ class Resolver:
                 f.left_parts.append(f.words(s))
         return best
 
-    def _named_by_all(self, spans) -> str | None:
+    def _named_by_all(self, spans, f: Frame | None = None) -> str | None:
         # every phrase's words are the words of one measure ('mortality' in 'the health index'):
         # that measure, the most specific reading of them together
         words = [{lemma(w) for w in h.words if w not in self.fillers and w not in self.generic} for _, h in spans]
@@ -484,6 +493,18 @@ class Resolver:
         heads = [c for c in pool if c.endswith("_score")]
         if len(heads) == 1 and all(self._related(heads[0], c) for c in pool):
             return heads[0]
+        if f is not None:
+            # 'how many children ... income-deprived families': the count among them; '... what's
+            # the rate?': the rate (the kind of figure asked, when one measure alone is of that kind)
+            fmt = {c: self.catalog.concepts[c][0].measure.format for c in pool}
+            if f.cues.get("count") is not None and f.rate_word is None and f.share is None and f.per is None:
+                kind = [c for c in pool if fmt[c] == "count"]
+            elif f.rate_word is not None or f.share is not None:
+                kind = [c for c in pool if fmt[c] in ("rate", "percent", "score") and c.endswith("_score")]
+            else:
+                kind = []
+            if len(kind) == 1:
+                return kind[0]
         return None
 
     def _additive(self, concept: str) -> bool:
@@ -624,6 +645,96 @@ class Resolver:
             return out if out and covered_lo == age.lo else []
         return out
 
+    def _complement(self, f: Frame, spans, state: dict) -> Choice | Planned | None:
+        """'households that are NOT private renters', 'residents excluding anyone disabled', 'the
+        population not counting the over 65s': the table's total less the parts named, when the
+        parts are of one table and what else the question names is that total (or a plain head
+        count of the same things); otherwise said back, never dropped."""
+        cat = self.catalog
+        said = ", ".join(f"'{f.words(x)}'" for _, x in f.complements)
+        topic = self._topic_words(f)
+
+        def decline(why: str) -> Planned:
+            return self._no_data(state, f"I can't leave {said} out here: {why}, so I haven't given a figure "
+                                        "for a different question.", "unexplained", f"{topic} leaving out {said}")
+
+        parts: list[str] = []
+        used: set[int] = set()
+        taken = {id(x) for _, x in f.complements}
+        for op, x in f.complements:
+            used |= set(op.positions) | set(x.positions)
+            if x.slot == "age":
+                c = self._ages_alone(f, x.value)
+                if c is None:
+                    return self._no_data(state, self._ages_held(f.words(x)), "unexplained", f"{topic} leaving out {said}")
+            else:
+                c = x.value.best
+            parts.append(c)
+        if any(id(s) not in taken for s, _ in f.ages) or f.categories or f.condition is not None:
+            return decline("the commons can take a part of a table off its total, but not together with "
+                           "other ages, categories or conditions in one question")
+        tables = []      # (sheet, group) holding every part
+        for sheet in cat.sheets.values():
+            if sheet.person_level:
+                continue
+            ms = [sheet.measure_by_id.get(c) for c in parts]
+            groups = {m.group for m in ms if m is not None}
+            if all(m is not None and m.rollup == "sum" for m in ms) and len(groups) == 1:
+                g = next((g for g in sheet.groups if g.id in groups and g.total not in parts), None)
+                if g is not None:
+                    tables.append((sheet, g))
+        if not tables:
+            # not parts of one table: the operator governs nothing the plan can express, and is said back
+            for op, x in f.complements:
+                if op.slot == "exclude":
+                    f.excluders.append(x if x.slot == "measure" else op)
+                else:
+                    f.loose_negations.append(op)
+            f.complements = []
+            return None
+        total = tables[0][1].total
+        columns = set()
+        for sheet, g in tables:
+            for c in parts:
+                m = sheet.measure_by_id[c]
+                columns |= set(m.sum_of or (m.column,))
+        unit = tables[0][0].measure_by_id[total].unit
+        for s, h in spans:
+            if id(s) in taken:
+                continue
+            c = h.best
+            within = [sheet.measure_by_id.get(c) for sheet, _ in tables]
+            if any(m is not None and m.group == g.id and set(m.sum_of or (m.column,)) <= columns
+                   for m, (_, g) in zip(within, tables)):
+                used |= set(s.positions)          # 'social housing (council and housing association)'
+                continue
+            head = [r.measure for r in cat.concepts.get(c, ())]
+            if c == total or (any(r.measure.id == g.total for r in cat.concepts.get(c, ()) for g in r.sheet.groups)
+                              and all(m.unit == unit for m in head)) or self._generic([(s, h)], c):
+                used |= set(s.positions)          # 'households', 'residents', 'population': the total
+                continue
+            return decline(f"{cat.label(c).lower()} is not the total that {said} {'is' if len(parts) == 1 else 'are'} "
+                           f"part of ({cat.label(total).lower()})")
+        for s, hit in f.tables:
+            if not any((sheet.id, g.id) == (o[0], o[1]) for o in hit.options for sheet, g in tables):
+                return decline(f"'{f.words(s)}' is another table than the one {said} belongs to")
+            used |= set(s.positions)
+        f.tables = []         # the table named is the one the parts are taken from, not a breakdown asked
+        share = bool(f.share) and f.cues.get("count") is None
+        return Choice(total, [], share, used_words=frozenset(used), less=tuple(dict.fromkeys(parts)))
+
+    def _less_in(self, ref, less: tuple[str, ...]) -> tuple[str, ...] | str:
+        """The parts left out, as measures of the dataset the total was read from."""
+        sheet = ref.sheet
+        group = next((g for g in sheet.groups if g.total == ref.measure.id), None)
+        missing = [c for c in less if group is None or c not in sheet.measure_by_id
+                   or sheet.measure_by_id[c].group != group.id]
+        if missing:
+            return (f"{sheet.title} does not split {ref.measure.label.lower()} into "
+                    f"{' and '.join(self.catalog.label(c).lower() for c in missing)}, so I can't leave "
+                    f"{'it' if len(missing) == 1 else 'them'} out of it there")
+        return less
+
     @staticmethod
     def _excluded_span(f: Frame, span) -> bool:
         return any(x.slot in ("exclude", "negate") and 0 <= span.start - x.end <= 2 for x in f.reading.spans)
@@ -635,8 +746,9 @@ class Resolver:
         return (f"I can't apply '{words}': the commons holds people by age only in the bands {held}, and '{words}' "
                 "is not one of them, so I haven't given a figure for another age group.")
 
-    def _ages_alone(self, f: Frame) -> str | None:
-        span, age = f.ages[0]
+    def _ages_alone(self, f: Frame, age=None) -> str | None:
+        if age is None:
+            span, age = f.ages[0]
         for concept, refs in self.catalog.concepts.items():
             for r in refs:
                 if r.measure.ages == (age.lo, age.hi):
@@ -1152,7 +1264,7 @@ class Resolver:
                                                             "the commons holds it as a single figure")
                 + ", so I haven't guessed a figure for a different question."),
                 "unexplained", f"{what} by {unsplit}")
-        if excluded and intent not in ("ranking",):
+        if excluded and intent not in ("ranking",) and not (intent == "value" and len(places) == 1):
             left = ", ".join(p.found.candidates[0].display for p in f.places if p.excluded and not p.found.ambiguous)
             return self._no_data(state, f"I can't leave {left} out of a single figure: the commons gives figures for "
                                         "whole areas. Ask for the area's wards or neighbourhoods (for example 'crime "
@@ -1195,7 +1307,8 @@ class Resolver:
                 return self._which_place(text, state, "Which area do you mean?")
             places = [gaz.region()]
         filters = choice.filters
-        bound = self._bind(concept, places, intent, over, when, filters, f)
+        bound = self._bind(concept, places, intent, over, when, filters, f,
+                           small_areas=bool(excluded) and intent == "value")
         if isinstance(bound, str):
             return self._no_data(state, bound, "unbound", self._say_measure(concept, filters))
         if isinstance(bound, Planned):
@@ -1217,7 +1330,13 @@ class Resolver:
                 "changed over them."), "not_additive", f"{label} over {len(periods.values)} periods together")
         if intent == "trend" and choice.share and ref.measure.format == "count" and not self._total_of(ref):
             choice = replace(choice, share=False)   # 'percentage growth': the change, in per cent, is given
-        subject = Subject(ref.measure.id, sheet.id, periods, dataset_filters)
+        less: tuple[str, ...] = ()
+        if choice.less:
+            got_less = self._less_in(ref, choice.less)
+            if isinstance(got_less, str):
+                return self._no_data(state, got_less + ".", "unbound", self._say_measure(concept, filters))
+            less = got_less
+        subject = Subject(ref.measure.id, sheet.id, periods, dataset_filters, less)
         share = choice.share
         rate, rate_note = None, ""
         if f.per is not None or f.rate_word is not None:
@@ -1226,7 +1345,7 @@ class Resolver:
                 return self._no_data(state, got, "unexplained", self._say_measure(concept, filters))
             rate, rate_note = got
         kept = tuple(x for x in dataset_filters if not x.exclude)
-        if share and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent in ("value", "comparison") \
+        if share and not choice.less and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent in ("value", "comparison") \
                 and kept and rate is None and ref.measure.rollup == "sum" and self._whole(f, places) is None:
             # 'what percentage of incidents in Knowsley were anti-social behaviour': the part the
             # filter keeps over the same measure for the same places and periods, unfiltered
@@ -1234,7 +1353,7 @@ class Resolver:
             share = False
             rate_note = (f"The share is of all {ref.measure.label.lower()} in the same place and period "
                          f"({self._say_measure(concept, filters)} over the total).")
-        elif share and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent == "value":
+        elif share and not choice.less and not self._member_of(ref.measure.id, self._total_of(ref) or "") and intent == "value":
             whole = self._whole(f, places)
             if whole is None:
                 return self._no_data(state, f"I can't give {self._say_measure(concept, filters)} as a share: it is not "
@@ -1572,7 +1691,7 @@ class Resolver:
 
     # ================================================================== binding
     def _bind(self, concept, places, intent, over, when, filters, f: Frame, vintage: str | None = None,
-              editions: bool = False):
+              editions: bool = False, small_areas: bool = False):
         """The dataset for the measure, places, rows and period; or why none holds them
         (``vintage``: prefer a dataset on that geography vintage, to join another measure's areas)."""
         cat = self.catalog
@@ -1612,6 +1731,11 @@ class Resolver:
                 if isinstance(over, Members) and not any(g.id == over.group for g in sheet.groups):
                     continue
             else:
+                if small_areas and sheet.geography.level != "lsoa":
+                    # a part of an area left out: only a dataset of small areas can take its rows off
+                    why.append(f"{sheet.title} gives figures for whole {LEVEL_NAMES.get(sheet.geography.level, 'area')}s "
+                               "only, so a part of one cannot be left out")
+                    continue
                 missing = [p for p in places if not cat.supports(ref, p)]
                 if missing and intent == "comparison" and len(missing) < len(places) and \
                         all(p.level == "country" for p in missing):
@@ -2178,6 +2302,9 @@ class Resolver:
                                  as_map=f.cues.get("map") is not None and isinstance(over, Areas))
         if len(keys) > 1:
             return ComparisonPlan(subject, keys, share=share, rate=rate, difference=f.difference is not None and len(keys) == 2)
+        if excluded:        # 'crime in Liverpool leaving out Central ward': the place less the areas named
+            return ValuePlan(subject, keys[0], share=share, rate=rate, with_context=False,
+                             exclude_places=tuple(excluded))
         return ValuePlan(subject, keys[0], share=share, rate=rate)
 
     def _done(self, plan, f: Frame, state: dict, choice: Choice, understood: str, note: str = "") -> Planned:
@@ -2205,7 +2332,8 @@ class Resolver:
                        places=plan.places, when=when_to_state(when) if when is not None and not when.is_latest else None,
                        intent=plan.intent, over=over_t, order=plan.order, limit=plan.limit, share=plan.share,
                        condition=cond, count_per=(plan.per, plan.order, plan.by_share)
-                       if isinstance(plan, CountPlan) and plan.per else None)
+                       if isinstance(plan, CountPlan) and plan.per else None,
+                       less=plan.subject.less if hasattr(plan, "subject") else ())
 
     # ================================================================== what was understood
     def _say_measure(self, concept: str, filters) -> str:
@@ -2223,6 +2351,8 @@ class Resolver:
         sheet = cat.sheets.get(plan.dataset)
         m = sheet.measure_by_id[plan.measure] if sheet else None
         label = m.label.lower() if m else plan.measure
+        if m is not None and plan.subject.less:
+            label = queries.less_label(sheet, m, plan.subject.less).lower()
         parts = [label]
         for x in plan.filters:
             col = next((d.label.lower() for d in sheet.dimensions if d.column == x.column), x.column.replace("_", " "))
@@ -2270,6 +2400,8 @@ class Resolver:
             head = f"{what}: {' compared with '.join(names)}" + (" (the difference)" if plan.difference else "")
         else:
             head = f"{what} in {names[0]}"
+            if getattr(plan, "exclude_places", ()):
+                head += ", leaving out " + " and ".join(gaz.get(k).display for k in plan.exclude_places)
             if whole is not None:
                 head += f", as a share of {whole.display}"
         period = self._period_words(plan, sheet, when)

@@ -23,6 +23,11 @@ FORMAT_WORDS = {"score": frozenset({"score", "index", "value"}), "rank": frozens
 
 
 PARTICLES = frozenset(("off", "out", "up", "down", "over", "away"))
+# Words joining two things: never inside one measure's name ('council or housing association').
+JOINERS = frozenset(("or", "and", "nor", "but", "versus", "vs", "than"))
+# Words that say how many, kept as roots though they are function words elsewhere: 'deprived in
+# one dimension', 'in any dimension' and 'in all four' are three different measures.
+QUANTIFIERS = frozenset(("one", "any", "all", "no", "none", "every", "two", "three", "four", "1", "2", "3", "4"))
 
 
 def stem(word: str) -> str:
@@ -100,7 +105,7 @@ class Topics:
         self.groups = self._groups()
         self.dims = self._dims()
         self.source_names = self._sources()
-        self._own: dict[str, frozenset[str]] = {}
+        self._own: dict = {}
 
     # -- building ----------------------------------------------------------------------------
     def _stems(self, text: str) -> tuple[str, ...]:
@@ -136,9 +141,9 @@ class Topics:
     def _root_phrases(self) -> dict[str, list[tuple[frozenset, frozenset, str, float]]]:
         index: dict[str, list[tuple]] = {}
         for ws, concepts in self.phrases.items():
-            content = [w for w in ws if w not in self.stop]
+            content = [w for w in ws if w not in self.stop or w in QUANTIFIERS]
             roots = frozenset(lemma(w) for w in content)
-            if len(roots) >= 2 and not any(w in self.quiet_words for w in content):
+            if len(roots) >= 2 and not any(w in self.quiet_words and w not in QUANTIFIERS for w in content):
                 for concept, score in concepts.items():
                     entry = (roots, frozenset(ws), concept, score)
                     for r in roots:
@@ -200,6 +205,15 @@ class Topics:
                 if ws:
                     out.setdefault(ws, set()).add(s.id)
         return {k: frozenset(v) for k, v in out.items()}
+
+    def source_words(self, concept: str) -> frozenset[str]:
+        """The words of the names of the sources that hold a measure ('census', 'iod')."""
+        key = ("source", concept)
+        if key not in self._own:
+            held = {r.sheet.id for r in self.catalog.concepts.get(concept, ())}
+            self._own[key] = frozenset(w for ws, ids in self.source_names.items() if ids & held for w in ws
+                                       if w not in self.stop and not w.isdigit())
+        return self._own[key]
 
     def own_words(self, concept: str) -> frozenset[str]:
         """The word roots a measure is called by (its label and synonyms, and its table's): words
@@ -271,7 +285,7 @@ class Topics:
         covered = {j for a, b, _ in found for j in range(a, b)}
         at: dict[str, list[int]] = {}
         for i, w in enumerate(st):
-            if w not in self.quiet_words:
+            if w not in self.quiet_words or w in QUANTIFIERS:
                 at.setdefault(lemma(w), []).append(i)
         seen = set()
         for w in list(at):
@@ -281,13 +295,20 @@ class Topics:
                 first = min(min(at[r]) for r in roots)
                 used = [min(p for p in at[r] if p >= first) for r in roots]
                 a, b = first, max(used) + 1
-                # the roots together, with at most two function words between ('rent from the council')
+                # the roots together ('rent from the council'): between them function words (never
+                # 'or', 'and' or a number word) and at most two others, each one of the measure's own
+                # words or its source's name ('deprived in all four census dimensions')
                 gaps = [j for j in range(a, b) if j not in used]
-                if len(set(used)) == len(used) and len(gaps) <= 2 and \
-                        all(st[j] in self.stop or st[j] in PARTICLES or lemma(st[j]) in self.own_words(concept)
+                if len(set(used)) == len(used) and len(gaps) <= 6 and \
+                        sum(st[j] not in self.stop for j in gaps) <= 2 and \
+                        all((st[j] in self.stop and st[j] not in QUANTIFIERS) or st[j] in PARTICLES
+                            or lemma(st[j]) in self.own_words(concept) or st[j] in self.source_words(concept)
                             for j in gaps) \
                         and any(j not in covered for j in used) \
-                        and any(st[j] not in forms for j in used) and (concept, a, b) not in seen:
+                        and not any(st[j] in JOINERS for j in gaps) \
+                        and (any(st[j] not in forms for j in used)
+                             or any(st[j] not in forms and st[j] not in self.stop for j in gaps)) \
+                        and (concept, a, b) not in seen:
                     seen.add((concept, a, b))
                     found.append((a, b, MeasureHit(((concept, score - 0.25),), tuple(st[a:b]), loose=True)))
         present = set(st)

@@ -123,6 +123,11 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             _fail(f"{unknown[0]!r} is not a value of {f.column} in {sheet.id}")
     if plan.subject.less:
         _less_ok(plan, sheet, m)
+    if plan.subject.per_period:
+        if not sheet.time.column or not sheet.time.additive or sheet.time.granularity != "month" or \
+                m.rollup not in ("sum", "count") or isinstance(plan, (TrendPlan, CountPlan)) or \
+                not plan.subject.periods.values or plan.rate is not None:
+            _fail(f"'{m.id}' in {sheet.id} has no average per month: it is not a count that adds over months")
     if plan.share and not _in_group(sheet, m) and not isinstance(plan, CountPlan) and not plan.subject.less:
         _fail(f"'{m.id}' is not part of a table with a total, so it has no share")
     places = [gaz.get(k) for k in plan.places]
@@ -140,6 +145,11 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
         _over_ok(over, sheet, ref, scope, catalog, columns)
     if isinstance(plan, CountPlan) and m.format == "category" and plan.condition.op not in ("=", "in"):
         _fail(f"a category is matched with '=' or 'in', not {plan.condition.op!r}")
+    if isinstance(plan, CountPlan) and m.format == "category":
+        held = set(catalog.dim_values.get((sheet.id, m.column), ()))
+        wanted = plan.condition.value if plan.condition.op == "in" else (plan.condition.value,)
+        if held and any(str(v) not in held for v in wanted):
+            _fail(f"{', '.join(str(v) for v in wanted if str(v) not in held)} is not a value of {m.label.lower()}")
     for k in getattr(plan, "exclude_places", ()):
         if k not in gaz.places:
             _fail(f"'{k}' is not a place the commons knows")
@@ -217,6 +227,11 @@ def less_columns(sheet: Datasheet, less: tuple[str, ...]) -> tuple[str, ...]:
         part = sheet.measure_by_id[mid]
         cols += part.sum_of or (part.column,)
     return tuple(dict.fromkeys(cols))
+
+
+def per_period_label(m: Measure, n: int) -> str:
+    """'Recorded crimes, average per month (over 4 months)'."""
+    return f"{m.label}, average per month (over {n} month{'s' if n != 1 else ''})"
 
 
 def less_label(sheet: Datasheet, total: Measure, less: tuple[str, ...]) -> str:
@@ -335,6 +350,9 @@ def build(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> Query:
     m = sheet.measure_by_id[plan.measure]
     if plan.subject.less:
         m = complement(sheet, m, plan.subject.less)
+    if plan.subject.per_period:
+        n = len(plan.subject.periods.values)
+        m = m.model_copy(update={"scale": m.scale / n, "decimals": 1, "label": per_period_label(m, n)})
     query = builder(plan, catalog, gaz, sheet, m)
     if not query.specs:
         raise UnsupportedPlan(f"the {type(plan).__name__} built no query")

@@ -88,6 +88,9 @@ class Subject:
     # Parts of the measure's table left out: the measure is the table's total, less these measures
     # ('households that are not private renters': households less all private renting)
     less: tuple[str, ...] = ()
+    # The mean over the periods read of a count that adds over them ('on average, how many crimes
+    # a month'): the sum over the periods divided by how many there are
+    per_period: bool = False
 
     def __post_init__(self) -> None:
         _need(bool(self.measure) and bool(self.dataset), "a plan needs a measure and a dataset")
@@ -606,7 +609,7 @@ def _subject(d: dict[str, Any]) -> Subject:
     p = d.get("periods") or {}
     return Subject(d["measure"], d["dataset"], Periods(tuple(p.get("values") or ()), bool(p.get("defaulted"))),
                    tuple(Filter(f["column"], tuple(f["values"]), bool(f.get("exclude"))) for f in d.get("filters") or ()),
-                   tuple(d.get("less") or ()))
+                   tuple(d.get("less") or ()), bool(d.get("per_period")))
 
 
 __all__ = ["Areas", "BenchmarkPlan", "EditionsPlan", "Categories", "ComparisonPlan", "Condition", "CountPlan", "BreakdownPlan", "Filter", "Members",

@@ -265,6 +265,8 @@ class Gazetteer:
                 text = " ".join(tokens[i:i + size])
                 if len(text) < 5 or text in _STOPWORDS or re.search(r"\d", text):
                     continue
+                if text.endswith("s") and text not in self.names and len(text) > 5:
+                    text = text[:-1]      # a possessive said with a typo ('Knowlsey's')
                 # two letters swapped ('knowsely') scores below the cutoff as edits: looked up as such
                 swapped = next((w for w in (text[:k] + text[k + 1] + text[k] + text[k + 2:]
                                             for k in range(len(text) - 1) if text[k] != text[k + 1])

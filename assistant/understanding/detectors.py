@@ -290,7 +290,10 @@ class PlaceDetector:
             out.append(Span("near_me", a, b, " ".join(p)))
         # a place said with a country or region outside the commons ('Birkenhead, Tasmania',
         # 'Newport in Wales'): the whole is outside the commons, whatever the first word matches
-        for a, b, p in self.foreign.find(t):
+        # ('Warrington's' is read as the place it names)
+        singles = {x[0] for ps in self.foreign.by_first.values() for x in ps if len(x) == 1}
+        tf = [w[:-1] if w.endswith("s") and w[:-1] in singles else w for w in t]
+        for a, b, p in self.foreign.find(tf):
             if p in (("us",), ("uk",)) and not (a > 0 and t[a - 1] in ("the", "in")):
                 continue
             start = a
@@ -298,9 +301,11 @@ class PlaceDetector:
                 start = a - 1
             prev = [s for s in out if s.slot == "place" and s.end in (start, start - 1)] if start > 0 else []
             name_start = prev[0].start if prev else start
-            if not prev and start > 0 and t[start - 1].isalpha() and t[start - 1] not in ("in", "of", "for", "the"):
+            if not prev and start > 0 and t[start - 1].isalpha() and t[start - 1] not in (
+                    "in", "of", "for", "the", "what", "whats", "how", "hows", "is", "about", "and", "or", "to", "with",
+                    "vs", "versus", "than", "like", "near", "from", "compare", "at"):
                 name_start = start - 1
-            out.append(Span("foreign_place", name_start, b, " ".join(t[name_start:b]), score=2.0))
+            out.append(Span("foreign_place", name_start, b, " ".join(tf[name_start:b]), score=2.0))
         return out
 
 

@@ -119,7 +119,8 @@ class Understanding:
             carried = None
         else:
             carried = Carried.from_state(state.get("frame"))
-        if "coverage" in frame.cues or self.resolver.is_benchmark(frame, state):
+        if "coverage" in frame.cues or self.resolver.is_benchmark(frame, state) or frame.foreign:
+            # (a place outside the commons is said so, never answered with a dataset's description)
             return self.resolver.resolve(frame, carried, text, state)     # 'who is missing from the lupus commons'
         if (cue or (form and form.strength == "about")) and not self._looks_like_data(t, form, q.original, frame):
             return self._docs(t, form, state)

@@ -132,7 +132,7 @@ STRONG = frozenset(("measure", "category", "table", "dimension", "source", "plac
                     "top_n", "order", "common", "grouping"))
 QUESTION_WORDS = frozenset("which what whats how hows where who whose when".split())
 ASIDE_STARTS = frozenset("""i im ive id we were weve my our thanks thank cheers ta it its this because cos as so just
-if please hope sorry hopefully ideally me mum mam dad nan gran""".split())
+if please hope sorry hopefully ideally me mum mam dad nan gran doing""".split())
 
 
 def clause_context(reading: Reading, weak=lambda span: False) -> Reading:

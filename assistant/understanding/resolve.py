@@ -67,6 +67,7 @@ class Choice:
     table: tuple[str, str] | None = None                       # (dataset, group): the table named as the topic
     left: list[str] | None = None                              # parts of a several-part question not answered
     less: tuple[str, ...] = ()                                 # parts of the table left out of its total ``concept``
+    per_period: bool = False                                   # an average per month of a count over months
 
 
 class Resolver:
@@ -126,12 +127,24 @@ class Resolver:
             choice = self._measure(f, carried if follow else None, text, state)
         if isinstance(choice, Planned):
             return choice
+        choice = self._per_period(f, choice, carried if follow else None)
         # words no slot explains: said back, never dropped (a measure's own words only say again
         # which measure is meant: 'registered' patients, the IMD 'score')
         own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
         # a value said with its dimension's own words ('in full-time work': work status Full-time)
         own = own | self._dimension_words(choice.filters)
         starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
+        # 'rank the councils by the proportion of ...': 'by' before the figure asked, 'the' between
+        shares = {s.start for s in r.spans if s.slot in ("share", "per")}
+        starts |= shares
+
+        def leads_in(i: int) -> bool:       # 'the', 'the 2011' before a measure or source
+            j = i
+            while j < len(t) and ((r.slot_at(j) == "filler" and t[j] in ("the", "a", "their", "its"))
+                                  or r.slot_at(j) == "period"):
+                j += 1
+            return j > i and j in starts
+        starts |= {i for i in range(len(t)) if leads_in(i)}
         period_starts = {s.start for s in r.spans if s.slot == "period"}
         place_starts = {s.start for s in r.spans if s.slot == "place"}
         edition_starts = {span.start for span, *_ in self._edition_sources(f)}     # 'between IoD2019 and ...'
@@ -148,7 +161,13 @@ class Resolver:
                 and not (t[i] == "between" and (i + 1 in period_starts or (i + 2 in period_starts and i + 1 in starts)))
                 and not (t[i] in ("between", "from") and i + 1 in edition_starts)
                 and not (t[i] == "first" and f.order is not None and i in ends_of_ordered)
-                and not (t[i] in ("under", "on", "using") and i + 1 in starts)
+                and not (t[i] in ("under", "on", "using", "per", "according") and i + 1 in starts)
+                and not (t[i] == "out" and i and t[i - 1] in ("comes", "come", "came", "coming"))
+                # 'crime plus ASB': two of the measure's own words joined; 'all types': no filter
+                and not (t[i] in ("plus", "&") and 0 < i < len(t) - 1 and lemma(t[i - 1]) in own
+                         and lemma(t[i + 1]) in own)
+                and not (t[i] in ("type", "types", "kinds", "categories", "sorts") and i and t[i - 1] == "all"
+                         and not choice.filters)
                 and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
                 and not (t[i] in ("count", "number") and i and t[i - 1] == "by" and f.order is not None)
                 and not (t[i] == "4" and i + 1 in place_starts)
@@ -699,10 +718,22 @@ class Resolver:
                 m = sheet.measure_by_id[c]
                 columns |= set(m.sum_of or (m.column,))
         unit = tables[0][0].measure_by_id[total].unit
+        sheet0, g0 = tables[0]
+        leaves = {col for m in sheet0.measures if m.group == g0.id and m.id != g0.total and m.in_breakdown
+                  for col in (m.column,) if col}
+        restated = None
         for s, h in spans:
             if id(s) in taken:
                 continue
             c = h.best
+            m0 = sheet0.measure_by_id.get(c)
+            cols0 = set(m0.sum_of or (m0.column,)) if m0 is not None and m0.group == g0.id else set()
+            if cols0 and not cols0 & columns and cols0 | columns == leaves:
+                # 'deprived in at least one dimension (everyone except the not deprived)': the measure
+                # named is the rest of the table, said again by what it leaves out
+                restated = c
+                used |= set(s.positions)
+                continue
             within = [sheet.measure_by_id.get(c) for sheet, _ in tables]
             if any(m is not None and m.group == g.id and set(m.sum_of or (m.column,)) <= columns
                    for m, (_, g) in zip(within, tables)):
@@ -721,7 +752,32 @@ class Resolver:
             used |= set(s.positions)
         f.tables = []         # the table named is the one the parts are taken from, not a breakdown asked
         share = bool(f.share) and f.cues.get("count") is None
+        if restated is not None:
+            return Choice(restated, [], share, used_words=frozenset(used))
         return Choice(total, [], share, used_words=frozenset(used), less=tuple(dict.fromkeys(parts)))
+
+    AVERAGE = frozenset(("average", "averages", "averaged", "mean"))
+
+    def _per_period(self, f: Frame, choice: Choice, carried: Carried | None) -> Choice:
+        """'on average, how many crimes a month', 'average monthly burglaries': the mean per month
+        of a count that adds over months, when both the average and the month are said (or the
+        question before asked for it); the words are used by the choice and the month is not a
+        breakdown.  An 'average' said without its period is left for the coverage rule."""
+        t = f.reading.q.tokens
+        refs = self.catalog.concepts.get(choice.concept, ())
+        monthly = {(r.sheet.id, r.sheet.time.column) for r in refs if r.sheet.time.additive
+                   and r.sheet.time.granularity == "month" and r.measure.rollup in ("sum", "count")}
+        if not monthly:
+            return choice
+        said = [i for i in f.reading.uncovered if t[i] in self.AVERAGE]
+        months = [(s, h) for s, h in f.dimensions if any(o in monthly for o in h.options)]
+        if said and months:
+            f.dimensions = [d for d in f.dimensions if d not in months]
+            used = set(said) | {i for s, _ in months for i in s.positions}
+            return replace(choice, per_period=True, used_words=choice.used_words | frozenset(used))
+        if carried is not None and carried.per_period and not months and not said and carried.measure == choice.concept:
+            return replace(choice, per_period=True)
+        return choice
 
     def _less_in(self, ref, less: tuple[str, ...]) -> tuple[str, ...] | str:
         """The parts left out, as measures of the dataset the total was read from."""
@@ -872,6 +928,13 @@ class Resolver:
                                                            "options": [[o, k] for o, k in opts]}},
                                understood=f"Understood: postcode district {p.found.text.upper()}." if district else
                                f"Understood: '{p.found.text}', which is the name of more than one place.")
+        near_level = {"ward": "ward", "neighbourhood": "lsoa", "lsoa": "lsoa", "town": "town", "council": "lad",
+                      "borough": "lad"}.get((f.near_me or "").split()[-1] if f.near_me else "")
+        told = [p for p in f.places if p.in_context and not p.excluded and not p.found.ambiguous
+                and p.found.candidates[0].level == near_level]
+        if near_level and len(told) == 1:
+            subject = told        # 'I'm a pensioner in Cambridge ward, Southport. ... in my ward': that ward
+        subject = self._without_locators(f, subject)
         keys = list(dict.fromkeys(p.found.candidates[0].key for p in subject))
         if keys and carried is not None and carried.places \
                 and (f.cues.get("compare") is not None or f.difference is not None) and not set(carried.places) & set(keys):
@@ -898,6 +961,22 @@ class Resolver:
                                                       "the ward or council from my last answer).")
             keys = list(carried.places)
         return keys
+
+    def _without_locators(self, f: Frame, subject: list[PlaceRef]) -> list[PlaceRef]:
+        """'Cambridge ward, Southport', 'Northwood ward in Kirkby': a town or council said right after
+        a ward or neighbourhood in it only says where that is; it is not a second place asked about."""
+        t = f.reading.q.tokens
+        out = []
+        for k, p in enumerate(subject):
+            prev = subject[k - 1] if k else None
+            if prev is not None and not p.found.ambiguous and not prev.found.ambiguous:
+                a, b = prev.found.candidates[0], p.found.candidates[0]
+                between = t[prev.span.end:p.span.start]
+                if a.level in ("ward", "lsoa") and b.level in ("town", "lad") and a.lad_code and \
+                        a.lad_code == b.lad_code and all(w in ("in", "of", "near") for w in between) and len(between) <= 1:
+                    continue
+            out.append(p)
+        return out
 
     def _which_place(self, text: str, state: dict, message: str) -> Planned:
         options = list(self.gaz.lads()) + [self.gaz.region()]
@@ -1336,10 +1415,21 @@ class Resolver:
             if isinstance(got_less, str):
                 return self._no_data(state, got_less + ".", "unbound", self._say_measure(concept, filters))
             less = got_less
-        subject = Subject(ref.measure.id, sheet.id, periods, dataset_filters, less)
+        if choice.per_period and intent == "trend":
+            return self._no_data(state, f"I can give {self._say_measure(concept, filters)} as an average per month "
+                                        "or month by month, not both at once: ask for one of them.", "unexplained",
+                                 f"{self._say_measure(concept, filters)}, an average per month over time")
+        subject = Subject(ref.measure.id, sheet.id, periods, dataset_filters, less, per_period=choice.per_period)
         share = choice.share
         rate, rate_note = None, ""
-        if f.per is not None or f.rate_word is not None:
+        if f.per is None and f.rate_word is not None and not ref.measure.rates and self._total_of(ref) \
+                and ref.measure.format == "count" and (self._member_of(ref.measure.id, self._total_of(ref)) or less):
+            # 'the disability rate', 'overcrowding rates': a part of a table with no rate of its own
+            # is given as its share (%) of the table's total
+            share = True
+            rate_note = (f"The rate is the share (%) of {ref.sheet.measure_by_id[self._total_of(ref)].label[:1].lower()}"
+                         f"{ref.sheet.measure_by_id[self._total_of(ref)].label[1:]}.")
+        elif f.per is not None or f.rate_word is not None:
             got = self._rate(ref, f, places, intent, periods)
             if isinstance(got, str):
                 return self._no_data(state, got, "unexplained", self._say_measure(concept, filters))
@@ -2086,6 +2176,9 @@ class Resolver:
         # the order word between the two ('ward ... the most LSOAs'), a number of the smaller
         between = t[s1.end:s2.start]
         if not any(w in ("most", "fewest", "least", "more", "fewer", "highest", "lowest", "number") for w in between):
+            # 'rank the councils by the proportion of their LSOAs that are ..., highest first'
+            if "by" in between and f.order in ("desc", "asc") and (share or f.cues.get("rank") is not None):
+                return big, small, f.order, share
             return None
         return big, small, "asc" if any(w in ("fewest", "least", "fewer", "lowest") for w in between) else "desc", share
 
@@ -2097,6 +2190,17 @@ class Resolver:
                carried: Carried | None = None, per: tuple[str, str, str, bool] | None = None) -> Planned:
         cat, gaz = self.catalog, self.gaz
         scope = places[0] if places else gaz.region()
+        named = [p.found.candidates[0] for p in f.places if not p.excluded and not p.found.ambiguous]
+        larger = [p for p in named if p.key != scope.key and self._inside(scope, p)]
+        if f.share is not None and larger and per is None:
+            # 'of all the city region's LSOAs in the most deprived 10%, what share are in Liverpool':
+            # one count as a share of a larger area's count is not a plan the commons makes; the
+            # share of the place's own areas would answer another question
+            return self._no_data(state, (
+                f"I can count those areas in {scope.display} and in {larger[0].display}, but not give one count as a "
+                f"share of the other in one answer, so I haven't given the share of {scope.display}'s own areas "
+                "instead. Ask for each count in turn."), "unexplained",
+                f"a count of areas in {scope.display} as a share of {larger[0].display}'s")
         if per is not None and scope.level not in ("region", "lad"):
             per = None                        # counts for each area of an area smaller than a council
         elif per is not None and scope.level == "lad" and per[0] == "lad":
@@ -2148,6 +2252,12 @@ class Resolver:
                 cat.concepts[choice.concept][0].measure.format == "category":
             ds, col, vals, excl = choice.filters[0]
             decile, condition = choice.concept, Condition("in", vals, excl)
+            # 'rural LSOAs ... under the rural-urban classification': the values are of the measure
+            # whose column holds them (urban or rural), not of the detailed class named beside it
+            sheet = cat.sheets.get(ds)
+            own = next((m for m in sheet.measures if m.column == col and m.format == "category"), None) if sheet else None
+            if own is not None:
+                decile = own.id
         else:
             return self._no_data(state, "I can't tell which areas to count: name a condition such as 'in the most "
                                         "deprived 10%' or 'rural'.", "unexplained", "a count of areas")
@@ -2333,7 +2443,8 @@ class Resolver:
                        intent=plan.intent, over=over_t, order=plan.order, limit=plan.limit, share=plan.share,
                        condition=cond, count_per=(plan.per, plan.order, plan.by_share)
                        if isinstance(plan, CountPlan) and plan.per else None,
-                       less=plan.subject.less if hasattr(plan, "subject") else ())
+                       less=plan.subject.less if hasattr(plan, "subject") else (),
+                       per_period=plan.subject.per_period if hasattr(plan, "subject") else False)
 
     # ================================================================== what was understood
     def _say_measure(self, concept: str, filters) -> str:
@@ -2353,6 +2464,8 @@ class Resolver:
         label = m.label.lower() if m else plan.measure
         if m is not None and plan.subject.less:
             label = queries.less_label(sheet, m, plan.subject.less).lower()
+        if m is not None and getattr(plan, "subject", None) is not None and plan.subject.per_period:
+            label = queries.per_period_label(m.model_copy(update={"label": label}), len(plan.periods.values)).lower()
         parts = [label]
         for x in plan.filters:
             col = next((d.label.lower() for d in sheet.dimensions if d.column == x.column), x.column.replace("_", " "))

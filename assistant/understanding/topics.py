@@ -230,6 +230,11 @@ class Topics:
             for g in ref.sheet.groups:
                 if g.id == m.group and g.total != m.id:      # a part of a table ('tenure'), not its total
                     texts += [g.label, *g.synonyms]
+            if m.rollup == "ratio":
+                # a ratio is said with its parts' words ('registered patients per full-time GP')
+                for part in ref.sheet.measures:
+                    if part.column and part.column in (m.numerator, m.denominator):
+                        texts += [part.label, *part.synonyms]
             for t in texts:
                 roots |= {lemma(w) for w in normalise(t).split() if w not in self.stop and not w.isdigit()}
             roots |= FORMAT_WORDS.get(m.format, frozenset())

@@ -154,7 +154,7 @@ def compose(plan: Plan, q: Query, result, gaz: Gazetteer, boundaries=None) -> Co
     if plan.intent == "trend":
         return _compose_trend(plan, q, rows, gaz, places, label, col_label)
     if plan.intent == "count":
-        return _compose_count(plan, q, rows, places, when)
+        return _compose_count(plan, q, rows, places, when, [gaz.get(k) for k in getattr(plan, "exclude_places", ())])
     composed = _compose_list(plan, q, rows, gaz, places, label, col_label, when)
     if getattr(plan, "as_map", False) and composed.status == "answered":
         if boundaries is None or not boundaries.available():
@@ -413,7 +413,7 @@ def condition_text(c, m: Measure) -> str:
     return f"not {text}" if c.negate else text
 
 
-def _compose_count(plan, q, rows, places, when) -> Composed:
+def _compose_count(plan, q, rows, places, when, gone=()) -> Composed:
     if getattr(plan, "per", None):
         return _compose_counts_per_area(plan, q, rows, places[0], when)
     got = {r["category"]: r["value"] for r in rows if r["category"] != "listed"}
@@ -425,10 +425,11 @@ def _compose_count(plan, q, rows, places, when) -> Composed:
     share = f" ({n / total * 100:.1f}%)" if total else ""
     verb = f"have {cond.removeprefix('with ')}" if cond.startswith("with ") else \
         (f"do not have {cond.removeprefix('not with ')}" if cond.startswith("not with ") else f"are {cond}")
-    text = (f"**{n:,}** of the {total:,} {unit} in **{place.display}** {verb}{share}, "
+    outside = (" excluding " + " and ".join(p.display for p in gone)) if gone else ""
+    text = (f"**{n:,}** of the {total:,} {unit} in **{place.display}**{outside} {verb}{share}, "
             f"on {m.label} ({when}).")
     table = {"columns": ["Area", "Condition", "Matching areas", "All areas", "Share (%)"],
-             "rows": [[place.name, cond, n, total, round(n / total * 100, 1) if total else None]]}
+             "rows": [[place.name + outside, cond, n, total, round(n / total * 100, 1) if total else None]]}
     listed = sorted((r for r in rows if r["category"] == "listed" and r["value"] is not None),
                     key=lambda r: r["value"], reverse=plan.condition.op in (">", ">="))
     if listed:

@@ -153,6 +153,12 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
     for k in getattr(plan, "exclude_places", ()):
         if k not in gaz.places:
             _fail(f"'{k}' is not a place the commons knows")
+    if isinstance(plan, CountPlan) and plan.exclude_places:
+        for k in plan.exclude_places:
+            if not _inside(gaz, gaz.get(k), places[0]):
+                _fail(f"{gaz.get(k).display} is not inside {places[0].display}, so it cannot be left out of the count")
+            if LEVEL_ORDER.index(gaz.get(k).level) <= LEVEL_ORDER.index(plan.level):
+                _fail(f"{gaz.get(k).display} is not larger than the areas counted")
     if isinstance(plan, ValuePlan) and plan.exclude_places:
         whole = places[0]
         for k in plan.exclude_places:
@@ -512,7 +518,10 @@ def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
     where = None if scope.level == "region" else place_filter(catalog, sheet, scope)
     c = plan.condition
     base = dict(measure=m, level=scope.level, place=where, periods=plan.periods.values,
-                period_label=period_key(plan.periods.values), filters=plan.filters)
+                period_label=period_key(plan.periods.values), filters=plan.filters,
+                leave_out=tuple(place_filter(catalog, sheet, gaz.get(k)) for k in plan.exclude_places))
+    if any(code is None for _, code in base["leave_out"]):
+        raise UnsupportedPlan("an area left out has no code in this dataset")
     if plan.per is not None:
         # one count for each area of the scope at the level asked ('which ward has the most ...')
         per = {**base, "level": plan.per}

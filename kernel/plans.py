@@ -347,11 +347,14 @@ class CountPlan(_Plan):
     order: Order = "desc"         # (per) the areas with the most matching first, or the fewest
     limit: int | None = None      # (per) how many areas to show
     by_share: bool = False        # (per) ordered by the share of its areas that match, not their number
+    exclude_places: tuple[str, ...] = ()   # areas inside the scope whose areas are not counted ('leaving Liverpool out')
 
     intent = "count"
 
     def __post_init__(self) -> None:
         _need(bool(self.scope), "a count needs a scope")
+        object.__setattr__(self, "exclude_places", tuple(self.exclude_places))
+        _need(self.scope not in self.exclude_places, "a place is not left out of itself")
         _need(self.level in ("lsoa", "ward", "lad"), f"cannot count areas at level {self.level!r}")
         _need(isinstance(self.condition, Condition), "a count needs a condition")
         if self.per is not None:

@@ -169,3 +169,15 @@ def test_an_average_per_month_of_a_count(pipeline):
     # an 'average' with no period to take it over is said back, not dropped
     d = ask(pipeline, "average burglaries in Sefton")
     assert d.status in ("no_data", "clarify") and "average" in d.understood
+
+
+def test_a_council_left_out_of_a_count_of_areas(pipeline):
+    a = ask(pipeline, "Leaving Liverpool out, how many LSOAs across the other five councils fall in the most "
+                      "deprived decile on the 2025 IMD?")
+    rows = [r for r in _rows("iod2025_lsoa21_lcr.csv")]
+    lad = next(k for k in rows[0] if k.startswith("lad") and k.endswith("nm"))
+    rest = [r for r in rows if r[lad] != "Liverpool"]
+    assert a.status == "answered", a.answer
+    row = a.table["rows"][0]
+    assert row[2] == sum(1 for r in rest if int(float(r["imd_decile"])) == 1) and row[3] == len(rest)
+    assert "excluding Liverpool" in a.answer and "leaving out Liverpool" in a.understood

@@ -152,6 +152,8 @@ class Resolver:
         # 'most deprived first': the 'first' after a measure named by its worse end, or after an order word
         ends_of_ordered = {s.end for s in r.spans if s.slot in ("order", "measure") and
                            (s.slot == "order" or s.words(t).split()[0] in ("most", "least", "highest", "lowest"))}
+        order_ends = {s.end for s in r.spans if s.slot == "order"}
+        ends_of_ordered |= {s.end for s in r.spans if s.slot == "measure" and s.start in order_ends}   # 'least deprived first'
         left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words
                 and not self._harmless(t[i])
                 and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
@@ -163,6 +165,10 @@ class Resolver:
                 and not (t[i] == "first" and f.order is not None and i in ends_of_ordered)
                 and not (t[i] in ("under", "on", "using", "per", "according") and i + 1 in starts)
                 and not (t[i] == "out" and i and t[i - 1] in ("comes", "come", "came", "coming"))
+                and not (t[i] in ("count", "counts", "counted") and t[i + 1:i + 2] == ["as"])     # 'count as disabled'
+                # 'leaving Liverpool out, ... the other five councils': the rest once a place is left out
+                and not (any(p.excluded for p in f.places) and (t[i] in ("other", "remaining", "rest") or (
+                    i and t[i - 1] in ("other", "remaining") and (t[i].isdigit() or t[i] in self.w.numbers))))
                 # 'crime plus ASB': two of the measure's own words joined; 'all types': no filter
                 and not (t[i] in ("plus", "&") and 0 < i < len(t) - 1 and lemma(t[i - 1]) in own
                          and lemma(t[i + 1]) in own)
@@ -476,8 +482,12 @@ class Resolver:
             elif self._member_of(best, c):
                 continue
             elif self._generic([(s, h)], c):
+                if self._counts_other_units(c, best):
+                    return self._other_units(f, s, c, best)
                 continue
             elif self._generic([x for x in spans if x[1].best == best], best):
+                if self._counts_other_units(best, c):
+                    return self._other_units(f, next(x for x, hh in spans if hh.best == best), best, c)
                 best = c
             elif self._related(best, c):
                 continue
@@ -494,6 +504,25 @@ class Resolver:
             else:
                 f.left_parts.append(f.words(s))
         return best
+
+    def _unit(self, concept: str) -> str:
+        refs = self.catalog.concepts.get(concept, ())
+        return normalise(refs[0].measure.unit) if refs else ""
+
+    def _counts_other_units(self, generic: str, specific: str) -> bool:
+        """'people' said of a figure counted in households ('how many people live in flats'):
+        the head count named is of other things than the measure counts."""
+        a, b = self._unit(generic), self._unit(specific)
+        heads = {"people", "households"}
+        return a in heads and b in heads and a != b
+
+    def _other_units(self, f: Frame, span, generic: str, specific: str) -> Planned:
+        what = self.catalog.label(specific)
+        return self._no_data({}, (
+            f"The commons counts {what[:1].lower()}{what[1:]} in {self._unit(specific)}, not {self._unit(generic)}, so I "
+            f"haven't given a count of {self._unit(specific)} for '{f.words(span)}'. Ask for "
+            f"{self._unit(specific)} if that will do."), "unexplained",
+            f"{f.words(span)} counted as {what.lower()} (in {self._unit(specific)})")
 
     def _named_by_all(self, spans, f: Frame | None = None) -> str | None:
         # every phrase's words are the words of one measure ('mortality' in 'the health index'):
@@ -966,6 +995,11 @@ class Resolver:
         """'Cambridge ward, Southport', 'Northwood ward in Kirkby': a town or council said right after
         a ward or neighbourhood in it only says where that is; it is not a second place asked about."""
         t = f.reading.q.tokens
+        level_starts = {s.start for s, _ in f.levels}
+        if len(subject) > 1:
+            # 'among the six LCR councils': the region said of the councils, not a place asked about
+            subject = [p for p in subject if not (not p.found.ambiguous and p.found.candidates[0].level == "region"
+                                                  and p.span.end in level_starts)] or subject
         out = []
         for k, p in enumerate(subject):
             prev = subject[k - 1] if k else None
@@ -975,6 +1009,9 @@ class Resolver:
                 if a.level in ("ward", "lsoa") and b.level in ("town", "lad") and a.lad_code and \
                         a.lad_code == b.lad_code and all(w in ("in", "of", "near") for w in between) and len(between) <= 1:
                     continue
+                if b.level in ("ward", "lsoa") and a.level in ("town", "lad") and b.lad_code and \
+                        a.lad_code == b.lad_code and not between and out and out[-1] is prev:
+                    out.pop()     # 'Bootle, Linacre ward': the town says where the ward is
             out.append(p)
         return out
 
@@ -1343,7 +1380,7 @@ class Resolver:
                                                             "the commons holds it as a single figure")
                 + ", so I haven't guessed a figure for a different question."),
                 "unexplained", f"{what} by {unsplit}")
-        if excluded and intent not in ("ranking",) and not (intent == "value" and len(places) == 1):
+        if excluded and intent not in ("ranking", "count") and not (intent == "value" and len(places) == 1):
             left = ", ".join(p.found.candidates[0].display for p in f.places if p.excluded and not p.found.ambiguous)
             return self._no_data(state, f"I can't leave {left} out of a single figure: the commons gives figures for "
                                         "whole areas. Ask for the area's wards or neighbourhoods (for example 'crime "
@@ -1353,7 +1390,7 @@ class Resolver:
         if per is not None and (intent == "count" or f.condition is not None or self._category_measure(choice)):
             return self._count(f, choice, places, state, text, carried, per=per)
         if intent == "count":
-            return self._count(f, choice, places, state, text, carried)
+            return self._count(f, choice, places, state, text, carried, excluded=tuple(excluded))
         fmt = cat.concepts[concept][0].measure.format if concept in cat.concepts else None
         if fmt == "category" and intent in ("ranking", "breakdown", "comparison", "trend"):
             label = cat.label(concept).lower()
@@ -1521,6 +1558,13 @@ class Resolver:
         # 'where does Sefton rank': one place's rank (a rank measure), not a table of its wards
         rank_of_one = cues.get("rank") is not None and subject_n == 1 and not f.levels and f.grouping is None \
             and choice.concept.endswith("_rank")
+        # 'what share of Liverpool's residents ..., and how does that rank among the councils?': the
+        # council's figure, with its place among its peers (a value's context), not a table of its wards
+        among_peers = cues.get("rank") is not None and subject_n == 1 and f.order is None \
+            and (f.limit is None or (places and places[0].level == "lad" and f.limit == len(self.gaz.lads()))) \
+            and f.grouping is None and bool(f.levels) and all(lvl == places[0].level for _, lvl in f.levels)
+        if among_peers:
+            return "value", None, None, None
         ranked = (f.order is not None or f.limit is not None or cues.get("rank") is not None) and not rank_of_one
         if ranked and subject_n <= 1:
             order = self._order(f, choice.concept)
@@ -2187,7 +2231,8 @@ class Resolver:
         return bool(choice.filters) and bool(refs) and refs[0].measure.format == "category"
 
     def _count(self, f: Frame, choice: Choice, places: list[Place], state: dict, text: str,
-               carried: Carried | None = None, per: tuple[str, str, str, bool] | None = None) -> Planned:
+               carried: Carried | None = None, per: tuple[str, str, str, bool] | None = None,
+               excluded: tuple[str, ...] = ()) -> Planned:
         cat, gaz = self.catalog, self.gaz
         scope = places[0] if places else gaz.region()
         named = [p.found.candidates[0] for p in f.places if not p.excluded and not p.found.ambiguous]
@@ -2297,7 +2342,7 @@ class Resolver:
                                  per=per[0], order=per[2], limit=f.limit, by_share=per[3])
             else:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
-                                 share=share, list_areas=listing)
+                                 share=share, list_areas=listing, exclude_places=excluded)
             queries.validate(plan, cat, gaz)
         except (PlanInvalid, NotAvailable) as e:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
@@ -2495,7 +2540,9 @@ class Resolver:
             head = f"{what} in {names[0]}, by {by}" + (", as a map" if plan.as_map else "")
         elif isinstance(plan, CountPlan):
             rows = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}.get(plan.level, plan.level)
-            head = (f"how many {rows} of {names[0]} are {condition_text(plan.condition, m)}, on {label}"
+            left_out = (" (leaving out " + " and ".join(gaz.get(k).display for k in plan.exclude_places) + ")"
+                        if plan.exclude_places else "")
+            head = (f"how many {rows} of {names[0]}{left_out} are {condition_text(plan.condition, m)}, on {label}"
                     + (" (and how many people live in them)" if plan.share else ""))
             if plan.per:
                 each = {"ward": "ward", "lad": "council"}[plan.per]
@@ -2552,6 +2599,8 @@ class Resolver:
             said = "every month held" if sheet.time.granularity == "month" else "every year held"
         if isinstance(plan, TrendPlan) and when is None:
             return f"{said} (every period held)"
+        if when is not None and when.is_latest and when.words:
+            return f"{said} ('{when.words}': the latest held)"
         if plan.period_defaulted or when is None:
             return f"{said} (no period named: the latest held)"
         return said

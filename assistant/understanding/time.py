@@ -355,6 +355,10 @@ class TimeParser:
         w = self.w.periods
         t = toks[i]
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        if (t in w.relative_last or t == "final") and nxt == "month" and _of_the_data(toks, i + 2):
+            # 'the last month of the police data': the latest month held, not last calendar month
+            end = _of_the_data(toks, i + 2)
+            return TimeSpan(i, end, When(None, None, "month", " ".join(toks[i:end]), "latest"))
         if t in w.relative_last and nxt in ("year", "month"):
             if nxt == "year":
                 return TimeSpan(i, i + 2, When((y - 1, 1), (y - 1, 12), "year", f"{t} year", "relative"))
@@ -391,7 +395,23 @@ class TimeParser:
             return None
         if p == ("this", "year"):
             return None
+        if toks[i + len(p):i + len(p) + 1] == ["month"]:      # 'the latest month', 'the most recent month'
+            return TimeSpan(i, i + len(p) + 1, When(None, None, "month", " ".join(toks[i:i + len(p) + 1]), "latest"))
         return TimeSpan(i, i + len(p), When(None, None, "year", " ".join(p), "latest"))
+
+
+def _of_the_data(toks: list[str], i: int) -> int | None:
+    """The end of 'of the (police) data', 'in the data', 'held', 'available' at ``i``, or None."""
+    j = i
+    if j < len(toks) and toks[j] in ("available", "held", "published"):
+        return j + 1
+    if j < len(toks) and toks[j] in ("of", "in", "on"):
+        j += 1
+        while j < len(toks) and toks[j] in ("the", "your", "this", "police", "crime", "street", "its"):
+            j += 1
+        if j < len(toks) and toks[j] in ("data", "figures", "dataset", "record", "records", "file"):
+            return j + 1
+    return None
 
 
 def _next(m: Month, grain: str) -> Month:
@@ -450,6 +470,8 @@ def resolve(when: When | None, held: tuple[str, ...], granularity: str, covers: 
             return Resolved(values, "exact")
         held_part = tuple(sorted({v for r in parts for v in (r.values or r.held_part)}))
         return Resolved((), "partial" if held_part else "none", held_part)
+    if when is not None and when.is_latest and when.grain == "month" and granularity == "month":
+        return Resolved((held[-1],), "exact")
     if when is None or when.is_latest:
         if granularity == "month":
             year = held[-1][:4]

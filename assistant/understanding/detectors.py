@@ -86,7 +86,10 @@ class TimeDetector:
             nxt = q.tokens[t.end] if t.end < len(q.tokens) else ""
             if nxt in ("boundaries", "boundary", "wards", "lsoas", "lsoa", "geography", "vintage"):
                 # '2019 boundaries': which map, not which period (the datasheet says its boundaries)
-                out.append(Span("context", t.start, t.end + 1, " ".join(q.tokens[t.start:t.end + 1])))
+                # ('2024 wards': the year only; the wards are still the level asked for)
+                keep = nxt in ("wards", "lsoas", "lsoa")
+                out.append(Span("context", t.start, t.end if keep else t.end + 1,
+                                " ".join(q.tokens[t.start:t.end + (0 if keep else 1)])))
                 continue
             out.append(Span("period", t.start, t.end, t.when))
         return out
@@ -377,9 +380,14 @@ class IntentDetector:
                        Span("order", a, b, Cue(kind, " ".join(p)), score=1.5))
         for i, w in enumerate(t[:-1]):
             k = int(w) if w.isdigit() else self.numbers.get(w) if w not in ("one", "single") else None
+            ahead = next((j for j in range(i + 1, min(len(t), i + 6)) if t[j] in self.row_words), None)
+            # 'which three of Liverpool's 2024 wards', 'the five Merseyside Police councils'
+            through = ahead is not None and ahead > i + 2 and t[i + 1] in ("of", "merseyside", "lcr", "city") and \
+                not any(x in ("and", "or", "per", "than", "percent", "pc") for x in t[i + 1:ahead])
             if k and 0 < k <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") \
                     and (t[i + 1] in self.row_words or (i + 2 < len(t) and t[i + 2] in self.row_words
-                                                        and not t[i + 1].isdigit())):
+                                                        and not t[i + 1].isdigit()) or through
+                         or (t[i - 1] == "which" and t[i + 1] in ("have", "has", "had", "are", "were", "saw", "show"))):
                 # 'which 3 wards', 'which three councils', 'which 3 Wirral wards' (a place's name between)
                 out.append(Span("top_n", i, i + 1, (k, None), score=1.5))
             elif k and 0 < k <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") and \

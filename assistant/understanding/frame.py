@@ -134,6 +134,8 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
             f.loose_negations.append(s)
     for s in reading.spans:
         v = s.value
+        if s.slot == "measure" and s.end < len(t) and t[s.end] in ("weighted", "weighting"):
+            continue                    # 'the population-weighted score': how it is averaged, not a measure asked
         if s.slot == "measure":
             words = s.words(t)
             head = words.split()[0] if words else ""

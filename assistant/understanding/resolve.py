@@ -140,7 +140,7 @@ class Resolver:
 
         def leads_in(i: int) -> bool:       # 'the', 'the 2011' before a measure or source
             j = i
-            while j < len(t) and ((r.slot_at(j) == "filler" and t[j] in ("the", "a", "their", "its"))
+            while j < len(t) and ((r.slot_at(j) == "filler" and t[j] in ("the", "a", "their", "its", "total"))
                                   or r.slot_at(j) == "period"):
                 j += 1
             return j > i and j in starts
@@ -153,8 +153,15 @@ class Resolver:
         ends_of_ordered = {s.end for s in r.spans if s.slot in ("order", "measure") and
                            (s.slot == "order" or s.words(t).split()[0] in ("most", "least", "highest", "lowest"))}
         order_ends = {s.end for s in r.spans if s.slot == "order"}
+        # 'its rank ..., out of 317 districts': a rank said with how many it is out of
+        out_of: set[int] = set()
+        fmt = self.catalog.concepts[choice.concept][0].measure.format if choice.concept in self.catalog.concepts else ""
+        for i in range(len(t) - 2):
+            if fmt == "rank" and t[i:i + 2] == ["out", "of"] and t[i + 2].isdigit():
+                out_of |= {i, i + 1, i + 2} | ({i + 3} if i + 3 < len(t) and t[i + 3] in (
+                    "districts", "councils", "authorities", "areas", "lsoas", "neighbourhoods", "las") else set())
         ends_of_ordered |= {s.end for s in r.spans if s.slot == "measure" and s.start in order_ends}   # 'least deprived first'
-        left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words
+        left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words and i not in out_of
                 and not self._harmless(t[i])
                 and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
                 and not (t[i] in ("by", "on", "for", "in") and i + 1 < len(t) and lemma(t[i + 1]) in own)

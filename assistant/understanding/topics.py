@@ -240,6 +240,8 @@ class Topics:
             roots |= FORMAT_WORDS.get(m.format, frozenset())
             if m.rollup in ("weighted_mean", "mean"):
                 roots |= {"average", "mean"}         # a council's figure is the average of its areas'
+            if m.rollup == "weighted_mean":
+                roots |= {"weight"}                  # the population-weighted average score
         return frozenset(roots)
 
     def value_options(self, words: tuple[str, ...]) -> list[tuple[str, str, str]]:
@@ -311,8 +313,7 @@ class Topics:
                             for j in gaps) \
                         and any(j not in covered for j in used) \
                         and not any(st[j] in JOINERS for j in gaps) \
-                        and (any(st[j] not in forms for j in used)
-                             or any(st[j] not in forms and st[j] not in self.stop for j in gaps)) \
+                        and any(st[j] not in forms for j in (*used, *gaps)) \
                         and (concept, a, b) not in seen:
                     seen.add((concept, a, b))
                     found.append((a, b, MeasureHit(((concept, score - 0.25),), tuple(st[a:b]), loose=True)))

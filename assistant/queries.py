@@ -157,8 +157,8 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
         for k in plan.exclude_places:
             if not _inside(gaz, gaz.get(k), places[0]):
                 _fail(f"{gaz.get(k).display} is not inside {places[0].display}, so it cannot be left out of the count")
-            if LEVEL_ORDER.index(gaz.get(k).level) <= LEVEL_ORDER.index(plan.level):
-                _fail(f"{gaz.get(k).display} is not larger than the areas counted")
+            if LEVEL_ORDER.index(gaz.get(k).level) < LEVEL_ORDER.index(plan.level):
+                _fail(f"{gaz.get(k).display} is smaller than the areas counted")
     if isinstance(plan, ValuePlan) and plan.exclude_places:
         whole = places[0]
         for k in plan.exclude_places:

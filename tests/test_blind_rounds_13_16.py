@@ -1,0 +1,111 @@
+"""Questions blind testers (rounds 13 to 16) found answered for a different question, or
+declined for an everyday word: each now answered right or declined with its reason.
+
+Expected figures are computed here from data/raw with the csv module, never from the product.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from kernel.types import Question
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(RAW / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def pipeline(module_pipeline):
+    return module_pipeline
+
+
+def ask(p, text, conversation=None):
+    return p.ask(Question(text=text, conversation_id=conversation))
+
+
+def test_people_said_of_a_figure_counted_in_households_is_declined(pipeline):
+    a = ask(pipeline, "how many people live in flats in Liverpool")
+    assert a.status == "no_data" and not a.table
+    assert "households" in a.answer and "not people" in a.answer
+    b = ask(pipeline, "how many households in Liverpool live in flats")
+    assert b.status == "answered"
+
+
+def test_a_share_of_a_larger_areas_count_is_never_the_places_own_share(pipeline):
+    a = ask(pipeline, "Of all the city region's neighbourhoods (LSOAs) in England's most deprived 10% on the IoD 2025, "
+                      "what share are in Liverpool?")
+    assert a.status == "no_data" and not a.table
+
+
+def test_a_category_is_counted_on_the_measure_that_holds_it(pipeline):
+    a = ask(pipeline, "How many rural LSOAs are there in St Helens under the 2011 rural-urban classification?")
+    ruc = {r["lsoa11cd"]: r["urban_rural"] for r in _rows("rural_urban_classification_2011_lsoa11_lcr.csv")}
+    lads = {r["lsoa11cd"]: r["lad19nm"] for r in _rows("lookup_lsoa11_ward19_lad19_lcr.csv")}
+    want = sum(1 for k, v in ruc.items() if v == "Rural" and lads.get(k) == "St. Helens")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][2] == want
+
+
+def test_my_ward_is_the_ward_the_story_names(pipeline):
+    a = ask(pipeline, "I'm a pensioner in Cambridge ward, Southport. What percentage of people in my ward are 65 or "
+                      "over (2021 census)?")
+    wards = {r["lsoa21cd"]: r["wd24nm"] for r in _rows("lookup_lsoa21_ward24_lad24_lcr.csv")
+             if r["lad24nm"] == "Sefton"}
+    rows = [r for r in _rows("census2021_lsoa21_lcr.csv") if wards.get(r["lsoa21cd"]) == "Cambridge"]
+    old = sum(int(r["age6__aged_65_years_and_over"]) for r in rows)
+    everyone = sum(int(r["age6__total_usual_residents"]) for r in rows)
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0].startswith("Cambridge ward")
+    assert float(a.table["rows"][0][-1]) == pytest.approx(round(100 * old / everyone, 1), abs=0.05)
+
+
+def test_its_rank_among_the_councils_is_the_councils_figure_with_its_place(pipeline):
+    a = ask(pipeline, "what share of Liverpool's residents are aged 65 and over, and how does that rank among the councils?")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0] == "Liverpool"                  # not a table of Liverpool's wards
+    assert "of the 6 city-region councils" in a.answer
+
+
+def test_places_beside_the_region_are_outside_it(pipeline):
+    for q in ("What is the crime severity score for Warrington?",
+              "What's Warrington's average IMD score in 2019? we border them and want to compare"):
+        a = ask(pipeline, q)
+        assert a.status == "no_data" and "outside the commons" in a.answer, a.answer
+
+
+def test_the_last_month_of_the_data_is_the_latest_month_held(pipeline):
+    crime = _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
+    last = max(r["month"] for r in crime)
+    a = ask(pipeline, "how many drugs offences across the city region in the last month of the police data?")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][-1] == sum(int(r["crimes"]) for r in crime
+                                         if r["month"] == last and r["crime_type"] == "Drugs")
+
+
+def test_a_council_left_out_of_a_listing_of_councils(pipeline):
+    a = ask(pipeline, "Apart from Liverpool, which councils had more than 1 household per 1,000 in temporary "
+                      "accommodation at the end of 2023?")
+    assert a.status == "answered", a.answer
+    names = [r[0] for r in a.table["rows"]]
+    assert "Liverpool" not in names and names
+
+
+@pytest.mark.parametrize("question", [
+    "wat % of liverpools population is aged 16 to 24?? census 2021 pls, doing a uni project",
+    "How many St Helens LSOAs sit in national IMD decile 1 in the IoD2025?",
+    "Give me the three least deprived LSOAs in Liverpool on IMD 2025, least deprived first.",
+    "how many people in knowsley count as disabled under the equality act",
+    "IMD 2019: what is the rank of average score for St Helens and for Halton, out of 317 districts?",
+    "What were the three most common categories in the St Helens street-level police data for November 2019?",
+    "Which three of Liverpool's 2024 wards have the highest share of residents aged 65 and over, per the 2021 census?",
+])
+def test_everyday_words_do_not_stop_an_answer(pipeline, question):
+    a = ask(pipeline, question)
+    assert a.status == "answered", a.answer

@@ -311,6 +311,35 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
     return Composed("answered", " ".join(text_parts), table, chart)
 
 
+def _compose_change_ranking(plan, q, rows, gaz, places, label) -> Composed:
+    """'Which council's score rose the most between 2015 and 2021': each place's change from the
+    first period asked to the last, the places in order of it (the figures from the governed rows)."""
+    m, share = q.measure, q.share
+    first_p, last_p = plan.periods.values[0], plan.periods.values[-1]
+    changes = []
+    for p in places:
+        series = {r["period"]: r["value"] for r in rows if _matches_place(r, p, q)}
+        if first_p in series and last_p in series:
+            changes.append((p, series[first_p], series[last_p], series[last_p] - series[first_p]))
+    if len(changes) < 2:
+        return Composed("no_data", f"The commons does not hold {label.lower()} for {first_p} and {last_p} for enough "
+                                   "of the places to rank their change.")
+    changes.sort(key=lambda c: (-c[3] if plan.rank_change == "desc" else c[3], c[0].name))
+    top = changes[0]
+    how = "rise" if plan.rank_change == "desc" else "fall"
+    if (top[3] < 0 and how == "rise") or (top[3] > 0 and how == "fall"):
+        how = "smallest " + ("fall" if how == "rise" else "rise")
+    else:
+        how = "biggest " + how
+    moved = (lambda v: f"{v:+.1f} percentage points") if share else (lambda v: f"{'+' if v >= 0 else ''}{fmt(v, m, share)}")
+    text = (f"**{top[0].display}** had the {how} in **{label}** from {first_p} to {last_p}: {moved(top[3])} "
+            f"(from {fmt(top[1], m, share)} to {fmt(top[2], m, share)}).")
+    table = {"columns": ["Area", f"{first_p}", f"{last_p}", f"Change ({last_p} minus {first_p})", "Rank"],
+             "rows": [[_name(gaz, Catalog.place_code(q.sheet, c[0]), c[0].name), rounded(c[1], m, share),
+                       rounded(c[2], m, share), rounded(c[3], m, share), i + 1] for i, c in enumerate(changes)]}
+    return Composed("answered", text, table, None)
+
+
 def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
     m, share = q.measure, q.share
     rows = [r for r in rows if r["value"] is not None]
@@ -318,6 +347,8 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
         return Composed("no_data", f"The commons has no {label.lower()} series for "
                                    f"{', '.join(p.display for p in places)}. " + _coverage(q.sheet))
     rows.sort(key=lambda r: (r["area_name"], r["period"]))
+    if getattr(plan, "rank_change", None):
+        return _compose_change_ranking(plan, q, rows, gaz, places, label)
     text = []
     first_named = getattr(plan, "difference_from", None)
     for p in places:

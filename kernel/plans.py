@@ -290,12 +290,18 @@ class TrendPlan(_Plan):
     # 'how many more in October than in December': the period named first, whose figure the
     # other period's is taken from (two periods, one place)
     difference_from: str | None = None
+    # 'which council's score rose the most between 2015 and 2021': the places in order of their
+    # change from the first period to the last ("desc": the biggest rise first; "asc": the biggest fall)
+    rank_change: Order | None = None
 
     intent = "trend"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "places", tuple(self.places))
         _need(len(self.places) >= 1, "a trend needs a place")
+        _need(self.rank_change is None or (len(self.places) >= 2 and len(self.subject.periods.values) >= 2
+                                            and self.difference_from is None and self.rank_change in ("desc", "asc")),
+              "a ranking by change is of two or more places over two or more periods")
         _need(len(set(self.places)) == len(self.places), "a place named twice is drawn once")
         _need(self.difference_from is None or (len(self.subject.periods.values) == 2 and len(self.places) == 1
                                                and self.difference_from in self.subject.periods.values),

@@ -109,3 +109,22 @@ def test_a_council_left_out_of_a_listing_of_councils(pipeline):
 def test_everyday_words_do_not_stop_an_answer(pipeline, question):
     a = ask(pipeline, question)
     assert a.status == "answered", a.answer
+
+
+def test_places_ranked_by_their_change_between_two_periods(pipeline):
+    hi = _rows("ons_health_index_la_2015_2021_lcr.csv")
+    by = {(r["ltla21_name"], r["year"]): float(r["overall_score"]) for r in hi if r["overall_score"]}
+    lads = ("Halton", "Knowsley", "Liverpool", "Sefton", "St. Helens", "Wirral")
+    lads = [n for n in {k for k, _ in by} if n.replace("St Helens", "St. Helens") in lads]
+    want = sorted(lads, key=lambda n: (by[(n, "2021")] - by[(n, "2019")], n))
+    a = ask(pipeline, "Which council's overall Health Index score fell the most between 2019 and 2021?")
+    assert a.status == "answered", a.answer
+    got = [r[0].replace("St. Helens", "St Helens") for r in a.table["rows"]]
+    assert got == [n.replace("St. Helens", "St Helens") for n in want]
+    assert "biggest fall first" in a.understood
+    # 'improvement' follows the measure's direction; a ward ranking of change is declined, said back
+    b = ask(pipeline, "Which LCR council saw the biggest improvement in its overall ONS Health Index score between 2015 "
+                      "and 2021?")
+    assert b.status == "answered" and "an improvement is a rise" in b.understood
+    c = ask(pipeline, "which ward in Liverpool saw the biggest rise in crime between September and December 2019")
+    assert c.status == "no_data" and "rise" in c.answer and not c.table

@@ -68,6 +68,7 @@ class Choice:
     left: list[str] | None = None                              # parts of a several-part question not answered
     less: tuple[str, ...] = ()                                 # parts of the table left out of its total ``concept``
     per_period: bool = False                                   # an average per month of a count over months
+    change: str | None = None                                  # 'rose the most': up | down | better | worse
 
 
 class Resolver:
@@ -128,6 +129,7 @@ class Resolver:
         if isinstance(choice, Planned):
             return choice
         choice = self._per_period(f, choice, carried if follow else None)
+        choice = self._change_asked(f, choice)
         # words no slot explains: said back, never dropped (a measure's own words only say again
         # which measure is meant: 'registered' patients, the IMD 'score')
         own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
@@ -792,6 +794,27 @@ class Resolver:
             return Choice(restated, [], share, used_words=frozenset(used))
         return Choice(total, [], share, used_words=frozenset(used), less=tuple(dict.fromkeys(parts)))
 
+    CHANGE = {"up": frozenset("rose rise rises risen grew grow growth increase increased increases gained gain".split()),
+              "down": frozenset("fell fall falls fallen drop dropped drops decline declined decrease decreased "
+                                "shrank lost".split()),
+              "better": frozenset("improved improvement improve improvements".split()),
+              "worse": frozenset("worsened worsening deteriorated deterioration".split())}
+    MOST = frozenset("most biggest largest greatest sharpest fastest steepest".split())
+
+    def _change_asked(self, f: Frame, choice: Choice) -> Choice:
+        """'which council's score rose the most', 'the biggest improvement': places ranked by their
+        change between two periods.  The words are used only by a plan that ranks the change
+        (``_shape`` declines otherwise, naming them)."""
+        t = f.reading.q.tokens
+        said = [i for i in range(len(t)) if any(t[i] in ws for ws in self.CHANGE.values())
+                and (i in f.reading.uncovered or f.reading.slot_at(i) == "intent")]
+        most = [i for i in range(len(t)) if t[i] in self.MOST]
+        if not said or not most or len(f.periods) == 0:
+            return choice
+        kind = next(k for k, ws in self.CHANGE.items() if t[said[0]] in ws)
+        extra = {i for i in f.reading.uncovered if t[i] in ("saw", "see", "had", "has", "the", "in", "its", "their")}
+        return replace(choice, change=kind, used_words=choice.used_words | frozenset(said) | frozenset(extra))
+
     AVERAGE = frozenset(("average", "averages", "averaged", "mean"))
 
     def _per_period(self, f: Frame, choice: Choice, carried: Carried | None) -> Choice:
@@ -814,6 +837,47 @@ class Resolver:
         if carried is not None and carried.per_period and not months and not said and carried.measure == choice.concept:
             return replace(choice, per_period=True)
         return choice
+
+    def _change_plan(self, f: Frame, choice: Choice, ref, periods: Periods, filters, intent, over, places,
+                     state: dict, when) -> Planned:
+        """The places ranked by their change from the first period asked to the last."""
+        what = self._say_measure(choice.concept, choice.filters)
+        said = {"up": "rise", "down": "fall", "better": "improvement", "worse": "worsening"}[choice.change]
+
+        def decline(why: str) -> Planned:
+            return self._no_data(state, f"I can't rank the {said} in {what}: {why}, so I haven't given a figure for "
+                                        "a different question.", "unexplained", f"the {said} in {what}")
+        if len(periods.values) < 2:
+            return decline("a change needs two periods, and only one was asked or is held")
+        kind = choice.change
+        if kind in ("better", "worse"):
+            d = ref.measure.direction
+            if d == "neutral":
+                return decline(f"{what} has no better or worse direction")
+            kind = "up" if (kind == "better") == (d == "higher_is_better") else "down"
+        if intent == "ranking" and isinstance(over, Areas) and over.level == "lad" and places and \
+                places[0].level == "region":
+            rows = self.gaz.lads()
+        elif len(places) >= 2:
+            rows = places
+        else:
+            return decline("it is ranked among the councils of the city region, or among places named together")
+        rows = [p for p in rows if self.catalog.supports(ref, p)]
+        ends = Periods((periods.values[0], periods.values[-1]))
+        try:
+            plan = TrendPlan(Subject(ref.measure.id, ref.sheet.id, ends, filters), tuple(p.key for p in rows),
+                             rank_change="desc" if kind == "up" else "asc")
+            queries.validate(plan, self.catalog, self.gaz)
+        except (PlanInvalid, NotAvailable) as e:
+            return decline(str(e))
+        first, last = (periods_label(ref.sheet, (v,)) for v in ends.values)
+        understood = (f"Understood: {', '.join(p.display for p in rows)} ranked by the change in "
+                      f"{ref.measure.label.lower()} from {first} to {last}, "
+                      f"{'biggest rise' if kind == 'up' else 'biggest fall'} first"
+                      + (f" (an {said} is a {'rise' if kind == 'up' else 'fall'} on this measure)"
+                         if choice.change in ("better", "worse") else "") + ".")
+        return Planned("data", plan, message="", state={**state, "pending": None, "frame": self._carry(
+            plan, when, f).to_state(), "last": None}, understood=understood)
 
     def _less_in(self, ref, less: tuple[str, ...]) -> tuple[str, ...] | str:
         """The parts left out, as measures of the dataset the total was read from."""
@@ -1440,6 +1504,8 @@ class Resolver:
             return self._editions_plan(bound, places, intent, choice, f, when, state)
         ref, periods, dataset_filters, note = bound
         sheet = ref.sheet
+        if choice.change:
+            return self._change_plan(f, choice, ref, periods, dataset_filters, intent, over, places, state, when)
         several = len(periods.values) > 1 and not (ref.measure.rollup in ("sum", "count") and sheet.time.additive)
         if intent == "value" and several:
             # 'the health index between 2017 and 2019', 'the population in 2017 and 2019': the

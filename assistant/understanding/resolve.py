@@ -254,7 +254,7 @@ class Resolver:
         elif concepts:
             concept = self._combine(f, spans)
             if isinstance(concept, Planned):
-                return replace(concept, state=state)
+                return replace(concept, state={**state, **concept.state})
         elif f.dimensions and not f.tables and carried is None:
             concept = self._dimension_count(f)
         elif f.sources and not f.tables and not f.categories and not f.ages and not self._source_holds(f, carried):
@@ -526,12 +526,17 @@ class Resolver:
         return a in heads and b in heads and a != b
 
     def _other_units(self, f: Frame, span, generic: str, specific: str) -> Planned:
+        """A question back: the figure held counts other things than the ones asked about; it is
+        offered by name, and given only when chosen."""
         what = self.catalog.label(specific)
-        return self._no_data({}, (
-            f"The commons counts {what[:1].lower()}{what[1:]} in {self._unit(specific)}, not {self._unit(generic)}, so I "
-            f"haven't given a count of {self._unit(specific)} for '{f.words(span)}'. Ask for "
-            f"{self._unit(specific)} if that will do."), "unexplained",
-            f"{f.words(span)} counted as {what.lower()} (in {self._unit(specific)})")
+        unit, asked = self._unit(specific), self._unit(generic)
+        low = what[:1].lower() + what[1:]
+        return Planned("clarify", message=(
+            f"The commons holds {low}, a count of {unit}, not of {asked}, so I haven't given it as a number of "
+            f"{asked}. Would the number of {unit} do?"),
+            options=(what,), reason="other_units",
+            state={"pending": {"question": f.reading.q.original, "metrics": [[what, specific]]}},
+            understood=f"Understood: a number of {asked} ('{f.words(span)}'); the commons holds {low}, counted in {unit}.")
 
     def _named_by_all(self, spans, f: Frame | None = None) -> str | None:
         # every phrase's words are the words of one measure ('mortality' in 'the health index'):

@@ -267,6 +267,12 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
                 hi, lo = ((p1, a), (p2, b)) if a["value"] > b["value"] else ((p2, b), (p1, a))
                 diff = hi[1]["value"] - lo[1]["value"]
                 text_parts.append(f"{hi[0].display} is higher by {fmt(diff, m, share)}.")
+    if getattr(plan, "combined", False):
+        # the places added together, from the governed rows of each
+        total = sum(by_code[c]["value"] for c in main_codes)
+        names = " and ".join(p.name for p in places)
+        table_rows.insert(0, [f"{names} combined", table_rows[0][1] if table_rows else when, rounded(total, m, share)])
+        text_parts.append(f"Together, {' and '.join(p.display for p in places)}: **{fmt(total, m, share)}**.")
     if m.direction != "neutral" and m.format not in ("rank",):
         text_parts.append("Higher is worse." if m.direction == "higher_is_worse" else "Higher is better.")
     elif m.format == "rank":

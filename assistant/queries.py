@@ -153,6 +153,13 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
     for k in getattr(plan, "exclude_places", ()):
         if k not in gaz.places:
             _fail(f"'{k}' is not a place the commons knows")
+    if isinstance(plan, ComparisonPlan) and plan.combined:
+        if m.rollup not in ("sum", "count") and not m.sum_of:
+            _fail(f"'{m.id}' does not add up, so places cannot be added together on it")
+        for a in places:
+            for b in places:
+                if a.key != b.key and _inside(gaz, a, b):
+                    _fail(f"{a.display} is inside {b.display}, so adding them would count it twice")
     if isinstance(plan, CountPlan) and plan.exclude_places:
         for k in plan.exclude_places:
             if not _inside(gaz, gaz.get(k), places[0]):

@@ -236,11 +236,14 @@ class ComparisonPlan(_Plan):
     share: bool = False
     rate: Rate | None = None
     difference: bool = False      # say how much higher one is than the other (two places)
+    combined: bool = False        # and the places added together ('Everton and Anfield combined')
 
     intent = "comparison"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "places", tuple(self.places))
+        _need(not (self.combined and (self.share or self.rate or self.difference)),
+              "places added together are a count, on its own")
         _need(len(self.places) >= 2, "a comparison needs two or more places")
         _need(len(set(self.places)) == len(self.places), "a place named twice is compared once")
         _need(not (self.share and self.rate), "a share or a rate, not both")

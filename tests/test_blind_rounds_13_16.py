@@ -128,3 +128,17 @@ def test_places_ranked_by_their_change_between_two_periods(pipeline):
     assert b.status == "answered" and "an improvement is a rise" in b.understood
     c = ask(pipeline, "which ward in Liverpool saw the biggest rise in crime between September and December 2019")
     assert c.status == "no_data" and "rise" in c.answer and not c.table
+
+
+def test_places_added_together(pipeline):
+    crime = _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
+    wards = {r["lsoa11cd"]: r["wd19nm"] for r in _rows("lookup_lsoa11_ward19_lad19_lcr.csv") if r["lad19nm"] == "Liverpool"}
+    want = sum(int(r["crimes"]) for r in crime if r["crime_type"] == "Burglary"
+               and wards.get(r["lsoa11cd"]) in ("Everton", "Anfield"))
+    a = ask(pipeline, "burglaries in Everton and Anfield wards combined, Sep-Dec 2019")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0] == "Everton and Anfield combined" and a.table["rows"][0][-1] == want
+    # a score does not add up; a place inside another would be counted twice: both declined
+    for q in ("imd score of Knowsley and Halton combined", "population of Liverpool and Everton ward combined"):
+        b = ask(pipeline, q)
+        assert b.status == "no_data" and not b.table, b.answer

@@ -67,6 +67,7 @@ class Frame:
     # measures and ages left out or negated ('NOT private renters', 'not counting the over 65s'):
     # a part of a table the resolver takes off its total, or says it cannot
     complements: list[tuple[Span, Span]] = field(default_factory=list)   # (operator, measure or age span)
+    combined: bool = False          # 'Everton and Anfield combined': the places added together (set by the resolver)
     excluded_periods: list[tuple[Span, When]] = field(default_factory=list)   # 'not counting December'
     # a rate's denominator said as such ('per 1,000 people, using the mid-2019 population'): its
     # words and the period named with it (filled while resolving)

@@ -130,6 +130,13 @@ class Resolver:
             return choice
         choice = self._per_period(f, choice, carried if follow else None)
         choice = self._change_asked(f, choice)
+        together = [i for i in r.uncovered if t[i] in ("combined", "together", "altogether")
+                    and not (i > 0 and t[i - 1] in ("added",) and False)]
+        if together and len([p for p in f.subject_places if not p.found.ambiguous]) >= 2:
+            # 'Everton and Anfield wards combined': the places added together ('added' too)
+            f.combined = True
+            extra = {i for i in r.uncovered if t[i] in ("added", "put", "total", "in")}
+            choice = replace(choice, used_words=choice.used_words | frozenset(together) | frozenset(extra))
         # words no slot explains: said back, never dropped (a measure's own words only say again
         # which measure is meant: 'registered' patients, the IMD 'score')
         own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
@@ -1511,6 +1518,11 @@ class Resolver:
         sheet = ref.sheet
         if choice.change:
             return self._change_plan(f, choice, ref, periods, dataset_filters, intent, over, places, state, when)
+        if f.combined and intent != "comparison":
+            what = self._say_measure(concept, filters)
+            return self._no_data(state, f"I can add places together for one figure, but not in a {intent}, so I "
+                                        f"haven't given {what} for them some other way.", "unexplained",
+                                 f"{what}, places added together")
         several = len(periods.values) > 1 and not (ref.measure.rollup in ("sum", "count") and sheet.time.additive)
         if intent == "value" and several:
             # 'the health index between 2017 and 2019', 'the population in 2017 and 2019': the
@@ -2526,7 +2538,7 @@ class Resolver:
             if len(keys) < 2:
                 return ValuePlan(subject, keys[0], share=share, rate=rate)
             return ComparisonPlan(subject, keys, share=share, rate=rate, difference=f.difference is not None
-                                  and len(keys) == 2)
+                                  and len(keys) == 2 and not f.combined, combined=f.combined)
         if intent == "ranking":
             return RankingPlan(subject, keys[0], over, order or "desc", limit, share=share,
                                exclude_places=tuple(excluded), rate=rate)
@@ -2635,7 +2647,8 @@ class Resolver:
         elif isinstance(plan, TrendPlan):
             head = f"{what} in {' and '.join(names)}, over time"
         elif isinstance(plan, ComparisonPlan):
-            head = f"{what}: {' compared with '.join(names)}" + (" (the difference)" if plan.difference else "")
+            head = f"{what}: {' compared with '.join(names)}" + (" (the difference)" if plan.difference else "") \
+                + (", and added together" if plan.combined else "")
         else:
             head = f"{what} in {names[0]}"
             if getattr(plan, "exclude_places", ()):

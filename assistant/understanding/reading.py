@@ -90,7 +90,7 @@ def choose(q: Prepared, candidates: list[Span]) -> Reading:
     return Reading(q, sorted(chosen, key=lambda s: (s.start, s.end)), uncovered)
 
 
-TOPICAL = ("measure", "category", "table")
+REPAIRED = ("measure", "category")
 
 
 def _repair(content: list[Span], chosen: list[Span], taken: set[int]) -> tuple[list[Span], set[int]]:
@@ -100,15 +100,15 @@ def _repair(content: list[Span], chosen: list[Span], taken: set[int]) -> tuple[l
     the topic spans it overlaps when the words freed are re-taken (longest first) and more words
     are covered in all."""
     for s in content:
-        if s.slot not in TOPICAL or not (s.positions - taken):
+        if s.slot not in REPAIRED or not (s.positions - taken):
             continue
         clash = [c for c in chosen if c.positions & s.positions]
-        if not clash or any(c.slot not in TOPICAL for c in clash):
+        if not clash or any(c.slot not in REPAIRED for c in clash):
             continue
         trial = [c for c in chosen if c not in clash] + [s]
         used = set().union(*(c.positions for c in trial))
         for c in content:
-            if c.slot in TOPICAL and not (c.positions & used):
+            if c.slot in REPAIRED and not (c.positions & used):
                 trial.append(c)
                 used |= c.positions
         if len(used) > len(taken):

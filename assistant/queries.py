@@ -128,7 +128,8 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
                 m.rollup not in ("sum", "count") or isinstance(plan, (TrendPlan, CountPlan)) or \
                 not plan.subject.periods.values or plan.rate is not None:
             _fail(f"'{m.id}' in {sheet.id} has no average per month: it is not a count that adds over months")
-    if plan.share and not _in_group(sheet, m) and not isinstance(plan, CountPlan) and not plan.subject.less:
+    if plan.share and not _in_group(sheet, m) and not isinstance(plan, CountPlan) and not plan.subject.less \
+            and not isinstance(getattr(plan, "over", None), Members):
         _fail(f"'{m.id}' is not part of a table with a total, so it has no share")
     places = [gaz.get(k) for k in plan.places]
     if isinstance(plan, (ValuePlan, ComparisonPlan, TrendPlan)):

@@ -446,7 +446,13 @@ class GroupingDetector:
         for a, b, _ in self.by.find(t):
             if b >= len(t):
                 continue
-            j = b + (1 if t[b] in ("the", "each", "every", "all") else 0)
+            # 'in each of the six councils', 'by the number of deprivation dimensions', 'by its wards'
+            j = b
+            while j < len(t) and j < b + 4 and (t[j] in ("the", "each", "every", "all", "of", "its", "their", "number")
+                                                or t[j].isdigit() or t[j] in ("two", "three", "four", "five", "six")):
+                j += 1
+            if j >= len(t):
+                continue
             for lvl, phrases in self.levels:
                 p = phrases.at(t, j) if j < len(t) else None
                 if p:

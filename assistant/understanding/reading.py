@@ -107,8 +107,8 @@ def _repair(content: list[Span], chosen: list[Span], taken: set[int]) -> tuple[l
             continue
         trial = [c for c in chosen if c not in clash] + [s]
         used = set().union(*(c.positions for c in trial))
-        for c in content:
-            if c.slot in REPAIRED and not (c.positions & used):
+        for c in content:               # the words freed, re-taken by whatever spans fit them
+            if not (c.positions & used):
                 trial.append(c)
                 used |= c.positions
         if len(used) > len(taken):

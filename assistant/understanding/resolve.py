@@ -149,7 +149,7 @@ class Resolver:
 
         def leads_in(i: int) -> bool:       # 'the', 'the 2011' before a measure or source
             j = i
-            while j < len(t) and ((r.slot_at(j) == "filler" and t[j] in ("the", "a", "their", "its", "total"))
+            while j < len(t) and ((r.slot_at(j) == "filler" and t[j] in ("the", "a", "their", "its", "total", "overall"))
                                   or r.slot_at(j) == "period"):
                 j += 1
             return j > i and j in starts

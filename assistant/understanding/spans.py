@@ -62,6 +62,7 @@ class Prepared:
         plain = re.sub(r"(\d)\s*%", r"\1 percent", plain)
         plain = re.sub(r"\b([A-Za-z]{2,6})((?:19|20)\d\d)\b", r"\1 \2", plain)   # IoD2019 -> IoD 2019 (a year)
         plain = re.sub(r"(?<![\d-])(\d{1,3})\s*[-\u2013]\s*(\d{1,3})(?![\d-])", r"\1 to \2", plain)   # 16-24 year olds
+        plain = re.sub(r"\b((?:19|20)\d\d)\s*[-\u2013\u2014]\s*((?:19|20)\d\d)\b", r"\1 to \2", plain)  # 2017-2020
         plain = plain.replace("%", " percent ").replace("£", " ").replace("+", " plus ")
         plain = re.sub(r"\bper cent\b", "percent", plain, flags=re.I)
         out: list[str] = []

@@ -18,7 +18,7 @@ from assistant.understanding import detectors as d
 from assistant.understanding.docs import DocsRouter
 from assistant.understanding.frame import Carried, build
 from assistant.understanding.outcome import Planned
-from assistant.understanding.reading import choose, clause_context, leading_sentences, quiet_context
+from assistant.understanding.reading import choose, clause_context, leading_sentences, quiet_context, story_words
 from assistant.understanding.resolve import Resolver
 from assistant.understanding.spans import Prepared, Span
 from assistant.understanding.topics import Topics
@@ -89,7 +89,8 @@ class Understanding:
         candidates = self.spans(q)
         context = [(s.start, s.end) for s in candidates if s.slot == "context"]
         reading = clause_context(choose(q, candidates), self._weak)
-        reading = quiet_context(reading, context + leading_sentences(reading))
+        story = leading_sentences(reading)
+        reading = story_words(quiet_context(reading, context + story), story)
         return q, reading, build(reading, context)
 
     # -- planning -------------------------------------------------------------------------
@@ -112,7 +113,8 @@ class Understanding:
         form = self.docs.form(asked)
         cue = self.docs.is_cue(asked)
         reading = clause_context(choose(q, candidates), self._weak)
-        reading = quiet_context(reading, context + leading_sentences(reading))
+        story = leading_sentences(reading)
+        reading = story_words(quiet_context(reading, context + story), story)
         frame = build(reading, context)
         if frame.meta and not frame.names_topic and not frame.places and not frame.periods and \
                 not self.docs.named_datasets(t) and not (form and form.kind in ("define", "contact", "source", "publish")):

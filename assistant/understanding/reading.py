@@ -205,6 +205,24 @@ ASKING = frozenset(("tell", "show", "give", "list", "rank", "compare")) | QUESTI
 STORY = frozenset("i im ive id me my mine we were weve our us mum mam dad nan nana gran grandad".split())
 
 
+def story_words(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:
+    """In a sentence before the ask that tells the asker's story in the first person ('Thinking of
+    moving to the Wirral with my family - what's it like there?'), the words no detector explains
+    are the story, not qualifiers of the figure: context.  Its places and topics stay as they are
+    (``quiet_context`` decides them)."""
+    t = reading.q.tokens
+    story = set()
+    for a, b in sentences:
+        if any(w in STORY for w in t[a:b]):
+            story |= set(range(a, b))
+    loose = [i for i in reading.uncovered if i in story]
+    if not loose:
+        return reading
+    spans = reading.spans + [Span("context", i, i + 1, t[i]) for i in loose]
+    return Reading(reading.q, sorted(spans, key=lambda s: (s.start, s.end)),
+                   [i for i in reading.uncovered if i not in story])
+
+
 def leading_sentences(reading: Reading) -> list[tuple[int, int]]:
     """Whole sentences before the one that asks that tell the asker's story ('me nan lives in
     St Helens and keeps saying it's all pensioners - how many 65+ ...'): each says who is asking

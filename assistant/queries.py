@@ -159,22 +159,20 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             _fail(f"'{m.id}' does not add up, so places cannot be added together on it")
         for a in places:
             for b in places:
-                if a.key != b.key and _inside(gaz, a, b):
+                if a.key != b.key and gaz.inside(a, b):
                     _fail(f"{a.display} is inside {b.display}, so adding them would count it twice")
-    if isinstance(plan, CountPlan) and plan.exclude_places:
-        for k in plan.exclude_places:
-            if not _inside(gaz, gaz.get(k), places[0]):
-                _fail(f"{gaz.get(k).display} is not inside {places[0].display}, so it cannot be left out of the count")
-            if LEVEL_ORDER.index(gaz.get(k).level) < LEVEL_ORDER.index(plan.level):
-                _fail(f"{gaz.get(k).display} is smaller than the areas counted")
-    if isinstance(plan, ValuePlan) and plan.exclude_places:
+    if isinstance(plan, (CountPlan, ValuePlan)) and plan.exclude_places:
         whole = places[0]
         for k in plan.exclude_places:
             part = gaz.get(k)
-            if not _inside(gaz, part, whole):
-                _fail(f"{part.display} is not inside {whole.display}, so it cannot be left out of its figure")
-            if part.level not in ("ward", "lsoa", "lad"):
+            if not gaz.inside(part, whole):
+                _fail(f"{part.display} is not inside {whole.display}, so it cannot be left out of "
+                      + ("the count" if isinstance(plan, CountPlan) else "its figure"))
+            if isinstance(plan, CountPlan) and LEVEL_ORDER.index(part.level) < LEVEL_ORDER.index(plan.level):
+                _fail(f"{part.display} is smaller than the areas counted")
+            if isinstance(plan, ValuePlan) and part.level not in ("ward", "lsoa", "lad"):
                 _fail(f"{part.display} is not an area the rows are matched on")
+    if isinstance(plan, ValuePlan) and plan.exclude_places:
         if sheet.geography.level != "lsoa" or (m.rollup not in ("sum", "count") and not m.sum_of):
             _fail(f"{sheet.id} gives {m.label.lower()} for whole areas only, so parts of an area cannot be left out of it")
     if plan.of_place is not None:
@@ -210,15 +208,6 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             raise NotAvailable("person-level data has no England figure")
 
 
-def _inside(gaz: Gazetteer, part: Place, whole: Place) -> bool:
-    p = gaz.parent(part)
-    while p is not None:
-        if p.key == whole.key:
-            return True
-        p = gaz.parent(p)
-    return False
-
-
 def _less_ok(plan: Plan, sheet: Datasheet, m: Measure) -> None:
     group = next((g for g in sheet.groups if g.total == m.id), None)
     if group is None or m.rollup != "sum" or m.sum_of:
@@ -239,7 +228,7 @@ def less_columns(sheet: Datasheet, less: tuple[str, ...]) -> tuple[str, ...]:
     cols: list[str] = []
     for mid in less:
         part = sheet.measure_by_id[mid]
-        cols += part.sum_of or (part.column,)
+        cols += part.summed_columns
     return tuple(dict.fromkeys(cols))
 
 
@@ -262,6 +251,18 @@ def complement(sheet: Datasheet, total: Measure, less: tuple[str, ...]) -> Measu
     return total.model_copy(update={"id": f"{total.id}_less_{'_'.join(less)}"[:120], "label": less_label(sheet, total, less),
                                     "less": less_columns(sheet, less), "group": group.id, "synonyms": (),
                                     "summary": None})
+
+
+def subject_measure(sheet: Datasheet, subject: Subject) -> Measure:
+    """The measure a subject reads: the datasheet's, less the parts left out, as an average per
+    month when asked (what the query computes and what the answer and its first line call it)."""
+    m = sheet.measure_by_id[subject.measure]
+    if subject.less:
+        m = complement(sheet, m, subject.less)
+    if subject.per_period:
+        n = len(subject.periods.values)
+        m = m.model_copy(update={"scale": m.scale / n, "decimals": 1, "label": per_period_label(m, n)})
+    return m
 
 
 def is_share_of_total(plan: Plan, sheet: Datasheet) -> bool:
@@ -361,12 +362,7 @@ def build(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> Query:
     if builder is None:
         raise UnsupportedPlan(f"no query builder for a {type(plan).__name__}")
     sheet = catalog.sheets[plan.dataset]
-    m = sheet.measure_by_id[plan.measure]
-    if plan.subject.less:
-        m = complement(sheet, m, plan.subject.less)
-    if plan.subject.per_period:
-        n = len(plan.subject.periods.values)
-        m = m.model_copy(update={"scale": m.scale / n, "decimals": 1, "label": per_period_label(m, n)})
+    m = subject_measure(sheet, plan.subject)
     query = builder(plan, catalog, gaz, sheet, m)
     if not query.specs:
         raise UnsupportedPlan(f"the {type(plan).__name__} built no query")
@@ -472,11 +468,9 @@ def _values(plan: ValuePlan | ComparisonPlan, catalog, gaz, sheet, m) -> Query:
     specs = [_spec(catalog, sheet, m, p, plan, share_of) for p in shown]
     if single and plan.exclude_places:
         # 'crime in Liverpool leaving out Central ward': the place's rows less those of the areas named
-        gone = [gaz.get(k) for k in plan.exclude_places]
-        m = m.model_copy(update={"label": f"{m.label}, leaving out {' and '.join(p.display for p in gone)}"})
-        specs = [replace(specs[0], measure=m, leave_out=tuple(place_filter(catalog, sheet, p) for p in gone))]
-        if any(code is None for _, code in specs[0].leave_out):
-            raise UnsupportedPlan("an area left out has no code in this dataset")
+        gone = ' and '.join(gaz.get(k).display for k in plan.exclude_places)
+        m = m.model_copy(update={"label": f"{m.label}, leaving out {gone}"})
+        specs = [replace(specs[0], measure=m, leave_out=_left_out(plan, catalog, gaz, sheet))]
     if single and plan.with_context and places[0].level == "lad" and m.format not in ("rank", "category") \
             and catalog.supports_level(ref, "lad"):
         specs.append(RowSpec(m, "lad", None, plan.periods.values, period_key(plan.periods.values),
@@ -498,9 +492,7 @@ def _listing(plan: RankingPlan | BreakdownPlan, catalog, gaz, sheet, m) -> Query
         where = None if scope.level == "region" else place_filter(catalog, sheet, scope)
         order = plan.order if isinstance(plan, RankingPlan) else "desc"
         # 'apart from Liverpool and Knowsley': the areas left out are never rows of the ranking
-        leave_out = tuple(place_filter(catalog, sheet, gaz.get(k)) for k in getattr(plan, "exclude_places", ()))
-        if any(code is None for _, code in leave_out):
-            _fail(f"{sheet.id} cannot leave out a place it has no figure for")
+        leave_out = _left_out(plan, catalog, gaz, sheet)
         spec = RowSpec(m, over.level, where, plan.periods.values, period_key(plan.periods.values),
                        filters=plan.filters, share_of=share_of, order=order, leave_out=leave_out)
         return _query(sheet, m, [spec], catalog, bool(share_of))
@@ -521,15 +513,22 @@ def _listing(plan: RankingPlan | BreakdownPlan, catalog, gaz, sheet, m) -> Query
     raise UnsupportedPlan(f"no query builder for a listing over {type(over).__name__}")
 
 
+def _left_out(plan: Plan, catalog: Catalog, gaz: Gazetteer, sheet: Datasheet) -> tuple:
+    """The (level, code) filters of the areas a plan leaves out ('apart from Liverpool'), in the
+    dataset's own codes."""
+    leave_out = tuple(place_filter(catalog, sheet, gaz.get(k)) for k in getattr(plan, "exclude_places", ()))
+    if any(code is None for _, code in leave_out):
+        _fail(f"{sheet.id} cannot leave out a place it has no figure for")
+    return leave_out
+
+
 def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
     scope = _places(plan, gaz)[0]
     where = None if scope.level == "region" else place_filter(catalog, sheet, scope)
     c = plan.condition
     base = dict(measure=m, level=scope.level, place=where, periods=plan.periods.values,
                 period_label=period_key(plan.periods.values), filters=plan.filters,
-                leave_out=tuple(place_filter(catalog, sheet, gaz.get(k)) for k in plan.exclude_places))
-    if any(code is None for _, code in base["leave_out"]):
-        raise UnsupportedPlan("an area left out has no code in this dataset")
+                leave_out=_left_out(plan, catalog, gaz, sheet))
     if plan.per is not None:
         # one count for each area of the scope at the level asked ('which ward has the most ...')
         per = {**base, "level": plan.per}

@@ -93,7 +93,7 @@ def value_expression(m: Measure, aggregate: bool) -> exp.Expression:
         else:
             e = _div(_sum(_col(m.numerator)), _sum(_col(m.denominator)))
     elif m.rollup == "sum" and (m.sum_of or m.less):
-        parts = [exp.Coalesce(this=_col(c), expressions=[_lit(0)]) for c in (m.sum_of or (m.column,))]
+        parts = [exp.Coalesce(this=_col(c), expressions=[_lit(0)]) for c in m.summed_columns]
         total = parts[0]
         for p in parts[1:]:
             total = exp.Add(this=total, expression=p)

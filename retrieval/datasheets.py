@@ -139,6 +139,11 @@ class Measure(_Strict):
     def in_breakdown(self) -> bool:
         return not self.sum_of
 
+    @property
+    def summed_columns(self) -> tuple[str, ...]:
+        """The columns a summed measure adds up (its ``sum_of``, or its one column)."""
+        return self.sum_of or ((self.column,) if self.column else ())
+
     @model_validator(mode="after")
     def _rollup_inputs(self):
         if self.rollup == "weighted_mean" and not self.weight:

@@ -211,6 +211,15 @@ class Gazetteer:
         key = place.parent_key
         return self.places.get(key) if key else None
 
+    def inside(self, part: Place, whole: Place) -> bool:
+        """Is ``whole`` one of the areas ``part`` lies within (its council, the city region, ...)?"""
+        p = self.parent(part)
+        while p is not None:
+            if p.key == whole.key:
+                return True
+            p = self.parent(p)
+        return False
+
     def lads(self) -> list[Place]:
         return sorted((p for p in self.places.values() if p.level == "lad"), key=lambda p: p.name)
 

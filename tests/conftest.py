@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import socket
 import subprocess
@@ -14,6 +15,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+
+
+def raw_rows(name: str) -> list[dict[str, str]]:
+    """The rows of a shipped source file (data/raw), as written: what tests check figures against."""
+    with open(RAW / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 

@@ -6,19 +6,12 @@ Expected figures are computed here from data/raw with the csv module, never from
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 
 import pytest
+from conftest import raw_rows
 
 from kernel.types import Question
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with open(RAW / name, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +39,8 @@ def test_a_share_of_a_larger_areas_count_is_never_the_places_own_share(pipeline)
 
 def test_a_category_is_counted_on_the_measure_that_holds_it(pipeline):
     a = ask(pipeline, "How many rural LSOAs are there in St Helens under the 2011 rural-urban classification?")
-    ruc = {r["lsoa11cd"]: r["urban_rural"] for r in _rows("rural_urban_classification_2011_lsoa11_lcr.csv")}
-    lads = {r["lsoa11cd"]: r["lad19nm"] for r in _rows("lookup_lsoa11_ward19_lad19_lcr.csv")}
+    ruc = {r["lsoa11cd"]: r["urban_rural"] for r in raw_rows("rural_urban_classification_2011_lsoa11_lcr.csv")}
+    lads = {r["lsoa11cd"]: r["lad19nm"] for r in raw_rows("lookup_lsoa11_ward19_lad19_lcr.csv")}
     want = sum(1 for k, v in ruc.items() if v == "Rural" and lads.get(k) == "St. Helens")
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][2] == want
@@ -56,9 +49,9 @@ def test_a_category_is_counted_on_the_measure_that_holds_it(pipeline):
 def test_my_ward_is_the_ward_the_story_names(pipeline):
     a = ask(pipeline, "I'm a pensioner in Cambridge ward, Southport. What percentage of people in my ward are 65 or "
                       "over (2021 census)?")
-    wards = {r["lsoa21cd"]: r["wd24nm"] for r in _rows("lookup_lsoa21_ward24_lad24_lcr.csv")
+    wards = {r["lsoa21cd"]: r["wd24nm"] for r in raw_rows("lookup_lsoa21_ward24_lad24_lcr.csv")
              if r["lad24nm"] == "Sefton"}
-    rows = [r for r in _rows("census2021_lsoa21_lcr.csv") if wards.get(r["lsoa21cd"]) == "Cambridge"]
+    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if wards.get(r["lsoa21cd"]) == "Cambridge"]
     old = sum(int(r["age6__aged_65_years_and_over"]) for r in rows)
     everyone = sum(int(r["age6__total_usual_residents"]) for r in rows)
     assert a.status == "answered", a.answer
@@ -81,7 +74,7 @@ def test_places_beside_the_region_are_outside_it(pipeline):
 
 
 def test_the_last_month_of_the_data_is_the_latest_month_held(pipeline):
-    crime = _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
+    crime = raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
     last = max(r["month"] for r in crime)
     a = ask(pipeline, "how many drugs offences across the city region in the last month of the police data?")
     assert a.status == "answered", a.answer
@@ -112,7 +105,7 @@ def test_everyday_words_do_not_stop_an_answer(pipeline, question):
 
 
 def test_places_ranked_by_their_change_between_two_periods(pipeline):
-    hi = _rows("ons_health_index_la_2015_2021_lcr.csv")
+    hi = raw_rows("ons_health_index_la_2015_2021_lcr.csv")
     by = {(r["ltla21_name"], r["year"]): float(r["overall_score"]) for r in hi if r["overall_score"]}
     lads = ("Halton", "Knowsley", "Liverpool", "Sefton", "St. Helens", "Wirral")
     lads = [n for n in {k for k, _ in by} if n.replace("St Helens", "St. Helens") in lads]
@@ -131,8 +124,8 @@ def test_places_ranked_by_their_change_between_two_periods(pipeline):
 
 
 def test_places_added_together(pipeline):
-    crime = _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
-    wards = {r["lsoa11cd"]: r["wd19nm"] for r in _rows("lookup_lsoa11_ward19_lad19_lcr.csv") if r["lad19nm"] == "Liverpool"}
+    crime = raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
+    wards = {r["lsoa11cd"]: r["wd19nm"] for r in raw_rows("lookup_lsoa11_ward19_lad19_lcr.csv") if r["lad19nm"] == "Liverpool"}
     want = sum(int(r["crimes"]) for r in crime if r["crime_type"] == "Burglary"
                and wards.get(r["lsoa11cd"]) in ("Everton", "Anfield"))
     a = ask(pipeline, "burglaries in Everton and Anfield wards combined, Sep-Dec 2019")

@@ -6,11 +6,11 @@ the product.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from pathlib import Path
 
 import pytest
+from conftest import raw_rows
 
 from assistant.pipeline import Pipeline
 from kernel.types import Question
@@ -20,13 +20,8 @@ RAW = ROOT / "data" / "raw"
 STATUSES = {"answered", "clarify", "refused", "needs_review", "no_data"}
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with open(RAW / name, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 def population_la(area: str, year: int) -> int:
-    for r in _rows("population_la_mid2019_2020_lcr_england.csv"):
+    for r in raw_rows("population_la_mid2019_2020_lcr_england.csv"):
         if r["area_name"] == area and int(r["year"]) == year:
             return int(r["pop_total"])
     raise KeyError((area, year))
@@ -111,10 +106,10 @@ def test_a_conversation_id_used_by_someone_else_starts_afresh(pipeline):
 
 
 def _church_ward_sefton_population() -> int:
-    lsoas = {r["lsoa21cd"] for r in _rows("lookup_lsoa21_ward24_lad24_lcr.csv")
+    lsoas = {r["lsoa21cd"] for r in raw_rows("lookup_lsoa21_ward24_lad24_lcr.csv")
              if r["wd24nm"] == "Church" and r["lad24nm"] == "Sefton"}
     assert lsoas
-    return sum(int(r["age6__total_usual_residents"]) for r in _rows("census2021_lsoa21_lcr.csv")
+    return sum(int(r["age6__total_usual_residents"]) for r in raw_rows("census2021_lsoa21_lcr.csv")
                if r["lsoa21cd"] in lsoas)
 
 
@@ -142,7 +137,7 @@ def test_outside_the_commons_is_no_data(pipeline, text):
 
 
 def test_highest_crime_severity_is_the_csv_max(pipeline):
-    rows = _rows("crime_severity_score_la_2022_23_lcr.csv")
+    rows = raw_rows("crime_severity_score_la_2022_23_lcr.csv")
     top = max(rows, key=lambda r: float(r["crime_severity_score"]))
     a = ask(pipeline, "which council has the highest crime severity score")
     assert a.status == "answered", a.answer
@@ -154,7 +149,7 @@ def test_highest_crime_severity_is_the_csv_max(pipeline):
 
 
 def test_count_of_most_deprived_lsoas_in_knowsley(pipeline):
-    rows = _rows("iod2025_lsoa21_lcr.csv")
+    rows = raw_rows("iod2025_lsoa21_lcr.csv")
     expected = sum(1 for r in rows if r["lad24nm"] == "Knowsley" and int(r["imd_decile"]) == 1)
     total = sum(1 for r in rows if r["lad24nm"] == "Knowsley")
     a = ask(pipeline, "how many lsoas in knowsley are in the most deprived 10%")
@@ -166,7 +161,7 @@ def test_count_of_most_deprived_lsoas_in_knowsley(pipeline):
     assert f"**{expected}**" in a.answer
 
 
-def test_summary_of_knowsley_has_several_rows(pipeline):
+def test_summary_of_knowsley_has_severalraw_rows(pipeline):
     a = ask(pipeline, "give me a summary of Knowsley")
     assert a.status == "answered", a.answer
     assert len(a.table["rows"]) >= 3

@@ -10,26 +10,19 @@ Expected figures are computed here from data/raw with the csv module, never from
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 
 import pytest
+from conftest import raw_rows
 
 from assistant import queries
 from kernel.errors import PlanInvalid
 from kernel.plans import Periods, Subject, ValuePlan, plan_from_dict
 from kernel.types import Question
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with open(RAW / name, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 def _census(lad: str, *cols: str) -> list[int]:
-    rows = [r for r in _rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == lad]
+    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == lad]
     return [sum(int(float(r[c] or 0)) for r in rows) for c in cols]
 
 
@@ -76,7 +69,7 @@ def test_a_part_of_a_table_left_out_of_its_total(pipeline, question, lad, total,
 
 def test_ages_left_out_and_the_share_of_a_complement(pipeline):
     a = ask(pipeline, "Wirral population mid-2020 not counting the over 65s")
-    r = next(r for r in _rows("population_la_mid2019_2020_lcr_england.csv")
+    r = next(r for r in raw_rows("population_la_mid2019_2020_lcr_england.csv")
              if r["area_name"] == "Wirral" and r["year"] == "2020")
     assert a.status == "answered", a.answer
     assert first_value(a) == int(r["pop_total"]) - int(r["pop_65plus"])
@@ -107,8 +100,8 @@ def test_a_negation_of_what_is_not_part_of_a_table_is_said_back(pipeline):
 
 def test_an_area_left_out_of_a_place(pipeline):
     a = ask(pipeline, "Wirral crime Sep-Dec 2019 excluding Birkenhead and Tranmere ward")
-    crime = _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
-    wards = {r["lsoa11cd"]: r["wd19nm"] for r in _rows("lookup_lsoa11_ward19_lad19_lcr.csv")}
+    crime = raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
+    wards = {r["lsoa11cd"]: r["wd19nm"] for r in raw_rows("lookup_lsoa11_ward19_lad19_lcr.csv")}
     want = sum(int(r["crimes"]) for r in crime if r["lad19nm"] == "Wirral"
                and wards.get(r["lsoa11cd"]) != "Birkenhead and Tranmere")
     assert a.status == "answered", a.answer
@@ -152,7 +145,7 @@ def test_number_words_keep_measures_apart(pipeline):
 
 
 def test_an_average_per_month_of_a_count(pipeline):
-    crime = _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
+    crime = raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
     months = sorted({r["month"] for r in crime})
     a = ask(pipeline, "on average how many crimes a month did Knowsley have in the police data?", conversation="avg-1")
     want = sum(int(r["crimes"]) for r in crime if r["lad19nm"] == "Knowsley") / len(months)
@@ -174,7 +167,7 @@ def test_an_average_per_month_of_a_count(pipeline):
 def test_a_council_left_out_of_a_count_of_areas(pipeline):
     a = ask(pipeline, "Leaving Liverpool out, how many LSOAs across the other five councils fall in the most "
                       "deprived decile on the 2025 IMD?")
-    rows = [r for r in _rows("iod2025_lsoa21_lcr.csv")]
+    rows = [r for r in raw_rows("iod2025_lsoa21_lcr.csv")]
     lad = next(k for k in rows[0] if k.startswith("lad") and k.endswith("nm"))
     rest = [r for r in rows if r[lad] != "Liverpool"]
     assert a.status == "answered", a.answer

@@ -8,7 +8,6 @@ Expected figures are computed here from data/raw with the csv module, never from
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
@@ -16,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import raw_rows
 
 from contextlib import closing
 
@@ -29,12 +29,6 @@ from kernel.types import Actor, QueryPlan, Question
 from kernel.text import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
-RAW = ROOT / "data" / "raw"
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with open(RAW / name, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +68,7 @@ def test_breakdown_without_a_place_is_the_city_regions(pipeline, question, role,
 def test_crime_by_type_for_the_city_region_matches_the_csv(pipeline):
     a = ask(pipeline, "crime by type")
     want: dict[str, int] = {}
-    for r in _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv"):
+    for r in raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv"):
         want[r["crime_type"]] = want.get(r["crime_type"], 0) + int(r["crimes"])
     got = {row[1]: row[2] for row in a.table["rows"]}
     assert got["Burglary"] == want["Burglary"]
@@ -129,9 +123,9 @@ def test_batch_with_placeless_breakdowns_runs_to_the_end(tmp_path, pristine_home
 
 # -- 2a. a council names the ward ----------------------------------------------------------
 def _ward_population(ward: str, lad: str) -> int:
-    codes = {r["lsoa21cd"] for r in _rows("lookup_lsoa21_ward24_lad24_lcr.csv")
+    codes = {r["lsoa21cd"] for r in raw_rows("lookup_lsoa21_ward24_lad24_lcr.csv")
              if r["wd24nm"] == ward and r["lad24nm"] == lad}
-    return sum(int(r["age6__total_usual_residents"]) for r in _rows("census2021_lsoa21_lcr.csv")
+    return sum(int(r["age6__total_usual_residents"]) for r in raw_rows("census2021_lsoa21_lcr.csv")
                if r["lsoa21cd"] in codes)
 
 
@@ -180,7 +174,7 @@ def test_trailing_context_about_the_asker_is_not_a_place(pipeline):
     a = ask(pipeline, "Which council has the highest homelessness rate? asking for a housing charity")
     assert a.status == "answered", a.answer
     assert a.plan["measure"] == "households_assessed_homeless_per_1000"
-    want = max(_rows("homelessness_la_2023q4_lcr.csv"),
+    want = max(raw_rows("homelessness_la_2023q4_lcr.csv"),
                key=lambda r: float(r["households_assessed_homeless_per_1000"]))
     assert f"1. **{want['ltla23_name']}**" in a.answer
 
@@ -210,7 +204,7 @@ def test_whether_is_not_read_as_weather(pipeline):
 def test_share_of_residents_in_the_most_deprived_decile(pipeline):
     a = ask(pipeline, "what proportion of Knowsley residents are in the most deprived 10%?")
     assert a.status == "answered", a.answer
-    rows = [r for r in _rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley"]
+    rows = [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley"]
     people = sum(int(r["pop_total_mid2022"]) for r in rows if int(r["imd_decile"]) == 1)
     everyone = sum(int(r["pop_total_mid2022"]) for r in rows)
     n = sum(1 for r in rows if int(r["imd_decile"]) == 1)
@@ -223,13 +217,13 @@ def test_share_of_residents_in_the_most_deprived_decile(pipeline):
 def test_share_of_areas_without_people_is_the_lsoa_count(pipeline):
     a = ask(pipeline, "what share of Knowsley is in the most deprived 10%")
     assert a.status == "answered" and a.plan["intent"] == "count" and not a.plan.get("share")
-    rows = [r for r in _rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley"]
+    rows = [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley"]
     assert a.table["rows"][0][2] == sum(1 for r in rows if int(r["imd_decile"]) == 1)
 
 
 def test_share_of_residents_in_two_deciles_for_the_city_region(pipeline):
     a = ask(pipeline, "what percentage of people in the city region live in the most deprived 20%")
-    rows = _rows("iod2025_lsoa21_lcr.csv")
+    rows = raw_rows("iod2025_lsoa21_lcr.csv")
     people = sum(int(r["pop_total_mid2022"]) for r in rows if int(r["imd_decile"]) <= 2)
     assert a.table["rows"][0][2] == people
 
@@ -241,7 +235,7 @@ def test_a_full_question_after_which_area_is_planned_afresh(pipeline):
     a = ask(pipeline, "Which wards in Liverpool have the highest deprivation?", conversation=conv)
     assert a.plan["intent"] == "ranking" and a.plan["child_level"] == "ward", a.answer
     sums: dict[str, list[float]] = {}
-    for r in _rows("iod2025_lsoa21_lcr.csv"):
+    for r in raw_rows("iod2025_lsoa21_lcr.csv"):
         if r["lad24nm"] == "Liverpool":        # ward score: population-weighted mean of its LSOAs
             w = sums.setdefault(r["wd24nm"], [0.0, 0.0])
             w[0] += float(r["imd_score"]) * float(r["pop_total_mid2022"])
@@ -275,7 +269,7 @@ def test_social_renters_are_households_renting_socially(pipeline, question):
     a = ask(pipeline, question)
     assert a.status == "answered", a.answer
     assert a.plan["measure"] == "tenure_social_rented_all"
-    rows = [r for r in _rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley"]
+    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley"]
     social = [c for c in rows[0] if c.startswith("ts054_tenure__social_rented")]
     assert len(social) == 2, "council and other social landlords"
     want = sum(int(r[c]) for r in rows for c in social)
@@ -306,7 +300,7 @@ def test_a_total_asked_for_as_such_stays_the_total(pipeline, question):
 
 # -- blind round 2: figures for another question, found by a tester who never saw the planner ----
 def _crimes(lad: str, month: str, exclude: str | None = None) -> int:
-    return sum(int(r["crimes"]) for r in _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
+    return sum(int(r["crimes"]) for r in raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
                if r["lad19nm"] == lad and r["month"] == month and r["crime_type"] != exclude)
 
 
@@ -336,7 +330,7 @@ def test_a_part_said_with_its_sum_is_the_sum(pipeline):
     a = ask(pipeline, "How many households in Wirral rent socially (council or housing association) according to "
                       "the 2021 Census?")
     assert a.status == "answered" and a.plan["measure"] == "tenure_social_rented_all", a.answer
-    rows = [r for r in _rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == "Wirral"]
+    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == "Wirral"]
     want = sum(int(r[c]) for r in rows for c in r if c.startswith("ts054_tenure__social_rented"))
     assert a.table["rows"][0][-1] == want
 
@@ -348,9 +342,9 @@ def test_a_part_asked_beside_its_sum_is_named_back(pipeline):
 
 
 def test_a_count_in_each_council_is_one_count_for_each_council_never_one_total(pipeline):
-    rural = {r["lsoa11cd"] for r in _rows("rural_urban_classification_2011_lsoa11_lcr.csv") if r["urban_rural"] == "Rural"}
+    rural = {r["lsoa11cd"] for r in raw_rows("rural_urban_classification_2011_lsoa11_lcr.csv") if r["urban_rural"] == "Rural"}
     councils: dict[str, int] = {}
-    for r in _rows("lookup_lsoa11_ward19_lad19_lcr.csv"):
+    for r in raw_rows("lookup_lsoa11_ward19_lad19_lcr.csv"):
         councils.setdefault(r["lad19nm"], 0)
         councils[r["lad19nm"]] += r["lsoa11cd"] in rural
     a = ask(pipeline, "how many rural LSOAs are there in each council in the city region?")
@@ -362,7 +356,7 @@ def test_a_level_in_brackets_after_the_question_word_is_applied(pipeline):
     a = ask(pipeline, "Which neighbourhood (LSOA) in Wirral had the most anti-social behaviour in Sep-Dec 2019?")
     assert a.status == "answered" and a.plan["child_level"] == "lsoa", a.answer
     totals: dict[str, int] = {}
-    for r in _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv"):
+    for r in raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv"):
         if r["lad19nm"] == "Wirral" and r["crime_type"] == "Anti-social behaviour":
             totals[r["lsoa11nm"]] = totals.get(r["lsoa11nm"], 0) + int(r["crimes"])
     top = max(totals, key=totals.get)
@@ -383,7 +377,7 @@ def test_a_split_the_data_does_not_make_is_declined_not_dropped(pipeline, questi
 
 def test_an_iso_month_is_that_month(pipeline):
     a = ask(pipeline, "how many burglaries in Sefton in 2019-11?")
-    want = sum(int(r["crimes"]) for r in _rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
+    want = sum(int(r["crimes"]) for r in raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv")
                if r["lad19nm"] == "Sefton" and r["month"] == "2019-11" and r["crime_type"] == "Burglary")
     assert a.status == "answered" and a.table["rows"][0][-1] == want
 
@@ -405,7 +399,7 @@ def test_a_period_left_out_is_taken_out_of_the_period_asked(pipeline):
 def test_a_mid_year_population_is_never_added_over_years(pipeline):
     a = ask(pipeline, "population of Wirral in 2017 and 2019")
     assert a.status == "answered"
-    want = [sum(int(r["pop_total"]) for r in _rows("population_lsoa11_mid2017_2020_lcr.csv")
+    want = [sum(int(r["pop_total"]) for r in raw_rows("population_lsoa11_mid2017_2020_lcr.csv")
                 if r["lad19nm"] == "Wirral" and r["year"] == y) for y in ("2017", "2019")]
     assert [r[2] for r in a.table["rows"] if r[0] == "Wirral"] == want, a.table      # each year, not their sum
     b = ask(pipeline, "which council had the most people in 2019 and 2020")
@@ -440,7 +434,7 @@ def test_how_many_fewer_is_a_gap_named_in_its_column(pipeline):
 def test_a_follow_up_comparing_with_a_new_place_keeps_the_place_before(pipeline):
     """Blind round 5: 'how does that compare with England?' after Wirral's figure was answered
     for England alone, a figure for a question that was not asked."""
-    gp = {r["ltla24_name"]: int(r["patients_per_gp_fte"]) for r in _rows("gp_patients_per_gp_fte_la_2024_03_lcr_england.csv")}
+    gp = {r["ltla24_name"]: int(r["patients_per_gp_fte"]) for r in raw_rows("gp_patients_per_gp_fte_la_2024_03_lcr_england.csv")}
     conv = "compare-follow-up"
     assert ask(pipeline, "patients per gp in wirral", conversation=conv).status == "answered"
     a = ask(pipeline, "how does that compare with england", conversation=conv)
@@ -456,7 +450,7 @@ def test_a_follow_up_comparing_with_a_new_place_keeps_the_place_before(pipeline)
 def test_per_1000_on_a_rate_already_per_1000_is_that_rate(pipeline):
     """Blind round 5: 'homeless per 1000' was declined though the measure is per 1,000 households;
     another base or denominator is declined with its reason, never converted by guess."""
-    rows = {r["ltla23_name"]: r for r in _rows("homelessness_la_2023q4_lcr.csv")}
+    rows = {r["ltla23_name"]: r for r in raw_rows("homelessness_la_2023q4_lcr.csv")}
     a = ask(pipeline, "households assessed as homeless per 1000 - halton vs knowsley")
     assert a.status == "answered", a.answer
     got = {r[0]: r[2] for r in a.table["rows"]}
@@ -468,30 +462,30 @@ def test_per_1000_on_a_rate_already_per_1000_is_that_rate(pipeline):
 def test_a_domain_named_beside_most_deprived_and_an_edition_named_beside_a_measure(pipeline):
     """Blind round 7: 'most deprived on the education domain in IMD 2019', 'decile 1 of the health
     deprivation domain', 'adult skills sub-domain score in IMD 2025' were declined though held."""
-    la = {r["lad19nm"]: float(r["education_average_score"]) for r in _rows("iod2019_la_summaries_lcr.csv")}
+    la = {r["lad19nm"]: float(r["education_average_score"]) for r in raw_rows("iod2019_la_summaries_lcr.csv")}
     a = ask(pipeline, "which LCR council was most deprived on the education domain in IMD 2019?")
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][0] == max(la, key=la.get) and "education" in a.understood.lower()
-    lsoa = [r for r in _rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Halton"]
+    lsoa = [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Halton"]
     b = ask(pipeline, "How many LSOAs in Halton are in decile 1 of the health deprivation domain, IoD 2025?")
     assert b.status == "answered" and b.table["rows"][0][2] == sum(r["health_decile"] == "1" for r in lsoa), b.answer
-    sefton = [r for r in _rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Sefton"]
+    sefton = [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Sefton"]
     top = max(sefton, key=lambda r: float(r["adult_skills_subdomain_score"]))
     c = ask(pipeline, "which neighbourhood in sefton has the highest adult skills sub-domain score in IMD 2025")
     assert c.status == "answered" and c.table["rows"][0][0] == top["lsoa21nm"], c.answer
 
 
 def test_a_measures_own_words_and_editions_held_apart(pipeline):
-    code = next(r["lsoa11cd"] for r in _rows("lookup_lsoa11_ward19_lad19_lcr.csv") if r["lsoa11nm"] == "Knowsley 006A")
+    code = next(r["lsoa11cd"] for r in raw_rows("lookup_lsoa11_ward19_lad19_lcr.csv") if r["lsoa11nm"] == "Knowsley 006A")
     want = next(float(r["years_of_potential_life_lost_indicator"]) for r in
-                _rows("iod2019_underlying_indicators_lsoa11_lcr.csv") if r["lsoa11cd"] == code)
+                raw_rows("iod2019_underlying_indicators_lsoa11_lcr.csv") if r["lsoa11cd"] == code)
     a = ask(pipeline, "years of potential life lost indicator for Knowsley 006A")
     assert a.status == "answered" and a.table["rows"][0][2] == round(want, 1), a.answer
     b = ask(pipeline, "which neighbourhood in St Helens is furthest from a GP surgery by road?")
     assert b.status == "answered" and b.table["rows"][0][0] == "St. Helens 001D", b.answer
     c = ask(pipeline, "imd rank of liverpool in 2019 and 2025")       # two editions: each from its own dataset
-    r19 = next(int(r["imd_rank_of_average_score"]) for r in _rows("iod2019_la_summaries_lcr.csv") if r["lad19nm"] == "Liverpool")
-    r25 = next(int(r["imd_rank_of_average_score"]) for r in _rows("iod2025_la_summary_imd_lcr.csv")
+    r19 = next(int(r["imd_rank_of_average_score"]) for r in raw_rows("iod2019_la_summaries_lcr.csv") if r["lad19nm"] == "Liverpool")
+    r25 = next(int(r["imd_rank_of_average_score"]) for r in raw_rows("iod2025_la_summary_imd_lcr.csv")
                if r["lad24nm"] == "Liverpool")
     assert c.status == "answered" and c.table["rows"] == [["Liverpool", r19, r25, r25 - r19]], c.answer
     assert set(c.datasets) == {"iod2019_la", "iod2025_la"} and "separate editions" in c.answer

@@ -766,7 +766,7 @@ class Resolver:
         for sheet, g in tables:
             for c in parts:
                 m = sheet.measure_by_id[c]
-                columns |= set(m.sum_of or (m.column,))
+                columns |= set(m.summed_columns)
         unit = tables[0][0].measure_by_id[total].unit
         sheet0, g0 = tables[0]
         leaves = {col for m in sheet0.measures if m.group == g0.id and m.id != g0.total and m.in_breakdown
@@ -777,7 +777,7 @@ class Resolver:
                 continue
             c = h.best
             m0 = sheet0.measure_by_id.get(c)
-            cols0 = set(m0.sum_of or (m0.column,)) if m0 is not None and m0.group == g0.id else set()
+            cols0 = set(m0.summed_columns) if m0 is not None and m0.group == g0.id else set()
             if cols0 and not cols0 & columns and cols0 | columns == leaves:
                 # 'deprived in at least one dimension (everyone except the not deprived)': the measure
                 # named is the rest of the table, said again by what it leaves out
@@ -785,7 +785,7 @@ class Resolver:
                 used |= set(s.positions)
                 continue
             within = [sheet.measure_by_id.get(c) for sheet, _ in tables]
-            if any(m is not None and m.group == g.id and set(m.sum_of or (m.column,)) <= columns
+            if any(m is not None and m.group == g.id and set(m.summed_columns) <= columns
                    for m, (_, g) in zip(within, tables)):
                 used |= set(s.positions)          # 'social housing (council and housing association)'
                 continue
@@ -1549,13 +1549,14 @@ class Resolver:
         subject = Subject(ref.measure.id, sheet.id, periods, dataset_filters, less, per_period=choice.per_period)
         share = choice.share
         rate, rate_note = None, ""
-        if f.per is None and f.rate_word is not None and not ref.measure.rates and self._total_of(ref) \
-                and ref.measure.format == "count" and (self._member_of(ref.measure.id, self._total_of(ref)) or less):
+        table_total = self._total_of(ref)
+        if f.per is None and f.rate_word is not None and not ref.measure.rates and table_total \
+                and ref.measure.format == "count" and self._member_of(ref.measure.id, table_total):
             # 'the disability rate', 'overcrowding rates': a part of a table with no rate of its own
             # is given as its share (%) of the table's total
             share = True
-            rate_note = (f"The rate is the share (%) of {ref.sheet.measure_by_id[self._total_of(ref)].label[:1].lower()}"
-                         f"{ref.sheet.measure_by_id[self._total_of(ref)].label[1:]}.")
+            total_label = ref.sheet.measure_by_id[table_total].label
+            rate_note = f"The rate is the share (%) of {total_label[:1].lower()}{total_label[1:]}."
         elif f.per is not None or f.rate_word is not None:
             got = self._rate(ref, f, places, intent, periods)
             if isinstance(got, str):
@@ -2263,9 +2264,9 @@ class Resolver:
             return named[0]
         if len(places) == 2:
             a, b = places
-            if self._inside(a, b):
+            if self.gaz.inside(a, b):
                 return b
-            if self._inside(b, a):
+            if self.gaz.inside(b, a):
                 return a
         return None
 
@@ -2274,15 +2275,8 @@ class Resolver:
         Sefton Park ward in Liverpool does not: it only says which place was meant)."""
         if not places:
             return True
-        return any(o.key == other.key or self._inside(other, o) or self._inside(o, other) for o in places)
+        return any(o.key == other.key or self.gaz.inside(other, o) or self.gaz.inside(o, other) for o in places)
 
-    def _inside(self, a: Place, b: Place) -> bool:
-        p = self.gaz.parent(a)
-        while p is not None:
-            if p.key == b.key:
-                return True
-            p = self.gaz.parent(p)
-        return False
 
     # ================================================================== counts
     def _counted_per(self, f: Frame) -> tuple[str, str, str, bool] | None:
@@ -2326,7 +2320,7 @@ class Resolver:
         cat, gaz = self.catalog, self.gaz
         scope = places[0] if places else gaz.region()
         named = [p.found.candidates[0] for p in f.places if not p.excluded and not p.found.ambiguous]
-        larger = [p for p in named if p.key != scope.key and self._inside(scope, p)]
+        larger = [p for p in named if p.key != scope.key and self.gaz.inside(scope, p)]
         if f.share is not None and larger and per is None:
             # 'of all the city region's LSOAs in the most deprived 10%, what share are in Liverpool':
             # one count as a share of a larger area's count is not a plan the commons makes; the
@@ -2596,11 +2590,7 @@ class Resolver:
         cat, gaz = self.catalog, self.gaz
         sheet = cat.sheets.get(plan.dataset)
         m = sheet.measure_by_id[plan.measure] if sheet else None
-        label = m.label.lower() if m else plan.measure
-        if m is not None and plan.subject.less:
-            label = queries.less_label(sheet, m, plan.subject.less).lower()
-        if m is not None and getattr(plan, "subject", None) is not None and plan.subject.per_period:
-            label = queries.per_period_label(m.model_copy(update={"label": label}), len(plan.periods.values)).lower()
+        label = queries.subject_measure(sheet, plan.subject).label.lower() if m else plan.measure
         parts = [label]
         for x in plan.filters:
             col = next((d.label.lower() for d in sheet.dimensions if d.column == x.column), x.column.replace("_", " "))

@@ -266,7 +266,12 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
             if a["value"] != b["value"]:
                 hi, lo = ((p1, a), (p2, b)) if a["value"] > b["value"] else ((p2, b), (p1, a))
                 diff = hi[1]["value"] - lo[1]["value"]
-                text_parts.append(f"{hi[0].display} is higher by {fmt(diff, m, share)}.")
+                if share or m.format == "percent":
+                    # a gap between two percentages is in percentage points, not per cent
+                    gap = f"{diff:,.{decimals(m, share)}f} percentage points"
+                else:
+                    gap = fmt(diff, m, share)
+                text_parts.append(f"{hi[0].display} is higher by {gap}.")
     if getattr(plan, "combined", False):
         # the places added together, from the governed rows of each
         total = sum(by_code[c]["value"] for c in main_codes)

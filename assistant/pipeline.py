@@ -502,6 +502,9 @@ class Pipeline:
         if planned.kind == "info":
             # about the assistant itself: words, no figures (so not an "answered" figure)
             return GuardedAnswer(status="no_data", answer=planned.message)
+        if planned.kind == "where":
+            # where an area lies (a fact of the published geography lookups, no figures)
+            return GuardedAnswer(status="answered", answer=planned.message, table=planned.table)
         if planned.kind == "clarify":
             return GuardedAnswer(status="clarify", answer=planned.message, options=planned.options)
         if planned.kind == "no_data":

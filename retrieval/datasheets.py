@@ -115,6 +115,9 @@ class Measure(_Strict):
     worse: str | None = None
     decimals: int = 0
     synonyms: tuple[str, ...] = ()
+    # Other names that already mean the measure as a share (%) of its table's total ('home
+    # ownership' is the share of households that own their home, never their number).
+    share_synonyms: tuple[str, ...] = ()
     # Sub-groups counted within this measure but not published on their own ('Chinese' within
     # Asian residents): asked for, they are declined with this measure named, never answered with it.
     narrower: tuple[str, ...] = ()

@@ -421,6 +421,34 @@ class Located:
     problem: str | None = None        # a postcode that cannot be placed: said back without it
 
 
+# The larger area a postcode lies in, asked for by name around it: 'the ward (that|which) <pc> is
+# in', 'the ward of/for/containing <pc>', "<pc>'s ward"; a council, borough or local authority the same.
+_LARGER = {"ward": r"ward", "lad": r"(?:council|borough|local\s+authority|district\s+council|la)"}
+_CUE_BEFORE = {lvl: re.compile(rf"(?:\bthe\s+)?\b{w}\s+(?:(?:that|which)\s+|(?P<prep>of|for|containing|covering|with)\s+)?"
+                               rf"(?:the\s+)?(?:post\s?code\s+)?$", re.I)
+               for lvl, w in _LARGER.items()}
+_CUE_AFTER_IN = re.compile(r"^\s+(?:is|falls|sits|lies|comes)\s+(?:in|within|under)\b", re.I)
+_CUE_AFTER_OWN = {lvl: re.compile(rf"^(?:'s|\u2019s)?\s+{w}\b", re.I) for lvl, w in _LARGER.items()}
+
+
+def _larger_area_asked(before: str, after: str) -> tuple[str, str, str] | None:
+    """(level, the cue's text before the postcode, after it) when the words around a postcode ask
+    for its ward or council rather than the postcode's own neighbourhood."""
+    for level in _LARGER:
+        cue = _CUE_BEFORE[level].search(before)
+        if cue and re.search(r"\b(?:which|what)\s*$", before[:cue.start()], re.I):
+            cue = None           # 'which ward L32 8UZ is in' asks where it is: the location answers
+        if cue:
+            # 'the ward for <pc>' says so by itself; 'the ward (that) <pc> is in' needs its 'is in'
+            tail = None if cue.group("prep") else _CUE_AFTER_IN.match(after)
+            if cue.group("prep") or tail:
+                return level, cue.group(0), tail.group(0) if tail else ""
+        own = _CUE_AFTER_OWN[level].match(after)
+        if own:
+            return level, "", own.group(0)
+    return None
+
+
 def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
     """Replace every full postcode in ``text`` by its neighbourhood's name (LSOA 2021), before the
     question is screened, planned or kept; 'postcode' / 'post code' written before it goes too
@@ -438,12 +466,25 @@ def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
             continue
         code = pcs.lsoa(m.group(0))
         place = gaz.by_code(code) if code else None
-        before = text[last:m.start()]
+        before = raw = text[last:m.start()]
         own = re.search(r"\b(?:my|our)\s+post\s?code\s*(?:is\b|:)?\s*$", before, re.I)
         if not own:
             cut = lead.search(before)
             if cut:
                 before = before[:cut.start()] + ("at " if re.match(r"\s*(?:at|for)\b", cut.group(0), re.I) else "")
+        after = text[m.end():]
+        larger = None if place is None else _larger_area_asked(raw, after)
+        if larger is not None:
+            # 'the ward that L32 8UZ is in', 'the council for WA10 1AB', "L32 8UZ's ward": the
+            # question is about the larger area the postcode lies in, not its neighbourhood
+            level, cue_before, cue_after = larger
+            area = gaz.ward_of(place) if level == "ward" else gaz.parent(place)
+            if area is not None:
+                out.append(raw[:len(raw) - len(cue_before)])
+                out.append(f"{area.name} ward" if level == "ward" else area.name)
+                areas.append(place)
+                last = m.end() + len(cue_after)
+                continue
         out.append(before)
         if place is None:
             letters = re.match(r"[A-Z]+", outward).group(0)
@@ -457,7 +498,23 @@ def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
             out.append(place.name)
         last = m.end()
     out.append(text[last:])
-    return Located("".join(out), tuple(dict.fromkeys(areas)), problem)
+    located = "".join(out)
+    placed = tuple(dict.fromkeys(areas))
+    if len(placed) == 1:
+        # 'my postcode is L32 8UZ, how deprived is my ward?': the person's ward (council) is the
+        # one their postcode lies in, named so, never their neighbourhood's figure instead
+        located = _OWN_LARGER.sub(lambda w: _own_larger(w, placed[0], gaz), located)
+    return Located(located, placed, problem)
+
+
+_OWN_LARGER = re.compile(r"\b(?:my|our)\s+(?:local\s+)?(ward|council|borough|local\s+authority)\b", re.I)
+
+
+def _own_larger(m: re.Match, place: "Place", gaz: "Gazetteer") -> str:
+    area = gaz.ward_of(place) if m.group(1).lower() == "ward" else gaz.parent(place)
+    if area is None:
+        return m.group(0)
+    return f"{area.name} ward" if m.group(1).lower() == "ward" else area.name
 
 
 def _qualify(matches: list[PlaceMatch], tokens: list[str] = ()) -> list[PlaceMatch]:

@@ -226,6 +226,25 @@ class OperatorDetector:
             raw = m.group(2).replace(" point ", ".")
             out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
                             score=3.0))
+        # ... or as a share of the areas' people or homes ('wards with more than 25% of residents aged
+        # 65+', 'more than a third of households in social housing'): the threshold on the share,
+        # whose 'percent of' / 'of' the share detector reads
+        fractions = {"a half": 50, "half": 50, "a third": 100 / 3, "one third": 100 / 3, "two thirds": 200 / 3,
+                     "a quarter": 25, "one quarter": 25, "three quarters": 75, "a fifth": 20, "one fifth": 20,
+                     "a tenth": 10, "one tenth": 10}
+        ops = {"more than": ">", "over": ">", "above": ">", "fewer than": "<", "less than": "<", "under": "<",
+               "below": "<", "at least": ">=", "at most": "<="}
+        frac = "|".join(sorted(fractions, key=len, reverse=True))
+        for m in re.finditer(r"\b(?:have|has|had|with|where) (more than|over|above|fewer than|less than|under|below|"
+                             r"at least|at most) (?:(\d+(?: point \d+)?)(?= (?:percent|pc) of\b)|(" + frac + r")(?= of\b))",
+                             joined):
+            a = len(joined[:m.start(1)].split())
+            b = a + len(m.group(0)[m.start(1) - m.start():].split())
+            raw = m.group(2)
+            value = fractions[m.group(3)] if m.group(3) else (float(raw.replace(" point ", ".")) if "point" in raw
+                                                                else int(raw))
+            out.append(Span("condition", a, b, Condition(ops[m.group(1)], round(value, 4) if isinstance(value, float)
+                                                        else value, False, True), score=3.0, extra=frozenset({"share"})))
         return out
 
     @staticmethod
@@ -254,6 +273,8 @@ class AgeDetector:
         for pat, make in self.PATTERNS:
             for m in re.finditer(pat, joined):
                 n = int(m.group(1))
+                if re.match(r" (?:percent|pc|per cent)\b", joined[m.end():]):
+                    continue        # 'more than 33 percent of households': a share, not an age
                 if 1 <= n <= 110 and not (1900 <= n <= 2100):
                     out.append(self._span(joined, m, make(n)))
         for m in re.finditer(self.RANGE, joined):
@@ -382,8 +403,13 @@ class IntentDetector:
             k = int(w) if w.isdigit() else self.numbers.get(w) if w not in ("one", "single") else None
             ahead = next((j for j in range(i + 1, min(len(t), i + 6)) if t[j] in self.row_words), None)
             # 'which three of Liverpool's 2024 wards', 'the five Merseyside Police councils'
+            between = t[i + 1:ahead] if ahead is not None else []
+            joins = ("and", "or", "per", "than", "percent", "pc", "most", "least", "with", "in", "by")
             through = ahead is not None and ahead > i + 2 and t[i + 1] in ("of", "merseyside", "lcr", "city") and \
-                not any(x in ("and", "or", "per", "than", "percent", "pc") for x in t[i + 1:ahead])
+                not any(x in joins[:6] for x in between)
+            # 'which 5 St Helens wards': a place's name of two or three words between
+            through = through or (ahead is not None and 2 < ahead - i <= 4 and t[i - 1] in ("which", "the", "name")
+                                  and not any(x.isdigit() or x in joins for x in between))
             if k and 0 < k <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") \
                     and (t[i + 1] in self.row_words or (i + 2 < len(t) and t[i + 2] in self.row_words
                                                         and not t[i + 1].isdigit()) or through

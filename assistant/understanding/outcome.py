@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["data", "docs", "clarify", "no_data", "info"]
+Kind = Literal["data", "docs", "clarify", "no_data", "info", "where"]
 
 
 @dataclass(frozen=True)
@@ -23,3 +23,5 @@ class Planned:
     # One line saying what was understood (measure with its filters, place, period, shape, the
     # defaults used); every answer starts with it.
     understood: str = ""
+    # "where": which ward / council a named area lies in, from the geography lookups (no figures)
+    table: dict[str, Any] | None = None

@@ -158,7 +158,7 @@ class Understanding:
     def _resume(self, text: str, q: Prepared, pending: dict, state: dict) -> Planned | None:
         rest = {**state, "pending": None}
         if pending.get("metrics"):
-            chosen = _pick(text, pending["metrics"])
+            chosen = _pick(text, pending["metrics"]) or self._measure_in_reply(q, pending["metrics"])
             if chosen is None:
                 return None
             return self.plan(pending["question"], {**rest, "force_measure": chosen})
@@ -180,6 +180,18 @@ class Understanding:
             return None
         # the place chosen fills the place slot of the question as first asked (no text is glued on)
         return self.plan(pending["question"], {**rest, "force_place": {"span": pending.get("span") or "", "key": key}})
+
+    def _measure_in_reply(self, q: Prepared, options) -> str | None:
+        """'flats' in reply to a list of the accommodation types: the one option the reply's words
+        name as a measure (and nothing else in the reply)."""
+        keys = {k for _, k in options}
+        hits = self.topics.measures(q.tokens)
+        named = {c for _, _, h in hits for c, _ in h.concepts[:1] if c in keys}
+        covered = {i for a, b, _ in hits for i in range(a, b)}
+        rest = [t for i, t in enumerate(q.tokens) if i not in covered and t not in self._reply_fillers]
+        return next(iter(named)) if len(named) == 1 and not rest else None
+
+    _reply_fillers = frozenset({"the", "a", "an", "please", "pls", "ones", "one", "by", "in", "of", "households", "homes"})
 
     def _place_in_reply(self, text: str, q: Prepared, options) -> str | None:
         keys = {k for _, k in options}

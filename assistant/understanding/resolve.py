@@ -86,6 +86,9 @@ class Resolver:
         if f.meta and not f.names_topic and not f.places and not f.periods:
             return Planned("info", message=self._about_me(f), state={**state, "pending": None}, reason="meta",
                            understood="Understood: a question about the assistant itself (no figures).")
+        where = self._where(f, state, carried)
+        if where is not None:
+            return where
         if f.foreign:
             return self._no_data(state, f"'{f.foreign[0].title()}' is outside the commons. {COVERS}", "unknown_place",
                                  f"a place outside the commons ({f.foreign[0].title()})")
@@ -121,7 +124,10 @@ class Resolver:
                                         "that way here, so I haven't guessed a figure.", "unexplained",
                                  f"'{words}' of something other than two measures over areas")
         if forced in self.catalog.concepts:
-            # a reply to 'which figure did you mean?': the words that were unclear mean this one
+            # a reply to 'which figure did you mean?': the words that were unclear mean this one (a
+            # table asked back, 'which part of accommodation type?', is now that part)
+            groups = {(r.sheet.id, r.measure.group) for r in self.catalog.concepts[forced]}
+            f.tables = [(sp, h) for sp, h in f.tables if not any((o[0], o[1]) in groups for o in h.options)]
             choice = Choice(forced, [], bool(f.share), used_words=frozenset(r.uncovered) | frozenset(
                 i for s, _ in f.measures for i in s.positions))
         else:
@@ -262,6 +268,7 @@ class Resolver:
             concept = self._combine(f, spans)
             if isinstance(concept, Planned):
                 return replace(concept, state={**state, **concept.state})
+            share = share or self._said_as_share(concept, f, spans)
         elif f.dimensions and not f.tables and carried is None:
             concept = self._dimension_count(f)
         elif f.sources and not f.tables and not f.categories and not f.ages and not self._source_holds(f, carried):
@@ -447,6 +454,12 @@ class Resolver:
         sheet = self.catalog.sheets[ds]
         total = next((g.total for g in sheet.groups if g.id == gid), None)
         return (ds, gid, total) if total and total in self.catalog.concepts else None
+
+    def _said_as_share(self, concept: str, f: Frame, spans) -> bool:
+        """Was the measure called by a name that means its share ('home ownership')?"""
+        said = {normalise(f.words(s)) for s, h in spans if h.best == concept}
+        return any(normalise(w) in said for ref in self.catalog.concepts.get(concept, ())
+                   for w in ref.measure.share_synonyms)
 
     def _combine(self, f: Frame, spans) -> str | Planned:
         """One measure from several measure phrases: a table's part over its total ('households
@@ -1440,9 +1453,20 @@ class Resolver:
             if whole is not None:
                 places = [p for p in places if p.key != whole.key]
                 choice = replace(choice, share=False)
+        if not places and f.levels:
+            t = f.reading.q.tokens
+            for sp, _ in f.levels:
+                word, before = f.words(sp), (t[sp.start - 1] if sp.start else "")
+                if before in ("that", "this", "same", "said") and not word.endswith("s"):
+                    # 'the population of that ward' with no ward spoken of: which one, never all of them
+                    return self._which_place(text, state, f"Which {word} do you mean by '{before} {word}'? "
+                                                          f"Name it (for example 'Haydock ward').")
         if not places and f.levels and not f.cues.get("summary"):
             # 'the six councils', 'each ward': the rows of the city region
             places = [gaz.region()]
+        areas_by_table = self._areas_by_table(f, choice, places, text, state)
+        if areas_by_table is not None:
+            return areas_by_table
         intent, over, order, limit = self._intent(f, choice, places, carried)
         if f.cues.get("map") is not None:
             what = self._say_measure(concept, choice.filters)
@@ -1606,6 +1630,28 @@ class Resolver:
         return Planned("data", plan, message=" ".join(notes),
                        state={**state, "pending": None, "frame": carried_next.to_state(), "last": None},
                        understood=understood)
+
+    def _areas_by_table(self, f: Frame, choice: Choice, places: list[Place], text: str, state: dict) -> Planned | None:
+        """'Which 3 wards in Sefton are lowest for accommodation type?': areas ranked by a whole table
+        is not one figure; which part of it is asked back (never its categories ranked instead)."""
+        if choice.table is None or f.grouping is not None or not f.levels or len(places) > 1:
+            return None
+        if not (f.order is not None or f.limit is not None or f.cues.get("rank") is not None):
+            return None
+        level = f.levels[0][1]
+        if places and LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(places[0].level):
+            return None
+        ds, gid = choice.table
+        sheet = self.catalog.sheets[ds]
+        total = next((g.total for g in sheet.groups if g.id == gid), None)
+        opts = [(m.label, cid) for m in sheet.measures if m.group == gid and not m.sum_of and m.id != total
+                for cid, refs in self.catalog.concepts.items() if any(r.measure.id == m.id and r.sheet.id == ds for r in refs)]
+        if not opts:
+            return None
+        label = next((g.label for g in sheet.groups if g.id == gid), gid).lower()
+        got = self._which_measure(label, opts[:8], text, state)
+        return replace(got, message=f"Areas are ranked by one figure, and {label} is a table of several: "
+                                    "which part of it should the areas be ranked by?")
 
     def _intent(self, f: Frame, choice: Choice, places: list[Place], carried: Carried | None):
         cues = f.cues
@@ -2697,6 +2743,66 @@ class Resolver:
         places = [p for p in f.subject_places if not p.found.ambiguous]
         return places[0].found.candidates[0].display if places else ""
 
+    _BACK = frozenset({"its", "it", "there", "their", "that", "this", "same"})
+    _PEOPLE = frozenset({"resident", "residents", "person", "people", "someone", "family", "household", "tenant",
+                         "constituent", "constituents", "client", "clients"})
+    _LEVEL_RANK = {"lsoa": 0, "ward": 1, "town": 1, "lad": 2}
+    _LEVEL_SAID = {"lsoa": "neighbourhood (LSOA)", "ward": "ward", "lad": "council"}
+
+    def _where(self, f: Frame, state: dict, carried: Carried | None) -> Planned | None:
+        """'What ward is Knowsley 002B in?', 'which council is Anfield in?' (or, after a question about
+        one area, 'what council is that in?'): where an area lies, from the geography lookups; only
+        when that is all the question asks."""
+        r = f.reading
+        places = [p.found.candidates[0] for p in f.subject_places if not p.found.ambiguous]
+        if not f.places and carried is not None and len(carried.places) == 1 and carried.places[0] in self.gaz.places:
+            places = [self.gaz.places[carried.places[0]]]
+        # who lives there is not a figure asked: 'a resident asked which ward they're in'
+        people = all(set(f.words(sp).split()) <= self._PEOPLE for sp, _ in f.measures)
+        topic = bool(f.categories or f.tables or f.ages) or (bool(f.measures) and not people)
+        if (topic or "which" not in f.cues or len(f.levels) != 1 or len(places) != 1
+                or len(f.places) > 1 or f.periods or r.uncovered or f.condition is not None or f.order or f.limit
+                or f.grouping):
+            return None
+        level, place = f.levels[0][1], places[0]
+        if level not in self._LEVEL_RANK or place.level not in self._LEVEL_RANK \
+                or self._LEVEL_RANK[level] < self._LEVEL_RANK[place.level]:
+            return None
+        ward = self.gaz.ward_of(place) if place.level == "lsoa" else (place if place.level == "ward" else None)
+        council = self.gaz.parent(place) if place.level != "lad" else place
+        found = {"lsoa": place if place.level == "lsoa" else None, "ward": ward, "lad": council}[level]
+        if found is None or council is None:
+            return None
+        if found.key == place.key:
+            said = f"{place.display} is itself a {self._LEVEL_SAID[level]}"
+            if level != "lad":
+                said += f", in {council.name}"
+        elif found.level == "ward":
+            said = f"{place.display} is in {found.name} ward, {council.name}"
+        else:
+            said = f"{place.display} is in {council.name}"
+        message = said + "."
+        lsoa = place.level == "lsoa" and ward is not None
+        if lsoa:
+            message += (" Wards are the May 2024 wards; a neighbourhood is placed in the ward that holds most of "
+                        "its people (the ONS best-fit lookup).")
+        # the area asked for first (the answer), then the area asked about and its council
+        head = {"lsoa": "Neighbourhood (LSOA)", "ward": "Ward (May 2024)", "lad": "Council"}
+        cols, row = [head[level]], [found.name]
+        for lvl, area in (("lsoa", place if place.level == "lsoa" else None), ("ward", ward), ("lad", council)):
+            if area is not None and lvl != level:
+                cols.append(head[lvl])
+                row.append(area.name)
+        if place.level not in head:
+            cols.append("Area asked about")
+            row.append(place.display)
+        # 'what's the population of that ward?' next: the area found is the one spoken of
+        carried_next = Carried(places=(found.key,))
+        return Planned("where", message=message, reason="where",
+                       state={**state, "pending": None, "frame": carried_next.to_state(), "last": None},
+                       table={"columns": cols, "rows": [row]},
+                       understood=f"Understood: which {self._LEVEL_SAID[level]} {place.display} is in (no figures).")
+
     def _no_measure(self, f: Frame, state: dict, text: str) -> Planned:
         place = self._first_place(f)
         where = f" for {place}" if place else ""
@@ -2751,7 +2857,10 @@ class Resolver:
         has_topic = f.names_topic
         has_place = bool(f.places)
         if has_topic and has_place:
-            return False
+            # 'and how does its share of over 65s compare with St Helens?': 'its' is the area spoken
+            # of, compared with the one named (a topic and a place of its own, and still going on)
+            return (f.cues.get("compare") is not None or f.difference is not None) and any(
+                w in self._BACK for w in f.reading.q.tokens)
         if f.meta:
             return False
         return f.followup or not has_topic or not has_place

@@ -198,6 +198,9 @@ class TimeParser:
 
     def _year_only(self, toks, i):
         y = self._year(toks[i])
+        if y is None and i > 0 and toks[i - 1] == "census" and toks[i] in ("11", "21"):
+            # 'census 21': the 2021 census
+            return TimeSpan(i, i + 1, When((2000 + int(toks[i]), 1), (2000 + int(toks[i]), 12), "year", toks[i], "span"))
         if y is None:
             # "mid 2018", "mid year 2018"
             if toks[i] == "mid" and i + 1 < len(toks):

@@ -134,7 +134,7 @@ class Topics:
                 add(m.label, concept, 0.5)
                 add(re.sub(r"\(.*?\)", "", m.label), concept, 0.5)
                 add(concept.replace("_", " "), concept, 0.25)
-                for s in m.synonyms:
+                for s in (*m.synonyms, *m.share_synonyms):
                     add(s, concept, 0.0)
         return out
 

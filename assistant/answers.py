@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.charts import bar_chart, compare_chart, map_chart, number, scatter_chart, trend_chart
-from assistant.queries import Query, period_key
+from assistant.queries import Query, period_key, share_total
 from kernel.plans import Plan
 from retrieval.catalog import Catalog
 from kernel.types import Citation
@@ -455,9 +455,52 @@ def condition_text(c, m: Measure) -> str:
     return f"not {text}" if c.negate else text
 
 
+LEVEL_ROWS = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}
+
+
+def threshold_text(c, of_total: bool, m: Measure, sheet: Datasheet) -> str:
+    """'with households in social rented housing making up more than 33.3% of households', 'with
+    population (all ages) more than 10,000'."""
+    said = {">": "more than", "<": "less than", ">=": "at least", "<=": "at most"}[c.op]
+    val = c.value
+    shown = f"{val:,.1f}".rstrip("0").rstrip(".") if isinstance(val, float) else f"{val:,}"
+    total = share_total(sheet, m) if of_total else None
+    if total is not None:
+        text = f"with {m.label[:1].lower()}{m.label[1:]} making up {said} {shown}% of {total.label.lower()}"
+    else:
+        text = f"with {m.label[:1].lower()}{m.label[1:]} {said} {shown}"
+    return f"not {text}" if c.negate else text
+
+
+def _compose_threshold_count(plan, q, rows, place, when, gone=()) -> Composed:
+    """Areas whose own figure (summed up to them, or as a share) meets a threshold: how many of
+    all the areas, and which."""
+    every = [r for r in rows if r["category"] == "every" and r["value"] is not None]
+    listed = [r for r in rows if r["category"] == "listed" and r["value"] is not None]
+    n, total = len(listed), len(every)
+    m, share = q.measure, bool(plan.of_total)
+    unit = LEVEL_ROWS.get(plan.level, "areas")
+    cond = threshold_text(plan.condition, share, m, q.sheet)
+    outside = (" excluding " + " and ".join(p.display for p in gone)) if gone else ""
+    pct = f", {n / total * 100:.1f}% of them" if total else ""
+    text = f"**{n:,}** of the {total:,} {unit} in **{place.display}**{outside} have {cond.removeprefix('with ')} ({when}{pct})."
+    if listed:
+        shown = ", ".join(f"{r['area_name']} {fmt(r['value'], m, share)}" for r in listed[:10])
+        text += f" {'They are' if n > 1 else 'It is'}: {shown}" + (f" (the first 10 of {n})." if n > 10 else ".")
+    head = f"{m.label} (%)" if share else m.label
+    if getattr(plan, "list_areas", False):
+        table = {"columns": ["Area", head], "rows": [[r["area_name"], rounded(r["value"], m, share)] for r in listed]}
+    else:
+        table = {"columns": ["Area", "Condition", "Matching areas", "All areas", "Share (%)"],
+                 "rows": [[place.name + outside, cond, n, total, round(n / total * 100, 1) if total else None]]}
+    return Composed("answered", text, table, None)
+
+
 def _compose_count(plan, q, rows, places, when, gone=()) -> Composed:
     if getattr(plan, "per", None):
         return _compose_counts_per_area(plan, q, rows, places[0], when)
+    if getattr(plan, "of_total", False) or any(r["category"] == "every" for r in rows):
+        return _compose_threshold_count(plan, q, rows, places[0], when, gone)
     got = {r["category"]: r["value"] for r in rows if r["category"] != "listed"}
     n, total = int(got.get("matching", 0) or 0), int(got.get("all", 0) or 0)
     place = places[0]

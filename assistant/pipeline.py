@@ -1175,16 +1175,19 @@ class Pipeline:
                 used.append(sheet)
             return used.index(sheet) + 1
 
+        missing = []
         for concept in self.catalog.summary_concepts:
-            binding = self.catalog.bind(concept, [place], None, None)
+            binding = self.catalog.bind(concept, [place], None, plan.year)
             if binding is None:
+                if plan.year and self.catalog.bind(concept, [place], None, None) is not None:
+                    missing.append(self.catalog.label(concept))
                 continue
             sheet = binding.ref.sheet
             if sheet.person_level or self.commons.governance.blocks(sheet) or \
                     policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
                 continue
             latest = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
-            periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=True)
+            periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=plan.year is None)
             vals, m, sql = self._released(ValuePlan(Subject(concept, sheet.id, periods), place.key), sheet, question)
             code = self.catalog.place_code(sheet, place)
             main = vals.get(code)
@@ -1203,7 +1206,7 @@ class Pipeline:
                          ans.rounded(dict(ctx).get("England"), m)])
             sqls.append(sql)
             held = self.catalog.periods.get(sheet.id, ())
-            if sheet.time.granularity == "year" and len(held) > 1 and held[0] != latest:
+            if plan.year is None and sheet.time.granularity == "year" and len(held) > 1 and held[0] != latest:
                 first, _, sql0 = self._released(ValuePlan(Subject(concept, sheet.id, Periods((held[0],))), place.key),
                                                 sheet, question)
                 if first.get(code) is not None:
@@ -1211,9 +1214,15 @@ class Pipeline:
                                                 fmt=lambda v, m=m: ans.fmt(v, m)) + f" [{n}]")
                     sqls.append(sql0)
         if not lines:
-            return GuardedAnswer(status="no_data", answer=f"The commons holds no figures for {place.display}.")
-        plain = self._plain_words(place, question, cite, sqls)
-        text = f"**Summary of {place.display}** (latest figures the commons holds):\n\n" + "\n".join(lines)
+            return GuardedAnswer(status="no_data", answer=f"The commons holds no figures for {place.display}"
+                                                          + (f" for {plan.year}." if plan.year else "."))
+        plain = self._plain_words(place, question, cite, sqls) if plan.year is None else []
+        text = (f"**Summary of {place.display} for {plan.year}** (the figures for that year the commons holds):\n\n"
+                if plan.year else f"**Summary of {place.display}** (latest figures the commons holds):\n\n") + \
+            "\n".join(lines)
+        if missing:
+            text += (f"\n\nNot held for {plan.year}, so left out (never replaced by another year's figure): "
+                     + ", ".join(missing) + ".")
         if plain:
             text += "\n\n**In plain words:** " + " ".join(plain)
         if changes:

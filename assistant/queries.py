@@ -500,9 +500,13 @@ def _listing(plan: RankingPlan | BreakdownPlan, catalog, gaz, sheet, m) -> Query
         group = next(g for g in sheet.groups if g.id == over.group)
         total = sheet.measure_by_id[group.total]
         members = [x for x in sheet.measures if x.group == over.group and x.in_breakdown and x.id != total.id]
-        specs = [_spec(catalog, sheet, m, scope, plan, category=x.label, measure=x) for x in members]
-        specs.append(_spec(catalog, sheet, m, scope, plan, category="Total", measure=total))
-        return _query(sheet, total, specs, catalog)
+        # as shares when asked ('the ethnic mix, in percentages'): each part over the table's total
+        # (a breakdown gives each part's share beside its count itself, from the total row)
+        share_of = total if plan.share and isinstance(plan, RankingPlan) else None
+        specs = [_spec(catalog, sheet, m, scope, plan, share_of, category=x.label, measure=x) for x in members]
+        if share_of is None:
+            specs.append(_spec(catalog, sheet, m, scope, plan, category="Total", measure=total))
+        return _query(sheet, total, specs, catalog, bool(share_of))
     if isinstance(over, Categories):
         share_of = share_total(sheet, m) if plan.share else None
         spec = _spec(catalog, sheet, m, scope, plan, share_of, dimension=over.column,
@@ -526,6 +530,19 @@ def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
     scope = _places(plan, gaz)[0]
     where = None if scope.level == "region" else place_filter(catalog, sheet, scope)
     c = plan.condition
+    if plan.of_total or plan.level != sheet.geography.level:
+        # each area's own figure at the level counted (summed from the dataset's areas, or as a
+        # share of its table's total): the areas meeting the threshold, and every area
+        share_of = share_total(sheet, m) if plan.of_total else None
+        if plan.of_total and share_of is None:
+            _fail(f"'{m.id}' is not part of a table with a total, so it has no share")
+        if m.rollup not in ("sum", "count") and plan.level != sheet.geography.level:
+            _fail(f"'{m.id}' does not add up over areas, so it has no figure for larger areas")
+        base = RowSpec(m, plan.level, where, plan.periods.values, period_key(plan.periods.values),
+                       filters=plan.filters, share_of=share_of, order="desc" if c.op in (">", ">=") else "asc",
+                       leave_out=_left_out(plan, catalog, gaz, sheet))
+        return _query(sheet, m, [replace(base, having=(c.op, c.value, c.negate), category="listed"),
+                                 replace(base, order=None, category="every")], catalog, bool(share_of))
     base = dict(measure=m, level=scope.level, place=where, periods=plan.periods.values,
                 period_label=period_key(plan.periods.values), filters=plan.filters,
                 leave_out=_left_out(plan, catalog, gaz, sheet))

@@ -51,6 +51,8 @@ class RowSpec:
     keep: tuple | None = None
     # areas left out of the rows: ((level, code), ...), each matched on its own level's column
     leave_out: tuple = ()
+    # only areas whose figure at this level (summed up, or as a share) meets (op, value, negate)
+    having: tuple | None = None
     # Person-level data: the purpose the figures are for; only records whose consent covers it
     # are counted (set by the pipeline from the signed-in project, never from the question).
     consent: str | None = None
@@ -226,6 +228,13 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
         q = q.where(exp.and_(*where))
     if group_keys:
         q = q.group_by(*group_keys)
+    if spec.having is not None:
+        if not group_keys or spec.condition is not None:
+            raise NotAvailable("a threshold on an area's figure needs one row per area")
+        hop, hval, hneg = spec.having
+        hcmp = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[hop]
+        htest = hcmp(this=value.copy(), expression=_lit(hval))
+        q = q.having(exp.Not(this=exp.Paren(this=htest)) if hneg else htest)
     if spec.order:
         q = q.order_by(exp.Ordered(this=exp.column("value"), desc=spec.order == "desc", nulls_first=False))
         q = q.order_by(exp.Ordered(this=exp.column("area_name")), append=True)

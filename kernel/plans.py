@@ -357,6 +357,10 @@ class CountPlan(_Plan):
     limit: int | None = None      # (per) how many areas to show
     by_share: bool = False        # (per) ordered by the share of its areas that match, not their number
     exclude_places: tuple[str, ...] = ()   # areas inside the scope whose areas are not counted ('leaving Liverpool out')
+    # A threshold on the measure tested on each area's own figure: summed up to the areas counted
+    # when they are larger than the dataset's ('wards with more than 5,000 residents'), and
+    # (of_total) as a share (%) of its table's total ('more than a third of households').
+    of_total: bool = False
 
     intent = "count"
 
@@ -366,6 +370,9 @@ class CountPlan(_Plan):
         _need(self.scope not in self.exclude_places, "a place is not left out of itself")
         _need(self.level in ("lsoa", "ward", "lad"), f"cannot count areas at level {self.level!r}")
         _need(isinstance(self.condition, Condition), "a count needs a condition")
+        if self.of_total:
+            _need(self.condition.op in ("<", "<=", ">", ">="), "a share is tested against a threshold")
+            _need(self.per is None and not self.share, "a share threshold counts the areas of one place")
         if self.per is not None:
             _need(self.per in ("ward", "lad"), f"cannot count areas for each area at level {self.per!r}")
             _need(("lsoa", "ward", "lad").index(self.per) > ("lsoa", "ward", "lad").index(self.level),
@@ -385,9 +392,11 @@ class CountPlan(_Plan):
 
 @dataclass(frozen=True)
 class SummaryPlan:
-    """An area profile: each summary measure the commons holds for the place, latest period."""
+    """An area profile: each summary measure the commons holds for the place, latest period (or,
+    ``year`` named, the figures for that year where the commons holds them)."""
 
     place: str
+    year: str | None = None
     intent = "summary"
     measure = "profile"
     dataset = ""
@@ -401,13 +410,14 @@ class SummaryPlan:
 
     def __post_init__(self) -> None:
         _need(bool(self.place), "a summary needs a place")
+        _need(self.year is None or (len(self.year) == 4 and self.year.isdigit()), "a summary's year is a year")
 
     @property
     def places(self) -> tuple[str, ...]:
         return (self.place,)
 
     def to_dict(self) -> dict[str, Any]:
-        return plan_to_dict(self)
+        return {**plan_to_dict(self), "year": self.year}
 
 
 @dataclass(frozen=True)

@@ -503,7 +503,12 @@ def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
     if len(placed) == 1:
         # 'my postcode is L32 8UZ, how deprived is my ward?': the person's ward (council) is the
         # one their postcode lies in, named so, never their neighbourhood's figure instead
-        located = _OWN_LARGER.sub(lambda w: _own_larger(w, placed[0], gaz), located)
+        said = _OWN_LARGER.sub(lambda w: _own_larger(w, placed[0], gaz), located)
+        if said != located:
+            # ... and 'my postcode is <its neighbourhood>' then only said where the person lives
+            said = re.sub(rf"\b(?:my|our)\s+post\s?code\s*(?:is\b|:)?\s*{re.escape(placed[0].name)}\s*(?:[,.;:-]+\s*|\s+and\s+)?",
+                          "", said, flags=re.I)
+        located = said
     return Located(located, placed, problem)
 
 

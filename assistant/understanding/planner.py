@@ -124,6 +124,10 @@ class Understanding:
         if "coverage" in frame.cues or self.resolver.is_benchmark(frame, state) or frame.foreign:
             # (a place outside the commons is said so, never answered with a dataset's description)
             return self.resolver.resolve(frame, carried, text, state)     # 'who is missing from the lupus commons'
+        if frame.not_held and frame.places and not self.docs.named_datasets(t):
+            # 'the universal credit claimant count in Sefton at the moment': a topic the commons does
+            # not hold, asked of a place, is said so (never a dataset's licence in its place)
+            return self.resolver.resolve(frame, carried, text, state)
         if (cue or (form and form.strength == "about")) and not self._looks_like_data(t, form, q.original, frame):
             return self._docs(t, form, state)
         if frame.sources and not frame.measures and (cue or form) and not frame.places:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from assistant import coverage as cover, queries
-from assistant.answers import condition_text, periods_label
+from assistant.answers import condition_text, periods_label, threshold_text
 from assistant.understanding.detectors import Condition as DecileCondition
 from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef, when_from_state, when_to_state
 from assistant.understanding.outcome import Planned
@@ -86,6 +86,7 @@ class Resolver:
         if f.meta and not f.names_topic and not f.places and not f.periods:
             return Planned("info", message=self._about_me(f), state={**state, "pending": None}, reason="meta",
                            understood="Understood: a question about the assistant itself (no figures).")
+        self._range_said_again(f)
         where = self._where(f, state, carried)
         if where is not None:
             return where
@@ -176,7 +177,8 @@ class Resolver:
                 out_of |= {i, i + 1, i + 2} | ({i + 3} if i + 3 < len(t) and t[i + 3] in (
                     "districts", "councils", "authorities", "areas", "lsoas", "neighbourhoods", "las") else set())
         ends_of_ordered |= {s.end for s in r.spans if s.slot == "measure" and s.start in order_ends}   # 'least deprived first'
-        left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words and i not in out_of
+        left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words and i not in f.joiners
+                and i not in out_of
                 and not self._harmless(t[i])
                 and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
                 and not (t[i] in ("by", "on", "for", "in") and i + 1 < len(t) and lemma(t[i + 1]) in own)
@@ -194,6 +196,14 @@ class Resolver:
                 # 'crime plus ASB': two of the measure's own words joined; 'all types': no filter
                 and not (t[i] in ("plus", "&") and 0 < i < len(t) - 1 and lemma(t[i - 1]) in own
                          and lemma(t[i + 1]) in own)
+                # 'Sept-Dec 2019, all four months together': the range said again (a count over a range
+                # is its sum)
+                and not (t[i] in ("together", "combined", "altogether") and self._range_months(f) > 1)
+                and not ((t[i].isdigit() or t[i] in self.w.numbers) and t[i + 1:i + 2] == ["months"]
+                         and self._range_months(f) == (int(t[i]) if t[i].isdigit() else self.w.numbers[t[i]]))
+                # '(including ASB)' of a measure that already counts it: the measure's own words again
+                and not (t[i] in ("including", "incl", "inc", "includes", "include") and i + 1 < len(t)
+                         and (lemma(t[i + 1]) in own or i + 1 in starts) and not choice.filters)
                 and not (t[i] in ("type", "types", "kinds", "categories", "sorts") and i and t[i - 1] == "all"
                          and not choice.filters)
                 and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
@@ -248,6 +258,12 @@ class Resolver:
             f.categories = [c for c in f.categories if not (
                 any(k in ends and t0[k] in ("and", "plus") for k in (c.span.start - 1, c.span.start - 2))
                 and not c.excluded and {lemma(w) for w in c.hit.words} <= own)]
+            # 'crime in Sefton (including ASB)': a category the measure already counts is said to be
+            # in it, not a filter to it alone
+            ds_of = {r.dataset for r in self.catalog.concepts.get(concepts[0], ())}
+            f.categories = [c for c in f.categories if c.excluded or not (
+                c.span.start and t0[c.span.start - 1] in ("including", "incl", "inc", "includes")
+                and any(o[0] in ds_of for o in c.hit.options))]
         cat_opts = [(c, c.hit.options) for c in f.categories]
         if cat_opts:
             chosen = self._with_categories(concepts, cat_opts, carried)
@@ -336,7 +352,9 @@ class Resolver:
         if concept is None:
             if f.condition is not None and not f.condition[1].on_measure:
                 concept = "imd_decile"
-            elif f.cues.get("summary") is not None:
+            elif f.cues.get("summary") is not None or (
+                    f.cues.get("breakdown") is not None and "profile" in f.words(f.cues["breakdown"])):
+                # ('a profile of Wirral' with no topic: the area's profile, not a breakdown of nothing)
                 return Choice("profile", [])
             else:
                 return None if False else self._no_measure(f, state, text)
@@ -474,6 +492,14 @@ class Resolver:
             # of describes that sum; a part asked beside it ('..., and how many ...') is named back
             ws, whole = sums[0]
             t = f.reading.q.tokens
+            parts = sorted((s for s, h in spans if self._part_of(h.best, whole)), key=lambda s: s.start)
+            made = {p.measure.column for s, h in spans if self._part_of(h.best, whole)
+                    for p in cat.concepts.get(h.best, ())}
+            if len(parts) >= 2 and any(set(w.measure.sum_of) <= made for w in cat.concepts.get(whole, ())):
+                # every part of the sum named, joined ('owned outright + with mortgage'): the sum itself
+                f.joiners |= {k for a, b in zip(parts, parts[1:]) for k in range(a.end, b.start)
+                              if t[k] in ("and", "plus", "or")}
+                return whole
             for s, h in spans:
                 if h.best == whole or self._generic([(s, h)], h.best) or self._member_of(whole, h.best):
                     continue
@@ -484,6 +510,14 @@ class Resolver:
                     f.left_parts.append(f.words(s))
             else:
                 return whole
+        ranks = {h.best for _, h in spans if h.best.endswith("_rank")}
+        others = {h.best for _, h in spans if not h.best.endswith("_rank") and not self._generic([(_, h)], h.best)}
+        if len({h.best for _, h in spans}) == 2 and len(ranks) == 1 and len(others) == 1:
+            # 'Sefton's rank on the income deprivation domain (rank of average score)': the rank
+            # of the measure named, not the overall index's
+            own = re.sub(r"_(score|rate)$", "", next(iter(others))) + "_rank"
+            if own in cat.concepts:
+                return own
         whole = self._named_by_all(spans, f)
         if whole is not None:
             return whole
@@ -953,6 +987,30 @@ class Resolver:
         return concept
 
     # ================================================================== the words not applied
+    @staticmethod
+    def _range_months(f: Frame) -> int:
+        """How many months the one period range asked covers (0 when it is not one range of months)."""
+        ranges = [w for _, w in f.periods if getattr(w, "grain", None) == "month" and w.start and w.end]
+        if len(ranges) != 1:
+            return 0
+        w = ranges[0]
+        return (w.end[0] * 12 + w.end[1]) - (w.start[0] * 12 + w.start[1]) + 1
+
+    def _range_said_again(self, f: Frame) -> None:
+        """'Sept-Dec 2019, all four months together': 'four months' says the range again, it is not
+        a breakdown by month."""
+        n = self._range_months(f)
+        t = f.reading.q.tokens
+        keep = []
+        for sp, hit in f.dimensions:
+            before = t[sp.start - 1] if sp.start else ""
+            count = int(before) if before.isdigit() else self.w.numbers.get(before)
+            if n > 1 and f.words(sp) == "months" and count == n:
+                f.joiners |= {sp.start - 1, *sp.positions}
+                continue
+            keep.append((sp, hit))
+        f.dimensions = keep
+
     def _harmless(self, word: str) -> bool:
         return word in self.fillers or word in HARMLESS
 
@@ -1440,9 +1498,20 @@ class Resolver:
         if choice.concept == "profile" or (f.cues.get("summary") is not None and not f.names_topic):
             if not places:
                 return self._which_place(text, state, "Which area would you like a summary of?")
-            plan = SummaryPlan(places[0].key)
-            return self._done(plan, f, state, choice, f"Understood: an overview of {places[0].display} "
-                                                        "(the latest figures the commons holds for it).")
+            # 'a summary of Knowsley for 2018': that year's figures, never the latest in their place
+            years = {w.start[0] for _, w in f.periods if w.start and w.end and w.start[0] == w.end[0]
+                     and not w.is_latest}
+            if f.periods and (len(years) != 1 or len(f.periods) != 1 or f.periods[0][1].grain != "year"):
+                return self._no_data(state, f"I can give an overview of {places[0].display} for one year, or with the "
+                                            "latest figures held, but not for the period you named; ask for one year, "
+                                            "or for a figure over that period by name.", "unexplained",
+                                     f"an overview of {places[0].display} for "
+                                     + ", ".join(f.words(s) for s, _ in f.periods))
+            year = str(next(iter(years))) if years else None
+            plan = SummaryPlan(places[0].key, year=year)
+            return self._done(plan, f, state, choice, f"Understood: an overview of {places[0].display} " + (
+                f"for {year} (the figures for that year the commons holds)." if year else
+                "(the latest figures the commons holds for it)."))
         concept = choice.concept
         no_place = not places and not f.levels
         whole = None
@@ -1689,7 +1758,8 @@ class Resolver:
             if cats is not None:
                 # 'which crime type was most common': the one; 'the most common types': all, in order
                 singular = cues.get("which") is not None and not any(
-                    f.words(s).endswith("s") for s, _ in f.dimensions)
+                    f.words(s).endswith("s") for s, _ in f.dimensions) and not any(
+                    sp.slot in ("common", "table") and f.words(sp).endswith("s") for sp in f.reading.spans)
                 return "ranking", cats, f.common, f.limit or (1 if singular else None)
         subject_n = len(places)
         # 'where does Sefton rank': one place's rank (a rank measure), not a table of its wards
@@ -2307,7 +2377,10 @@ class Resolver:
         """The larger area a share is of: named with a possessive, or the parent of the place."""
         named = [p.found.candidates[0] for p in f.places if p.possessive and not p.found.ambiguous]
         if named:
-            return named[0]
+            # 'what share of Sefton's population ..., and how does that compare to England?': the
+            # possessive is the whole only when the other places lie inside it
+            others = [p for p in places if p.key != named[0].key]
+            return named[0] if others and all(self.gaz.inside(o, named[0]) for o in others) else None
         if len(places) == 2:
             a, b = places
             if self.gaz.inside(a, b):
@@ -2364,6 +2437,7 @@ class Resolver:
                carried: Carried | None = None, per: tuple[str, str, str, bool] | None = None,
                excluded: tuple[str, ...] = ()) -> Planned:
         cat, gaz = self.catalog, self.gaz
+        of_total = False
         scope = places[0] if places else gaz.region()
         named = [p.found.candidates[0] for p in f.places if not p.excluded and not p.found.ambiguous]
         larger = [p for p in named if p.key != scope.key and self.gaz.inside(scope, p)]
@@ -2400,14 +2474,20 @@ class Resolver:
             held = sorted({r.sheet.geography.level for r in cat.concepts.get(choice.concept, ())}, key=LEVEL_ORDER.index)
             named = self._level_after_count(f) or next((lvl for _, lvl in f.levels), None)
             native = named if named in held else (held[0] if held else "lsoa")
-            if named is not None and named != native:
+            # 'how many wards have more than a third of households in social housing': each ward's
+            # figure summed from its neighbourhoods (a count that adds up), tested as a share when said so
+            of_total = "share" in span.extra or f.share is not None
+            refs = cat.concepts.get(choice.concept, ())
+            summed = named in ("ward", "lad") and named != native and native in ("lsoa",) and bool(refs) and all(
+                r.measure.rollup in ("sum", "count") and r.measure.format == "count" for r in refs)
+            if named is not None and named != native and not summed:
                 return self._no_data(state, f"{cat.label(choice.concept)} is held for {LEVEL_NAMES.get(native, native)} "
                                             f"areas, so I can't say which {LEVEL_NAMES.get(named, named)} areas are "
                                             f"{ {'>': 'above', '<': 'below', '>=': 'at least', '<=': 'at most'}.get(c.op, c.op)} "
                                             f"{c.value} on it; ask about {LEVEL_NAMES.get(native, native)} areas.",
                                      "unexplained", f"a count of areas at level {named}")
-            level = native
-            if scope.level != "region" and LEVEL_ORDER.index(native) >= LEVEL_ORDER.index(scope.level):
+            level = named if summed else native
+            if scope.level != "region" and LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(scope.level):
                 scope = gaz.region()
         elif f.condition is not None:
             span, c, negated = f.condition
@@ -2472,7 +2552,8 @@ class Resolver:
                                  per=per[0], order=per[2], limit=f.limit, by_share=per[3])
             else:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
-                                 share=share, list_areas=listing, exclude_places=excluded)
+                                 share=share and not of_total, list_areas=listing, exclude_places=excluded,
+                                 of_total=of_total)
             queries.validate(plan, cat, gaz)
         except (PlanInvalid, NotAvailable) as e:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
@@ -2668,8 +2749,14 @@ class Resolver:
             rows = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}.get(plan.level, plan.level)
             left_out = (" (leaving out " + " and ".join(gaz.get(k).display for k in plan.exclude_places) + ")"
                         if plan.exclude_places else "")
-            head = (f"how many {rows} of {names[0]}{left_out} are {condition_text(plan.condition, m)}, on {label}"
-                    + (" (and how many people live in them)" if plan.share else ""))
+            if plan.of_total or plan.level != sheet.geography.level:
+                head = f"how many {rows} of {names[0]}{left_out} have " + threshold_text(
+                    plan.condition, plan.of_total, m, sheet).removeprefix("with ") + (
+                    f" (each {rows[:-1]}'s figure summed from its {LEVEL_NAMES.get(sheet.geography.level, 'areas')} areas)"
+                    if plan.level != sheet.geography.level else "")
+            else:
+                head = (f"how many {rows} of {names[0]}{left_out} are {condition_text(plan.condition, m)}, on {label}"
+                        + (" (and how many people live in them)" if plan.share else ""))
             if plan.per:
                 each = {"ward": "ward", "lad": "council"}[plan.per]
                 head = (f"for each {each} of {names[0]}, how many of its {rows} are {condition_text(plan.condition, m)}, "

@@ -57,7 +57,11 @@ class Prepared:
 
     @classmethod
     def from_text(cls, text: str, rewrites: dict[str, str]) -> "Prepared":
-        plain = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)             # 1,000 -> 1000
+        # a scale's legend said in brackets ('(1 = most deprived)'): how the figure reads, which every
+        # answer says itself, not a part of what is asked
+        plain = re.sub(r"\(\s*\d+\s*=\s*(?:the\s+)?(?:most|least|highest|lowest|best|worst)\b[^()]{0,30}\)", " ", text,
+                       flags=re.I)
+        plain = re.sub(r"(?<=\d),(?=\d{3}\b)", "", plain)             # 1,000 -> 1000
         plain = re.sub(r"(?<![\d.])(\d+)\.(\d+)(?![\d.])", r"\1 point \2", plain)   # 1.2 -> 1 point 2 (one figure)
         plain = re.sub(r"(\d)\s*%", r"\1 percent", plain)
         plain = re.sub(r"\b([A-Za-z]{2,6})((?:19|20)\d\d)\b", r"\1 \2", plain)   # IoD2019 -> IoD 2019 (a year)

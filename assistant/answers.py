@@ -330,8 +330,13 @@ def _compose_change_ranking(plan, q, rows, gaz, places, label) -> Composed:
     changes = []
     for p in places:
         series = {r["period"]: r["value"] for r in rows if _matches_place(r, p, q)}
-        if first_p in series and last_p in series:
-            changes.append((p, series[first_p], series[last_p], series[last_p] - series[first_p]))
+        if first_p in series and last_p in series and series[first_p] is not None and series[last_p] is not None:
+            diff = series[last_p] - series[first_p]
+            if plan.change_pct:
+                if not series[first_p]:
+                    continue
+                diff = diff / abs(series[first_p]) * 100
+            changes.append((p, series[first_p], series[last_p], diff))
     if len(changes) < 2:
         return Composed("no_data", f"The commons does not hold {label.lower()} for {first_p} and {last_p} for enough "
                                    "of the places to rank their change.")
@@ -342,12 +347,15 @@ def _compose_change_ranking(plan, q, rows, gaz, places, label) -> Composed:
         how = "smallest " + ("fall" if how == "rise" else "rise")
     else:
         how = "biggest " + how
-    moved = (lambda v: f"{v:+.1f} percentage points") if share else (lambda v: f"{'+' if v >= 0 else ''}{fmt(v, m, share)}")
+    moved = (lambda v: f"{v:+.2f}%") if plan.change_pct else (lambda v: f"{v:+.1f} percentage points") if share \
+        else (lambda v: f"{'+' if v >= 0 else ''}{fmt(v, m, share)}")
     text = (f"**{top[0].display}** had the {how} in **{label}** from {first_p} to {last_p}: {moved(top[3])} "
             f"(from {fmt(top[1], m, share)} to {fmt(top[2], m, share)}).")
-    table = {"columns": ["Area", f"{first_p}", f"{last_p}", f"Change ({last_p} minus {first_p})", "Rank"],
+    head = f"Change (% of {first_p})" if plan.change_pct else f"Change ({last_p} minus {first_p})"
+    table = {"columns": ["Area", f"{first_p}", f"{last_p}", head, "Rank"],
              "rows": [[_name(gaz, Catalog.place_code(q.sheet, c[0]), c[0].name), rounded(c[1], m, share),
-                       rounded(c[2], m, share), rounded(c[3], m, share), i + 1] for i, c in enumerate(changes)]}
+                       rounded(c[2], m, share), round(c[3], 2) if plan.change_pct else rounded(c[3], m, share), i + 1]
+                      for i, c in enumerate(changes)]}
     return Composed("answered", text, table, None)
 
 
@@ -597,16 +605,26 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
             chart = bar_chart(f"{scope.display} ({when})", [{"Category": r[1], "Value": r[2]} for r in table_rows],
                               "Category", "Value")
             return Composed("answered", text, {"columns": ["Area", "Measure", "Value"], "rows": table_rows}, chart)
-        table_rows = [[scope.name, r["category"], rounded(r["value"], m),
-                       round(r["value"] / total * 100, 1) if total else None] for r in parts]
+        # combined parts asked by name ('social rent'): rows of their own after the parts they add up
+        also = {q.sheet.measure_by_id[x].label for x in getattr(getattr(plan, "over", None), "also", ())
+                if x in q.sheet.measure_by_id}
+        combined = [r for r in parts if r["category"] in also]
+        parts = [r for r in parts if r["category"] not in also]
+        pct = lambda r: round(r["value"] / total * 100, 1) if total else None      # noqa: E731
+        table_rows = [[scope.name, r["category"], rounded(r["value"], m), pct(r)] for r in parts]
         table_rows.append([scope.name, "Total", rounded(total, m), 100.0 if total else None])
+        table_rows += [[scope.name, f"{r['category']} (combined)", rounded(r["value"], m), pct(r)] for r in combined]
         top = max(parts, key=lambda r: r["value"])
         text = (f"**{scope.display}** ({when}), by {plan.dimension.split(':')[1].replace('_', ' ')}: "
                 + "; ".join(f"{r['category']} {fmt(r['value'], m)}"
                             + (f" ({r['value'] / total * 100:.1f}%)" if total else "") for r in parts)
                 + f". Total {fmt(total, m)}. The largest group is {top['category'].lower()}.")
+        if combined:
+            text += " Combined, as you asked: " + "; ".join(
+                f"{r['category']} {fmt(r['value'], m)}" + (f" ({r['value'] / total * 100:.1f}%)" if total else "")
+                for r in combined) + "."
         chart = bar_chart(f"{scope.display}: {m.label} ({when})",
-                          [{"Category": r[1], "Value": r[2]} for r in table_rows[:-1]], "Category", "Value")
+                          [{"Category": r[1], "Value": r[2]} for r in table_rows[:len(parts)]], "Category", "Value")
         return Composed("answered", text, {"columns": ["Area", "Category", "Count", "Share (%)"],
                                            "rows": table_rows}, chart)
     if plan.dimension:

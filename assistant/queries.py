@@ -348,6 +348,9 @@ def _over_ok(over, sheet: Datasheet, ref: MeasureRef, scope: Place, catalog: Cat
         group = next((g for g in sheet.groups if g.id == over.group), None)
         if group is None:
             _fail(f"'{over.group}' is not a table of {sheet.id}")
+        for x in over.also:
+            if x not in sheet.measure_by_id or sheet.measure_by_id[x].group != group.id or not sheet.measure_by_id[x].sum_of:
+                _fail(f"'{x}' is not a combined part of {group.id} in {sheet.id}")
         if not catalog.supports(ref, scope):
             _fail(f"{sheet.id} has no figure for {scope.display}")
 
@@ -500,6 +503,7 @@ def _listing(plan: RankingPlan | BreakdownPlan, catalog, gaz, sheet, m) -> Query
         group = next(g for g in sheet.groups if g.id == over.group)
         total = sheet.measure_by_id[group.total]
         members = [x for x in sheet.measures if x.group == over.group and x.in_breakdown and x.id != total.id]
+        members += [sheet.measure_by_id[x] for x in over.also if sheet.measure_by_id[x] not in members]
         # as shares when asked ('the ethnic mix, in percentages'): each part over the table's total
         # (a breakdown gives each part's share beside its count itself, from the total row)
         share_of = total if plan.share and isinstance(plan, RankingPlan) else None

@@ -121,11 +121,14 @@ class Categories:
 
 @dataclass(frozen=True)
 class Members:
-    """Over the category columns of a wide table's group (tenure, age bands)."""
+    """Over the category columns of a wide table's group (tenure, age bands); ``also``: combined
+    parts of the group asked by name ('social rent' = council + housing association), as rows too."""
     group: str
+    also: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _need(bool(self.group), "members of which group?")
+        object.__setattr__(self, "also", tuple(self.also))
 
 
 Over = Union[Areas, Categories, Members]
@@ -296,6 +299,8 @@ class TrendPlan(_Plan):
     # 'which council's score rose the most between 2015 and 2021': the places in order of their
     # change from the first period to the last ("desc": the biggest rise first; "asc": the biggest fall)
     rank_change: Order | None = None
+    # ... by the change in per cent of the first period's figure ('the biggest percentage increase')
+    change_pct: bool = False
 
     intent = "trend"
 
@@ -305,6 +310,8 @@ class TrendPlan(_Plan):
         _need(self.rank_change is None or (len(self.places) >= 2 and len(self.subject.periods.values) >= 2
                                             and self.difference_from is None and self.rank_change in ("desc", "asc")),
               "a ranking by change is of two or more places over two or more periods")
+        _need(not self.change_pct or (self.rank_change is not None and not self.share),
+              "a percentage change ranks places by their change, of a figure that is not itself a share")
         _need(len(set(self.places)) == len(self.places), "a place named twice is drawn once")
         _need(self.difference_from is None or (len(self.subject.periods.values) == 2 and len(self.places) == 1
                                                and self.difference_from in self.subject.periods.values),

@@ -179,3 +179,90 @@ def test_a_summary_for_a_year_names_that_years_figures_and_leaves_out_the_rest(p
     assert b.status == "answered" and "overview of Wirral" in b.understood
     c = ask(pipeline, "summary of Sefton for Sept to Dec 2019")
     assert c.status == "no_data" and not c.table
+
+
+def _la_population(year: str, column: str = "pop_total"):
+    out = defaultdict(int)
+    for r in raw_rows("population_lsoa11_mid2017_2020_lcr.csv"):
+        if r["year"] == year and r[column]:
+            out[r["lad19nm"]] += int(r[column])
+    return out
+
+
+def test_a_percentage_increase_ranks_by_the_relative_change_never_the_absolute(pipeline):
+    a17, a20 = _la_population("2017"), _la_population("2020")
+    pct = {k: (a20[k] - a17[k]) / a17[k] * 100 for k in a17}
+    for text in ("which council had the biggest percentage increase in population between 2017 and 2020",
+                 "which 3 councils in the city region had the fastest population growth in % terms from 2017 to 2020?"):
+        a = ask(pipeline, text)
+        assert a.status == "answered", (text, a.answer)
+        assert [r[0] for r in a.table["rows"][:3]] == sorted(pct, key=pct.get, reverse=True)[:3]
+        assert a.table["rows"][0][3] == pytest.approx(round(max(pct.values()), 2), abs=0.01)
+    b = ask(pipeline, "which council had the biggest increase in population between 2017 and 2020")
+    assert b.table["rows"][0][0] == max(a17, key=lambda k: a20[k] - a17[k])
+
+
+def test_a_shares_change_is_ranked_as_a_share(pipeline):
+    old19, old20 = _la_population("2019", "pop_65plus"), _la_population("2020", "pop_65plus")
+    all19, all20 = _la_population("2019"), _la_population("2020")
+    gain = {k: old20[k] / all20[k] * 100 - old19[k] / all19[k] * 100 for k in all19}
+    a = ask(pipeline, "which council's percentage of residents aged 65 and over rose the most between 2019 and 2020")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0] == max(gain, key=gain.get)
+    assert "percentage points" in a.answer
+
+
+def test_a_deprivation_domain_named_beside_a_decile_condition_is_that_domains_deciles(pipeline):
+    lads = {r["lsoa11cd"]: r["lad19nm"] for r in raw_rows("lookup_lsoa11_ward19_lad19_lcr.csv")}
+    rows = [r for r in raw_rows("iod2019_lsoa11_lcr.csv") if lads.get(r["lsoa11cd"]) == "St. Helens"]
+    a = ask(pipeline, "no. of St Helens neighbourhoods in the most deprived 10% nationally for income, IoD2019")
+    assert a.status == "answered", a.answer
+    assert "income" in a.understood
+    assert a.table["rows"][0][2:4] == [sum(1 for r in rows if r["income_decile"] == "1"), len(rows)]
+    b = ask(pipeline, "how many LSOAs in St Helens are in the most deprived 10% on IoD2019")
+    assert b.table["rows"][0][2] == sum(1 for r in rows if r["imd_decile"] == "1")
+
+
+def test_analyst_shorthand_is_understood(pipeline):
+    homeless = {r["ltla23_name"]: r for r in raw_rows("homelessness_la_2023q4_lcr.csv")}
+    a = ask(pipeline, "Knowsley homelessness - households assessed homeless per 1k, latest?")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][-1] == pytest.approx(float(homeless["Knowsley"]["households_assessed_homeless_per_1000"]))
+    b = ask(pipeline, "which LCR council has the highest rate of households in temp accommodation per 1,000?")
+    top = max(homeless, key=lambda k: float(homeless[k]["households_in_temporary_accommodation_per_1000"]))
+    assert b.status == "answered" and b.table["rows"][0][0] == top
+    c = ask(pipeline, "St Helens health index 2015-21")
+    assert c.status == "answered" and {r[1] for r in c.table["rows"]} >= {"2015", "2021"}
+    d = ask(pipeline, "age breakdown for Knowsley, census 2021, the 6 bands")
+    assert d.status == "answered" and len([r for r in d.table["rows"] if r[1] != "Total"]) == 6
+
+
+def test_blind_round_21_everyday_words(pipeline):
+    a = ask(pipeline, "whos got the worse crime severity score, Halton or St Helens?")
+    assert a.status == "answered" and len(a.table["rows"]) == 2, a.answer
+    b = ask(pipeline, "whats Kirkby like? me mate's thinking of moving there")
+    assert b.status == "answered" and "overview of Kirkby" in b.understood
+    c = ask(pipeline, "give us the lowdown on Knowsley")
+    assert c.status == "answered" and "overview of Knowsley" in c.understood
+    d = ask(pipeline, "which 3 councils round here have the most patients per GP (full time equivalent)?")
+    assert d.status == "answered" and "Liverpool City Region" in d.understood and len(d.table["rows"]) == 6
+
+
+def test_two_figures_asked_the_one_not_answered_is_named(pipeline):
+    a = ask(pipeline, "I'm at CH44 0AA - what decile is my bit in on the latest IMD, and what's its national rank?")
+    assert a.status == "answered"
+    assert "not answered here: 'rank'" in a.understood
+
+
+def test_combined_parts_listed_in_a_breakdown_are_rows_of_their_own(pipeline):
+    wards = _wards()
+    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if wards[r["lsoa21cd"]] == ("Prescot North", "Knowsley")]
+    total = sum(int(r["ts054_tenure__total"]) for r in rows)
+    social = sum(int(r["ts054_tenure__social_rented_rents_from_council_or_local_authority"])
+                 + int(r["ts054_tenure__social_rented_other_social_rented"]) for r in rows)
+    a = ask(pipeline, "Can I get a tenure breakdown for Prescot North ward - owned outright, mortgage, social rent, "
+                      "private rent (%)")
+    assert a.status == "answered", a.answer
+    got = {r[1]: r for r in a.table["rows"]}
+    row = next(v for k, v in got.items() if "social" in k.lower() and k.endswith("(combined)"))
+    assert row[2] == social and row[3] == pytest.approx(round(100 * social / total, 1))

@@ -382,9 +382,10 @@ class IntentDetector:
         for kind, phrases in self.kinds:
             for a, b, p in phrases.find(t):
                 out.append(Span("intent", a, b, Cue(kind, " ".join(p)), score=0.5 if kind == "which" else 1.0))
-        if len(t) > 2 and t[-1] == "like" and t[0] in ("what", "whats", "how", "hows"):
-            # 'what's Everton ward like?': an overview of the place
-            out.append(Span("intent", len(t) - 1, len(t), Cue("summary", "like")))
+        for a, b in (q.sentences or [(0, len(t))]):
+            if b - a > 2 and t[b - 1] == "like" and t[a] in ("what", "whats", "how", "hows"):
+                # 'what's Everton ward like?' (also before a sentence more): an overview of the place
+                out.append(Span("intent", b - 1, b, Cue("summary", "like")))
         for a, b, p in self.common.find(t):
             out.append(Span("common", a, b, Cue("desc", " ".join(p)), score=2.0))
         for a, b, p in self.uncommon.find(t):

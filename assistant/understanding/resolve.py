@@ -65,10 +65,12 @@ class Choice:
     note: str = ""
     used_words: frozenset[int] = frozenset()                   # uncovered positions the choice explained
     table: tuple[str, str] | None = None                       # (dataset, group): the table named as the topic
+    table_also: tuple[str, ...] = ()                           # combined parts of it named in a list
     left: list[str] | None = None                              # parts of a several-part question not answered
     less: tuple[str, ...] = ()                                 # parts of the table left out of its total ``concept``
     per_period: bool = False                                   # an average per month of a count over months
     change: str | None = None                                  # 'rose the most': up | down | better | worse
+    change_pct: bool = False                                   # ... in per cent of where it began
 
 
 class Resolver:
@@ -201,6 +203,13 @@ class Resolver:
                 and not (t[i] in ("together", "combined", "altogether") and self._range_months(f) > 1)
                 and not ((t[i].isdigit() or t[i] in self.w.numbers) and t[i + 1:i + 2] == ["months"]
                          and self._range_months(f) == (int(t[i]) if t[i].isdigit() else self.w.numbers[t[i]]))
+                # 'age breakdown ..., census 2021 bands': the parts of the table named
+                and not ((t[i] in ("bands", "band", "groups", "categories", "splits") or (
+                    (t[i].isdigit() or t[i] in self.w.numbers) and t[i + 1:i + 2] in (["bands"], ["groups"])))
+                         and bool(f.tables or choice.table))
+                # 'how much did it grow ...? the actual numbers plus the increase': a trend gives both
+                and not (t[i] == "plus" and f.cues.get("trend") is not None and any(
+                    w in self.CHANGE["up"] | self.CHANGE["down"] | {"change", "difference"} for w in t[i + 1:i + 3]))
                 # '(including ASB)' of a measure that already counts it: the measure's own words again
                 and not (t[i] in ("including", "incl", "inc", "includes", "include") and i + 1 < len(t)
                          and (lemma(t[i + 1]) in own or i + 1 in starts) and not choice.filters)
@@ -278,7 +287,13 @@ class Resolver:
         elif concepts and (listed := self._members_listed(f, spans)) is not None:
             # 'detached, semis, terraces and flats': parts of one table asked together, the table
             ds, gid, total = listed
-            return Choice(total, [], share, table=(ds, gid),
+            # the combined parts listed ('social rent', 'private rent') are rows of their own
+            sheet_ = self.catalog.sheets[ds]
+            combined = tuple(dict.fromkeys(
+                r.measure.id for sp, h in spans for c, sc in h.concepts if sc == h.concepts[0][1]
+                for r in self.catalog.concepts.get(c, ()) if r.dataset == ds and r.measure.group == gid
+                and r.measure.sum_of and r.measure.id in sheet_.measure_by_id))
+            return Choice(total, [], share, table=(ds, gid), table_also=combined,
                           used_words=frozenset(i for sp, _ in spans for i in sp.positions))
         elif concepts:
             concept = self._combine(f, spans)
@@ -360,6 +375,10 @@ class Resolver:
                 return None if False else self._no_measure(f, state, text)
         if concept not in cat.concepts and concept != "profile":
             return self._no_measure(f, state, text)
+        if f.condition is not None and not f.condition[1].on_measure and concept in ("imd_decile", "imd_score", "imd_rank"):
+            # 'the most deprived 10% nationally for income', 'health decile 1': that domain's deciles
+            concept, said = self._domain_decile(f, concept)
+            used |= said
         concept = self._variant(concept, t, f)
         return Choice(concept, filters, share, note, frozenset(used))
 
@@ -464,7 +483,9 @@ class Resolver:
             return None           # 'rent socially (council or housing association)': a sum said with its parts
         common = None
         for _, h in parts:
-            mine = {(r.dataset, r.measure.group) for r in self.catalog.concepts.get(h.best, ()) if r.measure.group}
+            # (a phrase tied between two measures, 'private rent', is the one in the others' table)
+            tied = [c for c, sc in h.concepts if sc == h.concepts[0][1]]
+            mine = {(r.dataset, r.measure.group) for c in tied for r in self.catalog.concepts.get(c, ()) if r.measure.group}
             common = mine if common is None else common & mine
         if not common:
             return None
@@ -472,6 +493,28 @@ class Resolver:
         sheet = self.catalog.sheets[ds]
         total = next((g.total for g in sheet.groups if g.id == gid), None)
         return (ds, gid, total) if total and total in self.catalog.concepts else None
+
+    DOMAINS = {"income": "income", "employment": "employment", "education": "education", "skills": "education",
+               "health": "health", "crime": "crime", "barriers": "barriers", "housing": "barriers",
+               "environment": "living_environment"}
+
+    def _domain_decile(self, f: Frame, concept: str = "imd_decile") -> tuple[str, set[int]]:
+        """The deciles a decile condition is on: a deprivation domain named by a word no slot used
+        ('... for income', 'health decile 1'), else the overall index."""
+        t = f.reading.q.tokens
+        named = {(self.DOMAINS[t[i]], i) for i in f.reading.uncovered if t[i] in self.DOMAINS}
+        said = {i for _, i in named}
+        for i in list(said):
+            if t[i] == "environment" and i and t[i - 1] == "living" and i - 1 in f.reading.uncovered:
+                said.add(i - 1)
+            if i and t[i - 1] in ("for", "on", "by") and i - 1 in f.reading.uncovered:
+                said.add(i - 1)
+        domains = {d for d, _ in named}
+        if len(domains) == 1:
+            concept = f"{next(iter(domains))}_deprivation_decile"
+            if concept in self.catalog.concepts:
+                return concept, said
+        return concept, set()
 
     def _said_as_share(self, concept: str, f: Frame, spans) -> bool:
         """Was the measure called by a name that means its share ('home ownership')?"""
@@ -855,10 +898,10 @@ class Resolver:
 
     CHANGE = {"up": frozenset("rose rise rises risen grew grow growth increase increased increases gained gain".split()),
               "down": frozenset("fell fall falls fallen drop dropped drops decline declined decrease decreased "
-                                "shrank lost".split()),
+                                "shrank lost down".split()),
               "better": frozenset("improved improvement improve improvements".split()),
               "worse": frozenset("worsened worsening deteriorated deterioration".split())}
-    MOST = frozenset("most biggest largest greatest sharpest fastest steepest".split())
+    MOST = frozenset("most biggest largest greatest sharpest fastest steepest worst".split())
 
     def _change_asked(self, f: Frame, choice: Choice) -> Choice:
         """'which council's score rose the most', 'the biggest improvement': places ranked by their
@@ -866,13 +909,23 @@ class Resolver:
         (``_shape`` declines otherwise, naming them)."""
         t = f.reading.q.tokens
         said = [i for i in range(len(t)) if any(t[i] in ws for ws in self.CHANGE.values())
-                and (i in f.reading.uncovered or f.reading.slot_at(i) == "intent")]
+                and (i in f.reading.uncovered or f.reading.slot_at(i) == "intent")
+                and not (t[i] == "down" and (not i or t[i - 1] not in ("go", "gone", "went", "going", "goes")))]
         most = [i for i in range(len(t)) if t[i] in self.MOST]
         if not said or not most or len(f.periods) == 0:
             return choice
         kind = next(k for k, ws in self.CHANGE.items() if t[said[0]] in ws)
-        extra = {i for i in f.reading.uncovered if t[i] in ("saw", "see", "had", "has", "the", "in", "its", "their")}
-        return replace(choice, change=kind, used_words=choice.used_words | frozenset(said) | frozenset(extra))
+        extra = {i for i in f.reading.uncovered if t[i] in ("saw", "see", "had", "has", "the", "in", "its", "their")
+                 or (t[i] == "terms" and i and t[i - 1] in ("percent", "percentage", "relative", "absolute", "real"))
+                 or (t[i] == "first" and (i - 1 in said or i - 1 in most))}     # 'worst drop first'
+
+        # 'the biggest percentage increase', 'fastest growth in % terms': the change relative to where it began
+        # (said of the change itself; 'the percentage of over 65s rose the most' is a share's change)
+        changes = set().union(*self.CHANGE.values()) | {"change", "changes", "terms"}
+        relative = any(w in ("percent", "percentage", "pc", "relative", "proportional", "proportionate")
+                       and i + 1 < len(t) and t[i + 1] in changes for i, w in enumerate(t))
+        return replace(choice, change=kind, change_pct=relative, share=choice.share and not relative,
+                       used_words=choice.used_words | frozenset(said) | frozenset(most) | frozenset(extra))
 
     AVERAGE = frozenset(("average", "averages", "averaged", "mean"))
 
@@ -925,13 +978,15 @@ class Resolver:
         ends = Periods((periods.values[0], periods.values[-1]))
         try:
             plan = TrendPlan(Subject(ref.measure.id, ref.sheet.id, ends, filters), tuple(p.key for p in rows),
-                             rank_change="desc" if kind == "up" else "asc")
+                             share=choice.share, rank_change="desc" if kind == "up" else "asc",
+                             change_pct=choice.change_pct)
             queries.validate(plan, self.catalog, self.gaz)
         except (PlanInvalid, NotAvailable) as e:
             return decline(str(e))
         first, last = (periods_label(ref.sheet, (v,)) for v in ends.values)
-        understood = (f"Understood: {', '.join(p.display for p in rows)} ranked by the change in "
-                      f"{ref.measure.label.lower()} from {first} to {last}, "
+        understood = (f"Understood: {', '.join(p.display for p in rows)} ranked by the "
+                      + ("percentage " if choice.change_pct else "") + "change in "
+                      f"{ref.measure.label.lower()}{' as a share of the total' if choice.share else ''} from {first} to {last}, "
                       f"{'biggest rise' if kind == 'up' else 'biggest fall'} first"
                       + (f" (an {said} is a {'rise' if kind == 'up' else 'fall'} on this measure)"
                          if choice.change in ("better", "worse") else "") + ".")
@@ -981,6 +1036,10 @@ class Resolver:
         if concept.endswith("_rank") and ranking and f"{base}_score" in known:
             return f"{base}_score"
         if "decile" in st and f"{base}_decile" in known:
+            if st & {"rank", "ranking", "ranked"} and f"{base}_rank" in known and not ranking:
+                # 'what decile is it in, and what's its national rank?': two figures; the second is named
+                # back, never dropped
+                f.left_parts.append(next(w for w in t if stem(w) in ("rank", "ranking", "ranked")))
             return f"{base}_decile"
         if st & {"rank", "ranking", "ranked"} and f"{base}_rank" in known and not ranking:
             return f"{base}_rank"
@@ -1132,6 +1191,10 @@ class Resolver:
                                         "neighbourhood (LSOA) of about 1,500 people. Give your postcode to find your "
                                         "neighbourhood (only the area is kept, never the postcode), or ask about a "
                                         "neighbourhood, ward, town or council.", "unexplained", f"figures for {f.near_me}")
+        if f.near_me in ("round here", "around here", "here", "nearby", "locally") and not keys and \
+                any(lvl == "lad" for _, lvl in f.levels):
+            # 'which 3 councils round here have the most ...': the councils are the city region's
+            return [self.gaz.region().key]
         if f.near_me and not keys:
             return self._which_place(text, state, f"You asked about {f.near_me}, but I don't know where that is. "
                                                   "Which area do you mean?")
@@ -1729,7 +1792,7 @@ class Resolver:
         if f.grouping is not None:
             over = self._over_from_grouping(f.grouping[1], choice, f)
         if over is None and choice.table is not None:
-            over = Members(choice.table[1])
+            over = Members(choice.table[1], also=choice.table_also)
         if over is None and f.dimensions:
             over = self._named_dimension(choice.concept, f)
         if over is None and f.tables:

@@ -62,6 +62,12 @@ class Prepared:
         plain = re.sub(r"\(\s*\d+\s*=\s*(?:the\s+)?(?:most|least|highest|lowest|best|worst)\b[^()]{0,30}\)", " ", text,
                        flags=re.I)
         plain = re.sub(r"(?<=\d),(?=\d{3}\b)", "", plain)             # 1,000 -> 1000
+        plain = re.sub(r"\b(\d{1,3})k\b", r"\g<1>000", plain, flags=re.I)      # per 1k -> per 1000
+        # '2015-21': a range of years written short (but '2022-23' is a financial year)
+        plain = re.sub(r"\b((?:19|20)(\d\d))\s*[-\u2013]\s*(\d\d)\b",
+                       lambda m: f"{m.group(1)} to {m.group(1)[:2]}{m.group(3)}"
+                       if int(m.group(3)) > (int(m.group(2)) + 1) % 100 and int(m.group(3)) > int(m.group(2))
+                       else m.group(0), plain)
         plain = re.sub(r"(?<![\d.])(\d+)\.(\d+)(?![\d.])", r"\1 point \2", plain)   # 1.2 -> 1 point 2 (one figure)
         plain = re.sub(r"(\d)\s*%", r"\1 percent", plain)
         plain = re.sub(r"\b([A-Za-z]{2,6})((?:19|20)\d\d)\b", r"\1 \2", plain)   # IoD2019 -> IoD 2019 (a year)

@@ -504,7 +504,10 @@ class Pipeline:
             return GuardedAnswer(status="no_data", answer=planned.message)
         if planned.kind == "where":
             # where an area lies (a fact of the published geography lookups, no figures)
-            return GuardedAnswer(status="answered", answer=planned.message, table=planned.table)
+            lookup = self.catalog.sheets.get("geo_lsoa21_ward24")
+            return GuardedAnswer(status="answered", answer=planned.message, table=planned.table,
+                                 datasets=(lookup.id,) if lookup else (),
+                                 citations=(ans.citation(lookup),) if lookup else ())
         if planned.kind == "clarify":
             return GuardedAnswer(status="clarify", answer=planned.message, options=planned.options)
         if planned.kind == "no_data":

@@ -71,6 +71,7 @@ def test_where_an_area_lies_is_answered_and_carried_to_the_next_question(pipelin
     assert b.table["rows"][0][-1] == people
     c = ask(pipeline, "which council is Anfield in?")
     assert c.status == "answered" and c.table["rows"][0][0] == "Liverpool"
+    assert c.citations and "Open Government Licence" in c.citations[0].licence
 
 
 def test_that_ward_with_no_ward_spoken_of_is_asked_back(pipeline):

@@ -512,7 +512,8 @@ def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
     return Located(located, placed, problem)
 
 
-_OWN_LARGER = re.compile(r"\b(?:my|our)\s+(?:local\s+)?(ward|council|borough|local\s+authority)\b", re.I)
+_OWN_LARGER = re.compile(r"\b(?:my|our|that|this|the|its|their)\s+(?:local\s+)?(ward|council|borough|local\s+authority)\b"
+                         r"(?!\s+(?:that|which|for|of|containing|covering)\b)", re.I)
 
 
 def _own_larger(m: re.Match, place: "Place", gaz: "Gazetteer") -> str:

@@ -267,3 +267,17 @@ def test_combined_parts_listed_in_a_breakdown_are_rows_of_their_own(pipeline):
     got = {r[1]: r for r in a.table["rows"]}
     row = next(v for k, v in got.items() if "social" in k.lower() and k.endswith("(combined)"))
     assert row[2] == social and row[3] == pytest.approx(round(100 * social / total, 1))
+
+
+def test_the_ward_spoken_of_with_a_postcode_is_its_ward(pipeline):
+    ward, _ = _wards()[_postcode("L4 0TH")]
+    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if _wards()[r["lsoa21cd"]][0] == ward]
+    social = sum(int(r["ts054_tenure__social_rented_rents_from_council_or_local_authority"])
+                 + int(r["ts054_tenure__social_rented_other_social_rented"]) for r in rows)
+    a = ask(pipeline, "hiya, our estate's at L4 0TH - what ward is that in, and how many households in that ward rent "
+                      "socially (council or housing association)? census 2021", "ward-a")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0].startswith(f"{ward} ward") and a.table["rows"][0][-1] == social
+    ask(pipeline, "how many households at L4 0TH rent socially", "ward-b")
+    b = ask(pipeline, "and what share of households in the ward are overcrowded?", "ward-b")
+    assert b.status == "answered" and b.table["rows"][0][0].startswith(f"{ward} ward"), b.answer

@@ -1206,6 +1206,29 @@ class Resolver:
                 return self._which_place(text, state, f"Which area do you mean by '{ref}'? Name it (for example "
                                                       "the ward or council from my last answer).")
             keys = list(carried.places)
+            keys = self._containing(f, keys)
+        return keys
+
+    def _containing(self, f: Frame, keys: list[str]) -> list[str]:
+        """'... in the ward?' after a neighbourhood: the ward it lies in (the council the same),
+        never the neighbourhood's own figure."""
+        t = f.reading.q.tokens
+        for sp, lvl in f.levels:
+            word, before = f.words(sp), (t[sp.start - 1] if sp.start else "")
+            if before not in ("the", "that", "this", "its", "same") or word.endswith("s"):
+                continue
+            out = []
+            for k in keys:
+                p = self.gaz.get(k)
+                if p.level == lvl or lvl not in ("ward", "lad") or p.level not in ("lsoa", "ward", "town"):
+                    out.append(k)
+                    continue
+                up = self.gaz.ward_of(p) if lvl == "ward" and p.level == "lsoa" else \
+                    self.gaz.parent(p) if lvl == "lad" else None
+                if up is None:
+                    return keys
+                out.append(up.key)
+            return list(dict.fromkeys(out))
         return keys
 
     def _without_locators(self, f: Frame, subject: list[PlaceRef]) -> list[PlaceRef]:

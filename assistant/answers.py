@@ -495,8 +495,8 @@ def _compose_threshold_count(plan, q, rows, place, when, gone=()) -> Composed:
     if listed:
         shown = ", ".join(f"{r['area_name']} {fmt(r['value'], m, share)}" for r in listed[:10])
         text += f" {'They are' if n > 1 else 'It is'}: {shown}" + (f" (the first 10 of {n})." if n > 10 else ".")
-    head = f"{m.label} (%)" if share else m.label
     if getattr(plan, "list_areas", False):
+        head = f"{m.label} (%)" if share else m.label
         table = {"columns": ["Area", head], "rows": [[r["area_name"], rounded(r["value"], m, share)] for r in listed]}
     else:
         table = {"columns": ["Area", "Condition", "Matching areas", "All areas", "Share (%)"],

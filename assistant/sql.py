@@ -58,6 +58,10 @@ class RowSpec:
     consent: str | None = None
 
 
+# a comparison a condition, a threshold or a HAVING says, as its sqlglot node
+_COMPARE = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}
+
+
 def _col(name: str, table: str = "t") -> exp.Column:
     return exp.column(name, table=table, quoted=True)
 
@@ -171,12 +175,12 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
         if not native or not m.column:
             raise NotAvailable("a threshold on a figure is applied to the areas it is published for")
         kop, kval, kneg = spec.keep
-        kcmp = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[kop]
+        kcmp = _COMPARE[kop]
         ktest = kcmp(this=_col(m.column), expression=_lit(kval))
         where.append(exp.Not(this=exp.Paren(this=ktest)) if kneg else ktest)
     if spec.within is not None:
         wtable, wgeo, wcol, wop, wval, wneg = spec.within
-        cmp = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[wop]
+        cmp = _COMPARE[wop]
         inner = exp.select(_col(wgeo, "w")).from_(exp.to_table(wtable, alias="w")).where(
             cmp(this=_col(wcol, "w"), expression=_lit(wval)))
         test = exp.In(this=_col(geo.column), query=exp.Subquery(this=inner))
@@ -206,7 +210,7 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
         if op == "in":
             where.append(_member(_col(m.column), val, negate))
         elif op != "all":
-            cmp = {"=": exp.EQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[op]
+            cmp = _COMPARE[op]
             test = cmp(this=_col(m.column), expression=_lit(val))
             where.append(exp.Not(this=exp.Paren(this=test)) if negate else test)
     else:
@@ -232,7 +236,7 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
         if not group_keys or spec.condition is not None:
             raise NotAvailable("a threshold on an area's figure needs one row per area")
         hop, hval, hneg = spec.having
-        hcmp = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE}[hop]
+        hcmp = _COMPARE[hop]
         htest = hcmp(this=value.copy(), expression=_lit(hval))
         q = q.having(exp.Not(this=exp.Paren(this=htest)) if hneg else htest)
     if spec.order:

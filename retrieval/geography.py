@@ -228,6 +228,17 @@ class Gazetteer:
         key = self.ward_of_lsoa21.get(place.code_for("2021") or "")
         return self.places.get(key) if key else None
 
+    def containing(self, place: Place, level: str) -> Place | None:
+        """The area of ``level`` that ``place`` lies in (itself at its own level): a neighbourhood's
+        best-fit ward, a neighbourhood's, ward's or town's council; None when there is none."""
+        if place.level == level:
+            return place
+        if level == "ward" and place.level == "lsoa":
+            return self.ward_of(place)
+        if level == "lad" and place.level in ("lsoa", "ward", "town"):
+            return self.parent(place)
+        return None
+
     def region(self) -> Place:
         return self.places[f"region:{REGION_CODE}"]
 
@@ -478,10 +489,10 @@ def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
             # 'the ward that L32 8UZ is in', 'the council for WA10 1AB', "L32 8UZ's ward": the
             # question is about the larger area the postcode lies in, not its neighbourhood
             level, cue_before, cue_after = larger
-            area = gaz.ward_of(place) if level == "ward" else gaz.parent(place)
+            area = gaz.containing(place, level)
             if area is not None:
                 out.append(raw[:len(raw) - len(cue_before)])
-                out.append(f"{area.name} ward" if level == "ward" else area.name)
+                out.append(_said(area))
                 areas.append(place)
                 last = m.end() + len(cue_after)
                 continue
@@ -501,9 +512,9 @@ def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
     located = "".join(out)
     placed = tuple(dict.fromkeys(areas))
     if len(placed) == 1:
-        # 'my postcode is L32 8UZ, how deprived is my ward?': the person's ward (council) is the
-        # one their postcode lies in, named so, never their neighbourhood's figure instead
-        said = _OWN_LARGER.sub(lambda w: _own_larger(w, placed[0], gaz), located)
+        # 'my postcode is L32 8UZ, how deprived is my ward?', '... in that ward': the ward (council)
+        # spoken of is the one the postcode lies in, named so, never the neighbourhood's figure instead
+        said = _SPOKEN_LARGER.sub(lambda w: _spoken_larger(w, placed[0], gaz), located)
         if said != located:
             # ... and 'my postcode is <its neighbourhood>' then only said where the person lives
             said = re.sub(rf"\b(?:my|our)\s+post\s?code\s*(?:is\b|:)?\s*{re.escape(placed[0].name)}\s*(?:[,.;:-]+\s*|\s+and\s+)?",
@@ -512,15 +523,18 @@ def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
     return Located(located, placed, problem)
 
 
-_OWN_LARGER = re.compile(r"\b(?:my|our|that|this|the|its|their)\s+(?:local\s+)?(ward|council|borough|local\s+authority)\b"
+_SPOKEN_LARGER = re.compile(r"\b(?:my|our|that|this|the|its|their)\s+(?:local\s+)?(ward|council|borough|local\s+authority)\b"
                          r"(?!\s+(?:that|which|for|of|containing|covering)\b)", re.I)
 
 
-def _own_larger(m: re.Match, place: "Place", gaz: "Gazetteer") -> str:
-    area = gaz.ward_of(place) if m.group(1).lower() == "ward" else gaz.parent(place)
-    if area is None:
-        return m.group(0)
-    return f"{area.name} ward" if m.group(1).lower() == "ward" else area.name
+def _spoken_larger(m: re.Match, place: "Place", gaz: "Gazetteer") -> str:
+    area = gaz.containing(place, "ward" if m.group(1).lower() == "ward" else "lad")
+    return _said(area) if area is not None else m.group(0)
+
+
+def _said(area: "Place") -> str:
+    """An area as a question names it ('Whitefield ward', 'Knowsley')."""
+    return f"{area.name} ward" if area.level == "ward" else area.name
 
 
 def _qualify(matches: list[PlaceMatch], tokens: list[str] = ()) -> list[PlaceMatch]:

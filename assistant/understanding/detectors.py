@@ -42,6 +42,13 @@ CHANGE_WORDS = frozenset({"change", "changes", "increase", "increases", "rise", 
                           "decreases", "growth", "drop", "drops", "decline", "declines", "reduction", "difference"})
 
 
+# The words of a threshold ('more than 15', 'at most 2.5') and the comparison each says.
+THRESHOLD_OPS = {"above": ">", "over": ">", "more than": ">", "greater than": ">", "higher than": ">",
+                 "exceeding": ">", "bigger than": ">", "below": "<", "under": "<", "less than": "<",
+                 "fewer than": "<", "lower than": "<", "at least": ">=", "at most": "<=", "no more than": "<=",
+                 "no less than": ">="}
+
+
 @dataclass(frozen=True)
 class Condition:
     """A condition on deciles ('the most deprived 10%', 'decile 1', 'least deprived 20 percent')."""
@@ -209,10 +216,7 @@ class OperatorDetector:
                              r"(\d+(?: point \d+)?)\b(?! ?(?:%|percent|pc|years?|year olds?|s)\b)", joined):
             a = len(joined[:m.start(2)].split())
             b = a + len(m.group(0)[m.start(2) - m.start():].split())
-            op = {"above": ">", "over": ">", "more than": ">", "greater than": ">", "higher than": ">",
-                  "exceeding": ">", "bigger than": ">", "below": "<", "under": "<", "less than": "<",
-                  "lower than": "<", "at least": ">=", "at most": "<=", "no more than": "<=",
-                  "no less than": ">="}[m.group(2)]
+            op = THRESHOLD_OPS[m.group(2)]
             raw = m.group(3).replace(" point ", ".")
             out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
                             score=3.0))
@@ -221,8 +225,7 @@ class OperatorDetector:
                              r"(\d+(?: point \d+)?)(?= [a-z])(?! (?:years?|year olds?|%|percent|pc|point)\b)", joined):
             a = len(joined[:m.start(1)].split())
             b = a + len(m.group(0)[m.start(1) - m.start():].split())
-            op = {"more than": ">", "over": ">", "fewer than": "<", "less than": "<", "under": "<", "at least": ">=",
-                  "at most": "<="}[m.group(1)]
+            op = THRESHOLD_OPS[m.group(1)]
             raw = m.group(2).replace(" point ", ".")
             out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
                             score=3.0))
@@ -232,8 +235,6 @@ class OperatorDetector:
         fractions = {"a half": 50, "half": 50, "a third": 100 / 3, "one third": 100 / 3, "two thirds": 200 / 3,
                      "a quarter": 25, "one quarter": 25, "three quarters": 75, "a fifth": 20, "one fifth": 20,
                      "a tenth": 10, "one tenth": 10}
-        ops = {"more than": ">", "over": ">", "above": ">", "fewer than": "<", "less than": "<", "under": "<",
-               "below": "<", "at least": ">=", "at most": "<="}
         frac = "|".join(sorted(fractions, key=len, reverse=True))
         for m in re.finditer(r"\b(?:have|has|had|with|where) (more than|over|above|fewer than|less than|under|below|"
                              r"at least|at most) (?:(\d+(?: point \d+)?)(?= (?:percent|pc) of\b)|(" + frac + r")(?= of\b))",
@@ -243,7 +244,7 @@ class OperatorDetector:
             raw = m.group(2)
             value = fractions[m.group(3)] if m.group(3) else (float(raw.replace(" point ", ".")) if "point" in raw
                                                                 else int(raw))
-            out.append(Span("condition", a, b, Condition(ops[m.group(1)], round(value, 4) if isinstance(value, float)
+            out.append(Span("condition", a, b, Condition(THRESHOLD_OPS[m.group(1)], round(value, 4) if isinstance(value, float)
                                                         else value, False, True), score=3.0, extra=frozenset({"share"})))
         return out
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from assistant import coverage as cover, queries
-from assistant.answers import condition_text, periods_label, threshold_text
+from assistant.answers import LEVEL_ROWS, condition_text, periods_label, threshold_text
 from assistant.understanding.detectors import Condition as DecileCondition
 from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef, when_from_state, when_to_state
 from assistant.understanding.outcome import Planned
@@ -1223,8 +1223,7 @@ class Resolver:
                 if p.level == lvl or lvl not in ("ward", "lad") or p.level not in ("lsoa", "ward", "town"):
                     out.append(k)
                     continue
-                up = self.gaz.ward_of(p) if lvl == "ward" and p.level == "lsoa" else \
-                    self.gaz.parent(p) if lvl == "lad" else None
+                up = self.gaz.containing(p, lvl)
                 if up is None:
                     return keys
                 out.append(up.key)
@@ -2832,7 +2831,7 @@ class Resolver:
                   else self._rows_label(sheet, over))
             head = f"{what} in {names[0]}, by {by}" + (", as a map" if plan.as_map else "")
         elif isinstance(plan, CountPlan):
-            rows = {"lsoa": "neighbourhoods (LSOAs)", "ward": "wards", "lad": "councils"}.get(plan.level, plan.level)
+            rows = LEVEL_ROWS.get(plan.level, plan.level)
             left_out = (" (leaving out " + " and ".join(gaz.get(k).display for k in plan.exclude_places) + ")"
                         if plan.exclude_places else "")
             if plan.of_total or plan.level != sheet.geography.level:
@@ -2941,9 +2940,8 @@ class Resolver:
         if level not in self._LEVEL_RANK or place.level not in self._LEVEL_RANK \
                 or self._LEVEL_RANK[level] < self._LEVEL_RANK[place.level]:
             return None
-        ward = self.gaz.ward_of(place) if place.level == "lsoa" else (place if place.level == "ward" else None)
-        council = self.gaz.parent(place) if place.level != "lad" else place
-        found = {"lsoa": place if place.level == "lsoa" else None, "ward": ward, "lad": council}[level]
+        ward, council = self.gaz.containing(place, "ward"), self.gaz.containing(place, "lad")
+        found = self.gaz.containing(place, level)
         if found is None or council is None:
             return None
         if found.key == place.key:

@@ -296,16 +296,16 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
             text_parts.append(f"That is **{pct}%** of {whole.display}'s {label.lower()} "
                               f"({fmt(main['value'], m)} of {fmt(wrow['value'], m)}).")
     if getattr(plan, "difference", False) and len(places) == 2:
-        # the difference asked for, on the first place's row, as a gap (the larger minus the
-        # smaller, named in the column): 'how many fewer ... Wirral than England' is 529, not -529
+        # the difference asked for, on both places' rows, as a gap (the larger minus the smaller,
+        # named in the column): 'how many fewer ... Wirral than England' is 529, not -529
         a, b = (by_code[c]["value"] for c in main_codes)
-        at = next(i for i, r in enumerate(rows) if r["area_code"] == main_codes[0])
+        at = {i for i, r in enumerate(rows) if r["area_code"] in main_codes[:2]}
         if isinstance(a, (int, float)) and isinstance(b, (int, float)):
             diff = rounded(abs(a - b), m, share)
             big, small = (places[0], places[1]) if a >= b else (places[1], places[0])
             table = {"columns": ["Area", "Period", col_label,
                                  f"{col_label}: difference ({big.name} minus {small.name})"],
-                     "rows": [r + ([diff] if i == at else [None]) for i, r in enumerate(table_rows)]}
+                     "rows": [r + ([diff] if i in at else [None]) for i, r in enumerate(table_rows)]}
             word = ("more" if a >= b else "fewer") if m.format == "count" else ("higher" if a >= b else "lower")
             text_parts.append(f"The difference: {places[0].display} {fmt(abs(a - b), m, share)} {word} than "
                               f"{places[1].display}.")

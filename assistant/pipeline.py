@@ -1178,8 +1178,8 @@ class Pipeline:
                 used.append(sheet)
             return used.index(sheet) + 1
 
-        missing = []
-        for concept in self.catalog.summary_concepts:
+        missing, given = [], set()
+        for concept in plan.measures or self.catalog.summary_concepts:
             binding = self.catalog.bind(concept, [place], None, plan.year)
             if binding is None:
                 if plan.year and self.catalog.bind(concept, [place], None, None) is not None:
@@ -1202,6 +1202,7 @@ class Pipeline:
                                                  ("England", sheet.geography.extra_rows.get("country")))
                    if n and c in vals and c != code]
             n = cite(sheet)
+            given.add(concept)
             lines.append(f"- **{m.label}** ({when}): **{ans.fmt(main, m)}**" +
                          (" (" + "; ".join(f"{n_} {ans.fmt(v, m)}" for n_, v in ctx) + ")" if ctx else "") + f" [{n}]")
             rows.append([place.name, m.label, when if len(when) < 40 else latest, ans.rounded(main, m),
@@ -1219,10 +1220,16 @@ class Pipeline:
         if not lines:
             return GuardedAnswer(status="no_data", answer=f"The commons holds no figures for {place.display}"
                                                           + (f" for {plan.year}." if plan.year else "."))
-        plain = self._plain_words(place, question, cite, sqls) if plan.year is None else []
-        text = (f"**Summary of {place.display} for {plan.year}** (the figures for that year the commons holds):\n\n"
-                if plan.year else f"**Summary of {place.display}** (latest figures the commons holds):\n\n") + \
+        plain = self._plain_words(place, question, cite, sqls) if plan.year is None and not plan.measures else []
+        named = f"The figures asked for {place.display}" if plan.measures else f"Summary of {place.display}"
+        text = (f"**{named} for {plan.year}** (the figures for that year the commons holds):\n\n"
+                if plan.year else f"**{named}** (latest figures the commons holds):\n\n") + \
             "\n".join(lines)
+        unreleased = [self.catalog.label(c) for c in plan.measures if c not in given and
+                      self.catalog.label(c) not in missing]
+        if unreleased:
+            text += "\n\nNot given here (not open to this account, or no figure for the place): " + \
+                ", ".join(unreleased) + "."
         if missing:
             text += (f"\n\nNot held for {plan.year}, so left out (never replaced by another year's figure): "
                      + ", ".join(missing) + ".")

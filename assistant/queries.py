@@ -104,6 +104,9 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
         if key not in gaz.places:
             _fail(f"'{key}' is not a place the commons knows")
     if isinstance(plan, SummaryPlan):
+        for concept in plan.measures:
+            if concept not in catalog.concepts:
+                _fail(f"'{concept}' is not a measure the commons holds")
         return
     sheet = catalog.sheets.get(plan.dataset)
     if sheet is None:

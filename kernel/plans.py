@@ -404,6 +404,7 @@ class SummaryPlan:
 
     place: str
     year: str | None = None
+    measures: tuple[str, ...] = ()      # the measures named ('population and how deprived'); () = the profile
     intent = "summary"
     measure = "profile"
     dataset = ""
@@ -424,7 +425,7 @@ class SummaryPlan:
         return (self.place,)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**plan_to_dict(self), "year": self.year}
+        return {**plan_to_dict(self), "year": self.year, "measures": list(self.measures)}
 
 
 @dataclass(frozen=True)

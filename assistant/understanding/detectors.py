@@ -141,6 +141,14 @@ class OperatorDetector:
                 "gap" if any(x in p for x in ("difference", "gap")) else "more"
             out.append(Span("difference", a, b, Op("difference", kind), score=1.0 if p[0] in ("how", "difference", "the", "gap")
                             else 0.5))
+            if p in (("by", "how", "much"), ("by", "how", "many"), ("how", "much"), ("how", "many")) or p[-2:] == ("how", "much"):
+                # 'by how much is Halton's score higher': the comparative said after its cue
+                for j in range(b, min(len(t), b + 8)):
+                    if t[j] in ("higher", "lower", "bigger", "smaller", "larger", "worse", "better") and \
+                            (j + 1 >= len(t) or t[j + 1] != "than"):
+                        lone = "less" if t[j] in ("lower", "smaller") else "more"
+                        out.append(Span("difference", j, j + 1, Op("difference", lone), score=0.4))
+                        break
         for a, b, p in self.share.find(t):
             if b < len(t) and t[b] in CHANGE_WORDS and p[-1] in ("percentage", "percent", "pct"):
                 continue        # 'the percentage change in ...': a change in per cent of the first figure
@@ -196,6 +204,11 @@ class OperatorDetector:
             (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (fifth|tenth)\b",
              lambda m: self._pct(m.group(1), {"fifth": "20", "tenth": "10"}[m.group(2)])),
             (r"\b(?:in )?(?:the )?(most|least) deprived decile\b", lambda m: ("=", 1 if m.group(1) == "most" else 10)),
+            # 'the worst 10%', 'the best 20 percent': said of deprivation, its most / least deprived
+            (r"\b(?:in )?(?:the )?(worst|best)(?: [a-z]+)? (\d+) ?(?:percent|pc)(?: (?:for )?(?:being )?deprived)?\b",
+             lambda m: self._pct("most" if m.group(1) == "worst" else "least", m.group(2))),
+            # 'deciles 1 and 2', 'decile 1 or 2', 'deciles 1-2': the most deprived deciles up to the second
+            (r"\b(?:in )?(?:the )?deciles? 1 (?:and|or|to) (\d+)\b", lambda m: ("<=", int(m.group(1)))),
             (r"\b(?:in )?(?:the )?(top|bottom) decile\b", lambda m: ("=", 1 if m.group(1) == "top" else 10)),
         ]
         # deciles rank every neighbourhood in England: 'nationally', 'in England' after one restate it
@@ -410,9 +423,10 @@ class IntentDetector:
             through = ahead is not None and ahead > i + 2 and t[i + 1] in ("of", "merseyside", "lcr", "city") and \
                 not any(x in joins[:6] for x in between)
             # 'which 5 St Helens wards': a place's name of two or three words between
-            through = through or (ahead is not None and 2 < ahead - i <= 4 and t[i - 1] in ("which", "the", "name")
+            through = through or (ahead is not None and 2 < ahead - i <= 4 and t[i - 1] in ("which", "the", "name", "all")
                                   and not any(x.isdigit() or x in joins for x in between))
-            if k and 0 < k <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") \
+            if k and 0 < k <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name", "all", "rank", "list",
+                                                             "these") \
                     and (t[i + 1] in self.row_words or (i + 2 < len(t) and t[i + 2] in self.row_words
                                                         and not t[i + 1].isdigit()) or through
                          or (t[i - 1] == "which" and t[i + 1] in ("have", "has", "had", "are", "were", "saw", "show"))):
@@ -448,6 +462,11 @@ class LevelDetector:
                 out.append(Span("level", a, b, lvl, score=0.5 if p in (("areas",), ("places",), ("towns",), ("area",)) else 1.0))
         for a, b, _ in self.all_councils.find(t):
             out.append(Span("level", a, b, "lad", score=2.0))
+        for i, w in enumerate(t):
+            # 'how many bits of St Helens', 'which parts of Sefton': its areas, as 'areas' is
+            if w in ("bits", "parts") and 0 < i < len(t) - 1 and t[i - 1] in ("many", "which", "what", "the") \
+                    and t[i + 1] in ("of", "in"):
+                out.append(Span("level", i, i + 1, "lsoa", score=0.5))
         return out
 
 
@@ -569,7 +588,7 @@ class ContextDetector:
     def detect(self, q: Prepared) -> list[Span]:
         t = q.tokens
         chunks, start = [], 0
-        for piece in re.split(r"[?!.;:,()\n]+", q.text):
+        for piece in re.split(r"[?!.;:,()\n]+|\s[-\u2013\u2014]+\s", q.text):
             n = len(normalise(piece).split())
             chunks.append((start, start + n))
             start += n
@@ -584,7 +603,9 @@ class ContextDetector:
                 if cue and t[i] == "as" and nxt in ("a", "an") and i + 2 < hi and t[i + 2] in self.figure_forms:
                     cue = None
                 if not cue and t[i] == "for" and nxt in self.purpose_starts:
-                    cue = None if (nxt in ("a", "an") and i + 2 < hi and t[i + 2] in self.figure_forms) else ("for",)
+                    # not 'for a figure' or 'for a 2 bed': a purpose has no figure or number in it
+                    cue = None if (nxt in ("a", "an") and i + 2 < hi and (t[i + 2] in self.figure_forms
+                                                                          or t[i + 2][:1].isdigit())) else ("for",)
                 if not cue and t[i] == "to" and nxt in self.purpose_verbs:
                     cue = ("to",)
                 if not cue and t[i] in ("im", "were", "i", "we") and i == lo:

@@ -81,6 +81,7 @@ class Frame:
     # filled while resolving: parts of a several-part question left, a comparator the dataset
     # lacks (its title, the places), the periods a 'yes' to 'would X do?' chose
     left_parts: list[str] = field(default_factory=list)
+    left_concepts: list[str] = field(default_factory=list)    # the measures of left parts said as measures
     # 'and' / 'plus' joining the parts of a sum said with it ('home ownership (owned outright +
     # with mortgage)'): explained by the sum
     joiners: set[int] = field(default_factory=set)

@@ -185,8 +185,13 @@ def quiet_context(reading: Reading, context: list[tuple[int, int]]) -> Reading:
     if not any(s.slot in ("measure", "category", "table", "age", "condition") for s in outside):
         return reading          # (a condition names its measure: 'in the most deprived 10%')
     has = {s.slot for s in outside}
+    # 'Politician said Halton's crime is more severe than St Helens. By how much is Halton's score
+    # higher?': a difference asked of one place takes its other side from the clause before
+    other_side = "difference" in has and len({str(s.value) for s in outside if s.slot == "place"}) == 1
+    outside_places = {str(s.value) for s in outside if s.slot == "place"}
     quiet = [s for s in reading.spans if s.positions and s.positions <= inside and (
-        s.slot in TOPICAL or (s.slot in ("place", "period", "source") and s.slot in has))]
+        s.slot in TOPICAL or (s.slot in ("place", "period", "source") and s.slot in has
+                              and not (s.slot == "place" and other_side and str(s.value) not in outside_places)))]
     loose = [i for i in reading.uncovered if i in inside]
     if not quiet and not loose:
         return reading

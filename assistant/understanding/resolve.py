@@ -82,6 +82,32 @@ class Resolver:
 
     # ================================================================== entry
     def resolve(self, f: Frame, carried: Carried | None, text: str, state: dict) -> Planned:
+        readings = self._everyday_ages(f)
+        out = self._resolve(f, carried, text, state)
+        if readings and out.kind == "data" and out.understood:
+            out = replace(out, understood=out.understood.rstrip(".") + "; " + "; ".join(readings) + ".")
+        return out
+
+    OVER = re.compile(r"(?:over|above|older than|more than) (\d+)")
+
+    def _everyday_ages(self, f: Frame) -> list[str]:
+        """'over 65' in everyday speech is the census band '65 and over': read so, and said back,
+        when the commons holds a band from that age and none from the next (never a different band)."""
+        starts = {r.measure.ages[0] for refs in self.catalog.concepts.values() for r in refs
+                  if r.measure.ages and r.measure.ages[1] is None}
+        starts |= {int(v[:-1]) for (ds, col), vals in self.catalog.dim_values.items() if col == "age_band"
+                   for v in vals if re.fullmatch(r"\d+\+", v)}
+        said = []
+        for k, (span, age) in enumerate(f.ages):
+            m = self.OVER.fullmatch(" ".join(w for w in f.reading.q.tokens[span.start:span.end]
+                                             if w not in ("aged", "age", "ages", "people", "those")))
+            if age.hi is None and m and int(m.group(1)) == age.lo - 1 and age.lo not in starts \
+                    and age.lo - 1 in starts:
+                f.ages[k] = (span, type(age)(age.lo - 1, None))
+                said.append(f"'{f.words(span)}' read as aged {age.lo - 1} and over (the band the commons holds)")
+        return said
+
+    def _resolve(self, f: Frame, carried: Carried | None, text: str, state: dict) -> Planned:
         r = f.reading
         t = r.q.tokens
         follow = carried is not None and self._is_follow_up(f)
@@ -551,6 +577,7 @@ class Resolver:
                 between = range(ws.end, s.start) if s.start >= ws.end else range(s.end, ws.start)
                 if any(t[k] in ("and", "plus") for k in between):
                     f.left_parts.append(f.words(s))
+                    f.left_concepts.append(h.best)
             else:
                 return whole
         ranks = {h.best for _, h in spans if h.best.endswith("_rank")}
@@ -576,6 +603,11 @@ class Resolver:
             if c == best:
                 continue
             if {lemma(w) for w in h.words if w not in self.fillers} <= self.topics.own_words(best):
+                if self._and_between(f, s, [x for x, hh in spans if hh.best == best]) and c in self.catalog.concepts \
+                        and not self._member_of(best, c) and not self._member_of(c, best):
+                    # 'the population of Wirral in 2020 and its health index score': a part of its own
+                    f.left_parts.append(f.words(s))
+                    f.left_concepts.append(c)
                 continue             # the measure's own words again ('..., per 1,000 households')
             best_words = [w for x, hh in spans if hh.best == best for w in hh.words]
             if self._names_source(best_words, c) and not self._names_source(h.words, best):
@@ -590,6 +622,10 @@ class Resolver:
             elif self._generic([(s, h)], c):
                 if self._counts_other_units(c, best):
                     return self._other_units(f, s, c, best)
+                if self._and_between(f, s, [x for x, hh in spans if hh.best == best]):
+                    # 'the population of Wirral in 2020 and its health index score': a part of its own
+                    f.left_parts.append(f.words(s))
+                    f.left_concepts.append(c)
                 continue
             elif self._generic([x for x in spans if x[1].best == best], best):
                 if self._counts_other_units(best, c):
@@ -609,6 +645,7 @@ class Resolver:
                     "so I haven't guessed a figure for a different question."), "unexplained", f"{what}, {f.words(s)}")
             else:
                 f.left_parts.append(f.words(s))
+                f.left_concepts.append(c)
         return best
 
     def _unit(self, concept: str) -> str:
@@ -642,6 +679,9 @@ class Resolver:
         words = [ws for ws in words if ws]
         if len(words) < 2:
             return None
+        if f is not None and len(spans) == 2 and spans[0][1].best != spans[1][1].best and \
+                self._and_between(f, spans[0][0], [spans[1][0]]):
+            return None           # 'the population ... and its health index score': two parts, each its own
         cands = {c for _, h in spans for c, _ in h.concepts}
         fits = [c for c in self.catalog.concepts if all(ws <= self.topics.own_words(c) for ws in words)]
         named = [c for c in fits if c in cands]
@@ -676,6 +716,16 @@ class Resolver:
             if m.format == "count" and m.rollup in ("sum", "count") and (m.summary == 1 or m.group is None) and \
                     any(r.dataset == ref.dataset for r in self.catalog.concepts.get(other, [])) and \
                     ref.sheet.person_level:
+                return True
+        return False
+
+    @staticmethod
+    def _and_between(f: Frame, s, others) -> bool:
+        """Two measure phrases with 'and' between them and no other measure or area word."""
+        t = f.reading.q.tokens
+        for o in others:
+            a, b = (o, s) if o.end <= s.start else (s, o)
+            if any(w in ("and", "also", "plus") for w in t[a.end:b.start]):
                 return True
         return False
 
@@ -1660,6 +1710,9 @@ class Resolver:
                                         "in one class: for example 'how many neighbourhoods in St Helens are rural?'.",
                                  "unexplained", f"{label}, as a {intent}")
         when = self._when(f, carried)
+        several = self._several_measures(f, choice, places, intent, state)
+        if several is not None:
+            return several
         if intent in ("ranking", "breakdown"):
             if not places and not self._region_can_give(concept, over):
                 return self._which_place(text, state, "Which area do you mean?")
@@ -1785,6 +1838,44 @@ class Resolver:
                        state={**state, "pending": None, "frame": carried_next.to_state(), "last": None},
                        understood=understood)
 
+    def _several_measures(self, f: Frame, choice: Choice, places: list[Place], intent: str,
+                          state: dict) -> Planned | None:
+        """'Halton's population and how deprived it is': several measures of one place, each a plain
+        figure, are answered together (every part, never the first alone), each for the year named
+        or its latest; None when any part is more than a plain figure or not held for the place."""
+        concepts = [choice.concept] + [c for c in dict.fromkeys(f.left_concepts) if c != choice.concept]
+        if intent != "value" or len(places) != 1 or len(concepts) < 2 or len(f.left_concepts) != len(f.left_parts):
+            return None
+        if choice.filters or choice.share or choice.change or choice.less or choice.per_period or choice.table \
+                or f.per is not None or f.rate_word is not None or f.difference is not None or f.share is not None \
+                or f.condition is not None or f.levels or f.grouping or f.order or f.limit or f.combined:
+            return None
+        years = {w.start[0] for _, w in f.periods if w.start and w.end and w.start[0] == w.end[0] and not w.is_latest}
+        if f.periods and (len(years) != 1 or len(f.periods) != 1 or f.periods[0][1].grain != "year"):
+            return None
+        year = str(next(iter(years))) if years else None
+        place = places[0]
+        if any(self.catalog.bind(c, [place], None, year) is None for c in concepts):
+            return None
+        at = {}
+        for sp, h in f.measures:
+            for c, _ in h.concepts:
+                at.setdefault(c, sp.start)
+        concepts.sort(key=lambda c: at.get(c, 10 ** 6))         # in the order they were asked
+        labels = [self._plain_label(c) for c in concepts]
+        said = ", ".join(labels[:-1]) + " and " + labels[-1]
+        f.left_parts.clear()
+        return self._done(SummaryPlan(place.key, year=year, measures=tuple(concepts)), f, state, choice,
+                          f"Understood: {said} in {place.display}, "
+                          + (f"{year}." if year else "each the latest held (no period named)."))
+
+    def _plain_label(self, concept: str) -> str:
+        """A measure's label mid-sentence: its first word lowered unless the label is a proper name."""
+        label = self.catalog.label(concept)
+        head, _, rest = label.partition(" ")
+        proper = any(w[:1].isupper() for w in rest.split() if w[:1] not in "(") and not head.isupper()
+        return label if proper or head.isupper() else label[:1].lower() + label[1:]
+
     def _areas_by_table(self, f: Frame, choice: Choice, places: list[Place], text: str, state: dict) -> Planned | None:
         """'Which 3 wards in Sefton are lowest for accommodation type?': areas ranked by a whole table
         is not one figure; which part of it is asked back (never its categories ranked instead)."""
@@ -1858,6 +1949,10 @@ class Resolver:
         if among_peers:
             return "value", None, None, None
         ranked = (f.order is not None or f.limit is not None or cues.get("rank") is not None) and not rank_of_one
+        if ranked and subject_n >= 2 and cues.get("rank") is not None and f.levels and self._asked_apart(f, cues["rank"]):
+            # 'Cllr said Sefton has the worst GP access in the city region. Rank the 6 councils ...': the
+            # request names no place; the places said before it are the claim, the ranking is of the level
+            subject_n = 1
         if ranked and subject_n <= 1:
             order = self._order(f, choice.concept)
             limit = f.limit
@@ -1892,6 +1987,15 @@ class Resolver:
                 and (f.places or f.periods):
             return carried.intent, self._over_from_carried(carried), carried.order, carried.limit
         return "value", None, None, None
+
+    @staticmethod
+    def _asked_apart(f: Frame, cue) -> bool:
+        """The sentence holding ``cue`` names no place, and another sentence does."""
+        sents = f.reading.q.sentences
+        mine = next(((a, b) for a, b in sents if a <= cue.start < b), None)
+        if mine is None or len(sents) < 2:
+            return False
+        return not any(mine[0] <= p.span.start < mine[1] for p in f.places)
 
     # -- pieces of the shape --------------------------------------------------------------
     def _map_level(self, concept: str, places: list[Place]) -> str:
@@ -2053,8 +2157,14 @@ class Resolver:
         if f.order == "worst":
             return "desc" if worse else "asc"
         t = f.reading.q.tokens
-        if any(t[i:i + 2] == ["least", "deprived"] for i in range(len(t) - 1)):
-            return "asc"
+        for i in range(len(t) - 1):
+            if t[i:i + 2] == ["least", "deprived"]:
+                # 'from most to least deprived': the first end of the range comes first
+                if "most" in t[:i] and "to" in t[t.index("most"):i]:
+                    return "desc"
+                return "asc"
+            if t[i] == "deprived" and "to" in t[i:i + 2] and "least" in t[i + 1:i + 4]:
+                return "desc"       # 'most deprived to least'
         return f.order or "desc"
 
     def _ancestor_above(self, place: Place, level: str) -> Place:

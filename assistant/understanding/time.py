@@ -32,7 +32,7 @@ Month = tuple[int, int]            # (year, month)
 class When:
     start: Month | None            # None: open at the start (before ...)
     end: Month | None              # None: open at the end (since ...)
-    grain: str                     # "year" | "month"
+    grain: str                     # "year" | "month" | "quarter" (only as "the latest quarter")
     words: str                     # what the person said
     kind: str = "span"             # span | set | latest | financial | mid_year | relative | open
     year_known: bool = True        # False: "in October" (the year comes from context or the data)
@@ -398,8 +398,13 @@ class TimeParser:
             return None
         if p == ("this", "year"):
             return None
-        if toks[i + len(p):i + len(p) + 1] == ["month"]:      # 'the latest month', 'the most recent month'
+        nxt = toks[i + len(p):i + len(p) + 1]
+        if nxt == ["month"]:      # 'the latest month', 'the most recent month'
             return TimeSpan(i, i + len(p) + 1, When(None, None, "month", " ".join(toks[i:i + len(p) + 1]), "latest"))
+        if nxt == ["quarter"]:    # 'the latest quarter': the last quarter held (its months, in monthly data)
+            return TimeSpan(i, i + len(p) + 1, When(None, None, "quarter", " ".join(toks[i:i + len(p) + 1]), "latest"))
+        if nxt in (["year"], ["period"], ["edition"], ["release"]):     # 'latest year', 'the latest period'
+            return TimeSpan(i, i + len(p) + 1, When(None, None, "year", " ".join(toks[i:i + len(p) + 1]), "latest"))
         return TimeSpan(i, i + len(p), When(None, None, "year", " ".join(p), "latest"))
 
 
@@ -475,6 +480,12 @@ def resolve(when: When | None, held: tuple[str, ...], granularity: str, covers: 
         return Resolved((), "partial" if held_part else "none", held_part)
     if when is not None and when.is_latest and when.grain == "month" and granularity == "month":
         return Resolved((held[-1],), "exact")
+    if when is not None and when.is_latest and when.grain == "quarter":
+        if granularity == "month":
+            q0 = (int(held[-1][5:7]) - 1) // 3 * 3 + 1
+            return Resolved(tuple(p for p in held if p[:4] == held[-1][:4] and q0 <= int(p[5:7]) < q0 + 3), "exact")
+        if granularity == "year":
+            return Resolved((), "none")
     if when is None or when.is_latest:
         if granularity == "month":
             year = held[-1][:4]

@@ -43,7 +43,8 @@ REGION_ALIASES = ("liverpool city region", "the city region", "city region", "lc
                   "the region", "liverpool city region combined authority", "the lcr",
                   "whole city region", "all six councils", "the six boroughs")
 ENGLAND_ALIASES = ("england", "national average", "the national average",
-                   "the country", "english average", "england average")
+                   "the country", "english average", "england average", "the rest of england", "rest of england",
+                   "the rest of the country", "rest of the country")
 
 
 @dataclass(frozen=True)

@@ -623,7 +623,19 @@ class ContextDetector:
                 if end > i:
                     out.append(Span("context", i, end, " ".join(t[i:end])))
                 i = max(end, i + 1)      # a clause may hold more than one ('... and need to show ...')
+        # 'like the opposition say', 'as the council claims': who said it, not a qualifier of the figure
+        for i, w in enumerate(t):
+            if w in ("like", "as") and i > 0:
+                for j in range(i + 2, min(len(t), i + 6)):
+                    if t[j] in self.SAYING:
+                        out.append(Span("context", i, j + 1, " ".join(t[i:j + 1])))
+                        break
+                    if t[j] in ("and", "but", "than", "in", "for", "of"):
+                        break
         return out
+
+    SAYING = frozenset(("say", "says", "said", "claim", "claims", "claimed", "reckon", "reckons", "reckoned", "suggest",
+                        "suggests", "suggested", "argue", "argues", "argued", "insist", "insists", "insisted"))
 
 
 class FillerDetector:

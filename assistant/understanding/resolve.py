@@ -291,7 +291,7 @@ class Resolver:
             t0 = f.reading.q.tokens
             ends = {s.end for s, _ in spans}
             f.categories = [c for c in f.categories if not (
-                any(k in ends and t0[k] in ("and", "plus") for k in (c.span.start - 1, c.span.start - 2))
+                any(k in ends and t0[k] in ("and", "plus", "or") for k in (c.span.start - 1, c.span.start - 2))
                 and not c.excluded and {lemma(w) for w in c.hit.words} <= own)]
             # 'crime in Sefton (including ASB)': a category the measure already counts is said to be
             # in it, not a filter to it alone
@@ -299,6 +299,14 @@ class Resolver:
             f.categories = [c for c in f.categories if c.excluded or not (
                 c.span.start and t0[c.span.start - 1] in ("including", "incl", "inc", "includes")
                 and any(o[0] in ds_of for o in c.hit.options))]
+        if f.dimensions and f.categories:
+            # 'the top 3 kinds of crime or anti-social behaviour': a value joined to the dimension it
+            # is one of names the rows (all of them), not a filter to that value alone
+            t1 = f.reading.q.tokens
+            dim_ends = {s.end: {o for o in h.options} for s, h in f.dimensions}
+            f.categories = [c for c in f.categories if c.excluded or not any(
+                c.span.start - 1 == e and t1[e] in ("or", "and", "plus") and any(o[:2] in dims for o in c.hit.options)
+                for e, dims in dim_ends.items())]
         cat_opts = [(c, c.hit.options) for c in f.categories]
         if cat_opts:
             chosen = self._with_categories(concepts, cat_opts, carried)
@@ -555,6 +563,9 @@ class Resolver:
         cat = self.catalog
         if len(spans) == 1:
             return spans[0][1].best
+        whole = self._sum_of_parts(f, spans)
+        if whole is not None:
+            return whole
         sums = [(s, h.best) for s, h in spans if any(self._part_of(hh.best, h.best) for _, hh in spans)]
         if sums:
             # 'rent socially (council or housing association)': a part said with the sum it is part
@@ -647,6 +658,31 @@ class Resolver:
                 f.left_parts.append(f.words(s))
                 f.left_concepts.append(c)
         return best
+
+    def _sum_of_parts(self, f: Frame, spans) -> str | None:
+        """'renting off the council or housing association': every part of a summed measure, and
+        nothing else, named and joined ('or', 'and', 'plus'): that sum."""
+        t = f.reading.q.tokens
+        # ('how many homes ...': the table's total said with its parts is the unit, not a part)
+        ordered = sorted((x for x in spans if not self._generic([x], x[1].best) and not any(
+            self._member_of(y[1].best, x[1].best) for y in spans if y is not x)), key=lambda x: x[0].start)
+        if len(ordered) < 2:
+            return None
+        gaps = [range(a.end, b.start) for (a, _), (b, _) in zip(ordered, ordered[1:])]
+        if not all(any(t[k] in ("or", "and", "plus") for k in g) and len(g) <= 3 for g in gaps):
+            return None
+        for concept, refs in self.catalog.concepts.items():
+            for ref in refs:
+                parts = set(ref.measure.sum_of)
+                if len(parts) != len(ordered) or not parts:
+                    continue
+                cols = [{r.measure.column for c, sc in h.concepts if sc == h.concepts[0][1]
+                         for r in self.catalog.concepts.get(c, ()) if r.dataset == ref.dataset} for _, h in ordered]
+                if all(c & parts for c in cols) and set().union(*cols) & parts == parts and \
+                        len({frozenset(c & parts) for c in cols}) == len(ordered):
+                    f.joiners |= {k for g in gaps for k in g if t[k] in ("or", "and", "plus")}
+                    return concept
+        return None
 
     def _unit(self, concept: str) -> str:
         refs = self.catalog.concepts.get(concept, ())

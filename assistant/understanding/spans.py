@@ -61,6 +61,12 @@ class Prepared:
         # answer says itself, not a part of what is asked
         plain = re.sub(r"\(\s*\d+\s*=\s*(?:the\s+)?(?:most|least|highest|lowest|best|worst)\b[^()]{0,30}\)", " ", text,
                        flags=re.I)
+        # ... or said in words ('where 1 is the worst', 'with 1 being most deprived')
+        plain = re.sub(r"\b(?:where|with|and)\s+1\s+(?:is|being|=|means)\s+(?:the\s+)?(?:most|least|highest|lowest|best|"
+                       r"worst|poorest)\b(?:\s+(?:deprived|off|area|areas|one))?", " ", plain, flags=re.I)
+        # 'how poor is my area out of 10', 'on a scale of 1 to 10': its decile (tenths of England)
+        plain = re.sub(r"\b(?:out of (?:10|ten)|on a scale of (?:1|one) to (?:10|ten))\b(?!\s+(?:people|residents|"
+                       r"households|homes|adults|children|kids|of)\b)", " decile ", plain, flags=re.I)
         plain = re.sub(r"(?<=\d),(?=\d{3}\b)", "", plain)             # 1,000 -> 1000
         plain = re.sub(r"\b(\d{1,3})k\b", r"\g<1>000", plain, flags=re.I)      # per 1k -> per 1000
         # '2015-21': a range of years written short (but '2022-23' is a financial year)

@@ -566,6 +566,11 @@ class FollowUpDetector:
         for i, w in enumerate(t):
             if w in self.refs:
                 out.append(Span("followup", i, i + 1, w, score=0.5))
+        # 'over the same period', 'for the same years': the period of the question before
+        for m in re.finditer(r"\b(?:(?:over|for|in|during|across) )?(?:the )?same (?:time )?(?:period|periods|years|months|"
+                             r"dates|time|timeframe|time frame)\b", " ".join(t)):
+            a = len(" ".join(t)[:m.start()].split())
+            out.append(Span("followup", a, a + len(m.group(0).split()), m.group(0), score=1.0))
         return out
 
 

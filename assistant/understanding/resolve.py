@@ -1957,8 +1957,10 @@ class Resolver:
                 over = Areas(carried.over[1])        # 'show that on a map': the areas of the last answer
             return "breakdown", over or Areas(self._map_level(choice.concept, places)), None, None
         counting = cues.get("count") is not None and (f.condition is not None or self._level_after_count(f) is not None)
-        if carried is not None and carried.intent == "count" and not f.names_topic and f.condition is None \
-                and (f.places or f.periods):
+        if carried is not None and carried.intent == "count" and f.condition is None and (f.places or f.periods or (
+                f.sources and f.followup)) and (not f.names_topic or (carried.measure is not None and f.followup and
+                                                                       self._related(choice.concept, carried.measure))):
+            # 'and what was it in the 2019 IMD?': the same count, in the edition or place named
             return "count", None, None, None
         if f.condition is not None and (counting or level is not None or cues.get("count") is not None
                                         or cues.get("which") is None):
@@ -2838,7 +2840,7 @@ class Resolver:
                                  "invalid", what)
         cond = condition_text(condition, deciles[0].measure)
         understood = (f"Understood: {what} in {scope.display}, only in neighbourhoods (LSOAs) {cond} "
-                      f"({dsheet.time.label or dsheet.title}), {self._period_words(plan, ref.sheet, when)}.")
+                      f"({dsheet.time.label or dsheet.title}), {self._period_words(plan, ref.sheet, when, f)}.")
         return Planned("data", plan, message=note, state={**state, "pending": None, "last": None},
                        understood=understood)
 
@@ -3009,7 +3011,7 @@ class Resolver:
                 head += ", leaving out " + " and ".join(gaz.get(k).display for k in plan.exclude_places)
             if whole is not None:
                 head += f", as a share of {whole.display}"
-        period = self._period_words(plan, sheet, when)
+        period = self._period_words(plan, sheet, when, f)
         return f"Understood: {head}, {period}."
 
     @staticmethod
@@ -3032,7 +3034,7 @@ class Resolver:
             return sheet.measure_by_id[plan.rate.denominator].label.lower()
         return spec.label if spec else plan.rate.denominator
 
-    def _period_words(self, plan, sheet: Datasheet | None, when: When | None) -> str:
+    def _period_words(self, plan, sheet: Datasheet | None, when: When | None, f: Frame | None = None) -> str:
         if sheet is None:
             return "latest figures"
         vals = plan.periods.values
@@ -3046,7 +3048,9 @@ class Resolver:
             return f"{said} (every period held)"
         if when is not None and when.is_latest and when.words:
             return f"{said} ('{when.words}': the latest held)"
-        if plan.period_defaulted or when is None:
+        named = f is not None and not sheet.time.column and any(sheet.id in ds for _, ds in f.sources)
+        if (plan.period_defaulted or when is None) and not named:
+            # (a source named that holds one period, 'the 2019 IMD', 'census 2021', names its period)
             return f"{said} (no period named: the latest held)"
         return said
 

@@ -299,8 +299,16 @@ class Topics:
             for roots, forms, concept, score in self.roots.get(w, ()):
                 if not roots <= at.keys():
                     continue
-                first = min(min(at[r]) for r in roots)
-                used = [min(p for p in at[r] if p >= first) for r in roots]
+                # the tightest window holding every root ('urban conurbation in the 2011 rural urban
+                # classification': the last three words, not from the first 'urban')
+                windows = []
+                for first in sorted({p for r in roots for p in at[r]}):
+                    if all(any(p >= first for p in at[r]) for r in roots):
+                        u = [min(p for p in at[r] if p >= first) for r in roots]
+                        windows.append((max(u) - min(u), min(u), u))
+                if not windows:
+                    continue
+                _, first, used = min(windows)
                 a, b = first, max(used) + 1
                 # the roots together ('rent from the council'): between them function words (never
                 # 'or', 'and' or a number word) and at most two others, each one of the measure's own

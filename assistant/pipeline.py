@@ -189,7 +189,8 @@ class Pipeline:
                                 record, started)
         if located and located.areas:
             record["postcode"] = "placed"
-            return self._placed(self._ask_screened(question, screened, record, started, stage), located.areas)
+            return self._placed(self._ask_screened(question, screened, record, started, stage,
+                                                   placed=tuple(a.key for a in located.areas)), located.areas)
         return self._ask_screened(question, screened, record, started, stage)
 
     def _placed(self, answer: GuardedAnswer, areas) -> GuardedAnswer:
@@ -207,7 +208,7 @@ class Pipeline:
         return ward.name if ward else None
 
     def _ask_screened(self, question: Question, screened, record: dict, started: float,
-                      stage: list[str]) -> GuardedAnswer:
+                      stage: list[str], placed: tuple[str, ...] = ()) -> GuardedAnswer:
         t = self._local.timings
         if question.actor.role != "resident":
             # Safe people: a role is honoured only with a live sign-in of an account that holds
@@ -220,6 +221,9 @@ class Pipeline:
             question = replace(question, actor=replace(question.actor, org=account.org))
         stage[0] = "probe"
         state = self.conversations.load(question.conversation_id, question.actor.id)
+        if placed:
+            # the area a postcode was placed in (never the postcode), for 'that postcode's neighbourhood' later
+            state = {**state, "placed": list(placed)}
         with _timed(t, "probe"):
             text = screened.text
             stated = policy.stated_purpose(text)

@@ -91,6 +91,11 @@ class TimeDetector:
         out = []
         for t in self.parser.find(q.tokens):
             nxt = q.tokens[t.end] if t.end < len(q.tokens) else ""
+            before = q.tokens[max(0, t.start - 5):t.start]
+            if nxt in ("ones", "one") and any(w in ("ward", "wards", "lsoa", "lsoas", "boundaries") for w in before):
+                # 'Liverpool's wards (the new 2024 ones)': which map, not which period
+                out.append(Span("context", t.start, t.end + 1, " ".join(q.tokens[t.start:t.end + 1])))
+                continue
             if nxt in ("boundaries", "boundary", "wards", "lsoas", "lsoa", "geography", "vintage"):
                 # '2019 boundaries': which map, not which period (the datasheet says its boundaries)
                 # ('2024 wards': the year only; the wards are still the level asked for)
@@ -566,9 +571,14 @@ class FollowUpDetector:
         for i, w in enumerate(t):
             if w in self.refs:
                 out.append(Span("followup", i, i + 1, w, score=0.5))
+        # 'that postcode's neighbourhood', 'the postcode's area': the area the postcode before was found in
+        if not any(re.fullmatch(r"[a-z]{1,2}\d[a-z\d]?", w) for w in t):
+            for m in re.finditer(r"\b(?:that|the|this|my|same) postcodes?\b", " ".join(t)):
+                a = len(" ".join(t)[:m.start()].split())
+                out.append(Span("followup", a, a + 2, m.group(0), score=2.0))
         # 'over the same period', 'for the same years': the period of the question before
-        for m in re.finditer(r"\b(?:(?:over|for|in|during|across) )?(?:the )?same (?:time )?(?:period|periods|years|months|"
-                             r"dates|time|timeframe|time frame)\b", " ".join(t)):
+        for m in re.finditer(r"\b(?:(?:over|for|in|during|across) )?(?:the )?same (?:time )?(?:period|periods|years|year|months|month|"
+                             r"quarter|dates|date|time|timeframe|time frame)\b", " ".join(t)):
             a = len(" ".join(t)[:m.start()].split())
             out.append(Span("followup", a, a + len(m.group(0).split()), m.group(0), score=1.0))
         return out
@@ -646,6 +656,8 @@ class ContextDetector:
 class FillerDetector:
     # phrases that only say where a figure is taken from ('going by the severity score')
     PHRASES = Phrases(("going by", "go by", "based on", "judging by", "measured by", "in terms of", "using the"))
+    # 'add up all four months': the total, which only an additive figure has (the resolver checks)
+    ADD_UP = Phrases(("add up", "added up", "adding up", "sum up", "summed up", "tot up", "totted up", "total up"))
 
     def __init__(self, words: Words):
         self.words = frozenset(words.fillers.words)
@@ -653,4 +665,5 @@ class FillerDetector:
     def detect(self, q: Prepared) -> list[Span]:
         out = [Span("filler", i, i + 1) for i, w in enumerate(q.tokens) if w in self.words]
         out += [Span("filler", a, b) for a, b, _ in self.PHRASES.find(q.tokens)]
+        out += [Span("add_up", a, b) for a, b, _ in self.ADD_UP.find(q.tokens)]
         return out

@@ -82,6 +82,7 @@ class Frame:
     # lacks (its title, the places), the periods a 'yes' to 'would X do?' chose
     left_parts: list[str] = field(default_factory=list)
     left_concepts: list[str] = field(default_factory=list)    # the measures of left parts said as measures
+    add_up: Span | None = None      # 'add up all four months': a total asked (of an additive figure only)
     # 'and' / 'plus' joining the parts of a sum said with it ('home ownership (owned outright +
     # with mortgage)'): explained by the sum
     joiners: set[int] = field(default_factory=set)
@@ -191,6 +192,8 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
                 f.order, f.order_word = order, order
         elif s.slot == "common":
             f.common = v.kind
+        elif s.slot == "add_up":
+            f.add_up = s
         elif s.slot == "level":
             f.levels.append((s, v))
         elif s.slot == "grouping":

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from assistant import coverage as cover, queries
 from assistant.answers import LEVEL_ROWS, condition_text, periods_label, threshold_text
-from assistant.understanding.detectors import Condition as DecileCondition
+from assistant.understanding.detectors import Condition as DecileCondition, PlaceFound
 from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef, when_from_state, when_to_state
 from assistant.understanding.outcome import Planned
 from assistant.understanding.time import When, months_between, period_months, resolve as resolve_when
@@ -82,6 +82,14 @@ class Resolver:
 
     # ================================================================== entry
     def resolve(self, f: Frame, carried: Carried | None, text: str, state: dict) -> Planned:
+        said = next((sp for sp in f.reading.spans if sp.slot == "followup" and "postcode" in str(sp.value)), None)
+        if said is not None and not f.places:
+            # 'that postcode's neighbourhood': the area the conversation's postcode was placed in
+            got = [self.gaz.places[k] for k in state.get("placed") or () if k in self.gaz.places]
+            if not got:
+                return self._which_place(text, state, "Which postcode or area do you mean? Give the postcode again, "
+                                                      "or name the ward or neighbourhood.")
+            f.places.append(PlaceRef(PlaceFound(tuple(got[:1]), f.words(said)), said))
         readings = self._everyday_ages(f)
         out = self._resolve(f, carried, text, state)
         if readings and out.kind == "data" and out.understood:
@@ -108,6 +116,8 @@ class Resolver:
         return said
 
     def _resolve(self, f: Frame, carried: Carried | None, text: str, state: dict) -> Planned:
+        if f.add_up is not None and f.grouping is not None and f.grouping[1][0] == "time":
+            f.grouping = None       # 'add up all four months': their total, not month by month
         r = f.reading
         t = r.q.tokens
         follow = carried is not None and self._is_follow_up(f)
@@ -615,7 +625,7 @@ class Resolver:
                 continue
             if {lemma(w) for w in h.words if w not in self.fillers} <= self.topics.own_words(best):
                 if self._and_between(f, s, [x for x, hh in spans if hh.best == best]) and c in self.catalog.concepts \
-                        and not self._member_of(best, c) and not self._member_of(c, best):
+                        and not self._member_of(best, c) and not self._member_of(c, best) and not self._related(best, c):
                     # 'the population of Wirral in 2020 and its health index score': a part of its own
                     f.left_parts.append(f.words(s))
                     f.left_concepts.append(c)
@@ -630,6 +640,8 @@ class Resolver:
                 best = c
             elif self._member_of(best, c):
                 continue
+            elif self._says_unit_of(h.words, best):
+                continue             # 'how many households ... are deprived in 3 or more dimensions': its unit
             elif self._generic([(s, h)], c):
                 if self._counts_other_units(c, best):
                     return self._other_units(f, s, c, best)
@@ -683,6 +695,12 @@ class Resolver:
                     f.joiners |= {k for g in gaps for k in g if t[k] in ("or", "and", "plus")}
                     return concept
         return None
+
+    def _says_unit_of(self, words, concept: str) -> bool:
+        """The words only name what ``concept`` counts ('how many households', 'number of people')."""
+        unit = {lemma(w) for w in self._unit(concept).split()}
+        said = {lemma(w) for w in words if w not in ("how", "many", "number", "of", "the", "total", "no")}
+        return bool(said) and said <= unit
 
     def _unit(self, concept: str) -> str:
         refs = self.catalog.concepts.get(concept, ())
@@ -947,7 +965,7 @@ class Resolver:
         sheet0, g0 = tables[0]
         leaves = {col for m in sheet0.measures if m.group == g0.id and m.id != g0.total and m.in_breakdown
                   for col in (m.column,) if col}
-        restated = None
+        restated = sibling = None
         for s, h in spans:
             if id(s) in taken:
                 continue
@@ -958,6 +976,12 @@ class Resolver:
                 # 'deprived in at least one dimension (everyone except the not deprived)': the measure
                 # named is the rest of the table, said again by what it leaves out
                 restated = c
+                used |= set(s.positions)
+                continue
+            if cols0 and not cols0 & columns and sibling is None and c != g0.total:
+                # 'households renting from the council itself - not housing associations': another
+                # part of the table, which the parts left out are not in anyway
+                sibling = c
                 used |= set(s.positions)
                 continue
             within = [sheet.measure_by_id.get(c) for sheet, _ in tables]
@@ -980,6 +1004,9 @@ class Resolver:
         share = bool(f.share) and f.cues.get("count") is None
         if restated is not None:
             return Choice(restated, [], share, used_words=frozenset(used))
+        if sibling is not None:
+            return Choice(sibling, [], share, used_words=frozenset(used),
+                          note=f"{cat.label(sibling)} does not include {said}, so nothing was taken off.")
         return Choice(total, [], share, used_words=frozenset(used), less=tuple(dict.fromkeys(parts)))
 
     CHANGE = {"up": frozenset("rose rise rises risen grew grow growth increase increased increases gained gain".split()),
@@ -1126,6 +1153,7 @@ class Resolver:
                 # 'what decile is it in, and what's its national rank?': two figures; the second is named
                 # back, never dropped
                 f.left_parts.append(next(w for w in t if stem(w) in ("rank", "ranking", "ranked")))
+                f.left_concepts.append(f"{base}_rank")
             return f"{base}_decile"
         if st & {"rank", "ranking", "ranked"} and f"{base}_rank" in known and not ranking:
             return f"{base}_rank"
@@ -1783,6 +1811,11 @@ class Resolver:
             return self._editions_plan(bound, places, intent, choice, f, when, state)
         ref, periods, dataset_filters, note = bound
         sheet = ref.sheet
+        if f.add_up is not None and ref.measure.rollup not in ("sum", "count"):
+            what = self._say_measure(concept, filters)
+            return self._no_data(state, f"I can't add up {what}: it is a {ref.measure.format} for each place and period on "
+                                        "its own, so a sum of them is not a figure of anything. Ask for them side by side, "
+                                        "or for one of them.", "not_additive", f"{what}, added up")
         if choice.change:
             return self._change_plan(f, choice, ref, periods, dataset_filters, intent, over, places, state, when)
         if f.combined and intent != "comparison":
@@ -1886,8 +1919,9 @@ class Resolver:
                 or f.per is not None or f.rate_word is not None or f.difference is not None or f.share is not None \
                 or f.condition is not None or f.levels or f.grouping or f.order or f.limit or f.combined:
             return None
-        years = {w.start[0] for _, w in f.periods if w.start and w.end and w.start[0] == w.end[0] and not w.is_latest}
-        if f.periods and (len(years) != 1 or len(f.periods) != 1 or f.periods[0][1].grain != "year"):
+        named = [(sp, w) for sp, w in f.periods if not w.is_latest]       # ('the latest IMD': its latest)
+        years = {w.start[0] for _, w in named if w.start and w.end and w.start[0] == w.end[0]}
+        if named and (len(years) != 1 or len(named) != 1 or named[0][1].grain != "year"):
             return None
         year = str(next(iter(years))) if years else None
         place = places[0]
@@ -1903,7 +1937,8 @@ class Resolver:
         f.left_parts.clear()
         return self._done(SummaryPlan(place.key, year=year, measures=tuple(concepts)), f, state, choice,
                           f"Understood: {said} in {place.display}, "
-                          + (f"{year}." if year else "each the latest held (no period named)."))
+                          + (f"{year}." if year else "each the latest held." if f.periods else
+                             "each the latest held (no period named)."))
 
     def _plain_label(self, concept: str) -> str:
         """A measure's label mid-sentence: its first word lowered unless the label is a proper name."""

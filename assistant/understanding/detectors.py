@@ -148,7 +148,7 @@ class OperatorDetector:
                             else 0.5))
             if p in (("by", "how", "much"), ("by", "how", "many"), ("how", "much"), ("how", "many")) or p[-2:] == ("how", "much"):
                 # 'by how much is Halton's score higher': the comparative said after its cue
-                for j in range(b, min(len(t), b + 8)):
+                for j in [*range(b, min(len(t), b + 8)), *range(a - 1, max(-1, a - 11), -1)]:
                     if t[j] in ("higher", "lower", "bigger", "smaller", "larger", "worse", "better") and \
                             (j + 1 >= len(t) or t[j + 1] != "than"):
                         lone = "less" if t[j] in ("lower", "smaller") else "more"
@@ -655,7 +655,8 @@ class ContextDetector:
 
 class FillerDetector:
     # phrases that only say where a figure is taken from ('going by the severity score')
-    PHRASES = Phrases(("going by", "go by", "based on", "judging by", "measured by", "in terms of", "using the"))
+    PHRASES = Phrases(("going by", "go by", "going off", "go off", "based on", "judging by", "measured by", "in terms of",
+                       "using the", "as the denominator", "as denominator", "as the base", "out of the"))
     # 'add up all four months': the total, which only an additive figure has (the resolver checks)
     ADD_UP = Phrases(("add up", "added up", "adding up", "sum up", "summed up", "tot up", "totted up", "total up"))
 

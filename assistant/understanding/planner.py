@@ -18,7 +18,8 @@ from assistant.understanding import detectors as d
 from assistant.understanding.docs import DocsRouter
 from assistant.understanding.frame import Carried, build
 from assistant.understanding.outcome import Planned
-from assistant.understanding.reading import choose, clause_context, leading_sentences, quiet_context, story_words
+from assistant.understanding.reading import (choose, clause_context, leading_sentences, quiet_context, story_words,
+                                             trailing_sentences, quiet_trailing)
 from assistant.understanding.resolve import Resolver
 from assistant.understanding.spans import Prepared, Span
 from assistant.understanding.topics import Topics
@@ -89,8 +90,9 @@ class Understanding:
         candidates = self.spans(q)
         context = [(s.start, s.end) for s in candidates if s.slot == "context"]
         reading = clause_context(choose(q, candidates), self._weak)
-        story = leading_sentences(reading)
-        reading = story_words(quiet_context(reading, context + story), story)
+        after = trailing_sentences(reading)
+        story = leading_sentences(reading) + after
+        reading = quiet_trailing(story_words(quiet_context(reading, context + story), story), after)
         return q, reading, build(reading, context)
 
     # -- planning -------------------------------------------------------------------------
@@ -113,8 +115,9 @@ class Understanding:
         form = self.docs.form(asked)
         cue = self.docs.is_cue(asked)
         reading = clause_context(choose(q, candidates), self._weak)
-        story = leading_sentences(reading)
-        reading = story_words(quiet_context(reading, context + story), story)
+        after = trailing_sentences(reading)
+        story = leading_sentences(reading) + after
+        reading = quiet_trailing(story_words(quiet_context(reading, context + story), story), after)
         frame = build(reading, context)
         if frame.meta and not frame.names_topic and not frame.places and not frame.periods and \
                 not self.docs.named_datasets(t) and not (form and form.kind in ("define", "contact", "source", "publish")):

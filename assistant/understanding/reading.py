@@ -244,3 +244,45 @@ def leading_sentences(reading: Reading) -> list[tuple[int, int]]:
             return [(x, y) for x, y in sents[:k]
                     if any(w in STORY for w in q.tokens[x:y]) or any(x <= i < y for i in left)]
     return []
+
+
+TRAILING = (("need", "it"), ("its", "for"), ("this", "is", "for"), ("it", "s", "for"), ("for", "the"), ("thats", "for"))
+
+
+def trailing_sentences(reading: Reading) -> list[tuple[int, int]]:
+    """Whole sentences after the one that asks that tell the asker's story ('... in October 2019?
+    we always think the bonfire night run-up is the worst', '... need it for the bid background
+    section'): in the first person or saying what it is for, with no asking word of their own."""
+    q = reading.q
+    sents = q.sentences
+    asks = [any(w in ASKING for w in q.tokens[a:b]) for a, b in sents]
+    if not any(asks):
+        return []
+    first = asks.index(True)
+    out = []
+    for (a, b), ask in zip(sents[first + 1:], asks[first + 1:]):
+        words = q.tokens[a:b]
+        if ask or not words:
+            continue
+        if any(w in STORY for w in words) or any(tuple(words[:len(p)]) == p for p in TRAILING):
+            out.append((a, b))
+    return out
+
+
+QUIET_IN_STORY = frozenset(("order", "top_n", "intent", "common", "difference", "share", "per", "rate", "condition",
+                            "level", "grouping", "dimension", "exclude", "negate"))
+
+
+def quiet_trailing(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:
+    """In a story sentence after the ask ('we always think the run-up is the worst'), the order,
+    operator and intent words are the story's too, not the figure's: context."""
+    inside = {i for a, b in sentences for i in range(a, b)}
+    if not inside:
+        return reading
+    quiet = [s for s in reading.spans if s.positions and s.positions <= inside and s.slot in QUIET_IN_STORY]
+    if not quiet:
+        return reading
+    spans = [s for s in reading.spans if s not in quiet] + [
+        Span("context", s.start, s.end, " ".join(reading.q.tokens[s.start:s.end])) for s in quiet]
+    return Reading(reading.q, sorted(spans, key=lambda s: (s.start, s.end)), reading.uncovered)
+

@@ -2053,11 +2053,11 @@ class Resolver:
                 LEVEL_ORDER.index(over.level) < LEVEL_ORDER.index(places[0].level):
             return "breakdown", over, None, None
         if carried is not None and not f.names_topic and carried.intent in ("ranking", "breakdown", "trend") and \
-                not f.periods and not f.places:
+                not f.periods and not f.places and f.add_up is None:
             over = self._over_from_carried(carried)
             return carried.intent, over, carried.order, carried.limit
         if carried is not None and carried.intent in ("ranking", "breakdown", "trend") and not f.names_topic \
-                and (f.places or f.periods):
+                and (f.places or f.periods) and f.add_up is None:
             return carried.intent, self._over_from_carried(carried), carried.order, carried.limit
         return "value", None, None, None
 
@@ -2276,6 +2276,15 @@ class Resolver:
                             " and ".join(w.words for w in whens), "set", True, tuple(whens))
         if f.periods:
             whens = [w for _, w in f.periods]
+            if len(whens) == 1 and carried is not None and carried.when and f.cues.get("compare") is not None \
+                    and not f.places and not f.names_topic and f.followup:
+                # 'how does that compare with 2015?' after a 2021 figure: both periods, side by side
+                before = when_from_state(carried.when)
+                if before is not None and before.kind == "span" and before.start and whens[0].start \
+                        and (before.start, before.end) != (whens[0].start, whens[0].end):
+                    pair = sorted((before, whens[0]), key=lambda w: w.start)
+                    return When(pair[0].start, pair[1].end, "month" if any(w.grain == "month" for w in pair) else "year",
+                                " and ".join(w.words for w in pair), "set", True, tuple(pair))
             if len(whens) == 1:
                 return whens[0]
             known = [w for w in whens if w.year_known and w.start]
@@ -2307,7 +2316,13 @@ class Resolver:
         refs = cat.concepts.get(concept, [])
         if vintage is not None and any(r.sheet.geography.vintage == vintage for r in refs):
             refs = [r for r in refs if r.sheet.geography.vintage == vintage]
-        if f.sources:
+        sources = f.sources
+        if sources and (f.per is not None or f.rate_word is not None):
+            # 'per 1,000 residents, using the mid-2019 population estimate': a source named for the
+            # rate's denominator, not for the figure
+            own = {r.dataset for r in refs}
+            sources = [(sp, ds) for sp, ds in sources if set(ds) & own]
+        if sources:
             named = self._named(f)
             inside = [r for r in refs if r.dataset in named]
             if not inside:
@@ -2582,6 +2597,25 @@ class Resolver:
                 f.denominator_period = w
                 used |= set(ps.positions)
             f.measures.remove((s, h))
+            f.denominator_words = frozenset(used)
+            return
+        for s, ds in list(f.sources):
+            # '..., using the mid-2019 population estimate': the denominator named by its source
+            if s.start < per_span.end or not any(m.id in dens for d in ds if d in self.catalog.sheets
+                                                 for m in self.catalog.sheets[d].measures):
+                continue
+            used = set(s.positions)
+            k = s.start - 1
+            while k >= per_span.end and (t[k] in self.DENOMINATOR_CUES or any(k in ps.positions for ps, _ in f.periods)):
+                used.add(k)
+                k -= 1
+            near = [(ps, w) for ps, w in f.periods if ps.end in (s.start, s.start - 1) or ps.start in (s.end, s.end + 1)]
+            if near and len(f.periods) > 1:
+                ps, w = near[0]
+                f.periods.remove((ps, w))
+                f.denominator_period = w
+                used |= set(ps.positions)
+            f.sources.remove((s, ds))
             f.denominator_words = frozenset(used)
             return
 

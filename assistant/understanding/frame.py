@@ -38,6 +38,10 @@ class CategoryRef:
     excluded: bool = False
 
 
+# comparing how common something is compares its share of the people or homes, not head counts
+PREVALENCE = frozenset(("more common", "less common", "as common", "more prevalent", "less prevalent", "more usual"))
+
+
 @dataclass
 class Frame:
     reading: Reading
@@ -178,6 +182,8 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
                 f.periods.append((s, v))
         elif s.slot == "intent":
             f.cues.setdefault(v.kind, s)
+            if v.kind == "compare" and v.word in PREVALENCE and f.share is None:
+                f.share = s             # 'is disability more common in Wirral or St Helens': as a share
         elif s.slot == "order":
             if f.order is None:
                 f.order, f.order_word = v.kind, v.word

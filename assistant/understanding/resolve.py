@@ -2859,7 +2859,14 @@ class Resolver:
             queries.validate(plan, cat, gaz)
         except (PlanInvalid, NotAvailable) as e:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
-        return self._done(plan, f, state, choice, self._understood(plan, f, when, None), note)
+        understood = self._understood(plan, f, when, None)
+        others = [p for p in named if p.key not in plan.places and p not in larger]
+        if others:
+            # 'how many in the city region ..., and how many of those are in St Helens?': the part for
+            # the other place is named back, never dropped
+            understood = understood.rstrip(".") + "; not answered here: " + ", ".join(
+                repr(p.display) for p in others) + " (ask for it separately)."
+        return self._done(plan, f, state, choice, understood, note)
 
     def _count_editions(self, bound: Editions, f: Frame, scope: Place, level: str, condition: Condition,
                         state: dict) -> Planned:

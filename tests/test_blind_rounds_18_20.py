@@ -249,12 +249,6 @@ def test_blind_round_21_everyday_words(pipeline):
     assert d.status == "answered" and "Liverpool City Region" in d.understood and len(d.table["rows"]) == 6
 
 
-def test_two_figures_asked_the_one_not_answered_is_named(pipeline):
-    a = ask(pipeline, "I'm at CH44 0AA - what decile is my bit in on the latest IMD, and what's its national rank?")
-    assert a.status == "answered"
-    assert "not answered here: 'rank'" in a.understood
-
-
 def test_combined_parts_listed_in_a_breakdown_are_rows_of_their_own(pipeline):
     wards = _wards()
     rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if wards[r["lsoa21cd"]] == ("Prescot North", "Knowsley")]

@@ -2743,6 +2743,7 @@ class Resolver:
         scope = places[0] if places else gaz.region()
         named = [p.found.candidates[0] for p in f.places if not p.excluded and not p.found.ambiguous]
         larger = [p for p in named if p.key != scope.key and self.gaz.inside(scope, p)]
+        spoken = [p for p in named if p.key != scope.key and p not in larger and not p.key.startswith("country:")]
         if f.share is not None and larger and per is None:
             # 'of all the city region's LSOAs in the most deprived 10%, what share are in Liverpool':
             # one count as a share of a larger area's count is not a plan the commons makes; the
@@ -2860,7 +2861,7 @@ class Resolver:
         except (PlanInvalid, NotAvailable) as e:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
         understood = self._understood(plan, f, when, None)
-        others = [p for p in named if p.key not in plan.places and p not in larger]
+        others = [p for p in spoken if p.key not in plan.places and not (excluded and p.key in excluded)]
         if others:
             # 'how many in the city region ..., and how many of those are in St Helens?': the part for
             # the other place is named back, never dropped

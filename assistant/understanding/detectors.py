@@ -449,7 +449,10 @@ class IntentDetector:
                 if n and not (i + 2 < len(t) and t[i + 2] in ("percent", "pc")):
                     order = "asc" if w in ("bottom", "lowest", "least", "smallest", "fewest") else \
                         "desc" if w != "best" and w != "worst" else w
-                    out.append(Span("top_n", i, i + 2, (n, order), score=2.0))
+                    # 'just the top 3 types is fine': the rows' word said with the number (what they
+                    # are is said by the breakdown asked)
+                    end = i + 3 if i + 2 < len(t) and t[i + 2] in ("types", "kinds", "sorts", "categories", "ones") else i + 2
+                    out.append(Span("top_n", i, end, (n, order), score=2.0))
         return out
 
 

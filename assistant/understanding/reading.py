@@ -135,6 +135,9 @@ ASIDE_STARTS = frozenset("""i im ive id we were weve my our thanks thank cheers 
 if please hope sorry hopefully ideally me mum mam dad nan gran doing""".split())
 
 
+REQUESTS = frozenset(("tell", "show", "give", "list", "rank", "compare", "please", "pls"))
+
+
 def clause_context(reading: Reading, weak=lambda span: False) -> Reading:
     """Clauses before the request that ask nothing ('Councillor here, prepping for a surgery -')
     and asides after it ('..., I know it's old data') are context: they account for their words,
@@ -150,7 +153,8 @@ def clause_context(reading: Reading, weak=lambda span: False) -> Reading:
     first = strong.index(True)
     # the request starts at the first clause that asks ('Which neighbourhood (LSOA) in Wirral ...'):
     # no clause from there on is a leading aside
-    asking = [k for k, (a, b) in enumerate(clauses) if q.tokens[a] in QUESTION_WORDS]
+    asking = [k for k, (a, b) in enumerate(clauses) if q.tokens[a] in QUESTION_WORDS or q.tokens[a] in REQUESTS
+              or (q.tokens[a] in ("can", "could", "would", "will") and a + 1 < b and q.tokens[a + 1] == "you")]
     first = min([first] + asking)
     last = len(strong) - 1 - strong[::-1].index(True)
     aside = [k for k in range(len(clauses)) if not strong[k] and (

@@ -56,6 +56,7 @@ class Condition:
     value: int | float
     deprived_words: bool = True   # said as 'most/least deprived' (the IMD unless a domain is named)
     on_measure: bool = False      # a threshold on the measure itself ('a crime severity score above 15')
+    domain: str = ""              # the deprivation domain said inside it ('the most deprived health decile')
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,8 @@ class OperatorDetector:
             (r"\b(?:in )?(?:the )?(most|least)(?: [a-z]+)? deprived (fifth|tenth)\b",
              lambda m: self._pct(m.group(1), {"fifth": "20", "tenth": "10"}[m.group(2)])),
             (r"\b(?:in )?(?:the )?(most|least) deprived decile\b", lambda m: ("=", 1 if m.group(1) == "most" else 10)),
+            (r"\b(?:in )?(?:the )?(most|least) deprived (income|employment|education|health|crime|housing|barriers|"
+             r"living environment) (?:domain )?decile\b", lambda m: ("=", 1 if m.group(1) == "most" else 10, m.group(2))),
             # 'the worst 10%', 'the best 20 percent': said of deprivation, its most / least deprived
             (r"\b(?:in )?(?:the )?(worst|best)(?: [a-z]+)? (\d+) ?(?:percent|pc)(?: (?:for )?(?:being )?deprived)?\b",
              lambda m: self._pct("most" if m.group(1) == "worst" else "least", m.group(2))),
@@ -223,9 +226,9 @@ class OperatorDetector:
             for m in re.finditer(r"\b" + englands + pat.removeprefix(r"\b") + national, joined):
                 a = len(joined[:m.start()].split())
                 b = a + len(m.group(0).split())
-                op, val = make(m)
+                op, val, *domain = make(m)
                 if 1 <= val <= 10:
-                    out.append(Span("condition", a, b, Condition(op, val), score=2.0))
+                    out.append(Span("condition", a, b, Condition(op, val, domain=domain[0] if domain else ""), score=2.0))
         # A threshold on the measure itself, said right after a word for a figure ('a crime severity
         # score above 15', 'an imd score of more than 60', 'a rate below 2.5'): not an age.
         for m in re.finditer(r"\b(score|scores|rate|rates|index|ratio|density|value|values|level|figure|percentage)"
@@ -451,7 +454,8 @@ class IntentDetector:
                         "desc" if w != "best" and w != "worst" else w
                     # 'just the top 3 types is fine': the rows' word said with the number (what they
                     # are is said by the breakdown asked)
-                    end = i + 3 if i + 2 < len(t) and t[i + 2] in ("types", "kinds", "sorts", "categories", "ones") else i + 2
+                    end = i + 3 if i + 2 < len(t) and t[i + 2] in ("types", "kinds", "sorts", "categories", "ones") \
+                        and t[i + 3:i + 4] != ["of"] else i + 2
                     out.append(Span("top_n", i, end, (n, order), score=2.0))
         return out
 
@@ -624,6 +628,8 @@ class ContextDetector:
                     # not 'for a figure' or 'for a 2 bed': a purpose has no figure or number in it
                     cue = None if (nxt in ("a", "an") and i + 2 < hi and (t[i + 2] in self.figure_forms
                                                                           or t[i + 2][:1].isdigit())) else ("for",)
+                if not cue and t[i] == "for" and nxt == "the" and any(t[j] in self.PURPOSE_NOUNS for j in range(i + 2, min(hi, i + 5))):
+                    cue = ("for",)       # 'for the scrutiny paper', 'for the board report'
                 if not cue and t[i] == "to" and nxt in self.purpose_verbs:
                     cue = ("to",)
                 if not cue and t[i] in ("im", "were", "i", "we") and i == lo:
@@ -652,6 +658,9 @@ class ContextDetector:
                         break
         return out
 
+    PURPOSE_NOUNS = frozenset(("paper", "report", "briefing", "brief", "meeting", "committee", "bid", "application",
+                               "article", "story", "presentation", "newsletter", "leaflet", "slides", "deck", "proposal",
+                               "submission", "consultation", "dissertation", "essay", "assignment", "campaign"))
     SAYING = frozenset(("say", "says", "said", "claim", "claims", "claimed", "reckon", "reckons", "reckoned", "suggest",
                         "suggests", "suggested", "argue", "argues", "argued", "insist", "insists", "insisted"))
 

@@ -79,6 +79,10 @@ class Understanding:
         structural = frozenset(i for s in out if s.slot in ("period", "per", "condition", "age", "top_n") for i in s.positions)
         topical = frozenset(i for s in out if s.slot in ("measure", "category") and not getattr(s.value, "loose", False)
                             for i in s.positions)
+        t = q.tokens
+        # 'the most areas in decile 1', 'how many areas': areas counted, not the land-area measure
+        out = [s for s in out if not (s.slot == "measure" and s.end - s.start == 1 and t[s.start] == "areas" and s.start
+                                      and t[s.start - 1] in ("most", "many", "fewest", "more", "fewer", "of", "its"))]
         for s in self.places.detect(q, structural):
             if s.slot == "place" and s.value.fuzzy and s.positions & topical:
                 continue                     # a typo'd topic word is not a place ('deprevation')

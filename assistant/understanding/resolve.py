@@ -215,6 +215,10 @@ class Resolver:
                 out_of |= {i, i + 1, i + 2} | ({i + 3} if i + 3 < len(t) and t[i + 3] in (
                     "districts", "councils", "authorities", "areas", "lsoas", "neighbourhoods", "las") else set())
         ends_of_ordered |= {s.end for s in r.spans if s.slot == "measure" and s.start in order_ends}   # 'least deprived first'
+        if f.left_concepts:
+            # 'headline pop + deprivation': the joiner between two measures asked together
+            ms = sorted((sp.start, sp.end) for sp, _ in f.measures)
+            f.joiners |= {k for (_, a), (b, _) in zip(ms, ms[1:]) for k in range(a, b) if t[k] in ("plus", "and", "also")}
         left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words and i not in f.joiners
                 and i not in out_of
                 and not self._harmless(t[i])
@@ -546,6 +550,9 @@ class Resolver:
         """The deciles a decile condition is on: a deprivation domain named by a word no slot used
         ('... for income', 'health decile 1'), else the overall index."""
         t = f.reading.q.tokens
+        inside = f.condition[1].domain if f.condition is not None else ""
+        if inside and f"{self.DOMAINS.get(inside.split()[-1], '')}_deprivation_decile" in self.catalog.concepts:
+            return f"{self.DOMAINS[inside.split()[-1]]}_deprivation_decile", set()
         named = {(self.DOMAINS[t[i]], i) for i in f.reading.uncovered if t[i] in self.DOMAINS}
         said = {i for _, i in named}
         for i in list(said):
@@ -645,6 +652,12 @@ class Resolver:
             elif self._generic([(s, h)], c):
                 if self._counts_other_units(c, best):
                     return self._other_units(f, s, c, best)
+                counted = self._as_count(f, c, best, [w for x, hh in spans if hh.best == best for w in hh.words])
+                if isinstance(counted, Planned):
+                    return counted
+                if counted:
+                    best = counted
+                    continue
                 if self._and_between(f, s, [x for x, hh in spans if hh.best == best]):
                     # 'the population of Wirral in 2020 and its health index score': a part of its own
                     f.left_parts.append(f.words(s))
@@ -653,7 +666,10 @@ class Resolver:
             elif self._generic([x for x in spans if x[1].best == best], best):
                 if self._counts_other_units(best, c):
                     return self._other_units(f, next(x for x, hh in spans if hh.best == best), best, c)
-                best = c
+                counted = self._as_count(f, best, c, h.words)
+                if isinstance(counted, Planned):
+                    return counted
+                best = counted or c
             elif self._related(best, c):
                 continue
             elif self._counts_of(best, c):
@@ -695,6 +711,36 @@ class Resolver:
                     f.joiners |= {k for g in gaps for k in g if t[k] in ("or", "and", "plus")}
                     return concept
         return None
+
+    def _as_count(self, f: Frame, generic: str, specific: str, words) -> str | Planned | None:
+        """'how many people income deprived': a head count asked of a measure that is a rate or a
+        score is the count measure of those people, when the commons holds one (never the rate);
+        None when the question asks no count of that unit."""
+        refs = self.catalog.concepts.get(specific, ())
+        t = f.reading.q.tokens
+        asked = f.cues.get("count") is not None or any(t[i:i + 2] in (["how", "many"], ["number", "of"])
+                                                         for i in range(len(t) - 1))
+        if not asked or f.share is not None or f.per is not None or f.rate_word is not None or not refs \
+                or refs[0].measure.format not in ("percent", "rate", "score", "ratio"):
+            return None
+        unit = self._unit(generic)
+        if unit not in ("people", "households"):
+            return None
+        said = {lemma(w) for w in words if w not in self.fillers and w not in self.generic}
+        counts = [c for c, rs in self.catalog.concepts.items() if c != generic and said and
+                  rs[0].measure.format == "count" and self._unit(c) == unit and said <= self.topics.own_words(c)]
+        if len(counts) > 1:
+            # ('income deprived' is said of all people, of children and of older people): the count
+            # whose label is headed by the unit itself ('People in income deprivation'), if one
+            plain = [c for c in counts if normalise(self.catalog.label(c)).split()[:1] == [unit]]
+            counts = plain if len(plain) == 1 else counts
+        if len(counts) == 1:
+            return counts[0]
+        what = self.catalog.label(specific).lower()
+        return self._no_data({}, (f"I understood a number of {unit} ({' '.join(words)}), but {what} is a "
+                                  f"{refs[0].measure.format}, not a count of {unit}, and the commons holds "
+                                  + ("no count of them" if not counts else "more than one count that could be meant")
+                                  + ", so I haven't given the rate instead."), "unexplained", f"how many {unit}, {what}")
 
     def _says_unit_of(self, words, concept: str) -> bool:
         """The words only name what ``concept`` counts ('how many households', 'number of people')."""
@@ -1271,6 +1317,14 @@ class Resolver:
             if not filled:
                 keys.append(chosen["key"])
             return list(dict.fromkeys(keys))
+        if carried is not None and carried.places and self._is_follow_up(f):
+            # 'and Heswall?' after a ward's figure: the ward of that name, as the place it replaces was
+            levels = {self.gaz.places[k].level for k in carried.places if k in self.gaz.places}
+            for p in subject:
+                if p.found.ambiguous and len(levels) == 1:
+                    same = [c for c in p.found.candidates if c.level in levels]
+                    if len(same) == 1:
+                        p.found = PlaceFound((same[0],), p.found.text, p.found.fuzzy)
         for p in subject:
             if p.found.ambiguous:
                 opts = [(c.display, c.key) for c in p.found.candidates]
@@ -1917,7 +1971,8 @@ class Resolver:
             return None
         if choice.filters or choice.share or choice.change or choice.less or choice.per_period or choice.table \
                 or f.per is not None or f.rate_word is not None or f.difference is not None or f.share is not None \
-                or f.condition is not None or f.levels or f.grouping or f.order or f.limit or f.combined:
+                or f.condition is not None or f.grouping or f.order or f.limit or f.combined \
+                or any(lvl != places[0].level for _, lvl in f.levels):      # ('a borough overview of Wirral')
             return None
         named = [(sp, w) for sp, w in f.periods if not w.is_latest]       # ('the latest IMD': its latest)
         years = {w.start[0] for _, w in named if w.start and w.end and w.start[0] == w.end[0]}

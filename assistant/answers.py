@@ -309,6 +309,18 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
             word = ("more" if a >= b else "fewer") if m.format == "count" else ("higher" if a >= b else "lower")
             text_parts.append(f"The difference: {places[0].display} {fmt(abs(a - b), m, share)} {word} than "
                               f"{places[1].display}.")
+    if getattr(plan, "ratio", False) and len(places) == 2:
+        # 'how many times higher': the larger over the smaller, on both rows (named in the column)
+        a, b = (by_code[c]["value"] for c in main_codes)
+        at = {i for i, r in enumerate(rows) if r["area_code"] in main_codes[:2]}
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and min(a, b) > 0:
+            big, small = (places[0], places[1]) if a >= b else (places[1], places[0])
+            times = round(max(a, b) / min(a, b), 2)
+            table = {"columns": table["columns"] + [f"{col_label}: times ({big.name} over {small.name})"],
+                     "rows": [r + ([times] if i in at else [None]) for i, r in enumerate(table["rows"])]}
+            text_parts.append(f"{big.display} is **{times}** times {small.display} on this measure.")
+        else:
+            text_parts.append("The one can't be given as a number of times the other (a figure is zero or missing).")
     # The asked places among their peers (same level); the rest (parent, region, England) are
     # comparators, kept off the peers' bar scale (assistant/charts.py).
     asked_levels = {p.level for p in places}

@@ -240,6 +240,7 @@ class ComparisonPlan(_Plan):
     rate: Rate | None = None
     difference: bool = False      # say how much higher one is than the other (two places)
     combined: bool = False        # and the places added together ('Everton and Anfield combined')
+    ratio: bool = False           # say how many times the one is the other ('how many times higher')
 
     intent = "comparison"
 
@@ -251,6 +252,7 @@ class ComparisonPlan(_Plan):
         _need(len(set(self.places)) == len(self.places), "a place named twice is compared once")
         _need(not (self.share and self.rate), "a share or a rate, not both")
         _need(not self.difference or len(self.places) == 2, "a difference is between two places")
+        _need(not self.ratio or (len(self.places) == 2 and not self.combined), "a ratio is between two places")
 
 
 @dataclass(frozen=True)

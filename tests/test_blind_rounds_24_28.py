@@ -171,3 +171,52 @@ def test_average_rent_is_not_held_and_a_number_is_not_a_purpose(pipeline):
     for text in ("avg private rent for a 2 bed in Birkenhead?", "average private rent in Birkenhead"):
         a = ask(pipeline, text)
         assert a.status == "no_data" and not a.table, (text, a.understood)
+
+
+def test_how_many_people_said_of_a_rate_is_the_count_of_those_people(pipeline):
+    ward = {r["lsoa11cd"]: r["wd19nm"] for r in raw_rows("lookup_lsoa11_ward19_lad19_lcr.csv")}
+    count = {}
+    for r in raw_rows("iod2019_underlying_indicators_lsoa11_lcr.csv"):
+        count[ward[r["lsoa11cd"]]] = count.get(ward[r["lsoa11cd"]], 0) + float(r["income_domain_numerator"])
+    a = ask(pipeline, "IoD2019 - how many people income deprived in Heswall ward v Birkenhead and Tranmere ward?")
+    assert a.status == "answered", a.answer
+    got = {r[0].split(" ward")[0]: r[2] for r in a.table["rows"]}
+    assert got == {"Heswall": count["Heswall"], "Birkenhead and Tranmere": count["Birkenhead and Tranmere"]}
+    b = ask(pipeline, "how many people in Sefton have a bad health index score")
+    assert b.status == "no_data" and not b.table          # a score has no head count: never the score instead
+
+
+def test_a_follow_ups_ambiguous_name_takes_the_level_of_the_place_it_replaces(pipeline):
+    ask(pipeline, "what % of households in Bidston and St James ward are social rented (2021 census)?", "amb-1")
+    a = ask(pipeline, "and Heswall?", "amb-1")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0].startswith("Heswall ward")
+    assert ask(pipeline, "population of Heswall").status == "clarify"     # asked afresh, still asked back
+
+
+def test_a_domain_said_inside_the_decile_is_that_domains_decile(pipeline):
+    counts: dict[str, int] = {}
+    for r in raw_rows("iod2025_lsoa21_lcr.csv"):
+        if r["lad24nm"] == "Sefton" and r["health_decile"] == "1":
+            counts[r["wd24nm"]] = counts.get(r["wd24nm"], 0) + 1
+    want = sorted(counts, key=lambda w: (-counts[w], w))[:3]
+    a = ask(pipeline, "In Sefton, which 3 wards have the most LSOAs in the most deprived health decile (IoD2025)?")
+    assert a.status == "answered", a.answer
+    assert [r[0] for r in a.table["rows"][:3]] == want
+    assert [r[1] for r in a.table["rows"][:3]] == [counts[w] for w in want]
+
+
+def test_a_request_clause_starting_can_you_is_never_an_aside(pipeline):
+    ask(pipeline, "Whats the % of households in Knowsley that are overcrowded in the 2021 census?", "cy-1")
+    a = ask(pipeline, "can you rank all six councils on that, worst first", "cy-1")
+    assert a.status == "answered", a.answer
+    assert len(a.table["rows"]) == 6 and "councils" in a.understood
+
+
+def test_how_many_times_higher_is_the_one_over_the_other(pipeline):
+    css = {r["ltla23_name"]: float(r["crime_severity_score"]) for r in raw_rows("crime_severity_score_la_2022_23_lcr.csv")}
+    a = ask(pipeline, "how many times higher is Liverpool's crime severity score than Sefton's in 2022/23?")
+    assert a.status == "answered", a.answer
+    want = round(css["Liverpool"] / css["Sefton"], 2)
+    assert [r[-1] for r in a.table["rows"]] == [want, want]
+    assert "times" in a.understood

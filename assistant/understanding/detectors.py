@@ -155,6 +155,12 @@ class OperatorDetector:
                         lone = "less" if t[j] in ("lower", "smaller") else "more"
                         out.append(Span("difference", j, j + 1, Op("difference", lone), score=0.4))
                         break
+        joined = " ".join(t)
+        for m in re.finditer(r"\b(?:how many times (?:higher|bigger|larger|greater|more|as high|as big|as large|as many|as much)"
+                             r"|times (?:higher|bigger|larger|greater|as high|as big|as large|as many|as much))\b", joined):
+            # 'how many times higher is Liverpool's score than Sefton's': the one over the other
+            a = len(joined[:m.start()].split())
+            out.append(Span("difference", a, a + len(m.group(0).split()), Op("difference", "ratio"), score=2.0))
         for a, b, p in self.share.find(t):
             if b < len(t) and t[b] in CHANGE_WORDS and p[-1] in ("percentage", "percent", "pct"):
                 continue        # 'the percentage change in ...': a change in per cent of the first figure

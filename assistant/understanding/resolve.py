@@ -3023,8 +3023,9 @@ class Resolver:
         if intent == "comparison":
             if len(keys) < 2:
                 return ValuePlan(subject, keys[0], share=share, rate=rate)
+            ratio = f.difference is not None and f.difference[1] == "ratio" and len(keys) == 2 and not f.combined
             return ComparisonPlan(subject, keys, share=share, rate=rate, difference=f.difference is not None
-                                  and len(keys) == 2 and not f.combined, combined=f.combined)
+                                  and len(keys) == 2 and not f.combined and not ratio, combined=f.combined, ratio=ratio)
         if intent == "ranking":
             return RankingPlan(subject, keys[0], over, order or "desc", limit, share=share,
                                exclude_places=tuple(excluded), rate=rate)
@@ -3136,6 +3137,7 @@ class Resolver:
             head = f"{what} in {' and '.join(names)}, over time"
         elif isinstance(plan, ComparisonPlan):
             head = f"{what}: {' compared with '.join(names)}" + (" (the difference)" if plan.difference else "") \
+                + (" (how many times the one is the other)" if getattr(plan, "ratio", False) else "") \
                 + (", and added together" if plan.combined else "")
         else:
             head = f"{what} in {names[0]}"

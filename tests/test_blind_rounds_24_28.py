@@ -220,3 +220,12 @@ def test_how_many_times_higher_is_the_one_over_the_other(pipeline):
     want = round(css["Liverpool"] / css["Sefton"], 2)
     assert [r[-1] for r in a.table["rows"]] == [want, want]
     assert "times" in a.understood
+
+
+def test_a_sub_group_living_in_deprived_neighbourhoods_is_that_sub_group(pipeline):
+    first = {r["lsoa21cd"] for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Knowsley" and r["imd_decile"] == "1"}
+    want = sum(int(r["age6__aged_15_years_and_under"]) for r in raw_rows("census2021_lsoa21_lcr.csv") if r["lsoa21cd"] in first)
+    a = ask(pipeline, "how many children aged 0-15 in Knowsley live in LSOAs in the most deprived 10%")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0] == "Knowsley" and a.table["rows"][0][-1] == want      # never every resident there
+    assert "only in neighbourhoods" in a.understood

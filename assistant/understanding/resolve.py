@@ -2904,6 +2904,12 @@ class Resolver:
                                         f"neighbourhoods in {scope.name} have the most {ref.measure.label.lower()}?'.",
                                  "unexplained", "a threshold on a figure with several rows per area")
         share = people and cat.population_weight(ref.sheet, ref.measure) is not None
+        counted = cat.concepts.get(choice.concept, ())
+        if people and per is None and counted and choice.concept != "population" and not choice.concept.endswith(
+                ("_decile", "_score", "_rank")) and counted[0].measure.format == "count" and f.condition is not None:
+            # 'how many children aged 0-15 ... live in LSOAs in the most deprived 10%': those people,
+            # only in those neighbourhoods (never every resident there)
+            return self._within(f, choice, scope, condition, state)
         try:
             if per is not None:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
@@ -2950,7 +2956,18 @@ class Resolver:
         cat = self.catalog
         concept = choice.concept
         when = self._when(f, None)
-        bound = self._bind(concept, [scope], "value", None, when, choice.filters, f)
+        # (on the small areas, and the boundaries, of a deprivation index the commons holds)
+        vintages = [r.sheet.geography.vintage for r in cat.concepts.get("imd_decile", ()) if not r.sheet.person_level
+                    and r.sheet.geography.level == "lsoa"]
+        bound = None
+        for vintage in sorted(set(vintages), reverse=True):
+            got = self._bind(concept, [scope], "value", None, when, choice.filters, f, vintage=vintage, small_areas=True)
+            if not isinstance(got, (str, Planned)) and not isinstance(got, Editions) and \
+                    got[0].sheet.geography.vintage == vintage and got[0].sheet.geography.level == "lsoa":
+                bound = got
+                break
+        if bound is None:
+            bound = self._bind(concept, [scope], "value", None, when, choice.filters, f)
         if isinstance(bound, (str, Planned)):
             return bound if isinstance(bound, Planned) else self._no_data(state, bound, "unbound", cat.label(concept))
         ref, periods, fl, note = bound

@@ -104,7 +104,17 @@ class TimeDetector:
                 out.append(Span("context", t.start, t.end if keep else t.end + 1,
                                 " ".join(q.tokens[t.start:t.end + (0 if keep else 1)])))
                 continue
-            out.append(Span("period", t.start, t.end, t.when))
+            start, end = t.start, t.end
+            # 'over the whole Sept to Dec period', 'across 2019': the words around a period say only that
+            while start > 0 and q.tokens[start - 1] in ("whole", "entire", "full"):
+                start -= 1
+            if start > 0 and q.tokens[start - 1] == "the" and start < t.start:
+                start -= 1
+            if start > 0 and q.tokens[start - 1] in ("over", "across", "throughout", "during"):
+                start -= 1
+            if end < len(q.tokens) and q.tokens[end] in ("period", "months") and start < t.start:
+                end += 1
+            out.append(Span("period", start, end, t.when))
         return out
 
 
@@ -477,6 +487,8 @@ class LevelDetector:
         out = []
         for lvl, phrases in self.levels:
             for a, b, p in phrases.find(t):
+                if a and t[a - 1] == "english":
+                    continue        # 'its rank among English councils': the national rank, not a ranking of them
                 out.append(Span("level", a, b, lvl, score=0.5 if p in (("areas",), ("places",), ("towns",), ("area",)) else 1.0))
         for a, b, _ in self.all_councils.find(t):
             out.append(Span("level", a, b, "lad", score=2.0))
@@ -589,8 +601,12 @@ class FollowUpDetector:
             for m in re.finditer(r"\b(?:that|the|this|my|same) postcodes?\b", " ".join(t)):
                 a = len(" ".join(t)[:m.start()].split())
                 out.append(Span("followup", a, a + 2, m.group(0), score=2.0))
+        # 'that year', 'in that month': the period of the question before
+        for m in re.finditer(r"\b(?:(?:in|for|during) )?that (?:year|month|quarter|period)\b", " ".join(t)):
+            a = len(" ".join(t)[:m.start()].split())
+            out.append(Span("followup", a, a + len(m.group(0).split()), m.group(0), score=1.0))
         # 'over the same period', 'for the same years': the period of the question before
-        for m in re.finditer(r"\b(?:(?:over|for|in|during|across) )?(?:the )?same (?:time )?(?:period|periods|years|year|months|month|"
+        for m in re.finditer(r"\b(?:(?:over|for|in|during|across) )?(?:the |those |these )?same (?:time |two |three |four )?(?:period|periods|years|year|months|month|"
                              r"quarter|dates|date|time|timeframe|time frame)\b", " ".join(t)):
             a = len(" ".join(t)[:m.start()].split())
             out.append(Span("followup", a, a + len(m.group(0).split()), m.group(0), score=1.0))
@@ -674,7 +690,12 @@ class ContextDetector:
 class FillerDetector:
     # phrases that only say where a figure is taken from ('going by the severity score')
     PHRASES = Phrases(("going by", "go by", "going off", "go off", "based on", "judging by", "measured by", "in terms of",
-                       "using the", "as the denominator", "as denominator", "as the base", "out of the"))
+                       "using the", "as the denominator", "as denominator", "as the base", "out of the", "according to",
+                       "each time", "both times",
+                       # a national rank is the rank among English councils, which every rank answer says
+                       "among english councils", "among all english councils", "out of all english councils",
+                       "of all english councils", "among english local authorities", "english councils",
+                       "english local authorities", "english districts"))
     # 'add up all four months': the total, which only an additive figure has (the resolver checks)
     ADD_UP = Phrases(("add up", "added up", "adding up", "sum up", "summed up", "tot up", "totted up", "total up"))
 

@@ -63,6 +63,12 @@ class Understanding:
     def metric_finder(self, fn) -> None:
         self.resolver.metric_finder = fn
 
+    @staticmethod
+    def _first_person(reading, sentence) -> bool:
+        """A leading sentence in the first person ('Our association covers bits of Sefton.')."""
+        a, b = sentence
+        return any(w in ("i", "im", "ive", "we", "were", "weve", "our", "my", "us") for w in reading.q.tokens[a:b])
+
     # -- reading --------------------------------------------------------------------------
     def prepare(self, text: str) -> Prepared:
         q = Prepared.from_text(text, self.words.rewrites.words)
@@ -96,7 +102,8 @@ class Understanding:
         reading = clause_context(choose(q, candidates), self._weak)
         after = trailing_sentences(reading)
         story = leading_sentences(reading) + after
-        reading = quiet_trailing(story_words(quiet_context(reading, context + story), story), after)
+        reading = quiet_trailing(story_words(quiet_context(reading, context + story), story),
+                                 after + [x for x in story if x not in after and self._first_person(reading, x)])
         return q, reading, build(reading, context)
 
     # -- planning -------------------------------------------------------------------------
@@ -121,7 +128,8 @@ class Understanding:
         reading = clause_context(choose(q, candidates), self._weak)
         after = trailing_sentences(reading)
         story = leading_sentences(reading) + after
-        reading = quiet_trailing(story_words(quiet_context(reading, context + story), story), after)
+        reading = quiet_trailing(story_words(quiet_context(reading, context + story), story),
+                                 after + [x for x in story if x not in after and self._first_person(reading, x)])
         frame = build(reading, context)
         if frame.meta and not frame.names_topic and not frame.places and not frame.periods and \
                 not self.docs.named_datasets(t) and not (form and form.kind in ("define", "contact", "source", "publish")):

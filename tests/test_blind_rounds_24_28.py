@@ -229,3 +229,44 @@ def test_a_sub_group_living_in_deprived_neighbourhoods_is_that_sub_group(pipelin
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][0] == "Knowsley" and a.table["rows"][0][-1] == want      # never every resident there
     assert "only in neighbourhoods" in a.understood
+
+
+def _crimes(lad: str, months: tuple[str, ...], kind: str | None = None, leave_out: str | None = None) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv"):
+        if r["lad19nm"] == lad and r["month"] in months and (kind is None or r["crime_type"] == kind) \
+                and r["crime_type"] != leave_out:
+            out[r["crime_type"]] = out.get(r["crime_type"], 0) + int(r["crimes"])
+    return out
+
+
+def test_leaving_aside_a_category_takes_it_out_of_the_ranking(pipeline):
+    got = _crimes("Wirral", ("2019-09", "2019-10", "2019-11"), leave_out="Anti-social behaviour")
+    want = sorted(got, key=got.get, reverse=True)[:3]
+    a = ask(pipeline, "Leaving aside anti-social behaviour, what were the three most common types of crime in Wirral in "
+                      "the autumn of 2019 (September to November)?")
+    assert a.status == "answered", a.answer
+    assert [r[1] for r in a.table["rows"][:3]] == want and "Anti-social behaviour" not in [r[1] for r in a.table["rows"]]
+
+
+def test_the_whole_period_and_that_year_are_the_periods_of_the_conversation(pipeline):
+    ask(pipeline, "anti social behaviour in St Helens in November 2019", "per-1")
+    a = ask(pipeline, "what about burglaries over the whole Sept to Dec period?", "per-1")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][-1] == sum(_crimes("St. Helens", ("2019-09", "2019-10", "2019-11", "2019-12"),
+                                                 "Burglary").values())
+    scores = {r["ltla21_name"]: float(r["overall_score"]) for r in raw_rows("ons_health_index_la_2015_2021_lcr.csv")
+              if r["year"] == "2021"}
+    ask(pipeline, "Halton health index overall score 2021", "per-2")
+    b = ask(pipeline, "which LCR council had the lowest overall score that year?", "per-2")
+    assert b.status == "answered", b.answer
+    assert b.table["rows"][0][0] == min(scores, key=scores.get)
+
+
+def test_a_rank_among_english_councils_is_the_national_rank(pipeline):
+    r19 = next(r for r in raw_rows("iod2019_la_summaries_lcr.csv") if r["lad19nm"] == "Halton")
+    r25 = next(r for r in raw_rows("iod2025_la_summary_imd_lcr.csv") if r["lad24nm"] == "Halton")
+    a = ask(pipeline, "Halton's rank on IMD average score among English councils - 2019 vs 2025?")
+    assert a.status == "answered", a.answer
+    assert "rank" in a.understood and "score in Halton" not in a.understood
+    assert a.table["rows"][0][1:3] == [int(r19["imd_rank_of_average_score"]), int(r25["imd_rank_of_average_score"])]

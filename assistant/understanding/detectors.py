@@ -606,7 +606,7 @@ class FollowUpDetector:
             a = len(" ".join(t)[:m.start()].split())
             out.append(Span("followup", a, a + len(m.group(0).split()), m.group(0), score=1.0))
         # 'over the same period', 'for the same years': the period of the question before
-        for m in re.finditer(r"\b(?:(?:over|for|in|during|across) )?(?:the |those |these )?same (?:time |two |three |four )?(?:period|periods|years|year|months|month|"
+        for m in re.finditer(r"\b(?:(?:over|for|in|during|across) )?(?:the |those |these )?same (?:time )?(?:period|periods|years|year|months|month|"
                              r"quarter|dates|date|time|timeframe|time frame)\b", " ".join(t)):
             a = len(" ".join(t)[:m.start()].split())
             out.append(Span("followup", a, a + len(m.group(0).split()), m.group(0), score=1.0))

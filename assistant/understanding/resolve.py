@@ -523,7 +523,7 @@ class Resolver:
     def _members_listed(self, f: Frame, spans) -> tuple[str, str, str] | None:
         """Three or more measure phrases, each a part of the same table of one dataset and listed
         together ('detached, semis, terraces and flats'): (dataset, group, its total)."""
-        parts = [(sp, h) for sp, h in spans if not self._generic([(sp, h)], h.best)]
+        parts = [(sp, h) for sp, h in spans if not self._generic([(sp, h)], h.best) and not self._a_total(h.best)]
         if len(parts) < 3 or len({h.best for _, h in parts}) < 3:
             return None
         named = {h.best for _, h in parts}
@@ -686,6 +686,10 @@ class Resolver:
                 f.left_parts.append(f.words(s))
                 f.left_concepts.append(c)
         return best
+
+    def _a_total(self, concept: str) -> bool:
+        """Is the measure the total of a table ('households' of the tenure table)?"""
+        return any(g.total == concept for r in self.catalog.concepts.get(concept, ()) for g in r.sheet.groups)
 
     def _sum_of_parts(self, f: Frame, spans) -> str | None:
         """'renting off the council or housing association': every part of a summed measure, and
@@ -2906,7 +2910,8 @@ class Resolver:
         share = people and cat.population_weight(ref.sheet, ref.measure) is not None
         counted = cat.concepts.get(choice.concept, ())
         if people and per is None and counted and choice.concept != "population" and not choice.concept.endswith(
-                ("_decile", "_score", "_rank")) and counted[0].measure.format == "count" and f.condition is not None:
+                ("_decile", "_score", "_rank")) and counted[0].measure.format == "count" and f.condition is not None \
+                and not f.condition[1].on_measure and not of_total:
             # 'how many children aged 0-15 ... live in LSOAs in the most deprived 10%': those people,
             # only in those neighbourhoods (never every resident there)
             return self._within(f, choice, scope, condition, state)

@@ -218,7 +218,9 @@ def _map(plan, q: Query, rows, scope: Place, label, col_label, when, boundaries)
 def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Composed:
     m, share = q.measure, q.share
     council_rows = [r for r in rows if r["category"] == "__councils__"]
-    rows = [r for r in rows if r["category"] != "__councils__"]
+    # 'how many ..., and what share is that': the place's count and the total its share is of
+    counted = {r["category"]: r["value"] for r in rows if r["category"] in ("__count__", "__total__")}
+    rows = [r for r in rows if r["category"] not in ("__councils__", "__count__", "__total__")]
     region = gaz.region()
     if getattr(q, "per", None) and council_rows and \
             len({r["area_code"] for r in council_rows if r["value"] is not None}) < len(list(gaz.lads())):
@@ -283,6 +285,18 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
     elif m.format == "rank":
         text_parts.append("Rank 1 is the most deprived in England.")
     table = {"columns": ["Area", "Period", col_label], "rows": table_rows}
+    if getattr(plan, "with_count", False) and plan.intent == "value":
+        n, whole = counted.get("__count__"), counted.get("__total__")
+        if isinstance(n, (int, float)) and isinstance(whole, (int, float)):
+            unit = m.unit or "counted"
+            at = next(i for i, r in enumerate(rows) if r["area_code"] == main_codes[0])
+            table = {"columns": ["Area", "Period", col_label, f"{m.label}: count ({unit})", f"Out of all ({unit})"],
+                     "rows": [r + ([rounded(n, m, False), rounded(whole, m, False)] if i == at else [None, None])
+                              for i, r in enumerate(table_rows)]}
+            text_parts.insert(1, f"That is **{fmt(n, m, False)}** {m.unit or ''} of {places[0].display}'s "
+                                 f"{fmt(whole, m, False)}.".replace("  ", " "))
+        else:
+            text_parts.insert(1, "The count behind the share is not released here.")
     of_place = getattr(plan, "of_place", None)
     if of_place:
         whole = gaz.get(of_place)

@@ -176,7 +176,10 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             if isinstance(plan, ValuePlan) and part.level not in ("ward", "lsoa", "lad"):
                 _fail(f"{part.display} is not an area the rows are matched on")
     if isinstance(plan, ValuePlan) and plan.exclude_places:
-        if sheet.geography.level != "lsoa" or (m.rollup not in ("sum", "count") and not m.sum_of):
+        # (a council-level table leaves councils out of the city region: the others added up)
+        by_councils = sheet.geography.level == "lad" and places[0].level == "region" and all(
+            gaz.get(k).level == "lad" for k in plan.exclude_places)
+        if (sheet.geography.level != "lsoa" and not by_councils) or (m.rollup not in ("sum", "count") and not m.sum_of):
             _fail(f"{sheet.id} gives {m.label.lower()} for whole areas only, so parts of an area cannot be left out of it")
     if plan.of_place is not None:
         if plan.of_place not in gaz.places:
@@ -477,6 +480,10 @@ def _values(plan: ValuePlan | ComparisonPlan, catalog, gaz, sheet, m) -> Query:
         gone = ' and '.join(gaz.get(k).display for k in plan.exclude_places)
         m = m.model_copy(update={"label": f"{m.label}, leaving out {gone}"})
         specs = [replace(specs[0], measure=m, leave_out=_left_out(plan, catalog, gaz, sheet))]
+    if single and plan.with_count and share_of is not None:
+        # 'how many ..., and what share is that': the count and the total the share is of, for the place
+        specs.append(_spec(catalog, sheet, m, places[0], plan, category="__count__"))
+        specs.append(_spec(catalog, sheet, m, places[0], plan, category="__total__", measure=share_of))
     if single and plan.with_context and places[0].level == "lad" and m.format not in ("rank", "category") \
             and catalog.supports_level(ref, "lad"):
         specs.append(RowSpec(m, "lad", None, plan.periods.values, period_key(plan.periods.values),

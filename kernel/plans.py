@@ -214,6 +214,7 @@ class ValuePlan(_Plan):
     of_place: str | None = None   # as a share (%) of this larger area's figure ('of the city region's crime')
     within: Within | None = None  # only the neighbourhoods meeting a condition ('in the most deprived 10%')
     exclude_places: tuple[str, ...] = ()   # areas inside the place left out of its figure ('but not Central ward')
+    with_count: bool = False      # a share given with the count it is of ('how many ..., and what share is that')
 
     intent = "value"
 
@@ -226,6 +227,7 @@ class ValuePlan(_Plan):
         _need(not (self.share and self.rate), "a share or a rate, not both")
         _need(self.of_place is None or (self.of_place != self.place and not self.share and self.rate is None),
               "a share of a larger area is of another place, and on its own")
+        _need(not self.with_count or self.share, "a count is given beside a share only")
 
     @property
     def places(self) -> tuple[str, ...]:

@@ -582,6 +582,9 @@ def _attached(tokens, place_span: tuple[int, int], lad_span: tuple[int, int]) ->
         return False
     if lad_span[1] == place_span[0]:
         return True
+    if lad_span[1] < place_span[0] <= lad_span[1] + 2:
+        # 'Liverpool's old Central ward': a word for which boundaries between
+        return all(t in ("old", "former", "new", "s", "the") for t in tokens[lad_span[1]:place_span[0]])
     if lad_span[0] >= place_span[1]:
         return all(t in _IN_COUNCIL for t in tokens[place_span[1]:lad_span[0]])
     return False

@@ -171,6 +171,12 @@ class OperatorDetector:
             # 'how many times higher is Liverpool's score than Sefton's': the one over the other
             a = len(joined[:m.start()].split())
             out.append(Span("difference", a, a + len(m.group(0).split()), Op("difference", "ratio"), score=2.0))
+        for m in re.finditer(r"\b(?:(?:the|actual|exact|a) ratio(?! of (?:patients|people|residents))|ratio between"
+                             r"|(?:about |roughly |nearly |almost |more than |over )?(?:double|twice|treble|triple)"
+                             r"(?! (?:counted|counting|check))(?: that of| as (?:high|big|much|many|large))?)\b", joined):
+            # 'is Liverpool's score about double Sefton's? what's the actual ratio': the one over the other
+            a = len(joined[:m.start()].split())
+            out.append(Span("difference", a, a + len(m.group(0).split()), Op("difference", "ratio"), score=1.5))
         for a, b, p in self.share.find(t):
             if b < len(t) and t[b] in CHANGE_WORDS and p[-1] in ("percentage", "percent", "pct"):
                 continue        # 'the percentage change in ...': a change in per cent of the first figure
@@ -453,10 +459,12 @@ class IntentDetector:
                                                              "these") \
                     and (t[i + 1] in self.row_words or (i + 2 < len(t) and t[i + 2] in self.row_words
                                                         and not t[i + 1].isdigit()) or through
-                         or (t[i - 1] == "which" and t[i + 1] in ("have", "has", "had", "are", "were", "saw", "show"))):
+                         or (t[i - 1] == "which" and t[i + 1] in ("have", "has", "had", "are", "were", "saw", "show",
+                                                                  "come", "came", "rank", "ranked", "score", "scored"))):
                 # 'which 3 wards', 'which three councils', 'which 3 Wirral wards' (a place's name between)
                 out.append(Span("top_n", i, i + 1, (k, None), score=1.5))
-            elif k and 0 < k <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name") and \
+            elif k and 0 < k <= 100 and (i == 0 or t[i - 1] in ("which", "what", "the", "those", "name", "me", "list",
+                                                                "show", "give", "rank")) and \
                     t[i + 1] in ("most", "least", "highest", "lowest", "biggest", "largest", "smallest", "worst", "best") \
                     and any(x in self.row_words for x in t[i + 2:i + 6]):
                 # 'the 3 most deprived neighbourhoods in Wirral'

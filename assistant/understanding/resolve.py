@@ -29,7 +29,7 @@ from kernel.plans import (Areas, BreakdownPlan, Categories, ComparisonPlan, Cond
                           Within, BenchmarkPlan)
 from retrieval.catalog import Catalog, MeasureRef
 from retrieval.datasheets import LEVEL_ORDER, Datasheet, Measure
-from retrieval.geography import Gazetteer, Place
+from retrieval.geography import WARD_VINTAGE, Gazetteer, Place
 
 METRIC_USE, METRIC_ASK, METRIC_MARGIN = 0.80, 0.55, 0.04
 LEVEL_NAMES = {"lsoa": "neighbourhood (LSOA)", "ward": "ward", "lad": "council", "region": "city region"}
@@ -245,7 +245,9 @@ class Resolver:
                          and self._range_months(f) == (int(t[i]) if t[i].isdigit() else self.w.numbers[t[i]]))
                 # 'age breakdown ..., census 2021 bands': the parts of the table named
                 and not ((t[i] in ("bands", "band", "groups", "categories", "splits") or (
-                    (t[i].isdigit() or t[i] in self.w.numbers) and t[i + 1:i + 2] in (["bands"], ["groups"])))
+                    (t[i].isdigit() or t[i] in self.w.numbers) and any(
+                        w in ("bands", "groups", "categories", "types", "kinds") for w in t[i + 1:i + 4])
+                    and self._as_many_as_parts(int(t[i]) if t[i].isdigit() else self.w.numbers[t[i]], f, choice)))
                          and bool(f.tables or choice.table))
                 # 'how much did it grow ...? the actual numbers plus the increase': a trend gives both
                 and not (t[i] == "plus" and f.cues.get("trend") is not None and any(
@@ -259,6 +261,18 @@ class Resolver:
                 and not (t[i] in ("count", "number") and i and t[i - 1] == "by" and f.order is not None)
                 and not (t[i] == "4" and i + 1 in place_starts)
                 and not (t[i] in ("combined", "altogether", "together") and i in period_ends)
+                # 'the old Central ward (2019 boundaries)' of data held on the 2019 wards: those wards
+                and not (t[i] in ("old", "former", "previous", "pre") and self._old_wards(choice.concept)
+                         and any(w in ("ward", "wards", "boundaries", "boundary") for w in t[i + 1:i + 4]))
+                # 'same for St Helens - count and share' after a count of areas: what that answer gives
+                and not (t[i] in ("count", "number", "share", "percentage", "proportion") and follow
+                         and carried is not None and carried.intent == "count" and f.condition is None
+                         and not f.names_topic)
+                # '(council + other social landlords together)': the parts of a summed measure added up
+                and not (t[i] in ("combined", "altogether", "together", "both") and self._sum_measure(choice.concept)
+                         and any(t[k] in ("plus", "and", "or") for k in range(max(0, i - 6), i)))
+                and not (t[i] in ("plus", "and") and self._sum_measure(choice.concept) and any(
+                    t[k] in ("combined", "altogether", "together", "both") for k in range(i + 1, min(len(t), i + 7))))
                 and not (t[i] == "back" and (i + 1 in period_starts or (i + 2 in period_starts and t[i + 1] in ("in", "at"))))]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
@@ -290,6 +304,21 @@ class Resolver:
                                                     excluded=self._excluded_span(f, s)))
             concepts = list(dict.fromkeys(h.best for _, h in spans))
         filters: list[tuple[str, str, tuple[str, ...], bool]] = []
+        if f.share is not None and (len(spans) > 1 or carried is not None):
+            # 'what percentage of residents is that', 'share of all households': the whole the share
+            # is of, said in everyday words after it, not a second topic
+            for s, h in list(spans):
+                gap = t[f.share.end:s.start]
+                whole_word = self._generic([(s, h)], h.best) or self._a_total(h.best)
+                other_topic = any(x is not s and not self._generic([(x, hh)], hh.best) for x, hh in spans) or (
+                    len(spans) == 1 and carried is not None and carried.measure and not carried.share
+                    and self._is_total_of(carried.measure, h.best))
+                if s.start >= f.share.end and all(w in ("of", "all", "the", "total", "its", "their") for w in gap) \
+                        and whole_word and other_topic:
+                    spans.remove((s, h))
+                    f.measures = [(x, hh) for x, hh in f.measures if x is not s]
+                    f.denominator_words = f.denominator_words | frozenset(range(f.share.end, s.end))
+            concepts = list(dict.fromkeys(h.best for _, h in spans))
         if f.complements:
             got = self._complement(f, spans, state)
             if got is not None:
@@ -331,6 +360,12 @@ class Resolver:
             # 'what types of homes do people live in': the table named, not the head count of 'people'
             span, hit = f.tables[0]
             return Choice(hit.options[0][2], [], share, table=(hit.options[0][0], hit.options[0][1]),
+                          used_words=frozenset(i for sp, _ in spans for i in sp.positions))
+        elif concepts and f.tables and (whole := self._table_with_its_parts(f, spans)) is not None:
+            # 'tenure split for St Helens - % owned, social rented, private rented': the table named,
+            # with the parts listed (the combined ones as rows of their own)
+            ds, gid, total, combined = whole
+            return Choice(total, [], share, table=(ds, gid), table_also=combined,
                           used_words=frozenset(i for sp, _ in spans for i in sp.positions))
         elif concepts and (listed := self._members_listed(f, spans)) is not None:
             # 'detached, semis, terraces and flats': parts of one table asked together, the table
@@ -603,6 +638,11 @@ class Resolver:
                 if not self._part_of(h.best, whole):
                     break
                 between = range(ws.end, s.start) if s.start >= ws.end else range(s.end, ws.start)
+                own_clause = next(((a, b) for a, b in f.reading.q.clauses if a <= s.start < b), None)
+                if own_clause and s.start > ws.end and not (own_clause[0] <= ws.start < own_clause[1]) and not (
+                        set(t[own_clause[0]:own_clause[1]]) & {"how", "what", "whats", "which", "many", "number",
+                                                               "share", "percentage", "percent", "also"}):
+                    continue     # 'social rented (council and housing association)': the parts it is made of
                 if any(t[k] in ("and", "plus") for k in between):
                     f.left_parts.append(f.words(s))
                     f.left_concepts.append(h.best)
@@ -686,6 +726,58 @@ class Resolver:
                 f.left_parts.append(f.words(s))
                 f.left_concepts.append(c)
         return best
+
+    def _table_with_its_parts(self, f: Frame, spans) -> tuple[str, str, str, tuple[str, ...]] | None:
+        """A table named ('tenure') with measure phrases that are each a part of it, or a sum of its
+        parts ('owned, social rented'): (dataset, group, its total, the summed parts named)."""
+        span, hit = f.tables[0]
+        parts = [(sp, h) for sp, h in spans if not self._generic([(sp, h)], h.best)]
+        if not parts:
+            return None
+        for ds, gid, total in hit.options:
+            sheet = self.catalog.sheets.get(ds)
+            if sheet is None or total not in self.catalog.concepts:
+                continue
+            mine = []
+            for sp, h in parts:
+                tied = [c for c, sc in h.concepts if sc == h.concepts[0][1]]
+                got = [r.measure for c in tied for r in self.catalog.concepts.get(c, ())
+                       if r.dataset == ds and r.measure.group == gid]
+                if not got:
+                    break
+                mine.append(got[0])
+            else:
+                combined = tuple(dict.fromkeys(m.id for m in mine if m.sum_of and m.id in sheet.measure_by_id))
+                return ds, gid, total, combined
+        return None
+
+    def _as_many_as_parts(self, n: int, f: Frame, choice: Choice) -> bool:
+        """'The 5 high level groups': the number of parts the table named has (else another table)."""
+        tables = [choice.table] if choice.table else [(ds, gid) for _, h in f.tables for ds, gid, _ in h.options]
+        for ds, gid in tables:
+            sheet = self.catalog.sheets.get(ds)
+            g = next((g for g in sheet.groups if g.id == gid), None) if sheet else None
+            if g is None:
+                continue
+            parts = [m for m in sheet.measures if m.group == gid and m.id != g.total and not m.sum_of]
+            if len(parts) == n:
+                return True
+        return False
+
+    def _is_total_of(self, part: str, whole: str) -> bool:
+        """Is ``whole`` the total of the table ``part`` is in ('population' of 'children aged 0-15')?"""
+        return any(g.total == whole for r in self.catalog.concepts.get(part, ()) for g in r.sheet.groups
+                   if g.id == r.measure.group)
+
+    def _old_wards(self, concept: str) -> bool:
+        """Is the measure held on the older ward boundaries only (the 2019 wards of LSOA 2011 data)?"""
+        refs = self.catalog.concepts.get(concept, ())
+        return bool(refs) and all(WARD_VINTAGE.get(r.sheet.geography.vintage) == min(WARD_VINTAGE.values())
+                                  for r in refs)
+
+    def _sum_measure(self, concept: str) -> bool:
+        """Is the measure a sum of parts of its table ('social rented' = council + other social)?"""
+        return any(r.measure.sum_of for r in self.catalog.concepts.get(concept, ()))
 
     def _a_total(self, concept: str) -> bool:
         """Is the measure the total of a table ('households' of the tenure table)?"""
@@ -1196,7 +1288,11 @@ class Resolver:
         ranking = bool(f.order or f.limit or (f.cues.get("rank") and (f.levels or f.grouping)))
         if f.condition is not None and not f.condition[1].on_measure and f"{base}_decile" in known:
             return f"{base}_decile"
-        if concept.endswith("_rank") and ranking and f"{base}_score" in known:
+        # ('its national rank', 'the national IMD rank of ...': the rank is the figure asked, not the
+        # act of ranking)
+        as_figure = any(stem(w) == "rank" and {"national", "its", "england", "english", "their", "nationally"}
+                        & set(t[max(0, i - 3):i]) for i, w in enumerate(t))
+        if concept.endswith("_rank") and ranking and f"{base}_score" in known and not as_figure:
             return f"{base}_score"
         if "decile" in st and f"{base}_decile" in known:
             if st & {"rank", "ranking", "ranked"} and f"{base}_rank" in known and not ranking:
@@ -1821,7 +1917,7 @@ class Resolver:
                                  "unexplained", f"{self._say_measure(concept, choice.filters)} leaving out {left}")
         per = self._counted_per(f)
         if per is not None and (intent == "count" or f.condition is not None or self._category_measure(choice)):
-            return self._count(f, choice, places, state, text, carried, per=per)
+            return self._count(f, choice, places, state, text, carried, per=per, excluded=tuple(excluded))
         if intent == "count":
             return self._count(f, choice, places, state, text, carried, excluded=tuple(excluded))
         fmt = cat.concepts[concept][0].measure.format if concept in cat.concepts else None
@@ -1860,7 +1956,9 @@ class Resolver:
             places = [gaz.region()]
         filters = choice.filters
         bound = self._bind(concept, places, intent, over, when, filters, f,
-                           small_areas=bool(excluded) and intent == "value")
+                           small_areas=(bool(excluded) and intent == "value") and (
+                               "councils" if places[0].level == "region" and all(
+                                   gaz.get(k).level == "lad" for k in excluded) else True))
         if isinstance(bound, str):
             return self._no_data(state, bound, "unbound", self._say_measure(concept, filters))
         if isinstance(bound, Planned):
@@ -2289,14 +2387,19 @@ class Resolver:
         if f.order == "worst":
             return "desc" if worse else "asc"
         t = f.reading.q.tokens
+        # 'most deprived' on a scale whose higher end is the better (a rank where 1 is the most
+        # deprived): the lowest first
+        flip = (lambda o: "asc" if o == "desc" else "desc") if direction == "higher_is_better" else (lambda o: o)
         for i in range(len(t) - 1):
             if t[i:i + 2] == ["least", "deprived"]:
                 # 'from most to least deprived': the first end of the range comes first
                 if "most" in t[:i] and "to" in t[t.index("most"):i]:
-                    return "desc"
-                return "asc"
+                    return flip("desc")
+                return flip("asc")
             if t[i] == "deprived" and "to" in t[i:i + 2] and "least" in t[i + 1:i + 4]:
-                return "desc"       # 'most deprived to least'
+                return flip("desc")       # 'most deprived to least'
+        if any(t[i:i + 2] == ["most", "deprived"] for i in range(len(t) - 1)) and f.order in (None, "desc"):
+            return flip("desc")
         return f.order or "desc"
 
     def _ancestor_above(self, place: Place, level: str) -> Place:
@@ -2368,7 +2471,7 @@ class Resolver:
 
     # ================================================================== binding
     def _bind(self, concept, places, intent, over, when, filters, f: Frame, vintage: str | None = None,
-              editions: bool = False, small_areas: bool = False):
+              editions: bool = False, small_areas: bool | str = False):
         """The dataset for the measure, places, rows and period; or why none holds them
         (``vintage``: prefer a dataset on that geography vintage, to join another measure's areas)."""
         cat = self.catalog
@@ -2414,7 +2517,8 @@ class Resolver:
                 if isinstance(over, Members) and not any(g.id == over.group for g in sheet.groups):
                     continue
             else:
-                if small_areas and sheet.geography.level != "lsoa":
+                if small_areas and sheet.geography.level != "lsoa" and not (
+                        small_areas == "councils" and sheet.geography.level == "lad"):
                     # a part of an area left out: only a dataset of small areas can take its rows off
                     why.append(f"{sheet.title} gives figures for whole {LEVEL_NAMES.get(sheet.geography.level, 'area')}s "
                                "only, so a part of one cannot be left out")
@@ -2812,6 +2916,14 @@ class Resolver:
                 f"share of the other in one answer, so I haven't given the share of {scope.display}'s own areas "
                 "instead. Ask for each count in turn."), "unexplained",
                 f"a count of areas in {scope.display} as a share of {larger[0].display}'s")
+        councils = [scope] + spoken if scope.level == "lad" else []
+        if per is None and len(councils) >= 2 and all(p.level == "lad" for p in councils) and not excluded \
+                and not (f.condition is not None and f.condition[1].on_measure):
+            # 'share of LSOAs in the most deprived 10% - Knowsley v St Helens': one count for each
+            # council named (the others left out), side by side
+            per = ("lad", "lsoa", "desc", f.share is not None)
+            excluded = tuple(p.key for p in gaz.lads() if p.key not in {c.key for c in councils})
+            spoken = []
         if per is not None and scope.level not in ("region", "lad"):
             per = None                        # counts for each area of an area smaller than a council
         elif per is not None and scope.level == "lad" and per[0] == "lad":
@@ -2918,7 +3030,8 @@ class Resolver:
         try:
             if per is not None:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
-                                 per=per[0], order=per[2], limit=f.limit, by_share=per[3])
+                                 per=per[0], order=per[2], limit=f.limit, by_share=per[3],
+                                 exclude_places=excluded)
             else:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
                                  share=share and not of_total, list_areas=listing, exclude_places=excluded,
@@ -3059,7 +3172,23 @@ class Resolver:
         if excluded:        # 'crime in Liverpool leaving out Central ward': the place less the areas named
             return ValuePlan(subject, keys[0], share=share, rate=rate, with_context=False,
                              exclude_places=tuple(excluded))
-        return ValuePlan(subject, keys[0], share=share, rate=rate)
+        return ValuePlan(subject, keys[0], share=share, rate=rate, with_count=share and self._count_asked_too(f))
+
+    def _count_asked_too(self, f: Frame) -> bool:
+        """'How many households rent from the council, and what share is that?': a count asked in a
+        part of its own beside the share (not 'how many ... as a percentage')."""
+        if f.share is None:
+            return False
+        t = f.reading.q.tokens
+        share_clause = next(((a, b) for a, b in f.reading.q.clauses if a <= f.share.start < b), (0, len(t)))
+        for k in range(f.share.start):
+            if (t[k] == "how" and t[k + 1:k + 2] == ["many"]) or (
+                    t[k] in ("number", "count") and t[k + 1:k + 2] == ["of"]):
+                # the share in a part of its own: another clause, or '... and what %'
+                return k < share_clause[0] or any(
+                    t[j] in ("and", "plus") and t[j + 1:j + 2] and t[j + 1] in ("what", "whats", "how", "the", "as", "its")
+                    for j in range(k + 2, f.share.start))
+        return False
 
     def _done(self, plan, f: Frame, state: dict, choice: Choice, understood: str, note: str = "") -> Planned:
         carried = self._carry(plan, self._when(f, None), f)
@@ -3116,7 +3245,7 @@ class Resolver:
         elif plan.rate is not None:
             parts.append(f"per {plan.rate.per:,} {self._rate_label(plan)}")
         if plan.share:
-            parts.append("as a share of its table's total")
+            parts.append("as a share of its table's total" + (" and as a count" if getattr(plan, "with_count", False) else ""))
         what = ", ".join(parts)
         names = [gaz.get(k).display for k in plan.places]
         if isinstance(plan, RankingPlan):
@@ -3147,7 +3276,10 @@ class Resolver:
                         + (" (and how many people live in them)" if plan.share else ""))
             if plan.per:
                 each = {"ward": "ward", "lad": "council"}[plan.per]
-                head = (f"for each {each} of {names[0]}, how many of its {rows} are {condition_text(plan.condition, m)}, "
+                kept = [p.display for p in gaz.lads() if p.key not in plan.exclude_places]
+                whom = (f"for each of {' and '.join(kept)}" if plan.per == "lad" and plan.exclude_places
+                        and len(kept) < len(plan.exclude_places) else f"for each {each} of {names[0]}{left_out}")
+                head = (f"{whom}, how many of its {rows} are {condition_text(plan.condition, m)}, "
                         f"on {label}, " + ("highest share" if plan.by_share and plan.order == "desc" else "lowest share"
                                            if plan.by_share else "most" if plan.order == "desc" else "fewest") + " first"
                         + (f" (top {plan.limit})" if plan.limit else ""))

@@ -201,6 +201,12 @@ class TimeParser:
         if y is None and i > 0 and toks[i - 1] == "census" and toks[i] in ("11", "21"):
             # 'census 21': the 2021 census
             return TimeSpan(i, i + 1, When((2000 + int(toks[i]), 1), (2000 + int(toks[i]), 12), "year", toks[i], "span"))
+        if y is None and re.fullmatch(r"1\d|2\d|3[0-5]", toks[i]) and i + 1 < len(toks) and \
+                toks[i + 1] == f"{int(toks[i]) + 1:02d}" and (i == 0 or not toks[i - 1].isdigit()) and \
+                (i + 2 >= len(toks) or not toks[i + 2].isdigit()):
+            # '22/23': the 2022/23 financial year
+            y = 2000 + int(toks[i])
+            return TimeSpan(i, i + 2, When((y, 4), (y + 1, 3), "month", f"{y}/{toks[i + 1]}", "financial"))
         if y is None:
             # "mid 2018", "mid year 2018"
             if toks[i] == "mid" and i + 1 < len(toks):

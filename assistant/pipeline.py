@@ -1195,7 +1195,11 @@ class Pipeline:
                 continue
             latest = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
             periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=plan.year is None)
-            vals, m, sql = self._released(ValuePlan(Subject(concept, sheet.id, periods), place.key), sheet, question)
+            vals, m, sql = self._released(ValuePlan(Subject(concept, sheet.id, periods), place.key, share=plan.shares),
+                                          sheet, question)
+            if plan.shares:
+                # ('social rent %, private rent % and overcrowding %': each as a share of its table's total)
+                m = m.model_copy(update={"label": f"{m.label} (% of the total)"})
             code = self.catalog.place_code(sheet, place)
             main = vals.get(code)
             if main is None:
@@ -1207,20 +1211,33 @@ class Pipeline:
                    if n and c in vals and c != code]
             n = cite(sheet)
             given.add(concept)
-            lines.append(f"- **{m.label}** ({when}): **{ans.fmt(main, m)}**" +
-                         (" (" + "; ".join(f"{n_} {ans.fmt(v, m)}" for n_, v in ctx) + ")" if ctx else "") + f" [{n}]")
-            rows.append([place.name, m.label, when if len(when) < 40 else latest, ans.rounded(main, m),
-                         ans.rounded(dict(ctx).get(parent.name) if parent else None, m),
-                         ans.rounded(dict(ctx).get("England"), m)])
+            sh = plan.shares
+            lines.append(f"- **{m.label}** ({when}): **{ans.fmt(main, m, sh)}**" +
+                         (" (" + "; ".join(f"{n_} {ans.fmt(v, m, sh)}" for n_, v in ctx) + ")" if ctx else "") + f" [{n}]")
+            rows.append([place.name, m.label, when if len(when) < 40 else latest, ans.rounded(main, m, sh),
+                         ans.rounded(dict(ctx).get(parent.name) if parent else None, m, sh),
+                         ans.rounded(dict(ctx).get("England"), m, sh)])
             sqls.append(sql)
             held = self.catalog.periods.get(sheet.id, ())
-            if plan.year is None and sheet.time.granularity == "year" and len(held) > 1 and held[0] != latest:
+            if plan.year is None and sheet.time.granularity == "year" and len(held) > 1 and held[0] != latest \
+                    and not plan.shares:
                 first, _, sql0 = self._released(ValuePlan(Subject(concept, sheet.id, Periods((held[0],))), place.key),
                                                 sheet, question)
                 if first.get(code) is not None:
                     changes.append(story.change(m.label, (held[0], first[code]), (latest, main),
                                                 fmt=lambda v, m=m: ans.fmt(v, m)) + f" [{n}]")
                     sqls.append(sql0)
+        if plan.difference and len(rows) == 2 and all(isinstance(r[3], (int, float)) for r in rows):
+            # 'how many more over 65s than under 16s': the first figure asked minus the second
+            (a_label, a), (b_label, b) = ((r[1], r[3]) for r in rows)
+            diff = a - b
+            word = "more" if diff >= 0 else "fewer"
+            lines.append(f"- **The difference**: {a_label} minus {b_label}: **{abs(diff):,}** {word}"
+                         if isinstance(diff, int) else
+                         f"- **The difference**: {a_label} minus {b_label}: **{abs(diff):,.1f}** {word}")
+            rows.append([place.name, f"Difference: {a_label} minus {b_label}", rows[0][2], diff, None, None])
+        elif plan.difference:
+            lines.append("- The difference can't be given: one of the two figures is not released here.")
         if not lines:
             return GuardedAnswer(status="no_data", answer=f"The commons holds no figures for {place.display}"
                                                           + (f" for {plan.year}." if plan.year else "."))

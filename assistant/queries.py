@@ -115,7 +115,10 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
         _fail(f"{sheet.id} does not hold the measure '{plan.measure}'")
     ref = catalog.ref(sheet.id, plan.measure)
     m = ref.measure
-    _periods_ok(plan.subject, sheet, catalog, trend=isinstance(plan, TrendPlan))
+    # (periods ranked or listed as the rows, 'which year was it lowest': each on its own, as a trend)
+    over_time = isinstance(plan, (RankingPlan, BreakdownPlan)) and isinstance(plan.over, Categories) \
+        and bool(sheet.time.column) and plan.over.column == sheet.time.column
+    _periods_ok(plan.subject, sheet, catalog, trend=isinstance(plan, TrendPlan) or over_time)
     columns = _columns(sheet)
     for f in plan.filters:
         if f.column not in columns:
@@ -147,6 +150,9 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             _fail(f"{sheet.id} does not cover {scope.display}")
         over = plan.over if not isinstance(plan, CountPlan) else Areas(plan.level)
         _over_ok(over, sheet, ref, scope, catalog, columns)
+    for w in getattr(plan, "also", ()):
+        if w.measure not in sheet.measure_by_id or sheet.measure_by_id[w.measure].format == "category":
+            _fail(f"'{w.measure}' is not a measure of {sheet.id} an area can be tested on")
     if isinstance(plan, CountPlan) and m.format == "category" and plan.condition.op not in ("=", "in"):
         _fail(f"a category is matched with '=' or 'in', not {plan.condition.op!r}")
     if isinstance(plan, CountPlan) and m.format == "category":
@@ -557,20 +563,26 @@ def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
                        leave_out=_left_out(plan, catalog, gaz, sheet))
         return _query(sheet, m, [replace(base, having=(c.op, c.value, c.negate), category="listed"),
                                  replace(base, order=None, category="every")], catalog, bool(share_of))
+    also = tuple((sheet.measure_by_id[w.measure].column, w.condition.op, w.condition.value, w.condition.negate)
+                 for w in plan.also)
+    if plan.also:
+        # 'in decile 1 for both income and health': each area counted meets every condition
+        m = m.model_copy(update={"label": " and ".join([m.label] + [sheet.measure_by_id[w.measure].label
+                                                                    for w in plan.also]) + " (each)"})
     base = dict(measure=m, level=scope.level, place=where, periods=plan.periods.values,
                 period_label=period_key(plan.periods.values), filters=plan.filters,
                 leave_out=_left_out(plan, catalog, gaz, sheet))
     if plan.per is not None:
         # one count for each area of the scope at the level asked ('which ward has the most ...')
         per = {**base, "level": plan.per}
-        return _query(sheet, m, [RowSpec(**per, condition=(c.op, c.value, c.negate), category="matching"),
+        return _query(sheet, m, [RowSpec(**per, condition=(c.op, c.value, c.negate), category="matching", also=also),
                                  RowSpec(**per, condition=("all", 0), category="all")], catalog)
-    specs = [RowSpec(**base, condition=(c.op, c.value, c.negate), category="matching"),
+    specs = [RowSpec(**base, condition=(c.op, c.value, c.negate), category="matching", also=also),
              RowSpec(**base, condition=("all", 0), category="all")]
     if m.format not in ("decile", "category") and c.op in ("<", "<=", ">", ">="):
         # a threshold on the measure ('above 15'): the matching areas themselves, with their figures
         specs.append(RowSpec(**{**base, "level": sheet.geography.level}, keep=(c.op, c.value, c.negate),
-                             category="listed"))
+                             category="listed", also=also))
     weight = catalog.population_weight(sheet, m) if plan.share else None
     if weight:
         # the residents of those areas: the population the dataset weights its scores by,
@@ -582,7 +594,7 @@ def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
         deciles = decile_values(c)
         if deciles:
             specs.append(RowSpec(**{**base, "filters": plan.filters + (Filter(m.column, tuple(map(str, deciles))),)},
-                                 category="people_matching"))
+                                 category="people_matching", also=also))
         specs.append(RowSpec(**base, category="people_all"))
     return _query(sheet, m, specs, catalog)
 

@@ -53,6 +53,8 @@ class RowSpec:
     leave_out: tuple = ()
     # only areas whose figure at this level (summed up, or as a share) meets (op, value, negate)
     having: tuple | None = None
+    # (counts) rows also meeting these conditions on other columns: ((column, op, value, negate), ...)
+    also: tuple = ()
     # Person-level data: the purpose the figures are for; only records whose consent covers it
     # are counted (set by the pipeline from the signed-in project, never from the question).
     consent: str | None = None
@@ -213,10 +215,14 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
             cmp = _COMPARE[op]
             test = cmp(this=_col(m.column), expression=_lit(val))
             where.append(exp.Not(this=exp.Paren(this=test)) if negate else test)
+
     else:
         value = value_expression(m, aggregate)
         if spec.share_of is not None:
             value = exp.Mul(this=_div(value, value_expression(spec.share_of, aggregate)), expression=_lit(100))
+    for column, aop, aval, aneg in spec.also:
+        test = _COMPARE[aop](this=_col(column), expression=_lit(aval))
+        where.append(exp.Not(this=exp.Paren(this=test)) if aneg else test)
     q = q.select(exp.alias_(area_code, "area_code"), exp.alias_(area_name, "area_name"),
                  exp.alias_(period, "period"), exp.alias_(category, "category"),
                  exp.alias_(value, "value"))

@@ -372,6 +372,9 @@ class CountPlan(_Plan):
     # when they are larger than the dataset's ('wards with more than 5,000 residents'), and
     # (of_total) as a share (%) of its table's total ('more than a third of households').
     of_total: bool = False
+    # further conditions each area counted also meets, on other measures of the same dataset
+    # ('in decile 1 for both income and health')
+    also: tuple["Within", ...] = ()
 
     intent = "count"
 
@@ -381,6 +384,10 @@ class CountPlan(_Plan):
         _need(self.scope not in self.exclude_places, "a place is not left out of itself")
         _need(self.level in ("lsoa", "ward", "lad"), f"cannot count areas at level {self.level!r}")
         _need(isinstance(self.condition, Condition), "a count needs a condition")
+        object.__setattr__(self, "also", tuple(self.also))
+        _need(all(isinstance(w, Within) and w.dataset == self.subject.dataset and w.measure != self.subject.measure
+                  for w in self.also), "a further condition is on another measure of the same dataset")
+        _need(not (self.also and self.of_total), "a share threshold is one condition")
         if self.of_total:
             _need(self.condition.op in ("<", "<=", ">", ">="), "a share is tested against a threshold")
             _need(self.per is None and not self.share, "a share threshold counts the areas of one place")
@@ -409,27 +416,36 @@ class SummaryPlan:
     place: str
     year: str | None = None
     measures: tuple[str, ...] = ()      # the measures named ('population and how deprived'); () = the profile
+    difference: bool = False            # (two measures in one unit) the first minus the second ('how many more')
+    shares: bool = False                # each measure named as a share (%) of its table's total ('social rent %')
     intent = "summary"
     measure = "profile"
     dataset = ""
     filters = ()
     child_level = dimension = order = limit = condition = rate = of_place = None
-    share = as_map = False
+    as_map = False
     within = None
     with_context = True
     period_defaulted = True
+
+    @property
+    def share(self) -> bool:          # type: ignore[override]
+        return self.shares
     periods = Periods()
 
     def __post_init__(self) -> None:
         _need(bool(self.place), "a summary needs a place")
         _need(self.year is None or (len(self.year) == 4 and self.year.isdigit()), "a summary's year is a year")
+        _need(not self.difference or len(self.measures) == 2, "a difference is between two figures")
+        _need(not self.shares or bool(self.measures), "shares are of the measures named")
 
     @property
     def places(self) -> tuple[str, ...]:
         return (self.place,)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**plan_to_dict(self), "year": self.year, "measures": list(self.measures)}
+        return {**plan_to_dict(self), "year": self.year, "measures": list(self.measures), "difference": self.difference,
+                "shares": self.shares}
 
 
 @dataclass(frozen=True)
@@ -594,6 +610,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             d[f.name] = {"kind": kind, **asdict(v)}
         elif hasattr(v, "__dataclass_fields__"):
             d[f.name] = asdict(v)
+        elif isinstance(v, tuple) and v and all(hasattr(x, "__dataclass_fields__") for x in v):
+            d[f.name] = [asdict(x) for x in v]
         else:
             d[f.name] = v
     # a flat view of the common fields, for people reading the audit log (ignored when read back)
@@ -626,6 +644,10 @@ def plan_from_dict(d: dict[str, Any]) -> Plan:
             elif f.name == "within" and v is not None:
                 c = v["condition"]
                 v = Within(v["dataset"], v["measure"], Condition(c["op"], c["value"], c.get("negate", False)))
+            elif f.name == "also":
+                v = tuple(Within(w["dataset"], w["measure"], Condition(w["condition"]["op"], w["condition"]["value"],
+                                                                       w["condition"].get("negate", False)))
+                          for w in v)
             elif f.name == "rate" and v is not None:
                 v = Rate(v["denominator"], v["dataset"], Periods(tuple(v["periods"]["values"]),
                                                                  v["periods"].get("defaulted", False)), v["per"])

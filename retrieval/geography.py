@@ -273,7 +273,7 @@ class Gazetteer:
                 if not keys:
                     continue
                 if text in COMMON_WORD_NAMES and not (
-                        text.split()[0] in capitalised or _near_ward(tokens, i, size)):
+                        text.split()[0] in capitalised or _near_ward(tokens, i, size) or _said_as_place(tokens, i, size)):
                     continue
                 matches.append(PlaceMatch((i, i + size), text, tuple(self.places[k] for k in keys)))
                 used.update(span)
@@ -594,6 +594,14 @@ def _near_ward(tokens: list[str], i: int, size: int) -> bool:
     before = tokens[i - 1] if i > 0 else ""
     after = tokens[i + size] if i + size < len(tokens) else ""
     return "ward" in (before, after) or "wards" in (before, after)
+
+
+def _said_as_place(tokens: list[str], i: int, size: int) -> bool:
+    """'and in ford?', 'most common in ford that month': a name that is also a word, said where
+    only a place goes (after 'in', at the end of the question or before 'that'/'then')."""
+    before = tokens[i - 1] if i > 0 else ""
+    after = tokens[i + size] if i + size < len(tokens) else ""
+    return before in ("in", "for", "about", "at") and after in ("", "that", "then", "too", "instead", "please", "pls")
 
 
 def _capitalised_words(original: str) -> set[str]:

@@ -280,7 +280,7 @@ class OperatorDetector:
                      "a tenth": 10, "one tenth": 10}
         frac = "|".join(sorted(fractions, key=len, reverse=True))
         for m in re.finditer(r"\b(?:have|has|had|with|where) (more than|over|above|fewer than|less than|under|below|"
-                             r"at least|at most) (?:(\d+(?: point \d+)?)(?= (?:percent|pc) of\b)|(" + frac + r")(?= of\b))",
+                             r"at least|at most) (?:(\d+(?: point \d+)?)(?= (?:percent|pc) of\b)|(" + frac + r")(?= (?:of|their|its|the)\b))",
                              joined):
             a = len(joined[:m.start(1)].split())
             b = a + len(m.group(0)[m.start(1) - m.start():].split())
@@ -425,6 +425,8 @@ class IntentDetector:
         out = []
         for kind, phrases in self.kinds:
             for a, b, p in phrases.find(t):
+                if kind == "relate" and p[0] in ("association", "associations") and a and t[a - 1] == "housing":
+                    continue        # 'housing association': a landlord, not a correlation
                 out.append(Span("intent", a, b, Cue(kind, " ".join(p)), score=0.5 if kind == "which" else 1.0))
         for a, b in (q.sentences or [(0, len(t))]):
             if b - a > 2 and t[b - 1] == "like" and t[a] in ("what", "whats", "how", "hows"):
@@ -528,6 +530,10 @@ class GroupingDetector:
             out.append(Span("grouping", a, b, ("time", "month"), score=2.0))
         for a, b, _ in self.yearly.find(t):
             out.append(Span("grouping", a, b, ("time", "year"), score=2.0))
+        for i, w in enumerate(t):
+            # 'in which year was it lowest', 'what year had the most': the years of a yearly series, ranked
+            if w in ("year", "years") and i and t[i - 1] in ("which", "what"):
+                out.append(Span("grouping", i, i + 1, ("time", "year"), score=2.0))
         for a, b, _ in self.by.find(t):
             if b >= len(t):
                 continue
@@ -690,7 +696,8 @@ class ContextDetector:
 
     PURPOSE_NOUNS = frozenset(("paper", "report", "briefing", "brief", "meeting", "committee", "bid", "application",
                                "article", "story", "presentation", "newsletter", "leaflet", "slides", "deck", "proposal",
-                               "submission", "consultation", "dissertation", "essay", "assignment", "campaign"))
+                               "submission", "consultation", "dissertation", "essay", "assignment", "campaign", "board", "trustees", "governors",
+                               "cabinet", "funders", "funder", "commissioners"))
     SAYING = frozenset(("say", "says", "said", "claim", "claims", "claimed", "reckon", "reckons", "reckoned", "suggest",
                         "suggests", "suggested", "argue", "argues", "argued", "insist", "insists", "insisted"))
 

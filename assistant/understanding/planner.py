@@ -11,6 +11,8 @@ reply fills the slot it asked about.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import datetime as dt
 from typing import Any
 
@@ -148,6 +150,10 @@ class Understanding:
         if frame.sources and not frame.measures and (cue or form) and not frame.places:
             return self._docs(t, form, state)      # 'are the mid-year estimates still the official numbers?'
         planned = self.resolver.resolve(frame, carried, text, state)
+        if planned.kind == "data" and planned.plan is not None and planned.state is not None:
+            # the places the conversation has spoken of, latest last ('which of the two ...')
+            spoken = [k for k in state.get("spoken") or () if k not in planned.plan.places] + list(planned.plan.places)
+            planned = replace(planned, state={**planned.state, "spoken": spoken[-4:]})
         if self.docs.about_the_data(planned.kind, planned.reason, t, text, form, cue) and not frame.places \
                 and not (frame.order and frame.levels and not (form or cue)):
             # ('which council has the most rural LSOAs' asks for a ranking of areas: its own decline,

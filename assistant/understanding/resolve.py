@@ -19,6 +19,7 @@ from assistant.answers import LEVEL_ROWS, condition_text, periods_label, thresho
 from assistant.understanding.detectors import Condition as DecileCondition, PlaceFound
 from assistant.understanding.frame import CategoryRef, Carried, Frame, PlaceRef, when_from_state, when_to_state
 from assistant.understanding.outcome import Planned
+from assistant.understanding.spans import Span
 from assistant.understanding.time import When, months_between, period_months, resolve as resolve_when
 from assistant.understanding.topics import CategoryHit, MeasureHit, Topics, lemma, stem
 from assistant.understanding.words import Phrases, Words
@@ -71,6 +72,7 @@ class Choice:
     per_period: bool = False                                   # an average per month of a count over months
     change: str | None = None                                  # 'rose the most': up | down | better | worse
     change_pct: bool = False                                   # ... in per cent of where it began
+    also: tuple[str, ...] = ()                                 # further deciles the same condition is on ('both income and health')
 
 
 class Resolver:
@@ -91,6 +93,8 @@ class Resolver:
                                                       "or name the ward or neighbourhood.")
             f.places.append(PlaceRef(PlaceFound(tuple(got[:1]), f.words(said)), said))
         readings = self._everyday_ages(f)
+        self._years_as_editions(f)
+        self._the_two(f, state)
         out = self._resolve(f, carried, text, state)
         if readings and out.kind == "data" and out.understood:
             out = replace(out, understood=out.understood.rstrip(".") + "; " + "; ".join(readings) + ".")
@@ -211,6 +215,12 @@ class Resolver:
         out_of: set[int] = set()
         fmt = self.catalog.concepts[choice.concept][0].measure.format if choice.concept in self.catalog.concepts else ""
         for i in range(len(t) - 2):
+            if t[i:i + 2] == ["out", "of"] and t[i + 2] == "all" and not any(
+                    p.found.candidates[0].level == "region" for p in f.places) and any(
+                    stem(w) == "rank" for w in t[max(0, i - 4):i]) and i + 3 < len(t) and t[i + 3] in (
+                    "councils", "authorities", "districts", "las", "areas", "the"):
+                # 'where does Sefton rank out of all councils': its rank among them, the national rank
+                out_of |= {i, i + 1, i + 2, i + 3} | ({i + 4} if t[i + 3] == "the" else set())
             if fmt == "rank" and t[i:i + 2] == ["out", "of"] and t[i + 2].isdigit():
                 out_of |= {i, i + 1, i + 2} | ({i + 3} if i + 3 < len(t) and t[i + 3] in (
                     "districts", "councils", "authorities", "areas", "lsoas", "neighbourhoods", "las") else set())
@@ -227,7 +237,8 @@ class Resolver:
                 and not (t[i] == "by" and t[i + 1:i + 3] in (["how", "much"], ["how", "many"]))
                 and not (t[i] in ("over", "across", "during", "throughout", "within") and i + 1 in period_starts)
                 and not (t[i] == "between" and (i + 1 in period_starts or (i + 2 in period_starts and i + 1 in starts)))
-                and not (t[i] in ("between", "from") and i + 1 in edition_starts)
+                and not (t[i] in ("between", "from") and (i + 1 in edition_starts or (
+                    i + 2 in edition_starts and t[i + 1] == "the")))
                 and not (t[i] == "first" and f.order is not None and i in ends_of_ordered)
                 and not (t[i] in ("under", "on", "using", "per", "according") and i + 1 in starts)
                 and not (t[i] == "out" and i and t[i - 1] in ("comes", "come", "came", "coming"))
@@ -264,6 +275,10 @@ class Resolver:
                 # 'the old Central ward (2019 boundaries)' of data held on the 2019 wards: those wards
                 and not (t[i] in ("old", "former", "previous", "pre") and self._old_wards(choice.concept)
                          and any(w in ("ward", "wards", "boundaries", "boundary") for w in t[i + 1:i + 4]))
+                # 'which of the two has the higher share': a comparison of the places, which says which is higher
+                and not (t[i] in ("higher", "lower", "bigger", "smaller", "larger", "greater", "worse", "better")
+                         and i and t[i - 1] == "the" and f.cues.get("which") is not None
+                         and len([p for p in f.places if not p.excluded]) >= 2)
                 # 'same for St Helens - count and share' after a count of areas: what that answer gives
                 and not (t[i] in ("count", "number", "share", "percentage", "proportion") and follow
                          and carried is not None and carried.intent == "count" and f.condition is None
@@ -411,7 +426,24 @@ class Resolver:
             return self._no_data(state, f"I can't leave '{words}' out of the figure: ask for the age bands you want "
                                         "instead (for example 'children aged 0-15' or 'working-age residents').",
                                  "unexplained", f"{self._topic_words(f)} leaving out {words}")
-        if f.ages and concept is not None:
+        band = next((r.measure.ages for r in cat.concepts.get(concept, ())[:1]), None) if concept else None
+        mspans = [s for s, h in f.measures if h.best == concept]
+
+        def apart(s) -> bool:      # an age group joined to the measure as another part ('children and over 65s')
+            gaps = [range(m.end, s.start) if s.start >= m.end else range(s.end, m.start) for m in mspans]
+            return bool(gaps) and all(any(t[k] in ("and", "than", "or", "vs", "versus", "plus") for k in g)
+                                      and len(g) <= 4 for g in gaps)
+        if f.ages and concept is not None and band is not None and all(
+                (a.lo, a.hi) != tuple(band) and not self._excluded_span(f, s) and apart(s) for s, a in f.ages) \
+                and all(self._ages_alone(f, a) is not None for _, a in f.ages):
+            # 'children and over 65s', 'under 16s and 16 to 24s': age groups asked side by side, each a
+            # figure of its own (never the one filtered by the other)
+            for span, age in f.ages:
+                other = self._ages_alone(f, age)
+                f.left_parts.append(f.words(span))
+                if other is not None and other != concept:
+                    f.left_concepts.append(other)
+        elif f.ages and concept is not None:
             aged = self._ages(concept, f)
             if isinstance(aged, str):
                 return self._no_data(state, aged, "unexplained", self._topic_words(f))
@@ -419,6 +451,14 @@ class Resolver:
             filters += age_filters
         elif f.ages and concept is None:
             concept = self._ages_alone(f)
+            for span, age in f.ages[1:]:
+                # 'how many more over 65s than under 16s': each age group asked is a figure of its own
+                if self._excluded_span(f, span) or (age.lo, age.hi) == (f.ages[0][1].lo, f.ages[0][1].hi):
+                    continue
+                other = self._ages_alone(f, age)
+                f.left_parts.append(f.words(span))
+                if other is not None and other != concept:
+                    f.left_concepts.append(other)
             if concept is None:
                 span, age = f.ages[0]
                 return self._no_data(state, self._ages_held(f.words(span)), "unexplained", f"people {f.words(span)}")
@@ -463,7 +503,34 @@ class Resolver:
             concept, said = self._domain_decile(f, concept)
             used |= said
         concept = self._variant(concept, t, f)
-        return Choice(concept, filters, share, note, frozenset(used))
+        concept = self._in_named_source(f, concept, spans)
+        also: tuple[str, ...] = ()
+        if f.condition is not None and not f.condition[1].on_measure and concept.endswith("_decile"):
+            also, said = self._other_domains(f, concept)
+            used |= said
+            if also and concept.startswith("imd_") and not any(h.best.startswith("imd_") for _, h in f.measures):
+                # ('decile 1 for both health and income': the domains named, not the overall index as well)
+                concept, also = also[0], also[1:]
+        return Choice(concept, filters, share, note, frozenset(used), also=also)
+
+    def _other_domains(self, f: Frame, concept: str) -> tuple[tuple[str, ...], set[int]]:
+        """'in decile 1 for both income and health': the other domains' deciles the same condition is
+        on (each named by a word no slot used, joined to the domain of the measure by 'and')."""
+        t = f.reading.q.tokens
+        own = concept.removesuffix("_deprivation_decile")
+        found: dict[str, set[int]] = {}
+        for i in f.reading.uncovered:
+            d = self.DOMAINS.get(t[i])
+            if d is None or d == own or f"{d}_deprivation_decile" not in self.catalog.concepts:
+                continue
+            near = t[max(0, i - 2):i + 3]
+            if "and" not in near and "both" not in near:
+                continue
+            found.setdefault(f"{d}_deprivation_decile", set()).add(i)
+            for k in (i - 1, i + 1):
+                if 0 <= k < len(t) and t[k] in ("and", "both") and k in f.reading.uncovered:
+                    found[f"{d}_deprivation_decile"].add(k)
+        return tuple(found), set().union(*found.values()) if found else set()
 
     def _with_categories(self, concepts, cat_opts, carried):
         """(concept, filters) for category values named, or why they cannot be applied."""
@@ -774,6 +841,11 @@ class Resolver:
         refs = self.catalog.concepts.get(concept, ())
         return bool(refs) and all(WARD_VINTAGE.get(r.sheet.geography.vintage) == min(WARD_VINTAGE.values())
                                   for r in refs)
+
+    @staticmethod
+    def _in_table(ref: MeasureRef) -> bool:
+        """Is the measure a part of a table with a total (so it has a share of that total)?"""
+        return any(g.id == ref.measure.group and g.total != ref.measure.id for g in ref.sheet.groups)
 
     def _sum_measure(self, concept: str) -> bool:
         """Is the measure a sum of parts of its table ('social rented' = council + other social)?"""
@@ -1286,6 +1358,13 @@ class Resolver:
         st = {stem(w) for w in t}
         # 'where does Sefton rank': the rank of one place; 'rank the wards': a ranking
         ranking = bool(f.order or f.limit or (f.cues.get("rank") and (f.levels or f.grouping)))
+        # 'where does Sefton rank out of all councils': the place's own rank among them
+        where_rank = (any(t[i] == "where" and t[i + 1:i + 2] in (["does"], ["do"], ["is"], ["did"])
+                          and any(stem(w) == "rank" for w in t[i + 2:i + 6]) for i in range(len(t) - 1))
+                      and not f.levels and not f.grouping) or any(
+            t[i:i + 3] == ["out", "of", "all"] and any(stem(w) == "rank" for w in t[max(0, i - 4):i])
+            for i in range(len(t) - 2)) and not any(p.found.candidates[0].level == "region" for p in f.places)
+        ranking = ranking and not (where_rank and not f.order and not f.limit)
         if f.condition is not None and not f.condition[1].on_measure and f"{base}_decile" in known:
             return f"{base}_decile"
         # ('its national rank', 'the national IMD rank of ...': the rank is the figure asked, not the
@@ -1566,7 +1645,15 @@ class Resolver:
         if not sheets:
             return False
         t = f.reading.q.tokens
-        if bench.find(t):
+        hits = bench.find(t)
+        bare = all(" ".join(p) in ("benchmark", "benchmarks", "benchmarking", "benchmarked") for _, _, p in hits)
+        bench_ds = {s.id for s in sheets}
+        if hits and bare and any(not p.excluded for p in f.places) and f.measures and not any(
+                r.dataset in bench_ds for _, h in f.measures for r in self.catalog.concepts.get(h.best, ())):
+            # 'we're benchmarking the private rented sector - what share of Wirral households rent
+            # privately': a place's figure asked for a benchmark of one's own, not a peer benchmark
+            return False
+        if hits:
             return True
         if state and state.get("benchmark") and self._benchmark_follow_up(f, own):
             return True         # 'and per month?', 'what about sessions?' after a benchmark
@@ -1979,7 +2066,9 @@ class Resolver:
             return self._no_data(state, f"I can add places together for one figure, but not in a {intent}, so I "
                                         f"haven't given {what} for them some other way.", "unexplained",
                                  f"{what}, places added together")
-        several = len(periods.values) > 1 and not (ref.measure.rollup in ("sum", "count") and sheet.time.additive)
+        over_time = isinstance(over, Categories) and over.column == sheet.time.column
+        several = len(periods.values) > 1 and not (ref.measure.rollup in ("sum", "count") and sheet.time.additive) \
+            and not over_time          # ('which year was it highest': the periods are the rows, never added)
         if intent == "value" and several:
             # 'the health index between 2017 and 2019', 'the population in 2017 and 2019': the
             # periods one by one (a score or a mid-year count can't be added over periods)
@@ -2068,11 +2157,25 @@ class Resolver:
         """'Halton's population and how deprived it is': several measures of one place, each a plain
         figure, are answered together (every part, never the first alone), each for the year named
         or its latest; None when any part is more than a plain figure or not held for the place."""
+        # a part's phrase tied between measures ('private rent') is the one in the first part's dataset
+        mine = {r.dataset for r in self.catalog.concepts.get(choice.concept, ())}
+        for k, c in enumerate(f.left_concepts):
+            hit = next((h for sp, h in f.measures if h.best == c), None)
+            if hit is not None and not any(r.dataset in mine for r in self.catalog.concepts.get(c, ())):
+                tied = [x for x, sc in hit.concepts if sc == hit.concepts[0][1]]
+                f.left_concepts[k] = next((x for x in tied if any(r.dataset in mine for r in self.catalog.concepts.get(x, ()))), c)
         concepts = [choice.concept] + [c for c in dict.fromkeys(f.left_concepts) if c != choice.concept]
-        if intent != "value" or len(places) != 1 or len(concepts) < 2 or len(f.left_concepts) != len(f.left_parts):
+        if intent not in ("value", "comparison") or len(places) != 1 or len(concepts) < 2 or \
+                len(f.left_concepts) != len(f.left_parts):
             return None
-        if choice.filters or choice.share or choice.change or choice.less or choice.per_period or choice.table \
-                or f.per is not None or f.rate_word is not None or f.difference is not None or f.share is not None \
+        difference = f.difference is not None and f.difference[1] != "ratio" and len(concepts) == 2 and len({
+            (r.measure.unit, r.measure.format) for c in concepts for r in self.catalog.concepts.get(c, ())[:1]}) == 1
+        # 'social rent %, private rent % and overcrowding %': each as a share of its table's total
+        shares = (f.share is not None or choice.share) and f.difference is None and all(
+            any(self._in_table(r) for r in self.catalog.concepts.get(c, ())) for c in concepts)
+        if choice.filters or (choice.share and not shares) or choice.change or choice.less or choice.per_period \
+                or choice.table or f.per is not None or f.rate_word is not None \
+                or (f.difference is not None and not difference) or (f.share is not None and not shares) \
                 or f.condition is not None or f.grouping or f.order or f.limit or f.combined \
                 or any(lvl != places[0].level for _, lvl in f.levels):      # ('a borough overview of Wirral')
             return None
@@ -2088,12 +2191,21 @@ class Resolver:
         for sp, h in f.measures:
             for c, _ in h.concepts:
                 at.setdefault(c, sp.start)
+        for sp, age in f.ages:
+            c = self._ages_alone(f, age)
+            if c is not None:
+                at.setdefault(c, sp.start)
         concepts.sort(key=lambda c: at.get(c, 10 ** 6))         # in the order they were asked
         labels = [self._plain_label(c) for c in concepts]
         said = ", ".join(labels[:-1]) + " and " + labels[-1]
         f.left_parts.clear()
-        return self._done(SummaryPlan(place.key, year=year, measures=tuple(concepts)), f, state, choice,
-                          f"Understood: {said} in {place.display}, "
+        if difference:
+            said += f", and the difference ({labels[0]} minus {labels[1]})"
+        if shares:
+            said += ", each as a share of its table's total"
+        return self._done(SummaryPlan(place.key, year=year, measures=tuple(concepts), difference=difference,
+                                      shares=shares),
+                          f, state, choice, f"Understood: {said} in {place.display}, "
                           + (f"{year}." if year else "each the latest held." if f.periods else
                              "each the latest held (no period named)."))
 
@@ -2408,6 +2520,76 @@ class Resolver:
             p = self.gaz.parent(p) or self.gaz.region()
         return p
 
+    def _in_named_source(self, f: Frame, concept: str, spans) -> str:
+        """'the IoD 2019 homelessness indicator': a measure the source named does not hold, said in
+        words that name exactly one measure it does hold, is that measure."""
+        if not f.sources or not spans or concept not in self.catalog.concepts:
+            return concept
+        named = self._named(f)
+        if any(r.dataset in named for r in self.catalog.concepts[concept]):
+            return concept
+        key = {lemma(w) for s, h in spans if h.best == concept for w in h.words} - self.fillers - self.generic
+        if not key:
+            return concept
+        found = [c for c, refs in self.catalog.concepts.items()
+                 if any(r.dataset in named for r in refs) and key <= self.topics.own_words(c)]
+        return found[0] if len(found) == 1 else concept
+
+    def _the_two(self, f: Frame, state: dict) -> None:
+        """'which of the two has the higher share ...': the last two places the conversation spoke of,
+        when the question names none."""
+        t = f.reading.q.tokens
+        spoken = [k for k in state.get("spoken") or () if k in self.gaz.places]
+        if f.places or len(spoken) < 2:
+            return
+        said = [i for i in range(len(t) - 1) if t[i] in ("the", "those", "these") and t[i + 1] in ("two", "2")] + \
+            [i for i in range(len(t) - 1) if t[i:i + 2] in (["both", "of"],) and t[i + 2:i + 3] == ["them"]]
+        if not said:
+            return
+        i = said[0]
+        span = Span("place", i, i + 2, None)
+        for k in spoken[-2:]:
+            place = self.gaz.places[k]
+            f.places.append(PlaceRef(PlaceFound((place,), place.name.lower()), span))
+        for j in range(len(t)):
+            if t[j] in ("two", "2") and j in f.reading.uncovered and j - 1 >= 0 and t[j - 1] in ("the", "those", "these"):
+                f.reading.uncovered.remove(j)
+
+    EDITION_WORDS = ("index", "indices", "indexes", "imd", "iod", "editions", "versions", "releases")
+
+    def _years_as_editions(self, f: Frame) -> None:
+        """'between the 2019 and 2025 index': years that are each an edition of one publication
+        series, said with the series' word, name those editions (as 'IoD2019 and IoD2025' would)."""
+        t = f.reading.q.tokens
+        for ps, w in list(f.periods):
+            if w.kind != "set" or len(w.members) < 2 or any(m.grain != "year" or not m.start for m in w.members):
+                continue
+            after = ps.end + (1 if ps.end < len(t) and t[ps.end] == "the" else 0)
+            before = ps.start - 1
+            said = after if after < len(t) and t[after] in self.EDITION_WORDS else (
+                before if before >= 0 and t[before] in self.EDITION_WORDS else None)
+            if said is None:
+                continue
+            editions = []
+            for m in w.members:
+                year = str(m.start[0])
+                ds = frozenset(sid for sid, sh in self.catalog.sheets.items()
+                               if sh.edition is not None and sh.time.period == year)
+                at = next((j for j in range(ps.start, ps.end) if t[j] == year), None)
+                if not ds or at is None:
+                    break
+                editions.append((at, ds))
+            else:
+                series = {self.catalog.sheets[d].edition.series for _, ds in editions for d in ds}
+                if len(series) != 1:
+                    continue
+                f.periods.remove((ps, w))
+                for at, ds in editions:
+                    f.sources.append((Span("source", at, at + 1, ds), ds))
+                if said in f.reading.uncovered:
+                    f.reading.uncovered.remove(said)
+                f.sources.sort(key=lambda x: x[0].start)
+
     def _edition_sources(self, f: Frame) -> list[tuple]:
         """The source spans that each name one edition of a publication series with a fixed
         period ('IoD2019', 'IMD 2025'), when two or more editions are named: as (span, edition
@@ -2542,7 +2724,9 @@ class Resolver:
             forced = f.force_periods
             if forced and set(forced) <= set(held):
                 got = type(got)(tuple(sorted(forced)), "exact")      # 'yes' to 'would X do?': those periods
-            if intent == "trend" and when is None:
+            if (intent == "trend" or (isinstance(over, Categories) and over.column == sheet.time.column
+                                      and intent in ("ranking", "breakdown"))) and when is None:
+                # (a trend, or the periods ranked: 'which year was it lowest', over every period held)
                 values = held if sheet.time.column else ()
                 got = type(got)(tuple(values), "exact")
             if got.status != "exact":
@@ -3027,15 +3211,23 @@ class Resolver:
             # 'how many children aged 0-15 ... live in LSOAs in the most deprived 10%': those people,
             # only in those neighbourhoods (never every resident there)
             return self._within(f, choice, scope, condition, state)
+        also = []
+        for c in choice.also:
+            # 'in decile 1 for both income and health': the other domain's decile, in the same dataset
+            other = next((r for r in cat.concepts.get(c, ()) if r.dataset == ref.sheet.id), None)
+            if other is None:
+                return self._no_data(state, f"{ref.sheet.title} has no {cat.label(c).lower()}, so I can't count the "
+                                            "areas meeting both conditions.", "unexplained", "a count of areas")
+            also.append(Within(ref.sheet.id, other.measure.id, condition))
         try:
             if per is not None:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
                                  per=per[0], order=per[2], limit=f.limit, by_share=per[3],
-                                 exclude_places=excluded)
+                                 exclude_places=excluded, also=tuple(also))
             else:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
                                  share=share and not of_total, list_areas=listing, exclude_places=excluded,
-                                 of_total=of_total)
+                                 of_total=of_total, also=tuple(also))
             queries.validate(plan, cat, gaz)
         except (PlanInvalid, NotAvailable) as e:
             return self._no_data(state, f"I couldn't count those areas ({e}).", "invalid", "a count of areas")
@@ -3252,6 +3444,7 @@ class Resolver:
             over = plan.over
             rows = ({"lsoa": "neighbourhoods (LSOAs)"}.get(over.level, f"{LEVEL_NAMES.get(over.level, over.level)}s")
                     if isinstance(over, Areas)
+                    else f"{sheet.time.granularity}s" if sheet.time.column and over.column == sheet.time.column
                     else f"{self._rows_label(sheet, over)} categories")
             lim = f"top {plan.limit}" if plan.limit else "all"
             head = f"{lim} {rows} of {names[0]} by {what}, {'highest' if plan.order != 'asc' else 'lowest'} first"
@@ -3264,6 +3457,9 @@ class Resolver:
             head = f"{what} in {names[0]}, by {by}" + (", as a map" if plan.as_map else "")
         elif isinstance(plan, CountPlan):
             rows = LEVEL_ROWS.get(plan.level, plan.level)
+            if plan.also:
+                label = " and ".join([label] + [sheet.measure_by_id[w.measure].label.lower() for w in plan.also]) \
+                    + " (each)"
             left_out = (" (leaving out " + " and ".join(gaz.get(k).display for k in plan.exclude_places) + ")"
                         if plan.exclude_places else "")
             if plan.of_total or plan.level != sheet.geography.level:
@@ -3332,7 +3528,9 @@ class Resolver:
             said = periods_label(sheet, vals)       # 'September, November and December 2019' when one is left out
         else:
             said = "every month held" if sheet.time.granularity == "month" else "every year held"
-        if isinstance(plan, TrendPlan) and when is None:
+        over = getattr(plan, "over", None)
+        if when is None and (isinstance(plan, TrendPlan) or (
+                isinstance(over, Categories) and sheet.time.column and over.column == sheet.time.column)):
             return f"{said} (every period held)"
         if when is not None and when.is_latest and when.words:
             return f"{said} ('{when.words}': the latest held)"

@@ -608,6 +608,16 @@ def _compose_counts_per_area(plan, q, rows, scope, when) -> Composed:
     if plan.per == "ward" and q.sheet.geography.level == "lsoa":
         text += " Wards are made of whole neighbourhoods on the best-fit lookup."
     table = {"columns": ["Area", "Matching areas", "All areas", "Share (%)"], "rows": shown}
+    if getattr(plan, "difference", False) and len(shown) == 2:
+        # 'how many more Liverpool LSOAs than Knowsley LSOAs ...': the gap, on both rows
+        (a, b) = shown
+        gap = abs(a[k] - b[k]) if plan.by_share else abs(a[1] - b[1])
+        big, small = (a, b) if (a[k] if plan.by_share else a[1]) >= (b[k] if plan.by_share else b[1]) else (b, a)
+        label = "percentage points" if plan.by_share else unit
+        text += (f" The difference: {big[0]} has **{gap:,.1f}** {label} more than {small[0]}." if plan.by_share
+                 else f" The difference: {big[0]} has **{gap:,}** more {unit} {cond} than {small[0]}.")
+        table = {"columns": table["columns"] + [f"Difference ({big[0]} minus {small[0]})"],
+                 "rows": [r + [round(gap, 1) if plan.by_share else gap] for r in shown]}
     return Composed("answered", text, table, None)
 
 

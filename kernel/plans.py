@@ -375,6 +375,7 @@ class CountPlan(_Plan):
     # further conditions each area counted also meets, on other measures of the same dataset
     # ('in decile 1 for both income and health')
     also: tuple["Within", ...] = ()
+    difference: bool = False      # (per, two areas kept) the gap between their counts ('how many more ... than')
 
     intent = "count"
 
@@ -388,6 +389,7 @@ class CountPlan(_Plan):
         _need(all(isinstance(w, Within) and w.dataset == self.subject.dataset and w.measure != self.subject.measure
                   for w in self.also), "a further condition is on another measure of the same dataset")
         _need(not (self.also and self.of_total), "a share threshold is one condition")
+        _need(not self.difference or self.per is not None, "a difference between counts is of counts for each area")
         if self.of_total:
             _need(self.condition.op in ("<", "<=", ">", ">="), "a share is tested against a threshold")
             _need(self.per is None and not self.share, "a share threshold counts the areas of one place")

@@ -143,6 +143,15 @@ class Gazetteer:
             ward_names[key] = row["wd24nm"].replace("&", "and")
             lsoa_codes[row["lsoa21nm"]]["2021"] = row["lsoa21cd"]
             lsoa_lad[row["lsoa21nm"]] = (row["lad24cd"], row["lad24nm"])
+        renamed = raw_dir / "lookup_lsoa11_lsoa21_lad22_lcr.csv"
+        if renamed.exists():
+            for row in _rows(renamed):
+                # an LSOA whose code did not change but whose name did (019D in 2011, 024B in 2021) is
+                # the same area: its 2021 name holds its 2011 code too (found from a postcode, it is
+                # answered from data on either boundaries)
+                if row["lsoa11cd"] == row["lsoa21cd"] and row["lsoa11nm"] != row["lsoa21nm"] \
+                        and row["lsoa21nm"] in lsoa_codes:
+                    lsoa_codes[row["lsoa21nm"]].setdefault("2011", row["lsoa11cd"])
         for code, name in lads.items():
             places[f"lad:{code}"] = Place(f"lad:{code}", name, "lad", (("*", code),), code, name)
         for (lad, norm), codes in ward_codes.items():
@@ -246,8 +255,13 @@ class Gazetteer:
     def england(self) -> Place:
         return self.places[f"country:{ENGLAND_CODE}"]
 
-    def by_code(self, code: str) -> Place | None:
+    def by_code(self, code: str, vintage: str | None = None) -> Place | None:
+        """The place with this code (of the boundary ``vintage`` when one is given and held: an
+        unchanged LSOA keeps its code but has a name in each vintage)."""
         keys = self.names.get(normalise(code), [])
+        if vintage is not None:
+            own = [k for k in keys if (vintage, code) in self.places[k].codes]
+            keys = own or keys
         return self.places[keys[0]] if keys else None
 
     # -- finding places in text --------------------------------------------------------
@@ -477,7 +491,7 @@ def locate_postcodes(text: str, gaz: "Gazetteer") -> Located:
         if not postcode_shaped(m.group(1), m.group(2)):
             continue
         code = pcs.lsoa(m.group(0))
-        place = gaz.by_code(code) if code else None
+        place = gaz.by_code(code, "2021") if code else None
         before = raw = text[last:m.start()]
         own = re.search(r"\b(?:my|our)\s+post\s?code\s*(?:is\b|:)?\s*$", before, re.I)
         if not own:

@@ -438,10 +438,13 @@ class IntentDetector:
             out.append(Span("common", a, b, Cue("asc", " ".join(p)), score=2.0))
         # 'worst first', 'smallest first': the order word with the 'first' that says where the list starts
         first = lambda b: b + 1 if b < len(t) and t[b] == "first" else b      # noqa: E731
+        at_bound = lambda a, p: p in (("least",), ("most",)) and a and t[a - 1] == "at"     # noqa: E731 'at least one'
         for a, b, p in self.desc.find(t):
-            out.append(Span("order", a, first(b), Cue("worst" if p == ("worst",) else "desc", " ".join(p))))
+            if not at_bound(a, p):
+                out.append(Span("order", a, first(b), Cue("worst" if p == ("worst",) else "desc", " ".join(p))))
         for a, b, p in self.asc.find(t):
-            out.append(Span("order", a, first(b), Cue("best" if p == ("best",) else "asc", " ".join(p))))
+            if not at_bound(a, p):
+                out.append(Span("order", a, first(b), Cue("best" if p == ("best",) else "asc", " ".join(p))))
         for a, b, p in self.rank.find(t):
             kind = "asc" if "lowest" in p else "desc" if "highest" in p else "rank"
             out.append(Span("intent", a, b, Cue("rank", " ".join(p)), score=1.0) if kind == "rank" else
@@ -472,7 +475,8 @@ class IntentDetector:
                 # 'the 3 most deprived neighbourhoods in Wirral'
                 out.append(Span("top_n", i, i + 1, (k, None), score=1.5))
             if w in ("top", "bottom", "first", "best", "worst", "highest", "lowest", "most", "least", "largest",
-                     "smallest", "biggest", "fewest"):
+                     "smallest", "biggest", "fewest") and not (w in ("least", "most") and i and t[i - 1] == "at"):
+                # (never 'at least one bedroom', 'at most 3')
                 nxt = t[i + 1]
                 n = int(nxt) if nxt.isdigit() and 0 < int(nxt) <= 100 else self.numbers.get(nxt)
                 if n and not (i + 2 < len(t) and t[i + 2] in ("percent", "pc")):

@@ -70,6 +70,10 @@ class DocsRouter:
     def form(self, t: list[str]) -> Form | None:
         if not t:
             return None
+        # 'I've got an email from someone ...': an email received, not a question of whom to contact
+        t = [w for i, w in enumerate(t) if not (w in ("email", "emails") and i and t[i - 1] in ("an", "the", "this", "that"))]
+        if not t:
+            return None
         first, second = t[0], (t[1] if len(t) > 1 else "")
         if first == "why" or (first, second) == ("how", "come"):
             return Form("why", "about", None)

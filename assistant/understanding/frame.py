@@ -92,6 +92,8 @@ class Frame:
     joiners: set[int] = field(default_factory=set)
     dropped: tuple[str, list[str]] | None = None
     force_periods: list[str] | None = None
+    # a follow-up naming no source or period: the edition the question before was answered from
+    carried_dataset: str | None = None
 
     # -- what the question names --------------------------------------------------------
     @property
@@ -224,6 +226,8 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
             f.meta = s
         elif s.slot == "followup":
             f.followup = True
+    if t[:2] in (["what", "about"], ["how", "about"], ["what", "of"]):
+        f.followup = True         # ('what about on the 2019 IMD?': the opener, whichever span read its words)
     return f
 
 

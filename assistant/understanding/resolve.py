@@ -125,6 +125,8 @@ class Resolver:
         r = f.reading
         t = r.q.tokens
         follow = carried is not None and self._is_follow_up(f)
+        if follow and carried.dataset and not f.sources and not f.periods:
+            f.carried_dataset = carried.dataset
         if f.meta and not f.names_topic and not f.places and not f.periods:
             return Planned("info", message=self._about_me(f), state={**state, "pending": None}, reason="meta",
                            understood="Understood: a question about the assistant itself (no figures).")
@@ -279,6 +281,16 @@ class Resolver:
                 and not (t[i] in ("higher", "lower", "bigger", "smaller", "larger", "greater", "worse", "better")
                          and i and t[i - 1] == "the" and f.cues.get("which") is not None
                          and len([p for p in f.places if not p.excluded]) >= 2)
+                # 'what % of households live in terraced houses in each?': of each place named
+                and not (t[i] == "each" and i == len(t) - 1 and len([p for p in f.places if not p.excluded]) >= 2)
+                # 'Use the current (2024) wards and the 2021 census': which data to use, said as an instruction
+                and not (t[i] in ("use", "using") and i + 1 < len(t) and t[i + 1] in ("the", "current", "latest",
+                                                                                     "new", "newest", "old", "2021", "2024"))
+                # 'overcrowded (short of at least one bedroom)': the measure's own definition said again
+                and not (t[i] in ("least", "at", "most") and any(
+                    t[j:j + 2] in (["at", "least"], ["at", "most"]) and j + 3 < len(t)
+                    and (t[j + 2].isdigit() or t[j + 2] in self.w.numbers) and lemma(t[j + 3]) in own
+                    for j in (i - 1, i)))
                 # 'same for St Helens - count and share' after a count of areas: what that answer gives
                 and not (t[i] in ("count", "number", "share", "percentage", "proportion") and follow
                          and carried is not None and carried.intent == "count" and f.condition is None
@@ -322,8 +334,10 @@ class Resolver:
         if f.share is not None and (len(spans) > 1 or carried is not None):
             # 'what percentage of residents is that', 'share of all households': the whole the share
             # is of, said in everyday words after it, not a second topic
+            place_at = {i for p in f.places for i in p.span.positions}
             for s, h in list(spans):
-                gap = t[f.share.end:s.start]
+                gap = [w for k, w in enumerate(t[f.share.end:s.start], f.share.end) if k not in place_at
+                       and w != "s"]
                 whole_word = self._generic([(s, h)], h.best) or self._a_total(h.best)
                 other_topic = any(x is not s and not self._generic([(x, hh)], hh.best) for x, hh in spans) or (
                     len(spans) == 1 and carried is not None and carried.measure and not carried.share
@@ -393,6 +407,9 @@ class Resolver:
                 and r.measure.sum_of and r.measure.id in sheet_.measure_by_id))
             return Choice(total, [], share, table=(ds, gid), table_also=combined,
                           used_words=frozenset(i for sp, _ in spans for i in sp.positions))
+        elif concepts and (ratio := self._ratio_named(f, spans)) is not None:
+            # 'registered patients per full-time GP': the datasheet's ratio of the two
+            concept = ratio
         elif concepts:
             concept = self._combine(f, spans)
             if isinstance(concept, Planned):
@@ -502,6 +519,12 @@ class Resolver:
             # 'the most deprived 10% nationally for income', 'health decile 1': that domain's deciles
             concept, said = self._domain_decile(f, concept)
             used |= said
+        elif f.condition is not None and not f.condition[1].on_measure and carried is not None \
+                and concept == carried.measure and concept.endswith("_decile"):
+            # (a new question naming its own domain is not the last question's domain again)
+            other, said = self._domain_decile(f, "imd_decile")
+            if said:
+                concept, used = other, used | said
         concept = self._variant(concept, t, f)
         concept = self._in_named_source(f, concept, spans)
         also: tuple[str, ...] = ()
@@ -1250,7 +1273,12 @@ class Resolver:
         # (said of the change itself; 'the percentage of over 65s rose the most' is a share's change)
         changes = set().union(*self.CHANGE.values()) | {"change", "changes", "terms"}
         relative = any(w in ("percent", "percentage", "pc", "relative", "proportional", "proportionate")
-                       and i + 1 < len(t) and t[i + 1] in changes for i, w in enumerate(t))
+                       and ((i + 1 < len(t) and t[i + 1] in changes) or (i and t[i - 1] in ("in", "as", "by")
+                                                                          and i > said[0]))
+                       for i, w in enumerate(t))
+        if relative:
+            # ('grew fastest in %': the per cent said of the change, not a share asked)
+            extra |= {i for i in range(len(t)) if t[i] in ("percent", "percentage", "pc") and i in f.reading.uncovered}
         return replace(choice, change=kind, change_pct=relative, share=choice.share and not relative,
                        used_words=choice.used_words | frozenset(said) | frozenset(most) | frozenset(extra))
 
@@ -1294,8 +1322,9 @@ class Resolver:
             if d == "neutral":
                 return decline(f"{what} has no better or worse direction")
             kind = "up" if (kind == "better") == (d == "higher_is_better") else "down"
-        if intent == "ranking" and isinstance(over, Areas) and over.level == "lad" and places and \
-                places[0].level == "region":
+        if intent in ("ranking", "breakdown") and isinstance(over, Areas) and over.level == "lad" and (
+                not places or places[0].level == "region"):
+            # ('which council's population grew fastest': the councils of the city region, ranked)
             rows = self.gaz.lads()
         elif len(places) >= 2:
             rows = places
@@ -1955,7 +1984,9 @@ class Resolver:
         concept = choice.concept
         no_place = not places and not f.levels
         whole = None
-        if choice.share and concept in cat.concepts and len(places) >= 2 and (
+        # ('Liverpool's % population growth ... compared with England's': a change in per cent, of each place)
+        growth = f.cues.get("trend") is not None or choice.change is not None
+        if choice.share and concept in cat.concepts and len(places) >= 2 and not growth and (
                 not any(self._total_of(r) for r in cat.concepts[concept]) or any(p.possessive for p in f.places)):
             # 'what share of the city region's crime was in Knowsley': a place's part of a larger one
             whole = self._whole(f, places)
@@ -2520,6 +2551,28 @@ class Resolver:
             p = self.gaz.parent(p) or self.gaz.region()
         return p
 
+    def _ratio_named(self, f: Frame, spans) -> str | None:
+        """Two measures said as 'A per B' ('for each B') where a datasheet declares the ratio of A's
+        column over B's: that ratio."""
+        if len(spans) != 2:
+            return None
+        t = f.reading.q.tokens
+        (a, ha), (b, hb) = sorted(spans, key=lambda x: x[0].start)
+        between = t[a.end:b.start]
+        if not ("per" in between or any(between[k:k + 2] in (["for", "each"], ["for", "every"])
+                                        for k in range(len(between)))):
+            return None
+        for refs in self.catalog.concepts.values():
+            for r in refs:
+                m = r.measure
+                if not (m.numerator and m.denominator):
+                    continue
+                num = {x.measure.column for x in self.catalog.concepts.get(ha.best, ()) if x.dataset == r.dataset}
+                den = {x.measure.column for x in self.catalog.concepts.get(hb.best, ()) if x.dataset == r.dataset}
+                if m.numerator in num and m.denominator in den:
+                    return next(c for c, rs in self.catalog.concepts.items() if r in rs)
+        return None
+
     def _in_named_source(self, f: Frame, concept: str, spans) -> str:
         """'the IoD 2019 homelessness indicator': a measure the source named does not hold, said in
         words that name exactly one measure it does hold, is that measure."""
@@ -2666,6 +2719,14 @@ class Resolver:
             # rate's denominator, not for the figure
             own = {r.dataset for r in refs}
             sources = [(sp, ds) for sp, ds in sources if set(ds) & own]
+        if not sources and f.carried_dataset and self.catalog.sheets.get(f.carried_dataset) is not None \
+                and self.catalog.sheets[f.carried_dataset].edition is not None:
+            # 'and for Wirral?' after a figure from IoD2019: the same edition (never the latest instead)
+            same = [r for r in refs if r.dataset == f.carried_dataset or (
+                r.sheet.edition is not None and r.sheet.time.period == self.catalog.sheets[f.carried_dataset].time.period
+                and r.sheet.edition.series == self.catalog.sheets[f.carried_dataset].edition.series)]
+            if same:
+                refs = same
         if sources:
             named = self._named(f)
             inside = [r for r in refs if r.dataset in named]
@@ -3223,7 +3284,9 @@ class Resolver:
             if per is not None:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
                                  per=per[0], order=per[2], limit=f.limit, by_share=per[3],
-                                 exclude_places=excluded, also=tuple(also))
+                                 exclude_places=excluded, also=tuple(also),
+                                 difference=f.difference is not None and f.difference[1] != "ratio"
+                                 and len(gaz.lads()) - len(excluded) == 2)
             else:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
                                  share=share and not of_total, list_areas=listing, exclude_places=excluded,
@@ -3478,7 +3541,8 @@ class Resolver:
                 head = (f"{whom}, how many of its {rows} are {condition_text(plan.condition, m)}, "
                         f"on {label}, " + ("highest share" if plan.by_share and plan.order == "desc" else "lowest share"
                                            if plan.by_share else "most" if plan.order == "desc" else "fewest") + " first"
-                        + (f" (top {plan.limit})" if plan.limit else ""))
+                        + (f" (top {plan.limit})" if plan.limit else "")
+                        + (", and the difference between them" if plan.difference else ""))
         elif isinstance(plan, TrendPlan) and plan.difference_from:
             other = next(v for v in plan.periods.values if v != plan.difference_from)
             from_label, other_label = (periods_label(sheet, (v,)) for v in (plan.difference_from, other))
@@ -3534,6 +3598,9 @@ class Resolver:
             return f"{said} (every period held)"
         if when is not None and when.is_latest and when.words:
             return f"{said} ('{when.words}': the latest held)"
+        if f is not None and f.carried_dataset and sheet.edition is not None and not sheet.time.column and \
+                not f.sources and (plan.period_defaulted or when is None):
+            return f"{said} (the edition of the question before)"
         named = f is not None and not sheet.time.column and any(sheet.id in ds for _, ds in f.sources)
         if (plan.period_defaulted or when is None) and not named:
             # (a source named that holds one period, 'the 2019 IMD', 'census 2021', names its period)

@@ -387,6 +387,9 @@ def _compose_change_ranking(plan, q, rows, gaz, places, label) -> Composed:
 
 def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
     m, share = q.measure, q.share
+    held = {r["period"] for r in rows if r["value"] is not None}
+    # a period of the range the source gives no figure for is said, never silently left out
+    gaps = sorted({str(r["period"]) for r in rows if r["value"] is None and r["period"] not in held})
     rows = [r for r in rows if r["value"] is not None]
     if not rows:
         return Composed("no_data", f"The commons has no {label.lower()} series for "
@@ -420,6 +423,9 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
                     f"to {fmt(b['value'], m, share)} in {b['period']}: a change of {moved}{pct}.")
     if not text:
         return Composed("no_data", f"The commons holds only one period of {label.lower()}, so there is no trend to show.")
+    if gaps:
+        text.append(f"The source gives no figure for {' or '.join(gaps)}, so {'that period is' if len(gaps) == 1 else 'those periods are'} "
+                    "left out of the series.")
     table_rows = [[_name(gaz, r["area_code"], r["area_name"]), r["period"], rounded(r["value"], m, share)] for r in rows]
     chart = trend_chart(label, [{"Area": r[0], "Period": r[1], col_label: r[2]} for r in table_rows],
                         "Period", col_label, "Area",
@@ -485,7 +491,8 @@ def condition_text(c, m: Measure) -> str:
         text = "classed " + (" or ".join(map(str, val)) if op == "in" else str(val))
     else:
         said = {">": "above", "<": "below", ">=": "of at least", "<=": "of at most", "=": "of"}.get(op, op)
-        text = f"with {m.label.lower()} {said} {val}"
+        unit = "%" if m.format == "percent" else ""       # the threshold on the scale the figure is shown on
+        text = f"with {m.label.lower()} {said} {val}{unit}"
     return f"not {text}" if c.negate else text
 
 

@@ -387,7 +387,10 @@ def build(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> Query:
         w = plan.within
         wsheet = catalog.sheets[w.dataset]
         wm = wsheet.measure_by_id[w.measure]
-        spec = (wsheet.table, wsheet.geography.column, wm.column, w.condition.op, w.condition.value, w.condition.negate)
+        value = w.condition.value
+        if wm.scale != 1 and wm.format not in ("category", "decile") and isinstance(value, (int, float)):
+            value = value / wm.scale          # a threshold said on the scale the figure is shown on
+        spec = (wsheet.table, wsheet.geography.column, wm.column, w.condition.op, value, w.condition.negate)
         query = replace(query, specs=tuple(replace(s, within=spec) for s in query.specs))
     return query
 
@@ -546,11 +549,24 @@ def _left_out(plan: Plan, catalog: Catalog, gaz: Gazetteer, sheet: Datasheet) ->
     return leave_out
 
 
+def summed_over_rows(plan: CountPlan, sheet, m) -> bool:
+    """A threshold on a figure an area has several rows of (one per crime type or month): tested
+    on the area's figure summed over them ('LSOAs with more than 20 burglaries over the four months')."""
+    return m.format not in ("decile", "category") and plan.condition.op in ("<", "<=", ">", ">=") \
+        and m.rollup in ("sum", "count") \
+        and (bool(sheet.dimensions) or (bool(sheet.time.column) and len(plan.periods.values) != 1))
+
+
 def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
     scope = _places(plan, gaz)[0]
     where = None if scope.level == "region" else place_filter(catalog, sheet, scope)
     c = plan.condition
-    if plan.of_total or plan.level != sheet.geography.level:
+    several = summed_over_rows(plan, sheet, m)
+    if several and plan.filters:
+        # the figure tested is of the categories asked ('more than 20 burglaries'), and says so
+        m = m.model_copy(update={"label": f"{m.label} (" + "; ".join(
+            ("excluding " if x.exclude else "") + " or ".join(x.values) for x in plan.filters) + ")"})
+    if plan.of_total or plan.level != sheet.geography.level or several:
         # each area's own figure at the level counted (summed from the dataset's areas, or as a
         # share of its table's total): the areas meeting the threshold, and every area
         share_of = share_total(sheet, m) if plan.of_total else None
@@ -561,9 +577,14 @@ def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
         base = RowSpec(m, plan.level, where, plan.periods.values, period_key(plan.periods.values),
                        filters=plan.filters, share_of=share_of, order="desc" if c.op in (">", ">=") else "asc",
                        leave_out=_left_out(plan, catalog, gaz, sheet))
+        # every area of the scope (an area with no row of the categories asked is still one of them)
         return _query(sheet, m, [replace(base, having=(c.op, c.value, c.negate), category="listed"),
-                                 replace(base, order=None, category="every")], catalog, bool(share_of))
-    also = tuple((sheet.measure_by_id[w.measure].column, w.condition.op, w.condition.value, w.condition.negate)
+                                 replace(base, order=None, category="every", filters=())], catalog, bool(share_of))
+    also = tuple((sheet.measure_by_id[w.measure].column, w.condition.op,
+                  w.condition.value / sheet.measure_by_id[w.measure].scale
+                  if sheet.measure_by_id[w.measure].scale != 1 and isinstance(w.condition.value, (int, float))
+                  and sheet.measure_by_id[w.measure].format not in ("category", "decile") else w.condition.value,
+                  w.condition.negate)
                  for w in plan.also)
     if plan.also:
         # 'in decile 1 for both income and health': each area counted meets every condition

@@ -128,6 +128,14 @@ def value_expression(m: Measure, aggregate: bool) -> exp.Expression:
     return e
 
 
+def _shown(m: Measure) -> exp.Expression:
+    """A row's figure as the answer shows it (its column times the measure's scale): the scale a
+    threshold someone says is on ('an income deprivation rate above 30' is 30%, not 30 times the whole)."""
+    if m.scale != 1 and m.format not in ("category", "decile"):
+        return exp.Paren(this=exp.Mul(this=_col(m.column), expression=_lit(m.scale)))
+    return _col(m.column)
+
+
 def _time_filter(sheet: Datasheet, periods: tuple[str, ...]) -> exp.Expression | None:
     col = sheet.time.column
     if not col or not periods:
@@ -178,7 +186,7 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
             raise NotAvailable("a threshold on a figure is applied to the areas it is published for")
         kop, kval, kneg = spec.keep
         kcmp = _COMPARE[kop]
-        ktest = kcmp(this=_col(m.column), expression=_lit(kval))
+        ktest = kcmp(this=_shown(m), expression=_lit(kval))
         where.append(exp.Not(this=exp.Paren(this=ktest)) if kneg else ktest)
     if spec.within is not None:
         wtable, wgeo, wcol, wop, wval, wneg = spec.within
@@ -213,7 +221,7 @@ def build_select(sheet: Datasheet, spec: RowSpec) -> exp.Select:
             where.append(_member(_col(m.column), val, negate))
         elif op != "all":
             cmp = _COMPARE[op]
-            test = cmp(this=_col(m.column), expression=_lit(val))
+            test = cmp(this=_shown(m), expression=_lit(val))
             where.append(exp.Not(this=exp.Paren(this=test)) if negate else test)
 
     else:

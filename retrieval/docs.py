@@ -106,9 +106,11 @@ def rank(searcher, request: dict, role: str | None = "resident", k: int = 5, mod
     if datasets:
         lists.append(searcher.search(query, k=depth, datasets=datasets, role=role, mode=mode))
     if datasets and section and section not in ("description", "catalogue"):
-        # both hints at once: the passage of the kind asked, in the dataset asked about
+        # both hints at once: the passage of the kind asked, in the dataset asked about (counted
+        # twice, as the open search is: two hints agreeing outweigh one passage that is merely near)
         both = [section, "policies"] if section == "policy" else [section]
-        lists.append(searcher.search(query, k=depth, datasets=datasets, sections=both, role=role, mode=mode))
+        agreed = searcher.search(query, k=depth, datasets=datasets, sections=both, role=role, mode=mode)
+        lists += [agreed, agreed]
     if len(lists) == 1:
         return free[:k]
     by_id = {h.id: h for hits in lists for h in hits}

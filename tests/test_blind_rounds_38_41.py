@@ -93,3 +93,50 @@ def test_fastest_growth_in_percent_terms_ranks_the_councils(pipeline):
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][0] == max(growth, key=growth.get)
     assert a.table["rows"][0][3] == round(max(growth.values()), 2)
+
+
+def test_a_threshold_is_on_the_scale_the_figure_is_shown_on(pipeline):
+    rows = [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == "Halton"]
+    want = sum(1 for r in rows if float(r["income_score_rate"]) * 100 >= 30)
+    for text in ("In Halton, how many LSOAs have an income deprivation rate of 30% or more on IoD 2025?",
+                 "In Halton, how many LSOAs have an income deprivation rate above 30 on IoD 2025?"):
+        a = ask(pipeline, text)
+        assert a.status == "answered", a.answer
+        assert a.table["rows"][0][2] in (want, sum(1 for r in rows if float(r["income_score_rate"]) * 100 > 30))
+        assert a.table["rows"][0][2] > 0
+
+
+def test_a_threshold_on_a_category_is_summed_over_its_rows(pipeline):
+    per: dict[str, int] = {}
+    for r in raw_rows("police_street_crime_lsoa11_merseyside_2019_09_12_lcr.csv"):
+        if r["lad19nm"] == "Knowsley" and r["crime_type"] == "Anti-social behaviour":
+            per[r["lsoa11cd"]] = per.get(r["lsoa11cd"], 0) + int(r["crimes"])
+    a = ask(pipeline, "how many Knowsley LSOAs recorded 30 or more anti-social behaviour incidents in Sept-Dec 2019")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][2] == sum(1 for v in per.values() if v >= 30)
+    assert "Anti-social behaviour" in a.understood
+
+
+def test_an_order_a_count_cannot_express_is_never_dropped(pipeline):
+    a = ask(pipeline, "Which three LCR councils have the smallest proportion of LSOAs in the most deprived 10% "
+                      "nationally, IoD2025?")
+    assert a.status == "answered", a.answer
+    share = {}
+    for c in ("Halton", "Knowsley", "Liverpool", "Sefton", "St. Helens", "Wirral"):
+        rows = [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == c]
+        share[c] = sum(1 for r in rows if r["imd_decile"] == "1") / len(rows)
+    assert [r[0] for r in a.table["rows"]] == sorted(share, key=share.get)[:3]
+
+
+def test_a_follow_up_after_a_declined_question_is_not_answered_from_the_one_before(pipeline):
+    conv = "after-declined"
+    ask(pipeline, "population of Halton in 2020", conv)
+    assert ask(pipeline, "how many GP practices are there?", conv).status == "no_data"
+    a = ask(pipeline, "and in Sefton?", conv)
+    assert a.status == "clarify" and a.table is None
+
+
+def test_a_trend_names_a_year_the_source_gives_no_figure_for(pipeline):
+    a = ask(pipeline, "number of under 16s in Halton each year 2017 to 2020")
+    assert a.status == "answered", a.answer
+    assert "2018" in a.answer and "no figure" in a.answer

@@ -239,6 +239,10 @@ class OperatorDetector:
              lambda m: self._pct("most" if m.group(1) == "worst" else "least", m.group(2))),
             # 'deciles 1 and 2', 'decile 1 or 2', 'deciles 1-2': the most deprived deciles up to the second
             (r"\b(?:in )?(?:the )?deciles? 1 (?:and|or|to) (\d+)\b", lambda m: ("<=", int(m.group(1)))),
+            # 'deciles 1, 2 and 3': every decile from the first up to the last said, in order
+            (r"\b(?<!just )(?<!only )(?:in )?(?:the )?deciles? 1 ((?:\d+ )+)(?:and|or) (\d+)\b",
+             lambda m: ("<=", int(m.group(2))) if [int(x) for x in (m.group(1).split() + [m.group(2)])]
+             == list(range(2, int(m.group(2)) + 1)) else ("=", 0)),
             (r"\b(?:in )?(?:the )?(top|bottom) decile\b", lambda m: ("=", 1 if m.group(1) == "top" else 10)),
         ]
         # deciles rank every neighbourhood in England: 'nationally', 'in England' after one restate it
@@ -253,10 +257,11 @@ class OperatorDetector:
                     out.append(Span("condition", a, b, Condition(op, val, domain=domain[0] if domain else ""), score=2.0))
         # A threshold on the measure itself, said right after a word for a figure ('a crime severity
         # score above 15', 'an imd score of more than 60', 'a rate below 2.5'): not an age.
-        for m in re.finditer(r"\b(score|scores|rate|rates|index|ratio|density|value|values|level|figure|percentage)"
+        for m in re.finditer(r"\b(score|scores|scored|scoring|rate|rates|index|ratio|density|value|values|level|figure|percentage)"
                              r" (?:of )?(above|over|more than|greater than|higher than|exceeding|bigger than|below|"
                              r"under|less than|lower than|at least|at most|no more than|no less than) "
-                             r"(\d+(?: point \d+)?)\b(?! ?(?:%|percent|pc|years?|year olds?|s)\b)", joined):
+                             r"(\d+(?: point \d+)?)\b(?! ?(?:years?|year olds?|s)\b)(?! (?:percent|pc) of\b)"
+                             r"(?: (?:percent|pc)\b)?", joined):
             a = len(joined[:m.start(2)].split())
             b = a + len(m.group(0)[m.start(2) - m.start():].split())
             op = THRESHOLD_OPS[m.group(2)]
@@ -272,6 +277,15 @@ class OperatorDetector:
             raw = m.group(2).replace(" point ", ".")
             out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
                             score=3.0))
+        # ... or with its bound after the number ('LSOAs that had 100 or more crimes')
+        for m in re.finditer(r"\b(?:have|has|had|with|recorded|saw|see) (\d+(?: point \d+)?) (?:or|and) (more|over|above|"
+                             r"fewer|less|under|below)(?= [a-z])(?! (?:years?|year olds?|percent|pc|point)\b)", joined):
+            a = len(joined[:m.start(1)].split())
+            b = a + len(m.group(0)[m.start(1) - m.start():].split())
+            raw = m.group(1).replace(" point ", ".")
+            op = ">=" if m.group(2) in ("more", "over", "above") else "<="
+            out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
+                            score=3.0))
         # ... or as a share of the areas' people or homes ('wards with more than 25% of residents aged
         # 65+', 'more than a third of households in social housing'): the threshold on the share,
         # whose 'percent of' / 'of' the share detector reads
@@ -279,7 +293,8 @@ class OperatorDetector:
                      "a quarter": 25, "one quarter": 25, "three quarters": 75, "a fifth": 20, "one fifth": 20,
                      "a tenth": 10, "one tenth": 10}
         frac = "|".join(sorted(fractions, key=len, reverse=True))
-        for m in re.finditer(r"\b(?:have|has|had|with|where) (more than|over|above|fewer than|less than|under|below|"
+        lead = r"\b(?:have|has|had|with|where|do|does|did|which) "
+        for m in re.finditer(lead + r"(more than|over|above|fewer than|less than|under|below|"
                              r"at least|at most) (?:(\d+(?: point \d+)?)(?= (?:percent|pc) of\b)|(" + frac + r")(?= (?:of|their|its|the)\b))",
                              joined):
             a = len(joined[:m.start(1)].split())
@@ -289,6 +304,25 @@ class OperatorDetector:
                                                                 else int(raw))
             out.append(Span("condition", a, b, Condition(THRESHOLD_OPS[m.group(1)], round(value, 4) if isinstance(value, float)
                                                         else value, False, True), score=3.0, extra=frozenset({"share"})))
+        # ... the bound said after the share ('with 30% or more of households', '30 percent and over')
+        for m in re.finditer(lead + r"(\d+(?: point \d+)?) (?:percent|pc) (?:or|and) (more|over|above|higher|greater|"
+                             r"less|fewer|under|below|lower)\b(?: of\b)?", joined):
+            a = len(joined[:m.start(1)].split())
+            b = a + len(m.group(0)[m.start(1) - m.start():].split())
+            raw = m.group(1)
+            value = float(raw.replace(" point ", ".")) if "point" in raw else int(raw)
+            op = ">=" if m.group(2) in ("more", "over", "above", "higher", "greater") else "<="
+            out.append(Span("condition", a, b, Condition(op, value, False, True), score=3.0, extra=frozenset({"share"})))
+        # ... and a threshold on the measure said after its number ('a score of 40 or more')
+        for m in re.finditer(r"\b(score|scores|scored|scoring|rate|rates|index|ratio|density|value|values|level|figure|percentage)"
+                             r" (?:of )?(\d+(?: point \d+)?) (?:(?:percent|pc) )?(?:or|and) (more|over|above|higher|greater|less|fewer|under|"
+                             r"below|lower)\b(?! ?(?:years?|year olds?)\b)", joined):
+            a = len(joined[:m.start(2)].split())
+            b = a + len(m.group(0)[m.start(2) - m.start():].split())
+            raw = m.group(2).replace(" point ", ".")
+            op = ">=" if m.group(3) in ("more", "over", "above", "higher", "greater") else "<="
+            out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
+                            score=3.0))
         return out
 
     @staticmethod
@@ -714,7 +748,11 @@ class FillerDetector:
                        # a national rank is the rank among English councils, which every rank answer says
                        "among english councils", "among all english councils", "out of all english councils",
                        "of all english councils", "among english local authorities", "english councils",
-                       "english local authorities", "english districts"))
+                       "english local authorities", "english districts", "out of all english local authorities",
+                       "out of all english authorities", "out of all english districts", "of all english local authorities",
+                       "among all english local authorities", "among all english districts", "english authorities",
+                       "out of all english las", "english las", "out of all english local councils", "english local councils",
+                       "among all english local councils", "of all english local councils"))
     # 'add up all four months': the total, which only an additive figure has (the resolver checks)
     ADD_UP = Phrases(("add up", "added up", "adding up", "sum up", "summed up", "tot up", "totted up", "total up"))
 

@@ -285,6 +285,9 @@ class Carried:
     count_per: tuple | None = None       # (level, order, by share): a count of areas for each area of a level
     less: tuple[str, ...] = ()           # parts of the measure's table left out (kernel.plans.Subject.less)
     per_period: bool = False             # an average per month (kernel.plans.Subject.per_period)
+    # the other period the conversation asked this measure for, just before ('2021?' then 'and
+    # back in 2015?'): 'how much has it dropped by?' is the change between the two
+    before: dict | None = None
 
     def to_state(self) -> dict[str, Any]:
         return {"measure": self.measure, "dataset": self.dataset, "filters": [list(f) for f in self.filters],
@@ -293,7 +296,7 @@ class Carried:
                 "share": self.share, "per": list(self.per) if self.per else None,
                 "condition": list(self.condition) if self.condition else None, "scope": self.scope,
                 "count_per": list(self.count_per) if self.count_per else None, "less": list(self.less),
-                "per_period": self.per_period}
+                "per_period": self.per_period, "before": self.before}
 
     @classmethod
     def from_state(cls, d: dict | None) -> "Carried | None":
@@ -307,7 +310,8 @@ class Carried:
                        share=bool(d.get("share")), per=tuple(d["per"]) if d.get("per") else None,
                        condition=tuple(d["condition"]) if d.get("condition") else None, scope=d.get("scope"),
                        count_per=tuple(d["count_per"]) if d.get("count_per") else None,
-                       less=tuple(d.get("less") or ()), per_period=bool(d.get("per_period")))
+                       less=tuple(d.get("less") or ()), per_period=bool(d.get("per_period")),
+                       before=d.get("before") if isinstance(d.get("before"), dict) else None)
         except (TypeError, ValueError):
             return None
 

@@ -110,6 +110,16 @@ class Understanding:
 
     # -- planning -------------------------------------------------------------------------
     def plan(self, text: str, state: dict[str, Any] | None = None) -> Planned:
+        planned = self._plan(text, state)
+        if planned.kind == "no_data":
+            # a question the commons could not answer: the next 'and in Knowsley?' does not follow on
+            # from the one before it instead
+            return replace(planned, state={**planned.state, "declined": text[:200]})
+        if planned.kind in ("data", "info") and planned.state.get("declined"):
+            return replace(planned, state={k: v for k, v in planned.state.items() if k != "declined"})
+        return planned
+
+    def _plan(self, text: str, state: dict[str, Any] | None = None) -> Planned:
         state = dict(state or {})
         q = self.prepare(text)
         if not q.tokens:
@@ -138,6 +148,13 @@ class Understanding:
             carried = None
         else:
             carried = Carried.from_state(state.get("frame"))
+        if state.get("declined") and carried is not None and frame.followup and not frame.names_topic \
+                and not frame.sources and not frame.meta:
+            return Planned("clarify", message=(
+                f"I couldn't answer your last question (\"{state['declined']}\"), so I won't guess whether this "
+                "follows on from it or from the question before it. Please ask it in full, with the figure you "
+                "want named."), state=state, reason="which_measure",
+                understood="Understood: a follow-up to a question I could not answer.")
         if "coverage" in frame.cues or self.resolver.is_benchmark(frame, state) or frame.foreign:
             # (a place outside the commons is said so, never answered with a dataset's description)
             return self.resolver.resolve(frame, carried, text, state)     # 'who is missing from the lupus commons'
@@ -154,6 +171,12 @@ class Understanding:
             # the places the conversation has spoken of, latest last ('which of the two ...')
             spoken = [k for k in state.get("spoken") or () if k not in planned.plan.places] + list(planned.plan.places)
             planned = replace(planned, state={**planned.state, "spoken": spoken[-4:]})
+            prev, new = state.get("frame") or {}, planned.state.get("frame") or {}
+            if new.get("when") and prev.get("measure") == new.get("measure") and prev.get("places") == new.get("places"):
+                # the period this measure was asked for just before, when another ('and back in 2015?')
+                before = prev.get("when") if prev.get("when") not in (None, new["when"]) else prev.get("before")
+                if before and before != new["when"]:
+                    planned = replace(planned, state={**planned.state, "frame": {**new, "before": before}})
         if self.docs.about_the_data(planned.kind, planned.reason, t, text, form, cue) and not frame.places \
                 and not (frame.order and frame.levels and not (form or cue)):
             # ('which council has the most rural LSOAs' asks for a ranking of areas: its own decline,

@@ -342,7 +342,8 @@ class Resolver:
                 other_topic = any(x is not s and not self._generic([(x, hh)], hh.best) for x, hh in spans) or (
                     len(spans) == 1 and carried is not None and carried.measure and not carried.share
                     and self._is_total_of(carried.measure, h.best))
-                if s.start >= f.share.end and all(w in ("of", "all", "the", "total", "its", "their") for w in gap) \
+                if s.start >= f.share.end and all(w in ("of", "all", "the", "total", "its", "their", "is", "was", "that",
+                                                        "this", "it", "those", "these", "are", "were") for w in gap) \
                         and whole_word and other_topic:
                     spans.remove((s, h))
                     f.measures = [(x, hh) for x, hh in f.measures if x is not s]
@@ -1410,6 +1411,14 @@ class Resolver:
                 f.left_concepts.append(f"{base}_rank")
             return f"{base}_decile"
         if st & {"rank", "ranking", "ranked"} and f"{base}_rank" in known and not ranking:
+            # ('rank of average score', 'average score rank' name one figure: the rank)
+            one = any(stem(t[i]) == "rank" and t[i + 1:i + 2] in (["of"], ["on"]) and
+                      any(w in ("score", "scores") for w in t[i + 2:i + 5]) for i in range(len(t))) or any(
+                t[i] in ("score", "scores") and stem(t[i + 1]) == "rank" for i in range(len(t) - 1))
+            if st & {"score", "scores"} and f"{base}_score" in known and not one:
+                # 'Knowsley's score and rank': two figures, each given (the score named with the rank)
+                f.left_parts.append(next(w for w in t if w in ("score", "scores")))
+                f.left_concepts.append(f"{base}_score")
             return f"{base}_rank"
         return concept
 
@@ -2358,6 +2367,11 @@ class Resolver:
             return carried.intent, over, carried.order, carried.limit
         if carried is not None and carried.intent in ("ranking", "breakdown", "trend") and not f.names_topic \
                 and (f.places or f.periods) and f.add_up is None:
+            one = [w for _, w in f.periods if w.kind == "span" and w.start and w.end and w.start[0] == w.end[0]
+                   and w.grain == "year"]
+            if carried.intent == "trend" and len(f.periods) == 1 and one:
+                # 'and what was St Helens on that in 2021?' after a change over time: that one year's figure
+                return "value", None, None, None
             return carried.intent, self._over_from_carried(carried), carried.order, carried.limit
         return "value", None, None, None
 
@@ -2701,7 +2715,14 @@ class Resolver:
         if carried is not None and carried.when:
             if f.sources and all(self.catalog.sheets[ds].time.granularity == "fixed" for ds in self._named(f)):
                 return None       # 'and in IoD 2025?': the edition named is its own period
-            return when_from_state(carried.when)
+            before, now = when_from_state(carried.before), when_from_state(carried.when)
+            if before is not None and now is not None and f.cues.get("trend") is not None and not f.places \
+                    and not f.names_topic and before.kind == now.kind == "span" and before.start and now.start:
+                # 'so how much has it dropped by?' after 2021 then 2015: the change between the two
+                pair = sorted((before, now), key=lambda w: w.start)
+                return When(pair[0].start, pair[1].end, "month" if any(w.grain == "month" for w in pair) else "year",
+                            " and ".join(w.words for w in pair), "set", True, tuple(pair))
+            return now
         return None
 
     # ================================================================== binding
@@ -3132,6 +3153,11 @@ class Resolver:
             return None
         # the order word between the two ('ward ... the most LSOAs'), a number of the smaller
         between = t[s1.end:s2.start]
+        said = [sp.value.kind for sp in f.reading.spans if sp.slot == "order" and s1.end <= sp.start < s2.start
+                and getattr(sp.value, "kind", None) in ("asc", "desc")]
+        if said and not any(w in ("most", "fewest", "least", "more", "fewer", "number") for w in between):
+            # 'which three councils have the smallest proportion of LSOAs in ...': the order said between
+            return big, small, said[0], share
         if not any(w in ("most", "fewest", "least", "more", "fewer", "highest", "lowest", "number") for w in between):
             # 'rank the councils by the proportion of their LSOAs that are ..., highest first'
             if "by" in between and f.order in ("desc", "asc") and (share or f.cues.get("rank") is not None):
@@ -3255,6 +3281,7 @@ class Resolver:
             return self._count_editions(bound, f, scope, level, condition, state)
         ref, periods, _, note = bound
         if condition.op in ("<", "<=", ">", ">=") and ref.measure.format not in ("decile", "category") and \
+                ref.measure.rollup not in ("sum", "count") and \
                 (ref.sheet.dimensions or (ref.sheet.time.column and len(periods.values) != 1)):
             # a threshold is tested row by row: where an area has several rows (one per crime type, or
             # per month) a row is not the area, so counting rows would answer another question
@@ -3264,6 +3291,14 @@ class Resolver:
                                         "I haven't counted them. Ask for a ranking instead, for example 'which "
                                         f"neighbourhoods in {scope.name} have the most {ref.measure.label.lower()}?'.",
                                  "unexplained", "a threshold on a figure with several rows per area")
+        kept: tuple[Filter, ...] = ()
+        if f.condition is not None and f.condition[1].on_measure and choice.filters:
+            # 'LSOAs with more than 20 burglaries': the figure tested is of the category asked
+            kept = self._dataset_filters(ref.sheet, choice.filters)
+            if kept is None:
+                return self._no_data(state, f"{ref.sheet.title} does not split {ref.measure.label.lower()} that way, "
+                                            "so I haven't counted areas on the total instead.",
+                                     "unexplained", "a threshold on a category of a figure")
         share = people and cat.population_weight(ref.sheet, ref.measure) is not None
         counted = cat.concepts.get(choice.concept, ())
         if people and per is None and counted and choice.concept != "population" and not choice.concept.endswith(
@@ -3280,15 +3315,27 @@ class Resolver:
                 return self._no_data(state, f"{ref.sheet.title} has no {cat.label(c).lower()}, so I can't count the "
                                             "areas meeting both conditions.", "unexplained", "a count of areas")
             also.append(Within(ref.sheet.id, other.measure.id, condition))
+        t_ = f.reading.q.tokens
+        ordered = [sp for sp in f.reading.spans if (sp.slot == "top_n" and not (sp.start and t_[sp.start - 1] in (
+            "the", "all", "these", "those"))) or (sp.slot == "order" and not listing)]
+        if per is None and ordered and f.difference is None:
+            # 'which three councils have the smallest proportion ...' read as one count: the order and
+            # the number asked would be dropped, so it is said back, never answered with the total
+            words = ", ".join(f"'{f.words(sp)}'" for sp in ordered)
+            return self._no_data(state, (
+                f"I can count the {LEVEL_ROWS.get(level, level)} of {scope.display} that are "
+                f"{condition_text(condition, ref.measure)}, but I couldn't tell what to put in order for {words}, "
+                "so I haven't given one total instead. Ask, for example, 'which council has the most "
+                "neighbourhoods in the most deprived 10%?'."), "unexplained", f"an order ({words}) on a count")
         try:
             if per is not None:
-                plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
+                plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods, kept), scope.key, level, condition,
                                  per=per[0], order=per[2], limit=f.limit, by_share=per[3],
                                  exclude_places=excluded, also=tuple(also),
                                  difference=f.difference is not None and f.difference[1] != "ratio"
                                  and len(gaz.lads()) - len(excluded) == 2)
             else:
-                plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods), scope.key, level, condition,
+                plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods, kept), scope.key, level, condition,
                                  share=share and not of_total, list_areas=listing, exclude_places=excluded,
                                  of_total=of_total, also=tuple(also))
             queries.validate(plan, cat, gaz)
@@ -3520,12 +3567,14 @@ class Resolver:
             head = f"{what} in {names[0]}, by {by}" + (", as a map" if plan.as_map else "")
         elif isinstance(plan, CountPlan):
             rows = LEVEL_ROWS.get(plan.level, plan.level)
+            if plan.filters and m is not None:
+                m, label = m.model_copy(update={"label": what}), what     # the categories the figure is of
             if plan.also:
                 label = " and ".join([label] + [sheet.measure_by_id[w.measure].label.lower() for w in plan.also]) \
                     + " (each)"
             left_out = (" (leaving out " + " and ".join(gaz.get(k).display for k in plan.exclude_places) + ")"
                         if plan.exclude_places else "")
-            if plan.of_total or plan.level != sheet.geography.level:
+            if plan.of_total or plan.level != sheet.geography.level or queries.summed_over_rows(plan, sheet, m):
                 head = f"how many {rows} of {names[0]}{left_out} have " + threshold_text(
                     plan.condition, plan.of_total, m, sheet).removeprefix("with ") + (
                     f" (each {rows[:-1]}'s figure summed from its {LEVEL_NAMES.get(sheet.geography.level, 'areas')} areas)"

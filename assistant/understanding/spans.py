@@ -62,8 +62,13 @@ class Prepared:
         plain = re.sub(r"\(\s*\d+\s*=\s*(?:the\s+)?(?:most|least|highest|lowest|best|worst)\b[^()]{0,30}\)", " ", text,
                        flags=re.I)
         # ... or said in words ('where 1 is the worst', 'with 1 being most deprived')
-        plain = re.sub(r"\b(?:where|with|and)\s+1\s+(?:is|being|=|means)\s+(?:the\s+)?(?:most|least|highest|lowest|best|"
-                       r"worst|poorest)\b(?:\s+(?:deprived|off|area|areas|one))?", " ", plain, flags=re.I)
+        plain = re.sub(r"(?:\b(?:where|with|and)\s+1\s+(?:is|being|=|means)|(?:(?<=[,;(])|^)\s*1\s+(?:being|=))\s+(?:the\s+)?"
+                       r"(?:most|least|highest|lowest|best|worst|poorest)\b(?:\s+(?:deprived|off|area|areas|one))?", " ",
+                       plain, flags=re.I)
+        # 'its rank out of the 317 councils': the councils of England, however many are said
+        plain = re.sub(r"\b(out of|of|among|amongst)\s+(?:the\s+|all\s+|all\s+the\s+)?(?:2[5-9][0-9]|3[0-9]{2})\s+(?:english\s+|england'?s\s+)?"
+                       r"(councils|local authorities|authorities|districts|las|lower[- ]tier authorities)\b",
+                       lambda m: f"{m.group(1)} all english councils", plain, flags=re.I)
         # 'how poor is my area out of 10', 'on a scale of 1 to 10': its decile (tenths of England)
         plain = re.sub(r"\b(?:out of (?:10|ten)|on a scale of (?:1|one) to (?:10|ten))\b(?!\s+(?:people|residents|"
                        r"households|homes|adults|children|kids|of)\b)", " decile ", plain, flags=re.I)

@@ -290,6 +290,8 @@ class TimeParser:
         """'from X to Y', 'between X and Y', 'X to Y', 'X-Y' (normalised to 'X Y' when months)."""
         w = self.w.periods
         j = i + 1 if toks[i] in w.range_starts else i
+        if j != i and j + 2 < len(toks) and toks[j] == "the" and toks[j + 1] == "mid":
+            j += 1                          # 'between the mid-2017 and mid-2020 estimates'
         if j >= len(toks):
             return None
         first = self._point(toks, j)
@@ -298,6 +300,8 @@ class TimeParser:
         a, k = first
         if k < len(toks) and toks[k] in w.range_joiners:
             second = self._point(toks, k + 1) if k + 1 < len(toks) else None
+            if second is None and j != i and k + 3 < len(toks) and toks[k + 1] == "the" and toks[k + 2] == "mid":
+                second = self._point(toks, k + 2)
         elif k < len(toks) and toks[i] not in w.range_starts and a.grain == "month" and not a.year_known:
             second = self._point(toks, k)          # 'sep dec 2019' (from 'Sep-Dec 2019')
             if second is not None and second[0].grain != "month":

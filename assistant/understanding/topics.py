@@ -414,6 +414,12 @@ class Topics:
             if english_frequency(t) >= 20:
                 continue        # a real English word ('larders') is not a typo of another ('leaders')
             hit = process.extractOne(t, targets, scorer=fuzz.ratio, score_cutoff=84)
+            if hit is None and t not in self.english:
+                # one letter wrong in a short word ('cencus', 'housholds' is caught above): the one
+                # word of the vocabulary a single edit away, when there is only one
+                near = {w for w in targets if len(w) == len(t) and sum(a != b for a, b in zip(w, t)) == 1}
+                if len(near) == 1:
+                    hit = (next(iter(near)), 83.0, None)
             if hit and (t in self.english or stem(t) in self.english) and not _inflection(t, hit[0]):
                 hit = None
             if hit:

@@ -387,10 +387,8 @@ def build(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> Query:
         w = plan.within
         wsheet = catalog.sheets[w.dataset]
         wm = wsheet.measure_by_id[w.measure]
-        value = w.condition.value
-        if wm.scale != 1 and wm.format not in ("category", "decile") and isinstance(value, (int, float)):
-            value = value / wm.scale          # a threshold said on the scale the figure is shown on
-        spec = (wsheet.table, wsheet.geography.column, wm.column, w.condition.op, value, w.condition.negate)
+        spec = (wsheet.table, wsheet.geography.column, wm.column, w.condition.op, _stored(wm, w.condition.value),
+                w.condition.negate)
         query = replace(query, specs=tuple(replace(s, within=spec) for s in query.specs))
     return query
 
@@ -549,6 +547,15 @@ def _left_out(plan: Plan, catalog: Catalog, gaz: Gazetteer, sheet: Datasheet) ->
     return leave_out
 
 
+def _stored(m: Measure, value):
+    """A threshold said on the scale the figure is shown on ('above 30' of a rate shown in %), on the
+    scale its column stores (0.3); a category or a decile is stored as said."""
+    if m.scale != 1 and m.format not in ("category", "decile") and isinstance(value, (int, float)) \
+            and not isinstance(value, bool):
+        return value / m.scale
+    return value
+
+
 def summed_over_rows(plan: CountPlan, sheet, m) -> bool:
     """A threshold on a figure an area has several rows of (one per crime type or month): tested
     on the area's figure summed over them ('LSOAs with more than 20 burglaries over the four months')."""
@@ -581,10 +588,7 @@ def _count(plan: CountPlan, catalog, gaz, sheet, m) -> Query:
         return _query(sheet, m, [replace(base, having=(c.op, c.value, c.negate), category="listed"),
                                  replace(base, order=None, category="every", filters=())], catalog, bool(share_of))
     also = tuple((sheet.measure_by_id[w.measure].column, w.condition.op,
-                  w.condition.value / sheet.measure_by_id[w.measure].scale
-                  if sheet.measure_by_id[w.measure].scale != 1 and isinstance(w.condition.value, (int, float))
-                  and sheet.measure_by_id[w.measure].format not in ("category", "decile") else w.condition.value,
-                  w.condition.negate)
+                  _stored(sheet.measure_by_id[w.measure], w.condition.value), w.condition.negate)
                  for w in plan.also)
     if plan.also:
         # 'in decile 1 for both income and health': each area counted meets every condition

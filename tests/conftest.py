@@ -22,6 +22,19 @@ def raw_rows(name: str) -> list[dict[str, str]]:
     """The rows of a shipped source file (data/raw), as written: what tests check figures against."""
     with open(RAW / name, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def ask(pipeline, text: str, conversation: str | None = None):
+    """One question to the pipeline, in a conversation when one is named."""
+    from kernel.types import Question
+    return pipeline.ask(Question(text=text, conversation_id=conversation))
+
+
+def numbers(answer) -> list[float]:
+    """Every number in an answer's table (what a figure asked is looked for in)."""
+    return [c for r in answer.table["rows"] for c in r if isinstance(c, (int, float)) and not isinstance(c, bool)]
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import ROOT, raw_rows
-
-from kernel.types import Question
+from conftest import ROOT, ask, numbers, raw_rows
 
 
 @pytest.fixture(scope="module")
@@ -20,16 +18,8 @@ def pipeline(module_pipeline):
     return module_pipeline
 
 
-def ask(p, text, conversation=None):
-    return p.ask(Question(text=text, conversation_id=conversation))
-
-
 def _la(file: str, name: str, column: str, name_col: str = "area_name") -> float:
     return float(next(r[column] for r in raw_rows(file) if r[name_col] == name))
-
-
-def _numbers(answer) -> list[float]:
-    return [c for r in answer.table["rows"] for c in r if isinstance(c, (int, float)) and not isinstance(c, bool)]
 
 
 def _postcode(pc: str) -> str:
@@ -44,7 +34,7 @@ def test_several_figures_of_one_place_are_each_answered(pipeline):
                  "give me the population and deprivation of Halton"):
         a = ask(pipeline, text)
         assert a.status == "answered", (text, a.answer)
-        got = _numbers(a)
+        got = numbers(a)
         assert people in got and score in got, (text, a.table["rows"])
         assert "not answered here" not in a.understood
 
@@ -54,7 +44,7 @@ def test_decile_and_rank_asked_together_are_both_given(pipeline):
     row = next(r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lsoa21cd"] == code)
     a = ask(pipeline, "I'm at CH44 0AA - what decile is my bit in on the latest IMD, and what's its national rank?")
     assert a.status == "answered", a.answer
-    got = _numbers(a)
+    got = numbers(a)
     assert int(row["imd_decile"]) in got and int(row["imd_rank"]) in got
 
 

@@ -7,22 +7,12 @@ Expected figures are computed here from data/raw with the csv module, never from
 from __future__ import annotations
 
 import pytest
-from conftest import raw_rows
-
-from kernel.types import Question
+from conftest import ask, numbers, raw_rows
 
 
 @pytest.fixture(scope="module")
 def pipeline(module_pipeline):
     return module_pipeline
-
-
-def ask(p, text, conversation=None):
-    return p.ask(Question(text=text, conversation_id=conversation))
-
-
-def _numbers(answer) -> list[float]:
-    return [c for r in answer.table["rows"] for c in r if isinstance(c, (int, float)) and not isinstance(c, bool)]
 
 
 def _lsoa_sum(council: str, column: str) -> int:
@@ -41,12 +31,12 @@ def test_a_count_asked_beside_its_share_is_given_with_it(pipeline):
                  "how many households in Knowsley rent from the council and what % is that"):
         a = ask(pipeline, text)
         assert a.status == "answered", (text, a.answer)
-        got = _numbers(a)
+        got = numbers(a)
         assert n in got and whole in got and round(n / whole * 100, 1) in got, (text, a.table["rows"])
         assert "and as a count" in a.understood
     # a share alone is not given a count it was not asked for
     a = ask(pipeline, "what share of households in Knowsley rent from the council")
-    assert n not in _numbers(a)
+    assert n not in numbers(a)
 
 
 def test_the_whole_a_share_is_of_is_not_a_second_topic(pipeline):
@@ -55,7 +45,7 @@ def test_the_whole_a_share_is_of_is_not_a_second_topic(pipeline):
     a = ask(pipeline, "How many people in Sefton were disabled under the Equality Act in the 2021 census, "
                       "and what percentage of residents is that?")
     assert a.status == "answered", a.answer
-    assert n in _numbers(a) and round(n / whole * 100, 1) in _numbers(a)
+    assert n in numbers(a) and round(n / whole * 100, 1) in numbers(a)
     assert "not answered here" not in a.understood
 
 
@@ -121,10 +111,10 @@ def test_double_or_ratio_is_the_one_over_the_other(pipeline):
     css = {r["ltla23_name"]: float(r["crime_severity_score"]) for r in raw_rows("crime_severity_score_la_2022_23_lcr.csv")}
     a = ask(pipeline, "Is Liverpool's crime severity score (2022/23) about double Sefton's? what's the actual ratio")
     assert a.status == "answered", a.answer
-    assert round(css["Liverpool"] / css["Sefton"], 2) in _numbers(a)
+    assert round(css["Liverpool"] / css["Sefton"], 2) in numbers(a)
     a = ask(pipeline, "is knowsleys crime severity score higher than st helens? 22/23 figures pls")
     assert a.status == "answered", a.answer
-    assert css["Knowsley"] in _numbers(a)
+    assert css["Knowsley"] in numbers(a)
 
 
 def test_a_table_named_with_its_parts_is_broken_down(pipeline):
@@ -133,7 +123,7 @@ def test_a_table_named_with_its_parts_is_broken_down(pipeline):
         _lsoa_sum("St. Helens", "ts054_tenure__owned_owns_with_a_mortgage_or_loan")
     a = ask(pipeline, "tenure split for St Helens households from the 2021 census - % owned, social rented, private rented")
     assert a.status == "answered", a.answer
-    assert round(owned / total * 100, 1) in _numbers(a)
+    assert round(owned / total * 100, 1) in numbers(a)
     a = ask(pipeline, "ethnic group breakdown for Liverpool, census 2021 (the 5 high level groups, %)")
     assert a.status == "answered", a.answer
     # a number of groups the table does not have is another table, named back
@@ -191,10 +181,10 @@ def test_two_age_groups_asked_are_each_given_and_their_difference(pipeline):
     old, young = int(la["lsoa_sum_age_65plus"]), int(la["lsoa_sum_age_0_15"])
     a = ask(pipeline, "how many more over 65s than under 16s are there in sefton (census 2021)")
     assert a.status == "answered", a.answer
-    got = _numbers(a)
+    got = numbers(a)
     assert old in got and young in got and old - young in got
     a = ask(pipeline, "children and over 65s in Sefton")
-    assert old in _numbers(a) and young in _numbers(a)
+    assert old in numbers(a) and young in numbers(a)
     # an age said of a measure narrows it, never becomes a second figure
     a = ask(pipeline, "young people aged 16 to 24 in Sefton")
     assert a.table["rows"][0][-1] == int(la["lsoa_sum_age_16_24"])

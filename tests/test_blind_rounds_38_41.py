@@ -9,22 +9,12 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import ROOT, raw_rows
-
-from kernel.types import Question
+from conftest import ROOT, ask, numbers, raw_rows
 
 
 @pytest.fixture(scope="module")
 def pipeline(module_pipeline):
     return module_pipeline
-
-
-def ask(p, text, conversation=None):
-    return p.ask(Question(text=text, conversation_id=conversation))
-
-
-def _numbers(answer) -> list[float]:
-    return [c for r in answer.table["rows"] for c in r if isinstance(c, (int, float)) and not isinstance(c, bool)]
 
 
 def _decile_1(file: str, council_column: str, council: str) -> int:
@@ -36,7 +26,7 @@ def test_how_many_more_between_two_councils_is_the_difference(pipeline):
             - _decile_1("iod2025_lsoa21_lcr.csv", "lad24nm", "Knowsley"))
     a = ask(pipeline, "How many more Liverpool LSOAs than Knowsley LSOAs are in IMD decile 1 in IoD 2025?")
     assert a.status == "answered", a.answer
-    assert diff in _numbers(a), a.table["rows"]
+    assert diff in numbers(a), a.table["rows"]
     assert "difference" in a.understood
 
 
@@ -47,7 +37,7 @@ def test_at_least_one_bedroom_is_a_definition_not_a_top_one(pipeline):
     total = sum(int(r["ts052_bedroom_occupancy__total"]) for r in rows)
     a = ask(pipeline, "per 1,000 households, how many are overcrowded (short of at least one bedroom) in Liverpool?")
     assert a.status == "answered", a.answer
-    assert round(short / total * 1000, 1) in [round(x, 1) for x in _numbers(a)], a.table["rows"]
+    assert round(short / total * 1000, 1) in [round(x, 1) for x in numbers(a)], a.table["rows"]
     assert "first" not in a.understood
 
 
@@ -56,11 +46,11 @@ def test_a_follow_up_keeps_the_edition_of_the_question_before(pipeline):
     ask(pipeline, "How many LSOAs in Sefton are in the most deprived 10% nationally (IMD 2025)?", conv)
     a = ask(pipeline, "what about on the 2019 IMD?", conv)
     assert a.status == "answered", a.answer
-    assert _decile_1("iod2019_lsoa11_lcr.csv", "lad19nm", "Sefton") in _numbers(a)
+    assert _decile_1("iod2019_lsoa11_lcr.csv", "lad19nm", "Sefton") in numbers(a)
     a = ask(pipeline, "and for Wirral?", conv)
     assert a.status == "answered", a.answer
-    assert _decile_1("iod2019_lsoa11_lcr.csv", "lad19nm", "Wirral") in _numbers(a), a.table["rows"]
-    assert _decile_1("iod2025_lsoa21_lcr.csv", "lad24nm", "Wirral") not in _numbers(a) or (
+    assert _decile_1("iod2019_lsoa11_lcr.csv", "lad19nm", "Wirral") in numbers(a), a.table["rows"]
+    assert _decile_1("iod2025_lsoa21_lcr.csv", "lad24nm", "Wirral") not in numbers(a) or (
         _decile_1("iod2019_lsoa11_lcr.csv", "lad19nm", "Wirral") == _decile_1("iod2025_lsoa21_lcr.csv", "lad24nm", "Wirral"))
 
 
@@ -79,7 +69,7 @@ def test_a_ratio_named_as_a_per_b_is_the_ratio(pipeline):
     a = ask(pipeline, "how many registered patients per full-time GP are there in Wirral")
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][-1] == int(row["patients_per_gp_fte"])
-    assert int(row["total_patients"]) not in _numbers(a)
+    assert int(row["total_patients"]) not in numbers(a)
 
 
 def test_fastest_growth_in_percent_terms_ranks_the_councils(pipeline):

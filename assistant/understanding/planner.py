@@ -171,12 +171,12 @@ class Understanding:
             # the places the conversation has spoken of, latest last ('which of the two ...')
             spoken = [k for k in state.get("spoken") or () if k not in planned.plan.places] + list(planned.plan.places)
             planned = replace(planned, state={**planned.state, "spoken": spoken[-4:]})
-            prev, new = state.get("frame") or {}, planned.state.get("frame") or {}
-            if new.get("when") and prev.get("measure") == new.get("measure") and prev.get("places") == new.get("places"):
+            prev, new = Carried.from_state(state.get("frame")), Carried.from_state(planned.state.get("frame"))
+            if prev is not None and new is not None and new.when and (prev.measure, prev.places) == (new.measure, new.places):
                 # the period this measure was asked for just before, when another ('and back in 2015?')
-                before = prev.get("when") if prev.get("when") not in (None, new["when"]) else prev.get("before")
-                if before and before != new["when"]:
-                    planned = replace(planned, state={**planned.state, "frame": {**new, "before": before}})
+                before = prev.when if prev.when not in (None, new.when) else prev.before
+                if before and before != new.when:
+                    planned = replace(planned, state={**planned.state, "frame": replace(new, before=before).to_state()})
         if self.docs.about_the_data(planned.kind, planned.reason, t, text, form, cue) and not frame.places \
                 and not (frame.order and frame.levels and not (form or cue)):
             # ('which council has the most rural LSOAs' asks for a ranking of areas: its own decline,

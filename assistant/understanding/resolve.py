@@ -2673,6 +2673,13 @@ class Resolver:
             return []
         return out
 
+    @staticmethod
+    def _both(a: When, b: When) -> When:
+        """Two periods of the conversation side by side (earlier first), as one set."""
+        pair = sorted((a, b), key=lambda w: w.start)
+        return When(pair[0].start, pair[1].end, "month" if any(w.grain == "month" for w in pair) else "year",
+                    " and ".join(w.words for w in pair), "set", True, tuple(pair))
+
     def _when(self, f: Frame, carried: Carried | None) -> When | None:
         named = self._edition_sources(f) if not f.periods else []
         if named:
@@ -2693,9 +2700,7 @@ class Resolver:
                 before = when_from_state(carried.when)
                 if before is not None and before.kind == "span" and before.start and whens[0].start \
                         and (before.start, before.end) != (whens[0].start, whens[0].end):
-                    pair = sorted((before, whens[0]), key=lambda w: w.start)
-                    return When(pair[0].start, pair[1].end, "month" if any(w.grain == "month" for w in pair) else "year",
-                                " and ".join(w.words for w in pair), "set", True, tuple(pair))
+                    return self._both(before, whens[0])
             if len(whens) == 1:
                 return whens[0]
             known = [w for w in whens if w.year_known and w.start]
@@ -2719,9 +2724,7 @@ class Resolver:
             if before is not None and now is not None and f.cues.get("trend") is not None and not f.places \
                     and not f.names_topic and before.kind == now.kind == "span" and before.start and now.start:
                 # 'so how much has it dropped by?' after 2021 then 2015: the change between the two
-                pair = sorted((before, now), key=lambda w: w.start)
-                return When(pair[0].start, pair[1].end, "month" if any(w.grain == "month" for w in pair) else "year",
-                            " and ".join(w.words for w in pair), "set", True, tuple(pair))
+                return self._both(before, now)
             return now
         return None
 

@@ -367,6 +367,20 @@ def _compose_change_ranking(plan, q, rows, gaz, places, label) -> Composed:
         return Composed("no_data", f"The commons does not hold {label.lower()} for {first_p} and {last_p} for enough "
                                    "of the places to rank their change.")
     changes.sort(key=lambda c: (-c[3] if plan.rank_change == "desc" else c[3], c[0].name))
+    if getattr(plan, "count_change", False):
+        moved_n = sum(1 for c in changes if (c[3] > 0 if plan.rank_change == "desc" else c[3] < 0))
+        same = sum(1 for c in changes if c[3] == 0)
+        whole = gaz.parent(places[0])
+        text = (f"**{moved_n}** of the {len(changes)} {LEVEL_ROWS.get(places[0].level, 'areas')}"
+                + (f" of **{whole.display}**" if whole is not None and all(gaz.inside(p, whole) for p in places) else "")
+                + " had a "
+                f"{'rise' if plan.rank_change == 'desc' else 'fall'} in **{label}** from {first_p} to {last_p}"
+                + (f" ({same} unchanged)" if same else "") + ".")
+        head = f"Change ({last_p} minus {first_p})"
+        table = {"columns": ["Area", f"{first_p}", f"{last_p}", head, "Rank"],
+                 "rows": [[_name(gaz, Catalog.place_code(q.sheet, c[0]), c[0].name), rounded(c[1], m, share),
+                           rounded(c[2], m, share), rounded(c[3], m, share), i + 1] for i, c in enumerate(changes)]}
+        return Composed("answered", text, table, None)
     top = changes[0]
     how = "rise" if plan.rank_change == "desc" else "fall"
     if (top[3] < 0 and how == "rise") or (top[3] > 0 and how == "fall"):
@@ -377,6 +391,9 @@ def _compose_change_ranking(plan, q, rows, gaz, places, label) -> Composed:
         else (lambda v: f"{'+' if v >= 0 else ''}{fmt(v, m, share)}")
     text = (f"**{top[0].display}** had the {how} in **{label}** from {first_p} to {last_p}: {moved(top[3])} "
             f"(from {fmt(top[1], m, share)} to {fmt(top[2], m, share)}).")
+    if getattr(plan, "limit", None) and plan.limit > 1:
+        text += (f" The first {min(plan.limit, len(changes))} in order: "
+                 + "; ".join(f"{i}. **{c[0].display}** {moved(c[3])}" for i, c in enumerate(changes[:plan.limit], 1)) + ".")
     head = f"Change (% of {first_p})" if plan.change_pct else f"Change ({last_p} minus {first_p})"
     table = {"columns": ["Area", f"{first_p}", f"{last_p}", head, "Rank"],
              "rows": [[_name(gaz, Catalog.place_code(q.sheet, c[0]), c[0].name), rounded(c[1], m, share),
@@ -701,7 +718,14 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
                             for i, r in enumerate(head, 1)) + ".")
         if plan.limit == 1 and len(rows) > 1:
             text += f" Next: {_name(gaz, rows[1]['area_code'], rows[1]['area_name'])} {fmt(rows[1]['value'], m, share)}."
-        table_n = max(shown_n, min(len(rows), 10))
+        at = next((i for i, r in enumerate(rows, 1) if getattr(plan, "focus", None) and r["area_code"] in {c for _, c in gaz.get(plan.focus).codes}), None)
+        if getattr(plan, "focus", None):
+            own = gaz.get(plan.focus).display
+            text = (f"**{own}** is **{ordinal(at)} of the {len(rows)} {level}** of **{scope.display}** on "
+                    f"{label.lower()} ({when}; 1st = {word.lower()}), with "
+                    f"{fmt(rows[at - 1]['value'], m, share)}. " + text if at else
+                    f"{own} has no figure among the {level} of {scope.display} ({when}). " + text)
+        table_n = max(shown_n, min(len(rows), 10), at or 0)
         if len(rows) > table_n:
             text += f" ({len(rows)} {level} in all; the table lists the first {table_n}.)"
     else:

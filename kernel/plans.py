@@ -267,12 +267,15 @@ class RankingPlan(_Plan):
     share: bool = False
     exclude_places: tuple[str, ...] = ()
     rate: Rate | None = None
+    focus: str | None = None       # 'where does Linacre ward rank': the area whose place is asked
 
     intent = "ranking"
 
     def __post_init__(self) -> None:
         _need(bool(self.scope), "a ranking needs a scope")
         _need(isinstance(self.over, (Areas, Categories, Members)), "a ranking is over areas or categories")
+        _need(self.focus is None or (isinstance(self.over, Areas) and self.limit is None),
+              "the area whose place is asked is found among all the areas ranked")
         _need(self.order in ("desc", "asc"), f"unknown order {self.order!r}")
         _need(self.limit is None or (isinstance(self.limit, int) and 0 < self.limit <= 1000),
               f"a ranking limit must be 1 to 1000, not {self.limit!r}")
@@ -305,6 +308,10 @@ class TrendPlan(_Plan):
     rank_change: Order | None = None
     # ... by the change in per cent of the first period's figure ('the biggest percentage increase')
     change_pct: bool = False
+    # ... the first N of them named ('which 3 wards grew the most'); the table lists them all
+    limit: int | None = None
+    # ... or counted: how many of them rose ("desc") or fell ("asc") ('how many LSOAs lost population')
+    count_change: bool = False
 
     intent = "trend"
 
@@ -314,6 +321,9 @@ class TrendPlan(_Plan):
         _need(self.rank_change is None or (len(self.places) >= 2 and len(self.subject.periods.values) >= 2
                                             and self.difference_from is None and self.rank_change in ("desc", "asc")),
               "a ranking by change is of two or more places over two or more periods")
+        _need(not self.count_change or (self.rank_change is not None and self.limit is None and not self.change_pct),
+              "only the places of a change ranking are counted by its direction")
+        _need(self.limit is None or (self.rank_change is not None and self.limit >= 1), "only a ranking of changes is cut to its first N")
         _need(not self.change_pct or (self.rank_change is not None and not self.share),
               "a percentage change ranks places by their change, of a figure that is not itself a share")
         _need(len(set(self.places)) == len(self.places), "a place named twice is drawn once")

@@ -446,7 +446,7 @@ class IntentDetector:
                       ("benchmark", Phrases(i.benchmark))]
         self.desc = Phrases(i.rank_desc)
         self.asc = Phrases(i.rank_asc)
-        self.rank = Phrases(("rank", "ranking", "ranked", "league table", "order", "ordered", "sort", "sorted",
+        self.rank = Phrases(("rank", "ranks", "ranking", "ranked", "league table", "order", "ordered", "sort", "sorted",
                              "list", "highest first", "lowest first", "in order"))
         self.common = Phrases(i.common)
         self.uncommon = Phrases(i.uncommon)

@@ -72,6 +72,7 @@ class Choice:
     per_period: bool = False                                   # an average per month of a count over months
     change: str | None = None                                  # 'rose the most': up | down | better | worse
     change_pct: bool = False                                   # ... in per cent of where it began
+    change_count: bool = False                                 # 'how many LSOAs lost population': areas counted by it
     also: tuple[str, ...] = ()                                 # further deciles the same condition is on ('both income and health')
 
 
@@ -370,8 +371,7 @@ class Resolver:
             # in it, not a filter to it alone
             ds_of = {r.dataset for r in self.catalog.concepts.get(concepts[0], ())}
             f.categories = [c for c in f.categories if c.excluded or not (
-                c.span.start and t0[c.span.start - 1] in ("including", "incl", "inc", "includes")
-                and any(o[0] in ds_of for o in c.hit.options))]
+                self._said_included(t0, c.span) and any(o[0] in ds_of for o in c.hit.options))]
         if f.dimensions and f.categories:
             # 'the top 3 kinds of crime or anti-social behaviour': a value joined to the dimension it
             # is one of names the rows (all of them), not a filter to that value alone
@@ -481,7 +481,11 @@ class Resolver:
                 span, age = f.ages[0]
                 return self._no_data(state, self._ages_held(f.words(span)), "unexplained", f"people {f.words(span)}")
         # words the measure does not explain, named by the embedding search ('skint', 'hard up')
-        uncovered = [i for i in f.reading.uncovered if not self._harmless(t[i]) and not t[i].isdigit()]
+        # (a word of change said with periods, 'lost people between 2017 and 2020', is the change asked,
+        # read by _change_asked, not the name of another measure)
+        moved = set().union(*self.CHANGE.values()) if f.periods else set()
+        uncovered = [i for i in f.reading.uncovered if not self._harmless(t[i]) and not t[i].isdigit()
+                     and t[i] not in moved]
         generic = concept is not None and self._generic(spans, concept)
         if uncovered and self.metric_finder is not None and (concept is None or generic):
             words = f.reading.words(uncovered)
@@ -739,9 +743,12 @@ class Resolver:
                     f.left_concepts.append(h.best)
             else:
                 return whole
-        ranks = {h.best for _, h in spans if h.best.endswith("_rank")}
-        others = {h.best for _, h in spans if not h.best.endswith("_rank") and not self._generic([(_, h)], h.best)}
-        if len({h.best for _, h in spans}) == 2 and len(ranks) == 1 and len(others) == 1:
+        # ('the least deprived by rank of average score on the barriers domain': 'deprived' only says
+        # which end of the domain is worse, not a third measure)
+        plain = self._without_direction_words(spans)
+        ranks = {h.best for _, h in plain if h.best.endswith("_rank")}
+        others = {h.best for _, h in plain if not h.best.endswith("_rank") and not self._generic([(_, h)], h.best)}
+        if len({h.best for _, h in plain}) == 2 and len(ranks) == 1 and len(others) == 1:
             # 'Sefton's rank on the income deprivation domain (rank of average score)': the rank
             # of the measure named, not the overall index's
             own = re.sub(r"_(score|rate)$", "", next(iter(others))) + "_rank"
@@ -1247,9 +1254,10 @@ class Resolver:
                           note=f"{cat.label(sibling)} does not include {said}, so nothing was taken off.")
         return Choice(total, [], share, used_words=frozenset(used), less=tuple(dict.fromkeys(parts)))
 
-    CHANGE = {"up": frozenset("rose rise rises risen grew grow growth increase increased increases gained gain".split()),
+    CHANGE = {"up": frozenset("rose rise rises risen grew grow growth increase increased increases gained gain gains "
+                              "gaining".split()),
               "down": frozenset("fell fall falls fallen drop dropped drops decline declined decrease decreased "
-                                "shrank lost down".split()),
+                                "shrank lost lose loses losing down".split()),
               "better": frozenset("improved improvement improve improvements".split()),
               "worse": frozenset("worsened worsening deteriorated deterioration".split())}
     MOST = frozenset("most biggest largest greatest sharpest fastest steepest worst".split())
@@ -1263,6 +1271,14 @@ class Resolver:
                 and (i in f.reading.uncovered or f.reading.slot_at(i) == "intent")
                 and not (t[i] == "down" and (not i or t[i - 1] not in ("go", "gone", "went", "going", "goes")))]
         most = [i for i in range(len(t)) if t[i] in self.MOST]
+        if said and not most and f.periods and f.cues.get("count") is not None and f.levels and f.condition is None \
+                and choice.change is None:
+            # 'how many Wirral LSOAs lost population between 2017 and 2020': the areas counted by the
+            # direction of their change
+            kind = next(k for k, ws in self.CHANGE.items() if t[said[0]] in ws)
+            extra = {i for i in f.reading.uncovered if t[i] in ("saw", "see", "had", "has", "the", "in", "its", "their")}
+            return replace(choice, change=kind, change_count=True,
+                           used_words=choice.used_words | frozenset(said) | frozenset(extra))
         if not said or not most or len(f.periods) == 0:
             return choice
         kind = next(k for k, ws in self.CHANGE.items() if t[said[0]] in ws)
@@ -1307,7 +1323,7 @@ class Resolver:
         return choice
 
     def _change_plan(self, f: Frame, choice: Choice, ref, periods: Periods, filters, intent, over, places,
-                     state: dict, when) -> Planned:
+                     state: dict, when, limit: int | None = None) -> Planned:
         """The places ranked by their change from the first period asked to the last."""
         what = self._say_measure(choice.concept, choice.filters)
         said = {"up": "rise", "down": "fall", "better": "improvement", "worse": "worsening"}[choice.change]
@@ -1323,30 +1339,54 @@ class Resolver:
             if d == "neutral":
                 return decline(f"{what} has no better or worse direction")
             kind = "up" if (kind == "better") == (d == "higher_is_better") else "down"
+        named = None
+        if choice.change_count:
+            level = f.levels[0][1]
+            scope = places[0] if places else self.gaz.region()
+            if len(places) > 1 or LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(scope.level):
+                return decline(f"areas are counted by their change inside one larger area")
+            over = Areas(level)
+            intent, places = "ranking", [scope]
         if intent in ("ranking", "breakdown") and isinstance(over, Areas) and over.level == "lad" and (
                 not places or places[0].level == "region"):
             # ('which council's population grew fastest': the councils of the city region, ranked)
             rows = self.gaz.lads()
         elif len(places) >= 2:
             rows = places
+        elif intent in ("ranking", "breakdown") and isinstance(over, Areas) and len(places) == 1 and \
+                LEVEL_ORDER.index(over.level) < LEVEL_ORDER.index(places[0].level) and len(
+                    inner := [p for p in self.gaz.places.values() if p.level == over.level
+                              and self.gaz.inside(p, places[0])]) <= 250:
+            # ('which 3 Sefton wards grew the most'): the areas inside the place named, ranked
+            rows = sorted(inner, key=lambda p: p.name)
+            named = (over.level, places[0].display)
         else:
             return decline("it is ranked among the councils of the city region, or among places named together")
         rows = [p for p in rows if self.catalog.supports(ref, p)]
+        if named is not None:
+            named = f"the {len(rows)} {LEVEL_ROWS.get(named[0], named[0])} of {named[1]}"
         ends = Periods((periods.values[0], periods.values[-1]))
         try:
             plan = TrendPlan(Subject(ref.measure.id, ref.sheet.id, ends, filters), tuple(p.key for p in rows),
                              share=choice.share, rank_change="desc" if kind == "up" else "asc",
-                             change_pct=choice.change_pct)
+                             change_pct=choice.change_pct, limit=limit if limit and limit > 1 else None,
+                             count_change=choice.change_count)
             queries.validate(plan, self.catalog, self.gaz)
         except (PlanInvalid, NotAvailable) as e:
             return decline(str(e))
         first, last = (periods_label(ref.sheet, (v,)) for v in ends.values)
-        understood = (f"Understood: {', '.join(p.display for p in rows)} ranked by the "
+        if choice.change_count:
+            understood = (f"Understood: how many of {named or ', '.join(p.display for p in rows)} had a "
+                          f"{'rise' if kind == 'up' else 'fall'} in {ref.measure.label.lower()} from {first} to {last}.")
+            return Planned("data", plan, message="", state={**state, "pending": None, "frame": self._carry(
+                plan, when, f).to_state(), "last": None}, understood=understood)
+        understood = (f"Understood: {named or ', '.join(p.display for p in rows)} ranked by the "
                       + ("percentage " if choice.change_pct else "") + "change in "
                       f"{ref.measure.label.lower()}{' as a share of the total' if choice.share else ''} from {first} to {last}, "
                       f"{'biggest rise' if kind == 'up' else 'biggest fall'} first"
                       + (f" (an {said} is a {'rise' if kind == 'up' else 'fall'} on this measure)"
-                         if choice.change in ("better", "worse") else "") + ".")
+                         if choice.change in ("better", "worse") else "")
+                      + (f" (top {plan.limit})" if plan.limit else "") + ".")
         return Planned("data", plan, message="", state={**state, "pending": None, "frame": self._carry(
             plan, when, f).to_state(), "last": None}, understood=understood)
 
@@ -1382,6 +1422,24 @@ class Resolver:
                     return concept
         return None
 
+    @staticmethod
+    def _said_included(t: list[str], span) -> bool:
+        """'(including ASB)', 'count anti-social behaviour too', 'include burglary as well': a category
+        said to be counted in the figure, not a filter to it alone."""
+        a, b = span.start, span.end
+        prev, prev2 = (t[a - 1] if a else ""), (t[a - 2] if a > 1 else "")
+        too = t[b:b + 1] in (["too"], ["included"]) or t[b:b + 2] == ["as", "well"]
+        if prev in ("including", "incl", "inc", "includes"):
+            return True
+        return prev in ("include", "count", "counting", "with") and (too or prev2 == "also") or (
+            prev == "also" and prev2 in ("include", "count", "counting"))
+
+    @staticmethod
+    def _where_rank(t: list[str]) -> bool:
+        """'where does Sefton rank', 'how does Wirral rank': one place's position, not a ranking."""
+        return any(t[i] in ("where", "how") and t[i + 1:i + 2] in (["does"], ["do"], ["is"], ["did"])
+                   and any(stem(w) == "rank" for w in t[i + 2:i + 6]) for i in range(len(t) - 1))
+
     def _variant(self, concept: str, t: list[str], f: Frame) -> str:
         base = re.sub(r"_(score|rank|decile)$", "", concept)
         known = self.catalog.concepts
@@ -1389,9 +1447,7 @@ class Resolver:
         # 'where does Sefton rank': the rank of one place; 'rank the wards': a ranking
         ranking = bool(f.order or f.limit or (f.cues.get("rank") and (f.levels or f.grouping)))
         # 'where does Sefton rank out of all councils': the place's own rank among them
-        where_rank = (any(t[i] == "where" and t[i + 1:i + 2] in (["does"], ["do"], ["is"], ["did"])
-                          and any(stem(w) == "rank" for w in t[i + 2:i + 6]) for i in range(len(t) - 1))
-                      and not f.levels and not f.grouping) or any(
+        where_rank = (self._where_rank(t) and not f.levels and not f.grouping) or any(
             t[i:i + 3] == ["out", "of", "all"] and any(stem(w) == "rank" for w in t[max(0, i - 4):i])
             for i in range(len(t) - 2)) and not any(p.found.candidates[0].level == "region" for p in f.places)
         ranking = ranking and not (where_rank and not f.order and not f.limit)
@@ -1401,7 +1457,14 @@ class Resolver:
         # act of ranking)
         as_figure = any(stem(w) == "rank" and {"national", "its", "england", "english", "their", "nationally"}
                         & set(t[max(0, i - 3):i]) for i, w in enumerate(t))
-        if concept.endswith("_rank") and ranking and f"{base}_score" in known and not as_figure:
+        # ('the lowest income deprivation rank', 'least deprived by rank of average score': the rank
+        # itself is what is ordered, so its figures are the ones given)
+        rank_said = any(t[i] in ("rank", "ranking") and (
+            t[i + 1:i + 2] in (["of"], ["on"]) and any(w in ("score", "scores") for w in t[i + 2:i + 5])
+            or (i and t[i - 1] in ("by", "score"))
+            or {"highest", "lowest", "biggest", "smallest", "largest", "top", "bottom"} & set(t[max(0, i - 4):i]))
+            for i in range(len(t))) and not any(w in ("ranks", "ranked") for w in t)
+        if concept.endswith("_rank") and ranking and f"{base}_score" in known and not as_figure and not rank_said:
             return f"{base}_score"
         if "decile" in st and f"{base}_decile" in known:
             if st & {"rank", "ranking", "ranked"} and f"{base}_rank" in known and not ranking:
@@ -2017,6 +2080,14 @@ class Resolver:
         if areas_by_table is not None:
             return areas_by_table
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        if intent == "position":
+            intent, among = "ranking", self._ancestor_above(places[0], "ward")
+            f.position_of, places = places[0], [among]
+            base = re.sub(r"_rank$", "", choice.concept)
+            if base != choice.concept and f"{base}_score" in self.catalog.concepts:
+                # (a national rank held for councils only: the wards are placed by the score it ranks)
+                choice = replace(choice, concept=f"{base}_score")
+                concept = choice.concept
         if f.cues.get("map") is not None:
             what = self._say_measure(concept, choice.filters)
             if intent == "map_of_categories":
@@ -2045,7 +2116,7 @@ class Resolver:
         per = self._counted_per(f)
         if per is not None and (intent == "count" or f.condition is not None or self._category_measure(choice)):
             return self._count(f, choice, places, state, text, carried, per=per, excluded=tuple(excluded))
-        if intent == "count":
+        if intent == "count" and not choice.change_count:
             return self._count(f, choice, places, state, text, carried, excluded=tuple(excluded))
         fmt = cat.concepts[concept][0].measure.format if concept in cat.concepts else None
         if fmt == "category" and intent in ("ranking", "breakdown", "comparison", "trend"):
@@ -2100,7 +2171,8 @@ class Resolver:
                                         "its own, so a sum of them is not a figure of anything. Ask for them side by side, "
                                         "or for one of them.", "not_additive", f"{what}, added up")
         if choice.change:
-            return self._change_plan(f, choice, ref, periods, dataset_filters, intent, over, places, state, when)
+            return self._change_plan(f, choice, ref, periods, dataset_filters, intent, over, places, state, when,
+                                     limit)
         if f.combined and intent != "comparison":
             what = self._say_measure(concept, filters)
             return self._no_data(state, f"I can add places together for one figure, but not in a {intent}, so I "
@@ -2328,8 +2400,19 @@ class Resolver:
         among_peers = cues.get("rank") is not None and subject_n == 1 and f.order is None \
             and (f.limit is None or (places and places[0].level == "lad" and f.limit == len(self.gaz.lads()))) \
             and f.grouping is None and bool(f.levels) and all(lvl == places[0].level for _, lvl in f.levels)
-        if among_peers:
+        # 'where does Sefton rank for crime': the council's figure with its place among the councils
+        # (never a table of its own wards)
+        where_one = self._where_rank(f.reading.q.tokens) and subject_n == 1 and not f.levels and f.grouping is None \
+            and f.order is None and f.limit is None and places[0].level == "lad"
+        if among_peers or (where_one and not rank_of_one):
             return "value", None, None, None
+        held_rank = rank_of_one and any(self.catalog.supports_level(r, places[0].level)
+                                        for r in self.catalog.concepts.get(choice.concept, ()))
+        if self._where_rank(f.reading.q.tokens) and subject_n == 1 and not f.levels and f.grouping is None \
+                and f.order is None and f.limit is None and places[0].level in ("ward", "lsoa") and not held_rank:
+            # 'where does Linacre ward rank for crime': the wards of its council in order, the ward among
+            # them (never a table of the ward's own neighbourhoods)
+            return "position", Areas(places[0].level), self._order(f, choice.concept), None
         ranked = (f.order is not None or f.limit is not None or cues.get("rank") is not None) and not rank_of_one
         if ranked and subject_n >= 2 and cues.get("rank") is not None and f.levels and self._asked_apart(f, cues["rank"]):
             # 'Cllr said Sefton has the worst GP access in the city region. Rank the 6 councils ...': the
@@ -3468,7 +3551,8 @@ class Resolver:
                                   and len(keys) == 2 and not f.combined and not ratio, combined=f.combined, ratio=ratio)
         if intent == "ranking":
             return RankingPlan(subject, keys[0], over, order or "desc", limit, share=share,
-                               exclude_places=tuple(excluded), rate=rate)
+                               exclude_places=tuple(excluded), rate=rate,
+                               focus=f.position_of.key if f.position_of is not None else None)
         if intent == "breakdown":
             return BreakdownPlan(subject, keys[0], over, share=share, rate=rate,
                                  as_map=f.cues.get("map") is not None and isinstance(over, Areas))
@@ -3561,6 +3645,8 @@ class Resolver:
                     else f"{self._rows_label(sheet, over)} categories")
             lim = f"top {plan.limit}" if plan.limit else "all"
             head = f"{lim} {rows} of {names[0]} by {what}, {'highest' if plan.order != 'asc' else 'lowest'} first"
+            if plan.focus:
+                head = f"where {gaz.get(plan.focus).display} stands among {head}"
             if plan.exclude_places:
                 head += ", leaving out " + ", ".join(gaz.get(k).display for k in plan.exclude_places)
         elif isinstance(plan, BreakdownPlan):

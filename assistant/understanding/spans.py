@@ -103,6 +103,11 @@ class Prepared:
             start = len(out)
             i = 0
             while i < len(tokens):
+                three = " ".join(tokens[i:i + 3])
+                if three in rewrites and three.count(" ") == 2:
+                    out += rewrites[three].split()
+                    i += 3
+                    continue
                 two = " ".join(tokens[i:i + 2])
                 if two in rewrites and " " in two:
                     out += rewrites[two].split()

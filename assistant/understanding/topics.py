@@ -401,7 +401,7 @@ class Topics:
         vocab = self.vocabulary | known
         targets = self._targets(structure)
         for i, t in enumerate(toks):
-            if len(t) == 4 and t.isalpha() and t not in vocab and t not in self.english:
+            if len(t) == 4 and t.isalpha() and t not in vocab and t not in self.english and english_frequency(t) < 20:
                 # one letter short of a longer word ('scor', 'crim', 'wich'): nothing else is safe at four letters
                 pool = self.vocabulary | frozenset(targets) | {w for w in structure if len(w) in (4, 5) and w.isalpha()}
                 grown = sorted(({t[:k] + c + t[k:] for k in range(len(t) + 1) for c in "abcdefghijklmnopqrstuvwxyz"}

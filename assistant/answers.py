@@ -703,7 +703,13 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
         chart = bar_chart(f"{label} by {dim_label.lower()}", [{dim_label: r[1], col_label: r[2]} for r in table_rows],
                           dim_label, col_label)
         return Composed("answered", text, {"columns": cols, "rows": table_rows}, chart)
-    # child areas: ranking or breakdown
+    # child areas: ranking or breakdown ('..., and is it above the England figure?': that area's row
+    # is the benchmark beside the ranking, never one of the areas ranked)
+    bench_rows = []
+    if getattr(plan, "benchmark", None):
+        codes = {c for _, c in gaz.get(plan.benchmark).codes}
+        bench_rows = [r for r in rows if str(r["area_code"]) in codes and isinstance(r["value"], (int, float))]
+        rows = [r for r in rows if str(r["area_code"]) not in codes]
     rows.sort(key=lambda r: ((-r["value"] if plan.order != "asc" else r["value"]) if isinstance(r["value"], (int, float)) else 0,
                              r["area_name"]))
     level = LEVEL_NAMES.get(plan.child_level, plan.child_level)
@@ -725,6 +731,13 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
                     f"{label.lower()} ({when}; 1st = {word.lower()}), with "
                     f"{fmt(rows[at - 1]['value'], m, share)}. " + text if at else
                     f"{own} has no figure among the {level} of {scope.display} ({when}). " + text)
+        if bench_rows and rows and isinstance(rows[0]["value"], (int, float)):
+            b, first = bench_rows[0], rows[0]
+            side = "above" if first["value"] > b["value"] else "below" if first["value"] < b["value"] else "level with"
+            text += (f" For comparison: **{gaz.get(plan.benchmark).display}** {fmt(b['value'], m, share)}, so "
+                     f"{_name(gaz, first['area_code'], first['area_name'])} is {side} it.")
+        elif getattr(plan, "benchmark", None):
+            text += f" The commons holds no figure for {gaz.get(plan.benchmark).display} to set beside it."
         table_n = max(shown_n, min(len(rows), 10), at or 0)
         if len(rows) > table_n:
             text += f" ({len(rows)} {level} in all; the table lists the first {table_n}.)"
@@ -735,7 +748,8 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
         table_n = len(rows)
     table_rows = [[_name(gaz, r["area_code"], r["area_name"]), rounded(r["value"], m, share), i]
                   for i, r in enumerate(rows[:table_n], 1)]
-    chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[1]} for r in table_rows[:30]],
+    table_rows += [[gaz.get(plan.benchmark).display, rounded(r["value"], m, share), "benchmark"] for r in bench_rows]
+    chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[1]} for r in table_rows[:30] if r[2] != "benchmark"],
                       "Area", col_label, sort=True) if all(isinstance(r[1], (int, float)) for r in table_rows) else None
     return Composed("answered", text, {"columns": ["Area", col_label, "Position"], "rows": table_rows}, chart)
 
@@ -765,6 +779,10 @@ def _compose_category_ranking(plan, q, rows, scope, col_label, when) -> Composed
     head = parts[:n]
     which = "most" if desc else "least"
     measure = m.label.lower() if plan.dimension.startswith("group:") else m.label.lower()
+    if m.format == "category" and plan.dimension == m.column:
+        # a class each area has: the classes by how many areas have each
+        areas = LEVEL_ROWS.get(q.sheet.geography.level, "areas")
+        one, many, measure = f"{one} class", f"{one} classes", f"number of {areas}"
     if n == 1:
         lead = f"The {one} with the {'highest' if desc else 'lowest'} {measure} in **{scope.display}** ({when})"
         text = f"{lead} is **{head[0]['category']}**: {fmt(head[0]['value'], m, share)}."

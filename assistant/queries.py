@@ -150,6 +150,9 @@ def validate(plan: Plan, catalog: Catalog, gaz: Gazetteer) -> None:
             _fail(f"{sheet.id} does not cover {scope.display}")
         over = plan.over if not isinstance(plan, CountPlan) else Areas(plan.level)
         _over_ok(over, sheet, ref, scope, catalog, columns)
+        bench = getattr(plan, "benchmark", None)
+        if bench is not None and (bench not in gaz.places or not catalog.supports(ref, gaz.get(bench))):
+            _fail(f"{sheet.id} has no figure for {gaz.get(bench).display if bench in gaz.places else bench}")
     for w in getattr(plan, "also", ()):
         if w.measure not in sheet.measure_by_id or sheet.measure_by_id[w.measure].format == "category":
             _fail(f"'{w.measure}' is not a measure of {sheet.id} an area can be tested on")
@@ -354,7 +357,11 @@ def _over_ok(over, sheet: Datasheet, ref: MeasureRef, scope: Place, catalog: Cat
     elif isinstance(over, Categories):
         if over.column not in columns and over.column != sheet.time.column:
             _fail(f"'{over.column}' is not a dimension of {sheet.id}")
-        if not catalog.supports(ref, scope):
+        classes = ref.measure.format == "category" and over.column == ref.measure.column
+        if classes and LEVEL_ORDER.index(scope.level) < LEVEL_ORDER.index(sheet.geography.level):
+            _fail(f"{sheet.id} classes each {sheet.geography.level}, not "
+                  f"areas inside {scope.display}")
+        if not classes and not catalog.supports(ref, scope):
             _fail(f"{sheet.id} has no figure for {scope.display}")
     elif isinstance(over, Members):
         group = next((g for g in sheet.groups if g.id == over.group), None)
@@ -515,7 +522,9 @@ def _listing(plan: RankingPlan | BreakdownPlan, catalog, gaz, sheet, m) -> Query
         leave_out = _left_out(plan, catalog, gaz, sheet)
         spec = RowSpec(m, over.level, where, plan.periods.values, period_key(plan.periods.values),
                        filters=plan.filters, share_of=share_of, order=order, leave_out=leave_out)
-        return _query(sheet, m, [spec], catalog, bool(share_of))
+        bench = getattr(plan, "benchmark", None)
+        extra = [_spec(catalog, sheet, m, gaz.get(bench), plan, share_of)] if bench else []
+        return _query(sheet, m, [spec, *extra], catalog, bool(share_of))
     if isinstance(over, Members):
         group = next(g for g in sheet.groups if g.id == over.group)
         total = sheet.measure_by_id[group.total]

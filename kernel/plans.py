@@ -268,6 +268,7 @@ class RankingPlan(_Plan):
     exclude_places: tuple[str, ...] = ()
     rate: Rate | None = None
     focus: str | None = None       # 'where does Linacre ward rank': the area whose place is asked
+    benchmark: str | None = None   # '..., and is it above the England figure?': a larger area's figure beside
 
     intent = "ranking"
 
@@ -276,6 +277,8 @@ class RankingPlan(_Plan):
         _need(isinstance(self.over, (Areas, Categories, Members)), "a ranking is over areas or categories")
         _need(self.focus is None or (isinstance(self.over, Areas) and self.limit is None),
               "the area whose place is asked is found among all the areas ranked")
+        _need(self.benchmark is None or (isinstance(self.over, Areas) and self.benchmark != self.scope),
+              "a benchmark is another area's figure beside a ranking of areas")
         _need(self.order in ("desc", "asc"), f"unknown order {self.order!r}")
         _need(self.limit is None or (isinstance(self.limit, int) and 0 < self.limit <= 1000),
               f"a ranking limit must be 1 to 1000, not {self.limit!r}")

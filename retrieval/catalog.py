@@ -66,6 +66,17 @@ class Catalog:
         return out
 
     @cached_property
+    def change_words(self) -> dict[str, str]:
+        """{word: concept} for the words of change a datasheet says name its measure on their own
+        ('grew' of a place: its population)."""
+        out: dict[str, str] = {}
+        for c, refs in self.concepts.items():
+            for r in refs:
+                for w in r.measure.said_by_change:
+                    out.setdefault(w.lower(), c)
+        return out
+
+    @cached_property
     def summary_concepts(self) -> tuple[str, ...]:
         """The measures an area summary shows, in the order their datasheets give (``summary: N``)."""
         order: dict[str, int] = {}

@@ -118,6 +118,9 @@ class Measure(_Strict):
     # Other names that already mean the measure as a share (%) of its table's total ('home
     # ownership' is the share of households that own their home, never their number).
     share_synonyms: tuple[str, ...] = ()
+    # Words of change that name this measure when a question names no other ('which council grew
+    # fastest', 'the neighbourhoods that shrank'): what growing or shrinking means said of a place.
+    said_by_change: tuple[str, ...] = ()
     # Sub-groups counted within this measure but not published on their own ('Chinese' within
     # Asian residents): asked for, they are declined with this measure named, never answered with it.
     narrower: tuple[str, ...] = ()
@@ -371,6 +374,9 @@ class Datasheet(_Strict):
     groups: tuple[Group, ...] = ()
     dimensions: tuple[Dimension, ...] = ()
     columns: tuple[ColumnRole, ...] = ()
+    # The measures a summary of this dataset's topic gives, in order ('the headline deprivation picture
+    # for Knowsley': its score, its national rank and its share of the most deprived neighbourhoods).
+    headline: tuple[str, ...] = ()
     policy: UsePolicy = UsePolicy()
     # Required when sensitivity is 'personal'; open published aggregates are not suppressed.
     disclosure: DisclosureRules | None = None
@@ -402,6 +408,9 @@ class Datasheet(_Strict):
         for g in self.groups:
             if g.total not in ids:
                 raise ValueError(f"group '{g.id}' names total '{g.total}', which is not a measure")
+        unknown = [h for h in self.headline if h not in ids]
+        if unknown:
+            raise ValueError(f"headline names {unknown[0]!r}, which is not a measure")
         groups = {g.id for g in self.groups}
         for m in self.measures:
             if m.group and m.group not in groups:

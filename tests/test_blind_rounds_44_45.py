@@ -127,3 +127,84 @@ def test_lose_is_never_corrected_to_another_word(pipeline):
     a = ask(pipeline, "how many people did Wirral lose between 2017 and 2020")
     assert a.status == "answered", a.answer
     assert "close" not in a.understood
+
+
+def _crime_severity() -> dict[str, float]:
+    return {r["ltla23_name"]: float(r["crime_severity_score"]) for r in raw_rows("crime_severity_score_la_2022_23_lcr.csv")
+            if r["ltla23_name"] != "England"}
+
+
+def test_a_claim_that_a_council_is_top_is_checked_against_its_peers(pipeline):
+    scores = _crime_severity()
+    top = max(scores, key=scores.get)
+    a = ask(pipeline, f"Someone on twitter says {top} has the highest crime severity score in the city region - is that right?")
+    assert a.status == "answered", a.answer
+    assert f"**{top}** is **1st of the {len(scores)} councils**" in a.answer, a.answer
+    low = min(scores, key=scores.get)
+    a = ask(pipeline, f"Is it true {low} has the highest crime severity score?")
+    assert a.status == "answered", a.answer
+    assert f"**{low}** is **{len(scores)}th of the {len(scores)} councils**" in a.answer, a.answer
+    assert "wards" not in a.understood
+
+
+def test_a_ranking_with_england_beside_it(pipeline):
+    rows = {r["ltla24_name"]: float(r["patients_per_gp_fte"]) for r in raw_rows("gp_patients_per_gp_fte_la_2024_03_lcr_england.csv")}
+    england = rows.pop(next(k for k in rows if k.startswith("England")))
+    top = max(rows, key=rows.get)
+    a = ask(pipeline, "which LCR council has the most patients per full-time GP, and is it above the England figure?")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0] == top
+    assert round(england) in [round(x) for x in numbers(a)]
+    assert ("above it" if rows[top] > england else "below it") in a.answer
+
+
+def test_growing_said_of_councils_is_their_population(pipeline):
+    pop = defaultdict(dict)
+    for r in raw_rows("population_lsoa11_mid2017_2020_lcr.csv"):
+        if r["year"] in ("2017", "2020"):
+            pop[r["lad19nm"]][r["year"]] = pop[r["lad19nm"]].get(r["year"], 0) + int(r["pop_total"])
+    pct = {k: (v["2020"] - v["2017"]) / v["2017"] * 100 for k, v in pop.items()}
+    a = ask(pipeline, "which council grew fastest in % terms between mid-2017 and mid-2020?")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][0] == max(pct, key=pct.get) and "population" in a.understood.lower()
+
+
+def test_the_six_means_the_six_councils_in_a_follow_up(pipeline):
+    conv = "the-six"
+    ask(pipeline, "what share of households in Wirral own their home outright? 2021 census", conv)
+    a = ask(pipeline, "which of the six is highest on that?", conv)
+    assert a.status == "answered", a.answer
+    assert "councils" in a.understood and len(a.table["rows"]) == 6
+
+
+def test_a_measure_with_its_table_named_beside_it_is_the_measure(pipeline):
+    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == "Liverpool"]
+    over = sum(int(r["ts052_bedroom_occupancy__minus1_overcrowded"])
+               + int(r["ts052_bedroom_occupancy__minus2_or_less_overcrowded"]) for r in rows)
+    total = sum(int(r["ts052_bedroom_occupancy__total"]) for r in rows)
+    a = ask(pipeline, "Whats the overcrowding rate for households in Liverpool? (census 2021 bedroom occupancy)")
+    assert a.status == "answered", a.answer
+    assert round(over / total * 100, 1) == a.table["rows"][0][2], a.table["rows"]
+
+
+def test_a_topic_summary_gives_the_datasheets_headline_figures(pipeline):
+    row = next(r for r in raw_rows("iod2025_la_summary_imd_lcr.csv") if r["lad24nm"] == "Knowsley")
+    a = ask(pipeline, "give me the headline deprivation picture for Knowsley on IMD 2025")
+    assert a.status == "answered", a.answer
+    got = numbers(a)
+    assert round(float(row["imd_average_score"]), 3) in got and int(row["imd_rank_of_average_score"]) in got, got
+    assert "2025" in a.understood
+
+
+def test_a_class_each_area_has_is_split_by_counting_the_areas(pipeline):
+    classes = defaultdict(int)
+    lad = {r["lsoa11cd"]: r["lad19nm"] for r in raw_rows("lookup_lsoa11_ward19_lad19_lcr.csv")}
+    for r in raw_rows("rural_urban_classification_2011_lsoa11_lcr.csv"):
+        if lad.get(r["lsoa11cd"]) == "St. Helens":
+            classes[r["ruc11nm"]] += 1
+    a = ask(pipeline, "can you break down St Helens' LSOAs by the rural-urban classification?")
+    assert a.status == "answered", a.answer
+    assert {r[1]: r[2] for r in a.table["rows"]} == dict(classes)
+    a = ask(pipeline, "which rural-urban class is most common in St Helens")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][1] == max(classes, key=classes.get)

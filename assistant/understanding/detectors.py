@@ -452,7 +452,7 @@ class IntentDetector:
         self.uncommon = Phrases(i.uncommon)
         self.numbers = dict(words.numbers)
         self.row_words = frozenset(w for ws in words.levels.values() for p in ws for w in p.split()) | frozenset(
-            ("types", "categories", "kinds", "places", "areas"))
+            ("types", "categories", "kinds", "classes", "places", "areas"))
 
     def detect(self, q: Prepared) -> list[Span]:
         t = q.tokens
@@ -529,6 +529,7 @@ class LevelDetector:
         self.levels = [(lvl, Phrases(ws)) for lvl, ws in words.levels.items()]
         self.all_councils = Phrases(("six councils", "the six councils", "all six councils", "six boroughs",
                                      "the six boroughs", "each council", "every council", "all the councils"))
+        self.level_words = frozenset(w for ws in words.levels.values() for p in ws for w in p.split())
 
     def detect(self, q: Prepared) -> list[Span]:
         t = q.tokens
@@ -540,6 +541,12 @@ class LevelDetector:
                 out.append(Span("level", a, b, lvl, score=0.5 if p in (("areas",), ("places",), ("towns",), ("area",)) else 1.0))
         for a, b, _ in self.all_councils.find(t):
             out.append(Span("level", a, b, "lad", score=2.0))
+        for i, w in enumerate(t):
+            # 'which of the six is highest?': the city region's six councils, said without the word
+            if w in ("six", "6") and i and t[i - 1] in ("the", "all") and (
+                    i + 1 == len(t) or t[i + 1] not in self.level_words | {"month", "months", "year", "years", "types",
+                                                                           "categories", "of", "most", "least"}):
+                out.append(Span("level", i, i + 1, "lad", score=1.0))
         for i, w in enumerate(t):
             # 'how many bits of St Helens', 'which parts of Sefton': its areas, as 'areas' is
             if w in ("bits", "parts") and 0 < i < len(t) - 1 and t[i - 1] in ("many", "which", "what", "the") \
@@ -658,7 +665,7 @@ class FollowUpDetector:
             a = len(" ".join(t)[:m.start()].split())
             out.append(Span("followup", a, a + len(m.group(0).split()), m.group(0), score=1.0))
         # 'over the same period', 'for the same years': the period of the question before
-        for m in re.finditer(r"\b(?:(?:over|for|in|during|across) )?(?:the |those |these )?same (?:time )?(?:period|periods|years|year|months|month|"
+        for m in re.finditer(r"\b(?:(?:over|for|in|during|across) )?(?:the |those |these |that |this )?same (?:time )?(?:period|periods|years|year|months|month|"
                              r"quarter|dates|date|time|timeframe|time frame)\b", " ".join(t)):
             a = len(" ".join(t)[:m.start()].split())
             out.append(Span("followup", a, a + len(m.group(0).split()), m.group(0), score=1.0))
@@ -680,6 +687,23 @@ class ContextDetector:
         self.purpose_verbs = frozenset(c.purpose_verbs)
         self.figure_forms = frozenset(c.figure_forms)
         self.ends = Phrases(self.ENDS)
+        self.claim_checks = Phrases(c.claim_checks)
+        self.claimants = frozenset(c.claimants)
+
+    def _claims(self, q: Prepared) -> list[Span]:
+        """'Someone on twitter says ...', '... - is that right?', 'is it true that ...': who made a
+        claim, and the asking whether it holds; the claim itself is the question."""
+        t, out = q.tokens, []
+        for a, b, p in self.claim_checks.find(t):
+            b = b + 1 if b < len(t) and t[b] == "that" and p[-1] in ("true", "right", "correct", "case") else b
+            out.append(Span("context", a, b, " ".join(t[a:b])))
+        for lo, hi in (q.sentences or [(0, len(t))]):
+            for j in range(lo, min(hi, lo + 8)):
+                if t[j] in self.SAYING and j > lo and all(w in self.claimants for w in t[lo:j]):
+                    end = j + 2 if j + 1 < hi and t[j + 1] == "that" else j + 1
+                    out.append(Span("context", lo, end, " ".join(t[lo:end])))
+                    break
+        return out
 
     def detect(self, q: Prepared) -> list[Span]:
         t = q.tokens
@@ -730,7 +754,7 @@ class ContextDetector:
                         break
                     if t[j] in ("and", "but", "than", "in", "for", "of"):
                         break
-        return out
+        return out + self._claims(q)
 
     PURPOSE_NOUNS = frozenset(("paper", "report", "briefing", "brief", "meeting", "committee", "bid", "application",
                                "article", "story", "presentation", "newsletter", "leaflet", "slides", "deck", "proposal",

@@ -181,7 +181,7 @@ class Resolver:
         if isinstance(choice, Planned):
             return choice
         choice = self._per_period(f, choice, carried if follow else None)
-        choice = self._change_asked(f, choice)
+        choice = self._change_asked(f, choice, carried if follow else None)
         together = [i for i in r.uncovered if t[i] in ("combined", "together", "altogether")
                     and not (i > 0 and t[i - 1] in ("added",) and False)]
         if together and len([p for p in f.subject_places if not p.found.ambiguous]) >= 2:
@@ -208,6 +208,7 @@ class Resolver:
         starts |= {i for i in range(len(t)) if leads_in(i)}
         period_starts = {s.start for s in r.spans if s.slot == "period"}
         place_starts = {s.start for s in r.spans if s.slot == "place"}
+        country_starts = {p.span.start for p in f.places if not p.found.ambiguous and p.found.candidates[0].level == "country"}
         edition_starts = {span.start for span, *_ in self._edition_sources(f)}     # 'between IoD2019 and ...'
         period_ends = {s.end for s in r.spans if s.slot == "period"}      # 'October and November 2019 combined'
         # 'most deprived first': the 'first' after a measure named by its worse end, or after an order word
@@ -301,7 +302,11 @@ class Resolver:
                          and any(t[k] in ("plus", "and", "or") for k in range(max(0, i - 6), i)))
                 and not (t[i] in ("plus", "and") and self._sum_measure(choice.concept) and any(
                     t[k] in ("combined", "altogether", "together", "both") for k in range(i + 1, min(len(t), i + 7))))
-                and not (t[i] == "back" and (i + 1 in period_starts or (i + 2 in period_starts and t[i + 1] in ("in", "at"))))]
+                and not (t[i] == "back" and (i + 1 in period_starts or (i + 2 in period_starts and t[i + 1] in ("in", "at"))))
+                # '..., and is it above the England figure?': the ranking's first set beside England's
+                and not (t[i] in ("above", "below", "over", "under", "higher", "lower", "worse", "better")
+                         and f.levels and (f.order is not None or f.limit is not None)
+                         and any(k in country_starts for k in range(i + 1, i + 4)))]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
@@ -509,6 +514,12 @@ class Resolver:
                 if concept and all(c != concept for _, c in opts):
                     opts.append((cat.label(concept), concept))
                 return self._which_measure(words, opts, text, state)
+        if concept is None and not f.categories and not f.tables and (f.periods or f.levels or carried is not None):
+            # 'which council grew fastest between 2017 and 2020': the measure a datasheet says growing is of
+            named = [cat.change_words[t[i]] for i in f.reading.uncovered if t[i] in cat.change_words] + [
+                cat.change_words[t[s.start]] for s in f.reading.spans if s.slot == "intent" and t[s.start] in cat.change_words]
+            if named:
+                concept = named[0]
         if concept is None:
             if f.condition is not None and not f.condition[1].on_measure:
                 concept = "imd_decile"
@@ -539,6 +550,14 @@ class Resolver:
             if also and concept.startswith("imd_") and not any(h.best.startswith("imd_") for _, h in f.measures):
                 # ('decile 1 for both health and income': the domains named, not the overall index as well)
                 concept, also = also[0], also[1:]
+        if f.tables and f.cues.get("breakdown") is None and f.grouping is None:
+            # ('the overcrowding rate (census 2021 bedroom occupancy)': the table the measure is a part of,
+            # said as where it comes from, not a split of it)
+            groups = {(r.dataset, r.measure.group) for r in cat.concepts.get(concept, ()) if r.measure.group}
+            mine = [(sp, h) for sp, h in f.tables if any((o[0], o[1]) in groups for o in h.options)]
+            if mine:
+                f.tables = [x for x in f.tables if x not in mine]
+                used |= {i for sp, _ in mine for i in sp.positions}
         return Choice(concept, filters, share, note, frozenset(used), also=also)
 
     def _other_domains(self, f: Frame, concept: str) -> tuple[tuple[str, ...], set[int]]:
@@ -831,6 +850,11 @@ class Resolver:
         span, hit = f.tables[0]
         parts = [(sp, h) for sp, h in spans if not self._generic([(sp, h)], h.best)]
         if not parts:
+            return None
+        own = [(sp, h) for sp, h in parts if not self._a_total(h.best)]      # (not 'households', the unit)
+        if len(own) == 1 and f.cues.get("breakdown") is None and f.cues.get("rank") is None and f.common is None:
+            # ('the overcrowding rate (census 2021 bedroom occupancy)': one part, the table it is from said
+            # beside it; the part is the figure asked, not the table's every part)
             return None
         for ds, gid, total in hit.options:
             sheet = self.catalog.sheets.get(ds)
@@ -1262,7 +1286,7 @@ class Resolver:
               "worse": frozenset("worsened worsening deteriorated deterioration".split())}
     MOST = frozenset("most biggest largest greatest sharpest fastest steepest worst".split())
 
-    def _change_asked(self, f: Frame, choice: Choice) -> Choice:
+    def _change_asked(self, f: Frame, choice: Choice, carried: Carried | None = None) -> Choice:
         """'which council's score rose the most', 'the biggest improvement': places ranked by their
         change between two periods.  The words are used only by a plan that ranks the change
         (``_shape`` declines otherwise, naming them)."""
@@ -1279,7 +1303,10 @@ class Resolver:
             extra = {i for i in f.reading.uncovered if t[i] in ("saw", "see", "had", "has", "the", "in", "its", "their")}
             return replace(choice, change=kind, change_count=True,
                            used_words=choice.used_words | frozenset(said) | frozenset(extra))
-        if not said or not most or len(f.periods) == 0:
+        # ('... grew fastest over that same period': the range the question before asked)
+        ranged = bool(f.periods) or (carried is not None and bool(carried.when) and any(
+            s.slot == "followup" and "same" in str(s.value) for s in f.reading.spans))
+        if not said or not most or not ranged:
             return choice
         kind = next(k for k, ws in self.CHANGE.items() if t[said[0]] in ws)
         extra = {i for i in f.reading.uncovered if t[i] in ("saw", "see", "had", "has", "the", "in", "its", "their")
@@ -1433,6 +1460,50 @@ class Resolver:
             return True
         return prev in ("include", "count", "counting", "with") and (too or prev2 == "also") or (
             prev == "also" and prev2 in ("include", "count", "counting"))
+
+    def _finer_classes(self, ref) -> Measure | None:
+        """A category measure of the same dataset whose classes each refine one of ``ref``'s ('Urban
+        conurbation' within 'Urban'): the split that shows both."""
+        sheet, m = ref.sheet, ref.measure
+        mine = self.catalog.dim_values.get((sheet.id, m.column), ())
+        for other in sheet.measures:
+            if other.format != "category" or other.column == m.column:
+                continue
+            vals = self.catalog.dim_values.get((sheet.id, other.column), ())
+            if mine and len(vals) > len(mine) and all(any(v.startswith(x) for x in mine) for v in vals):
+                return other
+        return None
+
+    TOP_WORDS = frozenset(("top", "bottom", "highest", "lowest", "worst", "best", "most", "least", "biggest",
+                           "largest", "smallest", "fewest", "first", "last"))
+    LINK_WORDS = frozenset(("has", "had", "have", "is", "was", "got", "the", "really", "actually", "still", "now",
+                            "definitely", "genuinely", "truly", "s", "does", "do"))
+
+    def _claimed_top(self, f: Frame, places: list[Place]) -> Place | None:
+        """'Liverpool has the highest ...', 'is Knowsley really top for ...': the one place said to be
+        at an end of a ranking (any others named are the area it is said to be top within)."""
+        t = f.reading.q.tokens
+        subjects = [p for p in f.places if not p.excluded and not p.found.ambiguous
+                    and p.found.candidates[0].level in ("lad", "ward")]
+        if len(subjects) != 1 or f.order is None:
+            return None
+        ref = subjects[0]
+        place = ref.found.candidates[0]
+        others = [p for p in places if p.key != place.key]
+        if any(not self.gaz.inside(place, o) for o in others):
+            return None
+        a, b = ref.span.start, ref.span.end
+        for j in range(b, min(len(t), b + 5)):
+            if t[j] in self.TOP_WORDS:
+                if j > b and all(w in self.LINK_WORDS for w in t[b:j]) and any(
+                        w in ("has", "had", "have", "is", "was", "got", "s") for w in t[b:j]):
+                    return place
+                if a and t[a - 1] in ("is", "was", "does") and all(w in self.LINK_WORDS for w in t[b:j]):
+                    return place
+                break
+            if t[j] not in self.LINK_WORDS:
+                break
+        return None
 
     @staticmethod
     def _where_rank(t: list[str]) -> bool:
@@ -2079,9 +2150,19 @@ class Resolver:
         areas_by_table = self._areas_by_table(f, choice, places, text, state)
         if areas_by_table is not None:
             return areas_by_table
+        bench = [p for p in places if p.level == "country"]
+        if bench and len(bench) == 1 and len(places) <= 2 and f.levels and (
+                f.order is not None or f.limit is not None or f.cues.get("rank") is not None):
+            # 'which LCR council has the most patients per GP, and is it above the England figure?': the
+            # councils ranked, with England's figure beside them
+            places = [p for p in places if p.level != "country"] or [gaz.region()]
+            f.benchmark = bench[0]
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        if intent != "ranking" or not isinstance(over, Areas):
+            f.benchmark = None
         if intent == "position":
-            intent, among = "ranking", self._ancestor_above(places[0], "ward")
+            intent, among = "ranking", self._ancestor_above(places[0], "ward" if places[0].level in ("lsoa", "ward")
+                                                            else places[0].level)
             f.position_of, places = places[0], [among]
             base = re.sub(r"_rank$", "", choice.concept)
             if base != choice.concept and f"{base}_score" in self.catalog.concepts:
@@ -2119,7 +2200,23 @@ class Resolver:
         if intent == "count" and not choice.change_count:
             return self._count(f, choice, places, state, text, carried, excluded=tuple(excluded))
         fmt = cat.concepts[concept][0].measure.format if concept in cat.concepts else None
-        if fmt == "category" and intent in ("ranking", "breakdown", "comparison", "trend"):
+        own_col = cat.concepts[concept][0].measure.column if fmt == "category" else None
+        if fmt == "category" and intent == "ranking" and isinstance(over, Categories) and over.column == own_col \
+                and len(places) <= 1:
+            # 'which rural-urban class is most common in St Helens': the classes by how many areas have each
+            choice = replace(choice, filters=[x for x in choice.filters if x[1] != own_col])
+        elif fmt == "category" and intent == "breakdown" and len(places) <= 1 and (
+                over is None or isinstance(over, Areas) and over.level == cat.concepts[concept][0].sheet.geography.level):
+            # 'break down St Helens' LSOAs by the rural-urban classification': the areas counted in each class
+            # (the classes named, 'urban and rural LSOAs', are the rows, not filters to them)
+            over = Categories(cat.concepts[concept][0].measure.column)
+            choice = replace(choice, filters=[x for x in choice.filters if x[1] != over.column])
+            finer = self._finer_classes(cat.concepts[concept][0])
+            if finer is not None:
+                # ('the rural urban split': the detailed classes, each named under the urban or rural it is in)
+                concept, over = finer.id, Categories(finer.column)
+                choice = replace(choice, concept=concept)
+        elif fmt == "category" and intent in ("ranking", "breakdown", "comparison", "trend"):
             label = cat.label(concept).lower()
             return self._no_data(state, f"{cat.label(concept)} is a class each neighbourhood has, not a number to "
                                         f"{'rank' if intent == 'ranking' else 'split'}. I can count the neighbourhoods "
@@ -2240,6 +2337,10 @@ class Resolver:
             plan = self._make(intent, subject, places, over, order, limit, share, rate, excluded, f)
             if whole is not None:
                 plan = replace(plan, of_place=whole.key) if "of_place" in plan.__dataclass_fields__ else plan
+            if getattr(plan, "benchmark", None) and not cat.supports(ref, gaz.get(plan.benchmark)):
+                # ('..., is it above England?' of a dataset with no England row: the ranking, said so)
+                f.dropped = (ref.sheet.title, [gaz.get(plan.benchmark).display])
+                plan = replace(plan, benchmark=None)
             queries.validate(plan, cat, gaz)
         except NotAvailable as e:
             return self._no_data(state, f"That is not available here: {e}.", "not_available", self._say_measure(concept, filters))
@@ -2256,6 +2357,8 @@ class Resolver:
             notes.append(f"Your question also asked about {', '.join(repr(w) for w in f.left_parts)}; "
                          "this answers the first part only: ask for the rest separately.")
         understood = self._understood(plan, f, when, whole)
+        if f.dropped and isinstance(plan, RankingPlan):
+            understood = understood.rstrip(".") + f"; {f.dropped[0]} has no figure for {', '.join(f.dropped[1])} to set beside it."
         if f.left_parts:
             understood = understood.rstrip(".") + "; not answered here: " + ", ".join(
                 repr(w) for w in f.left_parts) + " (ask for it separately)."
@@ -2277,6 +2380,17 @@ class Resolver:
                 tied = [x for x, sc in hit.concepts if sc == hit.concepts[0][1]]
                 f.left_concepts[k] = next((x for x in tied if any(r.dataset in mine for r in self.catalog.concepts.get(x, ()))), c)
         concepts = [choice.concept] + [c for c in dict.fromkeys(f.left_concepts) if c != choice.concept]
+        headline = False
+        if len(concepts) == 1 and f.cues.get("summary") is not None and len(places) == 1:
+            # 'the headline deprivation picture for Knowsley': the figures the datasheet says summarise its topic
+            named = self._named(f) if f.sources else set()
+            sheets = [r.sheet for r in self.catalog.concepts.get(choice.concept, ())
+                      if choice.concept in r.sheet.headline and (not named or r.dataset in named)
+                      and self.catalog.supports(r, places[0])]
+            if sheets:
+                concepts, headline = list(sheets[0].headline), sheets[0]
+                if named and len(sheets) == 1 and sheets[0].time.granularity == "fixed" and not f.periods:
+                    f.force_year = sheets[0].time.period
         if intent not in ("value", "comparison") or len(places) != 1 or len(concepts) < 2 or \
                 len(f.left_concepts) != len(f.left_parts):
             return None
@@ -2295,7 +2409,7 @@ class Resolver:
         years = {w.start[0] for _, w in named if w.start and w.end and w.start[0] == w.end[0]}
         if named and (len(years) != 1 or len(named) != 1 or named[0][1].grain != "year"):
             return None
-        year = str(next(iter(years))) if years else None
+        year = str(next(iter(years))) if years else getattr(f, "force_year", None)
         place = places[0]
         if any(self.catalog.bind(c, [place], None, year) is None for c in concepts):
             return None
@@ -2315,10 +2429,14 @@ class Resolver:
             said += f", and the difference ({labels[0]} minus {labels[1]})"
         if shares:
             said += ", each as a share of its table's total"
+        if headline:
+            said = "the headline figures: " + said
+        when_said = next((r.sheet.time.label for r in self.catalog.concepts.get(concepts[0], ())
+                          if headline and r.sheet.time.period == year), year)
         return self._done(SummaryPlan(place.key, year=year, measures=tuple(concepts), difference=difference,
                                       shares=shares),
                           f, state, choice, f"Understood: {said} in {place.display}, "
-                          + (f"{year}." if year else "each the latest held." if f.periods else
+                          + (f"{when_said}." if year else "each the latest held." if f.periods or f.sources else
                              "each the latest held (no period named)."))
 
     def _plain_label(self, concept: str) -> str:
@@ -2406,6 +2524,12 @@ class Resolver:
             and f.order is None and f.limit is None and places[0].level == "lad"
         if among_peers or (where_one and not rank_of_one):
             return "value", None, None, None
+        claimed = self._claimed_top(f, places) if not f.levels and f.grouping is None and f.limit is None else None
+        if claimed is not None:
+            # 'Liverpool has the highest crime severity score', 'is Knowsley really top for ...': whether the
+            # place is first is its place among its peers, never a ranking of its own wards
+            places[:] = [claimed]
+            return "position", Areas(claimed.level), self._order(f, choice.concept), None
         held_rank = rank_of_one and any(self.catalog.supports_level(r, places[0].level)
                                         for r in self.catalog.concepts.get(choice.concept, ()))
         if self._where_rank(f.reading.q.tokens) and subject_n == 1 and not f.levels and f.grouping is None \
@@ -2591,6 +2715,8 @@ class Resolver:
                 return Members(g.id)
             if r.measure.group:
                 return Members(r.measure.group)
+            if r.measure.format == "category":
+                return Categories(r.measure.column)      # 'the most common rural-urban class': areas counted
         return None
 
     def _over_from_grouping(self, value, choice: Choice, f: Frame):
@@ -2858,7 +2984,9 @@ class Resolver:
                 if isinstance(over, Areas) and not cat.supports_level(ref, over.level):
                     why.append(f"{sheet.title} has no {LEVEL_NAMES.get(over.level, over.level)} figures")
                     continue
-                if not isinstance(over, Areas) and not cat.supports(ref, scope):
+                classes = isinstance(over, Categories) and ref.measure.format == "category" \
+                    and over.column == ref.measure.column       # the areas inside counted in each class
+                if not isinstance(over, Areas) and not classes and not cat.supports(ref, scope):
                     why.append(f"{sheet.title} has no figure for {scope.display}")
                     continue
                 if isinstance(over, Categories) and over.column not in self._columns(sheet) and \
@@ -3552,7 +3680,8 @@ class Resolver:
         if intent == "ranking":
             return RankingPlan(subject, keys[0], over, order or "desc", limit, share=share,
                                exclude_places=tuple(excluded), rate=rate,
-                               focus=f.position_of.key if f.position_of is not None else None)
+                               focus=f.position_of.key if f.position_of is not None else None,
+                               benchmark=f.benchmark.key if f.benchmark is not None else None)
         if intent == "breakdown":
             return BreakdownPlan(subject, keys[0], over, share=share, rate=rate,
                                  as_map=f.cues.get("map") is not None and isinstance(over, Areas))
@@ -3645,8 +3774,14 @@ class Resolver:
                     else f"{self._rows_label(sheet, over)} categories")
             lim = f"top {plan.limit}" if plan.limit else "all"
             head = f"{lim} {rows} of {names[0]} by {what}, {'highest' if plan.order != 'asc' else 'lowest'} first"
+            if isinstance(over, Categories) and m is not None and m.format == "category" and over.column == m.column:
+                head = (f"{lim} {m.label.lower()} classes in {names[0]}, by how many "
+                        f"{LEVEL_ROWS.get(sheet.geography.level, 'areas')} each has, "
+                        f"{'most' if plan.order != 'asc' else 'fewest'} first")
             if plan.focus:
                 head = f"where {gaz.get(plan.focus).display} stands among {head}"
+            if plan.benchmark:
+                head += f", with {gaz.get(plan.benchmark).display}'s figure beside them"
             if plan.exclude_places:
                 head += ", leaving out " + ", ".join(gaz.get(k).display for k in plan.exclude_places)
         elif isinstance(plan, BreakdownPlan):
@@ -3709,6 +3844,10 @@ class Resolver:
             d = next((d for d in sheet.dimensions if d.column == over.column), None)
             if over.column == sheet.time.column:
                 return sheet.time.granularity
+            own = next((m for m in sheet.measures if m.column == over.column and m.format == "category"), None)
+            if d is None and own is not None:
+                # (a class each area has: the areas counted in each)
+                return f"{own.label.lower()}, counting the {LEVEL_ROWS.get(sheet.geography.level, 'areas')} in each"
             return d.label.lower() if d else over.column.replace("_", " ")
         return "category"
 

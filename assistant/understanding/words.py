@@ -133,6 +133,10 @@ class Context(_Model):
     purpose_starts: tuple[str, ...]
     purpose_verbs: tuple[str, ...]
     figure_forms: tuple[str, ...]
+    # 'is that right?', 'is it true that ...': asking whether a claim holds (the claim is the question)
+    claim_checks: tuple[str, ...] = ()
+    # 'someone on twitter says ...', 'my councillor reckons ...': who made the claim
+    claimants: tuple[str, ...] = ()
 
 
 class English(Described):

@@ -367,6 +367,11 @@ def _compose_change_ranking(plan, q, rows, gaz, places, label) -> Composed:
         return Composed("no_data", f"The commons does not hold {label.lower()} for {first_p} and {last_p} for enough "
                                    "of the places to rank their change.")
     changes.sort(key=lambda c: (-c[3] if plan.rank_change == "desc" else c[3], c[0].name))
+    head = f"Change (% of {first_p})" if plan.change_pct else f"Change ({last_p} minus {first_p})"
+    table = {"columns": ["Area", f"{first_p}", f"{last_p}", head, "Rank"],
+             "rows": [[_name(gaz, Catalog.place_code(q.sheet, c[0]), c[0].name), rounded(c[1], m, share),
+                       rounded(c[2], m, share), round(c[3], 2) if plan.change_pct else rounded(c[3], m, share), i + 1]
+                      for i, c in enumerate(changes)]}
     if getattr(plan, "count_change", False):
         moved_n = sum(1 for c in changes if (c[3] > 0 if plan.rank_change == "desc" else c[3] < 0))
         same = sum(1 for c in changes if c[3] == 0)
@@ -376,10 +381,6 @@ def _compose_change_ranking(plan, q, rows, gaz, places, label) -> Composed:
                 + " had a "
                 f"{'rise' if plan.rank_change == 'desc' else 'fall'} in **{label}** from {first_p} to {last_p}"
                 + (f" ({same} unchanged)" if same else "") + ".")
-        head = f"Change ({last_p} minus {first_p})"
-        table = {"columns": ["Area", f"{first_p}", f"{last_p}", head, "Rank"],
-                 "rows": [[_name(gaz, Catalog.place_code(q.sheet, c[0]), c[0].name), rounded(c[1], m, share),
-                           rounded(c[2], m, share), rounded(c[3], m, share), i + 1] for i, c in enumerate(changes)]}
         return Composed("answered", text, table, None)
     top = changes[0]
     how = "rise" if plan.rank_change == "desc" else "fall"
@@ -394,11 +395,6 @@ def _compose_change_ranking(plan, q, rows, gaz, places, label) -> Composed:
     if getattr(plan, "limit", None) and plan.limit > 1:
         text += (f" The first {min(plan.limit, len(changes))} in order: "
                  + "; ".join(f"{i}. **{c[0].display}** {moved(c[3])}" for i, c in enumerate(changes[:plan.limit], 1)) + ".")
-    head = f"Change (% of {first_p})" if plan.change_pct else f"Change ({last_p} minus {first_p})"
-    table = {"columns": ["Area", f"{first_p}", f"{last_p}", head, "Rank"],
-             "rows": [[_name(gaz, Catalog.place_code(q.sheet, c[0]), c[0].name), rounded(c[1], m, share),
-                       rounded(c[2], m, share), round(c[3], 2) if plan.change_pct else rounded(c[3], m, share), i + 1]
-                      for i, c in enumerate(changes)]}
     return Composed("answered", text, table, None)
 
 
@@ -705,11 +701,12 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
         return Composed("answered", text, {"columns": cols, "rows": table_rows}, chart)
     # child areas: ranking or breakdown ('..., and is it above the England figure?': that area's row
     # is the benchmark beside the ranking, never one of the areas ranked)
+    bench = gaz.get(plan.benchmark) if getattr(plan, "benchmark", None) else None
+    focus = gaz.get(plan.focus) if getattr(plan, "focus", None) else None
     bench_rows = []
-    if getattr(plan, "benchmark", None):
-        codes = {c for _, c in gaz.get(plan.benchmark).codes}
-        bench_rows = [r for r in rows if str(r["area_code"]) in codes and isinstance(r["value"], (int, float))]
-        rows = [r for r in rows if str(r["area_code"]) not in codes]
+    if bench is not None:
+        bench_rows = [r for r in rows if _matches_place(r, bench, q) and isinstance(r["value"], (int, float))]
+        rows = [r for r in rows if not _matches_place(r, bench, q)]
     rows.sort(key=lambda r: ((-r["value"] if plan.order != "asc" else r["value"]) if isinstance(r["value"], (int, float)) else 0,
                              r["area_name"]))
     level = LEVEL_NAMES.get(plan.child_level, plan.child_level)
@@ -724,9 +721,9 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
                             for i, r in enumerate(head, 1)) + ".")
         if plan.limit == 1 and len(rows) > 1:
             text += f" Next: {_name(gaz, rows[1]['area_code'], rows[1]['area_name'])} {fmt(rows[1]['value'], m, share)}."
-        at = next((i for i, r in enumerate(rows, 1) if getattr(plan, "focus", None) and r["area_code"] in {c for _, c in gaz.get(plan.focus).codes}), None)
-        if getattr(plan, "focus", None):
-            own = gaz.get(plan.focus).display
+        at = next((i for i, r in enumerate(rows, 1) if _matches_place(r, focus, q)), None) if focus else None
+        if focus is not None:
+            own = focus.display
             text = (f"**{own}** is **{ordinal(at)} of the {len(rows)} {level}** of **{scope.display}** on "
                     f"{label.lower()} ({when}; 1st = {word.lower()}), with "
                     f"{fmt(rows[at - 1]['value'], m, share)}. " + text if at else
@@ -734,10 +731,10 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
         if bench_rows and rows and isinstance(rows[0]["value"], (int, float)):
             b, first = bench_rows[0], rows[0]
             side = "above" if first["value"] > b["value"] else "below" if first["value"] < b["value"] else "level with"
-            text += (f" For comparison: **{gaz.get(plan.benchmark).display}** {fmt(b['value'], m, share)}, so "
+            text += (f" For comparison: **{bench.display}** {fmt(b['value'], m, share)}, so "
                      f"{_name(gaz, first['area_code'], first['area_name'])} is {side} it.")
-        elif getattr(plan, "benchmark", None):
-            text += f" The commons holds no figure for {gaz.get(plan.benchmark).display} to set beside it."
+        elif bench is not None:
+            text += f" The commons holds no figure for {bench.display} to set beside it."
         table_n = max(shown_n, min(len(rows), 10), at or 0)
         if len(rows) > table_n:
             text += f" ({len(rows)} {level} in all; the table lists the first {table_n}.)"
@@ -748,7 +745,7 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
         table_n = len(rows)
     table_rows = [[_name(gaz, r["area_code"], r["area_name"]), rounded(r["value"], m, share), i]
                   for i, r in enumerate(rows[:table_n], 1)]
-    table_rows += [[gaz.get(plan.benchmark).display, rounded(r["value"], m, share), "benchmark"] for r in bench_rows]
+    table_rows += [[bench.display, rounded(r["value"], m, share), "benchmark"] for r in bench_rows]
     chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[1]} for r in table_rows[:30] if r[2] != "benchmark"],
                       "Area", col_label, sort=True) if all(isinstance(r[1], (int, float)) for r in table_rows) else None
     return Composed("answered", text, {"columns": ["Area", col_label, "Position"], "rows": table_rows}, chart)

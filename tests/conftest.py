@@ -24,6 +24,15 @@ def raw_rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def overcrowded_households(council: str) -> tuple[int, int]:
+    """(households one or more bedrooms short, all households on the bedroom-occupancy table) in a
+    council at Census 2021, summed from its 2021 neighbourhoods."""
+    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == council]
+    short = sum(int(r["ts052_bedroom_occupancy__minus1_overcrowded"])
+                + int(r["ts052_bedroom_occupancy__minus2_or_less_overcrowded"]) for r in rows)
+    return short, sum(int(r["ts052_bedroom_occupancy__total"]) for r in rows)
+
+
 def ask(pipeline, text: str, conversation: str | None = None):
     """One question to the pipeline, in a conversation when one is named."""
     from kernel.types import Question

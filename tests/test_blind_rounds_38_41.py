@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import ROOT, ask, numbers, raw_rows
+from conftest import ROOT, ask, numbers, overcrowded_households, raw_rows
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +31,7 @@ def test_how_many_more_between_two_councils_is_the_difference(pipeline):
 
 
 def test_at_least_one_bedroom_is_a_definition_not_a_top_one(pipeline):
-    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == "Liverpool"]
-    short = sum(int(r["ts052_bedroom_occupancy__minus1_overcrowded"])
-                + int(r["ts052_bedroom_occupancy__minus2_or_less_overcrowded"]) for r in rows)
-    total = sum(int(r["ts052_bedroom_occupancy__total"]) for r in rows)
+    short, total = overcrowded_households("Liverpool")
     a = ask(pipeline, "per 1,000 households, how many are overcrowded (short of at least one bedroom) in Liverpool?")
     assert a.status == "answered", a.answer
     assert round(short / total * 1000, 1) in [round(x, 1) for x in numbers(a)], a.table["rows"]

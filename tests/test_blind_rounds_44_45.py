@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
-from conftest import ask, numbers, raw_rows
+from conftest import ask, numbers, overcrowded_households, raw_rows
 
 
 @pytest.fixture(scope="module")
@@ -178,10 +178,7 @@ def test_the_six_means_the_six_councils_in_a_follow_up(pipeline):
 
 
 def test_a_measure_with_its_table_named_beside_it_is_the_measure(pipeline):
-    rows = [r for r in raw_rows("census2021_lsoa21_lcr.csv") if r["lad24nm"] == "Liverpool"]
-    over = sum(int(r["ts052_bedroom_occupancy__minus1_overcrowded"])
-               + int(r["ts052_bedroom_occupancy__minus2_or_less_overcrowded"]) for r in rows)
-    total = sum(int(r["ts052_bedroom_occupancy__total"]) for r in rows)
+    over, total = overcrowded_households("Liverpool")
     a = ask(pipeline, "Whats the overcrowding rate for households in Liverpool? (census 2021 bedroom occupancy)")
     assert a.status == "answered", a.answer
     assert round(over / total * 100, 1) == a.table["rows"][0][2], a.table["rows"]

@@ -686,15 +686,26 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
     if plan.dimension:
         dim_label = next((d.label for d in q.sheet.dimensions if d.column == plan.dimension),
                          next((x.label for x in q.sheet.measures if x.column == plan.dimension), plan.dimension))
-        rows.sort(key=lambda r: (r["area_name"], -r["value"] if plan.dimension != q.sheet.time.column else r["category"]))
-        total = sum(r["value"] for r in rows) if m.rollup == "sum" or m.format == "category" else None
+        deciles = m.format == "decile" and plan.dimension == m.column      # the areas counted in each decile
+        if deciles:
+            rows = [{**r, "category": f"decile {int(float(r['category']))}"} for r in rows
+                    if str(r["category"]).replace(".0", "").isdigit()]
+            rows.sort(key=lambda r: (r["area_name"], int(r["category"].split()[1])))
+        else:
+            rows.sort(key=lambda r: (r["area_name"], -r["value"] if plan.dimension != q.sheet.time.column else r["category"]))
+        total = sum(r["value"] for r in rows) if m.rollup == "sum" or m.format in ("category", "decile") else None
         table_rows = [[_name(gaz, r["area_code"], r["area_name"]), r["category"], rounded(r["value"], m, share)]
                       + ([round(r["value"] / total * 100, 1)] if total else []) for r in rows]
-        top = rows[:3] if plan.dimension != q.sheet.time.column else rows
-        text = (f"**{label}** in **{scope.display}** ({when}) by {dim_label.lower()}: "
-                + "; ".join(f"{r['category']} {fmt(r['value'], m, share)}" for r in top)
-                + (" (largest first)" if plan.dimension != q.sheet.time.column else "")
-                + (f". Total {fmt(total, m)}." if total else "."))
+        top = rows[:3] if plan.dimension != q.sheet.time.column and not deciles else rows
+        if deciles:
+            areas = LEVEL_ROWS.get(q.sheet.geography.level, "areas")
+            text = (f"**{areas[:1].upper() + areas[1:]} of {scope.display} in each decile** of {label.lower()} ({when}): "
+                    + "; ".join(f"{r['category']}: {r['value']:,}" for r in top) + f". Total {total:,}.")
+        else:
+            text = (f"**{label}** in **{scope.display}** ({when}) by {dim_label.lower()}: "
+                    + "; ".join(f"{r['category']} {fmt(r['value'], m, share)}" for r in top)
+                    + (" (largest first)" if plan.dimension != q.sheet.time.column else "")
+                    + (f". Total {fmt(total, m)}." if total else "."))
         cols = ["Area", dim_label, col_label] + (["Share (%)"] if total else [])
         chart = bar_chart(f"{label} by {dim_label.lower()}", [{dim_label: r[1], col_label: r[2]} for r in table_rows],
                           dim_label, col_label)
@@ -731,8 +742,10 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
         if bench_rows and rows and isinstance(rows[0]["value"], (int, float)):
             b, first = bench_rows[0], rows[0]
             side = "above" if first["value"] > b["value"] else "below" if first["value"] < b["value"] else "level with"
+            gap = abs(first["value"] - b["value"])
             text += (f" For comparison: **{bench.display}** {fmt(b['value'], m, share)}, so "
-                     f"{_name(gaz, first['area_code'], first['area_name'])} is {side} it.")
+                     f"{_name(gaz, first['area_code'], first['area_name'])} is {side} it"
+                     + (f" by {fmt(gap, m, share)}." if gap else "."))
         elif bench is not None:
             text += f" The commons holds no figure for {bench.display} to set beside it."
         table_n = max(shown_n, min(len(rows), 10), at or 0)
@@ -745,10 +758,18 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
         table_n = len(rows)
     table_rows = [[_name(gaz, r["area_code"], r["area_name"]), rounded(r["value"], m, share), i]
                   for i, r in enumerate(rows[:table_n], 1)]
-    table_rows += [[bench.display, rounded(r["value"], m, share), "benchmark"] for r in bench_rows]
+    cols = ["Area", col_label, "Position"]
+    if bench_rows:
+        # each area's difference from the benchmark ('..., and how many more than the England figure?')
+        b = bench_rows[0]["value"]
+        table_rows = [r + [rounded(v["value"] - b, m, share) if isinstance(v["value"], (int, float)) else None]
+                      for r, v in zip(table_rows, rows)]
+        cols.append(f"Difference from {bench.display}")
+    table_rows += [[bench.display, rounded(r["value"], m, share), "benchmark"] + ([None] if bench_rows else [])
+                   for r in bench_rows]
     chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[1]} for r in table_rows[:30] if r[2] != "benchmark"],
                       "Area", col_label, sort=True) if all(isinstance(r[1], (int, float)) for r in table_rows) else None
-    return Composed("answered", text, {"columns": ["Area", col_label, "Position"], "rows": table_rows}, chart)
+    return Composed("answered", text, {"columns": cols, "rows": table_rows}, chart)
 
 
 def _category_label(q: Query, dimension: str) -> tuple[str, str]:

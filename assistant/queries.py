@@ -355,9 +355,9 @@ def _over_ok(over, sheet: Datasheet, ref: MeasureRef, scope: Place, catalog: Cat
         if LEVEL_ORDER.index(over.level) >= LEVEL_ORDER.index(scope.level):
             _fail(f"level '{over.level}' is not inside {scope.display}")
     elif isinstance(over, Categories):
-        if over.column not in columns and over.column != sheet.time.column:
+        classes = ref.measure.format in ("category", "decile") and over.column == ref.measure.column
+        if over.column not in columns and over.column != sheet.time.column and not classes:
             _fail(f"'{over.column}' is not a dimension of {sheet.id}")
-        classes = ref.measure.format == "category" and over.column == ref.measure.column
         if classes and LEVEL_ORDER.index(scope.level) < LEVEL_ORDER.index(sheet.geography.level):
             _fail(f"{sheet.id} classes each {sheet.geography.level}, not "
                   f"areas inside {scope.display}")
@@ -541,7 +541,8 @@ def _listing(plan: RankingPlan | BreakdownPlan, catalog, gaz, sheet, m) -> Query
         share_of = share_total(sheet, m) if plan.share else None
         spec = _spec(catalog, sheet, m, scope, plan, share_of, dimension=over.column,
                      group_time=over.column == sheet.time.column)
-        if m.format == "category":     # a category measure: count the areas in each class
+        if m.format == "category" or (m.format == "decile" and over.column == m.column):
+            # a category measure (or the deciles as rows): count the areas in each class
             spec = replace(spec, condition=("all", 0), place=None if scope.level == "region" else spec.place)
         return _query(sheet, m, [spec], catalog, bool(share_of))
     raise UnsupportedPlan(f"no query builder for a listing over {type(over).__name__}")

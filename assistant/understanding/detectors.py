@@ -167,7 +167,9 @@ class OperatorDetector:
                         break
         joined = " ".join(t)
         for m in re.finditer(r"\b(?:how many times (?:higher|bigger|larger|greater|more|as high|as big|as large|as many|as much)"
-                             r"|times (?:higher|bigger|larger|greater|as high|as big|as large|as many|as much))\b", joined):
+                             r"|times (?:higher|bigger|larger|greater|as high|as big|as large|as many|as much)"
+                             # 'Liverpool's is how many times Sefton's': the one as a multiple of the other
+                             r"|how many times(?! (?:did|do|does|has|have|had|was|were|is|a|an|per|in|each|every)\b))\b", joined):
             # 'how many times higher is Liverpool's score than Sefton's': the one over the other
             a = len(joined[:m.start()].split())
             out.append(Span("difference", a, a + len(m.group(0).split()), Op("difference", "ratio"), score=2.0))
@@ -244,6 +246,16 @@ class OperatorDetector:
              lambda m: ("<=", int(m.group(2))) if [int(x) for x in (m.group(1).split() + [m.group(2)])]
              == list(range(2, int(m.group(2)) + 1)) else ("=", 0)),
             (r"\b(?:in )?(?:the )?(top|bottom) decile\b", lambda m: ("=", 1 if m.group(1) == "top" else 10)),
+            # 'health deprivation decile 1', 'the income domain decile 2': that domain's decile
+            (r"\b(?:in )?(?:the )?(income|employment|education|health|crime|barriers|housing|living environment)"
+             r"(?: deprivation)?(?: and disability)?(?: domain)? decile (\d+)\b",
+             lambda m: ("=", int(m.group(2)), m.group(1))),
+            # 'the most deprived IMD decile', 'the most deprived IMD 2025 national decile': the index and its
+            # edition said inside it
+            # (the year is left to the period detector: 'decile' after it is a figure word)
+            (r"\b(?:in )?(?:the )?(most|least) deprived (?:imd|iod)(?:(?: national)? decile\b|(?= (?:2019|2025)"
+             r"(?: national)? decile\b))",
+             lambda m: ("=", 1 if m.group(1) == "most" else 10)),
         ]
         # deciles rank every neighbourhood in England: 'nationally', 'in England' after one restate it
         national = r"(?: (?:nationally|in england|across england|in the country|in the whole country|of england))?"

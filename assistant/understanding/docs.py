@@ -125,7 +125,11 @@ class DocsRouter:
         'who publishes ...', 'what does IDACI stand for' do not."""
         if form is not None and form.strength == "about":
             return form.kind == "who" and bool(self.gaz.find(" ".join(t), t))
-        if self.strong.find(t):
+        strong = [(a, p) for a, b, p in self.strong.find(t)
+                  # ('disabled residents per 1,000 ... (Equality Act definition)': which definition the figure
+                  # uses, said beside the figure asked, not a question about the definition)
+                  if not (p == ("definition",) and a and t[a - 1] not in ("the", "a", "what", "whats", "s", "its", "your"))]
+        if strong:
             return False
         hits = self.topics.measures(t)
         if not hits:

@@ -303,6 +303,19 @@ class Resolver:
                 and not (t[i] in ("plus", "and") and self._sum_measure(choice.concept) and any(
                     t[k] in ("combined", "altogether", "together", "both") for k in range(i + 1, min(len(t), i + 7))))
                 and not (t[i] == "back" and (i + 1 in period_starts or (i + 2 in period_starts and t[i + 1] in ("in", "at"))))
+                # 'how many LSOAs in each IMD decile': the deciles as rows
+                and not (t[i] in ("each", "every", "across") and any(
+                    sp.start in (i + 1, i + 2) and self.catalog.concepts.get(h.best, [None])[0] is not None
+                    and self.catalog.concepts[h.best][0].measure.format == "decile" for sp, h in f.measures))
+                # 'is St Helens more hard up than Wirral? average IMD score': an everyday word for the end of
+                # the chosen measure's scale that is worse ('poor' of deprivation), not another qualifier
+                and not self._says_worse_end(choice.concept, t[i])
+                # 'compared with our neighbours Knowsley and Halton': the places named are the neighbours
+                and not (t[i] in ("neighbours", "neighbors", "neighbouring", "neighboring", "rivals", "peers",
+                                  "neighbour", "neighbor", "friends", "colleagues") and i + 1 in place_starts)
+                # 'the LEAST deprived decile (10)': the decile said again as its number
+                and not (t[i].isdigit() and f.condition is not None and not f.condition[1].on_measure
+                         and 0 <= i - f.condition[0].end <= 1 and self._decile_said(f.condition[1], int(t[i])))
                 # '..., and is it above the England figure?': the ranking's first set beside England's
                 and not (t[i] in ("above", "below", "over", "under", "higher", "lower", "worse", "better")
                          and f.levels and (f.order is not None or f.limit is not None)
@@ -418,6 +431,13 @@ class Resolver:
             concept = ratio
         elif concepts:
             concept = self._combine(f, spans)
+            held = self._edition_holds(f)
+            if held is not None and isinstance(concept, str) and not held(concept):
+                # 'kids in income deprived families (IDACI 2025 rate 0.4 or more)': the phrases together read
+                # as a measure the edition named does not hold; read again from the ones it holds
+                keep = [(sp, h) for sp, h in spans if held(h.best)]
+                if keep and len(keep) < len(spans) and len({h.best for _, h in spans}) > 1:
+                    concept = self._combine(f, keep)
             if isinstance(concept, Planned):
                 return replace(concept, state={**state, **concept.state})
             share = share or self._said_as_share(concept, f, spans)
@@ -643,7 +663,8 @@ class Resolver:
     def _source_holds(self, f: Frame, carried: Carried | None) -> bool:
         """A follow-up naming only another source ('and in IoD 2025?') that holds the measure
         asked before: that measure, from the source named."""
-        if carried is None or not carried.measure or not f.followup or f.places or f.measures:
+        # ('what was Wirral's number in IoD 2019?': a place with the source, the same figure asked of it)
+        if carried is None or not carried.measure or not (f.followup or f.places) or f.measures:
             return False
         return any(r.dataset in self._named(f) for r in self.catalog.concepts.get(carried.measure, []))
 
@@ -741,6 +762,11 @@ class Resolver:
             parts = sorted((s for s, h in spans if self._part_of(h.best, whole)), key=lambda s: s.start)
             made = {p.measure.column for s, h in spans if self._part_of(h.best, whole)
                     for p in cat.concepts.get(h.best, ())}
+            clause_of = lambda k: next(((a, b) for a, b in f.reading.q.clauses if a <= k < b), None)  # noqa: E731
+            if len(parts) == 1 and clause_of(parts[0].start) == clause_of(ws.start) and parts[0].start != ws.start:
+                # 'owning with a mortgage': the one part the sum is narrowed to, said in the same clause
+                # (never the sum, which would add the other parts in)
+                return next(h.best for s, h in spans if s is parts[0])
             if len(parts) >= 2 and any(set(w.measure.sum_of) <= made for w in cat.concepts.get(whole, ())):
                 # every part of the sum named, joined ('owned outright + with mortgage'): the sum itself
                 f.joiners |= {k for a, b in zip(parts, parts[1:]) for k in range(a.end, b.start)
@@ -1284,7 +1310,7 @@ class Resolver:
                                 "shrank lost lose loses losing down".split()),
               "better": frozenset("improved improvement improve improvements".split()),
               "worse": frozenset("worsened worsening deteriorated deterioration".split())}
-    MOST = frozenset("most biggest largest greatest sharpest fastest steepest worst".split())
+    MOST = frozenset("most biggest largest greatest sharpest fastest steepest worst top highest".split())
 
     def _change_asked(self, f: Frame, choice: Choice, carried: Carried | None = None) -> Choice:
         """'which council's score rose the most', 'the biggest improvement': places ranked by their
@@ -1449,6 +1475,22 @@ class Resolver:
                     return concept
         return None
 
+    def _edition_holds(self, f: Frame):
+        """The test 'is this measure held in the edition named' (a source, or the year of a fixed
+        edition), or None when the question names no edition."""
+        years = {str(w.start[0]) for _, w in f.periods if w.start and w.end and w.start[0] == w.end[0]}
+        named = frozenset.union(*(ds for _, ds in f.sources)) if f.sources else frozenset()
+        if not years and not named:
+            return None
+        # (a source named is its edition: every table published in it, such as the IoD 2019 indicators)
+        editions = {self.catalog.sheets[ds].time.label for ds in named if ds in self.catalog.sheets}
+
+        def held(c: str) -> bool:
+            return any((not named or r.dataset in named or r.sheet.time.label in editions) and (
+                not years or r.sheet.time.granularity != "fixed" or r.sheet.time.period in years)
+                for r in self.catalog.concepts.get(c, ()))
+        return held
+
     @staticmethod
     def _said_included(t: list[str], span) -> bool:
         """'(including ASB)', 'count anti-social behaviour too', 'include burglary as well': a category
@@ -1473,6 +1515,47 @@ class Resolver:
             if mine and len(vals) > len(mine) and all(any(v.startswith(x) for x in mine) for v in vals):
                 return other
         return None
+
+    def _says_worse_end(self, concept: str | None, word: str) -> bool:
+        """Does ``word`` name a measure of the same family of scales as ``concept`` (the same worse end,
+        such as 'more deprived'): 'poor', 'skint' said of a deprivation score."""
+        refs = self.catalog.concepts.get(concept or "", ())
+        worse = refs[0].measure.worse if refs else None
+        if not worse or len(word) < 3:
+            return False
+        family = [c for c, rs in self.catalog.concepts.items() if rs[0].measure.worse == worse]
+        root = lemma(word)
+        # (never a word for the kind of figure, such as 'average', 'rate': those say what is asked of the measure)
+        return word not in self.generic and word not in self.topics.quiet_words and any(
+            root in self.topics.own_words(c) for c in family)
+
+    ROW_CUES = frozenset(("by", "each", "every", "per", "across", "between", "among"))
+
+    def _deciles_as_rows(self, f: Frame, choice: Choice, places: list[Place]) -> Categories | None:
+        """'Halton LSOAs by IoD 2025 IMD decile', 'how many LSOAs in each decile', 'the spread across the
+        deciles': the deciles are the rows (the areas counted in each), not a figure of each area."""
+        refs = self.catalog.concepts.get(choice.concept, ())
+        if not refs or refs[0].measure.format != "decile" or len(places) > 1 or f.condition is not None:
+            return None
+        if places and places[0].level not in ("lad", "region", "ward"):
+            return None
+        t = f.reading.q.tokens
+        spans = [s for s, h in f.measures if h.best == choice.concept]
+        said = any(t[k] in self.ROW_CUES for s in spans for k in range(max(0, s.start - 4), s.start)) or any(
+            w in ("deciles",) for s in spans for w in t[s.start:s.end]) or "deciles" in t
+        spread = f.cues.get("breakdown") is not None and any(
+            w in ("distribution", "spread", "split", "breakdown", "break", "broken") for w in f.words(f.cues["breakdown"]).split())
+        if not (said or spread) or f.order is not None or f.limit is not None:
+            return None
+        return Categories(refs[0].measure.column)
+
+    @staticmethod
+    def _decile_said(c, k: int) -> bool:
+        """Is decile ``k`` exactly the deciles the condition keeps ('least deprived decile' and 10)?"""
+        v = c.value
+        return (c.op == "=" and v == k) or (c.op in ("<=", "<") and k == 1 and v == (1 if c.op == "<=" else 2)) or (
+            c.op in (">=", ">") and k == 10 and v == (10 if c.op == ">=" else 9)) or (
+            c.op == "in" and isinstance(v, (tuple, list)) and tuple(v) == (k,))
 
     TOP_WORDS = frozenset(("top", "bottom", "highest", "lowest", "worst", "best", "most", "least", "biggest",
                            "largest", "smallest", "fewest", "first", "last"))
@@ -2158,6 +2241,10 @@ class Resolver:
             places = [p for p in places if p.level != "country"] or [gaz.region()]
             f.benchmark = bench[0]
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        spread = self._deciles_as_rows(f, choice, places)
+        if spread is not None:
+            # 'Halton LSOAs by IMD decile', 'how many LSOAs in each decile': the areas counted in each decile
+            intent, over, order, limit = "breakdown", spread, None, None
         if intent != "ranking" or not isinstance(over, Areas):
             f.benchmark = None
         if intent == "position":
@@ -2410,6 +2497,11 @@ class Resolver:
         if named and (len(years) != 1 or len(named) != 1 or named[0][1].grain != "year"):
             return None
         year = str(next(iter(years))) if years else getattr(f, "force_year", None)
+        if year is None and f.sources:
+            # 'in the 2019 indices': the edition of the source named, for every part (never the latest)
+            fixed = {self.catalog.sheets[ds].time.period for ds in self._named(f) if ds in self.catalog.sheets
+                     and self.catalog.sheets[ds].time.granularity == "fixed"}
+            year = next(iter(fixed)) if len(fixed) == 1 else None
         place = places[0]
         if any(self.catalog.bind(c, [place], None, year) is None for c in concepts):
             return None
@@ -2984,12 +3076,13 @@ class Resolver:
                 if isinstance(over, Areas) and not cat.supports_level(ref, over.level):
                     why.append(f"{sheet.title} has no {LEVEL_NAMES.get(over.level, over.level)} figures")
                     continue
-                classes = isinstance(over, Categories) and ref.measure.format == "category" \
+                classes = isinstance(over, Categories) and ref.measure.format in ("category", "decile") \
                     and over.column == ref.measure.column       # the areas inside counted in each class
                 if not isinstance(over, Areas) and not classes and not cat.supports(ref, scope):
                     why.append(f"{sheet.title} has no figure for {scope.display}")
                     continue
-                if isinstance(over, Categories) and over.column not in self._columns(sheet) and \
+                if isinstance(over, Categories) and over.column not in self._columns(sheet) and not (
+                        ref.measure.format == "decile" and over.column == ref.measure.column) and \
                         over.column != sheet.time.column:
                     continue
                 if isinstance(over, Members) and not any(g.id == over.group for g in sheet.groups):
@@ -3429,14 +3522,23 @@ class Resolver:
             # 'which councils have a crime severity score above 15': the areas the measure is held for,
             # counted and listed; another level named is not answered with these
             span, c, negated = f.condition
-            decile, condition = choice.concept, Condition(c.op, c.value, negated)
+            value = c.value
+            ms = [r.measure for r in cat.concepts.get(choice.concept, ())]
+            tt = f.reading.q.tokens
+            if isinstance(value, float) and 0 < value < 1 and ms and all(x.format == "percent" and x.scale == 100
+                                                                       for x in ms) \
+                    and not any(w in ("percent", "pc") for w in tt[span.start:span.end + 1]):
+                # ('an IDACI rate of 0.4 or more' of a rate shown in %: the proportion, 40%)
+                value = round(value * 100, 6)
+            decile, condition = choice.concept, Condition(c.op, value, negated)
             held = sorted({r.sheet.geography.level for r in cat.concepts.get(choice.concept, ())}, key=LEVEL_ORDER.index)
             named = self._level_after_count(f) or next((lvl for _, lvl in f.levels), None)
             native = named if named in held else (held[0] if held else "lsoa")
             # 'how many wards have more than a third of households in social housing': each ward's
             # figure summed from its neighbourhoods (a count that adds up), tested as a share when said so
-            of_total = "share" in span.extra or f.share is not None
             refs = cat.concepts.get(choice.concept, ())
+            # ('at least 40% of kids in income deprived families' of a rate: the rate itself, not a share of a total)
+            of_total = ("share" in span.extra or f.share is not None) and any(self._in_table(r) for r in refs)
             summed = named in ("ward", "lad") and named != native and native in ("lsoa",) and bool(refs) and all(
                 r.measure.rollup in ("sum", "count") and r.measure.format == "count" for r in refs)
             if named is not None and named != native and not summed:
@@ -3462,6 +3564,12 @@ class Resolver:
             op, value, negated = carried.condition
             decile, condition = choice.concept, Condition(op, tuple(value) if isinstance(value, list) else value,
                                                           bool(negated))
+            fmt_of = lambda c: cat.concepts[c][0].measure.format if c in cat.concepts else None      # noqa: E731
+            if fmt_of(carried.measure) == "decile" and fmt_of(decile) != "decile":
+                # (a decile condition carried on is a condition on deciles: the new measure's own deciles,
+                # never its score tested against a decile number)
+                base = re.sub(r"_(score|rank|rate)$", "", decile)
+                decile = f"{base}_decile" if fmt_of(f"{base}_decile") == "decile" else carried.measure
         elif choice.filters and choice.concept in cat.concepts and \
                 cat.concepts[choice.concept][0].measure.format == "category":
             ds, col, vals, excl = choice.filters[0]
@@ -3781,7 +3889,7 @@ class Resolver:
             if plan.focus:
                 head = f"where {gaz.get(plan.focus).display} stands among {head}"
             if plan.benchmark:
-                head += f", with {gaz.get(plan.benchmark).display}'s figure beside them"
+                head += f", with {gaz.get(plan.benchmark).display}'s figure beside them and each one's difference from it"
             if plan.exclude_places:
                 head += ", leaving out " + ", ".join(gaz.get(k).display for k in plan.exclude_places)
         elif isinstance(plan, BreakdownPlan):
@@ -3844,7 +3952,7 @@ class Resolver:
             d = next((d for d in sheet.dimensions if d.column == over.column), None)
             if over.column == sheet.time.column:
                 return sheet.time.granularity
-            own = next((m for m in sheet.measures if m.column == over.column and m.format == "category"), None)
+            own = next((m for m in sheet.measures if m.column == over.column and m.format in ("category", "decile")), None)
             if d is None and own is not None:
                 # (a class each area has: the areas counted in each)
                 return f"{own.label.lower()}, counting the {LEVEL_ROWS.get(sheet.geography.level, 'areas')} in each"
@@ -4007,6 +4115,11 @@ class Resolver:
         """A question that names no topic (or no place) and reads as going on from the last one."""
         has_topic = f.names_topic
         has_place = bool(f.places)
+        if has_topic and has_place and f.share is not None and f.measures and any(
+                w in ("that", "this", "those", "these", "it") for w in f.reading.q.tokens) and all(
+                self._generic([(sp, h)], h.best) or self._a_total(h.best) for sp, h in f.measures):
+            # 'what % of the St Helens population is that?': the figure before, as a share of the whole named
+            return True
         if has_topic and has_place:
             # 'and how does its share of over 65s compare with St Helens?': 'its' is the area spoken
             # of, compared with the one named (a topic and a place of its own, and still going on)

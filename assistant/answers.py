@@ -721,6 +721,8 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
     rows.sort(key=lambda r: ((-r["value"] if plan.order != "asc" else r["value"]) if isinstance(r["value"], (int, float)) else 0,
                              r["area_name"]))
     level = LEVEL_NAMES.get(plan.child_level, plan.child_level)
+    if getattr(plan, "beyond", None) and bench_rows and plan.intent == "ranking":
+        return _beyond_benchmark(plan, gaz, rows, bench, bench_rows[0], m, share, label, when, level, scope)
     shown_n = plan.limit or (len(rows) if plan.child_level == "lad" else min(len(rows), 10))
     if plan.intent == "ranking":
         word = "Highest" if plan.order != "asc" else "Lowest"
@@ -769,6 +771,27 @@ def _compose_list(plan, q, rows, gaz, places, label, col_label, when) -> Compose
                    for r in bench_rows]
     chart = bar_chart(f"{label} ({when})", [{"Area": r[0], col_label: r[1]} for r in table_rows[:30] if r[2] != "benchmark"],
                       "Area", col_label, sort=True) if all(isinstance(r[1], (int, float)) for r in table_rows) else None
+    return Composed("answered", text, {"columns": cols, "rows": table_rows}, chart)
+
+
+def _beyond_benchmark(plan, gaz, rows, bench, b, m, share, label, when, level, scope) -> Composed:
+    """'how many of the six councils have more patients per GP than England': the areas on the side of
+    the benchmark asked, counted and named, with every area's figure and its difference."""
+    held = [r for r in rows if isinstance(r["value"], (int, float))]
+    side = [r for r in held if (r["value"] > b["value"] if plan.beyond == "above" else r["value"] < b["value"])]
+    names = "; ".join(f"{_name(gaz, r['area_code'], r['area_name'])} {fmt(r['value'], m, share)}" for r in side)
+    text = (f"**{len(side)} of the {len(held)} {level}** of **{scope.display}** are {plan.beyond} "
+            f"**{bench.display}** ({fmt(b['value'], m, share)}) on {label.lower()} ({when})"
+            + (f": {names}." if side else "."))
+    condition = f"{plan.beyond} {bench.display} ({fmt(b['value'], m, share)})"
+    # every area with its figure, then the count (the answer) as the last row, as a total is
+    table_rows = [[_name(gaz, r["area_code"], r["area_name"]), rounded(r["value"], m, share),
+                   "yes" if r in side else "no", None, None] for r in held]
+    table_rows += [[scope.display, condition, len(side), len(held), round(len(side) / len(held) * 100, 1) if held else None]]
+    cols = ["Area", "Condition or figure", f"Number {plan.beyond} {bench.display} (or this area's {plan.beyond} it)",
+            f"All {level}", "Share (%)"]
+    chart = bar_chart(f"{label} ({when})", [{"Area": r[0], label: r[1]} for r in table_rows[:-1]], "Area", label,
+                      sort=True) if all(isinstance(r[1], (int, float)) for r in table_rows[:-1]) else None
     return Composed("answered", text, {"columns": cols, "rows": table_rows}, chart)
 
 

@@ -269,6 +269,7 @@ class RankingPlan(_Plan):
     rate: Rate | None = None
     focus: str | None = None       # 'where does Linacre ward rank': the area whose place is asked
     benchmark: str | None = None   # '..., and is it above the England figure?': a larger area's figure beside
+    beyond: str | None = None      # 'how many councils have more ... than England': the areas 'above' or 'below' it counted
 
     intent = "ranking"
 
@@ -279,6 +280,8 @@ class RankingPlan(_Plan):
               "the area whose place is asked is found among all the areas ranked")
         _need(self.benchmark is None or (isinstance(self.over, Areas) and self.benchmark != self.scope),
               "a benchmark is another area's figure beside a ranking of areas")
+        _need(self.beyond is None or (self.beyond in ("above", "below") and self.benchmark is not None),
+              "the areas counted above or below a benchmark need that benchmark")
         _need(self.order in ("desc", "asc"), f"unknown order {self.order!r}")
         _need(self.limit is None or (isinstance(self.limit, int) and 0 < self.limit <= 1000),
               f"a ranking limit must be 1 to 1000, not {self.limit!r}")

@@ -90,8 +90,24 @@ class TimeDetector:
 
     def detect(self, q: Prepared) -> list[Span]:
         out = []
+        toks = q.tokens
+        year = re.compile(r"(?:19|20)\d\d$")
         for t in self.parser.find(q.tokens):
-            nxt = q.tokens[t.end] if t.end < len(q.tokens) else ""
+            # ('the 2023/2024 wards', '2019 or 2024 wards': each year said of the map, the words after them all)
+            j = t.end
+            while j + 1 < len(toks) and toks[j] in ("or", "and") and year.match(toks[j + 1]) or \
+                    j < len(toks) and year.match(toks[j]):
+                j += 1
+            nxt = toks[j] if j < len(toks) else ""
+            if nxt == "ward" and j + 1 < len(toks) and toks[j + 1] in ("boundaries", "boundary", "map", "maps", "geography"):
+                nxt = "boundaries"          # '(2019 ward boundaries)': which map, not which period
+            if nxt != (toks[t.end] if t.end < len(toks) else "") and nxt in (
+                    "boundaries", "boundary", "wards", "lsoas", "lsoa", "geography", "vintage"):
+                out.append(Span("context", t.start, j, " ".join(toks[t.start:j])))
+                continue
+            if nxt == "boundaries" and toks[t.end] == "ward":
+                out.append(Span("context", t.start, t.end + 2, " ".join(toks[t.start:t.end + 2])))
+                continue
             before = q.tokens[max(0, t.start - 5):t.start]
             if nxt in ("ones", "one") and any(w in ("ward", "wards", "lsoa", "lsoas", "boundaries") for w in before):
                 # 'Liverpool's wards (the new 2024 ones)': which map, not which period
@@ -506,6 +522,18 @@ class IntentDetector:
             # 'which 5 St Helens wards': a place's name of two or three words between
             through = through or (ahead is not None and 2 < ahead - i <= 4 and t[i - 1] in ("which", "the", "name", "all")
                                   and not any(x.isdigit() or x in joins for x in between))
+            # ('which of the 6 LCR councils had the lowest ...': the six are the set the one is picked from)
+            of_set = i >= 2 and t[i - 1] in ("the", "all") and t[i - 2] in ("of", "among", "amongst") and any(
+                x in ("which", "who", "whichever") for x in t[max(0, i - 5):i - 2])
+            if of_set and not any(x in self.row_words for x in t[i + 1:i + 4]):
+                continue        # ('which of the six is highest?': the six councils, said without the word)
+            if of_set:
+                verb = next((x for x in t[i + 1:i + 5] if x in ("has", "is", "was", "had", "have", "are", "were", "got",
+                                                                "scored", "saw", "came", "comes", "ranks", "ranked")), None)
+                if verb in ("has", "is", "was", "had", "got", "scored", "saw", "came", "comes", "ranks", "ranked"):
+                    # ('... has the highest': the one of them)
+                    out.append(Span("top_n", i, i + 1, (1, None), score=1.5))
+                    continue
             if k and 0 < k <= 100 and i > 0 and t[i - 1] in ("which", "what", "the", "those", "name", "all", "rank", "list",
                                                              "these") \
                     and (t[i + 1] in self.row_words or (i + 2 < len(t) and t[i + 2] in self.row_words

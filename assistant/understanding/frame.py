@@ -88,6 +88,8 @@ class Frame:
     left_concepts: list[str] = field(default_factory=list)    # the measures of left parts said as measures
     force_year: str | None = None   # the period of the one edition a source named ('on IMD 2025'), for a summary
     benchmark: object = None        # '..., and is it above the England figure?': the area set beside a ranking
+    condition_of: str | None = None  # 'under 16s in LSOAs that are IDACI decile 1': the deciles the condition is on
+    beyond: str | None = None       # 'how many councils have more ... than England': 'above' or 'below' it counted
     position_of: object = None      # 'where does Linacre ward rank': the area whose place in a ranking is asked
     add_up: Span | None = None      # 'add up all four months': a total asked (of an additive figure only)
     # 'and' / 'plus' joining the parts of a sum said with it ('home ownership (owned outright +

@@ -148,7 +148,9 @@ class Understanding:
             carried = None
         else:
             carried = Carried.from_state(state.get("frame"))
-        if state.get("declined") and carried is not None and frame.followup and not frame.names_topic \
+        # (with nothing carried either: 'what's it been each month?' after a question declined is not
+        # answered with whatever figure the period alone suggests)
+        if state.get("declined") and frame.followup and not frame.names_topic \
                 and not frame.sources and not frame.meta:
             return Planned("clarify", message=(
                 f"I couldn't answer your last question (\"{state['declined']}\"), so I won't guess whether this "

@@ -251,6 +251,11 @@ def leading_sentences(reading: Reading) -> list[tuple[int, int]]:
 
 
 TRAILING = (("need", "it"), ("its", "for"), ("this", "is", "for"), ("it", "s", "for"), ("for", "the"), ("thats", "for"))
+# a sentence after the ask whose subject, the asker, is left out ('guessing halloween spike', 'putting it in a
+# bid', 'hoping it's gone down'): the asker's story, like one said in the first person
+IMPLIED_I = frozenset(("guessing", "guess", "hoping", "suspect", "suspecting", "putting", "writing", "planning",
+                       "thinking", "wondering", "curious", "presenting", "preparing", "bet", "betting", "expecting",
+                       "assuming", "imagine", "imagining", "sure", "reckoning"))
 
 
 def trailing_sentences(reading: Reading) -> list[tuple[int, int]]:
@@ -268,7 +273,7 @@ def trailing_sentences(reading: Reading) -> list[tuple[int, int]]:
         words = q.tokens[a:b]
         if ask or not words:
             continue
-        if any(w in STORY for w in words) or any(tuple(words[:len(p)]) == p for p in TRAILING):
+        if any(w in STORY for w in words) or any(tuple(words[:len(p)]) == p for p in TRAILING) or words[0] in IMPLIED_I:
             out.append((a, b))
     return out
 

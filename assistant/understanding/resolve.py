@@ -317,9 +317,12 @@ class Resolver:
                 and not (t[i].isdigit() and f.condition is not None and not f.condition[1].on_measure
                          and 0 <= i - f.condition[0].end <= 1 and self._decile_said(f.condition[1], int(t[i])))
                 # '..., and is it above the England figure?': the ranking's first set beside England's
-                and not (t[i] in ("above", "below", "over", "under", "higher", "lower", "worse", "better")
-                         and f.levels and (f.order is not None or f.limit is not None)
-                         and any(k in country_starts for k in range(i + 1, i + 4)))]
+                # ('how many councils have fewer ... than England': the councils on that side of it counted)
+                and not (t[i] in self.ABOVE | self.BELOW
+                         and f.levels and (f.order is not None or f.limit is not None or f.cues.get("count") is not None)
+                         and any(k in country_starts for k in range(i + 1, i + 8))
+                         and (f.cues.get("count") is None or all(t[k] not in self.ABOVE | self.BELOW or k == i
+                                                                 for k in range(i + 1, min(len(t), i + 8)))))]
         loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
@@ -469,6 +472,16 @@ class Resolver:
             return self._no_data(state, f"I can't leave '{words}' out of the figure: ask for the age bands you want "
                                         "instead (for example 'children aged 0-15' or 'working-age residents').",
                                  "unexplained", f"{self._topic_words(f)} leaving out {words}")
+        if f.condition is not None and not f.condition[1].on_measure and f.ages and concept is not None:
+            # 'under 16s in Halton LSOAs that are IDACI decile 1': the index named just before the decile is
+            # the one the condition is on; the age group is the figure counted
+            dec = f"{re.sub(r'_(score|rank|decile|rate)$', '', concept)}_decile"
+            cs = f.condition[0]
+            adjacent = [s for s, h in f.measures if h.best == concept and 0 <= cs.start - s.end <= 1]
+            if dec in cat.concepts and adjacent and self._ages_alone(f) is not None:
+                f.condition_of = dec
+                used |= {i for s in adjacent for i in s.positions}
+                concept = None
         band = next((r.measure.ages for r in cat.concepts.get(concept, ())[:1]), None) if concept else None
         mspans = [s for s, h in f.measures if h.best == concept]
 
@@ -684,6 +697,8 @@ class Resolver:
         for span, hit in f.dimensions:
             for ds, col in hit.options:
                 sheet = self.catalog.sheets[ds]
+                if col == sheet.time.column:
+                    continue        # ('each month': a way to split any monthly figure, never a topic of its own)
                 m = next((m for m in sorted(sheet.measures, key=lambda m: m.summary or 99)
                           if m.rollup in ("sum", "count") and m.format == "count"), None)
                 if m is not None and m.id in self.catalog.concepts:
@@ -1549,6 +1564,33 @@ class Resolver:
             return None
         return Categories(refs[0].measure.column)
 
+    ABOVE = frozenset("more higher above greater bigger larger over worse".split())
+    BELOW = frozenset("fewer less lower below smaller under better".split())
+
+    def _beyond(self, f: Frame, bench) -> str | None:
+        """'how many of the councils have more ... than the England average', '... are above England':
+        the areas on one side of the benchmark counted ('above' or 'below'), or None."""
+        if f.cues.get("count") is None:
+            return None
+        t = f.reading.q.tokens
+        at = next((p.span.start for p in f.places if p.found.candidates and p.found.candidates[0] is bench), None)
+        if at is None:
+            at = next((p.span.start for p in f.places if p.found.candidates and
+                       p.found.candidates[0].level == "country"), None)
+        if at is None:
+            return None
+        before = t[f.cues["count"].end:at]
+        if before[-2:] not in (["than", "the"], ["than"]) and before[-1:] != ["than"] and not (
+                before and before[-1] in ("above", "below", "under", "over")) and before[-2:-1] not in (
+                ["above"], ["below"]):
+            return None
+        words = set(before)
+        if words & self.ABOVE and not words & self.BELOW:
+            return "above"
+        if words & self.BELOW and not words & self.ABOVE:
+            return "below"
+        return None
+
     @staticmethod
     def _decile_said(c, k: int) -> bool:
         """Is decile ``k`` exactly the deciles the condition keeps ('least deprived decile' and 10)?"""
@@ -1618,7 +1660,9 @@ class Resolver:
             or (i and t[i - 1] in ("by", "score"))
             or {"highest", "lowest", "biggest", "smallest", "largest", "top", "bottom"} & set(t[max(0, i - 4):i]))
             for i in range(len(t))) and not any(w in ("ranks", "ranked") for w in t)
-        if concept.endswith("_rank") and ranking and f"{base}_score" in known and not as_figure and not rank_said:
+        # (a rank carried from the question before, 'which was worst on that one?', stays the figure asked)
+        if concept.endswith("_rank") and ranking and f"{base}_score" in known and not as_figure and not rank_said \
+                and f.names_topic:
             return f"{base}_score"
         if "decile" in st and f"{base}_decile" in known:
             if st & {"rank", "ranking", "ranked"} and f"{base}_rank" in known and not ranking:
@@ -2235,12 +2279,20 @@ class Resolver:
             return areas_by_table
         bench = [p for p in places if p.level == "country"]
         if bench and len(bench) == 1 and len(places) <= 2 and f.levels and (
-                f.order is not None or f.limit is not None or f.cues.get("rank") is not None):
+                f.order is not None or f.limit is not None or f.cues.get("rank") is not None
+                or self._beyond(f, bench[0]) is not None):
             # 'which LCR council has the most patients per GP, and is it above the England figure?': the
             # councils ranked, with England's figure beside them
             places = [p for p in places if p.level != "country"] or [gaz.region()]
             f.benchmark = bench[0]
+            f.beyond = self._beyond(f, bench[0])
         intent, over, order, limit = self._intent(f, choice, places, carried)
+        if f.beyond is not None:
+            # 'how many of the six councils have more patients per GP than England': every council ranked
+            # and those above England's figure counted
+            intent, limit = "ranking", None
+            over = over if isinstance(over, Areas) else Areas(f.levels[0][1])
+            order = order or "desc"
         spread = self._deciles_as_rows(f, choice, places)
         if spread is not None:
             # 'Halton LSOAs by IMD decile', 'how many LSOAs in each decile': the areas counted in each decile
@@ -2974,6 +3026,23 @@ class Resolver:
             return []
         return out
 
+    def _editions_of_range(self, f: Frame) -> When | None:
+        """'from IoD 2019 to 2025', 'the IMD 2019-2025': a range of years said of a series of fixed editions
+        whose ends are two of its editions (none between) is those two editions, never every year between."""
+        if len(f.periods) != 1 or not f.sources:
+            return None
+        _, w = f.periods[0]
+        if not (w.start and w.end) or w.start[0] == w.end[0] or w.kind == "set":
+            return None
+        sheets = [self.catalog.sheets[d] for _, ds in f.sources for d in ds if d in self.catalog.sheets]
+        held = {int(s.time.period) for s in sheets if s.edition is not None and s.time.granularity == "fixed"
+                and str(s.time.period).isdigit()}
+        a, b = w.start[0], w.end[0]
+        if a not in held or b not in held or any(a < y < b for y in held):
+            return None
+        ends = tuple(When((y, 1), (y, 12), "year", str(y)) for y in (a, b))
+        return When(ends[0].start, ends[1].end, "year", f"{a} and {b}", "set", True, ends)
+
     @staticmethod
     def _both(a: When, b: When) -> When:
         """Two periods of the conversation side by side (earlier first), as one set."""
@@ -2993,6 +3062,9 @@ class Resolver:
             if len(whens) >= 2:
                 return When(min(w.start for w in whens), max(w.end for w in whens), "year",
                             " and ".join(w.words for w in whens), "set", True, tuple(whens))
+        pair = self._editions_of_range(f)
+        if pair is not None:
+            return pair
         if f.periods:
             whens = [w for _, w in f.periods]
             if len(whens) == 1 and carried is not None and carried.when and f.cues.get("compare") is not None \
@@ -3036,7 +3108,12 @@ class Resolver:
         (``vintage``: prefer a dataset on that geography vintage, to join another measure's areas)."""
         cat = self.catalog
         refs = cat.concepts.get(concept, [])
-        if vintage is not None and any(r.sheet.geography.vintage == vintage for r in refs):
+        years = {str(w.start[0]) for _, w in f.periods if w.start and w.end and w.start[0] == w.end[0]}
+
+        def of_year(r) -> bool:
+            return r.sheet.time.granularity != "fixed" or not years or r.sheet.time.period in years
+        if vintage is not None and any(r.sheet.geography.vintage == vintage and of_year(r) for r in refs):
+            # (the vintage preferred only among the editions of the year named: 'in 2025' is never IoD2019)
             refs = [r for r in refs if r.sheet.geography.vintage == vintage]
         sources = f.sources
         if sources and (f.per is not None or f.rate_word is not None):
@@ -3044,7 +3121,12 @@ class Resolver:
             # rate's denominator, not for the figure
             own = {r.dataset for r in refs}
             sources = [(sp, ds) for sp, ds in sources if set(ds) & own]
-        if not sources and f.carried_dataset and self.catalog.sheets.get(f.carried_dataset) is not None \
+        editions_named = [r for r in refs if r.sheet.time.granularity == "fixed" and r.sheet.time.period in years]
+        if editions_named and f.carried_dataset and self.catalog.sheets.get(f.carried_dataset) is not None \
+                and self.catalog.sheets[f.carried_dataset].time.period not in years:
+            # 'which ward has the most of those in 2025?' after a figure from IoD2019: the edition of the year named
+            refs = editions_named
+        elif not sources and f.carried_dataset and self.catalog.sheets.get(f.carried_dataset) is not None \
                 and self.catalog.sheets[f.carried_dataset].edition is not None:
             # 'and for Wirral?' after a figure from IoD2019: the same edition (never the latest instead)
             same = [r for r in refs if r.dataset == f.carried_dataset or (
@@ -3508,6 +3590,14 @@ class Resolver:
             scope = gaz.region()              # 'which council has the most ...' asked of a council: all of them
         again = carried is not None and carried.intent == "count" and carried.condition and f.condition is None \
             and not f.names_topic
+        sizes = ("lsoa", "ward", "lad")
+        if per is None and again and carried.over and carried.over[0] == "areas" and carried.over[1] in sizes \
+                and len(f.levels) == 1 and f.levels[0][1] in ("ward", "lad") and f.order_word \
+                and sizes.index(f.levels[0][1]) > sizes.index(carried.over[1]):
+            # 'which Wirral ward has the most of those?' after a count of its LSOAs: the LSOAs counted for each ward
+            per = (f.levels[0][1], carried.over[1], "asc" if f.order == "asc" else "desc", f.share is not None)
+            if scope.level not in ("region", "lad") or (scope.level == "lad" and per[0] == "lad"):
+                per = None
         if per is None and again and carried.count_per and not f.levels:
             # 'same question for Wirral' after 'which Sefton ward has the most ...': for each ward again
             per = (carried.count_per[0], carried.over[1] if carried.over else "lsoa", carried.count_per[1],
@@ -3554,7 +3644,7 @@ class Resolver:
             span, c, negated = f.condition
             concept = choice.concept
             base = re.sub(r"_(score|rank|decile)$", "", concept)
-            decile = f"{base}_decile" if f"{base}_decile" in cat.concepts else "imd_decile"
+            decile = f.condition_of or (f"{base}_decile" if f"{base}_decile" in cat.concepts else "imd_decile")
             condition = Condition(c.op, c.value, negated)
             if f"{base}_decile" not in cat.concepts and any(r.sheet.person_level for r in cat.concepts.get(concept, ())):
                 # 'VCSE beneficiaries in the most deprived 10% of neighbourhoods': the people, not the areas
@@ -3699,7 +3789,14 @@ class Resolver:
         concept = choice.concept
         when = self._when(f, None)
         # (on the small areas, and the boundaries, of a deprivation index the commons holds)
-        vintages = [r.sheet.geography.vintage for r in cat.concepts.get("imd_decile", ()) if not r.sheet.person_level
+        on = f.condition_of or "imd_decile"          # (the index the decile condition is on: IMD unless named)
+        if f.sources:
+            named = self._named(f)
+            if not any(r.dataset in named for r in cat.concepts.get(concept, ())) and any(
+                    r.dataset in named for r in cat.concepts.get(on, ())):
+                # ('under 16s in LSOAs that are IDACI decile 1 (IoD2025)': the source named is the index's)
+                f = replace(f, sources=[])
+        vintages = [r.sheet.geography.vintage for r in cat.concepts.get(on, ()) if not r.sheet.person_level
                     and r.sheet.geography.level == "lsoa"]
         bound = None
         for vintage in sorted(set(vintages), reverse=True):
@@ -3714,7 +3811,7 @@ class Resolver:
             return bound if isinstance(bound, Planned) else self._no_data(state, bound, "unbound", cat.label(concept))
         ref, periods, fl, note = bound
         geo = ref.sheet.geography
-        deciles = [r for r in cat.concepts.get("imd_decile", ()) if not r.sheet.person_level
+        deciles = [r for r in cat.concepts.get(on, ()) if not r.sheet.person_level
                    and (r.sheet.geography.level, r.sheet.geography.vintage) == (geo.level, geo.vintage)]
         what = self._say_measure(concept, choice.filters)
         if not deciles:
@@ -3729,7 +3826,7 @@ class Resolver:
         except (PlanInvalid, NotAvailable) as e:
             return self._no_data(state, f"I couldn't answer that in the form it was asked ({e}), so I haven't guessed.",
                                  "invalid", what)
-        cond = condition_text(condition, deciles[0].measure)
+        cond = condition_text(condition, deciles[0].measure) + f" on {deciles[0].measure.label.lower()}"
         understood = (f"Understood: {what} in {scope.display}, only in neighbourhoods (LSOAs) {cond} "
                       f"({dsheet.time.label or dsheet.title}), {self._period_words(plan, ref.sheet, when, f)}.")
         return Planned("data", plan, message=note, state={**state, "pending": None, "last": None},
@@ -3789,7 +3886,8 @@ class Resolver:
             return RankingPlan(subject, keys[0], over, order or "desc", limit, share=share,
                                exclude_places=tuple(excluded), rate=rate,
                                focus=f.position_of.key if f.position_of is not None else None,
-                               benchmark=f.benchmark.key if f.benchmark is not None else None)
+                               benchmark=f.benchmark.key if f.benchmark is not None else None,
+                               beyond=f.beyond if f.benchmark is not None else None)
         if intent == "breakdown":
             return BreakdownPlan(subject, keys[0], over, share=share, rate=rate,
                                  as_map=f.cues.get("map") is not None and isinstance(over, Areas))
@@ -3888,7 +3986,10 @@ class Resolver:
                         f"{'most' if plan.order != 'asc' else 'fewest'} first")
             if plan.focus:
                 head = f"where {gaz.get(plan.focus).display} stands among {head}"
-            if plan.benchmark:
+            if plan.benchmark and plan.beyond:
+                head = (f"how many {rows} of {names[0]} are {plan.beyond} {gaz.get(plan.benchmark).display}'s "
+                        f"figure on {what}, and which")
+            elif plan.benchmark:
                 head += f", with {gaz.get(plan.benchmark).display}'s figure beside them and each one's difference from it"
             if plan.exclude_places:
                 head += ", leaving out " + ", ".join(gaz.get(k).display for k in plan.exclude_places)

@@ -27,6 +27,9 @@ PARTICLES = frozenset(("off", "out", "up", "down", "over", "away"))
 JOINERS = frozenset(("or", "and", "nor", "but", "versus", "vs", "than"))
 # Words that say how many, kept as roots though they are function words elsewhere: 'deprived in
 # one dimension', 'in any dimension' and 'in all four' are three different measures.
+# small numbers said as words or digits name the same thing ('four dimensions', '4 dimensions')
+_NUMBER_WORDS = "one two three four five six seven eight nine ten".split()
+NUMBER_FORMS = {**{w: str(k) for k, w in enumerate(_NUMBER_WORDS, 1)}, **{str(k): w for k, w in enumerate(_NUMBER_WORDS, 1)}}
 QUANTIFIERS = frozenset(("one", "any", "all", "no", "none", "every", "two", "three", "four", "1", "2", "3", "4"))
 
 
@@ -121,6 +124,15 @@ class Topics:
             ws = self._stems(text)
             if not ws:
                 return
+            # ('2 or more of the 4 dimensions' is 'two or more of the four dimensions')
+            digits = tuple(NUMBER_FORMS[w] if w in NUMBER_FORMS and not w.isdigit() else w for w in ws)
+            words = tuple(NUMBER_FORMS[w] if w in NUMBER_FORMS and w.isdigit() else w for w in ws)
+            for form in dict.fromkeys((digits, words)):
+                if form != ws and form not in out:
+                    put(form, concept, bonus)
+            put(ws, concept, bonus)
+
+        def put(ws: tuple[str, ...], concept: str, bonus: float):
             content = [w for w in ws if w not in self.stop]
             score = len(content) + 0.25 * (len(ws) - len(content)) + bonus
             if not content:
@@ -282,7 +294,11 @@ class Topics:
         st = [stem(t) for t in toks]
         n = len(st)
         found: list[tuple[int, int, MeasureHit]] = []
-        for size in range(min(8, n), 0, -1):
+        if not hasattr(self, "_longest"):
+            # (the longest name a datasheet gives, up to 12 words: 'two or more of the four household
+            # deprivation dimensions' is read whole)
+            self._longest = min(12, max((len(k) for k in self.phrases), default=8))
+        for size in range(min(self._longest, n), 0, -1):
             for i in range(n - size + 1):
                 ws = tuple(st[i:i + size])
                 concepts = self.phrases.get(ws)

@@ -229,6 +229,10 @@ class Resolver:
                 out_of |= {i, i + 1, i + 2} | ({i + 3} if i + 3 < len(t) and t[i + 3] in (
                     "districts", "councils", "authorities", "areas", "lsoas", "neighbourhoods", "las") else set())
         ends_of_ordered |= {s.end for s in r.spans if s.slot == "measure" and s.start in order_ends}   # 'least deprived first'
+        # 'worst (most patients) first': the order said again in brackets, then 'first'
+        ends_of_ordered |= {e + k for e in order_ends for k in (1, 2) if e + k < len(t) and all(
+            lemma(t[j]) in self.topics.own_words(choice.concept) for j in range(e, e + k))} if choice.concept in \
+            self.catalog.concepts else set()
         if f.left_concepts:
             # 'headline pop + deprivation': the joiner between two measures asked together
             ms = sorted((sp.start, sp.end) for sp, _ in f.measures)
@@ -260,8 +264,9 @@ class Resolver:
                          and self._range_months(f) == (int(t[i]) if t[i].isdigit() else self.w.numbers[t[i]]))
                 # 'age breakdown ..., census 2021 bands': the parts of the table named
                 and not ((t[i] in ("bands", "band", "groups", "categories", "splits") or (
-                    (t[i].isdigit() or t[i] in self.w.numbers) and any(
+                    (t[i].isdigit() or t[i] in self.w.numbers) and (any(
                         w in ("bands", "groups", "categories", "types", "kinds") for w in t[i + 1:i + 4])
+                        or any(sp.start == i + 1 for sp, _ in f.tables))     # 'its three domains'
                     and self._as_many_as_parts(int(t[i]) if t[i].isdigit() else self.w.numbers[t[i]], f, choice)))
                          and bool(f.tables or choice.table))
                 # 'how much did it grow ...? the actual numbers plus the increase': a trend gives both
@@ -270,6 +275,9 @@ class Resolver:
                 # '(including ASB)' of a measure that already counts it: the measure's own words again
                 and not (t[i] in ("including", "incl", "inc", "includes", "include") and i + 1 < len(t)
                          and (lemma(t[i + 1]) in own or i + 1 in starts) and not choice.filters)
+                # '(ASB included in the total)': a category said to be counted in the figure
+                and not (t[i] == "included" and i and (lemma(t[i - 1]) in own or any(
+                    s.slot == "category" and s.end == i for s in r.spans)))
                 and not (t[i] in ("type", "types", "kinds", "categories", "sorts") and i and t[i - 1] == "all"
                          and not choice.filters)
                 and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
@@ -302,6 +310,8 @@ class Resolver:
                          and any(t[k] in ("plus", "and", "or") for k in range(max(0, i - 6), i)))
                 and not (t[i] in ("plus", "and") and self._sum_measure(choice.concept) and any(
                     t[k] in ("combined", "altogether", "together", "both") for k in range(i + 1, min(len(t), i + 7))))
+                # 'social renters (council plus housing association)': the sum asked, its parts said again
+                and not (t[i] in ("plus", "and") and self._sum_measure(choice.concept) and self._parts_beside(f, choice.concept, i))
                 and not (t[i] == "back" and (i + 1 in period_starts or (i + 2 in period_starts and t[i + 1] in ("in", "at"))))
                 # 'how many LSOAs in each IMD decile': the deciles as rows
                 and not (t[i] in ("each", "every", "across") and any(
@@ -363,7 +373,7 @@ class Resolver:
                 whole_word = self._generic([(s, h)], h.best) or self._a_total(h.best)
                 other_topic = any(x is not s and not self._generic([(x, hh)], hh.best) for x, hh in spans) or (
                     len(spans) == 1 and carried is not None and carried.measure and not carried.share
-                    and self._is_total_of(carried.measure, h.best))
+                    and (self._is_total_of(carried.measure, h.best) or self._same_whole(carried.measure, h.best)))
                 if s.start >= f.share.end and all(w in ("of", "all", "the", "total", "its", "their", "is", "was", "that",
                                                         "this", "it", "those", "these", "are", "were") for w in gap) \
                         and whole_word and other_topic:
@@ -525,7 +535,11 @@ class Resolver:
         uncovered = [i for i in f.reading.uncovered if not self._harmless(t[i]) and not t[i].isdigit()
                      and t[i] not in moved]
         generic = concept is not None and self._generic(spans, concept)
-        if uncovered and self.metric_finder is not None and (concept is None or generic):
+        # ('in the most deprived 10% for income': a domain named for a decile condition is read by
+        # _domain_decile, never guessed at by the embedding search)
+        domain_only = f.condition is not None and not f.condition[1].on_measure and all(
+            t[i] in self.DOMAINS or t[i] in ("for", "on", "by", "living", "environment") for i in uncovered)
+        if uncovered and self.metric_finder is not None and (concept is None or generic) and not domain_only:
             words = f.reading.words(uncovered)
             got = self._detect_metric(words if concept is None else f"{words} {self._measure_words(f, spans)}")
             if got[0] == "use" and self._counts_something_else(f, uncovered, got[1]):
@@ -932,6 +946,17 @@ class Resolver:
         return any(g.total == whole for r in self.catalog.concepts.get(part, ()) for g in r.sheet.groups
                    if g.id == r.measure.group)
 
+    def _same_whole(self, part: str, whole: str) -> bool:
+        """Is ``whole`` a headline count of the same people as the total of ``part``'s table, in the same
+        dataset ('the population' of 'disabled residents', whose table totals usual residents)?"""
+        for r in self.catalog.concepts.get(part, ()):
+            g = next((g for g in r.sheet.groups if g.id == r.measure.group), None)
+            total = r.sheet.measure_by_id.get(g.total) if g else None
+            w = next((x.measure for x in self.catalog.concepts.get(whole, ()) if x.dataset == r.dataset), None)
+            if total is not None and w is not None and w.summary and w.unit == total.unit and not w.group == g.id:
+                return True
+        return False
+
     def _old_wards(self, concept: str) -> bool:
         """Is the measure held on the older ward boundaries only (the 2019 wards of LSOA 2011 data)?"""
         refs = self.catalog.concepts.get(concept, ())
@@ -1123,6 +1148,18 @@ class Resolver:
                     for text in (d.label, *d.synonyms):
                         words |= {lemma(w) for w in normalise(text).split() if w not in self.fillers}
         return frozenset(words)
+
+    def _parts_beside(self, f: Frame, whole: str, i: int) -> bool:
+        """Is word ``i`` ('plus') between two parts of the sum ``whole``, or a part and words of another
+        part ('council plus housing association/other social')?"""
+        t = f.reading.q.tokens
+        before = any(self._part_of(h.best, whole) and 0 <= i - sp.end <= 1 for sp, h in f.measures) or (
+            i and any(lemma(t[i - 1]) in self.topics.own_words(c) for c in self._parts(whole)))
+        after = any(self._part_of(h.best, whole) and 0 <= sp.start - i <= 2 for sp, h in f.measures)
+        return before and after
+
+    def _parts(self, whole: str) -> list[str]:
+        return [c for c in self.catalog.concepts if self._part_of(c, whole)]
 
     def _part_of(self, part: str, whole: str) -> bool:
         """A measure whose column is one of the columns another measure of its dataset sums."""
@@ -1515,6 +1552,8 @@ class Resolver:
         too = t[b:b + 1] in (["too"], ["included"]) or t[b:b + 2] == ["as", "well"]
         if prev in ("including", "incl", "inc", "includes"):
             return True
+        if t[b:b + 1] == ["included"] or t[b:b + 2] in (["is", "included"], ["are", "included"], ["was", "included"]):
+            return True         # '(ASB included in the total)'
         return prev in ("include", "count", "counting", "with") and (too or prev2 == "also") or (
             prev == "also" and prev2 in ("include", "count", "counting"))
 
@@ -2257,7 +2296,8 @@ class Resolver:
         # ('Liverpool's % population growth ... compared with England's': a change in per cent, of each place)
         growth = f.cues.get("trend") is not None or choice.change is not None
         if choice.share and concept in cat.concepts and len(places) >= 2 and not growth and (
-                not any(self._total_of(r) for r in cat.concepts[concept]) or any(p.possessive for p in f.places)):
+                not any(self._total_of(r) for r in cat.concepts[concept]) or any(p.possessive for p in f.places)
+                or self._part_in_place(f)):
             # 'what share of the city region's crime was in Knowsley': a place's part of a larger one
             whole = self._whole(f, places)
             if whole is not None:
@@ -2297,6 +2337,11 @@ class Resolver:
         if spread is not None:
             # 'Halton LSOAs by IMD decile', 'how many LSOAs in each decile': the areas counted in each decile
             intent, over, order, limit = "breakdown", spread, None, None
+        if intent == "ranking" and (over is None or isinstance(over, Areas)) and len(places) == 1 and places[0].level == "lad" \
+                and [lvl for _, lvl in f.levels] == ["lad"] and f.position_of is None:
+            # 'St Helens remains among the poorest ... Can you rank the six councils ...': the councils
+            # ranked are the city region's, the council named among them (never its own wards)
+            places, over = [gaz.region()], Areas("lad")
         if intent != "ranking" or not isinstance(over, Areas):
             f.benchmark = None
         if intent == "position":
@@ -2417,6 +2462,12 @@ class Resolver:
         over_time = isinstance(over, Categories) and over.column == sheet.time.column
         several = len(periods.values) > 1 and not (ref.measure.rollup in ("sum", "count") and sheet.time.additive) \
             and not over_time          # ('which year was it highest': the periods are the rows, never added)
+        if several and (intent == "comparison" or (intent == "ranking" and not f.levels and f.grouping is None
+                                                   and not isinstance(over, (Categories, Members)))) \
+                and len({p.key for p in places}) == 1:
+            # 'are there more pensioners in Wirral now than in 2017? compare 2017 and 2020': one place
+            # compared with itself over the periods named, each shown (never added together)
+            intent = "trend"
         if intent == "value" and several:
             # 'the health index between 2017 and 2019', 'the population in 2017 and 2019': the
             # periods one by one (a score or a mid-year count can't be added over periods)
@@ -2498,6 +2549,11 @@ class Resolver:
         understood = self._understood(plan, f, when, whole)
         if f.dropped and isinstance(plan, RankingPlan):
             understood = understood.rstrip(".") + f"; {f.dropped[0]} has no figure for {', '.join(f.dropped[1])} to set beside it."
+        elif f.dropped:
+            # ('England's health index ... benchmark Sefton against it': England is not held, said in the
+            # line that says what was understood, never left out silently)
+            understood = understood.rstrip(".") + (f"; not given: {', '.join(f.dropped[1])} ({f.dropped[0]} "
+                                                   "has no figure for it).")
         if f.left_parts:
             understood = understood.rstrip(".") + "; not answered here: " + ", ".join(
                 repr(w) for w in f.left_parts) + " (ask for it separately)."
@@ -3085,6 +3141,14 @@ class Resolver:
                 inner = next((x for x, y in ((a, b), (b, a)) if y.start <= x.start and x.end <= y.end), None)
                 if inner is not None and (a.start, a.end) != (b.start, b.end):
                     return inner       # one period said again more narrowly: the narrower one
+            if len(whens) == 2:
+                opened = [w for w in whens if w.kind == "open" and w.start and not w.end]
+                closed = [w for w in whens if w.kind == "span" and w.start and w.end]
+                if len(opened) == 1 and len(closed) == 1 and closed[0].start > opened[0].start:
+                    # 'it took a big hit in 2020 - how much did it drop from 2019?': from the one to the other
+                    a, b = opened[0], closed[0]
+                    return When(a.start, b.end, "month" if "month" in (a.grain, b.grain) else "year",
+                                f"{a.words} to {b.words}", "span", True)
             starts = [w.start for w in whens if w.start]
             ends = [w.end for w in whens if w.end]
             return When(min(starts) if starts else None, max(ends) if ends else None,
@@ -3178,7 +3242,9 @@ class Resolver:
                     continue
                 missing = [p for p in places if not cat.supports(ref, p)]
                 if missing and intent == "comparison" and len(missing) < len(places) and \
-                        all(p.level == "country" for p in missing):
+                        all(p.level == "country" for p in missing) and places[0] not in missing:
+                    # (never when the area not held is the one asked about first: 'what was England's ...?
+                    # want to benchmark Sefton against it' is declined, not answered for Sefton)
                     # 'compared with England' where the dataset has no England row: the rest, said so
                     f.dropped = (sheet.title, [p.display for p in missing])
                     places[:] = [p for p in places if p not in missing]
@@ -3401,15 +3467,18 @@ class Resolver:
             if h.best not in dens or s.start < per_span.end:
                 continue
             others = [x for x, hh in f.measures if x is not s] + [c.span for c in f.categories]
-            if not any(x.start < per_span.start for x in others):
+            if not any(x.start < per_span.start for x in others) and not (
+                    f.followup and any(w in ("that", "this", "it", "those") for w in t[:per_span.start])):
                 continue                              # 'population per ...': the figure itself
+            # ('what's that per 1,000 residents? use the mid-2019 population': the figure before, per head)
             used = set(s.positions)
             k = s.start - 1
             while k >= per_span.end and (t[k] in self.DENOMINATOR_CUES or any(k in ps.positions for ps, _ in f.periods)):
                 used.add(k)
                 k -= 1
             near = [(ps, w) for ps, w in f.periods if ps.end in (s.start, s.start - 1) or ps.start in (s.end, s.end + 1)]
-            if near and len(f.periods) > 1:
+            if near and (len(f.periods) > 1 or near[0][1].kind == "mid_year"):
+                # ('per 1,000 residents, use the mid-2019 population': the estimate's date is the denominator's)
                 ps, w = near[0]
                 f.periods.remove((ps, w))
                 f.denominator_period = w
@@ -3428,7 +3497,8 @@ class Resolver:
                 used.add(k)
                 k -= 1
             near = [(ps, w) for ps, w in f.periods if ps.end in (s.start, s.start - 1) or ps.start in (s.end, s.end + 1)]
-            if near and len(f.periods) > 1:
+            if near and (len(f.periods) > 1 or near[0][1].kind == "mid_year"):
+                # ('per 1,000 residents, use the mid-2019 population': the estimate's date is the denominator's)
                 ps, w = near[0]
                 f.periods.remove((ps, w))
                 f.denominator_period = w
@@ -3508,6 +3578,18 @@ class Resolver:
             if self.gaz.inside(b, a):
                 return a
         return None
+
+    def _part_in_place(self, f: Frame) -> bool:
+        """'what share of all the disabled residents in the city region live in Sefton?': the larger area named
+        with the figure, then the smaller one the figure is in ('live in', 'were in'): a part of the larger's total."""
+        t = f.reading.q.tokens
+        named = [p for p in f.places if not p.found.ambiguous and not p.excluded]
+        if len(named) != 2:
+            return False
+        a, b = sorted(named, key=lambda p: p.span.start)
+        big, small = a.found.candidates[0], b.found.candidates[0]
+        return self.gaz.inside(small, big) and b.span.start >= 2 and t[b.span.start - 1] == "in" and t[
+            b.span.start - 2] in ("live", "lives", "living", "are", "were", "is", "was", "happened", "occurred", "based")
 
     def _overlaps(self, other: Place, places: list[Place]) -> bool:
         """Does leaving ``other`` out change a figure for ``places``? ('not Sefton council' of
@@ -3683,7 +3765,10 @@ class Resolver:
                 f"there in {gaz.lads()[0].display if scope.level == 'region' else scope.display}?'."),
                 "unexplained", f"a count of areas {words}")
         when = self._when(f, None)
-        people = any(w in f.reading.q.tokens for w in ("people", "residents", "population", "live", "lives", "living"))
+        tq = f.reading.q.tokens
+        # (the 'living' of 'living environment' is the domain's name, not people living there)
+        people = any(w in ("people", "residents", "population", "live", "lives", "living")
+                     and not (w == "living" and tq[k + 1:k + 2] == ["environment"]) for k, w in enumerate(tq))
         listing = f.cues.get("which") is not None and f.cues.get("count") is None
         bound = self._bind(decile, [scope], "ranking", Areas(level), when, [], f,
                            editions=per is None and not listing and not people)
@@ -3976,7 +4061,7 @@ class Resolver:
             over = plan.over
             rows = ({"lsoa": "neighbourhoods (LSOAs)"}.get(over.level, f"{LEVEL_NAMES.get(over.level, over.level)}s")
                     if isinstance(over, Areas)
-                    else f"{sheet.time.granularity}s" if sheet.time.column and over.column == sheet.time.column
+                    else f"{sheet.time.granularity}s" if sheet.time.column and getattr(over, "column", None) == sheet.time.column
                     else f"{self._rows_label(sheet, over)} categories")
             lim = f"top {plan.limit}" if plan.limit else "all"
             head = f"{lim} {rows} of {names[0]} by {what}, {'highest' if plan.order != 'asc' else 'lowest'} first"
@@ -4216,10 +4301,11 @@ class Resolver:
         """A question that names no topic (or no place) and reads as going on from the last one."""
         has_topic = f.names_topic
         has_place = bool(f.places)
-        if has_topic and has_place and f.share is not None and f.measures and any(
+        if has_topic and f.share is not None and f.measures and any(
                 w in ("that", "this", "those", "these", "it") for w in f.reading.q.tokens) and all(
                 self._generic([(sp, h)], h.best) or self._a_total(h.best) for sp, h in f.measures):
-            # 'what % of the St Helens population is that?': the figure before, as a share of the whole named
+            # 'what % of the St Helens population is that?', 'what % of the population is that?': the figure
+            # before, as a share of the whole named
             return True
         if has_topic and has_place:
             # 'and how does its share of over 65s compare with St Helens?': 'its' is the area spoken

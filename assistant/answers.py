@@ -1015,9 +1015,13 @@ def _compose_count_editions(plan, parts, gaz: Gazetteer) -> tuple[Composed, list
     change = shares[-1] - shares[0]
     said = "; ".join(f"{lab}: {n:,} of {total:,} ({sh:.1f}%)" for lab, (n, total), sh in zip(labels, counts, shares))
     comparability = parts[-1][1].sheet.edition.comparability
-    text = (f"{unit[:1].upper()}{unit[1:]} of **{scope.display}** {cond}, on {m.label}: {said}. The share changed by "
+    moved = counts[-1][0] - counts[0][0]       # ('how many fewer in the new edition?': the number, too)
+    text = (f"{unit[:1].upper()}{unit[1:]} of **{scope.display}** {cond}, on {m.label}: {said}. That is "
+            f"{abs(moved):,} {'more' if moved > 0 else 'fewer' if moved < 0 else 'the same number'}"
+            f"{'' if not moved else ' ' + unit.split(' (')[0]}, and the share changed by "
             f"{'+' if change > 0 else ''}{change:.1f} percentage points from {labels[0]} to {labels[-1]}. {comparability}")
     columns = ["Area"] + [c for lab in labels for c in (f"{lab}: matching areas", f"{lab}: all areas", f"{lab}: share (%)")] \
-        + [f"Change in share, {labels[0]} to {labels[-1]} (points)"]
-    row = [scope.name] + [x for (n, total), sh in zip(counts, shares) for x in (n, total, round(sh, 1))] + [round(change, 1)]
+        + [f"Change in number, {labels[0]} to {labels[-1]}", f"Change in share, {labels[0]} to {labels[-1]} (points)"]
+    row = [scope.name] + [x for (n, total), sh in zip(counts, shares) for x in (n, total, round(sh, 1))] \
+        + [moved, round(change, 1)]
     return Composed("answered", text, {"columns": columns, "rows": [row]}), [comparability]

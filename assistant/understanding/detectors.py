@@ -262,6 +262,10 @@ class OperatorDetector:
              lambda m: ("<=", int(m.group(2))) if [int(x) for x in (m.group(1).split() + [m.group(2)])]
              == list(range(2, int(m.group(2)) + 1)) else ("=", 0)),
             (r"\b(?:in )?(?:the )?(top|bottom) decile\b", lambda m: ("=", 1 if m.group(1) == "top" else 10)),
+            # 'health deprivation & disability deciles 1 or 2': that domain's most deprived deciles up to the second
+            (r"\b(?:in )?(?:the )?(income|employment|education|health|crime|barriers|housing|living environment)"
+             r"(?: deprivation)?(?: and disability)?(?: domain)? deciles? 1 (?:and|or|to) (\d+)\b",
+             lambda m: ("<=", int(m.group(2)), m.group(1))),
             # 'health deprivation decile 1', 'the income domain decile 2': that domain's decile
             (r"\b(?:in )?(?:the )?(income|employment|education|health|crime|barriers|housing|living environment)"
              r"(?: deprivation)?(?: and disability)?(?: domain)? decile (\d+)\b",

@@ -169,6 +169,12 @@ class Understanding:
         if frame.sources and not frame.measures and (cue or form) and not frame.places:
             return self._docs(t, form, state)      # 'are the mid-year estimates still the official numbers?'
         planned = self.resolver.resolve(frame, carried, text, state)
+        if planned.kind == "data" and (cue or (form is not None and form.kind in ("source", "publish"))) \
+                and planned.understood and any(w in ("come", "comes", "source", "sources", "from") for w in t):
+            # '... and where does that score come from?': said in the line of what was understood, answered by
+            # the sources the answer cites
+            planned = replace(planned, understood=planned.understood.rstrip(".")
+                              + "; where it comes from: the sources cited with the answer.")
         if planned.kind == "data" and planned.plan is not None and planned.state is not None:
             # the places the conversation has spoken of, latest last ('which of the two ...')
             spoken = [k for k in state.get("spoken") or () if k not in planned.plan.places] + list(planned.plan.places)
@@ -192,6 +198,10 @@ class Understanding:
                                                for w in span.value.words)
 
     def _looks_like_data(self, t, form, original, frame) -> bool:
+        if frame.difference is not None and len(frame.places) >= 2 and frame.measures:
+            # 'how many times higher is Liverpool's score than Sefton's? and where does it come from?': the
+            # figures asked (every answer also says where they come from)
+            return True
         unknown = bool(frame.names_topic) and any(
             True for i in frame.reading.uncovered if t[i] not in self.topics.english and not t[i].isdigit()
             and (i > 0 and t[i - 1] in ("in", "for", "of", "at")))

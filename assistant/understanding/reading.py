@@ -208,10 +208,21 @@ def quiet_context(reading: Reading, context: list[tuple[int, int]]) -> Reading:
                    [i for i in reading.uncovered if i not in inside])
 
 
-ASKING = frozenset(("tell", "show", "give", "list", "rank", "compare")) | QUESTION_WORDS
+ASKING = frozenset(("tell", "show", "give", "list", "rank", "compare", "can", "could", "break")) | QUESTION_WORDS
+
+
+# a sentence that starts as a yes/no question asks ('Is the share ... higher than ...?', 'Has it gone up?')
+AUX_START = frozenset("is are was were does do did has have had will would should".split())
+
+
+def _asks(words: list[str]) -> bool:
+    return any(w in ASKING for w in words) or bool(words and words[0] in AUX_START)
 
 
 STORY = frozenset("i im ive id me my mine we were weve our us mum mam dad nan nana gran grandad".split())
+# reported speech: 'resident says it's all antisocial behaviour', 'my neighbour reckons ...': what someone
+# else says, a claim beside the question, never a qualifier of the figure asked
+REPORTING = frozenset("says said reckons reckoned claims claimed insists insisted thinks apparently".split())
 
 
 def story_words(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:
@@ -222,7 +233,7 @@ def story_words(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:
     t = reading.q.tokens
     story = set()
     for a, b in sentences:
-        if any(w in STORY for w in t[a:b]):
+        if any(w in STORY or w in REPORTING for w in t[a:b]):
             story |= set(range(a, b))
     loose = [i for i in reading.uncovered if i in story]
     if not loose:
@@ -240,7 +251,7 @@ def leading_sentences(reading: Reading) -> list[tuple[int, int]]:
     q = reading.q
     sents = q.sentences
     left = set(reading.uncovered)
-    asks = [any(w in ASKING for w in q.tokens[a:b]) for a, b in sents]
+    asks = [_asks(q.tokens[a:b]) for a, b in sents]
     for k, (a, b) in enumerate(sents):
         if asks[k] and q.tokens[a] in STORY and any(asks[k + 1:]):
             continue          # 'I'm writing a bid and need to show how ... . How many ...?': the story, then the ask
@@ -264,7 +275,7 @@ def trailing_sentences(reading: Reading) -> list[tuple[int, int]]:
     section'): in the first person or saying what it is for, with no asking word of their own."""
     q = reading.q
     sents = q.sentences
-    asks = [any(w in ASKING for w in q.tokens[a:b]) for a, b in sents]
+    asks = [_asks(q.tokens[a:b]) for a, b in sents]
     if not any(asks):
         return []
     first = asks.index(True)
@@ -273,7 +284,8 @@ def trailing_sentences(reading: Reading) -> list[tuple[int, int]]:
         words = q.tokens[a:b]
         if ask or not words:
             continue
-        if any(w in STORY for w in words) or any(tuple(words[:len(p)]) == p for p in TRAILING) or words[0] in IMPLIED_I:
+        if any(w in STORY or w in REPORTING for w in words) or any(tuple(words[:len(p)]) == p for p in TRAILING) \
+                or words[0] in IMPLIED_I:
             out.append((a, b))
     return out
 
@@ -288,7 +300,12 @@ def quiet_trailing(reading: Reading, sentences: list[tuple[int, int]]) -> Readin
     inside = {i for a, b in sentences for i in range(a, b)}
     if not inside:
         return reading
-    quiet = [s for s in reading.spans if s.positions and s.positions <= inside and s.slot in QUIET_IN_STORY]
+    t = reading.q.tokens
+    reported = {i for a, b in sentences if any(w in REPORTING for w in t[a:b]) for i in range(a, b)}
+    # (in reported speech after the ask, a category is the claim's, not a filter: 'by type? resident says
+    # it's all antisocial behaviour')
+    quiet = [s for s in reading.spans if s.positions and s.positions <= inside and (
+        s.slot in QUIET_IN_STORY or (s.slot == "category" and s.positions <= reported))]
     if not quiet:
         return reading
     spans = [s for s in reading.spans if s not in quiet] + [

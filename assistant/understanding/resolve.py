@@ -151,6 +151,13 @@ class Resolver:
             return self._no_data(state, f"The commons does not hold figures on {topic}. It holds {HOLDS}.",
                                  "out_of_scope", f"a figure on {topic}")
         self._denominator_phrase(f)
+        # 'fine with the best-fit LSOA total': the area's figure summed from its neighbourhoods (how it is
+        # made), never a list of them
+        made_of = [(sp, lvl) for sp, lvl in f.levels if t[sp.end:sp.end + 1] in (["total"], ["sum"], ["totals"])
+                   and f.places and lvl == "lsoa"]
+        if made_of:
+            f.levels = [x for x in f.levels if x not in made_of]
+            f.denominator_words = f.denominator_words | {i for sp, _ in made_of for i in range(sp.start, sp.end + 1)}
         chosen_place = state.pop("force_place", None)
         f.force_periods = state.pop("force_periods", None)
         forced = state.pop("force_measure", None)
@@ -275,6 +282,10 @@ class Resolver:
                 # '(including ASB)' of a measure that already counts it: the measure's own words again
                 and not (t[i] in ("including", "incl", "inc", "includes", "include") and i + 1 < len(t)
                          and (lemma(t[i + 1]) in own or i + 1 in starts) and not choice.filters)
+                # '... women or men, and how many of each?': each of the figures asked, given side by side
+                and not (t[i] in ("each", "both") and i and t[i - 1] in ("of", "many") and i == len(t) - 1
+                         and (f.left_concepts or len({h.best for _, h in f.measures}) >= 2
+                              or (t[i - 1] == "many" and f.levels)))      # 'which 2 wards ..., and how many each?'
                 # '(ASB included in the total)': a category said to be counted in the figure
                 and not (t[i] == "included" and i and (lemma(t[i - 1]) in own or any(
                     s.slot == "category" and s.end == i for s in r.spans)))
@@ -333,7 +344,7 @@ class Resolver:
                          and any(k in country_starts for k in range(i + 1, i + 8))
                          and (f.cues.get("count") is None or all(t[k] not in self.ABOVE | self.BELOW or k == i
                                                                  for k in range(i + 1, min(len(t), i + 8)))))]
-        loose = [s for s in f.loose_negations if self._negation_matters(f, s)]
+        loose = [s for s in f.loose_negations if self._negation_matters(f, s, choice.concept)]
         if left or loose or f.excluders:
             return self._unapplied(f, choice, left, loose, text, state)
         places = self._places(f, carried if follow else None, state, text, chosen_place)
@@ -345,6 +356,14 @@ class Resolver:
     def _measure(self, f: Frame, carried: Carried | None, text: str, state: dict) -> Choice | Planned:
         cat = self.catalog
         t = f.reading.q.tokens
+        headline = False
+        if f.condition is not None and not f.condition[1].on_measure:
+            # 'in decile 1 for both income and employment': a deprivation domain named for a decile condition
+            # (read by _domain_decile), never another dataset's dimension of the same word
+            domains = [(sp, h) for sp, h in f.dimensions if f.words(sp) in self.DOMAINS]
+            if domains:
+                f.dimensions = [x for x in f.dimensions if x not in domains]
+                f.reading.uncovered[:] = sorted(set(f.reading.uncovered) | {i for sp, _ in domains for i in sp.positions})
         spans = [(s, h) for s, h in f.measures]
         # person-level data named ('lupus participants') picks that dataset's measure
         personal = [(s, h) for s, h in spans if cat.person_level(h.best)]
@@ -458,6 +477,7 @@ class Resolver:
             concept = self._dimension_count(f)
         elif f.sources and not f.tables and not f.categories and not f.ages and not self._source_holds(f, carried):
             concept = self._headline(f)
+            headline = True         # (a default, so the words no slot explains are still looked up)
         elif f.tables:
             span, hit = f.tables[0]
             return Choice(hit.options[0][2], [], share, table=(hit.options[0][0], hit.options[0][1]))
@@ -534,7 +554,7 @@ class Resolver:
         moved = set().union(*self.CHANGE.values()) if f.periods else set()
         uncovered = [i for i in f.reading.uncovered if not self._harmless(t[i]) and not t[i].isdigit()
                      and t[i] not in moved]
-        generic = concept is not None and self._generic(spans, concept)
+        generic = concept is not None and (self._generic(spans, concept) or headline)
         # ('in the most deprived 10% for income': a domain named for a decile condition is read by
         # _domain_decile, never guessed at by the embedding search)
         domain_only = f.condition is not None and not f.condition[1].on_measure and all(
@@ -1114,9 +1134,16 @@ class Resolver:
         t = f.reading.q.tokens
         for o in others:
             a, b = (o, s) if o.end <= s.start else (s, o)
-            if any(w in ("and", "also", "plus") for w in t[a.end:b.start]):
+            if any(w in ("and", "also", "plus") for w in t[a.end:b.start]) or Resolver._or_compared(t, a, b):
                 return True
         return False
+
+    COMPARED = frozenset("more fewer less higher lower bigger smaller".split())
+
+    @staticmethod
+    def _or_compared(t: list[str], a, b) -> bool:
+        """'were there more women or men': two figures asked side by side, to see which is more."""
+        return t[a.end:b.start] == ["or"] and a.start > 0 and t[a.start - 1] in Resolver.COMPARED
 
     @staticmethod
     def _joined(f: Frame, s, others) -> bool:
@@ -1126,7 +1153,7 @@ class Resolver:
         for o in others:
             a, b = (o, s) if o.end <= s.start else (s, o)
             between = t[a.end:b.start]
-            if any(w in ("and", "also", "plus") for w in between):
+            if any(w in ("and", "also", "plus") for w in between) or Resolver._or_compared(t, a, b):
                 return True
             if any(a.end <= x <= b.start for x in starts):
                 return True
@@ -1750,11 +1777,29 @@ class Resolver:
     def _harmless(self, word: str) -> bool:
         return word in self.fillers or word in HARMLESS
 
-    def _negation_matters(self, f: Frame, s) -> bool:
+    def _negation_matters(self, f: Frame, s, concept: str | None = None) -> bool:
         """A 'not' that governs nothing the plan can express, next to what it would change."""
         near = [x for x in f.reading.spans if x.slot in ("measure", "category", "level", "condition", "place", "order")
                 and (0 <= x.start - s.end <= 3)]
+        if near and concept and self._sibling_said(f, s.end, concept):
+            return False
         return bool(near)
+
+    def _sibling_said(self, f: Frame, at: int, concept: str) -> bool:
+        """'households renting from a housing association (so not the council)': the words after the 'not'
+        name another part of the chosen part's table, which the chosen part already leaves out."""
+        t = f.reading.q.tokens
+        words = [lemma(w) for w in t[at:at + 3] if w not in ("the", "a", "an", "from", "by", "with")][:2]
+        if not words or words[0] in self.topics.own_words(concept):
+            return False
+        for r in self.catalog.concepts.get(concept, ()):
+            if not r.measure.group:
+                continue
+            for m in r.sheet.measures:
+                if m.group == r.measure.group and m.id != concept and not m.sum_of and m.id in self.catalog.concepts \
+                        and words[0] in self.topics.own_words(m.id) and not self._part_of(concept, m.id):
+                    return True
+        return False
 
     def _unapplied(self, f: Frame, choice: Choice, left: list[int], loose, text: str, state: dict) -> Planned:
         r = f.reading
@@ -2670,6 +2715,12 @@ class Resolver:
 
     def _intent(self, f: Frame, choice: Choice, places: list[Place], carried: Carried | None):
         cues = f.cues
+        ms = sorted((sp for sp, _ in f.measures), key=lambda sp: sp.start)
+        if not f.levels and f.grouping is None and any(
+                self._or_compared(f.reading.q.tokens, a, b) for a, b in zip(ms, ms[1:])):
+            # 'were there more women or men in Halton?': the two figures side by side, not a ranking
+            f.order = None
+            return "value", None, None, None
         level = self._level(f, places)
         over = None
         if f.grouping is not None:

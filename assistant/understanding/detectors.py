@@ -407,6 +407,8 @@ class PlaceDetector:
         self.near_me = Phrases(words.places.near_me)
         self.foreign = Phrases(words.places.foreign_qualifiers)
         self.not_places = Phrases(words.places.not_places)
+        # ('and the count' is never a typo for 'country': a word for a kind of figure is not a place)
+        self.ordinary = frozenset(words.quiet.figure_words) | frozenset(words.quiet.generic) | frozenset(words.quiet.everyday)
 
     def detect(self, q: Prepared, blocked: frozenset[int] = frozenset()) -> list[Span]:
         t = q.tokens
@@ -415,6 +417,8 @@ class PlaceDetector:
         for a, b, _p in self.not_places.find(t):
             skip |= set(range(a, b))
         for m in self.gaz.find(q.original, t, skip, self.fuzzy):
+            if m.fuzzy and all(t[i] in self.ordinary for i in range(*m.span) if t[i] not in ("the", "a")):
+                continue
             extra = frozenset(m.qualifier) - frozenset(range(*m.span))
             out.append(Span("place", m.span[0], m.span[1], PlaceFound(m.candidates, m.text, m.fuzzy),
                             score=0.6 if m.fuzzy else 1.0, extra=extra))

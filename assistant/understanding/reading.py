@@ -208,7 +208,7 @@ def quiet_context(reading: Reading, context: list[tuple[int, int]]) -> Reading:
                    [i for i in reading.uncovered if i not in inside])
 
 
-ASKING = frozenset(("tell", "show", "give", "list", "rank", "compare", "can", "could", "break")) | QUESTION_WORDS
+ASKING = frozenset(("tell", "show", "give", "list", "rank", "compare", "can", "could")) | QUESTION_WORDS
 
 
 # a sentence that starts as a yes/no question asks ('Is the share ... higher than ...?', 'Has it gone up?')
@@ -216,13 +216,15 @@ AUX_START = frozenset("is are was were does do did has have had will would shoul
 
 
 def _asks(words: list[str]) -> bool:
-    return any(w in ASKING for w in words) or bool(words and words[0] in AUX_START)
+    # ('break down the crimes ...' asks; the 'break-ins' of a resident's email do not)
+    return any(w in ASKING for w in words) or bool(words and words[0] in AUX_START) or any(
+        words[k:k + 2] == ["break", "down"] for k in range(len(words) - 1))
 
 
 STORY = frozenset("i im ive id me my mine we were weve our us mum mam dad nan nana gran grandad".split())
 # reported speech: 'resident says it's all antisocial behaviour', 'my neighbour reckons ...': what someone
 # else says, a claim beside the question, never a qualifier of the figure asked
-REPORTING = frozenset("says said reckons reckoned claims claimed insists insisted thinks apparently".split())
+REPORTING = frozenset("says said reckons reckoned claims claimed insists insisted thinks apparently emailed wrote".split())
 
 
 def story_words(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:

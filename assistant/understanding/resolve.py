@@ -282,6 +282,9 @@ class Resolver:
                 # '(including ASB)' of a measure that already counts it: the measure's own words again
                 and not (t[i] in ("including", "incl", "inc", "includes", "include") and i + 1 < len(t)
                          and (lemma(t[i + 1]) in own or i + 1 in starts) and not choice.filters)
+                # '... what share of LSOAs are in deciles 1 or 2? ..., and the count': a count of areas gives both
+                and not (t[i] in ("count", "number", "numbers") and f.condition is not None and i == len(t) - 1
+                         and t[i - 1] in ("the", "a", "and"))
                 # '... women or men, and how many of each?': each of the figures asked, given side by side
                 and not (t[i] in ("each", "both") and i and t[i - 1] in ("of", "many") and i == len(t) - 1
                          and (f.left_concepts or len({h.best for _, h in f.measures}) >= 2
@@ -558,7 +561,8 @@ class Resolver:
         # ('in the most deprived 10% for income': a domain named for a decile condition is read by
         # _domain_decile, never guessed at by the embedding search)
         domain_only = f.condition is not None and not f.condition[1].on_measure and all(
-            t[i] in self.DOMAINS or t[i] in ("for", "on", "by", "living", "environment") for i in uncovered)
+            t[i] in self.DOMAINS or t[i] in ("for", "on", "by", "living", "environment", "count", "number", "numbers")
+            for i in uncovered)
         if uncovered and self.metric_finder is not None and (concept is None or generic) and not domain_only:
             words = f.reading.words(uncovered)
             got = self._detect_metric(words if concept is None else f"{words} {self._measure_words(f, spans)}")
@@ -576,7 +580,9 @@ class Resolver:
                 note = f"'{words}' was read as {cat.label(got[1]).lower()}."
                 concept = got[1]
                 used |= set(uncovered)
-            elif got[0] == "clarify":
+            elif got[0] == "clarify" and not (f.condition is not None and not f.condition[1].on_measure):
+                # (a count of areas on a decile condition has its measure, the deciles: an unsure guess at
+                # other words is not a question back; the words no slot explains are still named back)
                 opts = list(got[1])
                 if concept and all(c != concept for _, c in opts):
                     opts.append((cat.label(concept), concept))

@@ -783,13 +783,15 @@ def _beyond_benchmark(plan, gaz, rows, bench, b, m, share, label, when, level, s
     text = (f"**{len(side)} of the {len(held)} {level}** of **{scope.display}** are {plan.beyond} "
             f"**{bench.display}** ({fmt(b['value'], m, share)}) on {label.lower()} ({when})"
             + (f": {names}." if side else "."))
-    condition = f"{plan.beyond} {bench.display} ({fmt(b['value'], m, share)})"
-    # every area with its figure, then the count (the answer) as the last row, as a total is
+    # every area with its figure and whether it is on the side asked, then the count (the answer) as the
+    # last row, as a total is
     table_rows = [[_name(gaz, r["area_code"], r["area_name"]), rounded(r["value"], m, share),
-                   "yes" if r in side else "no", None, None] for r in held]
-    table_rows += [[scope.display, condition, len(side), len(held), round(len(side) / len(held) * 100, 1) if held else None]]
-    cols = ["Area", "Condition or figure", f"Number {plan.beyond} {bench.display} (or this area's {plan.beyond} it)",
-            f"All {level}", "Share (%)"]
+                   "yes" if r in side else "no"] for r in held]
+    share_of = round(len(side) / len(held) * 100, 1) if held else 0
+    table_rows += [[f"{scope.display}: {level} {plan.beyond} {bench.display}", len(side),
+                    f"{len(side)} of {len(held)} ({share_of}%)"]]
+    cols = ["Area", f"{label} (last row: number of {level})", f"{plan.beyond.capitalize()} {bench.display} "
+            f"({fmt(b['value'], m, share)})?"]
     chart = bar_chart(f"{label} ({when})", [{"Area": r[0], label: r[1]} for r in table_rows[:-1]], "Area", label,
                       sort=True) if all(isinstance(r[1], (int, float)) for r in table_rows[:-1]) else None
     return Composed("answered", text, {"columns": cols, "rows": table_rows}, chart)

@@ -222,6 +222,12 @@ def table(df: pd.DataFrame, key: str | None = None) -> None:
     """Numbers with thousands separators; years and periods left alone; no index.  The row's
     name (pinned) and the figure asked for come first, so both fit a phone's width."""
     config = {}
+    df = df.copy()
+    for col in df.columns:
+        # a column of mixed kinds ('1', '2', ... 'benchmark') is shown as text, empty cells left empty
+        # (never a conversion error, never 'None')
+        if df[col].dtype == object and len({type(v) for v in df[col] if v is not None}) > 1:
+            df[col] = df[col].map(lambda v: "" if v is None else (f"{v:,}" if isinstance(v, int) else str(v)))
     order = column_order(df)
     for col in df.columns:
         if (pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col])

@@ -33,6 +33,11 @@ def overcrowded_households(council: str) -> tuple[int, int]:
     return short, sum(int(r["ts052_bedroom_occupancy__total"]) for r in rows)
 
 
+def iod2025_lsoas(council: str) -> list[dict[str, str]]:
+    """The IoD 2025 rows of a council's 2021 neighbourhoods, as shipped (data/raw)."""
+    return [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == council]
+
+
 def ask(pipeline, text: str, conversation: str | None = None):
     """One question to the pipeline, in a conversation when one is named."""
     from kernel.types import Question

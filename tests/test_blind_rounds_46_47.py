@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import ask, numbers, raw_rows
+from conftest import ask, iod2025_lsoas, numbers, raw_rows
 
 
 @pytest.fixture(scope="module")
@@ -18,13 +18,9 @@ def pipeline(module_pipeline):
     return module_pipeline
 
 
-def _lsoa25(council: str) -> list[dict[str, str]]:
-    return [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == council]
-
-
 def test_a_rate_threshold_written_as_a_proportion_is_that_percentage(pipeline):
     # the IDACI rate is shown as a percentage; 'a rate of 0.4 or more' is 40% or more, not 0.4%
-    want = sum(1 for r in _lsoa25("St. Helens") if float(r["idaci_score_rate"]) >= 0.4)
+    want = sum(1 for r in iod2025_lsoas("St. Helens") if float(r["idaci_score_rate"]) >= 0.4)
     a = ask(pipeline, "how many St Helens LSOAs have at least 40% of kids in income deprived families "
                       "(IDACI 2025 rate 0.4 or more)?")
     assert a.status == "answered", a.answer
@@ -33,7 +29,7 @@ def test_a_rate_threshold_written_as_a_proportion_is_that_percentage(pipeline):
 
 
 def test_the_deciles_as_rows_count_the_areas_in_each(pipeline):
-    want = Counter(int(r["imd_decile"]) for r in _lsoa25("Halton"))
+    want = Counter(int(r["imd_decile"]) for r in iod2025_lsoas("Halton"))
     for q in ("break down Halton's LSOAs by IMD 2025 national decile pls",
               "how many Halton LSOAs are in each IMD decile in IoD 2025?"):
         a = ask(pipeline, q)

@@ -8,16 +8,12 @@ Expected figures are computed here from data/raw with the csv module, never from
 from __future__ import annotations
 
 import pytest
-from conftest import ask, numbers, raw_rows
+from conftest import ask, iod2025_lsoas, numbers, raw_rows
 
 
 @pytest.fixture(scope="module")
 def pipeline(module_pipeline):
     return module_pipeline
-
-
-def _lsoa25(council: str) -> list[dict[str, str]]:
-    return [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == council]
 
 
 def test_what_a_resident_says_after_the_question_is_not_a_filter(pipeline):
@@ -49,12 +45,12 @@ def test_more_women_or_men_gives_both(pipeline):
 
 
 def test_a_domain_range_of_deciles_and_two_domains_at_once(pipeline):
-    sefton = _lsoa25("Sefton")
+    sefton = iod2025_lsoas("Sefton")
     want = sum(1 for r in sefton if int(r["health_decile"]) <= 2)
     a = ask(pipeline, "what share of Sefton LSOAs sit in health deprivation & disability deciles 1 or 2 in IoD2025?")
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][2] == want and "health" in a.understood
-    liv = _lsoa25("Liverpool")
+    liv = iod2025_lsoas("Liverpool")
     both = sum(1 for r in liv if r["income_decile"] == "1" and r["employment_decile"] == "1")
     b = ask(pipeline, "How many Liverpool LSOAs are in decile 1 for BOTH income and employment in IoD25?")
     assert b.status == "answered", b.answer
@@ -73,7 +69,7 @@ def test_a_ward_total_said_as_its_lsoa_total(pipeline):
 
 def test_the_change_in_number_between_editions_is_given(pipeline):
     n19 = sum(1 for r in raw_rows("iod2019_lsoa11_lcr.csv") if r["lad19nm"] == "Liverpool" and r["imd_decile"] == "1")
-    n25 = sum(1 for r in _lsoa25("Liverpool") if r["imd_decile"] == "1")
+    n25 = sum(1 for r in iod2025_lsoas("Liverpool") if r["imd_decile"] == "1")
     a = ask(pipeline, "Liverpool LSOAs in IMD decile 1 - IoD2019 vs IoD2025, how many fewer in the new edition?")
     assert a.status == "answered", a.answer
     assert n25 - n19 in numbers(a) and f"{abs(n25 - n19)} fewer" in a.answer

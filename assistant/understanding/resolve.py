@@ -2369,14 +2369,13 @@ class Resolver:
         if areas_by_table is not None:
             return areas_by_table
         bench = [p for p in places if p.level == "country"]
+        beyond = self._beyond(f, bench[0]) if len(bench) == 1 else None
         if bench and len(bench) == 1 and len(places) <= 2 and f.levels and (
-                f.order is not None or f.limit is not None or f.cues.get("rank") is not None
-                or self._beyond(f, bench[0]) is not None):
+                f.order is not None or f.limit is not None or f.cues.get("rank") is not None or beyond is not None):
             # 'which LCR council has the most patients per GP, and is it above the England figure?': the
             # councils ranked, with England's figure beside them
             places = [p for p in places if p.level != "country"] or [gaz.region()]
-            f.benchmark = bench[0]
-            f.beyond = self._beyond(f, bench[0])
+            f.benchmark, f.beyond = bench[0], beyond
         intent, over, order, limit = self._intent(f, choice, places, carried)
         if f.beyond is not None:
             # 'how many of the six councils have more patients per GP than England': every council ranked
@@ -3528,41 +3527,35 @@ class Resolver:
                     f.followup and any(w in ("that", "this", "it", "those") for w in t[:per_span.start])):
                 continue                              # 'population per ...': the figure itself
             # ('what's that per 1,000 residents? use the mid-2019 population': the figure before, per head)
-            used = set(s.positions)
-            k = s.start - 1
-            while k >= per_span.end and (t[k] in self.DENOMINATOR_CUES or any(k in ps.positions for ps, _ in f.periods)):
-                used.add(k)
-                k -= 1
-            near = [(ps, w) for ps, w in f.periods if ps.end in (s.start, s.start - 1) or ps.start in (s.end, s.end + 1)]
-            if near and (len(f.periods) > 1 or near[0][1].kind == "mid_year"):
-                # ('per 1,000 residents, use the mid-2019 population': the estimate's date is the denominator's)
-                ps, w = near[0]
-                f.periods.remove((ps, w))
-                f.denominator_period = w
-                used |= set(ps.positions)
             f.measures.remove((s, h))
-            f.denominator_words = frozenset(used)
+            f.denominator_words = frozenset(self._denominator_words(f, s, per_span))
             return
         for s, ds in list(f.sources):
             # '..., using the mid-2019 population estimate': the denominator named by its source
             if s.start < per_span.end or not any(m.id in dens for d in ds if d in self.catalog.sheets
                                                  for m in self.catalog.sheets[d].measures):
                 continue
-            used = set(s.positions)
-            k = s.start - 1
-            while k >= per_span.end and (t[k] in self.DENOMINATOR_CUES or any(k in ps.positions for ps, _ in f.periods)):
-                used.add(k)
-                k -= 1
-            near = [(ps, w) for ps, w in f.periods if ps.end in (s.start, s.start - 1) or ps.start in (s.end, s.end + 1)]
-            if near and (len(f.periods) > 1 or near[0][1].kind == "mid_year"):
-                # ('per 1,000 residents, use the mid-2019 population': the estimate's date is the denominator's)
-                ps, w = near[0]
-                f.periods.remove((ps, w))
-                f.denominator_period = w
-                used |= set(ps.positions)
             f.sources.remove((s, ds))
-            f.denominator_words = frozenset(used)
+            f.denominator_words = frozenset(self._denominator_words(f, s, per_span))
             return
+
+    def _denominator_words(self, f: Frame, s, per_span) -> set[int]:
+        """The words of a denominator named after 'per' (its phrase, the cue words before it), taking the
+        period said beside it as the denominator's own ('use the mid-2019 population')."""
+        t = f.reading.q.tokens
+        used = set(s.positions)
+        k = s.start - 1
+        while k >= per_span.end and (t[k] in self.DENOMINATOR_CUES or any(k in ps.positions for ps, _ in f.periods)):
+            used.add(k)
+            k -= 1
+        near = [(ps, w) for ps, w in f.periods if ps.end in (s.start, s.start - 1) or ps.start in (s.end, s.end + 1)]
+        if near and (len(f.periods) > 1 or near[0][1].kind == "mid_year"):
+            # ('per 1,000 residents, use the mid-2019 population': the estimate's date is the denominator's)
+            ps, w = near[0]
+            f.periods.remove((ps, w))
+            f.denominator_period = w
+            used |= set(ps.positions)
+        return used
 
     # ================================================================== operators
     def _rate(self, ref: MeasureRef, f: Frame, places, intent, periods: Periods = Periods()):

@@ -320,9 +320,14 @@ def _compose_values(plan, q, rows, gaz, places, label, col_label, when) -> Compo
             table = {"columns": ["Area", "Period", col_label,
                                  f"{col_label}: difference ({big.name} minus {small.name})"],
                      "rows": [r + ([diff] if i in at else [None]) for i, r in enumerate(table_rows)]}
-            word = ("more" if a >= b else "fewer") if m.format == "count" else ("higher" if a >= b else "lower")
-            text_parts.append(f"The difference: {places[0].display} {fmt(abs(a - b), m, share)} {word} than "
-                              f"{places[1].display}.")
+            if share or m.format == "percent":
+                # a gap between two percentages is in percentage points ('10.9 percentage points
+                # higher'), never '10.9% more', which reads as a relative change
+                gap, word = f"{abs(a - b):,.{decimals(m, share)}f} percentage points", "higher" if a >= b else "lower"
+            else:
+                gap = fmt(abs(a - b), m, share)
+                word = ("more" if a >= b else "fewer") if m.format == "count" else ("higher" if a >= b else "lower")
+            text_parts.append(f"The difference: {places[0].display} {gap} {word} than {places[1].display}.")
     if getattr(plan, "ratio", False) and len(places) == 2:
         # 'how many times higher': the larger over the smaller, on both rows (named in the column)
         a, b = (by_code[c]["value"] for c in main_codes)
@@ -628,6 +633,21 @@ def _compose_counts_per_area(plan, q, rows, scope, when) -> Composed:
     if plan.per == "ward" and q.sheet.geography.level == "lsoa":
         text += " Wards are made of whole neighbourhoods on the best-fit lookup."
     table = {"columns": ["Area", "Matching areas", "All areas", "Share (%)"], "rows": shown}
+    at_least = getattr(plan, "at_least", None)
+    if at_least:
+        # 'how many Sefton wards have at least one LSOA in decile 1': those wards counted, each listed
+        met = [r for r in table_rows if r[1] >= at_least]
+        n_all = len(table_rows)
+        pct = round(len(met) / n_all * 100, 1) if n_all else None
+        some = "one" if at_least == 1 else f"{at_least:,}"
+        text = (f"**{len(met)}** of the {n_all} {kind} of **{scope.display}** have at least {some} of their {unit} "
+                f"{cond} ({pct:.1f}%), on {m.label} ({when}). ")
+        text += ("They are: " + "; ".join(f"{r[0]} {r[1]:,} of {r[2]:,}" for r in met) + ".") if met else ""
+        if plan.per == "ward" and q.sheet.geography.level == "lsoa":
+            text += " Wards are made of whole neighbourhoods on the best-fit lookup."
+        table = {"columns": ["Area", "Matching areas", "All areas", "Share (%)"],
+                 "rows": [[f"{scope.name} ({kind} with at least {some})", len(met), n_all, pct]] + met}
+        return Composed("answered", text, table, None)
     if getattr(plan, "difference", False) and len(shown) == 2:
         # 'how many more Liverpool LSOAs than Knowsley LSOAs ...': the gap, on both rows
         (a, b) = shown

@@ -147,9 +147,33 @@ class OperatorDetector:
         self.denominators = frozenset(o.denominators)
         self.numbers = dict(words.numbers)
 
+    SMALL_AREAS = frozenset(("lsoa", "lsoas", "neighbourhood", "neighbourhoods", "neighborhood", "neighborhoods",
+                             "small", "area", "areas"))
+
+    def _at_least(self, t: list[str]) -> list[Span]:
+        """'wards that have at least one LSOA in decile 1', 'with one or more neighbourhoods in ...':
+        areas counted by how many of their smaller areas match (the number of them asked)."""
+        out = []
+        for i in range(len(t)):
+            n, end = None, None
+            if t[i:i + 2] == ["at", "least"] and i + 2 < len(t):
+                w = t[i + 2]
+                n = int(w) if w.isdigit() else (1 if w in ("a", "an") else self.numbers.get(w))
+                end = i + 3
+            elif t[i:i + 3] == ["one", "or", "more"]:
+                n, end = 1, i + 3
+            if not n or end is None:
+                continue
+            k = end + (2 if t[end:end + 1] == ["of"] and end + 1 < len(t) and t[end + 1] in ("its", "their", "the")
+                       else 0)
+            if k < len(t) and t[k] in self.SMALL_AREAS:
+                start = i - 1 if i and t[i - 1] in ("have", "has", "had", "with", "contain", "contains", "containing") else i
+                out.append(Span("at_least", start, end, n, extra=frozenset(range(end, k))))
+        return out
+
     def detect(self, q: Prepared) -> list[Span]:
         t = q.tokens
-        out: list[Span] = []
+        out: list[Span] = self._at_least(t)
         for i, w in enumerate(t):
             if w in ("leaving", "leave", "taking", "take", "stripping", "strip", "knocking", "knock", "cutting", "cut"):
                 for j in range(i + 2, min(len(t), i + 9)):
@@ -578,6 +602,19 @@ class LevelDetector:
         self.all_councils = Phrases(("six councils", "the six councils", "all six councils", "six boroughs",
                                      "the six boroughs", "each council", "every council", "all the councils"))
         self.level_words = frozenset(w for ws in words.levels.values() for p in ws for w in p.split())
+        # 'among councils in England', 'out of all councils in the country': the peers of a national
+        # rank (every English council), never a ranking of the councils the commons holds, nor England
+        # asked about as a place
+        peers = ("councils", "local authorities", "authorities", "districts", "las", "local councils", "boroughs",
+                 "council", "local authority", "authority", "district", "la", "borough")
+        self.national = Phrases(tuple(
+            f"{lead}{peer} in {where}" for lead in ("", "all ", "all the ", "the ", "other ", "all other ")
+            for peer in peers for where in ("england", "the country", "the whole country", "all of england")) + tuple(
+            f"{peer} across england" for peer in peers) + tuple(
+            f"out of all {peer}" for peer in ("councils", "the councils", "local authorities", "authorities",
+                                              "districts", "las")) + tuple(
+            f"{lead}english {peer}" for lead in ("", "all ", "all the ", "the ", "other ", "all other ")
+            for peer in peers))
 
     def detect(self, q: Prepared) -> list[Span]:
         t = q.tokens
@@ -589,6 +626,12 @@ class LevelDetector:
                 out.append(Span("level", a, b, lvl, score=0.5 if p in (("areas",), ("places",), ("towns",), ("area",)) else 1.0))
         for a, b, _ in self.all_councils.find(t):
             out.append(Span("level", a, b, "lad", score=2.0))
+        for a, b, _ in self.national.find(t):
+            if a > 1 and t[a - 2:a] == ["out", "of"]:
+                a -= 2
+            elif a and t[a - 1] in ("among", "amongst", "of", "versus", "vs", "against"):
+                a -= 1
+            out.append(Span("national", a, b, "lad"))
         for i, w in enumerate(t):
             # 'which of the six is highest?': the city region's six councils, said without the word
             if w in ("six", "6") and i and t[i - 1] in ("the", "all") and (

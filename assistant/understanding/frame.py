@@ -60,6 +60,7 @@ class Frame:
     limit: int | None = None
     common: str | None = None                                # "desc" | "asc": most / least common
     levels: list[tuple[Span, str]] = field(default_factory=list)
+    national: Span | None = None    # 'among councils in England': a rank among every English council
     grouping: tuple[Span, tuple] | None = None
     share: Span | None = None
     per: tuple[Span, tuple] | None = None                   # (span, (n, denominator word))
@@ -92,6 +93,8 @@ class Frame:
     beyond: str | None = None       # 'how many councils have more ... than England': 'above' or 'below' it counted
     position_of: object = None      # 'where does Linacre ward rank': the area whose place in a ranking is asked
     add_up: Span | None = None      # 'add up all four months': a total asked (of an additive figure only)
+    # 'wards that have at least one LSOA in decile 1': the areas counted by how many of theirs match
+    at_least: tuple[Span, int] | None = None
     # 'and' / 'plus' joining the parts of a sum said with it ('home ownership (owned outright +
     # with mortgage)'): explained by the sum
     joiners: set[int] = field(default_factory=set)
@@ -105,6 +108,12 @@ class Frame:
     def subject_places(self) -> list[PlaceRef]:
         own = [p for p in self.places if not p.excluded and not p.in_context]
         return own or [p for p in self.places if not p.excluded and p.in_context]
+
+    @property
+    def single_years(self) -> set[int]:
+        """The years of the periods named that lie within one year ('in 2019', 'October 2019'),
+        the latest-period words included; a range across years adds none."""
+        return {w.start[0] for _, w in self.periods if w.start and w.end and w.start[0] == w.end[0]}
 
     @property
     def names_topic(self) -> bool:
@@ -156,7 +165,9 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
         if s.slot == "measure":
             words = s.words(t)
             head = words.split()[0] if words else ""
-            if f.order is None and head in _ORDER_HEADS and " " in words:
+            if f.order is None and head in _ORDER_HEADS and " " in words and not any(
+                    a <= s.start and s.end <= b for a, b in context_ranges):
+                # (not in a clause of context: 'Knowsley used to be the most deprived ...' orders nothing)
                 # 'the most deprived ward', 'furthest from a GP surgery': the measure's own name carries the order
                 f.order, f.order_word = _ORDER_HEADS[head], head
             f.measures.append((s, v))
@@ -207,8 +218,12 @@ def build(reading: Reading, context_ranges: list[tuple[int, int]]) -> Frame:
             f.common = v.kind
         elif s.slot == "add_up":
             f.add_up = s
+        elif s.slot == "at_least":
+            f.at_least = f.at_least or (s, v)
         elif s.slot == "level":
             f.levels.append((s, v))
+        elif s.slot == "national":
+            f.national = f.national or s
         elif s.slot == "grouping":
             if f.grouping is None:
                 f.grouping = (s, v)

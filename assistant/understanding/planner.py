@@ -20,7 +20,8 @@ from assistant.understanding import detectors as d
 from assistant.understanding.docs import DocsRouter
 from assistant.understanding.frame import Carried, build
 from assistant.understanding.outcome import Planned
-from assistant.understanding.reading import (choose, clause_context, leading_sentences, quiet_context, story_words,
+from assistant.understanding.reading import (choose, clause_context, leading_sentences, past_state, quiet_context,
+                                             story_words,
                                              trailing_sentences, quiet_trailing)
 from assistant.understanding.resolve import Resolver
 from assistant.understanding.spans import Prepared, Span
@@ -69,7 +70,13 @@ class Understanding:
     def _first_person(reading, sentence) -> bool:
         """A leading sentence in the first person ('Our association covers bits of Sefton.')."""
         a, b = sentence
-        return any(w in ("i", "im", "ive", "we", "were", "weve", "our", "my", "us") for w in reading.q.tokens[a:b])
+        return any(w in ("i", "im", "ive", "we", "were", "weve", "our", "my", "us") for w in reading.q.tokens[a:b]) \
+            or past_state(reading.q.tokens[a:b])
+
+    @staticmethod
+    def _past(reading) -> list[tuple[int, int]]:
+        """Sentences before the last that say how things were ('Knowsley used to be ...'): context."""
+        return [(a, b) for a, b in reading.q.sentences[:-1] if past_state(reading.q.tokens[a:b])]
 
     # -- reading --------------------------------------------------------------------------
     def prepare(self, text: str) -> Prepared:
@@ -106,7 +113,7 @@ class Understanding:
         story = leading_sentences(reading) + after
         reading = quiet_trailing(story_words(quiet_context(reading, context + story), story),
                                  after + [x for x in story if x not in after and self._first_person(reading, x)])
-        return q, reading, build(reading, context)
+        return q, reading, build(reading, context + self._past(reading))
 
     # -- planning -------------------------------------------------------------------------
     def plan(self, text: str, state: dict[str, Any] | None = None) -> Planned:
@@ -142,7 +149,7 @@ class Understanding:
         story = leading_sentences(reading) + after
         reading = quiet_trailing(story_words(quiet_context(reading, context + story), story),
                                  after + [x for x in story if x not in after and self._first_person(reading, x)])
-        frame = build(reading, context)
+        frame = build(reading, context + self._past(reading))
         if frame.meta and not frame.names_topic and not frame.places and not frame.periods and \
                 not self.docs.named_datasets(t) and not (form and form.kind in ("define", "contact", "source", "publish")):
             carried = None
@@ -186,7 +193,7 @@ class Understanding:
                 if before and before != new.when:
                     planned = replace(planned, state={**planned.state, "frame": replace(new, before=before).to_state()})
         if self.docs.about_the_data(planned.kind, planned.reason, t, text, form, cue) and not frame.places \
-                and not (frame.order and frame.levels and not (form or cue)):
+                and not (frame.order and frame.levels and not (form or cue)) and frame.national is None:
             # ('which council has the most rural LSOAs' asks for a ranking of areas: its own decline,
             # never a dataset's description in place of the figure asked)
             return self._docs(t, form, state)

@@ -227,6 +227,18 @@ STORY = frozenset("i im ive id me my mine we were weve our us mum mam dad nan na
 REPORTING = frozenset("says said reckons reckoned claims claimed insists insisted thinks apparently emailed wrote".split())
 
 
+# how things were ('Knowsley used to be the 2nd most deprived council in England.'): a statement
+# before the question, whose order, rank and peers are the past's, not the figure asked
+PAST_STATE = (("used", "to", "be"), ("was", "once"), ("were", "once"), ("has", "always", "been"),
+              ("have", "always", "been"), ("was", "always"), ("were", "always"), ("has", "long", "been"),
+              ("was", "previously"), ("were", "previously"), ("back", "in", "the", "day"))
+
+
+def past_state(words: list[str]) -> bool:
+    return bool(words) and words[0] not in AUX_START and not any(w in ASKING for w in words) and any(
+        tuple(words[j:j + len(p)]) == p for p in PAST_STATE for j in range(len(words)))
+
+
 def story_words(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:
     """In a sentence before the ask that tells the asker's story in the first person ('Thinking of
     moving to the Wirral with my family - what's it like there?'), the words no detector explains
@@ -235,7 +247,7 @@ def story_words(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:
     t = reading.q.tokens
     story = set()
     for a, b in sentences:
-        if any(w in STORY or w in REPORTING for w in t[a:b]):
+        if any(w in STORY or w in REPORTING for w in t[a:b]) or past_state(t[a:b]):
             story |= set(range(a, b))
     loose = [i for i in reading.uncovered if i in story]
     if not loose:
@@ -293,7 +305,7 @@ def trailing_sentences(reading: Reading) -> list[tuple[int, int]]:
 
 
 QUIET_IN_STORY = frozenset(("order", "top_n", "intent", "common", "difference", "share", "per", "rate", "condition",
-                            "level", "grouping", "dimension", "exclude", "negate"))
+                            "level", "grouping", "dimension", "exclude", "negate", "national"))
 
 
 def quiet_trailing(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:

@@ -132,6 +132,7 @@ class Resolver:
             return Planned("info", message=self._about_me(f), state={**state, "pending": None}, reason="meta",
                            understood="Understood: a question about the assistant itself (no figures).")
         self._range_said_again(f)
+        self._since_edition(f)
         where = self._where(f, state, carried)
         if where is not None:
             return where
@@ -205,6 +206,9 @@ class Resolver:
         # 'rank the councils by the proportion of ...': 'by' before the figure asked, 'the' between
         shares = {s.start for s in r.spans if s.slot in ("share", "per")}
         starts |= shares
+        if choice.concept.endswith("_rank"):
+            # 'rank the six councils by their rank among councils in England': the rank is the figure
+            starts |= {s.start for s in r.spans if s.slot == "intent" and stem(t[s.start]) == "rank"}
 
         def leads_in(i: int) -> bool:       # 'the', 'the 2011' before a measure or source
             j = i
@@ -254,7 +258,7 @@ class Resolver:
                 and not (t[i] == "between" and (i + 1 in period_starts or (i + 2 in period_starts and i + 1 in starts)))
                 and not (t[i] in ("between", "from") and (i + 1 in edition_starts or (
                     i + 2 in edition_starts and t[i + 1] == "the")))
-                and not (t[i] == "first" and f.order is not None and i in ends_of_ordered)
+                and not (t[i] in ("first", "1st") and f.order is not None and i in ends_of_ordered)
                 and not (t[i] in ("under", "on", "using", "per", "according") and i + 1 in starts)
                 and not (t[i] == "out" and i and t[i - 1] in ("comes", "come", "came", "coming"))
                 and not (t[i] in ("count", "counts", "counted") and t[i + 1:i + 2] == ["as"])     # 'count as disabled'
@@ -297,6 +301,9 @@ class Resolver:
                 and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
                 and not (t[i] in ("count", "number") and i and t[i - 1] == "by" and f.order is not None)
                 and not (t[i] == "4" and i + 1 in place_starts)
+                # 'the number of LSOAs in decile 1 in each Sefton ward': one count for each ward
+                and not (t[i] in ("each", "every") and f.condition is not None and f.cues.get("count") is not None
+                         and any(sp.start in (i + 1, i + 2) and lvl in ("ward", "lad") for sp, lvl in f.levels))
                 and not (t[i] in ("combined", "altogether", "together") and i in period_ends)
                 # 'the old Central ward (2019 boundaries)' of data held on the 2019 wards: those wards
                 and not (t[i] in ("old", "former", "previous", "pre") and self._old_wards(choice.concept)
@@ -616,6 +623,27 @@ class Resolver:
                 concept, used = other, used | said
         concept = self._variant(concept, t, f)
         concept = self._in_named_source(f, concept, spans)
+        if f.national is not None and concept in cat.concepts and not f.subject_places and not f.levels and (
+                f.order is not None or f.limit is not None or f.cues.get("which") is not None
+                or f.cues.get("rank") is not None):
+            # 'which is the most deprived council in England?': the commons holds the city region's
+            # councils only, so the most deprived of the six is not the answer
+            label = cat.label(concept).lower()
+            return self._no_data(state, (
+                f"The commons holds {label} for the six city-region councils only, not every council in England, "
+                f"so it can't say which council in England comes first ('{f.words(f.national)}'). It can put the six "
+                f"in order, each with its national rank where one is published: ask 'rank the six councils on "
+                f"{label}'."), "unexplained", f"{label}, across every council in England")
+        if f.national is not None and concept in cat.concepts and not concept.endswith("_rank") and \
+                cat.concepts[concept][0].measure.format != "rank":
+            # 'where does Knowsley rank among councils in England for crime severity': no national rank
+            # is held, and the six councils' order is not the one asked
+            label = cat.label(concept).lower()
+            return self._no_data(state, (
+                f"The commons holds {label} for the city region's councils, not for every council in England, "
+                f"so it can't say where a council ranks among all English councils ('{f.words(f.national)}'). "
+                f"It can put the six city-region councils in order: ask 'rank the six councils on {label}'."),
+                "unexplained", f"{label}, among every council in England")
         also: tuple[str, ...] = ()
         if f.condition is not None and not f.condition[1].on_measure and concept.endswith("_decile"):
             also, said = self._other_domains(f, concept)
@@ -1563,7 +1591,7 @@ class Resolver:
     def _edition_holds(self, f: Frame):
         """The test 'is this measure held in the edition named' (a source, or the year of a fixed
         edition), or None when the question names no edition."""
-        years = {str(w.start[0]) for _, w in f.periods if w.start and w.end and w.start[0] == w.end[0]}
+        years = {str(y) for y in f.single_years}
         named = frozenset.union(*(ds for _, ds in f.sources)) if f.sources else frozenset()
         if not years and not named:
             return None
@@ -1724,7 +1752,11 @@ class Resolver:
         # ('its national rank', 'the national IMD rank of ...': the rank is the figure asked, not the
         # act of ranking)
         as_figure = any(stem(w) == "rank" and {"national", "its", "england", "english", "their", "nationally"}
-                        & set(t[max(0, i - 3):i]) for i, w in enumerate(t))
+                        & set(t[max(0, i - 3):i]) for i, w in enumerate(t)) or f.national is not None
+        if f.national is not None and f"{base}_rank" in known and not st & {"score", "scores"}:
+            # 'where does Knowsley rank among councils in England': the national rank held, the
+            # peers said (never its place among the city region's six)
+            return f"{base}_rank"
         # ('the lowest income deprivation rank', 'least deprived by rank of average score': the rank
         # itself is what is ordered, so its figures are the ones given)
         rank_said = any(t[i] in ("rank", "ranking") and (
@@ -1824,7 +1856,7 @@ class Resolver:
         places = ", ".join(p.found.candidates[0].display for p in f.subject_places if not p.found.ambiguous)
         understood = f"Understood: {label}" + (f" in {places}" if places else "")
         quoted = "', '".join(dict.fromkeys(w.strip() for w in words if w.strip()))
-        why = self._why_not(quoted, choice)
+        why = self._why_not(quoted, choice, f)
         reason = "unknown_word" if not f.names_topic else "unexplained"
         return Planned("no_data", message=f"I can't apply '{quoted}'{why}, so I haven't guessed a "
                                           "figure for a different question. Ask again without it, or name what it "
@@ -1836,9 +1868,15 @@ class Resolver:
         """The dimensions a dataset is split by, besides time, as said in answers."""
         return [d.label.lower() for d in sheet.dimensions if d.column != sheet.time.column]
 
-    def _why_not(self, quoted: str, choice: Choice) -> str:
+    def _why_not(self, quoted: str, choice: Choice, f: Frame) -> str:
         sheet_bits = []
-        for ref in self.catalog.concepts.get(choice.concept, [])[:1]:
+        refs = self.catalog.concepts.get(choice.concept, [])
+        held = self._edition_holds(f)
+        # (the edition the question names: 'on IMD 2025' is never explained by the 2019 tables)
+        named = [r for r in refs if held is None or (not f.sources or any(r.dataset in ds for _, ds in f.sources))
+                 and (not f.single_years or r.sheet.time.granularity != "fixed"
+                      or r.sheet.time.period in {str(y) for y in f.single_years})]
+        for ref in (named or refs)[:1]:
             dims = self._split_labels(ref.sheet)
             if dims:
                 sheet_bits.append(f"{ref.sheet.title} is split only by {', '.join(dims)}")
@@ -3022,6 +3060,8 @@ class Resolver:
                 return flip("desc")       # 'most deprived to least'
         if any(t[i:i + 2] == ["most", "deprived"] for i in range(len(t) - 1)) and f.order in (None, "desc"):
             return flip("desc")
+        if f.order is None and concept in self.catalog.concepts and self.catalog.concepts[concept][0].measure.format == "rank":
+            return "asc"          # 'rank the councils by their national rank': rank 1 first, as ranks are read
         return f.order or "desc"
 
     def _ancestor_above(self, place: Place, level: str) -> Place:
@@ -3155,6 +3195,31 @@ class Resolver:
         ends = tuple(When((y, 1), (y, 12), "year", str(y)) for y in (a, b))
         return When(ends[0].start, ends[1].end, "year", f"{a} and {b}", "set", True, ends)
 
+    def _since_edition(self, f: Frame) -> None:
+        """'has that gone up since the 2019 index?': one edition of a series of fixed editions, said
+        after 'since', is that edition and every later one held (each from its own dataset): the
+        source named widens to them, and the periods asked are their years."""
+        if f.periods or len(f.sources) != 1:
+            return
+        span, ds = f.sources[0]
+        t = f.reading.q.tokens
+        before = [w for w in t[max(0, span.start - 2):span.start] if w not in ("the", "a")]
+        if before[-1:] != ["since"]:
+            return
+        eds = {(s.edition.series, s.time.period) for s in (self.catalog.sheets[d] for d in ds if d in self.catalog.sheets)
+               if s.edition is not None and s.time.granularity == "fixed" and str(s.time.period).isdigit()}
+        if len(eds) != 1:
+            return
+        series, first = next(iter(eds))
+        later = [s for s in self.catalog.sheets.values() if s.edition is not None and s.edition.series == series
+                 and s.time.granularity == "fixed" and str(s.time.period).isdigit() and int(s.time.period) > int(first)]
+        if not later:
+            return
+        years = sorted({int(first)} | {int(s.time.period) for s in later})
+        ends = tuple(When((y, 1), (y, 12), "year", str(y)) for y in years)
+        f.sources[0] = (span, ds | frozenset(s.id for s in later))
+        f.periods.append((span, When(ends[0].start, ends[-1].end, "year", f"since {f.words(span)}", "set", True, ends)))
+
     @staticmethod
     def _both(a: When, b: When) -> When:
         """Two periods of the conversation side by side (earlier first), as one set."""
@@ -3228,7 +3293,7 @@ class Resolver:
         (``vintage``: prefer a dataset on that geography vintage, to join another measure's areas)."""
         cat = self.catalog
         refs = cat.concepts.get(concept, [])
-        years = {str(w.start[0]) for _, w in f.periods if w.start and w.end and w.start[0] == w.end[0]}
+        years = {str(y) for y in f.single_years}
 
         def of_year(r) -> bool:
             return r.sheet.time.granularity != "fixed" or not years or r.sheet.time.period in years
@@ -3348,8 +3413,10 @@ class Resolver:
                 defaulted = (when is None or when.is_latest) and not (
                     f.sources and ref.dataset in self._named(f) and sheet.time.granularity == "fixed")   # 'IoD 2025'
                 best = (key, ref, Periods(values, defaulted=defaulted and intent != "trend"), fl, excl_note)
-        if best is not None and intent == "trend" and best[1].sheet.edition is not None and \
+        since = editions and when is not None and when.kind == "open" and when.start is not None and when.end is None
+        if best is not None and (intent == "trend" or since) and best[1].sheet.edition is not None and \
                 best[1].sheet.time.granularity == "fixed":
+            # ('has the count in the most deprived 10% gone up since 2019?': each edition from 2019 on)
             # 'how has Liverpool's deprivation changed since 2019?': a publication held as one
             # period per edition changes from edition to edition
             chosen = self._editions(fitting, places, None, filters)
@@ -3667,6 +3734,22 @@ class Resolver:
             if counted and f.cues.get("count") is not None:
                 return per, counted[0], "desc", share
             return None
+        if f.at_least is not None and len(levels) >= 2:
+            # 'wards (2024 wards) that have at least one LSOA in ...': the larger areas said before, the
+            # smaller after
+            s1, big = levels[0]
+            after = [(sp, lvl) for sp, lvl in levels if sp.start > f.at_least[0].start]
+            before = [lvl for sp, lvl in levels if sp.end <= f.at_least[0].start]
+            if after and big in ("ward", "lad") and set(before) == {big} and \
+                    sizes.index(big) > sizes.index(after[0][1]):
+                return big, after[0][1], "desc", False
+        if len(levels) == 2 and f.order_word == "":
+            # 'the number of LSOAs in the most deprived 10% in each Sefton ward': one count per area
+            (s1, small), (s2, big) = levels
+            if big in ("ward", "lad") and sizes.index(big) > sizes.index(small) and s2.start and \
+                    any(w in ("each", "every", "per") for w in t[max(0, s2.start - 2):s2.start]) \
+                    and f.cues.get("count") is not None:
+                return big, small, "desc", share
         if len(levels) < 2 or not f.order_word:
             return None
         (s1, big), (s2, small) = levels[0], levels[1]
@@ -3878,6 +3961,7 @@ class Resolver:
             if per is not None:
                 plan = CountPlan(Subject(ref.measure.id, ref.sheet.id, periods, kept), scope.key, level, condition,
                                  per=per[0], order=per[2], limit=f.limit, by_share=per[3],
+                                 at_least=f.at_least[1] if f.at_least is not None else None,
                                  exclude_places=excluded, also=tuple(also),
                                  difference=f.difference is not None and f.difference[1] != "ratio"
                                  and len(gaz.lads()) - len(excluded) == 2)
@@ -4160,6 +4244,10 @@ class Resolver:
                                            if plan.by_share else "most" if plan.order == "desc" else "fewest") + " first"
                         + (f" (top {plan.limit})" if plan.limit else "")
                         + (", and the difference between them" if plan.difference else ""))
+                if plan.at_least:
+                    some = "one" if plan.at_least == 1 else f"{plan.at_least:,}"
+                    head = (f"how many {each}s of {names[0]}{left_out} have at least {some} of their {rows} "
+                            f"{condition_text(plan.condition, m)}, on {label}")
         elif isinstance(plan, TrendPlan) and plan.difference_from:
             other = next(v for v in plan.periods.values if v != plan.difference_from)
             from_label, other_label = (periods_label(sheet, (v,)) for v in (plan.difference_from, other))

@@ -441,6 +441,28 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
                     f"to {fmt(b['value'], m, share)} in {b['period']}: a change of {moved}{pct}.")
     if not text:
         return Composed("no_data", f"The commons holds only one period of {label.lower()}, so there is no trend to show.")
+    stat = getattr(plan, "stat", None)
+    if stat and len(places) == 1:
+        # 'the average over 2015 to 2021', 'its lowest and highest': the series summed up, from its rows
+        series = [r for r in rows if _matches_place(r, places[0], q)]
+        span = f"{series[0]['period']} to {series[-1]['period']}"
+        if stat == "mean":
+            mean = sum(r["value"] for r in series) / len(series)
+            text.insert(0, f"The average of the {len(series)} figures for {span} is **{fmt(mean, m, share)}** "
+                           f"(each period counts once).")
+            extra = [[_name(gaz, series[0]["area_code"], series[0]["area_name"]), f"Average, {span}",
+                      rounded(mean, m, share)]]
+        else:
+            lo = min(series, key=lambda r: r["value"])
+            hi = max(series, key=lambda r: r["value"])
+            text.insert(0, f"Over {span}, the lowest was **{fmt(lo['value'], m, share)}** ({lo['period']}) and the "
+                           f"highest **{fmt(hi['value'], m, share)}** ({hi['period']}): a range of "
+                           f"{fmt(hi['value'] - lo['value'], m, share)}.")
+            name = _name(gaz, series[0]["area_code"], series[0]["area_name"])
+            extra = [[name, f"Lowest ({lo['period']})", rounded(lo["value"], m, share)],
+                     [name, f"Highest ({hi['period']})", rounded(hi["value"], m, share)]]
+    else:
+        extra = []
     if gaps:
         text.append(f"The source gives no figure for {' or '.join(gaps)}, so {'that period is' if len(gaps) == 1 else 'those periods are'} "
                     "left out of the series.")
@@ -470,6 +492,10 @@ def _compose_trend(plan, q, rows, gaz, places, label, col_label) -> Composed:
             "columns": ["Area", "Period", col_label, f"Difference ({big} minus {small})"],
             "rows": table_rows}, chart)
     cols = ["Area", "Period", col_label, "Change since first period"]
+    if extra:
+        # the mean or the lowest and highest asked, as rows after the series (no change on them)
+        table_rows = [r + [changes.get(i)] for i, r in enumerate(table_rows)] + [r + [None] for r in extra]
+        return Composed("answered", " ".join(text), {"columns": cols, "rows": table_rows}, chart)
     if m.format == "count" and not share:
         # and in per cent of the first period's figure ('percentage growth')
         pcts = {i: (round(changes[i] / first[table_rows[i][0]] * 100, 2)

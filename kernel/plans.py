@@ -318,6 +318,9 @@ class TrendPlan(_Plan):
     limit: int | None = None
     # ... or counted: how many of them rose ("desc") or fell ("asc") ('how many LSOAs lost population')
     count_change: bool = False
+    # one place's series summed up in one figure, said with the series: "mean" (the average of the
+    # periods' figures, 'the average score over 2015 to 2021') or "range" (its lowest and highest)
+    stat: str | None = None
 
     intent = "trend"
 
@@ -333,6 +336,9 @@ class TrendPlan(_Plan):
         _need(not self.change_pct or (self.rank_change is not None and not self.share),
               "a percentage change ranks places by their change, of a figure that is not itself a share")
         _need(len(set(self.places)) == len(self.places), "a place named twice is drawn once")
+        _need(self.stat in (None, "mean", "range") and (self.stat is None or (
+            self.rank_change is None and self.difference_from is None and len(self.subject.periods.values) >= 2)),
+              "a series is summed up as its mean or its range, over two or more periods")
         _need(self.difference_from is None or (len(self.subject.periods.values) == 2 and len(self.places) == 1
                                                and self.difference_from in self.subject.periods.values),
               "a difference over time is between two periods of one place")

@@ -230,6 +230,23 @@ class Gazetteer:
             p = self.parent(p)
         return False
 
+    def areas_in(self, level: str, whole: Place, vintage: str | None = None) -> list[Place]:
+        """The areas of ``level`` inside ``whole``, by name: for a dataset of one boundary ``vintage``,
+        one place per code of that vintage (a neighbourhood whose code outlived a renaming is two
+        places, one named as in each vintage: the one named in ``vintage`` is kept)."""
+        inner = [p for p in self.places.values() if p.level == level and self.inside(p, whole)]
+        if vintage is not None:
+            by_code: dict[str, Place] = {}
+            for p in inner:
+                code = p.code_for(vintage)
+                if code is None:
+                    continue
+                own = max(v for v, _ in p.codes) == vintage      # the place named in that vintage
+                if code not in by_code or own:
+                    by_code[code] = p
+            inner = list(by_code.values())
+        return sorted(inner, key=lambda p: p.name)
+
     def lads(self) -> list[Place]:
         return sorted((p for p in self.places.values() if p.level == "lad"), key=lambda p: p.name)
 

@@ -324,6 +324,18 @@ class OperatorDetector:
             raw = m.group(3).replace(" point ", ".")
             out.append(Span("condition", a, b, Condition(op, float(raw) if "." in raw else int(raw), False, True),
                             score=3.0))
+        # ... or a head count's threshold said after its word ('LSOAs with a population over 2,000',
+        # 'a population of more than 1,500'): only numbers no age could be (an age is 'over 65')
+        for m in re.finditer(r"\b(population|populations|residents|households|people)"
+                             r" (?:of )?(above|over|more than|greater than|bigger than|exceeding|below|under|less than|"
+                             r"fewer than|at least|at most|no more than|no less than) (\d+)\b(?! ?(?:years?|year olds?|s)\b)",
+                             joined):
+            if int(m.group(3)) < 200:
+                continue
+            a = len(joined[:m.start(2)].split())
+            b = a + len(m.group(0)[m.start(2) - m.start():].split())
+            out.append(Span("condition", a, b, Condition(THRESHOLD_OPS[m.group(2)], int(m.group(3)), False, True),
+                            score=3.0))
         # ... or before it, after 'have' / 'with' ('councils with more than 1,700 patients per GP')
         for m in re.finditer(r"\b(?:have|has|had|with) (more than|over|fewer than|less than|under|at least|at most) "
                              r"(\d+(?: point \d+)?)(?= [a-z])(?! (?:years?|year olds?|%|percent|pc|point)\b)", joined):
@@ -845,7 +857,22 @@ class ContextDetector:
                         break
                     if t[j] in ("and", "but", "than", "in", "for", "of"):
                         break
-        return out + self._claims(q)
+        return out + self._claims(q) + self._what_the_number_is(q)
+
+    BENCHMARK_WORDS = frozenset(("level", "average", "baseline", "benchmark", "mean", "norm", "figure", "value"))
+
+    def _what_the_number_is(self, q: Prepared) -> list[Span]:
+        """'scored above 100 (the 2015 England level)': brackets right after a number that say what the
+        number is are context, not another period or place asked about."""
+        t, out = q.tokens, []
+        for m in re.finditer(r"\(([^()]*)\)", q.text):
+            a = len(normalise(q.text[:m.start()]).split())
+            n = len(normalise(m.group(1)).split())
+            inside = t[a:a + n]
+            if a and t[a - 1].replace(".", "").isdigit() and inside and self.BENCHMARK_WORDS & set(inside) \
+                    and len(inside) <= 8:
+                out.append(Span("context", a, a + n, " ".join(inside), score=2.0))
+        return out
 
     PURPOSE_NOUNS = frozenset(("paper", "report", "briefing", "brief", "meeting", "committee", "bid", "application",
                                "article", "story", "presentation", "newsletter", "leaflet", "slides", "deck", "proposal",

@@ -98,6 +98,9 @@ class Frame:
     # 'and' / 'plus' joining the parts of a sum said with it ('home ownership (owned outright +
     # with mortgage)'): explained by the sum
     joiners: set[int] = field(default_factory=set)
+    # words that only say again what the plan does ('by broad age band (0-15, 16-64, 65+)': the bands)
+    restated: set[int] = field(default_factory=set)
+    bands_asked: list[tuple[int, int | None]] = field(default_factory=list)
     dropped: tuple[str, list[str]] | None = None
     force_periods: list[str] | None = None
     # a follow-up naming no source or period: the edition the question before was answered from

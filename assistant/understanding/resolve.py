@@ -73,6 +73,7 @@ class Choice:
     change: str | None = None                                  # 'rose the most': up | down | better | worse
     change_pct: bool = False                                   # ... in per cent of where it began
     change_count: bool = False                                 # 'how many LSOAs lost population': areas counted by it
+    stat: str | None = None                                    # 'the average over 2015 to 2021': mean | range
     also: tuple[str, ...] = ()                                 # further deciles the same condition is on ('both income and health')
 
 
@@ -133,6 +134,7 @@ class Resolver:
                            understood="Understood: a question about the assistant itself (no figures).")
         self._range_said_again(f)
         self._since_edition(f)
+        self._bands_listed(f)
         where = self._where(f, state, carried)
         if where is not None:
             return where
@@ -189,6 +191,7 @@ class Resolver:
         if isinstance(choice, Planned):
             return choice
         choice = self._per_period(f, choice, carried if follow else None)
+        choice = self._series_stat(f, choice)
         choice = self._change_asked(f, choice, carried if follow else None)
         together = [i for i in r.uncovered if t[i] in ("combined", "together", "altogether")
                     and not (i > 0 and t[i - 1] in ("added",) and False)]
@@ -249,6 +252,7 @@ class Resolver:
             ms = sorted((sp.start, sp.end) for sp, _ in f.measures)
             f.joiners |= {k for (_, a), (b, _) in zip(ms, ms[1:]) for k in range(a, b) if t[k] in ("plus", "and", "also")}
         left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words and i not in f.joiners
+                and i not in f.restated
                 and i not in out_of
                 and not self._harmless(t[i])
                 and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
@@ -1434,6 +1438,15 @@ class Resolver:
                 and (i in f.reading.uncovered or f.reading.slot_at(i) == "intent")
                 and not (t[i] == "down" and (not i or t[i - 1] not in ("go", "gone", "went", "going", "goes")))]
         most = [i for i in range(len(t)) if t[i] in self.MOST]
+        comparative = self._compared_over_time(f)
+        if comparative is not None and not said and f.cues.get("count") is not None and f.levels \
+                and f.condition is None and choice.change is None:
+            # 'how many St Helens LSOAs had a smaller population in mid-2020 than in mid-2017': the areas
+            # counted by the direction of their change from the earlier period to the later
+            kind, used = comparative
+            extra = {i for i in f.reading.uncovered if t[i] in ("saw", "see", "had", "has", "the", "in", "its", "their", "a")}
+            return replace(choice, change=kind, change_count=True,
+                           used_words=choice.used_words | frozenset(used) | frozenset(extra))
         if said and not most and f.periods and f.cues.get("count") is not None and f.levels and f.condition is None \
                 and choice.change is None:
             # 'how many Wirral LSOAs lost population between 2017 and 2020': the areas counted by the
@@ -1466,6 +1479,28 @@ class Resolver:
                        used_words=choice.used_words | frozenset(said) | frozenset(most) | frozenset(extra))
 
     AVERAGE = frozenset(("average", "averages", "averaged", "mean"))
+    SMALLER = frozenset("smaller lower fewer less lesser".split())
+    BIGGER = frozenset("bigger larger higher more greater".split())
+
+    def _compared_over_time(self, f: Frame) -> tuple[str, set[int]] | None:
+        """'a smaller population in mid-2020 than in mid-2017': a comparative said between two single
+        periods joined by 'than', as the direction of the change from the earlier to the later
+        ('up' or 'down') and the words it used; None otherwise."""
+        if len(f.periods) != 2:
+            return None
+        t = f.reading.q.tokens
+        (s1, w1), (s2, w2) = sorted(f.periods, key=lambda x: x[0].start)
+        if not (w1.start and w2.start) or w1.start == w2.start or "than" not in t[s1.end:s2.start]:
+            return None
+        words = [i for i in f.reading.uncovered if i < s1.start and (t[i] in self.SMALLER or t[i] in self.BIGGER)
+                 and s1.start - i <= 4]
+        if len(words) != 1:
+            return None
+        smaller = t[words[0]] in self.SMALLER
+        later_first = w1.start > w2.start
+        kind = ("down" if smaller else "up") if later_first else ("up" if smaller else "down")
+        than = {i for i in range(s1.end, s2.start) if t[i] in ("than", "in", "at", "it", "was", "did")}
+        return kind, set(words) | than
 
     def _per_period(self, f: Frame, choice: Choice, carried: Carried | None) -> Choice:
         """'on average, how many crimes a month', 'average monthly burglaries': the mean per month
@@ -1486,6 +1521,41 @@ class Resolver:
             return replace(choice, per_period=True, used_words=choice.used_words | frozenset(used))
         if carried is not None and carried.per_period and not months and not said and carried.measure == choice.concept:
             return replace(choice, per_period=True)
+        return choice
+
+    RANGE_WORDS = (("lowest", "and", "highest"), ("highest", "and", "lowest"), ("min", "and", "max"),
+                   ("minimum", "and", "maximum"), ("max", "and", "min"), ("maximum", "and", "minimum"),
+                   ("low", "and", "high"), ("high", "and", "low"), ("peak", "and", "trough"), ("best", "and", "worst"),
+                   ("worst", "and", "best"), ("range",))
+
+    def _series_stat(self, f: Frame, choice: Choice) -> Choice:
+        """'the average of Wirral's healthy lives score over 2015 to 2021', 'the range of St Helens'
+        score across 2015-2021, lowest and highest': one place's yearly series asked as its mean or
+        its lowest and highest (a figure per period that does not add up; an average per month of
+        a count is _per_period's)."""
+        if choice.per_period or len(f.periods) != 1:
+            return choice
+        w = f.periods[0][1]
+        if not (w.start and w.end and w.start != w.end) or w.kind == "set":
+            return choice
+        refs = self.catalog.concepts.get(choice.concept, ())
+        if not refs or any(r.measure.rollup in ("sum", "count") and r.sheet.time.additive for r in refs):
+            return choice
+        t = f.reading.q.tokens
+        left = [i for i in f.reading.uncovered if i not in choice.used_words]
+        mean = [i for i in left if t[i] in self.AVERAGE]
+        said: set[int] = set()
+        for p in self.RANGE_WORDS:
+            for i in range(len(t) - len(p) + 1):
+                if tuple(t[i:i + len(p)]) == p and all(k in left or r_slot in ("order", "filler")
+                                                        for k in range(i, i + len(p))
+                                                        for r_slot in [f.reading.slot_at(k)]):
+                    said |= set(range(i, i + len(p)))
+        if mean and not said:
+            return replace(choice, stat="mean", used_words=choice.used_words | frozenset(mean))
+        if said and not mean:
+            f.order, f.order_word = None, ""      # ('lowest and highest' is the range, not an order)
+            return replace(choice, stat="range", used_words=choice.used_words | frozenset(said))
         return choice
 
     def _change_plan(self, f: Frame, choice: Choice, ref, periods: Periods, filters, intent, over, places,
@@ -1521,10 +1591,11 @@ class Resolver:
             rows = places
         elif intent in ("ranking", "breakdown") and isinstance(over, Areas) and len(places) == 1 and \
                 LEVEL_ORDER.index(over.level) < LEVEL_ORDER.index(places[0].level) and len(
-                    inner := [p for p in self.gaz.places.values() if p.level == over.level
-                              and self.gaz.inside(p, places[0])]) <= 250:
-            # ('which 3 Sefton wards grew the most'): the areas inside the place named, ranked
-            rows = sorted(inner, key=lambda p: p.name)
+                    inner := self.gaz.areas_in(over.level, places[0], ref.sheet.geography.vintage
+                                               if over.level == ref.sheet.geography.level == "lsoa" else None)) <= 250:
+            # ('which 3 Sefton wards grew the most'): the areas inside the place named, ranked (one row
+            # per neighbourhood of the dataset's boundaries)
+            rows = inner
             named = (over.level, places[0].display)
         else:
             return decline("it is ranked among the councils of the city region, or among places named together")
@@ -2612,7 +2683,7 @@ class Resolver:
             share = False
             places = [p for p in places if p.key != whole.key] or places
         try:
-            plan = self._make(intent, subject, places, over, order, limit, share, rate, excluded, f)
+            plan = self._make(intent, subject, places, over, order, limit, share, rate, excluded, f, stat=choice.stat)
             if whole is not None:
                 plan = replace(plan, of_place=whole.key) if "of_place" in plan.__dataclass_fields__ else plan
             if getattr(plan, "benchmark", None) and not cat.supports(ref, gaz.get(plan.benchmark)):
@@ -2645,6 +2716,7 @@ class Resolver:
         if f.left_parts:
             understood = understood.rstrip(".") + "; not answered here: " + ", ".join(
                 repr(w) for w in f.left_parts) + " (ask for it separately)."
+        understood = self._bands_said(plan, f, understood)
         carried_next = self._carry(plan, when, f)
         return Planned("data", plan, message=" ".join(notes),
                        state={**state, "pending": None, "frame": carried_next.to_state(), "last": None},
@@ -2803,6 +2875,12 @@ class Resolver:
                     f.words(s).endswith("s") for s, _ in f.dimensions) and not any(
                     sp.slot in ("common", "table") and f.words(sp).endswith("s") for sp in f.reading.spans)
                 return "ranking", cats, f.common, f.limit or (1 if singular else None)
+        if isinstance(over, Members) and f.order in ("asc", "desc") and cues.get("which") is not None \
+                and not f.levels and f.grouping is None and len(places) <= 1:
+            # 'which Health Index domain was Wirral's lowest in 2021': the parts of the table named, in
+            # order (the one, when the table is said in the singular)
+            singular = not any(f.words(s).endswith("s") for s, _ in f.tables)
+            return "ranking", over, f.order, f.limit or (1 if singular else None)
         subject_n = len(places)
         # 'where does Sefton rank': one place's rank (a rank measure), not a table of its wards
         rank_of_one = cues.get("rank") is not None and subject_n == 1 and not f.levels and f.grouping is None \
@@ -3195,6 +3273,28 @@ class Resolver:
         ends = tuple(When((y, 1), (y, 12), "year", str(y)) for y in (a, b))
         return When(ends[0].start, ends[1].end, "year", f"{a} and {b}", "set", True, ends)
 
+    def _bands_listed(self, f: Frame) -> None:
+        """'by broad age band (0-15, 16-64, 65+)': age bands listed after a split by age are the
+        bands of that split said again, not a sub-group to filter to."""
+        if f.grouping is None or not f.ages or "age" not in f.words(f.grouping[0]).split():
+            return
+        t = f.reading.q.tokens
+        g = f.grouping[0]
+        if any(s.start < g.end for s, _ in f.ages):
+            return
+        end = max(s.end for s, _ in f.ages)
+        rest = [i for i in f.reading.uncovered if g.end <= i < end + 3]
+        if any(not (t[i].isdigit() or t[i] in ("to", "and", "plus", "over")) for i in rest):
+            return
+        f.restated |= {i for s, _ in f.ages for i in s.positions} | set(rest)
+        f.bands_asked = [(a.lo, a.hi) for _, a in f.ages]
+        # (a band the detector did not read as an age, '16 to 64' after '0 to 15': read from the words)
+        k = [i for i in rest if t[i].isdigit()]
+        for x, y in zip(k, k[1:]):
+            if y == x + 2 and t[x + 1] == "to":
+                f.bands_asked.append((int(t[x]), int(t[y])))
+        f.ages = []
+
     def _since_edition(self, f: Frame) -> None:
         """'has that gone up since the 2019 index?': one edition of a series of fixed editions, said
         after 'since', is that edition and every later one held (each from its own dataset): the
@@ -3330,6 +3430,7 @@ class Resolver:
             refs = inside
         best = None
         why: list[str] = []
+        period_miss: list[Datasheet] = []        # the datasets that fit but for the period asked
         partial: list[tuple[MeasureRef, tuple[str, ...]]] = []
         fitting: list[tuple[MeasureRef, tuple[str, ...]]] = []
         listing = intent in ("ranking", "breakdown")
@@ -3391,6 +3492,7 @@ class Resolver:
                 if got.held_part:
                     partial.append((ref, got.held_part))
                 why.append(self._period_why(sheet, when, got))
+                period_miss.append(sheet)
                 continue
             values = got.values if sheet.time.column else ()
             fitting.append((ref, got.values or held))
@@ -3462,6 +3564,12 @@ class Resolver:
                            "commons holds only in part.")
         if not refs:
             return f"The commons holds no {concept.replace('_', ' ')} figures."
+        if period_miss and when is not None:
+            # 'a mid-2022 population': the periods every dataset of the measure holds, said together
+            # (never one dataset's reason, nor a caveat about something else)
+            held = "; ".join(dict.fromkeys(f"{self._held_label(s)} ({s.title})" for s in period_miss))
+            return (f"The commons can't answer that: it holds {self.catalog.label(concept).lower()} for {held}, "
+                    f"not {when.describe()}.")
         msg = why[0] if why else f"no dataset holds {self.catalog.label(concept).lower()} for that"
         covered = self._coverage_note(refs, places)
         return f"The commons can't answer that: {msg}" + (f"; {covered}" if covered else "") + "."
@@ -4091,10 +4199,13 @@ class Resolver:
         return None
 
     # ================================================================== building the plan
-    def _make(self, intent, subject, places, over, order, limit, share, rate, excluded, f: Frame):
+    def _make(self, intent, subject, places, over, order, limit, share, rate, excluded, f: Frame, stat=None):
         keys = tuple(dict.fromkeys(p.key for p in places))
+        if stat is not None and (intent != "trend" or len(keys) != 1):
+            raise PlanInvalid(f"the {'average' if stat == 'mean' else 'range'} over periods is of one place's series")
         if intent == "trend":
-            return TrendPlan(subject, keys, share=share, difference_from=self._difference_from(f, subject, keys))
+            return TrendPlan(subject, keys, share=share, difference_from=self._difference_from(f, subject, keys),
+                             stat=stat)
         if intent == "comparison":
             if len(keys) < 2:
                 return ValuePlan(subject, keys[0], share=share, rate=rate)
@@ -4135,9 +4246,25 @@ class Resolver:
 
     def _done(self, plan, f: Frame, state: dict, choice: Choice, understood: str, note: str = "") -> Planned:
         carried = self._carry(plan, self._when(f, None), f)
+        understood = self._bands_said(plan, f, understood)
         return Planned("data", plan, message=" ".join(x for x in (choice.note, note) if x),
                        state={**state, "pending": None, "frame": carried.to_state(), "last": None},
                        understood=understood)
+
+    def _bands_said(self, plan, f: Frame, understood: str) -> str:
+        """'by age group (0-15, 16-64 and 65+)' of a table published in other bands: its own bands
+        are given, and the ones asked that are not among them are said back."""
+        if not f.bands_asked or not isinstance(getattr(plan, "over", None), Members):
+            return understood
+        sheet = self.catalog.sheets[plan.dataset]
+        own = {(m.ages[0], m.ages[1] if len(m.ages) > 1 else None) for m in sheet.measures
+               if m.group == plan.over.group and m.ages}
+        missing = [a for a in f.bands_asked if a not in own]
+        if not missing:
+            return understood
+        said = ", ".join(f"{lo}-{hi}" if hi is not None else f"{lo}+" for lo, hi in missing)
+        return understood.rstrip(".") + (f"; in the age bands the table publishes, which do not include {said} "
+                                         "(add up the bands it spans).")
 
     def _carry(self, plan, when: When | None, f: Frame) -> Carried:
         if isinstance(plan, SummaryPlan):
@@ -4253,7 +4380,9 @@ class Resolver:
             from_label, other_label = (periods_label(sheet, (v,)) for v in (plan.difference_from, other))
             return (f"Understood: {what} in {names[0]}, the difference: {from_label} minus {other_label}.")
         elif isinstance(plan, TrendPlan):
-            head = f"{what} in {' and '.join(names)}, over time"
+            head = f"{what} in {' and '.join(names)}, over time" + (
+                ", with its average" if plan.stat == "mean" else ", with its lowest and highest" if plan.stat == "range"
+                else "")
         elif isinstance(plan, ComparisonPlan):
             head = f"{what}: {' compared with '.join(names)}" + (" (the difference)" if plan.difference else "") \
                 + (" (how many times the one is the other)" if getattr(plan, "ratio", False) else "") \

@@ -148,7 +148,40 @@ class TimeParser:
                 continue
             out.append(got)
             i = got.end
-        return out
+        return out + self._before_named(toks, out)
+
+    BEFORE = (("the", "year", "before"), ("the", "previous", "year"), ("the", "prior", "year"), ("a", "year", "earlier"),
+              ("the", "year", "earlier"), ("a", "year", "before"), ("twelve", "months", "earlier"),
+              ("12", "months", "earlier"), ("the", "month", "before"), ("the", "previous", "month"),
+              ("the", "prior", "month"), ("a", "month", "earlier"))
+
+    def _before_named(self, toks: list[str], found: list[TimeSpan]) -> list[TimeSpan]:
+        """'mid-2020 compared to the year before', 'October 2019 and the month before': the period
+        just before the one period named (a year before a year, a month before a month)."""
+        named = [s for s in found if s.when.kind in ("span", "mid_year") and s.when.start and s.when.start == s.when.end
+                 or (s.when.grain == "year" and s.when.start and s.when.end and s.when.start[0] == s.when.end[0]
+                     and s.when.kind in ("span", "mid_year"))]
+        if len(named) != 1:
+            return []
+        w = named[0].when
+        taken = {k for s in found for k in range(s.start, s.end)}
+        for i in range(len(toks)):
+            for p in self.BEFORE:
+                if tuple(toks[i:i + len(p)]) != p or any(k in taken for k in range(i, i + len(p))):
+                    continue
+                words = " ".join(p)
+                if "month" in p[1] or "month" in p:
+                    if w.grain != "month":
+                        continue
+                    y, m = w.start
+                    prev = (y, m - 1) if m > 1 else (y - 1, 12)
+                    return [TimeSpan(i, i + len(p), When(prev, prev, "month", f"{words} ({calendar.month_name[prev[1]]} "
+                                                                               f"{prev[0]})"))]
+                if w.grain != "year":
+                    continue
+                y = w.start[0] - 1
+                return [TimeSpan(i, i + len(p), When((y, 1), (y, 12), "year", f"{words} ({y})", w.kind))]
+        return []
 
     def _at(self, toks: list[str], i: int) -> TimeSpan | None:
         for rule in (self._range, self._open, self._n_months_of, self._part_of_year, self._financial, self._season,

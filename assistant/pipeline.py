@@ -1183,10 +1183,12 @@ class Pipeline:
             return used.index(sheet) + 1
 
         missing, given = [], set()
+        own = dict(zip(plan.measures, plan.years)) if plan.years else {}
         for concept in plan.measures or self.catalog.summary_concepts:
-            binding = self.catalog.bind(concept, [place], None, plan.year)
+            year = own.get(concept, plan.year)
+            binding = self.catalog.bind(concept, [place], None, year)
             if binding is None:
-                if plan.year and self.catalog.bind(concept, [place], None, None) is not None:
+                if year and self.catalog.bind(concept, [place], None, None) is not None:
                     missing.append(self.catalog.label(concept))
                 continue
             sheet = binding.ref.sheet
@@ -1194,7 +1196,7 @@ class Pipeline:
                     policy.decide([sheet], question.actor.role, question.purpose).outcome != "allow":
                 continue
             latest = binding.periods[-1][:4] if sheet.time.granularity == "month" else binding.periods[-1]
-            periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=plan.year is None)
+            periods = Periods(queries.legacy_periods(self.catalog, sheet, latest), defaulted=year is None)
             vals, m, sql = self._released(ValuePlan(Subject(concept, sheet.id, periods), place.key, share=plan.shares),
                                           sheet, question)
             if plan.shares:
@@ -1219,8 +1221,8 @@ class Pipeline:
                          ans.rounded(dict(ctx).get("England"), m, sh)])
             sqls.append(sql)
             held = self.catalog.periods.get(sheet.id, ())
-            if plan.year is None and sheet.time.granularity == "year" and len(held) > 1 and held[0] != latest \
-                    and not plan.shares:
+            if plan.year is None and not plan.years and sheet.time.granularity == "year" and len(held) > 1 \
+                    and held[0] != latest and not plan.shares:
                 first, _, sql0 = self._released(ValuePlan(Subject(concept, sheet.id, Periods((held[0],))), place.key),
                                                 sheet, question)
                 if first.get(code) is not None:
@@ -1244,7 +1246,8 @@ class Pipeline:
         plain = self._plain_words(place, question, cite, sqls) if plan.year is None and not plan.measures else []
         named = f"The figures asked for {place.display}" if plan.measures else f"Summary of {place.display}"
         text = (f"**{named} for {plan.year}** (the figures for that year the commons holds):\n\n"
-                if plan.year else f"**{named}** (latest figures the commons holds):\n\n") + \
+                if plan.year else f"**{named}** (each for the year asked, or its latest where none was):\n\n"
+                if plan.years else f"**{named}** (latest figures the commons holds):\n\n") + \
             "\n".join(lines)
         unreleased = [self.catalog.label(c) for c in plan.measures if c not in given and
                       self.catalog.label(c) not in missing]

@@ -447,6 +447,9 @@ class SummaryPlan:
     measures: tuple[str, ...] = ()      # the measures named ('population and how deprived'); () = the profile
     difference: bool = False            # (two measures in one unit) the first minus the second ('how many more')
     shares: bool = False                # each measure named as a share (%) of its table's total ('social rent %')
+    # a year for each measure named, when the parts were asked for different years ('the IMD 2025 rank
+    # and the population in 2021'); None in it is that measure's latest
+    years: tuple[str | None, ...] = ()
     intent = "summary"
     measure = "profile"
     dataset = ""
@@ -467,6 +470,9 @@ class SummaryPlan:
         _need(self.year is None or (len(self.year) == 4 and self.year.isdigit()), "a summary's year is a year")
         _need(not self.difference or len(self.measures) == 2, "a difference is between two figures")
         _need(not self.shares or bool(self.measures), "shares are of the measures named")
+        object.__setattr__(self, "years", tuple(self.years))
+        _need(not self.years or (len(self.years) == len(self.measures) and self.year is None and all(
+            y is None or (len(y) == 4 and y.isdigit()) for y in self.years)), "a year for each measure named")
 
     @property
     def places(self) -> tuple[str, ...]:
@@ -474,7 +480,7 @@ class SummaryPlan:
 
     def to_dict(self) -> dict[str, Any]:
         return {**plan_to_dict(self), "year": self.year, "measures": list(self.measures), "difference": self.difference,
-                "shares": self.shares}
+                "shares": self.shares, "years": list(self.years)}
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,20 @@ def test_a_period_not_held_names_every_period_held(pipeline):
     a = ask(pipeline, "what was Liverpool's population in mid-2022?")
     assert a.status == "no_data", a.answer
     assert "not 2022" in a.answer and "2017 to 2020" in a.answer and "age bands are sums" not in a.answer, a.answer
+
+
+def test_a_question_in_parts_each_for_its_own_year(pipeline):
+    imd = next(r for r in raw_rows("iod2025_la_summary_imd_lcr.csv") if r["lad24nm"] == "Knowsley")
+    pop = next(r for r in raw_rows("census2021_population_age6_la_lcr_england.csv") if r["area_name"] == "Knowsley")
+    for q in ("For Knowsley, can you give me (a) the IMD 2025 rank and (b) the population in 2021?",
+              "For Knowsley, can you give me the IMD 2025 rank and the population in 2021?"):
+        a = ask(pipeline, q)
+        assert a.status == "answered", (q, a.answer)
+        got = numbers(a)
+        assert int(imd["imd_rank_of_average_score"]) in got, (q, a.table["rows"])
+        assert any(str(v) == pop.get("all_ages_ts009", pop.get("population")) or v > 100000 for v in got)
+        assert "2025" in a.understood and "2021" in a.understood, a.understood
+    wir = next(r for r in raw_rows("iod2025_la_summary_imd_lcr.csv") if r["lad24nm"] == "Wirral")
+    b = ask(pipeline, "Wirral: 1) population 2021 2) IMD 2025 score")
+    assert b.status == "answered", b.answer
+    assert float(wir["imd_average_score"]) in numbers(b), b.table["rows"]

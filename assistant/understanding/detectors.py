@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.understanding.spans import Prepared, Span
 from assistant.understanding.time import TimeParser
@@ -92,11 +92,24 @@ class TimeDetector:
         out = []
         toks = q.tokens
         year = re.compile(r"(?:19|20)\d\d$")
+        found = []
+        bounds = {a for a, _ in q.sentences}
         for t in self.parser.find(q.tokens):
+            cut = next((b for b in bounds if t.start < b < t.end and year.match(toks[b]) and b + 1 < len(toks)
+                        and toks[b + 1] in ("wards", "ward", "boundaries", "lsoas", "lsoa")), None)
+            if cut is None:
+                found.append(t)
+                continue
+            # '(Sept-Dec)? 2019 wards': the year starts the next sentence and names the map; the
+            # months before it are a period of their own (its year from the question's other period)
+            found += [replace(x, start=x.start + t.start, end=x.end + t.start)
+                      for x in self.parser.find(toks[t.start:cut])]
+            found += [replace(x, start=x.start + cut, end=x.end + cut) for x in self.parser.find(toks[cut:t.end])]
+        for t in found:
             # ('the 2023/2024 wards', '2019 or 2024 wards': each year said of the map, the words after them all)
             j = t.end
-            while j + 1 < len(toks) and toks[j] in ("or", "and") and year.match(toks[j + 1]) or \
-                    j < len(toks) and year.match(toks[j]):
+            while (j + 1 < len(toks) and toks[j] in ("or", "and") and year.match(toks[j + 1]) or
+                   j < len(toks) and year.match(toks[j])) and j not in bounds:
                 j += 1
             nxt = toks[j] if j < len(toks) else ""
             if nxt == "ward" and j + 1 < len(toks) and toks[j + 1] in ("boundaries", "boundary", "map", "maps", "geography"):
@@ -555,9 +568,33 @@ class IntentDetector:
             kind = "asc" if "lowest" in p else "desc" if "highest" in p else "rank"
             out.append(Span("intent", a, b, Cue("rank", " ".join(p)), score=1.0) if kind == "rank" else
                        Span("order", a, b, Cue(kind, " ".join(p)), score=1.5))
+        for i in range(len(t)):
+            # 'more patients per GP than anywhere else in the city region': the top of the ranking claimed
+            tail = next((p for p in (("than", "anywhere", "else"), ("than", "everywhere", "else"), ("than", "any", "other"),
+                                     ("than", "all", "the", "others"), ("than", "all", "the", "other"),
+                                     ("than", "the", "rest")) if tuple(t[i:i + len(p)]) == p), None)
+            if tail is None:
+                continue
+            comp = next((j for j in range(i - 1, max(-1, i - 7), -1)
+                         if t[j] in ("more", "higher", "bigger", "larger", "greater", "worse", "fewer", "lower",
+                                     "smaller", "less", "better")), None)
+            if comp is not None:
+                kind = "desc" if t[comp] in ("more", "higher", "bigger", "larger", "greater") else \
+                    "worst" if t[comp] == "worse" else "best" if t[comp] == "better" else "asc"
+                out.append(Span("order", comp, comp + 1, Cue(kind, t[comp]), score=2.0,
+                                extra=frozenset(range(i, i + len(tail)))))
+        ordered = any(w in ("most", "least", "highest", "lowest", "top", "bottom", "best", "worst", "biggest",
+                            "smallest", "largest", "fewest", "rank", "ranked", "ranking", "first", "last", "order",
+                            "sort", "sorted", "worse", "better", "more", "fewer", "list", "name", "which")
+                      for w in t)
         for i, w in enumerate(t[:-1]):
             k = int(w) if w.isdigit() else self.numbers.get(w) if w not in ("one", "single") else None
             ahead = next((j for j in range(i + 1, min(len(t), i + 6)) if t[j] in self.row_words), None)
+            if k and i and t[i - 1] in ("the", "all") and ahead is not None and not ordered:
+                # 'what share of all crime in the five Merseyside Police councils happened in Liverpool':
+                # the areas said by how many there are, with nothing put in order: the set, not a top N
+                out.append(Span("filler", i, i + 1, "set size"))
+                continue
             # 'which three of Liverpool's 2024 wards', 'the five Merseyside Police councils'
             between = t[i + 1:ahead] if ahead is not None else []
             joins = ("and", "or", "per", "than", "percent", "pc", "most", "least", "with", "in", "by")
@@ -801,8 +838,16 @@ class ContextDetector:
             b = b + 1 if b < len(t) and t[b] == "that" and p[-1] in ("true", "right", "correct", "case") else b
             out.append(Span("context", a, b, " ".join(t[a:b])))
         for lo, hi in (q.sentences or [(0, len(t))]):
+            if hi - lo <= 3 and t[lo:hi] and all(w in ("true", "right", "correct", "accurate", "fair", "really", "or",
+                                                          "not", "false", "wrong", "so", "is", "that", "it") for w in t[lo:hi]) \
+                    and lo:
+                # '... than anywhere else in the city region. True?': asking whether the claim holds
+                out.append(Span("context", lo, hi, " ".join(t[lo:hi])))
+                continue
             for j in range(lo, min(hi, lo + 8)):
-                if t[j] in self.SAYING and j > lo and all(w in self.claimants for w in t[lo:j]):
+                # ('Sefton MP says ...': a place named with the claimant noun)
+                named = j - lo <= 4 and t[j - 1:j] and t[j - 1] in self.CLAIMANT_NOUNS
+                if t[j] in self.SAYING and j > lo and (named or all(w in self.claimants for w in t[lo:j])):
                     end = j + 2 if j + 1 < hi and t[j + 1] == "that" else j + 1
                     out.append(Span("context", lo, end, " ".join(t[lo:end])))
                     break
@@ -871,13 +916,17 @@ class ContextDetector:
             inside = t[a:a + n]
             if a and t[a - 1].replace(".", "").isdigit() and inside and self.BENCHMARK_WORDS & set(inside) \
                     and len(inside) <= 8:
-                out.append(Span("context", a, a + n, " ".join(inside), score=2.0))
+                # (an 'aside' content span: the place or period inside, 'the England 2015 level', is not asked about)
+                out.append(Span("aside", a, a + n, " ".join(inside), score=2.0))
         return out
 
     PURPOSE_NOUNS = frozenset(("paper", "report", "briefing", "brief", "meeting", "committee", "bid", "application",
                                "article", "story", "presentation", "newsletter", "leaflet", "slides", "deck", "proposal",
                                "submission", "consultation", "dissertation", "essay", "assignment", "campaign", "board", "trustees", "governors",
                                "cabinet", "funders", "funder", "commissioners"))
+    CLAIMANT_NOUNS = frozenset(("mp", "mps", "councillor", "councillors", "cllr", "mayor", "politician", "politicians",
+                                "leader", "candidate", "minister", "spokesperson", "spokesman", "spokeswoman", "campaigner",
+                                "campaigners", "paper", "newspaper", "echo", "report"))
     SAYING = frozenset(("say", "says", "said", "claim", "claims", "claimed", "reckon", "reckons", "reckoned", "suggest",
                         "suggests", "suggested", "argue", "argues", "argued", "insist", "insists", "insisted"))
 

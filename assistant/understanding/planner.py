@@ -21,6 +21,7 @@ from assistant.understanding.docs import DocsRouter
 from assistant.understanding.frame import Carried, build
 from assistant.understanding.outcome import Planned
 from assistant.understanding.reading import (choose, clause_context, leading_sentences, past_state, quiet_context,
+                                             quiet_past,
                                              story_words,
                                              trailing_sentences, quiet_trailing)
 from assistant.understanding.resolve import Resolver
@@ -111,7 +112,8 @@ class Understanding:
         reading = clause_context(choose(q, candidates), self._weak)
         after = trailing_sentences(reading)
         story = leading_sentences(reading) + after
-        reading = quiet_trailing(story_words(quiet_context(reading, context + story), story),
+        reading = quiet_trailing(story_words(quiet_past(quiet_context(reading, context + story + self._past(reading)),
+                                                        self._past(reading)), story),
                                  after + [x for x in story if x not in after and self._first_person(reading, x)])
         return q, reading, build(reading, context + self._past(reading))
 
@@ -147,7 +149,8 @@ class Understanding:
         reading = clause_context(choose(q, candidates), self._weak)
         after = trailing_sentences(reading)
         story = leading_sentences(reading) + after
-        reading = quiet_trailing(story_words(quiet_context(reading, context + story), story),
+        reading = quiet_trailing(story_words(quiet_past(quiet_context(reading, context + story + self._past(reading)),
+                                                        self._past(reading)), story),
                                  after + [x for x in story if x not in after and self._first_person(reading, x)])
         frame = build(reading, context + self._past(reading))
         if frame.meta and not frame.names_topic and not frame.places and not frame.periods and \

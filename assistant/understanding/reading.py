@@ -189,6 +189,8 @@ def quiet_context(reading: Reading, context: list[tuple[int, int]]) -> Reading:
     if not any(s.slot in ("measure", "category", "table", "age", "condition") for s in outside):
         return reading          # (a condition names its measure: 'in the most deprived 10%')
     has = {s.slot for s in outside}
+    if any(s.slot == "source" and any(w.isdigit() for w in reading.q.tokens[s.start:s.end]) for s in outside):
+        has.add("period")       # ('... in 2019. Where does it sit in the 2025 index?': the edition named is the period)
     # 'Politician said Halton's crime is more severe than St Helens. By how much is Halton's score
     # higher?': a difference asked of one place takes its other side from the clause before
     other_side = "difference" in has and len({str(s.value) for s in outside if s.slot == "place"}) == 1
@@ -231,12 +233,34 @@ REPORTING = frozenset("says said reckons reckoned claims claimed insists insiste
 # before the question, whose order, rank and peers are the past's, not the figure asked
 PAST_STATE = (("used", "to", "be"), ("was", "once"), ("were", "once"), ("has", "always", "been"),
               ("have", "always", "been"), ("was", "always"), ("were", "always"), ("has", "long", "been"),
-              ("was", "previously"), ("were", "previously"), ("back", "in", "the", "day"))
+              ("was", "previously"), ("were", "previously"), ("back", "in", "the", "day"), ("was", "ranked"),
+              ("were", "ranked"), ("was", "rated"), ("were", "rated"), ("came", "out", "as"))
 
 
 def past_state(words: list[str]) -> bool:
     return bool(words) and words[0] not in AUX_START and not any(w in ASKING for w in words) and any(
         tuple(words[j:j + len(p)]) == p for p in PAST_STATE for j in range(len(words)))
+
+
+def quiet_past(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:
+    """In a statement of how things were ('Liverpool was ranked 3rd ... in 2019. Where does it sit in
+    the 2025 index?'), the period is the past's: context, when the question names its own period or
+    edition (the measure and place stay for the question to use)."""
+    inside = {i for a, b in sentences for i in range(a, b)}
+    if not inside:
+        return reading
+    t = reading.q.tokens
+    outside = [s for s in reading.spans if not (s.positions & inside)]
+    own = any(s.slot == "period" or (s.slot == "source" and any(w.isdigit() for w in t[s.start:s.end]))
+              for s in outside)
+    if not own:
+        return reading
+    quiet = [s for s in reading.spans if s.positions and s.positions <= inside and s.slot in ("period", "source")]
+    if not quiet:
+        return reading
+    spans = [s for s in reading.spans if s not in quiet] + [
+        Span("context", s.start, s.end, " ".join(t[s.start:s.end])) for s in quiet]
+    return Reading(reading.q, sorted(spans, key=lambda s: (s.start, s.end)), reading.uncovered)
 
 
 def story_words(reading: Reading, sentences: list[tuple[int, int]]) -> Reading:

@@ -133,6 +133,8 @@ class Resolver:
             return Planned("info", message=self._about_me(f), state={**state, "pending": None}, reason="meta",
                            understood="Understood: a question about the assistant itself (no figures).")
         self._range_said_again(f)
+        self._period_restated(f)
+        self._councils_as_whole(f)
         self._since_edition(f)
         self._bands_listed(f)
         where = self._where(f, state, carried)
@@ -205,6 +207,10 @@ class Resolver:
         own = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
         # a value said with its dimension's own words ('in full-time work': work status Full-time)
         own = own | self._dimension_words(choice.filters)
+        for c in f.left_concepts:
+            # ('population 2021 and IMD 2025 score': the 'score' of the other part asked)
+            if c in self.catalog.concepts:
+                own = own | self.topics.own_words(c)
         starts = {s.start for s in r.spans if s.slot in ("measure", "source", "table", "category")}
         # 'rank the councils by the proportion of ...': 'by' before the figure asked, 'the' between
         shares = {s.start for s in r.spans if s.slot in ("share", "per")}
@@ -1536,14 +1542,17 @@ class Resolver:
         if choice.per_period or len(f.periods) != 1:
             return choice
         w = f.periods[0][1]
-        if not (w.start and w.end and w.start != w.end) or w.kind == "set":
+        if not (w.start and w.end and (w.start[0] != w.end[0] if w.grain == "year" else w.start != w.end)) \
+                or w.kind == "set":
             return choice
         refs = self.catalog.concepts.get(choice.concept, ())
         if not refs or any(r.measure.rollup in ("sum", "count") and r.sheet.time.additive for r in refs):
             return choice
         t = f.reading.q.tokens
         left = [i for i in f.reading.uncovered if i not in choice.used_words]
-        mean = [i for i in left if t[i] in self.AVERAGE]
+        # (not the 'average' of a measure's own name: the IMD's 'average score', 'average rank')
+        named = self.topics.own_words(choice.concept) if choice.concept in self.catalog.concepts else frozenset()
+        mean = [i for i in left if t[i] in self.AVERAGE and t[i] not in named]
         said: set[int] = set()
         for p in self.RANGE_WORDS:
             for i in range(len(t) - len(p) + 1):
@@ -1805,7 +1814,8 @@ class Resolver:
     def _where_rank(t: list[str]) -> bool:
         """'where does Sefton rank', 'how does Wirral rank': one place's position, not a ranking."""
         return any(t[i] in ("where", "how") and t[i + 1:i + 2] in (["does"], ["do"], ["is"], ["did"])
-                   and any(stem(w) == "rank" for w in t[i + 2:i + 6]) for i in range(len(t) - 1))
+                   and any(stem(w) == "rank" or (t[i] == "where" and w in ("sit", "stand", "come", "fall", "place"))
+                           for w in t[i + 2:i + 6]) for i in range(len(t) - 1))
 
     def _variant(self, concept: str, t: list[str], f: Frame) -> str:
         base = re.sub(r"_(score|rank|decile)$", "", concept)
@@ -1867,6 +1877,54 @@ class Resolver:
             return 0
         w = ranges[0]
         return (w.end[0] * 12 + w.end[1]) - (w.start[0] * 12 + w.start[1]) + 1
+
+    def _councils_as_whole(self, f: Frame) -> None:
+        """'what share of all recorded crime in the five Merseyside Police councils happened in
+        Liverpool': every council, said as the set the figure is counted in, is the city region
+        (the whole of a share), not a table of its councils."""
+        t = f.reading.q.tokens
+        named = [p for p in f.places if not p.found.ambiguous and not p.excluded]
+        if f.share is None and not any(w in ("share", "proportion", "percentage", "fraction") for w in t):
+            return
+        regions = [p for p in named if p.found.candidates[0].level == "region"]
+        if len(named) == 2 and len(regions) == 1 and self._part_in_place(f):
+            # 'in the five Merseyside Police councils happened in Liverpool': the region's councils are
+            # the region, the whole the share is of
+            r = regions[0].span
+            f.levels = [x for x in f.levels if not (x[1] == "lad" and 0 <= x[0].start - r.end <= 2)]
+            return
+        if len(named) != 1 or named[0].found.candidates[0].level not in ("lad", "ward", "town", "lsoa"):
+            return
+        for sp, lvl in f.levels:
+            lead = t[max(0, sp.start - 4):sp.start]
+            own = t[sp.start:sp.end]
+            set_said = any(f.reading.slot_at(k) == "filler" and (t[k].isdigit() or t[k] in self.w.numbers)
+                           for k in range(max(0, sp.start - 4), sp.start)) or "all" in lead or "all" in own or any(
+                w.isdigit() or w in self.w.numbers for w in own)
+            if lvl == "lad" and set_said and any(w in ("in", "across", "of") for w in lead) \
+                    and sp.end <= named[0].span.start:
+                region = self.gaz.region()
+                f.places.insert(0, PlaceRef(PlaceFound((region,), f.words(sp)), sp))
+                f.levels = [x for x in f.levels if x[0] is not sp]
+                f.restated |= set(range(max(0, sp.start - 4), sp.start))
+                return
+
+    def _period_restated(self, f: Frame) -> None:
+        """'autumn 2019 (Sept-Dec)': a period said again in brackets right after another defines it
+        in the asker's own words; the one in brackets is the period asked (its year taken from the
+        first), and the first only says it again."""
+        if len(f.periods) != 2:
+            return
+        (s1, w1), (s2, w2) = sorted(f.periods, key=lambda x: x[0].start)
+        q = f.reading.q
+        for m in re.finditer(r"\(([^()]*)\)", q.text):
+            a = len(normalise(q.text[:m.start()]).split())
+            n = len(normalise(m.group(1)).split())
+            if a == s1.end and s2.start == a and s2.end <= a + n and w1.start and w1.end:
+                w = w2 if w2.year_known else w2.with_year(w1.start[0])
+                f.periods = [(s2, w)]
+                f.restated |= set(s1.positions)
+                return
 
     def _range_said_again(self, f: Frame) -> None:
         """'Sept-Dec 2019, all four months together': 'four months' says the range again, it is not
@@ -2746,6 +2804,11 @@ class Resolver:
                 concepts, headline = list(sheets[0].headline), sheets[0]
                 if named and len(sheets) == 1 and sheets[0].time.granularity == "fixed" and not f.periods:
                     f.force_year = sheets[0].time.period
+        rank_said = self._rank_of_a_part(f, concepts)
+        if rank_said is not None and intent == "ranking":
+            # 'Knowsley's IMD 2025 rank and its population': the rank said of one part is that part's
+            # figure (its national rank), not a ranking of areas
+            concepts, intent = rank_said, "value"
         if intent not in ("value", "comparison") or len(places) != 1 or len(concepts) < 2 or \
                 len(f.left_concepts) != len(f.left_parts):
             return None
@@ -2762,6 +2825,10 @@ class Resolver:
             return None
         named = [(sp, w) for sp, w in f.periods if not w.is_latest]       # ('the latest IMD': its latest)
         years = {w.start[0] for _, w in named if w.start and w.end and w.start[0] == w.end[0]}
+        own = self._years_per_part(f, concepts, named, places[0])
+        if own is not None:
+            # '(a) the IMD 2025 rank and (b) the population in 2021': each part in the year said with it
+            return self._parts_each_year(f, state, choice, concepts, own, places[0], difference, shares)
         if named and (len(years) != 1 or len(named) != 1 or named[0][1].grain != "year"):
             return None
         year = str(next(iter(years))) if years else getattr(f, "force_year", None)
@@ -2798,6 +2865,73 @@ class Resolver:
                           f, state, choice, f"Understood: {said} in {place.display}, "
                           + (f"{when_said}." if year else "each the latest held." if f.periods or f.sources else
                              "each the latest held (no period named)."))
+
+    def _rank_of_a_part(self, f: Frame, concepts: list[str]) -> list[str] | None:
+        """The parts of a several-part question with a part's 'rank' said right after its measure
+        ('the IMD 2025 rank and the population'): that part as its rank; None when no such word,
+        or the question ranks areas (levels, an order or a number of them)."""
+        cue = f.cues.get("rank")
+        if cue is None or f.levels or f.grouping is not None or f.limit is not None or len(concepts) < 2:
+            return None
+        t = f.reading.q.tokens
+        before = cue.start
+        while before > 0 and f.reading.slot_at(before - 1) == "period":
+            before -= 1
+        hit = next(((sp, h) for sp, h in f.measures if sp.end == before), None)
+        if hit is None:
+            return None
+        base = re.sub(r"_(score|rank|decile|rate)$", "", hit[1].best)
+        rank = f"{base}_rank"
+        if rank not in self.catalog.concepts or not any(re.sub(r"_(score|rank|decile|rate)$", "", c) == base
+                                                         for c in concepts):
+            return None
+        f.reading.uncovered[:] = [i for i in f.reading.uncovered if i != cue.start]
+        return [rank if re.sub(r"_(score|rank|decile|rate)$", "", c) == base else c for c in concepts]
+
+    def _years_per_part(self, f: Frame, concepts: list[str], named, place: Place) -> dict[str, str | None] | None:
+        """The year said beside each part of a several-part question ('the IMD 2025 rank and the
+        population in 2021'), when the parts are not all held for one year: each named year is
+        said right by one part's measure; a part with none is its latest. None otherwise."""
+        if not named or any(w.grain != "year" or not (w.start and w.end) or w.start[0] != w.end[0] for _, w in named):
+            return None
+        years = {w.start[0] for _, w in named}
+        if len(years) == 1 and all(self.catalog.bind(c, [place], None, str(next(iter(years)))) is not None
+                                   for c in concepts):
+            return None             # (one year for every part: said as before)
+        t = f.reading.q.tokens
+        spans = {}
+        for sp, h in f.measures:
+            for c in concepts:
+                if h.best == c or c in {x for x, _ in h.concepts} or re.sub(r"_(score|rank|decile)$", "", c) == \
+                        re.sub(r"_(score|rank|decile)$", "", h.best):
+                    spans.setdefault(c, sp)
+        out: dict[str, str | None] = {c: None for c in concepts}
+        for sp, w in named:
+            near = [c for c, m in spans.items() if m.end == sp.start or sp.end == m.start or (
+                m.end + 1 == sp.start and t[m.end] in ("in", "for", "of", "from")) or (
+                sp.end + 1 == m.start and t[sp.end] in ("the",))]
+            if len(near) != 1 or out[near[0]] is not None:
+                return None
+            out[near[0]] = str(w.start[0])
+        if any(self.catalog.bind(c, [place], None, y) is None for c, y in out.items()):
+            return None
+        return out
+
+    def _parts_each_year(self, f: Frame, state: dict, choice: Choice, concepts: list[str], own: dict,
+                         place: Place, difference: bool, shares: bool) -> Planned:
+        def base(c: str) -> str:
+            return re.sub(r"_(score|rank|decile|rate)$", "", c)
+        at = {c: min((sp.start for sp, h in f.measures if base(h.best) == base(c) or c in {x for x, _ in h.concepts}),
+                     default=10 ** 6) for c in concepts}
+        concepts = sorted(concepts, key=lambda c: at[c])
+        years = tuple(own[c] for c in concepts)
+        parts = [f"{self._plain_label(c)} ({y if y else 'the latest held'})" for c, y in zip(concepts, years)]
+        said = ", ".join(parts[:-1]) + " and " + parts[-1]
+        f.left_parts.clear()
+        return self._done(SummaryPlan(place.key, measures=tuple(concepts), years=years,
+                                      difference=difference and len(set(years)) == 1, shares=shares),
+                          f, state, choice, f"Understood: {said} in {place.display}, each part for the year said "
+                                            "with it.")
 
     def _plain_label(self, concept: str) -> str:
         """A measure's label mid-sentence: its first word lowered unless the label is a proper name."""
@@ -3516,7 +3650,11 @@ class Resolver:
                     f.sources and ref.dataset in self._named(f) and sheet.time.granularity == "fixed")   # 'IoD 2025'
                 best = (key, ref, Periods(values, defaulted=defaulted and intent != "trend"), fl, excl_note)
         since = editions and when is not None and when.kind == "open" and when.start is not None and when.end is None
-        if best is not None and (intent == "trend" or since) and best[1].sheet.edition is not None and \
+        # ('Knowsley's IMD score from 2019 to 2025': a range of years over a publication held one
+        # period per edition is each edition in it, never the last alone)
+        across = intent in ("value", "comparison") and when is not None and when.kind in ("span", "open") and \
+            when.start is not None and (when.end is None or when.start[0] != when.end[0]) and when.grain == "year"
+        if best is not None and (intent == "trend" or since or across) and best[1].sheet.edition is not None and \
                 best[1].sheet.time.granularity == "fixed":
             # ('has the count in the most deprived 10% gone up since 2019?': each edition from 2019 on)
             # 'how has Liverpool's deprivation changed since 2019?': a publication held as one
@@ -4359,7 +4497,9 @@ class Resolver:
                     f" (each {rows[:-1]}'s figure summed from its {LEVEL_NAMES.get(sheet.geography.level, 'areas')} areas)"
                     if plan.level != sheet.geography.level else "")
             else:
-                head = (f"how many {rows} of {names[0]}{left_out} are {condition_text(plan.condition, m)}, on {label}"
+                cond = condition_text(plan.condition, m)
+                cond = f"have {cond.removeprefix('with ')}" if cond.startswith("with ") else f"are {cond}"
+                head = (f"how many {rows} of {names[0]}{left_out} {cond}, on {label}"
                         + (" (and how many people live in them)" if plan.share else ""))
             if plan.per:
                 each = {"ward": "ward", "lad": "council"}[plan.per]

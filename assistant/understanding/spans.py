@@ -18,7 +18,7 @@ TIERS = {
     "place": 3, "foreign_place": 3, "unknown_place": 3,
     "measure": 4, "category": 4, "table": 4, "dimension": 4, "source": 4,
     "intent": 5, "order": 5, "top_n": 5, "level": 5, "national": 5, "grouping": 5, "common": 5, "rate": 5,
-    "followup": 6, "context": 6,
+    "followup": 6, "context": 6, "aside": 6,
     "filler": 7,
 }
 
@@ -72,6 +72,12 @@ class Prepared:
         # 'how poor is my area out of 10', 'on a scale of 1 to 10': its decile (tenths of England)
         plain = re.sub(r"\b(?:out of (?:10|ten)|on a scale of (?:1|one) to (?:10|ten))\b(?!\s+(?:people|residents|"
                        r"households|homes|adults|children|kids|of)\b)", " decile ", plain, flags=re.I)
+        # the markers of a question in parts ('(a) ... (b) ...', '1) ... 2) ...'): where a part
+        # starts, not a word or a number of the question
+        marks = iter(range(100))
+        part = lambda m: " , " if next(marks) == 0 else " and "      # noqa: E731 (the parts after the first are joined)
+        plain = re.sub(r"\(\s*(?:[a-hA-H]|i{1,3}|iv|vi{0,3}|\d)\s*\)\s*(?=\w)", part, plain)
+        plain = re.sub(r"(?:(?<=^)|(?<=[\s,;:]))(?:[a-hA-H]|\d)\)\s+(?=\w)", part, plain)
         plain = re.sub(r"(?<=\d),(?=\d{3}\b)", "", plain)             # 1,000 -> 1000
         plain = re.sub(r"\b(\d{1,3})k\b", r"\g<1>000", plain, flags=re.I)      # per 1k -> per 1000
         # '2015-21': a range of years written short (but '2022-23' is a financial year)

@@ -436,6 +436,12 @@ class Topics:
                 near = {w for w in targets if len(w) == len(t) and sum(a != b for a, b in zip(w, t)) == 1}
                 if len(near) == 1:
                     hit = (next(iter(near)), 83.0, None)
+            if hit is None and t not in self.english:
+                # two letters swapped ('helath', 'poulation' is caught above): the one word of the
+                # vocabulary that swapping back gives, when there is only one
+                swapped = {t[:k] + t[k + 1] + t[k] + t[k + 2:] for k in range(len(t) - 1)} & set(targets)
+                if len(swapped) == 1:
+                    hit = (next(iter(swapped)), 95.0, None)      # (a swap is a stronger sign than a near place name)
             if hit and (t in self.english or stem(t) in self.english) and not _inflection(t, hit[0]):
                 hit = None
             if hit:

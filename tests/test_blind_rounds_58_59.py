@@ -115,3 +115,14 @@ def test_a_range_of_years_over_editions_gives_each_edition(pipeline):
     a = ask(pipeline, "Knowsley's IMD score from 2019 to 2025")
     assert a.status == "answered", a.answer
     assert float(v19) in numbers(a) and float(v25) in numbers(a), a.table["rows"]
+
+
+def test_a_follow_up_after_several_measures_asks_for_each_again(pipeline):
+    la19 = {r["lad19nm"]: r for r in raw_rows("iod2019_la_summaries_lcr.csv")}
+    ask(pipeline, "Where does Sefton rank in England on average IMD score in the 2025 index?", "several-then-year")
+    a = ask(pipeline, "and in 2019?", "several-then-year")
+    assert a.status == "answered", a.answer
+    assert int(la19["Sefton"]["imd_rank_of_average_score"]) in numbers(a), a.table["rows"]
+    assert float(la19["Sefton"]["imd_average_score"]) in numbers(a), a.table["rows"]
+    b = ask(pipeline, "and Liverpool in 2019?", "several-then-year")
+    assert b.status == "answered" and int(la19["Liverpool"]["imd_rank_of_average_score"]) in numbers(b)

@@ -311,6 +311,9 @@ class Carried:
     # the other period the conversation asked this measure for, just before ('2021?' then 'and
     # back in 2015?'): 'how much has it dropped by?' is the change between the two
     before: dict | None = None
+    # the other measures asked with ``measure`` ('the IMD rank and the population'): 'and in 2019?'
+    # asks for all of them again
+    also: tuple[str, ...] = ()
 
     def to_state(self) -> dict[str, Any]:
         return {"measure": self.measure, "dataset": self.dataset, "filters": [list(f) for f in self.filters],
@@ -319,7 +322,7 @@ class Carried:
                 "share": self.share, "per": list(self.per) if self.per else None,
                 "condition": list(self.condition) if self.condition else None, "scope": self.scope,
                 "count_per": list(self.count_per) if self.count_per else None, "less": list(self.less),
-                "per_period": self.per_period, "before": self.before}
+                "per_period": self.per_period, "before": self.before, "also": list(self.also)}
 
     @classmethod
     def from_state(cls, d: dict | None) -> "Carried | None":
@@ -334,7 +337,8 @@ class Carried:
                        condition=tuple(d["condition"]) if d.get("condition") else None, scope=d.get("scope"),
                        count_per=tuple(d["count_per"]) if d.get("count_per") else None,
                        less=tuple(d.get("less") or ()), per_period=bool(d.get("per_period")),
-                       before=d.get("before") if isinstance(d.get("before"), dict) else None)
+                       before=d.get("before") if isinstance(d.get("before"), dict) else None,
+                       also=tuple(str(x) for x in d.get("also") or ()))
         except (TypeError, ValueError):
             return None
 

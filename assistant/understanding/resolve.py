@@ -311,6 +311,10 @@ class Resolver:
                 and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
                 and not (t[i] in ("count", "number") and i and t[i - 1] == "by" and f.order is not None)
                 and not (t[i] == "4" and i + 1 in place_starts)
+                # 'I need three things: % disabled, % aged 65+ and patients per GP': how many parts are asked
+                and not ((t[i].isdigit() or t[i] in self.w.numbers) and t[i + 1:i + 2] in (
+                    ["things"], ["figures"], ["numbers"], ["stats"], ["bits"], ["items"], ["questions"], ["parts"])
+                    and (int(t[i]) if t[i].isdigit() else self.w.numbers[t[i]]) == 1 + len(f.left_concepts))
                 # 'the number of LSOAs in decile 1 in each Sefton ward': one count for each ward
                 and not (t[i] in ("each", "every") and f.condition is not None and f.cues.get("count") is not None
                          and any(sp.start in (i + 1, i + 2) and lvl in ("ward", "lad") for sp, lvl in f.levels))
@@ -484,7 +488,8 @@ class Resolver:
         elif concepts:
             concept = self._combine(f, spans)
             held = self._edition_holds(f)
-            if held is not None and isinstance(concept, str) and not held(concept):
+            if held is not None and isinstance(concept, str) and not held(concept) and not f.left_concepts:
+                # (never when the phrases are separate parts asked together: each is bound for itself)
                 # 'kids in income deprived families (IDACI 2025 rate 0.4 or more)': the phrases together read
                 # as a measure the edition named does not hold; read again from the ones it holds
                 keep = [(sp, h) for sp, h in spans if held(h.best)]
@@ -508,6 +513,11 @@ class Resolver:
         elif carried is not None and carried.measure:
             concept = carried.measure
             filters = [(carried.dataset or "", c, v, e) for c, v, e in carried.filters]
+            for c in carried.also:
+                # ('... the IMD rank and the population' then 'and in 2019?': every measure asked again)
+                if c in cat.concepts and c not in f.left_concepts:
+                    f.left_concepts.append(c)
+                    f.left_parts.append(cat.label(c).lower())
             if f.sources:
                 # 'and in IoD 2025?': the same measure from the source named (its own columns)
                 filters = [(ds, c, v, e) for ds, c, v, e in filters
@@ -535,12 +545,22 @@ class Resolver:
         band = next((r.measure.ages for r in cat.concepts.get(concept, ())[:1]), None) if concept else None
         mspans = [s for s, h in f.measures if h.best == concept]
 
+        clauses = f.reading.q.clauses
+
+        def clause_of(i: int) -> int:
+            return next((k for k, (a, b) in enumerate(clauses) if a <= i < b), -1)
+
         def apart(s) -> bool:      # an age group joined to the measure as another part ('children and over 65s')
             gaps = [range(m.end, s.start) if s.start >= m.end else range(s.end, m.start) for m in mspans]
-            return bool(gaps) and all(any(t[k] in ("and", "than", "or", "vs", "versus", "plus") for k in g)
-                                      and len(g) <= 4 for g in gaps)
-        if f.ages and concept is not None and band is not None and all(
-                (a.lo, a.hi) != tuple(band) and not self._excluded_span(f, s) and apart(s) for s, a in f.ages) \
+            # ('% disabled, % aged 65+ and patients per GP': a list's items, each in its own clause)
+            listed = bool(mspans) and all(clause_of(m.start) != clause_of(s.start) for m in mspans) and len(clauses) > 1
+            return bool(gaps) and (listed or all(any(t[k] in ("and", "than", "or", "vs", "versus", "plus") for k in g)
+                                                 and len(g) <= 4 for g in gaps))
+        def listed(s) -> bool:
+            return bool(mspans) and len(clauses) > 1 and all(clause_of(m.start) != clause_of(s.start) for m in mspans)
+        if f.ages and concept is not None and (band is not None or all(listed(s) for s, _ in f.ages)) and all(
+                (band is None or (a.lo, a.hi) != tuple(band)) and not self._excluded_span(f, s) and apart(s)
+                for s, a in f.ages) \
                 and all(self._ages_alone(f, a) is not None for _, a in f.ages):
             # 'children and over 65s', 'under 16s and 16 to 24s': age groups asked side by side, each a
             # figure of its own (never the one filtered by the other)
@@ -4405,6 +4425,9 @@ class Resolver:
                                          "(add up the bands it spans).")
 
     def _carry(self, plan, when: When | None, f: Frame) -> Carried:
+        if isinstance(plan, SummaryPlan) and len(plan.measures) >= 2:
+            # several measures of one place: 'and in 2019?' asks for each of them again
+            return Carried(measure=plan.measures[0], places=plan.places, intent="value", also=plan.measures[1:])
         if isinstance(plan, SummaryPlan):
             return Carried(measure=None, places=plan.places, intent="summary")
         over = getattr(plan, "over", None)

@@ -257,8 +257,9 @@ class Resolver:
             # 'headline pop + deprivation': the joiner between two measures asked together
             ms = sorted((sp.start, sp.end) for sp, _ in f.measures)
             f.joiners |= {k for (_, a), (b, _) in zip(ms, ms[1:]) for k in range(a, b) if t[k] in ("plus", "and", "also")}
+        defined = self._definition_said(f, own, choice.concept)
         left = [i for i in r.uncovered if i not in choice.used_words and i not in f.denominator_words and i not in f.joiners
-                and i not in f.restated
+                and i not in f.restated and i not in defined
                 and i not in out_of
                 and not self._harmless(t[i])
                 and lemma(t[i]) not in own and not (t[i] in ("by", "on", "for") and i + 1 in starts)
@@ -311,6 +312,11 @@ class Resolver:
                 and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
                 and not (t[i] in ("count", "number") and i and t[i - 1] == "by" and f.order is not None)
                 and not (t[i] == "4" and i + 1 in place_starts)
+                # 'the difference in burglaries between Wirral and Sefton': the places the gap is between
+                and not (t[i] == "between" and f.difference is not None and i + 1 in place_starts)
+                # 'the difference in percentage points': the unit a gap between shares is given in
+                and not (t[i] in ("points", "pts", "point") and i and t[i - 1] in ("percentage", "percent", "pct")
+                         and (f.difference is not None or f.share is not None or choice.share))
                 # 'I need three things: % disabled, % aged 65+ and patients per GP': how many parts are asked
                 and not ((t[i].isdigit() or t[i] in self.w.numbers) and t[i + 1:i + 2] in (
                     ["things"], ["figures"], ["numbers"], ["stats"], ["bits"], ["items"], ["questions"], ["parts"])
@@ -488,8 +494,11 @@ class Resolver:
         elif concepts:
             concept = self._combine(f, spans)
             held = self._edition_holds(f)
-            if held is not None and isinstance(concept, str) and not held(concept) and not f.left_concepts:
-                # (never when the phrases are separate parts asked together: each is bound for itself)
+            joined = any(not held(h.best) and sp.start and t[sp.start - 1] in ("and", "plus", "also")
+                         for sp, h in spans) if held is not None else False
+            if held is not None and isinstance(concept, str) and not held(concept) and not joined:
+                # (never when the phrase not held is a separate part joined on ('..., % aged 65+ and patients
+                # per GP'): each part is bound for itself, none dropped)
                 # 'kids in income deprived families (IDACI 2025 rate 0.4 or more)': the phrases together read
                 # as a measure the edition named does not hold; read again from the ones it holds
                 keep = [(sp, h) for sp, h in spans if held(h.best)]
@@ -550,14 +559,19 @@ class Resolver:
         def clause_of(i: int) -> int:
             return next((k for k, (a, b) in enumerate(clauses) if a <= i < b), -1)
 
+        def listed_apart(s) -> bool:
+            own_share = lambda x: x.start > 0 and t[x.start - 1] in ("percent", "pct", "share", "proportion")  # noqa: E731
+            return bool(mspans) and len(clauses) > 1 and own_share(s) and all(
+                clause_of(m.start) != clause_of(s.start) and own_share(m) for m in mspans)
+
         def apart(s) -> bool:      # an age group joined to the measure as another part ('children and over 65s')
             gaps = [range(m.end, s.start) if s.start >= m.end else range(s.end, m.start) for m in mspans]
-            # ('% disabled, % aged 65+ and patients per GP': a list's items, each in its own clause)
-            listed = bool(mspans) and all(clause_of(m.start) != clause_of(s.start) for m in mspans) and len(clauses) > 1
+            # ('% disabled, % aged 65+ and patients per GP': a list's items, each in its own clause with its own %)
+            listed = listed_apart(s)
             return bool(gaps) and (listed or all(any(t[k] in ("and", "than", "or", "vs", "versus", "plus") for k in g)
                                                  and len(g) <= 4 for g in gaps))
         def listed(s) -> bool:
-            return bool(mspans) and len(clauses) > 1 and all(clause_of(m.start) != clause_of(s.start) for m in mspans)
+            return listed_apart(s)
         if f.ages and concept is not None and (band is not None or all(listed(s) for s, _ in f.ages)) and all(
                 (band is None or (a.lo, a.hi) != tuple(band)) and not self._excluded_span(f, s) and apart(s)
                 for s, a in f.ages) \
@@ -1325,6 +1339,12 @@ class Resolver:
                 vals = self._age_values(sheet.id, age)
                 if vals:
                     return concept, [(sheet.id, "age_band", tuple(vals), False)]
+        alone = self._ages_alone(f, age)
+        if alone is not None and refs and all(r.measure.unit in ("people", "residents", "persons") and r.measure.format
+                                              == "count" and r.measure.ages is None
+                                              and any(g.total == r.measure.id for g in r.sheet.groups) for r in refs):
+            # 'usual residents aged 65+': a head count of everyone, of an age group: that age group's count
+            return alone, []
         bands = sorted({m.ages for r in refs for m in r.sheet.measures if m.ages}, key=lambda a: a[0])
         held = ", ".join(f"{a}-{b}" if b is not None else f"{a} and over" for a, b in bands)
         return (f"I can't apply '{words}' to {cat.label(concept).lower()}: "
@@ -1898,6 +1918,32 @@ class Resolver:
         w = ranges[0]
         return (w.end[0] * 12 + w.end[1]) - (w.start[0] * 12 + w.start[1]) + 1
 
+    COMPARE_WORDS = frozenset("or lower higher less more below above under over fewer minus worse better".split())
+
+    def _definition_said(self, f: Frame, own: frozenset, concept: str | None = None) -> set[int]:
+        """'overcrowded households (bedroom occupancy rating -1 or lower)': brackets right after the
+        measure that say its definition in its own words; the numbers and comparison words inside
+        say how it is defined, not a filter."""
+        q, t = f.reading.q, f.reading.q.tokens
+        ends = {sp.end for sp, _ in f.measures} | {sp.end for sp, _ in f.tables}
+        out: set[int] = set()
+        for m in re.finditer(r"\(([^()]*)\)", q.text):
+            a = len(normalise(q.text[:m.start()]).split())
+            n = len(normalise(m.group(1)).split())
+            inside = range(a, a + n)
+            near = any(e <= a <= e + 3 and all(f.reading.slot_at(k) in ("place", "filler") for k in range(e, a))
+                       for e in ends)
+            if not near or not any(lemma(t[i]) in own for i in inside):
+                continue
+            # (the numbers are the measure's own definition's: '-1 or lower' of one bedroom short, never '-2')
+            text = " ".join(" ".join((r.measure.description or "", *r.measure.synonyms))
+                            for r in self.catalog.concepts.get(concept or "", ()))
+            held = set(re.findall(r"\d+", text))
+            if all(lemma(t[i]) in own or (t[i].isdigit() and t[i] in held) or t[i] in self.COMPARE_WORDS
+                   or self._harmless(t[i]) or (f.reading.slot_at(i) is not None and not t[i].isdigit()) for i in inside):
+                out |= set(inside)
+        return out
+
     def _councils_as_whole(self, f: Frame) -> None:
         """'what share of all recorded crime in the five Merseyside Police councils happened in
         Liverpool': every council, said as the set the figure is counted in, is the city region
@@ -1936,6 +1982,8 @@ class Resolver:
         if len(f.periods) != 2:
             return
         (s1, w1), (s2, w2) = sorted(f.periods, key=lambda x: x[0].start)
+        if w1.grain != "month" or w2.grain != "month":
+            return          # (a season or part of a year, restated as its months)
         q = f.reading.q
         for m in re.finditer(r"\(([^()]*)\)", q.text):
             a = len(normalise(q.text[:m.start()]).split())
@@ -2615,7 +2663,7 @@ class Resolver:
                                         "whole areas. Ask for the area's wards or neighbourhoods (for example 'crime "
                                         "in each ward of ...') and I'll list them, or ask about a smaller area directly.",
                                  "unexplained", f"{self._say_measure(concept, choice.filters)} leaving out {left}")
-        per = self._counted_per(f)
+        per = self._counted_per(f, classed=self._category_measure(choice))
         if per is not None and (intent == "count" or f.condition is not None or self._category_measure(choice)):
             return self._count(f, choice, places, state, text, carried, per=per, excluded=tuple(excluded))
         if intent == "count" and not choice.change_count:
@@ -3011,9 +3059,10 @@ class Resolver:
                 over = Areas(carried.over[1])        # 'show that on a map': the areas of the last answer
             return "breakdown", over or Areas(self._map_level(choice.concept, places)), None, None
         counting = cues.get("count") is not None and (f.condition is not None or self._level_after_count(f) is not None)
-        if carried is not None and carried.intent == "count" and f.condition is None and (f.places or f.periods or (
-                f.sources and f.followup)) and (not f.names_topic or (carried.measure is not None and f.followup and
-                                                                       self._related(choice.concept, carried.measure))):
+        if carried is not None and carried.intent == "count" and f.condition is None and (
+                (f.places or f.periods or (f.sources and f.followup)) and (not f.names_topic or (
+                    carried.measure is not None and f.followup and self._related(choice.concept, carried.measure)))
+                or self._count_on_another_domain(f, choice, carried)):
             # 'and what was it in the 2019 IMD?': the same count, in the edition or place named
             return "count", None, None, None
         if f.condition is not None and (counting or level is not None or cues.get("count") is not None
@@ -3588,6 +3637,8 @@ class Resolver:
         partial: list[tuple[MeasureRef, tuple[str, ...]]] = []
         fitting: list[tuple[MeasureRef, tuple[str, ...]]] = []
         listing = intent in ("ranking", "breakdown")
+        # (a dataset holding every place asked is used before any place is dropped for another's lack)
+        full = [r for r in refs if all(cat.supports(r, p) for p in places)] if not listing else []
         for ref in refs:
             sheet = ref.sheet
             if listing:
@@ -3617,7 +3668,7 @@ class Resolver:
                                "only, so a part of one cannot be left out")
                     continue
                 missing = [p for p in places if not cat.supports(ref, p)]
-                if missing and intent == "comparison" and len(missing) < len(places) and \
+                if missing and intent == "comparison" and len(missing) < len(places) and not full and \
                         all(p.level == "country" for p in missing) and places[0] not in missing:
                     # (never when the area not held is the one asked about first: 'what was England's ...?
                     # want to benchmark Sefton against it' is declined, not answered for Sefton)
@@ -3983,12 +4034,25 @@ class Resolver:
 
 
     # ================================================================== counts
-    def _counted_per(self, f: Frame) -> tuple[str, str, str, bool] | None:
+    def _count_on_another_domain(self, f: Frame, choice: Choice, carried: Carried | None) -> bool:
+        """'and how many there for health deprivation?' after a count of neighbourhoods in the worst
+        10% for crime: the same count, on the deciles of the measure now named."""
+        if carried is None or carried.intent != "count" or not carried.condition or f.condition is not None \
+                or f.cues.get("count") is None or not f.followup and not any(
+                    w in ("there", "those", "that", "same") for w in f.reading.q.tokens):
+            return False
+        fmt = lambda c: self.catalog.concepts[c][0].measure.format if c in self.catalog.concepts else None  # noqa: E731
+        base = re.sub(r"_(score|rank|rate)$", "", choice.concept or "")
+        return fmt(carried.measure) == "decile" and fmt(f"{base}_decile") == "decile"
+
+    def _counted_per(self, f: Frame, classed: bool = False) -> tuple[str, str, str, bool] | None:
         """'Which Wirral ward has the most LSOAs in decile 1', 'how many rural LSOAs are there
         in each council': areas of one level counted for each area of a larger one, as
         (the larger level, the level counted, order, ordered by share); None otherwise."""
         sizes = ("lsoa", "ward", "lad")
         levels = [(s, lvl) for s, lvl in f.levels if lvl in sizes]
+        # ('which Sefton ward (2024 wards) has the most LSOAs ...': a level said again is said once)
+        levels = [x for k, x in enumerate(levels) if not (k and levels[k - 1][1] == x[1])]
         t = f.reading.q.tokens
         # (a share asked, not the '10%' of 'the most deprived 10%'; 'by count' is the number)
         share = (bool(f.share) or any(w in ("proportion", "share", "percentage", "fraction") or (
@@ -3997,7 +4061,8 @@ class Resolver:
         if f.grouping is not None and f.grouping[1][0] == "level" and f.grouping[1][1] in ("ward", "lad"):
             per = f.grouping[1][1]
             counted = [lvl for s, lvl in levels if sizes.index(lvl) < sizes.index(per)]
-            if counted and f.cues.get("count") is not None:
+            # ('rural LSOAs in the city region by council': areas of a class, counted for each council)
+            if counted and (f.cues.get("count") is not None or classed):
                 return per, counted[0], "desc", share
             return None
         if f.at_least is not None and len(levels) >= 2:
@@ -4070,7 +4135,7 @@ class Resolver:
         elif per is not None and scope.level == "lad" and per[0] == "lad":
             scope = gaz.region()              # 'which council has the most ...' asked of a council: all of them
         again = carried is not None and carried.intent == "count" and carried.condition and f.condition is None \
-            and not f.names_topic
+            and (not f.names_topic or self._count_on_another_domain(f, choice, carried))
         sizes = ("lsoa", "ward", "lad")
         if per is None and again and carried.over and carried.over[0] == "areas" and carried.over[1] in sizes \
                 and len(f.levels) == 1 and f.levels[0][1] in ("ward", "lad") and f.order_word \
@@ -4126,6 +4191,13 @@ class Resolver:
             concept = choice.concept
             base = re.sub(r"_(score|rank|decile)$", "", concept)
             decile = f.condition_of or (f"{base}_decile" if f"{base}_decile" in cat.concepts else "imd_decile")
+            if decile == "imd_decile" and not f.condition_of and f"{base}_decile" not in cat.concepts:
+                # 'in the worst 10% for crime': a measure named by a deprivation domain's word (the police
+                # crime counts) is that domain's deciles, never the overall index's in its place
+                said = {self.DOMAINS[w] for sp, h in f.measures if h.best == concept for w in f.words(sp).split()
+                        if w in self.DOMAINS}
+                if len(said) == 1 and f"{next(iter(said))}_deprivation_decile" in cat.concepts:
+                    decile = f"{next(iter(said))}_deprivation_decile"
             condition = Condition(c.op, c.value, negated)
             if f"{base}_decile" not in cat.concepts and any(r.sheet.person_level for r in cat.concepts.get(concept, ())):
                 # 'VCSE beneficiaries in the most deprived 10% of neighbourhoods': the people, not the areas

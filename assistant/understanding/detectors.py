@@ -290,8 +290,9 @@ class OperatorDetector:
             (r"\b(?:in )?(?:the )?(most|least) deprived (income|employment|education|health|crime|housing|barriers|"
              r"living environment) (?:domain )?decile\b", lambda m: ("=", 1 if m.group(1) == "most" else 10, m.group(2))),
             # 'the worst 10%', 'the best 20 percent': said of deprivation, its most / least deprived
-            (r"\b(?:in )?(?:the )?(worst|best)(?: [a-z]+)? (\d+) ?(?:percent|pc)(?: (?:for )?(?:being )?deprived)?\b",
-             lambda m: self._pct("most" if m.group(1) == "worst" else "least", m.group(2))),
+            # ('the bottom 10% for IDACI': the most deprived tenth, as deprivation is ranked)
+            (r"\b(?:in )?(?:the )?(worst|best|bottom)(?: [a-z]+)? (\d+) ?(?:percent|pc)(?: (?:for )?(?:being )?deprived)?\b",
+             lambda m: self._pct("least" if m.group(1) == "best" else "most", m.group(2))),
             # 'deciles 1 and 2', 'decile 1 or 2', 'deciles 1-2': the most deprived deciles up to the second
             (r"\b(?:in )?(?:the )?deciles? 1 (?:and|or|to) (\d+)\b", lambda m: ("<=", int(m.group(1)))),
             # 'deciles 1, 2 and 3': every decile from the first up to the last said, in order

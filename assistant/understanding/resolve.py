@@ -4238,8 +4238,10 @@ class Resolver:
         when = self._when(f, None)
         tq = f.reading.q.tokens
         # (the 'living' of 'living environment' is the domain's name, not people living there)
+        named_in = {i for sp, _ in f.measures for i in sp.positions}     # ('children and young people': a name)
         people = any(w in ("people", "residents", "population", "live", "lives", "living")
-                     and not (w == "living" and tq[k + 1:k + 2] == ["environment"]) for k, w in enumerate(tq))
+                     and not (w == "living" and tq[k + 1:k + 2] == ["environment"]) and k not in named_in
+                     for k, w in enumerate(tq))
         listing = f.cues.get("which") is not None and f.cues.get("count") is None
         bound = self._bind(decile, [scope], "ranking", Areas(level), when, [], f,
                            editions=per is None and not listing and not people)

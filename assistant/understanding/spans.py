@@ -78,6 +78,7 @@ class Prepared:
         part = lambda m: " , " if next(marks) == 0 else " and "      # noqa: E731 (the parts after the first are joined)
         plain = re.sub(r"\(\s*(?:[a-hA-H]|i{1,3}|iv|vi{0,3}|\d)\s*\)\s*(?=\w)", part, plain)
         plain = re.sub(r"(?:(?<=^)|(?<=[\s,;:]))(?:[a-hA-H]|\d)\)\s+(?=\w)", part, plain)
+        plain = re.sub(r"\b(\d{1,2})\s*[-\u2013]\s*(\d{1,2})s\b", r"\1-\2", plain)   # 'the 0-15s': the 0-15 age group
         plain = re.sub(r"(?<=\d),(?=\d{3}\b)", "", plain)             # 1,000 -> 1000
         plain = re.sub(r"\b(\d{1,3})k\b", r"\g<1>000", plain, flags=re.I)      # per 1k -> per 1000
         # '2015-21': a range of years written short (but '2022-23' is a financial year)

@@ -660,19 +660,22 @@ def _compose_counts_per_area(plan, q, rows, scope, when) -> Composed:
         text += " Wards are made of whole neighbourhoods on the best-fit lookup."
     table = {"columns": ["Area", "Matching areas", "All areas", "Share (%)"], "rows": shown}
     at_least = getattr(plan, "at_least", None)
-    if at_least:
-        # 'how many Sefton wards have at least one LSOA in decile 1': those wards counted, each listed
-        met = [r for r in table_rows if r[1] >= at_least]
+    if at_least is not None:
+        # 'how many Sefton wards have at least one LSOA in decile 1': those wards counted, each listed;
+        # 0: 'wards with no LSOA in decile 1', those none of whose areas match
+        met = [r for r in table_rows if (r[1] >= at_least if at_least else r[1] == 0)]
         n_all = len(table_rows)
         pct = round(len(met) / n_all * 100, 1) if n_all else None
-        some = "one" if at_least == 1 else f"{at_least:,}"
-        text = (f"**{len(met)}** of the {n_all} {kind} of **{scope.display}** have at least {some} of their {unit} "
+        some = "one" if at_least == 1 else "none" if at_least == 0 else f"{at_least:,}"
+        said = f"none of their {unit}" if at_least == 0 else f"at least {some} of their {unit}"
+        text = (f"**{len(met)}** of the {n_all} {kind} of **{scope.display}** have {said} "
                 f"{cond} ({pct:.1f}%), on {m.label} ({when}). ")
         text += ("They are: " + "; ".join(f"{r[0]} {r[1]:,} of {r[2]:,}" for r in met) + ".") if met else ""
         if plan.per == "ward" and q.sheet.geography.level == "lsoa":
             text += " Wards are made of whole neighbourhoods on the best-fit lookup."
         table = {"columns": ["Area", "Matching areas", "All areas", "Share (%)"],
-                 "rows": [[f"{scope.name} ({kind} with at least {some})", len(met), n_all, pct]] + met}
+                 "rows": [[f"{scope.name} ({kind} with {'none' if at_least == 0 else 'at least ' + some})", len(met),
+                           n_all, pct]] + met}
         return Composed("answered", text, table, None)
     if getattr(plan, "difference", False) and len(shown) == 2:
         # 'how many more Liverpool LSOAs than Knowsley LSOAs ...': the gap, on both rows

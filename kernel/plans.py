@@ -399,7 +399,7 @@ class CountPlan(_Plan):
     also: tuple["Within", ...] = ()
     difference: bool = False      # (per, two areas kept) the gap between their counts ('how many more ... than')
     # (per) the areas of that level counted themselves: those with at least this many matching
-    # ('how many Sefton wards have at least one LSOA in decile 1')
+    # ('how many Sefton wards have at least one LSOA in decile 1'); 0: those with none ('no LSOA in')
     at_least: int | None = None
 
     intent = "count"
@@ -425,8 +425,8 @@ class CountPlan(_Plan):
             _need(not self.share and not self.list_areas, "counts for each area are counts of areas")
             _need(self.order in ("asc", "desc"), "order is asc or desc")
             _need(self.limit is None or self.limit > 0, "a limit is positive")
-        _need(self.at_least is None or (self.per is not None and self.at_least >= 1 and not self.difference),
-              "'at least N' counts the areas of the level each count is for")
+        _need(self.at_least is None or (self.per is not None and self.at_least >= 0 and not self.difference),
+              "'at least N' counts the areas of the level each count is for (0: those with none)")
 
     @property
     def places(self) -> tuple[str, ...]:

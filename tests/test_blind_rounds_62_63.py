@@ -49,3 +49,13 @@ def test_the_bottom_ten_percent_is_the_most_deprived_tenth(pipeline):
     a = ask(pipeline, "Which Wirral ward has the most LSOAs in the bottom 10% for IDACI 2025?")
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][:2] == [max(per_ward, key=per_ward.get), max(per_ward.values())], a.table["rows"][0]
+
+
+def test_wards_with_no_matching_neighbourhood(pipeline):
+    rows = iod2025_lsoas("Halton")
+    wards = {r["wd24nm"] for r in rows}
+    hit = {r["wd24nm"] for r in rows if r["idaci_decile"] == "1"}
+    a = ask(pipeline, "how many of Halton's wards have no neighbourhood at all in the most deprived 10% for IDACI 2025?")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][0][1:3] == [len(wards - hit), len(wards)], a.table["rows"][0]
+    assert "none of their" in a.understood, a.understood

@@ -175,6 +175,15 @@ class OperatorDetector:
                 end = i + 3
             elif t[i:i + 3] == ["one", "or", "more"]:
                 n, end = 1, i + 3
+            elif t[i] in ("no", "without", "zero") and i + 1 < len(t):
+                # 'wards with no LSOAs in decile 1', 'no neighbourhood at all in ...', 'without any LSOA in':
+                # the areas none of whose smaller areas match (at most none)
+                j = i + 1 + (1 if t[i + 1] in ("any", "single") else 0)
+                if j < len(t) and t[j] in self.SMALL_AREAS:
+                    k = j + 1 + (2 if t[j + 1:j + 3] == ["at", "all"] else 0)
+                    start = i - 1 if i and t[i - 1] in ("have", "has", "had", "with", "contain", "contains") else i
+                    out.append(Span("at_least", start, j, 0, extra=frozenset(range(j + 1, k))))
+                    continue
             if not n or end is None:
                 continue
             k = end + (2 if t[end:end + 1] == ["of"] and end + 1 < len(t) and t[end + 1] in ("its", "their", "the")

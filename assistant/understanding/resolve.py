@@ -4608,9 +4608,10 @@ class Resolver:
                                            if plan.by_share else "most" if plan.order == "desc" else "fewest") + " first"
                         + (f" (top {plan.limit})" if plan.limit else "")
                         + (", and the difference between them" if plan.difference else ""))
-                if plan.at_least:
+                if plan.at_least is not None:
                     some = "one" if plan.at_least == 1 else f"{plan.at_least:,}"
-                    head = (f"how many {each}s of {names[0]}{left_out} have at least {some} of their {rows} "
+                    said = f"none of their {rows}" if plan.at_least == 0 else f"at least {some} of their {rows}"
+                    head = (f"how many {each}s of {names[0]}{left_out} have {said} "
                             f"{condition_text(plan.condition, m)}, on {label}")
         elif isinstance(plan, TrendPlan) and plan.difference_from:
             other = next(v for v in plan.periods.values if v != plan.difference_from)

@@ -59,3 +59,51 @@ def test_wards_with_no_matching_neighbourhood(pipeline):
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][1:3] == [len(wards - hit), len(wards)], a.table["rows"][0]
     assert "none of their" in a.understood, a.understood
+
+
+def _mye(council: str, year: str, col: str = "pop_total") -> int:
+    return sum(int(r[col]) for r in raw_rows("population_lsoa11_mid2017_2020_lcr.csv")
+               if r["lad19nm"] == council and r["year"] == year)
+
+
+def test_a_report_says_claims_are_checked(pipeline):
+    a = ask(pipeline, "The committee report says Liverpool's population grew by 2,432 between mid-2019 and mid-2020 - "
+                      "is that right?")
+    assert a.status == "answered", a.answer
+    assert _mye("Liverpool", "2020") - _mye("Liverpool", "2019") in numbers(a), a.table["rows"]
+    want = sum(1 for r in raw_rows("iod2019_lsoa11_lcr.csv") if r["lad19nm"] == "Liverpool" and r["imd_decile"] == "1")
+    b = ask(pipeline, "the report says 145 of Liverpool's 298 LSOAs are in the most deprived 10% nationally on IMD 2019 "
+                      "- can you confirm?")
+    assert b.status == "answered" and b.table["rows"][0][2] == want, b.table["rows"]
+    css = next(r for r in raw_rows("crime_severity_score_la_2022_23_lcr.csv") if "Liverpool" in r.values())
+    c = ask(pipeline, "The report quotes Liverpool's Crime Severity Score for 2022/23 as 25.1. Is that right?")
+    assert c.status == "answered", c.answer
+    assert any(str(v) in [str(x) for x in numbers(c)] for k, v in css.items() if "score" in k.lower()), c.table["rows"]
+
+
+def test_beside_and_alongside_are_the_benchmark(pipeline):
+    a = ask(pipeline, "rank the six councils by % of residents aged 65+ in mid-2020, highest first, with England "
+                      "alongside")
+    assert a.status == "answered", a.answer
+    assert a.table["rows"][-1][0] == "England", a.table["rows"][-1]
+
+
+def test_areas_counted_by_change_use_the_dataset_of_those_areas(pipeline):
+    rows = raw_rows("population_lsoa11_mid2017_2020_lcr.csv")
+    pops: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r["lad19nm"] == "Liverpool":
+            pops.setdefault(r["lsoa11cd"], {})[r["year"]] = int(r["pop_total"])
+    want = sum(1 for p in pops.values() if p["2020"] < p["2019"])
+    a = ask(pipeline, "How many of Liverpool's LSOAs had a lower population in mid-2020 than in mid-2019?")
+    assert a.status == "answered", a.answer
+    assert f"**{want}** of the {len(pops)}" in a.answer, a.answer
+
+
+def test_a_change_from_a_year_after_that_year_is_asked(pipeline):
+    conv = "change-from-after"
+    ask(pipeline, "how many under-16s lived in Liverpool in mid-2020?", conv)
+    ask(pipeline, "and in Sefton?", conv)
+    a = ask(pipeline, "how did Sefton's figure change from mid-2019?", conv)
+    assert a.status == "answered", a.answer
+    assert _mye("Sefton", "2020", "pop_0_15") - _mye("Sefton", "2019", "pop_0_15") in numbers(a), a.table["rows"]

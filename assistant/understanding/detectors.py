@@ -937,7 +937,8 @@ class ContextDetector:
     CLAIMANT_NOUNS = frozenset(("mp", "mps", "councillor", "councillors", "cllr", "mayor", "politician", "politicians",
                                 "leader", "candidate", "minister", "spokesperson", "spokesman", "spokeswoman", "campaigner",
                                 "campaigners", "paper", "newspaper", "echo", "report"))
-    SAYING = frozenset(("say", "says", "said", "claim", "claims", "claimed", "reckon", "reckons", "reckoned", "suggest",
+    SAYING = frozenset(("say", "says", "said", "quotes", "quoted", "states", "stated", "puts", "gives", "shows",
+                        "claim", "claims", "claimed", "reckon", "reckons", "reckoned", "suggest",
                         "suggests", "suggested", "argue", "argues", "argued", "insist", "insists", "insisted"))
 
 

@@ -112,7 +112,8 @@ class Understanding:
         reading = clause_context(choose(q, candidates), self._weak)
         after = trailing_sentences(reading)
         story = leading_sentences(reading) + after
-        reading = quiet_trailing(story_words(quiet_past(quiet_context(reading, context + story + self._past(reading)),
+        reading = quiet_trailing(story_words(quiet_past(
+            quiet_context(quiet_context(reading, context), context + story + self._past(reading)),
                                                         self._past(reading)), story),
                                  after + [x for x in story if x not in after and self._first_person(reading, x)])
         return q, reading, build(reading, context + self._past(reading))
@@ -149,7 +150,8 @@ class Understanding:
         reading = clause_context(choose(q, candidates), self._weak)
         after = trailing_sentences(reading)
         story = leading_sentences(reading) + after
-        reading = quiet_trailing(story_words(quiet_past(quiet_context(reading, context + story + self._past(reading)),
+        reading = quiet_trailing(story_words(quiet_past(
+            quiet_context(quiet_context(reading, context), context + story + self._past(reading)),
                                                         self._past(reading)), story),
                                  after + [x for x in story if x not in after and self._first_person(reading, x)])
         frame = build(reading, context + self._past(reading))

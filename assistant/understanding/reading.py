@@ -226,7 +226,8 @@ def _asks(words: list[str]) -> bool:
 STORY = frozenset("i im ive id me my mine we were weve our us mum mam dad nan nana gran grandad".split())
 # reported speech: 'resident says it's all antisocial behaviour', 'my neighbour reckons ...': what someone
 # else says, a claim beside the question, never a qualifier of the figure asked
-REPORTING = frozenset("says said reckons reckoned claims claimed insists insisted thinks apparently emailed wrote".split())
+REPORTING = frozenset("says said reckons reckoned claims claimed insists insisted thinks apparently emailed wrote quotes "
+                      "quoted states stated".split())
 
 
 # how things were ('Knowsley used to be the 2nd most deprived council in England.'): a statement

@@ -1641,7 +1641,7 @@ class Resolver:
         elif intent in ("ranking", "breakdown") and isinstance(over, Areas) and len(places) == 1 and \
                 LEVEL_ORDER.index(over.level) < LEVEL_ORDER.index(places[0].level) and len(
                     inner := self.gaz.areas_in(over.level, places[0], ref.sheet.geography.vintage
-                                               if over.level == ref.sheet.geography.level == "lsoa" else None)) <= 250:
+                                               if over.level == ref.sheet.geography.level == "lsoa" else None)) <= 400:
             # ('which 3 Sefton wards grew the most'): the areas inside the place named, ranked (one row
             # per neighbourhood of the dataset's boundaries)
             rows = inner
@@ -2719,7 +2719,12 @@ class Resolver:
                 return self._which_place(text, state, "Which area do you mean?")
             places = [gaz.region()]
         filters = choice.filters
-        bound = self._bind(concept, places, intent, over, when, filters, f,
+        # ('how many of Liverpool's LSOAs had a lower population in 2020 than 2019': the areas counted
+        # by their change need a dataset of those areas, not the council's own figures)
+        counted_by_change = choice.change_count and bool(f.levels) and places and \
+            LEVEL_ORDER.index(f.levels[0][1]) < LEVEL_ORDER.index(places[0].level)
+        bound = self._bind(concept, places, "ranking" if counted_by_change else intent,
+                           Areas(f.levels[0][1]) if counted_by_change else over, when, filters, f,
                            small_areas=(bool(excluded) and intent == "value") and (
                                "councils" if places[0].level == "region" and all(
                                    gaz.get(k).level == "lad" for k in excluded) else True))
@@ -3554,6 +3559,18 @@ class Resolver:
                 if before is not None and before.kind == "span" and before.start and whens[0].start \
                         and (before.start, before.end) != (whens[0].start, whens[0].end):
                     return self._both(before, whens[0])
+            if len(whens) == 1 and whens[0].kind == "open" and whens[0].start and whens[0].end is None \
+                    and carried is not None and carried.when and not f.names_topic:
+                # 'how did Sefton's figure change from mid-2019?' after its mid-2020 figure: from the one
+                # named to the one asked before
+                now = when_from_state(carried.when)
+                if now is not None and now.kind in ("span", "mid_year") and now.start and now.end \
+                        and now.start > whens[0].start:
+                    # (a year's figure 'from mid-2019' is that year's: the mid-year estimate of 2019)
+                    year = whens[0].grain == "year"
+                    start = (whens[0].start[0], 1) if year else whens[0].start
+                    end = (now.end[0], 12) if year else now.end
+                    return When(start, end, whens[0].grain, f"{whens[0].words} to {now.words}", "span", True)
             if len(whens) == 1:
                 return whens[0]
             known = [w for w in whens if w.year_known and w.start]

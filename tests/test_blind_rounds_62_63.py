@@ -107,3 +107,19 @@ def test_a_change_from_a_year_after_that_year_is_asked(pipeline):
     a = ask(pipeline, "how did Sefton's figure change from mid-2019?", conv)
     assert a.status == "answered", a.answer
     assert _mye("Sefton", "2020", "pop_0_15") - _mye("Sefton", "2019", "pop_0_15") in numbers(a), a.table["rows"]
+
+
+def test_the_quietest_three_wards(pipeline):
+    # round 65: 'quietest 3' is the bottom three, not a number left over
+    a = ask(pipeline, "quietest 3 wards in Sefton for crime (all types incl ASB) sep-dec 2019")
+    assert a.status == "answered", a.answer
+    vals = [r[1] for r in a.table["rows"]]
+    assert vals == sorted(vals) and "lowest first" in a.understood, a.table["rows"]
+
+
+def test_a_ward_said_in_the_askers_story_stays_the_ward(pipeline):
+    # a claim's own topic words are context; the asker's ward is still the place asked about
+    a = ask(pipeline, "I'm a pensioner in Cambridge ward, Southport. What percentage of people in my ward are 65 or "
+                      "over (2021 census)?")
+    assert a.status == "answered", a.answer
+    assert "Cambridge ward" in a.understood, a.understood

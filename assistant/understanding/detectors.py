@@ -332,7 +332,12 @@ class OperatorDetector:
                 a = len(joined[:m.start()].split())
                 b = a + len(m.group(0).split())
                 op, val, *domain = make(m)
-                if 1 <= val <= 10:
+                if op == "<=" and val == 10:
+                    # ('by IMD decile, 1 to 10': the whole scale said, every decile, not a condition on them,
+                    # nor an age; the decile word stays the split's)
+                    lo = a + 1 if a + 1 < b and joined.split()[a] in ("decile", "deciles") else a
+                    out.append(Span("scale", lo, b, "the whole scale", score=5.0))
+                elif 1 <= val <= 10:
                     out.append(Span("condition", a, b, Condition(op, val, domain=domain[0] if domain else ""), score=2.0))
         # A threshold on the measure itself, said right after a word for a figure ('a crime severity
         # score above 15', 'an imd score of more than 60', 'a rate below 2.5'): not an age.
@@ -640,12 +645,13 @@ class IntentDetector:
                 # 'the 3 most deprived neighbourhoods in Wirral'
                 out.append(Span("top_n", i, i + 1, (k, None), score=1.5))
             if w in ("top", "bottom", "first", "best", "worst", "highest", "lowest", "most", "least", "largest",
-                     "smallest", "biggest", "fewest") and not (w in ("least", "most") and i and t[i - 1] == "at"):
+                     "smallest", "biggest", "fewest", "quietest", "busiest", "safest") \
+                    and not (w in ("least", "most") and i and t[i - 1] == "at"):
                 # (never 'at least one bedroom', 'at most 3')
                 nxt = t[i + 1]
                 n = int(nxt) if nxt.isdigit() and 0 < int(nxt) <= 100 else self.numbers.get(nxt)
                 if n and not (i + 2 < len(t) and t[i + 2] in ("percent", "pc")):
-                    order = "asc" if w in ("bottom", "lowest", "least", "smallest", "fewest") else \
+                    order = "asc" if w in ("bottom", "lowest", "least", "smallest", "fewest", "quietest", "safest") else \
                         "desc" if w != "best" and w != "worst" else w
                     # 'just the top 3 types is fine': the rows' word said with the number (what they
                     # are is said by the breakdown asked)
@@ -884,7 +890,7 @@ class ContextDetector:
                     # not 'for a figure' or 'for a 2 bed': a purpose has no figure or number in it
                     cue = None if (nxt in ("a", "an") and i + 2 < hi and (t[i + 2] in self.figure_forms
                                                                           or t[i + 2][:1].isdigit())) else ("for",)
-                if not cue and t[i] == "for" and nxt == "the" and any(t[j] in self.PURPOSE_NOUNS for j in range(i + 2, min(hi, i + 5))):
+                if not cue and t[i] == "for" and nxt == "the" and any(t[j] in self.PURPOSE_NOUNS for j in range(i + 2, min(hi, i + 7))):
                     cue = ("for",)       # 'for the scrutiny paper', 'for the board report'
                 if not cue and t[i] == "to" and nxt in self.purpose_verbs:
                     cue = ("to",)
@@ -930,7 +936,7 @@ class ContextDetector:
                 out.append(Span("aside", a, a + n, " ".join(inside), score=2.0))
         return out
 
-    PURPOSE_NOUNS = frozenset(("paper", "report", "briefing", "brief", "meeting", "committee", "bid", "application",
+    PURPOSE_NOUNS = frozenset(("paper", "report", "briefing", "intro", "introduction", "section", "chapter", "brief", "meeting", "committee", "bid", "application",
                                "article", "story", "presentation", "newsletter", "leaflet", "slides", "deck", "proposal",
                                "submission", "consultation", "dissertation", "essay", "assignment", "campaign", "board", "trustees", "governors",
                                "cabinet", "funders", "funder", "commissioners"))

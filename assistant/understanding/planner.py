@@ -113,7 +113,7 @@ class Understanding:
         after = trailing_sentences(reading)
         story = leading_sentences(reading) + after
         reading = quiet_trailing(story_words(quiet_past(
-            quiet_context(quiet_context(reading, context), context + story + self._past(reading)),
+            quiet_context(quiet_context(reading, context, topics_only=True), context + story + self._past(reading)),
                                                         self._past(reading)), story),
                                  after + [x for x in story if x not in after and self._first_person(reading, x)])
         return q, reading, build(reading, context + self._past(reading))
@@ -151,7 +151,7 @@ class Understanding:
         after = trailing_sentences(reading)
         story = leading_sentences(reading) + after
         reading = quiet_trailing(story_words(quiet_past(
-            quiet_context(quiet_context(reading, context), context + story + self._past(reading)),
+            quiet_context(quiet_context(reading, context, topics_only=True), context + story + self._past(reading)),
                                                         self._past(reading)), story),
                                  after + [x for x in story if x not in after and self._first_person(reading, x)])
         frame = build(reading, context + self._past(reading))

@@ -175,7 +175,7 @@ def clause_context(reading: Reading, weak=lambda span: False) -> Reading:
 TOPICAL = frozenset(("measure", "category", "table", "dimension", "level", "age", "grouping"))
 
 
-def quiet_context(reading: Reading, context: list[tuple[int, int]]) -> Reading:
+def quiet_context(reading: Reading, context: list[tuple[int, int]], topics_only: bool = False) -> Reading:
     """Inside a clause that says who is asking or why ('im a youth worker up in Kirkby'), the
     topic words describe the asker, not the figure asked for: when the request outside the
     clause names its own topic, they are context.  A place or period inside the clause is kept
@@ -196,7 +196,7 @@ def quiet_context(reading: Reading, context: list[tuple[int, int]]) -> Reading:
     other_side = "difference" in has and len({str(s.value) for s in outside if s.slot == "place"}) == 1
     outside_places = {str(s.value) for s in outside if s.slot == "place"}
     quiet = [s for s in reading.spans if s.positions and s.positions <= inside and (
-        s.slot in TOPICAL or (s.slot in ("place", "period", "source") and s.slot in has
+        s.slot in TOPICAL or (not topics_only and s.slot in ("place", "period", "source") and s.slot in has
                               and not (s.slot == "place" and other_side and str(s.value) not in outside_places)))]
     loose = [i for i in reading.uncovered if i in inside]
     if not quiet and not loose:
@@ -308,6 +308,11 @@ IMPLIED_I = frozenset(("guessing", "guess", "hoping", "suspect", "suspecting", "
                        "assuming", "imagine", "imagining", "sure", "reckoning"))
 
 
+THIRD_PARTIES = frozenset(("funder", "funders", "board", "trustees", "manager", "boss", "committee", "council",
+                           "councillor", "councillors", "mp", "chair", "director", "team", "client", "clients", "report",
+                           "bid", "grant", "lottery", "charity", "chief", "ceo", "editor", "teacher", "tutor", "lecturer"))
+
+
 def trailing_sentences(reading: Reading) -> list[tuple[int, int]]:
     """Whole sentences after the one that asks that tell the asker's story ('... in October 2019?
     we always think the bonfire night run-up is the worst', '... need it for the bid background
@@ -324,7 +329,9 @@ def trailing_sentences(reading: Reading) -> list[tuple[int, int]]:
         if ask or not words:
             continue
         if any(w in STORY or w in REPORTING for w in words) or any(tuple(words[:len(p)]) == p for p in TRAILING) \
-                or words[0] in IMPLIED_I:
+                or words[0] in IMPLIED_I or (words[0] in ("the", "our", "my", "their") and words[1:2]
+                                             and words[1] in THIRD_PARTIES):
+            # ('... for 2021? the funder keeps going on about health inequalities': someone else's story)
             out.append((a, b))
     return out
 

@@ -312,6 +312,9 @@ class Resolver:
                 and not (t[i] == "by" and i + 1 < len(t) and t[i + 1] in ("count", "number") and f.order is not None)
                 and not (t[i] in ("count", "number") and i and t[i - 1] == "by" and f.order is not None)
                 and not (t[i] == "4" and i + 1 in place_starts)
+                # 'break down Halton's neighbourhoods by IMD decile? how many in each': the count in each part
+                and not (t[i] in ("each", "every", "one") and i == len(t) - 1 and t[i - 1] in ("in", "for")
+                         and (f.grouping is not None or f.cues.get("breakdown") is not None))
                 # 'the difference in burglaries between Wirral and Sefton': the places the gap is between
                 and not (t[i] == "between" and f.difference is not None and i + 1 in place_starts)
                 # 'the difference in percentage points': the unit a gap between shares is given in
@@ -2287,6 +2290,16 @@ class Resolver:
             return True         # 'what are <an organisation>'s figures', 'how does <an organisation> compare'
         ranked = bool(rank.find(t)) or f.order is not None
         strong = {"rank", "ranks", "ranking", "ranked", "rankings", "league", "position"} & set(t)
+        org_at = [a for a, _, _ in orgs.find(t)]
+        rank_at = [i for i, w in enumerate(t) if w in strong or w in ("which", "top", "first", "most", "best", "worst")]
+        if any(not p.excluded for p in f.places) and (f.measures or f.categories or f.ages) and not any(
+                abs(a - b) <= 3 for a in org_at for b in rank_at) and not any(
+                t[i] in ("our", "we", "us") and t[i + 1:i + 2] and t[i + 1] in ("rank", "ranking", "position", "organisation",
+                                                                            "charity", "service", "group")
+                for i in range(len(t) - 1)):
+            # 'I'm writing a bid for a charity in St Helens ... the funder wants headline numbers first - how
+            # many people lived in St Helens?': a place's figure, the organisation only who is asking
+            return False
         # organisations as what is ranked: not inside a who-is-asking clause ('... asking for a housing
         # charity'), and no kind of area to rank instead ('which council has the highest ...')
         ctx = f.context_ranges

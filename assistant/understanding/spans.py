@@ -13,7 +13,7 @@ from kernel.text import normalise
 # longer span, then the higher score).  Structural sub-languages (time, operators) come first,
 # then places and topics, then the words that shape the question, then context and fillers.
 TIERS = {
-    "period": 1, "per": 1, "add_up": 1, "at_least": 1, "share": 1, "difference": 1, "exclude": 1, "negate": 1, "condition": 1, "age": 1,
+    "period": 1, "per": 1, "add_up": 1, "at_least": 1, "scale": 1, "share": 1, "difference": 1, "exclude": 1, "negate": 1, "condition": 1, "age": 1,
     "meta": 2, "near_me": 2, "not_held": 5,
     "place": 3, "foreign_place": 3, "unknown_place": 3,
     "measure": 4, "category": 4, "table": 4, "dimension": 4, "source": 4,

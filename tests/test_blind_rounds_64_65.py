@@ -46,3 +46,11 @@ def test_deciles_one_to_ten_is_the_whole_scale(pipeline):
     assert a.status == "answered", a.answer
     got = {int(r[1].split()[-1]): r[2] for r in a.table["rows"] if r[1].startswith("decile")}
     assert got == dict(per), (got, per)
+
+
+def test_an_organisation_named_in_the_askers_story_is_not_asked_about(pipeline):
+    # 'a food pantry' in who-is-asking is not an organisation's figures asked for
+    a = ask(pipeline, "Hiya, I'm writing a grant bid for a little charity in St Helens that runs youth clubs and a food "
+                      "pantry, and the funder wants headline numbers first - how many people lived in St Helens at the "
+                      "2021 census?")
+    assert a.status == "answered", a.answer

@@ -2284,7 +2284,9 @@ class Resolver:
             return True
         if state and state.get("benchmark") and self._benchmark_follow_up(f, own):
             return True         # 'and per month?', 'what about sessions?' after a benchmark
-        if names.find(t) and {"compare", "compared", "comparison", "versus", "vs", "against", "figures", "figure",
+        ctx = f.context_ranges
+        named_orgs = [a for a, _, _ in names.find(t) if not any(x <= a < y for x, y in ctx)]
+        if named_orgs and {"compare", "compared", "comparison", "versus", "vs", "against", "figures", "figure",
                               "numbers", "support", "supported", "supports", "beneficiaries", "sessions",
                               "outcomes", "results", "rank", "ranking", "performance", "doing"} & set(t):
             return True         # 'what are <an organisation>'s figures', 'how does <an organisation> compare'

@@ -4270,7 +4270,8 @@ class Resolver:
         when = self._when(f, None)
         tq = f.reading.q.tokens
         # (the 'living' of 'living environment' is the domain's name, not people living there)
-        named_in = {i for sp, _ in f.measures for i in sp.positions}     # ('children and young people': a name)
+        # ('children and young people': a word of a longer measure's name, not the residents counted)
+        named_in = {i for sp, _ in f.measures if len(sp.positions) > 1 for i in sp.positions}
         people = any(w in ("people", "residents", "population", "live", "lives", "living")
                      and not (w == "living" and tq[k + 1:k + 2] == ["environment"]) and k not in named_in
                      for k, w in enumerate(tq))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import os
 import socket
 import subprocess
@@ -36,6 +37,19 @@ def overcrowded_households(council: str) -> tuple[int, int]:
 def iod2025_lsoas(council: str) -> list[dict[str, str]]:
     """The IoD 2025 rows of a council's 2021 neighbourhoods, as shipped (data/raw)."""
     return [r for r in raw_rows("iod2025_lsoa21_lcr.csv") if r["lad24nm"] == council]
+
+
+def decile1_per_ward(council: str, column: str = "imd_decile") -> Counter:
+    """{2024 ward: how many of its 2021 neighbourhoods are in decile 1 of ``column``} in a council at
+    IoD 2025, as shipped (wards with none are left out)."""
+    return Counter(r["wd24nm"] for r in iod2025_lsoas(council) if r[column] == "1")
+
+
+def mid_year(council: str, year: str, column: str = "pop_total") -> int:
+    """A council's mid-year estimate of ``column`` (all ages, 0-15 ...) in ``year``, summed from its
+    2011 neighbourhoods, as shipped."""
+    return sum(int(r[column]) for r in raw_rows("population_lsoa11_mid2017_2020_lcr.csv")
+               if r["lad19nm"] == council and r["year"] == year)
 
 
 def ask(pipeline, text: str, conversation: str | None = None):

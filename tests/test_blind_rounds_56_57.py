@@ -8,17 +8,12 @@ Expected figures are computed here from data/raw with the csv module, never from
 from __future__ import annotations
 
 import pytest
-from conftest import ask, numbers, raw_rows
+from conftest import ask, mid_year, numbers, raw_rows
 
 
 @pytest.fixture(scope="module")
 def pipeline(module_pipeline):
     return module_pipeline
-
-
-def _mid_year(council: str, year: str, col: str = "pop_total") -> int:
-    return sum(int(r[col]) for r in raw_rows("population_lsoa11_mid2017_2020_lcr.csv")
-               if r["lad19nm"] == council and r["year"] == year)
 
 
 def _lsoa_pops(council: str) -> dict[str, dict[str, int]]:
@@ -38,7 +33,7 @@ def test_the_year_before_a_named_year(pipeline):
                                                     "down and by how much?"),
                             ("Knowsley", "pop_0_15", "how many kids under 16 in Knowsley in mid-2020 compared to the "
                                                      "year before?")):
-        a19, a20 = _mid_year(council, "2019", col), _mid_year(council, "2020", col)
+        a19, a20 = mid_year(council, "2019", col), mid_year(council, "2020", col)
         a = ask(pipeline, q)
         assert a.status == "answered", (q, a.answer)
         assert a19 in numbers(a) and a20 in numbers(a) and a20 - a19 in numbers(a), (q, a.table["rows"])
@@ -62,7 +57,7 @@ def test_both_ends_and_decimal_places_are_not_filters(pipeline):
     assert s["2015"] in numbers(a) and s["2021"] in numbers(a), a.table["rows"]
     b = ask(pipeline, "What was the percentage change in Wirral's population from mid-2017 to mid-2020? (2 d.p. if "
                       "you can)")
-    w17, w20 = _mid_year("Wirral", "2017"), _mid_year("Wirral", "2020")
+    w17, w20 = mid_year("Wirral", "2017"), mid_year("Wirral", "2020")
     assert b.status == "answered", b.answer
     assert round((w20 - w17) / w17 * 100, 2) in numbers(b), b.table["rows"]
 
@@ -119,7 +114,7 @@ def test_bands_listed_after_a_split_by_age(pipeline):
     a = ask(pipeline, "Can you break down the Wirral's mid-2020 populaton by broad age band (0-15, 16-64, 65+)?")
     assert a.status == "answered", a.answer
     for col in ("pop_0_15", "pop_16_64", "pop_65plus"):
-        assert _mid_year("Wirral", "2020", col) in numbers(a), (col, a.table["rows"])
+        assert mid_year("Wirral", "2020", col) in numbers(a), (col, a.table["rows"])
     # a table published in other bands: its own bands, and the band asked that is not one of them said back
     b = ask(pipeline, "population of Sefton by age group (0-15, 16-64 and 65+) in the 2021 census")
     assert b.status == "answered", b.answer

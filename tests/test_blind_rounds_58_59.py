@@ -7,10 +7,8 @@ Expected figures are computed here from data/raw with the csv module, never from
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
-from conftest import ask, numbers, raw_rows
+from conftest import ask, decile1_per_ward, numbers, raw_rows
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +85,7 @@ def test_social_landlord_is_social_renting(pipeline):
 
 def test_counted_wards_and_the_count_tallies(pipeline):
     # the per-ward counts behind 'at least one' are the raw file's, ward by ward
-    per_ward = Counter(r["wd24nm"] for r in raw_rows("iod2025_lsoa21_lcr.csv")
-                       if r["lad24nm"] == "Liverpool" and r["imd_decile"] == "1")
+    per_ward = decile1_per_ward("Liverpool")
     a = ask(pipeline, "how many Liverpool wards have at least 5 LSOAs in the most deprived 10% on IMD 2025?")
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][1] == sum(1 for v in per_ward.values() if v >= 5), a.table["rows"][0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import ask, iod2025_lsoas, numbers, raw_rows
+from conftest import ask, decile1_per_ward, iod2025_lsoas, mid_year, numbers, raw_rows
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +52,14 @@ def test_usual_residents_of_an_age_group(pipeline):
 
 
 def test_mye_names_the_mid_year_estimates(pipeline):
-    rows = raw_rows("population_lsoa11_mid2017_2020_lcr.csv")
-    p17 = sum(int(r["pop_total"]) for r in rows if r["lad19nm"] == "Liverpool" and r["year"] == "2017")
-    p20 = sum(int(r["pop_total"]) for r in rows if r["lad19nm"] == "Liverpool" and r["year"] == "2020")
+    p17, p20 = mid_year("Liverpool", "2017"), mid_year("Liverpool", "2020")
     a = ask(pipeline, "Liverpool total pop change between mid-2017 and mid-2020 (ONS MYE)")
     assert a.status == "answered", a.answer
     assert p20 - p17 in numbers(a), a.table["rows"]
 
 
 def test_a_ward_map_said_again_in_brackets(pipeline):
-    per_ward = Counter(r["wd24nm"] for r in iod2025_lsoas("Sefton") if r["imd_decile"] == "1")
+    per_ward = decile1_per_ward("Sefton")
     a = ask(pipeline, "which Sefton ward (2024 wards) has the most LSOAs in IMD 2025 decile 1?")
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][:2] == [max(per_ward, key=per_ward.get), max(per_ward.values())], a.table["rows"][0]

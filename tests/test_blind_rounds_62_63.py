@@ -7,10 +7,8 @@ Expected figures are computed here from data/raw with the csv module, never from
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
-from conftest import ask, iod2025_lsoas, numbers, raw_rows
+from conftest import ask, decile1_per_ward, iod2025_lsoas, mid_year, numbers, raw_rows
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +43,7 @@ def test_youngsters_and_the_0_15s(pipeline):
 
 
 def test_the_bottom_ten_percent_is_the_most_deprived_tenth(pipeline):
-    per_ward = Counter(r["wd24nm"] for r in iod2025_lsoas("Wirral") if r["idaci_decile"] == "1")
+    per_ward = decile1_per_ward("Wirral", "idaci_decile")
     a = ask(pipeline, "Which Wirral ward has the most LSOAs in the bottom 10% for IDACI 2025?")
     assert a.status == "answered", a.answer
     assert a.table["rows"][0][:2] == [max(per_ward, key=per_ward.get), max(per_ward.values())], a.table["rows"][0]
@@ -61,16 +59,11 @@ def test_wards_with_no_matching_neighbourhood(pipeline):
     assert "none of their" in a.understood, a.understood
 
 
-def _mye(council: str, year: str, col: str = "pop_total") -> int:
-    return sum(int(r[col]) for r in raw_rows("population_lsoa11_mid2017_2020_lcr.csv")
-               if r["lad19nm"] == council and r["year"] == year)
-
-
 def test_a_report_says_claims_are_checked(pipeline):
     a = ask(pipeline, "The committee report says Liverpool's population grew by 2,432 between mid-2019 and mid-2020 - "
                       "is that right?")
     assert a.status == "answered", a.answer
-    assert _mye("Liverpool", "2020") - _mye("Liverpool", "2019") in numbers(a), a.table["rows"]
+    assert mid_year("Liverpool", "2020") - mid_year("Liverpool", "2019") in numbers(a), a.table["rows"]
     want = sum(1 for r in raw_rows("iod2019_lsoa11_lcr.csv") if r["lad19nm"] == "Liverpool" and r["imd_decile"] == "1")
     b = ask(pipeline, "the report says 145 of Liverpool's 298 LSOAs are in the most deprived 10% nationally on IMD 2019 "
                       "- can you confirm?")
@@ -106,7 +99,7 @@ def test_a_change_from_a_year_after_that_year_is_asked(pipeline):
     ask(pipeline, "and in Sefton?", conv)
     a = ask(pipeline, "how did Sefton's figure change from mid-2019?", conv)
     assert a.status == "answered", a.answer
-    assert _mye("Sefton", "2020", "pop_0_15") - _mye("Sefton", "2019", "pop_0_15") in numbers(a), a.table["rows"]
+    assert mid_year("Sefton", "2020", "pop_0_15") - mid_year("Sefton", "2019", "pop_0_15") in numbers(a), a.table["rows"]
 
 
 def test_the_quietest_three_wards(pipeline):

@@ -926,14 +926,12 @@ class ContextDetector:
         """'scored above 100 (the 2015 England level)': brackets right after a number that say what the
         number is are context, not another period or place asked about."""
         t, out = q.tokens, []
-        for m in re.finditer(r"\(([^()]*)\)", q.text):
-            a = len(normalise(q.text[:m.start()]).split())
-            n = len(normalise(m.group(1)).split())
-            inside = t[a:a + n]
+        for a, b in q.brackets:
+            inside = t[a:b]
             if a and t[a - 1].replace(".", "").isdigit() and inside and self.BENCHMARK_WORDS & set(inside) \
                     and len(inside) <= 8:
                 # (an 'aside' content span: the place or period inside, 'the England 2015 level', is not asked about)
-                out.append(Span("aside", a, a + n, " ".join(inside), score=2.0))
+                out.append(Span("aside", a, b, " ".join(inside), score=2.0))
         return out
 
     PURPOSE_NOUNS = frozenset(("paper", "report", "briefing", "intro", "introduction", "section", "chapter", "brief", "meeting", "committee", "bid", "application",

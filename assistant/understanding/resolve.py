@@ -570,12 +570,9 @@ class Resolver:
         def apart(s) -> bool:      # an age group joined to the measure as another part ('children and over 65s')
             gaps = [range(m.end, s.start) if s.start >= m.end else range(s.end, m.start) for m in mspans]
             # ('% disabled, % aged 65+ and patients per GP': a list's items, each in its own clause with its own %)
-            listed = listed_apart(s)
-            return bool(gaps) and (listed or all(any(t[k] in ("and", "than", "or", "vs", "versus", "plus") for k in g)
+            return bool(gaps) and (listed_apart(s) or all(any(t[k] in ("and", "than", "or", "vs", "versus", "plus") for k in g)
                                                  and len(g) <= 4 for g in gaps))
-        def listed(s) -> bool:
-            return listed_apart(s)
-        if f.ages and concept is not None and (band is not None or all(listed(s) for s, _ in f.ages)) and all(
+        if f.ages and concept is not None and (band is not None or all(listed_apart(s) for s, _ in f.ages)) and all(
                 (band is None or (a.lo, a.hi) != tuple(band)) and not self._excluded_span(f, s) and apart(s)
                 for s, a in f.ages) \
                 and all(self._ages_alone(f, a) is not None for _, a in f.ages):
@@ -1927,13 +1924,11 @@ class Resolver:
         """'overcrowded households (bedroom occupancy rating -1 or lower)': brackets right after the
         measure that say its definition in its own words; the numbers and comparison words inside
         say how it is defined, not a filter."""
-        q, t = f.reading.q, f.reading.q.tokens
+        t = f.reading.q.tokens
         ends = {sp.end for sp, _ in f.measures} | {sp.end for sp, _ in f.tables}
         out: set[int] = set()
-        for m in re.finditer(r"\(([^()]*)\)", q.text):
-            a = len(normalise(q.text[:m.start()]).split())
-            n = len(normalise(m.group(1)).split())
-            inside = range(a, a + n)
+        for a, b in f.reading.q.brackets:
+            inside = range(a, b)
             near = any(e <= a <= e + 3 and all(f.reading.slot_at(k) in ("place", "filler") for k in range(e, a))
                        for e in ends)
             if not near or not any(lemma(t[i]) in own for i in inside):
@@ -1987,11 +1982,8 @@ class Resolver:
         (s1, w1), (s2, w2) = sorted(f.periods, key=lambda x: x[0].start)
         if w1.grain != "month" or w2.grain != "month":
             return          # (a season or part of a year, restated as its months)
-        q = f.reading.q
-        for m in re.finditer(r"\(([^()]*)\)", q.text):
-            a = len(normalise(q.text[:m.start()]).split())
-            n = len(normalise(m.group(1)).split())
-            if a == s1.end and s2.start == a and s2.end <= a + n and w1.start and w1.end:
+        for a, b in f.reading.q.brackets:
+            if a == s1.end and s2.start == a and s2.end <= b and w1.start and w1.end:
                 w = w2 if w2.year_known else w2.with_year(w1.start[0])
                 f.periods = [(s2, w)]
                 f.restated |= set(s1.positions)
@@ -2968,13 +2960,17 @@ class Resolver:
         hit = next(((sp, h) for sp, h in f.measures if sp.end == before), None)
         if hit is None:
             return None
-        base = re.sub(r"_(score|rank|decile|rate)$", "", hit[1].best)
+        base = self._base(hit[1].best)
         rank = f"{base}_rank"
-        if rank not in self.catalog.concepts or not any(re.sub(r"_(score|rank|decile|rate)$", "", c) == base
-                                                         for c in concepts):
+        if rank not in self.catalog.concepts or not any(self._base(c) == base for c in concepts):
             return None
         f.reading.uncovered[:] = [i for i in f.reading.uncovered if i != cue.start]
-        return [rank if re.sub(r"_(score|rank|decile|rate)$", "", c) == base else c for c in concepts]
+        return [rank if self._base(c) == base else c for c in concepts]
+
+    @staticmethod
+    def _base(concept: str) -> str:
+        """A measure without the form it is given in ('imd_rank', 'imd_score' -> 'imd')."""
+        return re.sub(r"_(score|rank|decile|rate)$", "", concept)
 
     def _years_per_part(self, f: Frame, concepts: list[str], named, place: Place) -> dict[str, str | None] | None:
         """The year said beside each part of a several-part question ('the IMD 2025 rank and the
@@ -3007,8 +3003,7 @@ class Resolver:
 
     def _parts_each_year(self, f: Frame, state: dict, choice: Choice, concepts: list[str], own: dict,
                          place: Place, difference: bool, shares: bool) -> Planned:
-        def base(c: str) -> str:
-            return re.sub(r"_(score|rank|decile|rate)$", "", c)
+        base = self._base
         at = {c: min((sp.start for sp, h in f.measures if base(h.best) == base(c) or c in {x for x, _ in h.concepts}),
                      default=10 ** 6) for c in concepts}
         concepts = sorted(concepts, key=lambda c: at[c])
@@ -3493,8 +3488,13 @@ class Resolver:
         a, b = w.start[0], w.end[0]
         if a not in held or b not in held or any(a < y < b for y in held):
             return None
-        ends = tuple(When((y, 1), (y, 12), "year", str(y)) for y in (a, b))
-        return When(ends[0].start, ends[1].end, "year", f"{a} and {b}", "set", True, ends)
+        return self._editions_set((a, b), f"{a} and {b}")
+
+    @staticmethod
+    def _editions_set(years, words: str) -> When:
+        """The years of fixed editions asked together ('2019 and 2025'), each a whole year, as one set."""
+        ends = tuple(When((y, 1), (y, 12), "year", str(y)) for y in years)
+        return When(ends[0].start, ends[-1].end, "year", words, "set", True, ends)
 
     def _bands_listed(self, f: Frame) -> None:
         """'by broad age band (0-15, 16-64, 65+)': age bands listed after a split by age are the
@@ -3539,9 +3539,8 @@ class Resolver:
         if not later:
             return
         years = sorted({int(first)} | {int(s.time.period) for s in later})
-        ends = tuple(When((y, 1), (y, 12), "year", str(y)) for y in years)
         f.sources[0] = (span, ds | frozenset(s.id for s in later))
-        f.periods.append((span, When(ends[0].start, ends[-1].end, "year", f"since {f.words(span)}", "set", True, ends)))
+        f.periods.append((span, self._editions_set(years, f"since {f.words(span)}")))
 
     @staticmethod
     def _both(a: When, b: When) -> When:

@@ -55,6 +55,16 @@ class Prepared:
     clauses: list[tuple[int, int]] = field(default_factory=list)  # token ranges between punctuation
     sentences: list[tuple[int, int]] = field(default_factory=list)  # token ranges between full stops, ?, !, ; or a dash
 
+    @property
+    def brackets(self) -> list[tuple[int, int]]:
+        """The token ranges said inside round brackets ('autumn 2019 (Sept-Dec)': the months), as
+        (first token, end)."""
+        out = []
+        for m in re.finditer(r"\(([^()]*)\)", self.text):
+            a = len(normalise(self.text[:m.start()]).split())
+            out.append((a, a + len(normalise(m.group(1)).split())))
+        return out
+
     @classmethod
     def from_text(cls, text: str, rewrites: dict[str, str]) -> "Prepared":
         # a scale's legend said in brackets ('(1 = most deprived)'): how the figure reads, which every
